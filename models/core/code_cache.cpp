@@ -1,0 +1,26 @@
+#include "models/core/code_cache.h"
+
+#include <bit>
+#include <stdexcept>
+
+namespace wvp {
+
+CodeCache::CodeCache(uint64_t base, uint32_t size_bytes, uint32_t shared_lo, uint32_t shared_hi)
+    : base_(base), size_(size_bytes), shared_lo_(shared_lo), shared_hi_(shared_hi) {
+  if (size_bytes == 0 || size_bytes % 4 != 0) throw std::invalid_argument("code cache size must be a non-zero multiple of 4");
+  page_shift_ = 2;
+  while ((uint64_t{size_bytes} >> page_shift_) > 64) ++page_shift_;
+  if (shared_hi_ > shared_lo_) {
+    for (uint32_t page = shared_lo_ >> page_shift_; page <= (shared_hi_ - 1) >> page_shift_; ++page)
+      shared_pages_ |= 1ull << page;
+  }
+  ops_.resize(size_bytes / 4 + 1);
+  ops_.back().kind = kEnd;
+}
+
+void CodeCache::invalidate_all() {
+  for (size_t i = 0; i + 1 < ops_.size(); ++i) ops_[i] = Op{};
+  decoded_pages_ = 0;
+}
+
+}  // namespace wvp

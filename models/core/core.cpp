@@ -1,0 +1,496 @@
+#include "models/core/core.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <stdexcept>
+
+#include "models/core/decode.h"
+
+namespace wvp {
+
+static_assert(std::endian::native == std::endian::little, "the DMI fast path assumes a little-endian host");
+
+namespace {
+// mstatus fields (machine mode only: MPP reads as M, no MPRV/SUM/MXR/TW).
+constexpr uint32_t kMstatusMie = 1u << 3;
+constexpr uint32_t kMstatusMpie = 1u << 7;
+constexpr uint32_t kMstatusMpp = 3u << 11;
+constexpr uint32_t kMstatusFs = 3u << 13;
+constexpr uint32_t kMstatusSd = 1u << 31;
+// mip / mie bits.
+constexpr uint32_t kMsip = 1u << 3, kMtip = 1u << 7, kMeip = 1u << 11;
+constexpr uint32_t kIrqMask = kMsip | kMtip | kMeip;
+constexpr uint32_t kMisa = (1u << 30) | (1u << 8) /*I*/ | (1u << 12) /*M*/ | (1u << 5) /*F*/;
+
+constexpr uint32_t kInsnEcall = 0x00000073, kInsnEbreak = 0x00100073;
+constexpr uint32_t kInsnMret = 0x30200073, kInsnWfi = 0x10500073;
+
+const char* cause_name(uint32_t cause) {
+  switch (cause) {
+    case 0: return "instruction address misaligned";
+    case 1: return "instruction access fault";
+    case 2: return "illegal instruction";
+    case 3: return "breakpoint";
+    case 4: return "load address misaligned";
+    case 5: return "load access fault";
+    case 6: return "store address misaligned";
+    case 7: return "store access fault";
+    case 11: return "environment call from M-mode";
+    default: return "exception";
+  }
+}
+}  // namespace
+
+std::string FaultInfo::describe() const {
+  char buf[192];
+  std::snprintf(buf, sizeof buf, "%s (mcause %u) at pc 0x%08x, instruction 0x%08x, mtval 0x%08x", cause_name(cause),
+                cause, pc, insn, tval);
+  return buf;
+}
+
+Core::Core(sc_core::sc_module_name name, const CoreParams& params)
+    : sc_module(name),
+      socket("socket"),
+      params_(params),
+      period_(sc_core::sc_time(1.0 / params.clock_hz, sc_core::SC_SEC)),
+      pc_(params.reset_pc) {
+  if (params.clock_hz <= 0 || period_ == sc_core::SC_ZERO_TIME)
+    throw std::invalid_argument(std::string(this->name()) + ": clock_hz must be positive and above the time resolution");
+  if (params.exec_size == 0 || params.exec_size % 4 != 0)
+    throw std::invalid_argument(std::string(this->name()) + ": exec_size must be a non-zero multiple of 4");
+  socket.register_invalidate_direct_mem_ptr(this, &Core::invalidate_dmi);
+}
+
+Core::~Core() = default;
+
+void Core::attach_code(std::shared_ptr<CodeCache> cache) {
+  if (!cache || cache->base() != params_.exec_base || cache->size_bytes() != params_.exec_size)
+    throw std::invalid_argument(std::string(name()) + ": decode cache does not cover the executable memory");
+  code_ = std::move(cache);
+}
+
+StopReason Core::run(uint64_t limit_cycle, bool single_step) {
+  if (halted_) return StopReason::Halted;
+  if (!code_) code_ = std::make_shared<CodeCache>(params_.exec_base, params_.exec_size);
+  if (!dmi_ptr_) refresh_dmi();
+  sleeping_ = false;
+  StopReason why;
+  if (at_breakpoint_) {
+    // Execute the instruction under the breakpoint once, then re-arm it.
+    at_breakpoint_ = false;
+    skip_breakpoint_pc_ = pc_;
+    const uint32_t off = pc_ - static_cast<uint32_t>(params_.exec_base);
+    code_->invalidate_word(off);  // sharers re-decode it too, which is harmless
+    why = exec<true>(limit_cycle);
+    skip_breakpoint_pc_ = UINT32_MAX;
+    code_->invalidate_word(off);
+    if (single_step || why != StopReason::Step) return why;
+    if (cycle_ >= limit_cycle) return StopReason::Limit;
+  }
+  why = single_step ? exec<true>(limit_cycle) : exec<false>(limit_cycle);
+  if (why == StopReason::Breakpoint) at_breakpoint_ = true;
+  return why;
+}
+
+void Core::set_cycle(uint64_t c) {
+  if (c > cycle_) {
+    if (sleeping_) stats_.sleep_cycles += c - cycle_;
+    cycle_ = c;
+  }
+}
+
+void Core::halt(int exit_code) {
+  halted_ = true;
+  exit_code_ = exit_code;
+}
+
+// ---- interrupts --------------------------------------------------------------------------
+
+uint32_t Core::mip() const { return mip_sw_ext_ | (cycle_ >= mtimecmp_ ? kMtip : 0); }
+
+bool Core::irq_pending_enabled() const { return (mip() & mie_ & kIrqMask) != 0; }
+
+uint64_t Core::wake_cycle() const {
+  if (irq_pending_enabled()) return cycle_;
+  if (mie_ & kMtip) return std::max(cycle_, mtimecmp_);
+  return UINT64_MAX;
+}
+
+void Core::update_event_cycle() {
+  uint64_t e = limit_cycle_;
+  if (mstatus_ & kMstatusMie) {
+    if (mie_ & mip_sw_ext_) e = 0;
+    else if (mie_ & kMtip) e = std::min(e, mtimecmp_);
+  }
+  event_cycle_ = e;
+}
+
+void Core::set_mtimecmp(uint64_t value) {
+  mtimecmp_ = value;
+  update_event_cycle();
+}
+
+void Core::set_software_irq(bool level) {
+  mip_sw_ext_ = level ? (mip_sw_ext_ | kMsip) : (mip_sw_ext_ & ~kMsip);
+  update_event_cycle();
+  if (sleeping_ && irq_pending_enabled() && wake_cb_) wake_cb_(*this);
+}
+
+void Core::set_external_irq(bool level) {
+  mip_sw_ext_ = level ? (mip_sw_ext_ | kMeip) : (mip_sw_ext_ & ~kMeip);
+  update_event_cycle();
+  if (sleeping_ && irq_pending_enabled() && wake_cb_) wake_cb_(*this);
+}
+
+bool Core::trap_vector_ok() const {
+  const uint32_t base = mtvec_ & ~3u;
+  return mtvec_ != 0 && base - params_.exec_base < params_.exec_size;
+}
+
+void Core::take_trap(uint32_t cause, uint32_t tval, uint32_t insn) {
+  ++stats_.traps;
+  if (!trap_vector_ok()) {
+    // Nowhere to go: report instead of looping on faults at address 0.
+    uint32_t word = insn;
+    const uint32_t off = pc_ - static_cast<uint32_t>(params_.exec_base);
+    if (!word && dmi_ptr_ && off <= params_.exec_size - 4 && !(off & 3)) std::memcpy(&word, dmi_ptr_ + off, 4);
+    fault_ = FaultInfo{true, cause, pc_, tval, word};
+    halted_ = true;
+    return;
+  }
+  mepc_ = pc_;
+  mcause_ = cause;
+  mtval_ = tval;
+  mstatus_ = (mstatus_ & ~(kMstatusMie | kMstatusMpie)) | ((mstatus_ & kMstatusMie) ? kMstatusMpie : 0);
+  pc_ = mtvec_ & ~3u;
+  update_event_cycle();
+}
+
+bool Core::take_interrupt_if_pending() {
+  const uint32_t pending = mip() & mie_ & kIrqMask;
+  if (!(mstatus_ & kMstatusMie) || !pending) return false;
+  // Priority: external, then software, then timer.
+  const uint32_t cause = (pending & kMeip) ? 11 : (pending & kMsip) ? 3 : 7;
+  ++stats_.interrupts;
+  if (!trap_vector_ok()) {
+    fault_ = FaultInfo{true, 0x80000000u | cause, pc_, 0, 0};
+    halted_ = true;
+    return true;
+  }
+  mepc_ = pc_;
+  mcause_ = 0x80000000u | cause;
+  mtval_ = 0;
+  mstatus_ = (mstatus_ & ~(kMstatusMie | kMstatusMpie)) | kMstatusMpie;
+  pc_ = (mtvec_ & ~3u) + ((mtvec_ & 1) ? 4 * cause : 0);
+  update_event_cycle();
+  return true;
+}
+
+// ---- CSRs --------------------------------------------------------------------------------
+
+uint32_t Core::mstatus_read() const {
+  const uint32_t s = (mstatus_ & (kMstatusMie | kMstatusMpie | kMstatusFs)) | kMstatusMpp;
+  return ((s & kMstatusFs) == kMstatusFs) ? (s | kMstatusSd) : s;
+}
+
+bool Core::read_csr(uint32_t csr, uint32_t& v) const {
+  const uint64_t mcycle = cycle_ - mcycle_offset_, minstret = instret_ - minstret_offset_;
+  switch (csr) {
+    case 0x001: v = fflags_; return true;
+    case 0x002: v = frm_; return true;
+    case 0x003: v = (uint32_t{frm_} << 5) | fflags_; return true;
+    case 0xC00: case 0xB00: v = static_cast<uint32_t>(mcycle); return true;
+    case 0xC80: case 0xB80: v = static_cast<uint32_t>(mcycle >> 32); return true;
+    case 0xC01: v = static_cast<uint32_t>(cycle_); return true;  // time = mtime = local cycles
+    case 0xC81: v = static_cast<uint32_t>(cycle_ >> 32); return true;
+    case 0xC02: case 0xB02: v = static_cast<uint32_t>(minstret); return true;
+    case 0xC82: case 0xB82: v = static_cast<uint32_t>(minstret >> 32); return true;
+    case 0xF11: case 0xF12: case 0xF13: case 0xF15: v = 0; return true;
+    case 0xF14: v = params_.hart_id; return true;
+    case 0x300: v = mstatus_read(); return true;
+    case 0x301: v = kMisa; return true;
+    case 0x304: v = mie_; return true;
+    case 0x305: v = mtvec_; return true;
+    case 0x310: v = 0; return true;  // mstatush: little-endian M-mode only
+    case 0x340: v = mscratch_; return true;
+    case 0x341: v = mepc_; return true;
+    case 0x342: v = mcause_; return true;
+    case 0x343: v = mtval_; return true;
+    case 0x344: v = mip(); return true;
+    default: break;
+  }
+  // Hardwired-zero counters, counter events, mcountinhibit and PMP (no entries implemented).
+  if ((csr >= 0xC03 && csr <= 0xC1F) || (csr >= 0xC83 && csr <= 0xC9F) || (csr >= 0xB03 && csr <= 0xB1F) ||
+      (csr >= 0xB83 && csr <= 0xB9F) || (csr >= 0x320 && csr <= 0x33F) || (csr >= 0x3A0 && csr <= 0x3EF)) {
+    v = 0;
+    return true;
+  }
+  return false;
+}
+
+bool Core::write_csr(uint32_t csr, uint32_t v) {
+  uint32_t ignored;
+  if (!read_csr(csr, ignored) || (csr >> 10) == 3) return false;  // missing or read-only
+  switch (csr) {
+    case 0x001: fflags_ = v & 0x1f; mstatus_ |= kMstatusFs; break;
+    case 0x002: frm_ = v & 7; mstatus_ |= kMstatusFs; break;
+    case 0x003: fflags_ = v & 0x1f, frm_ = (v >> 5) & 7; mstatus_ |= kMstatusFs; break;
+    case 0xB00: mcycle_offset_ = cycle_ - ((((cycle_ - mcycle_offset_) >> 32) << 32) | v); break;
+    case 0xB80: mcycle_offset_ = cycle_ - ((uint64_t{v} << 32) | static_cast<uint32_t>(cycle_ - mcycle_offset_)); break;
+    case 0xB02: minstret_offset_ = instret_ - ((((instret_ - minstret_offset_) >> 32) << 32) | v); break;
+    case 0xB82:
+      minstret_offset_ = instret_ - ((uint64_t{v} << 32) | static_cast<uint32_t>(instret_ - minstret_offset_));
+      break;
+    case 0x300: mstatus_ = v & (kMstatusMie | kMstatusMpie | kMstatusFs); break;
+    case 0x304: mie_ = v & kIrqMask; break;
+    case 0x305: mtvec_ = (v & 3) <= 1 ? v : (v & ~3u); break;  // modes 2 and 3 are reserved
+    case 0x340: mscratch_ = v; break;
+    case 0x341: mepc_ = v & ~3u; break;
+    case 0x342: mcause_ = v; break;
+    case 0x343: mtval_ = v; break;
+    default: break;  // misa, mip, mstatush and the hardwired-zero CSRs ignore writes
+  }
+  update_event_cycle();
+  return true;
+}
+
+void Core::csr_op(uint32_t insn) {
+  const uint32_t csr = insn >> 20, rd = (insn >> 7) & 31, rs1 = (insn >> 15) & 31, f3 = (insn >> 12) & 7;
+  const bool is_fp = csr >= 1 && csr <= 3;
+  const uint32_t src = (f3 & 4) ? rs1 : x_[rs1];
+  const bool writes = (f3 & 3) == 1 || rs1 != 0;  // csrrs/csrrc with x0/zero do not write
+  uint32_t old = 0;
+  if (!read_csr(csr, old) || (writes && (csr >> 10) == 3) || (is_fp && !(mstatus_ & kMstatusFs))) {
+    take_trap(kIllegalInsn, insn, insn);
+    return;
+  }
+  // The counters advance for this instruction before a write can replace them.
+  cycle_ += params_.timing.system_cycles;
+  ++instret_;
+  if (writes) {
+    const uint32_t value = (f3 & 3) == 1 ? src : (f3 & 3) == 2 ? (old | src) : (old & ~src);
+    write_csr(csr, value);
+  }
+  if (rd) x_[rd] = old;
+  pc_ += 4;
+}
+
+StopReason Core::exec_system(uint32_t insn) {
+  if ((insn & 0x7f) == 0x0F) {  // fence.i: later fetches must see earlier stores
+    if (code_.use_count() == 1) code_->invalidate_all();
+  } else if (((insn >> 12) & 7) != 0) {
+    csr_op(insn);
+    return halted_ ? StopReason::Halted : StopReason::Limit;
+  } else if (insn == kInsnEcall) {
+    take_trap(kEcallM, 0, insn);
+    return halted_ ? StopReason::Halted : StopReason::Limit;
+  } else if (insn == kInsnEbreak) {
+    take_trap(kBreakpoint, pc_, insn);
+    return halted_ ? StopReason::Halted : StopReason::Limit;
+  } else if (insn == kInsnMret) {
+    mstatus_ = (mstatus_ & ~kMstatusMie) | ((mstatus_ & kMstatusMpie) ? kMstatusMie : 0) | kMstatusMpie;
+    cycle_ += params_.timing.system_cycles;
+    ++instret_;
+    pc_ = mepc_;
+    update_event_cycle();
+    return StopReason::Limit;
+  } else if (insn == kInsnWfi) {
+    cycle_ += params_.timing.system_cycles;
+    ++instret_;
+    pc_ += 4;
+    if (irq_pending_enabled()) return StopReason::Limit;
+    sleeping_ = true;
+    return StopReason::Sleep;
+  } else {
+    take_trap(kIllegalInsn, insn, insn);
+    return halted_ ? StopReason::Halted : StopReason::Limit;
+  }
+  cycle_ += params_.timing.system_cycles;
+  ++instret_;
+  pc_ += 4;
+  return StopReason::Limit;
+}
+
+// ---- memory ------------------------------------------------------------------------------
+
+sc_core::sc_time Core::local_offset() const {
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  const sc_core::sc_time local = period_ * static_cast<double>(cycle_);
+  return local > now ? local - now : sc_core::SC_ZERO_TIME;
+}
+
+void Core::advance_to(const sc_core::sc_time& t) {
+  // Round up: an access that ends inside a cycle occupies that cycle.
+  const uint64_t c = (t.value() + period_.value() - 1) / period_.value();
+  cycle_ = std::max(cycle_, c);
+}
+
+bool Core::check_watch(uint32_t addr, uint32_t size, bool write) {
+  for (const WatchRange& w : debug_->watchpoints) {
+    if (addr < w.addr + w.len && w.addr < addr + size && (write ? w.on_write : w.on_read)) {
+      watch_hit_ = true;
+      watch_hit_addr_ = std::max(addr, w.addr);
+      watch_hit_write_ = write;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Core::load_slow(uint32_t addr, uint32_t size, uint32_t& value) {
+  if (addr & (size - 1)) {
+    take_trap(kLoadMisaligned, addr, 0);
+    return false;
+  }
+  ++stats_.slow_accesses;
+  if (debug_ && !debug_->watchpoints.empty()) check_watch(addr, size, false);
+  const uint32_t off = addr - static_cast<uint32_t>(params_.exec_base);
+  value = 0;
+  if (dmi_ptr_ && off < params_.exec_size) {  // local SRAM with the fast path off
+    std::memcpy(&value, dmi_ptr_ + off, size);
+    cycle_ += params_.timing.load_cycles + dmi_lat_cycles_;
+    return true;
+  }
+  gp_.set_command(tlm::TLM_READ_COMMAND);
+  gp_.set_address(addr);
+  gp_.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
+  gp_.set_data_length(size);
+  gp_.set_streaming_width(size);
+  gp_.set_byte_enable_ptr(nullptr);
+  gp_.set_dmi_allowed(false);
+  gp_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  sc_core::sc_time delay = local_offset();
+  socket->b_transport(gp_, delay);
+  if (gp_.is_response_error()) {
+    take_trap(kLoadAccessFault, addr, 0);
+    return false;
+  }
+  advance_to(sc_core::sc_time_stamp() + delay);
+  cycle_ += params_.timing.load_cycles;
+  return true;
+}
+
+bool Core::store_slow(uint32_t addr, uint32_t size, uint32_t value) {
+  if (addr & (size - 1)) {
+    take_trap(kStoreMisaligned, addr, 0);
+    return false;
+  }
+  ++stats_.slow_accesses;
+  if (debug_ && !debug_->watchpoints.empty()) check_watch(addr, size, true);
+  const uint32_t off = addr - static_cast<uint32_t>(params_.exec_base);
+  if (dmi_ptr_ && off < params_.exec_size) {
+    std::memcpy(dmi_ptr_ + off, &value, size);
+    cycle_ += params_.timing.store_cycles + dmi_lat_cycles_;
+    code_written(off, size);
+    return true;
+  }
+  gp_.set_command(tlm::TLM_WRITE_COMMAND);
+  gp_.set_address(addr);
+  gp_.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
+  gp_.set_data_length(size);
+  gp_.set_streaming_width(size);
+  gp_.set_byte_enable_ptr(nullptr);
+  gp_.set_dmi_allowed(false);
+  gp_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  sc_core::sc_time delay = local_offset();
+  socket->b_transport(gp_, delay);
+  if (gp_.is_response_error()) {
+    take_trap(kStoreAccessFault, addr, 0);
+    return false;
+  }
+  advance_to(sc_core::sc_time_stamp() + delay);
+  cycle_ += params_.timing.store_cycles;
+  return true;
+}
+
+void Core::privatize_code() {
+  code_ = std::make_shared<CodeCache>(*code_);
+  code_->make_private();
+}
+
+void Core::code_written(uint32_t offset, uint32_t len) {
+  if (!code_) return;
+  for (uint32_t word = offset & ~3u; word < offset + len && word < params_.exec_size; word += 4) {
+    if (code_.use_count() > 1) {
+      // Other cores share this cache: only a write into the shared image concerns it.
+      if (!code_->in_shared_range(word)) continue;
+      privatize_code();
+    }
+    code_->invalidate_word(word);
+  }
+}
+
+void Core::decode_at(uint32_t pc) {
+  const uint32_t off = pc - static_cast<uint32_t>(params_.exec_base);
+  // A shared cache holds only the shared image; code elsewhere is this core's own.
+  if (code_.use_count() > 1 && !code_->in_shared_range(off)) privatize_code();
+  uint32_t word;
+  std::memcpy(&word, dmi_ptr_ + off, 4);
+  const bool breakpoint = debug_ && pc != skip_breakpoint_pc_ && debug_->breakpoints.count(pc);
+  code_->ops()[off >> 2] = breakpoint ? Op{kBreakpointOp, 0, 0, 0, 0}
+                                      : decode(word, pc, params_.exec_base, params_.exec_size);
+  code_->mark_decoded(off);
+  ++stats_.decodes;
+}
+
+double Core::decode_hit_rate() const {
+  return instret_ ? 1.0 - static_cast<double>(stats_.decodes) / static_cast<double>(instret_) : 0.0;
+}
+
+void Core::refresh_dmi() {
+  tlm::tlm_generic_payload gp;
+  tlm::tlm_dmi dmi;
+  gp.set_command(tlm::TLM_READ_COMMAND);
+  gp.set_address(params_.exec_base);
+  const uint64_t last = params_.exec_base + params_.exec_size - 1;
+  if (!socket->get_direct_mem_ptr(gp, dmi) || !dmi.is_read_write_allowed() || dmi.get_start_address() > params_.exec_base ||
+      dmi.get_end_address() < last)
+    throw std::runtime_error(std::string(name()) + ": no DMI read/write access to executable memory at 0x" +
+                             std::to_string(params_.exec_base));
+  dmi_ptr_ = dmi.get_dmi_ptr() + (params_.exec_base - dmi.get_start_address());
+  dmi_lat_cycles_ = static_cast<uint32_t>(dmi.get_read_latency().value() / period_.value());
+  data_size_ = (debug_ && !debug_->watchpoints.empty()) ? 0 : params_.exec_size;
+}
+
+void Core::invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end) {
+  if (end >= params_.exec_base && start < params_.exec_base + params_.exec_size) {
+    dmi_ptr_ = nullptr;
+    data_size_ = 0;
+  }
+}
+
+// ---- debugger ----------------------------------------------------------------------------
+
+void Core::set_debug_points(const DebugPoints* points) {
+  debug_ = points;
+  debug_points_changed();
+}
+
+void Core::debug_points_changed() {
+  if (code_) code_->invalidate_all();  // breakpoints are decoded in; re-decode with the new set
+  if (dmi_ptr_) data_size_ = (debug_ && !debug_->watchpoints.empty()) ? 0 : params_.exec_size;
+}
+
+bool Core::debug_read(uint32_t addr, uint32_t len, uint8_t* out) {
+  tlm::tlm_generic_payload gp;
+  gp.set_command(tlm::TLM_READ_COMMAND);
+  gp.set_address(addr);
+  gp.set_data_ptr(out);
+  gp.set_data_length(len);
+  return socket->transport_dbg(gp) == len;
+}
+
+bool Core::debug_write(uint32_t addr, uint32_t len, const uint8_t* in) {
+  tlm::tlm_generic_payload gp;
+  gp.set_command(tlm::TLM_WRITE_COMMAND);
+  gp.set_address(addr);
+  gp.set_data_ptr(const_cast<uint8_t*>(in));
+  gp.set_data_length(len);
+  const bool ok = socket->transport_dbg(gp) == len;
+  const uint64_t off = addr - params_.exec_base;
+  if (ok && off < params_.exec_size) code_written(static_cast<uint32_t>(off), len);
+  return ok;
+}
+
+}  // namespace wvp

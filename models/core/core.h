@@ -1,0 +1,228 @@
+// RV32IMF + Zicsr core in machine mode: a TLM-2.0 initiator with DMI to its local SRAM.
+//
+// Speed comes from executing a decode cache: every instruction word is decoded once into an
+// `Op` in an array parallel to the executable memory, and a threaded interpreter runs from it.
+// Stores into decoded pages invalidate the affected entries, so self-modifying code works.
+// Cores that run the same image share one decode cache until one of them writes its code.
+//
+// A core does not own a SystemC process: a CoreCluster runs many cores back to back in one
+// thread, each up to a cycle limit (temporal decoupling), and puts sleeping cores (wfi) aside.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include "models/core/code_cache.h"
+
+namespace wvp {
+
+// Cycles per instruction class; memory instructions also pay the latency the target returns.
+struct CoreTiming {
+  uint32_t alu_cycles = 1;
+  uint32_t mul_cycles = 1;
+  uint32_t div_cycles = 16;
+  uint32_t load_cycles = 1;
+  uint32_t store_cycles = 1;
+  uint32_t branch_cycles = 1;        // not taken
+  uint32_t branch_taken_cycles = 2;  // taken branches, jal, jalr
+  uint32_t fp_cycles = 1;            // add, mul, fma, compare, convert, move
+  uint32_t fdiv_cycles = 12;
+  uint32_t fsqrt_cycles = 12;
+  uint32_t system_cycles = 1;        // csr access, fence, ecall, ebreak, mret, wfi
+};
+
+struct CoreParams {
+  double clock_hz = 1.1e9;
+  uint32_t hart_id = 0;
+  uint32_t reset_pc = 0x8000'0000;
+  uint64_t exec_base = 0x8000'0000;  // executable memory (the local SRAM), reached through DMI
+  uint32_t exec_size = 48 * 1024;
+  CoreTiming timing;
+};
+
+// Why Core::run() returned.
+enum class StopReason : uint8_t {
+  Limit,       // reached the cycle limit
+  Sleep,       // executed wfi with nothing pending; see wake_cycle()
+  Halted,      // firmware exited, or a trap had no handler (see fault())
+  Breakpoint,  // reached a debugger breakpoint (the instruction has not executed)
+  Watchpoint,  // a load/store touched a watched range (it has executed); see watch_hit()
+  Step,        // single step finished
+};
+
+struct CoreStats {
+  uint64_t traps = 0;
+  uint64_t interrupts = 0;
+  uint64_t sleep_cycles = 0;
+  uint64_t decodes = 0;       // decode-cache misses; see Core::decode_hit_rate()
+  uint64_t slow_accesses = 0; // loads/stores outside the DMI fast path (MMIO, watched)
+};
+
+// A trap that had nowhere to go (mtvec unset or not executable): the core halts with it.
+struct FaultInfo {
+  bool valid = false;
+  uint32_t cause = 0, pc = 0, tval = 0, insn = 0;
+  std::string describe() const;  // "illegal instruction (mcause 2) at pc 0x... insn 0x... mtval 0x..."
+};
+
+struct WatchRange {
+  uint32_t addr, len;
+  bool on_read, on_write;
+};
+
+// Shared by all cores of a debug session: breakpoints and watchpoints apply to every core.
+struct DebugPoints {
+  std::unordered_set<uint32_t> breakpoints;
+  std::vector<WatchRange> watchpoints;
+};
+
+class Core : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_initiator_socket<Core> socket;
+
+  Core(sc_core::sc_module_name name, const CoreParams& params);
+  ~Core() override;
+
+  // Uses `cache` (shared with other cores running the same image) for decoded instructions.
+  // Must be called before run(); `cache` covers [exec_base, exec_base + exec_size).
+  void attach_code(std::shared_ptr<CodeCache> cache);
+
+  // Executes until the core's local cycle reaches `limit_cycle` or it stops for another reason.
+  // With `single_step`, executes at most one instruction (StopReason::Step).
+  StopReason run(uint64_t limit_cycle, bool single_step = false);
+
+  // Local time of this core in cycles since reset.
+  uint64_t cycle() const { return cycle_; }
+  void set_cycle(uint64_t c);  // a sleeping core is woken at a later cycle
+  sc_core::sc_time period() const { return period_; }
+  const CoreParams& params() const { return params_; }
+
+  // Called when an interrupt line rises while the core sleeps, so its scheduler can wake it.
+  void set_wake_callback(std::function<void(Core&)> cb) { wake_cb_ = std::move(cb); }
+
+  // Halting from outside (sysctl exit register), effective when the current access returns.
+  void halt(int exit_code);
+  bool halted() const { return halted_; }
+  int exit_code() const { return exit_code_; }
+  const FaultInfo& fault() const { return fault_; }
+
+  // Interrupt inputs. The timer compares the core's own cycle count with mtimecmp.
+  void set_mtimecmp(uint64_t value);
+  uint64_t mtimecmp() const { return mtimecmp_; }
+  void set_software_irq(bool level);  // mip.MSIP
+  void set_external_irq(bool level);  // mip.MEIP
+  // Cycle at which a sleeping core wakes by itself (timer), or UINT64_MAX if only an external
+  // event can wake it.
+  uint64_t wake_cycle() const;
+  bool sleeping() const { return sleeping_; }
+  bool irq_pending_enabled() const;  // a wake condition for wfi (ignores mstatus.MIE)
+
+  // Architectural state, for the debugger, tests and reports.
+  uint32_t pc() const { return pc_; }
+  void set_pc(uint32_t pc) { pc_ = pc; }
+  uint32_t gpr(int i) const { return i == 0 ? 0 : x_[i]; }
+  void set_gpr(int i, uint32_t v) {
+    if (i != 0) x_[i] = v;
+  }
+  uint32_t fpr(int i) const { return f_[i]; }
+  void set_fpr(int i, uint32_t v) { f_[i] = v; }
+  // CSR access as an instruction would do it, without side effects on instret; false if the
+  // CSR does not exist.
+  bool read_csr(uint32_t csr, uint32_t& value) const;
+  bool write_csr(uint32_t csr, uint32_t value);
+
+  // Debug memory access through the bus (transport_dbg); writes keep the decode cache coherent.
+  bool debug_read(uint32_t addr, uint32_t len, uint8_t* out);
+  bool debug_write(uint32_t addr, uint32_t len, const uint8_t* in);
+
+  // Debug points (shared); call debug_points_changed() after editing them.
+  void set_debug_points(const DebugPoints* points);
+  void debug_points_changed();
+  uint32_t watch_hit_addr() const { return watch_hit_addr_; }
+  bool watch_hit_write() const { return watch_hit_write_; }
+
+  const CoreStats& stats() const { return stats_; }
+  uint64_t instructions() const { return instret_; }
+  double decode_hit_rate() const;
+
+ private:
+  // Trap causes (mcause) used by the core.
+  enum Cause : uint32_t {
+    kInsnMisaligned = 0, kInsnAccessFault = 1, kIllegalInsn = 2, kBreakpoint = 3,
+    kLoadMisaligned = 4, kLoadAccessFault = 5, kStoreMisaligned = 6, kStoreAccessFault = 7,
+    kEcallM = 11,
+  };
+
+  template <bool kStep>
+  StopReason exec(uint64_t limit_cycle);
+
+  // Slow paths, kept out of line so the interpreter loop stays small.
+  void take_trap(uint32_t cause, uint32_t tval, uint32_t insn);
+  bool take_interrupt_if_pending();   // at instruction boundaries; true if one was taken
+  void update_event_cycle();          // next cycle at which exec() must look at interrupts
+  bool load_slow(uint32_t addr, uint32_t size, uint32_t& value);    // false: trapped
+  bool store_slow(uint32_t addr, uint32_t size, uint32_t value);    // false: trapped
+  bool check_watch(uint32_t addr, uint32_t size, bool write);       // true: stop for debugger
+  void code_written(uint32_t offset, uint32_t len);                 // keep the decode cache coherent
+  void decode_at(uint32_t pc);     // fills the cache entry for pc
+  // csr*, ecall, ebreak, mret, wfi, fence.i at pc_; Limit means "go on".
+  StopReason exec_system(uint32_t insn);
+  void csr_op(uint32_t insn);
+  void privatize_code();           // copy on write of a shared decode cache
+  bool trap_vector_ok() const;
+  uint32_t mip() const;
+  sc_core::sc_time local_offset() const;   // this core's time ahead of SystemC time
+  void advance_to(const sc_core::sc_time& t);  // after a b_transport returned its delay
+  void refresh_dmi();
+  void invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end);
+  uint32_t mstatus_read() const;
+
+  const CoreParams params_;
+  const sc_core::sc_time period_;
+
+  // Architectural state. x_[32] is a sink for writes to x0, so handlers never test rd == 0.
+  uint32_t x_[33] = {};
+  uint32_t f_[32] = {};
+  uint32_t pc_ = 0;
+  uint64_t cycle_ = 0;            // local time
+  uint64_t instret_ = 0;          // instructions retired
+  uint64_t mcycle_offset_ = 0;    // mcycle = cycle_ - offset, minstret = instret_ - offset:
+  uint64_t minstret_offset_ = 0;  // both CSRs are writable, the counts behind them are not
+  uint32_t mstatus_ = 0;          // MIE, MPIE, FS; MPP reads as M
+  uint32_t mie_ = 0, mip_sw_ext_ = 0;  // mip's MSIP/MEIP bits; MTIP is derived from the timer
+  uint32_t mtvec_ = 0, mscratch_ = 0, mepc_ = 0, mcause_ = 0, mtval_ = 0;
+  uint8_t fflags_ = 0, frm_ = 0;
+  uint64_t mtimecmp_ = UINT64_MAX;
+
+  // Execution bookkeeping.
+  uint64_t event_cycle_ = 0;      // exec() leaves its fast loop at taken branches past this
+  uint64_t limit_cycle_ = 0;
+  bool halted_ = false, sleeping_ = false, at_breakpoint_ = false;
+  int exit_code_ = 0;
+  FaultInfo fault_;
+
+  // Local memory through DMI: fetch (decode cache) and data fast path.
+  uint8_t* dmi_ptr_ = nullptr;
+  uint32_t dmi_lat_cycles_ = 0;
+  uint32_t data_size_ = 0;        // 0 disables the data fast path (watchpoints, no DMI)
+  std::shared_ptr<CodeCache> code_;
+
+  // Debugging.
+  const DebugPoints* debug_ = nullptr;
+  uint32_t skip_breakpoint_pc_ = UINT32_MAX;  // resume over the breakpoint we stopped at
+  uint32_t watch_hit_addr_ = 0;
+  bool watch_hit_write_ = false, watch_hit_ = false;
+
+  std::function<void(Core&)> wake_cb_;
+  tlm::tlm_generic_payload gp_;   // reused for every slow-path access
+  CoreStats stats_;
+};
+
+}  // namespace wvp

@@ -1,0 +1,28 @@
+// The address map every core sees in its tile. Firmware's HAL (sw/runtime/include/wvp/hal.h)
+// mirrors these numbers; tests/unit/test_memory_map.cpp keeps the two in step.
+#pragma once
+#include <cstdint>
+
+namespace wvp::memmap {
+
+// Nothing is mapped below kClintBase, so null-pointer accesses fault.
+constexpr uint64_t kClintBase = 0x0200'0000;   // CLINT-compatible timer block
+constexpr uint64_t kClintSize = 0x0001'0000;
+constexpr uint64_t kClintMsip = 0x0000;        // machine software interrupt pending (bit 0)
+constexpr uint64_t kClintMtimecmp = 0x4000;    // 64-bit, lo at +0, hi at +4
+constexpr uint64_t kClintMtime = 0xBFF8;       // 64-bit, read-only here (ticks = core cycles)
+
+constexpr uint64_t kSysctlBase = 0x0201'0000;  // tile identity, console, exit
+constexpr uint64_t kSysctlSize = 0x0000'1000;
+constexpr uint64_t kSysctlX = 0x00;            // ro: this core's column
+constexpr uint64_t kSysctlY = 0x04;            // ro: this core's row
+constexpr uint64_t kSysctlGridW = 0x08;        // ro
+constexpr uint64_t kSysctlGridH = 0x0C;        // ro
+constexpr uint64_t kSysctlConsole = 0x10;      // wo: one byte of console output
+constexpr uint64_t kSysctlExit = 0x14;         // wo: halts this core with the written exit code
+constexpr uint64_t kSysctlClockHz = 0x18;      // ro: core clock in Hz
+constexpr uint64_t kSysctlSramSize = 0x1C;     // ro: local SRAM bytes
+
+constexpr uint64_t kSramBase = 0x8000'0000;    // local SRAM; its size is a parameter
+
+}  // namespace wvp::memmap

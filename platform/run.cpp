@@ -1,0 +1,132 @@
+#include "platform/run.h"
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iomanip>
+#include <ostream>
+
+#include <nlohmann/json.hpp>
+
+#include "platform/memory_map.h"
+#include "platform/wafer.h"
+
+namespace wvp {
+
+namespace {
+
+void write_stats(const std::string& path, Wafer& wafer, double host_seconds) {
+  nlohmann::json cores = nlohmann::json::array();
+  uint64_t instructions = 0;
+  for (uint32_t y = 0; y < wafer.height(); ++y) {
+    for (uint32_t x = 0; x < wafer.width(); ++x) {
+      const Core& c = wafer.tile(x, y).core;
+      const CoreStats& s = c.stats();
+      instructions += c.instructions();
+      cores.push_back({{"x", x}, {"y", y}, {"instructions", c.instructions()}, {"cycles", c.cycle()},
+                       {"traps", s.traps}, {"interrupts", s.interrupts}, {"sleep_cycles", s.sleep_cycles},
+                       {"decodes", s.decodes}, {"decode_hit_rate", c.decode_hit_rate()},
+                       {"slow_accesses", s.slow_accesses}, {"halted", c.halted()}, {"exit_code", c.exit_code()},
+                       {"fault", c.fault().valid ? c.fault().describe() : ""}});
+    }
+  }
+  const Wafer::Result r = wafer.result();
+  nlohmann::json j = {
+      {"grid", {{"width", wafer.width()}, {"height", wafer.height()}}},
+      {"clock_hz", wafer.config().core.clock_hz},
+      {"quantum_cycles", wafer.config().sim.quantum_cycles},
+      {"simulated_cycles", r.end_cycle},
+      {"simulated_seconds", static_cast<double>(r.end_cycle) / wafer.config().core.clock_hz},
+      {"instructions", instructions},
+      {"host_seconds", host_seconds},
+      {"mips", host_seconds > 0 ? static_cast<double>(instructions) / host_seconds / 1e6 : 0.0},
+      {"rounds", wafer.cluster().rounds()},
+      {"sram_resident_bytes", wafer.sram_resident_bytes()},
+      {"exit_code", r.exit_code},
+      {"cores", cores},
+  };
+  std::ofstream f(path);
+  if (!f) throw ConfigError(path + ": cannot write stats file");
+  f << j.dump(1) << "\n";
+}
+
+// The riscv-arch-test convention: one 32-bit word per line, lowercase hex.
+void write_signature(const std::string& path, const ElfImage& image, Wafer& wafer) {
+  const auto b = image.symbols.find("begin_signature"), e = image.symbols.find("end_signature");
+  if (b == image.symbols.end() || e == image.symbols.end())
+    throw LoadError(image.path + ": --signature needs the symbols begin_signature and end_signature");
+  std::ofstream f(path);
+  if (!f) throw ConfigError(path + ": cannot write signature file");
+  Core& core = wafer.tile(0, 0).core;
+  for (uint32_t a = b->second; a + 4 <= e->second; a += 4) {
+    uint32_t word = 0;
+    core.debug_read(a, 4, reinterpret_cast<uint8_t*>(&word));
+    char line[16];
+    std::snprintf(line, sizeof line, "%08x\n", word);
+    f << line;
+  }
+}
+
+void print_summary(std::ostream& err, const Wafer& wafer, const Wafer::Result& r, double host_seconds) {
+  const double clock = wafer.config().core.clock_hz;
+  const double sim_s = static_cast<double>(r.end_cycle) / clock;
+  const size_t n = wafer.tile_count();
+  err << "wafervp: " << n << (n == 1 ? " core" : " cores") << " (" << wafer.width() << "x" << wafer.height()
+      << "), exit code " << r.exit_code << "\n"
+      << std::fixed << std::setprecision(3) << "  simulated time  " << sim_s * 1e6 << " us (" << r.end_cycle
+      << " cycles at " << clock / 1e9 << " GHz)\n"
+      << "  instructions    " << r.instructions << "\n"
+      << "  host time       " << host_seconds << " s\n"
+      << std::setprecision(1) << "  speed           "
+      << (host_seconds > 0 ? static_cast<double>(r.instructions) / host_seconds / 1e6 : 0.0) << " MIPS\n";
+}
+
+}  // namespace
+
+void parse_core_window(const std::string& text, GdbOptions& gdb) {
+  unsigned x0, y0, w, h;
+  char tail;
+  if (std::sscanf(text.c_str(), "%u,%u:%ux%u%c", &x0, &y0, &w, &h, &tail) != 4 || w == 0 || h == 0)
+    throw ConfigError("--gdb-cores: expected X0,Y0:WxH (e.g. 0,0:4x4), got '" + text + "'");
+  gdb.x0 = x0, gdb.y0 = y0, gdb.width = w, gdb.height = h;
+}
+
+int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err) {
+  const ElfImage image = load_elf(options.elf_path);
+  auto console = [&out](const TileIdentity& id, const std::string& line) {
+    out << "(" << id.x << "," << id.y << ") " << line << "\n";
+  };
+  Wafer wafer("wafer", options.config, console);
+  wafer.load(image);
+
+  const auto start = std::chrono::steady_clock::now();
+  sc_core::sc_start();
+  const double host_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (uint32_t y = 0; y < wafer.height(); ++y)
+    for (uint32_t x = 0; x < wafer.width(); ++x) wafer.tile(x, y).ctl.flush_console();
+  out.flush();
+
+  const Wafer::Result r = wafer.result();
+  for (const Wafer::CoreEnd& f : r.failures) {
+    if (f.fault.valid)
+      err << "wafervp: error: " << pe_name(f.x, f.y) << ": unhandled trap: " << f.fault.describe() << "\n";
+    else
+      err << "wafervp: " << pe_name(f.x, f.y) << " exited with code " << f.exit_code << "\n";
+  }
+  if (r.outcome == CoreCluster::Outcome::MaxCycles || r.outcome == CoreCluster::Outcome::Deadlock) {
+    err << "wafervp: error: "
+        << (r.outcome == CoreCluster::Outcome::MaxCycles
+                ? "reached sim.max_cycles = " + std::to_string(options.config.sim.max_cycles)
+                : std::string("deadlock: every remaining core sleeps in wfi with no interrupt that can wake it"))
+        << "\n";
+    const size_t shown = std::min<size_t>(r.stuck.size(), 16);
+    for (size_t i = 0; i < shown; ++i) err << "  " << r.stuck[i] << "\n";
+    if (r.stuck.size() > shown) err << "  ... and " << r.stuck.size() - shown << " more\n";
+  }
+  print_summary(err, wafer, r, host_seconds);
+  if (!options.stats_path.empty()) write_stats(options.stats_path, wafer, host_seconds);
+  if (!options.signature_path.empty()) write_signature(options.signature_path, image, wafer);
+  return r.exit_code;
+}
+
+}  // namespace wvp

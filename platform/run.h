@@ -1,0 +1,34 @@
+// `wafervp run`: build the wafer from a config, load an ELF, simulate, report.
+#pragma once
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+#include "platform/config.h"
+
+namespace wvp {
+
+struct GdbOptions {
+  uint16_t port = 0;
+  std::string bind_address = "127.0.0.1";
+  // Cores exposed as GDB threads: a window [x0, x0+w) x [y0, y0+h); empty = the whole grid.
+  uint32_t x0 = 0, y0 = 0, width = 0, height = 0;
+};
+
+struct RunOptions {
+  std::string elf_path;
+  PlatformConfig config;
+  std::optional<GdbOptions> gdb;
+  std::string stats_path;      // stats JSON, if set
+  std::string signature_path;  // dump [begin_signature, end_signature) of PE (0,0), if set
+};
+
+// Runs one simulation (SystemC allows one per process). Firmware console lines go to `out`,
+// the summary and errors to `err`. Returns the process exit code.
+int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err);
+
+// "X0,Y0:WxH" -> window; throws ConfigError.
+void parse_core_window(const std::string& text, GdbOptions& gdb);
+
+}  // namespace wvp

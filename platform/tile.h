@@ -1,0 +1,23 @@
+// One processing element: core, local bus, SRAM and control block, wired together.
+#pragma once
+#include <memory>
+
+#include "models/core/core.h"
+#include "models/sram/sram.h"
+#include "platform/tile_ctl.h"
+#include "tlm/bus.h"
+
+namespace wvp {
+
+struct Tile {
+  Tile(const std::string& name, const TileIdentity& id, const CoreParams& core_params, const SramParams& sram_params,
+       uint8_t* sram_backing, TileCtl::LineSink console);
+
+  TileIdentity id;
+  Core core;
+  Bus bus;
+  Sram sram;
+  TileCtl ctl;
+};
+
+}  // namespace wvp

@@ -1,0 +1,48 @@
+// The tile's control block: a CLINT-compatible timer window (msip, mtimecmp, mtime) and the
+// sysctl window (tile identity, console, exit). See memory_map.h for the registers.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_target_socket.h>
+
+#include "models/core/core.h"
+
+namespace wvp {
+
+struct TileIdentity {
+  uint32_t x = 0, y = 0, grid_w = 1, grid_h = 1;
+  uint32_t clock_hz = 0, sram_bytes = 0;
+};
+
+class TileCtl : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<TileCtl> socket;
+
+  // `console` receives each complete line the core prints (without the newline).
+  using LineSink = std::function<void(const TileIdentity&, const std::string& line)>;
+
+  TileCtl(sc_core::sc_module_name name, const TileIdentity& id, Core& core, LineSink console);
+
+  // Emits a pending partial line (at the end of simulation).
+  void flush_console();
+  uint64_t console_bytes() const { return console_bytes_; }
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+  unsigned int transport_dbg(tlm::tlm_generic_payload& gp);
+  // One 32-bit register access at a window offset; false for an unmapped register.
+  bool access(uint64_t addr, bool write, uint32_t& value, const sc_core::sc_time& when);
+  void put_console(char c);
+
+  const TileIdentity id_;
+  Core& core_;
+  LineSink console_;
+  std::string line_;
+  uint64_t console_bytes_ = 0;
+};
+
+}  // namespace wvp

@@ -1,0 +1,103 @@
+#include "platform/wafer.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "platform/memory_map.h"
+
+namespace wvp {
+
+std::string pe_name(uint32_t x, uint32_t y) { return "PE (" + std::to_string(x) + "," + std::to_string(y) + ")"; }
+
+namespace {
+std::string hex32(uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08x", v);
+  return buf;
+}
+}  // namespace
+
+Wafer::Wafer(sc_core::sc_module_name name, const PlatformConfig& config, TileCtl::LineSink console)
+    : sc_module(name),
+      config_(config),
+      sram_memory_(size_t{config.grid_width} * config.grid_height * config.sram.size_bytes),
+      cluster_("cluster", config.sim.quantum_cycles, config.sim.max_cycles) {
+  validate_config(config_);
+  tiles_.reserve(size_t{config_.grid_width} * config_.grid_height);
+  for (uint32_t y = 0; y < config_.grid_height; ++y) {
+    for (uint32_t x = 0; x < config_.grid_width; ++x) {
+      const size_t index = tiles_.size();
+      TileIdentity id{x, y, config_.grid_width, config_.grid_height, static_cast<uint32_t>(config_.core.clock_hz),
+                      config_.sram.size_bytes};
+      CoreParams core = config_.core;
+      core.hart_id = static_cast<uint32_t>(index);
+      core.exec_base = memmap::kSramBase;
+      core.exec_size = config_.sram.size_bytes;
+      SramParams sram = config_.sram;
+      sram.clock_hz = config_.core.clock_hz;
+      tiles_.push_back(std::make_unique<Tile>("tile_" + std::to_string(x) + "_" + std::to_string(y), id, core, sram,
+                                              sram_memory_.data() + index * config_.sram.size_bytes, console));
+      cluster_.add(tiles_.back()->core);
+    }
+  }
+}
+
+void Wafer::load(const ElfImage& image) {
+  const uint64_t lo = memmap::kSramBase, hi = memmap::kSramBase + config_.sram.size_bytes;
+  uint32_t exec_lo = UINT32_MAX, exec_hi = 0;
+  for (const ElfSegment& seg : image.segments) {
+    if (seg.vaddr < lo || seg.vaddr + uint64_t{seg.mem_size} > hi)
+      throw LoadError(image.path + ": segment " + hex32(seg.vaddr) + "-" + hex32(seg.vaddr + seg.mem_size - 1) +
+                      " lies outside the tile's SRAM " + hex32(static_cast<uint32_t>(lo)) + "-" +
+                      hex32(static_cast<uint32_t>(hi - 1)));
+    if (seg.executable) {
+      exec_lo = std::min<uint32_t>(exec_lo, seg.vaddr - static_cast<uint32_t>(lo));
+      exec_hi = std::max<uint32_t>(exec_hi, seg.vaddr - static_cast<uint32_t>(lo) + seg.mem_size);
+    }
+  }
+  if (image.entry < lo || image.entry >= hi)
+    throw LoadError(image.path + ": entry point " + hex32(image.entry) + " lies outside the tile's SRAM");
+  // Every core runs the same image, so they share one decode cache for its executable range.
+  auto code = std::make_shared<CodeCache>(lo, config_.sram.size_bytes, exec_lo == UINT32_MAX ? 0 : exec_lo, exec_hi);
+  for (auto& tile : tiles_) {
+    uint8_t* mem = tile->sram.data();
+    // Only the file bytes are written: the zero tail (.bss) stays untouched host memory.
+    for (const ElfSegment& seg : image.segments)
+      std::memcpy(mem + (seg.vaddr - lo), seg.bytes.data(), seg.bytes.size());
+    tile->core.set_pc(image.entry);
+    tile->core.attach_code(code);
+  }
+}
+
+Wafer::Result Wafer::result() const {
+  Result r;
+  r.outcome = cluster_.outcome();
+  std::vector<std::pair<uint64_t, size_t>> ended;  // (cycle, index): the order cores finished in
+  for (size_t i = 0; i < tiles_.size(); ++i) {
+    const Core& core = tiles_[i]->core;
+    r.instructions += core.instructions();
+    r.end_cycle = std::max(r.end_cycle, core.cycle());
+    if (core.halted()) {
+      if (core.exit_code() != 0 || core.fault().valid) ended.emplace_back(core.cycle(), i);
+    } else {
+      const TileIdentity& id = tiles_[i]->id;
+      r.stuck.push_back(pe_name(id.x, id.y) + (core.sleeping() ? " asleep in wfi" : " running") + " at pc " +
+                        hex32(core.pc()));
+    }
+  }
+  std::sort(ended.begin(), ended.end());
+  for (const auto& [cycle, i] : ended) {
+    const Tile& t = *tiles_[i];
+    r.failures.push_back({t.id.x, t.id.y, t.core.exit_code(), t.core.fault()});
+  }
+  switch (r.outcome) {
+    case CoreCluster::Outcome::MaxCycles: r.exit_code = kExitMaxCycles; break;
+    case CoreCluster::Outcome::Deadlock: r.exit_code = kExitDeadlock; break;
+    default:
+      if (!r.failures.empty()) r.exit_code = r.failures.front().fault.valid ? kExitFault : r.failures.front().exit_code;
+      break;
+  }
+  return r;
+}
+
+}  // namespace wvp

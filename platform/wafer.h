@@ -1,0 +1,63 @@
+// The grid of tiles and what runs it: builds W x H tiles, loads one ELF into every tile (SPMD),
+// runs all cores in one CoreCluster and reports how the run ended.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/core/core_cluster.h"
+#include "platform/config.h"
+#include "platform/elf_loader.h"
+#include "platform/tile.h"
+#include "tlm/host_memory.h"
+
+namespace wvp {
+
+struct LoadError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class Wafer : public sc_core::sc_module {
+ public:
+  Wafer(sc_core::sc_module_name name, const PlatformConfig& config, TileCtl::LineSink console);
+
+  // Writes the image into every tile's SRAM and points every core at its entry.
+  // Throws LoadError for segments outside the SRAM.
+  void load(const ElfImage& image);
+
+  uint32_t width() const { return config_.grid_width; }
+  uint32_t height() const { return config_.grid_height; }
+  Tile& tile(uint32_t x, uint32_t y) { return *tiles_[y * config_.grid_width + x]; }
+  size_t tile_count() const { return tiles_.size(); }
+  CoreCluster& cluster() { return cluster_; }
+  const PlatformConfig& config() const { return config_; }
+  size_t sram_resident_bytes() const { return sram_memory_.resident_bytes(); }
+
+  struct CoreEnd {
+    uint32_t x, y;
+    int exit_code;
+    FaultInfo fault;
+  };
+  struct Result {
+    CoreCluster::Outcome outcome = CoreCluster::Outcome::Running;
+    int exit_code = 0;                 // what `wafervp run` exits with
+    std::vector<CoreEnd> failures;     // non-zero exits and faults, in the order they happened
+    std::vector<std::string> stuck;    // cores still running or asleep, for timeout/deadlock reports
+    uint64_t instructions = 0;
+    uint64_t end_cycle = 0;            // the latest core's local time
+  };
+  Result result() const;
+
+  // Exit codes of `wafervp run` besides the firmware's own.
+  static constexpr int kExitBadInput = 2, kExitFault = 3, kExitMaxCycles = 4, kExitDeadlock = 5;
+
+ private:
+  PlatformConfig config_;
+  HostMemory sram_memory_;
+  std::vector<std::unique_ptr<Tile>> tiles_;
+  CoreCluster cluster_;
+};
+
+std::string pe_name(uint32_t x, uint32_t y);  // "PE (x,y)"
+
+}  // namespace wvp

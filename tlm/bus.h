@@ -1,0 +1,43 @@
+// Address decoder: one target socket in, one initiator socket per mapped range out.
+// Forwards b_transport, DMI requests and debug transport with the address made relative to the
+// range, and translates DMI invalidations back into the initiator's address space.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/multi_passthrough_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+namespace wvp {
+
+class Bus : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<Bus> target;
+  tlm_utils::multi_passthrough_initiator_socket<Bus> initiator;
+
+  explicit Bus(sc_core::sc_module_name name);
+
+  // Maps [base, base+size) to the next bound initiator port (ports are bound in map order).
+  // Overlapping ranges are a configuration error and throw std::invalid_argument.
+  void map(uint64_t base, uint64_t size, const std::string& target_name);
+
+  struct Range {
+    uint64_t base, size;
+    std::string name;
+  };
+  const std::vector<Range>& ranges() const { return ranges_; }
+
+ private:
+  int decode(uint64_t addr) const;  // -1 when unmapped
+  void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+  bool get_direct_mem_ptr(tlm::tlm_generic_payload& gp, tlm::tlm_dmi& dmi);
+  unsigned int transport_dbg(tlm::tlm_generic_payload& gp);
+  void invalidate_direct_mem_ptr(int port, sc_dt::uint64 start, sc_dt::uint64 end);
+
+  std::vector<Range> ranges_;
+};
+
+}  // namespace wvp
