@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "platform/debug_session.h"
 #include "platform/memory_map.h"
 #include "platform/wafer.h"
 
@@ -98,6 +99,12 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   };
   Wafer wafer("wafer", options.config, console);
   wafer.load(image);
+  std::unique_ptr<DebugSession> debug;
+  if (options.gdb) {
+    debug = std::make_unique<DebugSession>(wafer, *options.gdb);
+    err << "wafervp: waiting for GDB on " << options.gdb->bind_address << ":" << debug->port() << std::endl;
+    debug->wait_for_client();
+  }
 
   const auto start = std::chrono::steady_clock::now();
   sc_core::sc_start();
@@ -107,19 +114,24 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   out.flush();
 
   const Wafer::Result r = wafer.result();
-  for (const Wafer::CoreEnd& f : r.failures) {
+  if (debug) debug->on_exit(r.exit_code);
+  constexpr size_t kReportedCores = 8;  // a whole grid failing alike says nothing new per core
+  for (size_t i = 0; i < std::min(r.failures.size(), kReportedCores); ++i) {
+    const Wafer::CoreEnd& f = r.failures[i];
     if (f.fault.valid)
       err << "wafervp: error: " << pe_name(f.x, f.y) << ": unhandled trap: " << f.fault.describe() << "\n";
     else
       err << "wafervp: " << pe_name(f.x, f.y) << " exited with code " << f.exit_code << "\n";
   }
+  if (r.failures.size() > kReportedCores)
+    err << "wafervp: ... and " << r.failures.size() - kReportedCores << " more cores failed (see --stats)\n";
   if (r.outcome == CoreCluster::Outcome::MaxCycles || r.outcome == CoreCluster::Outcome::Deadlock) {
     err << "wafervp: error: "
         << (r.outcome == CoreCluster::Outcome::MaxCycles
                 ? "reached sim.max_cycles = " + std::to_string(options.config.sim.max_cycles)
                 : std::string("deadlock: every remaining core sleeps in wfi with no interrupt that can wake it"))
         << "\n";
-    const size_t shown = std::min<size_t>(r.stuck.size(), 16);
+    const size_t shown = std::min(r.stuck.size(), kReportedCores);
     for (size_t i = 0; i < shown; ++i) err << "  " << r.stuck[i] << "\n";
     if (r.stuck.size() > shown) err << "  ... and " << r.stuck.size() - shown << " more\n";
   }

@@ -74,6 +74,7 @@ StopReason Core::run(uint64_t limit_cycle, bool single_step) {
   if (halted_) return StopReason::Halted;
   if (!code_) code_ = std::make_shared<CodeCache>(params_.exec_base, params_.exec_size);
   if (!dmi_ptr_) refresh_dmi();
+  if (sleeping_ && !irq_pending_enabled()) return StopReason::Sleep;  // still nothing to wake it
   sleeping_ = false;
   StopReason why;
   if (at_breakpoint_) {

@@ -58,6 +58,11 @@ void CoreCluster::run_round(uint64_t end_cycle) {
   for (Core* core : active_) {
     for (;;) {
       const StopReason why = core->run(end_cycle);
+      if (why == StopReason::Halted && core->fault().valid && debug_hook_) {
+        // Let the developer inspect the faulting core; it stays halted afterwards.
+        if (!debug_stop(*core, why)) return;
+        break;
+      }
       if (why == StopReason::Breakpoint || why == StopReason::Watchpoint) {
         if (!debug_hook_ || !debug_stop(*core, why)) return;
         continue;  // resume this core where it stopped
@@ -79,11 +84,23 @@ void CoreCluster::run_round(uint64_t end_cycle) {
   active_.swap(still_active);
 }
 
+void CoreCluster::sync_kernel(uint64_t cluster_now) {
+  const uint64_t sc_now = now_cycle();
+  if (cluster_now <= sc_now) return;
+  // Running ahead of SystemC time is safe while no other process has work before the next
+  // quantum ends; yielding only then saves a context switch per quantum.
+  const sc_core::sc_time ahead = period_ * static_cast<double>(cluster_now - sc_now);
+  const sc_core::sc_time next_quantum = ahead + period_ * static_cast<double>(quantum_cycles_);
+  if (sc_core::sc_time_to_pending_activity() < next_quantum || cluster_now - sc_now >= kMaxRunAheadCycles)
+    sc_core::wait(ahead);
+}
+
 void CoreCluster::thread() {
   active_ = cores_;
   if (debug_hook_ && !cores_.empty() && !debug_stop(*cores_.front(), StopReason::Limit)) return sc_core::sc_stop();
+  uint64_t now = now_cycle();  // the cluster's time; SystemC's may lag behind (see sync_kernel)
   while (outcome_ == Outcome::Running) {
-    const uint64_t now = now_cycle();
+    sync_kernel(now);
     const uint64_t end = now + quantum_cycles_;
     if (max_cycles_ && now >= max_cycles_) {
       outcome_ = Outcome::MaxCycles;
@@ -118,7 +135,7 @@ void CoreCluster::thread() {
       break;
 
     if (!active_.empty()) {
-      sc_core::wait(period_ * static_cast<double>(quantum_cycles_));
+      now = end;
       continue;
     }
     if (sleepers_.empty()) {
@@ -129,13 +146,16 @@ void CoreCluster::thread() {
     for (Core* c : sleepers_) next = std::min(next, c->wake_cycle());
     if (next != UINT64_MAX) {
       if (max_cycles_) next = std::min(next, max_cycles_);
-      sc_core::wait(period_ * static_cast<double>(std::max(next, end) - now));
+      now = std::max(next, end);
     } else if (sc_core::sc_pending_activity()) {
+      sync_kernel(end);
       sc_core::wait(wake_event_);  // something else in the model may still raise a line
+      now = now_cycle();
     } else {
       outcome_ = Outcome::Deadlock;  // every core waits for an interrupt nothing can raise
     }
   }
+  sync_kernel(now);
   sc_core::sc_stop();
 }
 

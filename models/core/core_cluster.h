@@ -43,8 +43,10 @@ class CoreCluster : public sc_core::sc_module {
   // Runs the debugger until it resumes; false if it killed the simulation.
   bool debug_stop(Core& core, StopReason why);
   void wake(Core& core);
-  uint64_t now_cycle() const;
+  uint64_t now_cycle() const;  // SystemC time in cycles
+  void sync_kernel(uint64_t cluster_now);
 
+  static constexpr uint64_t kMaxRunAheadCycles = 1'000'000;
   uint64_t quantum_cycles_;
   uint64_t max_cycles_;
   sc_core::sc_time period_;

@@ -54,7 +54,16 @@ StopReason Core::exec(uint64_t limit_cycle) {
   limit_cycle_ = limit_cycle;
   update_event_cycle();
 
-  const CoreTiming tm = params_.timing;
+  // Every instruction costs alu_cycles, settled per straight-line run of Ops (see SETTLE);
+  // handlers of other classes add only the difference. Unsigned wrap-around keeps the sums
+  // right when a class is cheaper than the ALU.
+  const CoreTiming& t = params_.timing;
+  const uint64_t alu = t.alu_cycles;
+  struct Extra {
+    uint64_t mul, div, load, store, branch, taken, fp, fdiv, fsqrt, system;
+  } const tm{t.mul_cycles - alu,   t.div_cycles - alu,          t.load_cycles - alu, t.store_cycles - alu,
+             t.branch_cycles - alu, t.branch_taken_cycles - alu, t.fp_cycles - alu,   t.fdiv_cycles - alu,
+             t.fsqrt_cycles - alu,  t.system_cycles - alu};
   const uint32_t base = static_cast<uint32_t>(code_->base());
   uint32_t* const x = x_;
   uint32_t* const f = f_;
@@ -67,6 +76,7 @@ StopReason Core::exec(uint64_t limit_cycle) {
   uint64_t cyc = cycle_, ir = instret_, event = event_cycle_;
   bool fp_on = (mstatus_ & kMstatusFs) != 0;
   Op* ip = nullptr;
+  Op* block = nullptr;  // first Op of the current straight-line run, not yet counted
 
   // Slow-path operands.
   uint32_t m_addr = 0, m_size = 0, m_value = 0;
@@ -74,29 +84,43 @@ StopReason Core::exec(uint64_t limit_cycle) {
   bool m_signed = false;
 
 #define PC() (base + static_cast<uint32_t>(ip - ops) * 4u)
-#define SYNC_OUT() (pc_ = PC(), cycle_ = cyc, instret_ = ir)
+  // Counts the Ops run since `block` (those before ip) as retired.
+#define SETTLE()                                          \
+  do {                                                    \
+    const uint64_t n = static_cast<uint64_t>(ip - block); \
+    ir += n, cyc += n * alu, block = ip;                  \
+  } while (0)
+#define SYNC_OUT()                                 \
+  do {                                             \
+    SETTLE();                                      \
+    pc_ = PC(), cycle_ = cyc, instret_ = ir;       \
+  } while (0)
 #define SYNC_IN()                                                                              \
   do {                                                                                         \
     cyc = cycle_, ir = instret_, event = event_cycle_;                                         \
     ops = code_->ops(), watch_mask = code_->watch_mask(), page_shift = code_->page_shift();    \
     mem = dmi_ptr_, lat = dmi_lat_cycles_, data_size = data_size_;                             \
     fp_on = (mstatus_ & kMstatusFs) != 0;                                                      \
-    ip = ops + ((pc_ - base) >> 2);                                                            \
+    ip = block = ops + ((pc_ - base) >> 2);                                                    \
   } while (0)
 #define DISPATCH() goto* kLabels[ip->kind]
-#define NEXT()                                 \
-  do {                                         \
-    ++ip, ++ir;                                \
-    if constexpr (kStep) goto step_done;       \
-    DISPATCH();                                \
+#define NEXT()                           \
+  do {                                   \
+    ++ip;                                \
+    if constexpr (kStep) goto step_done; \
+    DISPATCH();                          \
   } while (0)
   // Taken control transfers are where the loop looks at the cycle limit and interrupts.
-#define JUMPED()                                  \
-  do {                                            \
-    ++ir;                                         \
-    if constexpr (kStep) goto step_done;          \
-    if (WVP_UNLIKELY(cyc >= event)) goto events;  \
-    DISPATCH();                                   \
+#define JUMP_TO(target)                             \
+  do {                                              \
+    Op* const to = (target);                        \
+    ++ip;                                           \
+    SETTLE();                                       \
+    cyc += tm.taken;                                \
+    ip = block = to;                                \
+    if constexpr (kStep) goto step_done_settled;    \
+    if (WVP_UNLIKELY(cyc >= event)) goto events;    \
+    DISPATCH();                                     \
   } while (0)
 #define TRAP(cause, tval)         \
   do {                            \
@@ -107,28 +131,29 @@ StopReason Core::exec(uint64_t limit_cycle) {
 #define RS1 x[ip->rs1]
 #define RS2 x[ip->rs2]
 #define RD x[ip->rd]
-#define ALU(expr, cost) \
-  do {                  \
-    RD = (expr);        \
-    cyc += (cost);      \
-    NEXT();             \
+#define ALU(expr) \
+  do {            \
+    RD = (expr);  \
+    NEXT();       \
   } while (0)
-#define BRANCH(cond)                          \
-  do {                                        \
-    if (cond) {                               \
-      cyc += tm.branch_taken_cycles;          \
-      ip += ip->imm;                          \
-      JUMPED();                               \
-    }                                         \
-    cyc += tm.branch_cycles;                  \
-    NEXT();                                   \
+#define ALU_EXTRA(expr, extra) \
+  do {                         \
+    RD = (expr);               \
+    cyc += (extra);            \
+    NEXT();                    \
+  } while (0)
+#define BRANCH(cond)                 \
+  do {                               \
+    if (cond) JUMP_TO(ip + ip->imm); \
+    cyc += tm.branch;                \
+    NEXT();                          \
   } while (0)
 #define LOAD(size, align_mask, reader, dest, sign)                    \
   do {                                                                \
     const uint32_t a = RS1 + ip->imm, off = a - base;                 \
     if (WVP_LIKELY(off < data_size && !(off & (align_mask)))) {       \
       dest = reader;                                                  \
-      cyc += tm.load_cycles + lat;                                    \
+      cyc += tm.load + lat;                                    \
       NEXT();                                                         \
     }                                                                 \
     m_addr = a, m_size = size, m_dest = &(dest), m_signed = sign;     \
@@ -140,7 +165,7 @@ StopReason Core::exec(uint64_t limit_cycle) {
     const uint32_t v = (value);                                       \
     if (WVP_LIKELY(off < data_size && !(off & (align_mask)))) {       \
       std::memcpy(mem + off, &v, size);                               \
-      cyc += tm.store_cycles + lat;                                   \
+      cyc += tm.store + lat;                                   \
       if (WVP_UNLIKELY((watch_mask >> (off >> page_shift)) & 1)) {    \
         m_addr = off, m_size = size;                                  \
         goto code_store;                                              \
@@ -163,7 +188,6 @@ StopReason Core::exec(uint64_t limit_cycle) {
     FP_BEGIN();                         \
     FP_RM(rm);                          \
     const auto r = static_cast<fpu::Rm>(rm); \
-    (void)r;                            \
     expr;                               \
     cyc += (cost);                      \
     NEXT();                             \
@@ -172,7 +196,7 @@ StopReason Core::exec(uint64_t limit_cycle) {
   do {                       \
     FP_BEGIN();              \
     expr;                    \
-    cyc += tm.fp_cycles;     \
+    cyc += tm.fp;            \
     NEXT();                  \
   } while (0)
 #define F1 f[ip->rs1]
@@ -207,24 +231,21 @@ L_Breakpoint:
   SYNC_OUT();
   return StopReason::Breakpoint;
 
-L_Lui: ALU(static_cast<uint32_t>(ip->imm), tm.alu_cycles);
-L_Auipc: ALU(static_cast<uint32_t>(ip->imm), tm.alu_cycles);
+L_Lui: ALU(static_cast<uint32_t>(ip->imm));
+L_Auipc: ALU(static_cast<uint32_t>(ip->imm));
 L_Jal:
   RD = PC() + 4;
-  cyc += tm.branch_taken_cycles;
-  ip += ip->imm;
-  JUMPED();
+  JUMP_TO(ip + ip->imm);
 L_Jalr: {
   const uint32_t target = (RS1 + static_cast<uint32_t>(ip->imm)) & ~1u;
   if (WVP_UNLIKELY(target & 3)) TRAP(kInsnMisaligned, target);  // traps before writing rd
   RD = PC() + 4;
-  cyc += tm.branch_taken_cycles;
   if (WVP_UNLIKELY(target - base >= code_->size_bytes())) {
     m_addr = target;
+    cyc += tm.taken;
     goto far_target;
   }
-  ip = ops + ((target - base) >> 2);
-  JUMPED();
+  JUMP_TO(ops + ((target - base) >> 2));
 }
 L_JumpFar: {
   const uint32_t w = static_cast<uint32_t>(ip->imm);
@@ -232,7 +253,7 @@ L_JumpFar: {
   m_addr = PC() + static_cast<uint32_t>(imm_j(w));
   if (m_addr & 3) TRAP(kInsnMisaligned, m_addr);  // no side effects: rd is not written
   if (rd) x[rd] = PC() + 4;
-  cyc += tm.branch_taken_cycles;
+  cyc += tm.taken;
   goto far_target;
 }
 L_BranchFar: {
@@ -248,17 +269,17 @@ L_BranchFar: {
     default: taken = a >= b; break;
   }
   if (!taken) {
-    cyc += tm.branch_cycles;
+    cyc += tm.branch;
     NEXT();
   }
   m_addr = PC() + static_cast<uint32_t>(imm_b(w));
   if (m_addr & 3) TRAP(kInsnMisaligned, m_addr);
-  cyc += tm.branch_taken_cycles;
+  cyc += tm.taken;
   goto far_target;
 }
 far_target:  // a taken jump to an aligned target outside executable memory: the jump retires,
              // then fetching the target faults
-  ++ir;
+  ++ip;
   SYNC_OUT();
   pc_ = m_addr;
   take_trap(kInsnAccessFault, m_addr, 0);
@@ -280,47 +301,47 @@ L_Sb: STORE(1, 0, RS2);
 L_Sh: STORE(2, 1, RS2);
 L_Sw: STORE(4, 3, RS2);
 
-L_Addi: ALU(RS1 + static_cast<uint32_t>(ip->imm), tm.alu_cycles);
-L_Slti: ALU(static_cast<int32_t>(RS1) < ip->imm, tm.alu_cycles);
-L_Sltiu: ALU(RS1 < static_cast<uint32_t>(ip->imm), tm.alu_cycles);
-L_Xori: ALU(RS1 ^ static_cast<uint32_t>(ip->imm), tm.alu_cycles);
-L_Ori: ALU(RS1 | static_cast<uint32_t>(ip->imm), tm.alu_cycles);
-L_Andi: ALU(RS1 & static_cast<uint32_t>(ip->imm), tm.alu_cycles);
-L_Slli: ALU(RS1 << ip->imm, tm.alu_cycles);
-L_Srli: ALU(RS1 >> ip->imm, tm.alu_cycles);
-L_Srai: ALU(static_cast<uint32_t>(static_cast<int32_t>(RS1) >> ip->imm), tm.alu_cycles);
-L_Add: ALU(RS1 + RS2, tm.alu_cycles);
-L_Sub: ALU(RS1 - RS2, tm.alu_cycles);
-L_Sll: ALU(RS1 << (RS2 & 31), tm.alu_cycles);
-L_Slt: ALU(static_cast<int32_t>(RS1) < static_cast<int32_t>(RS2), tm.alu_cycles);
-L_Sltu: ALU(RS1 < RS2, tm.alu_cycles);
-L_Xor: ALU(RS1 ^ RS2, tm.alu_cycles);
-L_Srl: ALU(RS1 >> (RS2 & 31), tm.alu_cycles);
-L_Sra: ALU(static_cast<uint32_t>(static_cast<int32_t>(RS1) >> (RS2 & 31)), tm.alu_cycles);
-L_Or: ALU(RS1 | RS2, tm.alu_cycles);
-L_And: ALU(RS1 & RS2, tm.alu_cycles);
+L_Addi: ALU(RS1 + static_cast<uint32_t>(ip->imm));
+L_Slti: ALU(static_cast<int32_t>(RS1) < ip->imm);
+L_Sltiu: ALU(RS1 < static_cast<uint32_t>(ip->imm));
+L_Xori: ALU(RS1 ^ static_cast<uint32_t>(ip->imm));
+L_Ori: ALU(RS1 | static_cast<uint32_t>(ip->imm));
+L_Andi: ALU(RS1 & static_cast<uint32_t>(ip->imm));
+L_Slli: ALU(RS1 << ip->imm);
+L_Srli: ALU(RS1 >> ip->imm);
+L_Srai: ALU(static_cast<uint32_t>(static_cast<int32_t>(RS1) >> ip->imm));
+L_Add: ALU(RS1 + RS2);
+L_Sub: ALU(RS1 - RS2);
+L_Sll: ALU(RS1 << (RS2 & 31));
+L_Slt: ALU(static_cast<int32_t>(RS1) < static_cast<int32_t>(RS2));
+L_Sltu: ALU(RS1 < RS2);
+L_Xor: ALU(RS1 ^ RS2);
+L_Srl: ALU(RS1 >> (RS2 & 31));
+L_Sra: ALU(static_cast<uint32_t>(static_cast<int32_t>(RS1) >> (RS2 & 31)));
+L_Or: ALU(RS1 | RS2);
+L_And: ALU(RS1 & RS2);
 
-L_Mul: ALU(RS1 * RS2, tm.mul_cycles);
+L_Mul: ALU_EXTRA(RS1 * RS2, tm.mul);
 L_Mulh:
-  ALU(static_cast<uint32_t>((int64_t{static_cast<int32_t>(RS1)} * static_cast<int32_t>(RS2)) >> 32), tm.mul_cycles);
+  ALU_EXTRA(static_cast<uint32_t>((int64_t{static_cast<int32_t>(RS1)} * static_cast<int32_t>(RS2)) >> 32), tm.mul);
 L_Mulhsu:
-  ALU(static_cast<uint32_t>((int64_t{static_cast<int32_t>(RS1)} * int64_t{RS2}) >> 32), tm.mul_cycles);
-L_Mulhu: ALU(static_cast<uint32_t>((uint64_t{RS1} * RS2) >> 32), tm.mul_cycles);
+  ALU_EXTRA(static_cast<uint32_t>((int64_t{static_cast<int32_t>(RS1)} * int64_t{RS2}) >> 32), tm.mul);
+L_Mulhu: ALU_EXTRA(static_cast<uint32_t>((uint64_t{RS1} * RS2) >> 32), tm.mul);
 L_Div: {
   const int32_t a = static_cast<int32_t>(RS1), b = static_cast<int32_t>(RS2);
-  ALU(b == 0 ? UINT32_MAX : (a == INT32_MIN && b == -1) ? static_cast<uint32_t>(a) : static_cast<uint32_t>(a / b),
-      tm.div_cycles);
+  ALU_EXTRA(b == 0 ? UINT32_MAX : (a == INT32_MIN && b == -1) ? static_cast<uint32_t>(a) : static_cast<uint32_t>(a / b),
+      tm.div);
 }
-L_Divu: ALU(RS2 == 0 ? UINT32_MAX : RS1 / RS2, tm.div_cycles);
+L_Divu: ALU_EXTRA(RS2 == 0 ? UINT32_MAX : RS1 / RS2, tm.div);
 L_Rem: {
   const int32_t a = static_cast<int32_t>(RS1), b = static_cast<int32_t>(RS2);
-  ALU(b == 0 ? static_cast<uint32_t>(a) : (a == INT32_MIN && b == -1) ? 0u : static_cast<uint32_t>(a % b),
-      tm.div_cycles);
+  ALU_EXTRA(b == 0 ? static_cast<uint32_t>(a) : (a == INT32_MIN && b == -1) ? 0u : static_cast<uint32_t>(a % b),
+      tm.div);
 }
-L_Remu: ALU(RS2 == 0 ? RS1 : RS1 % RS2, tm.div_cycles);
+L_Remu: ALU_EXTRA(RS2 == 0 ? RS1 : RS1 % RS2, tm.div);
 
 L_Fence:
-  cyc += tm.system_cycles;
+  cyc += tm.system;
   NEXT();
 L_System: {
   SYNC_OUT();
@@ -339,29 +360,29 @@ L_Fsw: {
   FP_BEGIN();
   STORE(4, 3, F2);
 }
-L_Fmadd: FP_ROUNDED(tm.fp_cycles, FD = fpu::madd(F1, F2, F3, r, fflags_));
-L_Fmsub: FP_ROUNDED(tm.fp_cycles, FD = fpu::msub(F1, F2, F3, r, fflags_));
-L_Fnmsub: FP_ROUNDED(tm.fp_cycles, FD = fpu::nmsub(F1, F2, F3, r, fflags_));
-L_Fnmadd: FP_ROUNDED(tm.fp_cycles, FD = fpu::nmadd(F1, F2, F3, r, fflags_));
-L_Fadd: FP_ROUNDED(tm.fp_cycles, FD = fpu::add(F1, F2, r, fflags_));
-L_Fsub: FP_ROUNDED(tm.fp_cycles, FD = fpu::sub(F1, F2, r, fflags_));
-L_Fmul: FP_ROUNDED(tm.fp_cycles, FD = fpu::mul(F1, F2, r, fflags_));
-L_Fdiv: FP_ROUNDED(tm.fdiv_cycles, FD = fpu::div(F1, F2, r, fflags_));
-L_Fsqrt: FP_ROUNDED(tm.fsqrt_cycles, FD = fpu::sqrt(F1, r, fflags_));
+L_Fmadd: FP_ROUNDED(tm.fp, FD = fpu::madd(F1, F2, F3, r, fflags_));
+L_Fmsub: FP_ROUNDED(tm.fp, FD = fpu::msub(F1, F2, F3, r, fflags_));
+L_Fnmsub: FP_ROUNDED(tm.fp, FD = fpu::nmsub(F1, F2, F3, r, fflags_));
+L_Fnmadd: FP_ROUNDED(tm.fp, FD = fpu::nmadd(F1, F2, F3, r, fflags_));
+L_Fadd: FP_ROUNDED(tm.fp, FD = fpu::add(F1, F2, r, fflags_));
+L_Fsub: FP_ROUNDED(tm.fp, FD = fpu::sub(F1, F2, r, fflags_));
+L_Fmul: FP_ROUNDED(tm.fp, FD = fpu::mul(F1, F2, r, fflags_));
+L_Fdiv: FP_ROUNDED(tm.fdiv, FD = fpu::div(F1, F2, r, fflags_));
+L_Fsqrt: FP_ROUNDED(tm.fsqrt, FD = fpu::sqrt(F1, r, fflags_));
 L_Fsgnj: FP_PLAIN(FD = (F1 & 0x7fffffffu) | (F2 & 0x80000000u));
 L_Fsgnjn: FP_PLAIN(FD = (F1 & 0x7fffffffu) | (~F2 & 0x80000000u));
 L_Fsgnjx: FP_PLAIN(FD = F1 ^ (F2 & 0x80000000u));
 L_Fmin: FP_PLAIN(FD = fpu::min(F1, F2, fflags_));
 L_Fmax: FP_PLAIN(FD = fpu::max(F1, F2, fflags_));
-L_FcvtWS: FP_ROUNDED(tm.fp_cycles, RD = fpu::cvt_w_s(F1, r, fflags_));
-L_FcvtWuS: FP_ROUNDED(tm.fp_cycles, RD = fpu::cvt_wu_s(F1, r, fflags_));
+L_FcvtWS: FP_ROUNDED(tm.fp, RD = fpu::cvt_w_s(F1, r, fflags_));
+L_FcvtWuS: FP_ROUNDED(tm.fp, RD = fpu::cvt_wu_s(F1, r, fflags_));
 L_FmvXW: FP_PLAIN(RD = F1);
 L_Feq: FP_PLAIN(RD = fpu::eq(F1, F2, fflags_));
 L_Flt: FP_PLAIN(RD = fpu::lt(F1, F2, fflags_));
 L_Fle: FP_PLAIN(RD = fpu::le(F1, F2, fflags_));
 L_Fclass: FP_PLAIN(RD = fpu::classify(F1));
-L_FcvtSW: FP_ROUNDED(tm.fp_cycles, FD = fpu::cvt_s_w(RS1, r, fflags_));
-L_FcvtSWu: FP_ROUNDED(tm.fp_cycles, FD = fpu::cvt_s_wu(RS1, r, fflags_));
+L_FcvtSW: FP_ROUNDED(tm.fp, FD = fpu::cvt_s_w(RS1, r, fflags_));
+L_FcvtSWu: FP_ROUNDED(tm.fp, FD = fpu::cvt_s_wu(RS1, r, fflags_));
 L_FmvWX: FP_PLAIN(FD = RS1);
 
 slow_load: {
@@ -396,6 +417,9 @@ slow_done:
 step_done:
   SYNC_OUT();
   return StopReason::Step;
+step_done_settled:  // after JUMP_TO in step mode: counters are settled, ip is the target
+  pc_ = PC(), cycle_ = cyc, instret_ = ir;
+  return StopReason::Step;
 
 after_trap:  // take_trap() has set pc_ to the handler, or halted the core
   if (halted_) return StopReason::Halted;
@@ -416,7 +440,9 @@ events:
 #undef SYNC_IN
 #undef DISPATCH
 #undef NEXT
-#undef JUMPED
+#undef JUMP_TO
+#undef SETTLE
+#undef ALU_EXTRA
 #undef TRAP
 #undef RS1
 #undef RS2
