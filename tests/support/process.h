@@ -1,0 +1,24 @@
+// Runs a program to completion and captures its output, for end-to-end tests.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace wvp::test {
+
+struct ProcessResult {
+  int exit_code = -1;  // 128 + signal when killed by a signal
+  std::string out, err;
+};
+
+// argv[0] is the program path; runs with a timeout (seconds), killing the program after it.
+ProcessResult run_process(const std::vector<std::string>& argv, int timeout_seconds = 120);
+
+// Starts a program in the background with stderr going to `err_path`; returns its pid.
+int spawn_process(const std::vector<std::string>& argv, const std::string& out_path, const std::string& err_path);
+// Waits for a spawned program; returns its exit code (128 + signal when killed).
+int wait_process(int pid, int timeout_seconds);
+
+std::string read_file(const std::string& path);
+std::string temp_path(const std::string& name);  // a fresh path under the test's temp dir
+
+}  // namespace wvp::test

@@ -1,0 +1,149 @@
+// The core on a real tile (bus, SRAM, control block), running hand-assembled programs.
+#include <gtest/gtest.h>
+
+#include "platform/wafer.h"
+#include "support/rv32_asm.h"
+#include "support/sim_child.h"
+
+namespace wvp::test {
+namespace {
+
+using namespace rv;
+constexpr uint32_t kBase = 0x8000'0000;
+constexpr uint32_t kMtvec = 0x305, kMie = 0x304, kMstatus = 0x300, kMcause = 0x342, kMepc = 0x341, kMtval = 0x343;
+constexpr uint32_t kMcycle = 0xB00, kMhartid = 0xF14;
+
+// A program image: word i at kBase + 4*i (gaps are zero words).
+ElfImage program(const std::vector<std::pair<uint32_t, uint32_t>>& words_at) {
+  ElfImage image;
+  image.path = "test-program";
+  image.entry = kBase;
+  ElfSegment seg;
+  seg.vaddr = kBase;
+  for (const auto& [offset, word] : words_at) {
+    if (seg.bytes.size() < offset + 4) seg.bytes.resize(offset + 4);
+    for (int b = 0; b < 4; ++b) seg.bytes[offset + b] = static_cast<uint8_t>(word >> (8 * b));
+  }
+  seg.mem_size = static_cast<uint32_t>(seg.bytes.size());
+  seg.executable = true;
+  image.segments.push_back(seg);
+  return image;
+}
+
+// Exit sequence: sysctl EXIT <- x0.
+constexpr uint32_t kExitHi = 0x02010;
+std::vector<std::pair<uint32_t, uint32_t>> exit_at(uint32_t offset) {
+  return {{offset, lui(9, kExitHi)}, {offset + 4, sw(0, 9, 0x14)}};
+}
+
+PlatformConfig grid(uint32_t w, uint32_t h, uint64_t quantum = 1000) {
+  PlatformConfig c;
+  c.grid_width = w, c.grid_height = h;
+  c.sim.quantum_cycles = quantum;
+  c.sim.max_cycles = 1'000'000;
+  return c;
+}
+
+void run(Wafer& wafer, const ElfImage& image) {
+  wafer.load(image);
+  sc_core::sc_start();
+}
+
+TEST(Core, SelfModifyingCodeIsSeenAndStaysPrivateToTheWritingCore) {
+  in_child_process([] {
+    auto words = std::vector<std::pair<uint32_t, uint32_t>>{
+        {0x00, lui(6, 0x80000)},  {0x04, addi(8, 0, 2)},    {0x08, jal(1, 0x28)},       // call 0x30
+        {0x0c, csrrs(11, kMhartid, 0)}, {0x10, bne(11, 0, 0xc)},                       // only hart 0 patches
+        {0x14, lw(7, 6, 0x60)},   {0x18, sw(7, 6, 0x30)},   {0x1c, addi(8, 8, -1)},
+        {0x20, bne(8, 0, -0x18)},                                                        // back to 0x08
+        {0x30, addi(5, 5, 1)},    {0x34, i_type(0, 1, 0, 0, 0x67)},                     // jalr x0, 0(x1)
+        {0x60, addi(5, 5, 100)}};
+    for (auto w : exit_at(0x24)) words.push_back(w);
+    Wafer wafer("wafer", grid(2, 1), nullptr);
+    run(wafer, program(words));
+    EXPECT_EQ(wafer.tile(0, 0).core.gpr(5), 101u);  // new code ran after the store
+    EXPECT_EQ(wafer.tile(1, 0).core.gpr(5), 2u);    // the other core kept the original code
+    EXPECT_EQ(wafer.result().exit_code, 0);
+  });
+}
+
+TEST(Core, TimerInterruptWakesWfiAtTheExactCycleWithoutExecuting) {
+  in_child_process([] {
+    auto words = std::vector<std::pair<uint32_t, uint32_t>>{
+        {0x00, lui(6, 0x02004)}, {0x04, addi(7, 0, 1000)}, {0x08, sw(7, 6, 0)}, {0x0c, sw(0, 6, 4)},  // mtimecmp = 1000
+        {0x10, lui(8, 0x80000)}, {0x14, addi(8, 8, 0x40)}, {0x18, csrrw(0, kMtvec, 8)},
+        {0x1c, addi(9, 0, 0x80)}, {0x20, csrrw(0, kMie, 9)}, {0x24, csrrsi(0, kMstatus, 8)},
+        {0x28, kWfi},
+        {0x40, csrrs(20, kMcause, 0)}, {0x44, csrrs(21, kMcycle, 0)}, {0x48, addi(7, 0, -1)},
+        {0x4c, sw(7, 6, 4)}, {0x50, kMret}};  // handler: record, push mtimecmp to the far future
+    for (auto w : exit_at(0x2c)) words.push_back(w);
+    Wafer wafer("wafer", grid(1, 1, 300), nullptr);
+    run(wafer, program(words));
+    const Core& core = wafer.tile(0, 0).core;
+    EXPECT_EQ(core.gpr(20), 0x80000007u);
+    EXPECT_GE(core.gpr(21), 1000u);
+    EXPECT_LT(core.gpr(21), 1010u);  // the handler's first instructions after the wake
+    EXPECT_LT(core.instructions(), 30u);  // asleep, the core executed nothing
+    EXPECT_GT(core.stats().sleep_cycles, 900u);
+    EXPECT_EQ(core.stats().interrupts, 1u);
+  });
+}
+
+TEST(Core, IllegalInstructionAndAccessFaultTrapWithCauseEpcAndTval) {
+  in_child_process([] {
+    auto words = std::vector<std::pair<uint32_t, uint32_t>>{
+        {0x00, lui(8, 0x80000)}, {0x04, addi(8, 8, 0x40)}, {0x08, csrrw(0, kMtvec, 8)},
+        {0x0c, 0xffffffff},                   // illegal
+        {0x10, addi(12, 20, 0)}, {0x14, addi(13, 21, 0)}, {0x18, addi(14, 22, 0)},
+        {0x1c, lw(5, 0, 0x100)},              // unmapped: load access fault
+        // handler: x20..x22 = mcause, mepc, mtval; skip the instruction
+        {0x40, csrrs(20, kMcause, 0)}, {0x44, csrrs(21, kMepc, 0)}, {0x48, csrrs(22, kMtval, 0)},
+        {0x4c, addi(23, 21, 4)}, {0x50, csrrw(0, kMepc, 23)}, {0x54, kMret}};
+    for (auto w : exit_at(0x20)) words.push_back(w);
+    Wafer wafer("wafer", grid(1, 1), nullptr);
+    run(wafer, program(words));
+    const Core& core = wafer.tile(0, 0).core;
+    EXPECT_EQ(core.gpr(12), 2u);
+    EXPECT_EQ(core.gpr(13), kBase + 0x0c);
+    EXPECT_EQ(core.gpr(14), 0xffffffffu);
+    EXPECT_EQ(core.gpr(20), 5u);
+    EXPECT_EQ(core.gpr(21), kBase + 0x1c);
+    EXPECT_EQ(core.gpr(22), 0x100u);
+    EXPECT_EQ(core.stats().traps, 2u);
+    EXPECT_EQ(wafer.result().exit_code, 0);
+  });
+}
+
+TEST(Core, TrapWithoutHandlerHaltsWithAFaultReport) {
+  in_child_process([] {
+    Wafer wafer("wafer", grid(1, 1), nullptr);
+    run(wafer, program({{0x00, addi(5, 0, 7)}, {0x04, jal(0, 0x7ff00)}}));  // jump far outside the SRAM
+    const Core& core = wafer.tile(0, 0).core;
+    ASSERT_TRUE(core.fault().valid);
+    EXPECT_EQ(core.fault().cause, 1u);  // instruction access fault at the target
+    EXPECT_EQ(core.fault().pc, kBase + 0x04 + 0x7ff00);
+    EXPECT_EQ(core.fault().tval, kBase + 0x04 + 0x7ff00);
+    EXPECT_EQ(wafer.result().exit_code, Wafer::kExitFault);
+    EXPECT_EQ(core.instructions(), 2u);  // the jump itself retired
+  });
+}
+
+TEST(Core, X0StaysZeroAndDecodeCacheHits) {
+  in_child_process([] {
+    auto words = std::vector<std::pair<uint32_t, uint32_t>>{
+        {0x00, addi(0, 0, 5)}, {0x04, addi(8, 0, 100)}, {0x08, add(5, 5, 0)}, {0x0c, addi(5, 5, 3)},
+        {0x10, addi(8, 8, -1)}, {0x14, bne(8, 0, -0x0c)}};
+    for (auto w : exit_at(0x18)) words.push_back(w);
+    Wafer wafer("wafer", grid(1, 1), nullptr);
+    run(wafer, program(words));
+    const Core& core = wafer.tile(0, 0).core;
+    EXPECT_EQ(core.gpr(0), 0u);
+    EXPECT_EQ(core.gpr(5), 300u);
+    EXPECT_EQ(core.instructions(), 2u + 4u * 100u + 2u);  // set-up, loop, exit sequence
+    EXPECT_EQ(core.stats().decodes, 8u);
+    EXPECT_GT(core.decode_hit_rate(), 0.97);
+  });
+}
+
+}  // namespace
+}  // namespace wvp::test
