@@ -35,6 +35,7 @@ int cmd_run(int argc, char** argv) {
       ("gdb-bind", po::value<std::string>()->default_value("127.0.0.1"), "address the GDB server binds to")
       ("gdb-cores", po::value<std::string>(), "expose only cores X0,Y0:WxH as GDB threads")
       ("stats", po::value<std::string>(), "write stats JSON to this file")
+      ("poke", po::value<std::vector<std::string>>()->composing(), "SYMBOL=VALUE: write a 32-bit word at an ELF symbol in every tile (repeatable)")
       ("signature", po::value<std::string>(), "dump PE (0,0)'s begin_signature..end_signature words to this file")
       ("elf", po::value<std::string>(), "firmware ELF");
   po::positional_options_description pos;
@@ -76,6 +77,16 @@ int cmd_run(int argc, char** argv) {
       gdb.bind_address = vm["gdb-bind"].as<std::string>();
       if (vm.count("gdb-cores")) wvp::parse_core_window(vm["gdb-cores"].as<std::string>(), gdb);
       opt.gdb = gdb;
+    }
+    if (vm.count("poke")) {
+      for (const std::string& kv : vm["poke"].as<std::vector<std::string>>()) {
+        const size_t eq = kv.find('=');
+        char* end = nullptr;
+        const unsigned long long v = eq == std::string::npos ? 0 : std::strtoull(kv.c_str() + eq + 1, &end, 0);
+        if (eq == std::string::npos || eq == 0 || !end || *end != '\0' || end == kv.c_str() + eq + 1 || v > 0xffffffffull)
+          throw wvp::ConfigError("--poke: expected SYMBOL=VALUE with a 32-bit value, got '" + kv + "'");
+        opt.pokes.emplace_back(kv.substr(0, eq), static_cast<uint32_t>(v));
+      }
     }
     if (vm.count("stats")) opt.stats_path = vm["stats"].as<std::string>();
     if (vm.count("signature")) opt.signature_path = vm["signature"].as<std::string>();

@@ -99,6 +99,15 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   };
   Wafer wafer("wafer", options.config, console);
   wafer.load(image);
+  for (const auto& [symbol, value] : options.pokes) {
+    const auto it = image.symbols.find(symbol);
+    if (it == image.symbols.end()) throw LoadError(image.path + ": --poke: no symbol '" + symbol + "'");
+    try {
+      wafer.poke(it->second, value);
+    } catch (const LoadError& e) {
+      throw LoadError(image.path + ": --poke " + symbol + ": " + e.what());
+    }
+  }
   std::unique_ptr<DebugSession> debug;
   if (options.gdb) {
     debug = std::make_unique<DebugSession>(wafer, *options.gdb);

@@ -4,6 +4,8 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "platform/config.h"
 
@@ -22,6 +24,8 @@ struct RunOptions {
   std::optional<GdbOptions> gdb;
   std::string stats_path;      // stats JSON, if set
   std::string signature_path;  // dump [begin_signature, end_signature) of PE (0,0), if set
+  // 32-bit words written at ELF symbols in every tile after loading (firmware parameters).
+  std::vector<std::pair<std::string, uint32_t>> pokes;
 };
 
 // Runs one simulation (SystemC allows one per process). Firmware console lines go to `out`,

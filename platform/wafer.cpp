@@ -69,6 +69,13 @@ void Wafer::load(const ElfImage& image) {
   }
 }
 
+void Wafer::poke(uint32_t addr, uint32_t value) {
+  const uint64_t off = addr - memmap::kSramBase;
+  if (addr < memmap::kSramBase || off + 4 > config_.sram.size_bytes || (addr & 3))
+    throw LoadError("address " + hex32(addr) + " is not an aligned word in the tile's SRAM");
+  for (auto& tile : tiles_) std::memcpy(tile->sram.data() + off, &value, 4);
+}
+
 Wafer::Result Wafer::result() const {
   Result r;
   r.outcome = cluster_.outcome();

@@ -24,6 +24,9 @@ class Wafer : public sc_core::sc_module {
   // Writes the image into every tile's SRAM and points every core at its entry.
   // Throws LoadError for segments outside the SRAM.
   void load(const ElfImage& image);
+  // Writes a 32-bit word at `addr` in every tile's SRAM before the run (same image everywhere,
+  // so the shared decode cache stays valid). Throws LoadError outside the SRAM.
+  void poke(uint32_t addr, uint32_t value);
 
   uint32_t width() const { return config_.grid_width; }
   uint32_t height() const { return config_.grid_height; }

@@ -46,7 +46,9 @@ class CodeCache {
   uint32_t page_shift() const { return page_shift_; }
   // Pages a store must look at: decoded ones, and the shared image range.
   uint64_t watch_mask() const { return decoded_pages_ | shared_pages_; }
-  bool in_shared_range(uint32_t offset) const { return offset >= shared_lo_ && offset < shared_hi_; }
+  bool in_shared_range(uint32_t offset) const { return offset - shared_lo_ < shared_hi_ - shared_lo_; }
+  uint32_t shared_lo() const { return shared_lo_; }
+  uint32_t shared_len() const { return shared_hi_ - shared_lo_; }
   void mark_decoded(uint32_t offset) { decoded_pages_ |= 1ull << (offset >> page_shift_); }
   void invalidate_word(uint32_t offset) { ops_[offset >> 2] = Op{}; }
   void invalidate_all();

@@ -73,6 +73,8 @@ StopReason Core::exec(uint64_t limit_cycle) {
   Op* ops = code_->ops();
   uint64_t watch_mask = code_->watch_mask();
   uint32_t page_shift = code_->page_shift();
+  // While the cache is shared, any store into the shared image must take a private copy.
+  uint32_t shared_lo = 0, shared_len = 0;
   uint64_t cyc = cycle_, ir = instret_, event = event_cycle_;
   bool fp_on = (mstatus_ & kMstatusFs) != 0;
   Op* ip = nullptr;
@@ -99,6 +101,8 @@ StopReason Core::exec(uint64_t limit_cycle) {
   do {                                                                                         \
     cyc = cycle_, ir = instret_, event = event_cycle_;                                         \
     ops = code_->ops(), watch_mask = code_->watch_mask(), page_shift = code_->page_shift();    \
+    shared_lo = code_.use_count() > 1 ? code_->shared_lo() : 0;                                \
+    shared_len = code_.use_count() > 1 ? code_->shared_len() : 0;                              \
     mem = dmi_ptr_, lat = dmi_lat_cycles_, data_size = data_size_;                             \
     fp_on = (mstatus_ & kMstatusFs) != 0;                                                      \
     ip = block = ops + ((pc_ - base) >> 2);                                                    \
@@ -166,7 +170,8 @@ StopReason Core::exec(uint64_t limit_cycle) {
     if (WVP_LIKELY(off < data_size && !(off & (align_mask)))) {       \
       std::memcpy(mem + off, &v, size);                               \
       cyc += tm.store + lat;                                   \
-      if (WVP_UNLIKELY((watch_mask >> (off >> page_shift)) & 1)) {    \
+      if (WVP_UNLIKELY((watch_mask >> (off >> page_shift)) & 1) &&     \
+          (off - shared_lo < shared_len || ops[off >> 2].kind != kNeedDecode)) { \
         m_addr = off, m_size = size;                                  \
         goto code_store;                                              \
       }                                                               \

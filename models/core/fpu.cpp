@@ -67,8 +67,8 @@ Shifted shift_right(uint64_t sig, int shift) {  // shift >= 1
   return {sig >> shift, bool((sig >> (shift - 1)) & 1), (sig & below_guard) != 0};
 }
 
-// Right shift that ORs any lost bit into bit 0 (round to odd). Adding or subtracting the result to a value whose
-// bit 0 is clear then rounds exactly like the exact sum would, as long as enough bits stay above bit 0.
+// Right shift that ORs any lost bit into bit 0 (round to odd). Adding the result to, or subtracting it from, a value
+// whose bit 0 is clear then rounds exactly like the exact operation would, as long as enough bits stay above bit 0.
 uint64_t shift_right_jam(uint64_t sig, int shift) {
   if (shift == 0) return sig;
   if (shift >= 64) return sig != 0;
@@ -129,7 +129,7 @@ uint32_t add_finite(Unpacked x, Unpacked y, Rm rm, uint8_t& flags) {
   x = normalized(x, 62);
   y = normalized(y, 62);
   if (x.exp < y.exp) std::swap(x, y);
-  y.sig = shift_right_jam(y.sig, x.exp - y.exp < 64 ? x.exp - y.exp : 64);
+  y.sig = shift_right_jam(y.sig, x.exp - y.exp);
   if (x.sign == y.sign) return round_pack(x.sign, x.exp, x.sig + y.sig, rm, flags);
   if (x.sig == y.sig) return zero_sum(x.sign, y.sign, rm);
   if (x.sig > y.sig) return round_pack(x.sign, x.exp, x.sig - y.sig, rm, flags);
