@@ -1,0 +1,84 @@
+// ISS speed: runs `wafervp run` on the benchmark firmware and reports MIPS from its stats JSON
+// (instructions counted exactly, host time of the simulation proper).
+//   (a) one core, tight integer loop      (b) one core, mixed firmware
+//   (c) 1,024 cores, mixed firmware        (d) 1,024 cores, most asleep in wfi
+// Usage: wvp_bench_iss [--json FILE] [--quick]
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "support/process.h"
+
+namespace {
+
+struct Case {
+  std::string name, description;
+  std::vector<std::string> args;
+};
+
+nlohmann::json run_case(const Case& c) {
+  const std::string stats = wvp::test::temp_path("bench.json");
+  std::vector<std::string> argv = {WVP_BINARY, "run", "--stats", stats};
+  argv.insert(argv.end(), c.args.begin(), c.args.end());
+  const wvp::test::ProcessResult r = wvp::test::run_process(argv, 3600);
+  if (r.exit_code != 0) {
+    std::fprintf(stderr, "%s: wafervp exited %d\n%s", c.name.c_str(), r.exit_code, r.err.c_str());
+    return nullptr;
+  }
+  const nlohmann::json s = nlohmann::json::parse(wvp::test::read_file(stats));
+  std::remove(stats.c_str());
+  return {{"case", c.name},
+          {"description", c.description},
+          {"cores", s["cores"].size()},
+          {"instructions", s["instructions"]},
+          {"host_seconds", s["host_seconds"]},
+          {"mips", s["mips"]},
+          {"simulated_cycles", s["simulated_cycles"]}};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string json_path = "iss_bench.json";
+  bool quick = false;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--json") && i + 1 < argc) json_path = argv[++i];
+    else if (!std::strcmp(argv[i], "--quick")) quick = true;
+    else {
+      std::fprintf(stderr, "usage: wvp_bench_iss [--json FILE] [--quick]\n");
+      return 2;
+    }
+  }
+  const std::string fw = WVP_FIRMWARE_DIR;
+  // --quick shrinks the work (for smoke runs), not the shape of the cases.
+  const std::string loop_iters = quick ? "2000000" : "20000000";
+  const std::string mixed_iters = quick ? "300" : "3000";
+  const std::string grid_iters = quick ? "4" : "40";
+  const std::vector<Case> cases = {
+      {"a_loop_1core", "one core, tight integer loop (~10 instructions/iteration, no loads or stores)",
+       {"--grid", "1x1", "--poke", "loop_iterations=" + loop_iters, fw + "/loop.elf"}},
+      {"b_mixed_1core", "one core, mixed firmware (loads/stores, branches, calls, integer and FP)",
+       {"--grid", "1x1", "--poke", "mixed_iterations=" + mixed_iters, fw + "/mixed.elf"}},
+      {"c_mixed_1024cores", "1,024 cores (32x32), each running the mixed firmware",
+       {"--grid", "32x32", "--poke", "mixed_iterations=" + grid_iters, fw + "/mixed.elf"}},
+      {"d_sleepy_1024cores", "1,024 cores (32x32), 16 awake running the mixed firmware, the rest asleep in wfi",
+       {"--grid", "32x32", "--poke", "mixed_iterations=" + mixed_iters, "--poke", "awake_cores=16", fw + "/sleepy.elf"}},
+  };
+  nlohmann::json results = nlohmann::json::array();
+  std::printf("%-20s %6s %14s %10s %10s\n", "case", "cores", "instructions", "host s", "MIPS");
+  for (const Case& c : cases) {
+    const nlohmann::json r = run_case(c);
+    if (r.is_null()) return 1;
+    std::printf("%-20s %6zu %14llu %10.3f %10.1f\n", c.name.c_str(), r["cores"].get<size_t>(),
+                static_cast<unsigned long long>(r["instructions"].get<uint64_t>()), r["host_seconds"].get<double>(),
+                r["mips"].get<double>());
+    results.push_back(r);
+  }
+  std::ofstream(json_path) << nlohmann::json{{"benchmark", "iss"}, {"results", results}}.dump(1) << "\n";
+  std::printf("wrote %s\n", json_path.c_str());
+  return 0;
+}
