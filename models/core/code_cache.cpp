@@ -18,8 +18,15 @@ CodeCache::CodeCache(uint64_t base, uint32_t size_bytes, uint32_t shared_lo, uin
   ops_.back().kind = kEnd;
 }
 
+void CodeCache::format(HandlerTable handlers) {
+  if (handlers_) return;
+  handlers_ = handlers;
+  invalidate_all();
+  ops_.back().handler = handlers_[kEnd];
+}
+
 void CodeCache::invalidate_all() {
-  for (size_t i = 0; i + 1 < ops_.size(); ++i) ops_[i] = Op{};
+  for (size_t i = 0; i + 1 < ops_.size(); ++i) invalidate_word(static_cast<uint32_t>(i * 4));
   decoded_pages_ = 0;
 }
 

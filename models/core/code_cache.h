@@ -24,14 +24,20 @@ enum OpKind : uint8_t {
   kOpKindCount
 };
 
-// Register fields are already mapped (rd 0 -> 32, the sink). `imm` holds the immediate; for
-// branches and jal the target as an Op index delta; for FP ops with rounding the rm field
-// (bits 0-2) and rs3 (bits 8-12); for kSystem/kJumpFar/kBranchFar/kIllegal the raw word.
+// `handler` is the interpreter's code for `kind` (set by the cache, see format()), so dispatch is
+// a single indirect jump. Register fields are already mapped (rd 0 -> 32, the sink). `imm`
+// holds the immediate; for branches and jal the target as an Op index delta; for FP ops with
+// rounding the rm field (bits 0-2) and rs3 (bits 8-12); for kSystem/kJumpFar/kBranchFar/
+// kIllegal the raw word.
 struct Op {
+  const void* handler;
   uint8_t kind, rd, rs1, rs2;
   int32_t imm;
 };
-static_assert(sizeof(Op) == 8);
+static_assert(sizeof(Op) == 16);
+
+// The interpreter's handler addresses, indexed by OpKind.
+using HandlerTable = const void* const*;
 
 class CodeCache {
  public:
@@ -39,6 +45,16 @@ class CodeCache {
   // executable segments, identical in every core that shares this cache.
   CodeCache(uint64_t base, uint32_t size_bytes, uint32_t shared_lo = 0, uint32_t shared_hi = 0);
   CodeCache(const CodeCache& other) = default;  // a private copy
+
+  // Binds the cache to the interpreter's handlers and fills every entry; idempotent.
+  void format(HandlerTable handlers);
+  bool formatted() const { return handlers_ != nullptr; }
+  // Stores an Op decoded at `offset` (the cache adds its handler).
+  void store(uint32_t offset, Op op) {
+    op.handler = handlers_[op.kind];
+    ops_[offset >> 2] = op;
+    mark_decoded(offset);
+  }
 
   Op* ops() { return ops_.data(); }
   uint64_t base() const { return base_; }
@@ -50,7 +66,7 @@ class CodeCache {
   uint32_t shared_lo() const { return shared_lo_; }
   uint32_t shared_len() const { return shared_hi_ - shared_lo_; }
   void mark_decoded(uint32_t offset) { decoded_pages_ |= 1ull << (offset >> page_shift_); }
-  void invalidate_word(uint32_t offset) { ops_[offset >> 2] = Op{}; }
+  void invalidate_word(uint32_t offset) { ops_[offset >> 2] = Op{handlers_[kNeedDecode], kNeedDecode, 0, 0, 0, 0}; }
   void invalidate_all();
   // Forget the shared range: this copy belongs to one core, which may decode anywhere.
   void make_private() { shared_lo_ = shared_hi_ = 0, shared_pages_ = 0; }
@@ -61,6 +77,7 @@ class CodeCache {
   uint32_t page_shift_;  // pages small enough that one 64-bit mask covers the memory
   uint32_t shared_lo_, shared_hi_;
   uint64_t shared_pages_ = 0, decoded_pages_ = 0;
+  HandlerTable handlers_ = nullptr;
   std::vector<Op> ops_;  // size/4 entries plus a kEnd sentinel for running off the end
 };
 

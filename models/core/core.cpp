@@ -68,11 +68,14 @@ void Core::attach_code(std::shared_ptr<CodeCache> cache) {
   if (!cache || cache->base() != params_.exec_base || cache->size_bytes() != params_.exec_size)
     throw std::invalid_argument(std::string(name()) + ": decode cache does not cover the executable memory");
   code_ = std::move(cache);
+  HandlerTable handlers = nullptr;
+  exec<false>(0, &handlers);
+  code_->format(handlers);
 }
 
 StopReason Core::run(uint64_t limit_cycle, bool single_step) {
   if (halted_) return StopReason::Halted;
-  if (!code_) code_ = std::make_shared<CodeCache>(params_.exec_base, params_.exec_size);
+  if (!code_) attach_code(std::make_shared<CodeCache>(params_.exec_base, params_.exec_size));
   if (!dmi_ptr_) refresh_dmi();
   if (sleeping_ && !irq_pending_enabled()) return StopReason::Sleep;  // still nothing to wake it
   sleeping_ = false;
@@ -429,9 +432,8 @@ void Core::decode_at(uint32_t pc) {
   uint32_t word;
   std::memcpy(&word, dmi_ptr_ + off, 4);
   const bool breakpoint = debug_ && pc != skip_breakpoint_pc_ && debug_->breakpoints.count(pc);
-  code_->ops()[off >> 2] = breakpoint ? Op{kBreakpointOp, 0, 0, 0, 0}
-                                      : decode(word, pc, params_.exec_base, params_.exec_size);
-  code_->mark_decoded(off);
+  code_->store(off, breakpoint ? Op{nullptr, kBreakpointOp, 0, 0, 0, 0}
+                                : decode(word, pc, params_.exec_base, params_.exec_size));
   ++stats_.decodes;
 }
 

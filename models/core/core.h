@@ -160,8 +160,10 @@ class Core : public sc_core::sc_module {
     kEcallM = 11,
   };
 
+  // The interpreter. With `table_out`, it only hands out its handler table (labels-as-values
+  // are visible only inside the function); the cache dispatches to exec<false>'s handlers.
   template <bool kStep>
-  StopReason exec(uint64_t limit_cycle);
+  StopReason exec(uint64_t limit_cycle, HandlerTable* table_out = nullptr);
 
   // Slow paths, kept out of line so the interpreter loop stays small.
   void take_trap(uint32_t cause, uint32_t tval, uint32_t insn);

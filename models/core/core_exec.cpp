@@ -33,7 +33,7 @@ inline int32_t sext(uint32_t v, uint32_t size) {
 }  // namespace
 
 template <bool kStep>
-StopReason Core::exec(uint64_t limit_cycle) {
+StopReason Core::exec(uint64_t limit_cycle, HandlerTable* table_out) {
   // Order must match OpKind.
   static const void* const kLabels[] = {
       &&L_NeedDecode, &&L_End, &&L_Illegal, &&L_Breakpoint,
@@ -50,6 +50,10 @@ StopReason Core::exec(uint64_t limit_cycle) {
       &&L_FmvWX,
   };
   static_assert(sizeof(kLabels) / sizeof(kLabels[0]) == kOpKindCount);
+  if (table_out) {
+    *table_out = kLabels;
+    return StopReason::Limit;
+  }
 
   limit_cycle_ = limit_cycle;
   update_event_cycle();
@@ -107,7 +111,14 @@ StopReason Core::exec(uint64_t limit_cycle) {
     fp_on = (mstatus_ & kMstatusFs) != 0;                                                      \
     ip = block = ops + ((pc_ - base) >> 2);                                                    \
   } while (0)
-#define DISPATCH() goto* kLabels[ip->kind]
+  // The step loop dispatches by kind: the cache holds the normal loop's handler addresses.
+#define DISPATCH()                   \
+  do {                               \
+    if constexpr (kStep)             \
+      goto* kLabels[ip->kind];       \
+    else                             \
+      goto* ip->handler;             \
+  } while (0)
 #define NEXT()                           \
   do {                                   \
     ++ip;                                \
@@ -466,7 +477,7 @@ events:
 #undef FD
 }
 
-template StopReason Core::exec<false>(uint64_t);
-template StopReason Core::exec<true>(uint64_t);
+template StopReason Core::exec<false>(uint64_t, HandlerTable*);
+template StopReason Core::exec<true>(uint64_t, HandlerTable*);
 
 }  // namespace wvp

@@ -8,7 +8,7 @@ constexpr uint8_t kSink = 32;  // x0 writes land here
 
 Op make(OpKind kind, uint32_t w, int32_t imm) {
   const uint8_t rd = (w >> 7) & 31;
-  return Op{static_cast<uint8_t>(kind), rd == 0 ? kSink : rd, static_cast<uint8_t>((w >> 15) & 31),
+  return Op{nullptr, static_cast<uint8_t>(kind), rd == 0 ? kSink : rd, static_cast<uint8_t>((w >> 15) & 31),
             static_cast<uint8_t>((w >> 20) & 31), imm};
 }
 
@@ -19,7 +19,8 @@ Op make_fp(OpKind kind, uint32_t w, int32_t imm) {
   return op;
 }
 
-Op illegal(uint32_t w) { return Op{kIllegal, 0, 0, 0, static_cast<int32_t>(w)}; }
+Op raw(OpKind kind, uint32_t w) { return Op{nullptr, kind, 0, 0, 0, static_cast<int32_t>(w)}; }
+Op illegal(uint32_t w) { return raw(kIllegal, w); }
 
 // Valid static rounding modes are 0-4 and 7 (dynamic); 5 and 6 are reserved.
 bool rm_valid(uint32_t rm) { return rm <= 4 || rm == 7; }
@@ -29,7 +30,7 @@ Op decode_branch(uint32_t w, uint32_t pc, uint64_t base, uint32_t size) {
   const uint32_t f3 = (w >> 12) & 7;
   if (kinds[f3] == kIllegal) return illegal(w);
   const uint32_t target = pc + imm_b(w);
-  if ((target & 3) || target - base >= size) return Op{kBranchFar, 0, 0, 0, static_cast<int32_t>(w)};
+  if ((target & 3) || target - base >= size) return raw(kBranchFar, w);
   Op op = make(kinds[f3], w, imm_b(w) / 4);
   return op;
 }
@@ -115,7 +116,7 @@ Op decode(uint32_t w, uint32_t pc, uint64_t base, uint32_t size) {
     case 0x17: return make(kAuipc, w, static_cast<int32_t>(pc + (w & 0xfffff000)));
     case 0x6F: {
       const uint32_t target = pc + imm_j(w);
-      if ((target & 3) || target - base >= size) return Op{kJumpFar, 0, 0, 0, static_cast<int32_t>(w)};
+      if ((target & 3) || target - base >= size) return raw(kJumpFar, w);
       return make(kJal, w, imm_j(w) / 4);
     }
     case 0x67: return f3 == 0 ? make(kJalr, w, imm_i(w)) : illegal(w);
@@ -133,9 +134,9 @@ Op decode(uint32_t w, uint32_t pc, uint64_t base, uint32_t size) {
     case 0x33: return decode_op(w);
     case 0x0F:
       if (f3 == 0) return make(kFence, w, 0);
-      if (f3 == 1) return Op{kSystem, 0, 0, 0, static_cast<int32_t>(w)};  // fence.i
+      if (f3 == 1) return raw(kSystem, w);  // fence.i
       return illegal(w);
-    case 0x73: return f3 == 4 ? illegal(w) : Op{kSystem, 0, 0, 0, static_cast<int32_t>(w)};
+    case 0x73: return f3 == 4 ? illegal(w) : raw(kSystem, w);
     case 0x07: return f3 == 2 ? make_fp(kFlw, w, imm_i(w)) : illegal(w);
     case 0x27: return f3 == 2 ? make(kFsw, w, imm_s(w)) : illegal(w);
     case 0x43: return decode_fma(kFmadd, w);
