@@ -154,6 +154,10 @@ bool Core::trap_vector_ok() const {
 
 void Core::take_trap(uint32_t cause, uint32_t tval, uint32_t insn) {
   ++stats_.traps;
+  // Recorded as hardware would, so a debugger sees them even when the trap has nowhere to go.
+  mepc_ = pc_;
+  mcause_ = cause;
+  mtval_ = tval;
   if (!trap_vector_ok()) {
     // Nowhere to go: report instead of looping on faults at address 0.
     uint32_t word = insn;
@@ -163,9 +167,6 @@ void Core::take_trap(uint32_t cause, uint32_t tval, uint32_t insn) {
     halted_ = true;
     return;
   }
-  mepc_ = pc_;
-  mcause_ = cause;
-  mtval_ = tval;
   mstatus_ = (mstatus_ & ~(kMstatusMie | kMstatusMpie)) | ((mstatus_ & kMstatusMie) ? kMstatusMpie : 0);
   pc_ = mtvec_ & ~3u;
   update_event_cycle();

@@ -1,0 +1,69 @@
+// GDB end to end: Debian's gdb-multiarch in batch mode against `wafervp run --gdb`.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "firmware_env.h"
+
+namespace wvp::test {
+namespace {
+
+// Starts wafervp with a GDB server on a free port; returns the pid and the port.
+std::pair<int, std::string> start_with_gdb(const std::vector<std::string>& extra, const std::string& out,
+                                           const std::string& err) {
+  std::vector<std::string> argv = {wafervp(), "run", "--gdb", "0"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  const int pid = spawn_process(argv, out, err);
+  const std::regex port_re(R"(waiting for GDB on 127\.0\.0\.1:([0-9]+))");
+  for (int i = 0; i < 500; ++i) {
+    std::smatch m;
+    const std::string text = read_file(err);
+    if (std::regex_search(text, m, port_re)) return {pid, m[1]};
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return {pid, ""};
+}
+
+ProcessResult gdb_batch(const std::string& elf, const std::string& port, const std::vector<std::string>& commands) {
+  std::vector<std::string> argv = {WVP_GDB, "-nx", "-batch", "-ex", "set architecture riscv:rv32", "-ex", "file " + elf,
+                                   "-ex", "target remote 127.0.0.1:" + port};
+  for (const std::string& c : commands) argv.insert(argv.end(), {"-ex", c});
+  return run_process(argv, 60);
+}
+
+TEST(Gdb, BreakContinuePrintStepAndRunToExit) {
+  if (std::string(WVP_GDB).empty()) GTEST_SKIP() << "gdb-multiarch not installed";
+  const std::string out = temp_path("gdb.out"), err = temp_path("gdb.err");
+  const auto [pid, port] = start_with_gdb({"--grid", "2x2", firmware("hello")}, out, err);
+  ASSERT_FALSE(port.empty()) << read_file(err);
+  const ProcessResult g = gdb_batch(firmware("hello"), port,
+                                    {"break main", "continue", "info threads", "print $pc == main", "print/x $sp",
+                                     "next", "info registers pc", "delete", "continue"});
+  const int rc = wait_process(pid, 60);
+  EXPECT_EQ(rc, 0) << read_file(err);
+  EXPECT_NE(g.out.find("Breakpoint 1, main ()"), std::string::npos) << g.out << g.err;
+  EXPECT_TRUE(std::regex_search(g.out, std::regex(R"(Thread 1 \(PE \(0,0\)\))"))) << g.out;
+  EXPECT_TRUE(std::regex_search(g.out, std::regex(R"(Thread 4 \(PE \(1,1\)\))"))) << g.out;
+  EXPECT_NE(g.out.find("$1 = 1"), std::string::npos) << g.out;  // stopped exactly at main
+  EXPECT_TRUE(std::regex_search(g.out, std::regex(R"(\$2 = 0x8000[0-9a-f]{4})"))) << g.out;  // sp in SRAM
+  EXPECT_NE(g.out.find("exited normally"), std::string::npos) << g.out << g.err;
+  // The firmware ran to completion on every core under the debugger.
+  EXPECT_NE(read_file(out).find("(1,1) hello from core (1, 1) of 2x2"), std::string::npos) << read_file(out);
+}
+
+TEST(Gdb, UnhandledFaultStopsInTheDebugger) {
+  if (std::string(WVP_GDB).empty()) GTEST_SKIP() << "gdb-multiarch not installed";
+  const std::string out = temp_path("gdb.out"), err = temp_path("gdb.err");
+  const auto [pid, port] = start_with_gdb({"--grid", "1x1", firmware("trap_unhandled")}, out, err);
+  ASSERT_FALSE(port.empty()) << read_file(err);
+  const ProcessResult g = gdb_batch(firmware("trap_unhandled"), port, {"continue", "print/x $mcause", "kill"});
+  wait_process(pid, 60);
+  EXPECT_NE(g.out.find("SIGSEGV"), std::string::npos) << g.out << g.err;
+  EXPECT_NE(g.out.find("= 0x5"), std::string::npos) << g.out;  // load access fault
+}
+
+}  // namespace
+}  // namespace wvp::test

@@ -1,0 +1,374 @@
+// Platform configuration: defaults, YAML loading with strict keys and file:line errors, value
+// parsing, the --grid parser, cross-field validation and configs/default.yaml.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "platform/config.h"
+#include "support/process.h"
+
+namespace wvp::test {
+namespace {
+
+// The message of the ConfigError `fn` throws, or "" when it does not throw.
+template <typename Fn>
+std::string config_error(Fn&& fn) {
+  try {
+    fn();
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::string load_error(const std::string& yaml, const std::string& source = "test.yaml") {
+  PlatformConfig c;
+  return config_error([&] { load_config_text(c, yaml, source); });
+}
+
+bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+
+// Field-by-field equality over everything config keys can set.
+void expect_same(const PlatformConfig& a, const PlatformConfig& b) {
+  EXPECT_EQ(a.grid_width, b.grid_width);
+  EXPECT_EQ(a.grid_height, b.grid_height);
+  EXPECT_EQ(a.core.clock_hz, b.core.clock_hz);
+  EXPECT_EQ(a.core.timing.alu_cycles, b.core.timing.alu_cycles);
+  EXPECT_EQ(a.core.timing.mul_cycles, b.core.timing.mul_cycles);
+  EXPECT_EQ(a.core.timing.div_cycles, b.core.timing.div_cycles);
+  EXPECT_EQ(a.core.timing.load_cycles, b.core.timing.load_cycles);
+  EXPECT_EQ(a.core.timing.store_cycles, b.core.timing.store_cycles);
+  EXPECT_EQ(a.core.timing.branch_cycles, b.core.timing.branch_cycles);
+  EXPECT_EQ(a.core.timing.branch_taken_cycles, b.core.timing.branch_taken_cycles);
+  EXPECT_EQ(a.core.timing.fp_cycles, b.core.timing.fp_cycles);
+  EXPECT_EQ(a.core.timing.fdiv_cycles, b.core.timing.fdiv_cycles);
+  EXPECT_EQ(a.core.timing.fsqrt_cycles, b.core.timing.fsqrt_cycles);
+  EXPECT_EQ(a.core.timing.system_cycles, b.core.timing.system_cycles);
+  EXPECT_EQ(a.sram.size_bytes, b.sram.size_bytes);
+  EXPECT_EQ(a.sram.banks, b.sram.banks);
+  EXPECT_EQ(a.sram.bank_width_bytes, b.sram.bank_width_bytes);
+  EXPECT_EQ(a.sram.access_latency_cycles, b.sram.access_latency_cycles);
+  EXPECT_EQ(a.sram.read_bytes_per_cycle, b.sram.read_bytes_per_cycle);
+  EXPECT_EQ(a.sram.write_bytes_per_cycle, b.sram.write_bytes_per_cycle);
+  EXPECT_EQ(a.sim.quantum_cycles, b.sim.quantum_cycles);
+  EXPECT_EQ(a.sim.max_cycles, b.sim.max_cycles);
+}
+
+std::string default_yaml_path() {
+  return (std::filesystem::path(__FILE__).parent_path() / ".." / ".." / "configs" / "default.yaml").lexically_normal();
+}
+
+TEST(Config, KeysListEveryFieldOnceWithItsDefault) {
+  const std::vector<ConfigKey> keys = config_keys();
+  EXPECT_EQ(keys.size(), 22u);
+  std::map<std::string, std::string> defaults;
+  for (const ConfigKey& k : keys) {
+    EXPECT_TRUE(defaults.emplace(k.key, k.default_value).second) << "duplicate key " << k.key;
+    EXPECT_FALSE(k.help.empty()) << k.key;
+  }
+  EXPECT_EQ(defaults["grid.width"], "4");
+  EXPECT_EQ(defaults["grid.height"], "4");
+  EXPECT_EQ(defaults["core.clock_hz"], "1.1e+09");
+  EXPECT_EQ(defaults["core.timing.div_cycles"], "16");
+  EXPECT_EQ(defaults["core.timing.branch_taken_cycles"], "2");
+  EXPECT_EQ(defaults["core.timing.fdiv_cycles"], "12");
+  EXPECT_EQ(defaults["sram.size_bytes"], "49152");
+  EXPECT_EQ(defaults["sram.banks"], "8");
+  EXPECT_EQ(defaults["sram.read_bytes_per_cycle"], "16");
+  EXPECT_EQ(defaults["sram.write_bytes_per_cycle"], "8");
+  EXPECT_EQ(defaults["sim.quantum_cycles"], "1000");
+  EXPECT_EQ(defaults["sim.max_cycles"], "0");
+  EXPECT_EQ(keys.front().key, "grid.width");
+  EXPECT_EQ(keys.back().key, "sim.max_cycles");
+
+  // Each default, set explicitly, round-trips to the default config.
+  PlatformConfig c;
+  for (const ConfigKey& k : keys) set_config_value(c, k.key, k.default_value, "defaults");
+  expect_same(c, PlatformConfig{});
+}
+
+TEST(Config, LoadTextSetsNestedKeysAndKeepsTheRest) {
+  PlatformConfig c;
+  load_config_text(c,
+                   "grid:\n"
+                   "  width: 8\n"
+                   "  height: 2\n"
+                   "core:\n"
+                   "  clock_hz: 2.5e9\n"
+                   "  timing:\n"
+                   "    div_cycles: 20\n"
+                   "sram: {banks: 16, size_bytes: 65536}\n"
+                   "sim:\n"
+                   "  quantum_cycles: 0x100  # hex\n",
+                   "test.yaml");
+  EXPECT_EQ(c.grid_width, 8u);
+  EXPECT_EQ(c.grid_height, 2u);
+  EXPECT_EQ(c.core.clock_hz, 2.5e9);
+  EXPECT_EQ(c.core.timing.div_cycles, 20u);
+  EXPECT_EQ(c.sram.banks, 16u);
+  EXPECT_EQ(c.sram.size_bytes, 65536u);
+  EXPECT_EQ(c.sim.quantum_cycles, 256u);
+  // Untouched keys keep their values.
+  const PlatformConfig d;
+  EXPECT_EQ(c.core.timing.mul_cycles, d.core.timing.mul_cycles);
+  EXPECT_EQ(c.sram.bank_width_bytes, d.sram.bank_width_bytes);
+  EXPECT_EQ(c.sim.max_cycles, d.sim.max_cycles);
+
+  // Applied on top: a second text changes only what it names.
+  load_config_text(c, "grid:\n  width: 3\n", "second.yaml");
+  EXPECT_EQ(c.grid_width, 3u);
+  EXPECT_EQ(c.grid_height, 2u);
+}
+
+TEST(Config, EmptyOrCommentOnlyTextKeepsTheDefaults) {
+  for (const char* text : {"", "# nothing here\n", "\n\n"}) {
+    PlatformConfig c;
+    EXPECT_NO_THROW(load_config_text(c, text, "empty.yaml")) << text;
+    expect_same(c, PlatformConfig{});
+  }
+}
+
+TEST(Config, UnknownKeyNamesSourceLineAndDottedKey) {
+  EXPECT_TRUE(starts_with(load_error("grid:\n  width: 8\n  depth: 3\n"), "test.yaml:3: unknown key 'grid.depth'"))
+      << load_error("grid:\n  width: 8\n  depth: 3\n");
+  EXPECT_EQ(load_error("frequency: 5\n", "a.yaml"), "a.yaml:1: unknown key 'frequency'");
+  EXPECT_EQ(load_error("# comment\ncore:\n  timing:\n    alu_cycles: 1\n    ALU_cycles: 2\n"),
+            "test.yaml:5: unknown key 'core.timing.ALU_cycles'");
+  EXPECT_EQ(load_error("sram:\n  banks: 8\n\n  extra:\n    deep: 1\n"), "test.yaml:5: unknown key 'sram.extra.deep'");
+  // A scalar where a section is expected is not a key either.
+  EXPECT_EQ(load_error("sim: 5\n"), "test.yaml:1: unknown key 'sim'");
+}
+
+TEST(Config, BadValueNamesSourceLineKeyExpectationAndValue) {
+  EXPECT_EQ(load_error("sram:\n  banks: x\n", "cfg.yaml"), "cfg.yaml:2: sram.banks: expected an integer in [1, 1024], got 'x'");
+  EXPECT_EQ(load_error("grid:\n  width: 4\n  height: -1\n"),
+            "test.yaml:3: grid.height: expected an integer in [1, 65536], got '-1'");
+  EXPECT_EQ(load_error("core:\n  clock_hz: 1.5GHz\n"), "test.yaml:2: core.clock_hz: expected a number in [1000, 1e+11], got '1.5GHz'");
+  EXPECT_EQ(load_error("sim:\n  quantum_cycles: 0\n"),
+            "test.yaml:2: sim.quantum_cycles: expected an integer in [1, 18446744073709551615], got '0'");
+  // The value's own line, even when the key's section started earlier.
+  EXPECT_EQ(load_error("sram:\n  banks: 8\n  bank_width_bytes: 4\n  read_bytes_per_cycle: 0\n"),
+            "test.yaml:4: sram.read_bytes_per_cycle: expected an integer in [1, 4294967295], got '0'");
+}
+
+TEST(Config, IntegersAcceptDecimalAndHexWithinRange) {
+  PlatformConfig c;
+  set_config_value(c, "sram.banks", "1", "t");
+  EXPECT_EQ(c.sram.banks, 1u);
+  set_config_value(c, "sram.banks", "1024", "t");
+  EXPECT_EQ(c.sram.banks, 1024u);
+  set_config_value(c, "sram.banks", "0x10", "t");
+  EXPECT_EQ(c.sram.banks, 16u);
+  set_config_value(c, "sram.banks", "0X2f", "t");
+  EXPECT_EQ(c.sram.banks, 47u);
+  set_config_value(c, "sram.size_bytes", "0x40000000", "t");
+  EXPECT_EQ(c.sram.size_bytes, 1u << 30);
+  set_config_value(c, "sim.max_cycles", "18446744073709551615", "t");
+  EXPECT_EQ(c.sim.max_cycles, ~uint64_t{0});
+  set_config_value(c, "sim.max_cycles", "0xffffffffffffffff", "t");
+  EXPECT_EQ(c.sim.max_cycles, ~uint64_t{0});
+
+  for (const char* bad : {"0", "1025", "0x401", "-1", "+8", " 8", "8 ", "8.0", "1e3", "0x", "0x1g", "", "eight",
+                          "99999999999999999999"}) {
+    PlatformConfig d;
+    EXPECT_THROW(set_config_value(d, "sram.banks", bad, "t"), ConfigError) << "'" << bad << "'";
+    EXPECT_EQ(d.sram.banks, 8u) << "a refused value must not be stored: '" << bad << "'";
+  }
+  PlatformConfig e;
+  EXPECT_THROW(set_config_value(e, "sram.size_bytes", "1073741825", "t"), ConfigError);
+  EXPECT_THROW(set_config_value(e, "sim.max_cycles", "18446744073709551616", "t"), ConfigError);
+  EXPECT_THROW(set_config_value(e, "grid.width", "65537", "t"), ConfigError);
+  EXPECT_THROW(set_config_value(e, "core.timing.div_cycles", "1001", "t"), ConfigError);
+}
+
+TEST(Config, NumbersAcceptFloatsWithinRange) {
+  PlatformConfig c;
+  set_config_value(c, "core.clock_hz", "2e9", "t");
+  EXPECT_EQ(c.core.clock_hz, 2e9);
+  set_config_value(c, "core.clock_hz", "1000", "t");
+  EXPECT_EQ(c.core.clock_hz, 1000.0);
+  set_config_value(c, "core.clock_hz", "1e11", "t");
+  EXPECT_EQ(c.core.clock_hz, 1e11);
+  for (const char* bad : {"999", "1.1e11", "nan", "inf", "-1e9", "", "1e9x", "1e999"}) {
+    PlatformConfig d;
+    EXPECT_THROW(set_config_value(d, "core.clock_hz", bad, "t"), ConfigError) << "'" << bad << "'";
+    EXPECT_EQ(d.core.clock_hz, 1.1e9);
+  }
+}
+
+TEST(Config, SetConfigValueReportsUnknownKeysAndBadValues) {
+  PlatformConfig c;
+  set_config_value(c, "sim.quantum_cycles", "100", "--set");
+  EXPECT_EQ(c.sim.quantum_cycles, 100u);
+  EXPECT_EQ(config_error([&] { set_config_value(c, "sim.quantum", "1", "--set"); }), "--set: unknown key 'sim.quantum'");
+  EXPECT_EQ(config_error([&] { set_config_value(c, "sim", "1", "--set"); }), "--set: unknown key 'sim'");
+  EXPECT_EQ(config_error([&] { set_config_value(c, "", "1", "--set"); }), "--set: unknown key ''");
+  EXPECT_EQ(config_error([&] { set_config_value(c, "sram.banks", "many", "--set"); }),
+            "--set: sram.banks: expected an integer in [1, 1024], got 'many'");
+  EXPECT_EQ(c.sim.quantum_cycles, 100u);
+}
+
+TEST(Config, YamlSyntaxErrorNamesTheLine) {
+  const std::string flow = load_error("grid:\n  width: 4\n  height: [1, 2\n", "bad.yaml");
+  EXPECT_TRUE(starts_with(flow, "bad.yaml:")) << flow;
+  EXPECT_NE(flow.find("YAML syntax error"), std::string::npos) << flow;
+
+  const std::string indent = load_error("grid:\n  width: 4\n    height: 5\n", "bad.yaml");
+  EXPECT_TRUE(starts_with(indent, "bad.yaml:3: YAML syntax error")) << indent;
+
+  const std::string quote = load_error("sim:\n  quantum_cycles: 1\n  max_cycles: \"7\n", "bad.yaml");
+  EXPECT_TRUE(starts_with(quote, "bad.yaml:3: YAML syntax error")) << quote;
+}
+
+TEST(Config, NonMapWhereAMapIsExpectedIsAnError) {
+  EXPECT_EQ(load_error("- grid\n- sram\n"), "test.yaml:1: the config must be a map of keys");
+  EXPECT_EQ(load_error("just text\n"), "test.yaml:1: the config must be a map of keys");
+  EXPECT_EQ(load_error("grid:\n  width: [1, 2]\n"), "test.yaml:2: grid.width: expected a single value");
+  EXPECT_EQ(load_error("grid:\n  width:\n    - 1\n"), "test.yaml:3: grid.width: expected a single value");
+  const std::string seq = load_error("grid:\n  - 4\n  - 4\n");
+  EXPECT_TRUE(starts_with(seq, "test.yaml:1: unknown key 'grid'")) << seq;
+  const std::string null_value = load_error("grid:\n  width:\n");
+  EXPECT_FALSE(null_value.empty());
+}
+
+TEST(Config, LoadConfigFileReadsAFileAndNamesItInErrors) {
+  const std::string path = temp_path("cfg.yaml");
+  {
+    std::ofstream f(path);
+    f << "grid:\n  width: 2\n  height: 3\nsram:\n  banks: 4\n";
+  }
+  PlatformConfig c;
+  load_config_file(c, path);
+  EXPECT_EQ(c.grid_width, 2u);
+  EXPECT_EQ(c.grid_height, 3u);
+  EXPECT_EQ(c.sram.banks, 4u);
+  {
+    std::ofstream f(path);
+    f << "grid:\n  width: 2\n  hieght: 3\n";
+  }
+  EXPECT_EQ(config_error([&] { load_config_file(c, path); }), path + ":3: unknown key 'grid.hieght'");
+  {
+    std::ofstream f(path);
+    f << "grid:\n  width: 2\n   height: 3\n";
+  }
+  EXPECT_TRUE(starts_with(config_error([&] { load_config_file(c, path); }), path + ":3: YAML syntax error"));
+  std::filesystem::remove(path);
+  EXPECT_EQ(config_error([&] { load_config_file(c, path); }), path + ": cannot open config file");
+}
+
+TEST(Config, ParseGrid) {
+  uint32_t w = 0, h = 0;
+  parse_grid("4x8", w, h);
+  EXPECT_EQ(w, 4u);
+  EXPECT_EQ(h, 8u);
+  parse_grid("16X2", w, h);
+  EXPECT_EQ(w, 16u);
+  EXPECT_EQ(h, 2u);
+  parse_grid("65536x1", w, h);
+  EXPECT_EQ(w, 65536u);
+  EXPECT_EQ(h, 1u);
+  for (const char* bad : {"4", "0x4", "4x0", "axb", "x4", "4x", "", "x", "4x8x", "-4x8", "4 x 8", "65537x1", "1x65537",
+                          "4*8"}) {
+    uint32_t bw = 7, bh = 9;
+    const std::string err = config_error([&] { parse_grid(bad, bw, bh); });
+    EXPECT_EQ(err, std::string("--grid: expected WIDTHxHEIGHT with positive integers, got '") + bad + "'") << bad;
+    EXPECT_EQ(bw, 7u) << bad;
+    EXPECT_EQ(bh, 9u) << bad;
+  }
+}
+
+TEST(Config, ValidateConfigChecksCrossFieldRules) {
+  PlatformConfig c;
+  EXPECT_NO_THROW(validate_config(c));
+  c.sram.size_bytes = 4098;
+  EXPECT_EQ(config_error([&] { validate_config(c); }), "sram.size_bytes must be a multiple of 4, got 4098");
+  c.sram.size_bytes = 4096;
+  c.grid_width = 4096, c.grid_height = 4096;  // exactly 2^24 tiles
+  EXPECT_NO_THROW(validate_config(c));
+  c.grid_width = 65536, c.grid_height = 257;
+  EXPECT_EQ(config_error([&] { validate_config(c); }), "grid 65536x257 has more than 2^24 tiles");
+}
+
+// A config with every key at some valid non-default value.
+PlatformConfig everything_changed() {
+  PlatformConfig c;
+  for (const ConfigKey& k : config_keys()) {
+    bool changed = false;
+    for (const char* v : {"2e9", "4096", "3", "2", "5"}) {
+      if (v == k.default_value) continue;
+      try {
+        set_config_value(c, k.key, v, "test");
+        changed = true;
+        break;
+      } catch (const ConfigError&) {
+      }
+    }
+    EXPECT_TRUE(changed) << k.key;
+  }
+  return c;
+}
+
+TEST(Config, DefaultYamlHasEveryKeyOnceInOrderWithItsDefault) {
+  const std::string path = default_yaml_path();
+  std::ifstream in(path);
+  ASSERT_TRUE(in) << path;
+
+  // Dotted keys of the file's leaf lines, from the two-space indentation.
+  std::vector<std::string> leaves;
+  std::map<std::string, std::string> values;
+  std::vector<std::string> stack;
+  std::string line;
+  while (std::getline(in, line)) {
+    const size_t hash = line.find('#');
+    if (hash != std::string::npos) line.erase(hash);
+    if (line.find_first_not_of(' ') == std::string::npos) continue;
+    const size_t indent = line.find_first_not_of(' ');
+    ASSERT_EQ(indent % 2, 0u) << line;
+    const size_t colon = line.find(':');
+    ASSERT_NE(colon, std::string::npos) << line;
+    stack.resize(indent / 2);
+    const std::string name = line.substr(indent, colon - indent);
+    std::string value = line.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(' '));
+    value.erase(value.find_last_not_of(' ') + 1);
+    std::string dotted;
+    for (const std::string& s : stack) dotted += s + ".";
+    dotted += name;
+    if (value.empty()) {
+      stack.push_back(name);
+    } else {
+      leaves.push_back(dotted);
+      values[dotted] = value;
+    }
+  }
+
+  const std::vector<ConfigKey> keys = config_keys();
+  std::vector<std::string> expected;
+  for (const ConfigKey& k : keys) expected.push_back(k.key);
+  EXPECT_EQ(leaves, expected);  // every key exactly once, nothing else, in config_keys() order
+
+  // Each value in the file is the default (compare as parsed values, e.g. 1.1e9 vs 1.1e+09).
+  for (const ConfigKey& k : keys) {
+    if (!values.count(k.key)) continue;
+    PlatformConfig from_file = everything_changed(), from_default = everything_changed();
+    set_config_value(from_file, k.key, values[k.key], path);
+    set_config_value(from_default, k.key, k.default_value, "default");
+    SCOPED_TRACE(k.key);
+    expect_same(from_file, from_default);
+  }
+
+  // Loaded on top of a config with every value changed, it restores every default.
+  PlatformConfig c = everything_changed();
+  load_config_file(c, path);
+  expect_same(c, PlatformConfig{});
+  EXPECT_NO_THROW(validate_config(c));
+}
+
+}  // namespace
+}  // namespace wvp::test
