@@ -65,5 +65,32 @@ TEST(Gdb, UnhandledFaultStopsInTheDebugger) {
   EXPECT_NE(g.out.find("= 0x5"), std::string::npos) << g.out;  // load access fault
 }
 
+TEST(Gdb, CoreWindowExposesOnlyChosenCores) {
+  if (std::string(WVP_GDB).empty()) GTEST_SKIP() << "gdb-multiarch not installed";
+  const std::string out = temp_path("gdb.out"), err = temp_path("gdb.err");
+  const auto [pid, port] = start_with_gdb({"--grid", "4x4", "--gdb-cores", "1,1:2x2", firmware("hello")}, out, err);
+  ASSERT_FALSE(port.empty()) << read_file(err);
+  const ProcessResult g = gdb_batch(firmware("hello"), port, {"info threads", "continue"});
+  EXPECT_EQ(wait_process(pid, 60), 0) << read_file(err);
+  for (const char* pe : {"Thread 1 (PE (1,1))", "Thread 2 (PE (2,1))", "Thread 3 (PE (1,2))", "Thread 4 (PE (2,2))"})
+    EXPECT_NE(g.out.find(pe), std::string::npos) << pe << "\n" << g.out;
+  EXPECT_EQ(g.out.find("Thread 5"), std::string::npos) << g.out;
+  EXPECT_EQ(g.out.find("PE (0,0)"), std::string::npos) << g.out;
+}
+
+TEST(Gdb, ReadWatchpointStopsOnTheLoad) {
+  if (std::string(WVP_GDB).empty()) GTEST_SKIP() << "gdb-multiarch not installed";
+  const std::string out = temp_path("gdb.out"), err = temp_path("gdb.err");
+  const auto [pid, port] =
+      start_with_gdb({"--grid", "1x1", "--poke", "mixed_iterations=2", firmware("mixed")}, out, err);
+  ASSERT_FALSE(port.empty()) << read_file(err);
+  const ProcessResult g = gdb_batch(firmware("mixed"), port, {"rwatch mixed_iterations", "continue", "print mixed_iterations",
+                                                              "delete", "continue"});
+  wait_process(pid, 60);
+  EXPECT_NE(g.out.find("atchpoint 1: mixed_iterations"), std::string::npos) << g.out << g.err;
+  EXPECT_NE(g.out.find("Value = 2"), std::string::npos) << g.out;
+  EXPECT_NE(g.out.find("$1 = 2"), std::string::npos) << g.out;
+}
+
 }  // namespace
 }  // namespace wvp::test
