@@ -12,6 +12,12 @@ CoreCluster::CoreCluster(sc_core::sc_module_name name, uint64_t quantum_cycles, 
   SC_THREAD(thread);
 }
 
+void CoreCluster::end_of_elaboration() {
+  // The quantum is a global TLM setting: other initiators decouple by the same amount.
+  tlm::tlm_global_quantum::instance().set(period_ * static_cast<double>(quantum_cycles_));
+  quantum_keeper_.reset();
+}
+
 void CoreCluster::add(Core& core) {
   if (!cores_.empty() && core.period() != cores_.front()->period())
     throw std::invalid_argument(std::string(name()) + ": all cores of a cluster share one clock");
@@ -87,12 +93,12 @@ void CoreCluster::run_round(uint64_t end_cycle) {
 void CoreCluster::sync_kernel(uint64_t cluster_now) {
   const uint64_t sc_now = now_cycle();
   if (cluster_now <= sc_now) return;
+  quantum_keeper_.set(period_ * static_cast<double>(cluster_now - sc_now));
   // Running ahead of SystemC time is safe while no other process has work before the next
   // quantum ends; yielding only then saves a context switch per quantum.
-  const sc_core::sc_time ahead = period_ * static_cast<double>(cluster_now - sc_now);
-  const sc_core::sc_time next_quantum = ahead + period_ * static_cast<double>(quantum_cycles_);
+  const sc_core::sc_time next_quantum = quantum_keeper_.get_local_time() + tlm::tlm_global_quantum::instance().get();
   if (sc_core::sc_time_to_pending_activity() < next_quantum || cluster_now - sc_now >= kMaxRunAheadCycles)
-    sc_core::wait(ahead);
+    quantum_keeper_.sync();
 }
 
 void CoreCluster::thread() {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <systemc>
+#include <tlm_utils/tlm_quantumkeeper.h>
 
 #include "models/core/core.h"
 
@@ -38,12 +39,15 @@ class CoreCluster : public sc_core::sc_module {
   uint64_t rounds() const { return rounds_; }
 
  private:
+  void end_of_elaboration() override;
   void thread();
   void run_round(uint64_t end_cycle);
   // Runs the debugger until it resumes; false if it killed the simulation.
   bool debug_stop(Core& core, StopReason why);
   void wake(Core& core);
   uint64_t now_cycle() const;  // SystemC time in cycles
+  // Hands control to the kernel when another process may need to run before the cluster's
+  // next quantum, or when the cluster has run far ahead (see kMaxRunAheadCycles).
   void sync_kernel(uint64_t cluster_now);
 
   static constexpr uint64_t kMaxRunAheadCycles = 1'000'000;
@@ -55,6 +59,7 @@ class CoreCluster : public sc_core::sc_module {
   std::vector<Core*> sleepers_;  // in wfi
   std::vector<Core*> woken_;     // woken by an interrupt line since the last round
   sc_core::sc_event wake_event_;
+  tlm_utils::tlm_quantumkeeper quantum_keeper_;  // the cluster's time ahead of SystemC's
   DebugHook debug_hook_;
   std::function<bool()> poll_interrupt_;
   Outcome outcome_ = Outcome::Running;

@@ -222,7 +222,7 @@ uint32_t to_int(uint32_t a, Rm rm, bool is_unsigned, uint8_t& flags) {
   if (is_inf(a)) return invalid(sign);
   if (is_zero(a)) return 0;
   const Unpacked u = unpack(a);
-  // Beyond that exponent |a| >= 2^32, out of range for both formats (and too wide to shift).
+  // Past exponent 8, |a| >= 2^32: out of range for both formats (and too wide to shift).
   if (u.exp > 8) return invalid(sign);
   uint64_t magnitude = 0;
   bool inexact = false;
