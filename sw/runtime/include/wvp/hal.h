@@ -1,0 +1,161 @@
+/* Hardware abstraction for wafervp firmware: the tile address map, CSR bit names and small
+ * inline accessors.
+ *
+ * The address numbers mirror platform/memory_map.h exactly (tests/unit/test_memory_map.cpp
+ * compares the two), so this header must stay includable from three places:
+ *   - RISC-V C code (everything below),
+ *   - RISC-V assembly (.S files: only the #defines, hence plain literals without a `u`
+ *     suffix and no casts),
+ *   - host C++ (only the #defines; the inline functions need a RISC-V compiler).
+ */
+#ifndef WVP_HAL_H
+#define WVP_HAL_H
+
+/* ---- Tile address map (mirrors platform/memory_map.h) ------------------------------------ */
+
+/* Nothing is mapped below WVP_CLINT_BASE, so null-pointer accesses fault. */
+#define WVP_CLINT_BASE          0x02000000 /* CLINT-compatible timer block */
+#define WVP_CLINT_SIZE          0x00010000
+#define WVP_CLINT_MSIP          0x0000     /* machine software interrupt pending (bit 0) */
+#define WVP_CLINT_MTIMECMP      0x4000     /* 64-bit, lo at +0, hi at +4 */
+#define WVP_CLINT_MTIME         0xBFF8     /* 64-bit, read-only (ticks = core cycles) */
+
+#define WVP_SYSCTL_BASE         0x02010000 /* tile identity, console, exit */
+#define WVP_SYSCTL_SIZE         0x00001000
+#define WVP_SYSCTL_X            0x00       /* ro: this core's column */
+#define WVP_SYSCTL_Y            0x04       /* ro: this core's row */
+#define WVP_SYSCTL_GRID_W       0x08       /* ro */
+#define WVP_SYSCTL_GRID_H       0x0C       /* ro */
+#define WVP_SYSCTL_CONSOLE      0x10       /* wo: one byte of console output */
+#define WVP_SYSCTL_EXIT         0x14       /* wo: halts this core with the written exit code */
+#define WVP_SYSCTL_CLOCK_HZ     0x18       /* ro: core clock in Hz */
+#define WVP_SYSCTL_SRAM_SIZE    0x1C       /* ro: local SRAM bytes */
+
+#define WVP_SRAM_BASE           0x80000000 /* local SRAM; its size is a platform parameter */
+
+/* ---- CSR bits (RISC-V privileged spec, machine mode) ------------------------------------- */
+
+#define MSTATUS_MIE             0x00000008
+#define MSTATUS_MPIE            0x00000080
+#define MSTATUS_MPP             0x00001800 /* always 3 (M) here: the core has no other mode */
+#define MSTATUS_FS              0x00006000
+#define MSTATUS_FS_OFF          0x00000000
+#define MSTATUS_FS_INITIAL      0x00002000
+#define MSTATUS_FS_CLEAN        0x00004000
+#define MSTATUS_FS_DIRTY        0x00006000
+#define MSTATUS_SD              0x80000000 /* read-only summary: FS == Dirty */
+
+/* mie and mip share the bit positions. */
+#define MIE_MSIE                0x00000008
+#define MIE_MTIE                0x00000080
+#define MIE_MEIE                0x00000800
+#define MIP_MSIP                MIE_MSIE
+#define MIP_MTIP                MIE_MTIE
+#define MIP_MEIP                MIE_MEIE
+
+#define MCAUSE_INTERRUPT        0x80000000
+#define CAUSE_MISALIGNED_FETCH  0
+#define CAUSE_FETCH_ACCESS      1
+#define CAUSE_ILLEGAL_INSTRUCTION 2
+#define CAUSE_BREAKPOINT        3
+#define CAUSE_MISALIGNED_LOAD   4
+#define CAUSE_LOAD_ACCESS       5
+#define CAUSE_MISALIGNED_STORE  6
+#define CAUSE_STORE_ACCESS      7
+#define CAUSE_MACHINE_ECALL     11
+#define IRQ_M_SOFT              3
+#define IRQ_M_TIMER             7
+#define IRQ_M_EXT               11
+
+/* fcsr: frm in bits 7:5, fflags in bits 4:0. */
+#define FFLAGS_NX               0x01 /* inexact */
+#define FFLAGS_UF               0x02 /* underflow */
+#define FFLAGS_OF               0x04 /* overflow */
+#define FFLAGS_DZ               0x08 /* divide by zero */
+#define FFLAGS_NV               0x10 /* invalid operation */
+#define FRM_RNE                 0
+#define FRM_RTZ                 1
+#define FRM_RDN                 2
+#define FRM_RUP                 3
+#define FRM_RMM                 4
+
+#if defined(__riscv) && !defined(__ASSEMBLER__)
+
+#include <stdint.h>
+
+/* ---- CSR access ---------------------------------------------------------------------------
+ * `csr` is the CSR's assembler name (mstatus, mtvec, 0x340, ...). The "rK" constraint lets
+ * small constants use the immediate forms (csrwi/csrsi/csrci). */
+#define read_csr(csr)                                                  \
+  ({                                                                   \
+    uint32_t wvp_csr_value_;                                           \
+    __asm__ volatile("csrr %0, " #csr : "=r"(wvp_csr_value_));         \
+    wvp_csr_value_;                                                    \
+  })
+#define write_csr(csr, val) \
+  __asm__ volatile("csrw " #csr ", %0" : : "rK"((uint32_t)(val)) : "memory")
+#define set_csr(csr, bits) \
+  __asm__ volatile("csrs " #csr ", %0" : : "rK"((uint32_t)(bits)) : "memory")
+#define clear_csr(csr, bits) \
+  __asm__ volatile("csrc " #csr ", %0" : : "rK"((uint32_t)(bits)) : "memory")
+
+/* ---- Memory-mapped registers --------------------------------------------------------------- */
+
+static inline volatile uint32_t *wvp_reg(uint32_t addr) {
+  return (volatile uint32_t *)(uintptr_t)addr;
+}
+static inline uint32_t wvp_sysctl_read(uint32_t offset) {
+  return *wvp_reg(WVP_SYSCTL_BASE + offset);
+}
+
+static inline uint32_t wvp_x(void) { return wvp_sysctl_read(WVP_SYSCTL_X); }
+static inline uint32_t wvp_y(void) { return wvp_sysctl_read(WVP_SYSCTL_Y); }
+static inline uint32_t wvp_grid_w(void) { return wvp_sysctl_read(WVP_SYSCTL_GRID_W); }
+static inline uint32_t wvp_grid_h(void) { return wvp_sysctl_read(WVP_SYSCTL_GRID_H); }
+static inline uint32_t wvp_clock_hz(void) { return wvp_sysctl_read(WVP_SYSCTL_CLOCK_HZ); }
+static inline uint32_t wvp_sram_size(void) { return wvp_sysctl_read(WVP_SYSCTL_SRAM_SIZE); }
+
+/* Row-major index of this core in the grid: 0 .. W*H-1. */
+static inline uint32_t wvp_core_id(void) { return wvp_y() * wvp_grid_w() + wvp_x(); }
+
+static inline void wvp_putc(char c) {
+  *wvp_reg(WVP_SYSCTL_BASE + WVP_SYSCTL_CONSOLE) = (uint8_t)c;
+}
+
+/* Writes s as is (unlike puts(), no newline is appended). Needs no libc. */
+static inline void wvp_puts(const char *s) {
+  while (*s) wvp_putc(*s++);
+}
+
+/* Halts this core with `code`. The loop only covers the time until the platform acts on the
+ * write; execution never continues past it. */
+__attribute__((noreturn)) static inline void wvp_exit(int code) {
+  *wvp_reg(WVP_SYSCTL_BASE + WVP_SYSCTL_EXIT) = (uint32_t)code;
+  for (;;) __asm__ volatile("");
+}
+
+/* mtime is 64 bits but rv32 reads it in two halves: re-read until the high half did not
+ * change, so a carry between the two reads cannot produce a value off by 2^32. */
+static inline uint64_t wvp_mtime(void) {
+  volatile uint32_t *mtime = wvp_reg(WVP_CLINT_BASE + WVP_CLINT_MTIME);
+  uint32_t hi, lo;
+  do {
+    hi = mtime[1];
+    lo = mtime[0];
+  } while (mtime[1] != hi);
+  return ((uint64_t)hi << 32) | lo;
+}
+
+/* Sets mtimecmp in the order the privileged spec recommends: lo goes to all-ones first, so
+ * neither intermediate value ({old hi, ~0} and {new hi, ~0}) is smaller than the old or the
+ * new compare value, and no spurious timer interrupt can fire in between. */
+static inline void wvp_set_timer(uint64_t when) {
+  volatile uint32_t *cmp = wvp_reg(WVP_CLINT_BASE + WVP_CLINT_MTIMECMP);
+  cmp[0] = 0xFFFFFFFFu;
+  cmp[1] = (uint32_t)(when >> 32);
+  cmp[0] = (uint32_t)when;
+}
+
+#endif /* __riscv && !__ASSEMBLER__ */
+
+#endif /* WVP_HAL_H */

@@ -1,0 +1,380 @@
+/* RV32F: every single-precision instruction on special operands, self-checking (protocol in
+ * isa_test.h). Expected values and flags follow the RISC-V unprivileged ISA manual ("F"
+ * chapter: canonical NaN 0x7fc00000, fmin/fmax, signaling compares, conversion saturation,
+ * tininess after rounding) and IEEE 754-2008; they were computed with exact rational
+ * arithmetic. Operands and results are bit patterns (1.0 = 0x3f800000, +inf = 0x7f800000,
+ * sNaN = 0x7f800001, largest finite = 0x7f7fffff, smallest normal = 0x00800000, smallest
+ * subnormal = 0x00000001). The rounding-mode matrix is in rv32f_rounding.S. */
+#include "isa_test.h"
+
+ISA_TESTS(isa_rv32f)
+
+    /* ---- moves keep every bit (NaN payloads too) and raise no flags */
+    TEST_FP(1, 0, 0x7f800001, 0x7f800001, 0x00000000, 0x00000000, fmv.w.x fa3, a0)
+    TEST_FP_INT(2, 0, 0x7f800001, 0x7f800001, 0x00000000, 0x00000000, fmv.x.w a0, fa0)
+    TEST_FP(3, 0, 0x7f800001, 0x7f800001, 0x00000000, 0x00000000, fmv.s fa3, fa0)
+    TEST_FP(4, 0, 0xffc12345, 0xffc12345, 0x00000000, 0x00000000, fmv.w.x fa3, a0)
+    TEST_FP_INT(5, 0, 0xffc12345, 0xffc12345, 0x00000000, 0x00000000, fmv.x.w a0, fa0)
+    TEST_FP(6, 0, 0xffc12345, 0xffc12345, 0x00000000, 0x00000000, fmv.s fa3, fa0)
+    TEST_FP(7, 0, 0x80000000, 0x80000000, 0x00000000, 0x00000000, fmv.w.x fa3, a0)
+    TEST_FP_INT(8, 0, 0x80000000, 0x80000000, 0x00000000, 0x00000000, fmv.x.w a0, fa0)
+    TEST_FP(9, 0, 0x80000000, 0x80000000, 0x00000000, 0x00000000, fmv.s fa3, fa0)
+    TEST_FP(10, 0, 0x00000001, 0x00000001, 0x00000000, 0x00000000, fmv.w.x fa3, a0)
+    TEST_FP_INT(11, 0, 0x00000001, 0x00000001, 0x00000000, 0x00000000, fmv.x.w a0, fa0)
+    TEST_FP(12, 0, 0x00000001, 0x00000001, 0x00000000, 0x00000000, fmv.s fa3, fa0)
+    TEST_FP(13, 0, 0x3f800001, 0x3f800001, 0x00000000, 0x00000000, fmv.w.x fa3, a0)
+    TEST_FP_INT(14, 0, 0x3f800001, 0x3f800001, 0x00000000, 0x00000000, fmv.x.w a0, fa0)
+    TEST_FP(15, 0, 0x3f800001, 0x3f800001, 0x00000000, 0x00000000, fmv.s fa3, fa0)
+
+    /* ---- sign injection: only the sign bit changes, NaNs are not canonicalized, no flags */
+    TEST_FP(16, 0, 0xbf800000, 0x3f800000, 0xbf800000, 0x00000000, fsgnj.s fa3, fa0, fa1)
+    TEST_FP(17, 0, 0x3f800000, 0x3f800000, 0xbf800000, 0x00000000, fsgnjn.s fa3, fa0, fa1)
+    TEST_FP(18, 0, 0xbf800000, 0x3f800000, 0xbf800000, 0x00000000, fsgnjx.s fa3, fa0, fa1)
+    TEST_FP(19, 0, 0x3f800000, 0xbf800000, 0x3f800000, 0x00000000, fsgnj.s fa3, fa0, fa1)
+    TEST_FP(20, 0, 0xbf800000, 0xbf800000, 0x3f800000, 0x00000000, fsgnjn.s fa3, fa0, fa1)
+    TEST_FP(21, 0, 0xbf800000, 0xbf800000, 0x3f800000, 0x00000000, fsgnjx.s fa3, fa0, fa1)
+    TEST_FP(22, 0, 0xbf800000, 0xbf800000, 0xbf800000, 0x00000000, fsgnj.s fa3, fa0, fa1)
+    TEST_FP(23, 0, 0x3f800000, 0xbf800000, 0xbf800000, 0x00000000, fsgnjn.s fa3, fa0, fa1)
+    TEST_FP(24, 0, 0x3f800000, 0xbf800000, 0xbf800000, 0x00000000, fsgnjx.s fa3, fa0, fa1)
+    TEST_FP(25, 0, 0x3f800000, 0x3f800000, 0x3f800000, 0x00000000, fsgnj.s fa3, fa0, fa1)
+    TEST_FP(26, 0, 0xbf800000, 0x3f800000, 0x3f800000, 0x00000000, fsgnjn.s fa3, fa0, fa1)
+    TEST_FP(27, 0, 0x3f800000, 0x3f800000, 0x3f800000, 0x00000000, fsgnjx.s fa3, fa0, fa1)
+    TEST_FP(28, 0, 0xffc12345, 0x7fc12345, 0x80000000, 0x00000000, fsgnj.s fa3, fa0, fa1)
+    TEST_FP(29, 0, 0x7fc12345, 0x7fc12345, 0x80000000, 0x00000000, fsgnjn.s fa3, fa0, fa1)
+    TEST_FP(30, 0, 0xffc12345, 0x7fc12345, 0x80000000, 0x00000000, fsgnjx.s fa3, fa0, fa1)
+    TEST_FP(31, 0, 0xffa00001, 0x7fa00001, 0xbf800000, 0x00000000, fsgnj.s fa3, fa0, fa1)
+    TEST_FP(32, 0, 0x7fa00001, 0x7fa00001, 0xbf800000, 0x00000000, fsgnjn.s fa3, fa0, fa1)
+    TEST_FP(33, 0, 0xffa00001, 0x7fa00001, 0xbf800000, 0x00000000, fsgnjx.s fa3, fa0, fa1)
+    TEST_FP(34, 0, 0x7fc12345, 0xffc12345, 0x00000000, 0x00000000, fsgnj.s fa3, fa0, fa1)
+    TEST_FP(35, 0, 0xffc12345, 0xffc12345, 0x00000000, 0x00000000, fsgnjn.s fa3, fa0, fa1)
+    TEST_FP(36, 0, 0xffc12345, 0xffc12345, 0x00000000, 0x00000000, fsgnjx.s fa3, fa0, fa1)
+    TEST_FP(37, 0, 0xbf800000, 0x3f800000, 0x00000000, 0x00000000, fneg.s fa3, fa0)
+    TEST_FP(38, 0, 0x3f800000, 0xbf800000, 0x00000000, 0x00000000, fneg.s fa3, fa0)
+    TEST_FP(39, 0, 0x7fc12345, 0xffc12345, 0x00000000, 0x00000000, fneg.s fa3, fa0)
+    TEST_FP(40, 0, 0x3f800000, 0x3f800000, 0x00000000, 0x00000000, fabs.s fa3, fa0)
+    TEST_FP(41, 0, 0x3f800000, 0xbf800000, 0x00000000, 0x00000000, fabs.s fa3, fa0)
+    TEST_FP(42, 0, 0x7fc12345, 0xffc12345, 0x00000000, 0x00000000, fabs.s fa3, fa0)
+
+    /* ---- fmin / fmax: -0 < +0; one NaN operand -> the other operand; two NaNs -> canonical
+     * NaN; a signaling NaN raises NV even when the result is a number */
+    TEST_FP(43, 0, 0x3f800000, 0x3f800000, 0x40000000, 0x00000000, fmin.s fa3, fa0, fa1)
+    TEST_FP(44, 0, 0x3f800000, 0x40000000, 0x3f800000, 0x00000000, fmin.s fa3, fa0, fa1)
+    TEST_FP(45, 0, 0xbf800000, 0xbf800000, 0x3f800000, 0x00000000, fmin.s fa3, fa0, fa1)
+    TEST_FP(46, 0, 0x80000000, 0x80000000, 0x00000000, 0x00000000, fmin.s fa3, fa0, fa1)
+    TEST_FP(47, 0, 0x80000000, 0x00000000, 0x80000000, 0x00000000, fmin.s fa3, fa0, fa1)
+    TEST_FP(48, 0, 0xff800000, 0xff800000, 0x7f7fffff, 0x00000000, fmin.s fa3, fa0, fa1)
+    TEST_FP(49, 0, 0xff800000, 0x7f800000, 0xff800000, 0x00000000, fmin.s fa3, fa0, fa1)
+    TEST_FP(50, 0, 0x3f800000, 0x7fc00000, 0x3f800000, 0x00000000, fmin.s fa3, fa0, fa1)
+    TEST_FP(51, 0, 0x3f800000, 0x3f800000, 0x7fc12345, 0x00000000, fmin.s fa3, fa0, fa1)
+    TEST_FP(52, FFLAGS_NV, 0x3f800000, 0x7f800001, 0x3f800000, 0x00000000, fmin.s fa3, fa0, fa1)
+    TEST_FP(53, FFLAGS_NV, 0x3f800000, 0x3f800000, 0x7f800001, 0x00000000, fmin.s fa3, fa0, fa1)
+    TEST_FP(54, 0, 0x7fc00000, 0x7fc00000, 0x7fc12345, 0x00000000, fmin.s fa3, fa0, fa1)
+    TEST_FP(55, FFLAGS_NV, 0x7fc00000, 0x7f800001, 0x7fc00000, 0x00000000, fmin.s fa3, fa0, fa1)
+    TEST_FP(56, 0, 0xff800000, 0xffc12345, 0xff800000, 0x00000000, fmin.s fa3, fa0, fa1)
+    TEST_FP(57, 0, 0x40000000, 0x3f800000, 0x40000000, 0x00000000, fmax.s fa3, fa0, fa1)
+    TEST_FP(58, 0, 0x40000000, 0x40000000, 0x3f800000, 0x00000000, fmax.s fa3, fa0, fa1)
+    TEST_FP(59, 0, 0x3f800000, 0xbf800000, 0x3f800000, 0x00000000, fmax.s fa3, fa0, fa1)
+    TEST_FP(60, 0, 0x00000000, 0x80000000, 0x00000000, 0x00000000, fmax.s fa3, fa0, fa1)
+    TEST_FP(61, 0, 0x00000000, 0x00000000, 0x80000000, 0x00000000, fmax.s fa3, fa0, fa1)
+    TEST_FP(62, 0, 0x7f7fffff, 0xff800000, 0x7f7fffff, 0x00000000, fmax.s fa3, fa0, fa1)
+    TEST_FP(63, 0, 0x7f800000, 0x7f800000, 0xff800000, 0x00000000, fmax.s fa3, fa0, fa1)
+    TEST_FP(64, 0, 0x3f800000, 0x7fc00000, 0x3f800000, 0x00000000, fmax.s fa3, fa0, fa1)
+    TEST_FP(65, 0, 0x3f800000, 0x3f800000, 0x7fc12345, 0x00000000, fmax.s fa3, fa0, fa1)
+    TEST_FP(66, FFLAGS_NV, 0x3f800000, 0x7f800001, 0x3f800000, 0x00000000, fmax.s fa3, fa0, fa1)
+    TEST_FP(67, FFLAGS_NV, 0x3f800000, 0x3f800000, 0x7f800001, 0x00000000, fmax.s fa3, fa0, fa1)
+    TEST_FP(68, 0, 0x7fc00000, 0x7fc00000, 0x7fc12345, 0x00000000, fmax.s fa3, fa0, fa1)
+    TEST_FP(69, FFLAGS_NV, 0x7fc00000, 0x7f800001, 0x7fc00000, 0x00000000, fmax.s fa3, fa0, fa1)
+    TEST_FP(70, 0, 0xff800000, 0xffc12345, 0xff800000, 0x00000000, fmax.s fa3, fa0, fa1)
+
+    /* ---- compares: feq is quiet (NV only for signaling NaNs), flt/fle signal NV for any NaN;
+     * NaN compares false; -0 == +0 */
+    TEST_FP_INT(71, 0, 0x00000000, 0x3f800000, 0x40000000, 0x00000000, feq.s a0, fa0, fa1)
+    TEST_FP_INT(72, 0, 0x00000000, 0x40000000, 0x3f800000, 0x00000000, feq.s a0, fa0, fa1)
+    TEST_FP_INT(73, 0, 0x00000001, 0x3f800000, 0x3f800000, 0x00000000, feq.s a0, fa0, fa1)
+    TEST_FP_INT(74, 0, 0x00000001, 0x80000000, 0x00000000, 0x00000000, feq.s a0, fa0, fa1)
+    TEST_FP_INT(75, 0, 0x00000000, 0xff800000, 0x7f800000, 0x00000000, feq.s a0, fa0, fa1)
+    TEST_FP_INT(76, 0, 0x00000000, 0xbf800000, 0x80000000, 0x00000000, feq.s a0, fa0, fa1)
+    TEST_FP_INT(77, 0, 0x00000000, 0x00000001, 0x00000000, 0x00000000, feq.s a0, fa0, fa1)
+    TEST_FP_INT(78, 0, 0x00000000, 0x7fc00000, 0x3f800000, 0x00000000, feq.s a0, fa0, fa1)
+    TEST_FP_INT(79, 0, 0x00000000, 0x3f800000, 0x7fc12345, 0x00000000, feq.s a0, fa0, fa1)
+    TEST_FP_INT(80, FFLAGS_NV, 0x00000000, 0x7f800001, 0x3f800000, 0x00000000, feq.s a0, fa0, fa1)
+    TEST_FP_INT(81, 0, 0x00000000, 0x7fc00000, 0x7fc00000, 0x00000000, feq.s a0, fa0, fa1)
+    TEST_FP_INT(82, 0, 0x00000001, 0x3f800000, 0x40000000, 0x00000000, flt.s a0, fa0, fa1)
+    TEST_FP_INT(83, 0, 0x00000000, 0x40000000, 0x3f800000, 0x00000000, flt.s a0, fa0, fa1)
+    TEST_FP_INT(84, 0, 0x00000000, 0x3f800000, 0x3f800000, 0x00000000, flt.s a0, fa0, fa1)
+    TEST_FP_INT(85, 0, 0x00000000, 0x80000000, 0x00000000, 0x00000000, flt.s a0, fa0, fa1)
+    TEST_FP_INT(86, 0, 0x00000001, 0xff800000, 0x7f800000, 0x00000000, flt.s a0, fa0, fa1)
+    TEST_FP_INT(87, 0, 0x00000001, 0xbf800000, 0x80000000, 0x00000000, flt.s a0, fa0, fa1)
+    TEST_FP_INT(88, 0, 0x00000000, 0x00000001, 0x00000000, 0x00000000, flt.s a0, fa0, fa1)
+    TEST_FP_INT(89, FFLAGS_NV, 0x00000000, 0x7fc00000, 0x3f800000, 0x00000000, flt.s a0, fa0, fa1)
+    TEST_FP_INT(90, FFLAGS_NV, 0x00000000, 0x3f800000, 0x7fc12345, 0x00000000, flt.s a0, fa0, fa1)
+    TEST_FP_INT(91, FFLAGS_NV, 0x00000000, 0x7f800001, 0x3f800000, 0x00000000, flt.s a0, fa0, fa1)
+    TEST_FP_INT(92, FFLAGS_NV, 0x00000000, 0x7fc00000, 0x7fc00000, 0x00000000, flt.s a0, fa0, fa1)
+    TEST_FP_INT(93, 0, 0x00000001, 0x3f800000, 0x40000000, 0x00000000, fle.s a0, fa0, fa1)
+    TEST_FP_INT(94, 0, 0x00000000, 0x40000000, 0x3f800000, 0x00000000, fle.s a0, fa0, fa1)
+    TEST_FP_INT(95, 0, 0x00000001, 0x3f800000, 0x3f800000, 0x00000000, fle.s a0, fa0, fa1)
+    TEST_FP_INT(96, 0, 0x00000001, 0x80000000, 0x00000000, 0x00000000, fle.s a0, fa0, fa1)
+    TEST_FP_INT(97, 0, 0x00000001, 0xff800000, 0x7f800000, 0x00000000, fle.s a0, fa0, fa1)
+    TEST_FP_INT(98, 0, 0x00000001, 0xbf800000, 0x80000000, 0x00000000, fle.s a0, fa0, fa1)
+    TEST_FP_INT(99, 0, 0x00000000, 0x00000001, 0x00000000, 0x00000000, fle.s a0, fa0, fa1)
+    TEST_FP_INT(100, FFLAGS_NV, 0x00000000, 0x7fc00000, 0x3f800000, 0x00000000, fle.s a0, fa0, fa1)
+    TEST_FP_INT(101, FFLAGS_NV, 0x00000000, 0x3f800000, 0x7fc12345, 0x00000000, fle.s a0, fa0, fa1)
+    TEST_FP_INT(102, FFLAGS_NV, 0x00000000, 0x7f800001, 0x3f800000, 0x00000000, fle.s a0, fa0, fa1)
+    TEST_FP_INT(103, FFLAGS_NV, 0x00000000, 0x7fc00000, 0x7fc00000, 0x00000000, fle.s a0, fa0, fa1)
+
+    /* ---- fclass: one bit for each of the ten classes, never any flag */
+    TEST_FP_INT(104, 0, 0x00000001, 0xff800000, 0x00000000, 0x00000000, fclass.s a0, fa0)
+    TEST_FP_INT(105, 0, 0x00000002, 0xbf800000, 0x00000000, 0x00000000, fclass.s a0, fa0)
+    TEST_FP_INT(106, 0, 0x00000004, 0x807fffff, 0x00000000, 0x00000000, fclass.s a0, fa0)
+    TEST_FP_INT(107, 0, 0x00000008, 0x80000000, 0x00000000, 0x00000000, fclass.s a0, fa0)
+    TEST_FP_INT(108, 0, 0x00000010, 0x00000000, 0x00000000, 0x00000000, fclass.s a0, fa0)
+    TEST_FP_INT(109, 0, 0x00000020, 0x00000001, 0x00000000, 0x00000000, fclass.s a0, fa0)
+    TEST_FP_INT(110, 0, 0x00000040, 0x3f800000, 0x00000000, 0x00000000, fclass.s a0, fa0)
+    TEST_FP_INT(111, 0, 0x00000080, 0x7f800000, 0x00000000, 0x00000000, fclass.s a0, fa0)
+    TEST_FP_INT(112, 0, 0x00000100, 0x7f800001, 0x00000000, 0x00000000, fclass.s a0, fa0)
+    TEST_FP_INT(113, 0, 0x00000200, 0x7fc00000, 0x00000000, 0x00000000, fclass.s a0, fa0)
+    TEST_FP_INT(114, 0, 0x00000100, 0xff800001, 0x00000000, 0x00000000, fclass.s a0, fa0)
+    TEST_FP_INT(115, 0, 0x00000200, 0xffc12345, 0x00000000, 0x00000000, fclass.s a0, fa0)
+    TEST_FP_INT(116, 0, 0x00000020, 0x007fffff, 0x00000000, 0x00000000, fclass.s a0, fa0)
+    TEST_FP_INT(117, 0, 0x00000040, 0x00800000, 0x00000000, 0x00000000, fclass.s a0, fa0)
+    TEST_FP_INT(118, 0, 0x00000040, 0x7f7fffff, 0x00000000, 0x00000000, fclass.s a0, fa0)
+
+    /* ---- add / subtract: exact results, invalid operations, NaN inputs, signed zeros, overflow */
+    TEST_FP(119, 0, 0x40400000, 0x3f800000, 0x40000000, 0x00000000, fadd.s fa3, fa0, fa1, rne)
+    TEST_FP(120, 0, 0xc0000000, 0x3f800000, 0x40400000, 0x00000000, fsub.s fa3, fa0, fa1, rne)
+    TEST_FP(121, FFLAGS_NV, 0x7fc00000, 0x7f800000, 0xff800000, 0x00000000, fadd.s fa3, fa0, fa1, rne)
+    TEST_FP(122, FFLAGS_NV, 0x7fc00000, 0x7f800000, 0x7f800000, 0x00000000, fsub.s fa3, fa0, fa1, rne)
+    TEST_FP(123, 0, 0x7f800000, 0x7f800000, 0x3f800000, 0x00000000, fadd.s fa3, fa0, fa1, rne)
+    TEST_FP(124, 0, 0x7fc00000, 0x7fc12345, 0x3f800000, 0x00000000, fadd.s fa3, fa0, fa1, rne)
+    TEST_FP(125, FFLAGS_NV, 0x7fc00000, 0x3f800000, 0x7f800001, 0x00000000, fadd.s fa3, fa0, fa1, rne)
+    TEST_FP(126, 0, 0x7fc00000, 0xffc12345, 0x7f800000, 0x00000000, fsub.s fa3, fa0, fa1, rne)
+    TEST_FP(127, 0, 0x00000000, 0x00000000, 0x80000000, 0x00000000, fadd.s fa3, fa0, fa1, rne)
+    TEST_FP(128, 0, 0x80000000, 0x00000000, 0x80000000, 0x00000000, fadd.s fa3, fa0, fa1, rdn)
+    TEST_FP(129, 0, 0x80000000, 0x80000000, 0x80000000, 0x00000000, fadd.s fa3, fa0, fa1, rne)
+    TEST_FP(130, 0, 0x00000000, 0x3f800000, 0x3f800000, 0x00000000, fsub.s fa3, fa0, fa1, rne)
+    TEST_FP(131, 0, 0x80000000, 0x3f800000, 0x3f800000, 0x00000000, fsub.s fa3, fa0, fa1, rdn)
+    TEST_FP(132, 0, 0x80000000, 0x80000000, 0x00000000, 0x00000000, fsub.s fa3, fa0, fa1, rup)
+    TEST_FP(133, FFLAGS_OF|FFLAGS_NX, 0x7f800000, 0x7f7fffff, 0x7f7fffff, 0x00000000, fadd.s fa3, fa0, fa1, rne)
+    TEST_FP(134, FFLAGS_OF|FFLAGS_NX, 0x7f7fffff, 0x7f7fffff, 0x7f7fffff, 0x00000000, fadd.s fa3, fa0, fa1, rtz)
+    TEST_FP(135, FFLAGS_OF|FFLAGS_NX, 0x7f7fffff, 0x7f7fffff, 0x7f7fffff, 0x00000000, fadd.s fa3, fa0, fa1, rdn)
+    TEST_FP(136, FFLAGS_OF|FFLAGS_NX, 0xff7fffff, 0xff7fffff, 0xff7fffff, 0x00000000, fadd.s fa3, fa0, fa1, rup)
+    TEST_FP(137, FFLAGS_OF|FFLAGS_NX, 0xff800000, 0xff7fffff, 0xff7fffff, 0x00000000, fadd.s fa3, fa0, fa1, rdn)
+    TEST_FP(138, 0, 0x007fffff, 0x00800000, 0x00000001, 0x00000000, fsub.s fa3, fa0, fa1, rne)
+    TEST_FP(139, 0, 0x00000002, 0x00000001, 0x00000001, 0x00000000, fadd.s fa3, fa0, fa1, rne)
+    TEST_FP(140, 0, 0x00800000, 0x007fffff, 0x00000001, 0x00000000, fadd.s fa3, fa0, fa1, rne)
+
+    /* ---- multiply: signs, invalid 0 x inf, overflow and underflow in every direction,
+     * subnormal inputs */
+    TEST_FP(141, 0, 0xc0400000, 0x40400000, 0xbf800000, 0x00000000, fmul.s fa3, fa0, fa1, rne)
+    TEST_FP(142, 0, 0x80000000, 0x80000000, 0x40400000, 0x00000000, fmul.s fa3, fa0, fa1, rne)
+    TEST_FP(143, FFLAGS_NV, 0x7fc00000, 0x00000000, 0xff800000, 0x00000000, fmul.s fa3, fa0, fa1, rne)
+    TEST_FP(144, 0, 0xff800000, 0x7f800000, 0xbf800000, 0x00000000, fmul.s fa3, fa0, fa1, rne)
+    TEST_FP(145, FFLAGS_NV, 0x7fc00000, 0x7f800001, 0x00000000, 0x00000000, fmul.s fa3, fa0, fa1, rne)
+    TEST_FP(146, FFLAGS_OF|FFLAGS_NX, 0x7f800000, 0x7f7fffff, 0x40000000, 0x00000000, fmul.s fa3, fa0, fa1, rne)
+    TEST_FP(147, FFLAGS_OF|FFLAGS_NX, 0x7f7fffff, 0x7f7fffff, 0x40000000, 0x00000000, fmul.s fa3, fa0, fa1, rtz)
+    TEST_FP(148, FFLAGS_OF|FFLAGS_NX, 0xff7fffff, 0xff7fffff, 0x40000000, 0x00000000, fmul.s fa3, fa0, fa1, rup)
+    TEST_FP(149, FFLAGS_OF|FFLAGS_NX, 0x7f800000, 0x7f7fffff, 0x40000000, 0x00000000, fmul.s fa3, fa0, fa1, rup)
+    TEST_FP(150, FFLAGS_UF|FFLAGS_NX, 0x00000000, 0x00000001, 0x3f000000, 0x00000000, fmul.s fa3, fa0, fa1, rne)
+    TEST_FP(151, FFLAGS_UF|FFLAGS_NX, 0x00000001, 0x00000001, 0x3f000000, 0x00000000, fmul.s fa3, fa0, fa1, rup)
+    TEST_FP(152, FFLAGS_UF|FFLAGS_NX, 0x80000001, 0x80000001, 0x3f000000, 0x00000000, fmul.s fa3, fa0, fa1, rdn)
+    TEST_FP(153, FFLAGS_UF|FFLAGS_NX, 0x80000001, 0x80000001, 0x3f000000, 0x00000000, fmul.s fa3, fa0, fa1, rmm)
+    TEST_FP(154, FFLAGS_UF|FFLAGS_NX, 0x00000002, 0x00000001, 0x3fc00000, 0x00000000, fmul.s fa3, fa0, fa1, rne)
+    TEST_FP(155, 0, 0x00fffffe, 0x007fffff, 0x40000000, 0x00000000, fmul.s fa3, fa0, fa1, rne)
+    TEST_FP(156, 0, 0x00400000, 0x00800000, 0x3f000000, 0x00000000, fmul.s fa3, fa0, fa1, rne)
+    TEST_FP(157, FFLAGS_UF|FFLAGS_NX, 0x00800000, 0x3f7fffff, 0x00800000, 0x00000000, fmul.s fa3, fa0, fa1, rne)
+    /* 0x007ffff0 * 0x3f800010 is tiny before rounding but rounds to the smallest normal: with
+     * tininess detected after rounding (as RISC-V specifies) that is NX without UF; truncated,
+     * it stays subnormal: UF|NX. */
+    TEST_FP(158, FFLAGS_NX, 0x00800000, 0x007ffff0, 0x3f800010, 0x00000000, fmul.s fa3, fa0, fa1, rne)
+    TEST_FP(159, FFLAGS_UF|FFLAGS_NX, 0x007fffff, 0x007ffff0, 0x3f800010, 0x00000000, fmul.s fa3, fa0, fa1, rtz)
+
+    /* ---- divide: divide by zero, 0/0, inf/inf, x/inf, inexact quotients */
+    TEST_FP(160, FFLAGS_DZ, 0x7f800000, 0x3f800000, 0x00000000, 0x00000000, fdiv.s fa3, fa0, fa1, rne)
+    TEST_FP(161, FFLAGS_DZ, 0xff800000, 0xbf800000, 0x00000000, 0x00000000, fdiv.s fa3, fa0, fa1, rne)
+    TEST_FP(162, FFLAGS_DZ, 0xff800000, 0x3f800000, 0x80000000, 0x00000000, fdiv.s fa3, fa0, fa1, rne)
+    TEST_FP(163, FFLAGS_NV, 0x7fc00000, 0x00000000, 0x00000000, 0x00000000, fdiv.s fa3, fa0, fa1, rne)
+    TEST_FP(164, FFLAGS_NV, 0x7fc00000, 0x7f800000, 0xff800000, 0x00000000, fdiv.s fa3, fa0, fa1, rne)
+    TEST_FP(165, 0, 0x7f800000, 0x7f800000, 0x00000000, 0x00000000, fdiv.s fa3, fa0, fa1, rne)
+    TEST_FP(166, 0, 0x00000000, 0x3f800000, 0x7f800000, 0x00000000, fdiv.s fa3, fa0, fa1, rne)
+    TEST_FP(167, 0, 0x80000000, 0xbf800000, 0x7f800000, 0x00000000, fdiv.s fa3, fa0, fa1, rne)
+    TEST_FP(168, 0, 0x00000000, 0x00000000, 0x3f800000, 0x00000000, fdiv.s fa3, fa0, fa1, rne)
+    TEST_FP(169, 0, 0x7fc00000, 0x7fc00000, 0x00000000, 0x00000000, fdiv.s fa3, fa0, fa1, rne)
+    TEST_FP(170, FFLAGS_NX, 0x3eaaaaab, 0x3f800000, 0x40400000, 0x00000000, fdiv.s fa3, fa0, fa1, rne)
+    TEST_FP(171, FFLAGS_NX, 0x3eaaaaaa, 0x3f800000, 0x40400000, 0x00000000, fdiv.s fa3, fa0, fa1, rtz)
+    TEST_FP(172, FFLAGS_OF|FFLAGS_NX, 0x7f800000, 0x7f7fffff, 0x3f000000, 0x00000000, fdiv.s fa3, fa0, fa1, rne)
+    TEST_FP(173, 0, 0x00000001, 0x00800000, 0x4b000000, 0x00000000, fdiv.s fa3, fa0, fa1, rne)
+
+    /* ---- square root: exact, inexact, -0, negative (NV), infinities, NaNs, subnormals */
+    TEST_FP(174, 0, 0x40000000, 0x40800000, 0x00000000, 0x00000000, fsqrt.s fa3, fa0, rne)
+    TEST_FP(175, FFLAGS_NX, 0x3fb504f3, 0x40000000, 0x00000000, 0x00000000, fsqrt.s fa3, fa0, rne)
+    TEST_FP(176, FFLAGS_NX, 0x3fb504f4, 0x40000000, 0x00000000, 0x00000000, fsqrt.s fa3, fa0, rup)
+    TEST_FP(177, 0, 0x80000000, 0x80000000, 0x00000000, 0x00000000, fsqrt.s fa3, fa0, rne)
+    TEST_FP(178, 0, 0x00000000, 0x00000000, 0x00000000, 0x00000000, fsqrt.s fa3, fa0, rne)
+    TEST_FP(179, FFLAGS_NV, 0x7fc00000, 0xbf800000, 0x00000000, 0x00000000, fsqrt.s fa3, fa0, rne)
+    TEST_FP(180, 0, 0x7f800000, 0x7f800000, 0x00000000, 0x00000000, fsqrt.s fa3, fa0, rne)
+    TEST_FP(181, FFLAGS_NV, 0x7fc00000, 0xff800000, 0x00000000, 0x00000000, fsqrt.s fa3, fa0, rne)
+    TEST_FP(182, 0, 0x7fc00000, 0x7fc12345, 0x00000000, 0x00000000, fsqrt.s fa3, fa0, rne)
+    TEST_FP(183, FFLAGS_NV, 0x7fc00000, 0x7f800001, 0x00000000, 0x00000000, fsqrt.s fa3, fa0, rne)
+    TEST_FP(184, FFLAGS_NX, 0x1a3504f3, 0x00000001, 0x00000000, 0x00000000, fsqrt.s fa3, fa0, rne)
+    TEST_FP(185, FFLAGS_NV, 0x7fc00000, 0x80000001, 0x00000000, 0x00000000, fsqrt.s fa3, fa0, rne)
+
+    /* ---- fused multiply-add: one rounding; inf x 0 raises NV even with a quiet NaN addend;
+     * signs */
+    /* A = 1 + 2^-12 (0x3f800800): A*A - (1 + 2^-11) = 2^-24 only if the product is not
+     * rounded first (rounded to 24 bits, A*A would tie down to 1 + 2^-11, giving 0) */
+    TEST_FP(186, 0, 0x33800000, 0x3f800800, 0x3f800800, 0x3f801000, fmsub.s fa3, fa0, fa1, fa2, rne)
+    TEST_FP(187, 0, 0x33800000, 0x3f800800, 0x3f800800, 0xbf801000, fmadd.s fa3, fa0, fa1, fa2, rne)
+    TEST_FP(188, 0, 0xb3800000, 0x3f800800, 0x3f800800, 0x3f801000, fnmsub.s fa3, fa0, fa1, fa2, rne)
+    TEST_FP(189, 0, 0xb3800000, 0x3f800800, 0x3f800800, 0xbf801000, fnmadd.s fa3, fa0, fa1, fa2, rne)
+    TEST_FP(190, FFLAGS_NV, 0x7fc00000, 0x7f800000, 0x00000000, 0x7fc00000, fmadd.s fa3, fa0, fa1, fa2, rne)
+    TEST_FP(191, 0, 0x40a00000, 0x3f800000, 0x40000000, 0x40400000, fmadd.s fa3, fa0, fa1, fa2, rne)
+    TEST_FP(192, 0, 0x00000000, 0x00000000, 0x40400000, 0x00000000, fmadd.s fa3, fa0, fa1, fa2, rne)
+    TEST_FP(193, 0, 0x80000000, 0x80000000, 0x40400000, 0x00000000, fmadd.s fa3, fa0, fa1, fa2, rdn)
+    TEST_FP(194, FFLAGS_NV, 0x7fc00000, 0x7f800000, 0x3f800000, 0xff800000, fmadd.s fa3, fa0, fa1, fa2, rne)
+    TEST_FP(195, 0, 0x7fc00000, 0x7fc12345, 0x3f800000, 0x3f800000, fmadd.s fa3, fa0, fa1, fa2, rne)
+    TEST_FP(196, FFLAGS_NV, 0x7fc00000, 0x3f800000, 0x3f800000, 0x7f800001, fmadd.s fa3, fa0, fa1, fa2, rne)
+    TEST_FP(197, 0, 0x7f7fffff, 0x7f7fffff, 0x40000000, 0xff7fffff, fmadd.s fa3, fa0, fa1, fa2, rne)
+    TEST_FP(198, FFLAGS_NV, 0x7fc00000, 0x7f800000, 0x00000000, 0x7fc00000, fmsub.s fa3, fa0, fa1, fa2, rne)
+    TEST_FP(199, 0, 0xbf800000, 0x3f800000, 0x40000000, 0x40400000, fmsub.s fa3, fa0, fa1, fa2, rne)
+    TEST_FP(200, 0, 0x00000000, 0x00000000, 0x40400000, 0x00000000, fmsub.s fa3, fa0, fa1, fa2, rne)
+    TEST_FP(201, 0, 0x80000000, 0x80000000, 0x40400000, 0x00000000, fmsub.s fa3, fa0, fa1, fa2, rdn)
+    TEST_FP(202, 0, 0x7f800000, 0x7f800000, 0x3f800000, 0xff800000, fmsub.s fa3, fa0, fa1, fa2, rne)
+    TEST_FP(203, 0, 0x7fc00000, 0x7fc12345, 0x3f800000, 0x3f800000, fmsub.s fa3, fa0, fa1, fa2, rne)
+    TEST_FP(204, FFLAGS_NV, 0x7fc00000, 0x3f800000, 0x3f800000, 0x7f800001, fmsub.s fa3, fa0, fa1, fa2, rne)
+    TEST_FP(205, 0, 0x7f7fffff, 0x7f7fffff, 0x40000000, 0x7f7fffff, fmsub.s fa3, fa0, fa1, fa2, rne)
+    TEST_FP(206, FFLAGS_NV, 0x7fc00000, 0x7f800000, 0x00000000, 0x7fc00000, fnmsub.s fa3, fa0, fa1, fa2, rne)
+    TEST_FP(207, 0, 0x3f800000, 0x3f800000, 0x40000000, 0x40400000, fnmsub.s fa3, fa0, fa1, fa2, rne)
+    TEST_FP(208, 0, 0x00000000, 0x00000000, 0x40400000, 0x00000000, fnmsub.s fa3, fa0, fa1, fa2, rne)
+    TEST_FP(209, 0, 0x00000000, 0x80000000, 0x40400000, 0x00000000, fnmsub.s fa3, fa0, fa1, fa2, rdn)
+    TEST_FP(210, 0, 0xff800000, 0x7f800000, 0x3f800000, 0xff800000, fnmsub.s fa3, fa0, fa1, fa2, rne)
+    TEST_FP(211, 0, 0x7fc00000, 0x7fc12345, 0x3f800000, 0x3f800000, fnmsub.s fa3, fa0, fa1, fa2, rne)
+    TEST_FP(212, FFLAGS_NV, 0x7fc00000, 0x3f800000, 0x3f800000, 0x7f800001, fnmsub.s fa3, fa0, fa1, fa2, rne)
+    TEST_FP(213, 0, 0xff7fffff, 0x7f7fffff, 0x40000000, 0x7f7fffff, fnmsub.s fa3, fa0, fa1, fa2, rne)
+    TEST_FP(214, FFLAGS_NV, 0x7fc00000, 0x7f800000, 0x00000000, 0x7fc00000, fnmadd.s fa3, fa0, fa1, fa2, rne)
+    TEST_FP(215, 0, 0xc0a00000, 0x3f800000, 0x40000000, 0x40400000, fnmadd.s fa3, fa0, fa1, fa2, rne)
+    TEST_FP(216, 0, 0x80000000, 0x00000000, 0x40400000, 0x00000000, fnmadd.s fa3, fa0, fa1, fa2, rne)
+    TEST_FP(217, 0, 0x80000000, 0x80000000, 0x40400000, 0x00000000, fnmadd.s fa3, fa0, fa1, fa2, rdn)
+    TEST_FP(218, FFLAGS_NV, 0x7fc00000, 0x7f800000, 0x3f800000, 0xff800000, fnmadd.s fa3, fa0, fa1, fa2, rne)
+    TEST_FP(219, 0, 0x7fc00000, 0x7fc12345, 0x3f800000, 0x3f800000, fnmadd.s fa3, fa0, fa1, fa2, rne)
+    TEST_FP(220, FFLAGS_NV, 0x7fc00000, 0x3f800000, 0x3f800000, 0x7f800001, fnmadd.s fa3, fa0, fa1, fa2, rne)
+    TEST_FP(221, 0, 0xff7fffff, 0x7f7fffff, 0x40000000, 0xff7fffff, fnmadd.s fa3, fa0, fa1, fa2, rne)
+
+    /* ---- float -> integer: rounding, saturation table (ISA manual), NaN -> max, NX only when
+     * in range */
+    TEST_FP_INT(222, 0, 0x00000000, 0x00000000, 0x00000000, 0x00000000, fcvt.w.s a0, fa0, rne)
+    TEST_FP_INT(223, 0, 0x00000000, 0x80000000, 0x00000000, 0x00000000, fcvt.w.s a0, fa0, rne)
+    TEST_FP_INT(224, FFLAGS_NX, 0x00000002, 0x3fc00000, 0x00000000, 0x00000000, fcvt.w.s a0, fa0, rne)
+    TEST_FP_INT(225, FFLAGS_NX, 0xfffffffe, 0xbfc00000, 0x00000000, 0x00000000, fcvt.w.s a0, fa0, rne)
+    TEST_FP_INT(226, FFLAGS_NX, 0x00000002, 0x40200000, 0x00000000, 0x00000000, fcvt.w.s a0, fa0, rne)
+    TEST_FP_INT(227, FFLAGS_NX, 0xfffffffe, 0xc0200000, 0x00000000, 0x00000000, fcvt.w.s a0, fa0, rne)
+    TEST_FP_INT(228, FFLAGS_NX, 0x00000000, 0x3f000000, 0x00000000, 0x00000000, fcvt.w.s a0, fa0, rdn)
+    TEST_FP_INT(229, FFLAGS_NX, 0x00000000, 0xbf000000, 0x00000000, 0x00000000, fcvt.w.s a0, fa0, rtz)
+    TEST_FP_INT(230, FFLAGS_NX, 0xffffffff, 0xbf000000, 0x00000000, 0x00000000, fcvt.w.s a0, fa0, rdn)
+    TEST_FP_INT(231, FFLAGS_NX, 0x00000000, 0xbf000000, 0x00000000, 0x00000000, fcvt.w.s a0, fa0, rne)
+    TEST_FP_INT(232, 0, 0xffffffff, 0xbf800000, 0x00000000, 0x00000000, fcvt.w.s a0, fa0, rne)
+    TEST_FP_INT(233, 0, 0x7fffff80, 0x4effffff, 0x00000000, 0x00000000, fcvt.w.s a0, fa0, rne)
+    TEST_FP_INT(234, FFLAGS_NV, 0x7fffffff, 0x4f000000, 0x00000000, 0x00000000, fcvt.w.s a0, fa0, rne)
+    TEST_FP_INT(235, 0, 0x80000000, 0xcf000000, 0x00000000, 0x00000000, fcvt.w.s a0, fa0, rne)
+    TEST_FP_INT(236, FFLAGS_NV, 0x80000000, 0xcf000001, 0x00000000, 0x00000000, fcvt.w.s a0, fa0, rne)
+    TEST_FP_INT(237, FFLAGS_NV, 0x7fffffff, 0x4f7fffff, 0x00000000, 0x00000000, fcvt.w.s a0, fa0, rne)
+    TEST_FP_INT(238, FFLAGS_NV, 0x7fffffff, 0x4f800000, 0x00000000, 0x00000000, fcvt.w.s a0, fa0, rne)
+    TEST_FP_INT(239, FFLAGS_NV, 0x7fffffff, 0x7f800000, 0x00000000, 0x00000000, fcvt.w.s a0, fa0, rne)
+    TEST_FP_INT(240, FFLAGS_NV, 0x80000000, 0xff800000, 0x00000000, 0x00000000, fcvt.w.s a0, fa0, rne)
+    TEST_FP_INT(241, FFLAGS_NV, 0x7fffffff, 0x7fc00000, 0x00000000, 0x00000000, fcvt.w.s a0, fa0, rne)
+    TEST_FP_INT(242, FFLAGS_NV, 0x7fffffff, 0xffc12345, 0x00000000, 0x00000000, fcvt.w.s a0, fa0, rne)
+    TEST_FP_INT(243, FFLAGS_NV, 0x7fffffff, 0x7f800001, 0x00000000, 0x00000000, fcvt.w.s a0, fa0, rne)
+    TEST_FP_INT(244, FFLAGS_NX, 0x00000001, 0x00000001, 0x00000000, 0x00000000, fcvt.w.s a0, fa0, rup)
+    TEST_FP_INT(245, FFLAGS_NX, 0xffffffff, 0x80000001, 0x00000000, 0x00000000, fcvt.w.s a0, fa0, rdn)
+    TEST_FP_INT(246, 0, 0x00000000, 0x00000000, 0x00000000, 0x00000000, fcvt.wu.s a0, fa0, rne)
+    TEST_FP_INT(247, 0, 0x00000000, 0x80000000, 0x00000000, 0x00000000, fcvt.wu.s a0, fa0, rne)
+    TEST_FP_INT(248, FFLAGS_NX, 0x00000002, 0x3fc00000, 0x00000000, 0x00000000, fcvt.wu.s a0, fa0, rne)
+    TEST_FP_INT(249, FFLAGS_NV, 0x00000000, 0xbfc00000, 0x00000000, 0x00000000, fcvt.wu.s a0, fa0, rne)
+    TEST_FP_INT(250, FFLAGS_NX, 0x00000002, 0x40200000, 0x00000000, 0x00000000, fcvt.wu.s a0, fa0, rne)
+    TEST_FP_INT(251, FFLAGS_NV, 0x00000000, 0xc0200000, 0x00000000, 0x00000000, fcvt.wu.s a0, fa0, rne)
+    TEST_FP_INT(252, FFLAGS_NX, 0x00000000, 0x3f000000, 0x00000000, 0x00000000, fcvt.wu.s a0, fa0, rdn)
+    TEST_FP_INT(253, FFLAGS_NX, 0x00000000, 0xbf000000, 0x00000000, 0x00000000, fcvt.wu.s a0, fa0, rtz)
+    TEST_FP_INT(254, FFLAGS_NV, 0x00000000, 0xbf000000, 0x00000000, 0x00000000, fcvt.wu.s a0, fa0, rdn)
+    TEST_FP_INT(255, FFLAGS_NX, 0x00000000, 0xbf000000, 0x00000000, 0x00000000, fcvt.wu.s a0, fa0, rne)
+    TEST_FP_INT(256, FFLAGS_NV, 0x00000000, 0xbf800000, 0x00000000, 0x00000000, fcvt.wu.s a0, fa0, rne)
+    TEST_FP_INT(257, 0, 0x7fffff80, 0x4effffff, 0x00000000, 0x00000000, fcvt.wu.s a0, fa0, rne)
+    TEST_FP_INT(258, 0, 0x80000000, 0x4f000000, 0x00000000, 0x00000000, fcvt.wu.s a0, fa0, rne)
+    TEST_FP_INT(259, FFLAGS_NV, 0x00000000, 0xcf000000, 0x00000000, 0x00000000, fcvt.wu.s a0, fa0, rne)
+    TEST_FP_INT(260, FFLAGS_NV, 0x00000000, 0xcf000001, 0x00000000, 0x00000000, fcvt.wu.s a0, fa0, rne)
+    TEST_FP_INT(261, 0, 0xffffff00, 0x4f7fffff, 0x00000000, 0x00000000, fcvt.wu.s a0, fa0, rne)
+    TEST_FP_INT(262, FFLAGS_NV, 0xffffffff, 0x4f800000, 0x00000000, 0x00000000, fcvt.wu.s a0, fa0, rne)
+    TEST_FP_INT(263, FFLAGS_NV, 0xffffffff, 0x7f800000, 0x00000000, 0x00000000, fcvt.wu.s a0, fa0, rne)
+    TEST_FP_INT(264, FFLAGS_NV, 0x00000000, 0xff800000, 0x00000000, 0x00000000, fcvt.wu.s a0, fa0, rne)
+    TEST_FP_INT(265, FFLAGS_NV, 0xffffffff, 0x7fc00000, 0x00000000, 0x00000000, fcvt.wu.s a0, fa0, rne)
+    TEST_FP_INT(266, FFLAGS_NV, 0xffffffff, 0xffc12345, 0x00000000, 0x00000000, fcvt.wu.s a0, fa0, rne)
+    TEST_FP_INT(267, FFLAGS_NV, 0xffffffff, 0x7f800001, 0x00000000, 0x00000000, fcvt.wu.s a0, fa0, rne)
+    TEST_FP_INT(268, FFLAGS_NX, 0x00000001, 0x00000001, 0x00000000, 0x00000000, fcvt.wu.s a0, fa0, rup)
+    TEST_FP_INT(269, FFLAGS_NV, 0x00000000, 0x80000001, 0x00000000, 0x00000000, fcvt.wu.s a0, fa0, rdn)
+
+    /* ---- integer -> float: exact, rounded, zero is +0 */
+    TEST_FP(270, 0, 0x00000000, 0x00000000, 0x00000000, 0x00000000, fcvt.s.w fa3, a0, rne)
+    TEST_FP(271, 0, 0x3f800000, 0x00000001, 0x00000000, 0x00000000, fcvt.s.w fa3, a0, rne)
+    TEST_FP(272, 0, 0xbf800000, 0xffffffff, 0x00000000, 0x00000000, fcvt.s.w fa3, a0, rne)
+    TEST_FP(273, FFLAGS_NX, 0x4f000000, 0x7fffffff, 0x00000000, 0x00000000, fcvt.s.w fa3, a0, rne)
+    TEST_FP(274, FFLAGS_NX, 0x4effffff, 0x7fffffff, 0x00000000, 0x00000000, fcvt.s.w fa3, a0, rtz)
+    TEST_FP(275, 0, 0xcf000000, 0x80000000, 0x00000000, 0x00000000, fcvt.s.w fa3, a0, rne)
+    TEST_FP(276, FFLAGS_NX, 0x4b800000, 0x01000001, 0x00000000, 0x00000000, fcvt.s.w fa3, a0, rne)
+    TEST_FP(277, FFLAGS_NX, 0x4b800002, 0x01000003, 0x00000000, 0x00000000, fcvt.s.w fa3, a0, rne)
+    TEST_FP(278, FFLAGS_NX, 0xcb800002, 0xfefffffd, 0x00000000, 0x00000000, fcvt.s.w fa3, a0, rdn)
+    TEST_FP(279, 0, 0x00000000, 0x00000000, 0x00000000, 0x00000000, fcvt.s.wu fa3, a0, rne)
+    TEST_FP(280, 0, 0x3f800000, 0x00000001, 0x00000000, 0x00000000, fcvt.s.wu fa3, a0, rne)
+    TEST_FP(281, FFLAGS_NX, 0x4f800000, 0xffffffff, 0x00000000, 0x00000000, fcvt.s.wu fa3, a0, rne)
+    TEST_FP(282, FFLAGS_NX, 0x4f000000, 0x7fffffff, 0x00000000, 0x00000000, fcvt.s.wu fa3, a0, rne)
+    TEST_FP(283, FFLAGS_NX, 0x4effffff, 0x7fffffff, 0x00000000, 0x00000000, fcvt.s.wu fa3, a0, rtz)
+    TEST_FP(284, 0, 0x4f000000, 0x80000000, 0x00000000, 0x00000000, fcvt.s.wu fa3, a0, rne)
+    TEST_FP(285, FFLAGS_NX, 0x4b800000, 0x01000001, 0x00000000, 0x00000000, fcvt.s.wu fa3, a0, rne)
+    TEST_FP(286, FFLAGS_NX, 0x4b800002, 0x01000003, 0x00000000, 0x00000000, fcvt.s.wu fa3, a0, rne)
+    TEST_FP(287, FFLAGS_NX, 0x4f7effff, 0xfefffffd, 0x00000000, 0x00000000, fcvt.s.wu fa3, a0, rdn)
+    /* fcvt.s.w fa3, x0 initializes +0 without flags */
+    TEST_FP(288, 0, 0x00000000, 0x3f800000, 0x00000000, 0x00000000, fcvt.s.w fa3, x0)
+
+    /* ---- flw / fsw move raw bits (a signaling NaN stays signaling), with both offset signs */
+    TEST_START(300)
+    csrwi   fflags, 0
+    la      a1, isa_store_scratch
+    li      a2, 0x7f800001
+    sw      a2, 0(a1)
+    flw     fa0, 0(a1)
+    fsw     fa0, 4(a1)
+    lw      a0, 4(a1)
+    CHECK_IMM(a0, 0x7f800001)
+    TEST_START(301)
+    la      a1, isa_store_scratch + 8
+    li      a2, 0xffc12345
+    sw      a2, -8(a1)
+    flw     ft11, -8(a1)
+    fsw     ft11, -4(a1)
+    lw      a0, -4(a1)
+    CHECK_IMM(a0, 0xffc12345)
+    TEST_CASE(302, a0, 0, csrr a0, fflags)  /* moving NaNs raised nothing */
+
+    /* ---- fflags accumulate until software clears them */
+    TEST_START(310)
+    csrwi   fflags, 0
+    li      a0, 0x3f800000
+    fmv.w.x fa0, a0
+    fmv.w.x fa1, zero
+    fdiv.s  fa3, fa0, fa1           /* 1/0: DZ */
+    li      a0, 0x40400000
+    fmv.w.x fa1, a0
+    fdiv.s  fa3, fa0, fa1           /* 1/3: NX */
+    csrr    a0, fflags
+    CHECK_IMM(a0, FFLAGS_DZ | FFLAGS_NX)
+
+    /* ---- all 32 registers are distinct: f<i> = i, then f0 = sum = 496 */
+    TEST_START(320)
+    .irp r, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    li      a0, \r
+    fcvt.s.w f\r, a0
+    .endr
+    .irp r, 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    fadd.s  f0, f0, f\r
+    .endr
+    fmv.x.w a0, f0
+    CHECK_IMM(a0, 0x43f80000)
+
+ISA_TESTS_END
