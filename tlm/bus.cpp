@@ -1,5 +1,6 @@
 #include "tlm/bus.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace wvp {
@@ -48,9 +49,12 @@ bool Bus::get_direct_mem_ptr(tlm::tlm_generic_payload& gp, tlm::tlm_dmi& dmi) {
   gp.set_address(addr - r.base);
   const bool granted = initiator[port]->get_direct_mem_ptr(gp, dmi);
   gp.set_address(addr);
-  // Translate back to the initiator's view and clip to the mapped window.
-  dmi.set_start_address(dmi.get_start_address() + r.base);
-  dmi.set_end_address(std::min<uint64_t>(dmi.get_end_address() + r.base, r.base + r.size - 1));
+  // Translate back to the initiator's view and clip to the mapped window (a refusal may
+  // cover the target's whole address space, which must not wrap when shifted).
+  const uint64_t start = std::min<uint64_t>(dmi.get_start_address(), r.size - 1);
+  const uint64_t end = std::min<uint64_t>(dmi.get_end_address(), r.size - 1);
+  dmi.set_start_address(r.base + start);
+  dmi.set_end_address(r.base + end);
   return granted;
 }
 
@@ -61,9 +65,14 @@ unsigned int Bus::transport_dbg(tlm::tlm_generic_payload& gp) {
     gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return 0;
   }
-  gp.set_address(addr - ranges_[port].base);
+  // Debug access stops at the end of the window; the target sees only what is mapped.
+  const Range& r = ranges_[port];
+  const unsigned int len = gp.get_data_length();
+  gp.set_data_length(static_cast<unsigned int>(std::min<uint64_t>(len, r.base + r.size - addr)));
+  gp.set_address(addr - r.base);
   const unsigned int n = initiator[port]->transport_dbg(gp);
   gp.set_address(addr);
+  gp.set_data_length(len);
   return n;
 }
 

@@ -28,7 +28,8 @@ Sram::Sram(sc_core::sc_module_name name, const SramParams& params, uint8_t* back
 
 uint64_t Sram::occupy_banks(uint64_t addr, uint32_t len, bool write, uint64_t start_cycle) {
   const uint32_t port_bytes = write ? params_.write_bytes_per_cycle : params_.read_bytes_per_cycle;
-  uint64_t done = start_cycle;
+  // The port alone needs ceil(len / port_bytes) cycles, even for a single narrow word.
+  uint64_t done = start_cycle + (uint64_t{len} + port_bytes - 1) / port_bytes;
   const uint64_t first = addr / params_.bank_width_bytes;
   const uint64_t last = (addr + len - 1) / params_.bank_width_bytes;
   for (uint64_t word = first; word <= last; ++word) {
