@@ -357,21 +357,10 @@ bool Core::load_slow(uint32_t addr, uint32_t size, uint32_t& value) {
     cycle_ += params_.timing.load_cycles + dmi_lat_cycles_;
     return true;
   }
-  gp_.set_command(tlm::TLM_READ_COMMAND);
-  gp_.set_address(addr);
-  gp_.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
-  gp_.set_data_length(size);
-  gp_.set_streaming_width(size);
-  gp_.set_byte_enable_ptr(nullptr);
-  gp_.set_dmi_allowed(false);
-  gp_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  sc_core::sc_time delay = local_offset();
-  socket->b_transport(gp_, delay);
-  if (gp_.is_response_error()) {
+  if (!bus_access(tlm::TLM_READ_COMMAND, addr, size, &value)) {
     take_trap(kLoadAccessFault, addr, 0);
     return false;
   }
-  advance_to(sc_core::sc_time_stamp() + delay);
   cycle_ += params_.timing.load_cycles;
   return true;
 }
@@ -390,9 +379,18 @@ bool Core::store_slow(uint32_t addr, uint32_t size, uint32_t value) {
     code_written(off, size);
     return true;
   }
-  gp_.set_command(tlm::TLM_WRITE_COMMAND);
+  if (!bus_access(tlm::TLM_WRITE_COMMAND, addr, size, &value)) {
+    take_trap(kStoreAccessFault, addr, 0);
+    return false;
+  }
+  cycle_ += params_.timing.store_cycles;
+  return true;
+}
+
+bool Core::bus_access(tlm::tlm_command command, uint32_t addr, uint32_t size, uint32_t* data) {
+  gp_.set_command(command);
   gp_.set_address(addr);
-  gp_.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
+  gp_.set_data_ptr(reinterpret_cast<unsigned char*>(data));
   gp_.set_data_length(size);
   gp_.set_streaming_width(size);
   gp_.set_byte_enable_ptr(nullptr);
@@ -400,12 +398,8 @@ bool Core::store_slow(uint32_t addr, uint32_t size, uint32_t value) {
   gp_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   sc_core::sc_time delay = local_offset();
   socket->b_transport(gp_, delay);
-  if (gp_.is_response_error()) {
-    take_trap(kStoreAccessFault, addr, 0);
-    return false;
-  }
+  if (gp_.is_response_error()) return false;
   advance_to(sc_core::sc_time_stamp() + delay);
-  cycle_ += params_.timing.store_cycles;
   return true;
 }
 

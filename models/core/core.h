@@ -171,6 +171,8 @@ class Core : public sc_core::sc_module {
   void update_event_cycle();          // next cycle at which exec() must look at interrupts
   bool load_slow(uint32_t addr, uint32_t size, uint32_t& value);    // false: trapped
   bool store_slow(uint32_t addr, uint32_t size, uint32_t value);    // false: trapped
+  // One b_transport with the core's local time as delay; false on an error response.
+  bool bus_access(tlm::tlm_command command, uint32_t addr, uint32_t size, uint32_t* data);
   bool check_watch(uint32_t addr, uint32_t size, bool write);       // true: stop for debugger
   void code_written(uint32_t offset, uint32_t len);                 // keep the decode cache coherent
   void decode_at(uint32_t pc);     // fills the cache entry for pc
