@@ -7,6 +7,7 @@
 #include "models/core/core.h"
 #include "models/core/decode.h"
 #include "models/core/fpu.h"
+#include "models/core/fpu_fast.h"
 
 #define WVP_LIKELY(x) __builtin_expect(!!(x), 1)
 #define WVP_UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -376,15 +377,15 @@ L_Fsw: {
   FP_BEGIN();
   STORE(4, 3, F2);
 }
-L_Fmadd: FP_ROUNDED(tm.fp, FD = fpu::madd(F1, F2, F3, r, fflags_));
-L_Fmsub: FP_ROUNDED(tm.fp, FD = fpu::msub(F1, F2, F3, r, fflags_));
-L_Fnmsub: FP_ROUNDED(tm.fp, FD = fpu::nmsub(F1, F2, F3, r, fflags_));
-L_Fnmadd: FP_ROUNDED(tm.fp, FD = fpu::nmadd(F1, F2, F3, r, fflags_));
-L_Fadd: FP_ROUNDED(tm.fp, FD = fpu::add(F1, F2, r, fflags_));
-L_Fsub: FP_ROUNDED(tm.fp, FD = fpu::sub(F1, F2, r, fflags_));
-L_Fmul: FP_ROUNDED(tm.fp, FD = fpu::mul(F1, F2, r, fflags_));
-L_Fdiv: FP_ROUNDED(tm.fdiv, FD = fpu::div(F1, F2, r, fflags_));
-L_Fsqrt: FP_ROUNDED(tm.fsqrt, FD = fpu::sqrt(F1, r, fflags_));
+L_Fmadd: FP_ROUNDED(tm.fp, FD = fpu::fast::madd(F1, F2, F3, r, fflags_));
+L_Fmsub: FP_ROUNDED(tm.fp, FD = fpu::fast::msub(F1, F2, F3, r, fflags_));
+L_Fnmsub: FP_ROUNDED(tm.fp, FD = fpu::fast::nmsub(F1, F2, F3, r, fflags_));
+L_Fnmadd: FP_ROUNDED(tm.fp, FD = fpu::fast::nmadd(F1, F2, F3, r, fflags_));
+L_Fadd: FP_ROUNDED(tm.fp, FD = fpu::fast::add(F1, F2, r, fflags_));
+L_Fsub: FP_ROUNDED(tm.fp, FD = fpu::fast::sub(F1, F2, r, fflags_));
+L_Fmul: FP_ROUNDED(tm.fp, FD = fpu::fast::mul(F1, F2, r, fflags_));
+L_Fdiv: FP_ROUNDED(tm.fdiv, FD = fpu::fast::div(F1, F2, r, fflags_));
+L_Fsqrt: FP_ROUNDED(tm.fsqrt, FD = fpu::fast::sqrt(F1, r, fflags_));
 L_Fsgnj: FP_PLAIN(FD = (F1 & 0x7fffffffu) | (F2 & 0x80000000u));
 L_Fsgnjn: FP_PLAIN(FD = (F1 & 0x7fffffffu) | (~F2 & 0x80000000u));
 L_Fsgnjx: FP_PLAIN(FD = F1 ^ (F2 & 0x80000000u));
