@@ -398,8 +398,8 @@ L_Feq: FP_PLAIN(RD = fpu::eq(F1, F2, fflags_));
 L_Flt: FP_PLAIN(RD = fpu::lt(F1, F2, fflags_));
 L_Fle: FP_PLAIN(RD = fpu::le(F1, F2, fflags_));
 L_Fclass: FP_PLAIN(RD = fpu::classify(F1));
-L_FcvtSW: FP_ROUNDED(tm.fp, FD = fpu::cvt_s_w(RS1, r, fflags_));
-L_FcvtSWu: FP_ROUNDED(tm.fp, FD = fpu::cvt_s_wu(RS1, r, fflags_));
+L_FcvtSW: FP_ROUNDED(tm.fp, FD = fpu::fast::cvt_s_w(RS1, r, fflags_));
+L_FcvtSWu: FP_ROUNDED(tm.fp, FD = fpu::fast::cvt_s_wu(RS1, r, fflags_));
 L_FmvWX: FP_PLAIN(FD = RS1);
 
 slow_load: {

@@ -83,6 +83,23 @@ inline uint32_t sqrt(uint32_t a, Rm rm, uint8_t& flags) {
   return fpu::sqrt(a, rm, flags);
 }
 
+// Integer to binary32: the host conversion rounds to nearest even, and binary64 holds any
+// 32-bit integer exactly for the NX check. Zero converts to +0 on both paths.
+inline uint32_t cvt_s_w(uint32_t a, Rm rm, uint8_t& flags) {
+  if (rm != RNE) return fpu::cvt_s_w(a, rm, flags);
+  const int32_t i = static_cast<int32_t>(a);
+  const float f = static_cast<float>(i);
+  if (static_cast<double>(f) != static_cast<double>(i)) flags |= NX;
+  return std::bit_cast<uint32_t>(f);
+}
+
+inline uint32_t cvt_s_wu(uint32_t a, Rm rm, uint8_t& flags) {
+  if (rm != RNE) return fpu::cvt_s_wu(a, rm, flags);
+  const float f = static_cast<float>(a);
+  if (static_cast<double>(f) != static_cast<double>(a)) flags |= NX;
+  return std::bit_cast<uint32_t>(f);
+}
+
 // a*b + c with the given operand signs flipped (exact), as the four fused forms need.
 inline bool fused(uint32_t a, uint32_t b, uint32_t c, uint32_t& out, uint8_t& flags) {
   using namespace detail;

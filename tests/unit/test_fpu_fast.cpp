@@ -1,6 +1,7 @@
 // The FPU fast paths (fpu_fast.h) must give the exact path's bits and flags for every input.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <random>
 
 #include "models/core/fpu_fast.h"
@@ -59,6 +60,23 @@ TEST(FpuFast, ArithmeticMatchesTheExactPath) {
   WVP_COMPARE2(div);
   compare("sqrt", [](uint32_t a, uint32_t, uint32_t, fpu::Rm rm, uint8_t& f) { return fpu::fast::sqrt(a, rm, f); },
           [](uint32_t a, uint32_t, uint32_t, fpu::Rm rm, uint8_t& f) { return fpu::sqrt(a, rm, f); }, 1);
+}
+
+TEST(FpuFast, IntegerConversionsMatchTheExactPath) {
+  std::mt19937 rng(777);
+  for (int i = 0; i < 400000; ++i) {
+    // Mostly large magnitudes (inexact above 2^24), some small, and the extremes.
+    const uint32_t a = i < 4 ? std::array<uint32_t, 4>{0u, 0x80000000u, 0x7fffffffu, 0xffffffffu}[i]
+                             : (rng() % 4 == 0 ? rng() % 100000 : rng());
+    for (fpu::Rm rm : {fpu::RNE, fpu::RDN}) {
+      uint8_t ff = 0, fe = 0;
+      ASSERT_EQ(fpu::fast::cvt_s_w(a, rm, ff), fpu::cvt_s_w(a, rm, fe)) << std::hex << a;
+      ASSERT_EQ(ff, fe) << std::hex << a;
+      ff = fe = 0;
+      ASSERT_EQ(fpu::fast::cvt_s_wu(a, rm, ff), fpu::cvt_s_wu(a, rm, fe)) << std::hex << a;
+      ASSERT_EQ(ff, fe) << std::hex << a;
+    }
+  }
 }
 
 TEST(FpuFast, FusedMatchesTheExactPath) {
