@@ -167,7 +167,9 @@ void validate_config(const PlatformConfig& c) {
 void parse_grid(const std::string& text, uint32_t& width, uint32_t& height) {
   const size_t x = text.find_first_of("xX");
   uint32_t w = 0, h = 0;
-  if (x == std::string::npos || !parse_number(text.substr(0, x), w) || !parse_number(text.substr(x + 1), h) || w == 0 ||
+  const bool decimal = text.find_first_not_of("0123456789xX") == std::string::npos &&
+                       text.find_first_of("xX", x == std::string::npos ? 0 : x + 1) == std::string::npos;
+  if (x == std::string::npos || !decimal || !parse_number(text.substr(0, x), w) || !parse_number(text.substr(x + 1), h) || w == 0 ||
       h == 0 || w > (1u << 16) || h > (1u << 16))
     throw ConfigError("--grid: expected WIDTHxHEIGHT with positive integers, got '" + text + "'");
   width = w;

@@ -13,7 +13,8 @@ Bus::Bus(sc_core::sc_module_name name) : sc_module(name), target("target"), init
 }
 
 void Bus::map(uint64_t base, uint64_t size, const std::string& target_name) {
-  if (size == 0) throw std::invalid_argument(std::string(name()) + ": empty range for " + target_name);
+  if (size == 0 || base + size < base)
+    throw std::invalid_argument(std::string(name()) + ": range of " + target_name + " is empty or wraps");
   for (const Range& r : ranges_) {
     if (base < r.base + r.size && r.base < base + size)
       throw std::invalid_argument(std::string(name()) + ": range of " + target_name + " overlaps " + r.name);

@@ -9,7 +9,7 @@ CodeCache::CodeCache(uint64_t base, uint32_t size_bytes, uint32_t shared_lo, uin
     : base_(base), size_(size_bytes), shared_lo_(shared_lo), shared_hi_(shared_hi) {
   if (size_bytes == 0 || size_bytes % 4 != 0) throw std::invalid_argument("code cache size must be a non-zero multiple of 4");
   page_shift_ = 2;
-  while ((uint64_t{size_bytes} >> page_shift_) > 64) ++page_shift_;
+  while (((uint64_t{size_bytes} - 1) >> page_shift_) >= 64) ++page_shift_;  // last byte's page < 64
   if (shared_hi_ > shared_lo_) {
     for (uint32_t page = shared_lo_ >> page_shift_; page <= (shared_hi_ - 1) >> page_shift_; ++page)
       shared_pages_ |= 1ull << page;
