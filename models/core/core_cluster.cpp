@@ -59,8 +59,8 @@ bool CoreCluster::debug_stop(Core& core, StopReason why) {
 }
 
 void CoreCluster::run_round(uint64_t end_cycle) {
-  std::vector<Core*> still_active;
-  still_active.reserve(active_.size());
+  std::vector<Core*>& still_active = round_scratch_;
+  still_active.clear();
   for (Core* core : active_) {
     for (;;) {
       const StopReason why = core->run(end_cycle);
@@ -81,6 +81,7 @@ void CoreCluster::run_round(uint64_t end_cycle) {
           continue;
         }
         sleepers_.push_back(core);
+        earliest_wake_ = std::min(earliest_wake_, wake_at);
       }
       if (why == StopReason::Limit) still_active.push_back(core);
       break;
@@ -113,10 +114,15 @@ void CoreCluster::thread() {
       break;
     }
     // Wake sleepers whose time has come within this quantum, or whose interrupt line rose.
+    // Sleepers are only looked at when one is due: sleeping must cost nothing per quantum.
     std::vector<Core*> waking;
-    for (Core* c : sleepers_) {
-      const bool line = std::find(woken_.begin(), woken_.end(), c) != woken_.end();
-      if (line || c->wake_cycle() < end) waking.push_back(c);
+    if (!woken_.empty() || earliest_wake_ < end) {
+      earliest_wake_ = UINT64_MAX;
+      for (Core* c : sleepers_) {
+        const bool line = std::find(woken_.begin(), woken_.end(), c) != woken_.end();
+        if (line || c->wake_cycle() < end) waking.push_back(c);
+        else earliest_wake_ = std::min(earliest_wake_, c->wake_cycle());
+      }
     }
     for (Core* c : waking) {
       const bool line = std::find(woken_.begin(), woken_.end(), c) != woken_.end();
@@ -148,8 +154,7 @@ void CoreCluster::thread() {
       outcome_ = Outcome::AllHalted;
       break;
     }
-    uint64_t next = UINT64_MAX;
-    for (Core* c : sleepers_) next = std::min(next, c->wake_cycle());
+    uint64_t next = earliest_wake_;
     if (next != UINT64_MAX) {
       if (max_cycles_) next = std::min(next, max_cycles_);
       now = std::max(next, end);

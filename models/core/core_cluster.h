@@ -58,6 +58,8 @@ class CoreCluster : public sc_core::sc_module {
   std::vector<Core*> active_;    // awake, in run order
   std::vector<Core*> sleepers_;  // in wfi
   std::vector<Core*> woken_;     // woken by an interrupt line since the last round
+  uint64_t earliest_wake_ = UINT64_MAX;  // the first sleeper's own wake cycle
+  std::vector<Core*> round_scratch_;
   sc_core::sc_event wake_event_;
   tlm_utils::tlm_quantumkeeper quantum_keeper_;  // the cluster's time ahead of SystemC's
   DebugHook debug_hook_;
