@@ -20,11 +20,26 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
+namespace {
+// Every temp path handed out is removed when the test process exits.
+struct TempFiles {
+  std::vector<std::string> paths;
+  ~TempFiles() {
+    for (const std::string& p : paths) unlink(p.c_str());
+  }
+};
+TempFiles& temp_files() {
+  static TempFiles files;
+  return files;
+}
+}  // namespace
+
 std::string temp_path(const std::string& name) {
-  static int counter = 0;
   const char* dir = std::getenv("TMPDIR");
-  return std::string(dir ? dir : "/tmp") + "/wvp_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++) +
-         "_" + name;
+  std::string path = std::string(dir ? dir : "/tmp") + "/wvp_test_" + std::to_string(getpid()) + "_" +
+                     std::to_string(temp_files().paths.size()) + "_" + name;
+  temp_files().paths.push_back(path);
+  return path;
 }
 
 int spawn_process(const std::vector<std::string>& argv, const std::string& out_path, const std::string& err_path) {
@@ -67,8 +82,6 @@ ProcessResult run_process(const std::vector<std::string>& argv, int timeout_seco
   r.exit_code = wait_process(spawn_process(argv, out, err), timeout_seconds);
   r.out = read_file(out);
   r.err = read_file(err);
-  unlink(out.c_str());
-  unlink(err.c_str());
   return r;
 }
 
