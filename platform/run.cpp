@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iomanip>
+#include <optional>
 #include <ostream>
 
 #include <nlohmann/json.hpp>
@@ -51,15 +52,24 @@ void write_stats(const std::string& path, Wafer& wafer, double host_seconds) {
   f << j.dump(1) << "\n";
 }
 
-// The riscv-arch-test convention: one 32-bit word per line, lowercase hex.
-void write_signature(const std::string& path, const ElfImage& image, Wafer& wafer) {
+struct SignatureRange {
+  uint32_t begin, end;
+};
+
+// Checked before the run: a missing symbol is bad input, not a late surprise.
+SignatureRange signature_range(const ElfImage& image) {
   const auto b = image.symbols.find("begin_signature"), e = image.symbols.find("end_signature");
   if (b == image.symbols.end() || e == image.symbols.end())
     throw LoadError(image.path + ": --signature needs the symbols begin_signature and end_signature");
+  return {b->second, e->second};
+}
+
+// The riscv-arch-test convention: one 32-bit word per line, lowercase hex.
+void write_signature(const std::string& path, SignatureRange range, Wafer& wafer) {
   std::ofstream f(path);
   if (!f) throw ConfigError(path + ": cannot write signature file");
   Core& core = wafer.tile(0, 0).core;
-  for (uint32_t a = b->second; a + 4 <= e->second; a += 4) {
+  for (uint32_t a = range.begin; a + 4 <= range.end; a += 4) {
     uint32_t word = 0;
     core.debug_read(a, 4, reinterpret_cast<uint8_t*>(&word));
     char line[16];
@@ -94,6 +104,8 @@ void parse_core_window(const std::string& text, GdbOptions& gdb) {
 
 int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err) {
   const ElfImage image = load_elf(options.elf_path);
+  const std::optional<SignatureRange> signature =
+      options.signature_path.empty() ? std::nullopt : std::optional(signature_range(image));
   auto console = [&out](const TileIdentity& id, const std::string& line) {
     out << "(" << id.x << "," << id.y << ") " << line << "\n";
   };
@@ -146,7 +158,7 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   }
   print_summary(err, wafer, r, host_seconds);
   if (!options.stats_path.empty()) write_stats(options.stats_path, wafer, host_seconds);
-  if (!options.signature_path.empty()) write_signature(options.signature_path, image, wafer);
+  if (signature) write_signature(options.signature_path, *signature, wafer);
   return r.exit_code;
 }
 

@@ -129,7 +129,22 @@ TEST(Run, MaxCyclesStopsARunawayProgram) {
   EXPECT_NE(r.err.find("PE (0,0) running at pc 0x8"), std::string::npos) << r.err;
 }
 
+TEST(Run, SignatureDumpFollowsTheArchTestConvention) {
+  const std::string sig = temp_path("sig.txt");
+  const ProcessResult r = run_wafervp({"--grid", "1x1", "--signature", sig, firmware("signature")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_file(sig), "600dc0de\nffffffff\n00000000\n00000123\n");
+}
+
+TEST(Run, PokeSetsAFirmwareParameterInEveryTile) {
+  const ProcessResult r = run_wafervp({"--grid", "2x1", "--poke", "mixed_iterations=3", firmware("mixed")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("(0,0) mixed: 3 iterations"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(1,0) mixed: 3 iterations"), std::string::npos) << r.out;
+}
+
 // ---- bad input: one line naming the problem, exit 2 ------------------------------------
+
 
 std::string patched_copy(const std::string& elf, size_t offset, const std::vector<uint8_t>& bytes) {
   std::string data = read_file(elf);
@@ -143,6 +158,15 @@ void expect_bad_input(const ProcessResult& r, const std::string& message) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
   EXPECT_EQ(r.out, "");
+}
+
+TEST(BadInput, SignatureWithoutItsSymbols) {
+  expect_bad_input(run_wafervp({"--signature", temp_path("sig.txt"), firmware("hello")}),
+                   "--signature needs the symbols begin_signature and end_signature");
+}
+
+TEST(BadInput, PokeOfAnUnknownSymbol) {
+  expect_bad_input(run_wafervp({"--poke", "no_such_symbol=1", firmware("hello")}), "--poke: no symbol 'no_such_symbol'");
 }
 
 TEST(BadInput, MissingFile) { expect_bad_input(run_wafervp({"/nonexistent/fw.elf"}), "/nonexistent/fw.elf: cannot open file"); }
