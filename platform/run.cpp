@@ -109,7 +109,10 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   auto console = [&out](const TileIdentity& id, const std::string& line) {
     out << "(" << id.x << "," << id.y << ") " << line << "\n";
   };
-  Wafer wafer("wafer", options.config, console);
+  // Never destroyed: SystemC unregisters each port, export and module by a linear search, so
+  // tearing down N tiles costs O(N^2) (47 s for 256x256), and the process ends after the run.
+  static Wafer* const wafer_instance = new Wafer("wafer", options.config, console);
+  Wafer& wafer = *wafer_instance;
   wafer.load(image);
   for (const auto& [symbol, value] : options.pokes) {
     const auto it = image.symbols.find(symbol);
