@@ -5,7 +5,9 @@
 // the addition, whose error TwoSum recovers; its one unsafe case (an inexact sum that lands on
 // a binary32 midpoint) goes to the exact path. Flags: only NX can arise here. Everything else
 // (zeros, subnormals, infinities, NaNs, overflow, underflow, other rounding modes) takes the
-// exact path. tests/unit/test_fpu_fast.cpp holds the two paths bit-identical.
+// exact path. tests/unit/test_fpu_fast.cpp holds the two paths bit-identical. The host FPU is
+// assumed in its default mode (round to nearest even, no flush-to-zero); nothing in wafervp
+// changes it, since the exact path is integer arithmetic.
 #pragma once
 #include <bit>
 #include <cmath>
