@@ -1,0 +1,697 @@
+#include "models/router/fabric.h"
+
+#include <algorithm>
+#include <deque>
+#include <sstream>
+#include <unordered_map>
+
+namespace wvp {
+
+const char* pipeline_name(RouterPipeline p) { return p == RouterPipeline::Wafer ? "wafer" : "iq-vc-4stage"; }
+
+bool parse_pipeline(const std::string& text, RouterPipeline& p) {
+  for (RouterPipeline candidate : {RouterPipeline::Wafer, RouterPipeline::IqVc4Stage})
+    if (text == pipeline_name(candidate)) {
+      p = candidate;
+      return true;
+    }
+  return false;
+}
+
+FabricParams FabricParams::iq_vc_4stage(uint32_t width, uint32_t height) {
+  FabricParams p;
+  p.width = width;
+  p.height = height;
+  p.pipeline = RouterPipeline::IqVc4Stage;
+  p.colors = 2;
+  p.buffer_depth_flits = 8;
+  p.packets = true;
+  return p;
+}
+
+namespace {
+
+struct SourcePacket {
+  uint32_t dest, flits, id;
+  uint64_t created;
+};
+
+std::string at(uint32_t tile, uint32_t width) {
+  return "router (" + std::to_string(tile % width) + "," + std::to_string(tile / width) + ")";
+}
+
+}  // namespace
+
+struct Fabric::Router {
+  // An input buffer: a FIFO of `cap` flits at slots[base...], and the state of its head flit.
+  struct InVc {
+    enum State : uint8_t { kIdle, kWaitVc, kActive };
+    uint32_t base = 0;
+    uint8_t cap = 0, head = 0, count = 0;
+    State state = kIdle;
+    PortMask pending = 0;  // colors: outputs still owed a copy; packets: routing candidates
+    uint8_t out_port = 0, out_vc = 0;
+    uint64_t sa_ready = 0;  // packets: earliest switch allocation of the head after VA
+    Flit& front(std::vector<Flit>& slots) { return slots[base + head]; }
+  };
+
+  std::vector<InVc> in;           // (kPorts + 1) * V: input ports, then the receive queues
+  std::vector<Flit> slots;
+  std::vector<uint8_t> credits;   // kPorts * V: free downstream slots per output VC
+  std::vector<uint8_t> out_busy;  // kPorts * V: packets: output VC held by a packet
+  std::vector<PortMask> routes;   // V * kPorts: colors mode
+  uint32_t nonempty[kPorts] = {}; // per input port, a bit per VC holding flits
+  uint8_t rr_in[kPorts] = {}, rr_out[kPorts] = {}, rr_vc[kPorts] = {};
+  std::vector<uint16_t> rr_va;    // kPorts * V: per output VC, the next input VC to favour
+  uint64_t wake_at = UINT64_MAX;
+  uint64_t blocked_since = UINT64_MAX;  // asleep with a flit waiting for a credit or a VC
+  std::deque<SourcePacket> source;      // packet mode
+  uint32_t source_sent = 0;             // flits of source.front() already in the router
+  int source_vc = -1;
+  RouterStats stats;
+
+  uint32_t v;  // VCs per port
+
+  explicit Router(const FabricParams& p) : v(p.colors) {
+    in.resize((kPorts + 1) * v);
+    uint32_t base = 0;
+    for (uint32_t i = 0; i < in.size(); ++i) {
+      const uint32_t port = i / v;
+      const uint32_t cap = port == kPorts ? p.rx_queue_depth_flits
+                           : port == kRamp && !p.packets ? p.tx_queue_depth_flits
+                                                         : p.buffer_depth_flits;
+      in[i].base = base;
+      in[i].cap = static_cast<uint8_t>(port == kPorts && p.packets ? 0 : cap);
+      base += in[i].cap;
+    }
+    slots.resize(base);
+    credits.assign(kPorts * v, static_cast<uint8_t>(p.buffer_depth_flits));
+    for (uint32_t c = 0; c < v; ++c) credits[kRamp * v + c] = static_cast<uint8_t>(p.rx_queue_depth_flits);
+    if (p.packets) {
+      out_busy.assign(kPorts * v, 0);
+      rr_va.assign(kPorts * v, 0);
+    } else {
+      routes.assign(v * kPorts, 0);
+    }
+  }
+
+  void push(uint32_t index, const Flit& f) {
+    InVc& q = in[index];
+    slots[q.base + (q.head + q.count) % q.cap] = f;
+    ++q.count;
+    if (index < kPorts * v) {
+      nonempty[index / v] |= 1u << (index % v);
+      stats.buffer_high_water = std::max<uint32_t>(stats.buffer_high_water, q.count);
+    }
+  }
+  Flit pop(uint32_t index) {
+    InVc& q = in[index];
+    Flit f = q.front(slots);
+    q.head = static_cast<uint8_t>((q.head + 1) % q.cap);
+    --q.count;
+    if (q.count == 0 && index < kPorts * v) nonempty[index / v] &= ~(1u << (index % v));
+    return f;
+  }
+};
+
+Fabric::Fabric(const FabricParams& params) : params_(params) {
+  const auto bad = [](const std::string& what) { throw FabricError("fabric: " + what); };
+  if (params_.width == 0 || params_.height == 0) bad("grid must be at least 1x1");
+  if (params_.colors == 0 || params_.colors > 32) bad("colors must be 1..32, got " + std::to_string(params_.colors));
+  for (uint32_t depth : {params_.buffer_depth_flits, params_.tx_queue_depth_flits, params_.rx_queue_depth_flits})
+    if (depth == 0 || depth > 255) bad("buffer and queue depths must be 1..255 flits");
+  if (params_.hop_latency_cycles == 0) bad("hop_latency_cycles must be at least 1");
+  if (params_.credit_delay_cycles == 0) bad("credit_delay_cycles must be at least 1");
+  if (!params_.link_extra_cycles.empty() && params_.link_extra_cycles.size() != size_t(tiles()) * 4)
+    bad("link_extra_cycles needs 4 entries per tile");
+  if (params_.pipeline == RouterPipeline::IqVc4Stage) {
+    rc_cycles_ = 1;
+    va_cycles_ = 1;
+    post_sa_cycles_ = 3;  // crossbar traversal, link traversal, then the next router's buffer
+  } else {
+    post_sa_cycles_ = params_.hop_latency_cycles;
+  }
+  if (link_latency(0, kEast) + params_.credit_delay_cycles + 64 >= kWheel) bad("link latencies too long");
+  routers_.resize(tiles());
+  wake_wheel_.resize(kWheel);
+  credit_wheel_.resize(kWheel);
+}
+
+Fabric::~Fabric() = default;
+
+uint32_t Fabric::hop_cycles() const { return rc_cycles_ + va_cycles_ + post_sa_cycles_; }
+
+uint32_t Fabric::neighbor(uint32_t tile, int dir) const {
+  const uint32_t x = tile % params_.width, y = tile / params_.width;
+  switch (dir) {
+    case kNorth: return y > 0 ? tile - params_.width : UINT32_MAX;
+    case kSouth: return y + 1 < params_.height ? tile + params_.width : UINT32_MAX;
+    case kEast: return x + 1 < params_.width ? tile + 1 : UINT32_MAX;
+    case kWest: return x > 0 ? tile - 1 : UINT32_MAX;
+    default: return tile;
+  }
+}
+
+uint32_t Fabric::link_latency(uint32_t tile, int dir) const {
+  if (dir == kRamp) return post_sa_cycles_;
+  uint32_t cycles = post_sa_cycles_;
+  if (!params_.link_extra_cycles.empty()) cycles += params_.link_extra_cycles[tile * 4 + dir];
+  const uint32_t rw = params_.reticle_width_tiles, rh = params_.reticle_height_tiles;
+  const uint32_t x = tile % params_.width, y = tile / params_.width;
+  const bool crosses = (dir == kEast && rw && (x + 1) % rw == 0) || (dir == kWest && rw && x % rw == 0) ||
+                       (dir == kSouth && rh && (y + 1) % rh == 0) || (dir == kNorth && rh && y % rh == 0);
+  return crosses ? cycles + params_.reticle_crossing_cycles : cycles;
+}
+
+Fabric::Router& Fabric::router(uint32_t tile) {
+  auto& r = routers_[tile];
+  if (!r) r = std::make_unique<Router>(params_);
+  return *r;
+}
+
+void Fabric::fail(const std::string& what) { throw FabricError("fabric: " + what); }
+
+void Fabric::set_route(uint32_t tile, uint32_t color, int in_port, PortMask outputs) {
+  if (params_.packets) fail("routes are per color; this fabric routes packets by destination");
+  if (tile >= tiles()) fail("tile " + std::to_string(tile) + " is outside the grid");
+  const std::string where = at(tile, params_.width);
+  if (color >= params_.colors)
+    fail(where + ": color " + std::to_string(color) + " out of range (colors: " + std::to_string(params_.colors) + ")");
+  if (in_port < 0 || in_port >= kPorts) fail(where + ": no input port " + std::to_string(in_port));
+  if (outputs >> kPorts) fail(where + ": color " + std::to_string(color) + ": output mask has bits beyond the 5 ports");
+  for (int o = 0; o < kRamp; ++o)
+    if ((outputs & port_bit(o)) && neighbor(tile, o) == UINT32_MAX)
+      fail(where + ": color " + std::to_string(color) + " from " + port_name(in_port) + " routed to port " +
+           port_name(o) + ", which leaves the grid");
+  router(tile).routes[color * kPorts + in_port] = outputs;
+}
+
+PortMask Fabric::route(uint32_t tile, uint32_t color, int in_port) const {
+  const Router* r = router_if(tile);
+  return r && color < params_.colors ? r->routes[color * kPorts + in_port] : 0;
+}
+
+void Fabric::schedule(uint32_t tile, uint64_t cycle) {
+  Router& r = *routers_[tile];
+  if (cycle >= r.wake_at) return;  // the earlier wake-up recomputes what comes next
+  r.wake_at = cycle;
+  if (cycle - now_ < kWheel) {
+    wake_wheel_[cycle % kWheel].push_back(tile);
+    ++wheel_wakes_;
+  } else {
+    far_wakes_.emplace(cycle, tile);
+  }
+}
+
+bool Fabric::tx_full(uint32_t tile, uint32_t color) const { return tx_space_flits(tile, color) == 0; }
+
+uint32_t Fabric::tx_space_flits(uint32_t tile, uint32_t color) const {
+  const Router* r = router_if(tile);
+  if (!r) return params_.tx_queue_depth_flits;
+  const auto& q = r->in[kRamp * params_.colors + color];
+  return q.cap - q.count;
+}
+
+void Fabric::tx_push(uint32_t tile, uint32_t color, uint32_t wavelet, uint64_t cycle) {
+  if (cycle < now_) fail("send at cycle " + std::to_string(cycle) + " into the settled past (now " + std::to_string(now_) + ")");
+  Router& r = router(tile);
+  const uint32_t index = kRamp * params_.colors + color;
+  if (r.in[index].count == r.in[index].cap) fail(at(tile, params_.width) + ": send into a full queue");
+  Flit f;
+  f.data = wavelet;
+  f.tag = tile;
+  f.flags = Flit::kHead | Flit::kTail;
+  f.ready = cycle;
+  r.push(index, f);
+  ++in_flight_;
+  schedule(tile, cycle + rc_cycles_ + va_cycles_);
+}
+
+uint32_t Fabric::rx_available(uint32_t tile, uint32_t color, uint64_t cycle) const {
+  const Router* r = router_if(tile);
+  if (!r) return 0;
+  const auto& q = r->in[kPorts * params_.colors + color];
+  uint32_t n = 0;
+  while (n < q.count && r->slots[q.base + (q.head + n) % q.cap].ready <= cycle) ++n;
+  return n;
+}
+
+uint32_t Fabric::rx_pop(uint32_t tile, uint32_t color, uint64_t cycle) {
+  if (rx_available(tile, color, cycle) == 0) fail(at(tile, params_.width) + ": receive from an empty queue");
+  if (cycle + 1 < now_) fail("receive at cycle " + std::to_string(cycle) + " behind the fabric (now " + std::to_string(now_) + ")");
+  Router& r = *routers_[tile];
+  const Flit f = r.pop(kPorts * params_.colors + color);
+  // The freed slot is a credit for the router's ramp output, seen the next cycle.
+  const uint64_t when = std::max(cycle + 1, now_);
+  credit_wheel_[when % kWheel].push_back({tile, static_cast<uint16_t>(kRamp * params_.colors + color), true});
+  ++pending_credits_;
+  return f.data;
+}
+
+void Fabric::inject_packet(uint32_t src, uint32_t dest, uint32_t flits, uint32_t packet_id, uint64_t cycle) {
+  if (!params_.packets) fail("inject_packet needs packet mode");
+  if (src >= tiles() || dest >= tiles()) fail("packet " + std::to_string(packet_id) + ": tile outside the grid");
+  if (flits == 0) fail("packet " + std::to_string(packet_id) + " has no flits");
+  if (cycle < now_) fail("packet created in the settled past");
+  Router& r = router(src);
+  r.source.push_back({dest, flits, packet_id, cycle});
+  source_flits_ += flits;
+  if (r.source.size() == 1) schedule(src, cycle);
+}
+
+void Fabric::feed_from_source(Router& r, uint32_t tile, uint64_t t) {
+  // One flit per cycle enters the ramp input; a packet keeps the VC it started in.
+  if (r.source.empty() || r.source.front().created > t) return;
+  const uint32_t v = params_.colors;
+  if (r.source_vc < 0) {
+    for (uint32_t k = 0; k < v; ++k) {
+      const uint32_t vc = (r.rr_vc[kRamp] + k) % v;
+      const auto& q = r.in[kRamp * v + vc];
+      if (q.count == 0 && q.state == Router::InVc::kIdle) {
+        r.source_vc = static_cast<int>(vc);
+        r.rr_vc[kRamp] = static_cast<uint8_t>((vc + 1) % v);
+        break;
+      }
+    }
+    if (r.source_vc < 0) return;
+  }
+  const uint32_t index = kRamp * v + static_cast<uint32_t>(r.source_vc);
+  if (r.in[index].count == r.in[index].cap) return;
+  const SourcePacket& p = r.source.front();
+  Flit f;
+  f.data = tile;
+  f.dest = p.dest;
+  f.tag = p.id;
+  f.flags = static_cast<uint8_t>((r.source_sent == 0 ? Flit::kHead : 0) | (r.source_sent + 1 == p.flits ? Flit::kTail : 0));
+  f.ready = t;
+  r.push(index, f);
+  ++in_flight_;
+  --source_flits_;
+  if (++r.source_sent == p.flits) {
+    r.source.pop_front();
+    r.source_sent = 0;
+    r.source_vc = -1;
+  }
+}
+
+void Fabric::route_head(Router& r, uint32_t tile, int in_port, uint32_t vc, uint64_t t) {
+  auto& q = r.in[in_port * params_.colors + vc];
+  const Flit& f = q.front(r.slots);
+  if (params_.packets) {
+    if (!(f.flags & Flit::kHead)) fail(at(tile, params_.width) + ": body flit without a head on VC " + std::to_string(vc));
+    const MeshPoint cur{int32_t(tile % params_.width), int32_t(tile / params_.width)};
+    const MeshPoint src{int32_t(f.data % params_.width), int32_t(f.data / params_.width)};
+    const MeshPoint dst{int32_t(f.dest % params_.width), int32_t(f.dest / params_.width)};
+    q.pending = route_candidates(params_.routing, src, cur, dst);
+    q.state = Router::InVc::kWaitVc;
+    q.sa_ready = t;  // VA may happen from now on
+    return;
+  }
+  q.pending = r.routes[vc * kPorts + in_port];
+  if (q.pending == 0) {
+    const uint32_t w = params_.width;
+    fail(at(tile, w) + ": wavelet on color " + std::to_string(vc) + " arrived from port " + port_name(in_port) +
+         " but the color has no route there (sent by tile (" + std::to_string(f.tag % w) + "," +
+         std::to_string(f.tag / w) + "))");
+  }
+  q.state = Router::InVc::kActive;
+}
+
+bool Fabric::allocate_vc(Router& r, int in_port, uint32_t vc) {
+  // Adaptive selection: of the allowed outputs, the one with a free VC and the most credits.
+  auto& q = r.in[in_port * params_.colors + vc];
+  const uint32_t v = params_.colors;
+  int best_port = -1, best_vc = -1, best_credits = -1;
+  for (int o = 0; o < kPorts; ++o) {
+    if (!(q.pending & port_bit(o))) continue;
+    if (o == kRamp) {  // the sink takes every packet
+      best_port = o;
+      best_vc = static_cast<int>(vc);
+      break;
+    }
+    for (uint32_t k = 0; k < v; ++k) {
+      const uint32_t w = (r.rr_vc[o] + k) % v;
+      if (r.out_busy[o * v + w]) continue;
+      if (r.credits[o * v + w] > best_credits) {
+        best_port = o;
+        best_vc = static_cast<int>(w);
+        best_credits = r.credits[o * v + w];
+      }
+      break;
+    }
+  }
+  if (best_port < 0) return false;
+  q.out_port = static_cast<uint8_t>(best_port);
+  q.out_vc = static_cast<uint8_t>(best_vc);
+  return true;
+}
+
+void Fabric::send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_port, uint64_t t) {
+  const uint32_t v = params_.colors;
+  auto& q = r.in[in_port * v + vc];
+  Flit f = q.front(r.slots);
+  const uint32_t out_vc = params_.packets ? q.out_vc : vc;
+  const uint64_t arrive = t + link_latency(tile, out_port);
+  ++r.stats.link_flits[out_port];
+  if (out_port == kRamp) {
+    if (params_.packets) {
+      client_->delivered(tile, f, arrive);
+      return;
+    }
+    --r.credits[kRamp * v + out_vc];
+    f.ready = arrive;
+    r.push(kPorts * v + out_vc, f);
+    client_->rx_arrival(tile, out_vc, arrive);
+    return;
+  }
+  --r.credits[out_port * v + out_vc];
+  const uint32_t next = neighbor(tile, out_port);
+  Router& d = router(next);
+  f.ready = arrive;
+  d.push(opposite(out_port) * v + out_vc, f);
+  ++in_flight_;  // the copy downstream; the original leaves when its buffer pops it
+  schedule(next, arrive + rc_cycles_ + (params_.packets ? 0 : va_cycles_));
+}
+
+void Fabric::process(uint32_t tile, uint64_t t) {
+  Router& r = *routers_[tile];
+  const uint32_t v = params_.colors;
+  if (r.blocked_since != UINT64_MAX) {
+    r.stats.stall_cycles += t - r.blocked_since;
+    r.blocked_since = UINT64_MAX;
+  }
+  if (params_.packets) feed_from_source(r, tile, t);
+
+  uint64_t next = UINT64_MAX;
+  bool blocked = false;   // a head waits for a credit or a VC: a credit event will wake us
+  bool stalled = false;   // a head that could go this cycle did not
+  const auto eligible_at = [&](const Router::InVc& q, const Flit& f) {
+    if (!params_.packets) return f.ready + rc_cycles_ + va_cycles_;
+    return q.state == Router::InVc::kActive && (f.flags & Flit::kHead) ? std::max(q.sa_ready, f.ready + rc_cycles_)
+                                                                       : f.ready + rc_cycles_;
+  };
+
+  // Route computation and VC allocation (packets): separable, input first, one iteration.
+  if (params_.packets) {
+    struct Request {
+      uint16_t in_vc, out_vc;
+    };
+    Request requests[kPorts * 32];
+    int n_requests = 0;
+    for (int p = 0; p < kPorts; ++p)
+      for (uint32_t mask = r.nonempty[p]; mask; mask &= mask - 1) {
+        const uint32_t vc = __builtin_ctz(mask);
+        auto& q = r.in[p * v + vc];
+        const Flit& f = q.front(r.slots);
+        if (q.state == Router::InVc::kActive) continue;
+        if (f.ready + rc_cycles_ > t) {
+          next = std::min(next, f.ready + rc_cycles_);
+          continue;
+        }
+        if (q.state == Router::InVc::kIdle) route_head(r, tile, p, vc, t);
+        if (allocate_vc(r, p, vc)) {
+          requests[n_requests++] = {static_cast<uint16_t>(p * v + vc), static_cast<uint16_t>(q.out_port * v + q.out_vc)};
+        } else {
+          blocked = true;  // every allowed output VC is held; a tail credit wakes us
+          stalled = true;
+        }
+      }
+    // Output side: each output VC grants one requester, round robin from its pointer.
+    for (int i = 0; i < n_requests; ++i) {
+      const uint16_t ovc = requests[i].out_vc;
+      if (ovc == UINT16_MAX) continue;
+      const bool sink = ovc / v == kRamp;
+      int winner = -1;
+      uint32_t best = UINT32_MAX;
+      for (int j = i; j < n_requests; ++j) {
+        if (requests[j].out_vc != ovc) continue;
+        const uint32_t distance = (requests[j].in_vc + kPorts * v - (sink ? 0 : r.rr_va[ovc])) % (kPorts * v);
+        if (sink || distance < best) {
+          best = distance;
+          winner = j;
+          if (sink) break;
+        }
+      }
+      for (int j = i; j < n_requests; ++j) {
+        if (requests[j].out_vc != ovc) continue;
+        auto& q = r.in[requests[j].in_vc];
+        if (j == winner || sink) {
+          q.state = Router::InVc::kActive;
+          q.sa_ready = t + va_cycles_;
+          if (!sink) {
+            r.out_busy[ovc] = 1;
+            r.rr_va[ovc] = static_cast<uint16_t>((requests[j].in_vc + 1) % (kPorts * v));
+            r.rr_vc[ovc / v] = static_cast<uint8_t>((ovc % v + 1) % v);
+          }
+        } else {
+          next = std::min(next, t + 1);  // lost the allocation; try again
+        }
+        requests[j].out_vc = UINT16_MAX;
+      }
+    }
+  }
+
+  // Switch allocation, input side: each input port offers one VC whose head can move.
+  int offer_vc[kPorts];
+  PortMask offer_out[kPorts];
+  for (int p = 0; p < kPorts; ++p) {
+    offer_vc[p] = -1;
+    offer_out[p] = 0;
+    const uint32_t mask = r.nonempty[p];
+    if (!mask) continue;
+    const uint32_t start = r.rr_in[p];
+    const uint32_t rotated = start ? (mask >> start) | (mask << (v - start)) : mask;
+    const uint32_t full = v == 32 ? ~0u : (1u << v) - 1;
+    for (uint32_t m = rotated & full; m; m &= m - 1) {
+      const uint32_t vc = (__builtin_ctz(m) + start) % v;
+      auto& q = r.in[p * v + vc];
+      const Flit& f = q.front(r.slots);
+      if (params_.packets && q.state != Router::InVc::kActive) continue;
+      const uint64_t when = eligible_at(q, f);
+      if (when > t) {
+        next = std::min(next, when);
+        continue;
+      }
+      if (!params_.packets && q.state != Router::InVc::kActive) route_head(r, tile, p, vc, t);
+      PortMask ready_outputs = 0;
+      const PortMask wanted = params_.packets ? port_bit(q.out_port) : q.pending;
+      const uint32_t out_vc = params_.packets ? q.out_vc : vc;
+      for (int o = 0; o < kPorts; ++o)
+        if ((wanted & port_bit(o)) && ((params_.packets && o == kRamp) || r.credits[o * v + out_vc] > 0))
+          ready_outputs |= port_bit(o);
+      if (!ready_outputs) {
+        blocked = true;  // waits for a credit
+        stalled = true;
+        continue;
+      }
+      if (offer_vc[p] >= 0) {
+        next = std::min(next, t + 1);  // the port sends one flit per cycle
+        stalled = true;
+        continue;
+      }
+      offer_vc[p] = static_cast<int>(vc);
+      offer_out[p] = ready_outputs;
+    }
+  }
+
+  // Output side: each output grants one offering input port, round robin.
+  PortMask granted[kPorts] = {};
+  for (int o = 0; o < kPorts; ++o) {
+    for (int k = 0; k < kPorts; ++k) {
+      const int p = (r.rr_out[o] + k) % kPorts;
+      if (!(offer_out[p] & port_bit(o))) continue;
+      send(r, tile, p, static_cast<uint32_t>(offer_vc[p]), o, t);
+      granted[p] |= port_bit(o);
+      r.in[p * v + offer_vc[p]].pending &= params_.packets ? PortMask(0xff) : PortMask(~port_bit(o));
+      r.rr_out[o] = static_cast<uint8_t>((p + 1) % kPorts);
+      break;
+    }
+  }
+
+  for (int p = 0; p < kPorts; ++p) {
+    if (offer_vc[p] < 0) continue;
+    const uint32_t vc = static_cast<uint32_t>(offer_vc[p]);
+    auto& q = r.in[p * v + vc];
+    if (granted[p] != offer_out[p]) {
+      next = std::min(next, t + 1);
+      stalled = true;
+    }
+    if (!granted[p]) continue;
+    if (!params_.packets && q.pending) continue;  // multicast copies still owed
+    const Flit f = r.pop(p * v + vc);
+    r.rr_in[p] = static_cast<uint8_t>((vc + 1) % v);
+    --in_flight_;
+    if (!params_.packets || (f.flags & Flit::kTail)) q.state = Router::InVc::kIdle;
+    if (p == kRamp) {
+      if (!params_.packets) client_->tx_space(tile, vc, t + 1);
+    } else {
+      const uint32_t up = neighbor(tile, p);
+      const uint64_t when = t + params_.credit_delay_cycles + (link_latency(up, opposite(p)) - post_sa_cycles_);
+      credit_wheel_[when % kWheel].push_back({up, static_cast<uint16_t>(opposite(p) * v + vc), (f.flags & Flit::kTail) != 0});
+      ++pending_credits_;
+    }
+    if (q.count) next = std::min(next, std::max(t + 1, eligible_at(q, q.front(r.slots))));
+  }
+  if (stalled) ++r.stats.stall_cycles;
+  if (!r.source.empty()) next = std::min(next, std::max(t + 1, r.source.front().created));
+  if (blocked) r.blocked_since = t + 1;  // stalled until something changes here
+  if (next != UINT64_MAX) schedule(tile, next);
+  else if (blocked) blocked_.push_back(tile);
+}
+
+void Fabric::step(uint64_t t) {
+  while (!far_wakes_.empty() && far_wakes_.top().first < t + kWheel) {
+    wake_wheel_[far_wakes_.top().first % kWheel].push_back(far_wakes_.top().second);
+    ++wheel_wakes_;
+    far_wakes_.pop();
+  }
+  auto& credits = credit_wheel_[t % kWheel];
+  for (const CreditEvent& e : credits) {
+    Router& r = *routers_[e.tile];
+    ++r.credits[e.out_vc];
+    if (e.tail && params_.packets) r.out_busy[e.out_vc] = 0;
+    schedule(e.tile, t);
+  }
+  pending_credits_ -= credits.size();
+  credits.clear();
+  auto& slot = wake_wheel_[t % kWheel];
+  wake_scratch_.swap(slot);
+  wheel_wakes_ -= wake_scratch_.size();
+  for (uint32_t tile : wake_scratch_) {
+    Router& r = *routers_[tile];
+    if (r.wake_at != t) continue;  // superseded by an earlier wake-up
+    r.wake_at = UINT64_MAX;
+    process(tile, t);
+  }
+  wake_scratch_.clear();
+}
+
+uint64_t Fabric::next_event() const {
+  if (pending_credits_ || wheel_wakes_) {
+    for (uint64_t c = now_; c < now_ + kWheel; ++c)
+      if (!wake_wheel_[c % kWheel].empty() || !credit_wheel_[c % kWheel].empty()) return c;
+  }
+  return far_wakes_.empty() ? UINT64_MAX : far_wakes_.top().first;
+}
+
+uint64_t Fabric::advance(uint64_t limit) {
+  stop_cycle_ = UINT64_MAX;
+  while (now_ < limit && now_ < stop_cycle_) {
+    if (!pending_credits_ && !wheel_wakes_) {
+      // Nothing moves before the next far wake-up: jump there.
+      const uint64_t next = far_wakes_.empty() ? UINT64_MAX : far_wakes_.top().first;
+      if (next > now_) {
+        now_ = std::min({next, limit, stop_cycle_});
+        if (now_ >= next_watchdog_ && !blocked_.empty()) check_watchdog(now_);
+        continue;
+      }
+    }
+    step(now_);
+    ++now_;
+    if (now_ >= next_watchdog_) check_watchdog(now_);
+  }
+  return now_;
+}
+
+void Fabric::check_watchdog(uint64_t t) {
+  next_watchdog_ = t + params_.watchdog_cycles;
+  std::vector<uint32_t> still;
+  bool overdue = false;
+  for (uint32_t tile : blocked_) {
+    const Router& r = *routers_[tile];
+    if (r.blocked_since == UINT64_MAX || r.wake_at != UINT64_MAX) continue;
+    if (std::find(still.begin(), still.end(), tile) != still.end()) continue;
+    still.push_back(tile);
+    overdue |= r.blocked_since + params_.watchdog_cycles <= t;
+  }
+  blocked_.swap(still);
+  if (!overdue) return;
+  const std::string cycle = find_deadlock();
+  if (!cycle.empty()) fail(cycle);
+}
+
+std::string Fabric::find_deadlock() const {
+  // Nodes are input buffers (tile, port, vc); an edge leads from a buffer whose head waits for
+  // a credit or an output VC to the full buffer downstream it waits on.
+  const uint32_t v = params_.colors;
+  const auto node = [&](uint32_t tile, int port, uint32_t vc) { return (uint64_t(tile) * kPorts + port) * v + vc; };
+  const auto waits_on = [&](uint64_t id) {
+    std::vector<uint64_t> out;
+    const uint32_t vc = id % v, port = (id / v) % kPorts, tile = static_cast<uint32_t>(id / v / kPorts);
+    const Router* r = router_if(tile);
+    if (!r) return out;
+    const auto& q = r->in[port * v + vc];
+    if (!q.count) return out;
+    PortMask outputs = 0;
+    if (!params_.packets) outputs = q.state == Router::InVc::kActive ? q.pending : r->routes[vc * kPorts + port];
+    else outputs = q.state == Router::InVc::kActive ? port_bit(q.out_port) : q.pending;
+    for (int o = 0; o < kRamp; ++o) {
+      if (!(outputs & port_bit(o))) continue;
+      const uint32_t next = neighbor(tile, o);
+      if (next == UINT32_MAX) continue;
+      if (params_.packets && q.state != Router::InVc::kActive) {
+        for (uint32_t w = 0; w < v; ++w)
+          if (r->out_busy[o * v + w]) out.push_back(node(next, opposite(o), w));
+      } else {
+        const uint32_t out_vc = params_.packets ? q.out_vc : vc;
+        if (r->credits[o * v + out_vc] == 0) out.push_back(node(next, opposite(o), out_vc));
+      }
+    }
+    return out;
+  };
+  std::unordered_map<uint64_t, uint8_t> state;  // 1: on the path, 2: done
+  std::vector<uint64_t> path;
+  std::vector<std::vector<uint64_t>> pending_edges;
+  for (uint32_t tile = 0; tile < tiles(); ++tile) {
+    const Router* r = router_if(tile);
+    if (!r) continue;
+    for (int port = 0; port < kPorts; ++port)
+      for (uint32_t vc = 0; vc < v; ++vc) {
+        const uint64_t start = node(tile, port, vc);
+        if (state.count(start) || !r->in[port * v + vc].count) continue;
+        path = {start};
+        pending_edges = {waits_on(start)};
+        state[start] = 1;
+        while (!path.empty()) {
+          if (pending_edges.back().empty()) {
+            state[path.back()] = 2;
+            path.pop_back();
+            pending_edges.pop_back();
+            continue;
+          }
+          const uint64_t next = pending_edges.back().back();
+          pending_edges.back().pop_back();
+          const auto it = state.find(next);
+          if (it != state.end() && it->second == 1) {
+            std::ostringstream os;
+            const auto begin = std::find(path.begin(), path.end(), next);
+            os << "deadlock: " << (path.end() - begin) << " full buffers wait on each other in a cycle:";
+            for (auto n = begin; n != path.end(); ++n) {
+              const uint32_t t = static_cast<uint32_t>(*n / v / kPorts);
+              os << ' ' << at(t, params_.width) << ' ' << (params_.packets ? "vc " : "color ") << (*n % v) << " in "
+                 << port_name(static_cast<int>((*n / v) % kPorts)) << " ->";
+            }
+            os << ' ' << at(static_cast<uint32_t>(next / v / kPorts), params_.width);
+            return os.str();
+          }
+          if (it != state.end()) continue;
+          state[next] = 1;
+          path.push_back(next);
+          pending_edges.push_back(waits_on(next));
+        }
+      }
+  }
+  return "";
+}
+
+const RouterStats* Fabric::router_stats(uint32_t tile) const {
+  const Router* r = router_if(tile);
+  return r ? &r->stats : nullptr;
+}
+
+void Fabric::reset_stats() {
+  for (auto& r : routers_)
+    if (r) r->stats = RouterStats{};
+}
+
+}  // namespace wvp

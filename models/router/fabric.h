@@ -1,0 +1,194 @@
+// The on-wafer fabric: a W x H mesh of 5-port routers, simulated cycle by cycle but only where
+// something happens.
+//
+// Every router keeps, per input port and virtual channel ("color" on the wafer), a FIFO of
+// flits with credit-based backpressure towards its upstream neighbour. A flit carries its
+// arrival cycle, so a flit sent at cycle t is written into the downstream buffer at once and
+// becomes visible there only when it arrives; credits return through a timing wheel. A router
+// is looked at only in cycles where it may move a flit (a head flit became eligible, it lost an
+// arbitration, or a credit came back): an idle router costs nothing per cycle.
+//
+// Two modes share the datapath:
+//  - colors: wavelets follow static per-color routes (a set of output ports per input port,
+//    multicast allowed), the color is kept from hop to hop; the ramp output delivers into the
+//    tile's per-color receive queue, the ramp input is the tile's per-color send queue.
+//  - packets (synthetic studies): packets of P flits are routed from their destination by a
+//    routing function, with wormhole switching and virtual-channel allocation per packet.
+//
+// Pipelines: `wafer` forwards a flit in the cycle it arrives and it reaches the next router
+// `hop_latency_cycles` later. `iq-vc-4stage` is the input-queued virtual-channel router of the
+// NoC literature: route computation, VC allocation, switch allocation and crossbar traversal of
+// one cycle each, then one link cycle (5 cycles per hop); body flits skip RC and VA.
+// Allocation is separable with one iteration: each input port picks one of its ready VCs
+// (round robin), then each output port grants one requesting input (round robin).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <queue>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "models/router/routing.h"
+
+namespace wvp {
+
+enum class RouterPipeline : uint8_t { Wafer, IqVc4Stage };
+const char* pipeline_name(RouterPipeline p);
+bool parse_pipeline(const std::string& text, RouterPipeline& p);  // "wafer", "iq-vc-4stage"
+
+struct FabricParams {
+  uint32_t width = 4, height = 4;                    // tiles
+  uint32_t reticle_width_tiles = 0;                  // 0: the whole grid is one reticle
+  uint32_t reticle_height_tiles = 0;
+  RouterPipeline pipeline = RouterPipeline::Wafer;
+  uint32_t colors = 24;                              // virtual channels per port (max 32)
+  uint32_t buffer_depth_flits = 4;                   // per input port and color
+  uint32_t hop_latency_cycles = 1;                   // wafer pipeline: router + link per hop
+  uint32_t reticle_crossing_cycles = 1;              // extra on links across a reticle edge
+  uint32_t credit_delay_cycles = 1;
+  uint32_t tx_queue_depth_flits = 4;                 // colors mode: tile send queue per color
+  uint32_t rx_queue_depth_flits = 4;                 // colors mode: tile receive queue per color
+  uint32_t watchdog_cycles = 20000;                  // blocked this long: look for a deadlock
+  bool packets = false;                              // packet mode (destination routing)
+  Routing routing = Routing::XY;                     // packet mode
+  // Extra wire latency per link (tile * 4 + direction), e.g. detours around defective tiles;
+  // empty means none.
+  std::vector<uint8_t> link_extra_cycles;
+
+  // The textbook router of NoC papers: 2 VCs of 8-flit buffers, 4 stages + link.
+  static FabricParams iq_vc_4stage(uint32_t width, uint32_t height);
+};
+
+// A flit in a buffer. In colors mode `data` is the wavelet and `tag` the source tile; in packet
+// mode `data` is the source tile and `tag` the packet id.
+struct Flit {
+  uint32_t data = 0;
+  uint32_t dest = 0;      // packet mode: destination tile
+  uint32_t tag = 0;
+  uint8_t flags = 0;      // kHead | kTail (a wavelet is both)
+  uint64_t ready = 0;     // the cycle it arrives in this buffer
+  static constexpr uint8_t kHead = 1, kTail = 2;
+};
+
+struct FabricError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Statistics of one router, kept beside its state.
+struct RouterStats {
+  uint64_t link_flits[kPorts] = {};    // flits sent out of each output port
+  uint64_t stall_cycles = 0;           // cycles in which a ready flit could not move
+  uint32_t buffer_high_water = 0;      // most flits held in one input buffer
+};
+
+class Fabric {
+ public:
+  // Colors mode: called when a wavelet reaches a tile's receive queue (arrival cycle), and
+  // when a slot of a send queue frees (cycle from which the sender sees it).
+  // Packet mode: `delivered` is called for every flit leaving the fabric at its destination.
+  struct Client {
+    virtual ~Client() = default;
+    virtual void rx_arrival(uint32_t /*tile*/, uint32_t /*color*/, uint64_t /*cycle*/) {}
+    virtual void tx_space(uint32_t /*tile*/, uint32_t /*color*/, uint64_t /*cycle*/) {}
+    virtual void delivered(uint32_t /*tile*/, const Flit& /*flit*/, uint64_t /*cycle*/) {}
+  };
+
+  explicit Fabric(const FabricParams& params);
+  ~Fabric();
+  Fabric(const Fabric&) = delete;
+  Fabric& operator=(const Fabric&) = delete;
+
+  void set_client(Client* client) { client_ = client ? client : &no_client_; }
+  const FabricParams& params() const { return params_; }
+  uint32_t tiles() const { return params_.width * params_.height; }
+  uint32_t hop_cycles() const;                        // per hop without contention
+  uint32_t link_latency(uint32_t tile, int dir) const;  // from this router's grant to arrival
+
+  // Colors mode: the outputs a wavelet of `color` entering `tile` through `in_port` goes to.
+  // Throws FabricError naming the tile, color and port when an output leaves the grid or the
+  // color is out of range.
+  void set_route(uint32_t tile, uint32_t color, int in_port, PortMask outputs);
+  PortMask route(uint32_t tile, uint32_t color, int in_port) const;
+
+  // Colors mode, the tile side. All take the caller's cycle, which must not be before now():
+  // the fabric has settled every cycle before now().
+  bool tx_full(uint32_t tile, uint32_t color) const;
+  uint32_t tx_space_flits(uint32_t tile, uint32_t color) const;
+  void tx_push(uint32_t tile, uint32_t color, uint32_t wavelet, uint64_t cycle);
+  // Wavelets in the receive queue that have arrived by `cycle`.
+  uint32_t rx_available(uint32_t tile, uint32_t color, uint64_t cycle) const;
+  uint32_t rx_pop(uint32_t tile, uint32_t color, uint64_t cycle);
+
+  // Packet mode: queues a packet at its source; its flits enter the router one per cycle from
+  // `cycle` on (the source queue is unbounded, as in the NoC literature).
+  void inject_packet(uint32_t src, uint32_t dest, uint32_t flits, uint32_t packet_id, uint64_t cycle);
+  uint64_t source_queue_flits() const { return source_flits_; }
+
+  // Settles every cycle before `limit`, stopping early at the first cycle in which the client
+  // must act (stop_at()); returns now().
+  uint64_t advance(uint64_t limit);
+  uint64_t now() const { return now_; }
+  // Lets the client stop advance() at `cycle` (e.g. a sleeping core woke there).
+  void stop_at(uint64_t cycle) {
+    if (cycle < stop_cycle_) stop_cycle_ = cycle;
+  }
+  // Earliest cycle at which something is scheduled, UINT64_MAX if nothing is.
+  uint64_t next_event() const;
+  // Flits inside routers and on links (not in receive queues or source queues).
+  uint64_t flits_in_flight() const { return in_flight_; }
+
+  // Looks for a cycle of full buffers waiting on each other. Returns a description naming the
+  // routers, ports and colors in the cycle, or "" if there is none.
+  std::string find_deadlock() const;
+
+  const RouterStats* router_stats(uint32_t tile) const;  // nullptr: never touched
+  void reset_stats();
+
+ private:
+  struct Router;
+  struct CreditEvent {
+    uint32_t tile;
+    uint16_t out_vc;  // output port * colors + vc
+    bool tail;
+  };
+
+  Router& router(uint32_t tile);
+  Router* router_if(uint32_t tile) const { return routers_[tile].get(); }
+  uint32_t neighbor(uint32_t tile, int dir) const;  // UINT32_MAX off the grid
+  void schedule(uint32_t tile, uint64_t cycle);
+  void step(uint64_t t);
+  void process(uint32_t tile, uint64_t t);
+  void send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_port, uint64_t t);
+  void route_head(Router& r, uint32_t tile, int in_port, uint32_t vc, uint64_t t);
+  bool allocate_vc(Router& r, int in_port, uint32_t vc);
+  void feed_from_source(Router& r, uint32_t tile, uint64_t t);
+  void check_watchdog(uint64_t t);
+  void fail(const std::string& what);
+
+  FabricParams params_;
+  uint32_t rc_cycles_ = 0, va_cycles_ = 0, post_sa_cycles_ = 1;
+  Client no_client_;
+  Client* client_ = &no_client_;
+  std::vector<std::unique_ptr<Router>> routers_;
+  uint64_t now_ = 0;
+  uint64_t stop_cycle_ = UINT64_MAX;
+  uint64_t in_flight_ = 0;
+  uint64_t source_flits_ = 0;
+
+  // Wake-ups and credits in a timing wheel; wake-ups beyond its horizon wait in a heap.
+  static constexpr uint32_t kWheel = 1024;
+  std::vector<std::vector<uint32_t>> wake_wheel_;
+  std::vector<std::vector<CreditEvent>> credit_wheel_;
+  std::priority_queue<std::pair<uint64_t, uint32_t>, std::vector<std::pair<uint64_t, uint32_t>>,
+                      std::greater<>> far_wakes_;
+  std::vector<uint32_t> wake_scratch_;
+  uint64_t wheel_wakes_ = 0, pending_credits_ = 0;
+
+  // Routers holding flits that cannot move, for the deadlock watchdog.
+  std::vector<uint32_t> blocked_;
+  uint64_t next_watchdog_ = 0;
+};
+
+}  // namespace wvp

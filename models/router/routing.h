@@ -1,0 +1,33 @@
+// Directions and routing functions of the 2D mesh.
+//
+// Tile (x, y) has index y * width + x; north is y - 1. A router has five ports: the four mesh
+// directions and the ramp to its local tile. A port set is a bit mask over them.
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace wvp {
+
+enum Port : uint8_t { kNorth = 0, kEast = 1, kSouth = 2, kWest = 3, kRamp = 4 };
+constexpr int kPorts = 5;
+using PortMask = uint8_t;
+constexpr PortMask port_bit(int p) { return static_cast<PortMask>(1u << p); }
+constexpr int opposite(int p) { return p == kRamp ? kRamp : (p + 2) & 3; }
+const char* port_name(int p);                        // "N", "E", "S", "W", "RAMP"
+bool parse_port(const std::string& text, int& port);  // accepts the names above, any case
+
+// Destination-based routing for synthetic-traffic studies. Dimension order (XY, YX) is
+// deterministic; west-first and odd-even are the turn-model adaptive functions (deadlock-free
+// without virtual-channel classes), which return every allowed productive direction.
+enum class Routing : uint8_t { XY, YX, WestFirst, OddEven };
+const char* routing_name(Routing r);
+bool parse_routing(const std::string& text, Routing& r);  // "xy", "yx", "west-first", "odd-even"
+
+struct MeshPoint {
+  int32_t x, y;
+};
+
+// Allowed output ports at `cur` for a packet from `src` to `dst` (kRamp when cur == dst).
+PortMask route_candidates(Routing routing, MeshPoint src, MeshPoint cur, MeshPoint dst);
+
+}  // namespace wvp

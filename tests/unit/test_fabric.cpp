@@ -1,0 +1,286 @@
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <map>
+#include <random>
+
+#include "models/router/fabric.h"
+
+namespace wvp {
+namespace {
+
+uint32_t tile_of(const FabricParams& p, uint32_t x, uint32_t y) { return y * p.width + x; }
+
+// Programs `color` along the XY path from src to dst: each router forwards from where the
+// wavelet came in to the next direction; the destination hands it to its ramp.
+void route_xy(Fabric& f, uint32_t color, uint32_t src, uint32_t dst) {
+  const uint32_t w = f.params().width;
+  int x = src % w, y = src / w;
+  const int dx = dst % w, dy = dst / w;
+  int in_port = kRamp;
+  for (;;) {
+    int out = x < dx ? kEast : x > dx ? kWest : y < dy ? kSouth : y > dy ? kNorth : kRamp;
+    f.set_route(y * w + x, color, in_port, port_bit(out));
+    if (out == kRamp) return;
+    x += out == kEast ? 1 : out == kWest ? -1 : 0;
+    y += out == kSouth ? 1 : out == kNorth ? -1 : 0;
+    in_port = opposite(out);
+  }
+}
+
+// Reticle edges crossed by the XY path from src to dst.
+uint32_t crossings(const FabricParams& p, uint32_t src, uint32_t dst) {
+  const auto cuts = [](uint32_t a, uint32_t b, uint32_t size) {
+    if (!size) return 0u;
+    return static_cast<uint32_t>(std::abs(int(a / size) - int(b / size)));
+  };
+  return cuts(src % p.width, dst % p.width, p.reticle_width_tiles) +
+         cuts(src / p.width, dst / p.width, p.reticle_height_tiles);
+}
+
+uint32_t hops(const FabricParams& p, uint32_t src, uint32_t dst) {
+  return std::abs(int(src % p.width) - int(dst % p.width)) + std::abs(int(src / p.width) - int(dst / p.width));
+}
+
+struct Recorder : Fabric::Client {
+  std::vector<std::pair<Flit, uint64_t>> flits;
+  void delivered(uint32_t, const Flit& f, uint64_t cycle) override { flits.emplace_back(f, cycle); }
+};
+
+TEST(Fabric, ZeroLoadLatencyOfWaveletsIsHopsTimesHopLatencyPlusReticleCrossings) {
+  FabricParams p;
+  p.width = 12;
+  p.height = 9;
+  p.reticle_width_tiles = 4;
+  p.reticle_height_tiles = 3;
+  p.reticle_crossing_cycles = 3;
+  for (uint32_t hop : {1u, 2u}) {
+    p.hop_latency_cycles = hop;
+    std::mt19937 rng(hop);
+    for (int pair = 0; pair < 60; ++pair) {
+      Fabric f(p);
+      const uint32_t src = rng() % f.tiles(), dst = rng() % f.tiles();
+      route_xy(f, 5, src, dst);
+      const uint64_t sent = 100 + pair;
+      f.tx_push(src, 5, 0xabc0 + pair, sent);
+      const uint64_t expected = sent + (hops(p, src, dst) + 1) * hop + crossings(p, src, dst) * 3;
+      f.advance(expected);
+      EXPECT_EQ(f.rx_available(dst, 5, expected - 1), 0u) << src << "->" << dst;
+      ASSERT_EQ(f.rx_available(dst, 5, expected), 1u) << src << "->" << dst;
+      EXPECT_EQ(f.rx_pop(dst, 5, expected), 0xabc0u + pair);
+    }
+  }
+}
+
+TEST(Fabric, ZeroLoadLatencyOfPacketsAddsSerialisation) {
+  for (RouterPipeline pipeline : {RouterPipeline::Wafer, RouterPipeline::IqVc4Stage}) {
+    FabricParams p = pipeline == RouterPipeline::Wafer ? FabricParams{} : FabricParams::iq_vc_4stage(8, 8);
+    p.width = p.height = 8;
+    p.packets = true;
+    p.colors = 2;
+    p.buffer_depth_flits = 8;  // covers the credit round trip, so the tail streams behind the head
+    p.reticle_width_tiles = 3;
+    p.reticle_height_tiles = 5;
+    std::mt19937 rng(7);
+    for (int i = 0; i < 40; ++i) {
+      Fabric f(p);
+      Recorder rec;
+      f.set_client(&rec);
+      const uint32_t src = rng() % 64, dst = rng() % 64, size = 1 + rng() % 5;
+      f.inject_packet(src, dst, size, 1, 10);
+      f.advance(1000);
+      ASSERT_EQ(rec.flits.size(), size);
+      const uint64_t hop = pipeline == RouterPipeline::Wafer ? 1 : 5;
+      EXPECT_EQ(f.hop_cycles(), hop);
+      const uint64_t latency = rec.flits.back().second - 10;
+      EXPECT_EQ(latency, (hops(p, src, dst) + 1) * hop + crossings(p, src, dst) * p.reticle_crossing_cycles + size - 1)
+          << pipeline_name(pipeline) << " " << src << "->" << dst << " size " << size;
+      EXPECT_TRUE(rec.flits.back().first.flags & Flit::kTail);
+    }
+  }
+}
+
+TEST(Fabric, EveryWaveletArrivesOnceAndInOrderPerSourceAndColor) {
+  // Four sources on two colors converge on one tile whose receive queue drains slowly, so
+  // backpressure reaches back into the senders' queues.
+  FabricParams p;
+  p.width = p.height = 6;
+  p.rx_queue_depth_flits = 2;
+  Fabric f(p);
+  const uint32_t sink = tile_of(p, 3, 3);
+  const uint32_t sources[] = {tile_of(p, 0, 3), tile_of(p, 5, 3), tile_of(p, 3, 0), tile_of(p, 3, 5)};
+  // Color c of source s: routes must not conflict at shared routers, so each source gets its own color.
+  for (int s = 0; s < 4; ++s) route_xy(f, s, sources[s], sink);
+  uint32_t sent[4] = {}, received[4] = {};
+  constexpr uint32_t kPerSource = 300;
+  uint64_t cycle = 0;
+  while (cycle < 100000) {
+    for (int s = 0; s < 4; ++s)
+      if (sent[s] < kPerSource && !f.tx_full(sources[s], s)) f.tx_push(sources[s], s, (s << 16) | sent[s]++, cycle);
+    f.advance(cycle + 1);
+    if (cycle % 3 == 0)  // the sink reads one wavelet every third cycle
+      for (int s = 0; s < 4; ++s)
+        if (f.rx_available(sink, s, cycle)) {
+          const uint32_t w = f.rx_pop(sink, s, cycle);
+          ASSERT_EQ(w >> 16, uint32_t(s));
+          ASSERT_EQ(w & 0xffff, received[s]) << "out of order from source " << s;
+          ++received[s];
+          break;
+        }
+    ++cycle;
+    if (received[0] + received[1] + received[2] + received[3] == 4 * kPerSource) break;
+  }
+  for (int s = 0; s < 4; ++s) EXPECT_EQ(received[s], kPerSource);
+  EXPECT_EQ(f.flits_in_flight(), 0u);
+  const RouterStats* st = f.router_stats(sink);
+  ASSERT_NE(st, nullptr);
+  EXPECT_EQ(st->link_flits[kRamp], 4 * kPerSource);
+  EXPECT_EQ(st->buffer_high_water, p.buffer_depth_flits);  // backpressure filled its buffers
+  EXPECT_GT(st->stall_cycles, 0u);
+}
+
+TEST(Fabric, MulticastRouteDeliversOneCopyToEveryTileOfARow) {
+  FabricParams p;
+  p.width = 8;
+  p.height = 2;
+  Fabric f(p);
+  // Row broadcast from (0,1): each router passes east and keeps a copy.
+  f.set_route(tile_of(p, 0, 1), 3, kRamp, port_bit(kEast) | port_bit(kRamp));
+  for (uint32_t x = 1; x < 8; ++x)
+    f.set_route(tile_of(p, x, 1), 3, kWest, x == 7 ? port_bit(kRamp) : port_bit(kEast) | port_bit(kRamp));
+  for (uint32_t i = 0; i < 20; ++i) {
+    while (f.tx_full(tile_of(p, 0, 1), 3)) f.advance(f.now() + 1);
+    f.tx_push(tile_of(p, 0, 1), 3, i, f.now());
+    // Drain everything that has arrived so nothing stalls.
+    f.advance(f.now() + 1);
+    for (uint32_t x = 0; x < 8; ++x)
+      while (f.rx_available(tile_of(p, x, 1), 3, f.now())) (void)f.rx_pop(tile_of(p, x, 1), 3, f.now());
+  }
+  for (int c = 0; c < 50; ++c) {
+    f.advance(f.now() + 1);
+    for (uint32_t x = 0; x < 8; ++x)
+      while (f.rx_available(tile_of(p, x, 1), 3, f.now())) (void)f.rx_pop(tile_of(p, x, 1), 3, f.now());
+  }
+  for (uint32_t x = 0; x < 8; ++x) EXPECT_EQ(f.router_stats(tile_of(p, x, 1))->link_flits[kRamp], 20u) << x;
+  EXPECT_EQ(f.flits_in_flight(), 0u);
+  // Zero load: tile x of the row sees the wavelet (x + 1) hops after it was sent.
+  Fabric g(p);
+  for (uint32_t x = 0; x < 8; ++x)
+    g.set_route(tile_of(p, x, 1), 3, x ? kWest : kRamp, x == 7 ? port_bit(kRamp) : port_bit(kEast) | port_bit(kRamp));
+  g.tx_push(tile_of(p, 0, 1), 3, 42, 0);
+  g.advance(100);
+  for (uint32_t x = 0; x < 8; ++x) {
+    EXPECT_EQ(g.rx_available(tile_of(p, x, 1), 3, x), 0u);
+    EXPECT_EQ(g.rx_available(tile_of(p, x, 1), 3, x + 1), 1u);
+  }
+}
+
+TEST(Fabric, CyclicColorRouteDeadlockIsNamedByTheWatchdog) {
+  FabricParams p;
+  p.width = p.height = 2;
+  p.watchdog_cycles = 500;
+  Fabric f(p);
+  // Color 7 circles (0,0) -> (1,0) -> (1,1) -> (0,1) -> (0,0) and never leaves the ring.
+  const uint32_t ring[4] = {tile_of(p, 0, 0), tile_of(p, 1, 0), tile_of(p, 1, 1), tile_of(p, 0, 1)};
+  const int out[4] = {kEast, kSouth, kWest, kNorth};
+  for (int i = 0; i < 4; ++i) {
+    f.set_route(ring[i], 7, kRamp, port_bit(out[i]));
+    f.set_route(ring[i], 7, opposite(out[(i + 3) % 4]), port_bit(out[i]));
+  }
+  std::string error;
+  try {
+    for (uint64_t c = 0; c < 100000; ++c) {
+      for (uint32_t t : ring)
+        if (!f.tx_full(t, 7)) f.tx_push(t, 7, 1, c);
+      f.advance(c + 1);
+    }
+  } catch (const FabricError& e) {
+    error = e.what();
+  }
+  ASSERT_FALSE(error.empty()) << "no deadlock reported";
+  EXPECT_NE(error.find("deadlock"), std::string::npos) << error;
+  for (const char* router : {"router (0,0) color 7", "router (1,0) color 7", "router (1,1) color 7", "router (0,1) color 7"})
+    EXPECT_NE(error.find(router), std::string::npos) << error;
+  EXPECT_LT(f.now(), 2000u) << "detected late";
+}
+
+TEST(Fabric, XyRoutingDrainsAfterSaturation) {
+  for (Routing routing : {Routing::XY, Routing::YX, Routing::WestFirst, Routing::OddEven}) {
+    FabricParams p = FabricParams::iq_vc_4stage(8, 8);
+    p.routing = routing;
+    p.watchdog_cycles = 2000;
+    Fabric f(p);
+    Recorder rec;
+    f.set_client(&rec);
+    std::mt19937 rng(11);
+    uint32_t id = 0, flits = 0;
+    // Offered load 0.8 flits/node/cycle, far beyond saturation, for 3000 cycles.
+    for (uint64_t c = 0; c < 3000; ++c)
+      for (uint32_t t = 0; t < 64; ++t)
+        if (rng() % 1000 < 200) {
+          uint32_t d = rng() % 64;
+          f.inject_packet(t, d, 4, id++, c);
+          flits += 4;
+        }
+    ASSERT_NO_THROW(f.advance(400000)) << routing_name(routing);
+    EXPECT_EQ(rec.flits.size(), flits) << routing_name(routing);
+    EXPECT_EQ(f.flits_in_flight(), 0u);
+    EXPECT_EQ(f.source_queue_flits(), 0u);
+    // Each packet's flits arrive head first, tail last, contiguously on their path.
+    std::map<uint32_t, uint32_t> seen;
+    for (const auto& [flit, cycle] : rec.flits) {
+      uint32_t& n = seen[flit.tag];
+      EXPECT_EQ(bool(flit.flags & Flit::kHead), n == 0);
+      EXPECT_EQ(bool(flit.flags & Flit::kTail), n == 3);
+      ++n;
+    }
+    EXPECT_EQ(seen.size(), id);
+  }
+}
+
+TEST(Fabric, RoutesOffTheGridOrOutOfRangeAreRejectedWithTheirPlace) {
+  FabricParams p;
+  p.width = 3;
+  p.height = 2;
+  Fabric f(p);
+  try {
+    f.set_route(tile_of(p, 2, 1), 4, kWest, port_bit(kEast));
+    FAIL();
+  } catch (const FabricError& e) {
+    EXPECT_NE(std::string(e.what()).find("router (2,1): color 4 from W routed to port E, which leaves the grid"),
+              std::string::npos) << e.what();
+  }
+  try {
+    f.set_route(0, 24, kRamp, port_bit(kEast));
+    FAIL();
+  } catch (const FabricError& e) {
+    EXPECT_NE(std::string(e.what()).find("router (0,0): color 24 out of range"), std::string::npos) << e.what();
+  }
+  // A wavelet reaching a router where its color has no route is an error, not a silent drop.
+  f.set_route(0, 1, kRamp, port_bit(kEast));
+  f.tx_push(0, 1, 5, 0);
+  try {
+    f.advance(10);
+    FAIL();
+  } catch (const FabricError& e) {
+    EXPECT_NE(std::string(e.what()).find("router (1,0): wavelet on color 1 arrived from port W but the color has no route"),
+              std::string::npos) << e.what();
+  }
+}
+
+TEST(Fabric, IdleRoutersAreNeverVisited) {
+  // A 512 x 512 fabric with one wavelet crossing a corner costs no per-router work elsewhere.
+  FabricParams p;
+  p.width = p.height = 512;
+  Fabric f(p);
+  route_xy(f, 0, 0, tile_of(p, 3, 2));
+  f.tx_push(0, 0, 9, 1'000'000);
+  EXPECT_EQ(f.advance(2'000'000), 2'000'000u);
+  EXPECT_EQ(f.rx_available(tile_of(p, 3, 2), 0, 1'000'000 + 6), 1u);
+  uint32_t touched = 0;
+  for (uint32_t t = 0; t < f.tiles(); ++t) touched += f.router_stats(t) != nullptr;
+  EXPECT_EQ(touched, 6u);  // the routers on the path only
+}
+
+}  // namespace
+}  // namespace wvp
