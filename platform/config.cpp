@@ -59,6 +59,20 @@ Field number(std::string key, std::string help, T& (*ref)(PlatformConfig&), T mi
   return f;
 }
 
+// A named choice (an enum), spelled as `name` prints it.
+template <typename E>
+Field choice(std::string key, std::string help, E& (*ref)(PlatformConfig&), const char* (*name)(E),
+             bool (*parse)(const std::string&, E&), std::initializer_list<E> values) {
+  Field f;
+  f.key = std::move(key);
+  f.help = std::move(help);
+  f.get = [ref, name](const PlatformConfig& c) { return std::string(name(ref(const_cast<PlatformConfig&>(c)))); };
+  f.set = [ref, parse](PlatformConfig& c, const std::string& text) { return parse(text, ref(c)); };
+  f.expected = "one of";
+  for (E v : values) f.expected += std::string(" ") + name(v);
+  return f;
+}
+
 #define WVP_REF(type, expr) +[](PlatformConfig& c) -> type& { return expr; }
 
 const std::vector<Field>& fields() {
@@ -85,6 +99,30 @@ const std::vector<Field>& fields() {
       number<uint32_t>("sram.access_latency_cycles", "extra cycles per access (also the DMI latency)", WVP_REF(uint32_t, c.sram.access_latency_cycles), 0, 1000),
       number<uint32_t>("sram.read_bytes_per_cycle", "read port bandwidth", WVP_REF(uint32_t, c.sram.read_bytes_per_cycle), 1, kU32),
       number<uint32_t>("sram.write_bytes_per_cycle", "write port bandwidth", WVP_REF(uint32_t, c.sram.write_bytes_per_cycle), 1, kU32),
+      number<uint32_t>("wafer.reticle_width_tiles", "reticle width; links across a reticle edge pay the crossing latency (0: one reticle)", WVP_REF(uint32_t, c.fabric.reticle_width_tiles), 0, 1u << 16),
+      number<uint32_t>("wafer.reticle_height_tiles", "reticle height (0: one reticle)", WVP_REF(uint32_t, c.fabric.reticle_height_tiles), 0, 1u << 16),
+      choice<RouterPipeline>("fabric.pipeline", "router pipeline: wafer (1 cycle per hop) or iq-vc-4stage (RC, VA, SA, ST + link)", WVP_REF(RouterPipeline, c.fabric.pipeline), pipeline_name, parse_pipeline, {RouterPipeline::Wafer, RouterPipeline::IqVc4Stage}),
+      number<uint32_t>("fabric.colors", "routable colors (virtual channels) per port", WVP_REF(uint32_t, c.fabric.colors), 1, 32),
+      number<uint32_t>("fabric.buffer_depth_flits", "router input buffer per port and color", WVP_REF(uint32_t, c.fabric.buffer_depth_flits), 1, 255),
+      number<uint32_t>("fabric.hop_latency_cycles", "wafer pipeline: cycles per hop (router + link)", WVP_REF(uint32_t, c.fabric.hop_latency_cycles), 1, 255),
+      number<uint32_t>("fabric.reticle_crossing_cycles", "extra cycles on a link across a reticle edge", WVP_REF(uint32_t, c.fabric.reticle_crossing_cycles), 0, 255),
+      number<uint32_t>("fabric.credit_delay_cycles", "cycles for a credit to return upstream", WVP_REF(uint32_t, c.fabric.credit_delay_cycles), 1, 255),
+      number<uint32_t>("fabric.tx_queue_depth_flits", "tile send queue per color", WVP_REF(uint32_t, c.fabric.tx_queue_depth_flits), 1, 255),
+      number<uint32_t>("fabric.rx_queue_depth_flits", "tile receive queue per color", WVP_REF(uint32_t, c.fabric.rx_queue_depth_flits), 1, 255),
+      number<uint32_t>("fabric.watchdog_cycles", "a flit blocked this long triggers the deadlock check", WVP_REF(uint32_t, c.fabric.watchdog_cycles), 1, kU32),
+      choice<Traffic>("noc.pattern", "synthetic traffic pattern", WVP_REF(Traffic, c.noc.pattern), traffic_name, parse_traffic, {Traffic::Uniform, Traffic::Transpose, Traffic::BitComplement, Traffic::Hotspot, Traffic::Tornado, Traffic::Neighbor}),
+      choice<Routing>("noc.routing", "routing function", WVP_REF(Routing, c.noc.routing), routing_name, parse_routing, {Routing::XY, Routing::YX, Routing::WestFirst, Routing::OddEven}),
+      number<double>("noc.injection_rate", "offered load (flits/node/cycle)", WVP_REF(double, c.noc.injection_rate), 1e-9, 1.0),
+      number<uint32_t>("noc.packet_flits", "flits per packet", WVP_REF(uint32_t, c.noc.packet_flits), 1, 1u << 16),
+      number<uint32_t>("noc.vcs", "virtual channels per port", WVP_REF(uint32_t, c.noc.vcs), 1, 32),
+      number<uint32_t>("noc.buffer_depth_flits", "input buffer per VC", WVP_REF(uint32_t, c.noc.buffer_depth_flits), 1, 255),
+      number<uint64_t>("noc.warmup_cycles", "cycles before measuring", WVP_REF(uint64_t, c.noc.warmup_cycles), 0, kU64),
+      number<uint64_t>("noc.measure_cycles", "measurement window (cycles)", WVP_REF(uint64_t, c.noc.measure_cycles), 1, kU64),
+      number<uint64_t>("noc.drain_max_cycles", "give up draining measured packets after this", WVP_REF(uint64_t, c.noc.drain_max_cycles), 0, kU64),
+      number<double>("noc.hotspot_fraction", "hotspot: share of packets to the centre node", WVP_REF(double, c.noc.hotspot_fraction), 0.0, 1.0),
+      number<uint32_t>("noc.region_width", "traffic only in columns [0, w) (0: whole grid)", WVP_REF(uint32_t, c.noc.region_width), 0, 1u << 16),
+      number<uint32_t>("noc.region_height", "traffic only in rows [0, h) (0: whole grid)", WVP_REF(uint32_t, c.noc.region_height), 0, 1u << 16),
+      number<uint64_t>("noc.seed", "traffic random seed", WVP_REF(uint64_t, c.noc.seed), 0, kU64),
       number<uint64_t>("sim.quantum_cycles", "temporal-decoupling quantum (cycles)", WVP_REF(uint64_t, c.sim.quantum_cycles), 1, kU64),
       number<uint64_t>("sim.max_cycles", "stop with exit code 4 after this many cycles (0: no limit)", WVP_REF(uint64_t, c.sim.max_cycles), 0, kU64),
   };
@@ -121,10 +159,11 @@ void apply_node(PlatformConfig& config, const YAML::Node& node, const std::strin
 
 }  // namespace
 
-std::vector<ConfigKey> config_keys() {
-  const PlatformConfig defaults;
+std::vector<ConfigKey> config_keys() { return config_values(PlatformConfig{}); }
+
+std::vector<ConfigKey> config_values(const PlatformConfig& config) {
   std::vector<ConfigKey> keys;
-  for (const Field& f : fields()) keys.push_back({f.key, f.get(defaults), f.help});
+  for (const Field& f : fields()) keys.push_back({f.key, f.get(config), f.help});
   return keys;
 }
 

@@ -8,7 +8,9 @@
 #include <vector>
 
 #include "models/core/core.h"
+#include "models/router/fabric.h"
 #include "models/sram/sram.h"
+#include "platform/noc_study.h"
 
 namespace wvp {
 
@@ -25,6 +27,8 @@ struct PlatformConfig {
   uint32_t grid_width = 4, grid_height = 4;
   CoreParams core;
   SramParams sram;
+  FabricParams fabric;  // its width and height follow the grid
+  NocParams noc;        // `wafervp noc` only
   SimParams sim;
 };
 
@@ -34,6 +38,8 @@ struct ConfigKey {
 
 // All keys with their defaults, in file order (also the README's table).
 std::vector<ConfigKey> config_keys();
+// The same keys with the values `config` holds (in `default_value`).
+std::vector<ConfigKey> config_values(const PlatformConfig& config);
 
 // Applies a YAML file on top of `config`.
 void load_config_file(PlatformConfig& config, const std::string& path);

@@ -1,12 +1,15 @@
 // The `wafervp` command.
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 
 #include <boost/program_options.hpp>
 #include <systemc>
 
 #include "platform/elf_loader.h"
+#include "platform/noc_study.h"
 #include "platform/run.h"
+#include "platform/svg_plot.h"
 #include "platform/wafer.h"
 
 namespace po = boost::program_options;
@@ -15,7 +18,28 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: wafervp run [options] ELF\n"
+    "       wafervp noc [options]   (synthetic traffic on the fabric, no cores)\n"
     "       wafervp config        (print every config key with its default)\n";
+
+// Options every command that builds a platform takes.
+void add_config_options(po::options_description& desc) {
+  desc.add_options()("config", po::value<std::string>(), "YAML config file (see `wafervp config`)")
+      ("grid", po::value<std::string>(), "grid size WxH, overrides grid.width/height")
+      ("set", po::value<std::vector<std::string>>()->composing(), "KEY=VALUE config override (repeatable)");
+}
+
+// Config file, then --grid, then --set, in that order of precedence.
+void apply_config_options(const po::variables_map& vm, wvp::PlatformConfig& config) {
+  if (vm.count("config")) wvp::load_config_file(config, vm["config"].as<std::string>());
+  if (vm.count("grid")) wvp::parse_grid(vm["grid"].as<std::string>(), config.grid_width, config.grid_height);
+  if (vm.count("set")) {
+    for (const std::string& kv : vm["set"].as<std::vector<std::string>>()) {
+      const size_t eq = kv.find('=');
+      if (eq == std::string::npos) throw wvp::ConfigError("--set: expected KEY=VALUE, got '" + kv + "'");
+      wvp::set_config_value(config, kv.substr(0, eq), kv.substr(eq + 1), "--set " + kv.substr(0, eq));
+    }
+  }
+}
 
 int cmd_config() {
   for (const wvp::ConfigKey& k : wvp::config_keys())
@@ -25,12 +49,10 @@ int cmd_config() {
 
 int cmd_run(int argc, char** argv) {
   po::options_description desc("wafervp run options");
-  desc.add_options()("help,h", "this help")
-      ("config", po::value<std::string>(), "YAML config file (see `wafervp config`)")
-      ("grid", po::value<std::string>(), "grid size WxH, overrides grid.width/height")
-      ("quantum", po::value<std::string>(), "quantum in cycles, overrides sim.quantum_cycles")
+  desc.add_options()("help,h", "this help");
+  add_config_options(desc);
+  desc.add_options()("quantum", po::value<std::string>(), "quantum in cycles, overrides sim.quantum_cycles")
       ("max-cycles", po::value<std::string>(), "cycle limit, overrides sim.max_cycles")
-      ("set", po::value<std::vector<std::string>>()->composing(), "KEY=VALUE config override (repeatable)")
       ("gdb", po::value<uint16_t>(), "wait for GDB on this TCP port before the first instruction")
       ("gdb-bind", po::value<std::string>()->default_value("127.0.0.1"), "address the GDB server binds to")
       ("gdb-cores", po::value<std::string>(), "expose only cores X0,Y0:WxH as GDB threads")
@@ -59,17 +81,9 @@ int cmd_run(int argc, char** argv) {
   wvp::RunOptions opt;
   opt.elf_path = vm["elf"].as<std::string>();
   try {
-    if (vm.count("config")) wvp::load_config_file(opt.config, vm["config"].as<std::string>());
-    if (vm.count("grid")) wvp::parse_grid(vm["grid"].as<std::string>(), opt.config.grid_width, opt.config.grid_height);
+    apply_config_options(vm, opt.config);
     if (vm.count("quantum")) wvp::set_config_value(opt.config, "sim.quantum_cycles", vm["quantum"].as<std::string>(), "--quantum");
     if (vm.count("max-cycles")) wvp::set_config_value(opt.config, "sim.max_cycles", vm["max-cycles"].as<std::string>(), "--max-cycles");
-    if (vm.count("set")) {
-      for (const std::string& kv : vm["set"].as<std::vector<std::string>>()) {
-        const size_t eq = kv.find('=');
-        if (eq == std::string::npos) throw wvp::ConfigError("--set: expected KEY=VALUE, got '" + kv + "'");
-        wvp::set_config_value(opt.config, kv.substr(0, eq), kv.substr(eq + 1), "--set " + kv.substr(0, eq));
-      }
-    }
     wvp::validate_config(opt.config);
     if (vm.count("gdb")) {
       wvp::GdbOptions gdb;
@@ -103,6 +117,121 @@ int cmd_run(int argc, char** argv) {
   return wvp::Wafer::kExitBadInput;
 }
 
+// Link utilisation of a study as the heat map's per-direction arrays.
+wvp::svg::MeshLinkMap link_map(const wvp::NocResult& r, const std::string& title) {
+  wvp::svg::MeshLinkMap map;
+  map.width = r.width;
+  map.height = r.height;
+  map.title = title;
+  const size_t n = size_t(r.width) * r.height;
+  for (auto* v : {&map.north, &map.east, &map.south, &map.west}) v->assign(n, 0.0);
+  for (size_t t = 0; t < n; ++t) {
+    map.north[t] = r.link_utilisation[t * 4 + wvp::kNorth];
+    map.east[t] = r.link_utilisation[t * 4 + wvp::kEast];
+    map.south[t] = r.link_utilisation[t * 4 + wvp::kSouth];
+    map.west[t] = r.link_utilisation[t * 4 + wvp::kWest];
+  }
+  return map;
+}
+
+int cmd_noc(int argc, char** argv) {
+  po::options_description desc("wafervp noc options (study settings are the noc.* and fabric.* config keys)");
+  desc.add_options()("help,h", "this help");
+  add_config_options(desc);
+  desc.add_options()("json", po::value<std::string>(), "write the result (or the sweep) as JSON to this file")
+      ("heatmap", po::value<std::string>(), "draw link utilisation of the wafer as SVG")
+      ("sweep", "sweep the offered load instead of one run at noc.injection_rate")
+      ("sweep-step", po::value<double>()->default_value(0.05), "sweep: rate step (flits/node/cycle)")
+      ("sweep-max", po::value<double>()->default_value(1.0), "sweep: highest rate tried")
+      ("sweep-refine", po::value<int>()->default_value(4), "sweep: bisection steps at saturation")
+      ("csv", po::value<std::string>(), "sweep: write the latency-vs-load table as CSV")
+      ("plot", po::value<std::string>(), "sweep: draw the latency-vs-load curve as SVG");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "wafervp: error: " << e.what() << "\n" << kUsage;
+    return wvp::Wafer::kExitBadInput;
+  }
+  if (vm.count("help")) {
+    std::cout << desc;
+    return 0;
+  }
+  wvp::PlatformConfig config;
+  try {
+    apply_config_options(vm, config);
+    wvp::validate_config(config);
+    const wvp::NocParams& noc = config.noc;
+    const wvp::FabricParams fabric = wvp::noc_fabric_params(config.fabric, noc, config.grid_width, config.grid_height);
+    std::cout << "noc: " << config.grid_width << "x" << config.grid_height << " mesh, " << wvp::pipeline_name(fabric.pipeline)
+              << " routers, " << wvp::routing_name(noc.routing) << " routing, " << noc.vcs << " VCs x "
+              << noc.buffer_depth_flits << " flits, " << wvp::traffic_name(noc.pattern) << " traffic, "
+              << noc.packet_flits << "-flit packets\n";
+    if (!vm.count("sweep")) {
+      const wvp::NocResult r = wvp::run_noc(fabric, noc);
+      std::cout << "offered " << r.offered << " (generated " << r.generated << ") accepted " << r.accepted << " flits/node/cycle; latency avg "
+                << r.latency_avg << " p50 " << r.latency_p50 << " p99 " << r.latency_p99 << " cycles ("
+                << r.packets_measured << " packets measured" << (r.drained ? "" : ", DID NOT DRAIN: saturated") << ")\n"
+                << "speed: " << r.flit_hops << " flit-hops in " << r.host_seconds << " s = "
+                << (r.host_seconds > 0 ? r.flit_hops / r.host_seconds / 1e6 : 0) << " M flit-hops/s\n";
+      if (vm.count("json")) {
+        std::ofstream out(vm["json"].as<std::string>());
+        out << wvp::noc_result_json(r) << "\n";
+        if (!out) throw wvp::ConfigError(vm["json"].as<std::string>() + ": cannot write");
+      }
+      if (vm.count("heatmap"))
+        wvp::svg::write_file(vm["heatmap"].as<std::string>(),
+                             wvp::svg::mesh_heatmap(link_map(r, "link utilisation at offered load " + std::to_string(r.offered))));
+      return 0;
+    }
+    const wvp::SweepResult s = wvp::sweep_noc(fabric, noc, vm["sweep-step"].as<double>(), vm["sweep-max"].as<double>(),
+                                              vm["sweep-refine"].as<int>(), &std::cout);
+    std::cout << "zero-load latency " << s.zero_load_latency << " cycles; saturation at " << s.saturation_rate
+              << " flits/node/cycle = " << 100 * s.saturation_rate / s.channel_load_bound << "% of the channel-load bound "
+              << s.channel_load_bound << "\n";
+    if (vm.count("csv")) wvp::write_sweep_csv(vm["csv"].as<std::string>(), s);
+    if (vm.count("json")) {
+      std::ofstream out(vm["json"].as<std::string>());
+      out << "{\"zero_load_latency\": " << s.zero_load_latency << ", \"saturation_rate\": " << s.saturation_rate
+          << ", \"channel_load_bound\": " << s.channel_load_bound << ", \"points\": [";
+      for (size_t i = 0; i < s.points.size(); ++i) out << (i ? ", " : "") << wvp::noc_result_json(s.points[i]);
+      out << "]}\n";
+      if (!out) throw wvp::ConfigError(vm["json"].as<std::string>() + ": cannot write");
+    }
+    if (vm.count("plot")) {
+      wvp::svg::LineChart chart;
+      chart.title = std::string("latency vs offered load: ") + wvp::traffic_name(noc.pattern) + ", " +
+                    wvp::routing_name(noc.routing) + ", " + wvp::pipeline_name(fabric.pipeline);
+      chart.x_label = "offered load (flits/node/cycle)";
+      chart.y_label = "packet latency (cycles)";
+      wvp::svg::Series avg{"average", {}}, p99{"p99", {}};
+      for (const wvp::NocResult& r : s.points) {
+        avg.points.emplace_back(r.offered, r.latency_avg);
+        p99.points.emplace_back(r.offered, r.latency_p99);
+      }
+      chart.series = {avg, p99};
+      chart.y_max = 6 * s.zero_load_latency;
+      chart.x_markers = {{s.channel_load_bound, "channel-load bound"}, {s.saturation_rate, "saturation"}};
+      wvp::svg::write_file(vm["plot"].as<std::string>(), wvp::svg::line_chart(chart));
+    }
+    if (vm.count("heatmap") && !s.points.empty()) {
+      const wvp::NocResult& r = s.points[s.heat_point];
+      wvp::svg::write_file(vm["heatmap"].as<std::string>(),
+                           wvp::svg::mesh_heatmap(link_map(r, "link utilisation at offered load " + std::to_string(r.offered))));
+    }
+    return 0;
+  } catch (const wvp::ConfigError& e) {
+    std::cerr << "wafervp: error: " << e.what() << "\n";
+  } catch (const wvp::FabricDeadlock& e) {
+    std::cerr << "wafervp: error: " << e.what() << "\n";
+    return wvp::Wafer::kExitDeadlock;
+  } catch (const std::runtime_error& e) {
+    std::cerr << "wafervp: error: " << e.what() << "\n";
+  }
+  return wvp::Wafer::kExitBadInput;
+}
+
 }  // namespace
 
 int sc_main(int argc, char** argv) {
@@ -114,6 +243,7 @@ int sc_main(int argc, char** argv) {
   }
   const std::string cmd = argv[1];
   if (cmd == "run") return cmd_run(argc - 1, argv + 1);
+  if (cmd == "noc") return cmd_noc(argc - 1, argv + 1);
   if (cmd == "config") return cmd_config();
   if (cmd == "-h" || cmd == "--help" || cmd == "help") {
     std::cout << kUsage;

@@ -53,7 +53,7 @@ void write_stats(const std::string& path, Wafer& wafer, double host_seconds) {
 }
 
 struct SignatureRange {
-  uint32_t begin, end;
+  uint32_t begin = 0, end = 0;
 };
 
 // Checked before the run: a missing symbol is bad input, not a late surprise.

@@ -243,7 +243,7 @@ uint32_t Fabric::rx_pop(uint32_t tile, uint32_t color, uint64_t cycle) {
   const Flit f = r.pop(kPorts * params_.colors + color);
   // The freed slot is a credit for the router's ramp output, seen the next cycle.
   const uint64_t when = std::max(cycle + 1, now_);
-  credit_wheel_[when % kWheel].push_back({tile, static_cast<uint16_t>(kRamp * params_.colors + color), true});
+  credit_wheel_[when % kWheel].push_back({tile, static_cast<uint16_t>(kRamp * params_.colors + color)});
   ++pending_credits_;
   return f.data;
 }
@@ -353,6 +353,7 @@ void Fabric::send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_po
   const uint32_t out_vc = params_.packets ? q.out_vc : vc;
   const uint64_t arrive = t + link_latency(tile, out_port);
   ++r.stats.link_flits[out_port];
+  ++flit_hops_;
   if (out_port == kRamp) {
     if (params_.packets) {
       client_->delivered(tile, f, arrive);
@@ -365,6 +366,9 @@ void Fabric::send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_po
     return;
   }
   --r.credits[out_port * v + out_vc];
+  // The output VC is free for the next packet once its tail has left; that packet's flits queue
+  // behind this one's downstream.
+  if (params_.packets && (f.flags & Flit::kTail)) r.out_busy[out_port * v + out_vc] = 0;
   const uint32_t next = neighbor(tile, out_port);
   Router& d = router(next);
   f.ready = arrive;
@@ -412,7 +416,7 @@ void Fabric::process(uint32_t tile, uint64_t t) {
         if (allocate_vc(r, p, vc)) {
           requests[n_requests++] = {static_cast<uint16_t>(p * v + vc), static_cast<uint16_t>(q.out_port * v + q.out_vc)};
         } else {
-          blocked = true;  // every allowed output VC is held; a tail credit wakes us
+          blocked = true;  // every allowed output VC is held until a tail leaves
           stalled = true;
         }
       }
@@ -527,12 +531,15 @@ void Fabric::process(uint32_t tile, uint64_t t) {
     } else {
       const uint32_t up = neighbor(tile, p);
       const uint64_t when = t + params_.credit_delay_cycles + (link_latency(up, opposite(p)) - post_sa_cycles_);
-      credit_wheel_[when % kWheel].push_back({up, static_cast<uint16_t>(opposite(p) * v + vc), (f.flags & Flit::kTail) != 0});
+      credit_wheel_[when % kWheel].push_back({up, static_cast<uint16_t>(opposite(p) * v + vc)});
       ++pending_credits_;
     }
     if (q.count) next = std::min(next, std::max(t + 1, eligible_at(q, q.front(r.slots))));
   }
   if (stalled) ++r.stats.stall_cycles;
+  // A tail that left freed its output VC: heads waiting for one may allocate next cycle.
+  for (int p = 0; p < kPorts && blocked && params_.packets; ++p)
+    if (granted[p] && (r.in[p * v + offer_vc[p]].state == Router::InVc::kIdle)) next = std::min(next, t + 1);
   if (!r.source.empty()) next = std::min(next, std::max(t + 1, r.source.front().created));
   if (blocked) r.blocked_since = t + 1;  // stalled until something changes here
   if (next != UINT64_MAX) schedule(tile, next);
@@ -549,7 +556,6 @@ void Fabric::step(uint64_t t) {
   for (const CreditEvent& e : credits) {
     Router& r = *routers_[e.tile];
     ++r.credits[e.out_vc];
-    if (e.tail && params_.packets) r.out_busy[e.out_vc] = 0;
     schedule(e.tile, t);
   }
   pending_credits_ -= credits.size();
@@ -607,7 +613,7 @@ void Fabric::check_watchdog(uint64_t t) {
   blocked_.swap(still);
   if (!overdue) return;
   const std::string cycle = find_deadlock();
-  if (!cycle.empty()) fail(cycle);
+  if (!cycle.empty()) throw FabricDeadlock("fabric: " + cycle);
 }
 
 std::string Fabric::find_deadlock() const {

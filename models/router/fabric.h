@@ -75,6 +75,10 @@ struct Flit {
 struct FabricError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+// Flits wait on each other in a cycle: the fabric can never move them again.
+struct FabricDeadlock : FabricError {
+  using FabricError::FabricError;
+};
 
 // Statistics of one router, kept beside its state.
 struct RouterStats {
@@ -138,6 +142,8 @@ class Fabric {
   uint64_t next_event() const;
   // Flits inside routers and on links (not in receive queues or source queues).
   uint64_t flits_in_flight() const { return in_flight_; }
+  // Router traversals since construction (a flit crossing a router and its output link).
+  uint64_t flit_hops() const { return flit_hops_; }
 
   // Looks for a cycle of full buffers waiting on each other. Returns a description naming the
   // routers, ports and colors in the cycle, or "" if there is none.
@@ -151,7 +157,6 @@ class Fabric {
   struct CreditEvent {
     uint32_t tile;
     uint16_t out_vc;  // output port * colors + vc
-    bool tail;
   };
 
   Router& router(uint32_t tile);
@@ -175,6 +180,7 @@ class Fabric {
   uint64_t now_ = 0;
   uint64_t stop_cycle_ = UINT64_MAX;
   uint64_t in_flight_ = 0;
+  uint64_t flit_hops_ = 0;
   uint64_t source_flits_ = 0;
 
   // Wake-ups and credits in a timing wheel; wake-ups beyond its horizon wait in a heap.

@@ -1,0 +1,118 @@
+#include <gtest/gtest.h>
+
+#include <iostream>
+
+#include "platform/noc_study.h"
+
+namespace wvp {
+namespace {
+
+FabricParams mesh(uint32_t k, const NocParams& noc) { return noc_fabric_params(FabricParams{}, noc, k, k); }
+
+TEST(NocStudy, PatternsMapNodesAsDefined) {
+  // 8 x 8, node (x, y) = y * 8 + x.
+  EXPECT_EQ(pattern_destination(Traffic::Transpose, 1 * 8 + 3, 8, 8), 3u * 8 + 1);
+  EXPECT_EQ(pattern_destination(Traffic::BitComplement, 1 * 8 + 3, 8, 8), 6u * 8 + 4);
+  EXPECT_EQ(pattern_destination(Traffic::Tornado, 1 * 8 + 3, 8, 8), 4u * 8 + 6);  // + ceil(k/2) - 1 = 3 per dimension
+  EXPECT_EQ(pattern_destination(Traffic::Neighbor, 7 * 8 + 7, 8, 8), 0u);
+}
+
+TEST(NocStudy, ChannelLoadBoundsOfAnEightByEightMesh) {
+  EXPECT_DOUBLE_EQ(channel_load_bound(Traffic::Uniform, 8, 8, 0), 0.5);  // 4 / k
+  EXPECT_DOUBLE_EQ(channel_load_bound(Traffic::Uniform, 16, 16, 0), 0.25);
+  // Bit complement under XY: the cut between columns 3 and 4 carries all 4 sources of each row east.
+  EXPECT_DOUBLE_EQ(channel_load_bound(Traffic::BitComplement, 8, 8, 0), 0.25);
+  // Neighbor traffic loads each channel at most once: the injection channel is the limit.
+  EXPECT_DOUBLE_EQ(channel_load_bound(Traffic::Neighbor, 8, 8, 0), 1.0);
+  // Hotspot: the hot node ejects 0.2 * 64 + 0.8 flits per unit of offered load.
+  EXPECT_NEAR(channel_load_bound(Traffic::Hotspot, 8, 8, 0.2), 1.0 / (0.2 * 64 + 0.8), 1e-12);
+}
+
+TEST(NocStudy, UniformXyAcceptsTheOfferedLoadBelowSaturation) {
+  NocParams noc;
+  for (double rate : {0.05, 0.15, 0.25}) {
+    noc.injection_rate = rate;
+    const NocResult r = run_noc(mesh(8, noc), noc);
+    EXPECT_TRUE(r.drained) << rate;
+    EXPECT_NEAR(r.accepted, r.generated, 0.02 * r.generated) << rate;
+    EXPECT_NEAR(r.generated, rate, 0.05 * rate) << rate;  // Bernoulli sampling noise
+    EXPECT_GT(r.packets_measured, 1000u);
+    EXPECT_LE(r.latency_p50, r.latency_p99);
+  }
+}
+
+TEST(NocStudy, SweepFindsSaturationWithinTheChannelLoadBound) {
+  for (RouterPipeline pipeline : {RouterPipeline::Wafer, RouterPipeline::IqVc4Stage}) {
+    NocParams noc;
+    noc.measure_cycles = 5000;
+    FabricParams platform;
+    platform.pipeline = pipeline;
+    const SweepResult s = sweep_noc(noc_fabric_params(platform, noc, 8, 8), noc, 0.05, 1.0, 3, nullptr);
+    EXPECT_DOUBLE_EQ(s.channel_load_bound, 0.5);
+    std::cout << pipeline_name(pipeline) << ": zero-load latency " << s.zero_load_latency << ", saturation "
+              << s.saturation_rate << " flits/node/cycle = " << 100 * s.saturation_rate / s.channel_load_bound
+              << "% of the channel-load bound\n";
+    EXPECT_GE(s.saturation_rate, 0.5 * s.channel_load_bound) << pipeline_name(pipeline);
+    EXPECT_LE(s.saturation_rate, s.channel_load_bound) << pipeline_name(pipeline);
+    // The curve: latency grows with load, and the points past saturation are marked unstable.
+    for (size_t i = 1; i < s.points.size(); ++i)
+      if (s.points[i].offered <= s.saturation_rate) EXPECT_GE(s.points[i].latency_avg, s.points[i - 1].latency_avg * 0.98);
+    EXPECT_FALSE(noc_stable(s.points.back(), s.zero_load_latency));
+  }
+}
+
+TEST(NocStudy, ZeroLoadLatencyOfTheFourStageRouterMatchesItsPipeline) {
+  // At very low load on 8 x 8 uniform, mean latency ~ (mean hops + 1) * 5 + (P - 1);
+  // mean XY distance on a k-ary line is (k^2 - 1) / (3k), twice for two dimensions.
+  NocParams noc;
+  noc.injection_rate = 0.002;
+  noc.measure_cycles = 40000;
+  FabricParams platform;
+  platform.pipeline = RouterPipeline::IqVc4Stage;
+  const NocResult r = run_noc(noc_fabric_params(platform, noc, 8, 8), noc);
+  const double mean_hops = 2 * (64.0 - 1) / 24;
+  EXPECT_NEAR(r.latency_avg, (mean_hops + 1) * 5 + 3, 1.0);
+}
+
+TEST(NocStudy, SameSeedSameResultOtherSeedOtherTraffic) {
+  NocParams noc;
+  noc.injection_rate = 0.2;
+  noc.measure_cycles = 3000;
+  noc.pattern = Traffic::Hotspot;
+  noc.routing = Routing::OddEven;
+  NocResult a = run_noc(mesh(6, noc), noc), b = run_noc(mesh(6, noc), noc);
+  a.host_seconds = b.host_seconds = 0;
+  EXPECT_EQ(noc_result_json(a), noc_result_json(b));
+  EXPECT_EQ(a.link_utilisation, b.link_utilisation);
+  noc.seed = 2;
+  NocResult c = run_noc(mesh(6, noc), noc);
+  c.host_seconds = 0;
+  EXPECT_NE(noc_result_json(a), noc_result_json(c));
+}
+
+TEST(NocStudy, TrafficStaysInsideItsRegion) {
+  NocParams noc;
+  noc.injection_rate = 0.1;
+  noc.region_width = noc.region_height = 4;
+  noc.measure_cycles = 2000;
+  const NocResult r = run_noc(mesh(32, noc), noc);
+  EXPECT_NEAR(r.accepted, 0.1, 0.01);
+  for (uint32_t t = 0; t < 32 * 32; ++t) {
+    const bool inside = t % 32 < 4 && t / 32 < 4;
+    for (int d = 0; d < 4; ++d)
+      if (!inside) EXPECT_EQ(r.link_utilisation[t * 4 + d], 0.0) << t;
+  }
+}
+
+TEST(NocStudy, BadStudySettingsAreRejected) {
+  NocParams noc;
+  noc.pattern = Traffic::Transpose;
+  noc.region_width = 4;
+  noc.region_height = 2;
+  EXPECT_THROW(run_noc(mesh(8, noc), noc), FabricError);
+  noc.region_width = 16;
+  EXPECT_THROW(run_noc(mesh(8, noc), noc), FabricError);
+}
+
+}  // namespace
+}  // namespace wvp
