@@ -72,6 +72,18 @@ struct Fabric::Router {
 
   uint32_t v;  // VCs per port
 
+  // Geometry, cached: the neighbour through each port, the cycles from a grant there to the
+  // arrival downstream, and from a pop at an input to the credit reaching upstream.
+  uint32_t next_tile[kPorts] = {};
+  uint32_t latency[kPorts] = {};
+  uint32_t credit_delay[kPorts] = {};
+
+  uint32_t any_nonempty() const {
+    uint32_t ports = 0;
+    for (int p = 0; p < kPorts; ++p) ports |= nonempty[p] ? port_bit(p) : 0;
+    return ports;
+  }
+
   explicit Router(const FabricParams& p) : v(p.colors) {
     in.resize((kPorts + 1) * v);
     uint32_t base = 0;
@@ -165,7 +177,15 @@ uint32_t Fabric::link_latency(uint32_t tile, int dir) const {
 
 Fabric::Router& Fabric::router(uint32_t tile) {
   auto& r = routers_[tile];
-  if (!r) r = std::make_unique<Router>(params_);
+  if (!r) {
+    r = std::make_unique<Router>(params_);
+    for (int p = 0; p < kPorts; ++p) {
+      r->next_tile[p] = neighbor(tile, p);
+      r->latency[p] = link_latency(tile, p);
+      if (p != kRamp && r->next_tile[p] != UINT32_MAX)
+        r->credit_delay[p] = params_.credit_delay_cycles + link_latency(r->next_tile[p], opposite(p)) - post_sa_cycles_;
+    }
+  }
   return *r;
 }
 
@@ -351,7 +371,7 @@ void Fabric::send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_po
   auto& q = r.in[in_port * v + vc];
   Flit f = q.front(r.slots);
   const uint32_t out_vc = params_.packets ? q.out_vc : vc;
-  const uint64_t arrive = t + link_latency(tile, out_port);
+  const uint64_t arrive = t + r.latency[out_port];
   ++r.stats.link_flits[out_port];
   ++flit_hops_;
   if (out_port == kRamp) {
@@ -369,8 +389,8 @@ void Fabric::send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_po
   // The output VC is free for the next packet once its tail has left; that packet's flits queue
   // behind this one's downstream.
   if (params_.packets && (f.flags & Flit::kTail)) r.out_busy[out_port * v + out_vc] = 0;
-  const uint32_t next = neighbor(tile, out_port);
-  Router& d = router(next);
+  const uint32_t next = r.next_tile[out_port];
+  Router& d = routers_[next] ? *routers_[next] : router(next);
   f.ready = arrive;
   d.push(opposite(out_port) * v + out_vc, f);
   ++in_flight_;  // the copy downstream; the original leaves when its buffer pops it
@@ -458,14 +478,15 @@ void Fabric::process(uint32_t tile, uint64_t t) {
   // Switch allocation, input side: each input port offers one VC whose head can move.
   int offer_vc[kPorts];
   PortMask offer_out[kPorts];
-  for (int p = 0; p < kPorts; ++p) {
-    offer_vc[p] = -1;
-    offer_out[p] = 0;
+  uint8_t offering_inputs[kPorts] = {};  // per output port, the input ports offering to it
+  uint8_t offering_ports = 0;
+  PortMask requested = 0;
+  const uint32_t full = v == 32 ? ~0u : (1u << v) - 1;
+  for (uint32_t ports = r.any_nonempty(); ports; ports &= ports - 1) {
+    const int p = __builtin_ctz(ports);
     const uint32_t mask = r.nonempty[p];
-    if (!mask) continue;
     const uint32_t start = r.rr_in[p];
     const uint32_t rotated = start ? (mask >> start) | (mask << (v - start)) : mask;
-    const uint32_t full = v == 32 ? ~0u : (1u << v) - 1;
     for (uint32_t m = rotated & full; m; m &= m - 1) {
       const uint32_t vc = (__builtin_ctz(m) + start) % v;
       auto& q = r.in[p * v + vc];
@@ -480,40 +501,43 @@ void Fabric::process(uint32_t tile, uint64_t t) {
       PortMask ready_outputs = 0;
       const PortMask wanted = params_.packets ? port_bit(q.out_port) : q.pending;
       const uint32_t out_vc = params_.packets ? q.out_vc : vc;
-      for (int o = 0; o < kPorts; ++o)
-        if ((wanted & port_bit(o)) && ((params_.packets && o == kRamp) || r.credits[o * v + out_vc] > 0))
-          ready_outputs |= port_bit(o);
+      for (uint32_t w = wanted; w; w &= w - 1) {
+        const int o = __builtin_ctz(w);
+        if ((params_.packets && o == kRamp) || r.credits[o * v + out_vc] > 0) ready_outputs |= port_bit(o);
+      }
       if (!ready_outputs) {
         blocked = true;  // waits for a credit
         stalled = true;
         continue;
       }
-      if (offer_vc[p] >= 0) {
+      if (offering_ports & port_bit(p)) {
         next = std::min(next, t + 1);  // the port sends one flit per cycle
         stalled = true;
         continue;
       }
+      offering_ports |= port_bit(p);
       offer_vc[p] = static_cast<int>(vc);
       offer_out[p] = ready_outputs;
+      requested |= ready_outputs;
+      for (uint32_t w = ready_outputs; w; w &= w - 1) offering_inputs[__builtin_ctz(w)] |= port_bit(p);
     }
   }
 
   // Output side: each output grants one offering input port, round robin.
   PortMask granted[kPorts] = {};
-  for (int o = 0; o < kPorts; ++o) {
-    for (int k = 0; k < kPorts; ++k) {
-      const int p = (r.rr_out[o] + k) % kPorts;
-      if (!(offer_out[p] & port_bit(o))) continue;
-      send(r, tile, p, static_cast<uint32_t>(offer_vc[p]), o, t);
-      granted[p] |= port_bit(o);
-      r.in[p * v + offer_vc[p]].pending &= params_.packets ? PortMask(0xff) : PortMask(~port_bit(o));
-      r.rr_out[o] = static_cast<uint8_t>((p + 1) % kPorts);
-      break;
-    }
+  for (uint32_t outs = requested; outs; outs &= outs - 1) {
+    const int o = __builtin_ctz(outs);
+    const uint32_t m = offering_inputs[o], start = r.rr_out[o];
+    const uint32_t rotated = ((m >> start) | (m << (kPorts - start))) & 0x1f;
+    const int p = static_cast<int>((__builtin_ctz(rotated) + start) % kPorts);
+    send(r, tile, p, static_cast<uint32_t>(offer_vc[p]), o, t);
+    granted[p] |= port_bit(o);
+    if (!params_.packets) r.in[p * v + offer_vc[p]].pending &= PortMask(~port_bit(o));
+    r.rr_out[o] = static_cast<uint8_t>((p + 1) % kPorts);
   }
 
-  for (int p = 0; p < kPorts; ++p) {
-    if (offer_vc[p] < 0) continue;
+  for (uint32_t ports = offering_ports; ports; ports &= ports - 1) {
+    const int p = __builtin_ctz(ports);
     const uint32_t vc = static_cast<uint32_t>(offer_vc[p]);
     auto& q = r.in[p * v + vc];
     if (granted[p] != offer_out[p]) {
@@ -529,9 +553,8 @@ void Fabric::process(uint32_t tile, uint64_t t) {
     if (p == kRamp) {
       if (!params_.packets) client_->tx_space(tile, vc, t + 1);
     } else {
-      const uint32_t up = neighbor(tile, p);
-      const uint64_t when = t + params_.credit_delay_cycles + (link_latency(up, opposite(p)) - post_sa_cycles_);
-      credit_wheel_[when % kWheel].push_back({up, static_cast<uint16_t>(opposite(p) * v + vc)});
+      const uint64_t when = t + r.credit_delay[p];
+      credit_wheel_[when % kWheel].push_back({r.next_tile[p], static_cast<uint16_t>(opposite(p) * v + vc)});
       ++pending_credits_;
     }
     if (q.count) next = std::min(next, std::max(t + 1, eligible_at(q, q.front(r.slots))));
@@ -556,7 +579,7 @@ void Fabric::step(uint64_t t) {
   for (const CreditEvent& e : credits) {
     Router& r = *routers_[e.tile];
     ++r.credits[e.out_vc];
-    schedule(e.tile, t);
+    if (r.blocked_since != UINT64_MAX) schedule(e.tile, t);  // only a waiting head needs it
   }
   pending_credits_ -= credits.size();
   credits.clear();

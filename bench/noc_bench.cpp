@@ -1,0 +1,66 @@
+// Fabric speed in flit-hops (router traversals) per host second, on one host core:
+//   (a) 64 x 64 mesh, uniform random traffic at half of its saturation load
+//   (b) 1024 x 1024 mesh with the same traffic confined to a 64 x 64 region: an idle router
+//       costs nothing, so (b) must cost about what (a) costs
+// The all-reduce firmware case (c) needs the tile queues and lands with them.
+// Usage: wvp_bench_noc [--json FILE] [--quick]
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "platform/noc_study.h"
+
+namespace {
+
+// Saturation of 64 x 64 uniform XY on the wafer pipeline, from
+// `wafervp noc --grid 64x64 --set noc.measure_cycles=3000 --sweep --sweep-step 0.01 --sweep-max 0.07 --sweep-refine 3`.
+constexpr double kSaturation64 = 0.0575;  // 92% of the channel-load bound 0.0625
+
+nlohmann::json run_case(const char* name, uint32_t grid, uint32_t region, uint64_t measure_cycles) {
+  wvp::NocParams noc;
+  noc.injection_rate = kSaturation64 / 2;
+  noc.region_width = noc.region_height = region;
+  noc.measure_cycles = measure_cycles;
+  const wvp::NocResult r = wvp::run_noc(wvp::noc_fabric_params(wvp::FabricParams{}, noc, grid, grid), noc);
+  const double rate = double(r.flit_hops) / r.host_seconds;
+  std::printf("(%s) %ux%u grid, traffic in %ux%u: %llu flit-hops in %.3f s = %.2f M flit-hops/s (latency avg %.1f)\n", name,
+              grid, grid, region, region, static_cast<unsigned long long>(r.flit_hops), r.host_seconds, rate / 1e6,
+              r.latency_avg);
+  return {{"case", name},       {"grid", grid},          {"region", region},         {"offered", r.offered},
+          {"flit_hops", r.flit_hops}, {"host_seconds", r.host_seconds}, {"flit_hops_per_second", rate},
+          {"latency_avg", r.latency_avg}};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string json_path;
+  bool quick = false;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--json") && i + 1 < argc) json_path = argv[++i];
+    else if (!std::strcmp(argv[i], "--quick")) quick = true;
+    else {
+      std::fprintf(stderr, "usage: wvp_bench_noc [--json FILE] [--quick]\n");
+      return 2;
+    }
+  }
+  const uint64_t measure = quick ? 1000 : 10000;
+  nlohmann::json out = nlohmann::json::array();
+  out.push_back(run_case("a", 64, 64, measure));
+  out.push_back(run_case("b", 1024, 64, measure));
+  const double ratio = out[1]["host_seconds"].get<double>() / out[0]["host_seconds"].get<double>();
+  std::printf("(b)/(a) host time: %.2f (target: about 1)\n", ratio);
+  std::printf("target (a): 50 M flit-hops/s\n");
+  if (!json_path.empty()) {
+    std::ofstream f(json_path);
+    f << nlohmann::json{{"cases", out}, {"b_over_a_host_time", ratio}}.dump(2) << "\n";
+    if (!f) {
+      std::fprintf(stderr, "%s: cannot write\n", json_path.c_str());
+      return 2;
+    }
+  }
+  return 0;
+}
