@@ -107,21 +107,25 @@ struct Fabric::Router {
     }
   }
 
-  void push(uint32_t index, const Flit& f) {
-    InVc& q = in[index];
-    slots[q.base + (q.head + q.count) % q.cap] = f;
+  // Buffers are addressed by (port, vc); port kPorts is the receive queues. Ring indices wrap
+  // by comparison: a division per flit would cost more than the rest of the hop.
+  void push(uint32_t port, uint32_t vc, const Flit& f) {
+    InVc& q = in[port * v + vc];
+    uint32_t slot = q.head + q.count;
+    if (slot >= q.cap) slot -= q.cap;
+    slots[q.base + slot] = f;
     ++q.count;
-    if (index < kPorts * v) {
-      nonempty[index / v] |= 1u << (index % v);
+    if (port < kPorts) {
+      nonempty[port] |= 1u << vc;
       stats.buffer_high_water = std::max<uint32_t>(stats.buffer_high_water, q.count);
     }
   }
-  Flit pop(uint32_t index) {
-    InVc& q = in[index];
+  Flit pop(uint32_t port, uint32_t vc) {
+    InVc& q = in[port * v + vc];
     Flit f = q.front(slots);
-    q.head = static_cast<uint8_t>((q.head + 1) % q.cap);
+    q.head = static_cast<uint8_t>(q.head + 1 == q.cap ? 0 : q.head + 1);
     --q.count;
-    if (q.count == 0 && index < kPorts * v) nonempty[index / v] &= ~(1u << (index % v));
+    if (q.count == 0 && port < kPorts) nonempty[port] &= ~(1u << vc);
     return f;
   }
 };
@@ -235,14 +239,14 @@ uint32_t Fabric::tx_space_flits(uint32_t tile, uint32_t color) const {
 void Fabric::tx_push(uint32_t tile, uint32_t color, uint32_t wavelet, uint64_t cycle) {
   if (cycle < now_) fail("send at cycle " + std::to_string(cycle) + " into the settled past (now " + std::to_string(now_) + ")");
   Router& r = router(tile);
-  const uint32_t index = kRamp * params_.colors + color;
-  if (r.in[index].count == r.in[index].cap) fail(at(tile, params_.width) + ": send into a full queue");
+  const auto& q = r.in[kRamp * params_.colors + color];
+  if (q.count == q.cap) fail(at(tile, params_.width) + ": send into a full queue");
   Flit f;
   f.data = wavelet;
   f.tag = tile;
   f.flags = Flit::kHead | Flit::kTail;
   f.ready = cycle;
-  r.push(index, f);
+  r.push(kRamp, color, f);
   ++in_flight_;
   schedule(tile, cycle + rc_cycles_ + va_cycles_);
 }
@@ -260,7 +264,7 @@ uint32_t Fabric::rx_pop(uint32_t tile, uint32_t color, uint64_t cycle) {
   if (rx_available(tile, color, cycle) == 0) fail(at(tile, params_.width) + ": receive from an empty queue");
   if (cycle + 1 < now_) fail("receive at cycle " + std::to_string(cycle) + " behind the fabric (now " + std::to_string(now_) + ")");
   Router& r = *routers_[tile];
-  const Flit f = r.pop(kPorts * params_.colors + color);
+  const Flit f = r.pop(kPorts, color);
   // The freed slot is a credit for the router's ramp output, seen the next cycle.
   const uint64_t when = std::max(cycle + 1, now_);
   credit_wheel_[when % kWheel].push_back({tile, static_cast<uint16_t>(kRamp * params_.colors + color)});
@@ -304,7 +308,7 @@ void Fabric::feed_from_source(Router& r, uint32_t tile, uint64_t t) {
   f.tag = p.id;
   f.flags = static_cast<uint8_t>((r.source_sent == 0 ? Flit::kHead : 0) | (r.source_sent + 1 == p.flits ? Flit::kTail : 0));
   f.ready = t;
-  r.push(index, f);
+  r.push(kRamp, static_cast<uint32_t>(r.source_vc), f);
   ++in_flight_;
   --source_flits_;
   if (++r.source_sent == p.flits) {
@@ -381,7 +385,7 @@ void Fabric::send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_po
     }
     --r.credits[kRamp * v + out_vc];
     f.ready = arrive;
-    r.push(kPorts * v + out_vc, f);
+    r.push(kPorts, out_vc, f);
     client_->rx_arrival(tile, out_vc, arrive);
     return;
   }
@@ -392,7 +396,7 @@ void Fabric::send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_po
   const uint32_t next = r.next_tile[out_port];
   Router& d = routers_[next] ? *routers_[next] : router(next);
   f.ready = arrive;
-  d.push(opposite(out_port) * v + out_vc, f);
+  d.push(opposite(out_port), out_vc, f);
   ++in_flight_;  // the copy downstream; the original leaves when its buffer pops it
   schedule(next, arrive + rc_cycles_ + (params_.packets ? 0 : va_cycles_));
 }
@@ -488,7 +492,8 @@ void Fabric::process(uint32_t tile, uint64_t t) {
     const uint32_t start = r.rr_in[p];
     const uint32_t rotated = start ? (mask >> start) | (mask << (v - start)) : mask;
     for (uint32_t m = rotated & full; m; m &= m - 1) {
-      const uint32_t vc = (__builtin_ctz(m) + start) % v;
+      uint32_t vc = __builtin_ctz(m) + start;
+      if (vc >= v) vc -= v;
       auto& q = r.in[p * v + vc];
       const Flit& f = q.front(r.slots);
       if (params_.packets && q.state != Router::InVc::kActive) continue;
@@ -529,11 +534,12 @@ void Fabric::process(uint32_t tile, uint64_t t) {
     const int o = __builtin_ctz(outs);
     const uint32_t m = offering_inputs[o], start = r.rr_out[o];
     const uint32_t rotated = ((m >> start) | (m << (kPorts - start))) & 0x1f;
-    const int p = static_cast<int>((__builtin_ctz(rotated) + start) % kPorts);
+    int p = static_cast<int>(__builtin_ctz(rotated) + start);
+    if (p >= kPorts) p -= kPorts;
     send(r, tile, p, static_cast<uint32_t>(offer_vc[p]), o, t);
     granted[p] |= port_bit(o);
     if (!params_.packets) r.in[p * v + offer_vc[p]].pending &= PortMask(~port_bit(o));
-    r.rr_out[o] = static_cast<uint8_t>((p + 1) % kPorts);
+    r.rr_out[o] = static_cast<uint8_t>(p + 1 == kPorts ? 0 : p + 1);
   }
 
   for (uint32_t ports = offering_ports; ports; ports &= ports - 1) {
@@ -546,8 +552,8 @@ void Fabric::process(uint32_t tile, uint64_t t) {
     }
     if (!granted[p]) continue;
     if (!params_.packets && q.pending) continue;  // multicast copies still owed
-    const Flit f = r.pop(p * v + vc);
-    r.rr_in[p] = static_cast<uint8_t>((vc + 1) % v);
+    const Flit f = r.pop(p, vc);
+    r.rr_in[p] = static_cast<uint8_t>(vc + 1 == v ? 0 : vc + 1);
     --in_flight_;
     if (!params_.packets || (f.flags & Flit::kTail)) q.state = Router::InVc::kIdle;
     if (p == kRamp) {
