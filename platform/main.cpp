@@ -117,12 +117,12 @@ int cmd_run(int argc, char** argv) {
   return wvp::Wafer::kExitBadInput;
 }
 
-// Link utilisation of a study as the heat map's per-direction arrays.
-wvp::svg::MeshLinkMap link_map(const wvp::NocResult& r, const std::string& title) {
+// The link-utilisation heat map of one study point.
+std::string heatmap_svg(const wvp::NocResult& r) {
   wvp::svg::MeshLinkMap map;
   map.width = r.width;
   map.height = r.height;
-  map.title = title;
+  map.title = "link utilisation at offered load " + std::to_string(r.offered);
   const size_t n = size_t(r.width) * r.height;
   for (auto* v : {&map.north, &map.east, &map.south, &map.west}) v->assign(n, 0.0);
   for (size_t t = 0; t < n; ++t) {
@@ -131,7 +131,13 @@ wvp::svg::MeshLinkMap link_map(const wvp::NocResult& r, const std::string& title
     map.south[t] = r.link_utilisation[t * 4 + wvp::kSouth];
     map.west[t] = r.link_utilisation[t * 4 + wvp::kWest];
   }
-  return map;
+  return wvp::svg::mesh_heatmap(map);
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text << "\n";
+  if (!out) throw std::runtime_error(path + ": cannot write");
 }
 
 int cmd_noc(int argc, char** argv) {
@@ -175,14 +181,8 @@ int cmd_noc(int argc, char** argv) {
                 << r.packets_measured << " packets measured" << (r.drained ? "" : ", DID NOT DRAIN: saturated") << ")\n"
                 << "speed: " << r.flit_hops << " flit-hops in " << r.host_seconds << " s = "
                 << (r.host_seconds > 0 ? r.flit_hops / r.host_seconds / 1e6 : 0) << " M flit-hops/s\n";
-      if (vm.count("json")) {
-        std::ofstream out(vm["json"].as<std::string>());
-        out << wvp::noc_result_json(r) << "\n";
-        if (!out) throw wvp::ConfigError(vm["json"].as<std::string>() + ": cannot write");
-      }
-      if (vm.count("heatmap"))
-        wvp::svg::write_file(vm["heatmap"].as<std::string>(),
-                             wvp::svg::mesh_heatmap(link_map(r, "link utilisation at offered load " + std::to_string(r.offered))));
+      if (vm.count("json")) write_text(vm["json"].as<std::string>(), wvp::noc_result_json(r));
+      if (vm.count("heatmap")) wvp::svg::write_file(vm["heatmap"].as<std::string>(), heatmap_svg(r));
       return 0;
     }
     const wvp::SweepResult s = wvp::sweep_noc(fabric, noc, vm["sweep-step"].as<double>(), vm["sweep-max"].as<double>(),
@@ -191,14 +191,7 @@ int cmd_noc(int argc, char** argv) {
               << " flits/node/cycle = " << 100 * s.saturation_rate / s.channel_load_bound << "% of the channel-load bound "
               << s.channel_load_bound << "\n";
     if (vm.count("csv")) wvp::write_sweep_csv(vm["csv"].as<std::string>(), s);
-    if (vm.count("json")) {
-      std::ofstream out(vm["json"].as<std::string>());
-      out << "{\"zero_load_latency\": " << s.zero_load_latency << ", \"saturation_rate\": " << s.saturation_rate
-          << ", \"channel_load_bound\": " << s.channel_load_bound << ", \"points\": [";
-      for (size_t i = 0; i < s.points.size(); ++i) out << (i ? ", " : "") << wvp::noc_result_json(s.points[i]);
-      out << "]}\n";
-      if (!out) throw wvp::ConfigError(vm["json"].as<std::string>() + ": cannot write");
-    }
+    if (vm.count("json")) write_text(vm["json"].as<std::string>(), wvp::sweep_json(s));
     if (vm.count("plot")) {
       wvp::svg::LineChart chart;
       chart.title = std::string("latency vs offered load: ") + wvp::traffic_name(noc.pattern) + ", " +
@@ -215,11 +208,8 @@ int cmd_noc(int argc, char** argv) {
       chart.x_markers = {{s.channel_load_bound, "channel-load bound"}, {s.saturation_rate, "saturation"}};
       wvp::svg::write_file(vm["plot"].as<std::string>(), wvp::svg::line_chart(chart));
     }
-    if (vm.count("heatmap") && !s.points.empty()) {
-      const wvp::NocResult& r = s.points[s.heat_point];
-      wvp::svg::write_file(vm["heatmap"].as<std::string>(),
-                           wvp::svg::mesh_heatmap(link_map(r, "link utilisation at offered load " + std::to_string(r.offered))));
-    }
+    if (vm.count("heatmap") && !s.points.empty())
+      wvp::svg::write_file(vm["heatmap"].as<std::string>(), heatmap_svg(s.points[s.heat_point]));
     return 0;
   } catch (const wvp::ConfigError& e) {
     std::cerr << "wafervp: error: " << e.what() << "\n";

@@ -284,6 +284,16 @@ std::string noc_result_json(const NocResult& r) {
   return os.str();
 }
 
+std::string sweep_json(const SweepResult& s) {
+  std::ostringstream os;
+  os.precision(6);
+  os << "{\"zero_load_latency\": " << s.zero_load_latency << ", \"saturation_rate\": " << s.saturation_rate
+     << ", \"channel_load_bound\": " << s.channel_load_bound << ", \"points\": [";
+  for (size_t i = 0; i < s.points.size(); ++i) os << (i ? ", " : "") << noc_result_json(s.points[i]);
+  os << "]}";
+  return os.str();
+}
+
 void write_sweep_csv(const std::string& path, const SweepResult& s) {
   std::ofstream out(path);
   if (!out) throw std::runtime_error(path + ": cannot write");

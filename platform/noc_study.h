@@ -81,6 +81,7 @@ bool noc_stable(const NocResult& r, double zero_load_latency);
 double channel_load_bound(Traffic pattern, uint32_t w, uint32_t h, double hotspot_fraction);
 
 std::string noc_result_json(const NocResult& r);  // one JSON object
+std::string sweep_json(const SweepResult& s);     // the summary and every point
 void write_sweep_csv(const std::string& path, const SweepResult& s);
 
 }  // namespace wvp

@@ -65,6 +65,7 @@ struct Fabric::Router {
   std::vector<uint16_t> rr_va;    // kPorts * V: per output VC, the next input VC to favour
   uint64_t wake_at = UINT64_MAX;
   uint64_t blocked_since = UINT64_MAX;  // asleep with a flit waiting for a credit or a VC
+  bool watched = false;                 // listed in Fabric::blocked_
   std::deque<SourcePacket> source;      // packet mode
   uint32_t source_sent = 0;             // flits of source.front() already in the router
   int source_vc = -1;
@@ -131,15 +132,21 @@ struct Fabric::Router {
 };
 
 Fabric::Fabric(const FabricParams& params) : params_(params) {
-  const auto bad = [](const std::string& what) { throw FabricError("fabric: " + what); };
-  if (params_.width == 0 || params_.height == 0) bad("grid must be at least 1x1");
-  if (params_.colors == 0 || params_.colors > 32) bad("colors must be 1..32, got " + std::to_string(params_.colors));
+  if (params_.width == 0 || params_.height == 0) fail("grid must be at least 1x1");
+  if (params_.colors == 0 || params_.colors > 32) fail("colors must be 1..32, got " + std::to_string(params_.colors));
   for (uint32_t depth : {params_.buffer_depth_flits, params_.tx_queue_depth_flits, params_.rx_queue_depth_flits})
-    if (depth == 0 || depth > 255) bad("buffer and queue depths must be 1..255 flits");
-  if (params_.hop_latency_cycles == 0) bad("hop_latency_cycles must be at least 1");
-  if (params_.credit_delay_cycles == 0) bad("credit_delay_cycles must be at least 1");
+    if (depth == 0 || depth > 255) fail("buffer and queue depths must be 1..255 flits");
+  if (params_.hop_latency_cycles == 0) fail("hop_latency_cycles must be at least 1");
+  if (params_.credit_delay_cycles == 0) fail("credit_delay_cycles must be at least 1");
   if (!params_.link_extra_cycles.empty() && params_.link_extra_cycles.size() != size_t(tiles()) * 4)
-    bad("link_extra_cycles needs 4 entries per tile");
+    fail("link_extra_cycles needs 4 entries per tile");
+  // Credits go straight onto the timing wheel (wake-ups beyond it wait in a heap): the longest
+  // credit path must fit in it.
+  const uint32_t max_extra = params_.link_extra_cycles.empty()
+                                 ? 0
+                                 : *std::max_element(params_.link_extra_cycles.begin(), params_.link_extra_cycles.end());
+  if (uint64_t{params_.credit_delay_cycles} + params_.reticle_crossing_cycles + max_extra >= kWheel)
+    fail("credit delay plus link extras must stay under " + std::to_string(kWheel) + " cycles");
   if (params_.pipeline == RouterPipeline::IqVc4Stage) {
     rc_cycles_ = 1;
     va_cycles_ = 1;
@@ -147,7 +154,6 @@ Fabric::Fabric(const FabricParams& params) : params_(params) {
   } else {
     post_sa_cycles_ = params_.hop_latency_cycles;
   }
-  if (link_latency(0, kEast) + params_.credit_delay_cycles + 64 >= kWheel) bad("link latencies too long");
   routers_.resize(tiles());
   wake_wheel_.resize(kWheel);
   credit_wheel_.resize(kWheel);
@@ -210,11 +216,6 @@ void Fabric::set_route(uint32_t tile, uint32_t color, int in_port, PortMask outp
   router(tile).routes[color * kPorts + in_port] = outputs;
 }
 
-PortMask Fabric::route(uint32_t tile, uint32_t color, int in_port) const {
-  const Router* r = router_if(tile);
-  return r && color < params_.colors ? r->routes[color * kPorts + in_port] : 0;
-}
-
 void Fabric::schedule(uint32_t tile, uint64_t cycle) {
   Router& r = *routers_[tile];
   if (cycle >= r.wake_at) return;  // the earlier wake-up recomputes what comes next
@@ -262,7 +263,8 @@ uint32_t Fabric::rx_available(uint32_t tile, uint32_t color, uint64_t cycle) con
 
 uint32_t Fabric::rx_pop(uint32_t tile, uint32_t color, uint64_t cycle) {
   if (rx_available(tile, color, cycle) == 0) fail(at(tile, params_.width) + ": receive from an empty queue");
-  if (cycle + 1 < now_) fail("receive at cycle " + std::to_string(cycle) + " behind the fabric (now " + std::to_string(now_) + ")");
+  if (cycle + 1 < now_ || cycle + 1 >= now_ + kWheel)
+    fail("receive at cycle " + std::to_string(cycle) + " too far from the fabric's time (now " + std::to_string(now_) + ")");
   Router& r = *routers_[tile];
   const Flit f = r.pop(kPorts, color);
   // The freed slot is a credit for the router's ramp output, seen the next cycle.
@@ -328,7 +330,6 @@ void Fabric::route_head(Router& r, uint32_t tile, int in_port, uint32_t vc, uint
     const MeshPoint dst{int32_t(f.dest % params_.width), int32_t(f.dest / params_.width)};
     q.pending = route_candidates(params_.routing, src, cur, dst);
     q.state = Router::InVc::kWaitVc;
-    q.sa_ready = t;  // VA may happen from now on
     return;
   }
   q.pending = r.routes[vc * kPorts + in_port];
@@ -394,7 +395,7 @@ void Fabric::send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_po
   // behind this one's downstream.
   if (params_.packets && (f.flags & Flit::kTail)) r.out_busy[out_port * v + out_vc] = 0;
   const uint32_t next = r.next_tile[out_port];
-  Router& d = routers_[next] ? *routers_[next] : router(next);
+  Router& d = router(next);
   f.ready = arrive;
   d.push(opposite(out_port), out_vc, f);
   ++in_flight_;  // the copy downstream; the original leaves when its buffer pops it
@@ -572,7 +573,10 @@ void Fabric::process(uint32_t tile, uint64_t t) {
   if (!r.source.empty()) next = std::min(next, std::max(t + 1, r.source.front().created));
   if (blocked) r.blocked_since = t + 1;  // stalled until something changes here
   if (next != UINT64_MAX) schedule(tile, next);
-  else if (blocked) blocked_.push_back(tile);
+  else if (blocked && !r.watched) {
+    r.watched = true;
+    blocked_.push_back(tile);
+  }
 }
 
 void Fabric::step(uint64_t t) {
@@ -601,22 +605,13 @@ void Fabric::step(uint64_t t) {
   wake_scratch_.clear();
 }
 
-uint64_t Fabric::next_event() const {
-  if (pending_credits_ || wheel_wakes_) {
-    for (uint64_t c = now_; c < now_ + kWheel; ++c)
-      if (!wake_wheel_[c % kWheel].empty() || !credit_wheel_[c % kWheel].empty()) return c;
-  }
-  return far_wakes_.empty() ? UINT64_MAX : far_wakes_.top().first;
-}
-
 uint64_t Fabric::advance(uint64_t limit) {
-  stop_cycle_ = UINT64_MAX;
-  while (now_ < limit && now_ < stop_cycle_) {
+  while (now_ < limit) {
     if (!pending_credits_ && !wheel_wakes_) {
       // Nothing moves before the next far wake-up: jump there.
       const uint64_t next = far_wakes_.empty() ? UINT64_MAX : far_wakes_.top().first;
       if (next > now_) {
-        now_ = std::min({next, limit, stop_cycle_});
+        now_ = std::min(next, limit);
         if (now_ >= next_watchdog_ && !blocked_.empty()) check_watchdog(now_);
         continue;
       }
@@ -633,9 +628,11 @@ void Fabric::check_watchdog(uint64_t t) {
   std::vector<uint32_t> still;
   bool overdue = false;
   for (uint32_t tile : blocked_) {
-    const Router& r = *routers_[tile];
-    if (r.blocked_since == UINT64_MAX || r.wake_at != UINT64_MAX) continue;
-    if (std::find(still.begin(), still.end(), tile) != still.end()) continue;
+    Router& r = *routers_[tile];
+    if (r.blocked_since == UINT64_MAX || r.wake_at != UINT64_MAX) {
+      r.watched = false;  // moving again; listed anew if it blocks again
+      continue;
+    }
     still.push_back(tile);
     overdue |= r.blocked_since + params_.watchdog_cycles <= t;
   }

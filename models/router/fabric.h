@@ -114,7 +114,6 @@ class Fabric {
   // Throws FabricError naming the tile, color and port when an output leaves the grid or the
   // color is out of range.
   void set_route(uint32_t tile, uint32_t color, int in_port, PortMask outputs);
-  PortMask route(uint32_t tile, uint32_t color, int in_port) const;
 
   // Colors mode, the tile side. All take the caller's cycle, which must not be before now():
   // the fabric has settled every cycle before now().
@@ -130,16 +129,9 @@ class Fabric {
   void inject_packet(uint32_t src, uint32_t dest, uint32_t flits, uint32_t packet_id, uint64_t cycle);
   uint64_t source_queue_flits() const { return source_flits_; }
 
-  // Settles every cycle before `limit`, stopping early at the first cycle in which the client
-  // must act (stop_at()); returns now().
+  // Settles every cycle before `limit`; returns now().
   uint64_t advance(uint64_t limit);
   uint64_t now() const { return now_; }
-  // Lets the client stop advance() at `cycle` (e.g. a sleeping core woke there).
-  void stop_at(uint64_t cycle) {
-    if (cycle < stop_cycle_) stop_cycle_ = cycle;
-  }
-  // Earliest cycle at which something is scheduled, UINT64_MAX if nothing is.
-  uint64_t next_event() const;
   // Flits inside routers and on links (not in receive queues or source queues).
   uint64_t flits_in_flight() const { return in_flight_; }
   // Router traversals since construction (a flit crossing a router and its output link).
@@ -178,7 +170,6 @@ class Fabric {
   Client* client_ = &no_client_;
   std::vector<std::unique_ptr<Router>> routers_;
   uint64_t now_ = 0;
-  uint64_t stop_cycle_ = UINT64_MAX;
   uint64_t in_flight_ = 0;
   uint64_t flit_hops_ = 0;
   uint64_t source_flits_ = 0;

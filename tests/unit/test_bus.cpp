@@ -14,6 +14,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include "models/sram/sram.h"
+#include "support/payload.h"
 #include "support/sim_child.h"
 #include "tlm/bus.h"
 #include "tlm/host_memory.h"
@@ -39,12 +40,7 @@ struct TestInitiator : sc_core::sc_module {
   tlm::tlm_response_status transport(tlm::tlm_command cmd, uint64_t addr, uint8_t* data, uint32_t len,
                                      uint64_t* address_after = nullptr) {
     tlm::tlm_generic_payload gp;
-    gp.set_command(cmd);
-    gp.set_address(addr);
-    gp.set_data_ptr(data);
-    gp.set_data_length(len);
-    gp.set_streaming_width(len);
-    gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    test::set_access(gp, cmd, addr, data, len);
     sc_core::sc_time delay;
     socket->b_transport(gp, delay);
     if (address_after) *address_after = gp.get_address();
@@ -53,11 +49,7 @@ struct TestInitiator : sc_core::sc_module {
   unsigned dbg(tlm::tlm_command cmd, uint64_t addr, uint8_t* data, uint32_t len, tlm::tlm_response_status* status,
                uint64_t* address_after = nullptr) {
     tlm::tlm_generic_payload gp;
-    gp.set_command(cmd);
-    gp.set_address(addr);
-    gp.set_data_ptr(data);
-    gp.set_data_length(len);
-    gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    test::set_access(gp, cmd, addr, data, len);
     const unsigned n = socket->transport_dbg(gp);
     if (status) *status = gp.get_response_status();
     if (address_after) *address_after = gp.get_address();

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "models/sram/sram.h"
+#include "support/payload.h"
 #include "tlm/host_memory.h"
 
 namespace wvp::test {
@@ -50,16 +51,12 @@ struct Rig {
   tlm::tlm_response_status access(tlm::tlm_command cmd, uint64_t addr, uint8_t* data, uint32_t len, sc_time& delay,
                                   unsigned char* byte_enable = nullptr, uint32_t streaming_width = 0) {
     tlm::tlm_generic_payload gp;
-    gp.set_command(cmd);
-    gp.set_address(addr);
-    gp.set_data_ptr(data);
-    gp.set_data_length(len);
-    gp.set_streaming_width(streaming_width ? streaming_width : len);
+    test::set_access(gp, cmd, addr, data, len);
+    if (streaming_width) gp.set_streaming_width(streaming_width);
     if (byte_enable) {
       gp.set_byte_enable_ptr(byte_enable);
       gp.set_byte_enable_length(len);
     }
-    gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
     fw().b_transport(gp, delay);
     return gp.get_response_status();
   }
@@ -78,11 +75,7 @@ struct Rig {
   }
   unsigned dbg(tlm::tlm_command cmd, uint64_t addr, uint8_t* data, uint32_t len, tlm::tlm_response_status* status) {
     tlm::tlm_generic_payload gp;
-    gp.set_command(cmd);
-    gp.set_address(addr);
-    gp.set_data_ptr(data);
-    gp.set_data_length(len);
-    gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    test::set_access(gp, cmd, addr, data, len);
     const unsigned n = fw().transport_dbg(gp);
     if (status) *status = gp.get_response_status();
     return n;
@@ -154,11 +147,7 @@ TEST(Sram, SuccessfulAccessesHintDmi) {
   Rig rig(params_1ghz());
   uint8_t data[4] = {};
   tlm::tlm_generic_payload gp;
-  gp.set_command(tlm::TLM_READ_COMMAND);
-  gp.set_address(0);
-  gp.set_data_ptr(data);
-  gp.set_data_length(4);
-  gp.set_streaming_width(4);
+  test::set_access(gp, tlm::TLM_READ_COMMAND, 0, data, 4);
   sc_time delay;
   rig.fw().b_transport(gp, delay);
   EXPECT_EQ(gp.get_response_status(), tlm::TLM_OK_RESPONSE);
