@@ -213,8 +213,13 @@ void Fabric::set_route(uint32_t tile, uint32_t color, int in_port, PortMask outp
     if ((outputs & port_bit(o)) && neighbor(tile, o) == UINT32_MAX)
       fail(where + ": color " + std::to_string(color) + " from " + port_name(in_port) + " routed to port " +
            port_name(o) + ", which leaves the grid");
-  router(tile).routes[color * kPorts + in_port] = outputs;
+  Router& r = router(tile);
+  r.routes[color * kPorts + in_port] = outputs;
+  // A wavelet may be waiting for this route.
+  if (r.in[in_port * params_.colors + color].count) schedule(tile, now_);
 }
+
+void Fabric::stop_at(uint64_t cycle) { stop_at_ = std::min(stop_at_, std::max(cycle, now_)); }
 
 void Fabric::schedule(uint32_t tile, uint64_t cycle) {
   Router& r = *routers_[tile];
@@ -332,14 +337,10 @@ void Fabric::route_head(Router& r, uint32_t tile, int in_port, uint32_t vc, uint
     q.state = Router::InVc::kWaitVc;
     return;
   }
+  // Without a route the wavelet waits, as a head blocked on credits would: firmware writes its
+  // routes while neighbours may already send. The watchdog reports one that waits for good.
   q.pending = r.routes[vc * kPorts + in_port];
-  if (q.pending == 0) {
-    const uint32_t w = params_.width;
-    fail(at(tile, w) + ": wavelet on color " + std::to_string(vc) + " arrived from port " + port_name(in_port) +
-         " but the color has no route there (sent by tile (" + std::to_string(f.tag % w) + "," +
-         std::to_string(f.tag / w) + "))");
-  }
-  q.state = Router::InVc::kActive;
+  if (q.pending) q.state = Router::InVc::kActive;
 }
 
 bool Fabric::allocate_vc(Router& r, int in_port, uint32_t vc) {
@@ -606,7 +607,9 @@ void Fabric::step(uint64_t t) {
 }
 
 uint64_t Fabric::advance(uint64_t limit) {
-  while (now_ < limit) {
+  for (;;) {
+    limit = std::min(limit, stop_at_);
+    if (now_ >= limit) break;
     if (!pending_credits_ && !wheel_wakes_) {
       // Nothing moves before the next far wake-up: jump there.
       const uint64_t next = far_wakes_.empty() ? UINT64_MAX : far_wakes_.top().first;
@@ -620,6 +623,7 @@ uint64_t Fabric::advance(uint64_t limit) {
     ++now_;
     if (now_ >= next_watchdog_) check_watchdog(now_);
   }
+  stop_at_ = UINT64_MAX;
   return now_;
 }
 
@@ -640,6 +644,28 @@ void Fabric::check_watchdog(uint64_t t) {
   if (!overdue) return;
   const std::string cycle = find_deadlock();
   if (!cycle.empty()) throw FabricDeadlock("fabric: " + cycle);
+  const std::string unrouted = find_unrouted();
+  if (!unrouted.empty()) throw FabricDeadlock("fabric: " + unrouted);
+}
+
+std::string Fabric::find_unrouted() const {
+  if (params_.packets) return "";
+  const uint32_t v = params_.colors, w = params_.width;
+  for (uint32_t tile : blocked_) {
+    const Router& r = *routers_[tile];
+    if (r.blocked_since + params_.watchdog_cycles > now_) continue;
+    for (int p = 0; p < kPorts; ++p)
+      for (uint32_t mask = r.nonempty[p]; mask; mask &= mask - 1) {
+        const uint32_t vc = __builtin_ctz(mask);
+        if (r.routes[vc * kPorts + p]) continue;
+        const Flit& f = r.slots[r.in[p * v + vc].base + r.in[p * v + vc].head];
+        return at(tile, w) + ": a wavelet on color " + std::to_string(vc) + " from port " + port_name(p) +
+               " has waited " + std::to_string(now_ - r.blocked_since) +
+               " cycles for a route that was never set (sent by tile (" + std::to_string(f.tag % w) + "," +
+               std::to_string(f.tag / w) + "))";
+      }
+  }
+  return "";
 }
 
 std::string Fabric::find_deadlock() const {

@@ -110,9 +110,9 @@ class Fabric {
   uint32_t hop_cycles() const;                        // per hop without contention
   uint32_t link_latency(uint32_t tile, int dir) const;  // from this router's grant to arrival
 
-  // Colors mode: the outputs a wavelet of `color` entering `tile` through `in_port` goes to.
-  // Throws FabricError naming the tile, color and port when an output leaves the grid or the
-  // color is out of range.
+  // Colors mode: the outputs a wavelet of `color` entering `tile` through `in_port` goes to,
+  // from now() on. Throws FabricError naming the tile, color and port when an output leaves the
+  // grid or the color is out of range. A wavelet meeting no route waits for one.
   void set_route(uint32_t tile, uint32_t color, int in_port, PortMask outputs);
 
   // Colors mode, the tile side. All take the caller's cycle, which must not be before now():
@@ -129,8 +129,11 @@ class Fabric {
   void inject_packet(uint32_t src, uint32_t dest, uint32_t flits, uint32_t packet_id, uint64_t cycle);
   uint64_t source_queue_flits() const { return source_flits_; }
 
-  // Settles every cycle before `limit`; returns now().
+  // Settles every cycle before `limit`, or before an earlier stop_at(); returns now().
   uint64_t advance(uint64_t limit);
+  // From a client callback: the running advance() settles no cycle from `cycle` on (a waiting
+  // core wakes then and may send). Applies to the current advance() only.
+  void stop_at(uint64_t cycle);
   uint64_t now() const { return now_; }
   // Flits inside routers and on links (not in receive queues or source queues).
   uint64_t flits_in_flight() const { return in_flight_; }
@@ -140,6 +143,8 @@ class Fabric {
   // Looks for a cycle of full buffers waiting on each other. Returns a description naming the
   // routers, ports and colors in the cycle, or "" if there is none.
   std::string find_deadlock() const;
+  // A wavelet blocked past the watchdog because its color has no route at a router, or "".
+  std::string find_unrouted() const;
 
   const RouterStats* router_stats(uint32_t tile) const;  // nullptr: never touched
   void reset_stats();
@@ -170,6 +175,7 @@ class Fabric {
   Client* client_ = &no_client_;
   std::vector<std::unique_ptr<Router>> routers_;
   uint64_t now_ = 0;
+  uint64_t stop_at_ = UINT64_MAX;
   uint64_t in_flight_ = 0;
   uint64_t flit_hops_ = 0;
   uint64_t source_flits_ = 0;

@@ -256,16 +256,62 @@ TEST(Fabric, RoutesOffTheGridOrOutOfRangeAreRejectedWithTheirPlace) {
   } catch (const FabricError& e) {
     EXPECT_NE(std::string(e.what()).find("router (0,0): color 24 out of range"), std::string::npos) << e.what();
   }
-  // A wavelet reaching a router where its color has no route is an error, not a silent drop.
+}
+
+TEST(Fabric, WaveletWaitsForItsRouteAndTheWatchdogNamesOneThatNeverComes) {
+  FabricParams p;
+  p.width = 3;
+  p.height = 1;
+  p.watchdog_cycles = 500;
+  Fabric f(p);
+  // Router (1,0) learns its route for color 1 only at cycle 40: the wavelet waits there, then
+  // goes on exactly as if it had just arrived.
   f.set_route(0, 1, kRamp, port_bit(kEast));
   f.tx_push(0, 1, 5, 0);
+  f.advance(40);
+  EXPECT_EQ(f.rx_available(1, 1, 100), 0u);
+  f.set_route(1, 1, kWest, port_bit(kRamp));
+  f.advance(100);
+  ASSERT_EQ(f.rx_available(1, 1, 100), 1u);
+  EXPECT_EQ(f.rx_available(1, 1, 40), 0u);
+  EXPECT_EQ(f.rx_available(1, 1, 41), 1u);  // routed at 40, one hop to the receive queue
+  EXPECT_EQ(f.rx_pop(1, 1, 100), 5u);
+
+  // Color 2 never gets a route at (1,0): the run ends with an error naming router, color, port
+  // and sender, not with a hang.
+  f.set_route(0, 2, kRamp, port_bit(kEast));
+  f.tx_push(0, 2, 6, 100);
   try {
-    f.advance(10);
+    f.advance(5000);
     FAIL();
-  } catch (const FabricError& e) {
-    EXPECT_NE(std::string(e.what()).find("router (1,0): wavelet on color 1 arrived from port W but the color has no route"),
-              std::string::npos) << e.what();
+  } catch (const FabricDeadlock& e) {
+    EXPECT_NE(std::string(e.what()).find("router (1,0): a wavelet on color 2 from port W has waited"), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("sent by tile (0,0)"), std::string::npos) << e.what();
   }
+}
+
+TEST(Fabric, StopAtEndsAnAdvanceEarly) {
+  FabricParams p;
+  p.width = 2;
+  p.height = 1;
+  Fabric f(p);
+  struct Waker : Fabric::Client {
+    Fabric* fabric = nullptr;
+    uint64_t seen = 0;
+    void rx_arrival(uint32_t, uint32_t, uint64_t cycle) override {
+      seen = cycle;
+      fabric->stop_at(cycle);
+    }
+  } waker;
+  waker.fabric = &f;
+  f.set_client(&waker);
+  f.set_route(0, 0, kRamp, port_bit(kEast));
+  f.set_route(1, 0, kWest, port_bit(kRamp));
+  f.tx_push(0, 0, 1, 10);
+  EXPECT_EQ(f.advance(1000), 12u);  // sent at 10, one hop to (1,0), one to its receive queue
+  EXPECT_EQ(waker.seen, 12u);
+  EXPECT_EQ(f.advance(1000), 1000u);
 }
 
 TEST(Fabric, IdleRoutersAreNeverVisited) {

@@ -55,8 +55,11 @@ TEST(NocStudy, SweepFindsSaturationWithinTheChannelLoadBound) {
     EXPECT_GE(s.saturation_rate, 0.5 * s.channel_load_bound) << pipeline_name(pipeline);
     EXPECT_LE(s.saturation_rate, s.channel_load_bound) << pipeline_name(pipeline);
     // The curve: latency grows with load, and the points past saturation are marked unstable.
-    for (size_t i = 1; i < s.points.size(); ++i)
-      if (s.points[i].offered <= s.saturation_rate) EXPECT_GE(s.points[i].latency_avg, s.points[i - 1].latency_avg * 0.98);
+    for (size_t i = 1; i < s.points.size(); ++i) {
+      if (s.points[i].offered <= s.saturation_rate) {
+        EXPECT_GE(s.points[i].latency_avg, s.points[i - 1].latency_avg * 0.98);
+      }
+    }
     EXPECT_FALSE(noc_stable(s.points.back(), s.zero_load_latency));
   }
 }
@@ -100,7 +103,9 @@ TEST(NocStudy, TrafficStaysInsideItsRegion) {
   for (uint32_t t = 0; t < 32 * 32; ++t) {
     const bool inside = t % 32 < 4 && t / 32 < 4;
     for (int d = 0; d < 4; ++d)
-      if (!inside) EXPECT_EQ(r.link_utilisation[t * 4 + d], 0.0) << t;
+      if (!inside) {
+        EXPECT_EQ(r.link_utilisation[t * 4 + d], 0.0) << t;
+      }
   }
 }
 
