@@ -54,12 +54,15 @@ Core::Core(sc_core::sc_module_name name, const CoreParams& params)
       socket("socket"),
       params_(params),
       period_(sc_core::sc_time(1.0 / params.clock_hz, sc_core::SC_SEC)),
-      pc_(params.reset_pc) {
+      pc_(params.reset_pc),
+      stall_(new StallExtension) {
   if (params.clock_hz <= 0 || period_ == sc_core::SC_ZERO_TIME)
     throw std::invalid_argument(std::string(this->name()) + ": clock_hz must be positive and above the time resolution");
   if (params.exec_size == 0 || params.exec_size % 4 != 0)
     throw std::invalid_argument(std::string(this->name()) + ": exec_size must be a non-zero multiple of 4");
   socket.register_invalidate_direct_mem_ptr(this, &Core::invalidate_dmi);
+  stall_->initiator = params.hart_id;
+  gp_.set_extension(stall_);
 }
 
 Core::~Core() = default;
@@ -79,6 +82,7 @@ StopReason Core::run(uint64_t limit_cycle, bool single_step) {
   if (!dmi_ptr_) refresh_dmi();
   if (sleeping_ && !irq_pending_enabled()) return StopReason::Sleep;  // still nothing to wake it
   sleeping_ = false;
+  stalled_ = false;
   StopReason why;
   if (at_breakpoint_) {
     // Execute the instruction under the breakpoint once, then re-arm it.
@@ -89,6 +93,7 @@ StopReason Core::run(uint64_t limit_cycle, bool single_step) {
     why = exec<true>(limit_cycle);
     skip_breakpoint_pc_ = UINT32_MAX;
     code_->invalidate_word(off);
+    if (why == StopReason::Stall) at_breakpoint_ = true;  // it has not executed yet
     if (single_step || why != StopReason::Step) return why;
     if (cycle_ >= limit_cycle) return StopReason::Limit;
   }
@@ -101,6 +106,13 @@ void Core::set_cycle(uint64_t c) {
   if (c > cycle_) {
     if (sleeping_) stats_.sleep_cycles += c - cycle_;
     cycle_ = c;
+  }
+}
+
+void Core::resume(uint64_t cycle) {
+  if (cycle > cycle_) {
+    stats_.stall_cycles += cycle - cycle_;
+    cycle_ = cycle;
   }
 }
 
@@ -357,8 +369,9 @@ bool Core::load_slow(uint32_t addr, uint32_t size, uint32_t& value) {
     cycle_ += params_.timing.load_cycles + dmi_lat_cycles_;
     return true;
   }
-  if (!bus_access(tlm::TLM_READ_COMMAND, addr, size, &value)) {
-    take_trap(kLoadAccessFault, addr, 0);
+  const Access a = bus_access(tlm::TLM_READ_COMMAND, addr, size, &value);
+  if (a != Access::Ok) {
+    if (a == Access::Error) take_trap(kLoadAccessFault, addr, 0);
     return false;
   }
   cycle_ += params_.timing.load_cycles;
@@ -379,15 +392,16 @@ bool Core::store_slow(uint32_t addr, uint32_t size, uint32_t value) {
     code_written(off, size);
     return true;
   }
-  if (!bus_access(tlm::TLM_WRITE_COMMAND, addr, size, &value)) {
-    take_trap(kStoreAccessFault, addr, 0);
+  const Access a = bus_access(tlm::TLM_WRITE_COMMAND, addr, size, &value);
+  if (a != Access::Ok) {
+    if (a == Access::Error) take_trap(kStoreAccessFault, addr, 0);
     return false;
   }
   cycle_ += params_.timing.store_cycles;
   return true;
 }
 
-bool Core::bus_access(tlm::tlm_command command, uint32_t addr, uint32_t size, uint32_t* data) {
+Core::Access Core::bus_access(tlm::tlm_command command, uint32_t addr, uint32_t size, uint32_t* data) {
   gp_.set_command(command);
   gp_.set_address(addr);
   gp_.set_data_ptr(reinterpret_cast<unsigned char*>(data));
@@ -396,11 +410,17 @@ bool Core::bus_access(tlm::tlm_command command, uint32_t addr, uint32_t size, ui
   gp_.set_byte_enable_ptr(nullptr);
   gp_.set_dmi_allowed(false);
   gp_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  stall_->until = StallExtension::Until::None;
   sc_core::sc_time delay = local_offset();
   socket->b_transport(gp_, delay);
-  if (gp_.is_response_error()) return false;
+  if (stall_->until != StallExtension::Until::None) {
+    stalled_ = true;
+    ++stats_.stalls;
+    return Access::Stalled;
+  }
+  if (gp_.is_response_error()) return Access::Error;
   advance_to(sc_core::sc_time_stamp() + delay);
-  return true;
+  return Access::Ok;
 }
 
 void Core::privatize_code() {

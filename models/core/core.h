@@ -20,6 +20,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include "models/core/code_cache.h"
+#include "tlm/cycle_domain.h"
 
 namespace wvp {
 
@@ -55,6 +56,7 @@ enum class StopReason : uint8_t {
   Breakpoint,  // reached a debugger breakpoint (the instruction has not executed)
   Watchpoint,  // a load/store touched a watched range (it has executed); see watch_hit()
   Step,        // single step finished
+  Stall,       // a load/store must wait for its target (not executed yet); see stall()
 };
 
 struct CoreStats {
@@ -63,6 +65,8 @@ struct CoreStats {
   uint64_t sleep_cycles = 0;
   uint64_t decodes = 0;       // decode-cache misses; see Core::decode_hit_rate()
   uint64_t slow_accesses = 0; // loads/stores outside the DMI fast path (MMIO, watched)
+  uint64_t stalls = 0;        // accesses that had to wait for their target (fabric queues)
+  uint64_t stall_cycles = 0;  // cycles spent waiting in them
 };
 
 // A trap that had nowhere to go (mtvec unset or not executable): the core halts with it.
@@ -106,6 +110,11 @@ class Core : public sc_core::sc_module {
 
   // Called when an interrupt line rises while the core sleeps, so its scheduler can wake it.
   void set_wake_callback(std::function<void(Core&)> cb) { wake_cb_ = std::move(cb); }
+
+  // After StopReason::Stall: until when the access waits (see tlm/cycle_domain.h). The core
+  // re-issues it on its next run(); resume() moves its time to when the wait ended.
+  const StallExtension& stall() const { return *stall_; }
+  void resume(uint64_t cycle);
 
   // Halting from outside (sysctl exit register), effective when the current access returns.
   void halt(int exit_code);
@@ -169,10 +178,11 @@ class Core : public sc_core::sc_module {
   void take_trap(uint32_t cause, uint32_t tval, uint32_t insn);
   bool take_interrupt_if_pending();   // at instruction boundaries; true if one was taken
   void update_event_cycle();          // next cycle at which exec() must look at interrupts
-  bool load_slow(uint32_t addr, uint32_t size, uint32_t& value);    // false: trapped
-  bool store_slow(uint32_t addr, uint32_t size, uint32_t value);    // false: trapped
-  // One b_transport with the core's local time as delay; false on an error response.
-  bool bus_access(tlm::tlm_command command, uint32_t addr, uint32_t size, uint32_t* data);
+  bool load_slow(uint32_t addr, uint32_t size, uint32_t& value);    // false: trapped or stalled_
+  bool store_slow(uint32_t addr, uint32_t size, uint32_t value);    // false: trapped or stalled_
+  // One b_transport with the core's local time as delay.
+  enum class Access : uint8_t { Ok, Error, Stalled };
+  Access bus_access(tlm::tlm_command command, uint32_t addr, uint32_t size, uint32_t* data);
   bool check_watch(uint32_t addr, uint32_t size, bool write);       // true: stop for debugger
   void code_written(uint32_t offset, uint32_t len);                 // keep the decode cache coherent
   void decode_at(uint32_t pc);     // fills the cache entry for pc
@@ -208,7 +218,7 @@ class Core : public sc_core::sc_module {
   // Execution bookkeeping.
   uint64_t event_cycle_ = 0;      // exec() leaves its fast loop at taken branches past this
   uint64_t limit_cycle_ = 0;
-  bool halted_ = false, sleeping_ = false, at_breakpoint_ = false;
+  bool halted_ = false, sleeping_ = false, at_breakpoint_ = false, stalled_ = false;
   int exit_code_ = 0;
   FaultInfo fault_;
 
@@ -226,6 +236,7 @@ class Core : public sc_core::sc_module {
 
   std::function<void(Core&)> wake_cb_;
   tlm::tlm_generic_payload gp_;   // reused for every slow-path access
+  StallExtension* stall_;         // owned by gp_: tells targets this core can stall
   CoreStats stats_;
 };
 

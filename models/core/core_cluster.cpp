@@ -22,8 +22,36 @@ void CoreCluster::add(Core& core) {
   if (!cores_.empty() && core.period() != cores_.front()->period())
     throw std::invalid_argument(std::string(name()) + ": all cores of a cluster share one clock");
   period_ = core.period();
+  const uint32_t hart = core.params().hart_id;
+  if (hart >= hart_index_.size()) hart_index_.resize(hart + 1, UINT32_MAX);
+  if (hart_index_[hart] != UINT32_MAX)
+    throw std::invalid_argument(std::string(name()) + ": two cores with hart id " + std::to_string(hart));
+  hart_index_[hart] = static_cast<uint32_t>(cores_.size());
   cores_.push_back(&core);
+  state_.push_back(State::Other);
   core.set_wake_callback([this](Core& c) { wake(c); });
+}
+
+void CoreCluster::set_domain(CycleDomain* domain) {
+  domain_ = domain;
+  if (domain_) domain_->set_waker([this](uint32_t hart, uint64_t cycle) { return domain_wake(hart, cycle); });
+}
+
+bool CoreCluster::domain_wake(uint32_t hart, uint64_t cycle) {
+  if (hart >= hart_index_.size() || hart_index_[hart] == UINT32_MAX) return false;
+  const uint32_t i = hart_index_[hart];
+  switch (state_[i]) {
+    case State::WaitingDomain: --waiting_domain_; break;
+    case State::Sleeping: sleepers_.erase(std::find(sleepers_.begin(), sleepers_.end(), cores_[i])); break;
+    default: return false;
+  }
+  state_[i] = State::Other;
+  woken_queue_.emplace(cycle, i);
+  return true;
+}
+
+bool CoreCluster::domain_busy() const {
+  return domain_ && (!settle_queue_.empty() || !woken_queue_.empty() || !domain_->idle());
 }
 
 void CoreCluster::set_debug_hook(DebugHook hook, std::function<bool()> poll_interrupt) {
@@ -34,7 +62,7 @@ void CoreCluster::set_debug_hook(DebugHook hook, std::function<bool()> poll_inte
 uint64_t CoreCluster::now_cycle() const { return sc_core::sc_time_stamp().value() / period_.value(); }
 
 void CoreCluster::wake(Core& core) {
-  if (std::find(sleepers_.begin(), sleepers_.end(), &core) == sleepers_.end()) return;
+  if (state_[index_of(core)] != State::Sleeping) return;
   if (std::find(woken_.begin(), woken_.end(), &core) == woken_.end()) woken_.push_back(&core);
   wake_event_.notify(sc_core::SC_ZERO_TIME);
 }
@@ -55,40 +83,107 @@ bool CoreCluster::debug_stop(Core& core, StopReason why) {
       continue;
     }
     reason = current->run(UINT64_MAX, true);
+    if (reason == StopReason::Stall) reason = StopReason::Step;  // no progress until its target is ready
   }
 }
 
 void CoreCluster::run_round(uint64_t end_cycle) {
   std::vector<Core*>& still_active = round_scratch_;
   still_active.clear();
-  for (Core* core : active_) {
-    for (;;) {
-      const StopReason why = core->run(end_cycle);
-      if (why == StopReason::Halted && core->fault().valid && debug_hook_) {
-        // Let the developer inspect the faulting core; it stays halted afterwards.
-        if (!debug_stop(*core, why)) return;
-        break;
+  for (Core* core : active_)
+    if (!run_core(*core, end_cycle, still_active)) return;
+  active_.swap(still_active);
+}
+
+bool CoreCluster::run_core(Core& core, uint64_t end, std::vector<Core*>& reached) {
+  for (;;) {
+    uint64_t limit = end;
+    if (domain_) {
+      limit = std::min(limit, domain_->run_limit(core.params().hart_id, core.cycle()));
+      if (limit < end && core.cycle() >= limit) {
+        settle_queue_.emplace(core.cycle(), index_of(core));  // held back until the domain catches up
+        return true;
       }
-      if (why == StopReason::Breakpoint || why == StopReason::Watchpoint) {
-        if (!debug_hook_ || !debug_stop(*core, why)) return;
+    }
+    const StopReason why = core.run(limit);
+    switch (why) {
+      case StopReason::Halted:
+        // Let the developer inspect a faulting core; it stays halted afterwards.
+        if (core.fault().valid && debug_hook_) return debug_stop(core, why);
+        return true;
+      case StopReason::Breakpoint:
+      case StopReason::Watchpoint:
+        if (!debug_hook_ || !debug_stop(core, why)) return false;
         continue;  // resume this core where it stopped
-      }
-      if (why == StopReason::Sleep) {
-        // A wake-up inside this quantum happens at its exact cycle, whatever the quantum size.
-        const uint64_t wake_at = core->wake_cycle();
-        if (wake_at < end_cycle) {
-          core->set_cycle(wake_at);
+      case StopReason::Sleep: {
+        // A wake-up inside this window happens at its exact cycle, whatever the quantum size.
+        const uint64_t wake_at = core.wake_cycle();
+        if (wake_at < end) {
+          core.set_cycle(wake_at);
           continue;
         }
-        sleepers_.push_back(core);
+        sleepers_.push_back(&core);
+        state_[index_of(core)] = State::Sleeping;
         earliest_wake_ = std::min(earliest_wake_, wake_at);
+        return true;
       }
-      if (why == StopReason::Limit) still_active.push_back(core);
-      break;
+      case StopReason::Stall:
+        if (core.stall().until == StallExtension::Until::Settled) {
+          settle_queue_.emplace(core.stall().cycle, index_of(core));
+        } else {
+          state_[index_of(core)] = State::WaitingDomain;
+          ++waiting_domain_;
+        }
+        return true;
+      case StopReason::Limit:
+        if (core.cycle() >= end) reached.push_back(&core);
+        else settle_queue_.emplace(core.cycle(), index_of(core));  // stopped by the domain's run limit
+        return true;
+      case StopReason::Step: return true;  // only in single-step runs, which the debugger drives
     }
-    if (outcome_ == Outcome::Killed) return;
   }
-  active_.swap(still_active);
+}
+
+bool CoreCluster::settle(uint64_t end) {
+  std::vector<Core*> ready, reached;
+  try {
+    for (;;) {
+      uint64_t limit = end;
+      if (!settle_queue_.empty()) limit = std::min(limit, settle_queue_.top().first);
+      if (!woken_queue_.empty()) limit = std::min(limit, woken_queue_.top().first);
+      if (domain_->settled() < limit) domain_->advance(limit);
+      const uint64_t settled = domain_->settled();
+      ready.clear();
+      while (!settle_queue_.empty() && settle_queue_.top().first <= settled) {
+        ready.push_back(cores_[settle_queue_.top().second]);
+        settle_queue_.pop();
+      }
+      while (!woken_queue_.empty() && woken_queue_.top().first <= settled) {
+        Core* core = cores_[woken_queue_.top().second];
+        if (core->sleeping()) core->set_cycle(woken_queue_.top().first);
+        else core->resume(woken_queue_.top().first);
+        ready.push_back(core);
+        woken_queue_.pop();
+      }
+      if (ready.empty()) {
+        if (settled >= end) break;
+        continue;
+      }
+      std::sort(ready.begin(), ready.end(), [this](Core* a, Core* b) { return index_of(*a) < index_of(*b); });
+      for (Core* core : ready)
+        if (!run_core(*core, end, reached)) return false;
+    }
+  } catch (const std::exception& e) {
+    domain_error_ = e.what();
+    outcome_ = Outcome::DomainError;
+    return false;
+  }
+  if (!reached.empty()) {
+    // Cores that reached the window's end run on next window, in the fixed run order.
+    active_.insert(active_.end(), reached.begin(), reached.end());
+    std::sort(active_.begin(), active_.end(), [this](Core* a, Core* b) { return index_of(*a) < index_of(*b); });
+  }
+  return true;
 }
 
 void CoreCluster::sync_kernel(uint64_t cluster_now) {
@@ -106,9 +201,10 @@ void CoreCluster::thread() {
   active_ = cores_;
   if (debug_hook_ && !cores_.empty() && !debug_stop(*cores_.front(), StopReason::Limit)) return sc_core::sc_stop();
   uint64_t now = now_cycle();  // the cluster's time; SystemC's may lag behind (see sync_kernel)
+  const auto by_index = [this](Core* a, Core* b) { return index_of(*a) < index_of(*b); };
   while (outcome_ == Outcome::Running) {
     sync_kernel(now);
-    const uint64_t end = now + quantum_cycles_;
+    uint64_t end = now + quantum_cycles_;
     if (max_cycles_ && now >= max_cycles_) {
       outcome_ = Outcome::MaxCycles;
       break;
@@ -128,29 +224,28 @@ void CoreCluster::thread() {
       const bool line = std::find(woken_.begin(), woken_.end(), c) != woken_.end();
       c->set_cycle(line ? now : c->wake_cycle());
       sleepers_.erase(std::find(sleepers_.begin(), sleepers_.end(), c));
+      state_[index_of(*c)] = State::Other;
       active_.push_back(c);
     }
     woken_.clear();
-    if (!waking.empty()) {
-      // Keep the run order fixed (the order cores were added) whatever woke when.
-      std::vector<Core*> ordered;
-      ordered.reserve(active_.size());
-      for (Core* c : cores_)
-        if (std::find(active_.begin(), active_.end(), c) != active_.end()) ordered.push_back(c);
-      active_.swap(ordered);
-    }
+    // Keep the run order fixed (the order cores were added) whatever woke when.
+    if (!waking.empty()) std::sort(active_.begin(), active_.end(), by_index);
+    // While only the domain moves, let it run until it wakes a core or a timer is due.
+    if (active_.empty() && domain_busy())
+      end = std::max(end, std::min({earliest_wake_, max_cycles_ ? max_cycles_ : UINT64_MAX, now + kMaxRunAheadCycles}));
 
     ++rounds_;
     run_round(end);
     if (outcome_ == Outcome::Killed) break;
+    if (domain_ && !settle(end)) break;
     if (poll_interrupt_ && poll_interrupt_() && !active_.empty() && !debug_stop(*active_.front(), StopReason::Limit))
       break;
 
-    if (!active_.empty()) {
+    if (!active_.empty() || domain_busy()) {
       now = end;
       continue;
     }
-    if (sleepers_.empty()) {
+    if (sleepers_.empty() && waiting_domain_ == 0) {
       outcome_ = Outcome::AllHalted;
       break;
     }
@@ -163,7 +258,8 @@ void CoreCluster::thread() {
       sc_core::wait(wake_event_);  // something else in the model may still raise a line
       now = now_cycle();
     } else {
-      outcome_ = Outcome::Deadlock;  // every core waits for an interrupt nothing can raise
+      // Every core waits for an interrupt nothing can raise, or for a domain that is idle.
+      outcome_ = Outcome::Deadlock;
     }
   }
   sync_kernel(now);

@@ -2,21 +2,30 @@
 // the quantum (temporal decoupling), in a fixed order so runs are deterministic; then the thread
 // waits one quantum. Cores asleep in wfi are set aside and cost nothing until their wake cycle
 // or an interrupt line wakes them; when all cores sleep, simulated time jumps to the next wake.
+//
+// With a CycleDomain (the fabric), the cluster synchronises with it conservatively after each
+// round: the domain settles up to the earliest cycle at which a core still has to act (a core
+// whose access waits for the domain, or one the domain holds back for an interrupt), stopping
+// early whenever it wakes a core; that core then runs on from the exact cycle it woke at. So a
+// core sees the domain exactly as it is at its own cycle, whatever the quantum.
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <queue>
+#include <string>
 #include <vector>
 
 #include <systemc>
 #include <tlm_utils/tlm_quantumkeeper.h>
 
 #include "models/core/core.h"
+#include "tlm/cycle_domain.h"
 
 namespace wvp {
 
 class CoreCluster : public sc_core::sc_module {
  public:
-  enum class Outcome { Running, AllHalted, MaxCycles, Deadlock, Killed };
+  enum class Outcome { Running, AllHalted, MaxCycles, Deadlock, Killed, DomainError };
 
   // What the debugger wants after a stop (all-stop: nothing else runs meanwhile).
   struct DebugDecision {
@@ -29,11 +38,14 @@ class CoreCluster : public sc_core::sc_module {
 
   CoreCluster(sc_core::sc_module_name name, uint64_t quantum_cycles, uint64_t max_cycles = 0);
 
-  void add(Core& core);  // in run order
+  void add(Core& core);  // in run order; hart ids must be unique
+  // The model cores' stalled accesses wait on (see tlm/cycle_domain.h); before the simulation.
+  void set_domain(CycleDomain* domain);
   void set_debug_hook(DebugHook hook, std::function<bool()> poll_interrupt);
   void set_max_cycles(uint64_t max_cycles) { max_cycles_ = max_cycles; }
 
   Outcome outcome() const { return outcome_; }
+  const std::string& domain_error() const { return domain_error_; }  // for DomainError
   const std::vector<Core*>& cores() const { return cores_; }
   size_t awake_cores() const { return active_.size(); }
   uint64_t rounds() const { return rounds_; }
@@ -42,6 +54,15 @@ class CoreCluster : public sc_core::sc_module {
   void end_of_elaboration() override;
   void thread();
   void run_round(uint64_t end_cycle);
+  // Runs `core` until it stops for this window: at `end` it goes to `reached`; otherwise it
+  // sleeps, halts or waits for the domain. False if the debugger killed the simulation.
+  bool run_core(Core& core, uint64_t end, std::vector<Core*>& reached);
+  // Advances the domain to `end`, running every core it releases on the way; false on a
+  // domain error (outcome DomainError) or a kill.
+  bool settle(uint64_t end);
+  bool domain_wake(uint32_t hart, uint64_t cycle);
+  uint32_t index_of(const Core& core) const { return hart_index_[core.params().hart_id]; }
+  bool domain_busy() const;  // the domain may still release or wake a core
   // Runs the debugger until it resumes; false if it killed the simulation.
   bool debug_stop(Core& core, StopReason why);
   void wake(Core& core);
@@ -60,6 +81,19 @@ class CoreCluster : public sc_core::sc_module {
   std::vector<Core*> woken_;     // woken by an interrupt line since the last round
   uint64_t earliest_wake_ = UINT64_MAX;  // the first sleeper's own wake cycle
   std::vector<Core*> round_scratch_;
+
+  // Synchronisation with the domain. Cores wait in one of: the settle queue (retry at their
+  // cycle once the domain has settled up to it), waiting for a wake-up from the domain (state
+  // only), or the woken queue (woken at a cycle the domain has not settled up to yet).
+  enum class State : uint8_t { Other, Sleeping, WaitingDomain };
+  using Due = std::pair<uint64_t, uint32_t>;  // (cycle, index in cores_): run order at a cycle
+  using DueQueue = std::priority_queue<Due, std::vector<Due>, std::greater<>>;
+  CycleDomain* domain_ = nullptr;
+  std::vector<uint32_t> hart_index_;  // hart id -> index in cores_
+  std::vector<State> state_;          // by index in cores_
+  DueQueue settle_queue_, woken_queue_;
+  uint64_t waiting_domain_ = 0;
+  std::string domain_error_;
   sc_core::sc_event wake_event_;
   tlm_utils::tlm_quantumkeeper quantum_keeper_;  // the cluster's time ahead of SystemC's
   DebugHook debug_hook_;

@@ -405,14 +405,20 @@ L_FmvWX: FP_PLAIN(FD = RS1);
 slow_load: {
   SYNC_OUT();
   uint32_t v = 0;
-  if (!load_slow(m_addr, m_size, v)) goto after_trap;
+  if (!load_slow(m_addr, m_size, v)) {
+    if (stalled_) return StopReason::Stall;  // not executed: run() re-issues it
+    goto after_trap;
+  }
   // m_dest points into x_/f_, which do not move; the sink absorbs x0.
   *m_dest = m_signed ? static_cast<uint32_t>(sext(v, m_size)) : v;
   goto slow_done;
 }
 slow_store:
   SYNC_OUT();
-  if (!store_slow(m_addr, m_size, m_value)) goto after_trap;
+  if (!store_slow(m_addr, m_size, m_value)) {
+    if (stalled_) return StopReason::Stall;
+    goto after_trap;
+  }
   goto slow_done;
 code_store:
   SYNC_OUT();
