@@ -7,6 +7,7 @@
 #include <systemc>
 
 #include "platform/elf_loader.h"
+#include "platform/fabric_report.h"
 #include "platform/noc_study.h"
 #include "platform/run.h"
 #include "platform/svg_plot.h"
@@ -57,6 +58,7 @@ int cmd_run(int argc, char** argv) {
       ("gdb-bind", po::value<std::string>()->default_value("127.0.0.1"), "address the GDB server binds to")
       ("gdb-cores", po::value<std::string>(), "expose only cores X0,Y0:WxH as GDB threads")
       ("stats", po::value<std::string>(), "write stats JSON to this file")
+      ("heatmap", po::value<std::string>(), "draw the fabric's link utilisation as SVG")
       ("poke", po::value<std::vector<std::string>>()->composing(), "SYMBOL=VALUE: write a 32-bit word at an ELF symbol in every tile (repeatable)")
       ("signature", po::value<std::string>(), "dump PE (0,0)'s begin_signature..end_signature words to this file")
       ("elf", po::value<std::string>(), "firmware ELF");
@@ -103,6 +105,7 @@ int cmd_run(int argc, char** argv) {
       }
     }
     if (vm.count("stats")) opt.stats_path = vm["stats"].as<std::string>();
+    if (vm.count("heatmap")) opt.heatmap_path = vm["heatmap"].as<std::string>();
     if (vm.count("signature")) opt.signature_path = vm["signature"].as<std::string>();
     return wvp::run_platform(opt, std::cout, std::cerr);
   } catch (const wvp::ConfigError& e) {
@@ -113,25 +116,16 @@ int cmd_run(int argc, char** argv) {
     std::cerr << "wafervp: error: " << e.what() << "\n";
   } catch (const std::invalid_argument& e) {
     std::cerr << "wafervp: error: " << e.what() << "\n";
+  } catch (const wvp::FabricError& e) {
+    std::cerr << "wafervp: error: " << e.what() << "\n";
   }
   return wvp::Wafer::kExitBadInput;
 }
 
 // The link-utilisation heat map of one study point.
 std::string heatmap_svg(const wvp::NocResult& r) {
-  wvp::svg::MeshLinkMap map;
-  map.width = r.width;
-  map.height = r.height;
-  map.title = "link utilisation at offered load " + std::to_string(r.offered);
-  const size_t n = size_t(r.width) * r.height;
-  for (auto* v : {&map.north, &map.east, &map.south, &map.west}) v->assign(n, 0.0);
-  for (size_t t = 0; t < n; ++t) {
-    map.north[t] = r.link_utilisation[t * 4 + wvp::kNorth];
-    map.east[t] = r.link_utilisation[t * 4 + wvp::kEast];
-    map.south[t] = r.link_utilisation[t * 4 + wvp::kSouth];
-    map.west[t] = r.link_utilisation[t * 4 + wvp::kWest];
-  }
-  return wvp::svg::mesh_heatmap(map);
+  return wvp::link_heatmap_svg(r.width, r.height, r.link_utilisation,
+                               "link utilisation at offered load " + std::to_string(r.offered));
 }
 
 void write_text(const std::string& path, const std::string& text) {

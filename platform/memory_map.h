@@ -3,6 +3,8 @@
 #pragma once
 #include <cstdint>
 
+#include "models/router/fabric_port.h"
+
 namespace wvp::memmap {
 
 // Nothing is mapped below kClintBase, so null-pointer accesses fault.
@@ -22,6 +24,18 @@ constexpr uint64_t kSysctlConsole = 0x10;      // wo: one byte of console output
 constexpr uint64_t kSysctlExit = 0x14;         // wo: halts this core with the written exit code
 constexpr uint64_t kSysctlClockHz = 0x18;      // ro: core clock in Hz
 constexpr uint64_t kSysctlSramSize = 0x1C;     // ro: local SRAM bytes
+
+// The tile's fabric queues and router configuration (see models/router/fabric_port.h).
+constexpr uint64_t kFabricBase = 0x0202'0000;
+constexpr uint64_t kFabricSize = fabric_regs::kSize;
+constexpr uint64_t kFabricRoute = fabric_regs::kRoute;          // rw [color * 8 + in_port]: output mask
+constexpr uint64_t kFabricTx = fabric_regs::kTx;                // wo [color]: blocking send
+constexpr uint64_t kFabricRx = fabric_regs::kRx;                // ro [color]: blocking receive
+constexpr uint64_t kFabricRxCount = fabric_regs::kRxCount;      // ro [color]
+constexpr uint64_t kFabricTxSpace = fabric_regs::kTxSpace;      // ro [color]
+constexpr uint64_t kFabricIrqEnable = fabric_regs::kIrqEnable;  // rw: bit per color
+constexpr uint64_t kFabricIrqPending = fabric_regs::kIrqPending;
+constexpr uint64_t kFabricColors = fabric_regs::kColors;        // ro
 
 constexpr uint64_t kSramBase = 0x8000'0000;    // local SRAM; its size is a parameter
 

@@ -1,5 +1,7 @@
 #include "platform/noc_study.h"
 
+#include "platform/fabric_report.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -166,10 +168,7 @@ NocResult run_noc(const FabricParams& fabric_params, const NocParams& noc) {
   r.width = w;
   r.height = h;
   r.offered = noc.injection_rate;
-  r.link_utilisation.assign(size_t(w) * h * 4, 0.0);
-  for (uint32_t t = 0; t < w * h; ++t)
-    if (const RouterStats* s = fabric.router_stats(t))
-      for (int d = 0; d < 4; ++d) r.link_utilisation[t * 4 + d] = double(s->link_flits[d]) / noc.measure_cycles;
+  r.link_utilisation = link_utilisation(fabric, noc.measure_cycles);
 
   const uint64_t drain_end = measure_end + noc.drain_max_cycles;
   while (col.measured_outstanding && fabric.now() < drain_end) run_to(std::min(drain_end, fabric.now() + kChunk));

@@ -10,7 +10,9 @@
 #include <nlohmann/json.hpp>
 
 #include "platform/debug_session.h"
+#include "platform/fabric_report.h"
 #include "platform/memory_map.h"
+#include "platform/svg_plot.h"
 #include "platform/wafer.h"
 
 namespace wvp {
@@ -28,7 +30,10 @@ void write_stats(const std::string& path, Wafer& wafer, double host_seconds) {
       cores.push_back({{"x", x}, {"y", y}, {"instructions", c.instructions()}, {"cycles", c.cycle()},
                        {"traps", s.traps}, {"interrupts", s.interrupts}, {"sleep_cycles", s.sleep_cycles},
                        {"decodes", s.decodes}, {"decode_hit_rate", c.decode_hit_rate()},
-                       {"slow_accesses", s.slow_accesses}, {"halted", c.halted()}, {"exit_code", c.exit_code()},
+                       {"slow_accesses", s.slow_accesses}, {"stalls", s.stalls}, {"stall_cycles", s.stall_cycles},
+                       {"fabric_sends", wafer.fabric().stats(y * wafer.width() + x).sends},
+                       {"fabric_receives", wafer.fabric().stats(y * wafer.width() + x).receives},
+                       {"halted", c.halted()}, {"exit_code", c.exit_code()},
                        {"fault", c.fault().valid ? c.fault().describe() : ""}});
     }
   }
@@ -46,6 +51,7 @@ void write_stats(const std::string& path, Wafer& wafer, double host_seconds) {
       {"sram_resident_bytes", wafer.sram_resident_bytes()},
       {"exit_code", r.exit_code},
       {"cores", cores},
+      {"fabric", fabric_stats_json(wafer.fabric().fabric())},
   };
   std::ofstream f(path);
   if (!f) throw ConfigError(path + ": cannot write stats file");
@@ -149,11 +155,14 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   }
   if (r.failures.size() > kReportedCores)
     err << "wafervp: ... and " << r.failures.size() - kReportedCores << " more cores failed (see --stats)\n";
+  for (size_t i = 0; i < std::min(wafer.fabric_errors().size(), kReportedCores); ++i)
+    err << "wafervp: error: " << wafer.fabric_errors()[i] << "\n";
+  if (!r.error.empty()) err << "wafervp: error: " << r.error << "\n";
   if (r.outcome == CoreCluster::Outcome::MaxCycles || r.outcome == CoreCluster::Outcome::Deadlock) {
     err << "wafervp: error: "
         << (r.outcome == CoreCluster::Outcome::MaxCycles
                 ? "reached sim.max_cycles = " + std::to_string(options.config.sim.max_cycles)
-                : std::string("deadlock: every remaining core sleeps in wfi with no interrupt that can wake it"))
+                : std::string("deadlock: every remaining core waits for an interrupt or a wavelet that nothing will send"))
         << "\n";
     const size_t shown = std::min(r.stuck.size(), kReportedCores);
     for (size_t i = 0; i < shown; ++i) err << "  " << r.stuck[i] << "\n";
@@ -161,6 +170,12 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   }
   print_summary(err, wafer, r, host_seconds);
   if (!options.stats_path.empty()) write_stats(options.stats_path, wafer, host_seconds);
+  if (!options.heatmap_path.empty()) {
+    const Fabric& fabric = wafer.fabric().fabric();
+    svg::write_file(options.heatmap_path,
+                    link_heatmap_svg(wafer.width(), wafer.height(), link_utilisation(fabric, fabric.now()),
+                                     "fabric link utilisation over " + std::to_string(fabric.now()) + " cycles"));
+  }
   if (signature) write_signature(options.signature_path, *signature, wafer);
   return r.exit_code;
 }

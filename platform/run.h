@@ -23,6 +23,7 @@ struct RunOptions {
   PlatformConfig config;
   std::optional<GdbOptions> gdb;
   std::string stats_path;      // stats JSON, if set
+  std::string heatmap_path;    // fabric link-utilisation heat map (SVG), if set
   std::string signature_path;  // dump [begin_signature, end_signature) of PE (0,0), if set
   // 32-bit words written at ELF symbols in every tile after loading (firmware parameters).
   std::vector<std::pair<std::string, uint32_t>> pokes;

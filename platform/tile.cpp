@@ -5,7 +5,7 @@
 namespace wvp {
 
 Tile::Tile(const std::string& name, const TileIdentity& tile_id, const CoreParams& core_params,
-           const SramParams& sram_params, uint8_t* sram_backing, TileCtl::LineSink console)
+           const SramParams& sram_params, uint8_t* sram_backing, TileCtl::LineSink console, FabricPort& fabric)
     : id(tile_id),
       core((name + "_core").c_str(), core_params),
       bus((name + "_bus").c_str()),
@@ -17,6 +17,8 @@ Tile::Tile(const std::string& name, const TileIdentity& tile_id, const CoreParam
   bus.initiator.bind(ctl.socket);
   bus.map(memmap::kSramBase, sram_params.size_bytes, "sram");
   bus.initiator.bind(sram.socket);
+  bus.map(memmap::kFabricBase, memmap::kFabricSize, "fabric");
+  bus.initiator.bind(fabric.socket);  // the port's binding index is this tile's index
 }
 
 }  // namespace wvp

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "models/core/core.h"
+#include "models/router/fabric_port.h"
 #include "models/sram/sram.h"
 #include "platform/tile_ctl.h"
 #include "tlm/bus.h"
@@ -11,7 +12,7 @@ namespace wvp {
 
 struct Tile {
   Tile(const std::string& name, const TileIdentity& id, const CoreParams& core_params, const SramParams& sram_params,
-       uint8_t* sram_backing, TileCtl::LineSink console);
+       uint8_t* sram_backing, TileCtl::LineSink console, FabricPort& fabric);
 
   TileIdentity id;
   Core core;

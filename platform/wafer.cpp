@@ -15,14 +15,27 @@ std::string hex32(uint32_t v) {
   std::snprintf(buf, sizeof buf, "0x%08x", v);
   return buf;
 }
+
+FabricParams fabric_params(const PlatformConfig& config) {
+  FabricParams p = config.fabric;
+  p.width = config.grid_width;
+  p.height = config.grid_height;
+  p.packets = false;
+  return p;
+}
 }  // namespace
 
 Wafer::Wafer(sc_core::sc_module_name name, const PlatformConfig& config, TileCtl::LineSink console)
     : sc_module(name),
       config_(config),
       sram_memory_(size_t{config.grid_width} * config.grid_height * config.sram.size_bytes),
+      fabric_("fabric", fabric_params(config), sc_core::sc_time(1.0 / config.core.clock_hz, sc_core::SC_SEC)),
       cluster_("cluster", config.sim.quantum_cycles, config.sim.max_cycles) {
   validate_config(config_);
+  fabric_.set_irq_line([this](uint32_t tile, bool level) { tiles_[tile]->core.set_external_irq(level); });
+  fabric_.set_error_sink([this](uint32_t tile, const std::string& what) {
+    fabric_errors_.push_back(pe_name(tile % width(), tile / width()) + ": " + what);
+  });
   tiles_.reserve(size_t{config_.grid_width} * config_.grid_height);
   for (uint32_t y = 0; y < config_.grid_height; ++y) {
     for (uint32_t x = 0; x < config_.grid_width; ++x) {
@@ -36,10 +49,12 @@ Wafer::Wafer(sc_core::sc_module_name name, const PlatformConfig& config, TileCtl
       SramParams sram = config_.sram;
       sram.clock_hz = config_.core.clock_hz;
       tiles_.push_back(std::make_unique<Tile>("tile_" + std::to_string(x) + "_" + std::to_string(y), id, core, sram,
-                                              sram_memory_.data() + index * config_.sram.size_bytes, console));
+                                              sram_memory_.data() + index * config_.sram.size_bytes, console,
+                                              fabric_));
       cluster_.add(tiles_.back()->core);
     }
   }
+  cluster_.set_domain(&fabric_);
 }
 
 void Wafer::load(const ElfImage& image) {
@@ -88,8 +103,9 @@ Wafer::Result Wafer::result() const {
       if (core.exit_code() != 0 || core.fault().valid) ended.emplace_back(core.cycle(), i);
     } else {
       const TileIdentity& id = tiles_[i]->id;
-      r.stuck.push_back(pe_name(id.x, id.y) + (core.sleeping() ? " asleep in wfi" : " running") + " at pc " +
-                        hex32(core.pc()));
+      const std::string wait = fabric_.describe_wait(static_cast<uint32_t>(i));
+      r.stuck.push_back(pe_name(id.x, id.y) + (core.sleeping() ? " asleep in wfi" : !wait.empty() ? " " + wait : " running") +
+                        " at pc " + hex32(core.pc()));
     }
   }
   std::sort(ended.begin(), ended.end());
@@ -100,6 +116,10 @@ Wafer::Result Wafer::result() const {
   switch (r.outcome) {
     case CoreCluster::Outcome::MaxCycles: r.exit_code = kExitMaxCycles; break;
     case CoreCluster::Outcome::Deadlock: r.exit_code = kExitDeadlock; break;
+    case CoreCluster::Outcome::DomainError:
+      r.exit_code = kExitDeadlock;
+      r.error = "at cycle " + std::to_string(fabric_.settled()) + ": " + cluster_.domain_error();
+      break;
     default:
       if (!r.failures.empty()) r.exit_code = r.failures.front().fault.valid ? kExitFault : r.failures.front().exit_code;
       break;

@@ -1,5 +1,6 @@
-// The grid of tiles and what runs it: builds W x H tiles, loads one ELF into every tile (SPMD),
-// runs all cores in one CoreCluster and reports how the run ended.
+// The grid of tiles and what runs it: builds W x H tiles around one fabric, loads one ELF into
+// every tile (SPMD), runs all cores in one CoreCluster synchronised with the fabric and
+// reports how the run ended.
 #pragma once
 #include <memory>
 #include <string>
@@ -33,6 +34,11 @@ class Wafer : public sc_core::sc_module {
   Tile& tile(uint32_t x, uint32_t y) { return *tiles_[y * config_.grid_width + x]; }
   size_t tile_count() const { return tiles_.size(); }
   CoreCluster& cluster() { return cluster_; }
+  const CoreCluster& cluster() const { return cluster_; }
+  FabricPort& fabric() { return fabric_; }
+  const FabricPort& fabric() const { return fabric_; }
+  // Why fabric accesses failed (a route off the grid...), with the tile, in the order seen.
+  const std::vector<std::string>& fabric_errors() const { return fabric_errors_; }
   const PlatformConfig& config() const { return config_; }
   size_t sram_resident_bytes() const { return sram_memory_.resident_bytes(); }
 
@@ -45,7 +51,8 @@ class Wafer : public sc_core::sc_module {
     CoreCluster::Outcome outcome = CoreCluster::Outcome::Running;
     int exit_code = 0;                 // what `wafervp run` exits with
     std::vector<CoreEnd> failures;     // non-zero exits and faults, in the order they happened
-    std::vector<std::string> stuck;    // cores still running or asleep, for timeout/deadlock reports
+    std::vector<std::string> stuck;    // cores still running, asleep or waiting, for timeout/deadlock reports
+    std::string error;                 // the fabric's error (outcome DomainError)
     uint64_t instructions = 0;
     uint64_t end_cycle = 0;            // the latest core's local time
   };
@@ -57,6 +64,8 @@ class Wafer : public sc_core::sc_module {
  private:
   PlatformConfig config_;
   HostMemory sram_memory_;
+  FabricPort fabric_;
+  std::vector<std::string> fabric_errors_;
   std::vector<std::unique_ptr<Tile>> tiles_;
   CoreCluster cluster_;
 };

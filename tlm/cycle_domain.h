@@ -31,6 +31,9 @@ struct StallExtension : tlm::tlm_extension<StallExtension> {
   uint32_t initiator = 0;  // set by the initiator: the index its domain wakes it by
   Until until = Until::None;
   uint64_t cycle = 0;
+  // On a performed access: the initiator stops running after this instruction, so that its
+  // scheduler asks the domain anew how far it may run (CycleDomain::run_limit).
+  bool yield = false;
 
   tlm::tlm_extension_base* clone() const override { return new StallExtension(*this); }
   void copy_from(const tlm::tlm_extension_base& other) override {
@@ -58,6 +61,10 @@ class CycleDomain {
   // further (an interrupt the domain may raise in between); UINT64_MAX when it may run freely.
   // Also brings the initiator's interrupt lines from the domain up to date for `from`.
   virtual uint64_t run_limit(uint32_t initiator, uint64_t from) = 0;
+  // The earliest cycle after `from` at which the domain already knows it will wake initiator
+  // `initiator` (an arrival it announced before the initiator began to wait); UINT64_MAX if
+  // none. Asked when an initiator starts waiting or sleeps.
+  virtual uint64_t pending_wake(uint32_t initiator, uint64_t from) const = 0;
   // Nothing in flight: the domain will never wake anyone by itself.
   virtual bool idle() const = 0;
   // What initiator `initiator` waits for, for deadlock reports ("" if nothing).

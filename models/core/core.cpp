@@ -411,6 +411,7 @@ Core::Access Core::bus_access(tlm::tlm_command command, uint32_t addr, uint32_t 
   gp_.set_dmi_allowed(false);
   gp_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   stall_->until = StallExtension::Until::None;
+  stall_->yield = false;
   sc_core::sc_time delay = local_offset();
   socket->b_transport(gp_, delay);
   if (stall_->until != StallExtension::Until::None) {
@@ -419,6 +420,7 @@ Core::Access Core::bus_access(tlm::tlm_command command, uint32_t addr, uint32_t 
     return Access::Stalled;
   }
   if (gp_.is_response_error()) return Access::Error;
+  yield_ = stall_->yield;
   advance_to(sc_core::sc_time_stamp() + delay);
   return Access::Ok;
 }

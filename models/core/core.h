@@ -218,7 +218,7 @@ class Core : public sc_core::sc_module {
   // Execution bookkeeping.
   uint64_t event_cycle_ = 0;      // exec() leaves its fast loop at taken branches past this
   uint64_t limit_cycle_ = 0;
-  bool halted_ = false, sleeping_ = false, at_breakpoint_ = false, stalled_ = false;
+  bool halted_ = false, sleeping_ = false, at_breakpoint_ = false, stalled_ = false, yield_ = false;
   int exit_code_ = 0;
   FaultInfo fault_;
 

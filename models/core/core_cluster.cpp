@@ -125,6 +125,11 @@ bool CoreCluster::run_core(Core& core, uint64_t end, std::vector<Core*>& reached
         sleepers_.push_back(&core);
         state_[index_of(core)] = State::Sleeping;
         earliest_wake_ = std::min(earliest_wake_, wake_at);
+        // An arrival the domain announced before the core slept wakes it without a new call.
+        if (domain_) {
+          const uint64_t arrival = domain_->pending_wake(core.params().hart_id, core.cycle());
+          if (arrival < wake_at) domain_wake(core.params().hart_id, arrival);
+        }
         return true;
       }
       case StopReason::Stall:
@@ -133,6 +138,8 @@ bool CoreCluster::run_core(Core& core, uint64_t end, std::vector<Core*>& reached
         } else {
           state_[index_of(core)] = State::WaitingDomain;
           ++waiting_domain_;
+          const uint64_t arrival = domain_->pending_wake(core.params().hart_id, core.cycle());
+          if (arrival != UINT64_MAX) domain_wake(core.params().hart_id, arrival);
         }
         return true;
       case StopReason::Limit:

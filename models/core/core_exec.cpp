@@ -429,6 +429,10 @@ slow_done:
   ++instret_;
   pc_ += 4;
   if (halted_) return StopReason::Halted;
+  if (yield_) {
+    yield_ = false;
+    if constexpr (!kStep) return StopReason::Limit;
+  }
   if (watch_hit_) {
     watch_hit_ = false;
     return StopReason::Watchpoint;

@@ -219,6 +219,11 @@ void Fabric::set_route(uint32_t tile, uint32_t color, int in_port, PortMask outp
   if (r.in[in_port * params_.colors + color].count) schedule(tile, now_);
 }
 
+PortMask Fabric::route(uint32_t tile, uint32_t color, int in_port) const {
+  const Router* r = router_if(tile);
+  return r && !params_.packets ? r->routes[color * kPorts + in_port] : 0;
+}
+
 void Fabric::stop_at(uint64_t cycle) { stop_at_ = std::min(stop_at_, std::max(cycle, now_)); }
 
 void Fabric::schedule(uint32_t tile, uint64_t cycle) {
@@ -266,9 +271,16 @@ uint32_t Fabric::rx_available(uint32_t tile, uint32_t color, uint64_t cycle) con
   return n;
 }
 
+uint64_t Fabric::rx_next_arrival(uint32_t tile, uint32_t color) const {
+  const Router* r = router_if(tile);
+  if (!r) return UINT64_MAX;
+  const auto& q = r->in[kPorts * params_.colors + color];
+  return q.count ? r->slots[q.base + q.head].ready : UINT64_MAX;
+}
+
 uint32_t Fabric::rx_pop(uint32_t tile, uint32_t color, uint64_t cycle) {
   if (rx_available(tile, color, cycle) == 0) fail(at(tile, params_.width) + ": receive from an empty queue");
-  if (cycle + 1 < now_ || cycle + 1 >= now_ + kWheel)
+  if (cycle + 1 < now_ || cycle > now_ + kMaxPopLead)
     fail("receive at cycle " + std::to_string(cycle) + " too far from the fabric's time (now " + std::to_string(now_) + ")");
   Router& r = *routers_[tile];
   const Flit f = r.pop(kPorts, color);

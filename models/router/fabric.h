@@ -114,6 +114,7 @@ class Fabric {
   // from now() on. Throws FabricError naming the tile, color and port when an output leaves the
   // grid or the color is out of range. A wavelet meeting no route waits for one.
   void set_route(uint32_t tile, uint32_t color, int in_port, PortMask outputs);
+  PortMask route(uint32_t tile, uint32_t color, int in_port) const;
 
   // Colors mode, the tile side. All take the caller's cycle, which must not be before now():
   // the fabric has settled every cycle before now().
@@ -122,7 +123,10 @@ class Fabric {
   void tx_push(uint32_t tile, uint32_t color, uint32_t wavelet, uint64_t cycle);
   // Wavelets in the receive queue that have arrived by `cycle`.
   uint32_t rx_available(uint32_t tile, uint32_t color, uint64_t cycle) const;
+  // `cycle` may lie at most kMaxPopLead cycles after now().
   uint32_t rx_pop(uint32_t tile, uint32_t color, uint64_t cycle);
+  // When the first wavelet in the receive queue arrives (UINT64_MAX if it is empty).
+  uint64_t rx_next_arrival(uint32_t tile, uint32_t color) const;
 
   // Packet mode: queues a packet at its source; its flits enter the router one per cycle from
   // `cycle` on (the source queue is unbounded, as in the NoC literature).
@@ -182,6 +186,11 @@ class Fabric {
 
   // Wake-ups and credits in a timing wheel; wake-ups beyond its horizon wait in a heap.
   static constexpr uint32_t kWheel = 1024;
+
+ public:
+  static constexpr uint64_t kMaxPopLead = kWheel - 2;
+
+ private:
   std::vector<std::vector<uint32_t>> wake_wheel_;
   std::vector<std::vector<CreditEvent>> credit_wheel_;
   std::priority_queue<std::pair<uint64_t, uint32_t>, std::vector<std::pair<uint64_t, uint32_t>>,

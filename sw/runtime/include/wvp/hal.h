@@ -31,6 +31,32 @@
 #define WVP_SYSCTL_CLOCK_HZ     0x18       /* ro: core clock in Hz */
 #define WVP_SYSCTL_SRAM_SIZE    0x1C       /* ro: local SRAM bytes */
 
+/* The tile's router and its queues. Every register is 32-bit. A color is a virtual channel of
+ * the fabric; a wavelet is one 32-bit word. */
+#define WVP_FABRIC_BASE         0x02020000
+#define WVP_FABRIC_SIZE         0x00001000
+#define WVP_FABRIC_ROUTE        0x000      /* rw [color * 8 + in_port]: set of output ports */
+#define WVP_FABRIC_ROUTE_STRIDE 8
+#define WVP_FABRIC_TX           0x400      /* wo [color]: send; waits while the queue is full */
+#define WVP_FABRIC_RX           0x480      /* ro [color]: receive; waits while the queue is empty */
+#define WVP_FABRIC_RX_COUNT     0x500      /* ro [color]: wavelets waiting to be received */
+#define WVP_FABRIC_TX_SPACE     0x580      /* ro [color]: free slots in the send queue */
+#define WVP_FABRIC_IRQ_ENABLE   0x600      /* rw: bit c: external interrupt while color c has data */
+#define WVP_FABRIC_IRQ_PENDING  0x604      /* ro: enabled colors with data */
+#define WVP_FABRIC_COLORS       0x608      /* ro: colors per port */
+
+/* Router ports (route register index) and the output-set bits of a route. North is y - 1. */
+#define WVP_PORT_N              0
+#define WVP_PORT_E              1
+#define WVP_PORT_S              2
+#define WVP_PORT_W              3
+#define WVP_PORT_RAMP           4          /* the local core's queues */
+#define WVP_TO_N                0x01
+#define WVP_TO_E                0x02
+#define WVP_TO_S                0x04
+#define WVP_TO_W                0x08
+#define WVP_TO_RAMP             0x10
+
 #define WVP_SRAM_BASE           0x80000000 /* local SRAM; its size is a platform parameter */
 
 /* ---- CSR bits (RISC-V privileged spec, machine mode) ------------------------------------- */
@@ -132,6 +158,48 @@ static inline void wvp_puts(const char *s) {
 __attribute__((noreturn)) static inline void wvp_exit(int code) {
   *wvp_reg(WVP_SYSCTL_BASE + WVP_SYSCTL_EXIT) = (uint32_t)code;
   for (;;) __asm__ volatile("");
+}
+
+/* ---- Fabric queues ---------------------------------------------------------------------------
+ * Wavelets of `color` entering this tile's router through `in_port` leave through the ports in
+ * `outputs` (several: multicast). A wavelet that meets no route waits for one. */
+static inline void wvp_route(uint32_t color, uint32_t in_port, uint32_t outputs) {
+  *wvp_reg(WVP_FABRIC_BASE + WVP_FABRIC_ROUTE + 4 * (WVP_FABRIC_ROUTE_STRIDE * color + in_port)) = outputs;
+}
+
+/* Blocking: the core waits (no host time) while the send queue is full / the receive queue is
+ * empty. */
+static inline void wvp_send(uint32_t color, uint32_t wavelet) {
+  *wvp_reg(WVP_FABRIC_BASE + WVP_FABRIC_TX + 4 * color) = wavelet;
+}
+static inline uint32_t wvp_recv(uint32_t color) { return *wvp_reg(WVP_FABRIC_BASE + WVP_FABRIC_RX + 4 * color); }
+
+static inline uint32_t wvp_rx_count(uint32_t color) {
+  return *wvp_reg(WVP_FABRIC_BASE + WVP_FABRIC_RX_COUNT + 4 * color);
+}
+static inline uint32_t wvp_tx_space(uint32_t color) {
+  return *wvp_reg(WVP_FABRIC_BASE + WVP_FABRIC_TX_SPACE + 4 * color);
+}
+
+/* Non-blocking: 1 if the wavelet went / came, 0 if the queue was full / empty. */
+static inline int wvp_try_send(uint32_t color, uint32_t wavelet) {
+  if (!wvp_tx_space(color)) return 0;
+  wvp_send(color, wavelet);
+  return 1;
+}
+static inline int wvp_try_recv(uint32_t color, uint32_t *wavelet) {
+  if (!wvp_rx_count(color)) return 0;
+  *wavelet = wvp_recv(color);
+  return 1;
+}
+
+static inline void wvp_send_f32(uint32_t color, float value) {
+  union { float f; uint32_t u; } v = {.f = value};
+  wvp_send(color, v.u);
+}
+static inline float wvp_recv_f32(uint32_t color) {
+  union { uint32_t u; float f; } v = {.u = wvp_recv(color)};
+  return v.f;
 }
 
 /* mtime is 64 bits but rv32 reads it in two halves: re-read until the high half did not

@@ -1,0 +1,218 @@
+#include "models/router/fabric_port.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace wvp {
+
+using namespace fabric_regs;
+
+FabricPort::FabricPort(sc_core::sc_module_name name, const FabricParams& params, sc_core::sc_time clock_period)
+    : sc_module(name), socket("socket"), fabric_(params), period_(clock_period), tiles_(fabric_.tiles()) {
+  fabric_.set_client(this);
+  socket.register_b_transport(this, &FabricPort::b_transport);
+  socket.register_transport_dbg(this, &FabricPort::transport_dbg);
+}
+
+bool FabricPort::irq_level_at(uint32_t tile, uint64_t cycle) const {
+  for (uint32_t mask = tiles_[tile].irq_enable; mask; mask &= mask - 1)
+    if (fabric_.rx_available(tile, __builtin_ctz(mask), cycle)) return true;
+  return false;
+}
+
+void FabricPort::update_irq(uint32_t tile, uint64_t cycle) {
+  TileState& st = tiles_[tile];
+  const bool level = irq_level_at(tile, cycle);
+  if (level == st.irq_level) return;
+  st.irq_level = level;
+  if (irq_line_) irq_line_(tile, level);
+}
+
+uint64_t FabricPort::run_limit(uint32_t tile, uint64_t from) {
+  // A core that can take an arrival interrupt must not run past an arrival it cannot know of
+  // yet: it runs only from cycles the fabric has settled, where its interrupt line is exact.
+  if (!tiles_[tile].irq_enable) return UINT64_MAX;
+  const uint64_t settled = fabric_.now();
+  if (from > settled) return from;
+  update_irq(tile, from);
+  return settled + 1;
+}
+
+uint64_t FabricPort::pending_wake(uint32_t tile, uint64_t from) const {
+  const TileState& st = tiles_[tile];
+  uint32_t colors = st.irq_enable;
+  if (st.wait == Wait::Receive) colors |= 1u << st.wait_color;
+  uint64_t first = UINT64_MAX;
+  for (; colors; colors &= colors - 1) {
+    const uint64_t ready = fabric_.rx_next_arrival(tile, __builtin_ctz(colors));
+    if (ready > from) first = std::min(first, ready);
+  }
+  return first;
+}
+
+std::string FabricPort::describe_wait(uint32_t tile) const {
+  const TileState& st = tiles_[tile];
+  switch (st.wait) {
+    case Wait::Receive: return "waits to receive on color " + std::to_string(st.wait_color);
+    case Wait::Send: return "waits for room to send on color " + std::to_string(st.wait_color);
+    default: return "";
+  }
+}
+
+bool FabricPort::read_status(uint32_t tile, uint64_t addr, uint32_t& value, uint64_t cycle) const {
+  const uint32_t colors = fabric_.params().colors;
+  if (addr >= kRxCount && addr < kRxCount + 4 * colors) {
+    value = fabric_.rx_available(tile, static_cast<uint32_t>(addr - kRxCount) / 4, cycle);
+  } else if (addr >= kTxSpace && addr < kTxSpace + 4 * colors) {
+    value = fabric_.tx_space_flits(tile, static_cast<uint32_t>(addr - kTxSpace) / 4);
+  } else if (addr == kIrqEnable) {
+    value = tiles_[tile].irq_enable;
+  } else if (addr == kIrqPending) {
+    value = 0;
+    for (uint32_t mask = tiles_[tile].irq_enable; mask; mask &= mask - 1)
+      if (fabric_.rx_available(tile, __builtin_ctz(mask), cycle)) value |= mask & -mask;
+  } else if (addr == kColors) {
+    value = colors;
+  } else if (addr < kTx && (addr / 4) % kRouteStride < kPorts && addr / 4 / kRouteStride < colors) {
+    value = fabric_.route(tile, static_cast<uint32_t>(addr / 4 / kRouteStride), static_cast<int>((addr / 4) % kRouteStride));
+  } else {
+    return false;
+  }
+  return true;
+}
+
+tlm::tlm_response_status FabricPort::access(uint32_t tile, uint64_t addr, bool write, uint32_t& value, uint64_t cycle,
+                                            Until& until) {
+  const uint32_t colors = fabric_.params().colors;
+  // Every cycle before `cycle` is settled: what the core sees now is what is there at `cycle`.
+  const bool exact = fabric_.now() >= cycle;
+  TileState& st = tiles_[tile];
+  const auto wait_for = [&](Wait what, uint32_t color) {
+    if (!exact) {
+      until = Until::Settled;
+    } else {
+      until = Until::Woken;
+      st.wait = what;
+      st.wait_color = static_cast<uint8_t>(color);
+    }
+    return tlm::TLM_OK_RESPONSE;
+  };
+
+  if (addr >= kTx && addr < kTx + 4 * colors) {
+    if (!write) return tlm::TLM_COMMAND_ERROR_RESPONSE;
+    const uint32_t color = static_cast<uint32_t>(addr - kTx) / 4;
+    // Free slots only grow until the core itself sends, so a free slot now is one at `cycle`.
+    if (fabric_.tx_space_flits(tile, color) == 0) return wait_for(Wait::Send, color);
+    fabric_.tx_push(tile, color, value, cycle);
+    ++st.stats.sends;
+    return tlm::TLM_OK_RESPONSE;
+  }
+  if (addr >= kRx && addr < kRx + 4 * colors) {
+    if (write) return tlm::TLM_COMMAND_ERROR_RESPONSE;
+    const uint32_t color = static_cast<uint32_t>(addr - kRx) / 4;
+    // A wavelet known to have arrived by `cycle` is the queue's head then: later discoveries
+    // arrive later on the same link.
+    if (cycle > fabric_.now() + Fabric::kMaxPopLead || fabric_.rx_available(tile, color, cycle) == 0)
+      return wait_for(Wait::Receive, color);
+    value = fabric_.rx_pop(tile, color, cycle);
+    ++st.stats.receives;
+    if (st.irq_enable) update_irq(tile, cycle);
+    return tlm::TLM_OK_RESPONSE;
+  }
+  const bool route = addr < kTx;
+  if (write && !route && addr != kIrqEnable) return tlm::TLM_COMMAND_ERROR_RESPONSE;
+  if (!write && (route || addr == kColors || addr == kIrqEnable)) return read_status(tile, addr, value, cycle) ? tlm::TLM_OK_RESPONSE
+                                                                                     : tlm::TLM_ADDRESS_ERROR_RESPONSE;
+  uint32_t ignored;
+  if (!read_status(tile, addr, ignored, cycle)) return tlm::TLM_ADDRESS_ERROR_RESPONSE;
+  // Counts, interrupt state and route changes take effect exactly at the core's cycle.
+  if (!exact) {
+    until = Until::Settled;
+    return tlm::TLM_OK_RESPONSE;
+  }
+  if (!write) return read_status(tile, addr, value, cycle) ? tlm::TLM_OK_RESPONSE : tlm::TLM_ADDRESS_ERROR_RESPONSE;
+  if (route) {
+    fabric_.set_route(tile, static_cast<uint32_t>(addr / 4 / kRouteStride), static_cast<int>((addr / 4) % kRouteStride),
+                      static_cast<PortMask>(value));
+    return tlm::TLM_OK_RESPONSE;
+  }
+  st.irq_enable = value & (colors == 32 ? ~0u : (1u << colors) - 1);
+  update_irq(tile, cycle);
+  return tlm::TLM_OK_RESPONSE;
+}
+
+void FabricPort::b_transport(int tile, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+  const uint64_t addr = gp.get_address();
+  if (gp.get_data_length() != 4 || (addr & 3) || addr >= kSize) {
+    gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return;
+  }
+  if (gp.get_byte_enable_ptr()) {
+    gp.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+    return;
+  }
+  if (gp.get_streaming_width() < 4) {
+    gp.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
+    return;
+  }
+  const uint32_t t = static_cast<uint32_t>(tile);
+  const uint64_t cycle = (sc_core::sc_time_stamp() + delay).value() / period_.value();
+  uint32_t value = 0;
+  if (gp.is_write()) std::memcpy(&value, gp.get_data_ptr(), 4);
+  Until until = Until::None;
+  tlm::tlm_response_status status;
+  try {
+    status = access(t, addr, gp.is_write(), value, cycle, until);
+  } catch (const FabricError& e) {
+    if (error_sink_) error_sink_(t, e.what());
+    status = tlm::TLM_GENERIC_ERROR_RESPONSE;
+  }
+  StallExtension* stall = gp.get_extension<StallExtension>();
+  if (until != Until::None) {
+    // Not performed. Only an initiator that can stall may be told to retry.
+    status = tlm::TLM_GENERIC_ERROR_RESPONSE;
+    if (stall) {
+      stall->until = until;
+      stall->cycle = cycle;
+    } else {
+      tiles_[t].wait = Wait::None;
+      if (error_sink_) error_sink_(t, "fabric: a blocking access at offset " + std::to_string(addr) +
+                                          " from an initiator that cannot stall");
+    }
+  } else if (status == tlm::TLM_OK_RESPONSE) {
+    if (gp.is_read()) std::memcpy(gp.get_data_ptr(), &value, 4);
+    // The interrupt enable changes how far the core may run ahead (run_limit).
+    if (stall && gp.is_write() && addr == kIrqEnable) stall->yield = true;
+  }
+  gp.set_response_status(status);
+}
+
+unsigned int FabricPort::transport_dbg(int tile, tlm::tlm_generic_payload& gp) {
+  // The debugger sees routes and counts as of the fabric's settled time, without side effects.
+  const uint64_t addr = gp.get_address();
+  uint32_t value = 0;
+  if (!gp.is_read() || gp.get_data_length() != 4 || (addr & 3) ||
+      !read_status(static_cast<uint32_t>(tile), addr, value, fabric_.now()))
+    return 0;
+  std::memcpy(gp.get_data_ptr(), &value, 4);
+  return 4;
+}
+
+void FabricPort::wake(uint32_t tile, uint64_t cycle) {
+  if (waker_ && waker_(tile, cycle)) {
+    tiles_[tile].wait = Wait::None;
+    fabric_.stop_at(cycle);
+  }
+}
+
+void FabricPort::rx_arrival(uint32_t tile, uint32_t color, uint64_t cycle) {
+  const TileState& st = tiles_[tile];
+  if ((st.wait == Wait::Receive && st.wait_color == color) || ((st.irq_enable >> color) & 1)) wake(tile, cycle);
+}
+
+void FabricPort::tx_space(uint32_t tile, uint32_t color, uint64_t cycle) {
+  const TileState& st = tiles_[tile];
+  if (st.wait == Wait::Send && st.wait_color == color) wake(tile, cycle);
+}
+
+}  // namespace wvp

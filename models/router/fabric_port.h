@@ -1,0 +1,104 @@
+// The tiles' side of the fabric: per tile a register window (routes, per-color send and
+// receive queues, arrival interrupts) behind one TLM-2.0 target socket, and the fabric's clock
+// as the CycleDomain the cores synchronise with (tlm/cycle_domain.h).
+//
+// Blocking sends and receives stall the core instead of blocking its thread: a receive at
+// cycle T from a queue that holds a wavelet arrived by T completes at once; otherwise the core
+// waits until the fabric has settled up to T, and if the queue is still empty then, until a
+// wavelet arrives (it resumes at the arrival cycle). Sends into a full queue wait alike for a
+// free slot. Status reads, route writes and interrupt-enable writes take effect exactly at the
+// core's cycle, so they too wait until the fabric has settled up to it.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/multi_passthrough_target_socket.h>
+
+#include "models/router/fabric.h"
+#include "tlm/cycle_domain.h"
+
+namespace wvp {
+
+// Register offsets in a tile's window; all registers are 32-bit.
+namespace fabric_regs {
+constexpr uint64_t kSize = 0x1000;
+constexpr uint64_t kRoute = 0x000;       // rw [color * 8 + in_port]: output port mask
+constexpr uint64_t kRouteStride = 8;     // route registers per color (ports 0..4 used)
+constexpr uint64_t kTx = 0x400;          // wo [color]: blocking send of one wavelet
+constexpr uint64_t kRx = 0x480;          // ro [color]: blocking receive
+constexpr uint64_t kRxCount = 0x500;     // ro [color]: wavelets arrived and not yet received
+constexpr uint64_t kTxSpace = 0x580;     // ro [color]: free slots in the send queue
+constexpr uint64_t kIrqEnable = 0x600;   // rw: bit c: external interrupt while color c's receive queue is not empty
+constexpr uint64_t kIrqPending = 0x604;  // ro: enabled colors whose receive queue is not empty
+constexpr uint64_t kColors = 0x608;      // ro: colors per port
+}  // namespace fabric_regs
+
+struct FabricPortStats {
+  uint64_t sends = 0, receives = 0;
+};
+
+class FabricPort : public sc_core::sc_module, public CycleDomain, private Fabric::Client {
+ public:
+  // Binding i is tile i (bind in tile order); the core of tile i is initiator i of the domain.
+  tlm_utils::multi_passthrough_target_socket<FabricPort> socket;
+
+  FabricPort(sc_core::sc_module_name name, const FabricParams& params, sc_core::sc_time clock_period);
+
+  Fabric& fabric() { return fabric_; }
+  const Fabric& fabric() const { return fabric_; }
+
+  // The external interrupt input of tile i's core.
+  void set_irq_line(std::function<void(uint32_t tile, bool level)> line) { irq_line_ = std::move(line); }
+  // Receives what made an access fail (a route leaving the grid, a color out of range), since
+  // the core only sees an access fault.
+  void set_error_sink(std::function<void(uint32_t tile, const std::string&)> sink) { error_sink_ = std::move(sink); }
+
+  const FabricPortStats& stats(uint32_t tile) const { return tiles_[tile].stats; }
+
+  // CycleDomain
+  void set_waker(Waker waker) override { waker_ = std::move(waker); }
+  uint64_t settled() const override { return fabric_.now(); }
+  void advance(uint64_t limit) override { fabric_.advance(limit); }
+  uint64_t run_limit(uint32_t tile, uint64_t from) override;
+  uint64_t pending_wake(uint32_t tile, uint64_t from) const override;
+  bool idle() const override { return fabric_.flits_in_flight() == 0; }
+  std::string describe_wait(uint32_t tile) const override;
+
+ private:
+  enum class Wait : uint8_t { None, Receive, Send };
+  struct TileState {
+    uint32_t irq_enable = 0;
+    Wait wait = Wait::None;
+    uint8_t wait_color = 0;
+    bool irq_level = false;
+    FabricPortStats stats;
+  };
+  using Until = StallExtension::Until;
+
+  void b_transport(int tile, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+  unsigned int transport_dbg(int tile, tlm::tlm_generic_payload& gp);
+  // One register access by tile's core at `cycle`; sets `until` when it must wait instead.
+  tlm::tlm_response_status access(uint32_t tile, uint64_t addr, bool write, uint32_t& value, uint64_t cycle,
+                                  Until& until);
+  bool read_status(uint32_t tile, uint64_t addr, uint32_t& value, uint64_t cycle) const;
+  bool irq_level_at(uint32_t tile, uint64_t cycle) const;
+  void update_irq(uint32_t tile, uint64_t cycle);
+
+  // Fabric::Client
+  void rx_arrival(uint32_t tile, uint32_t color, uint64_t cycle) override;
+  void tx_space(uint32_t tile, uint32_t color, uint64_t cycle) override;
+  void wake(uint32_t tile, uint64_t cycle);
+
+  Fabric fabric_;
+  const sc_core::sc_time period_;
+  std::vector<TileState> tiles_;
+  Waker waker_;
+  std::function<void(uint32_t, bool)> irq_line_;
+  std::function<void(uint32_t, const std::string&)> error_sink_;
+};
+
+}  // namespace wvp

@@ -1,0 +1,25 @@
+// What a run tells about the fabric: per-link wavelets and utilisation, per-router buffer
+// high-water marks and stall cycles, for the stats JSON and the wafer heat map.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "models/router/fabric.h"
+
+namespace wvp {
+
+// Flits per cycle on each mesh link over `cycles`, indexed tile * 4 + direction (N, E, S, W).
+std::vector<double> link_utilisation(const Fabric& fabric, uint64_t cycles);
+
+// {"cycles", "flit_hops", "flits_in_flight", "routers": [...]}: one entry per router that ever
+// held a flit, with wavelets and utilisation per output link (N, E, S, W, ramp).
+nlohmann::json fabric_stats_json(const Fabric& fabric);
+
+// The link-utilisation heat map of the wafer as SVG.
+std::string link_heatmap_svg(uint32_t width, uint32_t height, const std::vector<double>& utilisation,
+                             const std::string& title);
+
+}  // namespace wvp

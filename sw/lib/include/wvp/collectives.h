@@ -1,0 +1,41 @@
+/* Collectives over the fabric for SPMD firmware: broadcast and reduce along a row or column,
+ * all-reduce over the grid, barrier.
+ *
+ * Every core calls wvp_collectives_init() once, then the same collectives in the same order
+ * (they are matched by order, as in MPI). The library owns colors 0..3; firmware may use the
+ * others freely. Data moves one fp32 wavelet at a time, pipelined from tile to tile: a vector
+ * of n floats along a row of W tiles takes about W + n hops, not W * n. */
+#ifndef WVP_COLLECTIVES_H
+#define WVP_COLLECTIVES_H
+
+#include <stdint.h>
+
+#define WVP_COLOR_ROW_REDUCE 0 /* flows west: partial results towards x = 0 */
+#define WVP_COLOR_COL_REDUCE 1 /* flows north: partial results towards y = 0 */
+#define WVP_COLOR_ROW_BCAST  2 /* from any tile of a row to the rest of it, both ways */
+#define WVP_COLOR_COL_BCAST  3 /* from any tile of a column to the rest of it */
+#define WVP_COLORS_RESERVED  4
+
+typedef enum { WVP_SUM, WVP_MAX } wvp_reduce_op;
+
+/* Writes this tile's routes for the library's colors. */
+void wvp_collectives_init(void);
+
+/* The tile at x = root_x (y = root_y) sends data[0..n); every other tile of its row (column)
+ * receives it into data. */
+void wvp_row_bcast_f32(float *data, uint32_t n, uint32_t root_x);
+void wvp_col_bcast_f32(float *data, uint32_t n, uint32_t root_y);
+
+/* Element-wise reduction of data[0..n) over the row (column); the result lands in data at
+ * x = 0 (y = 0). Sums are taken from the far end inwards: (d[W-1] + d[W-2]) + ... + d[0]. */
+void wvp_row_reduce_f32(float *data, uint32_t n, wvp_reduce_op op);
+void wvp_col_reduce_f32(float *data, uint32_t n, wvp_reduce_op op);
+
+/* Element-wise reduction over the whole grid; every tile gets the result in data. Rows reduce
+ * to column 0, column 0 to (0,0), which broadcasts down column 0 and along every row. */
+void wvp_allreduce_f32(float *data, uint32_t n, wvp_reduce_op op);
+
+/* Returns once every core of the grid has called it. */
+void wvp_barrier(void);
+
+#endif /* WVP_COLLECTIVES_H */
