@@ -13,8 +13,7 @@ std::vector<double> link_utilisation(const Fabric& fabric, uint64_t cycles) {
   return u;
 }
 
-nlohmann::json fabric_stats_json(const Fabric& fabric) {
-  const uint64_t cycles = fabric.now();
+nlohmann::json fabric_stats_json(const Fabric& fabric, uint64_t cycles) {
   const uint32_t w = fabric.params().width;
   nlohmann::json routers = nlohmann::json::array();
   for (uint32_t t = 0; t < fabric.tiles(); ++t) {

@@ -15,8 +15,8 @@ namespace wvp {
 std::vector<double> link_utilisation(const Fabric& fabric, uint64_t cycles);
 
 // {"cycles", "flit_hops", "flits_in_flight", "routers": [...]}: one entry per router that ever
-// held a flit, with wavelets and utilisation per output link (N, E, S, W, ramp).
-nlohmann::json fabric_stats_json(const Fabric& fabric);
+// held a flit, with wavelets and utilisation (over `cycles`) per output link (N, E, S, W, ramp).
+nlohmann::json fabric_stats_json(const Fabric& fabric, uint64_t cycles);
 
 // The link-utilisation heat map of the wafer as SVG.
 std::string link_heatmap_svg(uint32_t width, uint32_t height, const std::vector<double>& utilisation,

@@ -51,7 +51,7 @@ void write_stats(const std::string& path, Wafer& wafer, double host_seconds) {
       {"sram_resident_bytes", wafer.sram_resident_bytes()},
       {"exit_code", r.exit_code},
       {"cores", cores},
-      {"fabric", fabric_stats_json(wafer.fabric().fabric())},
+      {"fabric", fabric_stats_json(wafer.fabric().fabric(), r.end_cycle)},
   };
   std::ofstream f(path);
   if (!f) throw ConfigError(path + ": cannot write stats file");
@@ -146,6 +146,8 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   const Wafer::Result r = wafer.result();
   if (debug) debug->on_exit(r.exit_code);
   constexpr size_t kReportedCores = 8;  // a whole grid failing alike says nothing new per core
+  for (size_t i = 0; i < std::min(wafer.fabric_errors().size(), kReportedCores); ++i)
+    err << "wafervp: error: " << wafer.fabric_errors()[i] << "\n";
   for (size_t i = 0; i < std::min(r.failures.size(), kReportedCores); ++i) {
     const Wafer::CoreEnd& f = r.failures[i];
     if (f.fault.valid)
@@ -155,8 +157,6 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   }
   if (r.failures.size() > kReportedCores)
     err << "wafervp: ... and " << r.failures.size() - kReportedCores << " more cores failed (see --stats)\n";
-  for (size_t i = 0; i < std::min(wafer.fabric_errors().size(), kReportedCores); ++i)
-    err << "wafervp: error: " << wafer.fabric_errors()[i] << "\n";
   if (!r.error.empty()) err << "wafervp: error: " << r.error << "\n";
   if (r.outcome == CoreCluster::Outcome::MaxCycles || r.outcome == CoreCluster::Outcome::Deadlock) {
     err << "wafervp: error: "
@@ -173,8 +173,8 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   if (!options.heatmap_path.empty()) {
     const Fabric& fabric = wafer.fabric().fabric();
     svg::write_file(options.heatmap_path,
-                    link_heatmap_svg(wafer.width(), wafer.height(), link_utilisation(fabric, fabric.now()),
-                                     "fabric link utilisation over " + std::to_string(fabric.now()) + " cycles"));
+                    link_heatmap_svg(wafer.width(), wafer.height(), link_utilisation(fabric, r.end_cycle),
+                                     "fabric link utilisation over " + std::to_string(r.end_cycle) + " cycles"));
   }
   if (signature) write_signature(options.signature_path, *signature, wafer);
   return r.exit_code;

@@ -111,6 +111,7 @@ void Core::set_cycle(uint64_t c) {
 
 void Core::resume(uint64_t cycle) {
   if (cycle > cycle_) {
+    ++stats_.stalls;
     stats_.stall_cycles += cycle - cycle_;
     cycle_ = cycle;
   }
@@ -360,11 +361,11 @@ bool Core::load_slow(uint32_t addr, uint32_t size, uint32_t& value) {
     take_trap(kLoadMisaligned, addr, 0);
     return false;
   }
-  ++stats_.slow_accesses;
   if (debug_ && !debug_->watchpoints.empty()) check_watch(addr, size, false);
   const uint32_t off = addr - static_cast<uint32_t>(params_.exec_base);
   value = 0;
   if (dmi_ptr_ && off < params_.exec_size) {  // local SRAM with the fast path off
+    ++stats_.slow_accesses;
     std::memcpy(&value, dmi_ptr_ + off, size);
     cycle_ += params_.timing.load_cycles + dmi_lat_cycles_;
     return true;
@@ -383,10 +384,10 @@ bool Core::store_slow(uint32_t addr, uint32_t size, uint32_t value) {
     take_trap(kStoreMisaligned, addr, 0);
     return false;
   }
-  ++stats_.slow_accesses;
   if (debug_ && !debug_->watchpoints.empty()) check_watch(addr, size, true);
   const uint32_t off = addr - static_cast<uint32_t>(params_.exec_base);
   if (dmi_ptr_ && off < params_.exec_size) {
+    ++stats_.slow_accesses;
     std::memcpy(dmi_ptr_ + off, &value, size);
     cycle_ += params_.timing.store_cycles + dmi_lat_cycles_;
     code_written(off, size);
@@ -416,9 +417,9 @@ Core::Access Core::bus_access(tlm::tlm_command command, uint32_t addr, uint32_t 
   socket->b_transport(gp_, delay);
   if (stall_->until != StallExtension::Until::None) {
     stalled_ = true;
-    ++stats_.stalls;
     return Access::Stalled;
   }
+  ++stats_.slow_accesses;
   if (gp_.is_response_error()) return Access::Error;
   yield_ = stall_->yield;
   advance_to(sc_core::sc_time_stamp() + delay);

@@ -65,8 +65,8 @@ struct CoreStats {
   uint64_t sleep_cycles = 0;
   uint64_t decodes = 0;       // decode-cache misses; see Core::decode_hit_rate()
   uint64_t slow_accesses = 0; // loads/stores outside the DMI fast path (MMIO, watched)
-  uint64_t stalls = 0;        // accesses that had to wait for their target (fabric queues)
-  uint64_t stall_cycles = 0;  // cycles spent waiting in them
+  uint64_t stalls = 0;        // accesses that waited for their target (fabric queues) ...
+  uint64_t stall_cycles = 0;  // ... and the cycles they waited
 };
 
 // A trap that had nowhere to go (mtvec unset or not executable): the core halts with it.

@@ -623,8 +623,10 @@ uint64_t Fabric::advance(uint64_t limit) {
     limit = std::min(limit, stop_at_);
     if (now_ >= limit) break;
     if (!pending_credits_ && !wheel_wakes_) {
-      // Nothing moves before the next far wake-up: jump there.
-      const uint64_t next = far_wakes_.empty() ? UINT64_MAX : far_wakes_.top().first;
+      // Nothing moves before the next far wake-up: jump there, but look at blocked routers on
+      // the watchdog's schedule.
+      uint64_t next = far_wakes_.empty() ? UINT64_MAX : far_wakes_.top().first;
+      if (!blocked_.empty()) next = std::min(next, std::max(next_watchdog_, now_ + 1));
       if (next > now_) {
         now_ = std::min(next, limit);
         if (now_ >= next_watchdog_ && !blocked_.empty()) check_watchdog(now_);

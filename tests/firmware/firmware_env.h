@@ -16,4 +16,27 @@ inline ProcessResult run_wafervp(std::vector<std::string> args, int timeout_seco
   return run_process(args, timeout_seconds);
 }
 
+inline std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::string line;
+  for (char c : text) {
+    if (c == '\n') {
+      out.push_back(line);
+      line.clear();
+    } else {
+      line += c;
+    }
+  }
+  if (!line.empty()) out.push_back(line);
+  return out;
+}
+
+// Summary counters without the host-dependent lines (host time, MIPS).
+inline std::string simulated_summary(const std::string& err) {
+  std::string keep;
+  for (const std::string& l : lines(err))
+    if (l.find("host time") == std::string::npos && l.find("speed") == std::string::npos) keep += l + "\n";
+  return keep;
+}
+
 }  // namespace wvp::test

@@ -13,29 +13,6 @@
 namespace wvp::test {
 namespace {
 
-std::vector<std::string> lines(const std::string& text) {
-  std::vector<std::string> out;
-  std::string line;
-  for (char c : text) {
-    if (c == '\n') {
-      out.push_back(line);
-      line.clear();
-    } else {
-      line += c;
-    }
-  }
-  if (!line.empty()) out.push_back(line);
-  return out;
-}
-
-// Summary counters without the host-dependent lines (host time, MIPS).
-std::string simulated_summary(const std::string& err) {
-  std::string keep;
-  for (const std::string& l : lines(err))
-    if (l.find("host time") == std::string::npos && l.find("speed") == std::string::npos) keep += l + "\n";
-  return keep;
-}
-
 TEST(Run, HelloOnA4x4GridPrintsEveryCoreInOrder) {
   const ProcessResult r = run_wafervp({"--grid", "4x4", firmware("hello")});
   ASSERT_EQ(r.exit_code, 0) << r.err;

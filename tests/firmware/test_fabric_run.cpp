@@ -1,0 +1,163 @@
+// End-to-end: firmware talking over the fabric (pingpong, all-reduce, interrupts, faults).
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include <nlohmann/json.hpp>
+
+#include "firmware_env.h"
+
+namespace wvp::test {
+namespace {
+
+// Cycles per round trip that pingpong prints.
+uint64_t round_trip_cycles(std::vector<std::string> extra_args) {
+  std::vector<std::string> args = {"--grid", "8x2"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  args.push_back(firmware("pingpong"));
+  const ProcessResult r = run_wafervp(args);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::smatch m;
+  if (!std::regex_search(r.out, m, std::regex(R"(, ([0-9]+) cycles per round trip)"))) {
+    ADD_FAILURE() << r.out;
+    return 0;
+  }
+  return std::stoull(m[1]);
+}
+
+TEST(FabricRun, PingPongRoundTripGrowsByExactlyTheHopLatency) {
+  // The cores' own instructions cost the same at every distance: the difference is the
+  // fabric's, two hops per extra tile of distance (there and back).
+  for (const char* hop : {"1", "3"}) {
+    const std::string set_hop = std::string("fabric.hop_latency_cycles=") + hop;
+    const uint64_t base = round_trip_cycles({"--set", set_hop, "--poke", "distance=1"});
+    for (uint32_t d = 2; d <= 7; d += 5) {
+      const uint64_t t = round_trip_cycles({"--set", set_hop, "--poke", "distance=" + std::to_string(d)});
+      EXPECT_EQ(t - base, 2u * (d - 1) * std::stoul(hop)) << "distance " << d << ", hop " << hop;
+    }
+  }
+  // Reticles two tiles wide: distance 3 crosses one reticle edge each way.
+  const uint64_t flat = round_trip_cycles({"--poke", "distance=3"});
+  const uint64_t reticles = round_trip_cycles(
+      {"--set", "wafer.reticle_width_tiles=2", "--set", "fabric.reticle_crossing_cycles=5", "--poke", "distance=3"});
+  EXPECT_EQ(reticles - flat, 2u * 5u);
+}
+
+TEST(FabricRun, PingPongStatsCountEveryWaveletOnItsLinks) {
+  const std::string stats = temp_path("pingpong.json");
+  const ProcessResult r = run_wafervp({"--grid", "4x1", "--stats", stats, "--poke", "distance=3", "--poke", "rounds=10",
+                                       firmware("pingpong")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(read_file(stats));
+  const nlohmann::json& f = j["fabric"];
+  // 10 pings over 3 links plus the ramp, and 10 pongs alike: 80 router traversals.
+  EXPECT_EQ(f["flit_hops"], 80);
+  EXPECT_EQ(f["flits_in_flight"], 0);
+  std::map<int, nlohmann::json> by_x;
+  for (const auto& router : f["routers"]) by_x[router["x"].get<int>()] = router;
+  ASSERT_EQ(by_x.size(), 4u);
+  EXPECT_EQ(by_x[0]["link_wavelets"]["E"], 10);
+  EXPECT_EQ(by_x[0]["link_wavelets"]["RAMP"], 10);
+  EXPECT_EQ(by_x[1]["link_wavelets"]["E"], 10);
+  EXPECT_EQ(by_x[1]["link_wavelets"]["W"], 10);
+  EXPECT_EQ(by_x[3]["link_wavelets"]["RAMP"], 10);
+  EXPECT_EQ(by_x[3]["link_wavelets"]["W"], 10);
+  EXPECT_GT(by_x[0]["link_utilisation"]["E"].get<double>(), 0.0);
+  EXPECT_GE(by_x[1]["buffer_high_water"], 1);
+  // The cores waited for their replies: (0,0) and (3,0) stalled once per round at least.
+  EXPECT_GE(j["cores"][0]["stalls"], 10);
+  EXPECT_GT(j["cores"][0]["stall_cycles"], 0);
+  EXPECT_EQ(j["cores"][0]["fabric_sends"], 10);
+  EXPECT_EQ(j["cores"][0]["fabric_receives"], 10);
+  EXPECT_EQ(j["cores"][3]["fabric_receives"], 10);
+}
+
+TEST(FabricRun, AllReduceOn32x32IsRightAndQuantumIndependent) {
+  std::string reference_out, reference_summary;
+  nlohmann::json reference_stats;
+  for (const char* q : {"1", "97", "10000"}) {
+    const std::string stats = temp_path("allreduce.json");
+    const ProcessResult r = run_wafervp({"--grid", "32x32", "--quantum", q, "--stats", stats, firmware("allreduce")});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(\(0,0\) allreduce: 32x32 grid, 16 floats, sum ok \(element 0 = 523776\), )"
+                                                    R"([0-9]+ cycles = [0-9.]+ us)")))
+        << r.out;
+    nlohmann::json j = nlohmann::json::parse(read_file(stats));
+    // Host-side figures may differ; everything simulated must not.
+    for (const char* k : {"host_seconds", "mips", "rounds", "quantum_cycles", "sram_resident_bytes"}) j.erase(k);
+    for (auto& c : j["cores"]) c.erase("decodes"), c.erase("decode_hit_rate");
+    if (reference_out.empty()) {
+      reference_out = r.out, reference_summary = simulated_summary(r.err), reference_stats = j;
+      continue;
+    }
+    EXPECT_EQ(r.out, reference_out) << "quantum " << q;
+    EXPECT_EQ(simulated_summary(r.err), reference_summary) << "quantum " << q;
+    EXPECT_EQ(j, reference_stats) << "quantum " << q;
+  }
+}
+
+TEST(FabricRun, ArrivalInterruptWakesWfiAndInterruptsARunningCoreAtTheSameCycleForAnyQuantum) {
+  for (const char* mode : {"0", "1"}) {
+    std::string reference;
+    for (const char* q : {"1", "10", "1000"}) {
+      const ProcessResult r =
+          run_wafervp({"--grid", "2x1", "--quantum", q, "--poke", std::string("mode=") + mode, firmware("fabric_irq")});
+      ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+      EXPECT_NE(r.out.find(std::string("irq mode ") + mode + ": wavelet 0xc0ffee at cycle "), std::string::npos) << r.out;
+      EXPECT_NE(r.out.find("pending now 0x0"), std::string::npos) << r.out;  // the receive cleared it
+      if (reference.empty()) reference = r.out;
+      EXPECT_EQ(r.out, reference) << "mode " << mode << ", quantum " << q;
+    }
+    // A running core spins until the interrupt comes; a sleeping one does not run at all.
+    EXPECT_EQ(reference.find("after 0 spins") != std::string::npos, std::string(mode) == "0") << reference;
+  }
+}
+
+ProcessResult run_fault(const char* fault) {
+  return run_wafervp({"--grid", "2x2", "--poke", std::string("fault=") + fault, firmware("fabric_faults")});
+}
+
+TEST(FabricRun, CoresWaitingForWaveletsNobodySendsEndInADeadlockReport) {
+  const ProcessResult r = run_fault("1");
+  EXPECT_EQ(r.exit_code, 5);
+  EXPECT_NE(r.err.find("error: deadlock:"), std::string::npos) << r.err;
+  EXPECT_TRUE(std::regex_search(r.err, std::regex(R"(PE \(1,1\) waits to receive on color 5 at pc 0x8[0-9a-f]{7})")))
+      << r.err;
+}
+
+TEST(FabricRun, RouteOffTheGridNamesTileColorAndPort) {
+  const ProcessResult r = run_fault("2");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("error: PE (0,0): fabric: router (0,0): color 6 from RAMP routed to port W, which leaves the grid"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("store access fault"), std::string::npos) << r.err;
+}
+
+TEST(FabricRun, CyclicColorRouteIsReportedAsAFabricDeadlock) {
+  const ProcessResult r = run_fault("3");
+  EXPECT_EQ(r.exit_code, 5);
+  EXPECT_TRUE(std::regex_search(r.err, std::regex(R"(error: at cycle [0-9]+: fabric: deadlock: 4 full buffers wait )"
+                                                  R"(on each other in a cycle: .*router \(1,1\) color 7)")))
+      << r.err;
+}
+
+TEST(FabricRun, WaveletThatNeverGetsARouteIsReported) {
+  const ProcessResult r = run_fault("4");
+  EXPECT_EQ(r.exit_code, 5);
+  EXPECT_NE(r.err.find("router (1,0): a wavelet on color 6 from port W has waited"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("sent by tile (0,0)"), std::string::npos) << r.err;
+}
+
+TEST(FabricRun, HeatmapOfARunIsAnSvgOfTheWafer) {
+  const std::string svg = temp_path("heat.svg");
+  const ProcessResult r = run_wafervp({"--grid", "4x4", "--heatmap", svg, firmware("allreduce")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string text = read_file(svg);
+  EXPECT_EQ(text.rfind("<?xml", 0), 0u) << text.substr(0, 100);
+  EXPECT_NE(text.find("<svg"), std::string::npos);
+  EXPECT_NE(text.find("fabric link utilisation over"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace wvp::test
