@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <limits>
 #include <sstream>
@@ -101,6 +102,10 @@ const std::vector<Field>& fields() {
       number<uint32_t>("sram.write_bytes_per_cycle", "write port bandwidth", WVP_REF(uint32_t, c.sram.write_bytes_per_cycle), 1, kU32),
       number<uint32_t>("wafer.reticle_width_tiles", "reticle width; links across a reticle edge pay the crossing latency (0: one reticle)", WVP_REF(uint32_t, c.fabric.reticle_width_tiles), 0, 1u << 16),
       number<uint32_t>("wafer.reticle_height_tiles", "reticle height (0: one reticle)", WVP_REF(uint32_t, c.fabric.reticle_height_tiles), 0, 1u << 16),
+      number<uint32_t>("wafer.spare_rows", "spare rows below the grid that replace defective tiles, per column", WVP_REF(uint32_t, c.defects.spare_rows), 0, 1u << 16),
+      number<uint32_t>("wafer.spare_columns", "spare columns right of the grid that replace defective tiles, per row", WVP_REF(uint32_t, c.defects.spare_columns), 0, 1u << 16),
+      number<double>("wafer.defect_rate", "probability that a physical tile is defective", WVP_REF(double, c.defects.rate), 0.0, 1.0),
+      number<uint64_t>("wafer.defect_seed", "random seed of the defects drawn with defect_rate", WVP_REF(uint64_t, c.defects.seed), 0, kU64),
       choice<RouterPipeline>("fabric.pipeline", "router pipeline: wafer (1 cycle per hop) or iq-vc-4stage (RC, VA, SA, ST + link)", WVP_REF(RouterPipeline, c.fabric.pipeline), pipeline_name, parse_pipeline, {RouterPipeline::Wafer, RouterPipeline::IqVc4Stage}),
       number<uint32_t>("fabric.colors", "routable colors (virtual channels) per port", WVP_REF(uint32_t, c.fabric.colors), 1, 32),
       number<uint32_t>("fabric.buffer_depth_flits", "router input buffer per port and color", WVP_REF(uint32_t, c.fabric.buffer_depth_flits), 1, 255),
@@ -141,6 +146,27 @@ std::string where(const std::string& source, const YAML::Node& node) {
   return source + ":" + std::to_string(node.Mark().line + 1);
 }
 
+// The list keys: each item is one scalar, checked with its own file:line.
+bool apply_list(PlatformConfig& config, const std::string& key, const YAML::Node& list, const std::string& source) {
+  if (key != "fabric.routes" && key != "wafer.defects") return false;
+  if (!list.IsSequence()) throw ConfigError(where(source, list) + ": " + key + ": expected a list");
+  for (const YAML::Node& item : list) {
+    if (!item.IsScalar()) throw ConfigError(where(source, item) + ": " + key + ": expected a string per item");
+    const std::string at = where(source, item);
+    if (key == "fabric.routes") {
+      config.routes.push_back(parse_route_rule(item.Scalar(), at));
+    } else {
+      unsigned x, y;
+      char tail;
+      if (std::sscanf(item.Scalar().c_str(), "%u,%u%c", &x, &y, &tail) != 2)
+        throw ConfigError(at + ": wafer.defects: expected a physical tile X,Y, got '" + item.Scalar() + "'");
+      config.defects.tiles.emplace_back(x, y);
+      config.defects.tiles_where.push_back(at);
+    }
+  }
+  return true;
+}
+
 void apply_node(PlatformConfig& config, const YAML::Node& node, const std::string& prefix, const std::string& source) {
   if (!node.IsMap()) throw ConfigError(where(source, node) + ": " + (prefix.empty() ? "the config" : prefix) + " must be a map of keys");
   for (const auto& kv : node) {
@@ -149,6 +175,7 @@ void apply_node(PlatformConfig& config, const YAML::Node& node, const std::strin
       apply_node(config, kv.second, key, source);
       continue;
     }
+    if (apply_list(config, key, kv.second, source)) continue;
     if (!find_field(key)) {
       throw ConfigError(where(source, kv.first) + ": unknown key '" + key + "'");
     }
@@ -201,6 +228,61 @@ void validate_config(const PlatformConfig& c) {
   if (c.sram.size_bytes % 4 != 0) throw ConfigError("sram.size_bytes must be a multiple of 4, got " + std::to_string(c.sram.size_bytes));
   if (uint64_t{c.grid_width} * c.grid_height > (1u << 24))
     throw ConfigError("grid " + std::to_string(c.grid_width) + "x" + std::to_string(c.grid_height) + " has more than 2^24 tiles");
+}
+
+namespace {
+
+// "a", "a-b" or "*" -> [lo, hi]; false if malformed.
+bool parse_span(const std::string& text, uint32_t& lo, uint32_t& hi) {
+  if (text == "*") {
+    lo = 0, hi = UINT32_MAX;
+    return true;
+  }
+  const size_t dash = text.find('-');
+  if (dash == std::string::npos) return parse_number(text, lo) && (hi = lo, true);
+  return parse_number(text.substr(0, dash), lo) && parse_number(text.substr(dash + 1), hi) && lo <= hi;
+}
+
+bool parse_port_name(const std::string& text, int& port) {
+  static const std::pair<const char*, int> names[] = {{"north", kNorth}, {"east", kEast}, {"south", kSouth},
+                                                      {"west", kWest},   {"ramp", kRamp}, {"N", kNorth},
+                                                      {"E", kEast},      {"S", kSouth},   {"W", kWest}};
+  for (const auto& [name, p] : names)
+    if (text == name) {
+      port = p;
+      return true;
+    }
+  return false;
+}
+
+}  // namespace
+
+RouteRule parse_route_rule(const std::string& text, const std::string& at) {
+  const auto bad = [&](const std::string& why) {
+    return ConfigError(at + ": fabric.routes: " + why + " in '" + text + "' (expected \"X,Y COLOR IN>OUT[+OUT]\")");
+  };
+  std::istringstream in(text);
+  std::string tiles, color, ports, extra;
+  if (!(in >> tiles >> color >> ports) || (in >> extra)) throw bad("three fields needed");
+  RouteRule r;
+  r.where = at;
+  const size_t comma = tiles.find(',');
+  if (comma == std::string::npos || !parse_span(tiles.substr(0, comma), r.x0, r.x1) ||
+      !parse_span(tiles.substr(comma + 1), r.y0, r.y1))
+    throw bad("bad tile range '" + tiles + "'");
+  if (!parse_number(color, r.color)) throw bad("bad color '" + color + "'");
+  const size_t arrow = ports.find('>');
+  if (arrow == std::string::npos || !parse_port_name(ports.substr(0, arrow), r.in_port))
+    throw bad("bad input port in '" + ports + "'");
+  std::istringstream outs(ports.substr(arrow + 1));
+  std::string out;
+  while (std::getline(outs, out, '+')) {
+    int p;
+    if (!parse_port_name(out, p)) throw bad("bad output port '" + out + "'");
+    r.outputs |= port_bit(p);
+  }
+  if (!r.outputs) throw bad("no output port");
+  return r;
 }
 
 void parse_grid(const std::string& text, uint32_t& width, uint32_t& height) {

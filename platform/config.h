@@ -23,6 +23,29 @@ struct SimParams {
   uint64_t max_cycles = 0;         // stop with an error after this many cycles; 0 = no limit
 };
 
+// One line of the routing plan, "X,Y COLOR IN>OUT[+OUT...]", e.g. "0-3,0 5 ramp>east" or
+// "*,2 7 west>east+ramp": X and Y are a tile number, a range a-b or *; ports are north, east,
+// south, west, ramp (or N, E, S, W). The platform writes these routes before the cores start.
+struct RouteRule {
+  uint32_t x0 = 0, x1 = 0, y0 = 0, y1 = 0;  // inclusive; UINT32_MAX in x1/y1 for *
+  uint32_t color = 0;
+  int in_port = 0;
+  PortMask outputs = 0;
+  std::string where;  // file:line, for errors
+};
+RouteRule parse_route_rule(const std::string& text, const std::string& where);
+
+// Defective tiles of the physical wafer and the spares that replace them. The firmware sees a
+// perfect W x H grid; with spare columns every physical row is W + spare_columns tiles wide
+// and its good tiles, in order, are the logical row (spare rows alike, per column).
+struct DefectMap {
+  std::vector<std::pair<uint32_t, uint32_t>> tiles;  // physical (x, y) listed as defective
+  std::vector<std::string> tiles_where;              // file:line of each, for errors
+  double rate = 0.0;                                 // and each tile defective with this probability
+  uint64_t seed = 1;
+  uint32_t spare_rows = 0, spare_columns = 0;
+};
+
 struct PlatformConfig {
   uint32_t grid_width = 4, grid_height = 4;
   CoreParams core;
@@ -30,6 +53,8 @@ struct PlatformConfig {
   FabricParams fabric;  // its width and height follow the grid
   NocParams noc;        // `wafervp noc` only
   SimParams sim;
+  std::vector<RouteRule> routes;  // the routing plan (fabric.routes)
+  DefectMap defects;              // wafer.defects, wafer.defect_rate, ...
 };
 
 struct ConfigKey {

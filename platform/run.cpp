@@ -27,12 +27,14 @@ void write_stats(const std::string& path, Wafer& wafer, double host_seconds) {
       const Core& c = wafer.tile(x, y).core;
       const CoreStats& s = c.stats();
       instructions += c.instructions();
-      cores.push_back({{"x", x}, {"y", y}, {"instructions", c.instructions()}, {"cycles", c.cycle()},
+      const size_t tile = size_t(y) * wafer.width() + x;
+      cores.push_back({{"x", x}, {"y", y}, {"physical_x", wafer.map().physical_x[tile]},
+                       {"physical_y", wafer.map().physical_y[tile]}, {"instructions", c.instructions()}, {"cycles", c.cycle()},
                        {"traps", s.traps}, {"interrupts", s.interrupts}, {"sleep_cycles", s.sleep_cycles},
                        {"decodes", s.decodes}, {"decode_hit_rate", c.decode_hit_rate()},
                        {"slow_accesses", s.slow_accesses}, {"stalls", s.stalls}, {"stall_cycles", s.stall_cycles},
-                       {"fabric_sends", wafer.fabric().stats(y * wafer.width() + x).sends},
-                       {"fabric_receives", wafer.fabric().stats(y * wafer.width() + x).receives},
+                       {"fabric_sends", wafer.fabric().stats(tile).sends},
+                       {"fabric_receives", wafer.fabric().stats(tile).receives},
                        {"halted", c.halted()}, {"exit_code", c.exit_code()},
                        {"fault", c.fault().valid ? c.fault().describe() : ""}});
     }
@@ -40,6 +42,8 @@ void write_stats(const std::string& path, Wafer& wafer, double host_seconds) {
   const Wafer::Result r = wafer.result();
   nlohmann::json j = {
       {"grid", {{"width", wafer.width()}, {"height", wafer.height()}}},
+      {"wafer", {{"physical_width", wafer.map().physical_width}, {"physical_height", wafer.map().physical_height},
+                 {"defective_tiles", wafer.map().defective}}},
       {"clock_hz", wafer.config().core.clock_hz},
       {"quantum_cycles", wafer.config().sim.quantum_cycles},
       {"simulated_cycles", r.end_cycle},

@@ -16,11 +16,16 @@ std::string hex32(uint32_t v) {
   return buf;
 }
 
-FabricParams fabric_params(const PlatformConfig& config) {
+FabricParams fabric_params(const PlatformConfig& config, const WaferMap& map) {
   FabricParams p = config.fabric;
   p.width = config.grid_width;
   p.height = config.grid_height;
   p.packets = false;
+  if (!map.link_extra_cycles.empty()) {
+    // The map has measured every link on the physical wafer, reticle edges included.
+    p.link_extra_cycles = map.link_extra_cycles;
+    p.reticle_width_tiles = p.reticle_height_tiles = 0;
+  }
   return p;
 }
 }  // namespace
@@ -28,8 +33,9 @@ FabricParams fabric_params(const PlatformConfig& config) {
 Wafer::Wafer(sc_core::sc_module_name name, const PlatformConfig& config, TileCtl::LineSink console)
     : sc_module(name),
       config_(config),
+      map_(map_wafer(config)),
       sram_memory_(size_t{config.grid_width} * config.grid_height * config.sram.size_bytes),
-      fabric_("fabric", fabric_params(config), sc_core::sc_time(1.0 / config.core.clock_hz, sc_core::SC_SEC)),
+      fabric_("fabric", fabric_params(config, map_), sc_core::sc_time(1.0 / config.core.clock_hz, sc_core::SC_SEC)),
       cluster_("cluster", config.sim.quantum_cycles, config.sim.max_cycles) {
   validate_config(config_);
   fabric_.set_irq_line([this](uint32_t tile, bool level) { tiles_[tile]->core.set_external_irq(level); });
@@ -55,6 +61,24 @@ Wafer::Wafer(sc_core::sc_module_name name, const PlatformConfig& config, TileCtl
     }
   }
   cluster_.set_domain(&fabric_);
+  apply_routing_plan();
+}
+
+void Wafer::apply_routing_plan() {
+  const uint32_t w = width(), h = height();
+  for (const RouteRule& rule : config_.routes) {
+    if ((rule.x1 != UINT32_MAX && rule.x1 >= w) || (rule.y1 != UINT32_MAX && rule.y1 >= h))
+      throw ConfigError(rule.where + ": fabric.routes: tiles beyond the " + std::to_string(w) + "x" + std::to_string(h) +
+                        " grid");
+    for (uint32_t y = rule.y0; y <= std::min(rule.y1, h - 1); ++y)
+      for (uint32_t x = rule.x0; x <= std::min(rule.x1, w - 1); ++x) {
+        try {
+          fabric_.fabric().set_route(y * w + x, rule.color, rule.in_port, rule.outputs);
+        } catch (const FabricError& e) {
+          throw ConfigError(rule.where + ": fabric.routes: " + e.what());
+        }
+      }
+  }
 }
 
 void Wafer::load(const ElfImage& image) {

@@ -10,6 +10,7 @@
 #include "platform/config.h"
 #include "platform/elf_loader.h"
 #include "platform/tile.h"
+#include "platform/wafer_map.h"
 #include "tlm/host_memory.h"
 
 namespace wvp {
@@ -40,6 +41,7 @@ class Wafer : public sc_core::sc_module {
   // Why fabric accesses failed (a route off the grid...), with the tile, in the order seen.
   const std::vector<std::string>& fabric_errors() const { return fabric_errors_; }
   const PlatformConfig& config() const { return config_; }
+  const WaferMap& map() const { return map_; }
   size_t sram_resident_bytes() const { return sram_memory_.resident_bytes(); }
 
   struct CoreEnd {
@@ -62,7 +64,10 @@ class Wafer : public sc_core::sc_module {
   static constexpr int kExitBadInput = 2, kExitFault = 3, kExitMaxCycles = 4, kExitDeadlock = 5;
 
  private:
+  void apply_routing_plan();  // fabric.routes, before any core runs
+
   PlatformConfig config_;
+  WaferMap map_;
   HostMemory sram_memory_;
   FabricPort fabric_;
   std::vector<std::string> fabric_errors_;

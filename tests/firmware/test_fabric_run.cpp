@@ -1,6 +1,7 @@
 // End-to-end: firmware talking over the fabric (pingpong, all-reduce, interrupts, faults).
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <regex>
 
 #include <nlohmann/json.hpp>
@@ -147,6 +148,69 @@ TEST(FabricRun, WaveletThatNeverGetsARouteIsReported) {
   EXPECT_EQ(r.exit_code, 5);
   EXPECT_NE(r.err.find("router (1,0): a wavelet on color 6 from port W has waited"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("sent by tile (0,0)"), std::string::npos) << r.err;
+}
+
+std::string write_config(const std::string& name, const std::string& yaml) {
+  const std::string path = temp_path(name);
+  std::ofstream(path) << yaml;
+  return path;
+}
+
+// The all-reduce's line without its timing.
+std::string allreduce_result(const std::string& out) {
+  const size_t cut = out.find("), ");
+  return cut == std::string::npos ? out : out.substr(0, cut);
+}
+
+TEST(FabricRun, DefectiveTilesChangeTheTimingButNotTheResults) {
+  const std::string defects =
+      write_config("defects.yaml", "wafer:\n  spare_columns: 1\n  defects: [\"2,0\", \"5,3\", \"0,7\", \"8,6\"]\n");
+  const std::string random = write_config("random.yaml", "wafer:\n  spare_columns: 2\n  defect_rate: 0.05\n  defect_seed: 3\n");
+  const ProcessResult perfect = run_wafervp({"--grid", "8x8", firmware("allreduce")});
+  ASSERT_EQ(perfect.exit_code, 0) << perfect.err;
+  for (const std::string& config : {defects, random}) {
+    const std::string stats = temp_path("defects.json");
+    const ProcessResult r = run_wafervp({"--grid", "8x8", "--config", config, "--stats", stats, firmware("allreduce")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(allreduce_result(r.out), allreduce_result(perfect.out));
+    EXPECT_NE(r.out, perfect.out) << "detours must cost time";
+    const nlohmann::json j = nlohmann::json::parse(read_file(stats));
+    EXPECT_EQ(j["wafer"]["defective_tiles"].size() >= 4u, config == defects) << j["wafer"].dump();
+    EXPECT_GE(j["wafer"]["defective_tiles"].size(), 1u);
+    EXPECT_EQ(j["wafer"]["physical_width"], config == defects ? 9 : 10);
+  }
+  // One defective tile in row 0 between the two cores: one tile more of wire each way.
+  const std::string one = write_config("one.yaml", "wafer:\n  spare_columns: 1\n  defects: [\"2,0\"]\n");
+  for (const char* hop : {"1", "3"}) {
+    const std::string set_hop = std::string("fabric.hop_latency_cycles=") + hop;
+    const uint64_t straight = round_trip_cycles({"--set", set_hop, "--poke", "distance=5"});
+    const uint64_t detour = round_trip_cycles({"--config", one, "--set", set_hop, "--poke", "distance=5"});
+    EXPECT_EQ(detour - straight, 2u * std::stoul(hop)) << "hop " << hop;
+  }
+}
+
+TEST(FabricRun, RoutingPlanFromTheConfigIsInPlaceBeforeTheCoresStart) {
+  // fault=4 sends from (0,0) to (1,0), whose core never routes color 6: the plan does.
+  const std::string plan = write_config("plan.yaml", "fabric:\n  routes:\n    - \"1,0 6 west>ramp\"\n");
+  const std::string stats = temp_path("plan.json");
+  const ProcessResult r = run_wafervp(
+      {"--grid", "2x2", "--config", plan, "--stats", stats, "--poke", "fault=4", firmware("fabric_faults")});
+  EXPECT_EQ(r.exit_code, 5);  // (0,0) then waits on color 8 for good
+  EXPECT_EQ(r.err.find("never set"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("PE (0,0) waits to receive on color 8"), std::string::npos) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(read_file(stats));
+  bool delivered = false;
+  for (const auto& router : j["fabric"]["routers"])
+    if (router["x"] == 1 && router["y"] == 0) delivered = router["link_wavelets"]["RAMP"] == 1;
+  EXPECT_TRUE(delivered) << j["fabric"].dump();
+
+  const std::string bad = write_config("bad_plan.yaml", "fabric:\n  routes:\n    - \"0-1,1 3 ramp>south\"\n");
+  const ProcessResult e = run_wafervp({"--grid", "2x2", "--config", bad, firmware("hello")});
+  EXPECT_EQ(e.exit_code, 2);
+  EXPECT_NE(e.err.find("bad_plan.yaml:3: fabric.routes: fabric: router (0,1): color 3 from RAMP routed to port S, "
+                       "which leaves the grid"),
+            std::string::npos)
+      << e.err;
 }
 
 TEST(FabricRun, HeatmapOfARunIsAnSvgOfTheWafer) {

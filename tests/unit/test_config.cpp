@@ -47,7 +47,7 @@ std::string default_yaml_path() {
 
 TEST(Config, KeysListEveryFieldOnceWithItsDefault) {
   const std::vector<ConfigKey> keys = config_keys();
-  EXPECT_EQ(keys.size(), 46u);
+  EXPECT_EQ(keys.size(), 50u);
   std::map<std::string, std::string> defaults;
   for (const ConfigKey& k : keys) {
     EXPECT_TRUE(defaults.emplace(k.key, k.default_value).second) << "duplicate key " << k.key;
@@ -296,6 +296,42 @@ PlatformConfig everything_changed() {
     EXPECT_TRUE(changed) << k.key;
   }
   return c;
+}
+
+TEST(Config, RoutingPlanAndDefectListsParseEachItemWithItsLine) {
+  PlatformConfig c;
+  load_config_text(c,
+                   "fabric:\n"
+                   "  routes:\n"
+                   "    - \"0-3,0 5 ramp>east\"\n"
+                   "    - \"*,2 7 W>E+ramp\"\n"
+                   "wafer:\n"
+                   "  spare_columns: 1\n"
+                   "  defects: [\"3,1\", \"0,2\"]\n",
+                   "plan.yaml");
+  ASSERT_EQ(c.routes.size(), 2u);
+  EXPECT_EQ(c.routes[0].x0, 0u);
+  EXPECT_EQ(c.routes[0].x1, 3u);
+  EXPECT_EQ(c.routes[0].y0, 0u);
+  EXPECT_EQ(c.routes[0].y1, 0u);
+  EXPECT_EQ(c.routes[0].color, 5u);
+  EXPECT_EQ(c.routes[0].in_port, kRamp);
+  EXPECT_EQ(c.routes[0].outputs, port_bit(kEast));
+  EXPECT_EQ(c.routes[0].where, "plan.yaml:3");
+  EXPECT_EQ(c.routes[1].x1, UINT32_MAX);
+  EXPECT_EQ(c.routes[1].in_port, kWest);
+  EXPECT_EQ(c.routes[1].outputs, port_bit(kEast) | port_bit(kRamp));
+  EXPECT_EQ(c.defects.spare_columns, 1u);
+  ASSERT_EQ(c.defects.tiles.size(), 2u);
+  EXPECT_EQ(c.defects.tiles[1], std::make_pair(0u, 2u));
+  EXPECT_EQ(c.defects.tiles_where[1], "plan.yaml:7");
+
+  EXPECT_EQ(load_error("fabric:\n  routes:\n    - \"0,0 5 ramp>up\"\n"),
+            "test.yaml:3: fabric.routes: bad output port 'up' in '0,0 5 ramp>up' (expected \"X,Y COLOR IN>OUT[+OUT]\")");
+  EXPECT_TRUE(starts_with(load_error("fabric:\n  routes:\n    - \"3-1,0 5 ramp>east\"\n"),
+                          "test.yaml:3: fabric.routes: bad tile range '3-1,0'"));
+  EXPECT_TRUE(starts_with(load_error("fabric:\n  routes: \"0,0 1 ramp>east\"\n"), "test.yaml:2: fabric.routes: expected a list"));
+  EXPECT_EQ(load_error("wafer:\n  defects: [\"1;2\"]\n"), "test.yaml:2: wafer.defects: expected a physical tile X,Y, got '1;2'");
 }
 
 TEST(Config, DefaultYamlHasEveryKeyOnceInOrderWithItsDefault) {
