@@ -210,7 +210,7 @@ void Fabric::set_route(uint32_t tile, uint32_t color, int in_port, PortMask outp
   if (in_port < 0 || in_port >= kPorts) fail(where + ": no input port " + std::to_string(in_port));
   if (outputs >> kPorts) fail(where + ": color " + std::to_string(color) + ": output mask has bits beyond the 5 ports");
   for (int o = 0; o < kRamp; ++o)
-    if ((outputs & port_bit(o)) && neighbor(tile, o) == UINT32_MAX)
+    if ((outputs & port_bit(o)) && neighbor(tile, o) == UINT32_MAX && !edge_attached(tile, o))
       fail(where + ": color " + std::to_string(color) + " from " + port_name(in_port) + " routed to port " +
            port_name(o) + ", which leaves the grid");
   Router& r = router(tile);
@@ -222,6 +222,36 @@ void Fabric::set_route(uint32_t tile, uint32_t color, int in_port, PortMask outp
 PortMask Fabric::route(uint32_t tile, uint32_t color, int in_port) const {
   const Router* r = router_if(tile);
   return r && !params_.packets ? r->routes[color * kPorts + in_port] : 0;
+}
+
+bool Fabric::edge_attached(uint32_t tile, int dir) const {
+  return std::binary_search(edges_.begin(), edges_.end(), tile * 4 + static_cast<uint32_t>(dir));
+}
+
+void Fabric::attach_edge(uint32_t tile, int dir) {
+  if (params_.packets) fail("edge ports carry colors; this fabric routes packets");
+  if (tile >= tiles() || dir < 0 || dir >= kRamp || neighbor(tile, dir) != UINT32_MAX)
+    fail("tile " + std::to_string(tile) + " port " + std::to_string(dir) + " is not on the edge of the grid");
+  const uint32_t key = tile * 4 + static_cast<uint32_t>(dir);
+  edges_.insert(std::lower_bound(edges_.begin(), edges_.end(), key), key);
+}
+
+bool Fabric::edge_push(uint32_t tile, int dir, uint32_t color, uint32_t wavelet, uint64_t cycle) {
+  if (!edge_attached(tile, dir)) fail(at(tile, params_.width) + ": port " + port_name(dir) + " has no off-wafer link");
+  if (color >= params_.colors) fail(at(tile, params_.width) + ": edge wavelet on color " + std::to_string(color) + " out of range");
+  if (cycle < now_) fail("edge wavelet at cycle " + std::to_string(cycle) + " in the settled past (now " + std::to_string(now_) + ")");
+  Router& r = router(tile);
+  const auto& q = r.in[dir * params_.colors + color];
+  if (q.count == q.cap) return false;
+  Flit f;
+  f.data = wavelet;
+  f.tag = tile;
+  f.flags = Flit::kHead | Flit::kTail;
+  f.ready = cycle;
+  r.push(static_cast<uint32_t>(dir), color, f);
+  ++in_flight_;
+  schedule(tile, cycle + rc_cycles_ + va_cycles_);
+  return true;
 }
 
 void Fabric::stop_at(uint64_t cycle) { stop_at_ = std::min(stop_at_, std::max(cycle, now_)); }
@@ -404,10 +434,17 @@ void Fabric::send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_po
     return;
   }
   --r.credits[out_port * v + out_vc];
+  const uint32_t next = r.next_tile[out_port];
+  if (next == UINT32_MAX) {  // an attached edge port: the wavelet leaves the wafer
+    client_->edge_out(tile, out_port, out_vc, f.data, arrive);
+    credit_wheel_[(arrive + params_.credit_delay_cycles) % kWheel].push_back(
+        {tile, static_cast<uint16_t>(out_port * v + out_vc)});
+    ++pending_credits_;
+    return;
+  }
   // The output VC is free for the next packet once its tail has left; that packet's flits queue
   // behind this one's downstream.
   if (params_.packets && (f.flags & Flit::kTail)) r.out_busy[out_port * v + out_vc] = 0;
-  const uint32_t next = r.next_tile[out_port];
   Router& d = router(next);
   f.ready = arrive;
   d.push(opposite(out_port), out_vc, f);
@@ -572,6 +609,8 @@ void Fabric::process(uint32_t tile, uint64_t t) {
     if (!params_.packets || (f.flags & Flit::kTail)) q.state = Router::InVc::kIdle;
     if (p == kRamp) {
       if (!params_.packets) client_->tx_space(tile, vc, t + 1);
+    } else if (r.next_tile[p] == UINT32_MAX) {
+      client_->edge_space(tile, p, vc, t + 1);
     } else {
       const uint64_t when = t + r.credit_delay[p];
       credit_wheel_[when % kWheel].push_back({r.next_tile[p], static_cast<uint16_t>(opposite(p) * v + vc)});

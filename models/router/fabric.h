@@ -97,6 +97,11 @@ class Fabric {
     virtual void rx_arrival(uint32_t /*tile*/, uint32_t /*color*/, uint64_t /*cycle*/) {}
     virtual void tx_space(uint32_t /*tile*/, uint32_t /*color*/, uint64_t /*cycle*/) {}
     virtual void delivered(uint32_t /*tile*/, const Flit& /*flit*/, uint64_t /*cycle*/) {}
+    // Colors mode, attached edge ports (attach_edge): a wavelet leaves the wafer through port
+    // `dir` of edge tile `tile` (arrival cycle at the far end), and a slot of that port's input
+    // buffer frees for edge_push (cycle from which it is free).
+    virtual void edge_out(uint32_t /*tile*/, int /*dir*/, uint32_t /*color*/, uint32_t /*wavelet*/, uint64_t /*cycle*/) {}
+    virtual void edge_space(uint32_t /*tile*/, int /*dir*/, uint32_t /*color*/, uint64_t /*cycle*/) {}
   };
 
   explicit Fabric(const FabricParams& params);
@@ -115,6 +120,13 @@ class Fabric {
   // grid or the color is out of range. A wavelet meeting no route waits for one.
   void set_route(uint32_t tile, uint32_t color, int in_port, PortMask outputs);
   PortMask route(uint32_t tile, uint32_t color, int in_port) const;
+
+  // Colors mode: the port `dir` of `tile` on the grid's edge carries an off-wafer link. Routes
+  // may then lead out through it (Client::edge_out; the link returns a credit per wavelet
+  // credit_delay_cycles after it arrived), and the link sends in with edge_push: false when
+  // that port's input buffer for `color` is full (Client::edge_space tells when it frees).
+  void attach_edge(uint32_t tile, int dir);
+  bool edge_push(uint32_t tile, int dir, uint32_t color, uint32_t wavelet, uint64_t cycle);
 
   // Colors mode, the tile side. All take the caller's cycle, which must not be before now():
   // the fabric has settled every cycle before now().
@@ -197,6 +209,9 @@ class Fabric {
                       std::greater<>> far_wakes_;
   std::vector<uint32_t> wake_scratch_;
   uint64_t wheel_wakes_ = 0, pending_credits_ = 0;
+
+  std::vector<uint32_t> edges_;  // attached edge ports, tile * 4 + dir, sorted
+  bool edge_attached(uint32_t tile, int dir) const;
 
   // Routers holding flits that cannot move, for the deadlock watchdog.
   std::vector<uint32_t> blocked_;

@@ -314,6 +314,51 @@ TEST(Fabric, StopAtEndsAnAdvanceEarly) {
   EXPECT_EQ(f.advance(1000), 1000u);
 }
 
+TEST(Fabric, AttachedEdgePortsCarryWaveletsOffAndOntoTheWafer) {
+  FabricParams p;
+  p.width = 3;
+  p.height = 1;
+  p.buffer_depth_flits = 4;
+  Fabric f(p);
+  struct Link : Fabric::Client {
+    std::vector<std::tuple<uint32_t, int, uint32_t, uint32_t, uint64_t>> out;
+    std::vector<uint64_t> space;
+    void edge_out(uint32_t tile, int dir, uint32_t color, uint32_t wavelet, uint64_t cycle) override {
+      out.emplace_back(tile, dir, color, wavelet, cycle);
+    }
+    void edge_space(uint32_t, int, uint32_t, uint64_t cycle) override { space.push_back(cycle); }
+  } link;
+  f.set_client(&link);
+  // Without a link the east edge is off the grid, as before.
+  EXPECT_THROW(f.set_route(2, 3, kWest, port_bit(kEast)), FabricError);
+  EXPECT_THROW(f.attach_edge(1, kEast), FabricError);  // not on the edge
+  f.attach_edge(2, kEast);
+  f.set_route(0, 3, kRamp, port_bit(kEast));
+  f.set_route(1, 3, kWest, port_bit(kEast));
+  f.set_route(2, 3, kWest, port_bit(kEast));
+  f.tx_push(0, 3, 77, 10);
+  f.advance(100);
+  // Three routers, one hop each: out of (2,0)'s east port at 13.
+  ASSERT_EQ(link.out.size(), 1u);
+  EXPECT_EQ(link.out[0], std::make_tuple(2u, int(kEast), 3u, 77u, uint64_t{13}));
+
+  // Inwards: through (2,0)'s east port to (0,0)'s core, the same three hops.
+  f.set_route(2, 4, kEast, port_bit(kWest));
+  f.set_route(1, 4, kEast, port_bit(kWest));
+  f.set_route(0, 4, kEast, port_bit(kRamp));
+  ASSERT_TRUE(f.edge_push(2, kEast, 4, 88, 200));
+  f.advance(300);
+  EXPECT_EQ(f.rx_available(0, 4, 202), 0u);
+  EXPECT_EQ(f.rx_available(0, 4, 203), 1u);
+  EXPECT_EQ(f.rx_pop(0, 4, 300), 88u);
+  EXPECT_EQ(link.space, (std::vector<uint64_t>{201}));  // the slot freed when (2,0) forwarded it
+
+  // Backpressure: a color with no route yet fills the 4-flit input buffer.
+  for (uint32_t i = 0; i < 4; ++i) EXPECT_TRUE(f.edge_push(2, kEast, 5, i, 300));
+  EXPECT_FALSE(f.edge_push(2, kEast, 5, 4, 300));
+  EXPECT_THROW(f.edge_push(0, kWest, 5, 0, 300), FabricError);  // no link attached there
+}
+
 TEST(Fabric, IdleRoutersAreNeverVisited) {
   // A 512 x 512 fabric with one wavelet crossing a corner costs no per-router work elsewhere.
   FabricParams p;
