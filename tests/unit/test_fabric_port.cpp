@@ -1,0 +1,168 @@
+// The fabric's TLM-2.0 face: register window, stalls signalled through StallExtension, and
+// the cycle domain that wakes a waiting initiator at the exact arrival cycle.
+#include <gtest/gtest.h>
+
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include "models/router/fabric_port.h"
+#include "support/payload.h"
+#include "support/sim_child.h"
+
+namespace wvp::test {
+namespace {
+
+using namespace fabric_regs;
+using Until = StallExtension::Until;
+
+const sc_core::sc_time kPeriod(1, sc_core::SC_NS);
+
+// Two tiles side by side, each with an initiator socket into the port.
+struct Bench : sc_core::sc_module {
+  tlm_utils::simple_initiator_socket<Bench> tile0{"tile0"}, tile1{"tile1"};
+  FabricPort port;
+  std::vector<std::pair<uint32_t, uint64_t>> woken;
+
+  explicit Bench(const FabricParams& p) : sc_module("bench"), port("port", p, kPeriod) {
+    tile0.bind(port.socket);
+    tile1.bind(port.socket);
+    port.set_waker([this](uint32_t tile, uint64_t cycle) {
+      woken.emplace_back(tile, cycle);
+      return true;
+    });
+  }
+
+  // One 32-bit access at `cycle` (SystemC time stays at 0: the cycle is the delay).
+  tlm::tlm_response_status access(int tile, tlm::tlm_command cmd, uint64_t addr, uint32_t& value, uint64_t cycle,
+                                  StallExtension* stall) {
+    tlm::tlm_generic_payload gp;
+    set_access(gp, cmd, addr, reinterpret_cast<uint8_t*>(&value), 4);
+    if (stall) gp.set_extension(stall);
+    sc_core::sc_time delay = kPeriod * static_cast<double>(cycle);
+    (tile == 0 ? tile0 : tile1)->b_transport(gp, delay);
+    if (stall) gp.clear_extension(stall);
+    return gp.get_response_status();
+  }
+};
+
+FabricParams two_tiles() {
+  FabricParams p;
+  p.width = 2;
+  p.height = 1;
+  return p;
+}
+
+TEST(FabricPort, ReceiveWaitsUntilSettledThenUntilTheArrivalWakesIt) {
+  in_child_process([] {
+    Bench b(two_tiles());
+    sc_core::sc_start(sc_core::SC_ZERO_TIME);  // multi-sockets wire their callbacks at elaboration
+    StallExtension stall;
+    uint32_t v = port_bit(kEast);
+    ASSERT_EQ(b.access(0, tlm::TLM_WRITE_COMMAND, kRoute + 4 * (kRouteStride * 3 + kRamp), v, 0, &stall), tlm::TLM_OK_RESPONSE);
+    v = port_bit(kRamp);
+    // Tile 1 is at cycle 5 while the fabric has settled nothing: a route write waits.
+    EXPECT_EQ(b.access(1, tlm::TLM_WRITE_COMMAND, kRoute + 4 * (kRouteStride * 3 + kWest), v, 5, &stall),
+              tlm::TLM_GENERIC_ERROR_RESPONSE);
+    EXPECT_EQ(stall.until, Until::Settled);
+    EXPECT_EQ(stall.cycle, 5u);
+    b.port.advance(5);
+    stall.until = Until::None;
+    ASSERT_EQ(b.access(1, tlm::TLM_WRITE_COMMAND, kRoute + 4 * (kRouteStride * 3 + kWest), v, 5, &stall), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(b.port.fabric().route(1, 3, kWest), port_bit(kRamp));
+
+    // Receive at 5 from an empty queue, with the fabric settled to 5: wait for a wake-up.
+    uint32_t got = 0;
+    EXPECT_EQ(b.access(1, tlm::TLM_READ_COMMAND, kRx + 4 * 3, got, 5, &stall), tlm::TLM_GENERIC_ERROR_RESPONSE);
+    EXPECT_EQ(stall.until, Until::Woken);
+    EXPECT_EQ(b.port.describe_wait(1), "waits to receive on color 3");
+    // Tile 0 sends at 7: the wavelet reaches tile 1's queue at 9, which wakes it there, and
+    // the fabric stops at that cycle.
+    uint32_t data = 0xABCD;
+    stall.until = Until::None;
+    ASSERT_EQ(b.access(0, tlm::TLM_WRITE_COMMAND, kTx + 4 * 3, data, 7, &stall), tlm::TLM_OK_RESPONSE);
+    b.port.advance(100);
+    EXPECT_EQ(b.port.settled(), 9u);
+    ASSERT_EQ(b.woken.size(), 1u);
+    EXPECT_EQ(b.woken[0], std::make_pair(1u, uint64_t{9}));
+    EXPECT_EQ(b.port.describe_wait(1), "");
+    stall.until = Until::None;
+    ASSERT_EQ(b.access(1, tlm::TLM_READ_COMMAND, kRx + 4 * 3, got, 9, &stall), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(got, 0xABCDu);
+    EXPECT_EQ(b.port.stats(1).receives, 1u);
+  });
+}
+
+TEST(FabricPort, InitiatorsThatCannotStallGetErrorsNotWaits) {
+  in_child_process([] {
+    Bench b(two_tiles());
+    sc_core::sc_start(sc_core::SC_ZERO_TIME);  // multi-sockets wire their callbacks at elaboration
+    uint32_t v = 0;
+    EXPECT_EQ(b.access(0, tlm::TLM_READ_COMMAND, kRx, v, 0, nullptr), tlm::TLM_GENERIC_ERROR_RESPONSE);
+    EXPECT_EQ(b.port.describe_wait(0), "");
+    // Status registers of a settled cycle answer at once.
+    EXPECT_EQ(b.access(0, tlm::TLM_READ_COMMAND, kTxSpace, v, 0, nullptr), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(v, 4u);
+    EXPECT_EQ(b.access(0, tlm::TLM_READ_COMMAND, kColors, v, 0, nullptr), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(v, 24u);
+  });
+}
+
+TEST(FabricPort, BadAccessesGetTheBaseProtocolsErrors) {
+  in_child_process([] {
+    Bench b(two_tiles());
+    sc_core::sc_start(sc_core::SC_ZERO_TIME);  // multi-sockets wire their callbacks at elaboration
+    StallExtension stall;
+    uint32_t v = 1;
+    std::string error;
+    b.port.set_error_sink([&](uint32_t tile, const std::string& what) { error = std::to_string(tile) + ": " + what; });
+    EXPECT_EQ(b.access(0, tlm::TLM_READ_COMMAND, kTx, v, 0, &stall), tlm::TLM_COMMAND_ERROR_RESPONSE);
+    EXPECT_EQ(b.access(0, tlm::TLM_WRITE_COMMAND, kRxCount, v, 0, &stall), tlm::TLM_COMMAND_ERROR_RESPONSE);
+    EXPECT_EQ(b.access(0, tlm::TLM_READ_COMMAND, kTx + 4 * 24, v, 0, &stall), tlm::TLM_ADDRESS_ERROR_RESPONSE);  // color 24
+    EXPECT_EQ(b.access(0, tlm::TLM_READ_COMMAND, 0x700, v, 0, &stall), tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    EXPECT_EQ(b.access(0, tlm::TLM_READ_COMMAND, kRoute + 4 * 5, v, 0, &stall), tlm::TLM_ADDRESS_ERROR_RESPONSE);  // port 5
+    // A route off the grid: an error response, and the reason goes to the error sink.
+    v = port_bit(kWest);
+    EXPECT_EQ(b.access(0, tlm::TLM_WRITE_COMMAND, kRoute + 4 * kRamp, v, 0, &stall), tlm::TLM_GENERIC_ERROR_RESPONSE);
+    EXPECT_EQ(error, "0: fabric: router (0,0): color 0 from RAMP routed to port W, which leaves the grid");
+    tlm::tlm_generic_payload gp;
+    uint8_t byte = 0;
+    set_access(gp, tlm::TLM_READ_COMMAND, kColors, &byte, 1);
+    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+    b.tile0->b_transport(gp, delay);
+    EXPECT_EQ(gp.get_response_status(), tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  });
+}
+
+TEST(FabricPort, ArrivalInterruptFollowsTheQueueAndHoldsTheCoreToSettledCycles) {
+  in_child_process([] {
+    Bench b(two_tiles());
+    sc_core::sc_start(sc_core::SC_ZERO_TIME);  // multi-sockets wire their callbacks at elaboration
+    std::vector<std::pair<uint32_t, bool>> irq;
+    b.port.set_irq_line([&](uint32_t tile, bool level) { irq.emplace_back(tile, level); });
+    StallExtension stall;
+    EXPECT_EQ(b.port.run_limit(1, 0), UINT64_MAX);  // no interrupt enabled: runs freely
+    uint32_t v = 1u << 2;
+    ASSERT_EQ(b.access(1, tlm::TLM_WRITE_COMMAND, kIrqEnable, v, 0, &stall), tlm::TLM_OK_RESPONSE);
+    EXPECT_TRUE(stall.yield);  // the core must ask run_limit again
+    EXPECT_EQ(b.port.run_limit(1, 0), 1u);  // one settled cycle at a time
+    EXPECT_EQ(b.port.run_limit(1, 3), 3u);  // ahead of the fabric: held until it catches up
+    b.port.fabric().set_route(0, 2, kRamp, port_bit(kEast));
+    b.port.fabric().set_route(1, 2, kWest, port_bit(kRamp));
+    b.port.fabric().tx_push(0, 2, 5, 0);
+    b.port.advance(10);  // arrives at 2; the waker was asked (the core may sleep)
+    ASSERT_FALSE(b.woken.empty());
+    EXPECT_EQ(b.woken[0], std::make_pair(1u, uint64_t{2}));
+    EXPECT_EQ(b.port.run_limit(1, 2), b.port.settled() + 1);
+    EXPECT_EQ(irq, (std::vector<std::pair<uint32_t, bool>>{{1, true}}));
+    uint32_t pending = 0;
+    stall.yield = false;
+    ASSERT_EQ(b.access(1, tlm::TLM_READ_COMMAND, kIrqPending, pending, b.port.settled(), &stall), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(pending, 1u << 2);
+    uint32_t got = 0;
+    ASSERT_EQ(b.access(1, tlm::TLM_READ_COMMAND, kRx + 4 * 2, got, b.port.settled(), &stall), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(got, 5u);
+    EXPECT_EQ(irq.back(), std::make_pair(1u, false));  // the receive emptied the queue
+  });
+}
+
+}  // namespace
+}  // namespace wvp::test
