@@ -172,10 +172,13 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
     for (size_t i = 0; i < shown; ++i) err << "  " << r.stuck[i] << "\n";
     if (r.stuck.size() > shown) err << "  ... and " << r.stuck.size() - shown << " more\n";
   }
+  const Fabric& fabric = wafer.fabric().fabric();
+  if (const uint64_t left = fabric.flits_in_flight() + fabric.rx_queued())
+    err << "wafervp: note: " << left << " wavelet" << (left == 1 ? " was" : "s were")
+        << " sent but never received (still in the fabric or a receive queue at the end)\n";
   print_summary(err, wafer, r, host_seconds);
   if (!options.stats_path.empty()) write_stats(options.stats_path, wafer, host_seconds);
   if (!options.heatmap_path.empty()) {
-    const Fabric& fabric = wafer.fabric().fabric();
     svg::write_file(options.heatmap_path,
                     link_heatmap_svg(wafer.width(), wafer.height(), link_utilisation(fabric, r.end_cycle),
                                      "fabric link utilisation over " + std::to_string(r.end_cycle) + " cycles"));

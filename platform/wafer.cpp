@@ -139,7 +139,13 @@ Wafer::Result Wafer::result() const {
   }
   switch (r.outcome) {
     case CoreCluster::Outcome::MaxCycles: r.exit_code = kExitMaxCycles; break;
-    case CoreCluster::Outcome::Deadlock: r.exit_code = kExitDeadlock; break;
+    case CoreCluster::Outcome::Deadlock: {
+      r.exit_code = kExitDeadlock;
+      // The cores may wait because the fabric is stuck: say why.
+      const std::string stuck = fabric_.fabric().diagnose();
+      if (!stuck.empty()) r.error = "at cycle " + std::to_string(fabric_.settled()) + ": fabric: " + stuck;
+      break;
+    }
     case CoreCluster::Outcome::DomainError:
       r.exit_code = kExitDeadlock;
       r.error = "at cycle " + std::to_string(fabric_.settled()) + ": " + cluster_.domain_error();

@@ -65,7 +65,7 @@ class CycleDomain {
   // `initiator` (an arrival it announced before the initiator began to wait); UINT64_MAX if
   // none. Asked when an initiator starts waiting or sleeps.
   virtual uint64_t pending_wake(uint32_t initiator, uint64_t from) const = 0;
-  // Nothing in flight: the domain will never wake anyone by itself.
+  // Nothing scheduled: the domain will never wake anyone by itself.
   virtual bool idle() const = 0;
   // What initiator `initiator` waits for, for deadlock reports ("" if nothing).
   virtual std::string describe_wait(uint32_t initiator) const = 0;

@@ -248,13 +248,14 @@ void CoreCluster::thread() {
     if (poll_interrupt_ && poll_interrupt_() && !active_.empty() && !debug_stop(*active_.front(), StopReason::Limit))
       break;
 
+    const bool waiting = !sleepers_.empty() || waiting_domain_ || !settle_queue_.empty() || !woken_queue_.empty();
+    if (active_.empty() && !waiting) {
+      outcome_ = Outcome::AllHalted;  // whatever the domain still holds, no core will take it
+      break;
+    }
     if (!active_.empty() || domain_busy()) {
       now = end;
       continue;
-    }
-    if (sleepers_.empty() && waiting_domain_ == 0) {
-      outcome_ = Outcome::AllHalted;
-      break;
     }
     uint64_t next = earliest_wake_;
     if (next != UINT64_MAX) {

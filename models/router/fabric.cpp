@@ -301,6 +301,14 @@ uint32_t Fabric::rx_available(uint32_t tile, uint32_t color, uint64_t cycle) con
   return n;
 }
 
+uint64_t Fabric::rx_queued() const {
+  uint64_t n = 0;
+  for (const auto& r : routers_)
+    if (r)
+      for (uint32_t c = 0; c < params_.colors; ++c) n += r->in[kPorts * params_.colors + c].count;
+  return n;
+}
+
 uint64_t Fabric::rx_next_arrival(uint32_t tile, uint32_t color) const {
   const Router* r = router_if(tile);
   if (!r) return UINT64_MAX;
@@ -697,16 +705,21 @@ void Fabric::check_watchdog(uint64_t t) {
   if (!overdue) return;
   const std::string cycle = find_deadlock();
   if (!cycle.empty()) throw FabricDeadlock("fabric: " + cycle);
-  const std::string unrouted = find_unrouted();
+  const std::string unrouted = find_unrouted(params_.watchdog_cycles);
   if (!unrouted.empty()) throw FabricDeadlock("fabric: " + unrouted);
 }
 
-std::string Fabric::find_unrouted() const {
+std::string Fabric::diagnose() const {
+  const std::string cycle = find_deadlock();
+  return cycle.empty() ? find_unrouted(0) : cycle;
+}
+
+std::string Fabric::find_unrouted(uint64_t min_wait) const {
   if (params_.packets) return "";
   const uint32_t v = params_.colors, w = params_.width;
   for (uint32_t tile : blocked_) {
     const Router& r = *routers_[tile];
-    if (r.blocked_since + params_.watchdog_cycles > now_) continue;
+    if (r.blocked_since == UINT64_MAX || r.blocked_since + min_wait > now_) continue;
     for (int p = 0; p < kPorts; ++p)
       for (uint32_t mask = r.nonempty[p]; mask; mask &= mask - 1) {
         const uint32_t vc = __builtin_ctz(mask);

@@ -153,14 +153,22 @@ class Fabric {
   uint64_t now() const { return now_; }
   // Flits inside routers and on links (not in receive queues or source queues).
   uint64_t flits_in_flight() const { return in_flight_; }
+  // Wavelets waiting in the tiles' receive queues (counted router by router: for reports).
+  uint64_t rx_queued() const;
+  // Nothing is scheduled: no flit will ever move again unless a tile sends or receives.
+  bool quiescent() const { return !pending_credits_ && !wheel_wakes_ && far_wakes_.empty(); }
   // Router traversals since construction (a flit crossing a router and its output link).
   uint64_t flit_hops() const { return flit_hops_; }
 
   // Looks for a cycle of full buffers waiting on each other. Returns a description naming the
   // routers, ports and colors in the cycle, or "" if there is none.
   std::string find_deadlock() const;
-  // A wavelet blocked past the watchdog because its color has no route at a router, or "".
-  std::string find_unrouted() const;
+  // A wavelet blocked for at least `min_wait` cycles because its color has no route at a
+  // router, or "".
+  std::string find_unrouted(uint64_t min_wait) const;
+  // Why flits cannot move, when the fabric has stopped with flits inside: a cycle of full
+  // buffers or a wavelet without a route ("" if neither).
+  std::string diagnose() const;
 
   const RouterStats* router_stats(uint32_t tile) const;  // nullptr: never touched
   void reset_stats();

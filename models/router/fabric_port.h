@@ -65,7 +65,7 @@ class FabricPort : public sc_core::sc_module, public CycleDomain, private Fabric
   void advance(uint64_t limit) override { fabric_.advance(limit); }
   uint64_t run_limit(uint32_t tile, uint64_t from) override;
   uint64_t pending_wake(uint32_t tile, uint64_t from) const override;
-  bool idle() const override { return fabric_.flits_in_flight() == 0; }
+  bool idle() const override { return fabric_.quiescent(); }
   std::string describe_wait(uint32_t tile) const override;
 
  private:

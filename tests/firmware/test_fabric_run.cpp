@@ -213,6 +213,17 @@ TEST(FabricRun, RoutingPlanFromTheConfigIsInPlaceBeforeTheCoresStart) {
       << e.err;
 }
 
+TEST(FabricRun, WaveletsNobodyReceivesAreReportedAndAStuckFabricIsADeadlockNotAHang) {
+  const ProcessResult ended = run_fault("5");
+  EXPECT_EQ(ended.exit_code, 0) << ended.err;
+  EXPECT_NE(ended.err.find("note: 10 wavelets were sent but never received"), std::string::npos) << ended.err;
+  // The same, with (0,0) then waiting for a reply: the fabric holds flits but will never move
+  // them, so the run ends as a deadlock at once.
+  const ProcessResult stuck = run_fault("6");
+  EXPECT_EQ(stuck.exit_code, 5) << stuck.err;
+  EXPECT_NE(stuck.err.find("PE (0,0) waits to receive on color 8"), std::string::npos) << stuck.err;
+}
+
 TEST(FabricRun, HeatmapOfARunIsAnSvgOfTheWafer) {
   const std::string svg = temp_path("heat.svg");
   const ProcessResult r = run_wafervp({"--grid", "4x4", "--heatmap", svg, firmware("allreduce")});

@@ -11,6 +11,13 @@ namespace {
 
 uint32_t tile_of(const FabricParams& p, uint32_t x, uint32_t y) { return y * p.width + x; }
 
+FabricParams grid(uint32_t width, uint32_t height) {
+  FabricParams p;
+  p.width = width;
+  p.height = height;
+  return p;
+}
+
 // Programs `color` along the XY path from src to dst: each router forwards from where the
 // wavelet came in to the next direction; the destination hands it to its ramp.
 void route_xy(Fabric& f, uint32_t color, uint32_t src, uint32_t dst) {
@@ -259,9 +266,7 @@ TEST(Fabric, RoutesOffTheGridOrOutOfRangeAreRejectedWithTheirPlace) {
 }
 
 TEST(Fabric, WaveletWaitsForItsRouteAndTheWatchdogNamesOneThatNeverComes) {
-  FabricParams p;
-  p.width = 3;
-  p.height = 1;
+  FabricParams p = grid(3, 1);
   p.watchdog_cycles = 500;
   Fabric f(p);
   // Router (1,0) learns its route for color 1 only at cycle 40: the wavelet waits there, then
@@ -292,10 +297,7 @@ TEST(Fabric, WaveletWaitsForItsRouteAndTheWatchdogNamesOneThatNeverComes) {
 }
 
 TEST(Fabric, StopAtEndsAnAdvanceEarly) {
-  FabricParams p;
-  p.width = 2;
-  p.height = 1;
-  Fabric f(p);
+  Fabric f(grid(2, 1));
   struct Waker : Fabric::Client {
     Fabric* fabric = nullptr;
     uint64_t seen = 0;
@@ -315,9 +317,7 @@ TEST(Fabric, StopAtEndsAnAdvanceEarly) {
 }
 
 TEST(Fabric, AttachedEdgePortsCarryWaveletsOffAndOntoTheWafer) {
-  FabricParams p;
-  p.width = 3;
-  p.height = 1;
+  FabricParams p = grid(3, 1);
   p.buffer_depth_flits = 4;
   Fabric f(p);
   struct Link : Fabric::Client {

@@ -3,7 +3,9 @@
  *   1  every core waits to receive on color 5 and nobody sends: deadlock of the cores
  *   2  PE (0,0) routes color 6 off the west edge of the grid: bad route
  *   3  on 2x2, color 7 routes around a ring and every core floods it: deadlock in the fabric
- *   4  PE (0,0) sends on color 6 to (1,0), which never routes it: a wavelet with no route */
+ *   4  PE (0,0) sends on color 6 to (1,0), which never routes it: a wavelet with no route
+ *   5  PE (0,0) sends 10 wavelets to (1,0), whose core ends without receiving them
+ *   6  as 5, then PE (0,0) waits for a reply that never comes: the fabric is stuck, not busy */
 #include <stdint.h>
 #include <wvp/hal.h>
 
@@ -39,6 +41,16 @@ int main(void) {
         return (int)wvp_recv(8);  /* keeps the run going while the wavelet waits */
       }
       return 0;
+    case 5:
+    case 6:
+      if (y != 0 || x > 1) return 0;
+      if (x == 1) {
+        wvp_route(6, WVP_PORT_W, WVP_TO_RAMP);
+        return 0;
+      }
+      wvp_route(6, WVP_PORT_RAMP, WVP_TO_E);
+      for (uint32_t i = 0; i < 10; ++i) wvp_send(6, i);
+      return fault == 6 ? (int)wvp_recv(8) : 0;
     default:
       return 0;
   }
