@@ -83,7 +83,12 @@ bool CoreCluster::debug_stop(Core& core, StopReason why) {
       continue;
     }
     reason = current->run(UINT64_MAX, true);
-    if (reason == StopReason::Stall) reason = StopReason::Step;  // no progress until its target is ready
+    if (reason == StopReason::Stall) {
+      // The instruction waits for the fabric, which needs the other cores to go on: resume
+      // them all, and report the step once this core has completed it (see run_core).
+      step_pending_ = current;
+      return true;
+    }
   }
 }
 
@@ -105,7 +110,8 @@ bool CoreCluster::run_core(Core& core, uint64_t end, std::vector<Core*>& reached
         return true;
       }
     }
-    const StopReason why = core.run(limit);
+    const bool step = step_pending_ == &core;
+    const StopReason why = core.run(limit, step);
     switch (why) {
       case StopReason::Halted:
         // Let the developer inspect a faulting core; it stays halted afterwards.
@@ -146,7 +152,10 @@ bool CoreCluster::run_core(Core& core, uint64_t end, std::vector<Core*>& reached
         if (core.cycle() >= end) reached.push_back(&core);
         else settle_queue_.emplace(core.cycle(), index_of(core));  // stopped by the domain's run limit
         return true;
-      case StopReason::Step: return true;  // only in single-step runs, which the debugger drives
+      case StopReason::Step:  // the debugger's step that had to wait is done
+        step_pending_ = nullptr;
+        if (!debug_stop(core, why)) return false;
+        continue;
     }
   }
 }

@@ -97,6 +97,7 @@ class CoreCluster : public sc_core::sc_module {
   sc_core::sc_event wake_event_;
   tlm_utils::tlm_quantumkeeper quantum_keeper_;  // the cluster's time ahead of SystemC's
   DebugHook debug_hook_;
+  Core* step_pending_ = nullptr;  // a debugger step that waits for the fabric
   std::function<bool()> poll_interrupt_;
   Outcome outcome_ = Outcome::Running;
   uint64_t rounds_ = 0;

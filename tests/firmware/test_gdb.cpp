@@ -92,5 +92,36 @@ TEST(Gdb, ReadWatchpointStopsOnTheLoad) {
   EXPECT_NE(g.out.find("$1 = 2"), std::string::npos) << g.out;
 }
 
+// The address of the first instruction of `source_line` in a firmware's .dis listing.
+std::string first_address_after(const std::string& dis, const std::string& source_line) {
+  const std::string text = read_file(dis);
+  const size_t at = text.find(source_line);
+  if (at == std::string::npos) return "";
+  std::smatch m;
+  const std::string rest = text.substr(at);
+  return std::regex_search(rest, m, std::regex(R"(\n([0-9a-f]{8}):\t)")) ? "0x" + m[1].str() : "";
+}
+
+TEST(Gdb, SteppingABlockingReceiveWaitsForTheWaveletInsteadOfHanging) {
+  if (std::string(WVP_GDB).empty()) GTEST_SKIP() << "gdb-multiarch not installed";
+  // PE (0,0)'s receive of the pong: the wavelet is still on its way when the step begins, so
+  // the step completes only after the other core and the fabric have run on.
+  const std::string recv = first_address_after(std::string(WVP_FIRMWARE_DIR) + "/pingpong.dis",
+                                               "static inline uint32_t wvp_recv(uint32_t color)");
+  ASSERT_FALSE(recv.empty());
+  const std::string out = temp_path("gdb.out"), err = temp_path("gdb.err");
+  const auto [pid, port] = start_with_gdb({"--grid", "2x1", "--poke", "rounds=2", firmware("pingpong")}, out, err);
+  ASSERT_FALSE(port.empty()) << read_file(err);
+  const ProcessResult g = gdb_batch(firmware("pingpong"), port,
+                                    {"break *" + recv, "continue", "print $pc == " + recv, "stepi",
+                                     "print $pc == " + recv + " + 4", "print/x $a3", "delete", "continue"});
+  EXPECT_EQ(wait_process(pid, 60), 0) << read_file(err);
+  EXPECT_NE(g.out.find("$1 = 1"), std::string::npos) << g.out << g.err;  // at the receive
+  EXPECT_NE(g.out.find("$2 = 1"), std::string::npos) << g.out << g.err;  // one instruction further
+  EXPECT_NE(g.out.find("$3 = 0x1"), std::string::npos) << g.out << g.err;  // holding the reply to ping 0
+  EXPECT_NE(g.out.find("exited normally"), std::string::npos) << g.out << g.err;
+  EXPECT_NE(read_file(out).find("pingpong: distance 1, 2 round trips"), std::string::npos) << read_file(out);
+}
+
 }  // namespace
 }  // namespace wvp::test
