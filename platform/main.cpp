@@ -175,7 +175,7 @@ int cmd_noc(int argc, char** argv) {
                 << r.packets_measured << " packets measured" << (r.drained ? "" : ", DID NOT DRAIN: saturated") << ")\n"
                 << "speed: " << r.flit_hops << " flit-hops in " << r.host_seconds << " s = "
                 << (r.host_seconds > 0 ? r.flit_hops / r.host_seconds / 1e6 : 0) << " M flit-hops/s\n";
-      if (vm.count("json")) write_text(vm["json"].as<std::string>(), wvp::noc_result_json(r));
+      if (vm.count("json")) write_text(vm["json"].as<std::string>(), wvp::noc_result_json(r, true));
       if (vm.count("heatmap")) wvp::svg::write_file(vm["heatmap"].as<std::string>(), heatmap_svg(r));
       return 0;
     }

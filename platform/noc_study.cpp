@@ -169,6 +169,7 @@ NocResult run_noc(const FabricParams& fabric_params, const NocParams& noc) {
   r.height = h;
   r.offered = noc.injection_rate;
   r.link_utilisation = link_utilisation(fabric, noc.measure_cycles);
+  r.router_stats_json = fabric_stats_json(fabric, noc.measure_cycles)["routers"].dump();
 
   const uint64_t drain_end = measure_end + noc.drain_max_cycles;
   while (col.measured_outstanding && fabric.now() < drain_end) run_to(std::min(drain_end, fabric.now() + kChunk));
@@ -271,7 +272,7 @@ double channel_load_bound(Traffic pattern, uint32_t w, uint32_t h, double hotspo
   return 1.0 / busiest;
 }
 
-std::string noc_result_json(const NocResult& r) {
+std::string noc_result_json(const NocResult& r, bool routers) {
   std::ostringstream os;
   os.precision(6);
   os << "{\"offered\": " << r.offered << ", \"generated\": " << r.generated << ", \"accepted\": " << r.accepted << ", \"latency_avg\": " << r.latency_avg
@@ -279,7 +280,9 @@ std::string noc_result_json(const NocResult& r) {
      << ", \"packets_measured\": " << r.packets_measured << ", \"packets_delivered\": " << r.packets_delivered
      << ", \"drained\": " << (r.drained ? "true" : "false") << ", \"cycles\": " << r.cycles
      << ", \"flit_hops\": " << r.flit_hops << ", \"host_seconds\": " << r.host_seconds
-     << ", \"flit_hops_per_second\": " << (r.host_seconds > 0 ? double(r.flit_hops) / r.host_seconds : 0) << "}";
+     << ", \"flit_hops_per_second\": " << (r.host_seconds > 0 ? double(r.flit_hops) / r.host_seconds : 0);
+  if (routers) os << ", \"routers\": " << r.router_stats_json;
+  os << "}";
   return os.str();
 }
 

@@ -47,6 +47,7 @@ struct NocResult {
   uint64_t flit_hops = 0;        // router traversals, for speed figures
   double host_seconds = 0;
   std::vector<double> link_utilisation;  // tile * 4 + direction, over the measurement window
+  std::string router_stats_json;  // per-router links, high-water marks, stalls (measurement window)
   uint32_t width = 0, height = 0;
 };
 
@@ -80,7 +81,8 @@ bool noc_stable(const NocResult& r, double zero_load_latency);
 // beat with minimal dimension-order routing (0.5 for uniform traffic on 8 x 8).
 double channel_load_bound(Traffic pattern, uint32_t w, uint32_t h, double hotspot_fraction);
 
-std::string noc_result_json(const NocResult& r);  // one JSON object
+// One JSON object; with `routers`, also the per-router statistics.
+std::string noc_result_json(const NocResult& r, bool routers = false);
 std::string sweep_json(const SweepResult& s);     // the summary and every point
 void write_sweep_csv(const std::string& path, const SweepResult& s);
 
