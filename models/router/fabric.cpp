@@ -61,6 +61,7 @@ struct Fabric::Router {
   std::vector<uint8_t> out_busy;  // kPorts * V: packets: output VC held by a packet
   std::vector<PortMask> routes;   // V * kPorts: colors mode
   uint32_t nonempty[kPorts] = {}; // per input port, a bit per VC holding flits
+  PortMask nonempty_ports = 0;    // input ports with a bit in nonempty
   uint8_t rr_in[kPorts] = {}, rr_out[kPorts] = {}, rr_vc[kPorts] = {};
   std::vector<uint16_t> rr_va;    // kPorts * V: per output VC, the next input VC to favour
   uint64_t wake_at = UINT64_MAX;
@@ -79,11 +80,6 @@ struct Fabric::Router {
   uint32_t latency[kPorts] = {};
   uint32_t credit_delay[kPorts] = {};
 
-  uint32_t any_nonempty() const {
-    uint32_t ports = 0;
-    for (int p = 0; p < kPorts; ++p) ports |= nonempty[p] ? port_bit(p) : 0;
-    return ports;
-  }
 
   explicit Router(const FabricParams& p) : v(p.colors) {
     in.resize((kPorts + 1) * v);
@@ -118,6 +114,7 @@ struct Fabric::Router {
     ++q.count;
     if (port < kPorts) {
       nonempty[port] |= 1u << vc;
+      nonempty_ports |= port_bit(static_cast<int>(port));
       stats.buffer_high_water = std::max<uint32_t>(stats.buffer_high_water, q.count);
     }
   }
@@ -126,7 +123,7 @@ struct Fabric::Router {
     Flit f = q.front(slots);
     q.head = static_cast<uint8_t>(q.head + 1 == q.cap ? 0 : q.head + 1);
     --q.count;
-    if (q.count == 0 && port < kPorts) nonempty[port] &= ~(1u << vc);
+    if (q.count == 0 && port < kPorts && !(nonempty[port] &= ~(1u << vc))) nonempty_ports &= PortMask(~port_bit(int(port)));
     return f;
   }
 };
@@ -398,15 +395,14 @@ bool Fabric::allocate_vc(Router& r, int in_port, uint32_t vc) {
   auto& q = r.in[in_port * params_.colors + vc];
   const uint32_t v = params_.colors;
   int best_port = -1, best_vc = -1, best_credits = -1;
-  for (int o = 0; o < kPorts; ++o) {
-    if (!(q.pending & port_bit(o))) continue;
+  for (uint32_t outs = q.pending; outs; outs &= outs - 1) {
+    const int o = __builtin_ctz(outs);
     if (o == kRamp) {  // the sink takes every packet
       best_port = o;
       best_vc = static_cast<int>(vc);
       break;
     }
-    for (uint32_t k = 0; k < v; ++k) {
-      const uint32_t w = (r.rr_vc[o] + k) % v;
+    for (uint32_t k = 0, w = r.rr_vc[o]; k < v; ++k, w = w + 1 == v ? 0 : w + 1) {
       if (r.out_busy[o * v + w]) continue;
       if (r.credits[o * v + w] > best_credits) {
         best_port = o;
@@ -485,7 +481,8 @@ void Fabric::process(uint32_t tile, uint64_t t) {
     };
     Request requests[kPorts * 32];
     int n_requests = 0;
-    for (int p = 0; p < kPorts; ++p)
+    for (uint32_t ports = r.nonempty_ports; ports; ports &= ports - 1) {
+      const int p = __builtin_ctz(ports);
       for (uint32_t mask = r.nonempty[p]; mask; mask &= mask - 1) {
         const uint32_t vc = __builtin_ctz(mask);
         auto& q = r.in[p * v + vc];
@@ -503,6 +500,7 @@ void Fabric::process(uint32_t tile, uint64_t t) {
           stalled = true;
         }
       }
+    }
     // Output side: each output VC grants one requester, round robin from its pointer.
     for (int i = 0; i < n_requests; ++i) {
       const uint16_t ovc = requests[i].out_vc;
@@ -512,7 +510,8 @@ void Fabric::process(uint32_t tile, uint64_t t) {
       uint32_t best = UINT32_MAX;
       for (int j = i; j < n_requests; ++j) {
         if (requests[j].out_vc != ovc) continue;
-        const uint32_t distance = (requests[j].in_vc + kPorts * v - (sink ? 0 : r.rr_va[ovc])) % (kPorts * v);
+        uint32_t distance = requests[j].in_vc + (sink ? 0 : kPorts * v - r.rr_va[ovc]);
+        if (distance >= kPorts * v) distance -= kPorts * v;
         if (sink || distance < best) {
           best = distance;
           winner = j;
@@ -545,7 +544,7 @@ void Fabric::process(uint32_t tile, uint64_t t) {
   uint8_t offering_ports = 0;
   PortMask requested = 0;
   const uint32_t full = v == 32 ? ~0u : (1u << v) - 1;
-  for (uint32_t ports = r.any_nonempty(); ports; ports &= ports - 1) {
+  for (uint32_t ports = r.nonempty_ports; ports; ports &= ports - 1) {
     const int p = __builtin_ctz(ports);
     const uint32_t mask = r.nonempty[p];
     const uint32_t start = r.rr_in[p];
