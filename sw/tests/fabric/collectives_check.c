@@ -1,0 +1,69 @@
+/* Checks every collective of wvp/collectives.h on the whole grid, with roots at the edges and
+ * in the middle, and prints "collectives ok" from PE (0,0); any core that sees a wrong value
+ * prints it and exits with the number of the failed check. */
+#include <stdint.h>
+#include <stdio.h>
+#include <wvp/collectives.h>
+#include <wvp/hal.h>
+
+#define N 5
+
+static uint32_t x, y, w, h;
+
+static int check(int id, const float *got, const float *want) {
+  for (uint32_t i = 0; i < N; ++i)
+    if (got[i] != want[i]) {
+      printf("check %d: element %u is %.1f, expected %.1f\n", id, (unsigned)i, (double)got[i], (double)want[i]);
+      return id;
+    }
+  return 0;
+}
+
+/* The value tile (tx, ty) contributes to element i: distinct per tile and element, and small
+ * enough that every sum is exact in fp32. */
+static float value(uint32_t tx, uint32_t ty, uint32_t i) { return (float)((ty * w + tx) * 8 + i); }
+
+int main(void) {
+  x = wvp_x(), y = wvp_y(), w = wvp_grid_w(), h = wvp_grid_h();
+  wvp_collectives_init();
+  float data[N], want[N];
+  int failed = 0;
+
+  /* Row broadcast from the last column, then from the middle one. */
+  for (uint32_t root = w - 1, round = 0; round < 2; root = w / 2, ++round) {
+    for (uint32_t i = 0; i < N; ++i) data[i] = value(x, y, i), want[i] = value(root, y, i);
+    wvp_row_bcast_f32(data, N, root);
+    if (!failed) failed = check(1 + (int)round, data, want);
+  }
+  /* Column broadcast from the middle row. */
+  for (uint32_t i = 0; i < N; ++i) data[i] = value(x, y, i), want[i] = value(x, h / 2, i);
+  wvp_col_bcast_f32(data, N, h / 2);
+  if (!failed) failed = check(3, data, want);
+
+  /* Row reduce (max, then sum) lands at x = 0; column reduce at y = 0. */
+  for (uint32_t i = 0; i < N; ++i) data[i] = value(x, y, i), want[i] = value(w - 1, y, i);
+  wvp_row_reduce_f32(data, N, WVP_MAX);
+  if (!failed && x == 0) failed = check(4, data, want);
+  for (uint32_t i = 0; i < N; ++i) {
+    data[i] = value(x, y, i);
+    want[i] = 0;
+    for (uint32_t k = 0; k < w; ++k) want[i] += value(k, y, i);
+  }
+  wvp_row_reduce_f32(data, N, WVP_SUM);
+  if (!failed && x == 0) failed = check(5, data, want);
+  for (uint32_t i = 0; i < N; ++i) {
+    data[i] = -value(x, y, i);
+    want[i] = -value(x, 0, i);  /* the largest of the negated values is row 0's */
+  }
+  wvp_col_reduce_f32(data, N, WVP_MAX);
+  if (!failed && y == 0) failed = check(6, data, want);
+
+  /* All-reduce max over the grid, and a barrier. */
+  for (uint32_t i = 0; i < N; ++i) data[i] = value(x, y, i), want[i] = value(w - 1, h - 1, i);
+  wvp_allreduce_f32(data, N, WVP_MAX);
+  if (!failed) failed = check(7, data, want);
+  wvp_barrier();
+
+  if (!failed && x == 0 && y == 0) printf("collectives ok on %ux%u\n", (unsigned)w, (unsigned)h);
+  return failed;
+}
