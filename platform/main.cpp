@@ -8,6 +8,8 @@
 
 #include "platform/elf_loader.h"
 #include "platform/fabric_report.h"
+#include "platform/llama/checkpoint.h"
+#include "platform/llama/tokenizer.h"
 #include "platform/noc_study.h"
 #include "platform/run.h"
 #include "platform/svg_plot.h"
@@ -20,7 +22,8 @@ namespace {
 constexpr const char* kUsage =
     "usage: wafervp run [options] ELF\n"
     "       wafervp noc [options]   (synthetic traffic on the fabric, no cores)\n"
-    "       wafervp config        (print every config key with its default)\n";
+    "       wafervp config        (print every config key with its default)\n"
+    "       wafervp make-model [options] --out M.bin --tokenizer T.bin   (a deterministic test model)\n";
 
 // Options every command that builds a platform takes.
 void add_config_options(po::options_description& desc) {
@@ -216,6 +219,48 @@ int cmd_noc(int argc, char** argv) {
   return wvp::Wafer::kExitBadInput;
 }
 
+int cmd_make_model(int argc, char** argv) {
+  namespace llama = wvp::llama;
+  po::options_description desc("wafervp make-model options (llama2.c checkpoint and tokenizer)");
+  llama::ModelConfig c;
+  uint64_t seed = 1;
+  bool separate = false;
+  desc.add_options()("help,h", "this help")
+      ("dim", po::value<int32_t>(&c.dim)->default_value(64), "transformer width")
+      ("hidden-dim", po::value<int32_t>(&c.hidden_dim)->default_value(172), "FFN width")
+      ("layers", po::value<int32_t>(&c.n_layers)->default_value(2), "layers")
+      ("heads", po::value<int32_t>(&c.n_heads)->default_value(4), "query heads")
+      ("kv-heads", po::value<int32_t>(&c.n_kv_heads)->default_value(2), "key/value heads")
+      ("vocab", po::value<int32_t>(&c.vocab_size)->default_value(512), "vocabulary size (at least 354)")
+      ("seq-len", po::value<int32_t>(&c.seq_len)->default_value(64), "context length")
+      ("seed", po::value<uint64_t>(&seed)->default_value(1), "weights seed")
+      ("separate-classifier", po::bool_switch(&separate), "store a classifier apart from the embedding")
+      ("out", po::value<std::string>()->required(), "checkpoint to write")
+      ("tokenizer", po::value<std::string>()->required(), "tokenizer to write");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, desc), vm);
+    if (vm.count("help")) {
+      std::cout << desc;
+      return 0;
+    }
+    po::notify(vm);
+    c.shared_classifier = !separate;
+    // Both are made before either is written: bad dimensions leave no half-written pair.
+    const llama::Model model = llama::generate_model(c, seed);
+    const llama::Tokenizer tokenizer = llama::generate_tokenizer(c.vocab_size);
+    llama::write_checkpoint(vm["out"].as<std::string>(), model);
+    tokenizer.write(vm["tokenizer"].as<std::string>());
+  } catch (const po::error& e) {
+    std::cerr << "wafervp: error: " << e.what() << "\n" << desc;
+    return wvp::Wafer::kExitBadInput;
+  } catch (const llama::ModelError& e) {
+    std::cerr << "wafervp: error: " << e.what() << "\n";
+    return wvp::Wafer::kExitBadInput;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int sc_main(int argc, char** argv) {
@@ -229,6 +274,7 @@ int sc_main(int argc, char** argv) {
   if (cmd == "run") return cmd_run(argc - 1, argv + 1);
   if (cmd == "noc") return cmd_noc(argc - 1, argv + 1);
   if (cmd == "config") return cmd_config();
+  if (cmd == "make-model") return cmd_make_model(argc - 1, argv + 1);
   if (cmd == "-h" || cmd == "--help" || cmd == "help") {
     std::cout << kUsage;
     return 0;

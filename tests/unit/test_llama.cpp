@@ -1,0 +1,253 @@
+// Host side of LLM decode: llama2.c checkpoint and tokenizer files, generated models, and the
+// reference forward pass, held against an independent double-precision transformer.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <functional>
+
+#include "platform/llama/checkpoint.h"
+#include "platform/llama/reference.h"
+#include "platform/llama/tokenizer.h"
+#include "support/process.h"
+
+namespace wvp::llama {
+namespace {
+
+ModelConfig small_config() {
+  ModelConfig c;
+  c.dim = 16;
+  c.hidden_dim = 40;
+  c.n_layers = 2;
+  c.n_heads = 4;
+  c.n_kv_heads = 2;
+  c.vocab_size = 400;
+  c.seq_len = 12;
+  return c;
+}
+
+std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const ModelError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(LlamaCheckpoint, RoundTripsThroughTheLlama2cLayout) {
+  for (bool shared : {true, false}) {
+    ModelConfig c = small_config();
+    c.shared_classifier = shared;
+    const Model m = generate_model(c, 7);
+    const std::string path = test::temp_path("model.bin");
+    write_checkpoint(path, m);
+    std::ifstream f(path, std::ios::binary | std::ios::ate);
+    // Header, then embedding, 9 per-layer blocks, final norm, the old RoPE tables, classifier.
+    const uint64_t d = 16, h = 40, l = 2, v = 400, kv = 8, hs = 4, seq = 12;
+    const uint64_t floats = v * d + l * (d + d * d + 2 * d * kv + d * d + d + 3 * d * h) + d + seq * hs + (shared ? 0 : v * d);
+    EXPECT_EQ(static_cast<uint64_t>(f.tellg()), 28 + 4 * floats);
+    f.seekg(20);
+    int32_t vocab_field = 0;
+    f.read(reinterpret_cast<char*>(&vocab_field), 4);
+    EXPECT_EQ(vocab_field, shared ? 400 : -400);  // negative: separate classifier
+
+    const Model r = read_checkpoint(path);
+    EXPECT_EQ(r.config.dim, 16);
+    EXPECT_EQ(r.config.shared_classifier, shared);
+    EXPECT_EQ(r.weights.data, m.weights.data);
+    EXPECT_EQ(r.weights.classifier == r.weights.token_embedding, shared);
+    EXPECT_EQ(r.weights.rms_final - r.weights.data.data(), static_cast<ptrdiff_t>(floats - seq * hs - d - (shared ? 0 : v * d)));
+  }
+  // The same seed gives the same model, another seed another one.
+  EXPECT_EQ(generate_model(small_config(), 7).weights.data, generate_model(small_config(), 7).weights.data);
+  EXPECT_NE(generate_model(small_config(), 7).weights.data, generate_model(small_config(), 8).weights.data);
+}
+
+TEST(LlamaCheckpoint, BadFilesAreRefusedWithWhatIsWrong) {
+  const std::string path = test::temp_path("bad.bin");
+  write_checkpoint(path, generate_model(small_config(), 1));
+  std::string bytes;
+  {
+    std::ifstream f(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(f), {});
+  }
+  std::ofstream(path, std::ios::binary) << bytes.substr(0, bytes.size() - 4);
+  EXPECT_NE(error_of([&] { read_checkpoint(path); }).find("bytes, but its header (dim 16, hidden_dim 40, 2 layers, 4/2 heads"),
+            std::string::npos);
+  std::ofstream(path, std::ios::binary) << bytes.substr(0, 20);
+  EXPECT_NE(error_of([&] { read_checkpoint(path); }).find("truncated header"), std::string::npos);
+  std::string odd = bytes;
+  const int32_t heads = 3;  // 16 is not a multiple of 3
+  std::memcpy(odd.data() + 12, &heads, 4);
+  std::ofstream(path, std::ios::binary) << odd;
+  EXPECT_NE(error_of([&] { read_checkpoint(path); }).find("dim 16 is not a multiple of n_heads 3"), std::string::npos);
+  EXPECT_NE(error_of([&] { read_checkpoint("/nonexistent/m.bin"); }).find("cannot open"), std::string::npos);
+}
+
+TEST(LlamaTokenizer, FileRoundTripAndVocabularyChecks) {
+  const Tokenizer t = generate_tokenizer(400);
+  const std::string path = test::temp_path("tok.bin");
+  t.write(path);
+  const Tokenizer r = Tokenizer::read(path, 400);
+  for (int32_t i = 0; i < 400; ++i) EXPECT_EQ(r.piece(i), t.piece(i));
+  EXPECT_NE(error_of([&] { Tokenizer::read(path, 401); }).find("ends after 400 tokens, but the model's vocabulary has 401"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { Tokenizer::read(path, 399); }).find("has more than the model's 399 tokens"), std::string::npos);
+}
+
+TEST(LlamaTokenizer, EncodesAsRunCDoesAndDecodesBack) {
+  const Tokenizer t = generate_tokenizer(512);
+  const auto id = [&](const std::string& piece) {
+    for (int32_t i = 0; i < t.vocab_size(); ++i)
+      if (t.piece(i) == piece) return i;
+    return -1;
+  };
+  // BOS, then the dummy prefix merges with the text: " the" and " cat" are pieces.
+  EXPECT_EQ(t.encode("the cat"), (std::vector<int32_t>{kBos, id(" the"), id(" cat")}));
+  EXPECT_EQ(t.encode("the cat", false, true), (std::vector<int32_t>{id(" the"), id(" cat"), kEos}));
+  EXPECT_EQ(t.encode(""), (std::vector<int32_t>{kBos}));
+  // Characters outside the vocabulary fall back to their UTF-8 bytes (+3).
+  const std::vector<int32_t> e = t.encode("é");
+  ASSERT_EQ(e.size(), 4u);
+  EXPECT_EQ(e[1], id(" "));
+  EXPECT_EQ(e[2], 0xC3 + 3);
+  EXPECT_EQ(e[3], 0xA9 + 3);
+  // Decoding: no leading space right after BOS, byte tokens become their byte.
+  for (const std::string text : {"Once upon a time, the little dog saw a red ball.", "naïve café"}) {
+    const std::vector<int32_t> tokens = t.encode(text);
+    std::string back;
+    for (size_t i = 1; i < tokens.size(); ++i) back += t.decode(tokens[i - 1], tokens[i]);
+    EXPECT_EQ(back, text);
+  }
+}
+
+// An independent transformer in double precision, written from the architecture (not from
+// run.c's loops): the reference must agree with it to float rounding.
+std::vector<double> forward_double(const Model& m, const std::vector<int32_t>& tokens) {
+  const ModelConfig& c = m.config;
+  const ModelWeights& w = m.weights;
+  const int hs = c.head_size(), kvd = c.kv_dim(), group = c.n_heads / c.n_kv_heads;
+  const auto mat = [](const float* W, const std::vector<double>& x, int rows) {
+    std::vector<double> y(rows, 0.0);
+    for (int r = 0; r < rows; ++r)
+      for (size_t k = 0; k < x.size(); ++k) y[r] += double(W[r * x.size() + k]) * x[k];
+    return y;
+  };
+  const auto norm = [&](const std::vector<double>& x, const float* g) {
+    double ms = 0;
+    for (double v : x) ms += v * v;
+    const double s = 1.0 / std::sqrt(ms / x.size() + 1e-5);
+    std::vector<double> y(x.size());
+    for (size_t i = 0; i < x.size(); ++i) y[i] = g[i] * x[i] * s;
+    return y;
+  };
+  const auto rope = [&](std::vector<double>& v, int pos) {  // rotate pairs within each head
+    for (size_t i = 0; i < v.size(); i += 2) {
+      const double angle = pos * std::pow(10000.0, -double(i % hs) / hs);
+      const double a = v[i], b = v[i + 1];
+      v[i] = a * std::cos(angle) - b * std::sin(angle);
+      v[i + 1] = a * std::sin(angle) + b * std::cos(angle);
+    }
+  };
+  std::vector<std::vector<std::vector<double>>> keys(c.n_layers), values(c.n_layers);
+  std::vector<double> logits;
+  for (int pos = 0; pos < int(tokens.size()); ++pos) {
+    std::vector<double> x(w.token_embedding + tokens[pos] * c.dim, w.token_embedding + (tokens[pos] + 1) * c.dim);
+    for (int l = 0; l < c.n_layers; ++l) {
+      const std::vector<double> xn = norm(x, w.rms_att + l * c.dim);
+      std::vector<double> q = mat(w.wq + l * c.dim * c.dim, xn, c.dim);
+      std::vector<double> k = mat(w.wk + l * c.dim * kvd, xn, kvd);
+      rope(q, pos);
+      rope(k, pos);
+      keys[l].push_back(k);
+      values[l].push_back(mat(w.wv + l * c.dim * kvd, xn, kvd));
+      std::vector<double> out(c.dim, 0.0);
+      for (int h = 0; h < c.n_heads; ++h) {
+        const int kvh = h / group;
+        std::vector<double> score(pos + 1);
+        double top = -1e300, total = 0;
+        for (int t = 0; t <= pos; ++t) {
+          for (int i = 0; i < hs; ++i) score[t] += q[h * hs + i] * keys[l][t][kvh * hs + i];
+          score[t] /= std::sqrt(double(hs));
+          top = std::max(top, score[t]);
+        }
+        for (double& s : score) total += (s = std::exp(s - top));
+        for (int t = 0; t <= pos; ++t)
+          for (int i = 0; i < hs; ++i) out[h * hs + i] += score[t] / total * values[l][t][kvh * hs + i];
+      }
+      const std::vector<double> o = mat(w.wo + l * c.dim * c.dim, out, c.dim);
+      for (int i = 0; i < c.dim; ++i) x[i] += o[i];
+      const std::vector<double> xf = norm(x, w.rms_ffn + l * c.dim);
+      const std::vector<double> gate = mat(w.w1 + l * c.dim * c.hidden_dim, xf, c.hidden_dim);
+      const std::vector<double> up = mat(w.w3 + l * c.dim * c.hidden_dim, xf, c.hidden_dim);
+      std::vector<double> act(c.hidden_dim);
+      for (int i = 0; i < c.hidden_dim; ++i) act[i] = gate[i] / (1 + std::exp(-gate[i])) * up[i];
+      const std::vector<double> down = mat(w.w2 + l * c.hidden_dim * c.dim, act, c.dim);
+      for (int i = 0; i < c.dim; ++i) x[i] += down[i];
+    }
+    logits = mat(w.classifier, norm(x, w.rms_final), c.vocab_size);
+  }
+  return logits;
+}
+
+TEST(LlamaReference, ForwardPassAgreesWithAnIndependentDoublePrecisionTransformer) {
+  for (bool shared : {true, false}) {
+    ModelConfig c = small_config();
+    c.shared_classifier = shared;
+    const Model m = generate_model(c, 3);
+    Reference ref(m);
+    const std::vector<int32_t> tokens = {1, 300, 42, 7, 399, 5, 77};
+    double worst = 0;
+    for (size_t pos = 0; pos < tokens.size(); ++pos) {
+      const std::vector<float> logits = ref.forward(tokens[pos], static_cast<int32_t>(pos));
+      const std::vector<double> expected =
+          forward_double(m, std::vector<int32_t>(tokens.begin(), tokens.begin() + static_cast<ptrdiff_t>(pos) + 1));
+      double scale = 0;
+      for (double e : expected) scale = std::max(scale, std::abs(e));
+      for (int32_t i = 0; i < c.vocab_size; ++i) worst = std::max(worst, std::abs(logits[i] - expected[i]) / scale);
+    }
+    EXPECT_LT(worst, 1e-5) << "shared " << shared;
+    std::printf("largest logit error against the double-precision transformer: %.2e of the largest logit\n", worst);
+  }
+}
+
+TEST(LlamaReference, GenerationForcesThePromptAndSamplesDeterministically) {
+  const Model m = generate_model(small_config(), 5);
+  const std::vector<int32_t> prompt = {kBos, 300, 42, 7};
+  Sampler greedy(400, 0.0f, 0.9f, 1);
+  const Generation g = generate(m, prompt, 10, greedy);
+  ASSERT_GE(g.tokens.size(), 3u);
+  EXPECT_EQ(std::vector<int32_t>(g.tokens.begin(), g.tokens.begin() + 3), (std::vector<int32_t>{300, 42, 7}));
+  for (size_t i = 3; i < g.tokens.size(); ++i) EXPECT_EQ(g.tokens[i], argmax(g.logits[i])) << i;
+  EXPECT_LE(g.tokens.size(), 10u);
+  // Steps beyond the context stop at seq_len.
+  Sampler greedy2(400, 0.0f, 0.9f, 1);
+  EXPECT_LE(generate(m, prompt, 1000, greedy2).logits.size(), 12u);
+  // Seeded sampling repeats itself, and another seed changes it.
+  const auto sampled = [&](uint64_t seed, float topp) {
+    Sampler s(400, 1.0f, topp, seed);
+    return generate(m, prompt, 12, s).tokens;
+  };
+  EXPECT_EQ(sampled(9, 0.9f), sampled(9, 0.9f));
+  EXPECT_EQ(sampled(9, 1.0f), sampled(9, 1.0f));
+  EXPECT_NE(sampled(9, 1.0f), sampled(10, 1.0f));
+  EXPECT_THROW(generate(m, {}, 5, greedy), ModelError);
+}
+
+TEST(LlamaReference, SamplerPicksFromTheNucleus) {
+  std::vector<float> logits(400, -30.0f);
+  logits[17] = 10.0f;
+  logits[23] = 9.0f;
+  for (uint64_t seed = 1; seed <= 50; ++seed) {
+    Sampler s(400, 1.0f, 0.5f, seed);  // 17 alone holds over half the mass
+    EXPECT_EQ(s.sample(logits), 17);
+    Sampler wide(400, 1.0f, 0.99f, seed);
+    const int32_t t = wide.sample(logits);
+    EXPECT_TRUE(t == 17 || t == 23) << t;
+  }
+}
+
+}  // namespace
+}  // namespace wvp::llama
