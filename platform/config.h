@@ -10,6 +10,7 @@
 #include "models/core/core.h"
 #include "models/router/fabric.h"
 #include "models/sram/sram.h"
+#include "models/tensor/tensor_engine.h"
 #include "platform/noc_study.h"
 
 namespace wvp {
@@ -51,6 +52,7 @@ struct PlatformConfig {
   CoreParams core;
   SramParams sram;
   FabricParams fabric;  // its width and height follow the grid
+  TensorParams tensor;  // its SRAM banks follow sram.*
   NocParams noc;        // `wafervp noc` only
   SimParams sim;
   std::vector<RouteRule> routes;  // the routing plan (fabric.routes)

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "models/router/fabric_port.h"
+#include "models/tensor/tensor_engine.h"
 
 namespace wvp::memmap {
 
@@ -36,6 +37,10 @@ constexpr uint64_t kFabricTxSpace = fabric_regs::kTxSpace;      // ro [color]
 constexpr uint64_t kFabricIrqEnable = fabric_regs::kIrqEnable;  // rw: bit per color
 constexpr uint64_t kFabricIrqPending = fabric_regs::kIrqPending;
 constexpr uint64_t kFabricColors = fabric_regs::kColors;        // ro
+
+// The tile's tensor engine (see models/tensor/tensor_engine.h).
+constexpr uint64_t kTensorBase = 0x0203'0000;
+constexpr uint64_t kTensorSize = tensor_regs::kSize;
 
 constexpr uint64_t kSramBase = 0x8000'0000;    // local SRAM; its size is a parameter
 

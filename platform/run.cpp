@@ -35,6 +35,9 @@ void write_stats(const std::string& path, Wafer& wafer, double host_seconds) {
                        {"slow_accesses", s.slow_accesses}, {"stalls", s.stalls}, {"stall_cycles", s.stall_cycles},
                        {"fabric_sends", wafer.fabric().stats(tile).sends},
                        {"fabric_receives", wafer.fabric().stats(tile).receives},
+                       {"tensor_operations", wafer.tensor().stats(tile).operations},
+                       {"tensor_busy_cycles", wafer.tensor().stats(tile).busy_cycles},
+                       {"tensor_conflict_cycles", wafer.tensor().stats(tile).conflict_cycles},
                        {"halted", c.halted()}, {"exit_code", c.exit_code()},
                        {"fault", c.fault().valid ? c.fault().describe() : ""}});
     }
@@ -150,8 +153,8 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   const Wafer::Result r = wafer.result();
   if (debug) debug->on_exit(r.exit_code);
   constexpr size_t kReportedCores = 8;  // a whole grid failing alike says nothing new per core
-  for (size_t i = 0; i < std::min(wafer.fabric_errors().size(), kReportedCores); ++i)
-    err << "wafervp: error: " << wafer.fabric_errors()[i] << "\n";
+  for (size_t i = 0; i < std::min(wafer.device_errors().size(), kReportedCores); ++i)
+    err << "wafervp: error: " << wafer.device_errors()[i] << "\n";
   for (size_t i = 0; i < std::min(r.failures.size(), kReportedCores); ++i) {
     const Wafer::CoreEnd& f = r.failures[i];
     if (f.fault.valid)

@@ -5,7 +5,8 @@
 namespace wvp {
 
 Tile::Tile(const std::string& name, const TileIdentity& tile_id, const CoreParams& core_params,
-           const SramParams& sram_params, uint8_t* sram_backing, TileCtl::LineSink console, FabricPort& fabric)
+           const SramParams& sram_params, uint8_t* sram_backing, TileCtl::LineSink console, FabricPort& fabric,
+           TensorEngine& tensor)
     : id(tile_id),
       core((name + "_core").c_str(), core_params),
       bus((name + "_bus").c_str()),
@@ -19,6 +20,8 @@ Tile::Tile(const std::string& name, const TileIdentity& tile_id, const CoreParam
   bus.initiator.bind(sram.socket);
   bus.map(memmap::kFabricBase, memmap::kFabricSize, "fabric");
   bus.initiator.bind(fabric.socket);  // the port's binding index is this tile's index
+  bus.map(memmap::kTensorBase, memmap::kTensorSize, "tensor");
+  bus.initiator.bind(tensor.socket);  // likewise
 }
 
 }  // namespace wvp

@@ -4,6 +4,7 @@
 
 #include "models/core/core.h"
 #include "models/router/fabric_port.h"
+#include "models/tensor/tensor_engine.h"
 #include "models/sram/sram.h"
 #include "platform/tile_ctl.h"
 #include "tlm/bus.h"
@@ -12,7 +13,7 @@ namespace wvp {
 
 struct Tile {
   Tile(const std::string& name, const TileIdentity& id, const CoreParams& core_params, const SramParams& sram_params,
-       uint8_t* sram_backing, TileCtl::LineSink console, FabricPort& fabric);
+       uint8_t* sram_backing, TileCtl::LineSink console, FabricPort& fabric, TensorEngine& tensor);
 
   TileIdentity id;
   Core core;

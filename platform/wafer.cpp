@@ -16,6 +16,13 @@ std::string hex32(uint32_t v) {
   return buf;
 }
 
+TensorParams tensor_params(const PlatformConfig& config) {
+  TensorParams p = config.tensor;
+  p.sram_banks = config.sram.banks;
+  p.bank_width_bytes = config.sram.bank_width_bytes;
+  return p;
+}
+
 FabricParams fabric_params(const PlatformConfig& config, const WaferMap& map) {
   FabricParams p = config.fabric;
   p.width = config.grid_width;
@@ -36,12 +43,16 @@ Wafer::Wafer(sc_core::sc_module_name name, const PlatformConfig& config, TileCtl
       map_(map_wafer(config)),
       sram_memory_(size_t{config.grid_width} * config.grid_height * config.sram.size_bytes),
       fabric_("fabric", fabric_params(config, map_), sc_core::sc_time(1.0 / config.core.clock_hz, sc_core::SC_SEC)),
+      tensor_("tensor", tensor_params(config), config.grid_width * config.grid_height,
+              sc_core::sc_time(1.0 / config.core.clock_hz, sc_core::SC_SEC)),
       cluster_("cluster", config.sim.quantum_cycles, config.sim.max_cycles) {
   validate_config(config_);
   fabric_.set_irq_line([this](uint32_t tile, bool level) { tiles_[tile]->core.set_external_irq(level); });
-  fabric_.set_error_sink([this](uint32_t tile, const std::string& what) {
-    fabric_errors_.push_back(pe_name(tile % width(), tile / width()) + ": " + what);
-  });
+  const auto device_error = [this](uint32_t tile, const std::string& what) {
+    device_errors_.push_back(pe_name(tile % width(), tile / width()) + ": " + what);
+  };
+  fabric_.set_error_sink(device_error);
+  tensor_.set_error_sink(device_error);
   tiles_.reserve(size_t{config_.grid_width} * config_.grid_height);
   for (uint32_t y = 0; y < config_.grid_height; ++y) {
     for (uint32_t x = 0; x < config_.grid_width; ++x) {
@@ -56,7 +67,8 @@ Wafer::Wafer(sc_core::sc_module_name name, const PlatformConfig& config, TileCtl
       sram.clock_hz = config_.core.clock_hz;
       tiles_.push_back(std::make_unique<Tile>("tile_" + std::to_string(x) + "_" + std::to_string(y), id, core, sram,
                                               sram_memory_.data() + index * config_.sram.size_bytes, console,
-                                              fabric_));
+                                              fabric_, tensor_));
+      tensor_.attach_sram(static_cast<uint32_t>(index), tiles_.back()->sram.data(), memmap::kSramBase, config_.sram.size_bytes);
       cluster_.add(tiles_.back()->core);
     }
   }

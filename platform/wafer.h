@@ -38,8 +38,10 @@ class Wafer : public sc_core::sc_module {
   const CoreCluster& cluster() const { return cluster_; }
   FabricPort& fabric() { return fabric_; }
   const FabricPort& fabric() const { return fabric_; }
-  // Why fabric accesses failed (a route off the grid...), with the tile, in the order seen.
-  const std::vector<std::string>& fabric_errors() const { return fabric_errors_; }
+  const TensorEngine& tensor() const { return tensor_; }
+  // Why device accesses failed (a route off the grid, a tensor operand outside the SRAM...),
+  // with the tile, in the order seen.
+  const std::vector<std::string>& device_errors() const { return device_errors_; }
   const PlatformConfig& config() const { return config_; }
   const WaferMap& map() const { return map_; }
   size_t sram_resident_bytes() const { return sram_memory_.resident_bytes(); }
@@ -70,7 +72,8 @@ class Wafer : public sc_core::sc_module {
   WaferMap map_;
   HostMemory sram_memory_;
   FabricPort fabric_;
-  std::vector<std::string> fabric_errors_;
+  TensorEngine tensor_;
+  std::vector<std::string> device_errors_;
   std::vector<std::unique_ptr<Tile>> tiles_;
   CoreCluster cluster_;
 };

@@ -37,6 +37,40 @@ TEST(MemoryMap, HalMirrorsThePlatform) {
   EXPECT_EQ(WVP_FABRIC_IRQ_ENABLE, kFabricIrqEnable);
   EXPECT_EQ(WVP_FABRIC_IRQ_PENDING, kFabricIrqPending);
   EXPECT_EQ(WVP_FABRIC_COLORS, kFabricColors);
+  EXPECT_EQ(WVP_TENSOR_BASE, kTensorBase);
+  EXPECT_EQ(WVP_TENSOR_SIZE, kTensorSize);
+  using namespace tensor_regs;
+  EXPECT_EQ(WVP_TENSOR_OP, kOp);
+  EXPECT_EQ(WVP_TENSOR_TYPES, kTypes);
+  EXPECT_EQ(WVP_TENSOR_LEN, kLen);
+  EXPECT_EQ(WVP_TENSOR_ROWS, kRows);
+  EXPECT_EQ(WVP_TENSOR_SRC0, kSrc0);
+  EXPECT_EQ(WVP_TENSOR_SRC0_STRIDE, kSrc0Stride);
+  EXPECT_EQ(WVP_TENSOR_SRC0_ROW_STRIDE, kSrc0RowStride);
+  EXPECT_EQ(WVP_TENSOR_SRC1, kSrc1);
+  EXPECT_EQ(WVP_TENSOR_SRC1_STRIDE, kSrc1Stride);
+  EXPECT_EQ(WVP_TENSOR_SRC1_ROW_STRIDE, kSrc1RowStride);
+  EXPECT_EQ(WVP_TENSOR_DST, kDst);
+  EXPECT_EQ(WVP_TENSOR_DST_STRIDE, kDstStride);
+  EXPECT_EQ(WVP_TENSOR_DST_ROW_STRIDE, kDstRowStride);
+  EXPECT_EQ(WVP_TENSOR_SCALAR, kScalar);
+  EXPECT_EQ(WVP_TENSOR_GO, kGo);
+  EXPECT_EQ(WVP_TENSOR_STATUS, kStatus);
+  EXPECT_EQ(WVP_TENSOR_WAIT, kWait);
+  EXPECT_EQ(WVP_TENSOR_RESULT, kResult);
+  EXPECT_EQ(WVP_TENSOR_INDEX, kIndex);
+  EXPECT_EQ(WVP_TENSOR_DONE_CYCLE, kDoneCycle);
+  EXPECT_EQ(WVP_TENSOR_FMAC, int(TensorOp::Fmac));
+  EXPECT_EQ(WVP_TENSOR_DOT, int(TensorOp::Dot));
+  EXPECT_EQ(WVP_TENSOR_ADD, int(TensorOp::Add));
+  EXPECT_EQ(WVP_TENSOR_MUL, int(TensorOp::Mul));
+  EXPECT_EQ(WVP_TENSOR_SCALE, int(TensorOp::Scale));
+  EXPECT_EQ(WVP_TENSOR_MAX, int(TensorOp::Max));
+  EXPECT_EQ(WVP_TENSOR_EXP, int(TensorOp::Exp));
+  EXPECT_EQ(WVP_TENSOR_COPY, int(TensorOp::Copy));
+  EXPECT_EQ(WVP_FP32, int(TensorType::Fp32));
+  EXPECT_EQ(WVP_FP16, int(TensorType::Fp16));
+  EXPECT_EQ(WVP_BF16, int(TensorType::Bf16));
   EXPECT_EQ(WVP_SRAM_BASE, kSramBase);
 }
 
@@ -56,7 +90,8 @@ TEST(MemoryMap, HalPortNumbersAndRouteBitsAreTheRouters) {
 TEST(MemoryMap, WindowsDoNotOverlap) {
   EXPECT_LE(kClintBase + kClintSize, kSysctlBase);
   EXPECT_LE(kSysctlBase + kSysctlSize, kFabricBase);
-  EXPECT_LE(kFabricBase + kFabricSize, kSramBase);
+  EXPECT_LE(kFabricBase + kFabricSize, kTensorBase);
+  EXPECT_LE(kTensorBase + kTensorSize, kSramBase);
   // Every color's queue registers fit their block (32 colors at most).
   EXPECT_LE(kFabricRoute + 4 * 32 * fabric_regs::kRouteStride, kFabricTx);
   EXPECT_LE(kFabricTx + 4 * 32, kFabricRx);

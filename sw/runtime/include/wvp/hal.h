@@ -57,6 +57,42 @@
 #define WVP_TO_W                0x08
 #define WVP_TO_RAMP             0x10
 
+/* The tile's tensor engine: write a descriptor, then GO; see models/tensor/tensor_engine.h for
+ * the operations and their order of rounding. */
+#define WVP_TENSOR_BASE         0x02030000
+#define WVP_TENSOR_SIZE         0x00001000
+#define WVP_TENSOR_OP           0x00
+#define WVP_TENSOR_TYPES        0x04       /* bits 1:0 source type, 3:2 destination type */
+#define WVP_TENSOR_LEN          0x08       /* elements per row */
+#define WVP_TENSOR_ROWS         0x0C
+#define WVP_TENSOR_SRC0         0x10
+#define WVP_TENSOR_SRC0_STRIDE  0x14       /* in elements */
+#define WVP_TENSOR_SRC0_ROW_STRIDE 0x18
+#define WVP_TENSOR_SRC1         0x1C
+#define WVP_TENSOR_SRC1_STRIDE  0x20
+#define WVP_TENSOR_SRC1_ROW_STRIDE 0x24
+#define WVP_TENSOR_DST          0x28
+#define WVP_TENSOR_DST_STRIDE   0x2C
+#define WVP_TENSOR_DST_ROW_STRIDE 0x30
+#define WVP_TENSOR_SCALAR       0x34       /* fp32 bits */
+#define WVP_TENSOR_GO           0x38       /* wo: start (after the running operation) */
+#define WVP_TENSOR_STATUS       0x3C       /* ro: bit 0 busy, bit 1 failed */
+#define WVP_TENSOR_WAIT         0x40       /* ro: STATUS once idle (the read waits) */
+#define WVP_TENSOR_RESULT       0x44       /* ro: MAX's value (fp32 bits), once idle */
+#define WVP_TENSOR_INDEX        0x48       /* ro: MAX's position, once idle */
+#define WVP_TENSOR_DONE_CYCLE   0x4C
+#define WVP_TENSOR_FMAC         1
+#define WVP_TENSOR_DOT          2
+#define WVP_TENSOR_ADD          3
+#define WVP_TENSOR_MUL          4
+#define WVP_TENSOR_SCALE        5
+#define WVP_TENSOR_MAX          6
+#define WVP_TENSOR_EXP          7
+#define WVP_TENSOR_COPY         8
+#define WVP_FP32                0
+#define WVP_FP16                1
+#define WVP_BF16                2
+
 #define WVP_SRAM_BASE           0x80000000 /* local SRAM; its size is a platform parameter */
 
 /* ---- CSR bits (RISC-V privileged spec, machine mode) ------------------------------------- */
@@ -201,6 +237,38 @@ static inline float wvp_recv_f32(uint32_t color) {
   union { uint32_t u; float f; } v = {.u = wvp_recv(color)};
   return v.f;
 }
+
+/* ---- Tensor engine ---------------------------------------------------------------------------
+ * One strided operand: address, element stride and row stride (both in elements). */
+typedef struct {
+  const void *addr;
+  int32_t stride, row_stride;
+} wvp_operand;
+
+static inline void wvp_tensor_reg(uint32_t offset, uint32_t value) { *wvp_reg(WVP_TENSOR_BASE + offset) = value; }
+
+static inline void wvp_tensor_operand(uint32_t base_reg, wvp_operand o) {
+  wvp_tensor_reg(base_reg, (uint32_t)(uintptr_t)o.addr);
+  wvp_tensor_reg(base_reg + 4, (uint32_t)o.stride);
+  wvp_tensor_reg(base_reg + 8, (uint32_t)o.row_stride);
+}
+
+/* Starts `op` over rows x len elements; returns at once (wvp_tensor_wait() to finish). */
+static inline void wvp_tensor_start(uint32_t op, uint32_t src_type, uint32_t dst_type, uint32_t len, uint32_t rows,
+                                    wvp_operand src0, wvp_operand src1, wvp_operand dst) {
+  wvp_tensor_reg(WVP_TENSOR_OP, op);
+  wvp_tensor_reg(WVP_TENSOR_TYPES, src_type | (dst_type << 2));
+  wvp_tensor_reg(WVP_TENSOR_LEN, len);
+  wvp_tensor_reg(WVP_TENSOR_ROWS, rows);
+  wvp_tensor_operand(WVP_TENSOR_SRC0, src0);
+  wvp_tensor_operand(WVP_TENSOR_SRC1, src1);
+  wvp_tensor_operand(WVP_TENSOR_DST, dst);
+  wvp_tensor_reg(WVP_TENSOR_GO, 1);
+}
+
+/* Waits until the engine is idle; returns STATUS (bit 1: the last operation failed). */
+static inline uint32_t wvp_tensor_wait(void) { return *wvp_reg(WVP_TENSOR_BASE + WVP_TENSOR_WAIT); }
+static inline int wvp_tensor_busy(void) { return *wvp_reg(WVP_TENSOR_BASE + WVP_TENSOR_STATUS) & 1; }
 
 /* mtime is 64 bits but rv32 reads it in two halves: re-read until the high half did not
  * change, so a carry between the two reads cannot produce a value off by 2^32. */

@@ -1,0 +1,318 @@
+#include "models/tensor/tensor_engine.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+
+namespace wvp {
+
+using namespace tensor_regs;
+
+float half_to_float(uint16_t h) {
+  const uint32_t sign = uint32_t(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
+  if (exp == 0) {  // zero or subnormal: mant * 2^-24, exact in fp32
+    const float v = static_cast<float>(mant) * 0x1p-24f;
+    return sign ? -v : v;
+  }
+  const uint32_t bits = exp == 31 ? sign | 0x7f800000u | (mant << 13) : sign | ((exp + 112) << 23) | (mant << 13);
+  return std::bit_cast<float>(bits);
+}
+
+uint16_t float_to_half(float f) {
+  uint32_t bits = std::bit_cast<uint32_t>(f);
+  const uint32_t sign = bits & 0x80000000u;
+  bits ^= sign;
+  uint32_t out;
+  if (bits >= 0x47800000u) {  // 65536 or more, inf or NaN
+    out = bits > 0x7f800000u ? 0x7e00 : 0x7c00;
+  } else if (bits < 0x38800000u) {  // below 2^-14: subnormal or zero
+    // Adding 0.5 aligns the 10 fraction bits at the bottom; the addition rounds to nearest even.
+    const float aligned = std::bit_cast<float>(bits) + 0.5f;
+    out = std::bit_cast<uint32_t>(aligned) - std::bit_cast<uint32_t>(0.5f);
+  } else {
+    const uint32_t odd = (bits >> 13) & 1;
+    bits += (uint32_t(15 - 127) << 23) + 0xfff + odd;  // rebias, round half to even
+    out = bits >> 13;                                  // a carry may round up to inf
+  }
+  return static_cast<uint16_t>(out | (sign >> 16));
+}
+
+float bf16_to_float(uint16_t b) { return std::bit_cast<float>(uint32_t(b) << 16); }
+
+uint16_t float_to_bf16(float f) {
+  const uint32_t bits = std::bit_cast<uint32_t>(f);
+  if ((bits & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((bits >> 16) | 0x40);  // quiet NaN
+  return static_cast<uint16_t>((bits + 0x7fff + ((bits >> 16) & 1)) >> 16);
+}
+
+TensorEngine::TensorEngine(sc_core::sc_module_name name, const TensorParams& params, uint32_t tiles,
+                           sc_core::sc_time clock_period)
+    : sc_module(name), socket("socket"), params_(params), period_(clock_period), tiles_(tiles) {
+  if (!params_.fp32_lanes || !params_.fp16_lanes || !params_.sram_banks || !params_.bank_width_bytes)
+    throw std::invalid_argument(std::string(this->name()) + ": lanes, banks and bank width must be positive");
+  socket.register_b_transport(this, &TensorEngine::b_transport);
+  socket.register_transport_dbg(this, &TensorEngine::transport_dbg);
+}
+
+void TensorEngine::attach_sram(uint32_t tile, uint8_t* memory, uint64_t base_address, uint32_t size) {
+  TileState& t = tiles_.at(tile);
+  t.memory = memory;
+  t.base = base_address;
+  t.size = size;
+}
+
+namespace {
+
+uint32_t type_bytes(uint32_t type) { return type == uint32_t(TensorType::Fp32) ? 4 : 2; }
+
+const char* op_name(TensorOp op) {
+  switch (op) {
+    case TensorOp::Fmac: return "FMAC";
+    case TensorOp::Dot: return "DOT";
+    case TensorOp::Add: return "ADD";
+    case TensorOp::Mul: return "MUL";
+    case TensorOp::Scale: return "SCALE";
+    case TensorOp::Max: return "MAX";
+    case TensorOp::Exp: return "EXP";
+    case TensorOp::Copy: return "COPY";
+  }
+  return "?";
+}
+
+std::string hex(uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%08llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+}  // namespace
+
+uint64_t TensorEngine::execute(TileState& t) {
+  const TensorOp op = static_cast<TensorOp>(t.op);
+  if (t.op < uint32_t(TensorOp::Fmac) || t.op > uint32_t(TensorOp::Copy))
+    throw std::runtime_error("unknown operation " + std::to_string(t.op));
+  const uint32_t src_type = t.types & 3, dst_type = (t.types >> 2) & 3;
+  if (src_type > 2 || dst_type > 2) throw std::runtime_error("unknown element type in TYPES " + hex(t.types));
+  if (!t.memory) throw std::runtime_error("no SRAM attached");
+  const uint64_t rows = std::max<uint32_t>(t.rows, 1), len = t.len;
+  const bool uses_src1 = op == TensorOp::Fmac || op == TensorOp::Dot || op == TensorOp::Add || op == TensorOp::Mul;
+  const bool uses_dst = op != TensorOp::Max;
+  const uint64_t dst_len = op == TensorOp::Dot ? 1 : len;
+
+  // Every element of every operand must lie in the SRAM: the corners bound them.
+  const auto check = [&](const char* name, const Operand& o, uint32_t type, uint64_t n) {
+    const int64_t size = type_bytes(type);
+    if (o.addr % size) throw std::runtime_error(std::string(name) + " " + hex(o.addr) + " is not aligned to its element size");
+    int64_t lo = 0, hi = 0;
+    for (const int64_t r : {int64_t(0), int64_t(rows) - 1})
+      for (const int64_t i : {int64_t(0), int64_t(n) - 1}) {
+        const int64_t off = (r * o.row_stride + i * o.stride) * size;
+        lo = std::min(lo, off), hi = std::max(hi, off);
+      }
+    const int64_t first = int64_t(o.addr) + lo, last = int64_t(o.addr) + hi + size - 1;
+    if (first < int64_t(t.base) || last >= int64_t(t.base + t.size))
+      throw std::runtime_error(std::string(name) + " spans " + hex(uint64_t(first)) + "-" + hex(uint64_t(last)) +
+                               ", outside the SRAM " + hex(t.base) + "-" + hex(t.base + t.size - 1));
+  };
+  if (len == 0) return params_.startup_cycles;
+  check("src0", t.src0, src_type, len);
+  if (uses_src1) check("src1", t.src1, src_type, len);
+  if (uses_dst) check("dst", t.dst, dst_type, dst_len);
+
+  const auto where = [&](const Operand& o, uint32_t type, uint64_t r, uint64_t i) {
+    return t.memory + (int64_t(o.addr) - int64_t(t.base)) + (int64_t(r) * o.row_stride + int64_t(i) * o.stride) * int64_t(type_bytes(type));
+  };
+  const auto load = [&](const Operand& o, uint64_t r, uint64_t i) -> float {
+    const uint8_t* p = where(o, src_type, r, i);
+    if (src_type == uint32_t(TensorType::Fp32)) {
+      float v;
+      std::memcpy(&v, p, 4);
+      return v;
+    }
+    uint16_t h;
+    std::memcpy(&h, p, 2);
+    return src_type == uint32_t(TensorType::Fp16) ? half_to_float(h) : bf16_to_float(h);
+  };
+  const auto load_dst = [&](uint64_t r, uint64_t i) -> float {
+    const uint8_t* p = where(t.dst, dst_type, r, i);
+    if (dst_type == uint32_t(TensorType::Fp32)) {
+      float v;
+      std::memcpy(&v, p, 4);
+      return v;
+    }
+    uint16_t h;
+    std::memcpy(&h, p, 2);
+    return dst_type == uint32_t(TensorType::Fp16) ? half_to_float(h) : bf16_to_float(h);
+  };
+  const auto store = [&](uint64_t r, uint64_t i, float v) {
+    uint8_t* p = where(t.dst, dst_type, r, i);
+    if (dst_type == uint32_t(TensorType::Fp32)) {
+      std::memcpy(p, &v, 4);
+    } else {
+      const uint16_t h = dst_type == uint32_t(TensorType::Fp16) ? float_to_half(v) : float_to_bf16(v);
+      std::memcpy(p, &h, 2);
+    }
+  };
+
+  const float scalar = std::bit_cast<float>(t.scalar);
+  float best = 0.0f;
+  uint64_t best_at = 0;
+  for (uint64_t r = 0; r < rows; ++r) {
+    float acc = 0.0f;
+    for (uint64_t i = 0; i < len; ++i) {
+      const float a = load(t.src0, r, i);
+      switch (op) {
+        case TensorOp::Fmac: store(r, i, std::fma(a, load(t.src1, r, i), load_dst(r, i))); break;
+        case TensorOp::Dot: acc = std::fma(a, load(t.src1, r, i), acc); break;
+        case TensorOp::Add: store(r, i, a + load(t.src1, r, i)); break;
+        case TensorOp::Mul: store(r, i, a * load(t.src1, r, i)); break;
+        case TensorOp::Scale: store(r, i, a * scalar); break;
+        case TensorOp::Max:
+          if ((r == 0 && i == 0) || a > best) best = a, best_at = r * len + i;
+          break;
+        case TensorOp::Exp: store(r, i, static_cast<float>(std::exp(static_cast<double>(a)))); break;
+        case TensorOp::Copy: store(r, i, a); break;
+      }
+    }
+    if (op == TensorOp::Dot) store(r, 0, acc);
+  }
+  if (op == TensorOp::Max) {
+    t.result = std::bit_cast<uint32_t>(best);
+    t.index = static_cast<uint32_t>(best_at);
+  }
+
+  // Timing: groups of `lanes` elements in row-major order; a group takes as many cycles as the
+  // most distinct words any one bank must deliver to one operand.
+  const uint32_t lanes = src_type == uint32_t(TensorType::Fp32) ? params_.fp32_lanes : params_.fp16_lanes;
+  const uint64_t elements = rows * len;
+  std::vector<uint32_t> hits(params_.sram_banks);
+  std::vector<uint64_t> words;
+  uint64_t cycles = params_.startup_cycles, conflicts = 0;
+  for (uint64_t g = 0; g < elements; g += lanes) {
+    uint32_t worst = 1;
+    const auto bank_load = [&](const Operand& o, uint32_t type, bool reduced) {
+      std::fill(hits.begin(), hits.end(), 0);
+      words.clear();
+      for (uint64_t e = g; e < std::min(elements, g + lanes); ++e) {
+        const uint64_t r = e / len, i = reduced ? 0 : e % len;
+        const uint64_t word = uint64_t(where(o, type, r, i) - t.memory) / params_.bank_width_bytes;
+        if (std::find(words.begin(), words.end(), word) != words.end()) continue;  // one read serves both halves
+        words.push_back(word);
+        worst = std::max(worst, ++hits[word % params_.sram_banks]);
+      }
+    };
+    bank_load(t.src0, src_type, false);
+    if (uses_src1) bank_load(t.src1, src_type, false);
+    if (uses_dst) bank_load(t.dst, dst_type, op == TensorOp::Dot);
+    cycles += worst;
+    conflicts += worst - 1;
+  }
+  ++t.stats.operations;
+  t.stats.elements += elements;
+  t.stats.busy_cycles += cycles;
+  t.stats.conflict_cycles += conflicts;
+  return cycles;
+}
+
+bool TensorEngine::read_reg(const TileState& t, uint64_t addr, uint64_t cycle, uint32_t& v) const {
+  switch (addr) {
+    case kOp: v = t.op; return true;
+    case kTypes: v = t.types; return true;
+    case kLen: v = t.len; return true;
+    case kRows: v = t.rows; return true;
+    case kSrc0: v = t.src0.addr; return true;
+    case kSrc0Stride: v = uint32_t(t.src0.stride); return true;
+    case kSrc0RowStride: v = uint32_t(t.src0.row_stride); return true;
+    case kSrc1: v = t.src1.addr; return true;
+    case kSrc1Stride: v = uint32_t(t.src1.stride); return true;
+    case kSrc1RowStride: v = uint32_t(t.src1.row_stride); return true;
+    case kDst: v = t.dst.addr; return true;
+    case kDstStride: v = uint32_t(t.dst.stride); return true;
+    case kDstRowStride: v = uint32_t(t.dst.row_stride); return true;
+    case kScalar: v = t.scalar; return true;
+    case kStatus:
+    case kWait: v = (cycle < t.busy_until ? 1u : 0u) | (t.failed ? 2u : 0u); return true;
+    case kResult: v = t.result; return true;
+    case kIndex: v = t.index; return true;
+    case kDoneCycle: v = static_cast<uint32_t>(t.busy_until); return true;
+    default: return false;
+  }
+}
+
+bool TensorEngine::write_reg(TileState& t, uint64_t addr, uint32_t v) {
+  switch (addr) {
+    case kOp: t.op = v; return true;
+    case kTypes: t.types = v; return true;
+    case kLen: t.len = v; return true;
+    case kRows: t.rows = v; return true;
+    case kSrc0: t.src0.addr = v; return true;
+    case kSrc0Stride: t.src0.stride = int32_t(v); return true;
+    case kSrc0RowStride: t.src0.row_stride = int32_t(v); return true;
+    case kSrc1: t.src1.addr = v; return true;
+    case kSrc1Stride: t.src1.stride = int32_t(v); return true;
+    case kSrc1RowStride: t.src1.row_stride = int32_t(v); return true;
+    case kDst: t.dst.addr = v; return true;
+    case kDstStride: t.dst.stride = int32_t(v); return true;
+    case kDstRowStride: t.dst.row_stride = int32_t(v); return true;
+    case kScalar: t.scalar = v; return true;
+    default: return false;
+  }
+}
+
+void TensorEngine::b_transport(int tile, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+  const uint64_t addr = gp.get_address();
+  if (gp.get_data_length() != 4 || (addr & 3) || gp.get_byte_enable_ptr() || gp.get_streaming_width() < 4) {
+    gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return;
+  }
+  TileState& t = tiles_[static_cast<size_t>(tile)];
+  const uint64_t cycle = (sc_core::sc_time_stamp() + delay).value() / period_.value();
+  // Waiting for the engine is the access taking longer: the core's time moves on with it.
+  const auto wait_idle = [&] {
+    if (cycle < t.busy_until) delay += period_ * static_cast<double>(t.busy_until - cycle);
+    return std::max(cycle, t.busy_until);
+  };
+  uint32_t value = 0;
+  if (gp.is_write()) {
+    std::memcpy(&value, gp.get_data_ptr(), 4);
+    if (addr == kGo) {
+      const uint64_t start = wait_idle();
+      try {
+        t.failed = false;
+        t.busy_until = start + execute(t);
+      } catch (const std::runtime_error& e) {
+        t.failed = true;
+        t.busy_until = start;
+        ++t.stats.errors;
+        if (error_sink_)
+          error_sink_(static_cast<uint32_t>(tile),
+                      std::string("tensor: ") + op_name(static_cast<TensorOp>(t.op)) + ": " + e.what());
+      }
+    } else if (!write_reg(t, addr, value)) {
+      gp.set_response_status(read_reg(t, addr, cycle, value) ? tlm::TLM_COMMAND_ERROR_RESPONSE : tlm::TLM_ADDRESS_ERROR_RESPONSE);
+      return;
+    }
+  } else {
+    const bool waits = addr == kWait || addr == kResult || addr == kIndex;
+    const uint64_t when = waits ? wait_idle() : cycle;
+    if (addr == kGo || !read_reg(t, addr, when, value)) {
+      gp.set_response_status(addr == kGo ? tlm::TLM_COMMAND_ERROR_RESPONSE : tlm::TLM_ADDRESS_ERROR_RESPONSE);
+      return;
+    }
+    std::memcpy(gp.get_data_ptr(), &value, 4);
+  }
+  gp.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+unsigned int TensorEngine::transport_dbg(int tile, tlm::tlm_generic_payload& gp) {
+  uint32_t value = 0;
+  if (!gp.is_read() || gp.get_data_length() != 4 ||
+      !read_reg(tiles_[static_cast<size_t>(tile)], gp.get_address(), UINT64_MAX, value))
+    return 0;
+  std::memcpy(gp.get_data_ptr(), &value, 4);
+  return 4;
+}
+
+}  // namespace wvp

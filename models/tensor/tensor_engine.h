@@ -1,0 +1,121 @@
+// The tiles' vector units: per tile, firmware writes a descriptor (operation, element types,
+// length and rows, up to three strided operands in the tile's SRAM) to registers and starts it
+// with GO. The engine computes at once in fp32, in the order documented below, and is busy
+// until its modelled completion: GO or WAIT while busy hold the core until then (the access's
+// delay), STATUS reads busy at the core's cycle.
+//
+// Operand element (r, i) of an operand with base B, element stride s and row stride R lives at
+// B + (r * R + i * s) * element size. Element types: fp32, fp16 and bf16; sources widen exactly
+// to fp32, results round to the destination type to nearest even.
+//   FMAC   dst(r,i) = fma(src0(r,i), src1(r,i), dst(r,i))      one rounding per element
+//   DOT    dst(r,0) = fma chain over i = 0..len-1 of src0(r,i) * src1(r,i), from 0.0f
+//          (with src1 row stride 0 and rows > 1 this is a matrix-vector product)
+//   ADD    dst = src0 + src1        MUL  dst = src0 * src1      SCALE  dst = src0 * SCALAR
+//   MAX    RESULT = the largest src0 element (rows x len, row-major), INDEX = its first position
+//   EXP    dst = exp(src0), the double-precision exp rounded once to fp32
+//   COPY   dst = src0 (type conversion)
+// Timing: STARTUP cycles, then per group of `lanes` elements (lanes per cycle by type) as many
+// cycles as the worst SRAM bank any operand's group falls on.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/multi_passthrough_target_socket.h>
+
+namespace wvp {
+
+namespace tensor_regs {
+constexpr uint64_t kSize = 0x1000;
+constexpr uint64_t kOp = 0x00;            // rw: TensorOp
+constexpr uint64_t kTypes = 0x04;         // rw: bits 1:0 source type, 3:2 destination type (TensorType)
+constexpr uint64_t kLen = 0x08;           // rw: elements per row
+constexpr uint64_t kRows = 0x0C;          // rw: rows (0 counts as 1)
+constexpr uint64_t kSrc0 = 0x10;          // rw: address
+constexpr uint64_t kSrc0Stride = 0x14;    // rw: element stride (elements, signed)
+constexpr uint64_t kSrc0RowStride = 0x18; // rw: row stride (elements, signed)
+constexpr uint64_t kSrc1 = 0x1C;
+constexpr uint64_t kSrc1Stride = 0x20;
+constexpr uint64_t kSrc1RowStride = 0x24;
+constexpr uint64_t kDst = 0x28;
+constexpr uint64_t kDstStride = 0x2C;
+constexpr uint64_t kDstRowStride = 0x30;
+constexpr uint64_t kScalar = 0x34;        // rw: fp32 bits, for SCALE
+constexpr uint64_t kGo = 0x38;            // wo: start (waits for a running operation first)
+constexpr uint64_t kStatus = 0x3C;        // ro: bit 0 busy, bit 1 the last operation failed
+constexpr uint64_t kWait = 0x40;          // ro: returns STATUS once the engine is idle
+constexpr uint64_t kResult = 0x44;        // ro: fp32 bits (MAX)
+constexpr uint64_t kIndex = 0x48;         // ro: MAX's position
+constexpr uint64_t kDoneCycle = 0x4C;     // ro: low 32 bits of the cycle the last operation ends
+}  // namespace tensor_regs
+
+enum class TensorOp : uint32_t { Fmac = 1, Dot = 2, Add = 3, Mul = 4, Scale = 5, Max = 6, Exp = 7, Copy = 8 };
+enum class TensorType : uint32_t { Fp32 = 0, Fp16 = 1, Bf16 = 2 };
+
+struct TensorParams {
+  uint32_t fp32_lanes = 4;         // elements per cycle (FMACs for FMAC/DOT)
+  uint32_t fp16_lanes = 8;         // fp16 and bf16
+  uint32_t startup_cycles = 4;     // descriptor decode and pipeline fill
+  uint32_t sram_banks = 8;         // of the tile's SRAM, for conflicts
+  uint32_t bank_width_bytes = 4;
+};
+
+struct TensorStats {
+  uint64_t operations = 0, elements = 0, busy_cycles = 0, conflict_cycles = 0, errors = 0;
+};
+
+// fp16/bf16 <-> fp32, round to nearest even (exposed for tests and the host tools).
+float half_to_float(uint16_t h);
+uint16_t float_to_half(float f);
+float bf16_to_float(uint16_t b);
+uint16_t float_to_bf16(float f);
+
+class TensorEngine : public sc_core::sc_module {
+ public:
+  // Binding i is tile i (bind in tile order).
+  tlm_utils::multi_passthrough_target_socket<TensorEngine> socket;
+
+  TensorEngine(sc_core::sc_module_name name, const TensorParams& params, uint32_t tiles, sc_core::sc_time clock_period);
+
+  // Tile i's SRAM as the engine sees it (the DMI region the core also uses): operands must lie
+  // in [base_address, base_address + size).
+  void attach_sram(uint32_t tile, uint8_t* memory, uint64_t base_address, uint32_t size);
+  // Receives why an operation failed (an operand outside the SRAM, a bad descriptor).
+  void set_error_sink(std::function<void(uint32_t tile, const std::string&)> sink) { error_sink_ = std::move(sink); }
+
+  const TensorStats& stats(uint32_t tile) const { return tiles_[tile].stats; }
+
+ private:
+  struct Operand {
+    uint32_t addr = 0;
+    int32_t stride = 1, row_stride = 0;
+  };
+  struct TileState {
+    uint32_t op = 0, types = 0, len = 0, rows = 0, scalar = 0;
+    Operand src0, src1, dst;
+    uint64_t busy_until = 0;
+    bool failed = false;
+    uint32_t result = 0, index = 0;
+    uint8_t* memory = nullptr;
+    uint64_t base = 0;
+    uint32_t size = 0;
+    TensorStats stats;
+  };
+
+  void b_transport(int tile, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+  unsigned int transport_dbg(int tile, tlm::tlm_generic_payload& gp);
+  bool read_reg(const TileState& t, uint64_t addr, uint64_t cycle, uint32_t& value) const;
+  bool write_reg(TileState& t, uint64_t addr, uint32_t value);
+  // Runs the descriptor; returns the cycles it takes, or throws std::runtime_error.
+  uint64_t execute(TileState& t);
+
+  const TensorParams params_;
+  const sc_core::sc_time period_;
+  std::vector<TileState> tiles_;
+  std::function<void(uint32_t, const std::string&)> error_sink_;
+};
+
+}  // namespace wvp

@@ -1,0 +1,28 @@
+// The tensor engine driven by firmware: results equal to the core's own fma chain, timing by
+// element type, and a failed operation reported to firmware and user.
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "firmware_env.h"
+
+namespace wvp::test {
+namespace {
+
+TEST(TensorRun, MatrixVectorProductMatchesTheCoreBitForBitAndTimesByLanes) {
+  const ProcessResult r = run_wafervp({"--grid", "2x1", firmware("tensor_check")});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex(R"(\(0,0\) tensor: 8x32 matvec fp32 ([0-9]+) cycles, fp16 ([0-9]+) cycles)")))
+      << r.out;
+  // 256 elements: 64 groups of 4 fp32 against 32 groups of 8 fp16; the rest is the same code.
+  EXPECT_EQ(std::stoul(m[1]) - std::stoul(m[2]), 32u);
+  EXPECT_NE(r.out.find("(1,0) tensor: bad operand status 0x2"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("error: PE (1,0): tensor: COPY: src0 spans 0x00000010-0x0000004f, outside the SRAM "
+                       "0x80000000-0x8000bfff"),
+            std::string::npos)
+      << r.err;
+}
+
+}  // namespace
+}  // namespace wvp::test

@@ -1,0 +1,200 @@
+// The tensor engine: number formats, every operation against a host computation in the
+// documented order, its timing (lanes, bank conflicts, waiting) and its errors.
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cmath>
+#include <cstring>
+
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include "models/tensor/tensor_engine.h"
+#include "support/payload.h"
+#include "support/sim_child.h"
+
+namespace wvp::test {
+namespace {
+
+using namespace tensor_regs;
+
+TEST(TensorFormats, HalfAndBfloatRoundToNearestEven) {
+  EXPECT_EQ(float_to_half(1.0f), 0x3c00);
+  EXPECT_EQ(float_to_half(-2.0f), 0xc000);
+  EXPECT_EQ(float_to_half(65504.0f), 0x7bff);   // largest finite
+  EXPECT_EQ(float_to_half(65519.0f), 0x7bff);
+  EXPECT_EQ(float_to_half(65520.0f), 0x7c00);   // halfway to 65536: even is inf
+  EXPECT_EQ(float_to_half(0x1p-24f), 0x0001);   // smallest subnormal
+  EXPECT_EQ(float_to_half(0x1p-25f), 0x0000);   // tie: to even (zero)
+  EXPECT_EQ(float_to_half(0x3p-25f), 0x0002);   // tie: to even (2)
+  EXPECT_EQ(float_to_half(1.0f + 0x1p-11f), 0x3c00);  // tie between 1 and 1+2^-10: even
+  EXPECT_EQ(float_to_half(1.0f + 0x3p-11f), 0x3c02);
+  EXPECT_EQ(float_to_half(INFINITY), 0x7c00);
+  EXPECT_EQ(float_to_half(NAN) & 0x7e00, 0x7e00);
+  for (uint32_t h = 0; h < 0x10000; ++h) {
+    if ((h & 0x7c00) == 0x7c00 && (h & 0x3ff)) continue;  // NaNs
+    ASSERT_EQ(float_to_half(half_to_float(uint16_t(h))), h) << std::hex << h;
+  }
+  EXPECT_EQ(half_to_float(0x0001), 0x1p-24f);
+  EXPECT_EQ(half_to_float(0x7bff), 65504.0f);
+
+  EXPECT_EQ(float_to_bf16(1.0f), 0x3f80);
+  EXPECT_EQ(float_to_bf16(std::bit_cast<float>(0x3f808000u)), 0x3f80);  // tie: even
+  EXPECT_EQ(float_to_bf16(std::bit_cast<float>(0x3f818000u)), 0x3f82);
+  EXPECT_EQ(float_to_bf16(std::bit_cast<float>(0x3f808001u)), 0x3f81);
+  EXPECT_EQ(float_to_bf16(std::bit_cast<float>(0x7f7fffffu)), 0x7f80);  // rounds to inf
+  EXPECT_EQ(float_to_bf16(NAN) & 0x7fc0, 0x7fc0);
+  EXPECT_EQ(bf16_to_float(0xc0a0), -5.0f);
+}
+
+constexpr uint64_t kBase = 0x8000'0000;
+const sc_core::sc_time kPeriod(1, sc_core::SC_NS);
+
+struct Bench : sc_core::sc_module {
+  tlm_utils::simple_initiator_socket<Bench> init{"init"};
+  TensorEngine engine;
+  std::vector<uint8_t> sram = std::vector<uint8_t>(8192, 0);
+  std::string error;
+
+  Bench() : sc_module("bench"), engine("engine", TensorParams{}, 1, kPeriod) {
+    init.bind(engine.socket);
+    engine.attach_sram(0, sram.data(), kBase, static_cast<uint32_t>(sram.size()));
+    engine.set_error_sink([this](uint32_t, const std::string& what) { error = what; });
+  }
+  float* f32(uint32_t offset) { return reinterpret_cast<float*>(sram.data() + offset); }
+  uint16_t* f16(uint32_t offset) { return reinterpret_cast<uint16_t*>(sram.data() + offset); }
+
+  // A register access at `cycle`; returns the cycle the access ends at.
+  uint64_t access(bool write, uint64_t reg, uint32_t& value, uint64_t cycle = 0) {
+    tlm::tlm_generic_payload gp;
+    set_access(gp, write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND, reg, reinterpret_cast<uint8_t*>(&value), 4);
+    sc_core::sc_time delay = kPeriod * static_cast<double>(cycle);
+    init->b_transport(gp, delay);
+    EXPECT_EQ(gp.get_response_status(), tlm::TLM_OK_RESPONSE) << reg;
+    return delay.value() / kPeriod.value();
+  }
+  void set(uint64_t reg, uint32_t v) { access(true, reg, v); }
+  uint32_t get(uint64_t reg, uint64_t cycle = 0) {
+    uint32_t v = 0;
+    access(false, reg, v, cycle);
+    return v;
+  }
+  // Descriptor with contiguous operands at byte offsets into the SRAM.
+  void describe(TensorOp op, TensorType src, TensorType dst, uint32_t len, uint32_t rows, uint32_t src0, uint32_t src1,
+                uint32_t dst_off, int32_t src0_row = 0, int32_t src1_row = 0, int32_t dst_row = 0) {
+    set(kOp, uint32_t(op));
+    set(kTypes, uint32_t(src) | (uint32_t(dst) << 2));
+    set(kLen, len);
+    set(kRows, rows);
+    set(kSrc0, uint32_t(kBase + src0)), set(kSrc0Stride, 1), set(kSrc0RowStride, uint32_t(src0_row));
+    set(kSrc1, uint32_t(kBase + src1)), set(kSrc1Stride, 1), set(kSrc1RowStride, uint32_t(src1_row));
+    set(kDst, uint32_t(kBase + dst_off)), set(kDstStride, 1), set(kDstRowStride, uint32_t(dst_row));
+  }
+  uint64_t go(uint64_t cycle = 0) {
+    uint32_t one = 1;
+    return access(true, kGo, one, cycle);
+  }
+};
+
+float value(int i) { return static_cast<float>((i * 37) % 23 - 11) * 0.173f; }
+
+TEST(TensorEngine, DotRowsAreMatrixVectorProductsWithAnFmaChain) {
+  in_child_process([] {
+    Bench b;
+    sc_core::sc_start(sc_core::SC_ZERO_TIME);
+    // A: 5 rows of 24 fp16; x: 24 fp16; y: 5 fp32.
+    for (int i = 0; i < 5 * 24; ++i) b.f16(0)[i] = float_to_half(value(i));
+    for (int i = 0; i < 24; ++i) b.f16(1024)[i] = float_to_half(value(i + 500));
+    b.describe(TensorOp::Dot, TensorType::Fp16, TensorType::Fp32, 24, 5, 0, 1024, 2048, 24, 0, 1);
+    b.go();
+    EXPECT_EQ(b.get(kWait), 0u);
+    for (int r = 0; r < 5; ++r) {
+      float acc = 0.0f;
+      for (int i = 0; i < 24; ++i) acc = std::fma(half_to_float(b.f16(0)[r * 24 + i]), half_to_float(b.f16(1024)[i]), acc);
+      EXPECT_EQ(std::bit_cast<uint32_t>(b.f32(2048)[r]), std::bit_cast<uint32_t>(acc)) << r;
+    }
+  });
+}
+
+TEST(TensorEngine, ElementwiseOperationsReductionsAndConversions) {
+  in_child_process([] {
+    Bench b;
+    sc_core::sc_start(sc_core::SC_ZERO_TIME);
+    for (int i = 0; i < 16; ++i) b.f32(0)[i] = value(i), b.f32(64)[i] = value(i + 100), b.f32(128)[i] = value(i + 200);
+    b.describe(TensorOp::Fmac, TensorType::Fp32, TensorType::Fp32, 16, 1, 0, 64, 128);
+    b.go();
+    for (int i = 0; i < 16; ++i) EXPECT_EQ(b.f32(128)[i], std::fma(value(i), value(i + 100), value(i + 200))) << i;
+    b.describe(TensorOp::Add, TensorType::Fp32, TensorType::Fp32, 16, 1, 0, 64, 256);
+    b.go();
+    for (int i = 0; i < 16; ++i) EXPECT_EQ(b.f32(256)[i], value(i) + value(i + 100));
+    b.describe(TensorOp::Mul, TensorType::Fp32, TensorType::Fp32, 16, 1, 0, 64, 256);
+    b.go();
+    for (int i = 0; i < 16; ++i) EXPECT_EQ(b.f32(256)[i], value(i) * value(i + 100));
+    b.describe(TensorOp::Scale, TensorType::Fp32, TensorType::Fp32, 16, 1, 0, 0, 256);
+    b.set(kScalar, std::bit_cast<uint32_t>(-0.375f));
+    b.go();
+    for (int i = 0; i < 16; ++i) EXPECT_EQ(b.f32(256)[i], value(i) * -0.375f);
+    b.describe(TensorOp::Exp, TensorType::Fp32, TensorType::Fp32, 16, 1, 0, 0, 256);
+    b.go();
+    for (int i = 0; i < 16; ++i) EXPECT_EQ(b.f32(256)[i], float(std::exp(double(value(i)))));
+    b.describe(TensorOp::Copy, TensorType::Fp32, TensorType::Bf16, 16, 1, 0, 0, 512);
+    b.go();
+    for (int i = 0; i < 16; ++i) EXPECT_EQ(b.f16(512)[i], float_to_bf16(value(i)));
+    // MAX over 2 rows of 8: the first of equal maxima.
+    b.f32(0)[3] = 9.5f, b.f32(0)[12] = 9.5f;
+    b.describe(TensorOp::Max, TensorType::Fp32, TensorType::Fp32, 8, 2, 0, 0, 0, 8);
+    b.go(10);
+    EXPECT_EQ(b.get(kResult), std::bit_cast<uint32_t>(9.5f));
+    EXPECT_EQ(b.get(kIndex), 3u);
+    EXPECT_EQ(b.engine.stats(0).operations, 7u);
+  });
+}
+
+TEST(TensorEngine, TimingFollowsLanesBankConflictsAndWaits) {
+  in_child_process([] {
+    Bench b;
+    sc_core::sc_start(sc_core::SC_ZERO_TIME);
+    // 64 contiguous fp32 COPY at 4 lanes: 4 startup + 16 cycles.
+    b.describe(TensorOp::Copy, TensorType::Fp32, TensorType::Fp32, 64, 1, 0, 0, 1024);
+    EXPECT_EQ(b.go(100), 100u);  // GO itself returns at once
+    EXPECT_EQ(b.get(kDoneCycle), 120u);
+    EXPECT_EQ(b.get(kStatus, 119), 1u);
+    EXPECT_EQ(b.get(kStatus, 120), 0u);
+    // A second GO at 105 waits for the first to end at 120.
+    b.describe(TensorOp::Copy, TensorType::Fp16, TensorType::Fp16, 64, 1, 0, 0, 1024);
+    EXPECT_EQ(b.go(105), 120u);
+    EXPECT_EQ(b.get(kDoneCycle), 120u + 4 + 8);  // 8 lanes for 16-bit sources, two to a bank word
+    uint32_t status = 0;
+    EXPECT_EQ(b.access(false, kWait, status, 121), 132u);  // WAIT returns when idle
+    // A stride of 8 words puts every element of a group on the same bank: 4 cycles a group.
+    b.describe(TensorOp::Copy, TensorType::Fp32, TensorType::Fp32, 16, 1, 0, 0, 2048);
+    b.set(kSrc0Stride, 8);
+    b.go(200);
+    EXPECT_EQ(b.get(kDoneCycle), 200u + 4 + 4 * 4);
+    EXPECT_EQ(b.engine.stats(0).conflict_cycles, 12u);
+  });
+}
+
+TEST(TensorEngine, BadDescriptorsFailWithTheOperandAndRange) {
+  in_child_process([] {
+    Bench b;
+    sc_core::sc_start(sc_core::SC_ZERO_TIME);
+    b.describe(TensorOp::Dot, TensorType::Fp32, TensorType::Fp32, 64, 40, 0, 0, 0, 64);  // 40 x 64 fp32 = 10 KiB
+    b.go();
+    EXPECT_EQ(b.get(kStatus), 2u);  // failed
+    EXPECT_EQ(b.error, "tensor: DOT: src0 spans 0x80000000-0x800027ff, outside the SRAM 0x80000000-0x80001fff");
+    b.describe(TensorOp::Copy, TensorType::Fp16, TensorType::Fp32, 4, 1, 2, 0, 2);  // dst fp32 at offset 2
+    b.go();
+    EXPECT_NE(b.error.find("dst 0x80000002 is not aligned"), std::string::npos) << b.error;
+    b.set(kOp, 99);
+    b.go();
+    EXPECT_NE(b.error.find("unknown operation 99"), std::string::npos) << b.error;
+    EXPECT_EQ(b.engine.stats(0).errors, 3u);
+    b.set(kTypes, 0);
+    b.describe(TensorOp::Copy, TensorType::Fp32, TensorType::Fp32, 4, 1, 0, 0, 64);
+    b.go();
+    EXPECT_EQ(b.get(kWait), 0u);  // a good operation clears the failure
+  });
+}
+
+}  // namespace
+}  // namespace wvp::test
