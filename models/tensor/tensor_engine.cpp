@@ -124,27 +124,16 @@ uint64_t TensorEngine::execute(TileState& t) {
   const auto where = [&](const Operand& o, uint32_t type, uint64_t r, uint64_t i) {
     return t.memory + (int64_t(o.addr) - int64_t(t.base)) + (int64_t(r) * o.row_stride + int64_t(i) * o.stride) * int64_t(type_bytes(type));
   };
-  const auto load = [&](const Operand& o, uint64_t r, uint64_t i) -> float {
-    const uint8_t* p = where(o, src_type, r, i);
-    if (src_type == uint32_t(TensorType::Fp32)) {
+  const auto load = [&](const Operand& o, uint32_t type, uint64_t r, uint64_t i) -> float {
+    const uint8_t* p = where(o, type, r, i);
+    if (type == uint32_t(TensorType::Fp32)) {
       float v;
       std::memcpy(&v, p, 4);
       return v;
     }
     uint16_t h;
     std::memcpy(&h, p, 2);
-    return src_type == uint32_t(TensorType::Fp16) ? half_to_float(h) : bf16_to_float(h);
-  };
-  const auto load_dst = [&](uint64_t r, uint64_t i) -> float {
-    const uint8_t* p = where(t.dst, dst_type, r, i);
-    if (dst_type == uint32_t(TensorType::Fp32)) {
-      float v;
-      std::memcpy(&v, p, 4);
-      return v;
-    }
-    uint16_t h;
-    std::memcpy(&h, p, 2);
-    return dst_type == uint32_t(TensorType::Fp16) ? half_to_float(h) : bf16_to_float(h);
+    return type == uint32_t(TensorType::Fp16) ? half_to_float(h) : bf16_to_float(h);
   };
   const auto store = [&](uint64_t r, uint64_t i, float v) {
     uint8_t* p = where(t.dst, dst_type, r, i);
@@ -162,12 +151,12 @@ uint64_t TensorEngine::execute(TileState& t) {
   for (uint64_t r = 0; r < rows; ++r) {
     float acc = 0.0f;
     for (uint64_t i = 0; i < len; ++i) {
-      const float a = load(t.src0, r, i);
+      const float a = load(t.src0, src_type, r, i);
       switch (op) {
-        case TensorOp::Fmac: store(r, i, std::fma(a, load(t.src1, r, i), load_dst(r, i))); break;
-        case TensorOp::Dot: acc = std::fma(a, load(t.src1, r, i), acc); break;
-        case TensorOp::Add: store(r, i, a + load(t.src1, r, i)); break;
-        case TensorOp::Mul: store(r, i, a * load(t.src1, r, i)); break;
+        case TensorOp::Fmac: store(r, i, std::fma(a, load(t.src1, src_type, r, i), load(t.dst, dst_type, r, i))); break;
+        case TensorOp::Dot: acc = std::fma(a, load(t.src1, src_type, r, i), acc); break;
+        case TensorOp::Add: store(r, i, a + load(t.src1, src_type, r, i)); break;
+        case TensorOp::Mul: store(r, i, a * load(t.src1, src_type, r, i)); break;
         case TensorOp::Scale: store(r, i, a * scalar); break;
         case TensorOp::Max:
           if ((r == 0 && i == 0) || a > best) best = a, best_at = r * len + i;
