@@ -124,27 +124,40 @@ void Core::halt(int exit_code) {
 
 // ---- interrupts --------------------------------------------------------------------------
 
-uint32_t Core::mip() const { return mip_sw_ext_ | (cycle_ >= mtimecmp_ ? kMtip : 0); }
+uint32_t Core::mip() const {
+  return mip_sw_ext_ | (cycle_ >= mtimecmp_ ? kMtip : 0) | (cycle_ >= ext_irq_at_ ? kMeip : 0);
+}
 
 bool Core::irq_pending_enabled() const { return (mip() & mie_ & kIrqMask) != 0; }
 
 uint64_t Core::wake_cycle() const {
   if (irq_pending_enabled()) return cycle_;
-  if (mie_ & kMtip) return std::max(cycle_, mtimecmp_);
-  return UINT64_MAX;
+  uint64_t wake = UINT64_MAX;
+  if (mie_ & kMtip) wake = std::max(cycle_, mtimecmp_);
+  if (mie_ & kMeip) wake = std::min(wake, std::max(cycle_, ext_irq_at_));
+  return wake;
 }
 
 void Core::update_event_cycle() {
   uint64_t e = limit_cycle_;
   if (mstatus_ & kMstatusMie) {
-    if (mie_ & mip_sw_ext_) e = 0;
-    else if (mie_ & kMtip) e = std::min(e, mtimecmp_);
+    if (mie_ & mip_sw_ext_) {
+      e = 0;
+    } else {
+      if (mie_ & kMtip) e = std::min(e, mtimecmp_);
+      if (mie_ & kMeip) e = std::min(e, ext_irq_at_);
+    }
   }
   event_cycle_ = e;
 }
 
 void Core::set_mtimecmp(uint64_t value) {
   mtimecmp_ = value;
+  update_event_cycle();
+}
+
+void Core::set_external_irq_at(uint64_t cycle) {
+  ext_irq_at_ = cycle;
   update_event_cycle();
 }
 

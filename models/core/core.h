@@ -127,6 +127,9 @@ class Core : public sc_core::sc_module {
   uint64_t mtimecmp() const { return mtimecmp_; }
   void set_software_irq(bool level);  // mip.MSIP
   void set_external_irq(bool level);  // mip.MEIP
+  // A device's interrupt that rises at a known cycle (the end of an operation the core
+  // started) and stays up until moved (UINT64_MAX: never); ORed into mip.MEIP.
+  void set_external_irq_at(uint64_t cycle);
   // Cycle at which a sleeping core wakes by itself (timer), or UINT64_MAX if only an external
   // event can wake it.
   uint64_t wake_cycle() const;
@@ -214,6 +217,7 @@ class Core : public sc_core::sc_module {
   uint32_t mtvec_ = 0, mscratch_ = 0, mepc_ = 0, mcause_ = 0, mtval_ = 0;
   uint8_t fflags_ = 0, frm_ = 0;
   uint64_t mtimecmp_ = UINT64_MAX;
+  uint64_t ext_irq_at_ = UINT64_MAX;
 
   // Execution bookkeeping.
   uint64_t event_cycle_ = 0;      // exec() leaves its fast loop at taken branches past this

@@ -226,6 +226,7 @@ bool TensorEngine::read_reg(const TileState& t, uint64_t addr, uint64_t cycle, u
     case kResult: v = t.result; return true;
     case kIndex: v = t.index; return true;
     case kDoneCycle: v = static_cast<uint32_t>(t.busy_until); return true;
+    case kIrqEnable: v = t.irq_enable; return true;
     default: return false;
   }
 }
@@ -246,6 +247,7 @@ bool TensorEngine::write_reg(TileState& t, uint64_t addr, uint32_t v) {
     case kDstStride: t.dst.stride = int32_t(v); return true;
     case kDstRowStride: t.dst.row_stride = int32_t(v); return true;
     case kScalar: t.scalar = v; return true;
+    case kIrqEnable: t.irq_enable = v & 1; return true;
     default: return false;
   }
 }
@@ -279,6 +281,10 @@ void TensorEngine::b_transport(int tile, tlm::tlm_generic_payload& gp, sc_core::
           error_sink_(static_cast<uint32_t>(tile),
                       std::string("tensor: ") + op_name(static_cast<TensorOp>(t.op)) + ": " + e.what());
       }
+      if (t.irq_enable && irq_) irq_(static_cast<uint32_t>(tile), t.busy_until);
+    } else if (addr == kIrqAck || (addr == kIrqEnable && !(value & 1))) {
+      if (addr == kIrqEnable) t.irq_enable = 0;
+      if (irq_) irq_(static_cast<uint32_t>(tile), UINT64_MAX);
     } else if (!write_reg(t, addr, value)) {
       gp.set_response_status(read_reg(t, addr, cycle, value) ? tlm::TLM_COMMAND_ERROR_RESPONSE : tlm::TLM_ADDRESS_ERROR_RESPONSE);
       return;
@@ -286,8 +292,9 @@ void TensorEngine::b_transport(int tile, tlm::tlm_generic_payload& gp, sc_core::
   } else {
     const bool waits = addr == kWait || addr == kResult || addr == kIndex;
     const uint64_t when = waits ? wait_idle() : cycle;
-    if (addr == kGo || !read_reg(t, addr, when, value)) {
-      gp.set_response_status(addr == kGo ? tlm::TLM_COMMAND_ERROR_RESPONSE : tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    const bool write_only = addr == kGo || addr == kIrqAck;
+    if (write_only || !read_reg(t, addr, when, value)) {
+      gp.set_response_status(write_only ? tlm::TLM_COMMAND_ERROR_RESPONSE : tlm::TLM_ADDRESS_ERROR_RESPONSE);
       return;
     }
     std::memcpy(gp.get_data_ptr(), &value, 4);

@@ -50,6 +50,8 @@ constexpr uint64_t kWait = 0x40;          // ro: returns STATUS once the engine 
 constexpr uint64_t kResult = 0x44;        // ro: fp32 bits (MAX)
 constexpr uint64_t kIndex = 0x48;         // ro: MAX's position
 constexpr uint64_t kDoneCycle = 0x4C;     // ro: low 32 bits of the cycle the last operation ends
+constexpr uint64_t kIrqEnable = 0x50;     // rw: bit 0: external interrupt once the operation ends
+constexpr uint64_t kIrqAck = 0x54;        // wo: lowers that interrupt
 }  // namespace tensor_regs
 
 enum class TensorOp : uint32_t { Fmac = 1, Dot = 2, Add = 3, Mul = 4, Scale = 5, Max = 6, Exp = 7, Copy = 8 };
@@ -83,6 +85,8 @@ class TensorEngine : public sc_core::sc_module {
   // Tile i's SRAM as the engine sees it (the DMI region the core also uses): operands must lie
   // in [base_address, base_address + size).
   void attach_sram(uint32_t tile, uint8_t* memory, uint64_t base_address, uint32_t size);
+  // Tile i's core's external interrupt, scheduled to rise at a cycle (UINT64_MAX: lowered).
+  void set_irq_schedule(std::function<void(uint32_t tile, uint64_t cycle)> schedule) { irq_ = std::move(schedule); }
   // Receives why an operation failed (an operand outside the SRAM, a bad descriptor).
   void set_error_sink(std::function<void(uint32_t tile, const std::string&)> sink) { error_sink_ = std::move(sink); }
 
@@ -94,7 +98,7 @@ class TensorEngine : public sc_core::sc_module {
     int32_t stride = 1, row_stride = 0;
   };
   struct TileState {
-    uint32_t op = 0, types = 0, len = 0, rows = 0, scalar = 0;
+    uint32_t op = 0, types = 0, len = 0, rows = 0, scalar = 0, irq_enable = 0;
     Operand src0, src1, dst;
     uint64_t busy_until = 0;
     bool failed = false;
@@ -116,6 +120,7 @@ class TensorEngine : public sc_core::sc_module {
   const sc_core::sc_time period_;
   std::vector<TileState> tiles_;
   std::function<void(uint32_t, const std::string&)> error_sink_;
+  std::function<void(uint32_t, uint64_t)> irq_;
 };
 
 }  // namespace wvp

@@ -18,6 +18,13 @@ TEST(TensorRun, MatrixVectorProductMatchesTheCoreBitForBitAndTimesByLanes) {
   // 256 elements: 64 groups of 4 fp32 against 32 groups of 8 fp16; the rest is the same code.
   EXPECT_EQ(std::stoul(m[1]) - std::stoul(m[2]), 32u);
   EXPECT_NE(r.out.find("(1,0) tensor: bad operand status 0x2"), std::string::npos) << r.out;
+  // wfi sleeps through the operation (64 groups + 4 startup, less the instructions between GO
+  // and wfi) and wakes exactly at its end; the acknowledgement lowers MEIP.
+  EXPECT_NE(r.out.find("(0,0) tensor: wfi slept 67 cycles, woke 0 cycles after the end, busy 0, MEIP after ack 0"),
+            std::string::npos)
+      << r.out;
+  const ProcessResult q1 = run_wafervp({"--grid", "2x1", "--quantum", "1", firmware("tensor_check")});
+  EXPECT_EQ(q1.out, r.out);
   EXPECT_NE(r.err.find("error: PE (1,0): tensor: COPY: src0 spans 0x00000010-0x0000004f, outside the SRAM "
                        "0x80000000-0x8000bfff"),
             std::string::npos)

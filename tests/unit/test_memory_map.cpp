@@ -60,6 +60,8 @@ TEST(MemoryMap, HalMirrorsThePlatform) {
   EXPECT_EQ(WVP_TENSOR_RESULT, kResult);
   EXPECT_EQ(WVP_TENSOR_INDEX, kIndex);
   EXPECT_EQ(WVP_TENSOR_DONE_CYCLE, kDoneCycle);
+  EXPECT_EQ(WVP_TENSOR_IRQ_ENABLE, kIrqEnable);
+  EXPECT_EQ(WVP_TENSOR_IRQ_ACK, kIrqAck);
   EXPECT_EQ(WVP_TENSOR_FMAC, int(TensorOp::Fmac));
   EXPECT_EQ(WVP_TENSOR_DOT, int(TensorOp::Dot));
   EXPECT_EQ(WVP_TENSOR_ADD, int(TensorOp::Add));

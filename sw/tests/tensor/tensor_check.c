@@ -1,6 +1,7 @@
 /* The tensor engine from firmware: a matrix-vector product (DOT over rows) in fp32 and in fp16
  * must equal the core's own fused multiply-add chain bit for bit; prints the cycles each took,
- * then checks that an operand outside the SRAM fails the operation (bit 1 of STATUS). */
+ * then sleeps in wfi until the engine's end-of-operation interrupt wakes it, and checks that an
+ * operand outside the SRAM fails the operation (bit 1 of STATUS). */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -55,6 +56,21 @@ int main(void) {
   const uint32_t c16 = matvec(WVP_FP16, a16, x16);
   if (check("fp16", want)) return 2;
   printf("tensor: %dx%d matvec fp32 %u cycles, fp16 %u cycles\n", ROWS, COLS, (unsigned)c32, (unsigned)c16);
+
+  /* Sleep until the end of an operation: MEIE in mie, mstatus.MIE off, so wfi just returns. */
+  wvp_tensor_reg(WVP_TENSOR_IRQ_ENABLE, 1);
+  write_csr(mie, MIE_MEIE);
+  wvp_tensor_start(WVP_TENSOR_DOT, WVP_FP32, WVP_FP32, COLS, ROWS, (wvp_operand){a32, 1, COLS}, (wvp_operand){x32, 1, 0},
+                   (wvp_operand){y32, 1, 1});
+  const uint32_t started = read_csr(mcycle);
+  __asm__ volatile("wfi");
+  const uint32_t woke = read_csr(mcycle), done = *wvp_reg(WVP_TENSOR_BASE + WVP_TENSOR_DONE_CYCLE);
+  const int busy = wvp_tensor_busy();
+  wvp_tensor_reg(WVP_TENSOR_IRQ_ACK, 1);
+  const uint32_t pending_after_ack = read_csr(mip) & MIP_MEIP;
+  write_csr(mie, 0);
+  printf("tensor: wfi slept %u cycles, woke %u cycles after the end, busy %d, MEIP after ack %u\n",
+         (unsigned)(woke - started), (unsigned)(woke - done), busy, (unsigned)pending_after_ack);
 
   wvp_tensor_start(WVP_TENSOR_COPY, WVP_FP32, WVP_FP32, 16, 1, (wvp_operand){(void *)0x10, 1, 0},
                    (wvp_operand){0, 0, 0}, (wvp_operand){y32, 1, 0});

@@ -80,7 +80,9 @@
 #define WVP_TENSOR_WAIT         0x40       /* ro: STATUS once idle (the read waits) */
 #define WVP_TENSOR_RESULT       0x44       /* ro: MAX's value (fp32 bits), once idle */
 #define WVP_TENSOR_INDEX        0x48       /* ro: MAX's position, once idle */
-#define WVP_TENSOR_DONE_CYCLE   0x4C
+#define WVP_TENSOR_DONE_CYCLE   0x4C       /* ro: low 32 bits of the cycle the last operation ends */
+#define WVP_TENSOR_IRQ_ENABLE   0x50       /* rw: bit 0: external interrupt (MEIP) once it ends */
+#define WVP_TENSOR_IRQ_ACK      0x54       /* wo: lowers that interrupt */
 #define WVP_TENSOR_FMAC         1
 #define WVP_TENSOR_DOT          2
 #define WVP_TENSOR_ADD          3
