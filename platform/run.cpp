@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <fstream>
 #include <iomanip>
-#include <optional>
 #include <ostream>
 
 #include <nlohmann/json.hpp>
@@ -117,8 +116,8 @@ void parse_core_window(const std::string& text, GdbOptions& gdb) {
 
 int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err) {
   const ElfImage image = load_elf(options.elf_path);
-  const std::optional<SignatureRange> signature =
-      options.signature_path.empty() ? std::nullopt : std::optional(signature_range(image));
+  const bool dump_signature = !options.signature_path.empty();
+  const SignatureRange signature = dump_signature ? signature_range(image) : SignatureRange{};
   auto console = [&out](const TileIdentity& id, const std::string& line) {
     out << "(" << id.x << "," << id.y << ") " << line << "\n";
   };
@@ -186,7 +185,7 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
                     link_heatmap_svg(wafer.width(), wafer.height(), link_utilisation(fabric, r.end_cycle),
                                      "fabric link utilisation over " + std::to_string(r.end_cycle) + " cycles"));
   }
-  if (signature) write_signature(options.signature_path, *signature, wafer);
+  if (dump_signature) write_signature(options.signature_path, signature, wafer);
   return r.exit_code;
 }
 

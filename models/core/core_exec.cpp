@@ -441,10 +441,10 @@ slow_done:
   SYNC_IN();
   goto events;  // an MMIO write may have changed the timer or interrupt lines
 
-step_done:
+step_done: __attribute__((unused));  // only the step loop goes here
   SYNC_OUT();
   return StopReason::Step;
-step_done_settled:  // after JUMP_TO in step mode: counters are settled, ip is the target
+step_done_settled: __attribute__((unused));  // after JUMP_TO in step mode: counters are settled, ip is the target
   pc_ = PC(), cycle_ = cyc, instret_ = ir;
   return StopReason::Step;
 

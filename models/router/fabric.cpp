@@ -372,7 +372,7 @@ void Fabric::feed_from_source(Router& r, uint32_t tile, uint64_t t) {
   }
 }
 
-void Fabric::route_head(Router& r, uint32_t tile, int in_port, uint32_t vc, uint64_t t) {
+void Fabric::route_head(Router& r, uint32_t tile, int in_port, uint32_t vc) {
   auto& q = r.in[in_port * params_.colors + vc];
   const Flit& f = q.front(r.slots);
   if (params_.packets) {
@@ -492,7 +492,7 @@ void Fabric::process(uint32_t tile, uint64_t t) {
           next = std::min(next, f.ready + rc_cycles_);
           continue;
         }
-        if (q.state == Router::InVc::kIdle) route_head(r, tile, p, vc, t);
+        if (q.state == Router::InVc::kIdle) route_head(r, tile, p, vc);
         if (allocate_vc(r, p, vc)) {
           requests[n_requests++] = {static_cast<uint16_t>(p * v + vc), static_cast<uint16_t>(q.out_port * v + q.out_vc)};
         } else {
@@ -560,7 +560,7 @@ void Fabric::process(uint32_t tile, uint64_t t) {
         next = std::min(next, when);
         continue;
       }
-      if (!params_.packets && q.state != Router::InVc::kActive) route_head(r, tile, p, vc, t);
+      if (!params_.packets && q.state != Router::InVc::kActive) route_head(r, tile, p, vc);
       PortMask ready_outputs = 0;
       const PortMask wanted = params_.packets ? port_bit(q.out_port) : q.pending;
       const uint32_t out_vc = params_.packets ? q.out_vc : vc;

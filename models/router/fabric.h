@@ -187,7 +187,7 @@ class Fabric {
   void step(uint64_t t);
   void process(uint32_t tile, uint64_t t);
   void send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_port, uint64_t t);
-  void route_head(Router& r, uint32_t tile, int in_port, uint32_t vc, uint64_t t);
+  void route_head(Router& r, uint32_t tile, int in_port, uint32_t vc);
   bool allocate_vc(Router& r, int in_port, uint32_t vc);
   void feed_from_source(Router& r, uint32_t tile, uint64_t t);
   void check_watchdog(uint64_t t);

@@ -19,9 +19,11 @@ TEST(Run, HelloOnA4x4GridPrintsEveryCoreInOrder) {
   const std::vector<std::string> out = lines(r.out);
   ASSERT_EQ(out.size(), 16u) << r.out;
   for (unsigned y = 0, i = 0; y < 4; ++y)
-    for (unsigned x = 0; x < 4; ++x, ++i)
-      EXPECT_EQ(out[i], "(" + std::to_string(x) + "," + std::to_string(y) + ") hello from core (" + std::to_string(x) +
-                            ", " + std::to_string(y) + ") of 4x4");
+    for (unsigned x = 0; x < 4; ++x, ++i) {
+      char expected[64];
+      std::snprintf(expected, sizeof expected, "(%u,%u) hello from core (%u, %u) of 4x4", x, y, x, y);
+      EXPECT_EQ(out[i], expected);
+    }
   EXPECT_NE(r.err.find("16 cores (4x4), exit code 0"), std::string::npos) << r.err;
   EXPECT_TRUE(std::regex_search(r.err, std::regex(R"(simulated time +[0-9.]+ us \([0-9]+ cycles)"))) << r.err;
   EXPECT_TRUE(std::regex_search(r.err, std::regex(R"(instructions +[1-9][0-9]*)"))) << r.err;
