@@ -564,7 +564,8 @@ std::string GdbServer::read_features(std::string_view args) const {
   // Escaping can double every byte; half a packet always fits.
   const size_t len = std::min<size_t>(range->len, kMaxPacket / 2 - 1);
   const std::string_view chunk = std::string_view(xml).substr(range->addr, len);
-  return (range->addr + chunk.size() >= xml.size() ? "l" : "m") + escape_binary(chunk);
+  std::string reply(1, range->addr + chunk.size() >= xml.size() ? 'l' : 'm');  // see stop_reply on GCC's -Wrestrict
+  return reply += escape_binary(chunk);
 }
 
 // A wafer has thousands of cores: more than one packet holds, so GDB pages with qsThreadInfo.
@@ -711,9 +712,13 @@ bool GdbServer::change_watchpoint(WatchKind kind, uint32_t addr, uint32_t len, b
 }
 
 std::string GdbServer::stop_reply(const StopEvent& event) const {
-  if (event.kind == StopKind::Exited) return "W" + hex2(static_cast<uint32_t>(event.exit_code));
-  std::string reply = "T" + hex2(static_cast<uint32_t>(event.signal)) + "thread:" +
-                      to_hex(static_cast<uint32_t>(event.thread)) + ";";
+  // Appended piece by piece: GCC 12 warns (-Wrestrict, wrongly) on "literal" + std::string here.
+  std::string reply(1, event.kind == StopKind::Exited ? 'W' : 'T');
+  if (event.kind == StopKind::Exited) return reply += hex2(static_cast<uint32_t>(event.exit_code));
+  reply += hex2(static_cast<uint32_t>(event.signal));
+  reply += "thread:";
+  reply += to_hex(static_cast<uint32_t>(event.thread));
+  reply += ';';
   if (event.kind == StopKind::Breakpoint) reply += breakpoint_reason(event.thread);
   if (event.kind == StopKind::Watchpoint) {
     const char* name = event.watch == WatchKind::Write ? "watch" : event.watch == WatchKind::Read ? "rwatch" : "awatch";
