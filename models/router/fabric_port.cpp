@@ -50,6 +50,30 @@ uint64_t FabricPort::pending_wake(uint32_t tile, uint64_t from) const {
   return first;
 }
 
+bool FabricPort::try_receive(uint32_t tile, uint32_t color, uint64_t cycle, uint32_t& wavelet) {
+  // A wavelet known to have arrived by `cycle` is the queue's head then: later discoveries
+  // arrive later on the same link.
+  if (cycle > fabric_.now() + Fabric::kMaxPopLead || fabric_.rx_available(tile, color, cycle) == 0) return false;
+  wavelet = fabric_.rx_pop(tile, color, cycle);
+  TileState& st = tiles_[tile];
+  ++st.stats.receives;
+  if (st.irq_enable) update_irq(tile, cycle);
+  return true;
+}
+
+bool FabricPort::try_send(uint32_t tile, uint32_t color, uint32_t wavelet, uint64_t cycle) {
+  // Free slots only grow until the tile itself sends, so a free slot now is one at `cycle`.
+  if (fabric_.tx_space_flits(tile, color) == 0) return false;
+  fabric_.tx_push(tile, color, wavelet, cycle);
+  ++tiles_[tile].stats.sends;
+  return true;
+}
+
+void FabricPort::wait(uint32_t tile, Wait what, uint32_t color) {
+  tiles_[tile].wait = what;
+  tiles_[tile].wait_color = static_cast<uint8_t>(color);
+}
+
 std::string FabricPort::describe_wait(uint32_t tile) const {
   const TileState& st = tiles_[tile];
   switch (st.wait) {
@@ -92,8 +116,7 @@ tlm::tlm_response_status FabricPort::access(uint32_t tile, uint64_t addr, bool w
       until = Until::Settled;
     } else {
       until = Until::Woken;
-      st.wait = what;
-      st.wait_color = static_cast<uint8_t>(color);
+      wait(tile, what, color);
     }
     return tlm::TLM_OK_RESPONSE;
   };
@@ -101,23 +124,12 @@ tlm::tlm_response_status FabricPort::access(uint32_t tile, uint64_t addr, bool w
   if (addr >= kTx && addr < kTx + 4 * colors) {
     if (!write) return tlm::TLM_COMMAND_ERROR_RESPONSE;
     const uint32_t color = static_cast<uint32_t>(addr - kTx) / 4;
-    // Free slots only grow until the core itself sends, so a free slot now is one at `cycle`.
-    if (fabric_.tx_space_flits(tile, color) == 0) return wait_for(Wait::Send, color);
-    fabric_.tx_push(tile, color, value, cycle);
-    ++st.stats.sends;
-    return tlm::TLM_OK_RESPONSE;
+    return try_send(tile, color, value, cycle) ? tlm::TLM_OK_RESPONSE : wait_for(Wait::Send, color);
   }
   if (addr >= kRx && addr < kRx + 4 * colors) {
     if (write) return tlm::TLM_COMMAND_ERROR_RESPONSE;
     const uint32_t color = static_cast<uint32_t>(addr - kRx) / 4;
-    // A wavelet known to have arrived by `cycle` is the queue's head then: later discoveries
-    // arrive later on the same link.
-    if (cycle > fabric_.now() + Fabric::kMaxPopLead || fabric_.rx_available(tile, color, cycle) == 0)
-      return wait_for(Wait::Receive, color);
-    value = fabric_.rx_pop(tile, color, cycle);
-    ++st.stats.receives;
-    if (st.irq_enable) update_irq(tile, cycle);
-    return tlm::TLM_OK_RESPONSE;
+    return try_receive(tile, color, cycle, value) ? tlm::TLM_OK_RESPONSE : wait_for(Wait::Receive, color);
   }
   const bool route = addr < kTx;
   if (write && !route && addr != kIrqEnable) return tlm::TLM_COMMAND_ERROR_RESPONSE;

@@ -20,6 +20,7 @@
 
 #include "models/router/fabric.h"
 #include "tlm/cycle_domain.h"
+#include "tlm/wavelet_queues.h"
 
 namespace wvp {
 
@@ -41,7 +42,7 @@ struct FabricPortStats {
   uint64_t sends = 0, receives = 0;
 };
 
-class FabricPort : public sc_core::sc_module, public CycleDomain, private Fabric::Client {
+class FabricPort : public sc_core::sc_module, public CycleDomain, public WaveletQueues, private Fabric::Client {
  public:
   // Binding i is tile i (bind in tile order); the core of tile i is initiator i of the domain.
   tlm_utils::multi_passthrough_target_socket<FabricPort> socket;
@@ -68,6 +69,13 @@ class FabricPort : public sc_core::sc_module, public CycleDomain, private Fabric
   bool idle() const override { return fabric_.quiescent(); }
   std::string describe_wait(uint32_t tile) const override;
 
+  // WaveletQueues: the same queues for the tile's other initiators (its tensor engine).
+  uint32_t colors() const override { return fabric_.params().colors; }
+  bool try_receive(uint32_t tile, uint32_t color, uint64_t cycle, uint32_t& wavelet) override;
+  bool try_send(uint32_t tile, uint32_t color, uint32_t wavelet, uint64_t cycle) override;
+  void wait_receive(uint32_t tile, uint32_t color) override { wait(tile, Wait::Receive, color); }
+  void wait_send(uint32_t tile, uint32_t color) override { wait(tile, Wait::Send, color); }
+
  private:
   enum class Wait : uint8_t { None, Receive, Send };
   struct TileState {
@@ -86,6 +94,7 @@ class FabricPort : public sc_core::sc_module, public CycleDomain, private Fabric
                                   Until& until);
   bool read_status(uint32_t tile, uint64_t addr, uint32_t& value, uint64_t cycle) const;
   bool irq_level_at(uint32_t tile, uint64_t cycle) const;
+  void wait(uint32_t tile, Wait what, uint32_t color);
   void update_irq(uint32_t tile, uint64_t cycle);
 
   // Fabric::Client
