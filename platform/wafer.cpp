@@ -53,6 +53,7 @@ Wafer::Wafer(sc_core::sc_module_name name, const PlatformConfig& config, TileCtl
   };
   fabric_.set_error_sink(device_error);
   tensor_.set_error_sink(device_error);
+  tensor_.attach_queues(&fabric_);
   tensor_.set_irq_schedule([this](uint32_t tile, uint64_t cycle) { tiles_[tile]->core.set_external_irq_at(cycle); });
   tiles_.reserve(size_t{config_.grid_width} * config_.grid_height);
   for (uint32_t y = 0; y < config_.grid_height; ++y) {

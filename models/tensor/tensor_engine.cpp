@@ -89,6 +89,48 @@ std::string hex(uint64_t v) {
 
 }  // namespace
 
+uint8_t* TensorEngine::element(const TileState& t, const Operand& o, uint32_t type, uint64_t r, uint64_t i) {
+  return t.memory + (int64_t(o.addr) - int64_t(t.base)) +
+         (int64_t(r) * o.row_stride + int64_t(i) * o.stride) * int64_t(type_bytes(type));
+}
+
+float TensorEngine::to_float(const uint8_t* p, uint32_t type) {
+  if (type == uint32_t(TensorType::Fp32)) {
+    float v;
+    std::memcpy(&v, p, 4);
+    return v;
+  }
+  uint16_t h;
+  std::memcpy(&h, p, 2);
+  return type == uint32_t(TensorType::Fp16) ? half_to_float(h) : bf16_to_float(h);
+}
+
+void TensorEngine::from_float(uint8_t* p, uint32_t type, float v) {
+  if (type == uint32_t(TensorType::Fp32)) {
+    std::memcpy(p, &v, 4);
+  } else {
+    const uint16_t h = type == uint32_t(TensorType::Fp16) ? float_to_half(v) : float_to_bf16(v);
+    std::memcpy(p, &h, 2);
+  }
+}
+
+void TensorEngine::check_operand(const TileState& t, const char* name, const Operand& o, uint32_t type, uint64_t rows,
+                                 uint64_t n) {
+  // Every element must lie in the SRAM: the corners bound them.
+  const int64_t size = type_bytes(type);
+  if (o.addr % size) throw std::runtime_error(std::string(name) + " " + hex(o.addr) + " is not aligned to its element size");
+  int64_t lo = 0, hi = 0;
+  for (const int64_t r : {int64_t(0), int64_t(rows) - 1})
+    for (const int64_t i : {int64_t(0), int64_t(n) - 1}) {
+      const int64_t off = (r * o.row_stride + i * o.stride) * size;
+      lo = std::min(lo, off), hi = std::max(hi, off);
+    }
+  const int64_t first = int64_t(o.addr) + lo, last = int64_t(o.addr) + hi + size - 1;
+  if (first < int64_t(t.base) || last >= int64_t(t.base + t.size))
+    throw std::runtime_error(std::string(name) + " spans " + hex(uint64_t(first)) + "-" + hex(uint64_t(last)) +
+                             ", outside the SRAM " + hex(t.base) + "-" + hex(t.base + t.size - 1));
+}
+
 uint64_t TensorEngine::execute(TileState& t) {
   const TensorOp op = static_cast<TensorOp>(t.op);
   if (t.op < uint32_t(TensorOp::Fmac) || t.op > uint32_t(TensorOp::Copy))
@@ -101,49 +143,13 @@ uint64_t TensorEngine::execute(TileState& t) {
   const bool uses_dst = op != TensorOp::Max;
   const uint64_t dst_len = op == TensorOp::Dot ? 1 : len;
 
-  // Every element of every operand must lie in the SRAM: the corners bound them.
-  const auto check = [&](const char* name, const Operand& o, uint32_t type, uint64_t n) {
-    const int64_t size = type_bytes(type);
-    if (o.addr % size) throw std::runtime_error(std::string(name) + " " + hex(o.addr) + " is not aligned to its element size");
-    int64_t lo = 0, hi = 0;
-    for (const int64_t r : {int64_t(0), int64_t(rows) - 1})
-      for (const int64_t i : {int64_t(0), int64_t(n) - 1}) {
-        const int64_t off = (r * o.row_stride + i * o.stride) * size;
-        lo = std::min(lo, off), hi = std::max(hi, off);
-      }
-    const int64_t first = int64_t(o.addr) + lo, last = int64_t(o.addr) + hi + size - 1;
-    if (first < int64_t(t.base) || last >= int64_t(t.base + t.size))
-      throw std::runtime_error(std::string(name) + " spans " + hex(uint64_t(first)) + "-" + hex(uint64_t(last)) +
-                               ", outside the SRAM " + hex(t.base) + "-" + hex(t.base + t.size - 1));
-  };
   if (len == 0) return params_.startup_cycles;
-  check("src0", t.src0, src_type, len);
-  if (uses_src1) check("src1", t.src1, src_type, len);
-  if (uses_dst) check("dst", t.dst, dst_type, dst_len);
-
-  const auto where = [&](const Operand& o, uint32_t type, uint64_t r, uint64_t i) {
-    return t.memory + (int64_t(o.addr) - int64_t(t.base)) + (int64_t(r) * o.row_stride + int64_t(i) * o.stride) * int64_t(type_bytes(type));
-  };
-  const auto load = [&](const Operand& o, uint32_t type, uint64_t r, uint64_t i) -> float {
-    const uint8_t* p = where(o, type, r, i);
-    if (type == uint32_t(TensorType::Fp32)) {
-      float v;
-      std::memcpy(&v, p, 4);
-      return v;
-    }
-    uint16_t h;
-    std::memcpy(&h, p, 2);
-    return type == uint32_t(TensorType::Fp16) ? half_to_float(h) : bf16_to_float(h);
-  };
-  const auto store = [&](uint64_t r, uint64_t i, float v) {
-    uint8_t* p = where(t.dst, dst_type, r, i);
-    if (dst_type == uint32_t(TensorType::Fp32)) {
-      std::memcpy(p, &v, 4);
-    } else {
-      const uint16_t h = dst_type == uint32_t(TensorType::Fp16) ? float_to_half(v) : float_to_bf16(v);
-      std::memcpy(p, &h, 2);
-    }
-  };
+  check_operand(t, "src0", t.src0, src_type, rows, len);
+  if (uses_src1) check_operand(t, "src1", t.src1, src_type, rows, len);
+  if (uses_dst) check_operand(t, "dst", t.dst, dst_type, rows, dst_len);
+  const auto where = [&](const Operand& o, uint32_t type, uint64_t r, uint64_t i) { return element(t, o, type, r, i); };
+  const auto load = [&](const Operand& o, uint32_t type, uint64_t r, uint64_t i) { return to_float(element(t, o, type, r, i), type); };
+  const auto store = [&](uint64_t r, uint64_t i, float v) { from_float(element(t, t.dst, dst_type, r, i), dst_type, v); };
 
   const float scalar = std::bit_cast<float>(t.scalar);
   float best = 0.0f;
@@ -252,6 +258,99 @@ bool TensorEngine::write_reg(TileState& t, uint64_t addr, uint32_t v) {
   }
 }
 
+void TensorEngine::finish(TileState& t, uint32_t tile, uint64_t end, const std::string& error) {
+  t.failed = !error.empty();
+  t.busy_until = end;
+  if (t.failed) {
+    ++t.stats.errors;
+    if (error_sink_) error_sink_(tile, std::string("tensor: ") + op_name(static_cast<TensorOp>(t.op)) + ": " + error);
+  }
+  if (t.irq_enable && irq_) irq_(tile, end);
+}
+
+StallExtension::Until TensorEngine::stream(TileState& t, uint32_t tile) {
+  const bool from_fabric = t.types & kFromFabric;
+  const uint32_t src_type = t.types & 3, dst_type = (t.types >> 2) & 3;
+  const uint32_t color = from_fabric ? t.src0.addr : t.dst.addr;
+  const uint64_t n = uint64_t(std::max<uint32_t>(t.rows, 1)) * t.len;
+  // One wavelet per cycle, each at the cycle it can move: as the core's own blocking accesses,
+  // an answer about a cycle the fabric has not settled yet waits for it.
+  const auto wait = [&](bool receive) {
+    if (queues_->settled() < t.stream_cycle) return StallExtension::Until::Settled;
+    if (receive) queues_->wait_receive(tile, color);
+    else queues_->wait_send(tile, color);
+    return StallExtension::Until::Woken;
+  };
+  for (; t.streamed < n; ++t.streamed, ++t.stream_cycle) {
+    const uint64_t r = t.streamed / t.len, i = t.streamed % t.len;
+    if (from_fabric) {
+      uint32_t wavelet;
+      if (!queues_->try_receive(tile, color, t.stream_cycle, wavelet)) return wait(true);
+      const uint16_t half = static_cast<uint16_t>(wavelet);
+      from_float(element(t, t.dst, dst_type, r, i), dst_type,
+                 src_type == uint32_t(TensorType::Fp32) ? std::bit_cast<float>(wavelet)
+                 : src_type == uint32_t(TensorType::Fp16) ? half_to_float(half)
+                                                          : bf16_to_float(half));
+    } else {
+      const float v = to_float(element(t, t.src0, src_type, r, i), src_type);
+      const uint32_t wavelet = dst_type == uint32_t(TensorType::Fp32) ? std::bit_cast<uint32_t>(v)
+                               : dst_type == uint32_t(TensorType::Fp16) ? float_to_half(v)
+                                                                        : float_to_bf16(v);
+      if (!queues_->try_send(tile, color, wavelet, t.stream_cycle)) return wait(false);
+    }
+  }
+  return StallExtension::Until::None;
+}
+
+bool TensorEngine::go_stream(TileState& t, uint32_t tile, uint64_t cycle, StallExtension* stall,
+                             const std::function<uint64_t()>& wait_idle, sc_core::sc_time& delay) {
+  if (!t.streaming) {
+    const uint64_t start = wait_idle();
+    const bool from_fabric = t.types & kFromFabric;
+    const uint32_t src_type = t.types & 3, dst_type = (t.types >> 2) & 3;
+    std::string error;
+    if (t.op != uint32_t(TensorOp::Copy)) error = "only COPY streams to or from the fabric";
+    else if ((t.types & kFromFabric) && (t.types & kToFabric)) error = "a stream has the fabric on one side only";
+    else if (src_type > 2 || dst_type > 2) error = "unknown element type in TYPES " + hex(t.types);
+    else if (!queues_) error = "no fabric queues attached";
+    else if ((from_fabric ? t.src0.addr : t.dst.addr) >= queues_->colors())
+      error = "color " + std::to_string(from_fabric ? t.src0.addr : t.dst.addr) + " out of range (colors: " +
+              std::to_string(queues_->colors()) + ")";
+    else if (!stall) error = "a stream needs an initiator that can wait";
+    if (error.empty() && t.len) {
+      try {
+        if (from_fabric) check_operand(t, "dst", t.dst, dst_type, std::max<uint32_t>(t.rows, 1), t.len);
+        else check_operand(t, "src0", t.src0, src_type, std::max<uint32_t>(t.rows, 1), t.len);
+      } catch (const std::runtime_error& e) {
+        error = e.what();
+      }
+    }
+    if (!error.empty()) {
+      finish(t, tile, start, error);
+      return true;
+    }
+    t.streaming = true;
+    t.streamed = 0;
+    t.stream_cycle = start + params_.startup_cycles;
+  }
+  t.stream_cycle = std::max(t.stream_cycle, cycle);  // a woken core retries at its wake cycle
+  const StallExtension::Until until = stream(t, tile);
+  if (until != StallExtension::Until::None) {
+    stall->until = until;
+    stall->cycle = t.stream_cycle;
+    return false;
+  }
+  // Complete: the core's GO ends with the last wavelet.
+  t.streaming = false;
+  const uint64_t elements = uint64_t(std::max<uint32_t>(t.rows, 1)) * t.len;
+  ++t.stats.operations;
+  t.stats.elements += elements;
+  t.stats.busy_cycles += elements + params_.startup_cycles;
+  if (t.stream_cycle > cycle) delay += period_ * static_cast<double>(t.stream_cycle - cycle);
+  finish(t, tile, t.stream_cycle, "");
+  return true;
+}
+
 void TensorEngine::b_transport(int tile, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   const uint64_t addr = gp.get_address();
   if (gp.get_data_length() != 4 || (addr & 3) || gp.get_byte_enable_ptr() || gp.get_streaming_width() < 4) {
@@ -268,20 +367,21 @@ void TensorEngine::b_transport(int tile, tlm::tlm_generic_payload& gp, sc_core::
   uint32_t value = 0;
   if (gp.is_write()) {
     std::memcpy(&value, gp.get_data_ptr(), 4);
-    if (addr == kGo) {
-      const uint64_t start = wait_idle();
-      try {
-        t.failed = false;
-        t.busy_until = start + execute(t);
-      } catch (const std::runtime_error& e) {
-        t.failed = true;
-        t.busy_until = start;
-        ++t.stats.errors;
-        if (error_sink_)
-          error_sink_(static_cast<uint32_t>(tile),
-                      std::string("tensor: ") + op_name(static_cast<TensorOp>(t.op)) + ": " + e.what());
+    if (addr == kGo && (t.types & (kFromFabric | kToFabric))) {
+      if (!go_stream(t, static_cast<uint32_t>(tile), cycle, gp.get_extension<StallExtension>(), wait_idle, delay)) {
+        gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);  // not performed: retried (StallExtension)
+        return;
       }
-      if (t.irq_enable && irq_) irq_(static_cast<uint32_t>(tile), t.busy_until);
+    } else if (addr == kGo) {
+      const uint64_t start = wait_idle();
+      std::string error;
+      uint64_t cycles = 0;
+      try {
+        cycles = execute(t);
+      } catch (const std::runtime_error& e) {
+        error = e.what();
+      }
+      finish(t, static_cast<uint32_t>(tile), start + cycles, error);
     } else if (addr == kIrqAck || (addr == kIrqEnable && !(value & 1))) {
       if (addr == kIrqEnable) t.irq_enable = 0;
       if (irq_) irq_(static_cast<uint32_t>(tile), UINT64_MAX);

@@ -13,7 +13,11 @@
 //   ADD    dst = src0 + src1        MUL  dst = src0 * src1      SCALE  dst = src0 * SCALAR
 //   MAX    RESULT = the largest src0 element (rows x len, row-major), INDEX = its first position
 //   EXP    dst = exp(src0), the double-precision exp rounded once to fp32
-//   COPY   dst = src0 (type conversion)
+//   COPY   dst = src0 (type conversion). With TYPES bit 4 the source is the fabric color in
+//          SRC0 (one element per wavelet: fp32 bits, or fp16/bf16 in the low half), with bit 5
+//          the destination is the color in DST: a stream between SRAM and the tile's queues.
+//          A stream moves one wavelet per cycle and holds the core until it is complete, waiting
+//          for wavelets or queue room as a blocking receive or send would.
 // Timing: STARTUP cycles, then per group of `lanes` elements (lanes per cycle by type) as many
 // cycles as the worst SRAM bank any operand's group falls on.
 #pragma once
@@ -26,12 +30,17 @@
 #include <tlm>
 #include <tlm_utils/multi_passthrough_target_socket.h>
 
+#include "tlm/cycle_domain.h"
+#include "tlm/wavelet_queues.h"
+
 namespace wvp {
 
 namespace tensor_regs {
 constexpr uint64_t kSize = 0x1000;
 constexpr uint64_t kOp = 0x00;            // rw: TensorOp
-constexpr uint64_t kTypes = 0x04;         // rw: bits 1:0 source type, 3:2 destination type (TensorType)
+constexpr uint64_t kTypes = 0x04;         // rw: bits 1:0 source type, 3:2 destination type (TensorType),
+                                          //     4: source is a fabric color, 5: destination is one
+constexpr uint32_t kFromFabric = 1u << 4, kToFabric = 1u << 5;
 constexpr uint64_t kLen = 0x08;           // rw: elements per row
 constexpr uint64_t kRows = 0x0C;          // rw: rows (0 counts as 1)
 constexpr uint64_t kSrc0 = 0x10;          // rw: address
@@ -85,6 +94,8 @@ class TensorEngine : public sc_core::sc_module {
   // Tile i's SRAM as the engine sees it (the DMI region the core also uses): operands must lie
   // in [base_address, base_address + size).
   void attach_sram(uint32_t tile, uint8_t* memory, uint64_t base_address, uint32_t size);
+  // The tiles' fabric queues, for streams (COPY from or to a color).
+  void attach_queues(WaveletQueues* queues) { queues_ = queues; }
   // Tile i's core's external interrupt, scheduled to rise at a cycle (UINT64_MAX: lowered).
   void set_irq_schedule(std::function<void(uint32_t tile, uint64_t cycle)> schedule) { irq_ = std::move(schedule); }
   // Receives why an operation failed (an operand outside the SRAM, a bad descriptor).
@@ -103,6 +114,9 @@ class TensorEngine : public sc_core::sc_module {
     uint64_t busy_until = 0;
     bool failed = false;
     uint32_t result = 0, index = 0;
+    // A stream in progress: elements moved, and the cycle of the next one.
+    bool streaming = false;
+    uint64_t streamed = 0, stream_cycle = 0;
     uint8_t* memory = nullptr;
     uint64_t base = 0;
     uint32_t size = 0;
@@ -113,14 +127,28 @@ class TensorEngine : public sc_core::sc_module {
   unsigned int transport_dbg(int tile, tlm::tlm_generic_payload& gp);
   bool read_reg(const TileState& t, uint64_t addr, uint64_t cycle, uint32_t& value) const;
   bool write_reg(TileState& t, uint64_t addr, uint32_t value);
+  static uint8_t* element(const TileState& t, const Operand& o, uint32_t type, uint64_t r, uint64_t i);
+  static float to_float(const uint8_t* p, uint32_t type);
+  static void from_float(uint8_t* p, uint32_t type, float v);
+  // Throws std::runtime_error unless every element of `o` lies in the SRAM, aligned.
+  static void check_operand(const TileState& t, const char* name, const Operand& o, uint32_t type, uint64_t rows,
+                            uint64_t n);
   // Runs the descriptor; returns the cycles it takes, or throws std::runtime_error.
   uint64_t execute(TileState& t);
+  // Moves a stream's elements as far as the fabric allows; None once it is complete.
+  StallExtension::Until stream(TileState& t, uint32_t tile);
+  // GO of a stream at the core's `cycle`: false when it must wait (`stall` says until when).
+  bool go_stream(TileState& t, uint32_t tile, uint64_t cycle, StallExtension* stall,
+                 const std::function<uint64_t()>& wait_idle, sc_core::sc_time& delay);
+  // Ends an operation at `end`: failed with `error` unless it is empty; raises the interrupt.
+  void finish(TileState& t, uint32_t tile, uint64_t end, const std::string& error);
 
   const TensorParams params_;
   const sc_core::sc_time period_;
   std::vector<TileState> tiles_;
   std::function<void(uint32_t, const std::string&)> error_sink_;
   std::function<void(uint32_t, uint64_t)> irq_;
+  WaveletQueues* queues_ = nullptr;
 };
 
 }  // namespace wvp

@@ -31,5 +31,22 @@ TEST(TensorRun, MatrixVectorProductMatchesTheCoreBitForBitAndTimesByLanes) {
       << r.err;
 }
 
+uint64_t sent_cycles(const std::string& out) {
+  std::smatch m;
+  return std::regex_search(out, m, std::regex(R"(\(0,0\) sent [0-9]+ wavelets in ([0-9]+) cycles, status 0)")) ? std::stoull(m[1]) : 0;
+}
+
+TEST(TensorRun, StreamsMoveOneWaveletPerCycleThroughTheFabricForAnyQuantum) {
+  const ProcessResult a = run_wafervp({"--grid", "2x1", "--poke", "count=100", firmware("tensor_stream")});
+  ASSERT_EQ(a.exit_code, 0) << a.out << a.err;
+  EXPECT_NE(a.out.find("(1,0) received 100 wavelets in "), std::string::npos) << a.out;
+  EXPECT_NE(a.out.find("all right, status 0"), std::string::npos) << a.out;
+  const ProcessResult b = run_wafervp({"--grid", "2x1", "--poke", "count=200", firmware("tensor_stream")});
+  ASSERT_EQ(b.exit_code, 0) << b.out << b.err;
+  EXPECT_EQ(sent_cycles(b.out) - sent_cycles(a.out), 100u) << a.out << b.out;  // one wavelet per cycle
+  const ProcessResult q1 = run_wafervp({"--grid", "2x1", "--quantum", "1", "--poke", "count=100", firmware("tensor_stream")});
+  EXPECT_EQ(q1.out, a.out);
+}
+
 }  // namespace
 }  // namespace wvp::test

@@ -42,6 +42,8 @@ TEST(MemoryMap, HalMirrorsThePlatform) {
   using namespace tensor_regs;
   EXPECT_EQ(WVP_TENSOR_OP, kOp);
   EXPECT_EQ(WVP_TENSOR_TYPES, kTypes);
+  EXPECT_EQ(WVP_TENSOR_FROM_FABRIC, kFromFabric);
+  EXPECT_EQ(WVP_TENSOR_TO_FABRIC, kToFabric);
   EXPECT_EQ(WVP_TENSOR_LEN, kLen);
   EXPECT_EQ(WVP_TENSOR_ROWS, kRows);
   EXPECT_EQ(WVP_TENSOR_SRC0, kSrc0);

@@ -8,6 +8,7 @@
 
 #include <tlm_utils/simple_initiator_socket.h>
 
+#include "models/router/fabric_port.h"
 #include "models/tensor/tensor_engine.h"
 #include "support/payload.h"
 #include "support/sim_child.h"
@@ -193,6 +194,36 @@ TEST(TensorEngine, BadDescriptorsFailWithTheOperandAndRange) {
     b.describe(TensorOp::Copy, TensorType::Fp32, TensorType::Fp32, 4, 1, 0, 0, 64);
     b.go();
     EXPECT_EQ(b.get(kWait), 0u);  // a good operation clears the failure
+  });
+}
+
+TEST(TensorEngine, StreamDescriptorsAreCheckedBeforeAnyWaveletMoves) {
+  in_child_process([] {
+    Bench b;
+    FabricParams one;
+    one.width = one.height = 1;
+    FabricPort port("port", one, kPeriod);
+    struct Core0 : sc_core::sc_module {  // the tile's core, bound to the port as on the wafer
+      tlm_utils::simple_initiator_socket<Core0> socket{"socket"};
+      Core0() : sc_module(sc_core::sc_module_name("core0")) {}
+    } core0;
+    core0.socket.bind(port.socket);
+    b.engine.attach_queues(&port);
+    sc_core::sc_start(sc_core::SC_ZERO_TIME);
+    const auto stream_error = [&](TensorOp op, uint32_t types, uint32_t color) {
+      b.error.clear();
+      b.describe(op, TensorType::Fp32, TensorType::Fp32, 4, 1, 0, 0, 64);
+      b.set(kTypes, types);
+      b.set(types & kFromFabric ? kSrc0 : kDst, color);
+      b.go();  // from this bench's initiator, which cannot wait
+      EXPECT_EQ(b.get(kWait), 2u);
+      return b.error;
+    };
+    EXPECT_EQ(stream_error(TensorOp::Add, kFromFabric, 3), "tensor: ADD: only COPY streams to or from the fabric");
+    EXPECT_EQ(stream_error(TensorOp::Copy, kFromFabric | kToFabric, 3), "tensor: COPY: a stream has the fabric on one side only");
+    EXPECT_EQ(stream_error(TensorOp::Copy, kToFabric, 24), "tensor: COPY: color 24 out of range (colors: 24)");
+    EXPECT_EQ(stream_error(TensorOp::Copy, kToFabric, 3), "tensor: COPY: a stream needs an initiator that can wait");
+    EXPECT_EQ(port.fabric().flits_in_flight(), 0u);
   });
 }
 

@@ -62,7 +62,9 @@
 #define WVP_TENSOR_BASE         0x02030000
 #define WVP_TENSOR_SIZE         0x00001000
 #define WVP_TENSOR_OP           0x00
-#define WVP_TENSOR_TYPES        0x04       /* bits 1:0 source type, 3:2 destination type */
+#define WVP_TENSOR_TYPES        0x04       /* bits 1:0 source type, 3:2 destination type, */
+#define WVP_TENSOR_FROM_FABRIC  0x10       /*   bit 4: source is the color in SRC0 (COPY only) */
+#define WVP_TENSOR_TO_FABRIC    0x20       /*   bit 5: destination is the color in DST (COPY only) */
 #define WVP_TENSOR_LEN          0x08       /* elements per row */
 #define WVP_TENSOR_ROWS         0x0C
 #define WVP_TENSOR_SRC0         0x10
@@ -266,6 +268,19 @@ static inline void wvp_tensor_start(uint32_t op, uint32_t src_type, uint32_t dst
   wvp_tensor_operand(WVP_TENSOR_SRC1, src1);
   wvp_tensor_operand(WVP_TENSOR_DST, dst);
   wvp_tensor_reg(WVP_TENSOR_GO, 1);
+}
+
+/* Streams between SRAM and a fabric color, one element per wavelet (fp16/bf16 in the low half);
+ * the call returns when the last wavelet has moved. */
+static inline uint32_t wvp_tensor_stream_in(uint32_t color, uint32_t type, void *dst, uint32_t n) {
+  wvp_tensor_start(WVP_TENSOR_COPY, type | WVP_TENSOR_FROM_FABRIC, type, n, 1, (wvp_operand){(void *)(uintptr_t)color, 1, 0},
+                   (wvp_operand){0, 0, 0}, (wvp_operand){dst, 1, 0});
+  return *wvp_reg(WVP_TENSOR_BASE + WVP_TENSOR_STATUS);
+}
+static inline uint32_t wvp_tensor_stream_out(uint32_t color, uint32_t type, const void *src, uint32_t n) {
+  wvp_tensor_start(WVP_TENSOR_COPY, type | WVP_TENSOR_TO_FABRIC, type, n, 1, (wvp_operand){src, 1, 0},
+                   (wvp_operand){0, 0, 0}, (wvp_operand){(void *)(uintptr_t)color, 1, 0});
+  return *wvp_reg(WVP_TENSOR_BASE + WVP_TENSOR_STATUS);
 }
 
 /* Waits until the engine is idle; returns STATUS (bit 1: the last operation failed). */
