@@ -609,7 +609,12 @@ void Fabric::process(uint32_t tile, uint64_t t) {
       stalled = true;
     }
     if (!granted[p]) continue;
-    if (!params_.packets && q.pending) continue;  // multicast copies still owed
+    if (!params_.packets && q.pending) {
+      // Multicast copies still owed: try again next cycle, when an output without a credit
+      // makes the router wait for one like any blocked head.
+      next = std::min(next, t + 1);
+      continue;
+    }
     const Flit f = r.pop(p, vc);
     r.rr_in[p] = static_cast<uint8_t>(vc + 1 == v ? 0 : vc + 1);
     --in_flight_;

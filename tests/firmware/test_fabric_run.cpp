@@ -107,6 +107,18 @@ TEST(FabricRun, EveryCollectiveGivesTheRightValuesOnAnyGridShape) {
   }
 }
 
+TEST(FabricRun, ShardedMatrixVectorProductIsRightOnEveryCore) {
+  // 37 rows over grids that do not divide them, the rows computed by each core's tensor
+  // engine and all-gathered over the fabric; every core checks the whole result.
+  for (const char* grid : {"1x1", "1x3", "3x5", "8x8"}) {
+    const ProcessResult r = run_wafervp({"--grid", grid, firmware("matvec_check")});
+    EXPECT_EQ(r.exit_code, 0) << grid << "\n" << r.out << r.err;
+    EXPECT_NE(r.out.find(std::string("(0,0) matvec 37x24 sharded over ") + grid + " cores: right on every core"),
+              std::string::npos)
+        << r.out;
+  }
+}
+
 TEST(FabricRun, ArrivalInterruptWakesWfiAndInterruptsARunningCoreAtTheSameCycleForAnyQuantum) {
   for (const char* mode : {"0", "1"}) {
     std::string reference;
@@ -182,8 +194,7 @@ TEST(FabricRun, DefectiveTilesChangeTheTimingButNotTheResults) {
     const std::string stats = temp_path("defects.json");
     const ProcessResult r = run_wafervp({"--grid", "8x8", "--config", config, "--stats", stats, firmware("allreduce")});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(allreduce_result(r.out), allreduce_result(perfect.out));
-    EXPECT_NE(r.out, perfect.out) << "detours must cost time";
+    EXPECT_EQ(allreduce_result(r.out), allreduce_result(perfect.out));  // timing: see the pingpong below
     const nlohmann::json j = nlohmann::json::parse(read_file(stats));
     EXPECT_EQ(j["wafer"]["defective_tiles"].size() >= 4u, config == defects) << j["wafer"].dump();
     EXPECT_GE(j["wafer"]["defective_tiles"].size(), 1u);

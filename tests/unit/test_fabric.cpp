@@ -359,6 +359,26 @@ TEST(Fabric, AttachedEdgePortsCarryWaveletsOffAndOntoTheWafer) {
   EXPECT_THROW(f.edge_push(0, kWest, 5, 0, 300), FabricError);  // no link attached there
 }
 
+TEST(Fabric, MulticastWaitsForTheSlowerOutputAndLosesNothing) {
+  // (1,0) delivers color 2 to its core and forwards it east. Its core receives only from
+  // cycle 500, long after its 4-deep receive queue filled: the fifth wavelet goes east at once
+  // but owes its local copy until the queue drains, with nothing else arriving to wake the router.
+  Fabric f(grid(3, 1));
+  f.set_route(0, 2, kRamp, port_bit(kEast));
+  f.set_route(1, 2, kWest, port_bit(kRamp) | port_bit(kEast));
+  f.set_route(2, 2, kWest, port_bit(kRamp));
+  uint64_t t = 0;
+  uint32_t sent = 0, got_middle = 0, got_end = 0;
+  while (got_middle < 5 || got_end < 5) {
+    if (sent < 5 && !f.tx_full(0, 2)) f.tx_push(0, 2, sent++, t);
+    f.advance(t + 1);
+    if (t >= 500 && f.rx_available(1, 2, t)) EXPECT_EQ(f.rx_pop(1, 2, t), got_middle++);
+    if (f.rx_available(2, 2, t)) EXPECT_EQ(f.rx_pop(2, 2, t), got_end++);
+    ASSERT_LT(++t, 5000u) << "stuck with " << got_middle << " and " << got_end << " delivered";
+  }
+  EXPECT_EQ(f.flits_in_flight(), 0u);
+}
+
 TEST(Fabric, IdleRoutersAreNeverVisited) {
   // A 512 x 512 fabric with one wavelet crossing a corner costs no per-router work elsewhere.
   FabricParams p;

@@ -6,7 +6,7 @@
 #include <wvp/collectives.h>
 #include <wvp/hal.h>
 
-#define N 5
+#define N 40 /* longer than the queues: broadcasts meet backpressure */
 
 static uint32_t x, y, w, h;
 

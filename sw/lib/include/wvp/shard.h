@@ -1,0 +1,25 @@
+/* Matrices sharded by output rows over every core of the grid, the layout the decode firmware
+ * uses: core k of N holds rows [first, first + count) of each matrix, the tensor engine computes
+ * them, and an all-gather over the fabric gives every core the whole output vector.
+ * Needs wvp_collectives_init() first. */
+#ifndef WVP_SHARD_H
+#define WVP_SHARD_H
+
+#include <stdint.h>
+
+typedef struct {
+  uint32_t first, count;
+} wvp_rows;
+
+/* The rows of an `out`-row matrix this core holds: balanced, the first `out % N` cores one more. */
+wvp_rows wvp_shard_rows(uint32_t out);
+
+/* y[0..out) = W x, where `w_shard` holds this core's rows (count x in, row-major) and x is the
+ * same on every core; every core gets all of y. Each row is one fma chain over 0..in-1. */
+void wvp_sharded_matvec(const float *w_shard, const float *x, float *y, uint32_t out, uint32_t in);
+
+/* Every core contributes y[first..first+count) and gets all of y[0..n): an all-reduce of a vector
+ * that is zero outside each core's part (adding zeros is exact). */
+void wvp_allgather_f32(float *y, uint32_t n, wvp_rows mine);
+
+#endif /* WVP_SHARD_H */
