@@ -372,8 +372,12 @@ TEST(Fabric, MulticastWaitsForTheSlowerOutputAndLosesNothing) {
   while (got_middle < 5 || got_end < 5) {
     if (sent < 5 && !f.tx_full(0, 2)) f.tx_push(0, 2, sent++, t);
     f.advance(t + 1);
-    if (t >= 500 && f.rx_available(1, 2, t)) EXPECT_EQ(f.rx_pop(1, 2, t), got_middle++);
-    if (f.rx_available(2, 2, t)) EXPECT_EQ(f.rx_pop(2, 2, t), got_end++);
+    if (t >= 500 && f.rx_available(1, 2, t)) {
+      EXPECT_EQ(f.rx_pop(1, 2, t), got_middle++);
+    }
+    if (f.rx_available(2, 2, t)) {
+      EXPECT_EQ(f.rx_pop(2, 2, t), got_end++);
+    }
     ASSERT_LT(++t, 5000u) << "stuck with " << got_middle << " and " << got_end << " delivered";
   }
   EXPECT_EQ(f.flits_in_flight(), 0u);
