@@ -74,6 +74,16 @@ void wvp_allreduce_f32(float *data, uint32_t n, wvp_reduce_op op) {
   wvp_row_bcast_f32(data, n, 0);
 }
 
+void wvp_allreduce_argmax(float value, uint32_t index, float *best, uint32_t *best_index) {
+  float top = value;
+  wvp_allreduce_f32(&top, 1, WVP_MAX);
+  /* The smallest index is the largest negated one; cores without the maximum offer -2^24. */
+  float neg = value == top ? -(float)index : -16777216.0f;
+  wvp_allreduce_f32(&neg, 1, WVP_MAX);
+  *best = top;
+  *best_index = (uint32_t)(-neg);
+}
+
 void wvp_barrier(void) {
   float token = 0.0f;
   wvp_allreduce_f32(&token, 1, WVP_SUM);

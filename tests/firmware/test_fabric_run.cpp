@@ -99,7 +99,7 @@ TEST(FabricRun, AllReduceOn32x32IsRightAndQuantumIndependent) {
 
 TEST(FabricRun, EveryCollectiveGivesTheRightValuesOnAnyGridShape) {
   // Broadcasts from edge and middle roots, row and column reductions (sum, max), all-reduce
-  // max and a barrier; the firmware checks every element on every core.
+  // max, argmax with ties and a barrier; the firmware checks every element on every core.
   for (const char* grid : {"1x1", "5x3", "3x6", "7x7"}) {
     const ProcessResult r = run_wafervp({"--grid", grid, "--quantum", "37", firmware("collectives_check")});
     EXPECT_EQ(r.exit_code, 0) << grid << "\n" << r.out << r.err;

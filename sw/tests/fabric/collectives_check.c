@@ -64,6 +64,17 @@ int main(void) {
   if (!failed) failed = check(7, data, want);
   wvp_barrier();
 
+  /* Argmax with a tie: the cores in the last row all hold the maximum; the first of them wins. */
+  float best;
+  uint32_t best_index;
+  const uint32_t id = y * w + x;
+  wvp_allreduce_argmax(y == h - 1 ? 100.0f : (float)id, id * 3, &best, &best_index);
+  if (!failed && (best != 100.0f || best_index != (h - 1) * w * 3)) {
+    printf("check 8: argmax %.1f at %u, expected 100.0 at %u\n", (double)best, (unsigned)best_index,
+           (unsigned)((h - 1) * w * 3));
+    failed = 8;
+  }
+
   if (!failed && x == 0 && y == 0) printf("collectives ok on %ux%u\n", (unsigned)w, (unsigned)h);
   return failed;
 }

@@ -1,5 +1,5 @@
 /* Collectives over the fabric for SPMD firmware: broadcast and reduce along a row or column,
- * all-reduce over the grid, barrier.
+ * all-reduce and argmax over the grid, barrier.
  *
  * Every core calls wvp_collectives_init() once, then the same collectives in the same order
  * (they are matched by order, as in MPI). The library owns colors 0..3; firmware may use the
@@ -34,6 +34,11 @@ void wvp_col_reduce_f32(float *data, uint32_t n, wvp_reduce_op op);
 /* Element-wise reduction over the whole grid; every tile gets the result in data. Rows reduce
  * to column 0, column 0 to (0,0), which broadcasts down column 0 and along every row. */
 void wvp_allreduce_f32(float *data, uint32_t n, wvp_reduce_op op);
+
+/* The largest `value` over the grid and, among the cores that hold it, the smallest `index`
+ * (the first maximum, as a sequential argmax finds it); every core gets both. Indices must be
+ * below 2^24 (they travel as exact fp32). */
+void wvp_allreduce_argmax(float value, uint32_t index, float *best, uint32_t *best_index);
 
 /* Returns once every core of the grid has called it. */
 void wvp_barrier(void);
