@@ -139,6 +139,7 @@ bool CoreCluster::run_core(Core& core, uint64_t end, std::vector<Core*>& reached
         return true;
       }
       case StopReason::Stall:
+        if (!domain_) throw std::logic_error(std::string(name()) + ": a core waits on a target but no domain was set");
         if (core.stall().until == StallExtension::Until::Settled) {
           settle_queue_.emplace(core.stall().cycle, index_of(core));
         } else {
