@@ -8,9 +8,11 @@
 #include <functional>
 
 #include "platform/llama/checkpoint.h"
+#include "platform/llama/loader.h"
 #include "platform/llama/reference.h"
 #include "platform/llama/tokenizer.h"
 #include "support/process.h"
+#include "sw/lib/include/wvp/model_layout.h"
 
 namespace wvp::llama {
 namespace {
@@ -247,6 +249,73 @@ TEST(LlamaReference, SamplerPicksFromTheNucleus) {
     const int32_t t = wide.sample(logits);
     EXPECT_TRUE(t == 17 || t == 23) << t;
   }
+}
+
+TEST(LlamaLoader, EveryCoreGetsItsRowsOfEveryMatrixAndTheNorms) {
+  for (bool shared : {true, false}) {
+    ModelConfig c = small_config();  // dim 16, hidden 40, kv_dim 8, vocab 400
+    c.shared_classifier = shared;
+    const Model m = generate_model(c, 11);
+    const uint32_t cores = 6;  // 16 rows -> 3,3,3,3,2,2; kv 8 -> 2,2,1,1,1,1
+    for (uint32_t core = 0; core < cores; ++core) {
+      const std::vector<uint8_t> bytes = model_region_image(m, cores, core);
+      ASSERT_EQ(bytes.size(), model_region_bytes(c, cores));
+      const float* region = reinterpret_cast<const float*>(bytes.data());
+      wvp_model_header h;
+      std::memcpy(&h, bytes.data(), sizeof h);
+      EXPECT_EQ(h.magic, WVP_MODEL_MAGIC);
+      EXPECT_EQ(h.cores, cores);
+      EXPECT_EQ(h.shared_classifier, shared ? 1u : 0u);
+      const wvp_model_layout l = wvp_model_layout_of(&h);
+      EXPECT_EQ(l.rows_dim, 3u);
+      EXPECT_EQ(l.rows_kv, 2u);
+      EXPECT_EQ(l.classifier == l.embedding, shared);
+      EXPECT_EQ(region[l.rms_ffn + 16 + 5], m.weights.rms_ffn[16 + 5]);  // layer 1, element 5
+      EXPECT_EQ(region[l.rms_final + 15], m.weights.rms_final[15]);
+      uint32_t first, count;
+      wvp_rows_of(16, cores, core, &first, &count);
+      EXPECT_EQ(count, core < 4 ? 3u : 2u);
+      for (uint32_t r = 0; r < count; ++r)
+        for (uint32_t i = 0; i < 16; ++i) {
+          // Layer 1 of wq and wo, row `first + r`.
+          ASSERT_EQ(region[l.wq + l.wq_stride + r * 16 + i], m.weights.wq[16 * 16 + (first + r) * 16 + i]);
+          ASSERT_EQ(region[l.wo + l.wo_stride + r * 16 + i], m.weights.wo[16 * 16 + (first + r) * 16 + i]);
+        }
+      wvp_rows_of(16, cores, core, &first, &count);  // w2 is (dim x hidden)
+      for (uint32_t r = 0; r < count; ++r)
+        for (uint32_t i = 0; i < 40; ++i) ASSERT_EQ(region[l.w2 + r * 40 + i], m.weights.w2[(first + r) * 40 + i]);
+      wvp_rows_of(8, cores, core, &first, &count);
+      for (uint32_t r = 0; r < count; ++r)
+        for (uint32_t i = 0; i < 16; ++i) ASSERT_EQ(region[l.wk + r * 16 + i], m.weights.wk[(first + r) * 16 + i]);
+      wvp_rows_of(400, cores, core, &first, &count);
+      for (uint32_t r = 0; r < count; ++r)
+        for (uint32_t i = 0; i < 16; ++i) {
+          ASSERT_EQ(region[l.embedding + r * 16 + i], m.weights.token_embedding[(first + r) * 16 + i]);
+          ASSERT_EQ(region[l.classifier + r * 16 + i], m.weights.classifier[(first + r) * 16 + i]);
+        }
+    }
+  }
+}
+
+TEST(LlamaLoader, AModelThatDoesNotFitIsRefusedWithWhatItNeedsAndTheSmallestGrid) {
+  const ModelConfig c = small_config();
+  const uint64_t on_16 = model_region_bytes(c, 16), on_4 = model_region_bytes(c, 4);
+  EXPECT_LT(on_16, on_4);
+  EXPECT_NO_THROW(check_model_fits(c, 4, 4, on_16));
+  const std::string e = error_of([&] { check_model_fits(c, 2, 2, on_16); });
+  EXPECT_NE(e.find("needs " + std::to_string(on_4) + " bytes per core on 2x2 cores, but a core's model region holds " +
+                   std::to_string(on_16) + " bytes"),
+            std::string::npos)
+      << e;
+  // The smallest core count that fits, laid out as the squarest grid.
+  uint32_t fit = 4;
+  while (model_region_bytes(c, fit) > on_16) ++fit;
+  const uint32_t w = static_cast<uint32_t>(std::ceil(std::sqrt(double(fit)))), h = (fit + w - 1) / w;
+  EXPECT_NE(e.find("smallest grid that fits is " + std::to_string(w) + "x" + std::to_string(h) + " (" +
+                   std::to_string(fit) + " cores or more)"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(error_of([&] { check_model_fits(c, 2, 2, 100); }).find("no grid fits it"), std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,21 @@
+// Cuts a model into the per-core images of the firmware's model region (see
+// sw/lib/include/wvp/model_layout.h) and checks that they fit before anything is simulated.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "platform/llama/checkpoint.h"
+
+namespace wvp::llama {
+
+// Bytes of every core's region for `cores` cores.
+uint64_t model_region_bytes(const ModelConfig& config, uint32_t cores);
+
+// Core `core`'s region: the header, the replicated norms and its rows of every matrix.
+std::vector<uint8_t> model_region_image(const Model& model, uint32_t cores, uint32_t core);
+
+// Throws ModelError when the shards do not fit `region_bytes` on a width x height grid, naming
+// what one core needs, what it has and the smallest square-ish grid that would fit.
+void check_model_fits(const ModelConfig& config, uint32_t width, uint32_t height, uint64_t region_bytes);
+
+}  // namespace wvp::llama
