@@ -62,6 +62,7 @@ int cmd_run(int argc, char** argv) {
       ("gdb-cores", po::value<std::string>(), "expose only cores X0,Y0:WxH as GDB threads")
       ("stats", po::value<std::string>(), "write stats JSON to this file")
       ("heatmap", po::value<std::string>(), "draw the fabric's link utilisation as SVG")
+      ("model", po::value<std::string>(), "llama2.c checkpoint to shard into every core's model region")
       ("poke", po::value<std::vector<std::string>>()->composing(), "SYMBOL=VALUE: write a 32-bit word at an ELF symbol in every tile (repeatable)")
       ("signature", po::value<std::string>(), "dump PE (0,0)'s begin_signature..end_signature words to this file")
       ("elf", po::value<std::string>(), "firmware ELF");
@@ -109,6 +110,7 @@ int cmd_run(int argc, char** argv) {
     }
     if (vm.count("stats")) opt.stats_path = vm["stats"].as<std::string>();
     if (vm.count("heatmap")) opt.heatmap_path = vm["heatmap"].as<std::string>();
+    if (vm.count("model")) opt.model_path = vm["model"].as<std::string>();
     if (vm.count("signature")) opt.signature_path = vm["signature"].as<std::string>();
     return wvp::run_platform(opt, std::cout, std::cerr);
   } catch (const wvp::ConfigError& e) {
@@ -120,6 +122,8 @@ int cmd_run(int argc, char** argv) {
   } catch (const std::invalid_argument& e) {
     std::cerr << "wafervp: error: " << e.what() << "\n";
   } catch (const wvp::FabricError& e) {
+    std::cerr << "wafervp: error: " << e.what() << "\n";
+  } catch (const wvp::llama::ModelError& e) {
     std::cerr << "wafervp: error: " << e.what() << "\n";
   }
   return wvp::Wafer::kExitBadInput;

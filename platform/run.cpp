@@ -10,6 +10,7 @@
 
 #include "platform/debug_session.h"
 #include "platform/fabric_report.h"
+#include "platform/llama/loader.h"
 #include "platform/memory_map.h"
 #include "platform/svg_plot.h"
 #include "platform/wafer.h"
@@ -118,6 +119,18 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   const ElfImage image = load_elf(options.elf_path);
   const bool dump_signature = !options.signature_path.empty();
   const SignatureRange signature = dump_signature ? signature_range(image) : SignatureRange{};
+  // A model that does not fit is refused before the wafer is built.
+  std::unique_ptr<llama::Model> model;
+  uint32_t model_region = 0;
+  if (!options.model_path.empty()) {
+    const auto start = image.symbols.find("__heap_start"), end = image.symbols.find("__heap_end");
+    if (start == image.symbols.end() || end == image.symbols.end() || end->second < start->second)
+      throw LoadError(image.path + ": --model needs the symbols __heap_start and __heap_end (the model region)");
+    model = std::make_unique<llama::Model>(llama::read_checkpoint(options.model_path));
+    llama::check_model_fits(model->config, options.config.grid_width, options.config.grid_height,
+                            end->second - start->second);
+    model_region = start->second;
+  }
   auto console = [&out](const TileIdentity& id, const std::string& line) {
     out << "(" << id.x << "," << id.y << ") " << line << "\n";
   };
@@ -126,6 +139,9 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   static Wafer* const wafer_instance = new Wafer("wafer", options.config, console);
   Wafer& wafer = *wafer_instance;
   wafer.load(image);
+  if (model)
+    for (size_t i = 0; i < wafer.tile_count(); ++i)
+      wafer.write(i, model_region, llama::model_region_image(*model, static_cast<uint32_t>(wafer.tile_count()), static_cast<uint32_t>(i)));
   for (const auto& [symbol, value] : options.pokes) {
     const auto it = image.symbols.find(symbol);
     if (it == image.symbols.end()) throw LoadError(image.path + ": --poke: no symbol '" + symbol + "'");

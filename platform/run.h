@@ -24,6 +24,9 @@ struct RunOptions {
   std::optional<GdbOptions> gdb;
   std::string stats_path;      // stats JSON, if set
   std::string heatmap_path;    // fabric link-utilisation heat map (SVG), if set
+  // A llama2.c checkpoint whose row shards go into every core's model region (the ELF's
+  // __heap_start..__heap_end, see sw/lib/include/wvp/model_layout.h), if set.
+  std::string model_path;
   std::string signature_path;  // dump [begin_signature, end_signature) of PE (0,0), if set
   // 32-bit words written at ELF symbols in every tile after loading (firmware parameters).
   std::vector<std::pair<std::string, uint32_t>> pokes;

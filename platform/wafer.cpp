@@ -129,6 +129,13 @@ void Wafer::poke(uint32_t addr, uint32_t value) {
   for (auto& tile : tiles_) std::memcpy(tile->sram.data() + off, &value, 4);
 }
 
+void Wafer::write(size_t index, uint32_t addr, const std::vector<uint8_t>& bytes) {
+  const uint64_t off = addr - memmap::kSramBase;
+  if (addr < memmap::kSramBase || off + bytes.size() > config_.sram.size_bytes)
+    throw LoadError(std::to_string(bytes.size()) + " bytes at " + hex32(addr) + " do not fit the tile's SRAM");
+  std::memcpy(tiles_.at(index)->sram.data() + off, bytes.data(), bytes.size());
+}
+
 Wafer::Result Wafer::result() const {
   Result r;
   r.outcome = cluster_.outcome();

@@ -29,6 +29,9 @@ class Wafer : public sc_core::sc_module {
   // Writes a 32-bit word at `addr` in every tile's SRAM before the run (same image everywhere,
   // so the shared decode cache stays valid). Throws LoadError outside the SRAM.
   void poke(uint32_t addr, uint32_t value);
+  // Writes `bytes` at `addr` in tile `index`'s SRAM before the run (per-tile data such as model
+  // shards). Throws LoadError outside the SRAM.
+  void write(size_t index, uint32_t addr, const std::vector<uint8_t>& bytes);
 
   uint32_t width() const { return config_.grid_width; }
   uint32_t height() const { return config_.grid_height; }

@@ -1,0 +1,57 @@
+// Decode on the wafer, step by step: model shards loaded into every core's region, and the
+// first operations of a forward pass held against the host's arithmetic.
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cmath>
+#include <sstream>
+
+#include "firmware_env.h"
+#include "platform/llama/checkpoint.h"
+
+namespace wvp::test {
+namespace {
+
+std::string tiny_model() { return std::string(WVP_CHECKPOINT_DIR) + "/tiny.bin"; }
+
+TEST(DecodeRun, ShardedQueryProjectionOfTheLoadedModelMatchesTheHost) {
+  const llama::Model m = llama::read_checkpoint(tiny_model());
+  const int d = m.config.dim;
+  const uint32_t token = 300;
+  const ProcessResult r = run_wafervp({"--grid", "8x8", "--model", tiny_model(), "--poke", "token=" + std::to_string(token),
+                                       firmware("model_check")});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::istringstream words(r.out.substr(r.out.find("(0,0) q") + 7));
+  std::vector<float> q;
+  for (std::string w; words >> w && q.size() < size_t(d);) q.push_back(std::bit_cast<float>(uint32_t(std::stoul(w, nullptr, 16))));
+  ASSERT_EQ(q.size(), size_t(d)) << r.out;
+
+  // The host: embedding row, RMSNorm with layer 0's weights, layer 0's wq, in double.
+  const float* x = m.weights.token_embedding + token * d;
+  double ss = 0;
+  for (int i = 0; i < d; ++i) ss += double(x[i]) * x[i];
+  const double scale = 1.0 / std::sqrt(ss / d + 1e-5);
+  double worst = 0, largest = 0;
+  for (int row = 0; row < d; ++row) {
+    double acc = 0;
+    for (int i = 0; i < d; ++i) acc += double(m.weights.wq[row * d + i]) * (m.weights.rms_att[i] * scale * x[i]);
+    worst = std::max(worst, std::abs(acc - q[row]));
+    largest = std::max(largest, std::abs(acc));
+  }
+  EXPECT_LT(worst, 1e-5 * largest) << "largest error " << worst << " of " << largest;
+}
+
+TEST(DecodeRun, AModelThatDoesNotFitIsRefusedBeforeTheRun) {
+  const ProcessResult r = run_wafervp({"--grid", "4x4", "--model", tiny_model(), firmware("model_check")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("needs 32448 bytes per core on 4x4 cores, but a core's model region holds"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("the smallest grid that fits is 5x5 (22 cores or more)"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("simulated time"), std::string::npos) << "refused before simulating";
+  const ProcessResult no_region = run_wafervp({"--grid", "8x8", "--model", tiny_model(), firmware("hello")});
+  EXPECT_EQ(no_region.exit_code, 2);
+  EXPECT_NE(no_region.err.find("--model needs the symbols __heap_start and __heap_end"), std::string::npos) << no_region.err;
+}
+
+}  // namespace
+}  // namespace wvp::test
