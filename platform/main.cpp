@@ -236,7 +236,7 @@ int cmd_make_model(int argc, char** argv) {
       ("heads", po::value<int32_t>(&c.n_heads)->default_value(4), "query heads")
       ("kv-heads", po::value<int32_t>(&c.n_kv_heads)->default_value(2), "key/value heads")
       ("vocab", po::value<int32_t>(&c.vocab_size)->default_value(512), "vocabulary size (at least 354)")
-      ("seq-len", po::value<int32_t>(&c.seq_len)->default_value(64), "context length")
+      ("seq-len", po::value<int32_t>(&c.seq_len)->default_value(32), "context length")
       ("seed", po::value<uint64_t>(&seed)->default_value(1), "weights seed")
       ("separate-classifier", po::bool_switch(&separate), "store a classifier apart from the embedding")
       ("out", po::value<std::string>()->required(), "checkpoint to write")

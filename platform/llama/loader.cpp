@@ -22,8 +22,9 @@ wvp_model_header header_of(const ModelConfig& c, uint32_t cores) {
 }  // namespace
 
 uint64_t model_region_bytes(const ModelConfig& config, uint32_t cores) {
+  // Core 0 holds the most heads, so its working memory is the largest.
   const wvp_model_header h = header_of(config, cores);
-  return uint64_t{wvp_model_layout_of(&h).floats} * 4;
+  return uint64_t{wvp_decode_layout_of(&h, 0).floats} * 4;
 }
 
 std::vector<uint8_t> model_region_image(const Model& model, uint32_t cores, uint32_t core) {
@@ -31,7 +32,7 @@ std::vector<uint8_t> model_region_image(const Model& model, uint32_t cores, uint
   const ModelWeights& w = model.weights;
   const wvp_model_header h = header_of(c, cores);
   const wvp_model_layout l = wvp_model_layout_of(&h);
-  std::vector<float> region(l.floats, 0.0f);
+  std::vector<float> region(l.floats, 0.0f);  // the shards; the working memory is the firmware's
   std::memcpy(region.data(), &h, sizeof h);
   const uint64_t d = c.dim, f = c.hidden_dim, kv = c.kv_dim();
   std::memcpy(&region[l.rms_att], w.rms_att, 4 * c.n_layers * d);

@@ -8,10 +8,11 @@
 
 namespace wvp::llama {
 
-// Bytes of every core's region for `cores` cores.
+// Bytes of the largest core's region for `cores` cores: shards and the decode working memory.
 uint64_t model_region_bytes(const ModelConfig& config, uint32_t cores);
 
-// Core `core`'s region: the header, the replicated norms and its rows of every matrix.
+// Core `core`'s shards: the header, the replicated norms and its rows of every matrix (the
+// start of its region; the working memory after them is left to the firmware).
 std::vector<uint8_t> model_region_image(const Model& model, uint32_t cores, uint32_t core);
 
 // Throws ModelError when the shards do not fit `region_bytes` on a width x height grid, naming

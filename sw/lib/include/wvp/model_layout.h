@@ -64,4 +64,42 @@ static inline wvp_model_layout wvp_model_layout_of(const wvp_model_header *h) {
   return l;
 }
 
+/* The decode firmware's working memory, after the shards in the same region: activations (on
+ * every core) and the KV cache of the attention heads this core computes (head h runs on core
+ * h % cores), for every layer and position. */
+typedef struct {
+  uint32_t x, xb, xb2, q, k, v, att, hb, hb2, logits; /* activations */
+  uint32_t key_cache, value_cache;                   /* (layer, position, head of this core, head_size) */
+  uint32_t heads;                                    /* attention heads on this core */
+  uint32_t floats;                                   /* shards and working memory together */
+} wvp_decode_layout;
+
+static inline uint32_t wvp_heads_of(const wvp_model_header *h, uint32_t core) {
+  const uint32_t n = (uint32_t)h->n_heads;
+  return core < n % h->cores ? n / h->cores + 1 : n / h->cores;
+}
+
+static inline wvp_decode_layout wvp_decode_layout_of(const wvp_model_header *h, uint32_t core) {
+  const wvp_model_layout m = wvp_model_layout_of(h);
+  const uint32_t d = (uint32_t)h->dim, f = (uint32_t)h->hidden_dim, seq = (uint32_t)h->seq_len;
+  const uint32_t kv = d / (uint32_t)h->n_heads * (uint32_t)h->n_kv_heads, hs = d / (uint32_t)h->n_heads;
+  wvp_decode_layout l;
+  uint32_t at = m.floats;
+  l.x = at, at += d;
+  l.xb = at, at += d;
+  l.xb2 = at, at += d;
+  l.q = at, at += d;
+  l.k = at, at += kv;
+  l.v = at, at += kv;
+  l.att = at, at += seq;
+  l.hb = at, at += f;
+  l.hb2 = at, at += f;
+  l.logits = at, at += m.rows_vocab;
+  l.heads = wvp_heads_of(h, core);
+  l.key_cache = at, at += (uint32_t)h->n_layers * seq * l.heads * hs;
+  l.value_cache = at, at += (uint32_t)h->n_layers * seq * l.heads * hs;
+  l.floats = at;
+  return l;
+}
+
 #endif /* WVP_MODEL_LAYOUT_H */
