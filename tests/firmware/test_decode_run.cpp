@@ -9,6 +9,8 @@
 #include "firmware_env.h"
 #include "platform/llama/checkpoint.h"
 #include "platform/llama/loader.h"
+#include "platform/llama/reference.h"
+#include "platform/llama/tokenizer.h"
 
 namespace wvp::test {
 namespace {
@@ -40,6 +42,20 @@ TEST(DecodeRun, ShardedQueryProjectionOfTheLoadedModelMatchesTheHost) {
     largest = std::max(largest, std::abs(acc));
   }
   EXPECT_LT(worst, 1e-5 * largest) << "largest error " << worst << " of " << largest;
+}
+
+TEST(DecodeRun, ThirtyTwoGreedyTokensFromBosEqualTheHostReference) {
+  const llama::Model m = llama::read_checkpoint(tiny_model());
+  llama::Sampler greedy(m.config.vocab_size, 0.0f, 0.9f, 1);
+  const llama::Generation reference = llama::generate(m, {llama::kBos}, 32, greedy);
+  ASSERT_EQ(reference.tokens.size(), 32u) << "the test model must not stop at BOS";
+  const ProcessResult r = run_wafervp({"--grid", "8x8", "--model", tiny_model(), "--poke", "steps=32", firmware("decode")});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::vector<int32_t> tokens;
+  for (const std::string& line : lines(r.out))
+    if (line.rfind("(0,0) token ", 0) == 0) tokens.push_back(std::stoi(line.substr(12)));
+  EXPECT_EQ(tokens, reference.tokens);
+  EXPECT_NE(r.out.find("(0,0) decode: 32 positions, "), std::string::npos) << r.out;
 }
 
 TEST(DecodeRun, AModelThatDoesNotFitIsRefusedBeforeTheRun) {

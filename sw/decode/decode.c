@@ -1,0 +1,213 @@
+/* LLM decode on the wafer: a Llama-architecture model (llama2.c format) generates tokens with
+ * every core of the grid working on every token. The host (`wafervp run --model M.bin`) has put
+ * each core's row shards of every matrix into its model region (wvp/model_layout.h); each matrix-
+ * vector product runs on all cores' tensor engines at once and is all-gathered over the fabric.
+ * The small vector steps (RMSNorm, RoPE, SwiGLU) run on every core alike, so every core holds the
+ * same activations; attention heads are spread over the cores (head h on core h % N) with their
+ * KV cache beside them.
+ *
+ * One forward pass per position, in run.c's order; greedy decoding from BOS. PE (0,0) prints
+ * each token id as it is chosen, then the simulated cycles per token. */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+#include <wvp/collectives.h>
+#include <wvp/hal.h>
+#include <wvp/model_layout.h>
+#include <wvp/shard.h>
+
+#define BOS 1
+
+extern uint8_t __heap_start[], __heap_end[]; /* the model region */
+volatile uint32_t steps = 16;                /* positions to run (at most the context) */
+
+static float *region;
+static const wvp_model_header *model;
+static wvp_model_layout shards;
+static wvp_decode_layout work;
+static uint32_t dim, hidden, kv_dim, head_size, seq_len, cores, core;
+
+static float *at(uint32_t offset) { return region + offset; }
+
+/* The console without printf: its float formatting would take SRAM the model needs. */
+static void put_uint(uint32_t v) {
+  char digits[10];
+  int n = 0;
+  do digits[n++] = (char)('0' + v % 10), v /= 10;
+  while (v);
+  while (n) wvp_putc(digits[--n]);
+}
+
+/* ---- the small steps, on every core alike ---------------------------------------------- */
+
+static void rmsnorm(float *out, const float *x, const float *weight, uint32_t n) {
+  float ss = 0.0f;
+  for (uint32_t j = 0; j < n; ++j) ss += x[j] * x[j];
+  ss /= (float)n;
+  ss += 1e-5f;
+  ss = 1.0f / sqrtf(ss);
+  for (uint32_t j = 0; j < n; ++j) out[j] = weight[j] * (ss * x[j]);
+}
+
+static void softmax(float *x, uint32_t n) {
+  float max_val = x[0];
+  for (uint32_t i = 1; i < n; ++i)
+    if (x[i] > max_val) max_val = x[i];
+  float sum = 0.0f;
+  for (uint32_t i = 0; i < n; ++i) {
+    x[i] = expf(x[i] - max_val);
+    sum += x[i];
+  }
+  for (uint32_t i = 0; i < n; ++i) x[i] /= sum;
+}
+
+/* Rotates each pair of q (and of k, within kv_dim) by its position's angle. */
+static void rope(float *q, float *k, uint32_t pos) {
+  for (uint32_t i = 0; i < dim; i += 2) {
+    const float freq = 1.0f / powf(10000.0f, (float)(i % head_size) / (float)head_size);
+    const float val = (float)pos * freq, fcr = cosf(val), fci = sinf(val);
+    for (int v = 0; v < (i < kv_dim ? 2 : 1); ++v) {
+      float *vec = v == 0 ? q : k;
+      const float v0 = vec[i], v1 = vec[i + 1];
+      vec[i] = v0 * fcr - v1 * fci;
+      vec[i + 1] = v0 * fci + v1 * fcr;
+    }
+  }
+}
+
+/* ---- the steps spread over the grid ---------------------------------------------------- */
+
+/* x = the embedding row of `token`, from the core that holds it. */
+static void embed(uint32_t token, float *x) {
+  const wvp_rows mine = wvp_shard_rows((uint32_t)model->vocab_size);
+  memset(x, 0, dim * sizeof(float));
+  if (token >= mine.first && token < mine.first + mine.count)
+    memcpy(x, at(shards.embedding + (token - mine.first) * dim), dim * sizeof(float));
+  wvp_allreduce_f32(x, dim, WVP_SUM);
+}
+
+/* This core's heads attend over positions 0..pos; the heads' outputs are gathered into out. */
+static void attention(uint32_t layer, uint32_t pos, const float *q, const float *k, const float *v, float *out) {
+  const uint32_t kv_mul = (uint32_t)(model->n_heads / model->n_kv_heads);
+  float *att = at(work.att);
+  memset(out, 0, dim * sizeof(float));
+  for (uint32_t j = 0; j < work.heads; ++j) {
+    const uint32_t h = core + j * cores, kv_head = h / kv_mul;
+    const uint32_t slot = (layer * seq_len) * work.heads;  /* this layer's cache, then by position */
+    float *keys = at(work.key_cache + (slot + 0) * head_size), *values = at(work.value_cache + (slot + 0) * head_size);
+    memcpy(keys + (pos * work.heads + j) * head_size, k + kv_head * head_size, head_size * sizeof(float));
+    memcpy(values + (pos * work.heads + j) * head_size, v + kv_head * head_size, head_size * sizeof(float));
+    const float *qh = q + h * head_size;
+    for (uint32_t t = 0; t <= pos; ++t) {
+      const float *kt = keys + (t * work.heads + j) * head_size;
+      float score = 0.0f;
+      for (uint32_t i = 0; i < head_size; ++i) score += qh[i] * kt[i];
+      att[t] = score / sqrtf((float)head_size);
+    }
+    softmax(att, pos + 1);
+    float *oh = out + h * head_size;
+    for (uint32_t t = 0; t <= pos; ++t) {
+      const float *vt = values + (t * work.heads + j) * head_size;
+      for (uint32_t i = 0; i < head_size; ++i) oh[i] += att[t] * vt[i];
+    }
+  }
+  wvp_allreduce_f32(out, dim, WVP_SUM);  /* gathers every core's heads: each is zero elsewhere */
+}
+
+/* The next token: the classifier's rows on each core, then the first largest logit overall. */
+static uint32_t classify(const float *x) {
+  const wvp_rows mine = wvp_shard_rows((uint32_t)model->vocab_size);
+  float *logits = at(work.logits);
+  float best = -INFINITY;
+  uint32_t best_index = 0;
+  if (mine.count) {
+    wvp_tensor_start(WVP_TENSOR_DOT, WVP_FP32, WVP_FP32, dim, mine.count, (wvp_operand){at(shards.classifier), 1, (int32_t)dim},
+                     (wvp_operand){x, 1, 0}, (wvp_operand){logits, 1, 1});
+    wvp_tensor_wait();
+    for (uint32_t i = 0; i < mine.count; ++i)
+      if (logits[i] > best) best = logits[i], best_index = mine.first + i;
+  }
+  float top;
+  uint32_t next;
+  wvp_allreduce_argmax(best, best_index, &top, &next);
+  return next;
+}
+
+static uint32_t forward(uint32_t token, uint32_t pos) {
+  float *x = at(work.x), *xb = at(work.xb), *xb2 = at(work.xb2), *q = at(work.q), *k = at(work.k), *v = at(work.v);
+  float *hb = at(work.hb), *hb2 = at(work.hb2);
+  embed(token, x);
+  for (uint32_t l = 0; l < (uint32_t)model->n_layers; ++l) {
+    rmsnorm(xb, x, at(shards.rms_att + l * dim), dim);
+    wvp_sharded_matvec(at(shards.wq + l * shards.wq_stride), xb, q, dim, dim);
+    wvp_sharded_matvec(at(shards.wk + l * shards.wk_stride), xb, k, kv_dim, dim);
+    wvp_sharded_matvec(at(shards.wv + l * shards.wv_stride), xb, v, kv_dim, dim);
+    rope(q, k, pos);
+    attention(l, pos, q, k, v, xb);
+    wvp_sharded_matvec(at(shards.wo + l * shards.wo_stride), xb, xb2, dim, dim);
+    for (uint32_t i = 0; i < dim; ++i) x[i] += xb2[i];
+
+    rmsnorm(xb, x, at(shards.rms_ffn + l * dim), dim);
+    wvp_sharded_matvec(at(shards.w1 + l * shards.w1_stride), xb, hb, hidden, dim);
+    wvp_sharded_matvec(at(shards.w3 + l * shards.w3_stride), xb, hb2, hidden, dim);
+    for (uint32_t i = 0; i < hidden; ++i) {
+      float val = hb[i];
+      val *= 1.0f / (1.0f + expf(-val));  /* SwiGLU */
+      hb[i] = val * hb2[i];
+    }
+    wvp_sharded_matvec(at(shards.w2 + l * shards.w2_stride), hb, xb, dim, hidden);
+    for (uint32_t i = 0; i < dim; ++i) x[i] += xb[i];
+  }
+  rmsnorm(x, x, at(shards.rms_final), dim);
+  return classify(x);
+}
+
+int main(void) {
+  region = (float *)__heap_start;
+  model = (const wvp_model_header *)__heap_start;
+  cores = wvp_grid_w() * wvp_grid_h();
+  core = wvp_core_id();
+  if (model->magic != WVP_MODEL_MAGIC || model->cores != cores) {
+    if (core == 0) wvp_puts("decode: no model for this grid in the region (load one with --model)\n");
+    return 2;
+  }
+  shards = wvp_model_layout_of(model);
+  work = wvp_decode_layout_of(model, core);
+  if (work.floats * 4 > (uint32_t)(__heap_end - __heap_start)) {
+    wvp_puts("decode: the model needs ");
+    put_uint(work.floats * 4);
+    wvp_puts(" bytes of model region, this core has ");
+    put_uint((uint32_t)(__heap_end - __heap_start));
+    wvp_putc('\n');
+    return 2;
+  }
+  dim = (uint32_t)model->dim, hidden = (uint32_t)model->hidden_dim, seq_len = (uint32_t)model->seq_len;
+  head_size = dim / (uint32_t)model->n_heads;
+  kv_dim = head_size * (uint32_t)model->n_kv_heads;
+  wvp_collectives_init();
+
+  const uint32_t positions = steps < seq_len ? steps : seq_len;
+  wvp_barrier();
+  const uint32_t start = read_csr(mcycle);
+  uint32_t token = BOS, pos = 0;
+  while (pos < positions) {
+    const uint32_t next = forward(token, pos);
+    ++pos;
+    if (next == BOS) break;
+    if (core == 0) {
+      wvp_puts("token ");
+      put_uint(next);
+      wvp_putc('\n');
+    }
+    token = next;
+  }
+  const uint32_t cycles = read_csr(mcycle) - start;
+  if (core == 0) {
+    wvp_puts("decode: ");
+    put_uint(pos);
+    wvp_puts(" positions, ");
+    put_uint(cycles / pos);
+    wvp_puts(" cycles per token\n");
+  }
+  return 0;
+}
