@@ -6,8 +6,10 @@
  * same activations; attention heads are spread over the cores (head h on core h % N) with their
  * KV cache beside them.
  *
- * One forward pass per position, in run.c's order; greedy decoding from BOS. PE (0,0) prints
- * each token id as it is chosen, then the simulated cycles per token. */
+ * One forward pass per position, in run.c's order, from BOS. Greedy decoding at temperature 0;
+ * otherwise every core gathers all logits and draws with run.c's sampler and the same seed, so
+ * all cores choose alike. PE (0,0) prints each token id as it is chosen, then the simulated
+ * cycles per token. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -20,6 +22,11 @@
 
 extern uint8_t __heap_start[], __heap_end[]; /* the model region */
 volatile uint32_t steps = 16;                /* positions to run (at most the context) */
+/* Sampling, as run.c's: temperature 0 is greedy; top-p in (0, 1) samples from the nucleus. In
+ * .data so that --poke reaches them (crt0 zeroes .bss after the platform wrote it). */
+__attribute__((section(".data"))) volatile float temperature = 0.0f;
+volatile float topp = 0.9f;
+volatile uint32_t seed_lo = 1, seed_hi = 0;  /* the 64-bit rng state */
 
 static float *region;
 static const wvp_model_header *model;
@@ -114,7 +121,58 @@ static void attention(uint32_t layer, uint32_t pos, const float *q, const float 
   wvp_allreduce_f32(out, dim, WVP_SUM);  /* gathers every core's heads: each is zero elsewhere */
 }
 
-/* The next token: the classifier's rows on each core, then the first largest logit overall. */
+/* ---- run.c's sampler, on every core with the same state ---------------------------------- */
+
+static uint64_t rng_state;
+
+static uint32_t random_u32(void) {
+  rng_state ^= rng_state >> 12;
+  rng_state ^= rng_state << 25;
+  rng_state ^= rng_state >> 27;
+  return (uint32_t)((rng_state * 0x2545F4914F6CDD1Dull) >> 32);
+}
+
+static float random_f32(void) { return (float)(random_u32() >> 8) / 16777216.0f; }
+
+/* Draws from probs[0..n) (a softmax) with `coin`: the nucleus of top-p mass, most probable
+ * first and ties by index (the host reference's order), or all tokens. `order` is scratch. */
+static uint32_t draw(const float *probs, uint32_t n, float coin, float p, uint32_t *order) {
+  if (p <= 0.0f || p >= 1.0f) {
+    float cdf = 0.0f;
+    for (uint32_t i = 0; i < n; ++i) {
+      cdf += probs[i];
+      if (coin < cdf) return i;
+    }
+    return n - 1;
+  }
+  const float cutoff = (1.0f - p) / (float)(n - 1);
+  uint32_t m = 0;
+  for (uint32_t i = 0; i < n; ++i) {  /* insertion sort: stable, so ties stay in index order */
+    if (probs[i] < cutoff) continue;
+    uint32_t j = m++;
+    while (j > 0 && probs[order[j - 1]] < probs[i]) order[j] = order[j - 1], --j;
+    order[j] = i;
+  }
+  float cumulative = 0.0f;
+  uint32_t last = m - 1;
+  for (uint32_t i = 0; i < m; ++i) {
+    cumulative += probs[order[i]];
+    if (cumulative > p) {
+      last = i;
+      break;
+    }
+  }
+  const float r = coin * cumulative;
+  float cdf = 0.0f;
+  for (uint32_t i = 0; i <= last; ++i) {
+    cdf += probs[order[i]];
+    if (r < cdf) return order[i];
+  }
+  return order[last];
+}
+
+/* The next token: the classifier's rows on each core, then the first largest logit overall,
+ * or a draw from all of them. */
 static uint32_t classify(const float *x) {
   const wvp_rows mine = wvp_shard_rows((uint32_t)model->vocab_size);
   float *logits = at(work.logits);
@@ -127,10 +185,20 @@ static uint32_t classify(const float *x) {
     for (uint32_t i = 0; i < mine.count; ++i)
       if (logits[i] > best) best = logits[i], best_index = mine.first + i;
   }
-  float top;
-  uint32_t next;
-  wvp_allreduce_argmax(best, best_index, &top, &next);
-  return next;
+  if (temperature == 0.0f) {
+    float top;
+    uint32_t next;
+    wvp_allreduce_argmax(best, best_index, &top, &next);
+    return next;
+  }
+  const uint32_t vocab = (uint32_t)model->vocab_size;
+  float *all = at(work.all_logits);
+  memset(all, 0, vocab * sizeof(float));
+  for (uint32_t i = 0; i < mine.count; ++i) all[mine.first + i] = logits[i];
+  wvp_allreduce_f32(all, vocab, WVP_SUM);  /* every core now holds every logit */
+  for (uint32_t i = 0; i < vocab; ++i) all[i] /= temperature;
+  softmax(all, vocab);
+  return draw(all, vocab, random_f32(), topp, (uint32_t *)at(work.order));
 }
 
 static uint32_t forward(uint32_t token, uint32_t pos) {
@@ -185,6 +253,7 @@ int main(void) {
   head_size = dim / (uint32_t)model->n_heads;
   kv_dim = head_size * (uint32_t)model->n_kv_heads;
   wvp_collectives_init();
+  rng_state = ((uint64_t)seed_hi << 32) | seed_lo;
 
   const uint32_t positions = steps < seq_len ? steps : seq_len;
   wvp_barrier();

@@ -21,7 +21,7 @@ TEST(DecodeRun, ShardedQueryProjectionOfTheLoadedModelMatchesTheHost) {
   const llama::Model m = llama::read_checkpoint(tiny_model());
   const int d = m.config.dim;
   const uint32_t token = 300;
-  const ProcessResult r = run_wafervp({"--grid", "8x8", "--model", tiny_model(), "--poke", "token=" + std::to_string(token),
+  const ProcessResult r = run_wafervp({"--grid", "16x16", "--model", tiny_model(), "--poke", "token=" + std::to_string(token),
                                        firmware("model_check")});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   std::istringstream words(r.out.substr(r.out.find("(0,0) q") + 7));
@@ -44,6 +44,14 @@ TEST(DecodeRun, ShardedQueryProjectionOfTheLoadedModelMatchesTheHost) {
   EXPECT_LT(worst, 1e-5 * largest) << "largest error " << worst << " of " << largest;
 }
 
+// The token ids PE (0,0) printed.
+std::vector<int32_t> printed_tokens(const std::string& out) {
+  std::vector<int32_t> tokens;
+  for (const std::string& line : lines(out))
+    if (line.rfind("(0,0) token ", 0) == 0) tokens.push_back(std::stoi(line.substr(12)));
+  return tokens;
+}
+
 TEST(DecodeRun, ThirtyTwoGreedyTokensFromBosEqualTheHostReference) {
   const llama::Model m = llama::read_checkpoint(tiny_model());
   llama::Sampler greedy(m.config.vocab_size, 0.0f, 0.9f, 1);
@@ -51,11 +59,20 @@ TEST(DecodeRun, ThirtyTwoGreedyTokensFromBosEqualTheHostReference) {
   ASSERT_EQ(reference.tokens.size(), 32u) << "the test model must not stop at BOS";
   const ProcessResult r = run_wafervp({"--grid", "8x8", "--model", tiny_model(), "--poke", "steps=32", firmware("decode")});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  std::vector<int32_t> tokens;
-  for (const std::string& line : lines(r.out))
-    if (line.rfind("(0,0) token ", 0) == 0) tokens.push_back(std::stoi(line.substr(12)));
-  EXPECT_EQ(tokens, reference.tokens);
+  EXPECT_EQ(printed_tokens(r.out), reference.tokens);
   EXPECT_NE(r.out.find("(0,0) decode: 32 positions, "), std::string::npos) << r.out;
+}
+
+TEST(DecodeRun, SeededTopPSamplingEqualsTheHostReference) {
+  const llama::Model m = llama::read_checkpoint(tiny_model());
+  llama::Sampler nucleus(m.config.vocab_size, 1.0f, 0.9f, 42);
+  const llama::Generation reference = llama::generate(m, {llama::kBos}, 32, nucleus);
+  // temperature 1.0 and top-p 0.9 as fp32 bits; the seed's low word.
+  const ProcessResult r = run_wafervp({"--grid", "8x8", "--model", tiny_model(), "--poke", "steps=32", "--poke",
+                                       "temperature=0x3f800000", "--poke", "topp=0x3f666666", "--poke", "seed_lo=42",
+                                       firmware("decode")});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(printed_tokens(r.out), reference.tokens);
 }
 
 TEST(DecodeRun, AModelThatDoesNotFitIsRefusedBeforeTheRun) {

@@ -69,6 +69,7 @@ static inline wvp_model_layout wvp_model_layout_of(const wvp_model_header *h) {
  * h % cores), for every layer and position. */
 typedef struct {
   uint32_t x, xb, xb2, q, k, v, att, hb, hb2, logits; /* activations */
+  uint32_t all_logits, order;                        /* sampling: every logit, and a permutation */
   uint32_t key_cache, value_cache;                   /* (layer, position, head of this core, head_size) */
   uint32_t heads;                                    /* attention heads on this core */
   uint32_t floats;                                   /* shards and working memory together */
@@ -95,6 +96,8 @@ static inline wvp_decode_layout wvp_decode_layout_of(const wvp_model_header *h, 
   l.hb = at, at += f;
   l.hb2 = at, at += f;
   l.logits = at, at += m.rows_vocab;
+  l.all_logits = at, at += (uint32_t)h->vocab_size;
+  l.order = at, at += (uint32_t)h->vocab_size;
   l.heads = wvp_heads_of(h, core);
   l.key_cache = at, at += (uint32_t)h->n_layers * seq * l.heads * hs;
   l.value_cache = at, at += (uint32_t)h->n_layers * seq * l.heads * hs;
