@@ -6,6 +6,7 @@
 #include <boost/program_options.hpp>
 #include <systemc>
 
+#include "platform/decode.h"
 #include "platform/elf_loader.h"
 #include "platform/fabric_report.h"
 #include "platform/llama/checkpoint.h"
@@ -23,7 +24,8 @@ constexpr const char* kUsage =
     "usage: wafervp run [options] ELF\n"
     "       wafervp noc [options]   (synthetic traffic on the fabric, no cores)\n"
     "       wafervp config        (print every config key with its default)\n"
-    "       wafervp make-model [options] --out M.bin --tokenizer T.bin   (a deterministic test model)\n";
+    "       wafervp make-model [options] --out M.bin --tokenizer T.bin   (a deterministic test model)\n"
+    "       wafervp decode --model M.bin --tokenizer T.bin --prompt TEXT [options]   (LLM decode on the grid)\n";
 
 // Options every command that builds a platform takes.
 void add_config_options(po::options_description& desc) {
@@ -223,6 +225,45 @@ int cmd_noc(int argc, char** argv) {
   return wvp::Wafer::kExitBadInput;
 }
 
+int cmd_decode(int argc, char** argv) {
+  po::options_description desc("wafervp decode options");
+  wvp::DecodeOptions opt;
+  desc.add_options()("help,h", "this help");
+  add_config_options(desc);
+  desc.add_options()("model", po::value<std::string>(&opt.model_path)->required(), "llama2.c checkpoint")
+      ("tokenizer", po::value<std::string>(&opt.tokenizer_path)->required(), "llama2.c tokenizer")
+      ("prompt", po::value<std::string>(&opt.prompt)->required(), "text to continue")
+      ("steps", po::value<uint32_t>(&opt.steps)->default_value(32), "positions to run, prompt included")
+      ("temperature", po::value<float>(&opt.temperature)->default_value(0.0f), "0: greedy")
+      ("topp", po::value<float>(&opt.topp)->default_value(0.9f), "nucleus sampling mass (0 or 1: all tokens)")
+      ("seed", po::value<uint64_t>(&opt.seed)->default_value(1), "sampling seed")
+      ("firmware", po::value<std::string>(&opt.firmware_path), "decode ELF (default: the build's sw/decode.elf)")
+      ("stats", po::value<std::string>(&opt.stats_path), "write stats JSON to this file");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, desc), vm);
+    if (vm.count("help")) {
+      std::cout << kUsage << desc;
+      return 0;
+    }
+    po::notify(vm);
+    apply_config_options(vm, opt.config);
+    wvp::validate_config(opt.config);
+    return wvp::run_decode(opt, std::cout, std::cerr);
+  } catch (const po::error& e) {
+    std::cerr << "wafervp: error: " << e.what() << "\n" << kUsage;
+  } catch (const wvp::llama::ModelError& e) {
+    std::cerr << "wafervp: error: " << e.what() << "\n";
+  } catch (const wvp::ConfigError& e) {
+    std::cerr << "wafervp: error: " << e.what() << "\n";
+  } catch (const wvp::ElfError& e) {
+    std::cerr << "wafervp: error: " << e.what() << "\n";
+  } catch (const wvp::LoadError& e) {
+    std::cerr << "wafervp: error: " << e.what() << "\n";
+  }
+  return wvp::Wafer::kExitBadInput;
+}
+
 int cmd_make_model(int argc, char** argv) {
   namespace llama = wvp::llama;
   po::options_description desc("wafervp make-model options (llama2.c checkpoint and tokenizer)");
@@ -279,6 +320,7 @@ int sc_main(int argc, char** argv) {
   if (cmd == "noc") return cmd_noc(argc - 1, argv + 1);
   if (cmd == "config") return cmd_config();
   if (cmd == "make-model") return cmd_make_model(argc - 1, argv + 1);
+  if (cmd == "decode") return cmd_decode(argc - 1, argv + 1);
   if (cmd == "-h" || cmd == "--help" || cmd == "help") {
     std::cout << kUsage;
     return 0;

@@ -131,8 +131,9 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
                             end->second - start->second);
     model_region = start->second;
   }
-  auto console = [&out](const TileIdentity& id, const std::string& line) {
-    out << "(" << id.x << "," << id.y << ") " << line << "\n";
+  auto console = [&out, &options](const TileIdentity& id, const std::string& line) {
+    if (options.console) options.console(id.x, id.y, line);
+    else out << "(" << id.x << "," << id.y << ") " << line << "\n";
   };
   // Never destroyed: SystemC unregisters each port, export and module by a linear search, so
   // tearing down N tiles costs O(N^2) (47 s for 256x256), and the process ends after the run.
@@ -141,7 +142,9 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   wafer.load(image);
   if (model)
     for (size_t i = 0; i < wafer.tile_count(); ++i)
-      wafer.write(i, model_region, llama::model_region_image(*model, static_cast<uint32_t>(wafer.tile_count()), static_cast<uint32_t>(i)));
+      wafer.write(i, model_region,
+                  llama::model_region_image(*model, static_cast<uint32_t>(wafer.tile_count()), static_cast<uint32_t>(i),
+                                            options.prompt_tokens));
   for (const auto& [symbol, value] : options.pokes) {
     const auto it = image.symbols.find(symbol);
     if (it == image.symbols.end()) throw LoadError(image.path + ": --poke: no symbol '" + symbol + "'");

@@ -1,6 +1,7 @@
 // `wafervp run`: build the wafer from a config, load an ELF, simulate, report.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -27,9 +28,12 @@ struct RunOptions {
   // A llama2.c checkpoint whose row shards go into every core's model region (the ELF's
   // __heap_start..__heap_end, see sw/lib/include/wvp/model_layout.h), if set.
   std::string model_path;
+  std::vector<int32_t> prompt_tokens = {1};  // written with the model: BOS first
   std::string signature_path;  // dump [begin_signature, end_signature) of PE (0,0), if set
   // 32-bit words written at ELF symbols in every tile after loading (firmware parameters).
   std::vector<std::pair<std::string, uint32_t>> pokes;
+  // Receives each console line instead of `out` ("(x,y) line"), if set.
+  std::function<void(uint32_t x, uint32_t y, const std::string& line)> console;
 };
 
 // Runs one simulation (SystemC allows one per process). Firmware console lines go to `out`,

@@ -27,13 +27,23 @@ uint64_t model_region_bytes(const ModelConfig& config, uint32_t cores) {
   return uint64_t{wvp_decode_layout_of(&h, 0).floats} * 4;
 }
 
-std::vector<uint8_t> model_region_image(const Model& model, uint32_t cores, uint32_t core) {
+std::vector<uint8_t> model_region_image(const Model& model, uint32_t cores, uint32_t core,
+                                        const std::vector<int32_t>& prompt) {
   const ModelConfig& c = model.config;
   const ModelWeights& w = model.weights;
-  const wvp_model_header h = header_of(c, cores);
+  if (prompt.empty()) throw ModelError("the prompt has no tokens");
+  if (prompt.size() > size_t(c.seq_len))
+    throw ModelError("the prompt has " + std::to_string(prompt.size()) + " tokens, more than the context of " +
+                     std::to_string(c.seq_len));
+  for (int32_t t : prompt)
+    if (t < 0 || t >= c.vocab_size)
+      throw ModelError("prompt token " + std::to_string(t) + " is outside the vocabulary of " + std::to_string(c.vocab_size));
+  wvp_model_header h = header_of(c, cores);
+  h.prompt_len = static_cast<uint32_t>(prompt.size());
   const wvp_model_layout l = wvp_model_layout_of(&h);
   std::vector<float> region(l.floats, 0.0f);  // the shards; the working memory is the firmware's
   std::memcpy(region.data(), &h, sizeof h);
+  std::memcpy(&region[l.prompt], prompt.data(), 4 * prompt.size());
   const uint64_t d = c.dim, f = c.hidden_dim, kv = c.kv_dim();
   std::memcpy(&region[l.rms_att], w.rms_att, 4 * c.n_layers * d);
   std::memcpy(&region[l.rms_ffn], w.rms_ffn, 4 * c.n_layers * d);

@@ -1,6 +1,7 @@
 #include "platform/llama/tokenizer.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 
@@ -107,6 +108,15 @@ std::string Tokenizer::decode(int32_t prev, int32_t token) const {
   char close;
   if (piece.size() == 6 && std::sscanf(piece.c_str(), "<0x%02X%c", &byte, &close) == 2 && close == '>')
     return std::string(1, static_cast<char>(byte));
+  return piece;
+}
+
+std::string Tokenizer::printable(int32_t prev, int32_t token) const {
+  std::string piece = decode(prev, token);
+  if (piece.size() == 1) {
+    const unsigned char c = static_cast<unsigned char>(piece[0]);
+    if (!(std::isprint(c) || std::isspace(c))) return "";
+  }
   return piece;
 }
 

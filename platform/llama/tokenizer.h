@@ -30,6 +30,9 @@ class Tokenizer {
   std::vector<int32_t> encode(const std::string& text, bool bos = true, bool eos = false) const;
   // The text of `token` after `prev` (run.c's decode(): no leading space after BOS, raw bytes).
   std::string decode(int32_t prev, int32_t token) const;
+  // What run.c's safe_printf shows of it: a lone raw byte that is neither printable nor space
+  // shows as nothing.
+  std::string printable(int32_t prev, int32_t token) const;
 
  private:
   int32_t lookup(const std::string& piece) const;  // -1 if absent; the lowest id for duplicates

@@ -6,7 +6,8 @@
  * same activations; attention heads are spread over the cores (head h on core h % N) with their
  * KV cache beside them.
  *
- * One forward pass per position, in run.c's order, from BOS. Greedy decoding at temperature 0;
+ * One forward pass per position, in run.c's order, through the prompt (the loader's, BOS first)
+ * and on. Greedy decoding at temperature 0;
  * otherwise every core gathers all logits and draws with run.c's sampler and the same seed, so
  * all cores choose alike. PE (0,0) prints each token id as it is chosen, then the simulated
  * cycles per token. */
@@ -258,9 +259,11 @@ int main(void) {
   const uint32_t positions = steps < seq_len ? steps : seq_len;
   wvp_barrier();
   const uint32_t start = read_csr(mcycle);
-  uint32_t token = BOS, pos = 0;
+  const int32_t *prompt = (const int32_t *)at(shards.prompt);
+  uint32_t token = (uint32_t)prompt[0], pos = 0;
   while (pos < positions) {
-    const uint32_t next = forward(token, pos);
+    const uint32_t logits_next = forward(token, pos);
+    const uint32_t next = pos + 1 < model->prompt_len ? (uint32_t)prompt[pos + 1] : logits_next;  /* the prompt first */
     ++pos;
     if (next == BOS) break;
     if (core == 0) {

@@ -89,5 +89,50 @@ TEST(DecodeRun, AModelThatDoesNotFitIsRefusedBeforeTheRun) {
   EXPECT_NE(no_region.err.find("--model needs the symbols __heap_start and __heap_end"), std::string::npos) << no_region.err;
 }
 
+std::string tiny_tokenizer() { return std::string(WVP_CHECKPOINT_DIR) + "/tiny_tokenizer.bin"; }
+
+ProcessResult run_decode(std::vector<std::string> args) {
+  args.insert(args.begin(), {wafervp(), "decode", "--model", tiny_model(), "--tokenizer", tiny_tokenizer()});
+  return run_process(args, 300);
+}
+
+TEST(DecodeRun, DecodeCommandContinuesAPromptAsTheHostReferenceDoes) {
+  const llama::Model m = llama::read_checkpoint(tiny_model());
+  const llama::Tokenizer t = llama::Tokenizer::read(tiny_tokenizer(), m.config.vocab_size);
+  const std::string prompt = "Once upon a time";
+  const std::vector<int32_t> tokens = t.encode(prompt);
+  llama::Sampler greedy(m.config.vocab_size, 0.0f, 0.9f, 1);
+  const llama::Generation reference = llama::generate(m, tokens, 24, greedy);
+  std::string text;
+  int32_t previous = tokens.front();
+  for (int32_t token : reference.tokens) text += t.printable(previous, token), previous = token;
+
+  const ProcessResult r = run_decode({"--grid", "8x8", "--prompt", prompt, "--steps", "24"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, text + "\n");
+  EXPECT_EQ(r.out.rfind(prompt, 0), 0u) << r.out;  // the prompt comes back first
+  const size_t forced = tokens.size() - 1;
+  EXPECT_NE(r.err.find("wafervp decode: 24 positions (" + std::to_string(forced) + " of the prompt, " +
+                       std::to_string(24 - forced) + " generated) on 8x8 cores, "),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find(" tokens/s simulated"), std::string::npos) << r.err;
+}
+
+TEST(DecodeRun, DecodeRefusesBadPromptsAndMismatchedFilesBeforeSimulating) {
+  const auto refused = [](const ProcessResult& r, const std::string& what) {
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find(what), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("simulated time"), std::string::npos) << r.err;
+  };
+  refused(run_decode({"--grid", "8x8", "--prompt", ""}), "the prompt is empty");
+  refused(run_decode({"--grid", "8x8", "--prompt", std::string(40, 'x')}), "more than the model's context of 32");
+  const std::string other = temp_path("other_tok.bin");
+  llama::generate_tokenizer(400).write(other);
+  refused(run_process({wafervp(), "decode", "--model", tiny_model(), "--tokenizer", other, "--prompt", "hi"}),
+          "ends after 400 tokens, but the model's vocabulary has 512");
+  refused(run_decode({"--grid", "4x4", "--prompt", "hi"}), "the smallest grid that fits is");
+}
+
 }  // namespace
 }  // namespace wvp::test

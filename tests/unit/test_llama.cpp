@@ -258,7 +258,7 @@ TEST(LlamaLoader, EveryCoreGetsItsRowsOfEveryMatrixAndTheNorms) {
     const Model m = generate_model(c, 11);
     const uint32_t cores = 6;  // 16 rows -> 3,3,3,3,2,2; kv 8 -> 2,2,1,1,1,1
     for (uint32_t core = 0; core < cores; ++core) {
-      const std::vector<uint8_t> bytes = model_region_image(m, cores, core);
+      const std::vector<uint8_t> bytes = model_region_image(m, cores, core, {kBos, 300, 7});
       ASSERT_LT(bytes.size(), model_region_bytes(c, cores));  // the working memory follows
       const float* region = reinterpret_cast<const float*>(bytes.data());
       wvp_model_header h;
@@ -266,8 +266,10 @@ TEST(LlamaLoader, EveryCoreGetsItsRowsOfEveryMatrixAndTheNorms) {
       EXPECT_EQ(h.magic, WVP_MODEL_MAGIC);
       EXPECT_EQ(h.cores, cores);
       EXPECT_EQ(h.shared_classifier, shared ? 1u : 0u);
+      EXPECT_EQ(h.prompt_len, 3u);
       const wvp_model_layout l = wvp_model_layout_of(&h);
       EXPECT_EQ(bytes.size(), 4u * l.floats);
+      EXPECT_EQ(reinterpret_cast<const int32_t*>(region)[l.prompt + 1], 300);
       EXPECT_EQ(model_region_bytes(c, cores), 4u * wvp_decode_layout_of(&h, 0).floats);
       EXPECT_EQ(wvp_decode_layout_of(&h, core).heads, core < 4 ? 1u : 0u);  // 4 heads over 6 cores
       EXPECT_EQ(l.rows_dim, 3u);
@@ -298,6 +300,14 @@ TEST(LlamaLoader, EveryCoreGetsItsRowsOfEveryMatrixAndTheNorms) {
         }
     }
   }
+}
+
+TEST(LlamaLoader, BadPromptsAreRefused) {
+  const Model m = generate_model(small_config(), 1);
+  EXPECT_EQ(error_of([&] { model_region_image(m, 4, 0, {}); }), "the prompt has no tokens");
+  EXPECT_EQ(error_of([&] { model_region_image(m, 4, 0, std::vector<int32_t>(13, kBos)); }),
+            "the prompt has 13 tokens, more than the context of 12");
+  EXPECT_EQ(error_of([&] { model_region_image(m, 4, 0, {kBos, 400}); }), "prompt token 400 is outside the vocabulary of 400");
 }
 
 TEST(LlamaLoader, AModelThatDoesNotFitIsRefusedWithWhatItNeedsAndTheSmallestGrid) {

@@ -19,10 +19,12 @@ typedef struct {
   int32_t dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len;
   uint32_t cores;              /* the grid the shards were cut for */
   uint32_t shared_classifier;  /* 1: the classifier rows are the embedding rows */
-  uint32_t reserved[6];
+  uint32_t prompt_len;         /* prompt tokens (BOS first) in the prompt block, at least 1 */
+  uint32_t reserved[5];
 } wvp_model_header;
 
 typedef struct {
+  uint32_t prompt;                                     /* seq_len token ids (int32) */
   uint32_t rows_dim, rows_kv, rows_hidden, rows_vocab; /* largest share of each kind of matrix */
   uint32_t rms_att, rms_ffn, rms_final;                /* (layers x dim), (layers x dim), (dim) */
   uint32_t wq, wk, wv, wo, w1, w2, w3;                 /* layer 0; the next layer follows at + *_stride */
@@ -47,6 +49,7 @@ static inline wvp_model_layout wvp_model_layout_of(const wvp_model_header *h) {
   l.rows_dim = wvp_share(d, n), l.rows_kv = wvp_share(kv, n), l.rows_hidden = wvp_share(f, n);
   l.rows_vocab = wvp_share((uint32_t)h->vocab_size, n);
   uint32_t at = sizeof(wvp_model_header) / 4;
+  l.prompt = at, at += (uint32_t)h->seq_len;
   l.rms_att = at, at += layers * d;
   l.rms_ffn = at, at += layers * d;
   l.rms_final = at, at += d;

@@ -1,0 +1,72 @@
+#include "platform/decode.h"
+
+#include <bit>
+#include <filesystem>
+#include <iomanip>
+#include <ostream>
+
+#include "platform/llama/checkpoint.h"
+#include "platform/llama/tokenizer.h"
+#include "platform/run.h"
+
+namespace wvp {
+
+namespace {
+
+std::string default_firmware() {
+  // The build puts the firmware at <build>/sw/decode.elf and this program at <build>/platform/.
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe");
+  return (exe.parent_path().parent_path() / "sw" / "decode.elf").string();
+}
+
+}  // namespace
+
+int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& err) {
+  if (options.prompt.empty()) throw llama::ModelError("the prompt is empty");
+  const llama::Model model = llama::read_checkpoint(options.model_path);
+  const llama::Tokenizer tokenizer = llama::Tokenizer::read(options.tokenizer_path, model.config.vocab_size);
+  RunOptions run;
+  run.elf_path = options.firmware_path.empty() ? default_firmware() : options.firmware_path;
+  run.config = options.config;
+  run.model_path = options.model_path;
+  run.prompt_tokens = tokenizer.encode(options.prompt);
+  if (run.prompt_tokens.size() > size_t(model.config.seq_len))
+    throw llama::ModelError("the prompt is " + std::to_string(run.prompt_tokens.size()) +
+                            " tokens long, more than the model's context of " + std::to_string(model.config.seq_len));
+  run.stats_path = options.stats_path;
+  run.pokes = {{"steps", options.steps},
+               {"temperature", std::bit_cast<uint32_t>(options.temperature)},
+               {"topp", std::bit_cast<uint32_t>(options.topp)},
+               {"seed_lo", static_cast<uint32_t>(options.seed)},
+               {"seed_hi", static_cast<uint32_t>(options.seed >> 32)}};
+
+  // PE (0,0) prints "token <id>" per position (prompt tokens too) and its cycles per token.
+  int32_t previous = run.prompt_tokens.front();
+  uint64_t tokens = 0, cycles_per_token = 0;
+  run.console = [&](uint32_t x, uint32_t y, const std::string& line) {
+    if (x == 0 && y == 0 && line.rfind("token ", 0) == 0) {
+      const int32_t token = std::stoi(line.substr(6));
+      out << tokenizer.printable(previous, token) << std::flush;
+      previous = token;
+      ++tokens;
+    } else if (x == 0 && y == 0 && line.rfind("decode: ", 0) == 0) {
+      const size_t at = line.find(", ");
+      cycles_per_token = std::stoull(line.substr(at + 2));
+    } else {
+      err << "(" << x << "," << y << ") " << line << "\n";
+    }
+  };
+  const int code = run_platform(run, out, err);
+  out << "\n";
+  if (code == 0 && cycles_per_token) {
+    const double seconds = double(cycles_per_token) / options.config.core.clock_hz;
+    const uint64_t forced = std::min<uint64_t>(tokens, run.prompt_tokens.size() - 1);
+    err << std::fixed << std::setprecision(1) << "wafervp decode: " << tokens << " positions (" << forced
+        << " of the prompt, " << tokens - forced << " generated) on " << options.config.grid_width << "x"
+        << options.config.grid_height << " cores, " << cycles_per_token
+        << " cycles per token = " << seconds * 1e6 << " us, " << 1.0 / seconds << " tokens/s simulated\n";
+  }
+  return code;
+}
+
+}  // namespace wvp

@@ -1,0 +1,26 @@
+// `wafervp decode`: a prompt goes in, tokens come out of the decode firmware running on the
+// whole grid, printed as text as they come, then the simulated time per token.
+#pragma once
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+
+#include "platform/config.h"
+
+namespace wvp {
+
+struct DecodeOptions {
+  std::string model_path, tokenizer_path, prompt;
+  std::string firmware_path;  // the decode ELF; empty: sw/decode.elf beside the build's wafervp
+  uint32_t steps = 32;        // positions, prompt included, at most the context
+  float temperature = 0.0f;   // 0: greedy
+  float topp = 0.9f;
+  uint64_t seed = 1;
+  PlatformConfig config;
+  std::string stats_path;
+};
+
+// Returns the process exit code; bad input throws (ConfigError, llama::ModelError, LoadError).
+int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace wvp
