@@ -47,6 +47,31 @@ void apply_config_options(const po::variables_map& vm, wvp::PlatformConfig& conf
   }
 }
 
+// Runs a command's body; bad input (files, config, options, models) ends it with one line
+// naming the problem and exit code 2.
+template <typename Body>
+int reporting_bad_input(Body&& body) {
+  const auto bad = [](const std::exception& e) {
+    std::cerr << "wafervp: error: " << e.what() << "\n";
+    return wvp::Wafer::kExitBadInput;
+  };
+  try {
+    return body();
+  } catch (const wvp::ConfigError& e) {
+    return bad(e);
+  } catch (const wvp::ElfError& e) {
+    return bad(e);
+  } catch (const wvp::LoadError& e) {
+    return bad(e);
+  } catch (const std::invalid_argument& e) {
+    return bad(e);
+  } catch (const wvp::FabricError& e) {
+    return bad(e);
+  } catch (const wvp::llama::ModelError& e) {
+    return bad(e);
+  }
+}
+
 int cmd_config() {
   for (const wvp::ConfigKey& k : wvp::config_keys())
     std::cout << k.key << " = " << k.default_value << "    # " << k.help << "\n";
@@ -88,7 +113,7 @@ int cmd_run(int argc, char** argv) {
   }
   wvp::RunOptions opt;
   opt.elf_path = vm["elf"].as<std::string>();
-  try {
+  return reporting_bad_input([&] {
     apply_config_options(vm, opt.config);
     if (vm.count("quantum")) wvp::set_config_value(opt.config, "sim.quantum_cycles", vm["quantum"].as<std::string>(), "--quantum");
     if (vm.count("max-cycles")) wvp::set_config_value(opt.config, "sim.max_cycles", vm["max-cycles"].as<std::string>(), "--max-cycles");
@@ -115,20 +140,7 @@ int cmd_run(int argc, char** argv) {
     if (vm.count("model")) opt.model_path = vm["model"].as<std::string>();
     if (vm.count("signature")) opt.signature_path = vm["signature"].as<std::string>();
     return wvp::run_platform(opt, std::cout, std::cerr);
-  } catch (const wvp::ConfigError& e) {
-    std::cerr << "wafervp: error: " << e.what() << "\n";
-  } catch (const wvp::ElfError& e) {
-    std::cerr << "wafervp: error: " << e.what() << "\n";
-  } catch (const wvp::LoadError& e) {
-    std::cerr << "wafervp: error: " << e.what() << "\n";
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "wafervp: error: " << e.what() << "\n";
-  } catch (const wvp::FabricError& e) {
-    std::cerr << "wafervp: error: " << e.what() << "\n";
-  } catch (const wvp::llama::ModelError& e) {
-    std::cerr << "wafervp: error: " << e.what() << "\n";
-  }
-  return wvp::Wafer::kExitBadInput;
+  });
 }
 
 // The link-utilisation heat map of one study point.
@@ -247,21 +259,15 @@ int cmd_decode(int argc, char** argv) {
       return 0;
     }
     po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "wafervp: error: " << e.what() << "\n" << kUsage;
+    return wvp::Wafer::kExitBadInput;
+  }
+  return reporting_bad_input([&] {
     apply_config_options(vm, opt.config);
     wvp::validate_config(opt.config);
     return wvp::run_decode(opt, std::cout, std::cerr);
-  } catch (const po::error& e) {
-    std::cerr << "wafervp: error: " << e.what() << "\n" << kUsage;
-  } catch (const wvp::llama::ModelError& e) {
-    std::cerr << "wafervp: error: " << e.what() << "\n";
-  } catch (const wvp::ConfigError& e) {
-    std::cerr << "wafervp: error: " << e.what() << "\n";
-  } catch (const wvp::ElfError& e) {
-    std::cerr << "wafervp: error: " << e.what() << "\n";
-  } catch (const wvp::LoadError& e) {
-    std::cerr << "wafervp: error: " << e.what() << "\n";
-  }
-  return wvp::Wafer::kExitBadInput;
+  });
 }
 
 int cmd_make_model(int argc, char** argv) {
