@@ -28,6 +28,9 @@ volatile uint32_t steps = 16;                /* positions to run (at most the co
 __attribute__((section(".data"))) volatile float temperature = 0.0f;
 volatile float topp = 0.9f;
 volatile uint32_t seed_lo = 1, seed_hi = 0;  /* the 64-bit rng state */
+/* 1: every core prints its logits at every position ("logits POS FIRST hex..."), to hold them
+ * against the host reference. */
+__attribute__((section(".data"))) volatile uint32_t dump_logits = 0;
 
 static float *region;
 static const wvp_model_header *model;
@@ -44,6 +47,10 @@ static void put_uint(uint32_t v) {
   do digits[n++] = (char)('0' + v % 10), v /= 10;
   while (v);
   while (n) wvp_putc(digits[--n]);
+}
+
+static void put_hex(uint32_t v) {
+  for (int shift = 28; shift >= 0; shift -= 4) wvp_putc("0123456789abcdef"[(v >> shift) & 15]);
 }
 
 /* ---- the small steps, on every core alike ---------------------------------------------- */
@@ -174,7 +181,7 @@ static uint32_t draw(const float *probs, uint32_t n, float coin, float p, uint32
 
 /* The next token: the classifier's rows on each core, then the first largest logit overall,
  * or a draw from all of them. */
-static uint32_t classify(const float *x) {
+static uint32_t classify(const float *x, uint32_t pos) {
   const wvp_rows mine = wvp_shard_rows((uint32_t)model->vocab_size);
   float *logits = at(work.logits);
   float best = -INFINITY;
@@ -185,6 +192,18 @@ static uint32_t classify(const float *x) {
     wvp_tensor_wait();
     for (uint32_t i = 0; i < mine.count; ++i)
       if (logits[i] > best) best = logits[i], best_index = mine.first + i;
+  }
+  if (dump_logits && mine.count) {
+    wvp_puts("logits ");
+    put_uint(pos);
+    wvp_putc(' ');
+    put_uint(mine.first);
+    for (uint32_t i = 0; i < mine.count; ++i) {
+      union { float f; uint32_t u; } bits = {.f = logits[i]};
+      wvp_putc(' ');
+      put_hex(bits.u);
+    }
+    wvp_putc('\n');
   }
   if (temperature == 0.0f) {
     float top;
@@ -228,7 +247,7 @@ static uint32_t forward(uint32_t token, uint32_t pos) {
     for (uint32_t i = 0; i < dim; ++i) x[i] += xb[i];
   }
   rmsnorm(x, x, at(shards.rms_final), dim);
-  return classify(x);
+  return classify(x, pos);
 }
 
 int main(void) {

@@ -63,6 +63,38 @@ TEST(DecodeRun, ThirtyTwoGreedyTokensFromBosEqualTheHostReference) {
   EXPECT_NE(r.out.find("(0,0) decode: 32 positions, "), std::string::npos) << r.out;
 }
 
+TEST(DecodeRun, LogitsAtEveryPositionAreWithinTheStatedToleranceOfTheHostReference) {
+  // The firmware's sums are fused multiply-add chains (the tensor engine), the reference's run.c
+  // separate multiplies and adds: the logits differ in their last bits, by at most 1e-5 of the
+  // largest logit here.
+  const llama::Model m = llama::read_checkpoint(tiny_model());
+  llama::Sampler greedy(m.config.vocab_size, 0.0f, 0.9f, 1);
+  const llama::Generation reference = llama::generate(m, {llama::kBos}, 8, greedy);
+  const ProcessResult r = run_wafervp(
+      {"--grid", "8x8", "--model", tiny_model(), "--poke", "steps=8", "--poke", "dump_logits=1", firmware("decode")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::vector<float>> logits(8, std::vector<float>(m.config.vocab_size, NAN));
+  for (const std::string& line : lines(r.out)) {
+    const size_t at = line.find(") logits ");
+    if (at == std::string::npos) continue;
+    std::istringstream in(line.substr(at + 9));
+    size_t pos, first;
+    in >> pos >> first;
+    for (std::string hex; in >> hex; ++first) logits.at(pos).at(first) = std::bit_cast<float>(uint32_t(std::stoul(hex, nullptr, 16)));
+  }
+  double worst = 0;
+  for (size_t pos = 0; pos < 8; ++pos) {
+    double largest = 0;
+    for (float v : reference.logits[pos]) largest = std::max(largest, double(std::abs(v)));
+    for (int32_t i = 0; i < m.config.vocab_size; ++i) {
+      ASSERT_FALSE(std::isnan(logits[pos][i])) << "position " << pos << " logit " << i << " missing";
+      worst = std::max(worst, std::abs(double(logits[pos][i]) - reference.logits[pos][i]) / largest);
+    }
+  }
+  std::printf("largest logit error against the host reference: %.2e of the largest logit\n", worst);
+  EXPECT_LT(worst, 1e-5);
+}
+
 TEST(DecodeRun, SeededTopPSamplingEqualsTheHostReference) {
   const llama::Model m = llama::read_checkpoint(tiny_model());
   llama::Sampler nucleus(m.config.vocab_size, 1.0f, 0.9f, 42);
