@@ -48,7 +48,7 @@ struct DefectMap {
 };
 
 struct PlatformConfig {
-  uint32_t grid_width = 4, grid_height = 4;
+  uint32_t grid_width = 8, grid_height = 8;
   CoreParams core;
   SramParams sram;
   FabricParams fabric;  // its width and height follow the grid

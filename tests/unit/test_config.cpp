@@ -53,8 +53,8 @@ TEST(Config, KeysListEveryFieldOnceWithItsDefault) {
     EXPECT_TRUE(defaults.emplace(k.key, k.default_value).second) << "duplicate key " << k.key;
     EXPECT_FALSE(k.help.empty()) << k.key;
   }
-  EXPECT_EQ(defaults["grid.width"], "4");
-  EXPECT_EQ(defaults["grid.height"], "4");
+  EXPECT_EQ(defaults["grid.width"], "8");
+  EXPECT_EQ(defaults["grid.height"], "8");
   EXPECT_EQ(defaults["core.clock_hz"], "1.1e+09");
   EXPECT_EQ(defaults["core.timing.div_cycles"], "16");
   EXPECT_EQ(defaults["core.timing.branch_taken_cycles"], "2");
@@ -81,7 +81,7 @@ TEST(Config, LoadTextSetsNestedKeysAndKeepsTheRest) {
   PlatformConfig c;
   load_config_text(c,
                    "grid:\n"
-                   "  width: 8\n"
+                   "  width: 6\n"
                    "  height: 2\n"
                    "core:\n"
                    "  clock_hz: 2.5e9\n"
@@ -91,7 +91,7 @@ TEST(Config, LoadTextSetsNestedKeysAndKeepsTheRest) {
                    "sim:\n"
                    "  quantum_cycles: 0x100  # hex\n",
                    "test.yaml");
-  EXPECT_EQ(c.grid_width, 8u);
+  EXPECT_EQ(c.grid_width, 6u);
   EXPECT_EQ(c.grid_height, 2u);
   EXPECT_EQ(c.core.clock_hz, 2.5e9);
   EXPECT_EQ(c.core.timing.div_cycles, 20u);
