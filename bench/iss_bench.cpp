@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "support/process.h"
+#include "wafervp_run.h"
 
 namespace {
 
@@ -22,16 +22,8 @@ struct Case {
 };
 
 nlohmann::json run_case(const Case& c) {
-  const std::string stats = wvp::test::temp_path("bench.json");
-  std::vector<std::string> argv = {WVP_BINARY, "run", "--stats", stats};
-  argv.insert(argv.end(), c.args.begin(), c.args.end());
-  const wvp::test::ProcessResult r = wvp::test::run_process(argv, 3600);
-  if (r.exit_code != 0) {
-    std::fprintf(stderr, "%s: wafervp exited %d\n%s", c.name.c_str(), r.exit_code, r.err.c_str());
-    return nullptr;
-  }
-  const nlohmann::json s = nlohmann::json::parse(wvp::test::read_file(stats));
-  std::remove(stats.c_str());
+  const nlohmann::json s = wvp::bench::run_with_stats(c.name, c.args);
+  if (s.is_null()) return nullptr;
   return {{"case", c.name},
           {"description", c.description},
           {"cores", s["cores"].size()},

@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "platform/noc_study.h"
-#include "support/process.h"
+#include "wafervp_run.h"
 
 namespace {
 
@@ -37,23 +37,18 @@ nlohmann::json run_case(const char* name, uint32_t grid, uint32_t region, uint64
 }
 
 nlohmann::json run_allreduce(uint32_t grid) {
-  const std::string stats = wvp::test::temp_path("allreduce_bench.json");
   const std::string g = std::to_string(grid) + "x" + std::to_string(grid);
-  const wvp::test::ProcessResult r = wvp::test::run_process(
-      {WVP_BINARY, "run", "--grid", g, "--stats", stats, std::string(WVP_FIRMWARE_DIR) + "/allreduce.elf"}, 3600);
-  if (r.exit_code != 0) {
-    std::fprintf(stderr, "allreduce failed (exit %d):\n%s%s", r.exit_code, r.out.c_str(), r.err.c_str());
-    return {{"case", "c"}, {"error", r.err}};
-  }
-  const nlohmann::json s = nlohmann::json::parse(wvp::test::read_file(stats));
-  std::remove(stats.c_str());
+  std::string console;
+  const nlohmann::json s =
+      wvp::bench::run_with_stats("allreduce", {"--grid", g, std::string(WVP_FIRMWARE_DIR) + "/allreduce.elf"}, &console);
+  if (s.is_null()) return {{"case", "c"}, {"error", "the all-reduce run failed"}};
   const uint64_t hops = s["fabric"]["flit_hops"];
   const double host = s["host_seconds"];
   std::printf("(c) all-reduce firmware on %s cores: %llu flit-hops, %llu instructions, %llu cycles in %.3f s = "
               "%.2f M flit-hops/s, %.1f MIPS\n%s",
               g.c_str(), static_cast<unsigned long long>(hops), static_cast<unsigned long long>(s["instructions"].get<uint64_t>()),
               static_cast<unsigned long long>(s["simulated_cycles"].get<uint64_t>()), host, double(hops) / host / 1e6,
-              s["mips"].get<double>(), r.out.c_str());
+              s["mips"].get<double>(), console.c_str());
   return {{"case", "c"}, {"grid", grid}, {"flit_hops", hops}, {"instructions", s["instructions"]},
           {"simulated_cycles", s["simulated_cycles"]}, {"host_seconds", host},
           {"flit_hops_per_second", double(hops) / host}, {"mips", s["mips"]}};

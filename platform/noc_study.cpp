@@ -1,6 +1,7 @@
 #include "platform/noc_study.h"
 
 #include "platform/fabric_report.h"
+#include "platform/splitmix.h"
 
 #include <algorithm>
 #include <chrono>
@@ -63,12 +64,11 @@ struct Generator {
   uint64_t state;
   uint64_t next_cycle;
   uint64_t next() {
-    uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
+    const uint64_t z = splitmix64(state);
+    state += kSplitmixGamma;
+    return z;
   }
-  double uniform01() { return (next() >> 11) * 0x1.0p-53; }  // [0, 1)
+  double uniform01() { return unit_interval(next()); }
   // Cycles until the next success of a Bernoulli(p) trial per cycle (0 = this cycle).
   uint64_t geometric(double p) {
     if (p >= 1.0) return 0;

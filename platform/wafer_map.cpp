@@ -3,17 +3,11 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "platform/splitmix.h"
+
 namespace wvp {
 
 namespace {
-
-// splitmix64: a defect draw per physical tile that depends only on the seed and the tile.
-uint64_t mix(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
 
 // Reticle edges crossed between two physical coordinates along one axis.
 uint32_t crossings(uint32_t a, uint32_t b, uint32_t reticle) {
@@ -42,7 +36,7 @@ WaferMap map_wafer(const PlatformConfig& config) {
   }
   if (d.rate > 0)
     for (size_t t = 0; t < bad.size(); ++t)
-      if (double(mix(d.seed * 0x100000001B3ull + t) >> 11) * 0x1.0p-53 < d.rate) bad[t] = 1;
+      if (unit_interval(splitmix64(d.seed * 0x100000001B3ull + t)) < d.rate) bad[t] = 1;  // per tile, from the seed
   for (uint32_t y = 0; y < ph; ++y)
     for (uint32_t x = 0; x < pw; ++x)
       if (bad[size_t(y) * pw + x]) m.defective.emplace_back(x, y);

@@ -14,15 +14,16 @@ FabricPort::FabricPort(sc_core::sc_module_name name, const FabricParams& params,
   socket.register_transport_dbg(this, &FabricPort::transport_dbg);
 }
 
-bool FabricPort::irq_level_at(uint32_t tile, uint64_t cycle) const {
+uint32_t FabricPort::irq_pending(uint32_t tile, uint64_t cycle) const {
+  uint32_t pending = 0;
   for (uint32_t mask = tiles_[tile].irq_enable; mask; mask &= mask - 1)
-    if (fabric_.rx_available(tile, __builtin_ctz(mask), cycle)) return true;
-  return false;
+    if (fabric_.rx_available(tile, __builtin_ctz(mask), cycle)) pending |= mask & -mask;
+  return pending;
 }
 
 void FabricPort::update_irq(uint32_t tile, uint64_t cycle) {
   TileState& st = tiles_[tile];
-  const bool level = irq_level_at(tile, cycle);
+  const bool level = irq_pending(tile, cycle) != 0;
   if (level == st.irq_level) return;
   st.irq_level = level;
   if (irq_line_) irq_line_(tile, level);
@@ -92,9 +93,7 @@ bool FabricPort::read_status(uint32_t tile, uint64_t addr, uint32_t& value, uint
   } else if (addr == kIrqEnable) {
     value = tiles_[tile].irq_enable;
   } else if (addr == kIrqPending) {
-    value = 0;
-    for (uint32_t mask = tiles_[tile].irq_enable; mask; mask &= mask - 1)
-      if (fabric_.rx_available(tile, __builtin_ctz(mask), cycle)) value |= mask & -mask;
+    value = irq_pending(tile, cycle);
   } else if (addr == kColors) {
     value = colors;
   } else if (addr < kTx && (addr / 4) % kRouteStride < kPorts && addr / 4 / kRouteStride < colors) {

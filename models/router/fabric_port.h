@@ -93,7 +93,8 @@ class FabricPort : public sc_core::sc_module, public CycleDomain, public Wavelet
   tlm::tlm_response_status access(uint32_t tile, uint64_t addr, bool write, uint32_t& value, uint64_t cycle,
                                   Until& until);
   bool read_status(uint32_t tile, uint64_t addr, uint32_t& value, uint64_t cycle) const;
-  bool irq_level_at(uint32_t tile, uint64_t cycle) const;
+  // Enabled colors with a wavelet arrived by `cycle` (the line is up while any is).
+  uint32_t irq_pending(uint32_t tile, uint64_t cycle) const;
   void wait(uint32_t tile, Wait what, uint32_t color);
   void update_irq(uint32_t tile, uint64_t cycle);
 

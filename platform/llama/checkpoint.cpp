@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "platform/splitmix.h"
+
 namespace wvp::llama {
 
 void ModelConfig::validate() const {
@@ -96,17 +98,11 @@ void write_checkpoint(const std::string& path, const Model& m) {
 
 namespace {
 
-// splitmix64: the weights depend on the seed and their index only.
-uint64_t mix(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
-
-// Uniform in [-1, 1) on a 2^-23 grid: exact in fp32, no libm involved.
+// Uniform in [-1, 1) on a 2^-23 grid, from the seed and the weight's index only: exact in fp32,
+// no libm involved.
 float unit(uint64_t seed, uint64_t index) {
-  return static_cast<float>(static_cast<int32_t>(mix(seed ^ (index * 0xD1B54A32D192ED03ull)) >> 40) - (1 << 23)) * 0x1p-23f;
+  return static_cast<float>(static_cast<int32_t>(splitmix64(seed ^ (index * 0xD1B54A32D192ED03ull)) >> 40) - (1 << 23)) *
+         0x1p-23f;
 }
 
 }  // namespace

@@ -108,8 +108,9 @@ static void attention(uint32_t layer, uint32_t pos, const float *q, const float 
   memset(out, 0, dim * sizeof(float));
   for (uint32_t j = 0; j < work.heads; ++j) {
     const uint32_t h = core + j * cores, kv_head = h / kv_mul;
-    const uint32_t slot = (layer * seq_len) * work.heads;  /* this layer's cache, then by position */
-    float *keys = at(work.key_cache + (slot + 0) * head_size), *values = at(work.value_cache + (slot + 0) * head_size);
+    /* This layer's cache, by position, then by this core's head. */
+    const uint32_t layer_at = layer * seq_len * work.heads * head_size;
+    float *keys = at(work.key_cache + layer_at), *values = at(work.value_cache + layer_at);
     memcpy(keys + (pos * work.heads + j) * head_size, k + kv_head * head_size, head_size * sizeof(float));
     memcpy(values + (pos * work.heads + j) * head_size, v + kv_head * head_size, head_size * sizeof(float));
     const float *qh = q + h * head_size;
