@@ -132,16 +132,21 @@ tlm::tlm_response_status FabricPort::access(uint32_t tile, uint64_t addr, bool w
   }
   const bool route = addr < kTx;
   if (write && !route && addr != kIrqEnable) return tlm::TLM_COMMAND_ERROR_RESPONSE;
-  if (!write && (route || addr == kColors || addr == kIrqEnable)) return read_status(tile, addr, value, cycle) ? tlm::TLM_OK_RESPONSE
-                                                                                     : tlm::TLM_ADDRESS_ERROR_RESPONSE;
-  uint32_t ignored;
-  if (!read_status(tile, addr, ignored, cycle)) return tlm::TLM_ADDRESS_ERROR_RESPONSE;
-  // Counts, interrupt state and route changes take effect exactly at the core's cycle.
-  if (!exact) {
+  // Reading also checks that the register exists (a route's color and port are in range).
+  uint32_t current;
+  if (!read_status(tile, addr, current, cycle)) return tlm::TLM_ADDRESS_ERROR_RESPONSE;
+  // Routes, the interrupt enable and the color count change only by this core's own writes:
+  // their reads are final at once. Counts, interrupt state and route changes take effect
+  // exactly at the core's cycle.
+  const bool local = !write && (route || addr == kColors || addr == kIrqEnable);
+  if (!exact && !local) {
     until = Until::Settled;
     return tlm::TLM_OK_RESPONSE;
   }
-  if (!write) return read_status(tile, addr, value, cycle) ? tlm::TLM_OK_RESPONSE : tlm::TLM_ADDRESS_ERROR_RESPONSE;
+  if (!write) {
+    value = current;
+    return tlm::TLM_OK_RESPONSE;
+  }
   if (route) {
     fabric_.set_route(tile, static_cast<uint32_t>(addr / 4 / kRouteStride), static_cast<int>((addr / 4) % kRouteStride),
                       static_cast<PortMask>(value));
