@@ -18,6 +18,7 @@ struct DecodeOptions {
   uint64_t seed = 1;
   PlatformConfig config;
   std::string stats_path;
+  std::string trace_path;
 };
 
 // Returns the process exit code; bad input throws (ConfigError, llama::ModelError, LoadError).

@@ -89,6 +89,7 @@ int cmd_run(int argc, char** argv) {
       ("gdb-cores", po::value<std::string>(), "expose only cores X0,Y0:WxH as GDB threads")
       ("stats", po::value<std::string>(), "write stats JSON to this file")
       ("heatmap", po::value<std::string>(), "draw the fabric's link utilisation as SVG")
+      ("trace", po::value<std::string>(), "write the firmware's phases as a Chrome/Perfetto trace (JSON)")
       ("model", po::value<std::string>(), "llama2.c checkpoint to shard into every core's model region")
       ("poke", po::value<std::vector<std::string>>()->composing(), "SYMBOL=VALUE: write a 32-bit word at an ELF symbol in every tile (repeatable)")
       ("signature", po::value<std::string>(), "dump PE (0,0)'s begin_signature..end_signature words to this file")
@@ -137,6 +138,7 @@ int cmd_run(int argc, char** argv) {
     }
     if (vm.count("stats")) opt.stats_path = vm["stats"].as<std::string>();
     if (vm.count("heatmap")) opt.heatmap_path = vm["heatmap"].as<std::string>();
+    if (vm.count("trace")) opt.trace_path = vm["trace"].as<std::string>();
     if (vm.count("model")) opt.model_path = vm["model"].as<std::string>();
     if (vm.count("signature")) opt.signature_path = vm["signature"].as<std::string>();
     return wvp::run_platform(opt, std::cout, std::cerr);
@@ -250,7 +252,8 @@ int cmd_decode(int argc, char** argv) {
       ("topp", po::value<float>(&opt.topp)->default_value(0.9f), "nucleus sampling mass (0 or 1: all tokens)")
       ("seed", po::value<uint64_t>(&opt.seed)->default_value(1), "sampling seed")
       ("firmware", po::value<std::string>(&opt.firmware_path), "decode ELF (default: the build's sw/decode.elf)")
-      ("stats", po::value<std::string>(&opt.stats_path), "write stats JSON to this file");
+      ("stats", po::value<std::string>(&opt.stats_path), "write stats JSON to this file")
+      ("trace", po::value<std::string>(&opt.trace_path), "write each core's phases as a Chrome/Perfetto trace (JSON)");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);

@@ -60,9 +60,28 @@ void write_stats(const std::string& path, Wafer& wafer, double host_seconds) {
       {"cores", cores},
       {"fabric", fabric_stats_json(wafer.fabric().fabric(), r.end_cycle)},
   };
+  if (wafer.profile().used()) j["phases"] = wafer.profile().to_json();
   std::ofstream f(path);
   if (!f) throw ConfigError(path + ": cannot write stats file");
   f << j.dump(1) << "\n";
+}
+
+// Every tile of a small grid; else an 8 x 8 sample spread evenly, corners included.
+std::vector<uint32_t> traced_tiles(uint32_t w, uint32_t h) {
+  auto spread = [](uint32_t n) {
+    std::vector<uint32_t> at;
+    const uint32_t k = std::min<uint32_t>(n, 8);
+    for (uint32_t i = 0; i < k; ++i) at.push_back(k == 1 ? 0 : uint32_t(uint64_t(i) * (n - 1) / (k - 1)));
+    return at;
+  };
+  std::vector<uint32_t> tiles;
+  if (uint64_t{w} * h <= kTraceAllCores) {
+    for (uint32_t i = 0; i < w * h; ++i) tiles.push_back(i);
+  } else {
+    for (uint32_t y : spread(h))
+      for (uint32_t x : spread(w)) tiles.push_back(y * w + x);
+  }
+  return tiles;
 }
 
 struct SignatureRange {
@@ -154,6 +173,7 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
       throw LoadError(image.path + ": --poke " + symbol + ": " + e.what());
     }
   }
+  if (!options.trace_path.empty()) wafer.profile().keep_timeline(traced_tiles(wafer.width(), wafer.height()));
   std::unique_ptr<DebugSession> debug;
   if (options.gdb) {
     debug = std::make_unique<DebugSession>(wafer, *options.gdb);
@@ -169,6 +189,7 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   out.flush();
 
   const Wafer::Result r = wafer.result();
+  wafer.finish_profile();
   if (debug) debug->on_exit(r.exit_code);
   constexpr size_t kReportedCores = 8;  // a whole grid failing alike says nothing new per core
   for (size_t i = 0; i < std::min(wafer.device_errors().size(), kReportedCores); ++i)
@@ -204,7 +225,13 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
                     link_heatmap_svg(wafer.width(), wafer.height(), link_utilisation(fabric, r.end_cycle),
                                      "fabric link utilisation over " + std::to_string(r.end_cycle) + " cycles"));
   }
+  if (!options.trace_path.empty()) {
+    std::vector<std::string> names;
+    for (uint32_t i = 0; i < wafer.tile_count(); ++i) names.push_back(pe_name(i % wafer.width(), i / wafer.width()));
+    wafer.profile().write_trace(options.trace_path, wafer.config().core.clock_hz, names);
+  }
   if (dump_signature) write_signature(options.signature_path, signature, wafer);
+  if (options.report) options.report(wafer);
   return r.exit_code;
 }
 

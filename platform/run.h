@@ -12,6 +12,8 @@
 
 namespace wvp {
 
+class Wafer;
+
 struct GdbOptions {
   uint16_t port = 0;
   std::string bind_address = "127.0.0.1";
@@ -25,6 +27,9 @@ struct RunOptions {
   std::optional<GdbOptions> gdb;
   std::string stats_path;      // stats JSON, if set
   std::string heatmap_path;    // fabric link-utilisation heat map (SVG), if set
+  // Chrome/Perfetto trace of the firmware's phase markers, if set: every core of grids up to
+  // kTraceAllCores cores, else an 8 x 8 sample spread evenly over the grid.
+  std::string trace_path;
   // A llama2.c checkpoint whose row shards go into every core's model region (the ELF's
   // __heap_start..__heap_end, see sw/lib/include/wvp/model_layout.h), if set.
   std::string model_path;
@@ -34,7 +39,11 @@ struct RunOptions {
   std::vector<std::pair<std::string, uint32_t>> pokes;
   // Receives each console line instead of `out` ("(x,y) line"), if set.
   std::function<void(uint32_t x, uint32_t y, const std::string& line)> console;
+  // Called after the run with the finished wafer (its stats and profile), if set.
+  std::function<void(const Wafer&)> report;
 };
+
+constexpr uint32_t kTraceAllCores = 64;
 
 // Runs one simulation (SystemC allows one per process). Firmware console lines go to `out`,
 // the summary and errors to `err`. Returns the process exit code.

@@ -13,7 +13,8 @@ namespace wvp {
 
 struct Tile {
   Tile(const std::string& name, const TileIdentity& id, const CoreParams& core_params, const SramParams& sram_params,
-       uint8_t* sram_backing, TileCtl::LineSink console, FabricPort& fabric, TensorEngine& tensor);
+       uint8_t* sram_backing, TileCtl::LineSink console, FabricPort& fabric, TensorEngine& tensor,
+       PhaseProfile& profile, uint32_t tile_index);
 
   TileIdentity id;
   Core core;

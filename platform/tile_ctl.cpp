@@ -8,8 +8,15 @@ namespace wvp {
 
 using namespace memmap;
 
-TileCtl::TileCtl(sc_core::sc_module_name name, const TileIdentity& id, Core& core, LineSink console)
-    : sc_module(name), socket("socket"), id_(id), core_(core), console_(std::move(console)) {
+TileCtl::TileCtl(sc_core::sc_module_name name, const TileIdentity& id, Core& core, LineSink console,
+                 PhaseProfile& profile, uint32_t tile_index)
+    : sc_module(name),
+      socket("socket"),
+      id_(id),
+      core_(core),
+      console_(std::move(console)),
+      profile_(profile),
+      tile_index_(tile_index) {
   socket.register_b_transport(this, &TileCtl::b_transport);
   socket.register_transport_dbg(this, &TileCtl::transport_dbg);
 }
@@ -65,6 +72,8 @@ bool TileCtl::access(uint64_t addr, bool write, uint32_t& value, const sc_core::
     switch (reg) {
       case kSysctlConsole: put_console(static_cast<char>(value)); return true;
       case kSysctlExit: core_.halt(static_cast<int>(value)); return true;
+      case kSysctlStep: profile_.set_step(tile_index_, value & 0xff, (value >> 8) & 0xff, mtime); return true;
+      case kSysctlActivity: profile_.set_activity(tile_index_, value, mtime); return true;
       default: return false;  // the identity registers are read-only
     }
   }
@@ -75,6 +84,8 @@ bool TileCtl::access(uint64_t addr, bool write, uint32_t& value, const sc_core::
     case kSysctlGridH: value = id_.grid_h; return true;
     case kSysctlClockHz: value = id_.clock_hz; return true;
     case kSysctlSramSize: value = id_.sram_bytes; return true;
+    case kSysctlStep: value = profile_.step_register(tile_index_); return true;
+    case kSysctlActivity: value = profile_.activity(tile_index_); return true;
     default: return false;
   }
 }

@@ -1,5 +1,6 @@
 // The tile's control block: a CLINT-compatible timer window (msip, mtimecmp, mtime) and the
-// sysctl window (tile identity, console, exit). See memory_map.h for the registers.
+// sysctl window (tile identity, console, exit, profiler markers). See memory_map.h for the
+// registers.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -10,6 +11,7 @@
 #include <tlm_utils/simple_target_socket.h>
 
 #include "models/core/core.h"
+#include "platform/phase_profile.h"
 
 namespace wvp {
 
@@ -25,7 +27,9 @@ class TileCtl : public sc_core::sc_module {
   // `console` receives each complete line the core prints (without the newline).
   using LineSink = std::function<void(const TileIdentity&, const std::string& line)>;
 
-  TileCtl(sc_core::sc_module_name name, const TileIdentity& id, Core& core, LineSink console);
+  // The markers go to `profile` as tile `tile_index`'s.
+  TileCtl(sc_core::sc_module_name name, const TileIdentity& id, Core& core, LineSink console, PhaseProfile& profile,
+          uint32_t tile_index);
 
   // Emits a pending partial line (at the end of simulation).
   void flush_console();
@@ -43,6 +47,8 @@ class TileCtl : public sc_core::sc_module {
   LineSink console_;
   std::string line_;
   uint64_t console_bytes_ = 0;
+  PhaseProfile& profile_;
+  const uint32_t tile_index_;
 };
 
 }  // namespace wvp

@@ -45,6 +45,7 @@ Wafer::Wafer(sc_core::sc_module_name name, const PlatformConfig& config, TileCtl
       fabric_("fabric", fabric_params(config, map_), sc_core::sc_time(1.0 / config.core.clock_hz, sc_core::SC_SEC)),
       tensor_("tensor", tensor_params(config), config.grid_width * config.grid_height,
               sc_core::sc_time(1.0 / config.core.clock_hz, sc_core::SC_SEC)),
+      profile_(config.grid_width * config.grid_height),
       cluster_("cluster", config.sim.quantum_cycles, config.sim.max_cycles) {
   validate_config(config_);
   fabric_.set_irq_line([this](uint32_t tile, bool level) { tiles_[tile]->core.set_external_irq(level); });
@@ -69,13 +70,17 @@ Wafer::Wafer(sc_core::sc_module_name name, const PlatformConfig& config, TileCtl
       sram.clock_hz = config_.core.clock_hz;
       tiles_.push_back(std::make_unique<Tile>("tile_" + std::to_string(x) + "_" + std::to_string(y), id, core, sram,
                                               sram_memory_.data() + index * config_.sram.size_bytes, console,
-                                              fabric_, tensor_));
+                                              fabric_, tensor_, profile_, static_cast<uint32_t>(index)));
       tensor_.attach_sram(static_cast<uint32_t>(index), tiles_.back()->sram.data(), memmap::kSramBase, config_.sram.size_bytes);
       cluster_.add(tiles_.back()->core);
     }
   }
   cluster_.set_domain(&fabric_);
   apply_routing_plan();
+}
+
+void Wafer::finish_profile() {
+  for (size_t i = 0; i < tiles_.size(); ++i) profile_.finish(static_cast<uint32_t>(i), tiles_[i]->core.cycle());
 }
 
 void Wafer::apply_routing_plan() {

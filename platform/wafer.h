@@ -42,6 +42,10 @@ class Wafer : public sc_core::sc_module {
   FabricPort& fabric() { return fabric_; }
   const FabricPort& fabric() const { return fabric_; }
   const TensorEngine& tensor() const { return tensor_; }
+  // The firmware's phase markers; finish_profile() closes each core's last step at its end.
+  PhaseProfile& profile() { return profile_; }
+  const PhaseProfile& profile() const { return profile_; }
+  void finish_profile();
   // Why device accesses failed (a route off the grid, a tensor operand outside the SRAM...),
   // with the tile, in the order seen.
   const std::vector<std::string>& device_errors() const { return device_errors_; }
@@ -77,6 +81,7 @@ class Wafer : public sc_core::sc_module {
   FabricPort fabric_;
   TensorEngine tensor_;
   std::vector<std::string> device_errors_;
+  PhaseProfile profile_;  // before the tiles, whose control blocks report to it
   std::vector<std::unique_ptr<Tile>> tiles_;
   CoreCluster cluster_;
 };

@@ -115,7 +115,9 @@ struct Fabric::Router {
     if (port < kPorts) {
       nonempty[port] |= 1u << vc;
       nonempty_ports |= port_bit(static_cast<int>(port));
-      stats.buffer_high_water = std::max<uint32_t>(stats.buffer_high_water, q.count);
+      // The ramp input is the tile's send queue: cores that run ahead of the fabric fill it
+      // with wavelets of future cycles, so its fill level depends on the quantum.
+      if (port != kRamp) stats.buffer_high_water = std::max<uint32_t>(stats.buffer_high_water, q.count);
     }
   }
   Flit pop(uint32_t port, uint32_t vc) {

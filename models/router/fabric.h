@@ -84,7 +84,7 @@ struct FabricDeadlock : FabricError {
 struct RouterStats {
   uint64_t link_flits[kPorts] = {};    // flits sent out of each output port
   uint64_t stall_cycles = 0;           // cycles in which a ready flit could not move
-  uint32_t buffer_high_water = 0;      // most flits held in one input buffer
+  uint32_t buffer_high_water = 0;      // most flits held in one link input buffer (N, E, S, W)
 };
 
 class Fabric {

@@ -49,19 +49,31 @@ std::vector<uint8_t> model_region_image(const Model& model, uint32_t cores, uint
   std::memcpy(&region[l.rms_ffn], w.rms_ffn, 4 * c.n_layers * d);
   std::memcpy(&region[l.rms_final], w.rms_final, 4 * d);
   // This core's rows of an (out x in) matrix, row-major from `at`.
-  const auto rows = [&](uint32_t at, const float* matrix, uint64_t out, uint64_t in) {
+  const auto rows = [&](uint64_t at, const float* matrix, uint64_t out, uint64_t in) {
     uint32_t first, count;
     wvp_rows_of(static_cast<uint32_t>(out), cores, core, &first, &count);
     std::memcpy(&region[at], matrix + first * in, 4 * count * in);
   };
   for (uint64_t layer = 0; layer < uint64_t(c.n_layers); ++layer) {
-    rows(l.wq + layer * l.wq_stride, w.wq + layer * d * d, d, d);
-    rows(l.wk + layer * l.wk_stride, w.wk + layer * kv * d, kv, d);
-    rows(l.wv + layer * l.wv_stride, w.wv + layer * kv * d, kv, d);
+    // wq, wk, wv stacked: this core's rows of the (dim + 2 kv) x dim whole.
+    uint32_t first, count;
+    wvp_rows_of(static_cast<uint32_t>(d + 2 * kv), cores, core, &first, &count);
+    float* qkv = &region[l.wqkv + layer * l.wqkv_stride];
+    for (uint64_t r = first; r < first + count; ++r, qkv += d) {
+      const float* row = r < d ? w.wq + (layer * d + r) * d
+                       : r < d + kv ? w.wk + (layer * kv + r - d) * d
+                                    : w.wv + (layer * kv + r - d - kv) * d;
+      std::memcpy(qkv, row, 4 * d);
+    }
     rows(l.wo + layer * l.wo_stride, w.wo + layer * d * d, d, d);
-    rows(l.w1 + layer * l.w1_stride, w.w1 + layer * f * d, f, d);
+    // w1 and w3 interleaved by this core's hidden units.
+    wvp_rows_of(static_cast<uint32_t>(f), cores, core, &first, &count);
+    float* w13 = &region[l.w13 + layer * l.w13_stride];
+    for (uint64_t unit = first; unit < first + count; ++unit, w13 += 2 * d) {
+      std::memcpy(w13, w.w1 + (layer * f + unit) * d, 4 * d);
+      std::memcpy(w13 + d, w.w3 + (layer * f + unit) * d, 4 * d);
+    }
     rows(l.w2 + layer * l.w2_stride, w.w2 + layer * d * f, d, f);
-    rows(l.w3 + layer * l.w3_stride, w.w3 + layer * f * d, f, d);
   }
   rows(l.embedding, w.token_embedding, c.vocab_size, d);
   if (!c.shared_classifier) rows(l.classifier, w.classifier, c.vocab_size, d);

@@ -2,9 +2,11 @@
  * every core of the grid working on every token. The host (`wafervp run --model M.bin`) has put
  * each core's row shards of every matrix into its model region (wvp/model_layout.h); each matrix-
  * vector product runs on all cores' tensor engines at once and is all-gathered over the fabric.
- * The small vector steps (RMSNorm, RoPE, SwiGLU) run on every core alike, so every core holds the
- * same activations; attention heads are spread over the cores (head h on core h % N) with their
- * KV cache beside them.
+ * The small vector steps (RMSNorm, RoPE) run on every core alike, so every core holds the same
+ * activations; SwiGLU runs on each core's own hidden units before their gather; attention heads
+ * are split over the cores like matrix rows, with their KV cache beside them.
+ *
+ * Each step marks itself for the profiler (wvp_step: --stats, --trace, the decode breakdown).
  *
  * One forward pass per position, in run.c's order, through the prompt (the loader's, BOS first)
  * and on. Greedy decoding at temperature 0;
@@ -36,7 +38,7 @@ static float *region;
 static const wvp_model_header *model;
 static wvp_model_layout shards;
 static wvp_decode_layout work;
-static uint32_t dim, hidden, kv_dim, head_size, seq_len, cores, core;
+static uint32_t dim, hidden, kv_dim, head_size, seq_len, cores, core, grid_w;
 
 static float *at(uint32_t offset) { return region + offset; }
 
@@ -76,11 +78,21 @@ static void softmax(float *x, uint32_t n) {
   for (uint32_t i = 0; i < n; ++i) x[i] /= sum;
 }
 
-/* Rotates each pair of q (and of k, within kv_dim) by its position's angle. */
-static void rope(float *q, float *k, uint32_t pos) {
+/* cos and sin of each rotation angle of a head at `pos` (run.c's formula): every head and both
+ * q and k use the same head_size / 2 angles, so they are computed once per position. */
+static void rope_angles(float *angles, uint32_t pos) {
+  for (uint32_t i = 0; i < head_size; i += 2) {
+    const float freq = 1.0f / powf(10000.0f, (float)i / (float)head_size);
+    const float val = (float)pos * freq;
+    angles[i] = cosf(val);
+    angles[i + 1] = sinf(val);
+  }
+}
+
+/* Rotates each pair of q (and of k, within kv_dim) by its angle. */
+static void rope(float *q, float *k, const float *angles) {
   for (uint32_t i = 0; i < dim; i += 2) {
-    const float freq = 1.0f / powf(10000.0f, (float)(i % head_size) / (float)head_size);
-    const float val = (float)pos * freq, fcr = cosf(val), fci = sinf(val);
+    const float fcr = angles[i % head_size], fci = angles[i % head_size + 1];
     for (int v = 0; v < (i < kv_dim ? 2 : 1); ++v) {
       float *vec = v == 0 ? q : k;
       const float v0 = vec[i], v1 = vec[i + 1];
@@ -92,25 +104,28 @@ static void rope(float *q, float *k, uint32_t pos) {
 
 /* ---- the steps spread over the grid ---------------------------------------------------- */
 
-/* x = the embedding row of `token`, from the core that holds it. */
+/* The core that holds row `row` of an `out`-row matrix (the inverse of wvp_rows_of). */
+static uint32_t holder_of(uint32_t row, uint32_t out) {
+  const uint32_t base = out / cores, extra = out % cores;
+  return row < extra * (base + 1) ? row / (base + 1) : extra + (row - extra * (base + 1)) / base;
+}
+
+/* x = the embedding row of `token`, broadcast from the core that holds it. */
 static void embed(uint32_t token, float *x) {
-  const wvp_rows mine = wvp_shard_rows((uint32_t)model->vocab_size);
-  memset(x, 0, dim * sizeof(float));
-  if (token >= mine.first && token < mine.first + mine.count)
-    memcpy(x, at(shards.embedding + (token - mine.first) * dim), dim * sizeof(float));
-  wvp_allreduce_f32(x, dim, WVP_SUM);
+  const uint32_t vocab = (uint32_t)model->vocab_size, holder = holder_of(token, vocab);
+  if (holder == core) memcpy(x, at(shards.embedding + (token - wvp_shard_rows(vocab).first) * dim), dim * sizeof(float));
+  wvp_bcast_f32(x, dim, holder % grid_w, holder / grid_w);
 }
 
 /* This core's heads attend over positions 0..pos; the heads' outputs are gathered into out. */
 static void attention(uint32_t layer, uint32_t pos, const float *q, const float *k, const float *v, float *out) {
   const uint32_t kv_mul = (uint32_t)(model->n_heads / model->n_kv_heads);
   float *att = at(work.att);
-  memset(out, 0, dim * sizeof(float));
+  /* This layer's cache, by position, then by this core's head. */
+  const uint32_t layer_at = layer * seq_len * work.heads * head_size;
+  float *keys = at(work.key_cache + layer_at), *values = at(work.value_cache + layer_at);
   for (uint32_t j = 0; j < work.heads; ++j) {
-    const uint32_t h = core + j * cores, kv_head = h / kv_mul;
-    /* This layer's cache, by position, then by this core's head. */
-    const uint32_t layer_at = layer * seq_len * work.heads * head_size;
-    float *keys = at(work.key_cache + layer_at), *values = at(work.value_cache + layer_at);
+    const uint32_t h = work.first_head + j, kv_head = h / kv_mul;
     memcpy(keys + (pos * work.heads + j) * head_size, k + kv_head * head_size, head_size * sizeof(float));
     memcpy(values + (pos * work.heads + j) * head_size, v + kv_head * head_size, head_size * sizeof(float));
     const float *qh = q + h * head_size;
@@ -122,12 +137,27 @@ static void attention(uint32_t layer, uint32_t pos, const float *q, const float 
     }
     softmax(att, pos + 1);
     float *oh = out + h * head_size;
+    memset(oh, 0, head_size * sizeof(float));
     for (uint32_t t = 0; t <= pos; ++t) {
       const float *vt = values + (t * work.heads + j) * head_size;
       for (uint32_t i = 0; i < head_size; ++i) oh[i] += att[t] * vt[i];
     }
   }
-  wvp_allreduce_f32(out, dim, WVP_SUM);  /* gathers every core's heads: each is zero elsewhere */
+  wvp_allgather_f32(out, (uint32_t)model->n_heads, head_size);
+}
+
+/* hb = SwiGLU(w1 x) * (w3 x) for all hidden units: each core computes its own units (its rows
+ * of w13 hold w1 and w3 interleaved), then they are gathered. */
+static void ffn_hidden(uint32_t layer, const float *x, float *hb) {
+  const wvp_rows units = wvp_shard_rows(hidden);
+  float *h13 = at(work.h13);
+  wvp_dot_rows(at(shards.w13 + layer * shards.w13_stride), x, h13, 2 * units.count, dim);
+  for (uint32_t u = 0; u < units.count; ++u) {
+    float val = h13[2 * u];
+    val *= 1.0f / (1.0f + expf(-val));  /* SwiGLU */
+    hb[units.first + u] = val * h13[2 * u + 1];
+  }
+  wvp_allgather_f32(hb, hidden, 1);
 }
 
 /* ---- run.c's sampler, on every core with the same state ---------------------------------- */
@@ -187,13 +217,9 @@ static uint32_t classify(const float *x, uint32_t pos) {
   float *logits = at(work.logits);
   float best = -INFINITY;
   uint32_t best_index = 0;
-  if (mine.count) {
-    wvp_tensor_start(WVP_TENSOR_DOT, WVP_FP32, WVP_FP32, dim, mine.count, (wvp_operand){at(shards.classifier), 1, (int32_t)dim},
-                     (wvp_operand){x, 1, 0}, (wvp_operand){logits, 1, 1});
-    wvp_tensor_wait();
-    for (uint32_t i = 0; i < mine.count; ++i)
-      if (logits[i] > best) best = logits[i], best_index = mine.first + i;
-  }
+  wvp_dot_rows(at(shards.classifier), x, logits, mine.count, dim);
+  for (uint32_t i = 0; i < mine.count; ++i)
+    if (logits[i] > best) best = logits[i], best_index = mine.first + i;
   if (dump_logits && mine.count) {
     wvp_puts("logits ");
     put_uint(pos);
@@ -206,6 +232,7 @@ static uint32_t classify(const float *x, uint32_t pos) {
     }
     wvp_putc('\n');
   }
+  wvp_step(WVP_STEP_SAMPLE, WVP_NO_LAYER);
   if (temperature == 0.0f) {
     float top;
     uint32_t next;
@@ -214,47 +241,50 @@ static uint32_t classify(const float *x, uint32_t pos) {
   }
   const uint32_t vocab = (uint32_t)model->vocab_size;
   float *all = at(work.all_logits);
-  memset(all, 0, vocab * sizeof(float));
-  for (uint32_t i = 0; i < mine.count; ++i) all[mine.first + i] = logits[i];
-  wvp_allreduce_f32(all, vocab, WVP_SUM);  /* every core now holds every logit */
+  memcpy(all + mine.first, logits, mine.count * sizeof(float));
+  wvp_allgather_f32(all, vocab, 1);  /* every core now holds every logit */
   for (uint32_t i = 0; i < vocab; ++i) all[i] /= temperature;
   softmax(all, vocab);
   return draw(all, vocab, random_f32(), topp, (uint32_t *)at(work.order));
 }
 
 static uint32_t forward(uint32_t token, uint32_t pos) {
-  float *x = at(work.x), *xb = at(work.xb), *xb2 = at(work.xb2), *q = at(work.q), *k = at(work.k), *v = at(work.v);
-  float *hb = at(work.hb), *hb2 = at(work.hb2);
+  float *x = at(work.x), *xb = at(work.xb), *xb2 = at(work.xb2), *hb = at(work.hb), *angles = at(work.rope);
+  float *q = at(work.qkv), *k = q + dim, *v = k + kv_dim;
+  wvp_step(WVP_STEP_EMBED, WVP_NO_LAYER);
   embed(token, x);
   for (uint32_t l = 0; l < (uint32_t)model->n_layers; ++l) {
+    wvp_step(WVP_STEP_ATTENTION_NORM, l);
     rmsnorm(xb, x, at(shards.rms_att + l * dim), dim);
-    wvp_sharded_matvec(at(shards.wq + l * shards.wq_stride), xb, q, dim, dim);
-    wvp_sharded_matvec(at(shards.wk + l * shards.wk_stride), xb, k, kv_dim, dim);
-    wvp_sharded_matvec(at(shards.wv + l * shards.wv_stride), xb, v, kv_dim, dim);
-    rope(q, k, pos);
+    wvp_step(WVP_STEP_QKV, l);
+    wvp_sharded_matvec(at(shards.wqkv + l * shards.wqkv_stride), xb, q, dim + 2 * kv_dim, dim);
+    wvp_step(WVP_STEP_ROPE, l);
+    if (l == 0) rope_angles(angles, pos);
+    rope(q, k, angles);
+    wvp_step(WVP_STEP_ATTENTION, l);
     attention(l, pos, q, k, v, xb);
+    wvp_step(WVP_STEP_OUTPUT, l);
     wvp_sharded_matvec(at(shards.wo + l * shards.wo_stride), xb, xb2, dim, dim);
     for (uint32_t i = 0; i < dim; ++i) x[i] += xb2[i];
 
+    wvp_step(WVP_STEP_FFN_NORM, l);
     rmsnorm(xb, x, at(shards.rms_ffn + l * dim), dim);
-    wvp_sharded_matvec(at(shards.w1 + l * shards.w1_stride), xb, hb, hidden, dim);
-    wvp_sharded_matvec(at(shards.w3 + l * shards.w3_stride), xb, hb2, hidden, dim);
-    for (uint32_t i = 0; i < hidden; ++i) {
-      float val = hb[i];
-      val *= 1.0f / (1.0f + expf(-val));  /* SwiGLU */
-      hb[i] = val * hb2[i];
-    }
+    wvp_step(WVP_STEP_FFN, l);
+    ffn_hidden(l, xb, hb);
     wvp_sharded_matvec(at(shards.w2 + l * shards.w2_stride), hb, xb, dim, hidden);
     for (uint32_t i = 0; i < dim; ++i) x[i] += xb[i];
   }
+  wvp_step(WVP_STEP_FINAL_NORM, WVP_NO_LAYER);
   rmsnorm(x, x, at(shards.rms_final), dim);
+  wvp_step(WVP_STEP_CLASSIFIER, WVP_NO_LAYER);
   return classify(x, pos);
 }
 
 int main(void) {
   region = (float *)__heap_start;
   model = (const wvp_model_header *)__heap_start;
-  cores = wvp_grid_w() * wvp_grid_h();
+  grid_w = wvp_grid_w();
+  cores = grid_w * wvp_grid_h();
   core = wvp_core_id();
   if (model->magic != WVP_MODEL_MAGIC || model->cores != cores) {
     if (core == 0) wvp_puts("decode: no model for this grid in the region (load one with --model)\n");
@@ -294,6 +324,7 @@ int main(void) {
     token = next;
   }
   const uint32_t cycles = read_csr(mcycle) - start;
+  wvp_step(WVP_STEP_DONE, WVP_NO_LAYER);
   if (core == 0) {
     wvp_puts("decode: ");
     put_uint(pos);

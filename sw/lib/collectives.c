@@ -1,18 +1,28 @@
-/* Collectives as chains of wavelets: each tile adds its part to what its neighbour sends and
- * passes the result on, so one reduction step per hop and elements stream behind each other. */
+/* Collectives as chains of wavelets along the rows and columns of the grid.
+ *   - Reductions: each tile adds its part to what its neighbour sends and passes the result on,
+ *     one step per hop, the elements streaming behind each other.
+ *   - Broadcasts: the root's tensor engine streams the data out (one wavelet per cycle) and the
+ *     routers copy it to every tile of the line.
+ *   - All-gathers: each tile's part travels the line tile by tile, stored and sent on by every
+ *     tile's tensor engine. Passing parts on in software keeps them in order on every link: if
+ *     the routers multicast them instead, a tile's own part could overtake a neighbour's part
+ *     still waiting at a busy output. */
 #include <wvp/collectives.h>
 #include <wvp/hal.h>
+#include <wvp/model_layout.h>
 
 static uint32_t grid_x, grid_y, grid_w, grid_h;
 
 /* Routes that are the same for every tile of a line: a wavelet entering from the far side goes
- * to this tile's core; the core's wavelets go towards the line's start (reduce), or both ways
- * and on along the line (broadcast, whatever tile is the root). */
-static void route_line(uint32_t reduce_color, uint32_t bcast_color, uint32_t pos, uint32_t len, uint32_t port_back,
-                       uint32_t port_fwd, uint32_t to_back, uint32_t to_fwd) {
+ * to this tile's core; the core's wavelets go one hop towards the line's start (reduce) or its
+ * end (chain), or both ways and on along the line (broadcast, whatever tile is the root). */
+static void route_line(uint32_t reduce_color, uint32_t chain_color, uint32_t bcast_color, uint32_t pos, uint32_t len,
+                       uint32_t port_back, uint32_t port_fwd, uint32_t to_back, uint32_t to_fwd) {
   const uint32_t has_back = pos > 0, has_fwd = pos + 1 < len;
   if (has_back) wvp_route(reduce_color, WVP_PORT_RAMP, to_back);
   if (has_fwd) wvp_route(reduce_color, port_fwd, WVP_TO_RAMP);
+  if (has_fwd) wvp_route(chain_color, WVP_PORT_RAMP, to_fwd);
+  if (has_back) wvp_route(chain_color, port_back, WVP_TO_RAMP);
   uint32_t from_core = (has_back ? to_back : 0) | (has_fwd ? to_fwd : 0);
   if (from_core) wvp_route(bcast_color, WVP_PORT_RAMP, from_core);
   if (has_back) wvp_route(bcast_color, port_back, WVP_TO_RAMP | (has_fwd ? to_fwd : 0));
@@ -24,24 +34,45 @@ void wvp_collectives_init(void) {
   grid_y = wvp_y();
   grid_w = wvp_grid_w();
   grid_h = wvp_grid_h();
-  route_line(WVP_COLOR_ROW_REDUCE, WVP_COLOR_ROW_BCAST, grid_x, grid_w, WVP_PORT_W, WVP_PORT_E, WVP_TO_W, WVP_TO_E);
-  route_line(WVP_COLOR_COL_REDUCE, WVP_COLOR_COL_BCAST, grid_y, grid_h, WVP_PORT_N, WVP_PORT_S, WVP_TO_N, WVP_TO_S);
+  route_line(WVP_COLOR_ROW_REDUCE, WVP_COLOR_ROW_CHAIN, WVP_COLOR_ROW_BCAST, grid_x, grid_w, WVP_PORT_W, WVP_PORT_E,
+             WVP_TO_W, WVP_TO_E);
+  route_line(WVP_COLOR_COL_REDUCE, WVP_COLOR_COL_CHAIN, WVP_COLOR_COL_BCAST, grid_y, grid_h, WVP_PORT_N, WVP_PORT_S,
+             WVP_TO_N, WVP_TO_S);
+}
+
+/* ---- moving blocks: the tensor engine streams them ------------------------------------------ */
+
+static void send_block(uint32_t color, const float *data, uint32_t n) {
+  if (n) wvp_tensor_stream_out(color, WVP_FP32, data, n);
+}
+
+/* The wait for a collective's first wavelet is mostly waiting for the sender to finish its own
+ * work, so the profiler counts it as synchronisation and the rest as transfer. */
+static void recv_block(uint32_t color, float *data, uint32_t n, int first_of_collective) {
+  if (!n) return;
+  if (first_of_collective) {
+    const uint32_t before = wvp_activity_begin(WVP_ACTIVITY_SYNC);
+    data[0] = wvp_recv_f32(color);
+    wvp_activity_end(before);
+    ++data, --n;
+  }
+  if (n) wvp_tensor_stream_in(color, WVP_FP32, data, n);
 }
 
 static void bcast(uint32_t color, float *data, uint32_t n, int is_root) {
-  for (uint32_t i = 0; i < n; ++i) {
-    if (is_root) wvp_send_f32(color, data[i]);
-    else data[i] = wvp_recv_f32(color);
-  }
+  if (is_root) send_block(color, data, n);
+  else recv_block(color, data, n, 1);
 }
 
-void wvp_row_bcast_f32(float *data, uint32_t n, uint32_t root_x) {
+static void row_bcast(float *data, uint32_t n, uint32_t root_x) {
   if (grid_w > 1) bcast(WVP_COLOR_ROW_BCAST, data, n, grid_x == root_x);
 }
 
-void wvp_col_bcast_f32(float *data, uint32_t n, uint32_t root_y) {
+static void col_bcast(float *data, uint32_t n, uint32_t root_y) {
   if (grid_h > 1) bcast(WVP_COLOR_COL_BCAST, data, n, grid_y == root_y);
 }
+
+/* ---- reductions: one add per hop, element by element --------------------------------------- */
 
 static float combine(float a, float b, wvp_reduce_op op) {
   if (op == WVP_MAX) return a > b ? a : b;
@@ -57,34 +88,111 @@ static void reduce(uint32_t color, float *data, uint32_t n, wvp_reduce_op op, ui
   }
 }
 
-void wvp_row_reduce_f32(float *data, uint32_t n, wvp_reduce_op op) {
+static void allreduce(float *data, uint32_t n, wvp_reduce_op op) {
   reduce(WVP_COLOR_ROW_REDUCE, data, n, op, grid_x, grid_w);
+  if (grid_x == 0) {
+    reduce(WVP_COLOR_COL_REDUCE, data, n, op, grid_y, grid_h);
+    col_bcast(data, n, 0);
+  }
+  row_bcast(data, n, 0);
+}
+
+/* ---- all-gather ------------------------------------------------------------------------------
+ * Position p of a line of `len` holds the items of cores [base + p * step, ... + per): a tile
+ * (per = 1) in the row phase, a whole row (per = W) in the column phase. */
+typedef struct {
+  float *y;
+  uint32_t items, item_floats, cores;
+  uint32_t base, step, per;
+} line_parts;
+
+static float *part_of(const line_parts *l, uint32_t p, uint32_t *n) {
+  const uint32_t lo = l->base + p * l->step;
+  uint32_t first, last_first, last_count;
+  wvp_rows_of(l->items, l->cores, lo, &first, &last_count);
+  wvp_rows_of(l->items, l->cores, lo + l->per - 1, &last_first, &last_count);
+  *n = (last_first + last_count - first) * l->item_floats;
+  return l->y + first * l->item_floats;
+}
+
+/* Parts travel towards position 0 on the reduce color, then towards len - 1 on the chain color,
+ * each tile sending its own part first, then every part it receives. Tile 0 (len - 1) only
+ * receives in the first (second) sweep, so each sweep drains from its end and cannot deadlock. */
+static void gather_line(const line_parts *l, uint32_t pos, uint32_t len, uint32_t reduce_color, uint32_t chain_color) {
+  int first = 1;
+  for (uint32_t p = pos; p < len; ++p) {
+    uint32_t n;
+    float *part = part_of(l, p, &n);
+    if (!n) continue;
+    if (p != pos) recv_block(reduce_color, part, n, first), first = 0;
+    if (pos > 0) send_block(reduce_color, part, n);
+  }
+  for (uint32_t p = pos + 1; p-- > 0;) {
+    uint32_t n;
+    float *part = part_of(l, p, &n);
+    if (!n) continue;
+    if (p != pos) recv_block(chain_color, part, n, first), first = 0;
+    if (pos + 1 < len) send_block(chain_color, part, n);
+  }
+}
+
+static void allgather(float *y, uint32_t items, uint32_t item_floats) {
+  line_parts l = {y, items, item_floats, grid_w * grid_h, grid_y * grid_w, 1, 1};
+  if (grid_w > 1) gather_line(&l, grid_x, grid_w, WVP_COLOR_ROW_REDUCE, WVP_COLOR_ROW_CHAIN);
+  l.base = 0, l.step = grid_w, l.per = grid_w;
+  if (grid_h > 1) gather_line(&l, grid_y, grid_h, WVP_COLOR_COL_REDUCE, WVP_COLOR_COL_CHAIN);
+}
+
+/* ---- the public collectives ----------------------------------------------------------------
+ * They mark their time for the profiler (wvp/phases.h): moving data is FABRIC, agreeing on one
+ * value or point in time is SYNC. */
+#define MARKED(activity, call)                             \
+  do {                                                     \
+    const uint32_t before_ = wvp_activity_begin(activity); \
+    call;                                                  \
+    wvp_activity_end(before_);                             \
+  } while (0)
+
+void wvp_row_bcast_f32(float *data, uint32_t n, uint32_t root_x) { MARKED(WVP_ACTIVITY_FABRIC, row_bcast(data, n, root_x)); }
+
+void wvp_col_bcast_f32(float *data, uint32_t n, uint32_t root_y) { MARKED(WVP_ACTIVITY_FABRIC, col_bcast(data, n, root_y)); }
+
+void wvp_bcast_f32(float *data, uint32_t n, uint32_t root_x, uint32_t root_y) {
+  const uint32_t before = wvp_activity_begin(WVP_ACTIVITY_FABRIC);
+  if (grid_x == root_x) col_bcast(data, n, root_y);
+  row_bcast(data, n, root_x);
+  wvp_activity_end(before);
+}
+
+void wvp_row_reduce_f32(float *data, uint32_t n, wvp_reduce_op op) {
+  MARKED(WVP_ACTIVITY_FABRIC, reduce(WVP_COLOR_ROW_REDUCE, data, n, op, grid_x, grid_w));
 }
 
 void wvp_col_reduce_f32(float *data, uint32_t n, wvp_reduce_op op) {
-  reduce(WVP_COLOR_COL_REDUCE, data, n, op, grid_y, grid_h);
+  MARKED(WVP_ACTIVITY_FABRIC, reduce(WVP_COLOR_COL_REDUCE, data, n, op, grid_y, grid_h));
 }
 
-void wvp_allreduce_f32(float *data, uint32_t n, wvp_reduce_op op) {
-  wvp_row_reduce_f32(data, n, op);
-  if (grid_x == 0) {
-    wvp_col_reduce_f32(data, n, op);
-    wvp_col_bcast_f32(data, n, 0);
-  }
-  wvp_row_bcast_f32(data, n, 0);
+void wvp_allreduce_f32(float *data, uint32_t n, wvp_reduce_op op) { MARKED(WVP_ACTIVITY_FABRIC, allreduce(data, n, op)); }
+
+void wvp_allgather_f32(float *y, uint32_t items, uint32_t item_floats) {
+  MARKED(WVP_ACTIVITY_FABRIC, allgather(y, items, item_floats));
 }
 
-void wvp_allreduce_argmax(float value, uint32_t index, float *best, uint32_t *best_index) {
+static void argmax(float value, uint32_t index, float *best, uint32_t *best_index) {
   float top = value;
-  wvp_allreduce_f32(&top, 1, WVP_MAX);
+  allreduce(&top, 1, WVP_MAX);
   /* The smallest index is the largest negated one; cores without the maximum offer -2^24. */
   float neg = value == top ? -(float)index : -16777216.0f;
-  wvp_allreduce_f32(&neg, 1, WVP_MAX);
+  allreduce(&neg, 1, WVP_MAX);
   *best = top;
   *best_index = (uint32_t)(-neg);
 }
 
+void wvp_allreduce_argmax(float value, uint32_t index, float *best, uint32_t *best_index) {
+  MARKED(WVP_ACTIVITY_SYNC, argmax(value, index, best, best_index));
+}
+
 void wvp_barrier(void) {
   float token = 0.0f;
-  wvp_allreduce_f32(&token, 1, WVP_SUM);
+  MARKED(WVP_ACTIVITY_SYNC, allreduce(&token, 1, WVP_SUM));
 }

@@ -273,25 +273,34 @@ TEST(LlamaLoader, EveryCoreGetsItsRowsOfEveryMatrixAndTheNorms) {
       EXPECT_EQ(model_region_bytes(c, cores), 4u * wvp_decode_layout_of(&h, 0).floats);
       EXPECT_EQ(wvp_decode_layout_of(&h, core).heads, core < 4 ? 1u : 0u);  // 4 heads over 6 cores
       EXPECT_EQ(l.rows_dim, 3u);
-      EXPECT_EQ(l.rows_kv, 2u);
+      EXPECT_EQ(l.rows_qkv, 6u);  // 16 + 8 + 8 rows over 6 cores: 6,6,5,5,5,5
+      EXPECT_EQ(l.rows_hidden, 7u);  // 40 units: 7,7,7,7,6,6
       EXPECT_EQ(l.classifier == l.embedding, shared);
       EXPECT_EQ(region[l.rms_ffn + 16 + 5], m.weights.rms_ffn[16 + 5]);  // layer 1, element 5
       EXPECT_EQ(region[l.rms_final + 15], m.weights.rms_final[15]);
       uint32_t first, count;
+      wvp_rows_of(32, cores, core, &first, &count);  // layer 1 of wq, wk, wv stacked
+      for (uint32_t r = 0; r < count; ++r) {
+        const uint32_t row = first + r;
+        const float* expected = row < 16 ? m.weights.wq + (16 + row) * 16
+                              : row < 24 ? m.weights.wk + (8 + row - 16) * 16
+                                         : m.weights.wv + (8 + row - 24) * 16;
+        for (uint32_t i = 0; i < 16; ++i) ASSERT_EQ(region[l.wqkv + l.wqkv_stride + r * 16 + i], expected[i]);
+      }
       wvp_rows_of(16, cores, core, &first, &count);
       EXPECT_EQ(count, core < 4 ? 3u : 2u);
       for (uint32_t r = 0; r < count; ++r)
-        for (uint32_t i = 0; i < 16; ++i) {
-          // Layer 1 of wq and wo, row `first + r`.
-          ASSERT_EQ(region[l.wq + l.wq_stride + r * 16 + i], m.weights.wq[16 * 16 + (first + r) * 16 + i]);
+        for (uint32_t i = 0; i < 16; ++i)  // layer 1 of wo, row `first + r`
           ASSERT_EQ(region[l.wo + l.wo_stride + r * 16 + i], m.weights.wo[16 * 16 + (first + r) * 16 + i]);
-        }
       wvp_rows_of(16, cores, core, &first, &count);  // w2 is (dim x hidden)
       for (uint32_t r = 0; r < count; ++r)
         for (uint32_t i = 0; i < 40; ++i) ASSERT_EQ(region[l.w2 + r * 40 + i], m.weights.w2[(first + r) * 40 + i]);
-      wvp_rows_of(8, cores, core, &first, &count);
-      for (uint32_t r = 0; r < count; ++r)
-        for (uint32_t i = 0; i < 16; ++i) ASSERT_EQ(region[l.wk + r * 16 + i], m.weights.wk[(first + r) * 16 + i]);
+      wvp_rows_of(40, cores, core, &first, &count);  // w13: w1 and w3 rows of each unit, interleaved
+      for (uint32_t u = 0; u < count; ++u)
+        for (uint32_t i = 0; i < 16; ++i) {
+          ASSERT_EQ(region[l.w13 + 2 * u * 16 + i], m.weights.w1[(first + u) * 16 + i]);
+          ASSERT_EQ(region[l.w13 + (2 * u + 1) * 16 + i], m.weights.w3[(first + u) * 16 + i]);
+        }
       wvp_rows_of(400, cores, core, &first, &count);
       for (uint32_t r = 0; r < count; ++r)
         for (uint32_t i = 0; i < 16; ++i) {

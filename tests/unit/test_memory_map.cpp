@@ -26,6 +26,8 @@ TEST(MemoryMap, HalMirrorsThePlatform) {
   EXPECT_EQ(WVP_SYSCTL_EXIT, kSysctlExit);
   EXPECT_EQ(WVP_SYSCTL_CLOCK_HZ, kSysctlClockHz);
   EXPECT_EQ(WVP_SYSCTL_SRAM_SIZE, kSysctlSramSize);
+  EXPECT_EQ(WVP_SYSCTL_STEP, kSysctlStep);
+  EXPECT_EQ(WVP_SYSCTL_ACTIVITY, kSysctlActivity);
   EXPECT_EQ(WVP_FABRIC_BASE, kFabricBase);
   EXPECT_EQ(WVP_FABRIC_SIZE, kFabricSize);
   EXPECT_EQ(WVP_FABRIC_ROUTE, kFabricRoute);

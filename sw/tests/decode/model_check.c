@@ -1,6 +1,6 @@
 /* The first steps of a decode on the loaded shards (`wafervp run --model M.bin`): the embedding
  * row of `token` (held by one core, gathered to all), RMSNorm with layer 0's weights, and
- * layer 0's query projection sharded over the grid. PE (0,0) prints q as hex words, for the
+ * layer 0's fused query/key/value projection sharded over the grid. PE (0,0) prints q as hex words, for the
  * host to compare with its reference. */
 #include <stdint.h>
 #include <stdio.h>
@@ -14,7 +14,7 @@
 extern uint8_t __heap_start[], __heap_end[]; /* the model region */
 volatile uint32_t token = 5;
 
-static float x[DIM_MAX], xb[DIM_MAX], q[DIM_MAX];
+static float x[DIM_MAX], xb[DIM_MAX], qkv[3 * DIM_MAX];
 
 int main(void) {
   const wvp_model_header *h = (const wvp_model_header *)__heap_start;
@@ -42,12 +42,13 @@ int main(void) {
   const float scale = 1.0f / __builtin_sqrtf(ss);
   for (uint32_t i = 0; i < d; ++i) xb[i] = region[l.rms_att + i] * (scale * x[i]);
 
-  wvp_sharded_matvec(region + l.wq, xb, q, d, d);
+  const uint32_t kv_dim = d / (uint32_t)h->n_heads * (uint32_t)h->n_kv_heads;
+  wvp_sharded_matvec(region + l.wqkv, xb, qkv, d + 2 * kv_dim, d);
 
   if (wvp_core_id() == 0) {
     printf("q");
     for (uint32_t i = 0; i < d; ++i) {
-      union { float f; uint32_t u; } bits = {.f = q[i]};
+      union { float f; uint32_t u; } bits = {.f = qkv[i]};
       printf(" %08x", (unsigned)bits.u);
     }
     printf("\n");

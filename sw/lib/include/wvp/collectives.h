@@ -1,10 +1,11 @@
 /* Collectives over the fabric for SPMD firmware: broadcast and reduce along a row or column,
- * all-reduce and argmax over the grid, barrier.
+ * broadcast, all-reduce, all-gather and argmax over the grid, barrier.
  *
  * Every core calls wvp_collectives_init() once, then the same collectives in the same order
- * (they are matched by order, as in MPI). The library owns colors 0..3; firmware may use the
- * others freely. Data moves one fp32 wavelet at a time, pipelined from tile to tile: a vector
- * of n floats along a row of W tiles takes about W + n hops, not W * n. */
+ * (they are matched by order, as in MPI). The library owns colors 0..5 and uses the tile's
+ * tensor engine (it must be idle at the call); firmware may use the other colors freely. Data
+ * moves one fp32 wavelet at a time, pipelined from tile to tile: a vector of n floats along a
+ * row of W tiles takes about W + n hops, not W * n. */
 #ifndef WVP_COLLECTIVES_H
 #define WVP_COLLECTIVES_H
 
@@ -14,7 +15,9 @@
 #define WVP_COLOR_COL_REDUCE 1 /* flows north: partial results towards y = 0 */
 #define WVP_COLOR_ROW_BCAST  2 /* from any tile of a row to the rest of it, both ways */
 #define WVP_COLOR_COL_BCAST  3 /* from any tile of a column to the rest of it */
-#define WVP_COLORS_RESERVED  4
+#define WVP_COLOR_ROW_CHAIN  4 /* flows east, one hop: all-gather */
+#define WVP_COLOR_COL_CHAIN  5 /* flows south, one hop */
+#define WVP_COLORS_RESERVED  6
 
 typedef enum { WVP_SUM, WVP_MAX } wvp_reduce_op;
 
@@ -26,6 +29,8 @@ void wvp_collectives_init(void);
 void wvp_row_bcast_f32(float *data, uint32_t n, uint32_t root_x);
 void wvp_col_bcast_f32(float *data, uint32_t n, uint32_t root_y);
 
+/* The tile (root_x, root_y) sends data[0..n); every other tile of the grid receives it. */
+void wvp_bcast_f32(float *data, uint32_t n, uint32_t root_x, uint32_t root_y);
 /* Element-wise reduction of data[0..n) over the row (column); the result lands in data at
  * x = 0 (y = 0). Sums are taken from the far end inwards: (d[W-1] + d[W-2]) + ... + d[0]. */
 void wvp_row_reduce_f32(float *data, uint32_t n, wvp_reduce_op op);
@@ -35,6 +40,10 @@ void wvp_col_reduce_f32(float *data, uint32_t n, wvp_reduce_op op);
  * to column 0, column 0 to (0,0), which broadcasts down column 0 and along every row. */
 void wvp_allreduce_f32(float *data, uint32_t n, wvp_reduce_op op);
 
+/* y holds `items` items of `item_floats` floats, split over the cores like matrix rows
+ * (wvp_shard_rows(items): core k's items follow core k-1's). Every core passes in its own items
+ * and gets all of them. Moves about (W + H) parts per tile, each at one wavelet per cycle. */
+void wvp_allgather_f32(float *y, uint32_t items, uint32_t item_floats);
 /* The largest `value` over the grid and, among the cores that hold it, the smallest `index`
  * (the first maximum, as a sequential argmax finds it); every core gets both. Indices must be
  * below 2^24 (they travel as exact fp32). */

@@ -3,9 +3,14 @@
  * firmware alike: this header is C for the firmware and compiles as C++ for the host.
  *
  * Every matrix (out x in) is split by output rows over all N cores: core k holds rows
- * [first, first + count) (wvp/shard.h's balance), stored row-major. Every core's region has the
- * same offsets; a core with fewer rows than the largest share leaves the rest unused. The RMSNorm
- * weights are on every core. All offsets count floats from the region start. */
+ * [first, first + count) (wvp/shard.h's balance), stored row-major. Matrices that multiply the
+ * same vector are fused so that one tensor descriptor and one all-gather serve them:
+ *   - wqkv stacks wq, wk and wv (dim + 2 kv_dim rows), so the gathered output is q, k, v;
+ *   - w13 interleaves w1 and w3 by hidden unit (row 2i is w1's row i, row 2i+1 is w3's), split
+ *     by hidden units, so each core applies SwiGLU to its own units before the gather.
+ * Every core's region has the same offsets; a core with fewer rows than the largest share leaves
+ * the rest unused. The RMSNorm weights are on every core. All offsets count floats from the
+ * region start. */
 #ifndef WVP_MODEL_LAYOUT_H
 #define WVP_MODEL_LAYOUT_H
 
@@ -24,13 +29,13 @@ typedef struct {
 } wvp_model_header;
 
 typedef struct {
-  uint32_t prompt;                                     /* seq_len token ids (int32) */
-  uint32_t rows_dim, rows_kv, rows_hidden, rows_vocab; /* largest share of each kind of matrix */
-  uint32_t rms_att, rms_ffn, rms_final;                /* (layers x dim), (layers x dim), (dim) */
-  uint32_t wq, wk, wv, wo, w1, w2, w3;                 /* layer 0; the next layer follows at + *_stride */
-  uint32_t wq_stride, wk_stride, wv_stride, wo_stride, w1_stride, w2_stride, w3_stride;
-  uint32_t embedding, classifier;                      /* token rows (classifier: logit rows) */
-  uint32_t floats;                                     /* the whole region */
+  uint32_t prompt;                                       /* seq_len token ids (int32) */
+  uint32_t rows_dim, rows_qkv, rows_hidden, rows_vocab;  /* largest share (w13: hidden units) */
+  uint32_t rms_att, rms_ffn, rms_final;                  /* (layers x dim), (layers x dim), (dim) */
+  uint32_t wqkv, wo, w13, w2;                            /* layer 0; the next layer follows at + *_stride */
+  uint32_t wqkv_stride, wo_stride, w13_stride, w2_stride;
+  uint32_t embedding, classifier;                        /* token rows (classifier: logit rows) */
+  uint32_t floats;                                       /* the whole region */
 } wvp_model_layout;
 
 static inline uint32_t wvp_share(uint32_t out, uint32_t cores) { return (out + cores - 1) / cores; }
@@ -46,20 +51,17 @@ static inline wvp_model_layout wvp_model_layout_of(const wvp_model_header *h) {
   wvp_model_layout l;
   const uint32_t d = (uint32_t)h->dim, f = (uint32_t)h->hidden_dim, layers = (uint32_t)h->n_layers;
   const uint32_t kv = d / (uint32_t)h->n_heads * (uint32_t)h->n_kv_heads, n = h->cores;
-  l.rows_dim = wvp_share(d, n), l.rows_kv = wvp_share(kv, n), l.rows_hidden = wvp_share(f, n);
+  l.rows_dim = wvp_share(d, n), l.rows_qkv = wvp_share(d + 2 * kv, n), l.rows_hidden = wvp_share(f, n);
   l.rows_vocab = wvp_share((uint32_t)h->vocab_size, n);
   uint32_t at = sizeof(wvp_model_header) / 4;
   l.prompt = at, at += (uint32_t)h->seq_len;
   l.rms_att = at, at += layers * d;
   l.rms_ffn = at, at += layers * d;
   l.rms_final = at, at += d;
-  l.wq_stride = l.rows_dim * d, l.wq = at, at += layers * l.wq_stride;
-  l.wk_stride = l.rows_kv * d, l.wk = at, at += layers * l.wk_stride;
-  l.wv_stride = l.rows_kv * d, l.wv = at, at += layers * l.wv_stride;
+  l.wqkv_stride = l.rows_qkv * d, l.wqkv = at, at += layers * l.wqkv_stride;
   l.wo_stride = l.rows_dim * d, l.wo = at, at += layers * l.wo_stride;
-  l.w1_stride = l.rows_hidden * d, l.w1 = at, at += layers * l.w1_stride;
+  l.w13_stride = 2 * l.rows_hidden * d, l.w13 = at, at += layers * l.w13_stride;
   l.w2_stride = l.rows_dim * f, l.w2 = at, at += layers * l.w2_stride;
-  l.w3_stride = l.rows_hidden * d, l.w3 = at, at += layers * l.w3_stride;
   l.embedding = at, at += l.rows_vocab * d;
   l.classifier = h->shared_classifier ? l.embedding : at;
   if (!h->shared_classifier) at += l.rows_vocab * d;
@@ -68,20 +70,17 @@ static inline wvp_model_layout wvp_model_layout_of(const wvp_model_header *h) {
 }
 
 /* The decode firmware's working memory, after the shards in the same region: activations (on
- * every core) and the KV cache of the attention heads this core computes (head h runs on core
- * h % cores), for every layer and position. */
+ * every core), scratch, and the KV cache of the attention heads this core computes (the heads
+ * are split over the cores like rows, wvp_rows_of(n_heads)), for every layer and position. */
 typedef struct {
-  uint32_t x, xb, xb2, q, k, v, att, hb, hb2, logits; /* activations */
-  uint32_t all_logits, order;                        /* sampling: every logit, and a permutation */
-  uint32_t key_cache, value_cache;                   /* (layer, position, head of this core, head_size) */
-  uint32_t heads;                                    /* attention heads on this core */
-  uint32_t floats;                                   /* shards and working memory together */
+  uint32_t x, xb, xb2, qkv, att, hb;  /* activations; q, k, v lie together in qkv */
+  uint32_t h13, logits;               /* this core's w13 and classifier outputs */
+  uint32_t rope;                      /* cos, sin per rotation angle of a head */
+  uint32_t all_logits, order;         /* sampling: every logit, and a permutation */
+  uint32_t key_cache, value_cache;    /* (layer, position, head of this core, head_size) */
+  uint32_t first_head, heads;         /* attention heads on this core */
+  uint32_t floats;                    /* shards and working memory together */
 } wvp_decode_layout;
-
-static inline uint32_t wvp_heads_of(const wvp_model_header *h, uint32_t core) {
-  const uint32_t n = (uint32_t)h->n_heads;
-  return core < n % h->cores ? n / h->cores + 1 : n / h->cores;
-}
 
 static inline wvp_decode_layout wvp_decode_layout_of(const wvp_model_header *h, uint32_t core) {
   const wvp_model_layout m = wvp_model_layout_of(h);
@@ -92,16 +91,15 @@ static inline wvp_decode_layout wvp_decode_layout_of(const wvp_model_header *h, 
   l.x = at, at += d;
   l.xb = at, at += d;
   l.xb2 = at, at += d;
-  l.q = at, at += d;
-  l.k = at, at += kv;
-  l.v = at, at += kv;
+  l.qkv = at, at += d + 2 * kv;
   l.att = at, at += seq;
   l.hb = at, at += f;
-  l.hb2 = at, at += f;
+  l.h13 = at, at += 2 * m.rows_hidden;
   l.logits = at, at += m.rows_vocab;
+  l.rope = at, at += hs;
   l.all_logits = at, at += (uint32_t)h->vocab_size;
   l.order = at, at += (uint32_t)h->vocab_size;
-  l.heads = wvp_heads_of(h, core);
+  wvp_rows_of((uint32_t)h->n_heads, h->cores, core, &l.first_head, &l.heads);
   l.key_cache = at, at += (uint32_t)h->n_layers * seq * l.heads * hs;
   l.value_cache = at, at += (uint32_t)h->n_layers * seq * l.heads * hs;
   l.floats = at;

@@ -14,12 +14,12 @@ typedef struct {
 /* The rows of an `out`-row matrix this core holds: balanced, the first `out % N` cores one more. */
 wvp_rows wvp_shard_rows(uint32_t out);
 
-/* y[0..out) = W x, where `w_shard` holds this core's rows (count x in, row-major) and x is the
- * same on every core; every core gets all of y. Each row is one fma chain over 0..in-1. */
-void wvp_sharded_matvec(const float *w_shard, const float *x, float *y, uint32_t out, uint32_t in);
+/* y[0..rows) = W x for a (rows x in) row-major W, on this core's tensor engine: each row is one
+ * fma chain over 0..in-1. */
+void wvp_dot_rows(const float *w, const float *x, float *y, uint32_t rows, uint32_t in);
 
-/* Every core contributes y[first..first+count) and gets all of y[0..n): an all-reduce of a vector
- * that is zero outside each core's part (adding zeros is exact). */
-void wvp_allgather_f32(float *y, uint32_t n, wvp_rows mine);
+/* y[0..out) = W x on every core, where `w_shard` holds this core's rows (count x in) and x is
+ * the same on every core: wvp_dot_rows, then an all-gather over the fabric. */
+void wvp_sharded_matvec(const float *w_shard, const float *x, float *y, uint32_t out, uint32_t in);
 
 #endif /* WVP_SHARD_H */

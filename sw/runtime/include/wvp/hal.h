@@ -30,6 +30,8 @@
 #define WVP_SYSCTL_EXIT         0x14       /* wo: halts this core with the written exit code */
 #define WVP_SYSCTL_CLOCK_HZ     0x18       /* ro: core clock in Hz */
 #define WVP_SYSCTL_SRAM_SIZE    0x1C       /* ro: local SRAM bytes */
+#define WVP_SYSCTL_STEP         0x20       /* rw: profiler step (bits 0-7) and layer (8-15), wvp/phases.h */
+#define WVP_SYSCTL_ACTIVITY     0x24       /* rw: profiler activity, wvp/phases.h */
 
 /* The tile's router and its queues. Every register is 32-bit. A color is a virtual channel of
  * the fabric; a wavelet is one 32-bit word. */
@@ -148,6 +150,7 @@
 #if defined(__riscv) && !defined(__ASSEMBLER__)
 
 #include <stdint.h>
+#include <wvp/phases.h>
 
 /* ---- CSR access ---------------------------------------------------------------------------
  * `csr` is the CSR's assembler name (mstatus, mtvec, 0x340, ...). The "rK" constraint lets
@@ -199,6 +202,19 @@ __attribute__((noreturn)) static inline void wvp_exit(int code) {
   *wvp_reg(WVP_SYSCTL_BASE + WVP_SYSCTL_EXIT) = (uint32_t)code;
   for (;;) __asm__ volatile("");
 }
+
+/* ---- Profiler markers (wvp/phases.h) ---------------------------------------------------------
+ * A step lasts until the next one; the activity returns to CORE at each new step. */
+static inline void wvp_step(uint32_t step, uint32_t layer) {
+  *wvp_reg(WVP_SYSCTL_BASE + WVP_SYSCTL_STEP) = step | (layer << 8);
+}
+/* Sets the activity and returns the one before, for wvp_activity_end (libraries nest). */
+static inline uint32_t wvp_activity_begin(uint32_t activity) {
+  const uint32_t before = wvp_sysctl_read(WVP_SYSCTL_ACTIVITY);
+  *wvp_reg(WVP_SYSCTL_BASE + WVP_SYSCTL_ACTIVITY) = activity;
+  return before;
+}
+static inline void wvp_activity_end(uint32_t before) { *wvp_reg(WVP_SYSCTL_BASE + WVP_SYSCTL_ACTIVITY) = before; }
 
 /* ---- Fabric queues ---------------------------------------------------------------------------
  * Wavelets of `color` entering this tile's router through `in_port` leave through the ports in
