@@ -2,12 +2,18 @@
 
 #include <bit>
 #include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <ostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "platform/llama/checkpoint.h"
+#include "platform/decode_estimate.h"
 #include "platform/llama/tokenizer.h"
 #include "platform/run.h"
+#include "platform/wafer.h"
 
 namespace wvp {
 
@@ -17,6 +23,27 @@ std::string default_firmware() {
   // The build puts the firmware at <build>/sw/decode.elf and this program at <build>/platform/.
   const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe");
   return (exe.parent_path().parent_path() / "sw" / "decode.elf").string();
+}
+
+// "tensor 1.0%, fabric 38.5%, ..." in the order of the breakdown.
+std::string breakdown_line(const PhaseProfile::Breakdown& b) {
+  std::ostringstream line;
+  line << std::fixed << std::setprecision(1);
+  for (uint32_t a : {WVP_ACTIVITY_TENSOR, WVP_ACTIVITY_FABRIC, WVP_ACTIVITY_SYNC, WVP_ACTIVITY_CORE})
+    line << PhaseProfile::activity_name(a) << " " << b.share(b.active[a]) << "%, ";
+  line << "idle " << b.share(b.idle) << "%";
+  return line.str();
+}
+
+nlohmann::json bounds_json(const DecodeBounds& b, uint64_t cycles_per_token) {
+  return {{"sram_bound_cycles", b.sram_cycles},
+          {"compute_bound_cycles", b.compute_cycles},
+          {"fabric_bound_cycles", b.fabric_cycles},
+          {"weight_bytes_per_core", b.weight_bytes_per_core},
+          {"collectives_per_token", b.collectives},
+          {"dominant_bound", b.dominant()},
+          {"cycles_per_token", cycles_per_token},
+          {"times_largest_bound", b.largest() > 0 ? double(cycles_per_token) / b.largest() : 0.0}};
 }
 
 }  // namespace
@@ -34,6 +61,9 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
     throw llama::ModelError("the prompt is " + std::to_string(run.prompt_tokens.size()) +
                             " tokens long, more than the model's context of " + std::to_string(model.config.seq_len));
   run.stats_path = options.stats_path;
+  run.trace_path = options.trace_path;
+  PhaseProfile::Breakdown breakdown;
+  run.report = [&](const Wafer& wafer) { breakdown = wafer.profile().breakdown(); };
   run.pokes = {{"steps", options.steps},
                {"temperature", std::bit_cast<uint32_t>(options.temperature)},
                {"topp", std::bit_cast<uint32_t>(options.topp)},
@@ -65,6 +95,22 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
         << " of the prompt, " << tokens - forced << " generated) on " << options.config.grid_width << "x"
         << options.config.grid_height << " cores, " << cycles_per_token
         << " cycles per token = " << seconds * 1e6 << " us, " << 1.0 / seconds << " tokens/s simulated\n";
+    const DecodeBounds bounds = decode_bounds(model.config, options.config);
+    err << "  cores' time (" << breakdown.cores << " cores, from the first token to the last core's end): "
+        << breakdown_line(breakdown) << "\n"
+        << std::setprecision(0) << "  bounds per token: SRAM bandwidth " << bounds.sram_cycles << " cycles, compute "
+        << bounds.compute_cycles << ", fabric " << bounds.fabric_cycles << " (" << bounds.collectives
+        << " collectives); " << bounds.dominant() << " dominates, the run takes " << std::setprecision(1)
+        << double(cycles_per_token) / bounds.largest() << "x it\n";
+    if (!options.stats_path.empty()) {
+      // The run wrote the platform's stats; the decode's figures join them.
+      nlohmann::json stats;
+      std::ifstream(options.stats_path) >> stats;
+      stats["decode"] = bounds_json(bounds, cycles_per_token);
+      stats["decode"]["positions"] = tokens;
+      stats["decode"]["tokens_per_second"] = 1.0 / seconds;
+      std::ofstream(options.stats_path) << stats.dump(1) << "\n";
+    }
   }
   return code;
 }

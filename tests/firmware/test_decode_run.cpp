@@ -4,7 +4,11 @@
 
 #include <bit>
 #include <cmath>
+#include <regex>
+#include <set>
 #include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "firmware_env.h"
 #include "platform/llama/checkpoint.h"
@@ -149,6 +153,59 @@ TEST(DecodeRun, DecodeCommandContinuesAPromptAsTheHostReferenceDoes) {
             std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find(" tokens/s simulated"), std::string::npos) << r.err;
+}
+
+TEST(DecodeRun, DecodeExplainsItsTimeWithTheProfileTheBoundsAndATrace) {
+  const std::string stats = temp_path("decode.json"), trace = temp_path("trace.json");
+  const ProcessResult r =
+      run_decode({"--grid", "8x8", "--prompt", "Once upon", "--steps", "12", "--stats", stats, "--trace", trace});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  // The breakdown's five shares add up to the whole window.
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.err, m,
+                                std::regex(R"(cores' time \(64 cores, [^)]*\): tensor ([\d.]+)%, fabric ([\d.]+)%, )"
+                                           R"(sync ([\d.]+)%, core ([\d.]+)%, idle ([\d.]+)%)")))
+      << r.err;
+  double total = 0;
+  for (int i = 1; i <= 5; ++i) total += std::stod(m[i]);
+  EXPECT_NEAR(total, 100.0, 0.3);
+  EXPECT_GT(std::stod(m[1]), 0.0);  // every share is there
+  EXPECT_GT(std::stod(m[2]), 0.0);
+  EXPECT_NE(r.err.find("bounds per token: SRAM bandwidth "), std::string::npos) << r.err;
+
+  const nlohmann::json j = nlohmann::json::parse(read_file(stats));
+  const nlohmann::json& d = j["decode"];
+  EXPECT_EQ(d["positions"], 12);
+  const uint64_t per_token = d["cycles_per_token"];
+  EXPECT_GE(double(per_token), d["fabric_bound_cycles"].get<double>());
+  EXPECT_GE(double(per_token), d["sram_bound_cycles"].get<double>());
+  // The profile's window is the firmware's own measurement, on every core.
+  const nlohmann::json& b = j["phases"]["breakdown"];
+  EXPECT_EQ(b["cores"], 64);
+  EXPECT_NEAR(b["window_cycles"].get<double>() / 64, double(per_token) * 12, 0.01 * double(per_token) * 12);
+  // Every step of every layer is there, with its time.
+  std::set<std::string> per_layer;
+  for (const auto& s : j["phases"]["steps"]) {
+    EXPECT_GT(s["cycles"].get<uint64_t>(), 0u) << s.dump();
+    if (!s["layer"].is_null()) per_layer.insert(s["step"].get<std::string>() + " " + std::to_string(s["layer"].get<int>()));
+  }
+  for (const char* step : {"attention_norm", "qkv", "rope", "attention", "output", "ffn_norm", "ffn"})
+    for (int layer : {0, 1}) EXPECT_TRUE(per_layer.count(std::string(step) + " " + std::to_string(layer))) << step << layer;
+
+  // The trace: a track per core (the grid is small), steps named with their layer.
+  const nlohmann::json t = nlohmann::json::parse(read_file(trace));
+  std::set<int> tracks;
+  size_t ffn_events = 0;
+  for (const auto& e : t["traceEvents"]) {
+    tracks.insert(e["tid"].get<int>());
+    if (e["ph"] == "X" && e["name"] == "ffn L1") {
+      ++ffn_events;
+      EXPECT_GT(e["dur"].get<double>(), 0.0);
+    }
+  }
+  EXPECT_EQ(tracks.size(), 64u);
+  EXPECT_EQ(ffn_events, 64u * 12);
 }
 
 TEST(DecodeRun, DecodeRefusesBadPromptsAndMismatchedFilesBeforeSimulating) {

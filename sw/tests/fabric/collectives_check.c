@@ -1,12 +1,14 @@
 /* Checks every collective of wvp/collectives.h on the whole grid, with roots at the edges and
- * in the middle, and prints "collectives ok" from PE (0,0); any core that sees a wrong value
+ * in the middle and all-gathers of uneven shares, and prints "collectives ok" from PE (0,0); any core that sees a wrong value
  * prints it and exits with the number of the failed check. */
 #include <stdint.h>
 #include <stdio.h>
 #include <wvp/collectives.h>
 #include <wvp/hal.h>
+#include <wvp/shard.h>
 
 #define N 40 /* longer than the queues: broadcasts meet backpressure */
+#define GATHERED 3 * 70 /* the largest all-gather below */
 
 static uint32_t x, y, w, h;
 
@@ -73,6 +75,31 @@ int main(void) {
     printf("check 8: argmax %.1f at %u, expected 100.0 at %u\n", (double)best, (unsigned)best_index,
            (unsigned)((h - 1) * w * 3));
     failed = 8;
+  }
+
+  /* Broadcast over the grid from a tile inside it. */
+  for (uint32_t i = 0; i < N; ++i) data[i] = value(x, y, i), want[i] = value(w / 2, h - 1, i);
+  wvp_bcast_f32(data, N, w / 2, h - 1);
+  if (!failed) failed = check(9, data, want);
+
+  /* All-gathers: as many items as cores, more (uneven shares), fewer (cores without items), and
+   * items of several floats. Every item starts out wrong except this core's own. */
+  static const uint32_t item_counts[][2] = {{0, 1}, {70, 1}, {5, 3}, {70, 3}};
+  for (uint32_t round = 0; round < 4; ++round) {
+    const uint32_t items = item_counts[round][0] ? item_counts[round][0] : w * h, floats = item_counts[round][1];
+    static float gathered[GATHERED];
+    const wvp_rows mine = wvp_shard_rows(items);
+    for (uint32_t i = 0; i < items * floats; ++i) {
+      const int own = i / floats >= mine.first && i / floats < mine.first + mine.count;
+      gathered[i] = own ? (float)(i * 7 + 1) : -1.0f;
+    }
+    wvp_allgather_f32(gathered, items, floats);
+    for (uint32_t i = 0; i < items * floats && !failed; ++i)
+      if (gathered[i] != (float)(i * 7 + 1)) {
+        printf("check %u: all-gather of %u items x %u: element %u is %.1f\n", (unsigned)(10 + round), (unsigned)items,
+               (unsigned)floats, (unsigned)i, (double)gathered[i]);
+        failed = 10 + (int)round;
+      }
   }
 
   if (!failed && x == 0 && y == 0) printf("collectives ok on %ux%u\n", (unsigned)w, (unsigned)h);

@@ -1,0 +1,124 @@
+// The profiler behind the firmware's phase markers, and the decode's first-principles bounds.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "platform/decode_estimate.h"
+#include "platform/phase_profile.h"
+#include "support/process.h"
+
+namespace wvp::test {
+namespace {
+
+TEST(PhaseProfile, SumsCyclesPerStepLayerAndActivity) {
+  PhaseProfile p(2);
+  EXPECT_FALSE(p.used());
+  // Tile 0: setup until 10, qkv of layer 1 with a tensor wait 15..25, then done at 40.
+  p.set_step(0, WVP_STEP_QKV, 1, 10);
+  p.set_activity(0, WVP_ACTIVITY_TENSOR, 15);
+  p.set_activity(0, WVP_ACTIVITY_CORE, 25);
+  p.set_step(0, WVP_STEP_DONE, WVP_NO_LAYER, 40);
+  // Tile 1: qkv of layer 1 from 12, a fabric wait from 30 that the step change ends at 50.
+  p.set_step(1, WVP_STEP_QKV, 1, 12);
+  p.set_activity(1, WVP_ACTIVITY_FABRIC, 30);
+  p.set_step(1, WVP_STEP_DONE, WVP_NO_LAYER, 50);
+  p.finish(0, 45);
+  p.finish(1, 52);
+  EXPECT_TRUE(p.used());
+
+  const auto& setup = p.totals().at({WVP_STEP_SETUP, WVP_NO_LAYER});
+  EXPECT_EQ(setup[WVP_ACTIVITY_CORE], 10u + 12u);
+  const auto& qkv = p.totals().at({WVP_STEP_QKV, 1});
+  EXPECT_EQ(qkv[WVP_ACTIVITY_CORE], (5u + 15u) + 18u);
+  EXPECT_EQ(qkv[WVP_ACTIVITY_TENSOR], 10u);
+  EXPECT_EQ(qkv[WVP_ACTIVITY_FABRIC], 20u);
+  EXPECT_EQ(qkv[WVP_ACTIVITY_SYNC], 0u);
+
+  // The window runs from leaving setup to the last done (50): tile 0 is idle 40..50.
+  const PhaseProfile::Breakdown b = p.breakdown();
+  EXPECT_EQ(b.cores, 2u);
+  EXPECT_EQ(b.idle, 10u);
+  EXPECT_EQ(b.window, (50u - 10u) + (50u - 12u));
+  EXPECT_EQ(b.active[WVP_ACTIVITY_TENSOR], 10u);
+  EXPECT_DOUBLE_EQ(b.share(b.idle), 100.0 * 10 / 78);
+
+  const nlohmann::json j = p.to_json();
+  EXPECT_EQ(j["breakdown"]["idle_cycles"], 10u);
+  bool found = false;
+  for (const auto& s : j["steps"])
+    if (s["step"] == "qkv") {
+      found = true;
+      EXPECT_EQ(s["layer"], 1);
+      EXPECT_EQ(s["cycles"], 68u);
+    }
+  EXPECT_TRUE(found) << j.dump();
+}
+
+TEST(PhaseProfile, ReadsBackItsRegistersAndNamesUnknownSteps) {
+  PhaseProfile p(1);
+  p.set_step(0, 200, 3, 5);
+  p.set_activity(0, WVP_ACTIVITY_SYNC, 6);
+  EXPECT_EQ(p.step_register(0), 200u | 3u << 8);
+  EXPECT_EQ(p.activity(0), uint32_t{WVP_ACTIVITY_SYNC});
+  EXPECT_EQ(PhaseProfile::step_name(200), "step 200");
+  EXPECT_EQ(PhaseProfile::step_name(WVP_STEP_FFN), "ffn");
+  EXPECT_EQ(PhaseProfile::activity_name(WVP_ACTIVITY_FABRIC), "fabric");
+  // A new step starts in the core activity.
+  p.set_step(0, WVP_STEP_FFN, 0, 9);
+  EXPECT_EQ(p.activity(0), uint32_t{WVP_ACTIVITY_CORE});
+}
+
+TEST(PhaseProfile, TraceHasOneTrackPerKeptTileWithActivitiesInsideSteps) {
+  PhaseProfile p(3);
+  p.keep_timeline({0, 2});
+  for (uint32_t tile = 0; tile < 3; ++tile) {
+    p.set_step(tile, WVP_STEP_EMBED, WVP_NO_LAYER, 100);
+    p.set_activity(tile, WVP_ACTIVITY_FABRIC, 110);
+    p.set_step(tile, WVP_STEP_FFN, 2, 1100);
+    p.finish(tile, 2100);
+  }
+  const std::string path = temp_path("trace.json");
+  p.write_trace(path, 1e9, {"PE (0,0)", "PE (1,0)", "PE (2,0)"});
+  std::ifstream f(path);
+  const nlohmann::json j = nlohmann::json::parse(f);
+  std::map<uint32_t, std::vector<nlohmann::json>> by_track;
+  for (const auto& e : j["traceEvents"])
+    if (e["ph"] == "X") by_track[e["tid"]].push_back(e);
+  ASSERT_EQ(by_track.size(), 2u);  // tile 1 is summed only
+  const auto& events = by_track[2];
+  ASSERT_EQ(events.size(), 4u);  // setup, embed with its fabric wait inside, ffn L2
+  EXPECT_EQ(events[0]["name"], "setup");
+  EXPECT_EQ(events[1]["name"], "embed");
+  EXPECT_DOUBLE_EQ(events[1]["ts"].get<double>(), 0.1);  // 100 cycles at 1 GHz, in us
+  EXPECT_DOUBLE_EQ(events[1]["dur"].get<double>(), 1.0);
+  EXPECT_EQ(events[2]["name"], "fabric");
+  EXPECT_EQ(events[2]["cat"], "activity");
+  EXPECT_DOUBLE_EQ(events[2]["dur"].get<double>(), 0.99);
+  EXPECT_EQ(events[3]["name"], "ffn L2");
+  EXPECT_DOUBLE_EQ(events[3]["dur"].get<double>(), 1.0);
+}
+
+TEST(DecodeBounds, FollowFromTheShardsAndTheFirmwaresCollectives) {
+  llama::ModelConfig m;
+  m.dim = 16, m.hidden_dim = 40, m.n_layers = 2, m.n_heads = 4, m.n_kv_heads = 2, m.vocab_size = 400, m.seq_len = 8;
+  PlatformConfig c;
+  c.grid_width = 2, c.grid_height = 3;
+  const DecodeBounds b = decode_bounds(m, c);
+  // Core 0's shares on 6 cores: 6 rows of wq|wk|wv, 3 of wo, 7 units of w1|w3, 3 rows of w2
+  // (x 40), 67 classifier rows: 2 x (96 + 48 + 224 + 120) + 1072 = 2048 weights.
+  EXPECT_DOUBLE_EQ(b.weight_bytes_per_core, 4 * 2048.0);
+  EXPECT_DOUBLE_EQ(b.sram_cycles, 4 * 2048.0 / c.sram.read_bytes_per_cycle);
+  EXPECT_DOUBLE_EQ(b.compute_cycles, 2048.0 / c.tensor.fp32_lanes);
+  // Crossing the 2x3 grid: 3 hops. Embedding 3 + 16; per layer (3 + 32) + 3 x (3 + 16) +
+  // (3 + 40); the argmax's two all-reduces 2 x (2 x 3 + 1).
+  EXPECT_DOUBLE_EQ(b.fabric_cycles, 19 + 2 * (35 + 57 + 43) + 14);
+  EXPECT_EQ(b.collectives, 13u);
+  EXPECT_EQ(b.dominant(), "SRAM bandwidth");  // a tie with compute goes to the SRAM
+  EXPECT_DOUBLE_EQ(b.largest(), 512.0);
+}
+
+}  // namespace
+}  // namespace wvp::test
