@@ -60,6 +60,7 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
   if (run.prompt_tokens.size() > size_t(model.config.seq_len))
     throw llama::ModelError("the prompt is " + std::to_string(run.prompt_tokens.size()) +
                             " tokens long, more than the model's context of " + std::to_string(model.config.seq_len));
+  run.sampling = options.temperature != 0.0f;
   run.stats_path = options.stats_path;
   run.trace_path = options.trace_path;
   PhaseProfile::Breakdown breakdown;

@@ -147,7 +147,7 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
       throw LoadError(image.path + ": --model needs the symbols __heap_start and __heap_end (the model region)");
     model = std::make_unique<llama::Model>(llama::read_checkpoint(options.model_path));
     llama::check_model_fits(model->config, options.config.grid_width, options.config.grid_height,
-                            end->second - start->second);
+                            end->second - start->second, options.sampling);
     model_region = start->second;
   }
   auto console = [&out, &options](const TileIdentity& id, const std::string& line) {
@@ -163,7 +163,7 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
     for (size_t i = 0; i < wafer.tile_count(); ++i)
       wafer.write(i, model_region,
                   llama::model_region_image(*model, static_cast<uint32_t>(wafer.tile_count()), static_cast<uint32_t>(i),
-                                            options.prompt_tokens));
+                                            options.prompt_tokens, options.sampling));
   for (const auto& [symbol, value] : options.pokes) {
     const auto it = image.symbols.find(symbol);
     if (it == image.symbols.end()) throw LoadError(image.path + ": --poke: no symbol '" + symbol + "'");

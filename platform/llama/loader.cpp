@@ -9,26 +9,27 @@ namespace wvp::llama {
 
 namespace {
 
-wvp_model_header header_of(const ModelConfig& c, uint32_t cores) {
+wvp_model_header header_of(const ModelConfig& c, uint32_t cores, bool sampling) {
   wvp_model_header h{};
   h.magic = WVP_MODEL_MAGIC;
   h.dim = c.dim, h.hidden_dim = c.hidden_dim, h.n_layers = c.n_layers, h.n_heads = c.n_heads;
   h.n_kv_heads = c.n_kv_heads, h.vocab_size = c.vocab_size, h.seq_len = c.seq_len;
   h.cores = cores;
   h.shared_classifier = c.shared_classifier ? 1 : 0;
+  h.sampling = sampling ? 1 : 0;
   return h;
 }
 
 }  // namespace
 
-uint64_t model_region_bytes(const ModelConfig& config, uint32_t cores) {
+uint64_t model_region_bytes(const ModelConfig& config, uint32_t cores, bool sampling) {
   // Core 0 holds the most heads, so its working memory is the largest.
-  const wvp_model_header h = header_of(config, cores);
+  const wvp_model_header h = header_of(config, cores, sampling);
   return uint64_t{wvp_decode_layout_of(&h, 0).floats} * 4;
 }
 
 std::vector<uint8_t> model_region_image(const Model& model, uint32_t cores, uint32_t core,
-                                        const std::vector<int32_t>& prompt) {
+                                        const std::vector<int32_t>& prompt, bool sampling) {
   const ModelConfig& c = model.config;
   const ModelWeights& w = model.weights;
   if (prompt.empty()) throw ModelError("the prompt has no tokens");
@@ -38,7 +39,7 @@ std::vector<uint8_t> model_region_image(const Model& model, uint32_t cores, uint
   for (int32_t t : prompt)
     if (t < 0 || t >= c.vocab_size)
       throw ModelError("prompt token " + std::to_string(t) + " is outside the vocabulary of " + std::to_string(c.vocab_size));
-  wvp_model_header h = header_of(c, cores);
+  wvp_model_header h = header_of(c, cores, sampling);
   h.prompt_len = static_cast<uint32_t>(prompt.size());
   const wvp_model_layout l = wvp_model_layout_of(&h);
   std::vector<float> region(l.floats, 0.0f);  // the shards; the working memory is the firmware's
@@ -82,9 +83,9 @@ std::vector<uint8_t> model_region_image(const Model& model, uint32_t cores, uint
   return bytes;
 }
 
-void check_model_fits(const ModelConfig& config, uint32_t width, uint32_t height, uint64_t region_bytes) {
+void check_model_fits(const ModelConfig& config, uint32_t width, uint32_t height, uint64_t region_bytes, bool sampling) {
   const uint32_t cores = width * height;
-  const uint64_t need = model_region_bytes(config, cores);
+  const uint64_t need = model_region_bytes(config, cores, sampling);
   if (need <= region_bytes) return;
   std::string msg = "the model (dim " + std::to_string(config.dim) + ", " + std::to_string(config.n_layers) +
                     " layers, vocab " + std::to_string(config.vocab_size) + ") needs " + std::to_string(need) +
@@ -92,16 +93,16 @@ void check_model_fits(const ModelConfig& config, uint32_t width, uint32_t height
                     "model region holds " + std::to_string(region_bytes) + " bytes";
   // The smallest core count that fits, as the squarest grid of at least that many cores.
   uint64_t n = cores;
-  while (n < (1u << 24) && model_region_bytes(config, static_cast<uint32_t>(n)) > region_bytes) n = n * 2;
-  if (model_region_bytes(config, static_cast<uint32_t>(n)) > region_bytes) {
-    msg += "; no grid fits it (the parts every core holds need " + std::to_string(model_region_bytes(config, 1u << 24)) +
+  while (n < (1u << 24) && model_region_bytes(config, static_cast<uint32_t>(n), sampling) > region_bytes) n = n * 2;
+  if (model_region_bytes(config, static_cast<uint32_t>(n), sampling) > region_bytes) {
+    msg += "; no grid fits it (the parts every core holds need " + std::to_string(model_region_bytes(config, 1u << 24, sampling)) +
            " bytes)";
     throw ModelError(msg);
   }
   uint64_t lo = cores, hi = n;
   while (lo + 1 < hi) {
     const uint64_t mid = (lo + hi) / 2;
-    (model_region_bytes(config, static_cast<uint32_t>(mid)) <= region_bytes ? hi : lo) = mid;
+    (model_region_bytes(config, static_cast<uint32_t>(mid), sampling) <= region_bytes ? hi : lo) = mid;
   }
   const uint64_t w = static_cast<uint64_t>(std::ceil(std::sqrt(double(hi))));
   const uint64_t h = (hi + w - 1) / w;

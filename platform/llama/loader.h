@@ -8,17 +8,20 @@
 
 namespace wvp::llama {
 
-// Bytes of the largest core's region for `cores` cores: shards and the decode working memory.
-uint64_t model_region_bytes(const ModelConfig& config, uint32_t cores);
+// Bytes of the largest core's region for `cores` cores: shards and the decode working memory,
+// with the sampler's buffers (every logit on every core) if `sampling`; greedy decoding
+// needs none.
+uint64_t model_region_bytes(const ModelConfig& config, uint32_t cores, bool sampling = false);
 
 // Core `core`'s shards: the header, the prompt, the replicated norms and its rows of every matrix
 // (the start of its region; the working memory after them is left to the firmware). Throws
 // ModelError for an empty prompt, one longer than the context or a token outside the vocabulary.
 std::vector<uint8_t> model_region_image(const Model& model, uint32_t cores, uint32_t core,
-                                        const std::vector<int32_t>& prompt);
+                                        const std::vector<int32_t>& prompt, bool sampling = false);
 
 // Throws ModelError when the shards do not fit `region_bytes` on a width x height grid, naming
 // what one core needs, what it has and the smallest square-ish grid that would fit.
-void check_model_fits(const ModelConfig& config, uint32_t width, uint32_t height, uint64_t region_bytes);
+void check_model_fits(const ModelConfig& config, uint32_t width, uint32_t height, uint64_t region_bytes,
+                      bool sampling = false);
 
 }  // namespace wvp::llama

@@ -290,6 +290,10 @@ int main(void) {
     if (core == 0) wvp_puts("decode: no model for this grid in the region (load one with --model)\n");
     return 2;
   }
+  if (temperature != 0.0f && !model->sampling) {
+    if (core == 0) wvp_puts("decode: sampling needs the sampler's buffers in the region (load the model for a temperature)\n");
+    return 2;
+  }
   shards = wvp_model_layout_of(model);
   work = wvp_decode_layout_of(model, core);
   if (work.floats * 4 > (uint32_t)(__heap_end - __heap_start)) {

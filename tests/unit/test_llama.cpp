@@ -271,6 +271,8 @@ TEST(LlamaLoader, EveryCoreGetsItsRowsOfEveryMatrixAndTheNorms) {
       EXPECT_EQ(bytes.size(), 4u * l.floats);
       EXPECT_EQ(reinterpret_cast<const int32_t*>(region)[l.prompt + 1], 300);
       EXPECT_EQ(model_region_bytes(c, cores), 4u * wvp_decode_layout_of(&h, 0).floats);
+      // Sampling adds every logit and an order of them on every core.
+      EXPECT_EQ(model_region_bytes(c, cores, true), model_region_bytes(c, cores) + 2u * 4 * 400);
       EXPECT_EQ(wvp_decode_layout_of(&h, core).heads, core < 4 ? 1u : 0u);  // 4 heads over 6 cores
       EXPECT_EQ(l.rows_dim, 3u);
       EXPECT_EQ(l.rows_qkv, 6u);  // 16 + 8 + 8 rows over 6 cores: 6,6,5,5,5,5

@@ -25,7 +25,8 @@ typedef struct {
   uint32_t cores;              /* the grid the shards were cut for */
   uint32_t shared_classifier;  /* 1: the classifier rows are the embedding rows */
   uint32_t prompt_len;         /* prompt tokens (BOS first) in the prompt block, at least 1 */
-  uint32_t reserved[5];
+  uint32_t sampling;           /* 1: the working memory has the sampler's buffers (vocab x 2) */
+  uint32_t reserved[4];
 } wvp_model_header;
 
 typedef struct {
@@ -76,7 +77,7 @@ typedef struct {
   uint32_t x, xb, xb2, qkv, att, hb;  /* activations; q, k, v lie together in qkv */
   uint32_t h13, logits;               /* this core's w13 and classifier outputs */
   uint32_t rope;                      /* cos, sin per rotation angle of a head */
-  uint32_t all_logits, order;         /* sampling: every logit, and a permutation */
+  uint32_t all_logits, order;         /* sampling only: every logit, and a permutation */
   uint32_t key_cache, value_cache;    /* (layer, position, head of this core, head_size) */
   uint32_t first_head, heads;         /* attention heads on this core */
   uint32_t floats;                    /* shards and working memory together */
@@ -97,8 +98,9 @@ static inline wvp_decode_layout wvp_decode_layout_of(const wvp_model_header *h, 
   l.h13 = at, at += 2 * m.rows_hidden;
   l.logits = at, at += m.rows_vocab;
   l.rope = at, at += hs;
-  l.all_logits = at, at += (uint32_t)h->vocab_size;
-  l.order = at, at += (uint32_t)h->vocab_size;
+  const uint32_t sampler = h->sampling ? (uint32_t)h->vocab_size : 0;
+  l.all_logits = at, at += sampler;
+  l.order = at, at += sampler;
   wvp_rows_of((uint32_t)h->n_heads, h->cores, core, &l.first_head, &l.heads);
   l.key_cache = at, at += (uint32_t)h->n_layers * seq * l.heads * hs;
   l.value_cache = at, at += (uint32_t)h->n_layers * seq * l.heads * hs;
