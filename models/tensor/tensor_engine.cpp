@@ -271,26 +271,35 @@ void TensorEngine::finish(TileState& t, uint32_t tile, uint64_t end, const std::
 StallExtension::Until TensorEngine::stream(TileState& t, uint32_t tile) {
   const bool from_fabric = t.types & kFromFabric;
   const uint32_t src_type = t.types & 3, dst_type = (t.types >> 2) & 3;
-  const uint32_t color = from_fabric ? t.src0.addr : t.dst.addr;
+  const bool forward = from_fabric && (t.types & kToFabric);
+  const uint32_t color = from_fabric ? t.src0.addr : t.dst.addr, out_color = forward ? t.scalar : color;
   const uint64_t n = uint64_t(std::max<uint32_t>(t.rows, 1)) * t.len;
   // One wavelet per cycle, each at the cycle it can move: as the core's own blocking accesses,
   // an answer about a cycle the fabric has not settled yet waits for it.
   const auto wait = [&](bool receive) {
     if (queues_->settled() < t.stream_cycle) return StallExtension::Until::Settled;
     if (receive) queues_->wait_receive(tile, color);
-    else queues_->wait_send(tile, color);
+    else queues_->wait_send(tile, out_color);
     return StallExtension::Until::Woken;
   };
   for (; t.streamed < n; ++t.streamed, ++t.stream_cycle) {
     const uint64_t r = t.streamed / t.len, i = t.streamed % t.len;
     if (from_fabric) {
-      uint32_t wavelet;
-      if (!queues_->try_receive(tile, color, t.stream_cycle, wavelet)) return wait(true);
-      const uint16_t half = static_cast<uint16_t>(wavelet);
-      from_float(element(t, t.dst, dst_type, r, i), dst_type,
-                 src_type == uint32_t(TensorType::Fp32) ? std::bit_cast<float>(wavelet)
-                 : src_type == uint32_t(TensorType::Fp16) ? half_to_float(half)
-                                                          : bf16_to_float(half));
+      if (!t.holding) {
+        uint32_t wavelet;
+        if (!queues_->try_receive(tile, color, t.stream_cycle, wavelet)) return wait(true);
+        const uint16_t half = static_cast<uint16_t>(wavelet);
+        from_float(element(t, t.dst, dst_type, r, i), dst_type,
+                   src_type == uint32_t(TensorType::Fp32) ? std::bit_cast<float>(wavelet)
+                   : src_type == uint32_t(TensorType::Fp16) ? half_to_float(half)
+                                                            : bf16_to_float(half));
+        t.held = wavelet;
+        t.holding = forward;
+      }
+      if (t.holding) {
+        if (!queues_->try_send(tile, out_color, t.held, t.stream_cycle)) return wait(false);
+        t.holding = false;
+      }
     } else {
       const float v = to_float(element(t, t.src0, src_type, r, i), src_type);
       const uint32_t wavelet = dst_type == uint32_t(TensorType::Fp32) ? std::bit_cast<uint32_t>(v)
@@ -309,12 +318,13 @@ bool TensorEngine::go_stream(TileState& t, uint32_t tile, uint64_t cycle, StallE
     const bool from_fabric = t.types & kFromFabric;
     const uint32_t src_type = t.types & 3, dst_type = (t.types >> 2) & 3;
     std::string error;
+    const bool forward = from_fabric && (t.types & kToFabric);
+    const uint32_t color = from_fabric ? t.src0.addr : t.dst.addr;
     if (t.op != uint32_t(TensorOp::Copy)) error = "only COPY streams to or from the fabric";
-    else if ((t.types & kFromFabric) && (t.types & kToFabric)) error = "a stream has the fabric on one side only";
     else if (src_type > 2 || dst_type > 2) error = "unknown element type in TYPES " + hex(t.types);
     else if (!queues_) error = "no fabric queues attached";
-    else if ((from_fabric ? t.src0.addr : t.dst.addr) >= queues_->colors())
-      error = "color " + std::to_string(from_fabric ? t.src0.addr : t.dst.addr) + " out of range (colors: " +
+    else if (color >= queues_->colors() || (forward && t.scalar >= queues_->colors()))
+      error = "color " + std::to_string(color >= queues_->colors() ? color : t.scalar) + " out of range (colors: " +
               std::to_string(queues_->colors()) + ")";
     else if (!stall) error = "a stream needs an initiator that can wait";
     if (error.empty() && t.len) {
@@ -330,6 +340,7 @@ bool TensorEngine::go_stream(TileState& t, uint32_t tile, uint64_t cycle, StallE
       return true;
     }
     t.streaming = true;
+    t.holding = false;
     t.streamed = 0;
     t.stream_cycle = start + params_.startup_cycles;
   }

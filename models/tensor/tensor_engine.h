@@ -16,6 +16,9 @@
 //   COPY   dst = src0 (type conversion). With TYPES bit 4 the source is the fabric color in
 //          SRC0 (one element per wavelet: fp32 bits, or fp16/bf16 in the low half), with bit 5
 //          the destination is the color in DST: a stream between SRAM and the tile's queues.
+//          With both bits the engine forwards: each wavelet from the color in SRC0 goes on,
+//          unchanged and in the same cycle, to the color in SCALAR, and is stored at DST too
+//          (a chain of tiles passes data along at one wavelet per cycle, every tile keeping it).
 //          A stream moves one wavelet per cycle and holds the core until it is complete, waiting
 //          for wavelets or queue room as a blocking receive or send would.
 // Timing: STARTUP cycles, then per group of `lanes` elements (lanes per cycle by type) as many
@@ -52,7 +55,7 @@ constexpr uint64_t kSrc1RowStride = 0x24;
 constexpr uint64_t kDst = 0x28;
 constexpr uint64_t kDstStride = 0x2C;
 constexpr uint64_t kDstRowStride = 0x30;
-constexpr uint64_t kScalar = 0x34;        // rw: fp32 bits, for SCALE
+constexpr uint64_t kScalar = 0x34;        // rw: fp32 bits, for SCALE; the outgoing color of a forward
 constexpr uint64_t kGo = 0x38;            // wo: start (waits for a running operation first)
 constexpr uint64_t kStatus = 0x3C;        // ro: bit 0 busy, bit 1 the last operation failed
 constexpr uint64_t kWait = 0x40;          // ro: returns STATUS once the engine is idle
@@ -114,8 +117,10 @@ class TensorEngine : public sc_core::sc_module {
     uint64_t busy_until = 0;
     bool failed = false;
     uint32_t result = 0, index = 0;
-    // A stream in progress: elements moved, and the cycle of the next one.
-    bool streaming = false;
+    // A stream in progress: elements moved, and the cycle of the next one; a forward's wavelet
+    // that was received but not yet sent on.
+    bool streaming = false, holding = false;
+    uint32_t held = 0;
     uint64_t streamed = 0, stream_cycle = 0;
     uint8_t* memory = nullptr;
     uint64_t base = 0;

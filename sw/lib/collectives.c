@@ -3,13 +3,12 @@
  *     one step per hop, the elements streaming behind each other.
  *   - Broadcasts: the root's tensor engine streams the data out (one wavelet per cycle) and the
  *     routers copy it to every tile of the line.
- *   - All-gathers: each tile's part travels the line tile by tile, stored and sent on by every
- *     tile's tensor engine. Passing parts on in software keeps them in order on every link: if
- *     the routers multicast them instead, a tile's own part could overtake a neighbour's part
- *     still waiting at a busy output. */
+ *   - All-gathers: each tile's part travels the line tile by tile, every tile's tensor engine
+ *     keeping a copy and forwarding it in the same cycle. Forwarding by the tiles, not by router
+ *     multicast, keeps the parts in order on every link: with multicast, a tile's own part could
+ *     overtake a neighbour's part still waiting at a busy output. */
 #include <wvp/collectives.h>
 #include <wvp/hal.h>
-#include <wvp/model_layout.h>
 
 static uint32_t grid_x, grid_y, grid_w, grid_h;
 
@@ -59,6 +58,17 @@ static void recv_block(uint32_t color, float *data, uint32_t n, int first_of_col
   if (n) wvp_tensor_stream_in(color, WVP_FP32, data, n);
 }
 
+/* Receives n floats into data and passes them on over `out_color` as they come. */
+static void forward_block(uint32_t color, uint32_t out_color, float *data, uint32_t n, int first_of_collective) {
+  if (!n) return;
+  if (first_of_collective) {
+    recv_block(color, data, 1, 1);
+    wvp_send_f32(out_color, data[0]);
+    ++data, --n;
+  }
+  if (n) wvp_tensor_stream_forward(color, out_color, WVP_FP32, data, n);
+}
+
 static void bcast(uint32_t color, float *data, uint32_t n, int is_root) {
   if (is_root) send_block(color, data, n);
   else recv_block(color, data, n, 1);
@@ -98,46 +108,59 @@ static void allreduce(float *data, uint32_t n, wvp_reduce_op op) {
 }
 
 /* ---- all-gather ------------------------------------------------------------------------------
- * Position p of a line of `len` holds the items of cores [base + p * step, ... + per): a tile
- * (per = 1) in the row phase, a whole row (per = W) in the column phase. */
+ * Core k holds items [k * share + min(k, extra), ...) (wvp_rows_of's split). Position p of a
+ * line of `len` holds the items of cores [base + p * step, ... + per): a tile (per = 1) in the
+ * row phase, a whole row (per = W) in the column phase. */
 typedef struct {
   float *y;
-  uint32_t items, item_floats, cores;
+  uint32_t item_floats, share, extra;
   uint32_t base, step, per;
 } line_parts;
 
+static uint32_t first_item(const line_parts *l, uint32_t core) {
+  return core * l->share + (core < l->extra ? core : l->extra);
+}
+
+/* No division: the gather asks for every part of every line, for every collective. */
 static float *part_of(const line_parts *l, uint32_t p, uint32_t *n) {
-  const uint32_t lo = l->base + p * l->step;
-  uint32_t first, last_first, last_count;
-  wvp_rows_of(l->items, l->cores, lo, &first, &last_count);
-  wvp_rows_of(l->items, l->cores, lo + l->per - 1, &last_first, &last_count);
-  *n = (last_first + last_count - first) * l->item_floats;
+  const uint32_t lo = l->base + p * l->step, first = first_item(l, lo);
+  *n = (first_item(l, lo + l->per) - first) * l->item_floats;
   return l->y + first * l->item_floats;
 }
 
+/* One part's turn at this tile in a sweep: the owner sends it, the others keep and pass it on
+ * (the sweep's last tile only keeps it). */
+static void pass_part(uint32_t color, float *part, uint32_t n, int own, int passes_on, int *first) {
+  if (!n) return;
+  if (own) {
+    if (passes_on) send_block(color, part, n);
+    return;
+  }
+  if (passes_on) forward_block(color, color, part, n, *first);
+  else recv_block(color, part, n, *first);
+  *first = 0;
+}
+
 /* Parts travel towards position 0 on the reduce color, then towards len - 1 on the chain color,
- * each tile sending its own part first, then every part it receives. Tile 0 (len - 1) only
- * receives in the first (second) sweep, so each sweep drains from its end and cannot deadlock. */
+ * each tile sending its own part first, then every part from further away. Tile 0 (len - 1)
+ * only receives in the first (second) sweep, so each sweep drains from its end and cannot
+ * deadlock. */
 static void gather_line(const line_parts *l, uint32_t pos, uint32_t len, uint32_t reduce_color, uint32_t chain_color) {
   int first = 1;
+  uint32_t n;
   for (uint32_t p = pos; p < len; ++p) {
-    uint32_t n;
     float *part = part_of(l, p, &n);
-    if (!n) continue;
-    if (p != pos) recv_block(reduce_color, part, n, first), first = 0;
-    if (pos > 0) send_block(reduce_color, part, n);
+    pass_part(reduce_color, part, n, p == pos, pos > 0, &first);
   }
   for (uint32_t p = pos + 1; p-- > 0;) {
-    uint32_t n;
     float *part = part_of(l, p, &n);
-    if (!n) continue;
-    if (p != pos) recv_block(chain_color, part, n, first), first = 0;
-    if (pos + 1 < len) send_block(chain_color, part, n);
+    pass_part(chain_color, part, n, p == pos, pos + 1 < len, &first);
   }
 }
 
 static void allgather(float *y, uint32_t items, uint32_t item_floats) {
-  line_parts l = {y, items, item_floats, grid_w * grid_h, grid_y * grid_w, 1, 1};
+  const uint32_t cores = grid_w * grid_h;
+  line_parts l = {y, item_floats, items / cores, items % cores, grid_y * grid_w, 1, 1};
   if (grid_w > 1) gather_line(&l, grid_x, grid_w, WVP_COLOR_ROW_REDUCE, WVP_COLOR_ROW_CHAIN);
   l.base = 0, l.step = grid_w, l.per = grid_w;
   if (grid_h > 1) gather_line(&l, grid_y, grid_h, WVP_COLOR_COL_REDUCE, WVP_COLOR_COL_CHAIN);

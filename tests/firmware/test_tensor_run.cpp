@@ -48,5 +48,22 @@ TEST(TensorRun, StreamsMoveOneWaveletPerCycleThroughTheFabricForAnyQuantum) {
   EXPECT_EQ(q1.out, a.out);
 }
 
+TEST(TensorRun, AForwardingStreamPassesWaveletsOnAsTheyComeAndKeepsACopy) {
+  const auto received_cycles = [](const std::string& out, const char* tile) {
+    std::smatch m;
+    const std::regex line(std::string(R"(\()") + tile + R"(\) received 200 wavelets in ([0-9]+) cycles, all right, status 0)");
+    return std::regex_search(out, m, line) ? std::stoull(m[1]) : 0;
+  };
+  const ProcessResult r = run_wafervp({"--grid", "3x1", "--poke", "count=200", firmware("tensor_stream")});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const uint64_t middle = received_cycles(r.out, "1,0"), last = received_cycles(r.out, "2,0");
+  ASSERT_GT(middle, 0u) << r.out;
+  ASSERT_GT(last, 0u) << r.out;
+  // Cut-through: the last tile is done a few cycles after the middle one, not a stream later.
+  EXPECT_LT(last, middle + 20) << r.out;
+  const ProcessResult q1 = run_wafervp({"--grid", "3x1", "--quantum", "1", "--poke", "count=200", firmware("tensor_stream")});
+  EXPECT_EQ(q1.out, r.out);
+}
+
 }  // namespace
 }  // namespace wvp::test

@@ -220,7 +220,8 @@ TEST(TensorEngine, StreamDescriptorsAreCheckedBeforeAnyWaveletMoves) {
       return b.error;
     };
     EXPECT_EQ(stream_error(TensorOp::Add, kFromFabric, 3), "tensor: ADD: only COPY streams to or from the fabric");
-    EXPECT_EQ(stream_error(TensorOp::Copy, kFromFabric | kToFabric, 3), "tensor: COPY: a stream has the fabric on one side only");
+    b.set(kScalar, 30);  // a forward's outgoing color
+    EXPECT_EQ(stream_error(TensorOp::Copy, kFromFabric | kToFabric, 3), "tensor: COPY: color 30 out of range (colors: 24)");
     EXPECT_EQ(stream_error(TensorOp::Copy, kToFabric, 24), "tensor: COPY: color 24 out of range (colors: 24)");
     EXPECT_EQ(stream_error(TensorOp::Copy, kToFabric, 3), "tensor: COPY: a stream needs an initiator that can wait");
     EXPECT_EQ(port.fabric().flits_in_flight(), 0u);

@@ -299,6 +299,15 @@ static inline uint32_t wvp_tensor_stream_out(uint32_t color, uint32_t type, cons
   return *wvp_reg(WVP_TENSOR_BASE + WVP_TENSOR_STATUS);
 }
 
+/* Forwards n wavelets from color `from` to color `to` as they come, one per cycle, keeping a copy
+ * of each at dst. */
+static inline uint32_t wvp_tensor_stream_forward(uint32_t from, uint32_t to, uint32_t type, void *dst, uint32_t n) {
+  wvp_tensor_reg(WVP_TENSOR_SCALAR, to);
+  wvp_tensor_start(WVP_TENSOR_COPY, type | WVP_TENSOR_FROM_FABRIC | WVP_TENSOR_TO_FABRIC, type, n, 1,
+                   (wvp_operand){(void *)(uintptr_t)from, 1, 0}, (wvp_operand){0, 0, 0}, (wvp_operand){dst, 1, 0});
+  return *wvp_reg(WVP_TENSOR_BASE + WVP_TENSOR_STATUS);
+}
+
 /* Waits until the engine is idle; returns STATUS (bit 1: the last operation failed). */
 static inline uint32_t wvp_tensor_wait(void) { return *wvp_reg(WVP_TENSOR_BASE + WVP_TENSOR_WAIT); }
 static inline int wvp_tensor_busy(void) { return *wvp_reg(WVP_TENSOR_BASE + WVP_TENSOR_STATUS) & 1; }
