@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "sw/lib/include/wvp/model_layout.h"
+#include "platform/llama/loader.h"
 
 namespace wvp {
 
@@ -15,10 +15,7 @@ std::string DecodeBounds::dominant() const {
 
 DecodeBounds decode_bounds(const llama::ModelConfig& model, const PlatformConfig& config) {
   const uint32_t w = config.grid_width, h = config.grid_height;
-  wvp_model_header header{};
-  header.dim = model.dim, header.hidden_dim = model.hidden_dim, header.n_layers = model.n_layers;
-  header.n_heads = model.n_heads, header.n_kv_heads = model.n_kv_heads, header.vocab_size = model.vocab_size;
-  header.seq_len = model.seq_len, header.cores = w * h;
+  const wvp_model_header header = llama::header_of(model, w * h);
   const wvp_model_layout l = wvp_model_layout_of(&header);
 
   // Core 0 holds the largest share of every matrix.

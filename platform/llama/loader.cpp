@@ -7,8 +7,6 @@
 
 namespace wvp::llama {
 
-namespace {
-
 wvp_model_header header_of(const ModelConfig& c, uint32_t cores, bool sampling) {
   wvp_model_header h{};
   h.magic = WVP_MODEL_MAGIC;
@@ -19,8 +17,6 @@ wvp_model_header header_of(const ModelConfig& c, uint32_t cores, bool sampling) 
   h.sampling = sampling ? 1 : 0;
   return h;
 }
-
-}  // namespace
 
 uint64_t model_region_bytes(const ModelConfig& config, uint32_t cores, bool sampling) {
   // Core 0 holds the most heads, so its working memory is the largest.

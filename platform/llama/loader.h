@@ -5,8 +5,13 @@
 #include <vector>
 
 #include "platform/llama/checkpoint.h"
+#include "sw/lib/include/wvp/model_layout.h"
 
 namespace wvp::llama {
+
+// The region header of `config` cut for `cores` cores (no prompt yet), from which
+// wvp_model_layout_of() and wvp_decode_layout_of() give every offset.
+wvp_model_header header_of(const ModelConfig& config, uint32_t cores, bool sampling = false);
 
 // Bytes of the largest core's region for `cores` cores: shards and the decode working memory,
 // with the sampler's buffers (every logit on every core) if `sampling`; greedy decoding

@@ -1,11 +1,11 @@
 #include <wvp/collectives.h>
 #include <wvp/hal.h>
+#include <wvp/model_layout.h>
 #include <wvp/shard.h>
 
 wvp_rows wvp_shard_rows(uint32_t out) {
-  const uint32_t cores = wvp_grid_w() * wvp_grid_h(), k = wvp_core_id();
-  const uint32_t base = out / cores, extra = out % cores;
-  wvp_rows r = {k * base + (k < extra ? k : extra), base + (k < extra ? 1 : 0)};
+  wvp_rows r;
+  wvp_rows_of(out, wvp_grid_w() * wvp_grid_h(), wvp_core_id(), &r.first, &r.count);
   return r;
 }
 
