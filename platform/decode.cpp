@@ -2,7 +2,6 @@
 
 #include <bit>
 #include <filesystem>
-#include <fstream>
 #include <iomanip>
 #include <ostream>
 #include <sstream>
@@ -63,17 +62,26 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
   run.sampling = options.temperature != 0.0f;
   run.stats_path = options.stats_path;
   run.trace_path = options.trace_path;
+  // PE (0,0) prints "token <id>" per position (prompt tokens too) and its cycles per token.
+  uint64_t tokens = 0, cycles_per_token = 0;
+  const DecodeBounds bounds = decode_bounds(model.config, options.config);
+  const auto seconds_per_token = [&] { return double(cycles_per_token) / options.config.core.clock_hz; };
   PhaseProfile::Breakdown breakdown;
-  run.report = [&](const Wafer& wafer) { breakdown = wafer.profile().breakdown(); };
+  run.report = [&](const Wafer& wafer, int code, nlohmann::json* stats) {
+    breakdown = wafer.profile().breakdown();
+    if (stats && code == 0 && cycles_per_token) {
+      (*stats)["decode"] = bounds_json(bounds, cycles_per_token);
+      (*stats)["decode"]["positions"] = tokens;
+      (*stats)["decode"]["tokens_per_second"] = 1.0 / seconds_per_token();
+    }
+  };
   run.pokes = {{"steps", options.steps},
                {"temperature", std::bit_cast<uint32_t>(options.temperature)},
                {"topp", std::bit_cast<uint32_t>(options.topp)},
                {"seed_lo", static_cast<uint32_t>(options.seed)},
                {"seed_hi", static_cast<uint32_t>(options.seed >> 32)}};
 
-  // PE (0,0) prints "token <id>" per position (prompt tokens too) and its cycles per token.
   int32_t previous = run.prompt_tokens.front();
-  uint64_t tokens = 0, cycles_per_token = 0;
   run.console = [&](uint32_t x, uint32_t y, const std::string& line) {
     if (x == 0 && y == 0 && line.rfind("token ", 0) == 0) {
       const int32_t token = std::stoi(line.substr(6));
@@ -90,28 +98,18 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
   const int code = run_platform(run, out, err);
   out << "\n";
   if (code == 0 && cycles_per_token) {
-    const double seconds = double(cycles_per_token) / options.config.core.clock_hz;
+    const double seconds = seconds_per_token();
     const uint64_t forced = std::min<uint64_t>(tokens, run.prompt_tokens.size() - 1);
     err << std::fixed << std::setprecision(1) << "wafervp decode: " << tokens << " positions (" << forced
         << " of the prompt, " << tokens - forced << " generated) on " << options.config.grid_width << "x"
         << options.config.grid_height << " cores, " << cycles_per_token
         << " cycles per token = " << seconds * 1e6 << " us, " << 1.0 / seconds << " tokens/s simulated\n";
-    const DecodeBounds bounds = decode_bounds(model.config, options.config);
     err << "  cores' time (" << breakdown.cores << " cores, from the first token to the last core's end): "
         << breakdown_line(breakdown) << "\n"
         << std::setprecision(0) << "  bounds per token: SRAM bandwidth " << bounds.sram_cycles << " cycles, compute "
         << bounds.compute_cycles << ", fabric " << bounds.fabric_cycles << " (" << bounds.collectives
         << " collectives); " << bounds.dominant() << " dominates, the run takes " << std::setprecision(1)
         << double(cycles_per_token) / bounds.largest() << "x it\n";
-    if (!options.stats_path.empty()) {
-      // The run wrote the platform's stats; the decode's figures join them.
-      nlohmann::json stats;
-      std::ifstream(options.stats_path) >> stats;
-      stats["decode"] = bounds_json(bounds, cycles_per_token);
-      stats["decode"]["positions"] = tokens;
-      stats["decode"]["tokens_per_second"] = 1.0 / seconds;
-      std::ofstream(options.stats_path) << stats.dump(1) << "\n";
-    }
   }
   return code;
 }

@@ -126,7 +126,8 @@ nlohmann::json PhaseProfile::to_json() const {
           {"breakdown", shares}};
 }
 
-void PhaseProfile::write_trace(const std::string& path, double clock_hz, const std::vector<std::string>& track_name) const {
+void PhaseProfile::write_trace(const std::string& path, double clock_hz,
+                               const std::function<std::string(uint32_t tile)>& track_name) const {
   std::ofstream f(path);
   if (!f) throw std::runtime_error(path + ": cannot write trace file");
   const double us_per_cycle = 1e6 / clock_hz;
@@ -146,7 +147,7 @@ void PhaseProfile::write_trace(const std::string& path, double clock_hz, const s
     const TileState& t = tiles_[tile];
     if (!t.timeline) continue;
     sep() << "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":0,\"tid\":" << tile << ",\"args\":{\"name\":\""
-          << track_name.at(tile) << "\"}}";
+          << track_name(tile) << "\"}}";
     sep() << "{\"name\":\"thread_sort_index\",\"ph\":\"M\",\"pid\":0,\"tid\":" << tile
           << ",\"args\":{\"sort_index\":" << tile << "}}";
     // Steps before the activities inside them, so that viewers nest them.

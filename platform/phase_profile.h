@@ -5,6 +5,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -52,7 +53,8 @@ class PhaseProfile {
   // {"steps": [{step, layer, cycles, core, tensor, fabric, sync}...], "breakdown": {...}}
   nlohmann::json to_json() const;
   // Chrome trace-event JSON (Perfetto opens it): one track per kept tile, named by `track_name`.
-  void write_trace(const std::string& path, double clock_hz, const std::vector<std::string>& track_name) const;
+  void write_trace(const std::string& path, double clock_hz,
+                   const std::function<std::string(uint32_t tile)>& track_name) const;
 
   static std::string step_name(uint32_t step);
   static std::string activity_name(uint32_t activity);

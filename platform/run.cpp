@@ -19,7 +19,7 @@ namespace wvp {
 
 namespace {
 
-void write_stats(const std::string& path, Wafer& wafer, double host_seconds) {
+nlohmann::json stats_json(Wafer& wafer, double host_seconds) {
   nlohmann::json cores = nlohmann::json::array();
   uint64_t instructions = 0;
   for (uint32_t y = 0; y < wafer.height(); ++y) {
@@ -61,9 +61,13 @@ void write_stats(const std::string& path, Wafer& wafer, double host_seconds) {
       {"fabric", fabric_stats_json(wafer.fabric().fabric(), r.end_cycle)},
   };
   if (wafer.profile().used()) j["phases"] = wafer.profile().to_json();
+  return j;
+}
+
+void write_stats(const std::string& path, const nlohmann::json& stats) {
   std::ofstream f(path);
   if (!f) throw ConfigError(path + ": cannot write stats file");
-  f << j.dump(1) << "\n";
+  f << stats.dump(1) << "\n";
 }
 
 // Every tile of a small grid; else an 8 x 8 sample spread evenly, corners included.
@@ -219,19 +223,20 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
     err << "wafervp: note: " << left << " wavelet" << (left == 1 ? " was" : "s were")
         << " sent but never received (still in the fabric or a receive queue at the end)\n";
   print_summary(err, wafer, r, host_seconds);
-  if (!options.stats_path.empty()) write_stats(options.stats_path, wafer, host_seconds);
+  nlohmann::json stats;
+  if (!options.stats_path.empty()) stats = stats_json(wafer, host_seconds);
+  if (options.report) options.report(wafer, r.exit_code, options.stats_path.empty() ? nullptr : &stats);
+  if (!options.stats_path.empty()) write_stats(options.stats_path, stats);
   if (!options.heatmap_path.empty()) {
     svg::write_file(options.heatmap_path,
                     link_heatmap_svg(wafer.width(), wafer.height(), link_utilisation(fabric, r.end_cycle),
                                      "fabric link utilisation over " + std::to_string(r.end_cycle) + " cycles"));
   }
   if (!options.trace_path.empty()) {
-    std::vector<std::string> names;
-    for (uint32_t i = 0; i < wafer.tile_count(); ++i) names.push_back(pe_name(i % wafer.width(), i / wafer.width()));
-    wafer.profile().write_trace(options.trace_path, wafer.config().core.clock_hz, names);
+    wafer.profile().write_trace(options.trace_path, wafer.config().core.clock_hz,
+                                [&](uint32_t tile) { return pe_name(tile % wafer.width(), tile / wafer.width()); });
   }
   if (dump_signature) write_signature(options.signature_path, signature, wafer);
-  if (options.report) options.report(wafer);
   return r.exit_code;
 }
 

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "platform/config.h"
 
 namespace wvp {
@@ -40,8 +42,9 @@ struct RunOptions {
   std::vector<std::pair<std::string, uint32_t>> pokes;
   // Receives each console line instead of `out` ("(x,y) line"), if set.
   std::function<void(uint32_t x, uint32_t y, const std::string& line)> console;
-  // Called after the run with the finished wafer (its stats and profile), if set.
-  std::function<void(const Wafer&)> report;
+  // Called after the run with the finished wafer (its stats and profile) and the exit code, if
+  // set; `stats` is the stats JSON about to be written (null without --stats), to add to.
+  std::function<void(const Wafer&, int exit_code, nlohmann::json* stats)> report;
 };
 
 constexpr uint32_t kTraceAllCores = 64;

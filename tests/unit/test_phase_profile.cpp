@@ -81,7 +81,7 @@ TEST(PhaseProfile, TraceHasOneTrackPerKeptTileWithActivitiesInsideSteps) {
     p.finish(tile, 2100);
   }
   const std::string path = temp_path("trace.json");
-  p.write_trace(path, 1e9, {"PE (0,0)", "PE (1,0)", "PE (2,0)"});
+  p.write_trace(path, 1e9, [](uint32_t tile) { return "PE (" + std::to_string(tile) + ",0)"; });
   std::ifstream f(path);
   const nlohmann::json j = nlohmann::json::parse(f);
   std::map<uint32_t, std::vector<nlohmann::json>> by_track;
