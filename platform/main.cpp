@@ -134,8 +134,6 @@ int cmd_run(int argc, char** argv) {
         if (eq == std::string::npos || eq == 0 || !end || *end != '\0' || end == kv.c_str() + eq + 1 || v > 0xffffffffull)
           throw wvp::ConfigError("--poke: expected SYMBOL=VALUE with a 32-bit value, got '" + kv + "'");
         opt.pokes.emplace_back(kv.substr(0, eq), static_cast<uint32_t>(v));
-        // The decode firmware samples at a non-zero temperature: its region needs the sampler's buffers.
-        if (kv.substr(0, eq) == "temperature" && v != 0) opt.sampling = true;
       }
     }
     if (vm.count("stats")) opt.stats_path = vm["stats"].as<std::string>();

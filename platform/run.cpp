@@ -145,13 +145,15 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   // A model that does not fit is refused before the wafer is built.
   std::unique_ptr<llama::Model> model;
   uint32_t model_region = 0;
+  bool sampling = options.sampling;
   if (!options.model_path.empty()) {
     const auto start = image.symbols.find("__heap_start"), end = image.symbols.find("__heap_end");
     if (start == image.symbols.end() || end == image.symbols.end() || end->second < start->second)
       throw LoadError(image.path + ": --model needs the symbols __heap_start and __heap_end (the model region)");
     model = std::make_unique<llama::Model>(llama::read_checkpoint(options.model_path));
-    llama::check_model_fits(model->config, options.config.grid_width, options.config.grid_height,
-                            end->second - start->second, options.sampling);
+    const uint32_t cores = options.config.grid_width * options.config.grid_height, region = end->second - start->second;
+    llama::check_model_fits(model->config, options.config.grid_width, options.config.grid_height, region, sampling);
+    sampling = sampling || llama::model_region_bytes(model->config, cores, true) <= region;
     model_region = start->second;
   }
   auto console = [&out, &options](const TileIdentity& id, const std::string& line) {
@@ -167,7 +169,7 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
     for (size_t i = 0; i < wafer.tile_count(); ++i)
       wafer.write(i, model_region,
                   llama::model_region_image(*model, static_cast<uint32_t>(wafer.tile_count()), static_cast<uint32_t>(i),
-                                            options.prompt_tokens, options.sampling));
+                                            options.prompt_tokens, sampling));
   for (const auto& [symbol, value] : options.pokes) {
     const auto it = image.symbols.find(symbol);
     if (it == image.symbols.end()) throw LoadError(image.path + ": --poke: no symbol '" + symbol + "'");

@@ -36,7 +36,9 @@ struct RunOptions {
   // __heap_start..__heap_end, see sw/lib/include/wvp/model_layout.h), if set.
   std::string model_path;
   std::vector<int32_t> prompt_tokens = {1};  // written with the model: BOS first
-  bool sampling = false;  // the model region holds the sampler's buffers (for temperature > 0)
+  // The model region must hold the sampler's buffers (for temperature > 0); without, they are
+  // there whenever they fit.
+  bool sampling = false;
   std::string signature_path;  // dump [begin_signature, end_signature) of PE (0,0), if set
   // 32-bit words written at ELF symbols in every tile after loading (firmware parameters).
   std::vector<std::pair<std::string, uint32_t>> pokes;
