@@ -58,15 +58,16 @@ static void recv_block(uint32_t color, float *data, uint32_t n, int first_of_col
   if (n) wvp_tensor_stream_in(color, WVP_FP32, data, n);
 }
 
-/* Receives n floats into data and passes them on over `out_color` as they come. */
-static void forward_block(uint32_t color, uint32_t out_color, float *data, uint32_t n, int first_of_collective) {
+/* Receives n floats into data and passes them on along the same color as they come (the
+ * chains' routes send the core's wavelets on to the next tile). */
+static void forward_block(uint32_t color, float *data, uint32_t n, int first_of_collective) {
   if (!n) return;
   if (first_of_collective) {
     recv_block(color, data, 1, 1);
-    wvp_send_f32(out_color, data[0]);
+    wvp_send_f32(color, data[0]);
     ++data, --n;
   }
-  if (n) wvp_tensor_stream_forward(color, out_color, WVP_FP32, data, n);
+  if (n) wvp_tensor_stream_forward(color, color, WVP_FP32, data, n);
 }
 
 static void bcast(uint32_t color, float *data, uint32_t n, int is_root) {
@@ -136,7 +137,7 @@ static void pass_part(uint32_t color, float *part, uint32_t n, int own, int pass
     if (passes_on) send_block(color, part, n);
     return;
   }
-  if (passes_on) forward_block(color, color, part, n, *first);
+  if (passes_on) forward_block(color, part, n, *first);
   else recv_block(color, part, n, *first);
   *first = 0;
 }
