@@ -109,9 +109,11 @@ nlohmann::json PhaseProfile::to_json() const {
     nlohmann::json s = {{"step", step_name(key.first)}};
     s["layer"] = key.second == WVP_NO_LAYER ? nlohmann::json(nullptr) : nlohmann::json(key.second);
     uint64_t sum = 0;
-    for (uint32_t a = 0; a < kActivities; ++a) sum += cycles[a];
+    for (uint32_t a = 0; a < kActivities; ++a) {
+      s[activity_name(a)] = cycles[a];
+      sum += cycles[a];
+    }
     s["cycles"] = sum;
-    for (uint32_t a = 0; a < kActivities; ++a) s[activity_name(a)] = cycles[a];
     steps.push_back(s);
   }
   const Breakdown b = breakdown();
