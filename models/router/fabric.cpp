@@ -1,6 +1,7 @@
 #include "models/router/fabric.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <deque>
 #include <sstream>
 #include <unordered_map>
@@ -35,6 +36,12 @@ struct SourcePacket {
   uint32_t dest, flits, id;
   uint64_t created;
 };
+
+std::string hex32(uint32_t value) {
+  char text[11];
+  std::snprintf(text, sizeof text, "0x%08x", value);
+  return text;
+}
 
 std::string at(uint32_t tile, uint32_t width) {
   return "router (" + std::to_string(tile % width) + "," + std::to_string(tile / width) + ")";
@@ -71,6 +78,8 @@ struct Fabric::Router {
   uint32_t source_sent = 0;             // flits of source.front() already in the router
   int source_vc = -1;
   RouterStats stats;
+  std::unique_ptr<RouterTwin> twin;
+  std::vector<uint8_t> presented;  // twin: per input buffer, the wavelets written into the twin
 
   uint32_t v;  // VCs per port
 
@@ -214,6 +223,11 @@ void Fabric::set_route(uint32_t tile, uint32_t color, int in_port, PortMask outp
            port_name(o) + ", which leaves the grid");
   Router& r = router(tile);
   r.routes[color * kPorts + in_port] = outputs;
+  if (r.twin) {
+    r.twin->write_route(color, in_port, outputs);
+    if (r.nonempty_ports) schedule(tile, now_);
+    return;
+  }
   // A wavelet may be waiting for this route.
   if (r.in[in_port * params_.colors + color].count) schedule(tile, now_);
 }
@@ -426,6 +440,7 @@ void Fabric::send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_po
   Flit f = q.front(r.slots);
   const uint32_t out_vc = params_.packets ? q.out_vc : vc;
   const uint64_t arrive = t + r.latency[out_port];
+  if (send_observer_) send_observer_(tile, out_port, out_vc, f.data, t);
   ++r.stats.link_flits[out_port];
   ++flit_hops_;
   if (out_port == kRamp) {
@@ -458,8 +473,23 @@ void Fabric::send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_po
   schedule(next, arrive + rc_cycles_ + (params_.packets ? 0 : va_cycles_));
 }
 
+void Fabric::release(Router& r, uint32_t tile, int port, uint32_t vc, uint64_t t) {
+  r.pop(static_cast<uint32_t>(port), vc);
+  --in_flight_;
+  if (port == kRamp) {
+    if (!params_.packets) client_->tx_space(tile, vc, t + 1);
+  } else if (r.next_tile[port] == UINT32_MAX) {
+    client_->edge_space(tile, port, vc, t + 1);
+  } else {
+    const uint64_t when = t + r.credit_delay[port];
+    credit_wheel_[when % kWheel].push_back({r.next_tile[port], static_cast<uint16_t>(opposite(port) * params_.colors + vc)});
+    ++pending_credits_;
+  }
+}
+
 void Fabric::process(uint32_t tile, uint64_t t) {
   Router& r = *routers_[tile];
+  if (r.twin) return process_twin(r, tile, t);
   const uint32_t v = params_.colors;
   if (r.blocked_since != UINT64_MAX) {
     r.stats.stall_cycles += t - r.blocked_since;
@@ -617,19 +647,9 @@ void Fabric::process(uint32_t tile, uint64_t t) {
       next = std::min(next, t + 1);
       continue;
     }
-    const Flit f = r.pop(p, vc);
+    if (!params_.packets || (q.front(r.slots).flags & Flit::kTail)) q.state = Router::InVc::kIdle;
+    release(r, tile, p, vc, t);
     r.rr_in[p] = static_cast<uint8_t>(vc + 1 == v ? 0 : vc + 1);
-    --in_flight_;
-    if (!params_.packets || (f.flags & Flit::kTail)) q.state = Router::InVc::kIdle;
-    if (p == kRamp) {
-      if (!params_.packets) client_->tx_space(tile, vc, t + 1);
-    } else if (r.next_tile[p] == UINT32_MAX) {
-      client_->edge_space(tile, p, vc, t + 1);
-    } else {
-      const uint64_t when = t + r.credit_delay[p];
-      credit_wheel_[when % kWheel].push_back({r.next_tile[p], static_cast<uint16_t>(opposite(p) * v + vc)});
-      ++pending_credits_;
-    }
     if (q.count) next = std::min(next, std::max(t + 1, eligible_at(q, q.front(r.slots))));
   }
   if (stalled) ++r.stats.stall_cycles;
@@ -645,6 +665,113 @@ void Fabric::process(uint32_t tile, uint64_t t) {
   }
 }
 
+void Fabric::set_twin(uint32_t tile, std::unique_ptr<RouterTwin> twin) {
+  if (params_.packets) fail("a router twin routes colors; this fabric routes packets");
+  if (tile >= tiles()) fail("tile " + std::to_string(tile) + " is outside the grid");
+  Router& r = router(tile);
+  const uint32_t v = params_.colors;
+  bool settled = !r.nonempty_ports && r.wake_at == UINT64_MAX;
+  for (int o = 0; o < kPorts; ++o)
+    for (uint32_t c = 0; c < v; ++c)
+      settled &= r.credits[o * v + c] == (o == kRamp ? params_.rx_queue_depth_flits : params_.buffer_depth_flits);
+  if (!settled) fail(at(tile, params_.width) + ": a router can be replaced only while it holds no wavelet and owes no credit");
+  for (uint32_t c = 0; c < v; ++c)
+    for (int p = 0; p < kPorts; ++p)
+      if (r.routes[c * kPorts + p]) twin->write_route(c, p, r.routes[c * kPorts + p]);
+  r.presented.assign(kPorts * v, 0);
+  r.twin = std::move(twin);
+}
+
+bool Fabric::has_twin(uint32_t tile) const {
+  const Router* r = router_if(tile);
+  return r && r->twin;
+}
+
+void Fabric::twin_diverged(uint32_t tile, uint64_t t, const std::string& what) {
+  fail(at(tile, params_.width) + " (twin) at cycle " + std::to_string(t) + ": " + what);
+}
+
+void Fabric::process_twin(Router& r, uint32_t tile, uint64_t t) {
+  const uint32_t v = params_.colors;
+  if (r.blocked_since != UINT64_MAX) {
+    r.stats.stall_cycles += t - r.blocked_since;
+    r.blocked_since = UINT64_MAX;
+  }
+  // Wavelets that have arrived by this cycle enter the twin's buffers, in buffer order.
+  uint64_t next = UINT64_MAX;
+  for (uint32_t ports = r.nonempty_ports; ports; ports &= ports - 1) {
+    const int p = __builtin_ctz(ports);
+    for (uint32_t mask = r.nonempty[p]; mask; mask &= mask - 1) {
+      const uint32_t vc = __builtin_ctz(mask);
+      const auto& q = r.in[p * v + vc];
+      for (uint8_t& shown = r.presented[p * v + vc]; shown < q.count; ++shown) {
+        const Flit& f = r.slots[q.base + (q.head + shown) % q.cap];
+        if (f.ready > t) {
+          next = std::min(next, f.ready);
+          break;
+        }
+        r.twin->write_flit(p, vc, f.data);
+      }
+    }
+  }
+
+  RouterDecisions d;
+  r.twin->cycle(t, d);
+
+  const auto where = [](int port, uint32_t vc) {
+    return std::string("input ") + port_name(port) + " color " + std::to_string(vc);
+  };
+  for (uint32_t outs = d.sends; outs; outs &= outs - 1) {
+    const int o = __builtin_ctz(outs);
+    const RouterDecisions::Send& s = d.send[o];
+    if (s.in_port >= kPorts || s.color >= v) twin_diverged(tile, t, std::string("output ") + port_name(o) + " sends from a buffer that does not exist");
+    auto& q = r.in[s.in_port * v + s.color];
+    const std::string from = std::string("output ") + port_name(o) + " sends from " + where(s.in_port, s.color);
+    if (!r.presented[s.in_port * v + s.color]) twin_diverged(tile, t, from + ", which holds no wavelet");
+    if (q.front(r.slots).data != s.data)
+      twin_diverged(tile, t, from + " wavelet " + hex32(s.data) + ", but its head is " + hex32(q.front(r.slots).data));
+    if (q.state != Router::InVc::kActive) route_head(r, tile, s.in_port, s.color);
+    if (!(q.pending & port_bit(o))) twin_diverged(tile, t, from + ", which its route does not lead to (or that copy has gone)");
+    if (!r.credits[o * v + s.color]) twin_diverged(tile, t, from + " without a credit");
+    send(r, tile, s.in_port, s.color, o, t);
+    q.pending &= PortMask(~port_bit(o));
+  }
+  for (uint32_t ins = d.pops; ins; ins &= ins - 1) {
+    const int p = __builtin_ctz(ins);
+    const uint32_t vc = d.pop_color[p];
+    auto& q = r.in[p * v + vc];
+    if (vc >= v || !r.presented[p * v + vc] || q.state != Router::InVc::kActive || q.pending)
+      twin_diverged(tile, t, "pops " + where(p, vc) + " before its head has gone to every output of its route");
+    q.state = Router::InVc::kIdle;
+    release(r, tile, p, vc, t);
+    --r.presented[p * v + vc];
+  }
+  // Heads that met their route hold its output set from now on, as in the twin; a head whose
+  // every copy has gone must have been popped.
+  bool held = false;
+  for (uint32_t ports = r.nonempty_ports; ports; ports &= ports - 1) {
+    const int p = __builtin_ctz(ports);
+    for (uint32_t mask = r.nonempty[p]; mask; mask &= mask - 1) {
+      const uint32_t vc = __builtin_ctz(mask);
+      if (!r.presented[p * v + vc]) continue;
+      held = true;
+      // The twin looks at a new head the next cycle, with the routes of then.
+      if ((d.pops & port_bit(p)) && d.pop_color[p] == vc) continue;
+      auto& q = r.in[p * v + vc];
+      if (q.state != Router::InVc::kActive) route_head(r, tile, p, vc);
+      else if (!q.pending) twin_diverged(tile, t, "keeps the head of " + where(p, vc) + " after its last copy has gone");
+    }
+  }
+  if (held) ++r.stats.stall_cycles;
+  if (d.sends) next = std::min(next, t + 1);
+  else if (held) r.blocked_since = t + 1;  // nothing moves until a wavelet, credit or route comes
+  if (next != UINT64_MAX) schedule(tile, next);
+  else if (held && !r.watched) {
+    r.watched = true;
+    blocked_.push_back(tile);
+  }
+}
+
 void Fabric::step(uint64_t t) {
   while (!far_wakes_.empty() && far_wakes_.top().first < t + kWheel) {
     wake_wheel_[far_wakes_.top().first % kWheel].push_back(far_wakes_.top().second);
@@ -655,7 +782,12 @@ void Fabric::step(uint64_t t) {
   for (const CreditEvent& e : credits) {
     Router& r = *routers_[e.tile];
     ++r.credits[e.out_vc];
-    if (r.blocked_since != UINT64_MAX) schedule(e.tile, t);  // only a waiting head needs it
+    if (r.twin) {
+      r.twin->return_credit(e.out_vc / params_.colors, e.out_vc % params_.colors);
+      if (r.nonempty_ports) schedule(e.tile, t);
+    } else if (r.blocked_since != UINT64_MAX) {
+      schedule(e.tile, t);  // only a waiting head needs it
+    }
   }
   pending_credits_ -= credits.size();
   credits.clear();

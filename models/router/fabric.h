@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "models/router/router_twin.h"
 #include "models/router/routing.h"
 
 namespace wvp {
@@ -160,6 +161,18 @@ class Fabric {
   // Router traversals since construction (a flit crossing a router and its output link).
   uint64_t flit_hops() const { return flit_hops_; }
 
+  // Colors mode: `twin` (an RTL router) decides for `tile`'s router from now on. Only while that
+  // router holds no wavelet and owes no credit; the routes set so far are written into the twin.
+  // Every decision of the twin is checked against the router's semantics (a wavelet its buffer
+  // holds, an output its route includes, a credit, a pop after the last copy); a twin that breaks
+  // them raises FabricError naming the router, cycle, port and color.
+  void set_twin(uint32_t tile, std::unique_ptr<RouterTwin> twin);
+  bool has_twin(uint32_t tile) const;
+
+  // Sees every wavelet an output port sends, as it leaves (co-simulation, traces).
+  using SendObserver = std::function<void(uint32_t tile, int port, uint32_t color, uint32_t wavelet, uint64_t cycle)>;
+  void set_send_observer(SendObserver observer) { send_observer_ = std::move(observer); }
+
   // Looks for a cycle of full buffers waiting on each other. Returns a description naming the
   // routers, ports and colors in the cycle, or "" if there is none.
   std::string find_deadlock() const;
@@ -186,17 +199,22 @@ class Fabric {
   void schedule(uint32_t tile, uint64_t cycle);
   void step(uint64_t t);
   void process(uint32_t tile, uint64_t t);
+  void process_twin(Router& r, uint32_t tile, uint64_t t);
+  [[noreturn]] void twin_diverged(uint32_t tile, uint64_t t, const std::string& what);
+  // Pops the head of input `port`'s buffer of `vc` and returns its slot upstream.
+  void release(Router& r, uint32_t tile, int port, uint32_t vc, uint64_t t);
   void send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_port, uint64_t t);
   void route_head(Router& r, uint32_t tile, int in_port, uint32_t vc);
   bool allocate_vc(Router& r, int in_port, uint32_t vc);
   void feed_from_source(Router& r, uint32_t tile, uint64_t t);
   void check_watchdog(uint64_t t);
-  void fail(const std::string& what);
+  [[noreturn]] void fail(const std::string& what);
 
   FabricParams params_;
   uint32_t rc_cycles_ = 0, va_cycles_ = 0, post_sa_cycles_ = 1;
   Client no_client_;
   Client* client_ = &no_client_;
+  SendObserver send_observer_;
   std::vector<std::unique_ptr<Router>> routers_;
   uint64_t now_ = 0;
   uint64_t stop_at_ = UINT64_MAX;
