@@ -74,6 +74,17 @@ Field choice(std::string key, std::string help, E& (*ref)(PlatformConfig&), cons
   return f;
 }
 
+// A free-form string.
+Field text(std::string key, std::string help, std::string& (*ref)(PlatformConfig&)) {
+  Field f;
+  f.key = std::move(key);
+  f.help = std::move(help);
+  f.get = [ref](const PlatformConfig& c) { return ref(const_cast<PlatformConfig&>(c)); };
+  f.set = [ref](PlatformConfig& c, const std::string& value) { return ref(c) = value, true; };
+  f.expected = "a string";
+  return f;
+}
+
 #define WVP_REF(type, expr) +[](PlatformConfig& c) -> type& { return expr; }
 
 const std::vector<Field>& fields() {
@@ -131,6 +142,7 @@ const std::vector<Field>& fields() {
       number<uint32_t>("noc.region_width", "traffic only in columns [0, w) (0: whole grid)", WVP_REF(uint32_t, c.noc.region_width), 0, 1u << 16),
       number<uint32_t>("noc.region_height", "traffic only in rows [0, h) (0: whole grid)", WVP_REF(uint32_t, c.noc.region_height), 0, 1u << 16),
       number<uint64_t>("noc.seed", "traffic random seed", WVP_REF(uint64_t, c.noc.seed), 0, kU64),
+      text("rtl.fst_dir", "directory where every RTL twin (rtl.swap, --rtl) writes its FST waveform (empty: none)", WVP_REF(std::string, c.rtl_fst_dir)),
       number<uint64_t>("sim.quantum_cycles", "temporal-decoupling quantum (cycles)", WVP_REF(uint64_t, c.sim.quantum_cycles), 1, kU64),
       number<uint64_t>("sim.max_cycles", "stop with exit code 4 after this many cycles (0: no limit)", WVP_REF(uint64_t, c.sim.max_cycles), 0, kU64),
   };
@@ -151,13 +163,15 @@ std::string where(const std::string& source, const YAML::Node& node) {
 
 // The list keys: each item is one scalar, checked with its own file:line.
 bool apply_list(PlatformConfig& config, const std::string& key, const YAML::Node& list, const std::string& source) {
-  if (key != "fabric.routes" && key != "wafer.defects") return false;
+  if (key != "fabric.routes" && key != "wafer.defects" && key != "rtl.swap") return false;
   if (!list.IsSequence()) throw ConfigError(where(source, list) + ": " + key + ": expected a list");
   for (const YAML::Node& item : list) {
     if (!item.IsScalar()) throw ConfigError(where(source, item) + ": " + key + ": expected a string per item");
     const std::string at = where(source, item);
     if (key == "fabric.routes") {
       config.routes.push_back(parse_route_rule(item.Scalar(), at));
+    } else if (key == "rtl.swap") {
+      config.rtl.push_back(parse_rtl_swap(item.Scalar(), at));
     } else {
       unsigned x, y;
       char tail;
@@ -285,6 +299,19 @@ RouteRule parse_route_rule(const std::string& text, const std::string& at) {
     r.outputs |= port_bit(p);
   }
   if (!r.outputs) throw bad("no output port");
+  return r;
+}
+
+RtlSwap parse_rtl_swap(const std::string& text, const std::string& at) {
+  RtlSwap r;
+  r.where = at;
+  const size_t sign = text.find('@'), comma = text.find(',', sign == std::string::npos ? 0 : sign);
+  if (sign == std::string::npos || comma == std::string::npos || !parse_span(text.substr(sign + 1, comma - sign - 1), r.x0, r.x1) ||
+      !parse_span(text.substr(comma + 1), r.y0, r.y1))
+    throw ConfigError(at + ": rtl.swap: expected BLOCK@X,Y (X, Y: a number, a range a-b or *), got '" + text + "'");
+  r.block = text.substr(0, sign);
+  if (r.block != "router")
+    throw ConfigError(at + ": rtl.swap: block '" + r.block + "' has no RTL twin (blocks with one: router)");
   return r;
 }
 

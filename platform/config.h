@@ -47,6 +47,15 @@ struct DefectMap {
   uint32_t spare_rows = 0, spare_columns = 0;
 };
 
+// A block replaced by its Verilated RTL twin on a range of tiles: "BLOCK@X,Y" with X and Y a
+// tile number, a range a-b or * (as in the routing plan), e.g. "router@3,4" or "router@*,*".
+struct RtlSwap {
+  std::string block;  // "router"
+  uint32_t x0 = 0, x1 = 0, y0 = 0, y1 = 0;  // inclusive; UINT32_MAX in x1/y1 for *
+  std::string where;  // file:line or the option, for errors
+};
+RtlSwap parse_rtl_swap(const std::string& text, const std::string& where);
+
 struct PlatformConfig {
   uint32_t grid_width = 8, grid_height = 8;
   CoreParams core;
@@ -57,6 +66,8 @@ struct PlatformConfig {
   SimParams sim;
   std::vector<RouteRule> routes;  // the routing plan (fabric.routes)
   DefectMap defects;              // wafer.defects, wafer.defect_rate, ...
+  std::vector<RtlSwap> rtl;       // rtl.swap
+  std::string rtl_fst_dir;        // rtl.fst_dir: each RTL twin writes its waveform there
 };
 
 struct ConfigKey {

@@ -31,10 +31,12 @@ constexpr const char* kUsage =
 void add_config_options(po::options_description& desc) {
   desc.add_options()("config", po::value<std::string>(), "YAML config file (see `wafervp config`)")
       ("grid", po::value<std::string>(), "grid size WxH, overrides grid.width/height")
-      ("set", po::value<std::vector<std::string>>()->composing(), "KEY=VALUE config override (repeatable)");
+      ("set", po::value<std::vector<std::string>>()->composing(), "KEY=VALUE config override (repeatable)")
+      ("rtl", po::value<std::vector<std::string>>()->composing(), "BLOCK@X,Y: that tile's block is its Verilated RTL twin, e.g. router@3,4 or router@*,* (repeatable; adds to rtl.swap)")
+      ("rtl-fst", po::value<std::string>(), "directory for the RTL twins' FST waveforms, overrides rtl.fst_dir");
 }
 
-// Config file, then --grid, then --set, in that order of precedence.
+// Config file, then --grid, then --set, then --rtl, in that order of precedence.
 void apply_config_options(const po::variables_map& vm, wvp::PlatformConfig& config) {
   if (vm.count("config")) wvp::load_config_file(config, vm["config"].as<std::string>());
   if (vm.count("grid")) wvp::parse_grid(vm["grid"].as<std::string>(), config.grid_width, config.grid_height);
@@ -45,6 +47,9 @@ void apply_config_options(const po::variables_map& vm, wvp::PlatformConfig& conf
       wvp::set_config_value(config, kv.substr(0, eq), kv.substr(eq + 1), "--set " + kv.substr(0, eq));
     }
   }
+  if (vm.count("rtl"))
+    for (const std::string& swap : vm["rtl"].as<std::vector<std::string>>()) config.rtl.push_back(wvp::parse_rtl_swap(swap, "--rtl"));
+  if (vm.count("rtl-fst")) config.rtl_fst_dir = vm["rtl-fst"].as<std::string>();
 }
 
 // Runs a command's body; bad input (files, config, options, models) ends it with one line

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "platform/memory_map.h"
+#include "rtl/router/rtl_router.h"
 
 namespace wvp {
 
@@ -76,7 +77,30 @@ Wafer::Wafer(sc_core::sc_module_name name, const PlatformConfig& config, TileCtl
     }
   }
   cluster_.set_domain(&fabric_);
+  apply_rtl_swaps();
   apply_routing_plan();
+}
+
+void Wafer::apply_rtl_swaps() {
+  const uint32_t w = width(), h = height();
+  for (const RtlSwap& swap : config_.rtl) {
+    if ((swap.x1 != UINT32_MAX && swap.x1 >= w) || (swap.y1 != UINT32_MAX && swap.y1 >= h))
+      throw ConfigError(swap.where + ": rtl.swap: " + swap.block + "@" + std::to_string(swap.x1 != UINT32_MAX ? swap.x1 : swap.x0) +
+                        "," + std::to_string(swap.y1 != UINT32_MAX ? swap.y1 : swap.y0) + " lies outside the " +
+                        std::to_string(w) + "x" + std::to_string(h) + " grid");
+    for (uint32_t y = swap.y0; y <= std::min(swap.y1, h - 1); ++y)
+      for (uint32_t x = swap.x0; x <= std::min(swap.x1, w - 1); ++x) {
+        const uint32_t tile = y * w + x;
+        if (fabric_.fabric().has_twin(tile)) continue;  // named by two rules
+        const std::string name = "router_" + std::to_string(x) + "_" + std::to_string(y);
+        const std::string fst = config_.rtl_fst_dir.empty() ? "" : config_.rtl_fst_dir + "/" + name + ".fst";
+        try {
+          fabric_.fabric().set_twin(tile, make_rtl_router(fabric_.fabric().params(), name, RtlBuild::AsWritten, fst));
+        } catch (const FabricError& e) {
+          throw ConfigError(swap.where + ": rtl.swap: " + e.what());
+        }
+      }
+  }
 }
 
 void Wafer::finish_profile() {

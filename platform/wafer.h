@@ -74,6 +74,7 @@ class Wafer : public sc_core::sc_module {
 
  private:
   void apply_routing_plan();  // fabric.routes, before any core runs
+  void apply_rtl_swaps();     // rtl.swap: RTL twins in place of models, before any traffic
 
   PlatformConfig config_;
   WaferMap map_;

@@ -223,11 +223,7 @@ void Fabric::set_route(uint32_t tile, uint32_t color, int in_port, PortMask outp
            port_name(o) + ", which leaves the grid");
   Router& r = router(tile);
   r.routes[color * kPorts + in_port] = outputs;
-  if (r.twin) {
-    r.twin->write_route(color, in_port, outputs);
-    if (r.nonempty_ports) schedule(tile, now_);
-    return;
-  }
+  if (r.twin) r.twin->write_route(color, in_port, outputs);
   // A wavelet may be waiting for this route.
   if (r.in[in_port * params_.colors + color].count) schedule(tile, now_);
 }
@@ -762,9 +758,9 @@ void Fabric::process_twin(Router& r, uint32_t tile, uint64_t t) {
       else if (!q.pending) twin_diverged(tile, t, "keeps the head of " + where(p, vc) + " after its last copy has gone");
     }
   }
-  if (held) ++r.stats.stall_cycles;
+  if (d.stalled) ++r.stats.stall_cycles;
   if (d.sends) next = std::min(next, t + 1);
-  else if (held) r.blocked_since = t + 1;  // nothing moves until a wavelet, credit or route comes
+  if (d.blocked) r.blocked_since = t + 1;  // a credit or a route must come
   if (next != UINT64_MAX) schedule(tile, next);
   else if (held && !r.watched) {
     r.watched = true;
@@ -782,12 +778,8 @@ void Fabric::step(uint64_t t) {
   for (const CreditEvent& e : credits) {
     Router& r = *routers_[e.tile];
     ++r.credits[e.out_vc];
-    if (r.twin) {
-      r.twin->return_credit(e.out_vc / params_.colors, e.out_vc % params_.colors);
-      if (r.nonempty_ports) schedule(e.tile, t);
-    } else if (r.blocked_since != UINT64_MAX) {
-      schedule(e.tile, t);  // only a waiting head needs it
-    }
+    if (r.twin) r.twin->return_credit(e.out_vc / params_.colors, e.out_vc % params_.colors);
+    if (r.blocked_since != UINT64_MAX) schedule(e.tile, t);  // only a waiting head needs it
   }
   pending_credits_ -= credits.size();
   credits.clear();

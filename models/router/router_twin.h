@@ -21,6 +21,8 @@ struct RouterDecisions {
   Send send[kPorts];
   PortMask pops = 0;           // input ports whose buffer `pop_color[p]` pops this cycle
   uint8_t pop_color[kPorts] = {};
+  bool blocked = false;        // a head waits for a route or a credit
+  bool stalled = false;        // a head that could leave did not (blocked, lost or partly served)
 };
 
 class RouterTwin {

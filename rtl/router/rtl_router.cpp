@@ -84,6 +84,8 @@ class RtlRouter final : public RouterTwin {
       out.pops |= port_bit(p);
       out.pop_color[p] = static_cast<uint8_t>(model_->pop_color >> (5 * p) & 31);
     }
+    out.blocked = model_->blocked;
+    out.stalled = model_->stalled;
     tick(cycle);  // commits the decisions
   }
 

@@ -47,7 +47,11 @@ module wvp_router #(
     output logic [4:0][31:0] out_data,
     output logic [4:0][2:0] out_src,
     output logic [4:0] pop_valid,
-    output logic [4:0][4:0] pop_color
+    output logic [4:0][4:0] pop_color,
+    // For the statistics: a head waits for a route or a credit (blocked), or any head that could
+    // leave does not this cycle (stalled).
+    output logic blocked,
+    output logic stalled
 );
   localparam int Ports = 5;
   localparam int Ramp = 4;
@@ -77,6 +81,7 @@ module wvp_router #(
   logic [4:0] granted[Ports];    // per input port, the outputs that granted it
   logic [4:0] remaining[Ports];  // per input port, the offered head's outputs still owed after this cycle
   logic pop[Ports];
+  logic [MAX_COLORS-1:0] candidates[Ports];  // per input port, the colors whose head could leave
 
   function automatic logic [SlotBits-1:0] next_slot(logic [SlotBits-1:0] slot, logic [3:0] cap);
     return ({1'b0, slot} + 4'd1 == cap) ? '0 : slot + 1'b1;
@@ -92,6 +97,7 @@ module wvp_router #(
         owed[p][c] = active[p][c] ? pending[p][c] : routes[c][p];
         for (int o = 0; o < Ports; o++) ready_outs[p][c][o] = owed[p][c][o] && credits[o][c] != 8'd0;
         if (count[p][c] == '0) ready_outs[p][c] = '0;
+        candidates[p][c] = ready_outs[p][c] != '0;
       end
     end
 
@@ -140,6 +146,15 @@ module wvp_router #(
       pop_valid[o] = pop[o] && !hold;
       pop_color[o] = offer_color[o];
     end
+
+    blocked = 1'b0;
+    stalled = 1'b0;
+    for (int p = 0; p < Ports; p++) begin
+      for (int c = 0; c < MAX_COLORS; c++) blocked |= count[p][c] != '0 && ready_outs[p][c] == '0;
+      // A port sends one wavelet a cycle; a multicast head may get only some of its outputs.
+      stalled |= (candidates[p] & (candidates[p] - 1'b1)) != '0 || (offer_valid[p] && granted[p] != offer_outs[p]);
+    end
+    stalled |= blocked;
   end
 
   // Per buffer (input port p, color c); credits per output port p and color c.
