@@ -20,6 +20,15 @@ uint64_t pcs_descramble(uint64_t line_payload, uint64_t& state) {
   return out;
 }
 
+void check_pcs_params(const PcsParams& params) {
+  if (params.lock_valid_headers == 0 || params.window_headers == 0 || params.unlock_invalid_headers == 0 ||
+      params.unlock_invalid_headers > params.window_headers) {
+    throw std::invalid_argument(
+        "PCS block lock: lock_valid_headers, window_headers and unlock_invalid_headers must be at least 1, "
+        "and unlock_invalid_headers at most window_headers");
+  }
+}
+
 Pcs64b66bEncoder::Pcs64b66bEncoder(const PcsParams& params) : scrambler_(params.scrambler_seed & kPcsScramblerMask) {}
 
 CodedBlock Pcs64b66bEncoder::encode(const PcsBlock& block) {
@@ -28,12 +37,7 @@ CodedBlock Pcs64b66bEncoder::encode(const PcsBlock& block) {
 
 Pcs64b66bDecoder::Pcs64b66bDecoder(const PcsParams& params)
     : params_(params), descrambler_(params.scrambler_seed & kPcsScramblerMask) {
-  if (params.lock_valid_headers == 0 || params.window_headers == 0 || params.unlock_invalid_headers == 0 ||
-      params.unlock_invalid_headers > params.window_headers) {
-    throw std::invalid_argument(
-        "PCS block lock: lock_valid_headers, window_headers and unlock_invalid_headers must be at least 1, "
-        "and unlock_invalid_headers at most window_headers");
-  }
+  check_pcs_params(params);
 }
 
 std::optional<DecodedBlock> Pcs64b66bDecoder::push(const CodedBlock& line_bits) {
@@ -44,20 +48,29 @@ std::optional<DecodedBlock> Pcs64b66bDecoder::push(const CodedBlock& line_bits) 
 
 std::optional<DecodedBlock> Pcs64b66bDecoder::push_bit(bool bit) { return push_bits(bit ? 1 : 0, 1); }
 
-// At most 66 bits at a time: with fewer than 66 pending, they complete at most one block.
+// At most 66 bits at a time: with fewer than 66 pending, they complete at most one block. They
+// go in as 62 bits and the rest, so that pending bits never pass 127.
 std::optional<DecodedBlock> Pcs64b66bDecoder::push_bits(unsigned __int128 bits, unsigned count) {
-  if (drop_next_bit_ && count > 0) {
-    drop_next_bit_ = false;
-    bits >>= 1;
-    --count;
+  std::optional<DecodedBlock> block;
+  const unsigned first_piece = count < 62 ? count : 62;
+  for (unsigned piece : {first_piece, count - first_piece}) {
+    unsigned __int128 part = bits & ((static_cast<unsigned __int128>(1) << piece) - 1);
+    bits >>= piece;
+    if (drop_next_bit_ && piece > 0) {
+      drop_next_bit_ = false;
+      part >>= 1;
+      --piece;
+    }
+    pending_ |= part << pending_bits_;
+    pending_bits_ += piece;
+    if (pending_bits_ >= kPcsBlockBits) {
+      const unsigned __int128 coded = pending_ & ((static_cast<unsigned __int128>(1) << kPcsBlockBits) - 1);
+      pending_ >>= kPcsBlockBits;
+      pending_bits_ -= kPcsBlockBits;
+      block = take_block(coded);
+    }
   }
-  pending_ |= bits << pending_bits_;
-  pending_bits_ += count;
-  if (pending_bits_ < kPcsBlockBits) return std::nullopt;
-  const unsigned __int128 block = pending_ & ((static_cast<unsigned __int128>(1) << kPcsBlockBits) - 1);
-  pending_ >>= kPcsBlockBits;
-  pending_bits_ -= kPcsBlockBits;
-  return take_block(block);
+  return block;
 }
 
 DecodedBlock Pcs64b66bDecoder::take_block(unsigned __int128 bits) {

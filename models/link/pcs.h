@@ -34,6 +34,10 @@ struct PcsParams {
   uint16_t unlock_invalid_headers = 16; // invalid ones within one window that lose lock
 };
 
+// Throws std::invalid_argument for lock counts the state machine cannot use: each at least 1,
+// unlock_invalid_headers at most window_headers.
+void check_pcs_params(const PcsParams& params);
+
 // What the MAC side hands the encoder. For a control block, payload bits 0-7 are the block
 // type field (0x1e idle, 0x78 start, 0x87..0xff terminate, ...).
 struct PcsBlock {
@@ -99,7 +103,7 @@ class Pcs64b66bEncoder final : public PcsEncoder {
 
 class Pcs64b66bDecoder final : public PcsDecoder {
  public:
-  // Throws std::invalid_argument for counts the lock state machine cannot use.
+  // Checks `params` with check_pcs_params().
   explicit Pcs64b66bDecoder(const PcsParams& params = {});
   std::optional<DecodedBlock> push(const CodedBlock& line_bits) override;
   std::optional<DecodedBlock> push_bit(bool bit);

@@ -93,16 +93,34 @@ TEST(Pcs, AlignedLineRoundTripsFromTheFirstBlockAndLocksAfterSixtyFourHeaders) {
   EXPECT_EQ(dec.counters(), (PcsCounters{300, 0, 0}));
 }
 
-TEST(Pcs, BitByBitDecodingEqualsBlockByBlock) {
-  const std::vector<CodedBlock> line = encode_all(random_blocks(100, 2));
-  Pcs64b66bDecoder by_block, by_bit;
-  std::vector<DecodedBlock> a, b;
-  for (const CodedBlock& c : line) a.push_back(*by_block.push(c));
-  for (bool bit : serialise(line)) {
-    if (std::optional<DecodedBlock> d = by_bit.push_bit(bit)) b.push_back(*d);
+// 66-bit words of `bits` from `start` on, cut without regard to the block boundaries.
+std::vector<CodedBlock> words_of(const std::vector<bool>& bits, size_t start) {
+  std::vector<CodedBlock> words;
+  for (size_t w = start; w + kPcsBlockBits <= bits.size(); w += kPcsBlockBits) {
+    CodedBlock c;
+    for (unsigned i = 0; i < 2; ++i) c.sync |= uint8_t(bits[w + i]) << i;
+    for (unsigned i = 0; i < 64; ++i) c.payload |= uint64_t{bits[w + 2 + i]} << i;
+    words.push_back(c);
   }
-  EXPECT_EQ(a, b);
-  EXPECT_EQ(by_block.counters(), by_bit.counters());
+  return words;
+}
+
+TEST(Pcs, WordByWordDecodingEqualsBitByBitAtEveryOffset) {
+  const std::vector<bool> bits = serialise(encode_all(random_blocks(400, 2)));
+  for (size_t start : {size_t{0}, size_t{1}, size_t{37}, size_t{65}}) {
+    Pcs64b66bDecoder by_word, by_bit;
+    std::vector<DecodedBlock> a, b;
+    const std::vector<CodedBlock> words = words_of(bits, start);
+    for (const CodedBlock& w : words) {
+      if (std::optional<DecodedBlock> d = by_word.push(w)) a.push_back(*d);
+    }
+    for (size_t i = start; i < start + words.size() * kPcsBlockBits; ++i) {
+      if (std::optional<DecodedBlock> d = by_bit.push_bit(bits[i])) b.push_back(*d);
+    }
+    EXPECT_EQ(a, b) << "start " << start;
+    EXPECT_EQ(by_word.counters(), by_bit.counters()) << "start " << start;
+    EXPECT_TRUE(by_word.block_lock()) << "start " << start;
+  }
 }
 
 TEST(Pcs, HeaderIsNotScrambledAndAnInvalidOneFlagsItsBlockOnly) {
