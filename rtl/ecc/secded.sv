@@ -46,9 +46,6 @@ module secded (
 
   function automatic logic [6:0] check_bits(logic [31:0] data);
     for (int j = 0; j < 7; j++) check_bits[j] = ^(data & CheckMask[j]);
-`ifdef WVP_RTL_BUG
-    check_bits[3] = check_bits[3] ^ data[8];  // the deliberate bug: c3 loses its d8 term
-`endif
   endfunction
 
   // Column i of the parity-check matrix: the check bits data bit i feeds.
@@ -67,7 +64,12 @@ module secded (
     assign flip[i] = syndrome == column(5'(i));
   end
   // A check bit alone flipped leaves a one-hot syndrome; no data column is one-hot.
+`ifdef WVP_RTL_BUG
+  // The deliberate bug, for the co-simulation to catch: a flipped c6 is taken for a double error.
+  assign check_bit_error = syndrome != 0 && (syndrome & (syndrome - 7'd1)) == 0 && !syndrome[6];
+`else
   assign check_bit_error = syndrome != 0 && (syndrome & (syndrome - 7'd1)) == 0;
+`endif
 
   assign dec_data_o = dec_data_i ^ flip;
   assign dec_corrected_o = |flip || check_bit_error;
