@@ -31,6 +31,21 @@ SecdedDecoded secded_decode(uint32_t data, uint8_t check);
 // Flips codeword bit `bit` (0-31 data, 32-38 check); throws std::invalid_argument beyond 38.
 void secded_flip(SecdedWord& word, unsigned bit);
 
+// The code behind an ECC-protected SRAM: ModelSecded (below) or the Verilated RTL
+// (rtl/ecc/rtl_secded.h), interchangeable.
+class SecdedCodec {
+ public:
+  virtual ~SecdedCodec() = default;
+  virtual uint8_t encode(uint32_t data) = 0;
+  virtual SecdedDecoded decode(uint32_t data, uint8_t check) = 0;
+};
+
+class ModelSecded final : public SecdedCodec {
+ public:
+  uint8_t encode(uint32_t data) override { return secded_encode(data); }
+  SecdedDecoded decode(uint32_t data, uint8_t check) override { return secded_decode(data, check); }
+};
+
 std::ostream& operator<<(std::ostream& os, const SecdedWord& word);
 std::ostream& operator<<(std::ostream& os, const SecdedDecoded& decoded);
 
