@@ -111,6 +111,7 @@ const std::vector<Field>& fields() {
       number<uint32_t>("sram.access_latency_cycles", "extra cycles per access (also the DMI latency)", WVP_REF(uint32_t, c.sram.access_latency_cycles), 0, 1000),
       number<uint32_t>("sram.read_bytes_per_cycle", "read port bandwidth", WVP_REF(uint32_t, c.sram.read_bytes_per_cycle), 1, kU32),
       number<uint32_t>("sram.write_bytes_per_cycle", "write port bandwidth", WVP_REF(uint32_t, c.sram.write_bytes_per_cycle), 1, kU32),
+      choice<SramEcc>("sram.ecc", "SECDED per 32-bit word, decoded on every read: off, model (C++) or rtl (the Verilated block)", WVP_REF(SramEcc, c.sram.ecc), sram_ecc_name, parse_sram_ecc, {SramEcc::Off, SramEcc::Model, SramEcc::Rtl}),
       number<uint32_t>("tensor.fp32_lanes", "tensor engine: fp32 elements (FMACs) per cycle", WVP_REF(uint32_t, c.tensor.fp32_lanes), 1, 1024),
       number<uint32_t>("tensor.fp16_lanes", "tensor engine: fp16/bf16 elements (FMACs) per cycle", WVP_REF(uint32_t, c.tensor.fp16_lanes), 1, 1024),
       number<uint32_t>("tensor.startup_cycles", "tensor engine: cycles before the first element of an operation", WVP_REF(uint32_t, c.tensor.startup_cycles), 0, 1u << 20),

@@ -98,6 +98,7 @@ int cmd_run(int argc, char** argv) {
       ("model", po::value<std::string>(), "llama2.c checkpoint to shard into every core's model region")
       ("poke", po::value<std::vector<std::string>>()->composing(), "SYMBOL=VALUE: write a 32-bit word at an ELF symbol in every tile (repeatable)")
       ("signature", po::value<std::string>(), "dump PE (0,0)'s begin_signature..end_signature words to this file")
+      ("flip", po::value<std::vector<std::string>>()->composing(), "X,Y:ADDR:BIT[:BIT2]: flip stored bits of an SRAM word of PE (X,Y) before the run, ADDR a number or ELF symbol, bits 0-31 data, 32-38 check (needs sram.ecc; repeatable)")
       ("elf", po::value<std::string>(), "firmware ELF");
   po::positional_options_description pos;
   pos.add("elf", 1);
@@ -141,6 +142,8 @@ int cmd_run(int argc, char** argv) {
         opt.pokes.emplace_back(kv.substr(0, eq), static_cast<uint32_t>(v));
       }
     }
+    if (vm.count("flip"))
+      for (const std::string& text : vm["flip"].as<std::vector<std::string>>()) opt.flips.push_back(wvp::parse_bit_flip(text));
     if (vm.count("stats")) opt.stats_path = vm["stats"].as<std::string>();
     if (vm.count("heatmap")) opt.heatmap_path = vm["heatmap"].as<std::string>();
     if (vm.count("trace")) opt.trace_path = vm["trace"].as<std::string>();

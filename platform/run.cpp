@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iomanip>
 #include <ostream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -38,6 +39,8 @@ nlohmann::json stats_json(Wafer& wafer, double host_seconds) {
                        {"tensor_operations", wafer.tensor().stats(tile).operations},
                        {"tensor_busy_cycles", wafer.tensor().stats(tile).busy_cycles},
                        {"tensor_conflict_cycles", wafer.tensor().stats(tile).conflict_cycles},
+                       {"sram_ecc_corrected", wafer.tile(x, y).sram.stats().ecc_corrected},
+                       {"sram_ecc_uncorrectable", wafer.tile(x, y).sram.stats().ecc_uncorrectable},
                        {"halted", c.halted()}, {"exit_code", c.exit_code()},
                        {"fault", c.fault().valid ? c.fault().describe() : ""}});
     }
@@ -130,6 +133,32 @@ void print_summary(std::ostream& err, const Wafer& wafer, const Wafer::Result& r
 
 }  // namespace
 
+BitFlip parse_bit_flip(const std::string& text) {
+  const auto bad = [&text](const std::string& why) {
+    return ConfigError("--flip: " + why + " in '" + text + "' (expected X,Y:ADDR:BIT[:BIT2], ADDR a number or an ELF symbol)");
+  };
+  std::vector<std::string> fields;
+  std::istringstream in(text);
+  for (std::string field; std::getline(in, field, ':');) fields.push_back(field);
+  if (fields.size() < 3 || fields.size() > 4 || text.back() == ':') throw bad("three or four fields needed");
+  BitFlip flip;
+  flip.text = text;
+  unsigned x, y;
+  char tail;
+  if (std::sscanf(fields[0].c_str(), "%u,%u%c", &x, &y, &tail) != 2) throw bad("bad tile '" + fields[0] + "'");
+  flip.x = x, flip.y = y;
+  if (fields[1].empty()) throw bad("no address");
+  flip.address = fields[1];
+  for (size_t i = 2; i < fields.size(); ++i) {
+    unsigned bit;
+    if (std::sscanf(fields[i].c_str(), "%u%c", &bit, &tail) != 1 || bit >= kSecdedCodeBits)
+      throw bad("bad bit '" + fields[i] + "' (0-31 data, 32-38 check bits)");
+    flip.bits.push_back(bit);
+  }
+  if (flip.bits.size() == 2 && flip.bits[0] == flip.bits[1]) throw bad("bit " + fields[2] + " given twice");
+  return flip;
+}
+
 void parse_core_window(const std::string& text, GdbOptions& gdb) {
   unsigned x0, y0, w, h;
   char tail;
@@ -139,6 +168,8 @@ void parse_core_window(const std::string& text, GdbOptions& gdb) {
 }
 
 int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err) {
+  if (!options.flips.empty() && options.config.sram.ecc == SramEcc::Off)
+    throw ConfigError("--flip needs sram.ecc model or rtl (it is off)");
   const ElfImage image = load_elf(options.elf_path);
   const bool dump_signature = !options.signature_path.empty();
   const SignatureRange signature = dump_signature ? signature_range(image) : SignatureRange{};
@@ -177,6 +208,23 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
       wafer.poke(it->second, value);
     } catch (const LoadError& e) {
       throw LoadError(image.path + ": --poke " + symbol + ": " + e.what());
+    }
+  }
+  for (const BitFlip& flip : options.flips) {
+    char* end = nullptr;
+    const unsigned long long number = std::strtoull(flip.address.c_str(), &end, 0);
+    uint32_t addr;
+    if (*end == '\0' && number <= UINT32_MAX) {
+      addr = static_cast<uint32_t>(number);
+    } else {
+      const auto it = image.symbols.find(flip.address);
+      if (it == image.symbols.end()) throw LoadError(image.path + ": --flip " + flip.text + ": no symbol '" + flip.address + "'");
+      addr = it->second;
+    }
+    try {
+      wafer.flip_bits(flip.x, flip.y, addr, flip.bits);
+    } catch (const LoadError& e) {
+      throw LoadError("--flip " + flip.text + ": " + e.what());
     }
   }
   if (!options.trace_path.empty()) wafer.profile().keep_timeline(traced_tiles(wafer.width(), wafer.height()));

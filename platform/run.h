@@ -23,6 +23,16 @@ struct GdbOptions {
   uint32_t x0 = 0, y0 = 0, width = 0, height = 0;
 };
 
+// A soft error injected before the run: codeword bits of one SRAM word of one tile flip.
+struct BitFlip {
+  uint32_t x = 0, y = 0;
+  std::string address;          // a number or an ELF symbol
+  std::vector<unsigned> bits;   // 0-31 data, 32-38 check bits
+  std::string text;             // as given, for errors
+};
+// "X,Y:ADDR:BIT[:BIT2]" -> flip; throws ConfigError.
+BitFlip parse_bit_flip(const std::string& text);
+
 struct RunOptions {
   std::string elf_path;
   PlatformConfig config;
@@ -42,6 +52,8 @@ struct RunOptions {
   std::string signature_path;  // dump [begin_signature, end_signature) of PE (0,0), if set
   // 32-bit words written at ELF symbols in every tile after loading (firmware parameters).
   std::vector<std::pair<std::string, uint32_t>> pokes;
+  // Stored SRAM bits flipped after loading and pokes (needs sram.ecc model or rtl).
+  std::vector<BitFlip> flips;
   // Receives each console line instead of `out` ("(x,y) line"), if set.
   std::function<void(uint32_t x, uint32_t y, const std::string& line)> console;
   // Called after the run with the finished wafer (its stats and profile) and the exit code, if

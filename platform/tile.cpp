@@ -5,12 +5,12 @@
 namespace wvp {
 
 Tile::Tile(const std::string& name, const TileIdentity& tile_id, const CoreParams& core_params,
-           const SramParams& sram_params, uint8_t* sram_backing, TileCtl::LineSink console, FabricPort& fabric,
+           const SramParams& sram_params, uint8_t* sram_backing, SecdedCodec* ecc, TileCtl::LineSink console, FabricPort& fabric,
            TensorEngine& tensor, PhaseProfile& profile, uint32_t tile_index)
     : id(tile_id),
       core((name + "_core").c_str(), core_params),
       bus((name + "_bus").c_str()),
-      sram((name + "_sram").c_str(), sram_params, sram_backing),
+      sram((name + "_sram").c_str(), sram_params, sram_backing, ecc),
       ctl((name + "_ctl").c_str(), tile_id, core, std::move(console), profile, tile_index) {
   core.socket.bind(bus.target);
   // One window covers the CLINT and sysctl blocks (the control block decodes both).

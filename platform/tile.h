@@ -12,8 +12,9 @@
 namespace wvp {
 
 struct Tile {
+  // `ecc` is the SRAM's codec when sram_params.ecc is not Off (shared by all tiles).
   Tile(const std::string& name, const TileIdentity& id, const CoreParams& core_params, const SramParams& sram_params,
-       uint8_t* sram_backing, TileCtl::LineSink console, FabricPort& fabric, TensorEngine& tensor,
+       uint8_t* sram_backing, SecdedCodec* ecc, TileCtl::LineSink console, FabricPort& fabric, TensorEngine& tensor,
        PhaseProfile& profile, uint32_t tile_index);
 
   TileIdentity id;

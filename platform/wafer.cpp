@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "platform/memory_map.h"
+#include "rtl/ecc/rtl_secded.h"
 #include "rtl/router/rtl_router.h"
 
 namespace wvp {
@@ -22,6 +23,15 @@ TensorParams tensor_params(const PlatformConfig& config) {
   p.sram_banks = config.sram.banks;
   p.bank_width_bytes = config.sram.bank_width_bytes;
   return p;
+}
+
+std::unique_ptr<SecdedCodec> make_codec(SramEcc ecc) {
+  switch (ecc) {
+    case SramEcc::Model: return std::make_unique<ModelSecded>();
+    case SramEcc::Rtl: return std::make_unique<RtlSecded>();
+    case SramEcc::Off: break;
+  }
+  return nullptr;
 }
 
 FabricParams fabric_params(const PlatformConfig& config, const WaferMap& map) {
@@ -43,6 +53,7 @@ Wafer::Wafer(sc_core::sc_module_name name, const PlatformConfig& config, TileCtl
       config_(config),
       map_(map_wafer(config)),
       sram_memory_(size_t{config.grid_width} * config.grid_height * config.sram.size_bytes),
+      ecc_(make_codec(config.sram.ecc)),
       fabric_("fabric", fabric_params(config, map_), sc_core::sc_time(1.0 / config.core.clock_hz, sc_core::SC_SEC)),
       tensor_("tensor", tensor_params(config), config.grid_width * config.grid_height,
               sc_core::sc_time(1.0 / config.core.clock_hz, sc_core::SC_SEC)),
@@ -67,11 +78,15 @@ Wafer::Wafer(sc_core::sc_module_name name, const PlatformConfig& config, TileCtl
       core.hart_id = static_cast<uint32_t>(index);
       core.exec_base = memmap::kSramBase;
       core.exec_size = config_.sram.size_bytes;
+      core.local_data_via_bus = config_.sram.ecc != SramEcc::Off;
       SramParams sram = config_.sram;
       sram.clock_hz = config_.core.clock_hz;
       tiles_.push_back(std::make_unique<Tile>("tile_" + std::to_string(x) + "_" + std::to_string(y), id, core, sram,
-                                              sram_memory_.data() + index * config_.sram.size_bytes, console,
-                                              fabric_, tensor_, profile_, static_cast<uint32_t>(index)));
+                                              sram_memory_.data() + index * config_.sram.size_bytes, ecc_.get(),
+                                              console, fabric_, tensor_, profile_, static_cast<uint32_t>(index)));
+      tiles_.back()->sram.set_error_sink([device_error, index](uint32_t offset, const std::string& what) {
+        device_error(static_cast<uint32_t>(index), "SRAM word " + hex32(memmap::kSramBase + offset) + ": " + what);
+      });
       tensor_.attach_sram(static_cast<uint32_t>(index), tiles_.back()->sram.data(), memmap::kSramBase, config_.sram.size_bytes);
       cluster_.add(tiles_.back()->core);
     }
@@ -163,6 +178,18 @@ void Wafer::write(size_t index, uint32_t addr, const std::vector<uint8_t>& bytes
   if (addr < memmap::kSramBase || off + bytes.size() > config_.sram.size_bytes)
     throw LoadError(std::to_string(bytes.size()) + " bytes at " + hex32(addr) + " do not fit the tile's SRAM");
   std::memcpy(tiles_.at(index)->sram.data() + off, bytes.data(), bytes.size());
+}
+
+void Wafer::flip_bits(uint32_t x, uint32_t y, uint32_t addr, const std::vector<unsigned>& bits) {
+  if (x >= width() || y >= height())
+    throw LoadError(pe_name(x, y) + " is outside the " + std::to_string(width()) + "x" + std::to_string(height()) + " grid");
+  if (addr < memmap::kSramBase || addr - memmap::kSramBase >= config_.sram.size_bytes)
+    throw LoadError("address " + hex32(addr) + " is not in the tile's SRAM");
+  try {
+    tile(x, y).sram.flip_bits(addr - memmap::kSramBase, bits);
+  } catch (const std::invalid_argument& e) {
+    throw LoadError(pe_name(x, y) + ": " + e.what());
+  }
 }
 
 Wafer::Result Wafer::result() const {

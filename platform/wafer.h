@@ -32,6 +32,9 @@ class Wafer : public sc_core::sc_module {
   // Writes `bytes` at `addr` in tile `index`'s SRAM before the run (per-tile data such as model
   // shards). Throws LoadError outside the SRAM.
   void write(size_t index, uint32_t addr, const std::vector<uint8_t>& bytes);
+  // Flips stored codeword bits (0-31 data, 32-38 check) of the SRAM word at `addr` of tile
+  // (x, y), as a soft error would (needs sram.ecc). Throws LoadError naming what is wrong.
+  void flip_bits(uint32_t x, uint32_t y, uint32_t addr, const std::vector<unsigned>& bits);
 
   uint32_t width() const { return config_.grid_width; }
   uint32_t height() const { return config_.grid_height; }
@@ -79,6 +82,7 @@ class Wafer : public sc_core::sc_module {
   PlatformConfig config_;
   WaferMap map_;
   HostMemory sram_memory_;
+  std::unique_ptr<SecdedCodec> ecc_;  // the SRAMs' codec (sram.ecc), one for all tiles: it keeps no state
   FabricPort fabric_;
   TensorEngine tensor_;
   std::vector<std::string> device_errors_;

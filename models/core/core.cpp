@@ -377,7 +377,7 @@ bool Core::load_slow(uint32_t addr, uint32_t size, uint32_t& value) {
   if (debug_ && !debug_->watchpoints.empty()) check_watch(addr, size, false);
   const uint32_t off = addr - static_cast<uint32_t>(params_.exec_base);
   value = 0;
-  if (dmi_ptr_ && off < params_.exec_size) {  // local SRAM with the fast path off
+  if (dmi_ptr_ && off < params_.exec_size && !params_.local_data_via_bus) {  // local SRAM with the fast path off
     ++stats_.slow_accesses;
     std::memcpy(&value, dmi_ptr_ + off, size);
     cycle_ += params_.timing.load_cycles + dmi_lat_cycles_;
@@ -399,7 +399,7 @@ bool Core::store_slow(uint32_t addr, uint32_t size, uint32_t value) {
   }
   if (debug_ && !debug_->watchpoints.empty()) check_watch(addr, size, true);
   const uint32_t off = addr - static_cast<uint32_t>(params_.exec_base);
-  if (dmi_ptr_ && off < params_.exec_size) {
+  if (dmi_ptr_ && off < params_.exec_size && !params_.local_data_via_bus) {
     ++stats_.slow_accesses;
     std::memcpy(dmi_ptr_ + off, &value, size);
     cycle_ += params_.timing.store_cycles + dmi_lat_cycles_;
@@ -412,6 +412,7 @@ bool Core::store_slow(uint32_t addr, uint32_t size, uint32_t value) {
     return false;
   }
   cycle_ += params_.timing.store_cycles;
+  if (off < params_.exec_size) code_written(off, size);  // decoded instructions there are stale
   return true;
 }
 
@@ -484,7 +485,7 @@ void Core::refresh_dmi() {
                              std::to_string(params_.exec_base));
   dmi_ptr_ = dmi.get_dmi_ptr() + (params_.exec_base - dmi.get_start_address());
   dmi_lat_cycles_ = static_cast<uint32_t>(dmi.get_read_latency().value() / period_.value());
-  data_size_ = (debug_ && !debug_->watchpoints.empty()) ? 0 : params_.exec_size;
+  data_size_ = data_fast_path() ? params_.exec_size : 0;
 }
 
 void Core::invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end) {
@@ -503,7 +504,7 @@ void Core::set_debug_points(const DebugPoints* points) {
 
 void Core::debug_points_changed() {
   if (code_) code_->invalidate_all();  // breakpoints are decoded in; re-decode with the new set
-  if (dmi_ptr_) data_size_ = (debug_ && !debug_->watchpoints.empty()) ? 0 : params_.exec_size;
+  if (dmi_ptr_) data_size_ = data_fast_path() ? params_.exec_size : 0;
 }
 
 bool Core::debug_read(uint32_t addr, uint32_t len, uint8_t* out) {

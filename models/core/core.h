@@ -45,6 +45,10 @@ struct CoreParams {
   uint32_t reset_pc = 0x8000'0000;
   uint64_t exec_base = 0x8000'0000;  // executable memory (the local SRAM), reached through DMI
   uint32_t exec_size = 48 * 1024;
+  // Loads and stores to the local SRAM go through the bus instead of DMI, so that the SRAM
+  // sees each of them (an ECC SRAM decodes every read); instructions are still fetched
+  // through DMI.
+  bool local_data_via_bus = false;
   CoreTiming timing;
 };
 
@@ -198,6 +202,8 @@ class Core : public sc_core::sc_module {
   sc_core::sc_time local_offset() const;   // this core's time ahead of SystemC time
   void advance_to(const sc_core::sc_time& t);  // after a b_transport returned its delay
   void refresh_dmi();
+  // Loads and stores may use DMI directly (not when watched or sent through the bus).
+  bool data_fast_path() const { return !params_.local_data_via_bus && !(debug_ && !debug_->watchpoints.empty()); }
   void invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end);
   uint32_t mstatus_read() const;
 

@@ -1,6 +1,7 @@
 #include "models/sram/sram.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 
@@ -11,16 +12,41 @@ bool valid(const SramParams& p) {
   return p.size_bytes > 0 && p.banks > 0 && p.bank_width_bytes > 0 && p.read_bytes_per_cycle > 0 &&
          p.write_bytes_per_cycle > 0 && p.clock_hz > 0;
 }
+
+std::string hex(uint32_t value, int digits) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%0*x", digits, value);
+  return buf;
+}
+
+constexpr const char* kEccNames[] = {"off", "model", "rtl"};
 }  // namespace
 
-Sram::Sram(sc_core::sc_module_name name, const SramParams& params, uint8_t* backing)
+const char* sram_ecc_name(SramEcc ecc) { return kEccNames[static_cast<int>(ecc)]; }
+
+bool parse_sram_ecc(const std::string& text, SramEcc& ecc) {
+  for (int i = 0; i < 3; ++i)
+    if (text == kEccNames[i]) {
+      ecc = static_cast<SramEcc>(i);
+      return true;
+    }
+  return false;
+}
+
+Sram::Sram(sc_core::sc_module_name name, const SramParams& params, uint8_t* backing, SecdedCodec* ecc)
     : sc_module(name),
       socket("socket"),
       params_(params),
       period_(sc_core::sc_time(1.0 / params.clock_hz, sc_core::SC_SEC)),
       mem_(backing),
+      ecc_(params.ecc == SramEcc::Off ? nullptr : ecc),
       bank_free_cycle_(params.banks, 0) {
   if (!valid(params)) throw std::invalid_argument(std::string(this->name()) + ": SRAM parameters must be positive");
+  if (params.ecc != SramEcc::Off && !ecc)
+    throw std::invalid_argument(std::string(this->name()) + ": ECC " + sram_ecc_name(params.ecc) + " without a codec");
+  if (ecc_ && params.size_bytes % 4 != 0)
+    throw std::invalid_argument(std::string(this->name()) + ": ECC needs whole 32-bit words, not " +
+                                std::to_string(params.size_bytes) + " bytes");
   socket.register_b_transport(this, &Sram::b_transport);
   socket.register_get_direct_mem_ptr(this, &Sram::get_direct_mem_ptr);
   socket.register_transport_dbg(this, &Sram::transport_dbg);
@@ -56,12 +82,19 @@ void Sram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
     return;
   }
   const bool write = gp.is_write();
+  if (ecc_ && len > 0 && (write || gp.is_read())) {
+    const uint32_t a = static_cast<uint32_t>(addr);
+    if (!(write ? ecc_write(a, len, gp.get_data_ptr()) : ecc_read(a, len, gp.get_data_ptr()))) {
+      gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+      return;
+    }
+  }
   if (write) {
-    std::memcpy(mem_ + addr, gp.get_data_ptr(), len);
+    if (!ecc_) std::memcpy(mem_ + addr, gp.get_data_ptr(), len);
     ++stats_.writes;
     stats_.write_bytes += len;
   } else if (gp.is_read()) {
-    std::memcpy(gp.get_data_ptr(), mem_ + addr, len);
+    if (!ecc_) std::memcpy(gp.get_data_ptr(), mem_ + addr, len);
     ++stats_.reads;
     stats_.read_bytes += len;
   }
@@ -91,12 +124,118 @@ unsigned int Sram::transport_dbg(tlm::tlm_generic_payload& gp) {
     return 0;
   }
   const uint32_t n = std::min<uint64_t>(gp.get_data_length(), params_.size_bytes - addr);
-  if (gp.is_write())
+  if (gp.is_write()) {
+    // A debugger's write stores fresh codewords; the rest of a partial word is kept corrected.
+    if (ecc_ && n > 0) {
+      for (uint32_t word = addr & ~3u; word < addr + n; word += 4) {
+        if (!flipped(word)) continue;
+        const SecdedDecoded d = decode_word(word, false);
+        if (!d.uncorrectable) std::memcpy(mem_ + word, &d.data, 4);
+        flipped_.erase(word);
+      }
+    }
     std::memcpy(mem_ + addr, gp.get_data_ptr(), n);
-  else
+  } else {
     std::memcpy(gp.get_data_ptr(), mem_ + addr, n);
+    // A debugger sees what a load would, where that is correctable; nothing is counted.
+    if (ecc_) {
+      for (uint32_t word = addr & ~3u; word < addr + n; word += 4) {
+        if (!flipped(word)) continue;
+        const SecdedDecoded d = decode_word(word, false);
+        if (!d.uncorrectable) copy_word_bytes(d.data, word, static_cast<uint32_t>(addr), n, gp.get_data_ptr());
+      }
+    }
+  }
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
   return n;
+}
+
+void Sram::flip_bits(uint32_t offset, const std::vector<unsigned>& bits) {
+  const std::string who = name();
+  if (!ecc_) throw std::invalid_argument(who + ": bit flips need ECC (sram.ecc model or rtl)");
+  if (offset % 4 != 0 || offset >= params_.size_bytes)
+    throw std::invalid_argument(who + ": offset " + hex(offset, 8) + " is not an aligned word of the " +
+                                std::to_string(params_.size_bytes) + "-byte SRAM");
+  if (bits.empty()) throw std::invalid_argument(who + ": no bit to flip");
+  SecdedWord word = stored_word(offset);
+  for (size_t i = 0; i < bits.size(); ++i) {
+    for (size_t k = 0; k < i; ++k)
+      if (bits[k] == bits[i]) throw std::invalid_argument(who + ": codeword bit " + std::to_string(bits[i]) + " given twice");
+    try {
+      secded_flip(word, bits[i]);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(who + ": " + e.what());
+    }
+  }
+  std::memcpy(mem_ + offset, &word.data, 4);
+  // Four flips can make another valid codeword: the data has silently changed, as it would.
+  if (word.check == ecc_->encode(word.data))
+    flipped_.erase(offset);
+  else
+    flipped_[offset] = word;
+}
+
+uint32_t Sram::load_word(uint32_t word) const {
+  uint32_t data;
+  std::memcpy(&data, mem_ + word, 4);
+  return data;
+}
+
+bool Sram::flipped(uint32_t word) {
+  const auto it = flipped_.find(word);
+  if (it == flipped_.end()) return false;
+  if (it->second.data == load_word(word)) return true;
+  flipped_.erase(it);  // rewritten by a writer that bypasses b_transport: a fresh codeword
+  return false;
+}
+
+SecdedWord Sram::stored_word(uint32_t word) {
+  if (flipped(word)) return flipped_.at(word);
+  const uint32_t data = load_word(word);
+  return {data, ecc_->encode(data)};
+}
+
+SecdedDecoded Sram::decode_word(uint32_t word, bool count) {
+  const SecdedWord stored = stored_word(word);
+  const SecdedDecoded d = ecc_->decode(stored.data, stored.check);
+  if (!count) return d;
+  if (d.corrected) ++stats_.ecc_corrected;
+  if (d.uncorrectable) {
+    ++stats_.ecc_uncorrectable;
+    if (error_sink_) error_sink_(word, "uncorrectable ECC error (syndrome " + hex(d.syndrome, 2) + ")");
+  }
+  return d;
+}
+
+void Sram::copy_word_bytes(uint32_t data, uint32_t word, uint32_t addr, uint32_t len, uint8_t* out) {
+  const uint32_t lo = std::max(word, addr), hi = std::min(word + 4, addr + len);
+  std::memcpy(out + (lo - addr), reinterpret_cast<const uint8_t*>(&data) + (lo - word), hi - lo);
+}
+
+bool Sram::ecc_read(uint32_t addr, uint32_t len, uint8_t* out) {
+  for (uint32_t word = addr & ~3u; word < addr + len; word += 4) {
+    const SecdedDecoded d = decode_word(word, true);
+    if (d.uncorrectable) return false;
+    copy_word_bytes(d.data, word, addr, len, out);
+  }
+  return true;
+}
+
+bool Sram::ecc_write(uint32_t addr, uint32_t len, const uint8_t* in) {
+  // A store narrower than its word is a read-modify-write of it: a flipped word is decoded
+  // first, and an uncorrectable one refuses the store. Whole words are simply replaced.
+  const uint32_t first = addr & ~3u, last = (addr + len - 1) & ~3u;
+  const bool first_partial = addr != first || len < 4, last_partial = (addr + len) % 4 != 0;
+  for (const auto& [word, partial] : {std::pair{first, first_partial}, std::pair{last, last_partial}}) {
+    if (!partial || !flipped(word)) continue;
+    const SecdedDecoded d = decode_word(word, true);
+    if (d.uncorrectable) return false;
+    std::memcpy(mem_ + word, &d.data, 4);
+    flipped_.erase(word);
+  }
+  for (uint32_t word = first; word <= last; word += 4) flipped_.erase(word);
+  std::memcpy(mem_ + addr, in, len);
+  return true;
 }
 
 }  // namespace wvp

@@ -1,15 +1,38 @@
 // Banked local SRAM of a tile: a TLM-2.0 target with DMI. Words are interleaved over banks;
 // a bank serves one access per cycle, so accesses that arrive together on one bank queue up.
 // The ports bound bandwidth per cycle (WSE: two 64-bit reads and one 64-bit write).
+//
+// With ECC, every 32-bit word is a (39,32) SECDED codeword (models/sram/secded.h) and every
+// read through b_transport decodes each word it touches: one flipped bit is corrected (and
+// counted), two make the access fail with TLM_GENERIC_ERROR_RESPONSE, which a core takes as
+// an access fault. Bits flip only when injected (flip_bits), as a soft error would. A word's
+// check bits are those of its data, computed by the codec when it is read, except for the
+// words hit by a flip, whose stored codeword (flipped data and check bits) is kept until they
+// are written again: that is what storing check bits with every write would hold, without a
+// byte per word of host memory, and it stays right when a writer that bypasses b_transport
+// (DMI, the tensor engine) rewrites a word. Those bypassing readers see the stored bits
+// uncorrected: a core with ECC must send its loads and stores through the bus
+// (CoreParams::local_data_via_bus; it still fetches instructions through DMI).
 #pragma once
 #include <cstdint>
+#include <functional>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_target_socket.h>
 
+#include "models/sram/secded.h"
+
 namespace wvp {
+
+// Which codec protects the words: none, the C++ model or the Verilated RTL (the platform
+// supplies it; to the SRAM both are a SecdedCodec).
+enum class SramEcc : uint8_t { Off, Model, Rtl };
+const char* sram_ecc_name(SramEcc ecc);                    // "off", "model", "rtl"
+bool parse_sram_ecc(const std::string& text, SramEcc& ecc);  // the same names
 
 struct SramParams {
   uint32_t size_bytes = 48 * 1024;
@@ -19,12 +42,16 @@ struct SramParams {
   uint32_t read_bytes_per_cycle = 16;
   uint32_t write_bytes_per_cycle = 8;
   double clock_hz = 1.1e9;
+  SramEcc ecc = SramEcc::Off;
 };
 
 struct SramStats {
   uint64_t reads = 0, writes = 0;
   uint64_t read_bytes = 0, write_bytes = 0;
   uint64_t bank_conflict_cycles = 0;  // cycles accesses waited for a busy bank
+  // Reads of a word with one flipped bit, each counted: the corrected word is not written back.
+  uint64_t ecc_corrected = 0;
+  uint64_t ecc_uncorrectable = 0;  // accesses refused for a word with two flipped bits
 };
 
 class Sram : public sc_core::sc_module {
@@ -32,12 +59,20 @@ class Sram : public sc_core::sc_module {
   tlm_utils::simple_target_socket<Sram> socket;
 
   // `backing` is size_bytes of zeroed host memory owned by the caller (see HostMemory), so that
-  // untouched SRAM costs no host memory.
-  Sram(sc_core::sc_module_name name, const SramParams& params, uint8_t* backing);
+  // untouched SRAM costs no host memory. `ecc` (not owned, may be shared by many SRAMs) is
+  // required when params.ecc is not Off.
+  Sram(sc_core::sc_module_name name, const SramParams& params, uint8_t* backing, SecdedCodec* ecc = nullptr);
 
   const SramParams& params() const { return params_; }
   const SramStats& stats() const { return stats_; }
   uint8_t* data() { return mem_; }
+
+  // Flips the stored codeword bits `bits` (0-31 data, 32-38 check bits) of the word at byte
+  // `offset`. Throws std::invalid_argument without ECC, for an offset that is not an aligned
+  // word of the SRAM, a bit above 38 or a bit given twice.
+  void flip_bits(uint32_t offset, const std::vector<unsigned>& bits);
+  // Receives each uncorrectable word an access met (its byte offset) and why.
+  void set_error_sink(std::function<void(uint32_t offset, const std::string& what)> sink) { error_sink_ = std::move(sink); }
 
  private:
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
@@ -46,11 +81,29 @@ class Sram : public sc_core::sc_module {
   // Cycles from `start_cycle` until an access of `len` bytes at `addr` completes.
   uint64_t occupy_banks(uint64_t addr, uint32_t len, bool write, uint64_t start_cycle);
 
+  // ECC paths of b_transport; false: an uncorrectable word (reported and counted).
+  bool ecc_read(uint32_t addr, uint32_t len, uint8_t* out);
+  bool ecc_write(uint32_t addr, uint32_t len, const uint8_t* in);
+  // Whether the word at offset `word` holds a kept flipped codeword (dropping a stale one).
+  bool flipped(uint32_t word);
+  // The codeword stored at word offset `word`: kept if flipped, else the data's own.
+  SecdedWord stored_word(uint32_t word);
+  // Decodes the word at `word`; counts it (when `count`) and reports it if uncorrectable.
+  SecdedDecoded decode_word(uint32_t word, bool count);
+  uint32_t load_word(uint32_t word) const;
+  // Copies the bytes of `data` (the word at `word`) that fall in [addr, addr + len) to out.
+  static void copy_word_bytes(uint32_t data, uint32_t word, uint32_t addr, uint32_t len, uint8_t* out);
+
   const SramParams params_;
   const sc_core::sc_time period_;
   uint8_t* const mem_;
+  SecdedCodec* const ecc_;
   std::vector<uint64_t> bank_free_cycle_;  // first cycle each bank is free again
   SramStats stats_;
+  // Words hit by flips: word offset -> the codeword stored there. An entry whose data no longer
+  // matches the memory was rewritten by a writer that bypasses b_transport, and is dropped.
+  std::unordered_map<uint32_t, SecdedWord> flipped_;
+  std::function<void(uint32_t, const std::string&)> error_sink_;
 };
 
 }  // namespace wvp

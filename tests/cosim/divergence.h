@@ -1,88 +1,88 @@
-// Co-simulation support: the model and the RTL each describe their transactions as named,
-// formatted fields; the log compares them pair by pair and keeps the first field that differs
-// as a readable report. Nothing here knows a particular block.
+// What every co-simulation regression does with a model and its RTL twin driven side by side:
+// record each transaction's input, compare the two outputs, keep the first mismatch, and on a
+// divergence leave behind an FST waveform of the RTL up to it and a readable report. Generic
+// over a block's input and output types, which need == and an operator<< (found by ADL).
 #pragma once
-#include <algorithm>
-#include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
-#include <utility>
+#include <system_error>
 #include <vector>
 
 namespace wvp::cosim {
 
-// One transaction: its stream (e.g. "encoder"), its number in that stream, the RTL clock it
-// completed on, and its fields.
-struct Transaction {
-  std::string stream;
-  uint64_t index = 0;
-  uint64_t cycle = 0;
-  std::vector<std::pair<std::string, std::string>> fields;
+// Where regressions write their divergence files: $WVP_COSIM_OUT (created if missing), else the
+// working directory.
+inline std::filesystem::path output_dir() {
+  const char* env = std::getenv("WVP_COSIM_OUT");
+  if (!env || !*env) return std::filesystem::current_path();
+  const std::filesystem::path dir(env);
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error || !std::filesystem::is_directory(dir))
+    throw std::runtime_error("WVP_COSIM_OUT=" + dir.string() + " is not a directory I can create" +
+                             (error ? ": " + error.message() : std::string()));
+  return dir;
+}
 
-  Transaction& text(std::string name, std::string value) {
-    fields.emplace_back(std::move(name), std::move(value));
-    return *this;
-  }
-  Transaction& hex(std::string name, uint64_t value) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(value));
-    return text(std::move(name), buf);
-  }
-  Transaction& dec(std::string name, uint64_t value) { return text(std::move(name), std::to_string(value)); }
-  Transaction& flag(std::string name, bool value) { return text(std::move(name), value ? "1" : "0"); }
-
-  std::string str() const {
-    std::string s;
-    for (const auto& [name, value] : fields) s += (s.empty() ? "" : " ") + name + "=" + value;
-    return s;
-  }
-};
-
-struct Divergence {
-  Transaction expected, got;  // the model's and the RTL's
-  std::string field, expected_value, got_value;
-
-  std::string describe() const {
-    std::ostringstream os;
-    os << "first divergence: " << expected.stream << " transaction " << expected.index << " (RTL cycle "
-       << got.cycle << "), field " << field << ": expected " << expected_value << ", got " << got_value
-       << "\n  model: " << expected.str() << "\n  RTL:   " << got.str() << "\n";
-    return os.str();
-  }
-};
-
+template <class Input, class Output>
 class DivergenceLog {
  public:
-  // Compares the next pair of transactions; false once the sides have diverged, here or before.
-  bool compare(const Transaction& expected, const Transaction& got) {
-    if (first_) return false;
-    const size_t n = std::max(expected.fields.size(), got.fields.size());
-    for (size_t i = 0; i < n; ++i) {
-      const std::pair<std::string, std::string> absent{"", "(absent)"};
-      const auto& e = i < expected.fields.size() ? expected.fields[i] : absent;
-      const auto& g = i < got.fields.size() ? got.fields[i] : absent;
-      if (e != g) {
-        first_ = Divergence{expected, got, e.first.empty() ? g.first : e.first, e.second, g.second};
-        return false;
-      }
-    }
-    return true;
+  struct Mismatch {
+    size_t index;          // of the transaction, from 0
+    uint64_t trace_time;   // where that transaction starts in the RTL's waveform
+    Output expected, got;  // the model's output and the RTL's
+  };
+
+  // Records one transaction; false on a mismatch. Only the first mismatch is kept: a regression
+  // stops there, since everything after it follows from it.
+  bool compare(const Input& input, const Output& expected, const Output& got, uint64_t trace_time) {
+    inputs_.push_back(input);
+    if (expected == got) return true;
+    if (!first_) first_ = Mismatch{inputs_.size() - 1, trace_time, expected, got};
+    return false;
   }
 
-  const std::optional<Divergence>& first() const { return first_; }
+  bool diverged() const { return first_.has_value(); }
+  const std::optional<Mismatch>& first() const { return first_; }
+  // Every input compared so far, from the first: replaying them into a fresh RTL instance from
+  // reset reproduces the divergence, however much state the block keeps.
+  const std::vector<Input>& inputs() const { return inputs_; }
+
+  std::string report() const {
+    if (!first_) return "no divergence in " + std::to_string(inputs_.size()) + " transactions";
+    std::ostringstream out;
+    out << "first divergence at transaction " << first_->index << " (waveform time " << first_->trace_time << ")\n"
+        << "  input:    " << inputs_[first_->index] << "\n"
+        << "  expected: " << first_->expected << "\n"
+        << "  got:      " << first_->got << "\n";
+    return out.str();
+  }
 
  private:
-  std::optional<Divergence> first_;
+  std::vector<Input> inputs_;
+  std::optional<Mismatch> first_;
 };
 
-// Where regressions write waveforms and reports: $WVP_COSIM_OUT, else the working directory.
-inline std::filesystem::path out_dir() {
-  const char* dir = std::getenv("WVP_COSIM_OUT");
-  return dir && *dir ? std::filesystem::path(dir) : std::filesystem::current_path();
+struct DivergenceFiles {
+  std::filesystem::path fst, report;
+};
+
+// Writes <stem>.fst through `replay(fst_path, inputs)` (which drives a fresh, traced RTL instance
+// with the recorded inputs) and <stem>.txt holding the report, both in output_dir().
+template <class Input, class Output, class Replay>
+DivergenceFiles write_divergence(const DivergenceLog<Input, Output>& log, const std::string& stem, Replay&& replay) {
+  const std::filesystem::path dir = output_dir();
+  DivergenceFiles files{dir / (stem + ".fst"), dir / (stem + ".txt")};
+  replay(files.fst.string(), log.inputs());
+  std::ofstream text(files.report);
+  text << log.report();
+  if (!text) throw std::runtime_error("cannot write the divergence report " + files.report.string());
+  return files;
 }
 
 }  // namespace wvp::cosim

@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "cosim/divergence.h"
+#include "cosim/transaction_log.h"
 #include "models/link/pcs.h"
 #include "rtl/pcs/rtl_pcs.h"
 

@@ -5,13 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <sstream>
 #include <tuple>
 #include <vector>
 
+#include "cosim/divergence.h"
 #include "models/router/fabric.h"
 #include "rtl/router/rtl_router.h"
 
@@ -211,18 +211,13 @@ Divergence co_simulate(const Scenario& s, RtlBuild build, int traced_tile = -1, 
   return {};
 }
 
-std::string output_dir() {
-  const char* dir = std::getenv("WVP_COSIM_OUT");
-  return dir ? dir : std::filesystem::current_path().string();
-}
-
 // On a divergence, runs the scenario again with the diverging RTL router traced.
 std::string report(const Scenario& s, const Divergence& d, RtlBuild build) {
   std::string text = "seed " + std::to_string(s.seed) + ": first divergence at " + d.text;
   const uint32_t tile = s.rtl[d.tile] ? d.tile : uint32_t(std::find(s.rtl.begin(), s.rtl.end(), true) - s.rtl.begin());
   if (tile < s.rtl.size()) {
-    const std::string fst = output_dir() + "/router_divergence_seed" + std::to_string(s.seed) + "_x" +
-                            std::to_string(tile % s.params.width) + "_y" + std::to_string(tile / s.params.width) + ".fst";
+    const std::string fst = (cosim::output_dir() / ("router_divergence_seed" + std::to_string(s.seed) + "_x" +
+                            std::to_string(tile % s.params.width) + "_y" + std::to_string(tile / s.params.width) + ".fst")).string();
     co_simulate(s, build, int(tile), fst);
     text += "\nwaveform of RTL router (" + std::to_string(tile % s.params.width) + "," +
             std::to_string(tile / s.params.width) + "): " + fst;

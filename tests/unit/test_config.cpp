@@ -47,7 +47,7 @@ std::string default_yaml_path() {
 
 TEST(Config, KeysListEveryFieldOnceWithItsDefault) {
   const std::vector<ConfigKey> keys = config_keys();
-  EXPECT_EQ(keys.size(), 53u);
+  EXPECT_EQ(keys.size(), 55u);
   std::map<std::string, std::string> defaults;
   for (const ConfigKey& k : keys) {
     EXPECT_TRUE(defaults.emplace(k.key, k.default_value).second) << "duplicate key " << k.key;
@@ -63,6 +63,7 @@ TEST(Config, KeysListEveryFieldOnceWithItsDefault) {
   EXPECT_EQ(defaults["sram.banks"], "8");
   EXPECT_EQ(defaults["sram.read_bytes_per_cycle"], "16");
   EXPECT_EQ(defaults["sram.write_bytes_per_cycle"], "8");
+  EXPECT_EQ(defaults["sram.ecc"], "off");
   EXPECT_EQ(defaults["sim.quantum_cycles"], "1000");
   EXPECT_EQ(defaults["sim.max_cycles"], "0");
   EXPECT_EQ(defaults["fabric.colors"], "24");
@@ -139,6 +140,7 @@ TEST(Config, BadValueNamesSourceLineKeyExpectationAndValue) {
   // The value's own line, even when the key's section started earlier.
   EXPECT_EQ(load_error("sram:\n  banks: 8\n  bank_width_bytes: 4\n  read_bytes_per_cycle: 0\n"),
             "test.yaml:4: sram.read_bytes_per_cycle: expected an integer in [1, 4294967295], got '0'");
+  EXPECT_EQ(load_error("sram:\n  ecc: on\n"), "test.yaml:2: sram.ecc: expected one of off model rtl, got 'on'");
 }
 
 TEST(Config, IntegersAcceptDecimalAndHexWithinRange) {
@@ -284,7 +286,7 @@ PlatformConfig everything_changed() {
   PlatformConfig c;
   for (const ConfigKey& k : config_keys()) {
     bool changed = false;
-    for (const char* v : {"2e9", "4096", "3", "2", "5", "0.5", "iq-vc-4stage", "transpose", "odd-even"}) {
+    for (const char* v : {"2e9", "4096", "3", "2", "5", "0.5", "iq-vc-4stage", "transpose", "odd-even", "model"}) {
       if (v == k.default_value) continue;
       try {
         set_config_value(c, k.key, v, "test");
@@ -364,7 +366,8 @@ TEST(Config, DefaultYamlHasEveryKeyOnceInOrderWithItsDefault) {
       stack.push_back(name);
     } else {
       leaves.push_back(dotted);
-      values[dotted] = value;
+      const bool quoted = value.size() >= 2 && value.front() == '"' && value.back() == '"';
+      values[dotted] = quoted ? value.substr(1, value.size() - 2) : value;
     }
   }
 
