@@ -243,7 +243,7 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   out.flush();
 
   const Wafer::Result r = wafer.result();
-  wafer.finish_profile();
+  wafer.finish();
   if (debug) debug->on_exit(r.exit_code);
   constexpr size_t kReportedCores = 8;  // a whole grid failing alike says nothing new per core
   for (size_t i = 0; i < std::min(wafer.device_errors().size(), kReportedCores); ++i)

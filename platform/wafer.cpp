@@ -118,8 +118,9 @@ void Wafer::apply_rtl_swaps() {
   }
 }
 
-void Wafer::finish_profile() {
+void Wafer::finish() {
   for (size_t i = 0; i < tiles_.size(); ++i) profile_.finish(static_cast<uint32_t>(i), tiles_[i]->core.cycle());
+  fabric_.fabric().finish();
 }
 
 void Wafer::apply_routing_plan() {

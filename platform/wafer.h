@@ -45,10 +45,12 @@ class Wafer : public sc_core::sc_module {
   FabricPort& fabric() { return fabric_; }
   const FabricPort& fabric() const { return fabric_; }
   const TensorEngine& tensor() const { return tensor_; }
-  // The firmware's phase markers; finish_profile() closes each core's last step at its end.
+  // The firmware's phase markers; finish() closes each core's last step at its end.
   PhaseProfile& profile() { return profile_; }
   const PhaseProfile& profile() const { return profile_; }
-  void finish_profile();
+  // The run has ended: closes the profile and the RTL twins' waveforms (the wafer lives on to
+  // the process's end, as SystemC modules do).
+  void finish();
   // Why device accesses failed (a route off the grid, a tensor operand outside the SRAM...),
   // with the tile, in the order seen.
   const std::vector<std::string>& device_errors() const { return device_errors_; }

@@ -678,6 +678,11 @@ void Fabric::set_twin(uint32_t tile, std::unique_ptr<RouterTwin> twin) {
   r.twin = std::move(twin);
 }
 
+void Fabric::finish() {
+  for (auto& r : routers_)
+    if (r && r->twin) r->twin->finish();
+}
+
 bool Fabric::has_twin(uint32_t tile) const {
   const Router* r = router_if(tile);
   return r && r->twin;

@@ -168,6 +168,7 @@ class Fabric {
   // them raises FabricError naming the router, cycle, port and color.
   void set_twin(uint32_t tile, std::unique_ptr<RouterTwin> twin);
   bool has_twin(uint32_t tile) const;
+  void finish();  // the run has ended: tells the twins
 
   // Sees every wavelet an output port sends, as it leaves (co-simulation, traces).
   using SendObserver = std::function<void(uint32_t tile, int port, uint32_t color, uint32_t wavelet, uint64_t cycle)>;

@@ -35,6 +35,8 @@ class RouterTwin {
   virtual void write_route(uint32_t color, int in_port, PortMask outputs) = 0;
   // Decides cycle `cycle` and commits the decisions.
   virtual void cycle(uint64_t cycle, RouterDecisions& out) = 0;
+  // The run has ended: completes what the twin writes (its waveform).
+  virtual void finish() = 0;
 };
 
 }  // namespace wvp

@@ -43,8 +43,13 @@ class RtlRouter final : public RouterTwin {
   }
 
   ~RtlRouter() override {
-    if (trace_) trace_->close();
+    finish();
     model_->final();
+  }
+
+  void finish() override {
+    if (trace_) trace_->close();
+    trace_.reset();
   }
 
   void write_flit(int port, uint32_t color, uint32_t wavelet) override { writes_[port].emplace_back(color, wavelet); }
