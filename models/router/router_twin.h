@@ -33,7 +33,7 @@ class RouterTwin {
   // A slot of the buffer downstream of output `port` for `color` freed.
   virtual void return_credit(int port, uint32_t color) = 0;
   virtual void write_route(uint32_t color, int in_port, PortMask outputs) = 0;
-  // Decides cycle `cycle` and commits the decisions.
+  // Decides cycle `cycle`; the decisions are final (the fabric moves the wavelets).
   virtual void cycle(uint64_t cycle, RouterDecisions& out) = 0;
   // The run has ended: completes what the twin writes (its waveform).
   virtual void finish() = 0;

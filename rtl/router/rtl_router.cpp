@@ -48,7 +48,10 @@ class RtlRouter final : public RouterTwin {
   }
 
   void finish() override {
-    if (trace_) trace_->close();
+    if (trace_) {
+      tick(time_ / kTimePerCycle);  // the waveform shows the last decisions committed
+      trace_->close();
+    }
     trace_.reset();
   }
 
@@ -64,13 +67,16 @@ class RtlRouter final : public RouterTwin {
   }
 
   void cycle(uint64_t cycle, RouterDecisions& out) override {
-    time_ = std::max(time_, cycle * kTimePerCycle);
-    // Everything written since the last cycle, one write per port and one credit per port and
-    // color per edge, on edges that leave the decisions frozen.
-    model_->hold = 1;
-    while (pending_credits_ || !routes_.empty() || std::any_of(writes_.begin(), writes_.end(), [](auto& q) { return !q.empty(); })) {
+    // The first edge commits the last cycle's decisions (they depend on the state alone, not on
+    // what is written) with the first of everything written since, one write per port and one
+    // credit per port and color per edge; further edges hold the decisions.
+    model_->hold = 0;
+    for (bool first = true; first || pending_credits_ || !routes_.empty() ||
+                            std::any_of(writes_.begin(), writes_.end(), [](auto& q) { return !q.empty(); });
+         first = false) {
       present_writes();
       tick(cycle);
+      model_->hold = 1;
     }
     clear_inputs();
     model_->hold = 0;
@@ -91,7 +97,6 @@ class RtlRouter final : public RouterTwin {
     }
     out.blocked = model_->blocked;
     out.stalled = model_->stalled;
-    tick(cycle);  // commits the decisions
   }
 
  private:
