@@ -1,15 +1,12 @@
 #include "rtl/ecc/rtl_secded.h"
 
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <stdexcept>
 
 #include "Vsecded.h"
 #include "Vsecded_bug.h"
+#include "rtl/fst_trace.h"
 #include "verilated.h"
-#include "verilated_fst_c.h"
 
 namespace wvp {
 
@@ -36,7 +33,7 @@ class RtlSecded::BlockOf final : public RtlSecded::Block {
     top_ = std::make_unique<Top>(context_.get(), "secded");
   }
   ~BlockOf() override {
-    close_trace();
+    trace_.close();
     top_->final();
   }
 
@@ -53,33 +50,21 @@ class RtlSecded::BlockOf final : public RtlSecded::Block {
   void eval_and_dump(uint64_t time) override {
     context_->time(time);
     top_->eval();
-    if (trace_) trace_->dump(time);
+    trace_.dump(time);
   }
 
   void open_trace(const std::string& path) override {
+    // The waveform starts at the block's first transaction: a second one would start midway.
     if (traced_) throw std::logic_error("RtlSecded: a trace was already opened for this block (" + path + ")");
-    // VerilatedFstC::open reports no error; find an unwritable path here instead.
-    if (!std::ofstream(path, std::ios::binary))
-      throw std::runtime_error("RtlSecded: cannot write FST trace " + path + ": " + std::strerror(errno));
-    trace_ = std::make_unique<VerilatedFstC>();
-    top_->trace(trace_.get(), 99);
-    trace_->open(path.c_str());
+    trace_.open(*top_, path, "RtlSecded");
     traced_ = true;
-    if (!trace_->isOpen()) {
-      trace_.reset();
-      throw std::runtime_error("RtlSecded: cannot open FST trace " + path);
-    }
   }
-  void close_trace() override {
-    if (!trace_) return;
-    trace_->close();
-    trace_.reset();
-  }
+  void close_trace() override { trace_.close(); }
 
  private:
   std::unique_ptr<VerilatedContext> context_;
   std::unique_ptr<Top> top_;
-  std::unique_ptr<VerilatedFstC> trace_;
+  FstTrace trace_;
   bool traced_ = false;
 };
 

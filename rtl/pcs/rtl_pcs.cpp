@@ -3,10 +3,10 @@
 #include <stdexcept>
 
 #include <verilated.h>
-#include <verilated_fst_c.h>
 
 #include "Vpcs64b66b.h"
 #include "Vpcs64b66b_bug.h"
+#include "rtl/fst_trace.h"
 
 namespace wvp::rtl_detail {
 
@@ -63,7 +63,7 @@ class PcsSimOf final : public PcsSim {
     top_ = std::make_unique<Top>(&context_, "pcs");
   }
   ~PcsSimOf() override {
-    close_trace();
+    trace_.close();
     top_->final();
   }
 
@@ -92,33 +92,19 @@ class PcsSimOf final : public PcsSim {
     pins.rx_counters = {t.rx_blocks, t.rx_invalid_headers, t.rx_slips};
   }
 
-  void open_trace(const std::string& path) override {
-    close_trace();
-    trace_ = std::make_unique<VerilatedFstC>();
-    top_->trace(trace_.get(), 99);
-    trace_->open(path.c_str());
-    if (!trace_->isOpen()) {
-      trace_.reset();
-      throw std::runtime_error("pcs64b66b: cannot open trace " + path);
-    }
-  }
-
-  void close_trace() override {
-    if (!trace_) return;
-    trace_->close();
-    trace_.reset();
-  }
+  void open_trace(const std::string& path) override { trace_.open(*top_, path, "pcs64b66b"); }
+  void close_trace() override { trace_.close(); }
 
  private:
   void step() {
     top_->eval();
-    if (trace_) trace_->dump(context_.time());
+    trace_.dump(context_.time());
     context_.timeInc(1);
   }
 
   VerilatedContext context_;
   std::unique_ptr<Top> top_;
-  std::unique_ptr<VerilatedFstC> trace_;
+  FstTrace trace_;
 };
 
 }  // namespace

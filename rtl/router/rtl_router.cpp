@@ -7,10 +7,10 @@
 #include <vector>
 
 #include <verilated.h>
-#include <verilated_fst_c.h>
 
 #include "Vwvp_router.h"
 #include "Vwvp_router_bug.h"
+#include "rtl/fst_trace.h"
 
 namespace wvp {
 namespace {
@@ -29,11 +29,7 @@ class RtlRouter final : public RouterTwin {
     model_->cfg_ramp_depth = static_cast<uint8_t>(p.tx_queue_depth_flits);
     model_->cfg_link_credits = static_cast<uint8_t>(p.buffer_depth_flits);
     model_->cfg_ramp_credits = static_cast<uint8_t>(p.rx_queue_depth_flits);
-    if (!fst_path.empty()) {
-      trace_ = std::make_unique<VerilatedFstC>();
-      model_->trace(trace_.get(), 99);
-      trace_->open(fst_path.c_str());
-    }
+    if (!fst_path.empty()) trace_.open(*model_, fst_path, "RTL router " + name);
     // Verilator sees an edge only against a value it has evaluated.
     model_->clk = 0;
     model_->eval();
@@ -48,11 +44,9 @@ class RtlRouter final : public RouterTwin {
   }
 
   void finish() override {
-    if (trace_) {
-      tick(time_ / kTimePerCycle);  // the waveform shows the last decisions committed
-      trace_->close();
-    }
-    trace_.reset();
+    if (!trace_.is_open()) return;
+    tick(time_ / kTimePerCycle);  // the waveform shows the last decisions committed
+    trace_.close();
   }
 
   void write_flit(int port, uint32_t color, uint32_t wavelet) override { writes_[port].emplace_back(color, wavelet); }
@@ -151,14 +145,14 @@ class RtlRouter final : public RouterTwin {
   }
 
   void dump() {
-    if (!trace_) return;
-    trace_->dump(time_);
+    if (!trace_.is_open()) return;
+    trace_.dump(time_);
     time_ += 1;
   }
 
   std::unique_ptr<VerilatedContext> context_;
   std::unique_ptr<Model> model_;
-  std::unique_ptr<VerilatedFstC> trace_;
+  FstTrace trace_;
   const uint32_t colors_;
   std::array<std::deque<std::pair<uint32_t, uint32_t>>, kPorts> writes_;  // (color, wavelet)
   std::vector<uint8_t> credits_;  // port * colors + color: credits not yet presented
