@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "platform/wafer.h"
+#include "support/program_image.h"
 #include "support/rv32_asm.h"
 #include "support/sim_child.h"
 
@@ -9,26 +10,9 @@ namespace wvp::test {
 namespace {
 
 using namespace rv;
-constexpr uint32_t kBase = 0x8000'0000;
+constexpr uint32_t kBase = kProgramBase;
 constexpr uint32_t kMtvec = 0x305, kMie = 0x304, kMstatus = 0x300, kMcause = 0x342, kMepc = 0x341, kMtval = 0x343;
 constexpr uint32_t kMcycle = 0xB00, kMhartid = 0xF14;
-
-// A program image: word i at kBase + 4*i (gaps are zero words).
-ElfImage program(const std::vector<std::pair<uint32_t, uint32_t>>& words_at) {
-  ElfImage image;
-  image.path = "test-program";
-  image.entry = kBase;
-  ElfSegment seg;
-  seg.vaddr = kBase;
-  for (const auto& [offset, word] : words_at) {
-    if (seg.bytes.size() < offset + 4) seg.bytes.resize(offset + 4);
-    for (int b = 0; b < 4; ++b) seg.bytes[offset + b] = static_cast<uint8_t>(word >> (8 * b));
-  }
-  seg.mem_size = static_cast<uint32_t>(seg.bytes.size());
-  seg.executable = true;
-  image.segments.push_back(seg);
-  return image;
-}
 
 // Exit sequence: sysctl EXIT <- x0.
 constexpr uint32_t kExitHi = 0x02010;

@@ -15,6 +15,7 @@
 #include "platform/wafer.h"
 #include "rtl/ecc/rtl_secded.h"
 #include "support/payload.h"
+#include "support/program_image.h"
 #include "support/rv32_asm.h"
 #include "support/sim_child.h"
 #include "tlm/host_memory.h"
@@ -241,24 +242,8 @@ TEST(SramEcc, NeedsItsCodecAndFlipsNeedEcc) {
 // ---- on a tile ----------------------------------------------------------------------------
 
 using namespace rv;
-constexpr uint32_t kBase = 0x8000'0000;
+constexpr uint32_t kBase = kProgramBase;
 constexpr uint32_t kMtvec = 0x305, kMcause = 0x342, kMepc = 0x341, kMtval = 0x343;
-
-ElfImage program(const std::vector<std::pair<uint32_t, uint32_t>>& words_at) {
-  ElfImage image;
-  image.path = "test-program";
-  image.entry = kBase;
-  ElfSegment seg;
-  seg.vaddr = kBase;
-  for (const auto& [offset, word] : words_at) {
-    if (seg.bytes.size() < offset + 4) seg.bytes.resize(offset + 4);
-    std::memcpy(seg.bytes.data() + offset, &word, 4);
-  }
-  seg.mem_size = static_cast<uint32_t>(seg.bytes.size());
-  seg.executable = true;
-  image.segments.push_back(seg);
-  return image;
-}
 
 PlatformConfig one_tile(SramEcc ecc) {
   PlatformConfig c;
