@@ -1,16 +1,24 @@
 // What every co-simulation regression does with a model and its RTL twin driven side by side:
 // record each transaction's input, compare the two outputs, keep the first mismatch, and on a
 // divergence leave behind an FST waveform of the RTL up to it and a readable report. Generic
-// over a block's input and output types, which need == and an operator<< (found by ADL).
+// over a block's input and output types, which need == and an operator<< (found by ADL); an
+// output type may also offer first_difference(expected, got) (found by ADL) naming where two
+// outputs differ, which a report of wide outputs needs to be read at a glance. Transaction is
+// such a type, for blocks whose outputs are simplest written as named fields.
 #pragma once
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <ostream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 namespace wvp::cosim {
@@ -27,6 +35,44 @@ inline std::filesystem::path output_dir() {
     throw std::runtime_error("WVP_COSIM_OUT=" + dir.string() + " is not a directory I can create" +
                              (error ? ": " + error.message() : std::string()));
   return dir;
+}
+
+// An output as named, formatted fields, built in the order a report should show them.
+struct Transaction {
+  struct Field {
+    std::string name, value;
+    friend bool operator==(const Field&, const Field&) = default;
+  };
+  std::vector<Field> fields;
+
+  Transaction& text(std::string name, std::string value) {
+    fields.push_back({std::move(name), std::move(value)});
+    return *this;
+  }
+  Transaction& hex(std::string name, uint64_t value) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(value));
+    return text(std::move(name), buf);
+  }
+  Transaction& dec(std::string name, uint64_t value) { return text(std::move(name), std::to_string(value)); }
+  Transaction& flag(std::string name, bool value) { return text(std::move(name), value ? "1" : "0"); }
+
+  friend bool operator==(const Transaction&, const Transaction&) = default;
+  friend std::ostream& operator<<(std::ostream& os, const Transaction& t) {
+    for (size_t i = 0; i < t.fields.size(); ++i) os << (i ? " " : "") << t.fields[i].name << "=" << t.fields[i].value;
+    return os;
+  }
+};
+
+// The first field in which two transactions differ, as "name (expected A, got B)".
+inline std::string first_difference(const Transaction& expected, const Transaction& got) {
+  const Transaction::Field absent{"", "(absent)"};
+  for (size_t i = 0; i < std::max(expected.fields.size(), got.fields.size()); ++i) {
+    const Transaction::Field& e = i < expected.fields.size() ? expected.fields[i] : absent;
+    const Transaction::Field& g = i < got.fields.size() ? got.fields[i] : absent;
+    if (e != g) return (e.name.empty() ? g.name : e.name) + " (expected " + e.value + ", got " + g.value + ")";
+  }
+  return "none";
 }
 
 template <class Input, class Output>
@@ -60,6 +106,8 @@ class DivergenceLog {
         << "  input:    " << inputs_[first_->index] << "\n"
         << "  expected: " << first_->expected << "\n"
         << "  got:      " << first_->got << "\n";
+    if constexpr (requires { first_difference(first_->expected, first_->got); })
+      out << "  differs:  " << first_difference(first_->expected, first_->got) << "\n";
     return out.str();
   }
 
@@ -70,6 +118,7 @@ class DivergenceLog {
 
 struct DivergenceFiles {
   std::filesystem::path fst, report;
+  std::string str() const { return "waveform " + fst.string() + ", report " + report.string(); }
 };
 
 // Writes <stem>.fst through `replay(fst_path, inputs)` (which drives a fresh, traced RTL instance

@@ -109,8 +109,7 @@ TEST_P(EccCosim, TwinAndRtlAgreeOnEveryWord) {
   const int seed = GetParam();
   const EccRun run = run_ecc_cosim(seed, kWordsPerSeed, RtlSecded::Variant::normal,
                                    "ecc_divergence_seed" + std::to_string(seed));
-  ASSERT_FALSE(run.log.diverged()) << "seed " << seed << ": " << run.log.report() << "waveform "
-                                   << run.files.fst.string() << ", report " << run.files.report.string();
+  ASSERT_FALSE(run.log.diverged()) << "seed " << seed << ": " << run.log.report() << run.files.str();
   EXPECT_EQ(run.log.inputs().size(), static_cast<size_t>(kWordsPerSeed));
 }
 

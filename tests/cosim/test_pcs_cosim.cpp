@@ -3,8 +3,8 @@
 // same blocks (data, control, runs of idles); the model's line goes through a channel that
 // drops and inserts bits and flips payload and header bits, including bursts of invalid headers
 // long enough to lose lock; its 66-bit words, not aligned to blocks, feed both decoders. Every
-// encoded block and every decoder clock is compared field by field. On a divergence the seed
-// is run again with the RTL traced, and the waveform and the report land in
+// encoded block and every decoder clock is compared field by field. On a divergence the inputs
+// up to it are replayed into a traced RTL, and the waveform and the report land in
 // $WVP_COSIM_OUT (or the working directory) as pcs_divergence_seed<N>.{fst,txt}.
 #include <gtest/gtest.h>
 
@@ -12,12 +12,17 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
+#include <optional>
+#include <ostream>
 #include <random>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
-#include "cosim/transaction_log.h"
+#include "cosim/divergence.h"
+#include "cosim/fst_probe.h"
 #include "models/link/pcs.h"
 #include "rtl/pcs/rtl_pcs.h"
 
@@ -158,14 +163,12 @@ PcsParams params_for(Rng& rng, uint64_t seed) {
 // Sync headers as 802.3 writes them, in line order ("01" data, "10" control).
 std::string sync_in_line_order(uint8_t sync) { return {char('0' + (sync & 1)), char('0' + ((sync >> 1) & 1))}; }
 
-cosim::Transaction encoded(uint64_t index, uint64_t cycle, const CodedBlock& c) {
-  cosim::Transaction t{"encoder", index, cycle, {}};
-  return t.text("sync", sync_in_line_order(c.sync)).hex("payload", c.payload);
+cosim::Transaction encoded(const CodedBlock& c) {
+  return cosim::Transaction().text("sync", sync_in_line_order(c.sync)).hex("payload", c.payload);
 }
 
-cosim::Transaction decoded(uint64_t index, uint64_t cycle, const std::optional<DecodedBlock>& d,
-                           const PcsDecoder& dec) {
-  cosim::Transaction t{"decoder word", index, cycle, {}};
+cosim::Transaction decoded(const std::optional<DecodedBlock>& d, const PcsDecoder& dec) {
+  cosim::Transaction t;
   t.flag("valid", d.has_value());
   if (d) {
     t.hex("payload", d->payload).flag("control", d->control).flag("header_valid", d->header_valid);
@@ -177,32 +180,51 @@ cosim::Transaction decoded(uint64_t index, uint64_t cycle, const std::optional<D
       .dec("slips", c.slips);
 }
 
+// One transaction's input: a block for the encoders or a line word for the decoders, with its
+// number in that stream.
+struct PcsInput {
+  uint64_t index = 0;
+  std::variant<PcsBlock, CodedBlock> value;
+};
+
+std::ostream& operator<<(std::ostream& os, const PcsInput& in) {
+  if (const PcsBlock* block = std::get_if<PcsBlock>(&in.value)) {
+    return os << "encoder block " << in.index << ": "
+              << cosim::Transaction().flag("control", block->control).hex("payload", block->payload);
+  }
+  return os << "decoder word " << in.index << ": " << encoded(std::get<CodedBlock>(in.value));
+}
+
+using PcsLog = cosim::DivergenceLog<PcsInput, cosim::Transaction>;
+
+// The RTL dumps two waveform time units a clock.
+uint64_t trace_time(const RtlPcs64b66b& rtl) { return 2 * rtl.cycles(); }
+
 struct SeedResult {
-  std::optional<cosim::Divergence> divergence;
+  PcsParams params;
+  PcsLog log;
   uint64_t blocks_encoded = 0;
   uint64_t lock_gains = 0, lock_losses = 0;  // the model's, over the run
   PcsCounters model;
 };
 
-// Runs one seed to its end or its first divergence, the RTL traced to `trace` if not empty.
-SeedResult run_seed(uint64_t seed, Variant variant, const std::filesystem::path& trace = {}) {
+// Runs one seed to its end or its first divergence.
+SeedResult run_seed(uint64_t seed, Variant variant) {
   const StimulusParams sp;
   Stimulus stim(seed, sp);
-  const PcsParams params = params_for(stim.rng(), seed);
-  Pcs64b66bEncoder model_enc(params);
-  Pcs64b66bDecoder model_dec(params);
-  RtlPcs64b66b rtl(params, variant);
-  if (!trace.empty()) rtl.open_trace(trace.string());
-
-  cosim::DivergenceLog log;
   SeedResult r;
+  r.params = params_for(stim.rng(), seed);
+  Pcs64b66bEncoder model_enc(r.params);
+  Pcs64b66bDecoder model_dec(r.params);
+  RtlPcs64b66b rtl(r.params, variant);
+
   Line line;
   uint64_t words = 0;
-  for (uint64_t b = 0; b < sp.blocks && !log.first(); ++b) {
+  for (uint64_t b = 0; b < sp.blocks && !r.log.diverged(); ++b) {
     const PcsBlock block = stim.next_block();
+    const uint64_t encode_at = trace_time(rtl);
     const CodedBlock coded = model_enc.encode(block);
-    const CodedBlock rtl_coded = rtl.encode(block);
-    if (!log.compare(encoded(b, rtl.cycles(), coded), encoded(b, rtl.cycles(), rtl_coded))) break;
+    if (!r.log.compare({b, block}, encoded(coded), encoded(rtl.encode(block)), encode_at)) break;
     ++r.blocks_encoded;
 
     unsigned count = 0;
@@ -210,33 +232,33 @@ SeedResult run_seed(uint64_t seed, Variant variant, const std::filesystem::path&
     line.append(bits, count);
     for (const CodedBlock& word : line.take_words()) {
       const bool was_locked = model_dec.block_lock();
+      const uint64_t push_at = trace_time(rtl);
       const std::optional<DecodedBlock> m = model_dec.push(word);
       const std::optional<DecodedBlock> g = rtl.push(word);
       r.lock_gains += !was_locked && model_dec.block_lock();
       r.lock_losses += was_locked && !model_dec.block_lock();
-      if (!log.compare(decoded(words, rtl.cycles(), m, model_dec), decoded(words, rtl.cycles(), g, rtl))) break;
+      if (!r.log.compare({words, word}, decoded(m, model_dec), decoded(g, rtl), push_at)) break;
       ++words;
     }
   }
-  r.divergence = log.first();
   r.model = model_dec.counters();
   return r;
 }
 
-struct DivergenceFiles {
-  std::filesystem::path fst, report;
-  std::string str() const { return "waveform " + fst.string() + ", report " + report.string(); }
-};
-
-// Runs the seed again with the RTL traced (the first run is not, for speed; the rerun is the
-// same run) and writes the waveform and the report.
-DivergenceFiles write_divergence(uint64_t seed, Variant variant, const std::string& prefix) {
-  const std::string stem = (cosim::out_dir() / (prefix + "divergence_seed" + std::to_string(seed))).string();
-  const DivergenceFiles files{stem + ".fst", stem + ".txt"};
-  const SeedResult again = run_seed(seed, variant, files.fst);
-  std::ofstream(files.report) << "seed " << seed << ": "
-                              << (again.divergence ? again.divergence->describe() : "no divergence on the traced rerun\n");
-  return files;
+// The run itself is not traced, for speed: the RTL's every clock follows from its inputs, so
+// replaying them retraces the run up to the divergence.
+cosim::DivergenceFiles write_divergence(const SeedResult& r, Variant variant, const std::string& stem) {
+  return cosim::write_divergence(r.log, stem, [&](const std::string& fst, const std::vector<PcsInput>& inputs) {
+    RtlPcs64b66b traced(r.params, variant);
+    traced.open_trace(fst);
+    for (const PcsInput& in : inputs) {
+      if (const PcsBlock* block = std::get_if<PcsBlock>(&in.value)) {
+        traced.encode(*block);
+      } else {
+        traced.push(std::get<CodedBlock>(in.value));
+      }
+    }
+  });
 }
 
 class PcsCosim : public testing::TestWithParam<uint64_t> {};
@@ -244,9 +266,9 @@ class PcsCosim : public testing::TestWithParam<uint64_t> {};
 TEST_P(PcsCosim, RtlMatchesTheModelBlockByBlockUnderSlipsAndErrors) {
   const uint64_t seed = GetParam();
   const SeedResult r = run_seed(seed, Variant::as_written);
-  if (r.divergence) {
-    FAIL() << "seed " << seed << ": " << r.divergence->describe()
-           << write_divergence(seed, Variant::as_written, "pcs_").str();
+  if (r.log.diverged()) {
+    FAIL() << "seed " << seed << ": " << r.log.report()
+           << write_divergence(r, Variant::as_written, "pcs_divergence_seed" + std::to_string(seed)).str();
   }
   // The stimulus must reach what it is for: lock from a random offset, lock lost and regained.
   EXPECT_GE(r.lock_gains, 2u);
@@ -261,14 +283,22 @@ TEST(PcsCosimBug, TheRegressionReportsADivergenceAgainstTheOneLineBug) {
   uint64_t caught = 0;
   for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
     const SeedResult r = run_seed(seed, Variant::with_bug);
-    if (!r.divergence) continue;
+    if (!r.log.diverged()) continue;
     if (++caught > 1) continue;
     // The bug loses lock one invalid header early: the report must point at the lock.
-    EXPECT_EQ(r.divergence->field, "block_lock");
-    const DivergenceFiles files = write_divergence(seed, Variant::with_bug, "pcs_bug_");
-    ASSERT_TRUE(std::filesystem::exists(files.fst));
-    EXPECT_GT(std::filesystem::file_size(files.fst), 0u);
-    std::cout << "seed " << seed << ": " << r.divergence->describe() << files.str() << "\n";
+    const std::string report = r.log.report();
+    EXPECT_NE(report.find("\n  differs:  block_lock (expected 1, got 0)\n"), std::string::npos) << report;
+    const cosim::DivergenceFiles files =
+        write_divergence(r, Variant::with_bug, "pcs_bug_divergence_seed" + std::to_string(seed));
+    std::ifstream text(files.report);
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(text), std::istreambuf_iterator<char>()), report);
+    // The replayed waveform ends on the divergent clock, the RTL out of lock.
+    const cosim::FstProbe fst(files.fst.string());
+    const uint64_t time = r.log.first()->trace_time;
+    EXPECT_EQ(fst.end_time(), time + 1);
+    EXPECT_EQ(fst.value("pcs.block_lock", time + 1), 0u);
+    EXPECT_EQ(fst.value("pcs.block_lock", time - 1), 1u);
+    std::cout << "seed " << seed << ": " << report << files.str() << "\n";
   }
   std::cout << "the deliberate bug diverges on " << caught << " of " << kSeeds << " seeds\n";
   EXPECT_GT(caught, 0u);
