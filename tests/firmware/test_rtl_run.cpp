@@ -50,7 +50,7 @@ TEST(RtlRun, AllReduceOverEveryRouterInRtlEqualsTheModelsCycleForCycle) {
 TEST(RtlRun, DecodeOverARowAndAColumnOfRtlRoutersEqualsTheModelsCycleForCycle) {
   const std::string dir = WVP_CHECKPOINT_DIR;
   const std::vector<std::string> base = {wafervp(), "decode", "--model", dir + "/tiny.bin", "--tokenizer",
-                                         dir + "/tiny_tokenizer.bin", "--grid", "8x8", "--steps", "10",
+                                         dir + "/tiny_tokenizer.bin", "--grid", "8x8", "--steps", "6",
                                          "--prompt", "Once upon"};
   std::vector<std::string> rtl = base;
   rtl.insert(rtl.end(), {"--rtl", "router@0-7,3", "--rtl", "router@5,*"});
