@@ -125,7 +125,10 @@ bool Link::send(const LinkItem& item, uint64_t time_ps) {
   items_.push_back({item, time_ps});
   queued_bytes_ += item.bytes;
   last_send_ps_ = time_ps;
-  kick(time_ps);
+  // Held back by credits or the retry buffer, the sender is woken by the credit or ACK that
+  // frees it: no event per item while it waits.
+  const bool held = next_tx_seq_ == next_seq_ && (credits_ == 0 || retry_.size() >= params_.retry_buffer_frames);
+  if (!held) kick(time_ps);
   return true;
 }
 
