@@ -1,0 +1,379 @@
+#include "models/link/link.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+#include "models/link/pcs.h"
+
+namespace wvp {
+namespace {
+
+constexpr unsigned kSyncHeaderBits = 2;
+constexpr uint32_t kBlockBytes = (kPcsBlockBits - kSyncHeaderBits) / 8;
+constexpr uint32_t kCrcBytes = 4;
+
+uint64_t ps(double ns) { return static_cast<uint64_t>(std::llround(ns * 1000)); }
+
+std::string quoted(const std::string& name) { return "link '" + name + "'"; }
+
+[[noreturn]] void bad_param(const LinkParams& p, const std::string& field, const std::string& rule, double got) {
+  std::ostringstream os;
+  os << quoted(p.name) << ": " << field << " " << rule << " (got " << got << ")";
+  throw std::invalid_argument(os.str());
+}
+
+void check_range(const LinkParams& p, const std::string& field, double value, double min, double max) {
+  if (!(value >= min && value <= max)) {
+    std::ostringstream rule;
+    rule << "must be " << min << " to " << max;
+    bad_param(p, field, rule.str(), value);
+  }
+}
+
+void check_latency(const LinkParams& p, const std::string& field, double ns) {
+  if (!(std::isfinite(ns) && ns >= 0 && ns <= 1e9)) bad_param(p, field, "must be 0 to 1e9 ns", ns);
+}
+
+}  // namespace
+
+void check_link_params(const LinkParams& p) {
+  if (p.name.empty()) throw std::invalid_argument("link with no name: name must not be empty");
+  check_range(p, "lanes", p.lanes, 1, 1024);
+  if (!(p.lane_gbps > 0 && p.lane_gbps <= 448)) bad_param(p, "lane_gbps", "must be above 0 and at most 448", p.lane_gbps);
+  check_range(p, "frame_payload_bytes", p.frame_payload_bytes, 1, 65536);
+  check_range(p, "frame_overhead_bytes", p.frame_overhead_bytes, kCrcBytes, 65536);
+  check_latency(p, "flush_timeout_ns", p.flush_timeout_ns);
+  check_latency(p, "fec_latency_ns", p.fec_latency_ns);
+  check_latency(p, "propagation_ns", p.propagation_ns);
+  check_latency(p, "control_ns", p.control_ns);
+  check_latency(p, "replay_timeout_ns", p.replay_timeout_ns);
+  check_range(p, "credits_frames", p.credits_frames, 1, 1 << 20);
+  check_range(p, "retry_buffer_frames", p.retry_buffer_frames, 1, 1 << 20);
+  check_range(p, "tx_queue_bytes", p.tx_queue_bytes, 1, 1u << 30);
+  check_range(p, "bit_error_rate", p.bit_error_rate, 0, 1e-3);
+  check_range(p, "energy_pj_per_bit", p.energy_pj_per_bit, 0, 1e6);
+  // The round trip of a full frame: its blocks over the lanes, then FEC and propagation out and
+  // back, and the ACK's own time.
+  const uint64_t blocks = (p.frame_payload_bytes + p.frame_overhead_bytes + kBlockBytes - 1) / kBlockBytes;
+  const double frame_ns = std::ceil(static_cast<double>(blocks) / p.lanes) * kPcsBlockBits / p.lane_gbps;
+  const double round_trip_ns = frame_ns + 2 * (p.fec_latency_ns + p.propagation_ns) + p.control_ns;
+  if (p.replay_timeout_ns < round_trip_ns) {
+    std::ostringstream rule;
+    rule << "must be at least the round trip of a full frame, " << round_trip_ns << " ns";
+    bad_param(p, "replay_timeout_ns", rule.str(), p.replay_timeout_ns);
+  }
+}
+
+Link::Link(const LinkParams& params)
+    : params_((check_link_params(params), params)),
+      slot_ps_(kPcsBlockBits * 1000.0L / params.lane_gbps),
+      fec_ps_(ps(params.fec_latency_ns)),
+      propagation_ps_(ps(params.propagation_ns)),
+      reverse_ps_(ps(params.fec_latency_ns + params.propagation_ns + params.control_ns)),
+      timeout_ps_(ps(params.replay_timeout_ns)),
+      flush_ps_(ps(params.flush_timeout_ns)),
+      credits_(params.credits_frames),
+      rng_(params.seed) {
+  draw_next_error(0);
+}
+
+void Link::fail(const std::string& what) const { throw std::invalid_argument(quoted(params_.name) + ": " + what); }
+
+double Link::data_gbps() const { return line_gbps() * (kPcsBlockBits - kSyncHeaderBits) / kPcsBlockBits; }
+
+uint32_t Link::frame_blocks(uint32_t payload_bytes) const {
+  return (payload_bytes + params_.frame_overhead_bytes + kBlockBytes - 1) / kBlockBytes;
+}
+
+uint64_t Link::frame_time_ps(uint32_t payload_bytes) const {
+  return block_time(uint64_t{frame_blocks(payload_bytes)} + params_.lanes - 1);
+}
+
+uint64_t Link::block_time(uint64_t block) const {
+  return static_cast<uint64_t>(std::llround(static_cast<long double>(block / params_.lanes) * slot_ps_));
+}
+
+uint64_t Link::first_block_at(uint64_t time) const {
+  const uint64_t lanes = params_.lanes;
+  uint64_t slot = static_cast<uint64_t>(std::ceil(static_cast<long double>(time) / slot_ps_));
+  // Rounding to whole picoseconds may put the boundary one slot either way.
+  while (block_time(slot * lanes) < time) ++slot;
+  while (slot > 0 && block_time((slot - 1) * lanes) >= time) --slot;
+  return slot * lanes;
+}
+
+void Link::schedule(uint64_t time, Ev type, uint64_t arg, bool bad) {
+  events_.push(Event{time, order_++, type, arg, bad});
+}
+
+bool Link::send(const LinkItem& item, uint64_t time_ps) {
+  if (item.bytes == 0 || item.bytes > params_.frame_payload_bytes || item.bytes > params_.tx_queue_bytes) {
+    fail("item of " + std::to_string(item.bytes) + " bytes: items take 1 byte to the smaller of frame_payload_bytes (" +
+         std::to_string(params_.frame_payload_bytes) + ") and tx_queue_bytes (" +
+         std::to_string(params_.tx_queue_bytes) + ")");
+  }
+  if (time_ps < now_ || time_ps < last_send_ps_) {
+    fail("item sent at " + std::to_string(time_ps) + " ps, before the settled time " + std::to_string(now_) +
+         " ps or the previous item's " + std::to_string(last_send_ps_) + " ps");
+  }
+  if (item.bytes > space_bytes()) {
+    space_wanted_ = true;
+    return false;
+  }
+  items_.push_back({item, time_ps});
+  queued_bytes_ += item.bytes;
+  last_send_ps_ = time_ps;
+  // Held back by credits or the retry buffer, the sender is woken by the credit or ACK that
+  // frees it: no event per item while it waits.
+  const bool held = next_tx_seq_ == next_seq_ && (credits_ == 0 || retry_.size() >= params_.retry_buffer_frames);
+  if (!held) kick(time_ps);
+  return true;
+}
+
+void Link::rx_resume(uint64_t time_ps) {
+  if (time_ps < now_) fail("delivery resumed at " + std::to_string(time_ps) + " ps, before the settled time " + std::to_string(now_) + " ps");
+  schedule(time_ps, Ev::Deliver);
+}
+
+void Link::inject_error(uint64_t transmission) {
+  if (transmission < transmissions_) {
+    fail("transmission " + std::to_string(transmission) + " has already been sent");
+  }
+  injected_.insert(std::lower_bound(injected_.begin(), injected_.end(), transmission), transmission);
+}
+
+void Link::kick(uint64_t time) {
+  time = std::max(time, wire_free_ps_);
+  if (next_try_ps_ <= time) return;
+  next_try_ps_ = time;
+  schedule(time, Ev::Try);
+}
+
+// One frame at most: a replay first, else a new frame from the queued items.
+void Link::try_send(uint64_t t) {
+  if (next_tx_seq_ < next_seq_) {
+    const Frame frame = retry_[next_tx_seq_ - retry_.front().seq];
+    ++next_tx_seq_;
+    ++counts_.retries;
+    transmit(frame, t);
+    return;
+  }
+  if (credits_ == 0 || retry_.size() >= params_.retry_buffer_frames) return;  // a credit or an ACK kicks
+  const uint64_t end = released_ + items_.size();
+  uint64_t next = framed_;
+  uint32_t bytes = 0;
+  bool full = false;
+  for (; next < end; ++next) {
+    const Queued& q = items_[next - released_];
+    if (q.time > t) break;  // its send() kicked for its time
+    if (bytes + q.item.bytes > params_.frame_payload_bytes) {
+      full = true;
+      break;
+    }
+    bytes += q.item.bytes;
+  }
+  if (next == framed_) return;
+  full = full || bytes == params_.frame_payload_bytes;
+  if (!full && flush_ps_ > 0) {
+    const uint64_t deadline = items_[framed_ - released_].time + flush_ps_;
+    if (t < deadline) {
+      kick(deadline);
+      return;
+    }
+  }
+  const Frame frame{next_seq_++, framed_, static_cast<uint32_t>(next - framed_), frame_blocks(bytes)};
+  next_tx_seq_ = next_seq_;
+  framed_ = next;
+  queued_bytes_ -= bytes;
+  --credits_;
+  retry_.push_back(frame);
+  ++counts_.frames;
+  transmit(frame, t);
+  if (space_wanted_) {
+    space_wanted_ = false;
+    if (space_) space_(t);
+  }
+}
+
+void Link::transmit(const Frame& frame, uint64_t t) {
+  const uint64_t first = std::max(tx_block_, first_block_at(t));
+  tx_block_ = first + frame.blocks;
+  const uint64_t done = block_time(tx_block_ + params_.lanes - 1);  // the end of the last block's slot
+  last_end_ps_ = done;
+  wire_free_ps_ = block_time(tx_block_);
+  blocks_sent_ += frame.blocks;
+  const uint64_t bits = uint64_t{frame.blocks} * kPcsBlockBits;
+  counts_.line_bits += bits;
+  bool bad = draw_errors(bits);
+  if (!injected_.empty() && injected_.front() == transmissions_) {
+    injected_.erase(injected_.begin());
+    bad = true;
+  }
+  ++transmissions_;
+  schedule(done + fec_ps_ + propagation_ps_, Ev::Arrive, frame.seq, bad);
+  if (!timer_running_) restart_timer(t);
+  kick(wire_free_ps_);
+}
+
+// Inverse transform sampling rather than std::geometric_distribution, whose algorithm the
+// standard leaves to the library: the same seed gives the same errors everywhere.
+void Link::draw_next_error(uint64_t from) {
+  if (params_.bit_error_rate == 0) {
+    next_error_bit_ = UINT64_MAX;
+    return;
+  }
+  const double u = 1.0 - static_cast<double>(rng_() >> 11) * 0x1.0p-53;  // (0, 1]
+  const double gap = std::floor(std::log(u) / std::log1p(-params_.bit_error_rate));
+  next_error_bit_ = gap >= static_cast<double>(UINT64_MAX - from) ? UINT64_MAX : from + static_cast<uint64_t>(gap);
+}
+
+bool Link::draw_errors(uint64_t bits) {
+  const uint64_t end = line_bit_ + bits;
+  uint64_t errors = 0;
+  while (next_error_bit_ < end) {
+    ++errors;
+    draw_next_error(next_error_bit_ + 1);
+  }
+  line_bit_ = end;
+  counts_.bit_errors += errors;
+  return errors > 0;
+}
+
+void Link::restart_timer(uint64_t t) {
+  ++timer_generation_;
+  timer_running_ = !retry_.empty();
+  if (timer_running_) schedule(t + timeout_ps_, Ev::Timer, timer_generation_);
+}
+
+// ACKs and NAKs carry the receiver's next expected sequence number.
+void Link::release_acked(uint64_t expected, uint64_t t) {
+  bool released = false;
+  while (!retry_.empty() && retry_.front().seq < expected) {
+    retry_.pop_front();
+    released = true;
+  }
+  if (!released) return;
+  const uint64_t keep = retry_.empty() ? framed_ : retry_.front().first_item;
+  items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(keep - released_));
+  released_ = keep;
+  next_tx_seq_ = std::max(next_tx_seq_, retry_.empty() ? next_seq_ : retry_.front().seq);
+  restart_timer(t);
+}
+
+void Link::arrive(uint64_t seq, bool bad, uint64_t t) {
+  if (bad) {
+    ++counts_.crc_errors;
+  } else if (seq == expected_seq_) {
+    ++expected_seq_;
+    nak_scheduled_ = false;
+    schedule(t + reverse_ps_, Ev::Ack, expected_seq_);
+    const Frame& frame = retry_[seq - retry_.front().seq];  // unacknowledged until this ACK arrives
+    for (uint64_t i = frame.first_item; i < frame.first_item + frame.items; ++i) {
+      rx_items_.push_back(items_[i - released_].item);
+    }
+    rx_accepted_ += frame.items;
+    rx_frames_.push_back(rx_accepted_);
+    deliver(t);
+    return;
+  } else {
+    ++counts_.discarded;
+    if (seq < expected_seq_) {
+      schedule(t + reverse_ps_, Ev::Ack, expected_seq_);
+      return;
+    }
+  }
+  if (!nak_scheduled_) {
+    nak_scheduled_ = true;
+    schedule(t + reverse_ps_, Ev::Nak, expected_seq_);
+  }
+}
+
+void Link::deliver(uint64_t t) {
+  if (rx_stalled_) return;
+  while (!rx_items_.empty()) {
+    const LinkItem item = rx_items_.front();
+    if (deliver_ && !deliver_(item, t)) {
+      rx_stalled_ = true;
+      break;
+    }
+    rx_items_.pop_front();
+    ++rx_delivered_;
+    ++counts_.items;
+    counts_.payload_bytes += item.bytes;
+  }
+  while (!rx_frames_.empty() && rx_frames_.front() <= rx_delivered_) {
+    rx_frames_.pop_front();
+    schedule(t + reverse_ps_, Ev::Credit);
+  }
+}
+
+uint64_t Link::advance(uint64_t limit_ps) {
+  while (!events_.empty() && events_.top().time < limit_ps) {
+    const Event ev = events_.top();
+    events_.pop();
+    now_ = std::max(now_, ev.time);
+    const uint64_t t = ev.time;
+    switch (ev.type) {
+      case Ev::Try:
+        if (t != next_try_ps_) break;  // an earlier Try replaced it
+        next_try_ps_ = UINT64_MAX;
+        try_send(t);
+        break;
+      case Ev::Arrive:
+        arrive(ev.arg, ev.bad, t);
+        break;
+      case Ev::Ack:
+        release_acked(ev.arg, t);
+        kick(t);
+        break;
+      case Ev::Nak:
+        release_acked(ev.arg, t);
+        if (!retry_.empty()) {
+          ++counts_.naks;
+          next_tx_seq_ = retry_.front().seq;
+          restart_timer(t);
+          kick(t);
+        }
+        break;
+      case Ev::Credit:
+        ++credits_;
+        kick(t);
+        break;
+      case Ev::Timer:
+        if (ev.arg != timer_generation_ || !timer_running_) break;  // restarted or stopped since
+        ++counts_.timeouts;
+        next_tx_seq_ = retry_.front().seq;
+        restart_timer(t);
+        kick(t);
+        break;
+      case Ev::Deliver:
+        rx_stalled_ = false;
+        deliver(t);
+        break;
+    }
+  }
+  now_ = std::max(now_, limit_ps);
+  return now_;
+}
+
+std::optional<uint64_t> Link::next_event_ps() const {
+  if (events_.empty()) return std::nullopt;
+  return events_.top().time;
+}
+
+LinkStats Link::stats() const {
+  LinkStats s = counts_;
+  s.elapsed_ps = now_;
+  // Blocks of a frame still on the wire at now() are not busy time yet.
+  const long double sent = blocks_sent_ * slot_ps_ / params_.lanes;
+  const long double ahead = last_end_ps_ > now_ ? static_cast<long double>(last_end_ps_ - now_) : 0;
+  s.busy_ps = std::min<uint64_t>(now_, sent > ahead ? static_cast<uint64_t>(std::llround(sent - ahead)) : 0);
+  s.utilisation = now_ ? static_cast<double>(s.busy_ps) / static_cast<double>(now_) : 0;
+  s.energy_pj = static_cast<double>(s.line_bits) * params_.energy_pj_per_bit;
+  s.payload_gbps = now_ ? static_cast<double>(s.payload_bytes) * 8 * 1000 / static_cast<double>(now_) : 0;
+  return s;
+}
+
+}  // namespace wvp

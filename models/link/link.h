@@ -1,0 +1,265 @@
+// An off-wafer link, one direction: lanes x Gb/s per lane, 64b/66b line coding, frames with a
+// CRC, FEC latency, propagation delay, credit flow control, and link-level retry (go-back-N
+// from a retry buffer, as in PCIe, CXL and Ethernet LLR) that repairs every frame a bit error
+// hit: items are delivered exactly once and in the order they were sent. SerDes edge links and
+// optical Z-ports are the same model with other parameters. A duplex link is two Links; the
+// control traffic of one direction (ACK/NAK, credit returns) rides the other as a fixed latency
+// (LinkParams::control_ns beyond the FEC and propagation delays) and takes none of its
+// bandwidth, like the ACK and credit fields of a CXL flit header.
+//
+// The wire. Lanes carry 66-bit blocks (kPcsBlockBits, the 64b/66b coding of pcs.h) side by
+// side, so the line moves `lanes` blocks per block time of 66 / lane_gbps ns and a frame is a
+// whole number of blocks: its payload plus frame_overhead_bytes (header, CRC-32, the PCS start
+// and terminate blocks), rounded up to 8 bytes. Frames leave back to back, striped over the
+// lanes, each one starting on the block after the previous one; an idle wire starts the next
+// frame at the next block time. A frame is received when its last block is, plus
+// fec_latency_ns and propagation_ns. Times are whole picoseconds; block times are kept as a
+// block count and converted each time, so rounding never accumulates.
+//
+// Frames and items. A sender offers items (LinkItem: opaque data and tag, and a size in bytes);
+// a frame carries whole items, up to frame_payload_bytes. A frame is cut when the wire is free:
+// whatever has been offered by then goes, so frames fill up under load and a lone item leaves
+// at once; with flush_timeout_ns > 0 a frame that is not full waits that long after its oldest
+// item for more. The sender keeps items from send() until their frame is acknowledged (the send
+// queue and the retry buffer are ranges of one queue, so a replay copies nothing); an accepted
+// frame's items are copied to the receiver's buffer, and only those are delivered, so a
+// protocol error would show as a lost, repeated or reordered item. The cost is a few heap
+// operations per frame and two copies of 16 bytes per item.
+//
+// Errors. Bit errors hit the line bits of every transmitted frame (replays included) at
+// bit_error_rate, independently: the gap to the next error is drawn from the geometric
+// distribution with a seeded generator, so a frame costs O(1) and the same seed gives the same
+// errors. bit_error_rate is the rate after FEC, the one the CRC sees. A frame with any error
+// fails its CRC: the CRC-32 is not computed, the frame bytes are not modelled, and the ~2^-32 of
+// corrupted frames a real CRC-32 would miss are taken as caught (the 64b/66b descrambler's
+// error multiplication changes nothing here: a frame with one error has at least one).
+// inject_error() makes chosen transmissions fail, for fault studies and tests.
+//
+// Retry (the PCIe data link layer's rules, sequence numbers without wraparound). A frame gets
+// the next sequence number and a credit when first sent and stays in the retry buffer until
+// acknowledged. The receiver accepts only the next frame in sequence with a good CRC and
+// acknowledges it; on a CRC error, or a good frame out of sequence, it sends one NAK (not again
+// until it has accepted a frame); a duplicate is dropped and acknowledged again. An ACK frees the
+// retry buffer up to its sequence number; a NAK does so up to its own and then replays every
+// unacknowledged frame in order (go-back-N) once the frame on the wire is out. The replay timer
+// (replay_timeout_ns) covers a replay that was hit again, which sends no second NAK: it runs
+// while frames are unacknowledged, restarts when an ACK frees some, and on expiry replays them
+// all. Control words (ACK, NAK, credits) are taken as error-free: real links protect them with
+// their own CRC and repeat them, so a lost one costs one more round trip at worst.
+//
+// Flow control. The receiver has credits_frames frame buffers. A new frame needs a credit and a
+// retry buffer slot; a replay needs neither. A frame's buffer frees once the consumer has taken
+// all of its items, and its credit is back at the sender control latency later. The sender's
+// queue holds tx_queue_bytes of items not yet in a frame; send() refuses an item that does not
+// fit.
+//
+// Interface, and why. The link has its own event-driven time and is advanced from outside,
+// like the fabric (advance(limit) settles every time before `limit`), so one scheduler can run
+// both, and so can a SystemC process (wait until next_event_ps(), then advance):
+//  - send(item, t) offers an item at time t (not before now(), times non-decreasing); false
+//    when the queue is full, and the space callback says from when it has room again. A
+//    cycle-based port (the fabric's edge, one wavelet per cycle) sends at its cycle's time and
+//    holds its credit until send() accepts; a TLM initiator sends one item per transaction.
+//  - deliver(item, t) is called, in order, at each item's arrival. It may refuse (return
+//    false), as the fabric's edge_push does when the input buffer is full or a wavelet was
+//    already pushed that cycle; the item is offered again, and delivery goes on, from the time
+//    given to rx_resume(). Refused items keep their frame buffers, so a stalled consumer stops
+//    the sender through the credits, as on the wafer.
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <queue>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace wvp {
+
+struct LinkParams {
+  std::string name = "link";          // in every error message
+  uint32_t lanes = 4;
+  double lane_gbps = 25.78125;         // line rate per lane; 64b/66b leaves 25 Gb/s of data
+  uint32_t frame_payload_bytes = 256;  // largest payload of a frame (and of an item)
+  uint32_t frame_overhead_bytes = 16;  // header, sequence number, CRC-32, start/terminate
+  double flush_timeout_ns = 0;         // a frame that is not full waits this long for more items
+  double fec_latency_ns = 100;         // FEC encode + decode
+  double propagation_ns = 5;           // about 1 m of fibre or copper
+  double control_ns = 10;              // an ACK/NAK/credit word sent and taken, beyond FEC + propagation
+  double replay_timeout_ns = 1000;     // at least the round trip of a full frame
+  uint32_t credits_frames = 32;        // receiver frame buffers
+  uint32_t retry_buffer_frames = 64;   // frames sent and not yet acknowledged
+  uint32_t tx_queue_bytes = 4096;      // items offered and not yet in a frame
+  double bit_error_rate = 1e-12;       // after FEC, per line bit
+  double energy_pj_per_bit = 5;        // per line bit, replays included
+  uint64_t seed = 1;                   // of the bit errors
+};
+
+// Throws std::invalid_argument naming the link and the field for parameters out of physical
+// range: lanes 1 to 1024, lane_gbps in (0, 448], frames of 1 to 65536 payload bytes with at
+// least the 4 bytes of their CRC-32 as overhead, latencies and energy finite and >= 0, credits,
+// retry buffer and queue >= 1, bit_error_rate in [0, 1e-3] (beyond it a full frame rarely gets
+// through), replay_timeout_ns at least the round trip of a full frame (or every frame would be
+// replayed).
+void check_link_params(const LinkParams& params);
+
+// What the link carries: `data` and `tag` are passed through untouched (a wavelet and its
+// color; a transaction id and its kind), `bytes` is what the item takes in a frame.
+struct LinkItem {
+  uint64_t data = 0;
+  uint32_t tag = 0;
+  uint32_t bytes = 4;
+  bool operator==(const LinkItem&) const = default;
+};
+
+struct LinkStats {
+  uint64_t items = 0;          // delivered
+  uint64_t payload_bytes = 0;  // delivered
+  uint64_t frames = 0;         // first transmissions
+  uint64_t retries = 0;        // replayed transmissions
+  uint64_t crc_errors = 0;     // transmissions the receiver found corrupted
+  uint64_t bit_errors = 0;     // line bit errors in them
+  uint64_t naks = 0;           // replays started by a NAK
+  uint64_t timeouts = 0;       // replays started by the replay timer
+  uint64_t discarded = 0;      // good transmissions dropped: out of sequence or duplicate
+  uint64_t line_bits = 0;      // 66-bit blocks x 66, replays included
+  // Derived, at now():
+  uint64_t elapsed_ps = 0;
+  uint64_t busy_ps = 0;        // the wire sending frames (blocks over the lanes' rate)
+  double utilisation = 0;      // busy_ps / elapsed_ps
+  double energy_pj = 0;        // line_bits x energy_pj_per_bit
+  double payload_gbps = 0;     // delivered payload bits / elapsed time
+  bool operator==(const LinkStats&) const = default;
+};
+
+class Link {
+ public:
+  // Returns false to refuse the item at this time (see the header comment).
+  using Deliver = std::function<bool(const LinkItem& item, uint64_t time_ps)>;
+  using Space = std::function<void(uint64_t time_ps)>;
+
+  explicit Link(const LinkParams& params);  // checks `params`
+
+  const LinkParams& params() const { return params_; }
+  void set_deliver(Deliver deliver) { deliver_ = std::move(deliver); }  // none: items are taken on arrival
+  // After a refused send(), called once when items next leave the queue for a frame, with that
+  // time (a large item may still not fit then).
+  void set_space(Space space) { space_ = std::move(space); }
+
+  // Throws std::invalid_argument naming the link for an item larger than a frame's payload or
+  // the send queue, of zero bytes, or at a time before now() or before the previous item's.
+  bool send(const LinkItem& item, uint64_t time_ps);
+  uint32_t space_bytes() const { return params_.tx_queue_bytes - queued_bytes_; }
+  // After deliver() refused: offers items again from `time_ps` (not before now()).
+  void rx_resume(uint64_t time_ps);
+  // Makes the link's transmission number `transmission` (0 for the first frame sent, replays
+  // counted) fail its CRC whatever the bit errors.
+  void inject_error(uint64_t transmission);
+
+  // Settles every time before `limit_ps`; returns now().
+  uint64_t advance(uint64_t limit_ps);
+  uint64_t now() const { return now_; }
+  // When something may next happen (never later than the next delivery, ACK, credit or frame;
+  // possibly earlier, for a replay timer since restarted); nothing when no event is pending, so
+  // that only send() or rx_resume() can make anything happen.
+  std::optional<uint64_t> next_event_ps() const;
+  // Every item offered has been delivered and acknowledged.
+  bool empty() const { return items_.empty() && rx_items_.empty(); }
+
+  LinkStats stats() const;
+
+  // Figures from the parameters.
+  double line_gbps() const { return params_.lanes * params_.lane_gbps; }  // 66-bit blocks
+  double data_gbps() const;                                                // after 64b/66b
+  uint32_t frame_blocks(uint32_t payload_bytes) const;                     // 66-bit blocks
+  // The time from the first block of a frame going out to its last block, on an idle wire.
+  uint64_t frame_time_ps(uint32_t payload_bytes) const;
+
+ private:
+  struct Queued {
+    LinkItem item;
+    uint64_t time;  // offered
+  };
+  struct Frame {
+    uint64_t seq;
+    uint64_t first_item;  // absolute item number
+    uint32_t items;
+    uint32_t blocks;
+  };
+  enum class Ev : uint8_t { Try, Arrive, Ack, Nak, Credit, Timer, Deliver };
+  struct Event {
+    uint64_t time;
+    uint64_t order;  // ties go in scheduling order
+    Ev type;
+    uint64_t arg;
+    bool bad;
+    bool operator>(const Event& o) const { return time != o.time ? time > o.time : order > o.order; }
+  };
+
+  void schedule(uint64_t time, Ev type, uint64_t arg = 0, bool bad = false);
+  uint64_t block_time(uint64_t block) const;  // when block slot `block / lanes` starts
+  uint64_t first_block_at(uint64_t time) const;
+  void kick(uint64_t time);  // the sender looks for work at `time` (or when the wire frees)
+  void try_send(uint64_t t);
+  void transmit(const Frame& frame, uint64_t t);
+  bool draw_errors(uint64_t bits);
+  void release_acked(uint64_t seq, uint64_t t);
+  void restart_timer(uint64_t t);
+  void arrive(uint64_t seq, bool bad, uint64_t t);
+  void deliver(uint64_t t);
+  [[noreturn]] void fail(const std::string& what) const;
+
+  LinkParams params_;
+  Deliver deliver_;
+  Space space_;
+  long double slot_ps_;  // one block time (a block on every lane)
+  uint64_t fec_ps_, propagation_ps_, reverse_ps_, timeout_ps_, flush_ps_;
+
+  uint64_t now_ = 0;
+  uint64_t order_ = 0;
+  std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
+
+  // Items from send() until their frame is acknowledged; items_.front() is item number
+  // `released_` (numbered from 0 in sending order).
+  std::deque<Queued> items_;
+  uint64_t released_ = 0;
+  uint64_t framed_ = 0;        // items before this one are in frames
+  uint32_t queued_bytes_ = 0;  // of items not yet in a frame
+  uint64_t last_send_ps_ = 0;
+  bool space_wanted_ = false;
+
+  // Sender.
+  std::deque<Frame> retry_;  // unacknowledged, by sequence number
+  uint64_t next_seq_ = 0;    // of the next new frame
+  uint64_t next_tx_seq_ = 0; // next frame to send; below next_seq_ while replaying
+  uint32_t credits_;
+  uint64_t tx_block_ = 0;    // the next free block on the wire
+  uint64_t wire_free_ps_ = 0;  // the slot of tx_block_ begins
+  uint64_t last_end_ps_ = 0;   // the last frame's last block is out
+  uint64_t next_try_ps_ = UINT64_MAX;  // the earliest Try scheduled
+  uint64_t timer_generation_ = 0;
+  bool timer_running_ = false;
+  uint64_t transmissions_ = 0;
+  std::vector<uint64_t> injected_;  // transmissions to corrupt, sorted
+
+  // Bit errors: the line bit (counting frame bits only) the next error hits.
+  std::mt19937_64 rng_;
+  uint64_t line_bit_ = 0;
+  uint64_t next_error_bit_ = UINT64_MAX;
+  void draw_next_error(uint64_t from);
+
+  // Receiver.
+  uint64_t expected_seq_ = 0;
+  bool nak_scheduled_ = false;
+  std::deque<LinkItem> rx_items_;   // of accepted frames, not yet delivered
+  uint64_t rx_accepted_ = 0;        // items put into rx_items_ so far
+  uint64_t rx_delivered_ = 0;       // items taken by the consumer so far
+  std::deque<uint64_t> rx_frames_;  // accepted frames still buffered: rx_accepted_ after each
+  bool rx_stalled_ = false;
+
+  LinkStats counts_;
+  uint64_t blocks_sent_ = 0;
+};
+
+}  // namespace wvp
