@@ -44,9 +44,14 @@ Field number(std::string key, std::string help, T& (*ref)(PlatformConfig&), T mi
   f.key = std::move(key);
   f.help = std::move(help);
   f.get = [ref](const PlatformConfig& c) {
-    std::ostringstream os;
-    os << ref(const_cast<PlatformConfig&>(c));
-    return os.str();
+    const T value = ref(const_cast<PlatformConfig&>(c));
+    if constexpr (std::is_floating_point_v<T>) {
+      // The shortest text that reads back as the same number (25.78125, not 25.7812).
+      char text[32];
+      return std::string(text, std::to_chars(text, text + sizeof text, value).ptr);
+    } else {
+      return std::to_string(value);
+    }
   };
   f.set = [ref, min, max](PlatformConfig& c, const std::string& text) {
     T v{};
@@ -82,6 +87,21 @@ Field text(std::string key, std::string help, std::string& (*ref)(PlatformConfig
   f.get = [ref](const PlatformConfig& c) { return ref(const_cast<PlatformConfig&>(c)); };
   f.set = [ref](PlatformConfig& c, const std::string& value) { return ref(c) = value, true; };
   f.expected = "a string";
+  return f;
+}
+
+// serdes.edges: a list of edge names, checked when set.
+Field edge_list(std::string key, std::string help, std::string& (*ref)(PlatformConfig&)) {
+  Field f = text(std::move(key), std::move(help), ref);
+  f.set = [ref](PlatformConfig& c, const std::string& value) {
+    try {
+      serdes_edges(value);
+    } catch (const ConfigError&) {
+      return false;
+    }
+    return ref(c) = value, true;
+  };
+  f.expected = "a comma-separated list of distinct edges (north, south, east, west)";
   return f;
 }
 
@@ -121,6 +141,8 @@ const std::vector<Field>& fields() {
       number<uint32_t>("wafer.spare_columns", "spare columns right of the grid that replace defective tiles, per row", WVP_REF(uint32_t, c.defects.spare_columns), 0, 1u << 16),
       number<double>("wafer.defect_rate", "probability that a physical tile is defective", WVP_REF(double, c.defects.rate), 0.0, 1.0),
       number<uint64_t>("wafer.defect_seed", "random seed of the defects drawn with defect_rate", WVP_REF(uint64_t, c.defects.seed), 0, kU64),
+      number<double>("wafer.width_mm", "width of the wafer-scale die (mm), for the I/O density per mm of edge", WVP_REF(double, c.wafer_width_mm), 1.0, 1000.0),
+      number<double>("wafer.height_mm", "height of the wafer-scale die (mm)", WVP_REF(double, c.wafer_height_mm), 1.0, 1000.0),
       choice<RouterPipeline>("fabric.pipeline", "router pipeline: wafer (1 cycle per hop) or iq-vc-4stage (RC, VA, SA, ST + link)", WVP_REF(RouterPipeline, c.fabric.pipeline), pipeline_name, parse_pipeline, {RouterPipeline::Wafer, RouterPipeline::IqVc4Stage}),
       number<uint32_t>("fabric.colors", "routable colors (virtual channels) per port", WVP_REF(uint32_t, c.fabric.colors), 1, 32),
       number<uint32_t>("fabric.buffer_depth_flits", "router input buffer per port and color", WVP_REF(uint32_t, c.fabric.buffer_depth_flits), 1, 255),
@@ -130,6 +152,10 @@ const std::vector<Field>& fields() {
       number<uint32_t>("fabric.tx_queue_depth_flits", "tile send queue per color", WVP_REF(uint32_t, c.fabric.tx_queue_depth_flits), 1, 255),
       number<uint32_t>("fabric.rx_queue_depth_flits", "tile receive queue per color", WVP_REF(uint32_t, c.fabric.rx_queue_depth_flits), 1, 255),
       number<uint32_t>("fabric.watchdog_cycles", "a flit blocked this long triggers the deadlock check", WVP_REF(uint32_t, c.fabric.watchdog_cycles), 1, kU32),
+      number<uint32_t>("serdes.count", "edge SerDes modules, spread evenly over serdes.edges (0: none)", WVP_REF(uint32_t, c.serdes.count), 0, 4096),
+      number<uint32_t>("serdes.lanes", "lanes per edge SerDes", WVP_REF(uint32_t, c.serdes.lanes), 1, 1024),
+      number<double>("serdes.lane_gbps", "line rate per lane (Gb/s, 64b/66b coded; 25.78125 carries 25 Gb/s of data)", WVP_REF(double, c.serdes.lane_gbps), 0.001, 448.0),
+      edge_list("serdes.edges", "edges that carry the SerDes, comma-separated: north, south, east, west", WVP_REF(std::string, c.serdes.edges)),
       choice<Traffic>("noc.pattern", "synthetic traffic pattern", WVP_REF(Traffic, c.noc.pattern), traffic_name, parse_traffic, {Traffic::Uniform, Traffic::Transpose, Traffic::BitComplement, Traffic::Hotspot, Traffic::Tornado, Traffic::Neighbor}),
       choice<Routing>("noc.routing", "routing function", WVP_REF(Routing, c.noc.routing), routing_name, parse_routing, {Routing::XY, Routing::YX, Routing::WestFirst, Routing::OddEven}),
       number<double>("noc.injection_rate", "offered load (flits/node/cycle)", WVP_REF(double, c.noc.injection_rate), 1e-9, 1.0),
@@ -242,7 +268,35 @@ void load_config_file(PlatformConfig& config, const std::string& path) {
   apply_node(config, root, "", path);
 }
 
+std::vector<std::string> serdes_edges(const std::string& edges) {
+  std::vector<std::string> out;
+  std::istringstream in(edges);
+  std::string edge;
+  while (std::getline(in, edge, ',')) {
+    if (edge != "north" && edge != "south" && edge != "east" && edge != "west")
+      throw ConfigError("serdes.edges: unknown edge '" + edge + "' (edges: north, south, east, west)");
+    for (const std::string& seen : out)
+      if (seen == edge) throw ConfigError("serdes.edges: edge '" + edge + "' listed twice");
+    out.push_back(edge);
+  }
+  if (out.empty()) throw ConfigError("serdes.edges: no edge listed");
+  return out;
+}
+
 void validate_config(const PlatformConfig& c) {
+  if (c.serdes.count) {
+    const std::vector<std::string> edges = serdes_edges(c.serdes.edges);
+    if (c.serdes.count % edges.size())
+      throw ConfigError("serdes.count " + std::to_string(c.serdes.count) + " does not spread evenly over the " +
+                        std::to_string(edges.size()) + " edges of serdes.edges (" + c.serdes.edges + ")");
+    const uint32_t per_edge = c.serdes.count / static_cast<uint32_t>(edges.size());
+    for (const std::string& e : edges) {
+      const uint32_t routers = e == "north" || e == "south" ? c.grid_width : c.grid_height;
+      if (per_edge > routers)
+        throw ConfigError("serdes.count: " + std::to_string(per_edge) + " SerDes on the " + e + " edge, which has only " +
+                          std::to_string(routers) + " edge routers");
+    }
+  }
   if (c.sram.size_bytes % 4 != 0) throw ConfigError("sram.size_bytes must be a multiple of 4, got " + std::to_string(c.sram.size_bytes));
   if (uint64_t{c.grid_width} * c.grid_height > (1u << 24))
     throw ConfigError("grid " + std::to_string(c.grid_width) + "x" + std::to_string(c.grid_height) + " has more than 2^24 tiles");

@@ -56,8 +56,22 @@ struct RtlSwap {
 };
 RtlSwap parse_rtl_swap(const std::string& text, const std::string& where);
 
+// Edge SerDes on the wafer's perimeter (models/serdes): `count` modules spread evenly over the
+// listed edges, each a duplex link of `lanes` x `lane_gbps` (line rate, 64b/66b coded).
+struct SerdesConfig {
+  uint32_t count = 0;
+  uint32_t lanes = 4;
+  double lane_gbps = 25.78125;     // 4 lanes: 100 Gb/s of data, one 100 GbE port
+  std::string edges = "east,west";  // comma-separated: north, south, east, west
+};
+// The edges of `edges`, in order; throws ConfigError naming serdes.edges for an unknown or
+// repeated edge or an empty list.
+std::vector<std::string> serdes_edges(const std::string& edges);
+
 struct PlatformConfig {
   uint32_t grid_width = 8, grid_height = 8;
+  double wafer_width_mm = 215, wafer_height_mm = 215;  // the die: WSE-3 is 46,225 mm^2
+  SerdesConfig serdes;
   CoreParams core;
   SramParams sram;
   FabricParams fabric;  // its width and height follow the grid

@@ -12,6 +12,7 @@
 #include "platform/llama/checkpoint.h"
 #include "platform/llama/tokenizer.h"
 #include "platform/noc_study.h"
+#include "platform/off_wafer_io.h"
 #include "platform/run.h"
 #include "platform/svg_plot.h"
 #include "platform/wafer.h"
@@ -23,7 +24,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: wafervp run [options] ELF\n"
     "       wafervp noc [options]   (synthetic traffic on the fabric, no cores)\n"
-    "       wafervp config        (print every config key with its default)\n"
+    "       wafervp config [--config FILE] [--set KEY=VALUE]...  (every config key with its value, and the off-wafer I/O)\n"
     "       wafervp make-model [options] --out M.bin --tokenizer T.bin   (a deterministic test model)\n"
     "       wafervp decode --model M.bin --tokenizer T.bin --prompt TEXT [options]   (LLM decode on the grid)\n";
 
@@ -77,10 +78,26 @@ int reporting_bad_input(Body&& body) {
   }
 }
 
-int cmd_config() {
-  for (const wvp::ConfigKey& k : wvp::config_keys())
-    std::cout << k.key << " = " << k.default_value << "    # " << k.help << "\n";
-  return 0;
+int cmd_config(int argc, char** argv) {
+  po::options_description desc("wafervp config options");
+  desc.add_options()("help,h", "this help");
+  add_config_options(desc);
+  return reporting_bad_input([&] {
+    po::variables_map vm;
+    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+    po::notify(vm);
+    if (vm.count("help")) {
+      std::cout << desc;
+      return 0;
+    }
+    wvp::PlatformConfig config;
+    apply_config_options(vm, config);
+    wvp::validate_config(config);
+    for (const wvp::ConfigKey& k : wvp::config_values(config))
+      std::cout << k.key << " = " << k.default_value << "    # " << k.help << "\n";
+    if (config.serdes.count) std::cout << "# " << wvp::describe(wvp::off_wafer_io(config)) << "\n";
+    return 0;
+  });
 }
 
 int cmd_run(int argc, char** argv) {
@@ -335,7 +352,7 @@ int sc_main(int argc, char** argv) {
   const std::string cmd = argv[1];
   if (cmd == "run") return cmd_run(argc - 1, argv + 1);
   if (cmd == "noc") return cmd_noc(argc - 1, argv + 1);
-  if (cmd == "config") return cmd_config();
+  if (cmd == "config") return cmd_config(argc - 1, argv + 1);
   if (cmd == "make-model") return cmd_make_model(argc - 1, argv + 1);
   if (cmd == "decode") return cmd_decode(argc - 1, argv + 1);
   if (cmd == "-h" || cmd == "--help" || cmd == "help") {

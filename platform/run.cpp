@@ -13,6 +13,7 @@
 #include "platform/fabric_report.h"
 #include "platform/llama/loader.h"
 #include "platform/memory_map.h"
+#include "platform/off_wafer_io.h"
 #include "platform/svg_plot.h"
 #include "platform/wafer.h"
 
@@ -63,6 +64,19 @@ nlohmann::json stats_json(Wafer& wafer, double host_seconds) {
       {"cores", cores},
       {"fabric", fabric_stats_json(wafer.fabric().fabric(), r.end_cycle)},
   };
+  if (wafer.config().serdes.count) {
+    const OffWaferIo io = off_wafer_io(wafer.config());
+    j["off_wafer_io"] = {{"serdes", io.serdes},
+                         {"lanes", io.lanes},
+                         {"line_gbps", io.line_gbps},
+                         {"data_gbps", io.data_gbps},
+                         {"data_gbytes_per_s", io.data_gbytes_per_s},
+                         {"edges", io.edges},
+                         {"io_edge_mm", io.io_edge_mm},
+                         {"perimeter_mm", io.perimeter_mm},
+                         {"data_gbytes_per_s_per_io_edge_mm", io.data_gbytes_per_s_per_io_edge_mm},
+                         {"data_gbytes_per_s_per_perimeter_mm", io.data_gbytes_per_s_per_perimeter_mm}};
+  }
   if (wafer.profile().used()) j["phases"] = wafer.profile().to_json();
   return j;
 }
@@ -129,6 +143,7 @@ void print_summary(std::ostream& err, const Wafer& wafer, const Wafer::Result& r
       << "  host time       " << host_seconds << " s\n"
       << std::setprecision(1) << "  speed           "
       << (host_seconds > 0 ? static_cast<double>(r.instructions) / host_seconds / 1e6 : 0.0) << " MIPS\n";
+  if (wafer.config().serdes.count) err << "  " << describe(off_wafer_io(wafer.config())) << "\n";
 }
 
 }  // namespace

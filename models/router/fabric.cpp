@@ -237,12 +237,34 @@ bool Fabric::edge_attached(uint32_t tile, int dir) const {
   return std::binary_search(edges_.begin(), edges_.end(), tile * 4 + static_cast<uint32_t>(dir));
 }
 
-void Fabric::attach_edge(uint32_t tile, int dir) {
+bool Fabric::edge_link_credits(uint32_t tile, int dir) const {
+  return std::binary_search(link_credit_edges_.begin(), link_credit_edges_.end(), tile * 4 + static_cast<uint32_t>(dir));
+}
+
+void Fabric::attach_edge(uint32_t tile, int dir, bool link_credits) {
   if (params_.packets) fail("edge ports carry colors; this fabric routes packets");
   if (tile >= tiles() || dir < 0 || dir >= kRamp || neighbor(tile, dir) != UINT32_MAX)
     fail("tile " + std::to_string(tile) + " port " + std::to_string(dir) + " is not on the edge of the grid");
   const uint32_t key = tile * 4 + static_cast<uint32_t>(dir);
+  if (edge_attached(tile, dir)) fail(at(tile, params_.width) + ": port " + port_name(dir) + " already has an off-wafer link");
   edges_.insert(std::lower_bound(edges_.begin(), edges_.end(), key), key);
+  if (link_credits) link_credit_edges_.insert(std::lower_bound(link_credit_edges_.begin(), link_credit_edges_.end(), key), key);
+}
+
+void Fabric::edge_credit(uint32_t tile, int dir, uint32_t color, uint64_t cycle) {
+  if (tile >= tiles() || dir < 0 || dir >= kRamp || !edge_link_credits(tile, dir))
+    fail("tile " + std::to_string(tile) + " port " + std::to_string(dir) + " has no link returning edge credits");
+  const std::string where = at(tile, params_.width) + ": port " + port_name(dir);
+  if (color >= params_.colors) fail(where + ": edge credit on color " + std::to_string(color) + " out of range");
+  if (cycle < now_ || cycle > now_ + kMaxPopLead)
+    fail(where + ": edge credit at cycle " + std::to_string(cycle) + " too far from the fabric's time (now " + std::to_string(now_) + ")");
+  const uint16_t out_vc = static_cast<uint16_t>(dir * params_.colors + color);
+  const auto lent = edge_lent_.find((uint64_t{tile} * kPorts + dir) * params_.colors + color);
+  if (lent == edge_lent_.end() || lent->second == 0)
+    fail(where + ": edge credit on color " + std::to_string(color) + " that no wavelet took");
+  --lent->second;
+  credit_wheel_[cycle % kWheel].push_back({tile, out_vc});
+  ++pending_credits_;
 }
 
 bool Fabric::edge_push(uint32_t tile, int dir, uint32_t color, uint32_t wavelet, uint64_t cycle) {
@@ -453,10 +475,14 @@ void Fabric::send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_po
   --r.credits[out_port * v + out_vc];
   const uint32_t next = r.next_tile[out_port];
   if (next == UINT32_MAX) {  // an attached edge port: the wavelet leaves the wafer
+    if (edge_link_credits(tile, out_port)) {
+      ++edge_lent_[(uint64_t{tile} * kPorts + out_port) * v + out_vc];
+    } else {
+      credit_wheel_[(arrive + params_.credit_delay_cycles) % kWheel].push_back(
+          {tile, static_cast<uint16_t>(out_port * v + out_vc)});
+      ++pending_credits_;
+    }
     client_->edge_out(tile, out_port, out_vc, f.data, arrive);
-    credit_wheel_[(arrive + params_.credit_delay_cycles) % kWheel].push_back(
-        {tile, static_cast<uint16_t>(out_port * v + out_vc)});
-    ++pending_credits_;
     return;
   }
   // The output VC is free for the next packet once its tail has left; that packet's flits queue

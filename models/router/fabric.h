@@ -28,6 +28,7 @@
 #include <queue>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "models/router/router_twin.h"
@@ -123,11 +124,18 @@ class Fabric {
   PortMask route(uint32_t tile, uint32_t color, int in_port) const;
 
   // Colors mode: the port `dir` of `tile` on the grid's edge carries an off-wafer link. Routes
-  // may then lead out through it (Client::edge_out; the link returns a credit per wavelet
-  // credit_delay_cycles after it arrived), and the link sends in with edge_push: false when
-  // that port's input buffer for `color` is full (Client::edge_space tells when it frees).
-  void attach_edge(uint32_t tile, int dir);
+  // may then lead out through it (Client::edge_out), and the link sends in with edge_push: false
+  // when that port's input buffer for `color` is full (Client::edge_space tells when it frees).
+  // Each wavelet out takes one of the port's buffer_depth_flits credits of its color. With
+  // `link_credits` false the fabric returns it itself credit_delay_cycles after the wavelet
+  // arrived, as if the far side had unbounded room; with true the link returns it with
+  // edge_credit() once it has taken the wavelet, so a slow or stalled link holds the wafer back.
+  void attach_edge(uint32_t tile, int dir, bool link_credits = false);
   bool edge_push(uint32_t tile, int dir, uint32_t color, uint32_t wavelet, uint64_t cycle);
+  // A credit of an edge port attached with link_credits, usable from `cycle` on (not before
+  // now(), less than kMaxPopLead after it). Throws FabricError naming the port for a port
+  // without link credits or a credit it never lent.
+  void edge_credit(uint32_t tile, int dir, uint32_t color, uint64_t cycle);
 
   // Colors mode, the tile side. All take the caller's cycle, which must not be before now():
   // the fabric has settled every cycle before now().
@@ -237,8 +245,12 @@ class Fabric {
   std::vector<uint32_t> wake_scratch_;
   uint64_t wheel_wakes_ = 0, pending_credits_ = 0;
 
-  std::vector<uint32_t> edges_;  // attached edge ports, tile * 4 + dir, sorted
+  std::vector<uint32_t> edges_;         // attached edge ports, tile * 4 + dir, sorted
+  std::vector<uint32_t> link_credit_edges_;  // those whose link returns the credits, sorted
+  // Per such port and color ((tile * kPorts + dir) * colors + color): credits the link holds.
+  std::unordered_map<uint64_t, uint32_t> edge_lent_;
   bool edge_attached(uint32_t tile, int dir) const;
+  bool edge_link_credits(uint32_t tile, int dir) const;
 
   // Routers holding flits that cannot move, for the deadlock watchdog.
   std::vector<uint32_t> blocked_;

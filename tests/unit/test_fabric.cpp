@@ -359,6 +359,52 @@ TEST(Fabric, AttachedEdgePortsCarryWaveletsOffAndOntoTheWafer) {
   EXPECT_THROW(f.edge_push(0, kWest, 5, 0, 300), FabricError);  // no link attached there
 }
 
+TEST(Fabric, EdgePortWithLinkCreditsHoldsTheWaferBackUntilTheLinkTakesWavelets) {
+  // (1,0)'s east port lends its 4 credits of color 2 to the link, which returns none: the
+  // fifth to eighth wavelets wait in (1,0)'s west input buffer.
+  Fabric f(grid(2, 1));
+  struct Link : Fabric::Client {
+    std::vector<std::pair<uint32_t, uint64_t>> out;
+    void edge_out(uint32_t, int, uint32_t, uint32_t wavelet, uint64_t cycle) override { out.emplace_back(wavelet, cycle); }
+  } link;
+  f.set_client(&link);
+  f.attach_edge(1, kEast, true);
+  EXPECT_THROW(f.attach_edge(1, kEast), FabricError);  // one link per port
+  f.set_route(0, 2, kRamp, port_bit(kEast));
+  f.set_route(1, 2, kWest, port_bit(kEast));
+  uint32_t sent = 0;
+  for (uint64_t t = 0; t < 100; ++t) {
+    if (sent < 8 && !f.tx_full(0, 2)) f.tx_push(0, 2, sent++, t);
+    f.advance(t + 1);
+  }
+  ASSERT_EQ(link.out.size(), 4u);
+  for (uint32_t i = 0; i < 4; ++i) EXPECT_EQ(link.out[i], std::make_pair(i, uint64_t{2 + i}));
+  EXPECT_EQ(f.flits_in_flight(), 4u);
+  EXPECT_EQ(sent, 8u);
+
+  // One credit back at 150: the fifth wavelet leaves in that cycle, the next behind it a cycle
+  // later finds no credit again.
+  f.edge_credit(1, kEast, 2, 150);
+  EXPECT_THROW(f.edge_credit(1, kEast, 2, 99), FabricError);  // in the settled past
+  f.advance(300);
+  ASSERT_EQ(link.out.size(), 5u);
+  EXPECT_EQ(link.out[4], std::make_pair(4u, uint64_t{151}));
+  // Returning every credit lets the rest through; a credit no wavelet took is an error.
+  for (uint32_t i = 0; i < 4; ++i) f.edge_credit(1, kEast, 2, 300);
+  f.advance(400);
+  ASSERT_EQ(link.out.size(), 8u);
+  EXPECT_EQ(f.flits_in_flight(), 0u);
+  for (uint32_t i = 0; i < 3; ++i) f.edge_credit(1, kEast, 2, 400);  // the link holds the last three
+  try {
+    f.edge_credit(1, kEast, 2, 400);
+    ADD_FAILURE() << "a credit no wavelet took was accepted";
+  } catch (const FabricError& e) {
+    EXPECT_NE(std::string(e.what()).find("router (1,0): port E: edge credit on color 2 that no wavelet took"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(f.edge_credit(0, kWest, 2, 400), FabricError);  // no link there
+}
+
 TEST(Fabric, MulticastWaitsForTheSlowerOutputAndLosesNothing) {
   // (1,0) delivers color 2 to its core and forwards it east. Its core receives only from
   // cycle 500, long after its 4-deep receive queue filled: the fifth wavelet goes east at once

@@ -1,0 +1,213 @@
+#include "models/serdes/edge_serdes.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace wvp {
+
+const char* edge_name(Edge edge) {
+  switch (edge) {
+    case Edge::North: return "north";
+    case Edge::South: return "south";
+    case Edge::East: return "east";
+    case Edge::West: return "west";
+  }
+  return "?";
+}
+
+bool parse_edge(const std::string& text, Edge& edge) {
+  for (Edge e : {Edge::North, Edge::South, Edge::East, Edge::West})
+    if (text == edge_name(e)) {
+      edge = e;
+      return true;
+    }
+  return false;
+}
+
+namespace {
+
+LinkParams direction(const EdgeSerdesParams& p, const char* suffix) {
+  LinkParams link = p.link;
+  link.name = p.name + " " + suffix;
+  return link;
+}
+
+}  // namespace
+
+EdgeSerdes::EdgeSerdes(const EdgeSerdesParams& params, uint32_t width, uint32_t height)
+    : params_(params), width_(width), height_(height) {
+  if (!(params_.clock_hz >= 1e3 && params_.clock_hz <= 1e11)) fail("clock_hz must be in [1e3, 1e11]");
+  period_ps_ = 1e12L / params_.clock_hz;
+  const bool horizontal = params_.edge == Edge::North || params_.edge == Edge::South;
+  const uint32_t length = horizontal ? width_ : height_;
+  if (params_.tiles == 0) fail("bridges no edge router (tiles is 0)");
+  if (uint64_t{params_.first_tile} + params_.tiles > length) {
+    const uint32_t last = params_.first_tile + params_.tiles - 1;
+    fail("edge router " + std::to_string(last) + " along the " + edge_name(params_.edge) + " edge is beyond the " +
+         std::to_string(width_) + "x" + std::to_string(height_) + " grid (" + std::to_string(length) + " routers on that edge)");
+  }
+  if (params_.tiles > 256) fail("bridges more than 256 edge routers (the port index is a byte of the tag)");
+  try {
+    out_ = std::make_unique<Link>(direction(params_, "out"));
+    in_ = std::make_unique<Link>(direction(params_, "in"));
+  } catch (const std::invalid_argument& e) {
+    fail(e.what());
+  }
+  if (params_.link.frame_payload_bytes < kWaveletBytes || params_.link.tx_queue_bytes < kWaveletBytes)
+    fail("frames and the send queue must hold a wavelet of " + std::to_string(kWaveletBytes) + " bytes");
+  in_->set_deliver([this](const LinkItem& item, uint64_t t) { return deliver_in(item, t); });
+  out_->set_space([this](uint64_t t) { flush_pending(t); });
+}
+
+void EdgeSerdes::fail(const std::string& what) const {
+  throw std::invalid_argument("edge SerDes " + params_.name + ": " + what);
+}
+
+uint32_t EdgeSerdes::port_tile(uint32_t port) const {
+  const uint32_t along = params_.first_tile + port;
+  switch (params_.edge) {
+    case Edge::North: return along;
+    case Edge::South: return (height_ - 1) * width_ + along;
+    case Edge::East: return along * width_ + width_ - 1;
+    case Edge::West: return along * width_;
+  }
+  return 0;
+}
+
+int EdgeSerdes::port_dir() const {
+  switch (params_.edge) {
+    case Edge::North: return kNorth;
+    case Edge::South: return kSouth;
+    case Edge::East: return kEast;
+    case Edge::West: return kWest;
+  }
+  return kNorth;
+}
+
+uint64_t EdgeSerdes::ps(uint64_t cycle) const { return static_cast<uint64_t>(std::llround(cycle * period_ps_)); }
+
+uint64_t EdgeSerdes::cycle_of(uint64_t time_ps) const {
+  // The estimate may be one off either way where ps() rounded; ps() decides.
+  uint64_t c = static_cast<uint64_t>(std::ceil(time_ps / period_ps_));
+  while (ps(c) < time_ps) ++c;
+  while (c > 0 && ps(c - 1) >= time_ps) --c;
+  return c;
+}
+
+void EdgeSerdes::attach(Fabric& fabric) {
+  if (fabric.params().width != width_ || fabric.params().height != height_)
+    fail("made for a " + std::to_string(width_) + "x" + std::to_string(height_) + " grid, attached to another");
+  for (uint32_t port = 0; port < params_.tiles; ++port) {
+    try {
+      fabric.attach_edge(port_tile(port), port_dir(), true);
+    } catch (const FabricError& e) {
+      fail(std::string("edge port ") + port_name(port_dir()) + " of router (" + std::to_string(port_tile(port) % width_) + "," +
+           std::to_string(port_tile(port) / width_) + "): " + e.what());
+    }
+  }
+  fabric_ = &fabric;
+}
+
+void EdgeSerdes::connect(EdgeSerdes& far) {
+  if (far.params_.tiles != params_.tiles)
+    fail("connected to " + far.params_.name + ", which bridges " + std::to_string(far.params_.tiles) + " edge routers, not " +
+         std::to_string(params_.tiles));
+  // The links are settled one after the other: an event of one at time t may meet the other
+  // already settled through t, and then takes effect at its settled time (at most 1 ps later).
+  Link& far_in = *far.in_;
+  out_->set_deliver([&far_in](const LinkItem& item, uint64_t t) { return far_in.send(item, std::max(t, far_in.now())); });
+  Link& out = *out_;
+  far_in.set_space([&out](uint64_t t) { out.rx_resume(std::max(t, out.now())); });
+}
+
+void EdgeSerdes::edge_out(uint32_t port, uint32_t color, uint32_t wavelet, uint64_t cycle) {
+  // Ports of different latency may hand over out of cycle order; the link takes items in order.
+  const uint64_t t = std::max(ps(cycle), last_out_ps_);
+  last_out_ps_ = t;
+  const LinkItem item{wavelet, color | port << 8, kWaveletBytes};
+  if (pending_head_ == pending_.size() && out_->send(item, t)) {
+    fabric_->edge_credit(port_tile(port), port_dir(), color, cycle_of(t));
+    return;
+  }
+  pending_.push_back({item, port, color});
+}
+
+void EdgeSerdes::flush_pending(uint64_t time_ps) {
+  const uint64_t t = std::max(time_ps, last_out_ps_);
+  while (pending_head_ < pending_.size() && out_->send(pending_[pending_head_].item, t)) {
+    const Pending& p = pending_[pending_head_++];
+    fabric_->edge_credit(port_tile(p.port), port_dir(), p.color, cycle_of(t));
+  }
+  last_out_ps_ = t;
+  if (pending_head_ == pending_.size()) pending_.clear(), pending_head_ = 0;
+}
+
+bool EdgeSerdes::deliver_in(const LinkItem& item, uint64_t time_ps) {
+  if (!fabric_) fail("an item arrived before the SerDes was attached to a fabric");
+  const uint32_t port = item.tag >> 8, color = item.tag & 0xff;
+  if (port >= params_.tiles) fail("item for edge port " + std::to_string(port) + " of a group of " + std::to_string(params_.tiles));
+  if (fabric_->edge_push(port_tile(port), port_dir(), color, static_cast<uint32_t>(item.data), cycle_of(time_ps))) return true;
+  blocked_port_ = port;
+  blocked_color_ = color;
+  return false;
+}
+
+void EdgeSerdes::edge_space(uint32_t port, uint32_t color, uint64_t cycle) {
+  if (port != blocked_port_ || color != blocked_color_) return;
+  blocked_port_ = UINT32_MAX;
+  in_->rx_resume(std::max(ps(cycle), in_->now()));
+  fabric_->stop_at(cycle);
+}
+
+EdgeRing::EdgeRing(Fabric& fabric, Fabric::Client* inner) : fabric_(fabric), inner_(inner ? inner : &no_client_) {
+  fabric_.set_client(this);
+}
+
+void EdgeRing::add(EdgeSerdes& serdes) {
+  serdes.attach(fabric_);
+  serdes_.push_back(&serdes);
+  for (uint32_t port = 0; port < serdes.params().tiles; ++port)
+    ports_[serdes.port_tile(port) * 4 + static_cast<uint32_t>(serdes.port_dir())] = {&serdes, port};
+}
+
+void EdgeRing::edge_out(uint32_t tile, int dir, uint32_t color, uint32_t wavelet, uint64_t cycle) {
+  const auto& [serdes, port] = ports_.at(tile * 4 + static_cast<uint32_t>(dir));
+  serdes->edge_out(port, color, wavelet, cycle);
+  fabric_.stop_at(cycle);  // the link may answer (a credit) from that cycle on
+}
+
+void EdgeRing::edge_space(uint32_t tile, int dir, uint32_t color, uint64_t cycle) {
+  const auto& [serdes, port] = ports_.at(tile * 4 + static_cast<uint32_t>(dir));
+  serdes->edge_space(port, color, cycle);
+}
+
+void EdgeRing::settle_links(uint64_t cycle) {
+  for (;;) {
+    Link* first = nullptr;
+    uint64_t when = UINT64_MAX;
+    for (EdgeSerdes* s : serdes_) {
+      const uint64_t limit = s->ps(cycle);
+      for (Link* link : {s->out_.get(), s->in_.get()}) {
+        const auto next = link->next_event_ps();
+        if (next && *next <= limit && *next < when) first = link, when = *next;
+      }
+    }
+    if (!first) break;
+    first->advance(when + 1);
+  }
+}
+
+uint64_t EdgeRing::advance(uint64_t limit) {
+  while (fabric_.now() < limit) {
+    const uint64_t c = fabric_.now();
+    settle_links(c);
+    uint64_t next = limit;
+    for (EdgeSerdes* s : serdes_)
+      for (Link* link : {s->out_.get(), s->in_.get()})
+        if (const auto t = link->next_event_ps()) next = std::min(next, s->cycle_of(*t));
+    fabric_.advance(std::max(next, c + 1));
+  }
+  return fabric_.now();
+}
+
+}  // namespace wvp
