@@ -15,17 +15,13 @@
 
 #include "models/sram/sram.h"
 #include "support/payload.h"
+#include "support/unique_name.h"
 #include "support/sim_child.h"
 #include "tlm/bus.h"
 #include "tlm/host_memory.h"
 
 namespace wvp::test {
 namespace {
-
-std::string unique_name(const char* stem) {
-  static int counter = 0;
-  return std::string(stem) + "_" + std::to_string(counter++);
-}
 
 // Records the DMI invalidations that reach it.
 struct TestInitiator : sc_core::sc_module {

@@ -14,6 +14,7 @@
 
 #include "models/sram/sram.h"
 #include "support/payload.h"
+#include "support/unique_name.h"
 #include "tlm/host_memory.h"
 
 namespace wvp::test {
@@ -21,11 +22,6 @@ namespace {
 
 using sc_core::SC_NS;
 using sc_core::sc_time;
-
-std::string unique_name(const char* stem) {
-  static int counter = 0;
-  return std::string(stem) + "_" + std::to_string(counter++);
-}
 
 // 1 GHz so that one cycle is exactly 1 ns (SystemC's default resolution is 1 ps).
 SramParams params_1ghz(uint32_t size = 4096) {

@@ -15,6 +15,7 @@
 #include "platform/wafer.h"
 #include "rtl/ecc/rtl_secded.h"
 #include "support/payload.h"
+#include "support/unique_name.h"
 #include "support/program_image.h"
 #include "support/rv32_asm.h"
 #include "support/sim_child.h"
@@ -25,11 +26,6 @@ namespace {
 
 using sc_core::SC_ZERO_TIME;
 using sc_core::sc_time;
-
-std::string unique_name(const char* stem) {
-  static int counter = 0;
-  return std::string(stem) + "_" + std::to_string(counter++);
-}
 
 std::unique_ptr<SecdedCodec> codec(SramEcc ecc) {
   if (ecc == SramEcc::Rtl) return std::make_unique<RtlSecded>();
