@@ -156,6 +156,7 @@ const std::vector<Field>& fields() {
       number<uint32_t>("serdes.lanes", "lanes per edge SerDes", WVP_REF(uint32_t, c.serdes.lanes), 1, 1024),
       number<double>("serdes.lane_gbps", "line rate per lane (Gb/s, 64b/66b coded; 25.78125 carries 25 Gb/s of data)", WVP_REF(double, c.serdes.lane_gbps), 0.001, 448.0),
       edge_list("serdes.edges", "edges that carry the SerDes, comma-separated: north, south, east, west", WVP_REF(std::string, c.serdes.edges)),
+      number<uint32_t>("decode.stages", "pipeline stages of a model (--model), each a block of the grid running a range of layers (0: the fewest that fit)", WVP_REF(uint32_t, c.decode.stages), 0, 1u << 24),
       choice<Traffic>("noc.pattern", "synthetic traffic pattern", WVP_REF(Traffic, c.noc.pattern), traffic_name, parse_traffic, {Traffic::Uniform, Traffic::Transpose, Traffic::BitComplement, Traffic::Hotspot, Traffic::Tornado, Traffic::Neighbor}),
       choice<Routing>("noc.routing", "routing function", WVP_REF(Routing, c.noc.routing), routing_name, parse_routing, {Routing::XY, Routing::YX, Routing::WestFirst, Routing::OddEven}),
       number<double>("noc.injection_rate", "offered load (flits/node/cycle)", WVP_REF(double, c.noc.injection_rate), 1e-9, 1.0),

@@ -68,10 +68,16 @@ struct SerdesConfig {
 // repeated edge or an empty list.
 std::vector<std::string> serdes_edges(const std::string& edges);
 
+// How `wafervp run|decode --model` spreads a model over the grid (platform/llama/loader.h).
+struct DecodeConfig {
+  uint32_t stages = 0;  // pipeline stages, each a block of the grid running a range of layers; 0: the fewest that fit
+};
+
 struct PlatformConfig {
   uint32_t grid_width = 8, grid_height = 8;
   double wafer_width_mm = 215, wafer_height_mm = 215;  // the die: WSE-3 is 46,225 mm^2
   SerdesConfig serdes;
+  DecodeConfig decode;
   CoreParams core;
   SramParams sram;
   FabricParams fabric;  // its width and height follow the grid

@@ -64,7 +64,12 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
   run.trace_path = options.trace_path;
   // PE (0,0) prints "token <id>" per position (prompt tokens too) and its cycles per token.
   uint64_t tokens = 0, cycles_per_token = 0;
-  const DecodeBounds bounds = decode_bounds(model.config, options.config);
+  DecodeBounds bounds;
+  llama::StagePlan plan;
+  run.planned = [&](const llama::StagePlan& p) {
+    plan = p;
+    bounds = decode_bounds(model.config, options.config, plan);
+  };
   const auto seconds_per_token = [&] { return double(cycles_per_token) / options.config.core.clock_hz; };
   PhaseProfile::Breakdown breakdown;
   run.report = [&](const Wafer& wafer, int code, nlohmann::json* stats) {
@@ -72,6 +77,7 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
     if (stats && code == 0 && cycles_per_token) {
       (*stats)["decode"] = bounds_json(bounds, cycles_per_token);
       (*stats)["decode"]["positions"] = tokens;
+      (*stats)["decode"]["stages"] = {{"count", plan.stages}, {"width", plan.stage_w}, {"height", plan.stage_h}};
       (*stats)["decode"]["tokens_per_second"] = 1.0 / seconds_per_token();
     }
   };
@@ -102,7 +108,9 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
     const uint64_t forced = std::min<uint64_t>(tokens, run.prompt_tokens.size() - 1);
     err << std::fixed << std::setprecision(1) << "wafervp decode: " << tokens << " positions (" << forced
         << " of the prompt, " << tokens - forced << " generated) on " << options.config.grid_width << "x"
-        << options.config.grid_height << " cores, " << cycles_per_token
+        << options.config.grid_height << " cores";
+    if (plan.stages > 1) err << " (" << plan.stages << " pipeline stages of " << plan.stage_w << "x" << plan.stage_h << ")";
+    err << ", " << cycles_per_token
         << " cycles per token = " << seconds * 1e6 << " us, " << 1.0 / seconds << " tokens/s simulated\n";
     err << "  cores' time (" << breakdown.cores << " cores, from the first token to the last core's end): "
         << breakdown_line(breakdown) << "\n"

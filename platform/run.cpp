@@ -191,16 +191,23 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   // A model that does not fit is refused before the wafer is built.
   std::unique_ptr<llama::Model> model;
   uint32_t model_region = 0;
+  llama::StagePlan plan;
   bool sampling = options.sampling;
   if (!options.model_path.empty()) {
     const auto start = image.symbols.find("__heap_start"), end = image.symbols.find("__heap_end");
     if (start == image.symbols.end() || end == image.symbols.end() || end->second < start->second)
       throw LoadError(image.path + ": --model needs the symbols __heap_start and __heap_end (the model region)");
     model = std::make_unique<llama::Model>(llama::read_checkpoint(options.model_path));
-    const uint32_t cores = options.config.grid_width * options.config.grid_height, region = end->second - start->second;
-    llama::check_model_fits(model->config, options.config.grid_width, options.config.grid_height, region, sampling);
-    sampling = sampling || llama::model_region_bytes(model->config, cores, true) <= region;
+    const uint32_t region = end->second - start->second;
+    plan = llama::plan_stages(model->config, options.config.grid_width, options.config.grid_height, region, sampling,
+                              options.config.decode.stages);
+    sampling = sampling || llama::model_region_bytes(model->config, plan, true) <= region;
     model_region = start->second;
+    err << "model: " << model->config.n_layers << " layers in " << plan.stages
+        << (plan.stages == 1 ? " stage" : " pipeline stages") << " of " << plan.stage_w << "x" << plan.stage_h
+        << " cores, " << llama::model_region_bytes(model->config, plan, sampling) << " of " << region
+        << " bytes of model region per core\n";
+    if (options.planned) options.planned(plan);
   }
   auto console = [&out, &options](const TileIdentity& id, const std::string& line) {
     if (options.console) options.console(id.x, id.y, line);
@@ -214,8 +221,7 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   if (model)
     for (size_t i = 0; i < wafer.tile_count(); ++i)
       wafer.write(i, model_region,
-                  llama::model_region_image(*model, static_cast<uint32_t>(wafer.tile_count()), static_cast<uint32_t>(i),
-                                            options.prompt_tokens, sampling));
+                  llama::model_region_image(*model, plan, static_cast<uint32_t>(i), options.prompt_tokens, sampling));
   for (const auto& [symbol, value] : options.pokes) {
     const auto it = image.symbols.find(symbol);
     if (it == image.symbols.end()) throw LoadError(image.path + ": --poke: no symbol '" + symbol + "'");

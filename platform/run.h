@@ -11,6 +11,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "platform/config.h"
+#include "platform/llama/loader.h"
 
 namespace wvp {
 
@@ -59,6 +60,8 @@ struct RunOptions {
   // Called after the run with the finished wafer (its stats and profile) and the exit code, if
   // set; `stats` is the stats JSON about to be written (null without --stats), to add to.
   std::function<void(const Wafer&, int exit_code, nlohmann::json* stats)> report;
+  // Called with the model's plan (its pipeline stages) before the run, if set.
+  std::function<void(const llama::StagePlan&)> planned;
 };
 
 constexpr uint32_t kTraceAllCores = 64;

@@ -9,24 +9,41 @@
 
 namespace wvp::llama {
 
-// The region header of `config` cut for `cores` cores (no prompt yet), from which
-// wvp_model_layout_of() and wvp_decode_layout_of() give every offset.
-wvp_model_header header_of(const ModelConfig& config, uint32_t cores, bool sampling = false);
+// How a model is spread over a grid: the block of one pipeline stage and how many stages run
+// layers (sw/lib/include/wvp/model_layout.h).
+struct StagePlan {
+  uint32_t grid_w = 1, grid_h = 1;
+  uint32_t stage_w = 1, stage_h = 1;  // divide the grid's sides
+  uint32_t stages = 1;                // at most the blocks and the layers
+  bool operator==(const StagePlan&) const = default;
+};
 
-// Bytes of the largest core's region for `cores` cores: shards and the decode working memory,
-// with the sampler's buffers (every logit on every core) if `sampling`; greedy decoding
-// needs none.
-uint64_t model_region_bytes(const ModelConfig& config, uint32_t cores, bool sampling = false);
+// Every core works on every layer.
+StagePlan single_stage(uint32_t width, uint32_t height);
 
-// Core `core`'s shards: the header, the prompt, the replicated norms and its rows of every matrix
-// (the start of its region; the working memory after them is left to the firmware). Throws
-// ModelError for an empty prompt, one longer than the context or a token outside the vocabulary.
-std::vector<uint8_t> model_region_image(const Model& model, uint32_t cores, uint32_t core,
+// The region header of `config` cut by `plan` (no prompt yet), from which wvp_model_layout_of()
+// and wvp_decode_layout_of() give every offset.
+wvp_model_header header_of(const ModelConfig& config, const StagePlan& plan, bool sampling = false);
+
+// Bytes of the largest core's region under `plan`: shards and the decode working memory, with
+// the sampler's buffers (every logit on every core of the last stage) if `sampling`; greedy
+// decoding needs none.
+uint64_t model_region_bytes(const ModelConfig& config, const StagePlan& plan, bool sampling = false);
+
+// The plan for a width x height grid whose cores have `region_bytes` of model region: one
+// stage if that fits, else the largest blocks that fit with their layers spread over as many
+// stages as there are blocks (or layers). `stages` > 0 asks for that many stages (the largest
+// blocks there are enough of). Throws ModelError when nothing fits, naming what a core needs,
+// what it has and the smallest square grid that would fit, or when `stages` cannot be had.
+StagePlan plan_stages(const ModelConfig& config, uint32_t width, uint32_t height, uint64_t region_bytes,
+                      bool sampling = false, uint32_t stages = 0);
+
+// The region image of core `core` (row-major in the grid): the header, the prompt, the norms of
+// its stage's layers and its rows of their matrices, the embedding or classifier rows of the
+// first or last stage (the start of its region; the working memory after them is left to the
+// firmware; empty for a core of an idle block). Throws ModelError for an empty prompt, one longer
+// than the context or a token outside the vocabulary.
+std::vector<uint8_t> model_region_image(const Model& model, const StagePlan& plan, uint32_t core,
                                         const std::vector<int32_t>& prompt, bool sampling = false);
-
-// Throws ModelError when the shards do not fit `region_bytes` on a width x height grid, naming
-// what one core needs, what it has and the smallest square-ish grid that would fit.
-void check_model_fits(const ModelConfig& config, uint32_t width, uint32_t height, uint64_t region_bytes,
-                      bool sampling = false);
 
 }  // namespace wvp::llama

@@ -1,10 +1,14 @@
-/* LLM decode on the wafer: a Llama-architecture model (llama2.c format) generates tokens with
- * every core of the grid working on every token. The host (`wafervp run --model M.bin`) has put
- * each core's row shards of every matrix into its model region (wvp/model_layout.h); each matrix-
- * vector product runs on all cores' tensor engines at once and is all-gathered over the fabric.
- * The small vector steps (RMSNorm, RoPE) run on every core alike, so every core holds the same
- * activations; SwiGLU runs on each core's own hidden units before their gather; attention heads
- * are split over the cores like matrix rows, with their KV cache beside them.
+/* LLM decode on the wafer: a Llama-architecture model (llama2.c format) generates tokens on the
+ * cores of the grid. The host (`wafervp run --model M.bin`) has cut the grid into pipeline
+ * stages (one when the model fits that way: every core works on every layer) and put each core's
+ * row shards of its stage's matrices into its model region (wvp/model_layout.h). Within a stage,
+ * each matrix-vector product runs on all the stage's tensor engines at once and is all-gathered
+ * over the fabric. The small vector steps (RMSNorm, RoPE) run on every core alike, so every core
+ * of a stage holds the same activations; SwiGLU runs on each core's own hidden units before
+ * their gather; attention heads are split over the cores like matrix rows, with their KV cache
+ * beside them. Stage 0 embeds the token; each stage runs its layers and hands x to the next
+ * (one hop over the border of their blocks); the last one classifies and sends the next token
+ * back to stage 0, which decides whether to go on: one token at a time, as batch-1 decode goes.
  *
  * Each step marks itself for the profiler (wvp_step: --stats, --trace, the decode breakdown).
  *
@@ -38,7 +42,10 @@ static float *region;
 static const wvp_model_header *model;
 static wvp_model_layout shards;
 static wvp_decode_layout work;
-static uint32_t dim, hidden, kv_dim, head_size, seq_len, cores, core, grid_w;
+static uint32_t dim, hidden, kv_dim, head_size, seq_len;
+static uint32_t core;                 /* in the grid: PE (0,0) prints */
+static uint32_t stage, stages;        /* this core's pipeline stage, of `stages` */
+static uint32_t cores, rank;          /* the stage's cores, and this core's number among them */
 
 static float *at(uint32_t offset) { return region + offset; }
 
@@ -113,8 +120,8 @@ static uint32_t holder_of(uint32_t row, uint32_t out) {
 /* x = the embedding row of `token`, broadcast from the core that holds it. */
 static void embed(uint32_t token, float *x) {
   const uint32_t vocab = (uint32_t)model->vocab_size, holder = holder_of(token, vocab);
-  if (holder == core) memcpy(x, at(shards.embedding + (token - wvp_shard_rows(vocab).first) * dim), dim * sizeof(float));
-  wvp_bcast_f32(x, dim, holder % grid_w, holder / grid_w);
+  if (holder == rank) memcpy(x, at(shards.embedding + (token - wvp_shard_rows(vocab).first) * dim), dim * sizeof(float));
+  wvp_bcast_f32(x, dim, holder % model->stage_w, holder / model->stage_w);
 }
 
 /* This core's heads attend over positions 0..pos; the heads' outputs are gathered into out. */
@@ -122,7 +129,7 @@ static void attention(uint32_t layer, uint32_t pos, const float *q, const float 
   const uint32_t kv_mul = (uint32_t)(model->n_heads / model->n_kv_heads);
   float *att = at(work.att);
   /* This layer's cache, by position, then by this core's head. */
-  const uint32_t layer_at = layer * seq_len * work.heads * head_size;
+  const uint32_t layer_at = (layer - shards.first_layer) * seq_len * work.heads * head_size;
   float *keys = at(work.key_cache + layer_at), *values = at(work.value_cache + layer_at);
   for (uint32_t j = 0; j < work.heads; ++j) {
     const uint32_t h = work.first_head + j, kv_head = h / kv_mul;
@@ -151,7 +158,7 @@ static void attention(uint32_t layer, uint32_t pos, const float *q, const float 
 static void ffn_hidden(uint32_t layer, const float *x, float *hb) {
   const wvp_rows units = wvp_shard_rows(hidden);
   float *h13 = at(work.h13);
-  wvp_dot_rows(at(shards.w13 + layer * shards.w13_stride), x, h13, 2 * units.count, dim);
+  wvp_dot_rows(at(shards.w13 + (layer - shards.first_layer) * shards.w13_stride), x, h13, 2 * units.count, dim);
   for (uint32_t u = 0; u < units.count; ++u) {
     float val = h13[2 * u];
     val *= 1.0f / (1.0f + expf(-val));  /* SwiGLU */
@@ -248,45 +255,191 @@ static uint32_t classify(const float *x, uint32_t pos) {
   return draw(all, vocab, random_f32(), topp, (uint32_t *)at(work.order));
 }
 
-static uint32_t forward(uint32_t token, uint32_t pos) {
-  float *x = at(work.x), *xb = at(work.xb), *xb2 = at(work.xb2), *hb = at(work.hb), *angles = at(work.rope);
+/* This stage's layers on x. */
+static void run_layers(float *x, uint32_t pos) {
+  float *xb = at(work.xb), *xb2 = at(work.xb2), *hb = at(work.hb), *angles = at(work.rope);
   float *q = at(work.qkv), *k = q + dim, *v = k + kv_dim;
-  wvp_step(WVP_STEP_EMBED, WVP_NO_LAYER);
-  embed(token, x);
-  for (uint32_t l = 0; l < (uint32_t)model->n_layers; ++l) {
+  for (uint32_t j = 0; j < shards.layers; ++j) {
+    const uint32_t l = shards.first_layer + j;
     wvp_step(WVP_STEP_ATTENTION_NORM, l);
-    rmsnorm(xb, x, at(shards.rms_att + l * dim), dim);
+    rmsnorm(xb, x, at(shards.rms_att + j * dim), dim);
     wvp_step(WVP_STEP_QKV, l);
-    wvp_sharded_matvec(at(shards.wqkv + l * shards.wqkv_stride), xb, q, dim + 2 * kv_dim, dim);
+    wvp_sharded_matvec(at(shards.wqkv + j * shards.wqkv_stride), xb, q, dim + 2 * kv_dim, dim);
     wvp_step(WVP_STEP_ROPE, l);
-    if (l == 0) rope_angles(angles, pos);
+    if (j == 0) rope_angles(angles, pos);
     rope(q, k, angles);
     wvp_step(WVP_STEP_ATTENTION, l);
     attention(l, pos, q, k, v, xb);
     wvp_step(WVP_STEP_OUTPUT, l);
-    wvp_sharded_matvec(at(shards.wo + l * shards.wo_stride), xb, xb2, dim, dim);
+    wvp_sharded_matvec(at(shards.wo + j * shards.wo_stride), xb, xb2, dim, dim);
     for (uint32_t i = 0; i < dim; ++i) x[i] += xb2[i];
 
     wvp_step(WVP_STEP_FFN_NORM, l);
-    rmsnorm(xb, x, at(shards.rms_ffn + l * dim), dim);
+    rmsnorm(xb, x, at(shards.rms_ffn + j * dim), dim);
     wvp_step(WVP_STEP_FFN, l);
     ffn_hidden(l, xb, hb);
-    wvp_sharded_matvec(at(shards.w2 + l * shards.w2_stride), hb, xb, dim, hidden);
+    wvp_sharded_matvec(at(shards.w2 + j * shards.w2_stride), hb, xb, dim, hidden);
     for (uint32_t i = 0; i < dim; ++i) x[i] += xb[i];
   }
+}
+
+/* The last stage: the token after position `pos` (the prompt's while there is one). */
+static uint32_t next_token(float *x, uint32_t pos) {
   wvp_step(WVP_STEP_FINAL_NORM, WVP_NO_LAYER);
   rmsnorm(x, x, at(shards.rms_final), dim);
   wvp_step(WVP_STEP_CLASSIFIER, WVP_NO_LAYER);
-  return classify(x, pos);
+  const uint32_t predicted = classify(x, pos);
+  const int32_t *prompt = (const int32_t *)at(shards.prompt);
+  return pos + 1 < model->prompt_len ? (uint32_t)prompt[pos + 1] : predicted;
+}
+
+/* ---- the pipeline ------------------------------------------------------------------------------
+ * Consecutive stages' blocks are neighbours (wvp_stage_of's snake), so x crosses from one to the
+ * next in one hop over their common border, on a color of its own. The next token goes back
+ * from the last stage's first tile to PE (0,0) on another color, west along its row and north up
+ * column 0. A stage waits for x (the step "handoff"): in batch-1 decode only one stage works at
+ * a time. */
+#define COLOR_HANDOFF WVP_COLORS_RESERVED
+#define COLOR_NEXT_TOKEN (WVP_COLORS_RESERVED + 1)
+#define GO 1.0f   /* a hand-off's first wavelet: x follows */
+#define STOP 0.0f /* the pipeline ends */
+
+static uint32_t tile_x, tile_y, origin_x, origin_y;  /* this tile, and its stage's block */
+
+/* The tiles on either side of the border between stage s and s + 1. */
+typedef struct {
+  uint32_t out_x, out_y, in_x, in_y;
+  uint32_t to, port; /* the way out of stage s, the port into stage s + 1 */
+} border;
+
+static border border_after(uint32_t s) {
+  uint32_t ax, ay, bx, by;
+  wvp_stage_origin(model, wvp_grid_w(), s, &ax, &ay);
+  wvp_stage_origin(model, wvp_grid_w(), s + 1, &bx, &by);
+  if (by > ay) return (border){ax, by - 1, bx, by, WVP_TO_S, WVP_PORT_N};
+  if (bx > ax) return (border){bx - 1, ay, bx, by, WVP_TO_E, WVP_PORT_W};
+  return (border){ax, ay, ax - 1, by, WVP_TO_W, WVP_PORT_E};
+}
+
+static void pipeline_routes(void) {
+  if (stage + 1 < stages) {
+    const border b = border_after(stage);
+    if (tile_x == b.out_x && tile_y == b.out_y) wvp_route(COLOR_HANDOFF, WVP_PORT_RAMP, b.to);
+  }
+  if (stage > 0) {
+    const border b = border_after(stage - 1);
+    if (tile_x == b.in_x && tile_y == b.in_y) wvp_route(COLOR_HANDOFF, b.port, WVP_TO_RAMP);
+  }
+  if (stages == 1) return;
+  uint32_t sx, sy;
+  wvp_stage_origin(model, wvp_grid_w(), stages - 1, &sx, &sy);
+  const int on_row = tile_y == sy && tile_x <= sx, on_column = tile_x == 0 && tile_y <= sy;
+  if (!on_row && !on_column) return;
+  const uint32_t in = tile_x == sx && tile_y == sy ? WVP_PORT_RAMP : on_row ? WVP_PORT_E : WVP_PORT_S;
+  const uint32_t out = tile_x == 0 && tile_y == 0 ? WVP_TO_RAMP : tile_x > 0 ? WVP_TO_W : WVP_TO_N;
+  wvp_route(COLOR_NEXT_TOKEN, in, out);
+}
+
+/* The exit tile sends GO and x to the next stage, or STOP. */
+static void hand_on(const float *x, float go) {
+  const border b = border_after(stage);
+  if (tile_x != b.out_x || tile_y != b.out_y) return;
+  const uint32_t before = wvp_activity_begin(WVP_ACTIVITY_FABRIC);
+  wvp_send_f32(COLOR_HANDOFF, go);
+  if (go == GO) wvp_tensor_stream_out(COLOR_HANDOFF, WVP_FP32, x, dim);
+  wvp_activity_end(before);
+}
+
+/* x from the previous stage, broadcast over this one from the entry tile; 0 on STOP. The flag
+ * and x travel together in the staging buffer (q|k|v is free between layers). */
+static int take_over(float *x) {
+  const border b = border_after(stage - 1);
+  float *incoming = at(work.qkv);
+  if (tile_x == b.in_x && tile_y == b.in_y) {
+    uint32_t before = wvp_activity_begin(WVP_ACTIVITY_SYNC);
+    incoming[0] = wvp_recv_f32(COLOR_HANDOFF);
+    wvp_activity_end(before);
+    before = wvp_activity_begin(WVP_ACTIVITY_FABRIC);
+    if (incoming[0] == GO) wvp_tensor_stream_in(COLOR_HANDOFF, WVP_FP32, incoming + 1, dim);
+    wvp_activity_end(before);
+  }
+  wvp_bcast_f32(incoming, 1 + dim, b.in_x - origin_x, b.in_y - origin_y);
+  if (incoming[0] != GO) return 0;
+  memcpy(x, incoming + 1, dim * sizeof(float));
+  return 1;
+}
+
+/* The last stage's first tile sends the next token to PE (0,0), which broadcasts it over stage 0
+ * (token ids travel as exact fp32, below 2^24). */
+static void send_next_token(uint32_t next) {
+  if (rank == 0) wvp_send_f32(COLOR_NEXT_TOKEN, (float)next);
+}
+
+static uint32_t receive_next_token(void) {
+  float next = 0.0f;
+  if (rank == 0) {
+    const uint32_t before = wvp_activity_begin(WVP_ACTIVITY_SYNC);
+    next = wvp_recv_f32(COLOR_NEXT_TOKEN);
+    wvp_activity_end(before);
+  }
+  wvp_bcast_f32(&next, 1, 0, 0);
+  return (uint32_t)next;
+}
+
+/* Stage 0 leads: it embeds each token, runs its layers, and learns the next token (from the
+ * last stage, or its own classifier); it stops the pipeline at the end. Returns the positions. */
+static uint32_t run_first_stage(uint32_t positions) {
+  float *x = at(work.x);
+  const int32_t *prompt = (const int32_t *)at(shards.prompt);
+  uint32_t token = (uint32_t)prompt[0], pos = 0;
+  while (pos < positions) {
+    wvp_step(WVP_STEP_EMBED, WVP_NO_LAYER);
+    embed(token, x);
+    run_layers(x, pos);
+    uint32_t next;
+    if (stages == 1) {
+      next = next_token(x, pos);
+    } else {
+      wvp_step(WVP_STEP_HANDOFF, WVP_NO_LAYER);
+      hand_on(x, GO);
+      next = receive_next_token();
+    }
+    ++pos;
+    if (next == BOS) break;
+    if (core == 0) {
+      wvp_puts("token ");
+      put_uint(next);
+      wvp_putc('\n');
+    }
+    token = next;
+  }
+  if (stages > 1) hand_on(x, STOP);
+  return pos;
+}
+
+static void run_later_stage(void) {
+  float *x = at(work.x);
+  for (uint32_t pos = 0;; ++pos) {
+    wvp_step(WVP_STEP_HANDOFF, WVP_NO_LAYER);
+    if (!take_over(x)) break;
+    run_layers(x, pos);
+    if (stage + 1 == stages) {
+      send_next_token(next_token(x, pos));
+    } else {
+      wvp_step(WVP_STEP_HANDOFF, WVP_NO_LAYER);
+      hand_on(x, GO);
+    }
+  }
+  if (stage + 1 < stages) hand_on(x, STOP);
 }
 
 int main(void) {
   region = (float *)__heap_start;
   model = (const wvp_model_header *)__heap_start;
-  grid_w = wvp_grid_w();
-  cores = grid_w * wvp_grid_h();
+  const uint32_t grid_w = wvp_grid_w();
+  tile_x = wvp_x(), tile_y = wvp_y();
   core = wvp_core_id();
-  if (model->magic != WVP_MODEL_MAGIC || model->cores != cores) {
+  if (model->magic != WVP_MODEL_MAGIC || model->cores != grid_w * wvp_grid_h() || model->stages == 0) {
     if (core == 0) wvp_puts("decode: no model for this grid in the region (load one with --model)\n");
     return 2;
   }
@@ -294,8 +447,14 @@ int main(void) {
     if (core == 0) wvp_puts("decode: sampling needs the sampler's buffers in the region (load the model for a temperature)\n");
     return 2;
   }
-  shards = wvp_model_layout_of(model);
-  work = wvp_decode_layout_of(model, core);
+  stages = model->stages;
+  stage = wvp_stage_of(model, grid_w, tile_x, tile_y);
+  if (stage == stages) return 0; /* a block past the last stage */
+  wvp_stage_origin(model, grid_w, stage, &origin_x, &origin_y);
+  cores = wvp_stage_cores(model);
+  rank = (tile_y - origin_y) * model->stage_w + (tile_x - origin_x);
+  shards = wvp_model_layout_of(model, stage);
+  work = wvp_decode_layout_of(model, stage, rank);
   if (work.floats * 4 > (uint32_t)(__heap_end - __heap_start)) {
     wvp_puts("decode: the model needs ");
     put_uint(work.floats * 4);
@@ -307,34 +466,27 @@ int main(void) {
   dim = (uint32_t)model->dim, hidden = (uint32_t)model->hidden_dim, seq_len = (uint32_t)model->seq_len;
   head_size = dim / (uint32_t)model->n_heads;
   kv_dim = head_size * (uint32_t)model->n_kv_heads;
-  wvp_collectives_init();
+  wvp_collectives_init_block(origin_x, origin_y, model->stage_w, model->stage_h);
+  pipeline_routes();
   rng_state = ((uint64_t)seed_hi << 32) | seed_lo;
 
   const uint32_t positions = steps < seq_len ? steps : seq_len;
   wvp_barrier();
   const uint32_t start = read_csr(mcycle);
-  const int32_t *prompt = (const int32_t *)at(shards.prompt);
-  uint32_t token = (uint32_t)prompt[0], pos = 0;
-  while (pos < positions) {
-    const uint32_t logits_next = forward(token, pos);
-    const uint32_t next = pos + 1 < model->prompt_len ? (uint32_t)prompt[pos + 1] : logits_next;  /* the prompt first */
-    ++pos;
-    if (next == BOS) break;
+  if (stage == 0) {
+    const uint32_t pos = run_first_stage(positions);
+    const uint32_t cycles = read_csr(mcycle) - start;
+    wvp_step(WVP_STEP_DONE, WVP_NO_LAYER);
     if (core == 0) {
-      wvp_puts("token ");
-      put_uint(next);
-      wvp_putc('\n');
+      wvp_puts("decode: ");
+      put_uint(pos);
+      wvp_puts(" positions, ");
+      put_uint(cycles / pos);
+      wvp_puts(" cycles per token\n");
     }
-    token = next;
-  }
-  const uint32_t cycles = read_csr(mcycle) - start;
-  wvp_step(WVP_STEP_DONE, WVP_NO_LAYER);
-  if (core == 0) {
-    wvp_puts("decode: ");
-    put_uint(pos);
-    wvp_puts(" positions, ");
-    put_uint(cycles / pos);
-    wvp_puts(" cycles per token\n");
+  } else {
+    run_later_stage();
+    wvp_step(WVP_STEP_DONE, WVP_NO_LAYER);
   }
   return 0;
 }

@@ -10,7 +10,8 @@
 #include <wvp/collectives.h>
 #include <wvp/hal.h>
 
-static uint32_t grid_x, grid_y, grid_w, grid_h;
+/* This tile's position in the block the collectives run over, and the block's size. */
+static uint32_t block_x, block_y, block_w, block_h;
 
 /* Routes that are the same for every tile of a line: a wavelet entering from the far side goes
  * to this tile's core; the core's wavelets go one hop towards the line's start (reduce) or its
@@ -28,16 +29,22 @@ static void route_line(uint32_t reduce_color, uint32_t chain_color, uint32_t bca
   if (has_fwd) wvp_route(bcast_color, port_fwd, WVP_TO_RAMP | (has_back ? to_back : 0));
 }
 
-void wvp_collectives_init(void) {
-  grid_x = wvp_x();
-  grid_y = wvp_y();
-  grid_w = wvp_grid_w();
-  grid_h = wvp_grid_h();
-  route_line(WVP_COLOR_ROW_REDUCE, WVP_COLOR_ROW_CHAIN, WVP_COLOR_ROW_BCAST, grid_x, grid_w, WVP_PORT_W, WVP_PORT_E,
+void wvp_collectives_init(void) { wvp_collectives_init_block(0, 0, wvp_grid_w(), wvp_grid_h()); }
+
+void wvp_collectives_init_block(uint32_t x0, uint32_t y0, uint32_t w, uint32_t h) {
+  block_x = wvp_x() - x0;
+  block_y = wvp_y() - y0;
+  block_w = w;
+  block_h = h;
+  route_line(WVP_COLOR_ROW_REDUCE, WVP_COLOR_ROW_CHAIN, WVP_COLOR_ROW_BCAST, block_x, block_w, WVP_PORT_W, WVP_PORT_E,
              WVP_TO_W, WVP_TO_E);
-  route_line(WVP_COLOR_COL_REDUCE, WVP_COLOR_COL_CHAIN, WVP_COLOR_COL_BCAST, grid_y, grid_h, WVP_PORT_N, WVP_PORT_S,
+  route_line(WVP_COLOR_COL_REDUCE, WVP_COLOR_COL_CHAIN, WVP_COLOR_COL_BCAST, block_y, block_h, WVP_PORT_N, WVP_PORT_S,
              WVP_TO_N, WVP_TO_S);
 }
+
+uint32_t wvp_block_cores(void) { return block_w * block_h; }
+
+uint32_t wvp_block_rank(void) { return block_y * block_w + block_x; }
 
 /* ---- moving blocks: the tensor engine streams them ------------------------------------------ */
 
@@ -76,11 +83,11 @@ static void bcast(uint32_t color, float *data, uint32_t n, int is_root) {
 }
 
 static void row_bcast(float *data, uint32_t n, uint32_t root_x) {
-  if (grid_w > 1) bcast(WVP_COLOR_ROW_BCAST, data, n, grid_x == root_x);
+  if (block_w > 1) bcast(WVP_COLOR_ROW_BCAST, data, n, block_x == root_x);
 }
 
 static void col_bcast(float *data, uint32_t n, uint32_t root_y) {
-  if (grid_h > 1) bcast(WVP_COLOR_COL_BCAST, data, n, grid_y == root_y);
+  if (block_h > 1) bcast(WVP_COLOR_COL_BCAST, data, n, block_y == root_y);
 }
 
 /* ---- reductions: one add per hop, element by element --------------------------------------- */
@@ -100,9 +107,9 @@ static void reduce(uint32_t color, float *data, uint32_t n, wvp_reduce_op op, ui
 }
 
 static void allreduce(float *data, uint32_t n, wvp_reduce_op op) {
-  reduce(WVP_COLOR_ROW_REDUCE, data, n, op, grid_x, grid_w);
-  if (grid_x == 0) {
-    reduce(WVP_COLOR_COL_REDUCE, data, n, op, grid_y, grid_h);
+  reduce(WVP_COLOR_ROW_REDUCE, data, n, op, block_x, block_w);
+  if (block_x == 0) {
+    reduce(WVP_COLOR_COL_REDUCE, data, n, op, block_y, block_h);
     col_bcast(data, n, 0);
   }
   row_bcast(data, n, 0);
@@ -160,11 +167,11 @@ static void gather_line(const line_parts *l, uint32_t pos, uint32_t len, uint32_
 }
 
 static void allgather(float *y, uint32_t items, uint32_t item_floats) {
-  const uint32_t cores = grid_w * grid_h;
-  line_parts l = {y, item_floats, items / cores, items % cores, grid_y * grid_w, 1, 1};
-  if (grid_w > 1) gather_line(&l, grid_x, grid_w, WVP_COLOR_ROW_REDUCE, WVP_COLOR_ROW_CHAIN);
-  l.base = 0, l.step = grid_w, l.per = grid_w;
-  if (grid_h > 1) gather_line(&l, grid_y, grid_h, WVP_COLOR_COL_REDUCE, WVP_COLOR_COL_CHAIN);
+  const uint32_t cores = block_w * block_h;
+  line_parts l = {y, item_floats, items / cores, items % cores, block_y * block_w, 1, 1};
+  if (block_w > 1) gather_line(&l, block_x, block_w, WVP_COLOR_ROW_REDUCE, WVP_COLOR_ROW_CHAIN);
+  l.base = 0, l.step = block_w, l.per = block_w;
+  if (block_h > 1) gather_line(&l, block_y, block_h, WVP_COLOR_COL_REDUCE, WVP_COLOR_COL_CHAIN);
 }
 
 /* ---- the public collectives ----------------------------------------------------------------
@@ -183,17 +190,17 @@ void wvp_col_bcast_f32(float *data, uint32_t n, uint32_t root_y) { MARKED(WVP_AC
 
 void wvp_bcast_f32(float *data, uint32_t n, uint32_t root_x, uint32_t root_y) {
   const uint32_t before = wvp_activity_begin(WVP_ACTIVITY_FABRIC);
-  if (grid_x == root_x) col_bcast(data, n, root_y);
+  if (block_x == root_x) col_bcast(data, n, root_y);
   row_bcast(data, n, root_x);
   wvp_activity_end(before);
 }
 
 void wvp_row_reduce_f32(float *data, uint32_t n, wvp_reduce_op op) {
-  MARKED(WVP_ACTIVITY_FABRIC, reduce(WVP_COLOR_ROW_REDUCE, data, n, op, grid_x, grid_w));
+  MARKED(WVP_ACTIVITY_FABRIC, reduce(WVP_COLOR_ROW_REDUCE, data, n, op, block_x, block_w));
 }
 
 void wvp_col_reduce_f32(float *data, uint32_t n, wvp_reduce_op op) {
-  MARKED(WVP_ACTIVITY_FABRIC, reduce(WVP_COLOR_COL_REDUCE, data, n, op, grid_y, grid_h));
+  MARKED(WVP_ACTIVITY_FABRIC, reduce(WVP_COLOR_COL_REDUCE, data, n, op, block_y, block_h));
 }
 
 void wvp_allreduce_f32(float *data, uint32_t n, wvp_reduce_op op) { MARKED(WVP_ACTIVITY_FABRIC, allreduce(data, n, op)); }

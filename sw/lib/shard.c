@@ -5,7 +5,7 @@
 
 wvp_rows wvp_shard_rows(uint32_t out) {
   wvp_rows r;
-  wvp_rows_of(out, wvp_grid_w() * wvp_grid_h(), wvp_core_id(), &r.first, &r.count);
+  wvp_rows_of(out, wvp_block_cores(), wvp_block_rank(), &r.first, &r.count);
   return r;
 }
 

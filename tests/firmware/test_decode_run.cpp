@@ -67,6 +67,31 @@ TEST(DecodeRun, ThirtyTwoGreedyTokensFromBosEqualTheHostReference) {
   EXPECT_NE(r.out.find("(0,0) decode: 32 positions, "), std::string::npos) << r.out;
 }
 
+// The largest difference between the logits the cores printed (dump_logits) and the reference's,
+// relative to the largest reference logit of each position; every logit must be there.
+double largest_logit_error(const std::string& out, const llama::Generation& reference, int32_t vocab) {
+  const size_t positions = reference.logits.size();
+  std::vector<std::vector<float>> logits(positions, std::vector<float>(vocab, NAN));
+  for (const std::string& line : lines(out)) {
+    const size_t at = line.find(") logits ");
+    if (at == std::string::npos) continue;
+    std::istringstream in(line.substr(at + 9));
+    size_t pos, first;
+    in >> pos >> first;
+    for (std::string hex; in >> hex; ++first) logits.at(pos).at(first) = std::bit_cast<float>(uint32_t(std::stoul(hex, nullptr, 16)));
+  }
+  double worst = 0;
+  for (size_t pos = 0; pos < positions; ++pos) {
+    double largest = 0;
+    for (float v : reference.logits[pos]) largest = std::max(largest, double(std::abs(v)));
+    for (int32_t i = 0; i < vocab; ++i) {
+      EXPECT_FALSE(std::isnan(logits[pos][i])) << "position " << pos << " logit " << i << " missing";
+      worst = std::max(worst, std::abs(double(logits[pos][i]) - reference.logits[pos][i]) / largest);
+    }
+  }
+  return worst;
+}
+
 TEST(DecodeRun, LogitsAtEveryPositionAreWithinTheStatedToleranceOfTheHostReference) {
   // The firmware's sums are fused multiply-add chains (the tensor engine), the reference's run.c
   // separate multiplies and adds: the logits differ in their last bits, by at most 1e-5 of the
@@ -77,34 +102,59 @@ TEST(DecodeRun, LogitsAtEveryPositionAreWithinTheStatedToleranceOfTheHostReferen
   const ProcessResult r = run_wafervp(
       {"--grid", "8x8", "--model", tiny_model(), "--poke", "steps=8", "--poke", "dump_logits=1", firmware("decode")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  std::vector<std::vector<float>> logits(8, std::vector<float>(m.config.vocab_size, NAN));
-  for (const std::string& line : lines(r.out)) {
-    const size_t at = line.find(") logits ");
-    if (at == std::string::npos) continue;
-    std::istringstream in(line.substr(at + 9));
-    size_t pos, first;
-    in >> pos >> first;
-    for (std::string hex; in >> hex; ++first) logits.at(pos).at(first) = std::bit_cast<float>(uint32_t(std::stoul(hex, nullptr, 16)));
-  }
-  double worst = 0;
-  for (size_t pos = 0; pos < 8; ++pos) {
-    double largest = 0;
-    for (float v : reference.logits[pos]) largest = std::max(largest, double(std::abs(v)));
-    for (int32_t i = 0; i < m.config.vocab_size; ++i) {
-      ASSERT_FALSE(std::isnan(logits[pos][i])) << "position " << pos << " logit " << i << " missing";
-      worst = std::max(worst, std::abs(double(logits[pos][i]) - reference.logits[pos][i]) / largest);
-    }
-  }
+  const double worst = largest_logit_error(r.out, reference, m.config.vocab_size);
   std::printf("largest logit error against the host reference: %.2e of the largest logit\n", worst);
   EXPECT_LT(worst, 1e-5);
+}
+
+// Eight layers whose KV caches alone overflow a core's region on 8x8 in one stage.
+std::string deep_model() {
+  static const std::string path = [] {
+    llama::ModelConfig c;
+    c.dim = 32, c.hidden_dim = 96, c.n_layers = 8, c.n_heads = 4, c.n_kv_heads = 2, c.vocab_size = 256, c.seq_len = 96;
+    c.shared_classifier = true;
+    const std::string p = temp_path("deep.bin");
+    llama::write_checkpoint(p, llama::generate_model(c, 13));
+    return p;
+  }();
+  return path;
+}
+
+TEST(DecodeRun, PipelineStagesGenerateTheHostReferencesTokensAndLogits) {
+  const llama::Model m = llama::read_checkpoint(deep_model());
+  llama::Sampler greedy(m.config.vocab_size, 0.0f, 0.9f, 1);
+  const llama::Generation reference = llama::generate(m, {llama::kBos}, 32, greedy);
+  ASSERT_EQ(reference.tokens.size(), 32u) << "the test model must not stop at BOS";
+  // The planner's choice, then eight stages of 4x2 tiles: the snake goes east, south and west.
+  for (const std::string stages : {"0", "8"}) {
+    const ProcessResult r = run_wafervp({"--grid", "8x8", "--model", deep_model(), "--set", "decode.stages=" + stages,
+                                         "--poke", "steps=32", "--poke", "dump_logits=1", firmware("decode")});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.err.find(stages == "0" ? "8 layers in 4 pipeline stages of 4x4 cores" : "8 layers in 8 pipeline stages of 4x2 cores"),
+              std::string::npos)
+        << r.err;
+    EXPECT_EQ(printed_tokens(r.out), reference.tokens) << "decode.stages=" << stages;
+    const double worst = largest_logit_error(r.out, reference, m.config.vocab_size);
+    std::printf("decode.stages=%s: largest logit error %.2e of the largest logit\n", stages.c_str(), worst);
+    EXPECT_LT(worst, 1e-5);
+  }
+  llama::Sampler nucleus(m.config.vocab_size, 1.0f, 0.9f, 42);
+  const llama::Generation sampled = llama::generate(m, {llama::kBos}, 32, nucleus);
+  // Eight stages leave room for the sampler's buffers on the last one.
+  const ProcessResult r = run_wafervp({"--grid", "8x8", "--model", deep_model(), "--set", "decode.stages=8", "--poke", "steps=32", "--poke",
+                                       "temperature=0x3f800000", "--poke", "topp=0x3f666666", "--poke", "seed_lo=42",
+                                       firmware("decode")});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(printed_tokens(r.out), sampled.tokens);
 }
 
 TEST(DecodeRun, SeededTopPSamplingEqualsTheHostReference) {
   const llama::Model m = llama::read_checkpoint(tiny_model());
   llama::Sampler nucleus(m.config.vocab_size, 1.0f, 0.9f, 42);
   const llama::Generation reference = llama::generate(m, {llama::kBos}, 32, nucleus);
-  // temperature 1.0 and top-p 0.9 as fp32 bits; the seed's low word.
-  const ProcessResult r = run_wafervp({"--grid", "8x8", "--model", tiny_model(), "--poke", "steps=32", "--poke",
+  // temperature 1.0 and top-p 0.9 as fp32 bits; the seed's low word. On 16x16 the sampler's
+  // buffers fit beside the shards.
+  const ProcessResult r = run_wafervp({"--grid", "16x16", "--model", tiny_model(), "--poke", "steps=32", "--poke",
                                        "temperature=0x3f800000", "--poke", "topp=0x3f666666", "--poke", "seed_lo=42",
                                        firmware("decode")});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -114,11 +164,11 @@ TEST(DecodeRun, SeededTopPSamplingEqualsTheHostReference) {
 TEST(DecodeRun, AModelThatDoesNotFitIsRefusedBeforeTheRun) {
   const ProcessResult r = run_wafervp({"--grid", "4x4", "--model", tiny_model(), firmware("model_check")});
   EXPECT_EQ(r.exit_code, 2);
-  const uint64_t need = llama::model_region_bytes(llama::read_checkpoint(tiny_model()).config, 16);
-  EXPECT_NE(r.err.find("needs " + std::to_string(need) + " bytes per core on 4x4 cores, but a core's model region holds"),
+  const uint64_t need = llama::model_region_bytes(llama::read_checkpoint(tiny_model()).config, llama::single_stage(4, 4));
+  EXPECT_NE(r.err.find("needs " + std::to_string(need) + " bytes per core on 4x4 cores in one stage, but a core's model region holds"),
             std::string::npos)
       << r.err;
-  EXPECT_NE(r.err.find("the smallest grid that fits is "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("the smallest square grid that fits is "), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("simulated time"), std::string::npos) << "refused before simulating";
   const ProcessResult no_region = run_wafervp({"--grid", "8x8", "--model", tiny_model(), firmware("hello")});
   EXPECT_EQ(no_region.exit_code, 2);
@@ -220,7 +270,7 @@ TEST(DecodeRun, DecodeRefusesBadPromptsAndMismatchedFilesBeforeSimulating) {
   llama::generate_tokenizer(400).write(other);
   refused(run_process({wafervp(), "decode", "--model", tiny_model(), "--tokenizer", other, "--prompt", "hi"}),
           "ends after 400 tokens, but the model's vocabulary has 512");
-  refused(run_decode({"--grid", "4x4", "--prompt", "hi"}), "the smallest grid that fits is");
+  refused(run_decode({"--grid", "4x4", "--prompt", "hi"}), "the smallest square grid that fits is 8x8");
 }
 
 }  // namespace

@@ -258,8 +258,9 @@ TEST(LlamaLoader, EveryCoreGetsItsRowsOfEveryMatrixAndTheNorms) {
     const Model m = generate_model(c, 11);
     const uint32_t cores = 6;  // 16 rows -> 3,3,3,3,2,2; kv 8 -> 2,2,1,1,1,1
     for (uint32_t core = 0; core < cores; ++core) {
-      const std::vector<uint8_t> bytes = model_region_image(m, cores, core, {kBos, 300, 7});
-      ASSERT_LT(bytes.size(), model_region_bytes(c, cores));  // the working memory follows
+      const StagePlan plan = single_stage(cores, 1);
+      const std::vector<uint8_t> bytes = model_region_image(m, plan, core, {kBos, 300, 7});
+      ASSERT_LT(bytes.size(), model_region_bytes(c, plan));  // the working memory follows
       const float* region = reinterpret_cast<const float*>(bytes.data());
       wvp_model_header h;
       std::memcpy(&h, bytes.data(), sizeof h);
@@ -267,13 +268,14 @@ TEST(LlamaLoader, EveryCoreGetsItsRowsOfEveryMatrixAndTheNorms) {
       EXPECT_EQ(h.cores, cores);
       EXPECT_EQ(h.shared_classifier, shared ? 1u : 0u);
       EXPECT_EQ(h.prompt_len, 3u);
-      const wvp_model_layout l = wvp_model_layout_of(&h);
+      EXPECT_EQ(h.stages, 1u);
+      const wvp_model_layout l = wvp_model_layout_of(&h, 0);
       EXPECT_EQ(bytes.size(), 4u * l.floats);
       EXPECT_EQ(reinterpret_cast<const int32_t*>(region)[l.prompt + 1], 300);
-      EXPECT_EQ(model_region_bytes(c, cores), 4u * wvp_decode_layout_of(&h, 0).floats);
+      EXPECT_EQ(model_region_bytes(c, plan), 4u * wvp_decode_layout_of(&h, 0, 0).floats);
       // Sampling adds every logit and an order of them on every core.
-      EXPECT_EQ(model_region_bytes(c, cores, true), model_region_bytes(c, cores) + 2u * 4 * 400);
-      EXPECT_EQ(wvp_decode_layout_of(&h, core).heads, core < 4 ? 1u : 0u);  // 4 heads over 6 cores
+      EXPECT_EQ(model_region_bytes(c, plan, true), model_region_bytes(c, plan) + 2u * 4 * 400);
+      EXPECT_EQ(wvp_decode_layout_of(&h, 0, core).heads, core < 4 ? 1u : 0u);  // 4 heads over 6 cores
       EXPECT_EQ(l.rows_dim, 3u);
       EXPECT_EQ(l.rows_qkv, 6u);  // 16 + 8 + 8 rows over 6 cores: 6,6,5,5,5,5
       EXPECT_EQ(l.rows_hidden, 7u);  // 40 units: 7,7,7,7,6,6
@@ -315,31 +317,97 @@ TEST(LlamaLoader, EveryCoreGetsItsRowsOfEveryMatrixAndTheNorms) {
 
 TEST(LlamaLoader, BadPromptsAreRefused) {
   const Model m = generate_model(small_config(), 1);
-  EXPECT_EQ(error_of([&] { model_region_image(m, 4, 0, {}); }), "the prompt has no tokens");
-  EXPECT_EQ(error_of([&] { model_region_image(m, 4, 0, std::vector<int32_t>(13, kBos)); }),
+  const StagePlan plan = single_stage(2, 2);
+  EXPECT_EQ(error_of([&] { model_region_image(m, plan, 0, {}); }), "the prompt has no tokens");
+  EXPECT_EQ(error_of([&] { model_region_image(m, plan, 0, std::vector<int32_t>(13, kBos)); }),
             "the prompt has 13 tokens, more than the context of 12");
-  EXPECT_EQ(error_of([&] { model_region_image(m, 4, 0, {kBos, 400}); }), "prompt token 400 is outside the vocabulary of 400");
+  EXPECT_EQ(error_of([&] { model_region_image(m, plan, 0, {kBos, 400}); }), "prompt token 400 is outside the vocabulary of 400");
 }
 
 TEST(LlamaLoader, AModelThatDoesNotFitIsRefusedWithWhatItNeedsAndTheSmallestGrid) {
   const ModelConfig c = small_config();
-  const uint64_t on_16 = model_region_bytes(c, 16), on_4 = model_region_bytes(c, 4);
+  const uint64_t on_16 = model_region_bytes(c, single_stage(4, 4)), on_4 = model_region_bytes(c, single_stage(2, 2));
   EXPECT_LT(on_16, on_4);
-  EXPECT_NO_THROW(check_model_fits(c, 4, 4, on_16));
-  const std::string e = error_of([&] { check_model_fits(c, 2, 2, on_16); });
-  EXPECT_NE(e.find("needs " + std::to_string(on_4) + " bytes per core on 2x2 cores, but a core's model region holds " +
+  EXPECT_EQ(plan_stages(c, 4, 4, on_16), single_stage(4, 4));
+  const std::string e = error_of([&] { plan_stages(c, 2, 2, on_16); });
+  EXPECT_NE(e.find("needs " + std::to_string(on_4) + " bytes per core on 2x2 cores in one stage, but a core's model region holds " +
                    std::to_string(on_16) + " bytes"),
             std::string::npos)
       << e;
-  // The smallest core count that fits, laid out as the squarest grid.
-  uint32_t fit = 4;
-  while (model_region_bytes(c, fit) > on_16) ++fit;
-  const uint32_t w = static_cast<uint32_t>(std::ceil(std::sqrt(double(fit)))), h = (fit + w - 1) / w;
-  EXPECT_NE(e.find("smallest grid that fits is " + std::to_string(w) + "x" + std::to_string(h) + " (" +
-                   std::to_string(fit) + " cores or more)"),
-            std::string::npos)
-      << e;
-  EXPECT_NE(error_of([&] { check_model_fits(c, 2, 2, 100); }).find("no grid fits it"), std::string::npos);
+  // Fewer cores hold more each, and two stages of a layer each would hold the embedding or the
+  // classifier on a few cores: 3x3 does not fit either way, 4x4 does.
+  EXPECT_THROW(plan_stages(c, 3, 3, on_16), ModelError);
+  EXPECT_NE(e.find("the smallest square grid that fits is 4x4"), std::string::npos) << e;
+  EXPECT_NE(error_of([&] { plan_stages(c, 2, 2, 100); }).find("no grid fits it"), std::string::npos);
+  EXPECT_EQ(error_of([&] { plan_stages(c, 4, 4, on_16, false, 3); }), "decode.stages 3 exceeds the model's 2 layers");
+}
+
+TEST(LlamaLoader, StagesAreNumberedAsASnakeOfNeighbouringBlocks) {
+  wvp_model_header h{};
+  h.stage_w = 4, h.stage_h = 2, h.stages = 7;  // an 8 x 8 grid: 2 blocks across, 4 down, the last idle
+  const uint32_t origins[8][2] = {{0, 0}, {4, 0}, {4, 2}, {0, 2}, {0, 4}, {4, 4}, {4, 6}, {0, 6}};
+  for (uint32_t stage = 0; stage < 8; ++stage) {
+    const uint32_t x = origins[stage][0], y = origins[stage][1];
+    EXPECT_EQ(wvp_stage_of(&h, 8, x + 3, y + 1), stage < 7 ? stage : 7u);
+    uint32_t x0, y0;
+    wvp_stage_origin(&h, 8, stage, &x0, &y0);
+    EXPECT_EQ(x0, x);
+    EXPECT_EQ(y0, y);
+  }
+}
+
+TEST(LlamaLoader, AModelTooDeepForOneStageIsCutIntoStagesThatEachHoldTheirLayers) {
+  ModelConfig c = small_config();  // dim 16, hidden 40, kv_dim 8, vocab 400
+  c.n_layers = 6;
+  c.shared_classifier = true;
+  const Model m = generate_model(c, 13);
+  const uint64_t region = model_region_bytes(c, single_stage(4, 4)) - 4;
+  const StagePlan plan = plan_stages(c, 4, 4, region);
+  // The largest blocks that fit, as many stages as blocks, the layers spread evenly.
+  EXPECT_EQ(plan.grid_w, 4u);
+  EXPECT_EQ(plan.grid_h, 4u);
+  EXPECT_EQ(4 % plan.stage_w, 0u);
+  EXPECT_EQ(4 % plan.stage_h, 0u);
+  EXPECT_GT(plan.stages, 1u);
+  EXPECT_EQ(plan.stages, std::min(16 / (plan.stage_w * plan.stage_h), 6u));
+  EXPECT_LE(model_region_bytes(c, plan), region);
+  // Asked for: 3 stages need 3 blocks, the largest such are 2x2 (4 of them), the fourth idle.
+  const StagePlan three = plan_stages(c, 4, 4, UINT32_MAX, false, 3);
+  EXPECT_EQ(three, (StagePlan{4, 4, 2, 2, 3}));
+  uint32_t layers_seen = 0;
+  for (uint32_t core = 0; core < 16; ++core) {
+    const std::vector<uint8_t> bytes = model_region_image(m, three, core, {kBos});
+    wvp_model_header h;
+    std::memcpy(&h, bytes.data(), sizeof h);
+    const uint32_t x = core % 4, y = core / 4, stage = wvp_stage_of(&h, 4, x, y);
+    if (stage == 3) {  // the idle block gets the header, from which the firmware learns that
+      EXPECT_EQ(bytes.size(), sizeof h);
+      continue;
+    }
+    const float* region_floats = reinterpret_cast<const float*>(bytes.data());
+    const wvp_model_layout l = wvp_model_layout_of(&h, stage);
+    EXPECT_EQ(l.first_layer, 2 * stage);
+    EXPECT_EQ(l.layers, 2u);
+    uint32_t x0, y0;
+    wvp_stage_origin(&h, 4, stage, &x0, &y0);
+    const uint32_t rank = (y - y0) * 2 + (x - x0);
+    if (rank == 0) layers_seen += l.layers;
+    // Row `first` of wo in the stage's second layer, and its norm weights.
+    uint32_t first, count;
+    wvp_rows_of(16, 4, rank, &first, &count);
+    const uint64_t layer = l.first_layer + 1;
+    for (uint32_t i = 0; i < 16; ++i) {
+      ASSERT_EQ(region_floats[l.wo + l.wo_stride + i], m.weights.wo[(layer * 16 + first) * 16 + i]);
+      ASSERT_EQ(region_floats[l.rms_ffn + 16 + i], m.weights.rms_ffn[layer * 16 + i]);
+    }
+    // The embedding on stage 0, the (shared) classifier rows copied onto the last stage.
+    wvp_rows_of(400, 4, rank, &first, &count);
+    const uint32_t vocab_rows = stage == 0 ? l.embedding : stage == 2 ? l.classifier : l.floats;
+    for (uint32_t i = 0; vocab_rows != l.floats && i < 16; ++i)
+      ASSERT_EQ(region_floats[vocab_rows + 16 + i], m.weights.token_embedding[(first + 1) * 16 + i]);
+    EXPECT_EQ(bytes.size(), 4u * l.floats);
+  }
+  EXPECT_EQ(layers_seen, 6u);
 }
 
 }  // namespace

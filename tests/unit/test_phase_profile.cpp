@@ -106,7 +106,7 @@ TEST(DecodeBounds, FollowFromTheShardsAndTheFirmwaresCollectives) {
   m.dim = 16, m.hidden_dim = 40, m.n_layers = 2, m.n_heads = 4, m.n_kv_heads = 2, m.vocab_size = 400, m.seq_len = 8;
   PlatformConfig c;
   c.grid_width = 2, c.grid_height = 3;
-  const DecodeBounds b = decode_bounds(m, c);
+  const DecodeBounds b = decode_bounds(m, c, llama::single_stage(2, 3));
   // Core 0's shares on 6 cores: 6 rows of wq|wk|wv, 3 of wo, 7 units of w1|w3, 3 rows of w2
   // (x 40), 67 classifier rows: 2 x (96 + 48 + 224 + 120) + 1072 = 2048 weights.
   EXPECT_DOUBLE_EQ(b.weight_bytes_per_core, 4 * 2048.0);
@@ -118,6 +118,23 @@ TEST(DecodeBounds, FollowFromTheShardsAndTheFirmwaresCollectives) {
   EXPECT_EQ(b.collectives, 13u);
   EXPECT_EQ(b.dominant(), "SRAM bandwidth");  // a tie with compute goes to the SRAM
   EXPECT_DOUBLE_EQ(b.largest(), 512.0);
+}
+
+TEST(DecodeBounds, PipelineStagesAddUpAndPayForTheirHandOffs) {
+  llama::ModelConfig m;
+  m.dim = 16, m.hidden_dim = 40, m.n_layers = 2, m.n_heads = 4, m.n_kv_heads = 2, m.vocab_size = 400, m.seq_len = 8;
+  PlatformConfig c;
+  c.grid_width = 2, c.grid_height = 3;
+  const DecodeBounds b = decode_bounds(m, c, llama::StagePlan{2, 3, 1, 3, 2});
+  // A layer per stage of 3 cores, whose first core holds 11 rows of wq|wk|wv, 6 of wo, 14
+  // units of w1|w3, 6 rows of w2 (x 40): 960 weights; the last stage adds 134 classifier rows.
+  EXPECT_DOUBLE_EQ(b.weight_bytes_per_core, 4 * (960.0 + 2144));
+  EXPECT_DOUBLE_EQ(b.sram_cycles, 4 * (960.0 + 960 + 2144) / c.sram.read_bytes_per_cycle);
+  // Crossing a 1x3 block: 2 hops. Embedding 2 + 16; per layer (2 + 32) + 3 x (2 + 16) + (2 + 40);
+  // the hand-off 1 hop + 17 wavelets + a broadcast of 2 + 17; the argmax 2 x (2 x 2 + 1); the
+  // token back from stage 1 at (1,0): 1 hop and a broadcast of 2 + 1.
+  EXPECT_DOUBLE_EQ(b.fabric_cycles, 18 + 2 * 130 + 37 + 10 + 4);
+  EXPECT_EQ(b.collectives, 15u);
 }
 
 }  // namespace

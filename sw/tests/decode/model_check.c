@@ -20,12 +20,12 @@ int main(void) {
   const wvp_model_header *h = (const wvp_model_header *)__heap_start;
   const float *region = (const float *)__heap_start;
   const uint32_t cores = wvp_grid_w() * wvp_grid_h(), d = (uint32_t)h->dim;
-  if (h->magic != WVP_MODEL_MAGIC || h->cores != cores || d > DIM_MAX ||
-      wvp_model_layout_of(h).floats * 4 > (uint32_t)(__heap_end - __heap_start)) {
-    if (wvp_core_id() == 0) printf("no model for %u cores in the region\n", (unsigned)cores);
+  if (h->magic != WVP_MODEL_MAGIC || h->cores != cores || h->stages != 1 || d > DIM_MAX ||
+      wvp_model_layout_of(h, 0).floats * 4 > (uint32_t)(__heap_end - __heap_start)) {
+    if (wvp_core_id() == 0) printf("no one-stage model for %u cores in the region\n", (unsigned)cores);
     return 1;
   }
-  const wvp_model_layout l = wvp_model_layout_of(h);
+  const wvp_model_layout l = wvp_model_layout_of(h, 0);
   wvp_collectives_init();
 
   /* Embedding: the core holding row `token` contributes it, the others zeros. */

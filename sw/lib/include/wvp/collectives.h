@@ -1,8 +1,8 @@
 /* Collectives over the fabric for SPMD firmware: broadcast and reduce along a row or column,
- * broadcast, all-reduce, all-gather and argmax over the grid, barrier.
+ * broadcast, all-reduce, all-gather and argmax over the grid (or a block of it), barrier.
  *
- * Every core calls wvp_collectives_init() once, then the same collectives in the same order
- * (they are matched by order, as in MPI). The library owns colors 0..5 and uses the tile's
+ * Every core calls wvp_collectives_init() (or _init_block) once, then the same collectives in the
+ * same order as the other cores of its block (they are matched by order, as in MPI). The library owns colors 0..5 and uses the tile's
  * tensor engine (it must be idle at the call); firmware may use the other colors freely. Data
  * moves one fp32 wavelet at a time, pipelined from tile to tile: a vector of n floats along a
  * row of W tiles takes about W + n hops, not W * n. */
@@ -21,8 +21,16 @@
 
 typedef enum { WVP_SUM, WVP_MAX } wvp_reduce_op;
 
-/* Writes this tile's routes for the library's colors. */
+/* Writes this tile's routes for the library's colors: the collectives run over the whole grid. */
 void wvp_collectives_init(void);
+/* The same for the block of w x h tiles from (x0, y0), which holds this tile: its collectives
+ * involve its own tiles only and their routes stay inside it, so blocks that do not overlap run
+ * theirs independently. Below, "grid", "row", "column", coordinates and core numbers are the
+ * block's. */
+void wvp_collectives_init_block(uint32_t x0, uint32_t y0, uint32_t w, uint32_t h);
+/* The block's cores, and this core's number among them (row-major). */
+uint32_t wvp_block_cores(void);
+uint32_t wvp_block_rank(void);
 
 /* The tile at x = root_x (y = root_y) sends data[0..n); every other tile of its row (column)
  * receives it into data. */

@@ -2,15 +2,27 @@
  * firmware's .bss and its stack, __heap_start to __heap_end), for the host loader and the decode
  * firmware alike: this header is C for the firmware and compiles as C++ for the host.
  *
- * Every matrix (out x in) is split by output rows over all N cores: core k holds rows
- * [first, first + count) (wvp/shard.h's balance), stored row-major. Matrices that multiply the
+ * Pipeline stages. The grid is cut into equal blocks of stage_w x stage_h tiles; the first
+ * `stages` blocks, numbered along the block rows with every other row backwards (a snake, so
+ * consecutive stages are neighbours), each run a balanced range of the layers (wvp_rows_of over
+ * the stages) and hand the activations on to the next; stage 0 also embeds the token, the last
+ * stage also classifies. Blocks past the last stage stay idle. With one stage (the block is the
+ * grid) every core works on every layer; more stages are needed when one core's share of every
+ * layer does not fit its region, because a core holds the activations and a row of each matrix
+ * whatever the grid's size.
+ *
+ * Within a stage, every matrix (out x in) is split by output rows over the stage's N cores: the
+ * core of rank k (row-major in the block) holds rows [first, first + count) (wvp/shard.h's
+ * balance), stored row-major. Matrices that multiply the
  * same vector are fused so that one tensor descriptor and one all-gather serve them:
  *   - wqkv stacks wq, wk and wv (dim + 2 kv_dim rows), so the gathered output is q, k, v;
  *   - w13 interleaves w1 and w3 by hidden unit (row 2i is w1's row i, row 2i+1 is w3's), split
  *     by hidden units, so each core applies SwiGLU to its own units before the gather.
  * Every core's region has the same offsets; a core with fewer rows than the largest share leaves
- * the rest unused. The RMSNorm weights are on every core. All offsets count floats from the
- * region start. */
+ * the rest unused. The RMSNorm weights of the stage's layers are on every core of the stage, the
+ * embedding rows on stage 0's cores, the classifier rows on the last stage's (a copy of the
+ * embedding rows for a shared classifier, unless that is stage 0). All offsets count floats from
+ * the region start and depend on the stage. */
 #ifndef WVP_MODEL_LAYOUT_H
 #define WVP_MODEL_LAYOUT_H
 
@@ -25,17 +37,20 @@ typedef struct {
   uint32_t cores;              /* the grid the shards were cut for */
   uint32_t shared_classifier;  /* 1: the classifier rows are the embedding rows */
   uint32_t prompt_len;         /* prompt tokens (BOS first) in the prompt block, at least 1 */
-  uint32_t sampling;           /* 1: the working memory has the sampler's buffers (vocab x 2) */
-  uint32_t reserved[4];
+  uint32_t sampling;           /* 1: the last stage's working memory has the sampler's buffers (vocab x 2) */
+  uint32_t stage_w, stage_h;   /* the block of tiles of one pipeline stage */
+  uint32_t stages;             /* blocks that run layers (1: the block is the grid) */
+  uint32_t reserved;
 } wvp_model_header;
 
 typedef struct {
+  uint32_t first_layer, layers;                          /* this stage's */
   uint32_t prompt;                                       /* seq_len token ids (int32) */
   uint32_t rows_dim, rows_qkv, rows_hidden, rows_vocab;  /* largest share (w13: hidden units) */
   uint32_t rms_att, rms_ffn, rms_final;                  /* (layers x dim), (layers x dim), (dim) */
-  uint32_t wqkv, wo, w13, w2;                            /* layer 0; the next layer follows at + *_stride */
+  uint32_t wqkv, wo, w13, w2;                            /* first_layer; the next follows at + *_stride */
   uint32_t wqkv_stride, wo_stride, w13_stride, w2_stride;
-  uint32_t embedding, classifier;                        /* token rows (classifier: logit rows) */
+  uint32_t embedding, classifier;                        /* token rows (stage 0), logit rows (last stage) */
   uint32_t floats;                                       /* the whole region */
 } wvp_model_layout;
 
@@ -48,43 +63,66 @@ static inline void wvp_rows_of(uint32_t out, uint32_t cores, uint32_t k, uint32_
   *count = base + (k < extra ? 1u : 0u);
 }
 
-static inline wvp_model_layout wvp_model_layout_of(const wvp_model_header *h) {
+static inline uint32_t wvp_stage_cores(const wvp_model_header *h) { return h->stage_w * h->stage_h; }
+
+/* The stage of tile (x, y) of a grid `grid_w` tiles wide; h->stages for a tile of an idle block. */
+static inline uint32_t wvp_stage_of(const wvp_model_header *h, uint32_t grid_w, uint32_t x, uint32_t y) {
+  const uint32_t across = grid_w / h->stage_w, bx = x / h->stage_w, by = y / h->stage_h;
+  const uint32_t stage = by * across + ((by & 1u) ? across - 1 - bx : bx);
+  return stage < h->stages ? stage : h->stages;
+}
+
+/* The top-left tile of stage `stage`'s block. */
+static inline void wvp_stage_origin(const wvp_model_header *h, uint32_t grid_w, uint32_t stage, uint32_t *x0, uint32_t *y0) {
+  const uint32_t across = grid_w / h->stage_w, by = stage / across, k = stage % across;
+  *x0 = ((by & 1u) ? across - 1 - k : k) * h->stage_w;
+  *y0 = by * h->stage_h;
+}
+
+static inline wvp_model_layout wvp_model_layout_of(const wvp_model_header *h, uint32_t stage) {
   wvp_model_layout l;
-  const uint32_t d = (uint32_t)h->dim, f = (uint32_t)h->hidden_dim, layers = (uint32_t)h->n_layers;
-  const uint32_t kv = d / (uint32_t)h->n_heads * (uint32_t)h->n_kv_heads, n = h->cores;
+  const uint32_t d = (uint32_t)h->dim, f = (uint32_t)h->hidden_dim;
+  const uint32_t kv = d / (uint32_t)h->n_heads * (uint32_t)h->n_kv_heads, n = wvp_stage_cores(h);
+  const int first = stage == 0, last = stage + 1 == h->stages;
+  wvp_rows_of((uint32_t)h->n_layers, h->stages, stage, &l.first_layer, &l.layers);
   l.rows_dim = wvp_share(d, n), l.rows_qkv = wvp_share(d + 2 * kv, n), l.rows_hidden = wvp_share(f, n);
   l.rows_vocab = wvp_share((uint32_t)h->vocab_size, n);
   uint32_t at = sizeof(wvp_model_header) / 4;
   l.prompt = at, at += (uint32_t)h->seq_len;
-  l.rms_att = at, at += layers * d;
-  l.rms_ffn = at, at += layers * d;
+  l.rms_att = at, at += l.layers * d;
+  l.rms_ffn = at, at += l.layers * d;
   l.rms_final = at, at += d;
-  l.wqkv_stride = l.rows_qkv * d, l.wqkv = at, at += layers * l.wqkv_stride;
-  l.wo_stride = l.rows_dim * d, l.wo = at, at += layers * l.wo_stride;
-  l.w13_stride = 2 * l.rows_hidden * d, l.w13 = at, at += layers * l.w13_stride;
-  l.w2_stride = l.rows_dim * f, l.w2 = at, at += layers * l.w2_stride;
-  l.embedding = at, at += l.rows_vocab * d;
-  l.classifier = h->shared_classifier ? l.embedding : at;
-  if (!h->shared_classifier) at += l.rows_vocab * d;
+  l.wqkv_stride = l.rows_qkv * d, l.wqkv = at, at += l.layers * l.wqkv_stride;
+  l.wo_stride = l.rows_dim * d, l.wo = at, at += l.layers * l.wo_stride;
+  l.w13_stride = 2 * l.rows_hidden * d, l.w13 = at, at += l.layers * l.w13_stride;
+  l.w2_stride = l.rows_dim * f, l.w2 = at, at += l.layers * l.w2_stride;
+  l.embedding = at;
+  if (first) at += l.rows_vocab * d;
+  l.classifier = h->shared_classifier && first ? l.embedding : at;
+  if (last && l.classifier == at) at += l.rows_vocab * d;
   l.floats = at;
   return l;
 }
 
 /* The decode firmware's working memory, after the shards in the same region: activations (on
  * every core), scratch, and the KV cache of the attention heads this core computes (the heads
- * are split over the cores like rows, wvp_rows_of(n_heads)), for every layer and position. */
+ * are split over the stage's cores like rows, wvp_rows_of(n_heads)), for every layer of the
+ * stage and every position. The classifier's outputs and the sampler's buffers are the last
+ * stage's only. */
 typedef struct {
   uint32_t x, xb, xb2, qkv, att, hb;  /* activations; q, k, v lie together in qkv */
   uint32_t h13, logits;               /* this core's w13 and classifier outputs */
   uint32_t rope;                      /* cos, sin per rotation angle of a head */
   uint32_t all_logits, order;         /* sampling only: every logit, and a permutation */
-  uint32_t key_cache, value_cache;    /* (layer, position, head of this core, head_size) */
+  uint32_t key_cache, value_cache;    /* (stage layer, position, head of this core, head_size) */
   uint32_t first_head, heads;         /* attention heads on this core */
   uint32_t floats;                    /* shards and working memory together */
 } wvp_decode_layout;
 
-static inline wvp_decode_layout wvp_decode_layout_of(const wvp_model_header *h, uint32_t core) {
-  const wvp_model_layout m = wvp_model_layout_of(h);
+/* `rank`: the core's number within its stage's block, row-major. */
+static inline wvp_decode_layout wvp_decode_layout_of(const wvp_model_header *h, uint32_t stage, uint32_t rank) {
+  const wvp_model_layout m = wvp_model_layout_of(h, stage);
+  const int last = stage + 1 == h->stages;
   const uint32_t d = (uint32_t)h->dim, f = (uint32_t)h->hidden_dim, seq = (uint32_t)h->seq_len;
   const uint32_t kv = d / (uint32_t)h->n_heads * (uint32_t)h->n_kv_heads, hs = d / (uint32_t)h->n_heads;
   wvp_decode_layout l;
@@ -96,14 +134,14 @@ static inline wvp_decode_layout wvp_decode_layout_of(const wvp_model_header *h, 
   l.att = at, at += seq;
   l.hb = at, at += f;
   l.h13 = at, at += 2 * m.rows_hidden;
-  l.logits = at, at += m.rows_vocab;
+  l.logits = at, at += last ? m.rows_vocab : 0;
   l.rope = at, at += hs;
-  const uint32_t sampler = h->sampling ? (uint32_t)h->vocab_size : 0;
+  const uint32_t sampler = h->sampling && last ? (uint32_t)h->vocab_size : 0;
   l.all_logits = at, at += sampler;
   l.order = at, at += sampler;
-  wvp_rows_of((uint32_t)h->n_heads, h->cores, core, &l.first_head, &l.heads);
-  l.key_cache = at, at += (uint32_t)h->n_layers * seq * l.heads * hs;
-  l.value_cache = at, at += (uint32_t)h->n_layers * seq * l.heads * hs;
+  wvp_rows_of((uint32_t)h->n_heads, wvp_stage_cores(h), rank, &l.first_head, &l.heads);
+  l.key_cache = at, at += m.layers * seq * l.heads * hs;
+  l.value_cache = at, at += m.layers * seq * l.heads * hs;
   l.floats = at;
   return l;
 }

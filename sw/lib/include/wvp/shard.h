@@ -1,7 +1,7 @@
-/* Matrices sharded by output rows over every core of the grid, the layout the decode firmware
- * uses: core k of N holds rows [first, first + count) of each matrix, the tensor engine computes
- * them, and an all-gather over the fabric gives every core the whole output vector.
- * Needs wvp_collectives_init() first. */
+/* Matrices sharded by output rows over every core of the grid (or of the collectives' block),
+ * the layout the decode firmware uses: core k of N holds rows [first, first + count) of each
+ * matrix, the tensor engine computes them, and an all-gather over the fabric gives every core
+ * the whole output vector. Needs wvp_collectives_init() (or _init_block) first. */
 #ifndef WVP_SHARD_H
 #define WVP_SHARD_H
 

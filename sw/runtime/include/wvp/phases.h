@@ -24,6 +24,7 @@
   X(FINAL_NORM, "final_norm")          \
   X(CLASSIFIER, "classifier")          \
   X(SAMPLE, "sample")                  \
+  X(HANDOFF, "handoff")                \
   X(DONE, "done")
 
 /* What the core is doing within a step: running its own instructions, waiting for its tensor
