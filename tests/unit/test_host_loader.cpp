@@ -95,6 +95,9 @@ TEST(HostLoader, SegmentsArriveIntactAndInPlaceThroughBitErrors) {
   EXPECT_GE(retries, crc_errors);
   EXPECT_EQ(r.start_ps, 1'000'000u);
   EXPECT_GT(static_cast<double>(r.load_ps), r.first_principles_ps);  // replays cost time
+  std::printf("3 links at BER 1e-5: %llu bytes in %.3f us, %.3f us from first principles; %llu CRC errors, %llu frames replayed\n",
+              static_cast<unsigned long long>(r.bytes), r.load_ps / 1e6, r.first_principles_ps / 1e6,
+              static_cast<unsigned long long>(crc_errors), static_cast<unsigned long long>(retries));
 }
 
 TEST(HostLoader, ChunksAreDealtOverTheLinksAcrossSegments) {
@@ -110,10 +113,19 @@ TEST(HostLoader, ChunksAreDealtOverTheLinksAcrossSegments) {
   for (size_t i = 0; i < 12; ++i) EXPECT_EQ(r.link_stats[i].payload_bytes, 2u * (HostLoader::kHeaderBytes + 100)) << i;
   for (int s = 0; s < 24; ++s) EXPECT_EQ(0, std::memcmp(target.mem.data() + s * 128, bytes[s].data(), 100)) << s;
 
-  // A second load continues from the links' time.
+  // A second load continues from the links' time; a third starts later, when the ACKs and
+  // credits of the second are long settled, and takes what one chunk alone takes.
   const HostLoadReport again = loader.load({segments[0]}, target.writer());
   EXPECT_GE(again.start_ps, r.end_ps);
   EXPECT_EQ(again.delivered_bytes, 100u);
+  const uint64_t later = again.end_ps + 10'000'000;
+  const HostLoadReport last = loader.load({segments[1]}, target.writer(), later);
+  EXPECT_EQ(last.start_ps, later);
+  EXPECT_EQ(last.delivered_bytes, 100u);
+  // The header and the chunk in one frame (132 bytes and 16 of overhead: 19 blocks, 5 block
+  // times of 2.56 ns from the next block time), then FEC and propagation.
+  const uint64_t slot = 2560, first_slot = (later + slot - 1) / slot;
+  EXPECT_EQ(last.end_ps, (first_slot + 5) * slot + 105'000);
 }
 
 TEST(HostLoader, BadParametersNameTheLoader) {
