@@ -5,10 +5,10 @@
 //
 // The Link carries an item's size, 64-bit data and tag, not the bytes of its frame. So the
 // stream keeps a reference to each item's bytes from send() until the item is delivered (they
-// are the wire's content, which the Link does not model; the sender must leave them unchanged
-// until then), and the item's data is the number of the reference. The receiver takes only the bytes the delivered item names and requires it to be
-// the next number: a lost, repeated or reordered item would stop the run with an error instead
-// of silently corrupting memory.
+// are the wire's content, which the Link does not model; the sender leaves them unchanged until
+// then), and the item's data is the number of the reference. The receiver takes only the bytes
+// the delivered item names and requires it to be the next number: a lost, repeated or reordered
+// item would stop the run with an error instead of silently corrupting memory.
 #pragma once
 #include <cstdint>
 #include <deque>
@@ -38,17 +38,14 @@ class LinkStream {
   LinkStream(const LinkStream&) = delete;
   LinkStream& operator=(const LinkStream&) = delete;
 
-  // Offers `bytes` (kept by the caller, unchanged, until delivered) at time_ps, or at the link's settled time or the previous send's if later:
-  // a link is a shared resource with its own time, and what comes late queues behind it. Items
-  // the link's send queue refuses wait here and go when it has room.
+  // Offers `bytes` at time_ps, or at the link's settled time or the previous send's if later (a
+  // link has its own time, and what comes late queues behind its traffic). The caller keeps the
+  // bytes unchanged until they are delivered. Items the link's send queue refuses wait here and
+  // go when it has room. Advances the link up to the sending time, so not for a Receive to call.
   void send(std::span<const uint8_t> bytes, uint64_t time_ps);
   // Advances the link until every byte sent so far has been delivered; returns the time of the
   // last delivery. Later events (the last ACKs and credits) stay pending for the next advance.
   uint64_t drain();
-  bool drained() const { return chunks_.empty(); }
-
-  Link& link() { return link_; }
-  const Link& link() const { return link_; }
 
  private:
   bool deliver(const LinkItem& item, uint64_t time_ps);

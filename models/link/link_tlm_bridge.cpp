@@ -57,8 +57,10 @@ LinkTlmBridge::LinkTlmBridge(sc_core::sc_module_name name, const LinkTlmBridgePa
       far_side("far_side"),
       request_link_(direction(params.link, this->name(), "request", 0)),
       response_link_(direction(params.link, this->name(), "response", 1)),
-      request_(request_link_, [this](std::span<const uint8_t> b, uint64_t) { far_rx_.insert(far_rx_.end(), b.begin(), b.end()); }),
-      response_(response_link_, [this](std::span<const uint8_t> b, uint64_t) { near_rx_.insert(near_rx_.end(), b.begin(), b.end()); }) {
+      request_(request_link_,
+               [this](std::span<const uint8_t> b, uint64_t) { far_rx_.insert(far_rx_.end(), b.begin(), b.end()); }),
+      response_(response_link_,
+                [this](std::span<const uint8_t> b, uint64_t) { near_rx_.insert(near_rx_.end(), b.begin(), b.end()); }) {
   near_side.register_b_transport(this, &LinkTlmBridge::b_transport);
   near_side.register_transport_dbg(this, &LinkTlmBridge::transport_dbg);
 }

@@ -75,10 +75,12 @@ TEST(HostLoader, TwelveLinksLoadAtTheirDataRateAfterFraming) {
 TEST(HostLoader, SegmentsArriveIntactAndInPlaceThroughBitErrors) {
   HostLoaderParams p;
   p.links = 3;
-  p.link.bit_error_rate = 1e-5;  // about one frame in 45 corrupted and replayed
+  // About one frame in 45 corrupted: go-back-N replays it and the frames sent behind it.
+  p.link.bit_error_rate = 1e-5;
   HostLoader loader(p);
   // An ELF's text and data, an empty segment, a weight shard, at unaligned addresses.
-  const std::vector<uint8_t> text = random_bytes(10'000, 2), data = random_bytes(333, 3), shard = random_bytes((1 << 20) + 7, 4);
+  const std::vector<uint8_t> text = random_bytes(10'000, 2), data = random_bytes(333, 3);
+  const std::vector<uint8_t> shard = random_bytes((1 << 20) + 7, 4);
   const std::vector<LoadSegment> segments = {{0x0, text}, {0x10003, data}, {0x20000, {}}, {0x200005, shard}};
   Target target(4 << 20);
   const HostLoadReport r = loader.load(segments, target.writer(), 1'000'000);
@@ -95,7 +97,8 @@ TEST(HostLoader, SegmentsArriveIntactAndInPlaceThroughBitErrors) {
   EXPECT_GE(retries, crc_errors);
   EXPECT_EQ(r.start_ps, 1'000'000u);
   EXPECT_GT(static_cast<double>(r.load_ps), r.first_principles_ps);  // replays cost time
-  std::printf("3 links at BER 1e-5: %llu bytes in %.3f us, %.3f us from first principles; %llu CRC errors, %llu frames replayed\n",
+  std::printf("3 links at BER 1e-5: %llu bytes in %.3f us, %.3f us from first principles; "
+              "%llu CRC errors, %llu frames replayed\n",
               static_cast<unsigned long long>(r.bytes), r.load_ps / 1e6, r.first_principles_ps / 1e6,
               static_cast<unsigned long long>(crc_errors), static_cast<unsigned long long>(retries));
 }
