@@ -2,10 +2,9 @@
 // `wafervp decode`; the bench checks the text against the host reference and reports host
 // seconds per simulated token, simulated cycles per token and simulated tokens/s.
 //
-// The models are the largest of their family whose shards and working memory fit one core's
-// model region on that grid (with 1-D row shards, every core holds at least one row of each
-// matrix plus the replicated activations and one head's KV cache, so the region, not the grid's
-// total SRAM, bounds the model; see docs/architecture.md).
+// Each grid runs the deepest model of a family (width, heads, vocabulary, context per grid) that
+// wafervp's planner fits into the decode firmware's model regions: one pipeline stage while
+// that fits, then blocks of the grid per range of layers, so the models fill the grids' SRAM.
 // Usage: wvp_bench_decode [--json FILE] [--grids 16,64,256] [--steps N]
 #include <cstdio>
 #include <cstring>
@@ -16,7 +15,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "platform/elf_loader.h"
 #include "platform/llama/checkpoint.h"
+#include "platform/llama/loader.h"
 #include "platform/llama/reference.h"
 #include "platform/llama/tokenizer.h"
 #include "support/process.h"
@@ -30,24 +31,50 @@ struct Case {
   llama::ModelConfig model;
 };
 
-llama::ModelConfig model_of(int32_t dim, int32_t hidden, int32_t heads, int32_t vocab) {
-  llama::ModelConfig c;
-  c.dim = dim, c.hidden_dim = hidden, c.n_layers = 2, c.n_heads = heads, c.n_kv_heads = heads / 2;
-  c.vocab_size = vocab, c.seq_len = 32;
-  return c;
+// A family: head size 16, a context of 32, half as many KV heads as heads; the depth fills the grid.
+struct Family {
+  uint32_t grid;
+  int32_t dim, hidden, heads, vocab;
+};
+
+const std::vector<Family> kFamilies = {
+    {16, 128, 344, 8, 1024},
+    {64, 192, 512, 12, 4096},
+    {256, 256, 688, 16, 8192},
+};
+
+// The decode firmware's model region per core.
+uint64_t model_region_bytes_of_firmware() {
+  const ElfImage elf = load_elf(std::string(WVP_FIRMWARE_DIR) + "/decode.elf");
+  return elf.symbols.at("__heap_end") - elf.symbols.at("__heap_start");
 }
 
-// Head size 16 and a context of 32: the largest such 2-layer models that fit (wafervp refuses
-// one that does not, naming the smallest grid).
-const std::vector<Case> kCases = {
-    {16, model_of(128, 344, 8, 1024)},
-    {64, model_of(160, 432, 10, 4096)},
-    {256, model_of(160, 432, 10, 4096)},  // the 64 x 64 model: larger ones exceed a core's region
-};
+Case sized_to_fill(const Family& f, uint64_t region) {
+  llama::ModelConfig c;
+  c.dim = f.dim, c.hidden_dim = f.hidden, c.n_heads = f.heads, c.n_kv_heads = f.heads / 2;
+  c.vocab_size = f.vocab, c.seq_len = 32;
+  const auto fits = [&](int32_t layers) {
+    c.n_layers = layers;
+    try {
+      llama::plan_stages(c, f.grid, f.grid, region);
+      return true;
+    } catch (const llama::ModelError&) {
+      return false;
+    }
+  };
+  int32_t lo = 1, hi = 2;  // fits(lo), and the search ends at the first depth that does not
+  while (fits(hi)) lo = hi, hi *= 2;
+  while (lo + 1 < hi) {
+    const int32_t mid = (lo + hi) / 2;
+    (fits(mid) ? lo : hi) = mid;
+  }
+  c.n_layers = lo;
+  return {f.grid, c};
+}
 
 const char* kPrompt = "Once upon a time";
 
-nlohmann::json run_case(const Case& c, int32_t steps) {
+nlohmann::json run_case(const Case& c, int32_t steps, uint64_t region) {
   const std::string g = std::to_string(c.grid) + "x" + std::to_string(c.grid);
   const std::string model_path = test::temp_path("model_" + g + ".bin"), tok_path = test::temp_path("tok_" + g + ".bin");
   const std::string stats_path = test::temp_path("decode_" + g + ".json");
@@ -77,10 +104,15 @@ nlohmann::json run_case(const Case& c, int32_t steps) {
   const double host = s["host_seconds"], positions = d["positions"];
   const bool matches = r.out == text + "\n";
   const double params = double(c.model.weight_floats());
-  std::printf("%s: model dim %d hidden %d layers %d heads %d vocab %d (%.2f M weights): %.0f positions, "
-              "%llu cycles/token = %.0f tokens/s simulated, %.2f host s/token, reference %s\n",
+  // The weights against the model regions of all cores: how full the grid is.
+  const double fill = 4 * params / (double(c.grid) * c.grid * region);
+  const nlohmann::json& stages = d["stages"];
+  std::printf("%s: model dim %d hidden %d layers %d heads %d vocab %d (%.2f M weights, %.0f%% of the model regions) "
+              "in %d stage(s) of %dx%d: %.0f positions, %llu cycles/token = %.0f tokens/s simulated, %.2f host s/token, "
+              "reference %s\n",
               g.c_str(), c.model.dim, c.model.hidden_dim, c.model.n_layers, c.model.n_heads, c.model.vocab_size,
-              params / 1e6, positions, static_cast<unsigned long long>(d["cycles_per_token"].get<uint64_t>()),
+              params / 1e6, 100 * fill, stages["count"].get<int>(), stages["width"].get<int>(), stages["height"].get<int>(),
+              positions, static_cast<unsigned long long>(d["cycles_per_token"].get<uint64_t>()),
               d["tokens_per_second"].get<double>(), host / positions, matches ? "matches" : "DIFFERS");
   std::fputs(r.err.substr(r.err.find("wafervp decode:")).c_str(), stdout);
   return {{"grid", g},
@@ -88,6 +120,8 @@ nlohmann::json run_case(const Case& c, int32_t steps) {
           {"model", {{"dim", c.model.dim}, {"hidden_dim", c.model.hidden_dim}, {"layers", c.model.n_layers},
                      {"heads", c.model.n_heads}, {"kv_heads", c.model.n_kv_heads}, {"vocab", c.model.vocab_size},
                      {"seq_len", c.model.seq_len}, {"weights", params}}},
+          {"model_region_fill", fill},
+          {"stages", stages},
           {"positions", positions},
           {"cycles_per_token", d["cycles_per_token"]},
           {"tokens_per_second_simulated", d["tokens_per_second"]},
@@ -118,10 +152,11 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  const uint64_t region = model_region_bytes_of_firmware();
   nlohmann::json results = nlohmann::json::array();
-  for (const Case& c : kCases)
+  for (const Family& f : kFamilies)
     for (uint32_t g : grids)
-      if (g == c.grid) results.push_back(run_case(c, steps));
+      if (g == f.grid) results.push_back(run_case(sized_to_fill(f, region), steps, region));
   std::ofstream(json_path) << nlohmann::json{{"benchmark", "decode"}, {"prompt", kPrompt}, {"steps", steps},
                                              {"results", results}}.dump(1)
                            << "\n";
