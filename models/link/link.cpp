@@ -13,6 +13,7 @@ namespace {
 constexpr unsigned kSyncHeaderBits = 2;
 constexpr uint32_t kBlockBytes = (kPcsBlockBits - kSyncHeaderBits) / 8;
 constexpr uint32_t kCrcBytes = 4;
+constexpr double kMaxBitErrorRate = 1e-3;
 
 uint64_t ps(double ns) { return static_cast<uint64_t>(std::llround(ns * 1000)); }
 
@@ -52,7 +53,7 @@ void check_link_params(const LinkParams& p) {
   check_range(p, "credits_frames", p.credits_frames, 1, 1 << 20);
   check_range(p, "retry_buffer_frames", p.retry_buffer_frames, 1, 1 << 20);
   check_range(p, "tx_queue_bytes", p.tx_queue_bytes, 1, 1u << 30);
-  check_range(p, "bit_error_rate", p.bit_error_rate, 0, 1e-3);
+  check_range(p, "bit_error_rate", p.bit_error_rate, 0, kMaxBitErrorRate);
   check_range(p, "energy_pj_per_bit", p.energy_pj_per_bit, 0, 1e6);
   // The round trip of a full frame: its blocks over the lanes, then FEC and propagation out and
   // back, and the ACK's own time.
@@ -109,6 +110,7 @@ void Link::schedule(uint64_t time, Ev type, uint64_t arg, bool bad) {
 }
 
 bool Link::send(const LinkItem& item, uint64_t time_ps) {
+  if (down_) fail("item sent at " + std::to_string(time_ps) + " ps while the link is down");
   if (item.bytes == 0 || item.bytes > params_.frame_payload_bytes || item.bytes > params_.tx_queue_bytes) {
     fail("item of " + std::to_string(item.bytes) + " bytes: items take 1 byte to the smaller of frame_payload_bytes (" +
          std::to_string(params_.frame_payload_bytes) + ") and tx_queue_bytes (" +
@@ -142,6 +144,54 @@ void Link::inject_error(uint64_t transmission) {
     fail("transmission " + std::to_string(transmission) + " has already been sent");
   }
   injected_.insert(std::lower_bound(injected_.begin(), injected_.end(), transmission), transmission);
+}
+
+void Link::set_bit_error_rate(double ber) {
+  check_range(params_, "bit_error_rate", ber, 0, kMaxBitErrorRate);
+  params_.bit_error_rate = ber;
+  draw_next_error(line_bit_);
+}
+
+std::vector<LinkItem> Link::shut_down(uint64_t time_ps) {
+  if (down_) fail("shut down at " + std::to_string(time_ps) + " ps while already down");
+  if (time_ps < now_) fail("shut down at " + std::to_string(time_ps) + " ps, before the settled time " + std::to_string(now_) + " ps");
+  advance(time_ps);
+  // Frames below expected_seq_ are accepted; the first one not accepted starts what goes back.
+  uint64_t first = framed_;
+  if (!retry_.empty() && expected_seq_ - retry_.front().seq < retry_.size()) {
+    first = retry_[expected_seq_ - retry_.front().seq].first_item;
+  }
+  std::vector<LinkItem> back;
+  back.reserve(released_ + items_.size() - first);
+  for (auto it = items_.begin() + static_cast<std::ptrdiff_t>(first - released_); it != items_.end(); ++it) {
+    back.push_back(it->item);
+  }
+  released_ += items_.size();
+  framed_ = released_;
+  items_.clear();
+  queued_bytes_ = 0;
+  space_wanted_ = false;
+  retry_.clear();
+  next_tx_seq_ = next_seq_;
+  expected_seq_ = next_seq_;
+  nak_scheduled_ = false;
+  timer_running_ = false;
+  next_try_ps_ = UINT64_MAX;
+  credits_ = params_.credits_frames - static_cast<uint32_t>(rx_frames_.size());
+  // Only the receiver's resumptions outlive the link going down.
+  std::vector<Event> kept;
+  for (; !events_.empty(); events_.pop()) {
+    if (events_.top().type == Ev::Deliver) kept.push_back(events_.top());
+  }
+  for (const Event& ev : kept) events_.push(ev);
+  counts_.withdrawn += back.size();
+  down_ = true;
+  return back;
+}
+
+void Link::bring_up() {
+  if (!down_) fail("brought up while up");
+  down_ = false;
 }
 
 void Link::kick(uint64_t time) {

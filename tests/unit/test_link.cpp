@@ -1,7 +1,8 @@
 // The off-wafer link model (models/link/link.h): bandwidth and latency figures worked out by
 // hand, go-back-N replay after chosen CRC errors (by NAK and by the replay timer), credits and
-// the retry buffer holding the sender back, and conservation and order of 100k items under a
-// bit-error rate that corrupts a fifth of the frames.
+// the retry buffer holding the sender back, conservation and order of 100k items under a
+// bit-error rate that corrupts a fifth of the frames, a bit-error rate changed on the way, and a
+// link taken down and brought up again.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -300,6 +301,93 @@ TEST(Link, AFullSendQueueRefusesAndSaysWhenItHasRoom) {
   EXPECT_EQ(space, (std::vector<uint64_t>{0}));  // the first frame took item 0 at once
   ASSERT_EQ(sink.got.size(), 3u);
   for (uint64_t i = 0; i < 3; ++i) EXPECT_EQ(sink.got[i].item, numbered(i, 240));
+}
+
+TEST(Link, ABitErrorRateSetLaterHitsOnlyTheFramesSentAfterIt) {
+  Link link(whole_slot_frames());
+  Sink sink;
+  sink.attach(link);
+  for (uint64_t i = 0; i < 10; ++i) ASSERT_TRUE(link.send(numbered(i, 240), 0));
+  link.advance(1'000'000);
+  EXPECT_EQ(link.stats().crc_errors, 0u);
+
+  // A 32-block frame is 2112 line bits: at 1e-4, 19% of them are hit.
+  link.set_bit_error_rate(1e-4);
+  EXPECT_DOUBLE_EQ(link.params().bit_error_rate, 1e-4);
+  for (uint64_t i = 10; i < 30; ++i) ASSERT_TRUE(link.send(numbered(i, 240), 1'000'000));
+  link.advance(20'000'000);
+  const LinkStats hit = link.stats();
+  EXPECT_GT(hit.crc_errors, 0u);
+  EXPECT_GE(hit.bit_errors, hit.crc_errors);
+  ASSERT_EQ(sink.got.size(), 30u);
+
+  link.set_bit_error_rate(0);
+  for (uint64_t i = 30; i < 40; ++i) ASSERT_TRUE(link.send(numbered(i, 240), 20'000'000));
+  link.advance(21'000'000);
+  EXPECT_EQ(link.stats().crc_errors, hit.crc_errors);
+  ASSERT_EQ(sink.got.size(), 40u);
+  for (uint64_t i = 0; i < 40; ++i) EXPECT_EQ(sink.got[i].item, numbered(i, 240));
+  try {
+    link.set_bit_error_rate(2e-3);
+    ADD_FAILURE() << "accepted a bit-error rate of 2e-3";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("link 'edge0': bit_error_rate"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Link, ShutDownHandsBackWhatTheReceiverHasNotAcceptedAndDeliversTheRest) {
+  Link link(whole_slot_frames());
+  bool accepting = false;
+  std::vector<Delivery> got;
+  link.set_deliver([&](const LinkItem& item, uint64_t t) {
+    if (!accepting) return false;
+    got.push_back({item, t});
+    return true;
+  });
+  for (uint64_t i = 0; i < 20; ++i) ASSERT_TRUE(link.send(numbered(i, 240), 0));
+  // Frame k arrives at (k + 1) frames + 105 ns: frames 0 to 4 are in by 207,400 ps, held by the
+  // consumer, which refuses; frame 10 is on the wire.
+  const uint64_t down_at = 5 * kFrame + kOneWay + 1;
+  const std::vector<LinkItem> back = link.shut_down(down_at);
+  ASSERT_EQ(back.size(), 15u);
+  for (uint64_t i = 0; i < 15; ++i) EXPECT_EQ(back[i], numbered(i + 5, 240));
+  EXPECT_TRUE(link.is_down());
+  EXPECT_EQ(link.now(), down_at);
+  EXPECT_FALSE(link.empty());  // the five accepted items
+  try {
+    link.send(numbered(20, 240), down_at);
+    ADD_FAILURE() << "a down link took an item";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("link 'edge0': item sent at 207401 ps while the link is down"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(link.shut_down(down_at), std::invalid_argument);
+
+  // The accepted items are across: the consumer still gets them, once.
+  accepting = true;
+  link.rx_resume(300'000);
+  link.advance(400'000);
+  ASSERT_EQ(got.size(), 5u);
+  for (uint64_t i = 0; i < 5; ++i) EXPECT_EQ(got[i], (Delivery{numbered(i, 240), 300'000}));
+  EXPECT_TRUE(link.empty());
+
+  // Up again, new items go from the next sequence number with every credit back.
+  link.bring_up();
+  EXPECT_THROW(link.bring_up(), std::invalid_argument);
+  for (uint64_t i = 20; i < 50; ++i) ASSERT_TRUE(link.send(numbered(i, 240), 400'000));
+  link.advance(3'000'000);
+  ASSERT_EQ(got.size(), 35u);
+  const uint64_t start = (400'000 + kSlot - 1) / kSlot * kSlot;
+  for (uint64_t i = 0; i < 30; ++i) {
+    EXPECT_EQ(got[5 + i], (Delivery{numbered(20 + i, 240), start + (i + 1) * kFrame + kOneWay})) << "item " << 20 + i;
+  }
+  const LinkStats s = link.stats();
+  EXPECT_EQ(s.items, 35u);
+  EXPECT_EQ(s.withdrawn, 15u);
+  EXPECT_EQ(s.frames, 11u + 30u);  // frames 0 to 10 had left before the link went down
+  EXPECT_EQ(s.retries, 0u);
+  EXPECT_EQ(s.discarded, 0u);
+  EXPECT_TRUE(link.empty());
 }
 
 // A sender offering bursts of items of 1 to 32 bytes as fast as the queue takes them, and a
