@@ -5,6 +5,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "models/link/param_check.h"
+
 namespace wvp {
 namespace {
 
@@ -34,25 +36,19 @@ std::string OpticalZPlane::port_name(uint32_t index) const {
 
 OpticalZPlane::OpticalZPlane(const OpticalZParams& params, uint32_t width, uint32_t height)
     : params_(params), width_(width), height_(height), columns_(0) {
-  const auto check = [&](const std::string& field, double value, double min, double max) {
-    if (!(value >= min && value <= max)) {
-      std::ostringstream os;
-      os << field << " must be " << min << " to " << max << " (got " << value << ")";
-      fail(os.str());
-    }
-  };
-  check("width", width, 1, 1u << 16);
-  check("height", height, 1, 1u << 16);
-  check("reticles_x", params.reticles_x, 1, width);
-  check("reticles_y", params.reticles_y, 1, height);
-  check("pitch_x_tiles", params.pitch_x_tiles, 1, width);
-  check("pitch_y_tiles", params.pitch_y_tiles, 1, height);
-  check("tile_mm2", params.tile_mm2, 1e-6, 100);
-  check("thermal_step_ns", params.thermal_step_ns, 0.001, 1e9);
-  check("thermal_time_constant_us", params.thermal_time_constant_us, 0, 1e9);
-  check("ambient_c", params.ambient_c, kMinWaferTempC, kMaxWaferTempC);
-  check("thermal_resistance_k_mm2_per_w", params.thermal_resistance_k_mm2_per_w, 0, 1e4);
-  check("background_w_per_mm2", params.background_w_per_mm2, 0, 100);
+  const std::string who = "optical plane '" + params.name + "'";
+  check_param_range(who, "width", width, 1, 1u << 16);
+  check_param_range(who, "height", height, 1, 1u << 16);
+  check_param_range(who, "reticles_x", params.reticles_x, 1, width);
+  check_param_range(who, "reticles_y", params.reticles_y, 1, height);
+  check_param_range(who, "pitch_x_tiles", params.pitch_x_tiles, 1, width);
+  check_param_range(who, "pitch_y_tiles", params.pitch_y_tiles, 1, height);
+  check_param_range(who, "tile_mm2", params.tile_mm2, 1e-6, 100);
+  check_param_range(who, "thermal_step_ns", params.thermal_step_ns, 0.001, 1e9);
+  check_param_range(who, "thermal_time_constant_us", params.thermal_time_constant_us, 0, 1e9);
+  check_param_range(who, "ambient_c", params.ambient_c, kMinWaferTempC, kMaxWaferTempC);
+  check_param_range(who, "thermal_resistance_k_mm2_per_w", params.thermal_resistance_k_mm2_per_w, 0, 1e4);
+  check_param_range(who, "background_w_per_mm2", params.background_w_per_mm2, 0, 100);
 
   step_ps_ = static_cast<uint64_t>(std::llround(params.thermal_step_ns * 1000));
   next_step_ps_ = step_ps_;

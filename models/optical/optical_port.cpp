@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 #include <stdexcept>
+
+#include "models/link/param_check.h"
 
 namespace wvp {
 namespace {
@@ -11,27 +12,7 @@ namespace {
 // mW x ps = 1e-3 pJ.
 constexpr double kPjPerMwPs = 1e-3;
 
-[[noreturn]] void bad_param(const OpticalPortParams& p, const std::string& field, const std::string& rule, double got) {
-  std::ostringstream os;
-  os << "optical port '" << p.name << "': " << field << " " << rule << " (got " << got << ")";
-  throw std::invalid_argument(os.str());
-}
-
-void check_range(const OpticalPortParams& p, const std::string& field, double value, double min, double max) {
-  if (!(value >= min && value <= max)) {
-    std::ostringstream rule;
-    rule << "must be " << min << " to " << max;
-    bad_param(p, field, rule.str(), value);
-  }
-}
-
-void check_above_zero(const OpticalPortParams& p, const std::string& field, double value, double max) {
-  if (!(value > 0 && value <= max)) {
-    std::ostringstream rule;
-    rule << "must be above 0 and at most " << max;
-    bad_param(p, field, rule.str(), value);
-  }
-}
+std::string quoted(const std::string& name) { return "optical port '" + name + "'"; }
 
 LinkParams link_params(const OpticalPortParams& p, ZDir dir) {
   LinkParams l = p.link;
@@ -61,20 +42,21 @@ const char* port_state_name(OpticalPortState state) {
 
 void check_optical_port_params(const OpticalPortParams& p) {
   if (p.name.empty()) throw std::invalid_argument("optical port with no name: name must not be empty");
-  check_range(p, "channels", p.channels, 1, 1024);
-  check_above_zero(p, "channel_gbps", p.channel_gbps, 224);
-  check_range(p, "eo_latency_ns", p.eo_latency_ns, 0, 1e9);
-  check_range(p, "fec_latency_ns", p.fec_latency_ns, 0, 1e9);
-  check_range(p, "propagation_ns", p.propagation_ns, 0, 1e9);
-  check_range(p, "eo_energy_pj_per_bit", p.eo_energy_pj_per_bit, 0, 1e6);
-  check_range(p, "laser_mw_per_channel", p.laser_mw_per_channel, 0, 1e4);
-  check_above_zero(p, "nominal_ber", p.nominal_ber, p.down_ber);
-  check_above_zero(p, "down_ber", p.down_ber, 1e-3);
-  check_above_zero(p, "pm_per_decade", p.pm_per_decade, 1e6);
-  check_above_zero(p, "ring_drift_pm_per_k", p.ring_drift_pm_per_k, 1000);
-  check_range(p, "tuning_target_c", p.tuning_target_c, kMinWaferTempC, kMaxWaferTempC);
-  check_above_zero(p, "heater_range_k", p.heater_range_k, 200);
-  check_range(p, "heater_mw_per_k", p.heater_mw_per_k, 0, 1e3);
+  const std::string who = quoted(p.name);
+  check_param_range(who, "channels", p.channels, 1, 1024);
+  check_param_positive(who, "channel_gbps", p.channel_gbps, 224);
+  check_param_range(who, "eo_latency_ns", p.eo_latency_ns, 0, 1e9);
+  check_param_range(who, "fec_latency_ns", p.fec_latency_ns, 0, 1e9);
+  check_param_range(who, "propagation_ns", p.propagation_ns, 0, 1e9);
+  check_param_range(who, "eo_energy_pj_per_bit", p.eo_energy_pj_per_bit, 0, 1e6);
+  check_param_range(who, "laser_mw_per_channel", p.laser_mw_per_channel, 0, 1e4);
+  check_param_positive(who, "nominal_ber", p.nominal_ber, p.down_ber);
+  check_param_positive(who, "down_ber", p.down_ber, 1e-3);
+  check_param_positive(who, "pm_per_decade", p.pm_per_decade, 1e6);
+  check_param_positive(who, "ring_drift_pm_per_k", p.ring_drift_pm_per_k, 1000);
+  check_param_range(who, "tuning_target_c", p.tuning_target_c, kMinWaferTempC, kMaxWaferTempC);
+  check_param_positive(who, "heater_range_k", p.heater_range_k, 200);
+  check_param_range(who, "heater_mw_per_k", p.heater_mw_per_k, 0, 1e3);
   check_link_params(link_params(p, ZDir::Up));
 }
 
@@ -108,12 +90,9 @@ OpticalPortState OpticalPort::state_at(double t) const {
 }
 
 OpticalPort::Change OpticalPort::set_temperature(double t, uint64_t time_ps) {
-  if (!(t >= kMinWaferTempC && t <= kMaxWaferTempC)) {
-    bad_param(params_, "temperature_c", "must be a wafer temperature, " + std::to_string(static_cast<int>(kMinWaferTempC)) +
-                                            " to " + std::to_string(static_cast<int>(kMaxWaferTempC)) + " C", t);
-  }
+  check_param_range(quoted(params_.name), "temperature_c", t, kMinWaferTempC, kMaxWaferTempC);
   if (time_ps < heater_since_ps_) {
-    throw std::invalid_argument("optical port '" + params_.name + "': temperature set at " + std::to_string(time_ps) +
+    throw std::invalid_argument(quoted(params_.name) + ": temperature set at " + std::to_string(time_ps) +
                                 " ps, before the previous setting's " + std::to_string(heater_since_ps_) + " ps");
   }
   heater_pj_ += heater_mw_ * static_cast<double>(time_ps - heater_since_ps_) * kPjPerMwPs;

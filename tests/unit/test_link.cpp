@@ -33,6 +33,19 @@ struct Sink {
   }
 };
 
+// Records the items delivered while `accepting`, refuses them otherwise.
+struct GatedSink {
+  bool accepting = false;
+  std::vector<Delivery> got;
+  void attach(Link& link) {
+    link.set_deliver([this](const LinkItem& item, uint64_t t) {
+      if (!accepting) return false;
+      got.push_back({item, t});
+      return true;
+    });
+  }
+};
+
 LinkItem numbered(uint64_t n, uint32_t bytes) { return LinkItem{n, static_cast<uint32_t>(n % 24), bytes}; }
 
 // The default link: 4 lanes of 25.78125 Gb/s move 4 blocks of 66 bits per 2560 ps.
@@ -233,35 +246,30 @@ TEST(Link, ExhaustedCreditsStopTheSenderUntilTheConsumerDrains) {
   LinkParams p = whole_slot_frames();
   p.credits_frames = 2;
   Link link(p);
-  bool accepting = false;
-  std::vector<Delivery> got;
-  link.set_deliver([&](const LinkItem& item, uint64_t t) {
-    if (!accepting) return false;
-    got.push_back({item, t});
-    return true;
-  });
+  GatedSink sink;
+  sink.attach(link);
   for (uint64_t i = 0; i < 5; ++i) ASSERT_TRUE(link.send(numbered(i, 240), 0));
   link.advance(1'000'000);
   // Two frames fill the receiver's buffers; the consumer takes nothing, so no credit returns.
-  EXPECT_TRUE(got.empty());
+  EXPECT_TRUE(sink.got.empty());
   EXPECT_EQ(link.stats().frames, 2u);
   EXPECT_EQ(link.space_bytes(), 8192u - 3 * 240);
 
-  accepting = true;
+  sink.accepting = true;
   link.rx_resume(1'000'000);
   link.advance(2'000'000);
-  ASSERT_EQ(got.size(), 5u);
-  EXPECT_EQ(got[0].time, 1'000'000u);
-  EXPECT_EQ(got[1].time, 1'000'000u);
+  ASSERT_EQ(sink.got.size(), 5u);
+  EXPECT_EQ(sink.got[0].time, 1'000'000u);
+  EXPECT_EQ(sink.got[1].time, 1'000'000u);
   // Both credits are back 115 ns later: frames 2 and 3 leave at the next block time.
   const uint64_t credit_start = (1'000'000 + kReverse + kSlot - 1) / kSlot * kSlot;
-  EXPECT_EQ(got[2].time, credit_start + kFrame + kOneWay);
-  EXPECT_EQ(got[3].time, credit_start + 2 * kFrame + kOneWay);
+  EXPECT_EQ(sink.got[2].time, credit_start + kFrame + kOneWay);
+  EXPECT_EQ(sink.got[3].time, credit_start + 2 * kFrame + kOneWay);
   // Frame 4 waits for the credit of frame 2.
-  const uint64_t last_start = (got[2].time + kReverse + kSlot - 1) / kSlot * kSlot;
-  EXPECT_EQ(got[4].time, last_start + kFrame + kOneWay);
-  EXPECT_EQ(got[4].time, 1'482'280u);
-  for (uint64_t i = 0; i < 5; ++i) EXPECT_EQ(got[i].item, numbered(i, 240));
+  const uint64_t last_start = (sink.got[2].time + kReverse + kSlot - 1) / kSlot * kSlot;
+  EXPECT_EQ(sink.got[4].time, last_start + kFrame + kOneWay);
+  EXPECT_EQ(sink.got[4].time, 1'482'280u);
+  for (uint64_t i = 0; i < 5; ++i) EXPECT_EQ(sink.got[i].item, numbered(i, 240));
 }
 
 TEST(Link, AFullRetryBufferStopsTheSenderUntilAnAck) {
@@ -337,13 +345,8 @@ TEST(Link, ABitErrorRateSetLaterHitsOnlyTheFramesSentAfterIt) {
 
 TEST(Link, ShutDownHandsBackWhatTheReceiverHasNotAcceptedAndDeliversTheRest) {
   Link link(whole_slot_frames());
-  bool accepting = false;
-  std::vector<Delivery> got;
-  link.set_deliver([&](const LinkItem& item, uint64_t t) {
-    if (!accepting) return false;
-    got.push_back({item, t});
-    return true;
-  });
+  GatedSink sink;
+  sink.attach(link);
   for (uint64_t i = 0; i < 20; ++i) ASSERT_TRUE(link.send(numbered(i, 240), 0));
   // Frame k arrives at (k + 1) frames + 105 ns: frames 0 to 4 are in by 207,400 ps, held by the
   // consumer, which refuses; frame 10 is on the wire.
@@ -364,11 +367,11 @@ TEST(Link, ShutDownHandsBackWhatTheReceiverHasNotAcceptedAndDeliversTheRest) {
   EXPECT_THROW(link.shut_down(down_at), std::invalid_argument);
 
   // The accepted items are across: the consumer still gets them, once.
-  accepting = true;
+  sink.accepting = true;
   link.rx_resume(300'000);
   link.advance(400'000);
-  ASSERT_EQ(got.size(), 5u);
-  for (uint64_t i = 0; i < 5; ++i) EXPECT_EQ(got[i], (Delivery{numbered(i, 240), 300'000}));
+  ASSERT_EQ(sink.got.size(), 5u);
+  for (uint64_t i = 0; i < 5; ++i) EXPECT_EQ(sink.got[i], (Delivery{numbered(i, 240), 300'000}));
   EXPECT_TRUE(link.empty());
 
   // Up again, new items go from the next sequence number with every credit back.
@@ -376,10 +379,10 @@ TEST(Link, ShutDownHandsBackWhatTheReceiverHasNotAcceptedAndDeliversTheRest) {
   EXPECT_THROW(link.bring_up(), std::invalid_argument);
   for (uint64_t i = 20; i < 50; ++i) ASSERT_TRUE(link.send(numbered(i, 240), 400'000));
   link.advance(3'000'000);
-  ASSERT_EQ(got.size(), 35u);
+  ASSERT_EQ(sink.got.size(), 35u);
   const uint64_t start = (400'000 + kSlot - 1) / kSlot * kSlot;
   for (uint64_t i = 0; i < 30; ++i) {
-    EXPECT_EQ(got[5 + i], (Delivery{numbered(20 + i, 240), start + (i + 1) * kFrame + kOneWay})) << "item " << 20 + i;
+    EXPECT_EQ(sink.got[5 + i], (Delivery{numbered(20 + i, 240), start + (i + 1) * kFrame + kOneWay})) << "item " << 20 + i;
   }
   const LinkStats s = link.stats();
   EXPECT_EQ(s.items, 35u);

@@ -10,6 +10,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "models/optical/optical_plane.h"
@@ -294,6 +295,52 @@ TEST(OpticalZPlane, ItemsOvertakingThroughARecoveredPortWaitForTheirFlow) {
   EXPECT_GT(got[7].time, 15'000'000u);     // behind 32 KiB on port 1
   EXPECT_EQ(got[8].time, got[7].time);     // held until then
   EXPECT_EQ(plane.stats().reordered, 8u);
+}
+
+TEST(OpticalZPlane, AFailoverBeyondTheTargetsSendQueueWaitsInItsBacklog) {
+  OpticalZParams p = small_plane();
+  p.thermal_time_constant_us = 0;
+  p.port.link.tx_queue_bytes = 512;  // 16 items
+  OpticalZPlane plane(p, 12, 8);
+  Recorder rec;
+  rec.attach(plane);
+  std::vector<std::tuple<ZDir, uint32_t, uint64_t>> space;
+  plane.set_space([&](ZDir dir, uint32_t port, uint64_t t) { space.emplace_back(dir, port, t); });
+
+  // At 9.8 us each of port 0's 16 tiles has 40 items to send each way, 20 KiB a direction: the
+  // senders offer them every 100 ns as the queues take them. Port 0 goes down at 10 us.
+  Traffic traffic;
+  std::map<std::pair<int, uint32_t>, uint64_t> offered;
+  for (uint64_t t = 0; t < 40'000'000; t += 100'000) {
+    plane.advance(t);
+    if (t == 9'800'000) {
+      for (const ZDir dir : {ZDir::Up, ZDir::Down}) {
+        for (uint32_t y = 0; y < 4; ++y) {
+          for (uint32_t x = 0; x < 4; ++x) traffic.sent[{static_cast<int>(dir), y * 12 + x}] = 40;
+        }
+      }
+      plane.set_temperature_map({90, kCool, kCool, kCool, kCool, kCool});
+    }
+    for (const auto& [flow, n] : traffic.sent) {
+      const auto [dir, tile] = flow;
+      for (uint64_t& next = offered[flow]; next < n; ++next) {
+        if (!plane.send(static_cast<ZDir>(dir), tile, flow_item(tile, next), t)) break;
+      }
+    }
+  }
+  EXPECT_TRUE(plane.empty());
+  expect_once_in_order(traffic, rec);
+  const OpticalZEvent& failover = plane.events().back();
+  EXPECT_EQ(failover.kind, ZEventKind::Failover);
+  EXPECT_EQ(failover.time_ps, 10'000'000u);
+  EXPECT_EQ(failover.to_port, 1u);
+  EXPECT_GT(failover.items, 32u);  // more than port 1's two queues take at once
+  EXPECT_EQ(plane.stats().moved, failover.items);
+  // Senders refused by port 0 were told at once that it went down, and by port 1 when its
+  // backlog had gone into its link.
+  EXPECT_NE(std::find(space.begin(), space.end(), std::make_tuple(ZDir::Up, 0u, uint64_t{10'000'000})), space.end());
+  EXPECT_NE(std::find(space.begin(), space.end(), std::make_tuple(ZDir::Down, 0u, uint64_t{10'000'000})), space.end());
+  EXPECT_TRUE(std::any_of(space.begin(), space.end(), [](const auto& s) { return std::get<1>(s) == 1u; }));
 }
 
 TEST(OpticalZPlane, WithNoPortUpTrafficFallsBackToTheEdge) {
