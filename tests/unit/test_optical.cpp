@@ -77,7 +77,7 @@ TEST(OpticalPort, HeatersFillTheWindowAndDetuningRaisesTheBitErrorRate) {
   EXPECT_DOUBLE_EQ(s.heater_mw, 32 * 0.4);
 }
 
-// A 12 x 8 wafer, 2 x 3 reticles of 4 x 4 tiles with one port each: 3 x 2 ports, 4 lanes of
+// A 12 x 8 wafer, 3 x 2 reticles of 4 x 4 tiles with one port each: 3 x 2 ports, 4 lanes of
 // 10 Gb/s, the temperature map at 45 C.
 OpticalZParams small_plane() {
   OpticalZParams p;
