@@ -5,6 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "models/link/param_check.h"
 #include "models/link/pcs.h"
 
 namespace wvp {
@@ -13,47 +14,35 @@ namespace {
 constexpr unsigned kSyncHeaderBits = 2;
 constexpr uint32_t kBlockBytes = (kPcsBlockBits - kSyncHeaderBits) / 8;
 constexpr uint32_t kCrcBytes = 4;
+constexpr double kMaxBitErrorRate = 1e-3;
 
 uint64_t ps(double ns) { return static_cast<uint64_t>(std::llround(ns * 1000)); }
 
 std::string quoted(const std::string& name) { return "link '" + name + "'"; }
 
-[[noreturn]] void bad_param(const LinkParams& p, const std::string& field, const std::string& rule, double got) {
-  std::ostringstream os;
-  os << quoted(p.name) << ": " << field << " " << rule << " (got " << got << ")";
-  throw std::invalid_argument(os.str());
-}
-
-void check_range(const LinkParams& p, const std::string& field, double value, double min, double max) {
-  if (!(value >= min && value <= max)) {
-    std::ostringstream rule;
-    rule << "must be " << min << " to " << max;
-    bad_param(p, field, rule.str(), value);
-  }
-}
-
-void check_latency(const LinkParams& p, const std::string& field, double ns) {
-  if (!(std::isfinite(ns) && ns >= 0 && ns <= 1e9)) bad_param(p, field, "must be 0 to 1e9 ns", ns);
+void check_latency(const std::string& who, const std::string& field, double ns) {
+  if (!(std::isfinite(ns) && ns >= 0 && ns <= 1e9)) bad_param(who, field, "must be 0 to 1e9 ns", ns);
 }
 
 }  // namespace
 
 void check_link_params(const LinkParams& p) {
   if (p.name.empty()) throw std::invalid_argument("link with no name: name must not be empty");
-  check_range(p, "lanes", p.lanes, 1, 1024);
-  if (!(p.lane_gbps > 0 && p.lane_gbps <= 448)) bad_param(p, "lane_gbps", "must be above 0 and at most 448", p.lane_gbps);
-  check_range(p, "frame_payload_bytes", p.frame_payload_bytes, 1, 65536);
-  check_range(p, "frame_overhead_bytes", p.frame_overhead_bytes, kCrcBytes, 65536);
-  check_latency(p, "flush_timeout_ns", p.flush_timeout_ns);
-  check_latency(p, "fec_latency_ns", p.fec_latency_ns);
-  check_latency(p, "propagation_ns", p.propagation_ns);
-  check_latency(p, "control_ns", p.control_ns);
-  check_latency(p, "replay_timeout_ns", p.replay_timeout_ns);
-  check_range(p, "credits_frames", p.credits_frames, 1, 1 << 20);
-  check_range(p, "retry_buffer_frames", p.retry_buffer_frames, 1, 1 << 20);
-  check_range(p, "tx_queue_bytes", p.tx_queue_bytes, 1, 1u << 30);
-  check_range(p, "bit_error_rate", p.bit_error_rate, 0, 1e-3);
-  check_range(p, "energy_pj_per_bit", p.energy_pj_per_bit, 0, 1e6);
+  const std::string who = quoted(p.name);
+  check_param_range(who, "lanes", p.lanes, 1, 1024);
+  check_param_positive(who, "lane_gbps", p.lane_gbps, 448);
+  check_param_range(who, "frame_payload_bytes", p.frame_payload_bytes, 1, 65536);
+  check_param_range(who, "frame_overhead_bytes", p.frame_overhead_bytes, kCrcBytes, 65536);
+  check_latency(who, "flush_timeout_ns", p.flush_timeout_ns);
+  check_latency(who, "fec_latency_ns", p.fec_latency_ns);
+  check_latency(who, "propagation_ns", p.propagation_ns);
+  check_latency(who, "control_ns", p.control_ns);
+  check_latency(who, "replay_timeout_ns", p.replay_timeout_ns);
+  check_param_range(who, "credits_frames", p.credits_frames, 1, 1 << 20);
+  check_param_range(who, "retry_buffer_frames", p.retry_buffer_frames, 1, 1 << 20);
+  check_param_range(who, "tx_queue_bytes", p.tx_queue_bytes, 1, 1u << 30);
+  check_param_range(who, "bit_error_rate", p.bit_error_rate, 0, kMaxBitErrorRate);
+  check_param_range(who, "energy_pj_per_bit", p.energy_pj_per_bit, 0, 1e6);
   // The round trip of a full frame: its blocks over the lanes, then FEC and propagation out and
   // back, and the ACK's own time.
   const uint64_t blocks = (p.frame_payload_bytes + p.frame_overhead_bytes + kBlockBytes - 1) / kBlockBytes;
@@ -62,7 +51,7 @@ void check_link_params(const LinkParams& p) {
   if (p.replay_timeout_ns < round_trip_ns) {
     std::ostringstream rule;
     rule << "must be at least the round trip of a full frame, " << round_trip_ns << " ns";
-    bad_param(p, "replay_timeout_ns", rule.str(), p.replay_timeout_ns);
+    bad_param(who, "replay_timeout_ns", rule.str(), p.replay_timeout_ns);
   }
 }
 
@@ -109,6 +98,7 @@ void Link::schedule(uint64_t time, Ev type, uint64_t arg, bool bad) {
 }
 
 bool Link::send(const LinkItem& item, uint64_t time_ps) {
+  if (down_) fail("item sent at " + std::to_string(time_ps) + " ps while the link is down");
   if (item.bytes == 0 || item.bytes > params_.frame_payload_bytes || item.bytes > params_.tx_queue_bytes) {
     fail("item of " + std::to_string(item.bytes) + " bytes: items take 1 byte to the smaller of frame_payload_bytes (" +
          std::to_string(params_.frame_payload_bytes) + ") and tx_queue_bytes (" +
@@ -142,6 +132,54 @@ void Link::inject_error(uint64_t transmission) {
     fail("transmission " + std::to_string(transmission) + " has already been sent");
   }
   injected_.insert(std::lower_bound(injected_.begin(), injected_.end(), transmission), transmission);
+}
+
+void Link::set_bit_error_rate(double ber) {
+  check_param_range(quoted(params_.name), "bit_error_rate", ber, 0, kMaxBitErrorRate);
+  params_.bit_error_rate = ber;
+  draw_next_error(line_bit_);
+}
+
+std::vector<LinkItem> Link::shut_down(uint64_t time_ps) {
+  if (down_) fail("shut down at " + std::to_string(time_ps) + " ps while already down");
+  if (time_ps < now_) fail("shut down at " + std::to_string(time_ps) + " ps, before the settled time " + std::to_string(now_) + " ps");
+  advance(time_ps);
+  // Frames below expected_seq_ are accepted; the first one not accepted starts what goes back.
+  uint64_t first = framed_;
+  if (!retry_.empty() && expected_seq_ - retry_.front().seq < retry_.size()) {
+    first = retry_[expected_seq_ - retry_.front().seq].first_item;
+  }
+  std::vector<LinkItem> back;
+  back.reserve(released_ + items_.size() - first);
+  for (auto it = items_.begin() + static_cast<std::ptrdiff_t>(first - released_); it != items_.end(); ++it) {
+    back.push_back(it->item);
+  }
+  released_ += items_.size();
+  framed_ = released_;
+  items_.clear();
+  queued_bytes_ = 0;
+  space_wanted_ = false;
+  retry_.clear();
+  next_tx_seq_ = next_seq_;
+  expected_seq_ = next_seq_;
+  nak_scheduled_ = false;
+  timer_running_ = false;
+  next_try_ps_ = UINT64_MAX;
+  credits_ = params_.credits_frames - static_cast<uint32_t>(rx_frames_.size());
+  // Only the receiver's resumptions outlive the link going down.
+  std::vector<Event> kept;
+  for (; !events_.empty(); events_.pop()) {
+    if (events_.top().type == Ev::Deliver) kept.push_back(events_.top());
+  }
+  for (const Event& ev : kept) events_.push(ev);
+  counts_.withdrawn += back.size();
+  down_ = true;
+  return back;
+}
+
+void Link::bring_up() {
+  if (!down_) fail("brought up while up");
+  down_ = false;
 }
 
 void Link::kick(uint64_t time) {

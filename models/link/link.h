@@ -34,6 +34,9 @@
 // corrupted frames a real CRC-32 would miss are taken as caught (the 64b/66b descrambler's
 // error multiplication changes nothing here: a frame with one error has at least one).
 // inject_error() makes chosen transmissions fail, for fault studies and tests.
+// set_bit_error_rate() changes the rate for the frames transmitted from then on (an optical
+// port whose micro-rings drift off resonance): the gap to the next error is drawn afresh, which
+// the geometric distribution's lack of memory makes exact.
 //
 // Retry (the PCIe data link layer's rules, sequence numbers without wraparound). A frame gets
 // the next sequence number and a credit when first sent and stays in the retry buffer until
@@ -65,6 +68,13 @@
 //    already pushed that cycle; the item is offered again, and delivery goes on, from the time
 //    given to rx_resume(). Refused items keep their frame buffers, so a stalled consumer stops
 //    the sender through the credits, as on the wafer.
+//  - shut_down(t) takes the link down at t (a port that lost its optical lock, a failed lane):
+//    the items the receiver has not accepted, in flight or queued, are handed back in order so
+//    the owner can send them another way, and send() refuses with an error until bring_up().
+//    Accepted items are across already and are still delivered, refusals and rx_resume()
+//    included. Going down resets the data link layer as link training would: frames in flight
+//    and pending ACKs, NAKs and timers are dropped, the receiver expects the next new sequence
+//    number, and the sender's credits are the receiver's buffers not holding accepted items.
 #pragma once
 #include <cstdint>
 #include <deque>
@@ -124,6 +134,7 @@ struct LinkStats {
   uint64_t timeouts = 0;       // replays started by the replay timer
   uint64_t discarded = 0;      // good transmissions dropped: out of sequence or duplicate
   uint64_t line_bits = 0;      // 66-bit blocks x 66, replays included
+  uint64_t withdrawn = 0;      // items handed back by shut_down(), not delivered here
   // Derived, at now():
   uint64_t elapsed_ps = 0;
   uint64_t busy_ps = 0;        // the wire sending frames (blocks over the lanes' rate)
@@ -156,6 +167,15 @@ class Link {
   // Makes the link's transmission number `transmission` (0 for the first frame sent, replays
   // counted) fail its CRC whatever the bit errors.
   void inject_error(uint64_t transmission);
+  // For the transmissions from now on; throws std::invalid_argument naming the link and
+  // bit_error_rate outside [0, 1e-3].
+  void set_bit_error_rate(double ber);
+
+  // Settles every time before `time_ps` (not before now()) and takes the link down (see the
+  // header comment); returns the items the receiver had not accepted, in sending order.
+  std::vector<LinkItem> shut_down(uint64_t time_ps);
+  void bring_up();  // after shut_down(): send() takes items again
+  bool is_down() const { return down_; }
 
   // Settles every time before `limit_ps`; returns now().
   uint64_t advance(uint64_t limit_ps);
@@ -258,6 +278,7 @@ class Link {
   std::deque<uint64_t> rx_frames_;  // accepted frames still buffered: rx_accepted_ after each
   bool rx_stalled_ = false;
 
+  bool down_ = false;
   LinkStats counts_;
   uint64_t blocks_sent_ = 0;
 };

@@ -1,7 +1,8 @@
 // The off-wafer link model (models/link/link.h): bandwidth and latency figures worked out by
 // hand, go-back-N replay after chosen CRC errors (by NAK and by the replay timer), credits and
-// the retry buffer holding the sender back, and conservation and order of 100k items under a
-// bit-error rate that corrupts a fifth of the frames.
+// the retry buffer holding the sender back, conservation and order of 100k items under a
+// bit-error rate that corrupts a fifth of the frames, a bit-error rate changed on the way, and a
+// link taken down and brought up again.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -26,6 +27,19 @@ struct Sink {
   std::vector<Delivery> got;
   void attach(Link& link) {
     link.set_deliver([this](const LinkItem& item, uint64_t t) {
+      got.push_back({item, t});
+      return true;
+    });
+  }
+};
+
+// Records the items delivered while `accepting`, refuses them otherwise.
+struct GatedSink {
+  bool accepting = false;
+  std::vector<Delivery> got;
+  void attach(Link& link) {
+    link.set_deliver([this](const LinkItem& item, uint64_t t) {
+      if (!accepting) return false;
       got.push_back({item, t});
       return true;
     });
@@ -232,35 +246,30 @@ TEST(Link, ExhaustedCreditsStopTheSenderUntilTheConsumerDrains) {
   LinkParams p = whole_slot_frames();
   p.credits_frames = 2;
   Link link(p);
-  bool accepting = false;
-  std::vector<Delivery> got;
-  link.set_deliver([&](const LinkItem& item, uint64_t t) {
-    if (!accepting) return false;
-    got.push_back({item, t});
-    return true;
-  });
+  GatedSink sink;
+  sink.attach(link);
   for (uint64_t i = 0; i < 5; ++i) ASSERT_TRUE(link.send(numbered(i, 240), 0));
   link.advance(1'000'000);
   // Two frames fill the receiver's buffers; the consumer takes nothing, so no credit returns.
-  EXPECT_TRUE(got.empty());
+  EXPECT_TRUE(sink.got.empty());
   EXPECT_EQ(link.stats().frames, 2u);
   EXPECT_EQ(link.space_bytes(), 8192u - 3 * 240);
 
-  accepting = true;
+  sink.accepting = true;
   link.rx_resume(1'000'000);
   link.advance(2'000'000);
-  ASSERT_EQ(got.size(), 5u);
-  EXPECT_EQ(got[0].time, 1'000'000u);
-  EXPECT_EQ(got[1].time, 1'000'000u);
+  ASSERT_EQ(sink.got.size(), 5u);
+  EXPECT_EQ(sink.got[0].time, 1'000'000u);
+  EXPECT_EQ(sink.got[1].time, 1'000'000u);
   // Both credits are back 115 ns later: frames 2 and 3 leave at the next block time.
   const uint64_t credit_start = (1'000'000 + kReverse + kSlot - 1) / kSlot * kSlot;
-  EXPECT_EQ(got[2].time, credit_start + kFrame + kOneWay);
-  EXPECT_EQ(got[3].time, credit_start + 2 * kFrame + kOneWay);
+  EXPECT_EQ(sink.got[2].time, credit_start + kFrame + kOneWay);
+  EXPECT_EQ(sink.got[3].time, credit_start + 2 * kFrame + kOneWay);
   // Frame 4 waits for the credit of frame 2.
-  const uint64_t last_start = (got[2].time + kReverse + kSlot - 1) / kSlot * kSlot;
-  EXPECT_EQ(got[4].time, last_start + kFrame + kOneWay);
-  EXPECT_EQ(got[4].time, 1'482'280u);
-  for (uint64_t i = 0; i < 5; ++i) EXPECT_EQ(got[i].item, numbered(i, 240));
+  const uint64_t last_start = (sink.got[2].time + kReverse + kSlot - 1) / kSlot * kSlot;
+  EXPECT_EQ(sink.got[4].time, last_start + kFrame + kOneWay);
+  EXPECT_EQ(sink.got[4].time, 1'482'280u);
+  for (uint64_t i = 0; i < 5; ++i) EXPECT_EQ(sink.got[i].item, numbered(i, 240));
 }
 
 TEST(Link, AFullRetryBufferStopsTheSenderUntilAnAck) {
@@ -300,6 +309,88 @@ TEST(Link, AFullSendQueueRefusesAndSaysWhenItHasRoom) {
   EXPECT_EQ(space, (std::vector<uint64_t>{0}));  // the first frame took item 0 at once
   ASSERT_EQ(sink.got.size(), 3u);
   for (uint64_t i = 0; i < 3; ++i) EXPECT_EQ(sink.got[i].item, numbered(i, 240));
+}
+
+TEST(Link, ABitErrorRateSetLaterHitsOnlyTheFramesSentAfterIt) {
+  Link link(whole_slot_frames());
+  Sink sink;
+  sink.attach(link);
+  for (uint64_t i = 0; i < 10; ++i) ASSERT_TRUE(link.send(numbered(i, 240), 0));
+  link.advance(1'000'000);
+  EXPECT_EQ(link.stats().crc_errors, 0u);
+
+  // A 32-block frame is 2112 line bits: at 1e-4, 19% of them are hit.
+  link.set_bit_error_rate(1e-4);
+  EXPECT_DOUBLE_EQ(link.params().bit_error_rate, 1e-4);
+  for (uint64_t i = 10; i < 30; ++i) ASSERT_TRUE(link.send(numbered(i, 240), 1'000'000));
+  link.advance(20'000'000);
+  const LinkStats hit = link.stats();
+  EXPECT_GT(hit.crc_errors, 0u);
+  EXPECT_GE(hit.bit_errors, hit.crc_errors);
+  ASSERT_EQ(sink.got.size(), 30u);
+
+  link.set_bit_error_rate(0);
+  for (uint64_t i = 30; i < 40; ++i) ASSERT_TRUE(link.send(numbered(i, 240), 20'000'000));
+  link.advance(21'000'000);
+  EXPECT_EQ(link.stats().crc_errors, hit.crc_errors);
+  ASSERT_EQ(sink.got.size(), 40u);
+  for (uint64_t i = 0; i < 40; ++i) EXPECT_EQ(sink.got[i].item, numbered(i, 240));
+  try {
+    link.set_bit_error_rate(2e-3);
+    ADD_FAILURE() << "accepted a bit-error rate of 2e-3";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("link 'edge0': bit_error_rate"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Link, ShutDownHandsBackWhatTheReceiverHasNotAcceptedAndDeliversTheRest) {
+  Link link(whole_slot_frames());
+  GatedSink sink;
+  sink.attach(link);
+  for (uint64_t i = 0; i < 20; ++i) ASSERT_TRUE(link.send(numbered(i, 240), 0));
+  // Frame k arrives at (k + 1) frames + 105 ns: frames 0 to 4 are in by 207,400 ps, held by the
+  // consumer, which refuses; frame 10 is on the wire.
+  const uint64_t down_at = 5 * kFrame + kOneWay + 1;
+  const std::vector<LinkItem> back = link.shut_down(down_at);
+  ASSERT_EQ(back.size(), 15u);
+  for (uint64_t i = 0; i < 15; ++i) EXPECT_EQ(back[i], numbered(i + 5, 240));
+  EXPECT_TRUE(link.is_down());
+  EXPECT_EQ(link.now(), down_at);
+  EXPECT_FALSE(link.empty());  // the five accepted items
+  try {
+    link.send(numbered(20, 240), down_at);
+    ADD_FAILURE() << "a down link took an item";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("link 'edge0': item sent at 207401 ps while the link is down"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(link.shut_down(down_at), std::invalid_argument);
+
+  // The accepted items are across: the consumer still gets them, once.
+  sink.accepting = true;
+  link.rx_resume(300'000);
+  link.advance(400'000);
+  ASSERT_EQ(sink.got.size(), 5u);
+  for (uint64_t i = 0; i < 5; ++i) EXPECT_EQ(sink.got[i], (Delivery{numbered(i, 240), 300'000}));
+  EXPECT_TRUE(link.empty());
+
+  // Up again, new items go from the next sequence number with every credit back.
+  link.bring_up();
+  EXPECT_THROW(link.bring_up(), std::invalid_argument);
+  for (uint64_t i = 20; i < 50; ++i) ASSERT_TRUE(link.send(numbered(i, 240), 400'000));
+  link.advance(3'000'000);
+  ASSERT_EQ(sink.got.size(), 35u);
+  const uint64_t start = (400'000 + kSlot - 1) / kSlot * kSlot;
+  for (uint64_t i = 0; i < 30; ++i) {
+    EXPECT_EQ(sink.got[5 + i], (Delivery{numbered(20 + i, 240), start + (i + 1) * kFrame + kOneWay})) << "item " << 20 + i;
+  }
+  const LinkStats s = link.stats();
+  EXPECT_EQ(s.items, 35u);
+  EXPECT_EQ(s.withdrawn, 15u);
+  EXPECT_EQ(s.frames, 11u + 30u);  // frames 0 to 10 had left before the link went down
+  EXPECT_EQ(s.retries, 0u);
+  EXPECT_EQ(s.discarded, 0u);
+  EXPECT_TRUE(link.empty());
 }
 
 // A sender offering bursts of items of 1 to 32 bytes as fast as the queue takes them, and a
