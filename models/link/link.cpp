@@ -205,14 +205,19 @@ void Link::try_send(uint64_t t) {
   bool full = false;
   for (; next < end; ++next) {
     const Queued& q = items_[next - released_];
-    if (q.time > t) break;  // its send() kicked for its time
+    if (q.time > t) break;
     if (bytes + q.item.bytes > params_.frame_payload_bytes) {
       full = true;
       break;
     }
     bytes += q.item.bytes;
   }
-  if (next == framed_) return;
+  if (next == framed_) {
+    // Only items offered for a later time: the Try their send() scheduled may have been
+    // replaced by this earlier one, so look again at the first one's time.
+    if (next < end) kick(items_[next - released_].time);
+    return;
+  }
   full = full || bytes == params_.frame_payload_bytes;
   if (!full && flush_ps_ > 0) {
     const uint64_t deadline = items_[framed_ - released_].time + flush_ps_;

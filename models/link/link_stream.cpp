@@ -13,10 +13,6 @@ LinkStream::LinkStream(Link& link, Receive receive) : link_(link), receive_(std:
 
 void LinkStream::send(std::span<const uint8_t> bytes, uint64_t time_ps) {
   const uint64_t t = std::max({time_ps, link_.now(), last_send_ps_});
-  // The link is settled up to the sending time first: Link::send() at a time beyond events
-  // still pending (the last transfer's ACKs and credits) can leave its items unframed, since
-  // the kick of such an earlier event replaces the one send() scheduled for its own time.
-  link_.advance(t);
   last_send_ps_ = t;
   const uint32_t most = std::min(link_.params().frame_payload_bytes, link_.params().tx_queue_bytes);
   for (size_t at = 0; at < bytes.size(); at += most) {

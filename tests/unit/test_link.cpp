@@ -460,6 +460,25 @@ TEST(Link, HighBitErrorRateLosesNothingAndReordersNothing) {
   EXPECT_LE(s.utilisation, 1.0);
 }
 
+TEST(Link, AnItemOfferedBeyondPendingAcksAndCreditsLeavesAtItsTime) {
+  Link link(whole_slot_frames());
+  Sink sink;
+  sink.attach(link);
+  ASSERT_TRUE(link.send(numbered(0, 8), 0));
+  while (sink.got.empty()) link.advance(*link.next_event_ps() + 1);
+  // The first frame's ACK and credit are still on their way back (kReverse); the next item is
+  // offered after them, so their events come first and must not swallow its own.
+  const uint64_t later = link.now() + 500000;
+  ASSERT_TRUE(link.send(numbered(1, 8), later));
+  while (auto next = link.next_event_ps()) link.advance(*next + 1);
+  ASSERT_EQ(sink.got.size(), 2u);
+  EXPECT_EQ(sink.got[1].item, numbered(1, 8));
+  // It leaves at the first block time from `later`: 4 blocks (8 + 16 bytes) in one slot.
+  const uint64_t start = (later + kSlot - 1) / kSlot * kSlot;
+  EXPECT_EQ(sink.got[1].time, start + kSlot + kOneWay);
+  EXPECT_TRUE(link.empty());
+}
+
 TEST(Link, TheSameSeedGivesTheSameRun) {
   const NoisyRun a = run_noisy(20'000, 7);
   const NoisyRun b = run_noisy(20'000, 7);
