@@ -40,7 +40,7 @@ struct Family {
 const std::vector<Family> kFamilies = {
     {16, 128, 344, 8, 1024},
     {64, 192, 512, 12, 4096},
-    {256, 256, 688, 16, 8192},
+    {256, 256, 688, 16, 4096},
 };
 
 // The decode firmware's model region per core.
