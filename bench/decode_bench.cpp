@@ -62,12 +62,12 @@ Case sized_to_fill(const Family& f, uint64_t region) {
       return false;
     }
   };
-  int32_t lo = 1, hi = 2;  // fits(lo), and the search ends at the first depth that does not
-  while (fits(hi)) lo = hi, hi *= 2;
-  while (lo + 1 < hi) {
-    const int32_t mid = (lo + hi) / 2;
-    (fits(mid) ? lo : hi) = mid;
-  }
+  // Deeper models get more stages of fewer cores each, and a core holds at least a row of each
+  // matrix of its layers, so whether a depth fits is not monotonic: look down from the depth
+  // whose weights alone would fill the regions.
+  const double layer_bytes = 4.0 * (2 * c.dim * c.dim + 2 * c.dim * c.kv_dim() + 3 * c.dim * c.hidden_dim);
+  int32_t lo = static_cast<int32_t>(double(f.grid) * f.grid * region / layer_bytes);
+  while (lo > 1 && !fits(lo)) --lo;
   c.n_layers = lo;
   return {f.grid, c};
 }

@@ -30,8 +30,13 @@ void OpticalZPlane::fail(const std::string& what) const {
   throw std::invalid_argument("optical plane '" + params_.name + "': " + what);
 }
 
+// Appended, not "z" + ...: GCC 12 warns falsely (-Wrestrict) on a literal plus a temporary string.
 std::string OpticalZPlane::port_name(uint32_t index) const {
-  return "z" + std::to_string(index % columns_) + "_" + std::to_string(index / columns_);
+  std::string name = "z";
+  name += std::to_string(index % columns_);
+  name += '_';
+  name += std::to_string(index / columns_);
+  return name;
 }
 
 OpticalZPlane::OpticalZPlane(const OpticalZParams& params, uint32_t width, uint32_t height)

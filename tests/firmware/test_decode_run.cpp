@@ -56,11 +56,17 @@ std::vector<int32_t> printed_tokens(const std::string& out) {
   return tokens;
 }
 
+// The host reference's greedy generation from BOS; the test models do not stop at BOS early.
+llama::Generation greedy_from_bos(const llama::Model& m, int32_t steps) {
+  llama::Sampler greedy(m.config.vocab_size, 0.0f, 0.9f, 1);
+  llama::Generation reference = llama::generate(m, {llama::kBos}, steps, greedy);
+  EXPECT_EQ(reference.tokens.size(), size_t(steps)) << "the test model must not stop at BOS";
+  return reference;
+}
+
 TEST(DecodeRun, ThirtyTwoGreedyTokensFromBosEqualTheHostReference) {
   const llama::Model m = llama::read_checkpoint(tiny_model());
-  llama::Sampler greedy(m.config.vocab_size, 0.0f, 0.9f, 1);
-  const llama::Generation reference = llama::generate(m, {llama::kBos}, 32, greedy);
-  ASSERT_EQ(reference.tokens.size(), 32u) << "the test model must not stop at BOS";
+  const llama::Generation reference = greedy_from_bos(m, 32);
   const ProcessResult r = run_wafervp({"--grid", "8x8", "--model", tiny_model(), "--poke", "steps=32", firmware("decode")});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(printed_tokens(r.out), reference.tokens);
@@ -97,8 +103,7 @@ TEST(DecodeRun, LogitsAtEveryPositionAreWithinTheStatedToleranceOfTheHostReferen
   // separate multiplies and adds: the logits differ in their last bits, by at most 1e-5 of the
   // largest logit here.
   const llama::Model m = llama::read_checkpoint(tiny_model());
-  llama::Sampler greedy(m.config.vocab_size, 0.0f, 0.9f, 1);
-  const llama::Generation reference = llama::generate(m, {llama::kBos}, 8, greedy);
+  const llama::Generation reference = greedy_from_bos(m, 8);
   const ProcessResult r = run_wafervp(
       {"--grid", "8x8", "--model", tiny_model(), "--poke", "steps=8", "--poke", "dump_logits=1", firmware("decode")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -122,9 +127,7 @@ std::string deep_model() {
 
 TEST(DecodeRun, PipelineStagesGenerateTheHostReferencesTokensAndLogits) {
   const llama::Model m = llama::read_checkpoint(deep_model());
-  llama::Sampler greedy(m.config.vocab_size, 0.0f, 0.9f, 1);
-  const llama::Generation reference = llama::generate(m, {llama::kBos}, 32, greedy);
-  ASSERT_EQ(reference.tokens.size(), 32u) << "the test model must not stop at BOS";
+  const llama::Generation reference = greedy_from_bos(m, 32);
   // The planner's choice, then eight stages of 4x2 tiles: the snake goes east, south and west.
   for (const std::string stages : {"0", "8"}) {
     const ProcessResult r = run_wafervp({"--grid", "8x8", "--model", deep_model(), "--set", "decode.stages=" + stages,
