@@ -321,14 +321,17 @@ static border border_after(uint32_t s) {
   return (border){ax, ay, ax - 1, by, WVP_TO_W, WVP_PORT_E};
 }
 
-static void pipeline_routes(void) {
+static border to_next, from_previous; /* this stage's borders, where it has them */
+
+/* Finds this stage's borders and writes the routes of the hand-offs and of the token's way back. */
+static void pipeline_init(void) {
   if (stage + 1 < stages) {
-    const border b = border_after(stage);
-    if (tile_x == b.out_x && tile_y == b.out_y) wvp_route(COLOR_HANDOFF, WVP_PORT_RAMP, b.to);
+    to_next = border_after(stage);
+    if (tile_x == to_next.out_x && tile_y == to_next.out_y) wvp_route(COLOR_HANDOFF, WVP_PORT_RAMP, to_next.to);
   }
   if (stage > 0) {
-    const border b = border_after(stage - 1);
-    if (tile_x == b.in_x && tile_y == b.in_y) wvp_route(COLOR_HANDOFF, b.port, WVP_TO_RAMP);
+    from_previous = border_after(stage - 1);
+    if (tile_x == from_previous.in_x && tile_y == from_previous.in_y) wvp_route(COLOR_HANDOFF, from_previous.port, WVP_TO_RAMP);
   }
   if (stages == 1) return;
   uint32_t sx, sy;
@@ -342,8 +345,7 @@ static void pipeline_routes(void) {
 
 /* The exit tile sends GO and x to the next stage, or STOP. */
 static void hand_on(const float *x, float go) {
-  const border b = border_after(stage);
-  if (tile_x != b.out_x || tile_y != b.out_y) return;
+  if (tile_x != to_next.out_x || tile_y != to_next.out_y) return;
   const uint32_t before = wvp_activity_begin(WVP_ACTIVITY_FABRIC);
   wvp_send_f32(COLOR_HANDOFF, go);
   if (go == GO) wvp_tensor_stream_out(COLOR_HANDOFF, WVP_FP32, x, dim);
@@ -353,9 +355,8 @@ static void hand_on(const float *x, float go) {
 /* x from the previous stage, broadcast over this one from the entry tile; 0 on STOP. The flag
  * and x travel together in the staging buffer (q|k|v is free between layers). */
 static int take_over(float *x) {
-  const border b = border_after(stage - 1);
   float *incoming = at(work.qkv);
-  if (tile_x == b.in_x && tile_y == b.in_y) {
+  if (tile_x == from_previous.in_x && tile_y == from_previous.in_y) {
     uint32_t before = wvp_activity_begin(WVP_ACTIVITY_SYNC);
     incoming[0] = wvp_recv_f32(COLOR_HANDOFF);
     wvp_activity_end(before);
@@ -363,7 +364,7 @@ static int take_over(float *x) {
     if (incoming[0] == GO) wvp_tensor_stream_in(COLOR_HANDOFF, WVP_FP32, incoming + 1, dim);
     wvp_activity_end(before);
   }
-  wvp_bcast_f32(incoming, 1 + dim, b.in_x - origin_x, b.in_y - origin_y);
+  wvp_bcast_f32(incoming, 1 + dim, from_previous.in_x - origin_x, from_previous.in_y - origin_y);
   if (incoming[0] != GO) return 0;
   memcpy(x, incoming + 1, dim * sizeof(float));
   return 1;
@@ -467,7 +468,7 @@ int main(void) {
   head_size = dim / (uint32_t)model->n_heads;
   kv_dim = head_size * (uint32_t)model->n_kv_heads;
   wvp_collectives_init_block(origin_x, origin_y, model->stage_w, model->stage_h);
-  pipeline_routes();
+  pipeline_init();
   rng_state = ((uint64_t)seed_hi << 32) | seed_lo;
 
   const uint32_t positions = steps < seq_len ? steps : seq_len;
