@@ -274,7 +274,8 @@ std::vector<std::string> serdes_edges(const std::string& edges) {
   std::istringstream in(edges);
   std::string edge;
   while (std::getline(in, edge, ',')) {
-    if (edge != "north" && edge != "south" && edge != "east" && edge != "west")
+    int dir;
+    if (!parse_direction(edge, dir) || dir == kRamp)
       throw ConfigError("serdes.edges: unknown edge '" + edge + "' (edges: north, south, east, west)");
     for (const std::string& seen : out)
       if (seen == edge) throw ConfigError("serdes.edges: edge '" + edge + "' listed twice");
@@ -316,12 +317,11 @@ bool parse_span(const std::string& text, uint32_t& lo, uint32_t& hi) {
   return parse_number(text.substr(0, dash), lo) && parse_number(text.substr(dash + 1), hi) && lo <= hi;
 }
 
+// The long names, or N, E, S, W as written.
 bool parse_port_name(const std::string& text, int& port) {
-  static const std::pair<const char*, int> names[] = {{"north", kNorth}, {"east", kEast}, {"south", kSouth},
-                                                      {"west", kWest},   {"ramp", kRamp}, {"N", kNorth},
-                                                      {"E", kEast},      {"S", kSouth},   {"W", kWest}};
-  for (const auto& [name, p] : names)
-    if (text == name) {
+  if (parse_direction(text, port)) return true;
+  for (int p = kNorth; p <= kWest; ++p)
+    if (text == port_name(p)) {
       port = p;
       return true;
     }

@@ -10,6 +10,20 @@ const char* port_name(int p) {
   return p >= 0 && p < kPorts ? kNames[p] : "?";
 }
 
+const char* direction_name(int p) {
+  static const char* const kNames[kPorts] = {"north", "east", "south", "west", "ramp"};
+  return p >= 0 && p < kPorts ? kNames[p] : "?";
+}
+
+bool parse_direction(const std::string& text, int& port) {
+  for (int p = 0; p < kPorts; ++p)
+    if (text == direction_name(p)) {
+      port = p;
+      return true;
+    }
+  return false;
+}
+
 bool parse_port(const std::string& text, int& port) {
   std::string upper = text;
   std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });

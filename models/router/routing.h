@@ -15,6 +15,8 @@ constexpr PortMask port_bit(int p) { return static_cast<PortMask>(1u << p); }
 constexpr int opposite(int p) { return p == kRamp ? kRamp : (p + 2) & 3; }
 const char* port_name(int p);                        // "N", "E", "S", "W", "RAMP"
 bool parse_port(const std::string& text, int& port);  // accepts the names above, any case
+const char* direction_name(int p);                         // "north", "east", "south", "west", "ramp"
+bool parse_direction(const std::string& text, int& port);  // exactly the names above
 
 // Destination-based routing for synthetic-traffic studies. Dimension order (XY, YX) is
 // deterministic; west-first and odd-even are the turn-model adaptive functions (deadlock-free

@@ -5,25 +5,6 @@
 
 namespace wvp {
 
-const char* edge_name(Edge edge) {
-  switch (edge) {
-    case Edge::North: return "north";
-    case Edge::South: return "south";
-    case Edge::East: return "east";
-    case Edge::West: return "west";
-  }
-  return "?";
-}
-
-bool parse_edge(const std::string& text, Edge& edge) {
-  for (Edge e : {Edge::North, Edge::South, Edge::East, Edge::West})
-    if (text == edge_name(e)) {
-      edge = e;
-      return true;
-    }
-  return false;
-}
-
 namespace {
 
 LinkParams direction(const EdgeSerdesParams& p, const char* suffix) {
@@ -38,12 +19,13 @@ EdgeSerdes::EdgeSerdes(const EdgeSerdesParams& params, uint32_t width, uint32_t 
     : params_(params), width_(width), height_(height) {
   if (!(params_.clock_hz >= 1e3 && params_.clock_hz <= 1e11)) fail("clock_hz must be in [1e3, 1e11]");
   period_ps_ = 1e12L / params_.clock_hz;
-  const bool horizontal = params_.edge == Edge::North || params_.edge == Edge::South;
+  if (params_.edge < kNorth || params_.edge > kWest) fail("edge must be north, east, south or west");
+  const bool horizontal = params_.edge == kNorth || params_.edge == kSouth;
   const uint32_t length = horizontal ? width_ : height_;
   if (params_.tiles == 0) fail("bridges no edge router (tiles is 0)");
   if (uint64_t{params_.first_tile} + params_.tiles > length) {
     const uint32_t last = params_.first_tile + params_.tiles - 1;
-    fail("edge router " + std::to_string(last) + " along the " + edge_name(params_.edge) + " edge is beyond the " +
+    fail("edge router " + std::to_string(last) + " along the " + direction_name(params_.edge) + " edge is beyond the " +
          std::to_string(width_) + "x" + std::to_string(height_) + " grid (" + std::to_string(length) + " routers on that edge)");
   }
   if (params_.tiles > 256) fail("bridges more than 256 edge routers (the port index is a byte of the tag)");
@@ -66,22 +48,11 @@ void EdgeSerdes::fail(const std::string& what) const {
 uint32_t EdgeSerdes::port_tile(uint32_t port) const {
   const uint32_t along = params_.first_tile + port;
   switch (params_.edge) {
-    case Edge::North: return along;
-    case Edge::South: return (height_ - 1) * width_ + along;
-    case Edge::East: return along * width_ + width_ - 1;
-    case Edge::West: return along * width_;
+    case kNorth: return along;
+    case kSouth: return (height_ - 1) * width_ + along;
+    case kEast: return along * width_ + width_ - 1;
+    default: return along * width_;  // west
   }
-  return 0;
-}
-
-int EdgeSerdes::port_dir() const {
-  switch (params_.edge) {
-    case Edge::North: return kNorth;
-    case Edge::South: return kSouth;
-    case Edge::East: return kEast;
-    case Edge::West: return kWest;
-  }
-  return kNorth;
 }
 
 uint64_t EdgeSerdes::ps(uint64_t cycle) const { return static_cast<uint64_t>(std::llround(cycle * period_ps_)); }

@@ -31,13 +31,9 @@
 
 namespace wvp {
 
-enum class Edge : uint8_t { North, South, East, West };
-const char* edge_name(Edge edge);                       // "north", "south", "east", "west"
-bool parse_edge(const std::string& text, Edge& edge);
-
 struct EdgeSerdesParams {
   std::string name = "serdes0";  // in every error message and the links' names
-  Edge edge = Edge::East;
+  int edge = kEast;              // kNorth, kEast, kSouth or kWest (models/router/routing.h)
   uint32_t first_tile = 0;       // along the edge: x on north/south, y on east/west
   uint32_t tiles = 1;            // consecutive edge routers bridged
   double clock_hz = 1.1e9;       // the fabric's clock
@@ -59,7 +55,7 @@ class EdgeSerdes {
   const EdgeSerdesParams& params() const { return params_; }
   // The group's edge ports: tile and direction of port i.
   uint32_t port_tile(uint32_t port) const;
-  int port_dir() const;
+  int port_dir() const { return params_.edge; }
 
   // Attaches the group's ports to `fabric` (with link credits). Throws std::invalid_argument
   // naming the SerDes and the router for a port another SerDes already holds.

@@ -19,7 +19,7 @@ FabricParams grid(uint32_t width, uint32_t height) {
   return p;
 }
 
-EdgeSerdesParams serdes(const std::string& name, Edge edge, uint32_t first, uint32_t tiles) {
+EdgeSerdesParams serdes(const std::string& name, int edge, uint32_t first, uint32_t tiles) {
   EdgeSerdesParams p;
   p.name = name;
   p.edge = edge;
@@ -38,7 +38,7 @@ std::string error_of(const std::function<void()>& fn) {
 }
 
 TEST(EdgeSerdes, CyclesAndPicosecondsAgreeAtA1_1GHzClock) {
-  const EdgeSerdes s(serdes("s", Edge::East, 0, 1), 2, 2);
+  const EdgeSerdes s(serdes("s", kEast, 0, 1), 2, 2);
   EXPECT_EQ(s.ps(1), 909u);  // 909.09 ps
   EXPECT_EQ(s.ps(2), 1818u);
   EXPECT_EQ(s.ps(11), 10000u);
@@ -53,18 +53,18 @@ TEST(EdgeSerdes, CyclesAndPicosecondsAgreeAtA1_1GHzClock) {
 }
 
 TEST(EdgeSerdes, GroupsOffTheirEdgeOrOverlappingAreNamed) {
-  EXPECT_EQ(error_of([] { EdgeSerdes s(serdes("serdes3", Edge::East, 2, 3), 8, 4); }),
+  EXPECT_EQ(error_of([] { EdgeSerdes s(serdes("serdes3", kEast, 2, 3), 8, 4); }),
             "edge SerDes serdes3: edge router 4 along the east edge is beyond the 8x4 grid (4 routers on that edge)");
-  EXPECT_EQ(error_of([] { EdgeSerdes s(serdes("serdes1", Edge::North, 0, 0), 8, 4); }),
+  EXPECT_EQ(error_of([] { EdgeSerdes s(serdes("serdes1", kNorth, 0, 0), 8, 4); }),
             "edge SerDes serdes1: bridges no edge router (tiles is 0)");
-  EdgeSerdesParams slow = serdes("serdes2", Edge::South, 0, 2);
+  EdgeSerdesParams slow = serdes("serdes2", kSouth, 0, 2);
   slow.link.lane_gbps = 500;
   EXPECT_EQ(error_of([&] { EdgeSerdes s(slow, 8, 4); }).rfind("edge SerDes serdes2: ", 0), 0u);
   EXPECT_NE(error_of([&] { EdgeSerdes s(slow, 8, 4); }).find("lane_gbps"), std::string::npos);
 
   Fabric f(grid(8, 4));
   EdgeRing ring(f);
-  EdgeSerdes a(serdes("serdes0", Edge::West, 0, 2), 8, 4), b(serdes("serdes1", Edge::West, 1, 2), 8, 4);
+  EdgeSerdes a(serdes("serdes0", kWest, 0, 2), 8, 4), b(serdes("serdes1", kWest, 1, 2), 8, 4);
   ring.add(a);
   const std::string overlap = error_of([&] { ring.add(b); });
   EXPECT_EQ(overlap.rfind("edge SerDes serdes1: edge port W of router (0,1): ", 0), 0u) << overlap;
@@ -92,7 +92,7 @@ struct Loop {
 };
 
 TEST(EdgeSerdes, AWaveletLeavingTheEastEdgeReentersThroughTheWestEdgeWhenTheLinksDeliverIt) {
-  Loop loop(serdes("east", Edge::East, 0, 2), serdes("west", Edge::West, 0, 2));
+  Loop loop(serdes("east", kEast, 0, 2), serdes("west", kWest, 0, 2));
   loop.fabric.tx_push(4, 3, 0xabcd, 10);  // (0,1)
   loop.ring.advance(2000);
   ASSERT_EQ(loop.fabric.rx_available(4, 3, 2000), 1u);
@@ -123,7 +123,7 @@ TEST(EdgeSerdes, EveryWaveletComesBackOnceAndInOrderUnderBackpressureAndBitError
   // queue and 2 frame buffers, and a receiver that takes a wavelet every 3 cycles: both the
   // credits of the east ports and the west ports' input buffers push back. One frame in ~8
   // is corrupted and replayed.
-  EdgeSerdesParams e = serdes("east", Edge::East, 0, 2), w = serdes("west", Edge::West, 0, 2);
+  EdgeSerdesParams e = serdes("east", kEast, 0, 2), w = serdes("west", kWest, 0, 2);
   for (EdgeSerdesParams* p : {&e, &w}) {
     p->link.lanes = 1;
     p->link.tx_queue_bytes = 64;
