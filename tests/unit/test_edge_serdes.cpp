@@ -8,9 +8,12 @@
 #include <vector>
 
 #include "models/serdes/edge_serdes.h"
+#include "support/error_of.h"
 
 namespace wvp {
 namespace {
+
+using test::error_of;
 
 FabricParams grid(uint32_t width, uint32_t height) {
   FabricParams p;
@@ -26,15 +29,6 @@ EdgeSerdesParams serdes(const std::string& name, int edge, uint32_t first, uint3
   p.first_tile = first;
   p.tiles = tiles;
   return p;
-}
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(EdgeSerdes, CyclesAndPicosecondsAgreeAtA1_1GHzClock) {
@@ -53,20 +47,20 @@ TEST(EdgeSerdes, CyclesAndPicosecondsAgreeAtA1_1GHzClock) {
 }
 
 TEST(EdgeSerdes, GroupsOffTheirEdgeOrOverlappingAreNamed) {
-  EXPECT_EQ(error_of([] { EdgeSerdes s(serdes("serdes3", kEast, 2, 3), 8, 4); }),
+  EXPECT_EQ(error_of<std::invalid_argument>([] { EdgeSerdes s(serdes("serdes3", kEast, 2, 3), 8, 4); }),
             "edge SerDes serdes3: edge router 4 along the east edge is beyond the 8x4 grid (4 routers on that edge)");
-  EXPECT_EQ(error_of([] { EdgeSerdes s(serdes("serdes1", kNorth, 0, 0), 8, 4); }),
+  EXPECT_EQ(error_of<std::invalid_argument>([] { EdgeSerdes s(serdes("serdes1", kNorth, 0, 0), 8, 4); }),
             "edge SerDes serdes1: bridges no edge router (tiles is 0)");
   EdgeSerdesParams slow = serdes("serdes2", kSouth, 0, 2);
   slow.link.lane_gbps = 500;
-  EXPECT_EQ(error_of([&] { EdgeSerdes s(slow, 8, 4); }).rfind("edge SerDes serdes2: ", 0), 0u);
-  EXPECT_NE(error_of([&] { EdgeSerdes s(slow, 8, 4); }).find("lane_gbps"), std::string::npos);
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { EdgeSerdes s(slow, 8, 4); }).rfind("edge SerDes serdes2: ", 0), 0u);
+  EXPECT_NE(error_of<std::invalid_argument>([&] { EdgeSerdes s(slow, 8, 4); }).find("lane_gbps"), std::string::npos);
 
   Fabric f(grid(8, 4));
   EdgeRing ring(f);
   EdgeSerdes a(serdes("serdes0", kWest, 0, 2), 8, 4), b(serdes("serdes1", kWest, 1, 2), 8, 4);
   ring.add(a);
-  const std::string overlap = error_of([&] { ring.add(b); });
+  const std::string overlap = error_of<std::invalid_argument>([&] { ring.add(b); });
   EXPECT_EQ(overlap.rfind("edge SerDes serdes1: edge port W of router (0,1): ", 0), 0u) << overlap;
   EXPECT_NE(overlap.find("already has an off-wafer link"), std::string::npos) << overlap;
 }

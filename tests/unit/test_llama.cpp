@@ -13,9 +13,12 @@
 #include "platform/llama/tokenizer.h"
 #include "support/process.h"
 #include "sw/lib/include/wvp/model_layout.h"
+#include "support/error_of.h"
 
 namespace wvp::llama {
 namespace {
+
+using test::error_of;
 
 ModelConfig small_config() {
   ModelConfig c;
@@ -27,15 +30,6 @@ ModelConfig small_config() {
   c.vocab_size = 400;
   c.seq_len = 12;
   return c;
-}
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const ModelError& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(LlamaCheckpoint, RoundTripsThroughTheLlama2cLayout) {
@@ -76,16 +70,16 @@ TEST(LlamaCheckpoint, BadFilesAreRefusedWithWhatIsWrong) {
     bytes.assign(std::istreambuf_iterator<char>(f), {});
   }
   std::ofstream(path, std::ios::binary) << bytes.substr(0, bytes.size() - 4);
-  EXPECT_NE(error_of([&] { read_checkpoint(path); }).find("bytes, but its header (dim 16, hidden_dim 40, 2 layers, 4/2 heads"),
+  EXPECT_NE(error_of<ModelError>([&] { read_checkpoint(path); }).find("bytes, but its header (dim 16, hidden_dim 40, 2 layers, 4/2 heads"),
             std::string::npos);
   std::ofstream(path, std::ios::binary) << bytes.substr(0, 20);
-  EXPECT_NE(error_of([&] { read_checkpoint(path); }).find("truncated header"), std::string::npos);
+  EXPECT_NE(error_of<ModelError>([&] { read_checkpoint(path); }).find("truncated header"), std::string::npos);
   std::string odd = bytes;
   const int32_t heads = 3;  // 16 is not a multiple of 3
   std::memcpy(odd.data() + 12, &heads, 4);
   std::ofstream(path, std::ios::binary) << odd;
-  EXPECT_NE(error_of([&] { read_checkpoint(path); }).find("dim 16 is not a multiple of n_heads 3"), std::string::npos);
-  EXPECT_NE(error_of([&] { read_checkpoint("/nonexistent/m.bin"); }).find("cannot open"), std::string::npos);
+  EXPECT_NE(error_of<ModelError>([&] { read_checkpoint(path); }).find("dim 16 is not a multiple of n_heads 3"), std::string::npos);
+  EXPECT_NE(error_of<ModelError>([&] { read_checkpoint("/nonexistent/m.bin"); }).find("cannot open"), std::string::npos);
 }
 
 TEST(LlamaTokenizer, FileRoundTripAndVocabularyChecks) {
@@ -94,9 +88,9 @@ TEST(LlamaTokenizer, FileRoundTripAndVocabularyChecks) {
   t.write(path);
   const Tokenizer r = Tokenizer::read(path, 400);
   for (int32_t i = 0; i < 400; ++i) EXPECT_EQ(r.piece(i), t.piece(i));
-  EXPECT_NE(error_of([&] { Tokenizer::read(path, 401); }).find("ends after 400 tokens, but the model's vocabulary has 401"),
+  EXPECT_NE(error_of<ModelError>([&] { Tokenizer::read(path, 401); }).find("ends after 400 tokens, but the model's vocabulary has 401"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { Tokenizer::read(path, 399); }).find("has more than the model's 399 tokens"), std::string::npos);
+  EXPECT_NE(error_of<ModelError>([&] { Tokenizer::read(path, 399); }).find("has more than the model's 399 tokens"), std::string::npos);
 }
 
 TEST(LlamaTokenizer, EncodesAsRunCDoesAndDecodesBack) {
@@ -318,10 +312,10 @@ TEST(LlamaLoader, EveryCoreGetsItsRowsOfEveryMatrixAndTheNorms) {
 TEST(LlamaLoader, BadPromptsAreRefused) {
   const Model m = generate_model(small_config(), 1);
   const StagePlan plan = single_stage(2, 2);
-  EXPECT_EQ(error_of([&] { model_region_image(m, plan, 0, {}); }), "the prompt has no tokens");
-  EXPECT_EQ(error_of([&] { model_region_image(m, plan, 0, std::vector<int32_t>(13, kBos)); }),
+  EXPECT_EQ(error_of<ModelError>([&] { model_region_image(m, plan, 0, {}); }), "the prompt has no tokens");
+  EXPECT_EQ(error_of<ModelError>([&] { model_region_image(m, plan, 0, std::vector<int32_t>(13, kBos)); }),
             "the prompt has 13 tokens, more than the context of 12");
-  EXPECT_EQ(error_of([&] { model_region_image(m, plan, 0, {kBos, 400}); }), "prompt token 400 is outside the vocabulary of 400");
+  EXPECT_EQ(error_of<ModelError>([&] { model_region_image(m, plan, 0, {kBos, 400}); }), "prompt token 400 is outside the vocabulary of 400");
 }
 
 TEST(LlamaLoader, AModelThatDoesNotFitIsRefusedWithWhatItNeedsAndTheSmallestGrid) {
@@ -329,7 +323,7 @@ TEST(LlamaLoader, AModelThatDoesNotFitIsRefusedWithWhatItNeedsAndTheSmallestGrid
   const uint64_t on_16 = model_region_bytes(c, single_stage(4, 4)), on_4 = model_region_bytes(c, single_stage(2, 2));
   EXPECT_LT(on_16, on_4);
   EXPECT_EQ(plan_stages(c, 4, 4, on_16), single_stage(4, 4));
-  const std::string e = error_of([&] { plan_stages(c, 2, 2, on_16); });
+  const std::string e = error_of<ModelError>([&] { plan_stages(c, 2, 2, on_16); });
   EXPECT_NE(e.find("needs " + std::to_string(on_4) + " bytes per core on 2x2 cores in one stage, but a core's model region holds " +
                    std::to_string(on_16) + " bytes"),
             std::string::npos)
@@ -338,8 +332,8 @@ TEST(LlamaLoader, AModelThatDoesNotFitIsRefusedWithWhatItNeedsAndTheSmallestGrid
   // classifier on a few cores: 3x3 does not fit either way, 4x4 does.
   EXPECT_THROW(plan_stages(c, 3, 3, on_16), ModelError);
   EXPECT_NE(e.find("the smallest square grid that fits is 4x4"), std::string::npos) << e;
-  EXPECT_NE(error_of([&] { plan_stages(c, 2, 2, 100); }).find("no grid fits it"), std::string::npos);
-  EXPECT_EQ(error_of([&] { plan_stages(c, 4, 4, on_16, false, 3); }), "decode.stages 3 exceeds the model's 2 layers");
+  EXPECT_NE(error_of<ModelError>([&] { plan_stages(c, 2, 2, 100); }).find("no grid fits it"), std::string::npos);
+  EXPECT_EQ(error_of<ModelError>([&] { plan_stages(c, 4, 4, on_16, false, 3); }), "decode.stages 3 exceeds the model's 2 layers");
 }
 
 TEST(LlamaLoader, StagesAreNumberedAsASnakeOfNeighbouringBlocks) {

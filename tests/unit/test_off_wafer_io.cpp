@@ -5,21 +5,13 @@
 #include <filesystem>
 
 #include "platform/off_wafer_io.h"
+#include "support/error_of.h"
 
 namespace wvp::test {
 namespace {
 
 std::string config_path(const char* name) {
   return (std::filesystem::path(__FILE__).parent_path() / ".." / ".." / "configs" / name).lexically_normal();
-}
-
-std::string config_error(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(OffWaferIo, Wse3ConfigGives150GBytesPerSecondAndTheEdgeDensity) {
@@ -51,17 +43,17 @@ TEST(OffWaferIo, Wse3ConfigGives150GBytesPerSecondAndTheEdgeDensity) {
 
 TEST(OffWaferIo, BadSerdesSettingsNameTheKey) {
   PlatformConfig c;
-  EXPECT_EQ(config_error([&] { set_config_value(c, "serdes.edges", "east,up", "t"); }),
+  EXPECT_EQ(error_of<ConfigError>([&] { set_config_value(c, "serdes.edges", "east,up", "t"); }),
             "t: serdes.edges: expected a comma-separated list of distinct edges (north, south, east, west), got 'east,up'");
-  EXPECT_NE(config_error([&] { set_config_value(c, "serdes.edges", "east,east", "t"); }), "");
-  EXPECT_EQ(config_error([&] { set_config_value(c, "serdes.lane_gbps", "500", "t"); }),
+  EXPECT_NE(error_of<ConfigError>([&] { set_config_value(c, "serdes.edges", "east,east", "t"); }), "");
+  EXPECT_EQ(error_of<ConfigError>([&] { set_config_value(c, "serdes.lane_gbps", "500", "t"); }),
             "t: serdes.lane_gbps: expected a number in [0.001, 448], got '500'");
-  EXPECT_NE(config_error([&] { set_config_value(c, "serdes.lanes", "0", "t"); }), "");
+  EXPECT_NE(error_of<ConfigError>([&] { set_config_value(c, "serdes.lanes", "0", "t"); }), "");
   c.serdes.count = 5;
-  EXPECT_EQ(config_error([&] { validate_config(c); }),
+  EXPECT_EQ(error_of<ConfigError>([&] { validate_config(c); }),
             "serdes.count 5 does not spread evenly over the 2 edges of serdes.edges (east,west)");
   c.serdes.count = 18;  // 9 per edge on an 8 x 8 grid
-  EXPECT_EQ(config_error([&] { validate_config(c); }),
+  EXPECT_EQ(error_of<ConfigError>([&] { validate_config(c); }),
             "serdes.count: 9 SerDes on the east edge, which has only 8 edge routers");
   c.serdes.count = 16;
   EXPECT_NO_THROW(validate_config(c));
