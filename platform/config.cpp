@@ -1,5 +1,6 @@
 #include "platform/config.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -155,7 +156,10 @@ const std::vector<Field>& fields() {
       number<uint32_t>("serdes.count", "edge SerDes modules, spread evenly over serdes.edges (0: none)", WVP_REF(uint32_t, c.serdes.count), 0, 4096),
       number<uint32_t>("serdes.lanes", "lanes per edge SerDes", WVP_REF(uint32_t, c.serdes.lanes), 1, 1024),
       number<double>("serdes.lane_gbps", "line rate per lane (Gb/s, 64b/66b coded; 25.78125 carries 25 Gb/s of data)", WVP_REF(double, c.serdes.lane_gbps), 0.001, 448.0),
+      number<double>("serdes.bit_error_rate", "bit-error rate after FEC, per line bit; frames hit are caught by their CRC and replayed", WVP_REF(double, c.serdes.bit_error_rate), 0.0, 1e-3),
       edge_list("serdes.edges", "edges that carry the SerDes, comma-separated: north, south, east, west", WVP_REF(std::string, c.serdes.edges)),
+      number<uint32_t>("system.wafers", "wafers of grid.width x grid.height tiles in a row, seen by the firmware as one grid", WVP_REF(uint32_t, c.system.wafers), 1, 1024),
+      text("system.links", "links between neighbouring wafers, comma-separated: wI.east-wJ.west (edge SerDes) or wI.z-wJ.z (optical Z ports)", WVP_REF(std::string, c.system.links)),
       number<uint32_t>("decode.stages", "pipeline stages of a model (--model), each a block of the grid running a range of layers (0: the fewest that fit)", WVP_REF(uint32_t, c.decode.stages), 0, 1u << 24),
       choice<Traffic>("noc.pattern", "synthetic traffic pattern", WVP_REF(Traffic, c.noc.pattern), traffic_name, parse_traffic, {Traffic::Uniform, Traffic::Transpose, Traffic::BitComplement, Traffic::Hotspot, Traffic::Tornado, Traffic::Neighbor}),
       choice<Routing>("noc.routing", "routing function", WVP_REF(Routing, c.noc.routing), routing_name, parse_routing, {Routing::XY, Routing::YX, Routing::WestFirst, Routing::OddEven}),
@@ -285,6 +289,78 @@ std::vector<std::string> serdes_edges(const std::string& edges) {
   return out;
 }
 
+uint32_t system_width(const PlatformConfig& c) { return c.grid_width * c.system.wafers; }
+
+namespace {
+
+// "wI.PORT" -> wafer I and the port (a direction, or kRamp for the Z ports "z").
+void parse_system_port(const std::string& text, const std::string& link, uint32_t wafers, uint32_t& wafer, int& port) {
+  const std::string where = "system.links: link '" + link + "': ";
+  const size_t dot = text.find('.');
+  if (text.size() < 2 || text[0] != 'w' || dot == std::string::npos || !parse_number(text.substr(1, dot - 1), wafer))
+    throw ConfigError(where + "'" + text + "' is not a wafer's port (wI.east, wI.west, wI.north, wI.south or wI.z)");
+  if (wafer >= wafers)
+    throw ConfigError(where + "there is no wafer w" + std::to_string(wafer) + " (system.wafers: " + std::to_string(wafers) + ")");
+  const std::string name = text.substr(dot + 1);
+  if (name == "z") {
+    port = kRamp;
+  } else if (!parse_direction(name, port) || port == kRamp) {
+    throw ConfigError(where + "wafer w" + std::to_string(wafer) + " has no port '" + name +
+                      "' (ports: north, east, south, west, z)");
+  }
+}
+
+}  // namespace
+
+std::vector<SystemLink> system_links(const PlatformConfig& c) {
+  const uint32_t wafers = c.system.wafers;
+  std::vector<SystemLink> links;
+  std::vector<size_t> border(wafers, SIZE_MAX);  // the link joining w and w + 1, by w
+  std::istringstream in(c.system.links);
+  std::string text;
+  while (std::getline(in, text, ',')) {
+    text.erase(0, text.find_first_not_of(' '));
+    text.erase(text.find_last_not_of(' ') + 1);
+    const std::string where = "system.links: link '" + text + "': ";
+    const size_t dash = text.find('-');
+    if (dash == std::string::npos) throw ConfigError(where + "not two ports joined by '-' (e.g. w0.east-w1.west)");
+    uint32_t a, b;
+    int pa, pb;
+    parse_system_port(text.substr(0, dash), text, wafers, a, pa);
+    parse_system_port(text.substr(dash + 1), text, wafers, b, pb);
+    if (a > b) std::swap(a, b), std::swap(pa, pb);
+    SystemLink link{a, pa == kRamp ? SystemLinkKind::Optical : SystemLinkKind::Edge, text};
+    if ((pa == kRamp) != (pb == kRamp))
+      throw ConfigError(where + "joins a Z port to an edge; a link is edge to edge or Z port to Z port");
+    if (b != a + 1)
+      throw ConfigError(where + "w" + std::to_string(a) + " and w" + std::to_string(b) +
+                        " are not neighbours; the wafers stand in a row and links join wI and wI+1");
+    if (link.kind == SystemLinkKind::Edge) {
+      if (pa != kEast || pb != kWest)
+        throw ConfigError(where + "w" + std::to_string(a) + "." + direction_name(pa) + " and w" + std::to_string(b) + "." +
+                          direction_name(pb) + " do not face each other (w" + std::to_string(a) + ".east faces w" +
+                          std::to_string(b) + ".west)");
+      const std::vector<std::string> edges = serdes_edges(c.serdes.edges);
+      for (const char* edge : {"east", "west"})
+        if (!c.serdes.count || std::find(edges.begin(), edges.end(), edge) == edges.end())
+          throw ConfigError(where + "the wafers have no SerDes on their " + edge + " edge (serdes.count " +
+                            std::to_string(c.serdes.count) + ", serdes.edges " + c.serdes.edges + ")");
+    }
+    if (border[a] != SIZE_MAX)
+      throw ConfigError(where + "w" + std::to_string(a) + " and w" + std::to_string(b) + " are joined already by '" +
+                        links[border[a]].text + "'");
+    border[a] = links.size();
+    links.push_back(link);
+  }
+  std::sort(links.begin(), links.end(), [](const SystemLink& x, const SystemLink& y) { return x.west < y.west; });
+  for (uint32_t w = 0; w + 1 < wafers; ++w)
+    if (border[w] == SIZE_MAX)
+      throw ConfigError("system.links: wafer w" + std::to_string(w + 1) + " is not connected: no link joins w" +
+                        std::to_string(w) + " and w" + std::to_string(w + 1) + " (e.g. w" + std::to_string(w) +
+                        ".east-w" + std::to_string(w + 1) + ".west)");
+  return links;
+}
+
 void validate_config(const PlatformConfig& c) {
   if (c.serdes.count) {
     const std::vector<std::string> edges = serdes_edges(c.serdes.edges);
@@ -299,9 +375,13 @@ void validate_config(const PlatformConfig& c) {
                           std::to_string(routers) + " edge routers");
     }
   }
+  system_links(c);
+  if (c.system.wafers > 1 && (!c.defects.tiles.empty() || c.defects.rate > 0 || c.defects.spare_rows || c.defects.spare_columns))
+    throw ConfigError("system.wafers " + std::to_string(c.system.wafers) +
+                      ": defect maps and spares (wafer.*) describe one wafer; give them with system.wafers 1");
   if (c.sram.size_bytes % 4 != 0) throw ConfigError("sram.size_bytes must be a multiple of 4, got " + std::to_string(c.sram.size_bytes));
-  if (uint64_t{c.grid_width} * c.grid_height > (1u << 24))
-    throw ConfigError("grid " + std::to_string(c.grid_width) + "x" + std::to_string(c.grid_height) + " has more than 2^24 tiles");
+  if (uint64_t{system_width(c)} * c.grid_height > (1u << 24))
+    throw ConfigError("grid " + std::to_string(system_width(c)) + "x" + std::to_string(c.grid_height) + " has more than 2^24 tiles");
 }
 
 namespace {

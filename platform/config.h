@@ -63,10 +63,27 @@ struct SerdesConfig {
   uint32_t lanes = 4;
   double lane_gbps = 25.78125;     // 4 lanes: 100 Gb/s of data, one 100 GbE port
   std::string edges = "east,west";  // comma-separated: north, south, east, west
+  double bit_error_rate = 1e-12;    // after FEC, per line bit; CRC and replay repair the errors
 };
 // The edges of `edges`, in order; throws ConfigError naming serdes.edges for an unknown or
 // repeated edge or an empty list.
 std::vector<std::string> serdes_edges(const std::string& edges);
+
+// Several wafers (system.*): `wafers` of grid.width x grid.height tiles stand in a row, and the
+// firmware sees them as one grid, wafers * grid.width tiles wide. Nothing joins two wafers but
+// `links`, comma-separated, each between neighbours in the row: "w0.east-w1.west" (edge SerDes
+// on the two facing edges, as serdes.* configures them) or "w0.z-w1.z" (optical Z ports over
+// the two wafers' areas, optical.*).
+struct SystemConfig {
+  uint32_t wafers = 1;
+  std::string links;
+};
+enum class SystemLinkKind : uint8_t { Edge, Optical };
+struct SystemLink {
+  uint32_t west = 0;  // joins wafer `west` and wafer `west` + 1
+  SystemLinkKind kind = SystemLinkKind::Edge;
+  std::string text;   // as written, for messages
+};
 
 // How `wafervp run|decode --model` spreads a model over the grid (platform/llama/loader.h).
 struct DecodeConfig {
@@ -77,6 +94,7 @@ struct PlatformConfig {
   uint32_t grid_width = 8, grid_height = 8;
   double wafer_width_mm = 215, wafer_height_mm = 215;  // the die: WSE-3 is 46,225 mm^2
   SerdesConfig serdes;
+  SystemConfig system;
   DecodeConfig decode;
   CoreParams core;
   SramParams sram;
@@ -89,6 +107,13 @@ struct PlatformConfig {
   std::vector<RtlSwap> rtl;       // rtl.swap
   std::string rtl_fst_dir;        // rtl.fst_dir: each RTL twin writes its waveform there
 };
+
+// The links of system.links, by border; throws ConfigError naming the link for a port or wafer
+// that does not exist, ports that do not face each other, an edge without SerDes, two links on
+// one border, and naming the wafer that no link connects.
+std::vector<SystemLink> system_links(const PlatformConfig& config);
+// The grid the firmware sees: the wafers side by side.
+uint32_t system_width(const PlatformConfig& config);
 
 struct ConfigKey {
   std::string key, default_value, help;

@@ -107,8 +107,10 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
     const double seconds = seconds_per_token();
     const uint64_t forced = std::min<uint64_t>(tokens, run.prompt_tokens.size() - 1);
     err << std::fixed << std::setprecision(1) << "wafervp decode: " << tokens << " positions (" << forced
-        << " of the prompt, " << tokens - forced << " generated) on " << options.config.grid_width << "x"
+        << " of the prompt, " << tokens - forced << " generated) on " << system_width(options.config) << "x"
         << options.config.grid_height << " cores";
+    if (options.config.system.wafers > 1)
+      err << " of " << options.config.system.wafers << " wafers of " << options.config.grid_width << "x" << options.config.grid_height;
     if (plan.stages > 1) err << " (" << plan.stages << " pipeline stages of " << plan.stage_w << "x" << plan.stage_h << ")";
     err << ", " << cycles_per_token
         << " cycles per token = " << seconds * 1e6 << " us, " << 1.0 / seconds << " tokens/s simulated\n";

@@ -77,6 +77,11 @@ nlohmann::json stats_json(Wafer& wafer, double host_seconds) {
                          {"data_gbytes_per_s_per_io_edge_mm", io.data_gbytes_per_s_per_io_edge_mm},
                          {"data_gbytes_per_s_per_perimeter_mm", io.data_gbytes_per_s_per_perimeter_mm}};
   }
+  if (wafer.config().system.wafers > 1) {
+    nlohmann::json links = nlohmann::json::array();
+    for (const SystemLinkStats& l : wafer.links().stats()) links.push_back(to_json(l));
+    j["system"] = {{"wafers", wafer.config().system.wafers}, {"wafer_width", wafer.config().grid_width}, {"links", links}};
+  }
   if (wafer.profile().used()) j["phases"] = wafer.profile().to_json();
   return j;
 }
@@ -144,6 +149,7 @@ void print_summary(std::ostream& err, const Wafer& wafer, const Wafer::Result& r
       << std::setprecision(1) << "  speed           "
       << (host_seconds > 0 ? static_cast<double>(r.instructions) / host_seconds / 1e6 : 0.0) << " MIPS\n";
   if (wafer.config().serdes.count) err << "  " << describe(off_wafer_io(wafer.config())) << "\n";
+  for (const SystemLinkStats& l : wafer.links().stats()) err << "  " << describe(l) << "\n";
 }
 
 }  // namespace
@@ -199,8 +205,9 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
       throw LoadError(image.path + ": --model needs the symbols __heap_start and __heap_end (the model region)");
     model = std::make_unique<llama::Model>(llama::read_checkpoint(options.model_path));
     const uint32_t region = end->second - start->second;
-    plan = llama::plan_stages(model->config, options.config.grid_width, options.config.grid_height, region, sampling,
-                              options.config.decode.stages);
+    const PlatformConfig& c = options.config;
+    plan = llama::plan_stages(model->config, system_width(c), c.grid_height, region, sampling, c.decode.stages,
+                              c.system.wafers > 1 ? c.grid_width : 0);
     sampling = sampling || llama::model_region_bytes(model->config, plan, true) <= region;
     model_region = start->second;
     err << "model: " << model->config.n_layers << " layers in " << plan.stages

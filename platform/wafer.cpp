@@ -36,8 +36,9 @@ std::unique_ptr<SecdedCodec> make_codec(SramEcc ecc) {
 
 FabricParams fabric_params(const PlatformConfig& config, const WaferMap& map) {
   FabricParams p = config.fabric;
-  p.width = config.grid_width;
+  p.width = system_width(config);
   p.height = config.grid_height;
+  if (config.system.wafers > 1) p.wafer_width_tiles = config.grid_width;
   p.packets = false;
   if (!map.link_extra_cycles.empty()) {
     // The map has measured every link on the physical wafer, reticle edges included.
@@ -51,13 +52,14 @@ FabricParams fabric_params(const PlatformConfig& config, const WaferMap& map) {
 Wafer::Wafer(sc_core::sc_module_name name, const PlatformConfig& config, TileCtl::LineSink console)
     : sc_module(name),
       config_(config),
+      width_(system_width(config)),
       map_(map_wafer(config)),
-      sram_memory_(size_t{config.grid_width} * config.grid_height * config.sram.size_bytes),
+      sram_memory_(size_t{width_} * config.grid_height * config.sram.size_bytes),
       ecc_(make_codec(config.sram.ecc)),
       fabric_("fabric", fabric_params(config, map_), sc_core::sc_time(1.0 / config.core.clock_hz, sc_core::SC_SEC)),
-      tensor_("tensor", tensor_params(config), config.grid_width * config.grid_height,
+      tensor_("tensor", tensor_params(config), width_ * config.grid_height,
               sc_core::sc_time(1.0 / config.core.clock_hz, sc_core::SC_SEC)),
-      profile_(config.grid_width * config.grid_height),
+      profile_(width_ * config.grid_height),
       cluster_("cluster", config.sim.quantum_cycles, config.sim.max_cycles) {
   validate_config(config_);
   fabric_.set_irq_line([this](uint32_t tile, bool level) { tiles_[tile]->core.set_external_irq(level); });
@@ -68,11 +70,11 @@ Wafer::Wafer(sc_core::sc_module_name name, const PlatformConfig& config, TileCtl
   tensor_.set_error_sink(device_error);
   tensor_.attach_queues(&fabric_);
   tensor_.set_irq_schedule([this](uint32_t tile, uint64_t cycle) { tiles_[tile]->core.set_external_irq_at(cycle); });
-  tiles_.reserve(size_t{config_.grid_width} * config_.grid_height);
+  tiles_.reserve(size_t{width_} * config_.grid_height);
   for (uint32_t y = 0; y < config_.grid_height; ++y) {
-    for (uint32_t x = 0; x < config_.grid_width; ++x) {
+    for (uint32_t x = 0; x < width_; ++x) {
       const size_t index = tiles_.size();
-      TileIdentity id{x, y, config_.grid_width, config_.grid_height, static_cast<uint32_t>(config_.core.clock_hz),
+      TileIdentity id{x, y, width_, config_.grid_height, static_cast<uint32_t>(config_.core.clock_hz),
                       config_.sram.size_bytes};
       CoreParams core = config_.core;
       core.hart_id = static_cast<uint32_t>(index);
@@ -92,6 +94,7 @@ Wafer::Wafer(sc_core::sc_module_name name, const PlatformConfig& config, TileCtl
     }
   }
   cluster_.set_domain(&fabric_);
+  links_ = std::make_unique<SystemLinks>(config_, fabric_);
   apply_rtl_swaps();
   apply_routing_plan();
 }

@@ -1,6 +1,7 @@
 // The grid of tiles and what runs it: builds W x H tiles around one fabric, loads one ELF into
 // every tile (SPMD), runs all cores in one CoreCluster synchronised with the fabric and
-// reports how the run ended.
+// reports how the run ended. A system of several wafers (system.*) runs as one such grid, the
+// wafers side by side, their borders crossed only by the system's links (system_links.h).
 #pragma once
 #include <memory>
 #include <string>
@@ -9,6 +10,7 @@
 #include "models/core/core_cluster.h"
 #include "platform/config.h"
 #include "platform/elf_loader.h"
+#include "platform/system_links.h"
 #include "platform/tile.h"
 #include "platform/wafer_map.h"
 #include "tlm/host_memory.h"
@@ -36,9 +38,9 @@ class Wafer : public sc_core::sc_module {
   // (x, y), as a soft error would (needs sram.ecc). Throws LoadError naming what is wrong.
   void flip_bits(uint32_t x, uint32_t y, uint32_t addr, const std::vector<unsigned>& bits);
 
-  uint32_t width() const { return config_.grid_width; }
+  uint32_t width() const { return width_; }  // of the system: grid.width x system.wafers
   uint32_t height() const { return config_.grid_height; }
-  Tile& tile(uint32_t x, uint32_t y) { return *tiles_[y * config_.grid_width + x]; }
+  Tile& tile(uint32_t x, uint32_t y) { return *tiles_[y * width_ + x]; }
   size_t tile_count() const { return tiles_.size(); }
   CoreCluster& cluster() { return cluster_; }
   const CoreCluster& cluster() const { return cluster_; }
@@ -56,6 +58,7 @@ class Wafer : public sc_core::sc_module {
   const std::vector<std::string>& device_errors() const { return device_errors_; }
   const PlatformConfig& config() const { return config_; }
   const WaferMap& map() const { return map_; }
+  const SystemLinks& links() const { return *links_; }
   size_t sram_resident_bytes() const { return sram_memory_.resident_bytes(); }
 
   struct CoreEnd {
@@ -82,6 +85,7 @@ class Wafer : public sc_core::sc_module {
   void apply_rtl_swaps();     // rtl.swap: RTL twins in place of models, before any traffic
 
   PlatformConfig config_;
+  uint32_t width_;
   WaferMap map_;
   HostMemory sram_memory_;
   std::unique_ptr<SecdedCodec> ecc_;  // the SRAMs' codec (sram.ecc), one for all tiles: it keeps no state
@@ -91,6 +95,7 @@ class Wafer : public sc_core::sc_module {
   PhaseProfile profile_;  // before the tiles, whose control blocks report to it
   std::vector<std::unique_ptr<Tile>> tiles_;
   CoreCluster cluster_;
+  std::unique_ptr<SystemLinks> links_;
 };
 
 std::string pe_name(uint32_t x, uint32_t y);  // "PE (x,y)"

@@ -19,7 +19,8 @@ uint32_t crossings(uint32_t a, uint32_t b, uint32_t reticle) {
 
 WaferMap map_wafer(const PlatformConfig& config) {
   const DefectMap& d = config.defects;
-  const uint32_t w = config.grid_width, h = config.grid_height;
+  // Several wafers have no defects or spares (validate_config): the map is the whole system.
+  const uint32_t w = system_width(config), h = config.grid_height;
   if (d.spare_rows && d.spare_columns)
     throw ConfigError("wafer.spare_rows and wafer.spare_columns: use spare rows or spare columns, not both");
   WaferMap m;

@@ -145,6 +145,9 @@ Fabric::Fabric(const FabricParams& params) : params_(params) {
   for (uint32_t depth : {params_.buffer_depth_flits, params_.tx_queue_depth_flits, params_.rx_queue_depth_flits})
     if (depth == 0 || depth > 255) fail("buffer and queue depths must be 1..255 flits");
   if (params_.hop_latency_cycles == 0) fail("hop_latency_cycles must be at least 1");
+  if (params_.wafer_width_tiles && params_.width % params_.wafer_width_tiles)
+    fail("wafer_width_tiles " + std::to_string(params_.wafer_width_tiles) + " does not divide the grid's width " +
+         std::to_string(params_.width));
   if (params_.credit_delay_cycles == 0) fail("credit_delay_cycles must be at least 1");
   if (!params_.link_extra_cycles.empty() && params_.link_extra_cycles.size() != size_t(tiles()) * 4)
     fail("link_extra_cycles needs 4 entries per tile");
@@ -176,8 +179,8 @@ uint32_t Fabric::neighbor(uint32_t tile, int dir) const {
   switch (dir) {
     case kNorth: return y > 0 ? tile - params_.width : UINT32_MAX;
     case kSouth: return y + 1 < params_.height ? tile + params_.width : UINT32_MAX;
-    case kEast: return x + 1 < params_.width ? tile + 1 : UINT32_MAX;
-    case kWest: return x > 0 ? tile - 1 : UINT32_MAX;
+    case kEast: return x + 1 < params_.width && !wafer_border(x + 1) ? tile + 1 : UINT32_MAX;
+    case kWest: return x > 0 && !wafer_border(x) ? tile - 1 : UINT32_MAX;
     default: return tile;
   }
 }

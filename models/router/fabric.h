@@ -44,6 +44,9 @@ struct FabricParams {
   uint32_t width = 4, height = 4;                    // tiles
   uint32_t reticle_width_tiles = 0;                  // 0: the whole grid is one reticle
   uint32_t reticle_height_tiles = 0;
+  // Several wafers side by side (platform/system.h): no wire joins column k x w - 1 to k x w, so
+  // those ports are edge ports that only an off-wafer link (attach_edge) can carry. 0: one wafer.
+  uint32_t wafer_width_tiles = 0;
   RouterPipeline pipeline = RouterPipeline::Wafer;
   uint32_t colors = 24;                              // virtual channels per port (max 32)
   uint32_t buffer_depth_flits = 4;                   // per input port and color
@@ -204,7 +207,9 @@ class Fabric {
 
   Router& router(uint32_t tile);
   Router* router_if(uint32_t tile) const { return routers_[tile].get(); }
-  uint32_t neighbor(uint32_t tile, int dir) const;  // UINT32_MAX off the grid
+  uint32_t neighbor(uint32_t tile, int dir) const;  // UINT32_MAX off the grid or its wafer
+  // Column x is the first of a wafer other than the first.
+  bool wafer_border(uint32_t x) const { return params_.wafer_width_tiles && x % params_.wafer_width_tiles == 0; }
   void schedule(uint32_t tile, uint64_t cycle);
   void step(uint64_t t);
   void process(uint32_t tile, uint64_t t);
@@ -255,6 +260,18 @@ class Fabric {
   // Routers holding flits that cannot move, for the deadlock watchdog.
   std::vector<uint32_t> blocked_;
   uint64_t next_watchdog_ = 0;
+};
+
+// What runs a fabric together with the off-wafer links on its edge ports (models/serdes'
+// EdgeRing): the tiles' side (FabricPort) lets it take each step of the fabric's time.
+class FabricDriver {
+ public:
+  virtual ~FabricDriver() = default;
+  // Settles the fabric and the links towards `limit`: at least one cycle, possibly fewer than
+  // all (the caller steps again), never past a cycle at which the fabric was told to stop.
+  virtual void step(uint64_t limit) = 0;
+  // Nothing scheduled on the links either.
+  virtual bool idle() const = 0;
 };
 
 }  // namespace wvp

@@ -214,10 +214,20 @@ unsigned int FabricPort::transport_dbg(int tile, tlm::tlm_generic_payload& gp) {
   return 4;
 }
 
+void FabricPort::advance(uint64_t limit) {
+  if (!driver_) {
+    fabric_.advance(limit);
+    return;
+  }
+  woke_ = false;
+  while (fabric_.now() < limit && !woke_) driver_->step(limit);
+}
+
 void FabricPort::wake(uint32_t tile, uint64_t cycle) {
   if (waker_ && waker_(tile, cycle)) {
     tiles_[tile].wait = Wait::None;
     fabric_.stop_at(cycle);
+    woke_ = true;
   }
 }
 

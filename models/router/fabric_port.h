@@ -51,6 +51,10 @@ class FabricPort : public sc_core::sc_module, public CycleDomain, public Wavelet
 
   Fabric& fabric() { return fabric_; }
   const Fabric& fabric() const { return fabric_; }
+  // Off-wafer links on edge ports: `driver` advances the fabric from now on, and gets the
+  // fabric's callbacks first (it passes the tiles' on to client()). It must outlive the port.
+  void set_driver(FabricDriver* driver) { driver_ = driver; }
+  Fabric::Client& client() { return *this; }
 
   // The external interrupt input of tile i's core.
   void set_irq_line(std::function<void(uint32_t tile, bool level)> line) { irq_line_ = std::move(line); }
@@ -63,10 +67,10 @@ class FabricPort : public sc_core::sc_module, public CycleDomain, public Wavelet
   // CycleDomain
   void set_waker(Waker waker) override { waker_ = std::move(waker); }
   uint64_t settled() const override { return fabric_.now(); }
-  void advance(uint64_t limit) override { fabric_.advance(limit); }
+  void advance(uint64_t limit) override;
   uint64_t run_limit(uint32_t tile, uint64_t from) override;
   uint64_t pending_wake(uint32_t tile, uint64_t from) const override;
-  bool idle() const override { return fabric_.quiescent(); }
+  bool idle() const override { return fabric_.quiescent() && (!driver_ || driver_->idle()); }
   std::string describe_wait(uint32_t tile) const override;
 
   // WaveletQueues: the same queues for the tile's other initiators (its tensor engine).
@@ -107,6 +111,8 @@ class FabricPort : public sc_core::sc_module, public CycleDomain, public Wavelet
   const sc_core::sc_time period_;
   std::vector<TileState> tiles_;
   Waker waker_;
+  FabricDriver* driver_ = nullptr;
+  bool woke_ = false;  // advance() stops where a core woke: it may act there
   std::function<void(uint32_t, bool)> irq_line_;
   std::function<void(uint32_t, const std::string&)> error_sink_;
 };

@@ -16,17 +16,25 @@ LinkParams direction(const EdgeSerdesParams& p, const char* suffix) {
 }  // namespace
 
 EdgeSerdes::EdgeSerdes(const EdgeSerdesParams& params, uint32_t width, uint32_t height)
-    : params_(params), width_(width), height_(height) {
+    : params_(params),
+      width_(width),
+      height_(height),
+      x0_(params.wafer_x0),
+      wafer_width_(params.wafer_width ? params.wafer_width : width) {
   if (!(params_.clock_hz >= 1e3 && params_.clock_hz <= 1e11)) fail("clock_hz must be in [1e3, 1e11]");
   period_ps_ = 1e12L / params_.clock_hz;
   if (params_.edge < kNorth || params_.edge > kWest) fail("edge must be north, east, south or west");
+  if (uint64_t{x0_} + wafer_width_ > width_)
+    fail("its wafer's columns " + std::to_string(x0_) + ".." + std::to_string(uint64_t{x0_} + wafer_width_ - 1) +
+         " are beyond the " + std::to_string(width_) + "x" + std::to_string(height_) + " grid");
   const bool horizontal = params_.edge == kNorth || params_.edge == kSouth;
-  const uint32_t length = horizontal ? width_ : height_;
+  const uint32_t length = horizontal ? wafer_width_ : height_;
   if (params_.tiles == 0) fail("bridges no edge router (tiles is 0)");
   if (uint64_t{params_.first_tile} + params_.tiles > length) {
     const uint32_t last = params_.first_tile + params_.tiles - 1;
     fail("edge router " + std::to_string(last) + " along the " + direction_name(params_.edge) + " edge is beyond the " +
-         std::to_string(width_) + "x" + std::to_string(height_) + " grid (" + std::to_string(length) + " routers on that edge)");
+         std::to_string(wafer_width_) + "x" + std::to_string(height_) + " grid (" + std::to_string(length) +
+         " routers on that edge)");
   }
   if (params_.tiles > 256) fail("bridges more than 256 edge routers (the port index is a byte of the tag)");
   try {
@@ -38,6 +46,7 @@ EdgeSerdes::EdgeSerdes(const EdgeSerdesParams& params, uint32_t width, uint32_t 
   if (params_.link.frame_payload_bytes < kWaveletBytes || params_.link.tx_queue_bytes < kWaveletBytes)
     fail("frames and the send queue must hold a wavelet of " + std::to_string(kWaveletBytes) + " bytes");
   in_->set_deliver([this](const LinkItem& item, uint64_t t) { return deliver_in(item, t); });
+  rx_ = in_.get();
   out_->set_space([this](uint64_t t) { flush_pending(t); });
 }
 
@@ -48,10 +57,10 @@ void EdgeSerdes::fail(const std::string& what) const {
 uint32_t EdgeSerdes::port_tile(uint32_t port) const {
   const uint32_t along = params_.first_tile + port;
   switch (params_.edge) {
-    case kNorth: return along;
-    case kSouth: return (height_ - 1) * width_ + along;
-    case kEast: return along * width_ + width_ - 1;
-    default: return along * width_;  // west
+    case kNorth: return x0_ + along;
+    case kSouth: return (height_ - 1) * width_ + x0_ + along;
+    case kEast: return along * width_ + x0_ + wafer_width_ - 1;
+    default: return along * width_ + x0_;  // west
   }
 }
 
@@ -83,12 +92,9 @@ void EdgeSerdes::connect(EdgeSerdes& far) {
   if (far.params_.tiles != params_.tiles)
     fail("connected to " + far.params_.name + ", which bridges " + std::to_string(far.params_.tiles) + " edge routers, not " +
          std::to_string(params_.tiles));
-  // The links are settled one after the other: an event of one at time t may meet the other
-  // already settled through t, and then takes effect at its settled time (at most 1 ps later).
-  Link& far_in = *far.in_;
-  out_->set_deliver([&far_in](const LinkItem& item, uint64_t t) { return far_in.send(item, std::max(t, far_in.now())); });
-  Link& out = *out_;
-  far_in.set_space([&out](uint64_t t) { out.rx_resume(std::max(t, out.now())); });
+  // One cable direction is one link: this SerDes' transmitter and the far one's receiver.
+  out_->set_deliver([&far](const LinkItem& item, uint64_t t) { return far.deliver_in(item, t); });
+  far.rx_ = out_.get();
 }
 
 void EdgeSerdes::edge_out(uint32_t port, uint32_t color, uint32_t wavelet, uint64_t cycle) {
@@ -126,7 +132,7 @@ bool EdgeSerdes::deliver_in(const LinkItem& item, uint64_t time_ps) {
 void EdgeSerdes::edge_space(uint32_t port, uint32_t color, uint64_t cycle) {
   if (port != blocked_port_ || color != blocked_color_) return;
   blocked_port_ = UINT32_MAX;
-  in_->rx_resume(std::max(ps(cycle), in_->now()));
+  rx_->rx_resume(std::max(ps(cycle), rx_->now()));
   fabric_->stop_at(cycle);
 }
 
@@ -168,17 +174,25 @@ void EdgeRing::settle_links(uint64_t cycle) {
   }
 }
 
+void EdgeRing::step(uint64_t limit) {
+  const uint64_t c = fabric_.now();
+  settle_links(c);
+  uint64_t next = limit;
+  for (EdgeSerdes* s : serdes_)
+    for (Link* link : {s->out_.get(), s->in_.get()})
+      if (const auto t = link->next_event_ps()) next = std::min(next, s->cycle_of(*t));
+  fabric_.advance(std::max(next, c + 1));
+}
+
 uint64_t EdgeRing::advance(uint64_t limit) {
-  while (fabric_.now() < limit) {
-    const uint64_t c = fabric_.now();
-    settle_links(c);
-    uint64_t next = limit;
-    for (EdgeSerdes* s : serdes_)
-      for (Link* link : {s->out_.get(), s->in_.get()})
-        if (const auto t = link->next_event_ps()) next = std::min(next, s->cycle_of(*t));
-    fabric_.advance(std::max(next, c + 1));
-  }
+  while (fabric_.now() < limit) step(limit);
   return fabric_.now();
+}
+
+bool EdgeRing::idle() const {
+  for (const EdgeSerdes* s : serdes_)
+    if (s->pending_head_ < s->pending_.size() || s->out_->next_event_ps() || s->in_->next_event_ps()) return false;
+  return true;
 }
 
 }  // namespace wvp

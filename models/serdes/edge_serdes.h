@@ -1,8 +1,9 @@
 // Edge SerDes: a module on the wafer's perimeter that bridges a group of consecutive edge
 // routers to an off-wafer link. It owns one Link per direction: `out` takes the wavelets that
 // leave the wafer through its group's edge ports, `in` brings items from the far end into the
-// wafer through those ports. Its far end is another SerDes (connect(): a cable, or a loopback
-// when it is connected to itself) or whatever the out link's deliver callback is set to.
+// wafer through those ports. Its far end is another SerDes (connect(): a cable, whose two
+// directions are the two SerDes' out links, or a loopback when it is connected to itself), or
+// whatever the out link's deliver callback is set to and sends into `in`.
 //
 // A wavelet becomes one LinkItem: data = the 32-bit wavelet, tag = color | port << 8 (the port's
 // index in the group, so it re-enters through the port of the same index at the far end), and
@@ -36,6 +37,9 @@ struct EdgeSerdesParams {
   int edge = kEast;              // kNorth, kEast, kSouth or kWest (models/router/routing.h)
   uint32_t first_tile = 0;       // along the edge: x on north/south, y on east/west
   uint32_t tiles = 1;            // consecutive edge routers bridged
+  // Wafers side by side in one fabric (platform/system.h): this SerDes' wafer is the columns
+  // [wafer_x0, wafer_x0 + wafer_width) of the grid; wafer_width 0: the whole grid.
+  uint32_t wafer_x0 = 0, wafer_width = 0;
   double clock_hz = 1.1e9;       // the fabric's clock
   LinkParams link;               // both directions: lanes, lane_gbps, FEC, BER, energy...
 };
@@ -60,7 +64,8 @@ class EdgeSerdes {
   // Attaches the group's ports to `fabric` (with link credits). Throws std::invalid_argument
   // naming the SerDes and the router for a port another SerDes already holds.
   void attach(Fabric& fabric);
-  // The out link delivers into `far`'s in link (a cable; `*this` for a loopback).
+  // The out link delivers into `far`'s wafer (a cable; `*this` for a loopback); `far`'s own in
+  // link is then unused.
   void connect(EdgeSerdes& far);
 
   Link& out() { return *out_; }
@@ -80,8 +85,10 @@ class EdgeSerdes {
 
   EdgeSerdesParams params_;
   uint32_t width_, height_;
+  uint32_t x0_, wafer_width_;  // its wafer's columns
   long double period_ps_;
   std::unique_ptr<Link> out_, in_;
+  Link* rx_;  // the link whose deliveries enter the wafer here: in_, or the far SerDes' out_
   Fabric* fabric_ = nullptr;
   // Wavelets out that the out link refused, in order, with their port and color; they keep
   // their credits until it takes them.
@@ -98,13 +105,17 @@ class EdgeSerdes {
 
 // Runs a fabric with its edge SerDes: the fabric's client for the edge ports (every other
 // callback goes to `inner`), and the scheduler of fabric and links.
-class EdgeRing : public Fabric::Client {
+class EdgeRing : public Fabric::Client, public FabricDriver {
  public:
   EdgeRing(Fabric& fabric, Fabric::Client* inner = nullptr);
   // Attaches `serdes` to the fabric (see EdgeSerdes::attach); it must outlive the ring.
   void add(EdgeSerdes& serdes);
   // Settles the fabric and every link up to cycle `limit` (the fabric's now() is then `limit`).
   uint64_t advance(uint64_t limit);
+  // FabricDriver: one step of advance(): the links up to the fabric's cycle, then the fabric up
+  // to the next link event.
+  void step(uint64_t limit) override;
+  bool idle() const override;
 
   void rx_arrival(uint32_t tile, uint32_t color, uint64_t cycle) override { inner_->rx_arrival(tile, color, cycle); }
   void tx_space(uint32_t tile, uint32_t color, uint64_t cycle) override { inner_->tx_space(tile, color, cycle); }

@@ -35,7 +35,7 @@ namespace {
 
 // The best plan with blocks that fit, as plan_stages() chooses; none if no block does.
 std::optional<StagePlan> fitting_plan(const ModelConfig& config, uint32_t width, uint32_t height, uint64_t region_bytes,
-                                      bool sampling, uint32_t stages) {
+                                      bool sampling, uint32_t stages, uint32_t wafer_width) {
   const uint32_t layers = static_cast<uint32_t>(config.n_layers);
   std::optional<StagePlan> best;
   // Larger blocks put more cores on each layer; among equal ones a squarer block has shorter
@@ -47,7 +47,7 @@ std::optional<StagePlan> fitting_plan(const ModelConfig& config, uint32_t width,
     return a.stage_w > b.stage_w;
   };
   for (uint32_t sw = 1; sw <= width; ++sw) {
-    if (width % sw) continue;
+    if (width % sw || (wafer_width && wafer_width % sw)) continue;
     for (uint32_t sh = 1; sh <= height; ++sh) {
       if (height % sh) continue;
       const uint32_t blocks = (width / sw) * (height / sh);
@@ -62,14 +62,14 @@ std::optional<StagePlan> fitting_plan(const ModelConfig& config, uint32_t width,
 }  // namespace
 
 StagePlan plan_stages(const ModelConfig& config, uint32_t width, uint32_t height, uint64_t region_bytes, bool sampling,
-                      uint32_t stages) {
+                      uint32_t stages, uint32_t wafer_width) {
   if (stages > uint32_t(config.n_layers))
     throw ModelError("decode.stages " + std::to_string(stages) + " exceeds the model's " + std::to_string(config.n_layers) +
                      " layers");
   if (stages > width * height)
     throw ModelError("decode.stages " + std::to_string(stages) + " exceeds the " + std::to_string(width * height) +
                      " cores of the grid");
-  if (const auto plan = fitting_plan(config, width, height, region_bytes, sampling, stages)) return *plan;
+  if (const auto plan = fitting_plan(config, width, height, region_bytes, sampling, stages, wafer_width)) return *plan;
   std::string msg = "the model (dim " + std::to_string(config.dim) + ", " + std::to_string(config.n_layers) +
                     " layers, vocab " + std::to_string(config.vocab_size) + ") needs " +
                     std::to_string(model_region_bytes(config, single_stage(width, height), sampling)) +
@@ -84,7 +84,7 @@ StagePlan plan_stages(const ModelConfig& config, uint32_t width, uint32_t height
   if (floor > region_bytes)
     throw ModelError(msg + "; no grid fits it (the parts every core holds need " + std::to_string(floor) + " bytes)");
   for (uint32_t side = 1; side <= kLargestSide; ++side)
-    if (fitting_plan(config, side, side, region_bytes, sampling, 0))
+    if (fitting_plan(config, side, side, region_bytes, sampling, 0, 0))
       throw ModelError(msg + "; the smallest square grid that fits is " + std::to_string(side) + "x" + std::to_string(side));
   throw ModelError(msg + "; no grid up to " + std::to_string(kLargestSide) + "x" + std::to_string(kLargestSide) + " fits it");
 }

@@ -35,8 +35,9 @@ uint64_t model_region_bytes(const ModelConfig& config, const StagePlan& plan, bo
 // stages as there are blocks (or layers). `stages` > 0 asks for that many stages (the largest
 // blocks there are enough of). Throws ModelError when nothing fits, naming what a core needs,
 // what it has and the smallest square grid that would fit, or when `stages` cannot be had.
+// `wafer_width` > 0: the grid is wafers of that width side by side, and no block straddles two.
 StagePlan plan_stages(const ModelConfig& config, uint32_t width, uint32_t height, uint64_t region_bytes,
-                      bool sampling = false, uint32_t stages = 0);
+                      bool sampling = false, uint32_t stages = 0, uint32_t wafer_width = 0);
 
 // The region image of core `core` (row-major in the grid): the header, the prompt, the norms of
 // its stage's layers and its rows of their matrices, the embedding or classifier rows of the

@@ -4,6 +4,7 @@
 
 #include <bit>
 #include <cmath>
+#include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -274,6 +275,64 @@ TEST(DecodeRun, DecodeRefusesBadPromptsAndMismatchedFilesBeforeSimulating) {
   refused(run_process({wafervp(), "decode", "--model", tiny_model(), "--tokenizer", other, "--prompt", "hi"}),
           "ends after 400 tokens, but the model's vocabulary has 512");
   refused(run_decode({"--grid", "4x4", "--prompt", "hi"}), "the smallest square grid that fits is 8x8");
+}
+
+
+// Four wafers of 4x4 in a row, each running one pipeline stage of the eight-layer model; the
+// activations cross the edge SerDes between them and the next token comes back over all three.
+// The firmware cannot tell the links from the fabric: the tokens and logits are the reference's,
+// also when the links corrupt frames and replay them.
+TEST(DecodeRun, FourWafersPipelinedOverEdgeSerdesGenerateTheHostReference) {
+  const llama::Model m = llama::read_checkpoint(deep_model());
+  const llama::Generation reference = greedy_from_bos(m, 32);
+  for (const std::string ber : {"1e-12", "2e-5"}) {
+    const std::string stats = temp_path("system_" + ber + ".json");
+    const ProcessResult r = run_wafervp({"--grid", "4x4", "--set", "system.wafers=4", "--set", "serdes.count=2", "--set",
+                                         "serdes.bit_error_rate=" + ber, "--set",
+                                         "system.links=w0.east-w1.west,w1.east-w2.west,w2.east-w3.west", "--model",
+                                         deep_model(), "--poke", "steps=32", "--poke", "dump_logits=1", "--stats", stats,
+                                         firmware("decode")});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.err.find("8 layers in 4 pipeline stages of 4x4 cores"), std::string::npos) << r.err;
+    EXPECT_EQ(printed_tokens(r.out), reference.tokens) << "bit-error rate " << ber;
+    EXPECT_LT(largest_logit_error(r.out, reference, m.config.vocab_size), 1e-5);
+
+    std::ifstream in(stats);
+    const nlohmann::json links = nlohmann::json::parse(in)["system"]["links"];
+    ASSERT_EQ(links.size(), 3u);
+    uint64_t retries = 0;
+    for (const auto& l : links) {
+      // Each position hands x (a GO flag and dim words) east over every border, and the next
+      // token crosses every border west; the last hand-off is a STOP flag.
+      EXPECT_EQ(l["east"]["items"].get<uint64_t>(), 32u * (1 + m.config.dim) + 1) << l.dump();
+      EXPECT_EQ(l["west"]["items"].get<uint64_t>(), 32u) << l.dump();
+      EXPECT_EQ(l["east"]["payload_bytes"].get<uint64_t>(), l["east"]["items"].get<uint64_t>() * 5);
+      retries += l["east"]["retries"].get<uint64_t>() + l["west"]["retries"].get<uint64_t>();
+    }
+    if (ber != "1e-12") {
+      EXPECT_GT(retries, 0u);
+    }
+  }
+}
+
+TEST(DecodeRun, ASystemWithAWaferNoLinkReachesOrALinkToAMissingPortIsRefused) {
+  const auto refused = [](const std::vector<std::string>& sets, const std::string& what) {
+    std::vector<std::string> args = {"--grid", "4x4", "--set", "serdes.count=2"};
+    for (const std::string& s : sets) args.insert(args.end(), {"--set", s});
+    args.insert(args.end(), {"--model", deep_model(), firmware("decode")});
+    const ProcessResult r = run_wafervp(args);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find(what), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("simulated time"), std::string::npos) << r.err;
+  };
+  refused({"system.wafers=3", "system.links=w0.east-w1.west"},
+          "system.links: wafer w2 is not connected: no link joins w1 and w2");
+  refused({"system.wafers=2", "system.links=w0.east-w2.west"},
+          "system.links: link 'w0.east-w2.west': there is no wafer w2 (system.wafers: 2)");
+  refused({"system.wafers=2", "system.links=w0.up-w1.west"}, "wafer w0 has no port 'up'");
+  refused({"system.wafers=2", "system.links=w0.north-w1.south"}, "w0.north and w1.south do not face each other");
+  refused({"system.wafers=2", "system.links=w0.east-w1.west", "serdes.edges=north,south"},
+          "the wafers have no SerDes on their east edge");
 }
 
 }  // namespace

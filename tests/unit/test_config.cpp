@@ -47,7 +47,7 @@ std::string default_yaml_path() {
 
 TEST(Config, KeysListEveryFieldOnceWithItsDefault) {
   const std::vector<ConfigKey> keys = config_keys();
-  EXPECT_EQ(keys.size(), 62u);
+  EXPECT_EQ(keys.size(), 65u);
   std::map<std::string, std::string> defaults;
   for (const ConfigKey& k : keys) {
     EXPECT_TRUE(defaults.emplace(k.key, k.default_value).second) << "duplicate key " << k.key;
@@ -281,12 +281,45 @@ TEST(Config, ValidateConfigChecksCrossFieldRules) {
   EXPECT_EQ(config_error([&] { validate_config(c); }), "grid 65536x257 has more than 2^24 tiles");
 }
 
+TEST(Config, SystemLinksJoinNeighbouringWafersThroughPortsThatExist) {
+  PlatformConfig c;
+  c.system.wafers = 3;
+  c.serdes.count = 2;
+  c.system.links = "w1.z-w2.z, w1.west-w0.east";
+  const std::vector<SystemLink> links = system_links(c);
+  ASSERT_EQ(links.size(), 2u);
+  EXPECT_EQ(links[0].west, 0u);  // by border, either end written first
+  EXPECT_EQ(links[0].kind, SystemLinkKind::Edge);
+  EXPECT_EQ(links[0].text, "w1.west-w0.east");
+  EXPECT_EQ(links[1].west, 1u);
+  EXPECT_EQ(links[1].kind, SystemLinkKind::Optical);
+  EXPECT_EQ(system_width(c), 3 * c.grid_width);
+  const auto error = [&](const std::string& text) {
+    c.system.links = text;
+    return config_error([&] { validate_config(c); });
+  };
+  EXPECT_EQ(error("w0.east-w1.west,w1.z-w2.z,w0.z-w1.z"),
+            "system.links: link 'w0.z-w1.z': w0 and w1 are joined already by 'w0.east-w1.west'");
+  EXPECT_EQ(error("w0.east-w1.west,w1.east-w2.z"),
+            "system.links: link 'w1.east-w2.z': joins a Z port to an edge; a link is edge to edge or Z port to Z port");
+  EXPECT_EQ(error("w0.z-w2.z,w0.east-w1.west"),
+            "system.links: link 'w0.z-w2.z': w0 and w2 are not neighbours; the wafers stand in a row and links join wI and wI+1");
+  EXPECT_EQ(error("w0.east"), "system.links: link 'w0.east': not two ports joined by '-' (e.g. w0.east-w1.west)");
+  EXPECT_EQ(error("x0.east-w1.west"),
+            "system.links: link 'x0.east-w1.west': 'x0.east' is not a wafer's port (wI.east, wI.west, wI.north, wI.south or wI.z)");
+  EXPECT_EQ(error(""), "system.links: wafer w1 is not connected: no link joins w0 and w1 (e.g. w0.east-w1.west)");
+  c.system.links = "w0.east-w1.west,w1.east-w2.west";
+  c.defects.spare_rows = 1;
+  EXPECT_EQ(config_error([&] { validate_config(c); }),
+            "system.wafers 3: defect maps and spares (wafer.*) describe one wafer; give them with system.wafers 1");
+}
+
 // A config with every key at some valid non-default value.
 PlatformConfig everything_changed() {
   PlatformConfig c;
   for (const ConfigKey& k : config_keys()) {
     bool changed = false;
-    for (const char* v : {"2e9", "4096", "3", "2", "5", "0.5", "iq-vc-4stage", "transpose", "odd-even", "model", "north"}) {
+    for (const char* v : {"2e9", "4096", "3", "2", "5", "0.5", "1e-4", "iq-vc-4stage", "transpose", "odd-even", "model", "north"}) {
       if (v == k.default_value) continue;
       try {
         set_config_value(c, k.key, v, "test");

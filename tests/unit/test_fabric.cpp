@@ -359,6 +359,41 @@ TEST(Fabric, AttachedEdgePortsCarryWaveletsOffAndOntoTheWafer) {
   EXPECT_THROW(f.edge_push(0, kWest, 5, 0, 300), FabricError);  // no link attached there
 }
 
+TEST(Fabric, WafersSideBySideAreJoinedOnlyThroughEdgePortsAtTheirBorder) {
+  FabricParams p = grid(4, 2);
+  p.wafer_width_tiles = 2;  // two wafers of 2x2: no wire between columns 1 and 2
+  Fabric f(p);
+  // Within a wafer the mesh is whole; across the border a route leaves the wafer.
+  f.set_route(tile_of(p, 0, 1), 3, kRamp, port_bit(kEast));
+  EXPECT_THROW(f.set_route(tile_of(p, 1, 1), 3, kWest, port_bit(kEast)), FabricError);
+  EXPECT_THROW(f.set_route(tile_of(p, 2, 0), 3, kRamp, port_bit(kWest)), FabricError);
+  EXPECT_THROW(f.attach_edge(tile_of(p, 0, 0), kEast), FabricError);  // inside a wafer
+  f.attach_edge(tile_of(p, 1, 1), kEast);
+  f.attach_edge(tile_of(p, 2, 1), kWest);
+  f.set_route(tile_of(p, 1, 1), 3, kWest, port_bit(kEast));
+  f.set_route(tile_of(p, 2, 1), 3, kWest, port_bit(kRamp));
+  struct Cable : Fabric::Client {
+    Fabric* f = nullptr;
+    uint64_t out_cycle = 0;
+    void edge_out(uint32_t tile, int dir, uint32_t color, uint32_t wavelet, uint64_t cycle) override {
+      EXPECT_EQ(tile, 5u);
+      EXPECT_EQ(dir, kEast);
+      out_cycle = cycle;
+      EXPECT_TRUE(f->edge_push(tile + 1, kWest, color, wavelet, cycle + 10));  // 10 cycles of cable
+    }
+  } cable;
+  cable.f = &f;
+  f.set_client(&cable);
+  f.tx_push(tile_of(p, 0, 1), 3, 99, 0);
+  f.advance(100);
+  EXPECT_EQ(cable.out_cycle, 2u);                         // two hops to (1,1)'s east port
+  EXPECT_EQ(f.rx_next_arrival(tile_of(p, 2, 1), 3), 13u);  // in at 12, one hop to the ramp
+  EXPECT_EQ(f.rx_pop(tile_of(p, 2, 1), 3, 100), 99u);
+  FabricParams uneven = grid(5, 2);
+  uneven.wafer_width_tiles = 2;
+  EXPECT_THROW(Fabric{uneven}, FabricError);
+}
+
 TEST(Fabric, EdgePortWithLinkCreditsHoldsTheWaferBackUntilTheLinkTakesWavelets) {
   // (1,0)'s east port lends its 4 credits of color 2 to the link, which returns none: the
   // fifth to eighth wavelets wait in (1,0)'s west input buffer.

@@ -1,0 +1,125 @@
+#include "platform/system_links.h"
+
+#include <cstdio>
+
+#include "models/link/pcs.h"
+
+namespace wvp {
+
+namespace {
+
+// "w1.west.0". Appended, not "w" + ...: GCC 12 warns falsely (-Wrestrict) on a literal plus a
+// temporary string.
+std::string serdes_name(uint32_t wafer, int edge, uint32_t k) {
+  std::string name = "w";
+  name += std::to_string(wafer);
+  name += '.';
+  name += direction_name(edge);
+  name += '.';
+  name += std::to_string(k);
+  return name;
+}
+
+}  // namespace
+
+const char* link_kind_name(SystemLinkKind kind) { return kind == SystemLinkKind::Optical ? "optical" : "edge"; }
+
+SystemLinks::SystemLinks(const PlatformConfig& config, FabricPort& port) {
+  const std::vector<SystemLink> links = system_links(config);
+  if (links.empty()) return;
+  ring_ = std::make_unique<EdgeRing>(port.fabric(), &port.client());
+  const uint32_t per_edge = config.serdes.count / static_cast<uint32_t>(serdes_edges(config.serdes.edges).size());
+  const uint32_t h = config.grid_height;
+  for (const SystemLink& link : links) {
+    if (link.kind == SystemLinkKind::Optical)
+      throw ConfigError("system.links: link '" + link.text + "': optical Z links are not modelled on the fabric yet");
+    Border& b = borders_.emplace_back();
+    b.link = link;
+    for (uint32_t k = 0; k < per_edge; ++k) {
+      EdgeSerdesParams p;
+      p.clock_hz = config.core.clock_hz;
+      p.first_tile = k * h / per_edge;
+      p.tiles = (k + 1) * h / per_edge - p.first_tile;
+      p.wafer_width = config.grid_width;
+      p.link.lanes = config.serdes.lanes;
+      p.link.lane_gbps = config.serdes.lane_gbps;
+      p.link.bit_error_rate = config.serdes.bit_error_rate;
+      const auto make = [&](uint32_t wafer, int edge) {
+        p.name = serdes_name(wafer, edge, k);
+        p.edge = edge;
+        p.wafer_x0 = wafer * config.grid_width;
+        p.link.seed = 1 + 2 * (uint64_t{wafer} * 4 + static_cast<uint32_t>(edge)) * per_edge + k;
+        return std::make_unique<EdgeSerdes>(p, system_width(config), h);
+      };
+      b.east.push_back(make(link.west, kEast));
+      b.west.push_back(make(link.west + 1, kWest));
+      b.east.back()->connect(*b.west.back());
+      b.west.back()->connect(*b.east.back());
+      ring_->add(*b.east.back());
+      ring_->add(*b.west.back());
+    }
+  }
+  port.set_driver(ring_.get());
+}
+
+namespace {
+
+void add(SystemLinkTraffic& t, const LinkStats& s, size_t links) {
+  t.items += s.items;
+  t.payload_bytes += s.payload_bytes;
+  t.frames += s.frames;
+  t.retries += s.retries;
+  t.crc_errors += s.crc_errors;
+  t.energy_pj += s.energy_pj;
+  t.utilisation += s.utilisation / static_cast<double>(links);
+}
+
+nlohmann::json traffic_json(const SystemLinkTraffic& t) {
+  return {{"items", t.items},       {"payload_bytes", t.payload_bytes}, {"frames", t.frames},
+          {"retries", t.retries},   {"crc_errors", t.crc_errors},       {"energy_pj", t.energy_pj},
+          {"utilisation", t.utilisation}};
+}
+
+}  // namespace
+
+std::vector<SystemLinkStats> SystemLinks::stats() const {
+  std::vector<SystemLinkStats> out;
+  for (const Border& b : borders_) {
+    SystemLinkStats& s = out.emplace_back();
+    s.link = b.link.text;
+    s.kind = b.link.kind;
+    s.serdes = static_cast<uint32_t>(b.east.size());
+    for (size_t k = 0; k < b.east.size(); ++k) {
+      const LinkParams& p = b.east[k]->params().link;
+      s.data_gbytes_per_s += p.lanes * p.lane_gbps * 64 / kPcsBlockBits / 8;
+      // The cable is the east SerDes' out link one way and the west SerDes' out link the other.
+      add(s.east, b.east[k]->stats().out, b.east.size());
+      add(s.west, b.west[k]->stats().out, b.east.size());
+    }
+  }
+  return out;
+}
+
+std::string describe(const SystemLinkStats& s) {
+  char text[400];
+  std::snprintf(text, sizeof text,
+                "link %s (%s, %u SerDes pair%s, %.2f GB/s per direction): east %llu items, %.2f%% busy, %llu retries; "
+                "west %llu items, %.2f%% busy, %llu retries; %.1f nJ",
+                s.link.c_str(), link_kind_name(s.kind), s.serdes, s.serdes == 1 ? "" : "s", s.data_gbytes_per_s,
+                static_cast<unsigned long long>(s.east.items), 100 * s.east.utilisation,
+                static_cast<unsigned long long>(s.east.retries), static_cast<unsigned long long>(s.west.items),
+                100 * s.west.utilisation, static_cast<unsigned long long>(s.west.retries),
+                (s.east.energy_pj + s.west.energy_pj) / 1e3);
+  return text;
+}
+
+nlohmann::json to_json(const SystemLinkStats& s) {
+  return {{"link", s.link},
+          {"kind", link_kind_name(s.kind)},
+          {"serdes", s.serdes},
+          {"data_gbytes_per_s", s.data_gbytes_per_s},
+          {"east", traffic_json(s.east)},
+          {"west", traffic_json(s.west)}};
+}
+
+}  // namespace wvp

@@ -1,0 +1,56 @@
+// The links between the wafers of a system (system.*, platform/config.h) on the fabric that
+// runs them side by side: per border of two wafers, edge SerDes pairs on the facing edges
+// (serdes.count spread over serdes.edges gives each edge's SerDes, each bridging an equal
+// share of the edge routers; SerDes k of w_i's east edge is cabled to SerDes k of w_i+1's west
+// edge). A wavelet that leaves a wafer's east or west edge crosses to the tile facing it on the
+// neighbour, so the firmware sees one grid; the links set the time it takes.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "models/router/fabric_port.h"
+#include "models/serdes/edge_serdes.h"
+#include "platform/config.h"
+
+namespace wvp {
+
+// A direction of one system link, summed over its SerDes.
+struct SystemLinkTraffic {
+  uint64_t items = 0, payload_bytes = 0, frames = 0, retries = 0, crc_errors = 0;
+  double energy_pj = 0;
+  double utilisation = 0;  // busy time over elapsed time, averaged over the SerDes
+};
+
+struct SystemLinkStats {
+  std::string link;
+  SystemLinkKind kind = SystemLinkKind::Edge;
+  uint32_t serdes = 0;           // pairs
+  double data_gbytes_per_s = 0;  // per direction, all pairs, after 64b/66b
+  SystemLinkTraffic east, west;  // w_i -> w_i+1, w_i+1 -> w_i
+};
+
+class SystemLinks {
+ public:
+  // Attaches every link of system.links to `port`'s fabric and drives it from now on.
+  // Throws ConfigError naming the link (see system_links()).
+  SystemLinks(const PlatformConfig& config, FabricPort& port);
+
+  std::vector<SystemLinkStats> stats() const;
+
+ private:
+  struct Border {
+    SystemLink link;
+    std::vector<std::unique_ptr<EdgeSerdes>> east, west;  // on w_i's east and w_i+1's west edge
+  };
+  std::vector<Border> borders_;
+  std::unique_ptr<EdgeRing> ring_;
+};
+
+nlohmann::json to_json(const SystemLinkStats& stats);
+std::string describe(const SystemLinkStats& stats);  // one line for reports
+const char* link_kind_name(SystemLinkKind kind);     // "edge", "optical"
+
+}  // namespace wvp
