@@ -21,6 +21,7 @@
 #include "models/memnode/memnode_agent.h"
 #include "models/serdes/edge_serdes.h"
 #include "support/error_of.h"
+#include "support/memnode_rig.h"
 #include "support/sim_child.h"
 #include "support/unique_name.h"
 #include "tlm/ps_time.h"
@@ -38,17 +39,6 @@ LinkParams link_params(double bit_error_rate) {
   LinkParams p;
   p.bit_error_rate = bit_error_rate;
   p.tx_queue_bytes = 1 << 20;  // the tests offer whole batches of requests at once
-  return p;
-}
-
-// Two channels of DDR4-3200 (a 256-byte block takes 10 ns on its channel), 80 ns latency.
-MemNodeParams two_channels(uint64_t size_bytes) {
-  MemNodeParams p;
-  p.size_bytes = size_bytes;
-  p.channels = 2;
-  p.interleave_bytes = 256;
-  p.channel_gb_per_s = 25.6;
-  p.access_latency_ns = 80;
   return p;
 }
 
@@ -111,15 +101,6 @@ struct Bench {
   std::vector<std::string> errors;
 };
 
-// A memory node that records its refusals.
-struct Node {
-  explicit Node(uint64_t size_bytes) : node(unique_name("kv").c_str(), two_channels(size_bytes)) {
-    node.set_error_sink([this](const std::string& what) { errors.push_back(what); });
-  }
-  MemNode node;
-  std::vector<std::string> errors;
-};
-
 // The request words of a write of `data` at `address` (a 64-bit address takes kWrite64), and
 // of a read.
 std::vector<uint32_t> write_request(uint64_t address, const std::vector<uint32_t>& data, uint32_t reply_color) {
@@ -151,7 +132,7 @@ void append(std::vector<uint32_t>& to, const std::vector<uint32_t>& words) { to.
 // 60 writes of 1 to 64 random words, half of them above 4 GiB, then the 60 reads back, all
 // offered at once on port 3; replies on color 5.
 void write_then_read_back(double bit_error_rate) {
-  Node n(uint64_t{64} << 30);
+  RecordingNode n(two_channels(uint64_t{64} << 30));
   Bench b(n.node.socket, link_params(bit_error_rate), link_params(bit_error_rate));
   std::mt19937_64 rng(11);
   constexpr int kRequests = 60;
@@ -210,7 +191,7 @@ TEST(MemNodeAgent, EveryReplyComesOnceAndInOrderUnderBitErrors) {
 
 TEST(MemNodeAgent, ReplyTimeIsTheLinksPlusTheMemoryNode) {
   in_child_process([] {
-    Node n(1 << 20);
+    RecordingNode n(two_channels(1 << 20));
     Bench b(n.node.socket, link_params(0), link_params(0));
     // The default link: 4 lanes of 25.78125 Gb/s, one block time 2.56 ns, 105 ns of FEC and
     // propagation; a frame is its payload + 16 bytes rounded up to 8-byte blocks.
@@ -244,7 +225,7 @@ TEST(MemNodeAgent, ReplyTimeIsTheLinksPlusTheMemoryNode) {
 
 TEST(MemNodeAgent, RequestsFromTwoPortsAndTwoColorsInterleaveWordByWord) {
   in_child_process([] {
-    Node n(1 << 20);
+    RecordingNode n(two_channels(1 << 20));
     MemNodeAgentParams params;
     params.request_colors = 1u << kRequestColor | 1u << 17;
     Bench b(n.node.socket, link_params(0), link_params(0), params);
@@ -281,7 +262,7 @@ TEST(MemNodeAgent, RequestsFromTwoPortsAndTwoColorsInterleaveWordByWord) {
 
 TEST(MemNodeAgent, RefusedRepliesWaitAndHoldTheRequestsBackWithNothingLost) {
   in_child_process([] {
-    Node n(1 << 20);
+    RecordingNode n(two_channels(1 << 20));
     // The reply link's send queue holds two wavelets and its receiver two frames; the consumer
     // takes nothing for the first 10 us.
     LinkParams tight = link_params(0);
@@ -328,7 +309,7 @@ TEST(MemNodeAgent, RefusedRepliesWaitAndHoldTheRequestsBackWithNothingLost) {
 
 TEST(MemNodeAgent, BadRequestsAreAnsweredWithTheirCodeAndNamed) {
   in_child_process([] {
-    Node n(1 << 20);
+    RecordingNode n(two_channels(1 << 20));
     MemNodeAgentParams params;
     params.max_words = 16;
     Bench b(n.node.socket, link_params(0), link_params(0), params);
@@ -452,7 +433,7 @@ TEST(MemNodeAgent, ATileWritesAndReadsBackThroughTheFabricAndAnEdgeSerdes) {
     fabric.set_route(1, 3, kEast, port_bit(kWest));
     fabric.set_route(0, 3, kEast, port_bit(kRamp));
 
-    Node n(1 << 20);
+    RecordingNode n(two_channels(1 << 20));
     Agent agent(unique_name("agent").c_str(), MemNodeAgentParams{});
     agent.socket.bind(n.node.socket);
     agent.attach(serdes.out(), serdes.in());
