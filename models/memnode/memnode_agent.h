@@ -50,8 +50,8 @@
 // sc_time_stamp() as its delay (0 if SystemC is already past it), and the reply leaves at
 // sc_time_stamp() plus the delay the target annotated (the node's queueing, transfer and
 // latency), or when the previous reply left, if later: one reply link takes items in time
-// order. An error found in the header or count is answered when the request's last wavelet
-// arrives.
+// order. An error found without the target is answered when the wavelet that shows it arrives:
+// the header for an unknown opcode, the request's last wavelet for a bad count.
 //
 // Backpressure. Replies are offered to the reply link; what it refuses waits here, in order,
 // and goes when its space callback says it has room. While a reply waits, the agent refuses
@@ -87,7 +87,7 @@ struct MemNodeAgentStats {
   uint64_t reads = 0, writes = 0;         // requests served by the target
   uint64_t read_words = 0, write_words = 0;
   uint64_t errors = 0;                    // requests answered with an error, wavelets dropped
-  uint64_t reply_refusals = 0;            // reply words the reply link refused at first
+  uint64_t reply_refusals = 0;            // reply words that had to wait: the reply link refused them or one before
   uint64_t busy_ps = 0;                   // time with an access under way at the target
 };
 
@@ -129,7 +129,7 @@ class MemNodeAgent : public sc_core::sc_module {
     uint32_t address_words = 0;  // still to come
     uint64_t address = 0;
     uint32_t data_words = 0;     // received so far
-    std::vector<uint8_t> data;   // a write's data (empty when the count is bad)
+    std::vector<uint8_t> data;   // a write's data as it arrives (none when the count is bad), a read's from the target
   };
   struct Reply {
     LinkItem item;

@@ -101,34 +101,31 @@ struct Bench {
   std::vector<std::string> errors;
 };
 
-// The request words of a write of `data` at `address` (a 64-bit address takes kWrite64), and
-// of a read.
-std::vector<uint32_t> write_request(uint64_t address, const std::vector<uint32_t>& data, uint32_t reply_color) {
-  const bool wide = address >> 32;
-  std::vector<uint32_t> w{Agent::header(wide ? Agent::kWrite64 : Agent::kWrite, reply_color, static_cast<uint32_t>(data.size())),
-                          static_cast<uint32_t>(address)};
-  if (wide) w.push_back(static_cast<uint32_t>(address >> 32));
-  w.insert(w.end(), data.begin(), data.end());
-  return w;
-}
-std::vector<uint32_t> read_request(uint64_t address, uint32_t words, uint32_t reply_color) {
-  const bool wide = address >> 32;
-  std::vector<uint32_t> w{Agent::header(wide ? Agent::kRead64 : Agent::kRead, reply_color, words), static_cast<uint32_t>(address)};
-  if (wide) w.push_back(static_cast<uint32_t>(address >> 32));
-  return w;
-}
-// The reply a read that succeeded gets.
-std::vector<uint32_t> read_reply(uint64_t address, const std::vector<uint32_t>& data) {
-  std::vector<uint32_t> w{Agent::status(Agent::kOk, address >> 32 ? Agent::kRead64 : Agent::kRead, static_cast<uint32_t>(data.size()))};
-  w.insert(w.end(), data.begin(), data.end());
-  return w;
-}
-uint32_t write_ack(uint64_t address, uint32_t words) {
-  return Agent::status(Agent::kOk, address >> 32 ? Agent::kWrite64 : Agent::kWrite, words);
-}
-
 void append(std::vector<uint32_t>& to, const std::vector<uint32_t>& words) { to.insert(to.end(), words.begin(), words.end()); }
 
+// A 64-bit address takes the 64-bit opcodes.
+Agent::Opcode opcode(bool write, uint64_t address) {
+  const bool wide = address >> 32;
+  return write ? (wide ? Agent::kWrite64 : Agent::kWrite) : (wide ? Agent::kRead64 : Agent::kRead);
+}
+// The words of a read request, of a write request of `data`, of a read's reply and of a write's.
+std::vector<uint32_t> read_request(uint64_t address, uint32_t words, uint32_t reply_color) {
+  std::vector<uint32_t> w{Agent::header(opcode(false, address), reply_color, words), static_cast<uint32_t>(address)};
+  if (address >> 32) w.push_back(static_cast<uint32_t>(address >> 32));
+  return w;
+}
+std::vector<uint32_t> write_request(uint64_t address, const std::vector<uint32_t>& data, uint32_t reply_color) {
+  std::vector<uint32_t> w = read_request(address, static_cast<uint32_t>(data.size()), reply_color);
+  w[0] = Agent::header(opcode(true, address), reply_color, static_cast<uint32_t>(data.size()));
+  append(w, data);
+  return w;
+}
+std::vector<uint32_t> read_reply(uint64_t address, const std::vector<uint32_t>& data) {
+  std::vector<uint32_t> w{Agent::status(Agent::kOk, opcode(false, address), static_cast<uint32_t>(data.size()))};
+  append(w, data);
+  return w;
+}
+uint32_t write_ack(uint64_t address, uint32_t words) { return Agent::status(Agent::kOk, opcode(true, address), words); }
 // 60 writes of 1 to 64 random words, half of them above 4 GiB, then the 60 reads back, all
 // offered at once on port 3; replies on color 5.
 void write_then_read_back(double bit_error_rate) {
