@@ -19,6 +19,7 @@
 
 #include "models/link/link_tlm_bridge.h"
 #include "models/memnode/memnode.h"
+#include "support/memnode_rig.h"
 #include "support/payload.h"
 #include "support/sim_child.h"
 #include "support/unique_name.h"
@@ -45,26 +46,12 @@ tlm_response_status access(tlm::tlm_fw_transport_if<>& target, tlm_command cmd, 
   return gp.get_response_status();
 }
 
-// Two channels of DDR4-3200: 25.6 GB/s each, 256-byte blocks, so a block takes 10 ns on its
-// channel.
-MemNodeParams two_channels() {
-  MemNodeParams p;
-  p.size_bytes = uint64_t{1} << 30;
-  p.channels = 2;
-  p.channel_gb_per_s = 25.6;
-  p.interleave_bytes = 256;
-  p.access_latency_ns = 80;
-  return p;
-}
+// two_channels() (support/memnode_rig.h): a block takes 10 ns on its channel, then 80 ns of latency.
 constexpr uint64_t kBlockPs = 10'000;
 constexpr uint64_t kLatencyPs = 80'000;
 
-struct Node {
-  explicit Node(const MemNodeParams& p) : node(unique_name("kv").c_str(), p) {
-    node.set_error_sink([this](const std::string& what) { errors.push_back(what); });
-  }
-  MemNode node;
-  std::vector<std::string> errors;
+struct Node : RecordingNode {
+  using RecordingNode::RecordingNode;
   tlm::tlm_fw_transport_if<>& fw() { return node.socket.get_base_interface(); }
   // The time an access arriving at `at` completes.
   uint64_t read(uint64_t addr, uint32_t len, uint64_t at = 0) {
