@@ -20,9 +20,9 @@ EdgeSerdes::EdgeSerdes(const EdgeSerdesParams& params, uint32_t width, uint32_t 
       width_(width),
       height_(height),
       x0_(params.wafer_x0),
-      wafer_width_(params.wafer_width ? params.wafer_width : width) {
+      wafer_width_(params.wafer_width ? params.wafer_width : width),
+      clock_(params.clock_hz) {
   if (!(params_.clock_hz >= 1e3 && params_.clock_hz <= 1e11)) fail("clock_hz must be in [1e3, 1e11]");
-  period_ps_ = 1e12L / params_.clock_hz;
   if (params_.edge < kNorth || params_.edge > kWest) fail("edge must be north, east, south or west");
   if (uint64_t{x0_} + wafer_width_ > width_)
     fail("its wafer's columns " + std::to_string(x0_) + ".." + std::to_string(uint64_t{x0_} + wafer_width_ - 1) +
@@ -64,24 +64,14 @@ uint32_t EdgeSerdes::port_tile(uint32_t port) const {
   }
 }
 
-uint64_t EdgeSerdes::ps(uint64_t cycle) const { return static_cast<uint64_t>(std::llround(cycle * period_ps_)); }
-
-uint64_t EdgeSerdes::cycle_of(uint64_t time_ps) const {
-  // The estimate may be one off either way where ps() rounded; ps() decides.
-  uint64_t c = static_cast<uint64_t>(std::ceil(time_ps / period_ps_));
-  while (ps(c) < time_ps) ++c;
-  while (c > 0 && ps(c - 1) >= time_ps) --c;
-  return c;
-}
-
 void EdgeSerdes::attach(Fabric& fabric) {
   if (fabric.params().width != width_ || fabric.params().height != height_)
     fail("made for a " + std::to_string(width_) + "x" + std::to_string(height_) + " grid, attached to another");
   for (uint32_t port = 0; port < params_.tiles; ++port) {
     try {
-      fabric.attach_edge(port_tile(port), port_dir(), true);
+      fabric.attach_edge(port_tile(port), port_dir(port), true);
     } catch (const FabricError& e) {
-      fail(std::string("edge port ") + port_name(port_dir()) + " of router (" + std::to_string(port_tile(port) % width_) + "," +
+      fail(std::string("edge port ") + port_name(port_dir(port)) + " of router (" + std::to_string(port_tile(port) % width_) + "," +
            std::to_string(port_tile(port) / width_) + "): " + e.what());
     }
   }
@@ -103,7 +93,7 @@ void EdgeSerdes::edge_out(uint32_t port, uint32_t color, uint32_t wavelet, uint6
   last_out_ps_ = t;
   const LinkItem item{wavelet, color | port << 8, kWaveletBytes};
   if (pending_head_ == pending_.size() && out_->send(item, t)) {
-    fabric_->edge_credit(port_tile(port), port_dir(), color, cycle_of(t));
+    fabric_->edge_credit(port_tile(port), port_dir(port), color, cycle_of(t));
     return;
   }
   pending_.push_back({item, port, color});
@@ -113,7 +103,7 @@ void EdgeSerdes::flush_pending(uint64_t time_ps) {
   const uint64_t t = std::max(time_ps, last_out_ps_);
   while (pending_head_ < pending_.size() && out_->send(pending_[pending_head_].item, t)) {
     const Pending& p = pending_[pending_head_++];
-    fabric_->edge_credit(port_tile(p.port), port_dir(), p.color, cycle_of(t));
+    fabric_->edge_credit(port_tile(p.port), port_dir(p.port), p.color, cycle_of(t));
   }
   last_out_ps_ = t;
   if (pending_head_ == pending_.size()) pending_.clear(), pending_head_ = 0;
@@ -123,7 +113,7 @@ bool EdgeSerdes::deliver_in(const LinkItem& item, uint64_t time_ps) {
   if (!fabric_) fail("an item arrived before the SerDes was attached to a fabric");
   const uint32_t port = item.tag >> 8, color = item.tag & 0xff;
   if (port >= params_.tiles) fail("item for edge port " + std::to_string(port) + " of a group of " + std::to_string(params_.tiles));
-  if (fabric_->edge_push(port_tile(port), port_dir(), color, static_cast<uint32_t>(item.data), cycle_of(time_ps))) return true;
+  if (fabric_->edge_push(port_tile(port), port_dir(port), color, static_cast<uint32_t>(item.data), cycle_of(time_ps))) return true;
   blocked_port_ = port;
   blocked_color_ = color;
   return false;
@@ -136,63 +126,17 @@ void EdgeSerdes::edge_space(uint32_t port, uint32_t color, uint64_t cycle) {
   fabric_->stop_at(cycle);
 }
 
-EdgeRing::EdgeRing(Fabric& fabric, Fabric::Client* inner) : fabric_(fabric), inner_(inner ? inner : &no_client_) {
-  fabric_.set_client(this);
+std::optional<uint64_t> EdgeSerdes::next_event_ps() const {
+  const auto a = out_->next_event_ps(), b = in_->next_event_ps();
+  if (a && b) return std::min(*a, *b);
+  return a ? a : b;
 }
 
-void EdgeRing::add(EdgeSerdes& serdes) {
-  serdes.attach(fabric_);
-  serdes_.push_back(&serdes);
-  for (uint32_t port = 0; port < serdes.params().tiles; ++port)
-    ports_[serdes.port_tile(port) * 4 + static_cast<uint32_t>(serdes.port_dir())] = {&serdes, port};
+void EdgeSerdes::advance(uint64_t limit_ps) {
+  out_->advance(limit_ps);
+  in_->advance(limit_ps);
 }
 
-void EdgeRing::edge_out(uint32_t tile, int dir, uint32_t color, uint32_t wavelet, uint64_t cycle) {
-  const auto& [serdes, port] = ports_.at(tile * 4 + static_cast<uint32_t>(dir));
-  serdes->edge_out(port, color, wavelet, cycle);
-  fabric_.stop_at(cycle);  // the link may answer (a credit) from that cycle on
-}
-
-void EdgeRing::edge_space(uint32_t tile, int dir, uint32_t color, uint64_t cycle) {
-  const auto& [serdes, port] = ports_.at(tile * 4 + static_cast<uint32_t>(dir));
-  serdes->edge_space(port, color, cycle);
-}
-
-void EdgeRing::settle_links(uint64_t cycle) {
-  for (;;) {
-    Link* first = nullptr;
-    uint64_t when = UINT64_MAX;
-    for (EdgeSerdes* s : serdes_) {
-      const uint64_t limit = s->ps(cycle);
-      for (Link* link : {s->out_.get(), s->in_.get()}) {
-        const auto next = link->next_event_ps();
-        if (next && *next <= limit && *next < when) first = link, when = *next;
-      }
-    }
-    if (!first) break;
-    first->advance(when + 1);
-  }
-}
-
-void EdgeRing::step(uint64_t limit) {
-  const uint64_t c = fabric_.now();
-  settle_links(c);
-  uint64_t next = limit;
-  for (EdgeSerdes* s : serdes_)
-    for (Link* link : {s->out_.get(), s->in_.get()})
-      if (const auto t = link->next_event_ps()) next = std::min(next, s->cycle_of(*t));
-  fabric_.advance(std::max(next, c + 1));
-}
-
-uint64_t EdgeRing::advance(uint64_t limit) {
-  while (fabric_.now() < limit) step(limit);
-  return fabric_.now();
-}
-
-bool EdgeRing::idle() const {
-  for (const EdgeSerdes* s : serdes_)
-    if (s->pending_head_ < s->pending_.size() || s->out_->next_event_ps() || s->in_->next_event_ps()) return false;
-  return true;
-}
+bool EdgeSerdes::idle() const { return pending_head_ == pending_.size() && !out_->next_event_ps() && !in_->next_event_ps(); }
 
 }  // namespace wvp
