@@ -125,7 +125,7 @@ TEST(DecodeBounds, PipelineStagesAddUpAndPayForTheirHandOffs) {
   m.dim = 16, m.hidden_dim = 40, m.n_layers = 2, m.n_heads = 4, m.n_kv_heads = 2, m.vocab_size = 400, m.seq_len = 8;
   PlatformConfig c;
   c.grid_width = 2, c.grid_height = 3;
-  const DecodeBounds b = decode_bounds(m, c, llama::StagePlan{2, 3, 1, 3, 2});
+  const DecodeBounds b = decode_bounds(m, c, llama::StagePlan{2, 3, 1, 3, 2, 1, 1});
   // A layer per stage of 3 cores, whose first core holds 11 rows of wq|wk|wv, 6 of wo, 14
   // units of w1|w3, 6 rows of w2 (x 40): 960 weights; the last stage adds 134 classifier rows.
   EXPECT_DOUBLE_EQ(b.weight_bytes_per_core, 4 * (960.0 + 2144));
@@ -138,4 +138,21 @@ TEST(DecodeBounds, PipelineStagesAddUpAndPayForTheirHandOffs) {
 }
 
 }  // namespace
+TEST(DecodeBounds, StagesWithoutLayersPayOnlyForTheirVocabularyAndHandOffs) {
+  llama::ModelConfig m;
+  m.dim = 16, m.hidden_dim = 40, m.n_layers = 2, m.n_heads = 4, m.n_kv_heads = 2, m.vocab_size = 400, m.seq_len = 8;
+  PlatformConfig c;
+  c.grid_width = 3, c.grid_height = 3;
+  // Stage 0 only embeds, stage 1 runs both layers, stage 2 only classifies (1x3 blocks).
+  const DecodeBounds b = decode_bounds(m, c, llama::StagePlan{3, 3, 1, 3, 3, 0, 0});
+  // Per core as with a layer per stage (960 weights a layer, 2144 classifier rows), but the
+  // busiest core is the classifier's alone.
+  EXPECT_DOUBLE_EQ(b.weight_bytes_per_core, 4 * 2144.0);
+  EXPECT_DOUBLE_EQ(b.sram_cycles, 4 * (2 * 960.0 + 2144) / c.sram.read_bytes_per_cycle);
+  // The embedding 2 + 16, two layers of 130, two hand-offs of 37, the argmax 10, the token back
+  // from stage 2 at (2,0): 2 hops and a broadcast of 2 + 1.
+  EXPECT_DOUBLE_EQ(b.fabric_cycles, 18 + 2 * 130 + 2 * 37 + 10 + 5);
+  EXPECT_EQ(b.collectives, 16u);
+}
+
 }  // namespace wvp::test
