@@ -101,9 +101,15 @@ TEST(PhaseProfile, TraceHasOneTrackPerKeptTileWithActivitiesInsideSteps) {
   EXPECT_DOUBLE_EQ(events[3]["dur"].get<double>(), 1.0);
 }
 
-TEST(DecodeBounds, FollowFromTheShardsAndTheFirmwaresCollectives) {
+// Two layers of width 16 (hidden 40, 4 heads, 2 KV heads), 400 tokens.
+llama::ModelConfig bounds_model() {
   llama::ModelConfig m;
   m.dim = 16, m.hidden_dim = 40, m.n_layers = 2, m.n_heads = 4, m.n_kv_heads = 2, m.vocab_size = 400, m.seq_len = 8;
+  return m;
+}
+
+TEST(DecodeBounds, FollowFromTheShardsAndTheFirmwaresCollectives) {
+  const llama::ModelConfig m = bounds_model();
   PlatformConfig c;
   c.grid_width = 2, c.grid_height = 3;
   const DecodeBounds b = decode_bounds(m, c, llama::single_stage(2, 3));
@@ -121,8 +127,7 @@ TEST(DecodeBounds, FollowFromTheShardsAndTheFirmwaresCollectives) {
 }
 
 TEST(DecodeBounds, PipelineStagesAddUpAndPayForTheirHandOffs) {
-  llama::ModelConfig m;
-  m.dim = 16, m.hidden_dim = 40, m.n_layers = 2, m.n_heads = 4, m.n_kv_heads = 2, m.vocab_size = 400, m.seq_len = 8;
+  const llama::ModelConfig m = bounds_model();
   PlatformConfig c;
   c.grid_width = 2, c.grid_height = 3;
   const DecodeBounds b = decode_bounds(m, c, llama::StagePlan{2, 3, 1, 3, 2, 1, 1});
@@ -137,10 +142,8 @@ TEST(DecodeBounds, PipelineStagesAddUpAndPayForTheirHandOffs) {
   EXPECT_EQ(b.collectives, 15u);
 }
 
-}  // namespace
 TEST(DecodeBounds, StagesWithoutLayersPayOnlyForTheirVocabularyAndHandOffs) {
-  llama::ModelConfig m;
-  m.dim = 16, m.hidden_dim = 40, m.n_layers = 2, m.n_heads = 4, m.n_kv_heads = 2, m.vocab_size = 400, m.seq_len = 8;
+  const llama::ModelConfig m = bounds_model();
   PlatformConfig c;
   c.grid_width = 3, c.grid_height = 3;
   // Stage 0 only embeds, stage 1 runs both layers, stage 2 only classifies (1x3 blocks).
@@ -155,4 +158,5 @@ TEST(DecodeBounds, StagesWithoutLayersPayOnlyForTheirVocabularyAndHandOffs) {
   EXPECT_EQ(b.collectives, 16u);
 }
 
+}  // namespace
 }  // namespace wvp::test
