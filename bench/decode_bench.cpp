@@ -4,7 +4,8 @@
 //
 // Each grid runs the deepest model of a family (width, heads, vocabulary, context per grid) that
 // wafervp's planner fits into the decode firmware's model regions: one pipeline stage while
-// that fits, then blocks of the grid per range of layers, so the models fill the grids' SRAM.
+// that fits, then blocks of the grid per range of layers (fewer, or none, on the first and last
+// blocks, which also hold the vocabulary), so the models fill the grids' SRAM.
 // Usage: wvp_bench_decode [--json FILE] [--grids 16,64,256] [--steps N]
 #include <cstdio>
 #include <cstring>
@@ -108,10 +109,11 @@ nlohmann::json run_case(const Case& c, int32_t steps, uint64_t region) {
   const double fill = 4 * params / (double(c.grid) * c.grid * region);
   const nlohmann::json& stages = d["stages"];
   std::printf("%s: model dim %d hidden %d layers %d heads %d vocab %d (%.2f M weights, %.0f%% of the model regions) "
-              "in %d stage(s) of %dx%d: %.0f positions, %llu cycles/token = %.0f tokens/s simulated, %.2f host s/token, "
-              "reference %s\n",
+              "in %d stage(s) of %dx%d (%d layers on the first, %d on the last): %.0f positions, %llu cycles/token = "
+              "%.0f tokens/s simulated, %.2f host s/token, reference %s\n",
               g.c_str(), c.model.dim, c.model.hidden_dim, c.model.n_layers, c.model.n_heads, c.model.vocab_size,
               params / 1e6, 100 * fill, stages["count"].get<int>(), stages["width"].get<int>(), stages["height"].get<int>(),
+              stages.value("first_layers", c.model.n_layers), stages.value("last_layers", c.model.n_layers),
               positions, static_cast<unsigned long long>(d["cycles_per_token"].get<uint64_t>()),
               d["tokens_per_second"].get<double>(), host / positions, matches ? "matches" : "DIFFERS");
   std::fputs(r.err.substr(r.err.find("wafervp decode:")).c_str(), stdout);

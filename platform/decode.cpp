@@ -77,7 +77,9 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
     if (stats && code == 0 && cycles_per_token) {
       (*stats)["decode"] = bounds_json(bounds, cycles_per_token);
       (*stats)["decode"]["positions"] = tokens;
-      (*stats)["decode"]["stages"] = {{"count", plan.stages}, {"width", plan.stage_w}, {"height", plan.stage_h}};
+      nlohmann::json& stages = (*stats)["decode"]["stages"];
+      stages = {{"count", plan.stages}, {"width", plan.stage_w}, {"height", plan.stage_h}};
+      if (plan.stages > 1) stages["first_layers"] = plan.first_layers, stages["last_layers"] = plan.last_layers;
       (*stats)["decode"]["tokens_per_second"] = 1.0 / seconds_per_token();
     }
   };

@@ -211,8 +211,9 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
     sampling = sampling || llama::model_region_bytes(model->config, plan, true) <= region;
     model_region = start->second;
     err << "model: " << model->config.n_layers << " layers in " << plan.stages
-        << (plan.stages == 1 ? " stage" : " pipeline stages") << " of " << plan.stage_w << "x" << plan.stage_h
-        << " cores, " << llama::model_region_bytes(model->config, plan, sampling) << " of " << region
+        << (plan.stages == 1 ? " stage" : " pipeline stages") << " of " << plan.stage_w << "x" << plan.stage_h << " cores";
+    if (plan.stages > 1) err << " (" << plan.first_layers << " on the first, " << plan.last_layers << " on the last)";
+    err << ", " << llama::model_region_bytes(model->config, plan, sampling) << " of " << region
         << " bytes of model region per core\n";
     if (options.planned) options.planned(plan);
   }

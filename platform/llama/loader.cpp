@@ -8,6 +8,8 @@
 
 namespace wvp::llama {
 
+static_assert(sizeof(wvp_model_header) == 64, "the region header is 16 words (wvp/model_layout.h)");
+
 StagePlan single_stage(uint32_t width, uint32_t height) { return {width, height, width, height, 1}; }
 
 wvp_model_header header_of(const ModelConfig& c, const StagePlan& plan, bool sampling) {
@@ -19,6 +21,7 @@ wvp_model_header header_of(const ModelConfig& c, const StagePlan& plan, bool sam
   h.shared_classifier = c.shared_classifier ? 1 : 0;
   h.sampling = sampling ? 1 : 0;
   h.stage_w = plan.stage_w, h.stage_h = plan.stage_h, h.stages = plan.stages;
+  h.first_layers = static_cast<uint16_t>(plan.first_layers), h.last_layers = static_cast<uint16_t>(plan.last_layers);
   return h;
 }
 
@@ -32,6 +35,43 @@ uint64_t model_region_bytes(const ModelConfig& config, const StagePlan& plan, bo
 }
 
 namespace {
+
+// Bytes of the largest core of stage `stage` of `plan`'s blocks if every stage held `layers`
+// layers (a stage's region depends on how many layers it holds, not on which).
+uint64_t bytes_with_layers(ModelConfig config, StagePlan plan, uint32_t stage, uint32_t layers, bool sampling) {
+  config.n_layers = static_cast<int32_t>(layers * plan.stages);
+  plan.first_layers = plan.last_layers = layers;
+  const wvp_model_header h = header_of(config, plan, sampling);
+  return 4 * uint64_t{wvp_decode_layout_of(&h, stage, 0).floats};
+}
+
+// `plan` (blocks and stages set) with the first and last stages' layers such that every stage
+// fits and the fullest holds as few layers as can be; none if the model's layers do not fit.
+std::optional<StagePlan> split_layers(const ModelConfig& config, StagePlan plan, uint64_t region_bytes, bool sampling) {
+  const int64_t layers = config.n_layers, stages = plan.stages;
+  // The most layers stage `stage` holds, -1 if not even none: its region grows by the same bytes
+  // (norms, shards, KV cache) with each layer.
+  const auto most_layers = [&](uint32_t stage) -> int64_t {
+    const uint64_t none = bytes_with_layers(config, plan, stage, 0, sampling);
+    const uint64_t per_layer = bytes_with_layers(config, plan, stage, 1, sampling) - none;
+    return none > region_bytes ? -1 : static_cast<int64_t>((region_bytes - none) / per_layer);
+  };
+  const int64_t first = most_layers(0), last = most_layers(plan.stages - 1), middle = stages > 2 ? most_layers(1) : 0;
+  if (first < 0 || last < 0 || middle < 0) return {};
+  if (stages == 1) return first >= layers ? std::optional(plan) : std::nullopt;
+  for (int64_t fullest = (layers + stages - 1) / stages; fullest <= layers; ++fullest) {
+    const int64_t on_first = std::min(first, fullest), on_last = std::min(last, fullest);
+    const int64_t on_middle = std::min(middle, fullest);
+    if (on_first + on_last + (stages - 2) * on_middle < layers) continue;
+    // The middle stages take up to `fullest` each, and the first and last (whose vocabulary rows
+    // fill them most) what is left, as evenly as they can.
+    const int64_t edges = std::max<int64_t>(0, layers - (stages - 2) * on_middle);
+    const int64_t first_layers = std::max(std::min(on_first, (edges + 1) / 2), edges - on_last);
+    plan.first_layers = static_cast<uint32_t>(first_layers), plan.last_layers = static_cast<uint32_t>(edges - first_layers);
+    return plan;
+  }
+  return {};
+}
 
 // The best plan with blocks that fit, as plan_stages() chooses; none if no block does.
 std::optional<StagePlan> fitting_plan(const ModelConfig& config, uint32_t width, uint32_t height, uint64_t region_bytes,
@@ -51,9 +91,17 @@ std::optional<StagePlan> fitting_plan(const ModelConfig& config, uint32_t width,
     for (uint32_t sh = 1; sh <= height; ++sh) {
       if (height % sh) continue;
       const uint32_t blocks = (width / sw) * (height / sh);
-      const StagePlan plan{width, height, sw, sh, stages ? stages : std::min(blocks, layers)};
-      if (plan.stages > blocks || (best && !better(plan, *best))) continue;
-      if (model_region_bytes(config, plan, sampling) <= region_bytes) best = plan;
+      StagePlan plan{width, height, sw, sh, stages};
+      if (stages > blocks || (best && !better(plan, *best))) continue;
+      // Every block runs layers; a stage more than the layers (one that only embeds or only
+      // classifies) only when the first or last cannot hold a layer.
+      const uint32_t fewest = stages ? stages : std::min(blocks, layers);
+      const uint32_t most = stages ? stages : std::min(blocks, layers + 2);
+      for (plan.stages = fewest; plan.stages <= most; ++plan.stages)
+        if (const auto split = split_layers(config, plan, region_bytes, sampling)) {
+          best = split;
+          break;
+        }
     }
   }
   return best;
@@ -63,9 +111,9 @@ std::optional<StagePlan> fitting_plan(const ModelConfig& config, uint32_t width,
 
 StagePlan plan_stages(const ModelConfig& config, uint32_t width, uint32_t height, uint64_t region_bytes, bool sampling,
                       uint32_t stages, uint32_t wafer_width) {
-  if (stages > uint32_t(config.n_layers))
+  if (stages > uint32_t(config.n_layers) + 2)
     throw ModelError("decode.stages " + std::to_string(stages) + " exceeds the model's " + std::to_string(config.n_layers) +
-                     " layers");
+                     " layers and a stage that only embeds and one that only classifies");
   if (stages > width * height)
     throw ModelError("decode.stages " + std::to_string(stages) + " exceeds the " + std::to_string(width * height) +
                      " cores of the grid");
@@ -77,9 +125,9 @@ StagePlan plan_stages(const ModelConfig& config, uint32_t width, uint32_t height
                     " cores in one stage, but a core's model region holds " + std::to_string(region_bytes) + " bytes";
   if (stages) msg += ", and no blocks for " + std::to_string(stages) + " stages fit";
   // Every core of a stage holds the activations and, with a layer per stage over ever more
-  // cores, the rest shrinks towards that.
+  // cores (and the vocabulary on stages of their own), the rest shrinks towards that.
   constexpr uint32_t kLargestSide = 4096;
-  const StagePlan unbounded{kLargestSide, kLargestSide, kLargestSide, kLargestSide, static_cast<uint32_t>(config.n_layers)};
+  const StagePlan unbounded{kLargestSide, kLargestSide, kLargestSide, kLargestSide, static_cast<uint32_t>(config.n_layers) + 2};
   const uint64_t floor = model_region_bytes(config, unbounded, sampling);
   if (floor > region_bytes)
     throw ModelError(msg + "; no grid fits it (the parts every core holds need " + std::to_string(floor) + " bytes)");

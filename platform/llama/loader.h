@@ -9,12 +9,13 @@
 
 namespace wvp::llama {
 
-// How a model is spread over a grid: the block of one pipeline stage and how many stages run
-// layers (sw/lib/include/wvp/model_layout.h).
+// How a model is spread over a grid: the block of one pipeline stage, how many stages run
+// layers and how many layers the first and last stages hold (sw/lib/include/wvp/model_layout.h).
 struct StagePlan {
   uint32_t grid_w = 1, grid_h = 1;
   uint32_t stage_w = 1, stage_h = 1;  // divide the grid's sides
-  uint32_t stages = 1;                // at most the blocks and the layers
+  uint32_t stages = 1;                // at most the blocks and the layers + 2
+  uint32_t first_layers = 0, last_layers = 0;  // with 2 stages or more; the middle ones share the rest
   bool operator==(const StagePlan&) const = default;
 };
 
@@ -31,11 +32,14 @@ wvp_model_header header_of(const ModelConfig& config, const StagePlan& plan, boo
 uint64_t model_region_bytes(const ModelConfig& config, const StagePlan& plan, bool sampling = false);
 
 // The plan for a width x height grid whose cores have `region_bytes` of model region: one
-// stage if that fits, else the largest blocks that fit with their layers spread over as many
-// stages as there are blocks (or layers). `stages` > 0 asks for that many stages (the largest
-// blocks there are enough of). Throws ModelError when nothing fits, naming what a core needs,
-// what it has and the smallest square grid that would fit, or when `stages` cannot be had.
-// `wafer_width` > 0: the grid is wafers of that width side by side, and no block straddles two.
+// stage if that fits, else the largest blocks that fit, with as many stages as there are blocks
+// (or layers; or up to two more, when the first or last stage cannot hold a layer beside the
+// vocabulary rows). The layers are spread so that the fullest stage holds the fewest that fit,
+// the first and last stages taking what the middle ones leave. `stages` > 0 asks for that many
+// stages (the largest blocks there are enough of). Throws ModelError when nothing fits, naming
+// what a core needs, what it has and the smallest square grid that would fit, or when `stages`
+// cannot be had. `wafer_width` > 0: the grid is wafers of that width side by side, and no block
+// straddles two.
 StagePlan plan_stages(const ModelConfig& config, uint32_t width, uint32_t height, uint64_t region_bytes,
                       bool sampling = false, uint32_t stages = 0, uint32_t wafer_width = 0);
 

@@ -6,8 +6,8 @@
  * over the fabric. The small vector steps (RMSNorm, RoPE) run on every core alike, so every core
  * of a stage holds the same activations; SwiGLU runs on each core's own hidden units before
  * their gather; attention heads are split over the cores like matrix rows, with their KV cache
- * beside them. Stage 0 embeds the token; each stage runs its layers and hands x to the next
- * (one hop over the border of their blocks); the last one classifies and sends the next token
+ * beside them. Stage 0 embeds the token; each stage runs its layers (the first and last may have
+ * none) and hands x to the next (one hop over the border of their blocks); the last one classifies and sends the next token
  * back to stage 0, which decides whether to go on: one token at a time, as batch-1 decode goes.
  *
  * Each step marks itself for the profiler (wvp_step: --stats, --trace, the decode breakdown).

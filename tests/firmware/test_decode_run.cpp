@@ -113,16 +113,20 @@ TEST(DecodeRun, LogitsAtEveryPositionAreWithinTheStatedToleranceOfTheHostReferen
   EXPECT_LT(worst, 1e-5);
 }
 
+// A generated model of width 32 and a context of 96 (a head's KV cache of a layer is 6 KiB),
+// written to `name` in the temporary directory.
+std::string narrow_model(const std::string& name, int32_t layers, int32_t vocab, bool shared_classifier) {
+  llama::ModelConfig c;
+  c.dim = 32, c.hidden_dim = 96, c.n_layers = layers, c.n_heads = 4, c.n_kv_heads = 2, c.vocab_size = vocab, c.seq_len = 96;
+  c.shared_classifier = shared_classifier;
+  const std::string p = temp_path(name);
+  llama::write_checkpoint(p, llama::generate_model(c, 13));
+  return p;
+}
+
 // Eight layers whose KV caches alone overflow a core's region on 8x8 in one stage.
 std::string deep_model() {
-  static const std::string path = [] {
-    llama::ModelConfig c;
-    c.dim = 32, c.hidden_dim = 96, c.n_layers = 8, c.n_heads = 4, c.n_kv_heads = 2, c.vocab_size = 256, c.seq_len = 96;
-    c.shared_classifier = true;
-    const std::string p = temp_path("deep.bin");
-    llama::write_checkpoint(p, llama::generate_model(c, 13));
-    return p;
-  }();
+  static const std::string path = narrow_model("deep.bin", 8, 256, true);
   return path;
 }
 
@@ -150,6 +154,27 @@ TEST(DecodeRun, PipelineStagesGenerateTheHostReferencesTokensAndLogits) {
                                        firmware("decode")});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(printed_tokens(r.out), sampled.tokens);
+}
+
+TEST(DecodeRun, EdgeStagesWithFewerLayersOrNoneGenerateTheHostReferencesTokens) {
+  // On 4x4 blocks of 8x8 a middle stage holds two layers, but the vocabulary rows leave the
+  // first stage room for one (256 tokens) or none (2,048), and the last stage (the classifier's
+  // outputs too) none: it only classifies, and with 2,048 tokens stage 0 only embeds. (With so
+  // few layers a shared classifier would pick the input token again: BOS.)
+  const struct {
+    std::string name;
+    int32_t layers, vocab;
+    std::string plan;
+  } cases[] = {{"edge_first.bin", 5, 256, "5 layers in 4 pipeline stages of 4x4 cores (1 on the first, 0 on the last)"},
+               {"edge_none.bin", 3, 2048, "3 layers in 4 pipeline stages of 4x4 cores (0 on the first, 0 on the last)"}};
+  for (const auto& c : cases) {
+    const std::string path = narrow_model(c.name, c.layers, c.vocab, false);
+    const llama::Generation reference = greedy_from_bos(llama::read_checkpoint(path), 32);
+    const ProcessResult r = run_wafervp({"--grid", "8x8", "--model", path, "--poke", "steps=32", firmware("decode")});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.err.find(c.plan), std::string::npos) << r.err;
+    EXPECT_EQ(printed_tokens(r.out), reference.tokens) << c.name;
+  }
 }
 
 TEST(DecodeRun, SeededTopPSamplingEqualsTheHostReference) {

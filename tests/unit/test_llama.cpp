@@ -333,7 +333,8 @@ TEST(LlamaLoader, AModelThatDoesNotFitIsRefusedWithWhatItNeedsAndTheSmallestGrid
   EXPECT_THROW(plan_stages(c, 3, 3, on_16), ModelError);
   EXPECT_NE(e.find("the smallest square grid that fits is 4x4"), std::string::npos) << e;
   EXPECT_NE(error_of<ModelError>([&] { plan_stages(c, 2, 2, 100); }).find("no grid fits it"), std::string::npos);
-  EXPECT_EQ(error_of<ModelError>([&] { plan_stages(c, 4, 4, on_16, false, 3); }), "decode.stages 3 exceeds the model's 2 layers");
+  EXPECT_EQ(error_of<ModelError>([&] { plan_stages(c, 4, 4, on_16, false, 5); }),
+            "decode.stages 5 exceeds the model's 2 layers and a stage that only embeds and one that only classifies");
 }
 
 TEST(LlamaLoader, StagesAreNumberedAsASnakeOfNeighbouringBlocks) {
@@ -350,6 +351,51 @@ TEST(LlamaLoader, StagesAreNumberedAsASnakeOfNeighbouringBlocks) {
   }
 }
 
+// Every core's image under `plan` holds its stage's layers (a row of wo of each, and their norm
+// weights), the embedding rows on stage 0 and the (shared) classifier rows on the last stage,
+// and nothing more; every layer is on exactly one stage.
+void expect_images_hold_their_stages_layers(const Model& m, const StagePlan& plan) {
+  const uint32_t d = m.config.dim, cores = plan.stage_w * plan.stage_h;
+  std::vector<uint32_t> first_layer(plan.stages), layers(plan.stages);  // per stage
+  for (uint32_t core = 0; core < plan.grid_w * plan.grid_h; ++core) {
+    const std::vector<uint8_t> bytes = model_region_image(m, plan, core, {kBos});
+    wvp_model_header h;
+    std::memcpy(&h, bytes.data(), sizeof h);
+    const uint32_t x = core % plan.grid_w, y = core / plan.grid_w, stage = wvp_stage_of(&h, plan.grid_w, x, y);
+    if (stage == plan.stages) {  // an idle block gets the header, from which the firmware learns that
+      EXPECT_EQ(bytes.size(), sizeof h);
+      continue;
+    }
+    const float* region = reinterpret_cast<const float*>(bytes.data());
+    const wvp_model_layout l = wvp_model_layout_of(&h, stage);
+    uint32_t x0, y0;
+    wvp_stage_origin(&h, plan.grid_w, stage, &x0, &y0);
+    const uint32_t rank = (y - y0) * plan.stage_w + (x - x0);
+    first_layer[stage] = l.first_layer, layers[stage] = l.layers;
+    uint32_t first, count;
+    wvp_rows_of(d, cores, rank, &first, &count);
+    for (uint64_t j = 0; j < l.layers; ++j)
+      for (uint32_t i = 0; i < d; ++i) {  // row `first` of wo and the FFN norm of each layer
+        const uint64_t layer = l.first_layer + j;
+        ASSERT_EQ(region[l.wo + j * l.wo_stride + i], m.weights.wo[(layer * d + first) * d + i]);
+        ASSERT_EQ(region[l.rms_ffn + j * d + i], m.weights.rms_ffn[layer * d + i]);
+      }
+    wvp_rows_of(m.config.vocab_size, cores, rank, &first, &count);
+    const uint32_t vocab_rows = stage == 0 ? l.embedding : stage + 1 == plan.stages ? l.classifier : l.floats;
+    for (uint32_t i = 0; vocab_rows != l.floats && i < d; ++i)
+      ASSERT_EQ(region[vocab_rows + d + i], m.weights.token_embedding[(first + 1) * d + i]);
+    const bool edge = stage == 0 || stage + 1 == plan.stages;
+    EXPECT_EQ(l.floats, l.w2 + l.layers * l.w2_stride + (edge ? l.rows_vocab * d : 0));
+    EXPECT_EQ(bytes.size(), 4u * l.floats);
+  }
+  uint32_t next = 0;
+  for (uint32_t stage = 0; stage < plan.stages; ++stage) {
+    EXPECT_EQ(first_layer[stage], next) << "stage " << stage;
+    next += layers[stage];
+  }
+  EXPECT_EQ(next, uint32_t(m.config.n_layers));
+}
+
 TEST(LlamaLoader, AModelTooDeepForOneStageIsCutIntoStagesThatEachHoldTheirLayers) {
   ModelConfig c = small_config();  // dim 16, hidden 40, kv_dim 8, vocab 400
   c.n_layers = 6;
@@ -357,7 +403,7 @@ TEST(LlamaLoader, AModelTooDeepForOneStageIsCutIntoStagesThatEachHoldTheirLayers
   const Model m = generate_model(c, 13);
   const uint64_t region = model_region_bytes(c, single_stage(4, 4)) - 4;
   const StagePlan plan = plan_stages(c, 4, 4, region);
-  // The largest blocks that fit, as many stages as blocks, the layers spread evenly.
+  // The largest blocks that fit, as many stages as blocks.
   EXPECT_EQ(plan.grid_w, 4u);
   EXPECT_EQ(plan.grid_h, 4u);
   EXPECT_EQ(4 % plan.stage_w, 0u);
@@ -365,43 +411,89 @@ TEST(LlamaLoader, AModelTooDeepForOneStageIsCutIntoStagesThatEachHoldTheirLayers
   EXPECT_GT(plan.stages, 1u);
   EXPECT_EQ(plan.stages, std::min(16 / (plan.stage_w * plan.stage_h), 6u));
   EXPECT_LE(model_region_bytes(c, plan), region);
-  // Asked for: 3 stages need 3 blocks, the largest such are 2x2 (4 of them), the fourth idle.
+  // Asked for: 3 stages need 3 blocks, the largest such are 2x2 (4 of them), the fourth idle;
+  // with room to spare the layers are even.
   const StagePlan three = plan_stages(c, 4, 4, UINT32_MAX, false, 3);
-  EXPECT_EQ(three, (StagePlan{4, 4, 2, 2, 3}));
-  uint32_t layers_seen = 0;
-  for (uint32_t core = 0; core < 16; ++core) {
-    const std::vector<uint8_t> bytes = model_region_image(m, three, core, {kBos});
-    wvp_model_header h;
-    std::memcpy(&h, bytes.data(), sizeof h);
-    const uint32_t x = core % 4, y = core / 4, stage = wvp_stage_of(&h, 4, x, y);
-    if (stage == 3) {  // the idle block gets the header, from which the firmware learns that
-      EXPECT_EQ(bytes.size(), sizeof h);
-      continue;
-    }
-    const float* region_floats = reinterpret_cast<const float*>(bytes.data());
-    const wvp_model_layout l = wvp_model_layout_of(&h, stage);
-    EXPECT_EQ(l.first_layer, 2 * stage);
-    EXPECT_EQ(l.layers, 2u);
-    uint32_t x0, y0;
-    wvp_stage_origin(&h, 4, stage, &x0, &y0);
-    const uint32_t rank = (y - y0) * 2 + (x - x0);
-    if (rank == 0) layers_seen += l.layers;
-    // Row `first` of wo in the stage's second layer, and its norm weights.
+  EXPECT_EQ(three, (StagePlan{4, 4, 2, 2, 3, 2, 2}));
+  expect_images_hold_their_stages_layers(m, three);
+}
+
+TEST(LlamaLoader, TheFirstAndLastStagesHoldTheirOwnLayersAndTheMiddleOnesShareTheRest) {
+  wvp_model_header h{};
+  h.n_layers = 7, h.stages = 5, h.first_layers = 0, h.last_layers = 1;
+  const uint32_t expected[5][2] = {{0, 0}, {0, 2}, {2, 2}, {4, 2}, {6, 1}};
+  for (uint32_t stage = 0; stage < 5; ++stage) {
     uint32_t first, count;
-    wvp_rows_of(16, 4, rank, &first, &count);
-    const uint64_t layer = l.first_layer + 1;
-    for (uint32_t i = 0; i < 16; ++i) {
-      ASSERT_EQ(region_floats[l.wo + l.wo_stride + i], m.weights.wo[(layer * 16 + first) * 16 + i]);
-      ASSERT_EQ(region_floats[l.rms_ffn + 16 + i], m.weights.rms_ffn[layer * 16 + i]);
-    }
-    // The embedding on stage 0, the (shared) classifier rows copied onto the last stage.
-    wvp_rows_of(400, 4, rank, &first, &count);
-    const uint32_t vocab_rows = stage == 0 ? l.embedding : stage == 2 ? l.classifier : l.floats;
-    for (uint32_t i = 0; vocab_rows != l.floats && i < 16; ++i)
-      ASSERT_EQ(region_floats[vocab_rows + 16 + i], m.weights.token_embedding[(first + 1) * 16 + i]);
-    EXPECT_EQ(bytes.size(), 4u * l.floats);
+    wvp_layers_of(&h, stage, &first, &count);
+    EXPECT_EQ(first, expected[stage][0]) << stage;
+    EXPECT_EQ(count, expected[stage][1]) << stage;
   }
-  EXPECT_EQ(layers_seen, 6u);
+  h.stages = 1;  // one stage holds every layer, whatever the edge counts say
+  uint32_t first, count;
+  wvp_layers_of(&h, 0, &first, &count);
+  EXPECT_EQ(first, 0u);
+  EXPECT_EQ(count, 7u);
+  h.stages = 2, h.first_layers = 3, h.last_layers = 4;
+  wvp_layers_of(&h, 1, &first, &count);
+  EXPECT_EQ(first, 3u);
+  EXPECT_EQ(count, 4u);
+}
+
+TEST(LlamaLoader, AStageWithoutLayersHoldsOnlyItsVocabularyRowsAndNoKeyValueCache) {
+  ModelConfig c = small_config();  // dim 16, vocab 400, context 12
+  c.n_layers = 3;
+  const wvp_model_header h = header_of(c, StagePlan{4, 4, 2, 2, 3, 0, 1});
+  const wvp_model_layout first = wvp_model_layout_of(&h, 0);
+  EXPECT_EQ(first.layers, 0u);
+  EXPECT_EQ(first.rms_ffn, first.rms_att);
+  EXPECT_EQ(first.wqkv, first.rms_final + 16);
+  EXPECT_EQ(first.w2, first.wqkv);
+  EXPECT_EQ(first.embedding, first.wqkv);
+  EXPECT_EQ(first.floats, first.embedding + 100 * 16);  // 400 rows over 4 cores
+  const wvp_decode_layout work = wvp_decode_layout_of(&h, 0, 0);
+  EXPECT_EQ(work.heads, 1u);
+  EXPECT_EQ(work.value_cache, work.key_cache);
+  EXPECT_EQ(work.floats, work.key_cache);
+  const wvp_model_layout middle = wvp_model_layout_of(&h, 1), last = wvp_model_layout_of(&h, 2);
+  EXPECT_EQ(middle.first_layer, 0u);
+  EXPECT_EQ(middle.layers, 2u);
+  EXPECT_EQ(middle.floats, middle.w2 + 2 * middle.w2_stride);  // no vocabulary rows
+  EXPECT_EQ(last.first_layer, 2u);
+  EXPECT_EQ(last.layers, 1u);
+  EXPECT_EQ(last.classifier, last.w2 + last.w2_stride);
+}
+
+TEST(LlamaLoader, ThePlannerGivesTheEdgeStagesFewerLayersWhenTheirVocabularyRowsLeaveNoRoom) {
+  ModelConfig c = small_config();  // on 2x2 blocks: 6,400 bytes of vocabulary rows, 3,200 per layer
+  c.n_layers = 6;
+  c.shared_classifier = true;
+  const Model m = generate_model(c, 17);
+  // Four stages evenly (2, 2, 1, 1) need more than 1, 2, 2, 1 does: the planner takes that.
+  const StagePlan uneven{4, 4, 2, 2, 4, 1, 1}, even{4, 4, 2, 2, 4, 2, 1};
+  const uint64_t region = model_region_bytes(c, uneven);
+  EXPECT_GT(model_region_bytes(c, even), region);
+  EXPECT_EQ(plan_stages(c, 4, 4, region, false, 4), uneven);
+  expect_images_hold_their_stages_layers(m, uneven);
+  // With less room the last stage (the classifier's outputs beside the embedding-sized rows) holds
+  // no layer: the middle ones take 3 each rather than the first taking one of them.
+  const StagePlan without_last = plan_stages(c, 4, 4, region - 400, false, 4);
+  EXPECT_EQ(without_last, (StagePlan{4, 4, 2, 2, 4, 0, 0}));
+  EXPECT_LE(model_region_bytes(c, without_last), region - 400);
+  expect_images_hold_their_stages_layers(m, without_last);
+}
+
+TEST(LlamaLoader, ThePlannerAddsStagesThatOnlyEmbedOrClassifyWhenTheEdgesHoldNoLayer) {
+  ModelConfig c = small_config();  // dim 16, 2 layers, vocab 400
+  c.seq_len = 64;  // a head's KV cache of a layer: 2 KiB on the core that computes it
+  // On 4x4 blocks: embed, a layer, a layer, classify. A layer beside the vocabulary rows does
+  // not fit, neither on the two 8x4 blocks nor on one edge of three 4x4 stages.
+  const StagePlan plan{8, 8, 4, 4, 4, 0, 0};
+  const uint64_t region = model_region_bytes(c, plan);
+  EXPECT_EQ(plan_stages(c, 8, 8, region), plan);
+  EXPECT_GT(model_region_bytes(c, StagePlan{8, 8, 8, 4, 2, 1, 1}), region);
+  EXPECT_GT(model_region_bytes(c, StagePlan{8, 8, 4, 4, 3, 1, 0}), region);
+  EXPECT_GT(model_region_bytes(c, StagePlan{8, 8, 4, 4, 3, 0, 1}), region);
+  expect_images_hold_their_stages_layers(generate_model(c, 19), plan);
 }
 
 }  // namespace

@@ -101,9 +101,15 @@ TEST(PhaseProfile, TraceHasOneTrackPerKeptTileWithActivitiesInsideSteps) {
   EXPECT_DOUBLE_EQ(events[3]["dur"].get<double>(), 1.0);
 }
 
-TEST(DecodeBounds, FollowFromTheShardsAndTheFirmwaresCollectives) {
+// Two layers of width 16 (hidden 40, 4 heads, 2 KV heads), 400 tokens.
+llama::ModelConfig bounds_model() {
   llama::ModelConfig m;
   m.dim = 16, m.hidden_dim = 40, m.n_layers = 2, m.n_heads = 4, m.n_kv_heads = 2, m.vocab_size = 400, m.seq_len = 8;
+  return m;
+}
+
+TEST(DecodeBounds, FollowFromTheShardsAndTheFirmwaresCollectives) {
+  const llama::ModelConfig m = bounds_model();
   PlatformConfig c;
   c.grid_width = 2, c.grid_height = 3;
   const DecodeBounds b = decode_bounds(m, c, llama::single_stage(2, 3));
@@ -121,11 +127,10 @@ TEST(DecodeBounds, FollowFromTheShardsAndTheFirmwaresCollectives) {
 }
 
 TEST(DecodeBounds, PipelineStagesAddUpAndPayForTheirHandOffs) {
-  llama::ModelConfig m;
-  m.dim = 16, m.hidden_dim = 40, m.n_layers = 2, m.n_heads = 4, m.n_kv_heads = 2, m.vocab_size = 400, m.seq_len = 8;
+  const llama::ModelConfig m = bounds_model();
   PlatformConfig c;
   c.grid_width = 2, c.grid_height = 3;
-  const DecodeBounds b = decode_bounds(m, c, llama::StagePlan{2, 3, 1, 3, 2});
+  const DecodeBounds b = decode_bounds(m, c, llama::StagePlan{2, 3, 1, 3, 2, 1, 1});
   // A layer per stage of 3 cores, whose first core holds 11 rows of wq|wk|wv, 6 of wo, 14
   // units of w1|w3, 6 rows of w2 (x 40): 960 weights; the last stage adds 134 classifier rows.
   EXPECT_DOUBLE_EQ(b.weight_bytes_per_core, 4 * (960.0 + 2144));
@@ -135,6 +140,22 @@ TEST(DecodeBounds, PipelineStagesAddUpAndPayForTheirHandOffs) {
   // token back from stage 1 at (1,0): 1 hop and a broadcast of 2 + 1.
   EXPECT_DOUBLE_EQ(b.fabric_cycles, 18 + 2 * 130 + 37 + 10 + 4);
   EXPECT_EQ(b.collectives, 15u);
+}
+
+TEST(DecodeBounds, StagesWithoutLayersPayOnlyForTheirVocabularyAndHandOffs) {
+  const llama::ModelConfig m = bounds_model();
+  PlatformConfig c;
+  c.grid_width = 3, c.grid_height = 3;
+  // Stage 0 only embeds, stage 1 runs both layers, stage 2 only classifies (1x3 blocks).
+  const DecodeBounds b = decode_bounds(m, c, llama::StagePlan{3, 3, 1, 3, 3, 0, 0});
+  // Per core as with a layer per stage (960 weights a layer, 2144 classifier rows), but the
+  // busiest core is the classifier's alone.
+  EXPECT_DOUBLE_EQ(b.weight_bytes_per_core, 4 * 2144.0);
+  EXPECT_DOUBLE_EQ(b.sram_cycles, 4 * (2 * 960.0 + 2144) / c.sram.read_bytes_per_cycle);
+  // The embedding 2 + 16, two layers of 130, two hand-offs of 37, the argmax 10, the token back
+  // from stage 2 at (2,0): 2 hops and a broadcast of 2 + 1.
+  EXPECT_DOUBLE_EQ(b.fabric_cycles, 18 + 2 * 130 + 2 * 37 + 10 + 5);
+  EXPECT_EQ(b.collectives, 16u);
 }
 
 }  // namespace

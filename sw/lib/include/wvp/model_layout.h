@@ -4,12 +4,14 @@
  *
  * Pipeline stages. The grid is cut into equal blocks of stage_w x stage_h tiles; the first
  * `stages` blocks, numbered along the block rows with every other row backwards (a snake, so
- * consecutive stages are neighbours), each run a balanced range of the layers (wvp_rows_of over
- * the stages) and hand the activations on to the next; stage 0 also embeds the token, the last
- * stage also classifies. Blocks past the last stage stay idle. With one stage (the block is the
- * grid) every core works on every layer; more stages are needed when one core's share of every
- * layer does not fit its region, because a core holds the activations and a row of each matrix
- * whatever the grid's size.
+ * consecutive stages are neighbours), each run a range of the layers (wvp_layers_of) and hand the
+ * activations on to the next; stage 0 also embeds the token, the last stage also classifies.
+ * Blocks past the last stage stay idle. With one stage (the block is the grid) every core works
+ * on every layer; more stages are needed when one core's share of every layer does not fit its
+ * region, because a core holds the activations and a row of each matrix whatever the grid's
+ * size. The vocabulary rows make the first and last stages' regions the fullest, so the header
+ * gives those two their own (smaller, or zero: a stage that only embeds or only classifies)
+ * number of layers, and the middle stages share the rest evenly.
  *
  * Within a stage, every matrix (out x in) is split by output rows over the stage's N cores: the
  * core of rank k (row-major in the block) holds rows [first, first + count) (wvp/shard.h's
@@ -40,7 +42,7 @@ typedef struct {
   uint32_t sampling;           /* 1: the last stage's working memory has the sampler's buffers (vocab x 2) */
   uint32_t stage_w, stage_h;   /* the block of tiles of one pipeline stage */
   uint32_t stages;             /* blocks that run layers (1: the block is the grid) */
-  uint32_t reserved;
+  uint16_t first_layers, last_layers; /* stage 0's and the last stage's layers, with 2 stages or more */
 } wvp_model_header;
 
 typedef struct {
@@ -79,12 +81,28 @@ static inline void wvp_stage_origin(const wvp_model_header *h, uint32_t grid_w, 
   *y0 = by * h->stage_h;
 }
 
+/* The layers of stage `stage`: all with one stage; else the header's counts on the first and the
+ * last stage, and the rest balanced over the middle ones. */
+static inline void wvp_layers_of(const wvp_model_header *h, uint32_t stage, uint32_t *first, uint32_t *count) {
+  const uint32_t layers = (uint32_t)h->n_layers;
+  if (h->stages == 1) {
+    *first = 0, *count = layers;
+  } else if (stage == 0) {
+    *first = 0, *count = h->first_layers;
+  } else if (stage + 1 == h->stages) {
+    *first = layers - h->last_layers, *count = h->last_layers;
+  } else {
+    wvp_rows_of(layers - h->first_layers - h->last_layers, h->stages - 2, stage - 1, first, count);
+    *first += h->first_layers;
+  }
+}
+
 static inline wvp_model_layout wvp_model_layout_of(const wvp_model_header *h, uint32_t stage) {
   wvp_model_layout l;
   const uint32_t d = (uint32_t)h->dim, f = (uint32_t)h->hidden_dim;
   const uint32_t kv = d / (uint32_t)h->n_heads * (uint32_t)h->n_kv_heads, n = wvp_stage_cores(h);
   const int first = stage == 0, last = stage + 1 == h->stages;
-  wvp_rows_of((uint32_t)h->n_layers, h->stages, stage, &l.first_layer, &l.layers);
+  wvp_layers_of(h, stage, &l.first_layer, &l.layers);
   l.rows_dim = wvp_share(d, n), l.rows_qkv = wvp_share(d + 2 * kv, n), l.rows_hidden = wvp_share(f, n);
   l.rows_vocab = wvp_share((uint32_t)h->vocab_size, n);
   uint32_t at = sizeof(wvp_model_header) / 4;
