@@ -106,6 +106,21 @@ Field edge_list(std::string key, std::string help, std::string& (*ref)(PlatformC
   return f;
 }
 
+// optical.temperature_map_c: a list of temperatures, checked when set.
+Field temperatures(std::string key, std::string help, std::string& (*ref)(PlatformConfig&)) {
+  Field f = text(std::move(key), std::move(help), ref);
+  f.set = [ref](PlatformConfig& c, const std::string& value) {
+    try {
+      temperature_map(value);
+    } catch (const ConfigError&) {
+      return false;
+    }
+    return ref(c) = value, true;
+  };
+  f.expected = "a comma-separated list of temperatures in C (-40 to 200), or nothing";
+  return f;
+}
+
 #define WVP_REF(type, expr) +[](PlatformConfig& c) -> type& { return expr; }
 
 const std::vector<Field>& fields() {
@@ -160,7 +175,12 @@ const std::vector<Field>& fields() {
       edge_list("serdes.edges", "edges that carry the SerDes, comma-separated: north, south, east, west", WVP_REF(std::string, c.serdes.edges)),
       number<uint32_t>("system.wafers", "wafers of grid.width x grid.height tiles in a row, seen by the firmware as one grid", WVP_REF(uint32_t, c.system.wafers), 1, 1024),
       text("system.links", "links between neighbouring wafers, comma-separated: wI.east-wJ.west (edge SerDes) or wI.z-wJ.z (optical Z ports)", WVP_REF(std::string, c.system.links)),
-      number<uint32_t>("decode.stages", "pipeline stages of a model (--model), each a block of the grid running a range of layers (0: the fewest that fit)", WVP_REF(uint32_t, c.decode.stages), 0, 1u << 24),
+      number<uint32_t>("optical.pitch_tiles", "optical Z links: tiles between neighbouring ports, both ways (a port serves its cell)", WVP_REF(uint32_t, c.optical.pitch_tiles), 1, 1u << 16),
+      number<uint32_t>("optical.channels", "WDM wavelengths per port and direction", WVP_REF(uint32_t, c.optical.channels), 1, 1024),
+      number<double>("optical.channel_gbps", "line rate per wavelength (Gb/s, 64b/66b coded)", WVP_REF(double, c.optical.channel_gbps), 0.001, 224.0),
+      number<double>("optical.ambient_c", "coolant temperature (C) under the activity model", WVP_REF(double, c.optical.ambient_c), -40.0, 150.0),
+      temperatures("optical.temperature_map_c", "per-reticle temperatures (C), row-major, comma-separated; empty: the ports' activity model", WVP_REF(std::string, c.optical.temperature_map_c)),
+      number<uint32_t>("decode.stages", "pipeline stages of a model (--model), each a block of the grid running a range of layers (0: one stage if the model fits, else the largest blocks that fit)", WVP_REF(uint32_t, c.decode.stages), 0, 1u << 24),
       choice<Traffic>("noc.pattern", "synthetic traffic pattern", WVP_REF(Traffic, c.noc.pattern), traffic_name, parse_traffic, {Traffic::Uniform, Traffic::Transpose, Traffic::BitComplement, Traffic::Hotspot, Traffic::Tornado, Traffic::Neighbor}),
       choice<Routing>("noc.routing", "routing function", WVP_REF(Routing, c.noc.routing), routing_name, parse_routing, {Routing::XY, Routing::YX, Routing::WestFirst, Routing::OddEven}),
       number<double>("noc.injection_rate", "offered load (flits/node/cycle)", WVP_REF(double, c.noc.injection_rate), 1e-9, 1.0),
@@ -287,6 +307,22 @@ std::vector<std::string> serdes_edges(const std::string& edges) {
   }
   if (out.empty()) throw ConfigError("serdes.edges: no edge listed");
   return out;
+}
+
+std::vector<double> temperature_map(const std::string& text) {
+  std::vector<double> map;
+  std::istringstream in(text);
+  for (std::string entry; std::getline(in, entry, ',');) {
+    entry.erase(0, entry.find_first_not_of(' '));
+    entry.erase(entry.find_last_not_of(' ') + 1);
+    double v = 0;
+    const auto [end, ec] = std::from_chars(entry.data(), entry.data() + entry.size(), v);
+    if (entry.empty() || ec != std::errc() || end != entry.data() + entry.size() || !(v >= -40 && v <= 200))
+      throw ConfigError("optical.temperature_map_c: entry " + std::to_string(map.size() + 1) + " '" + entry +
+                        "' is not a temperature in C from -40 to 200");
+    map.push_back(v);
+  }
+  return map;
 }
 
 uint32_t system_width(const PlatformConfig& c) { return c.grid_width * c.system.wafers; }

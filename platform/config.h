@@ -69,6 +69,21 @@ struct SerdesConfig {
 // repeated edge or an empty list.
 std::vector<std::string> serdes_edges(const std::string& edges);
 
+// The optical Z ports of a system link "wI.z-wJ.z" (models/optical): a grid of ports over the
+// west wafer's area, `pitch_tiles` apart, each `channels` WDM wavelengths of `channel_gbps`.
+// Their temperatures come from `temperature_map_c` (per reticle of wafer.reticle_*_tiles,
+// row-major, comma-separated) or, when it is empty, from the ports' own activity over
+// `ambient_c`; the rings drift with it and a port out of its heaters' reach fails over.
+struct OpticalConfig {
+  uint32_t pitch_tiles = 64;
+  uint32_t channels = 16;
+  double channel_gbps = 32;
+  double ambient_c = 35;
+  std::string temperature_map_c;
+};
+// The values of optical.temperature_map_c; throws ConfigError naming the key and the entry.
+std::vector<double> temperature_map(const std::string& text);
+
 // Several wafers (system.*): `wafers` of grid.width x grid.height tiles stand in a row, and the
 // firmware sees them as one grid, wafers * grid.width tiles wide. Nothing joins two wafers but
 // `links`, comma-separated, each between neighbours in the row: "w0.east-w1.west" (edge SerDes
@@ -95,6 +110,7 @@ struct PlatformConfig {
   double wafer_width_mm = 215, wafer_height_mm = 215;  // the die: WSE-3 is 46,225 mm^2
   SerdesConfig serdes;
   SystemConfig system;
+  OpticalConfig optical;
   DecodeConfig decode;
   CoreParams core;
   SramParams sram;

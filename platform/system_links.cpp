@@ -1,5 +1,6 @@
 #include "platform/system_links.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "models/link/pcs.h"
@@ -20,6 +21,29 @@ std::string serdes_name(uint32_t wafer, int edge, uint32_t k) {
   return name;
 }
 
+// The Z ports of `link` over its west wafer, from optical.* and the wafer's reticles.
+OpticalBridgeParams optical_params(const PlatformConfig& c, const SystemLink& link) {
+  OpticalBridgeParams p;
+  p.name = link.text;
+  p.west_x0 = link.west * c.grid_width;
+  p.wafer_width = c.grid_width;
+  p.clock_hz = c.core.clock_hz;
+  OpticalZParams& z = p.plane;
+  z.name = link.text;
+  const uint32_t rw = c.fabric.reticle_width_tiles, rh = c.fabric.reticle_height_tiles;
+  z.reticles_x = rw ? (c.grid_width + rw - 1) / rw : 1;
+  z.reticles_y = rh ? (c.grid_height + rh - 1) / rh : 1;
+  // A wafer smaller than the pitch has one port per row or column of cells.
+  z.pitch_x_tiles = std::min(c.optical.pitch_tiles, c.grid_width);
+  z.pitch_y_tiles = std::min(c.optical.pitch_tiles, c.grid_height);
+  z.ambient_c = c.optical.ambient_c;
+  z.temperature_map_c = temperature_map(c.optical.temperature_map_c);
+  z.port.channels = c.optical.channels;
+  z.port.channel_gbps = c.optical.channel_gbps;
+  z.port.seed = 1 + 2 * uint64_t{link.west};
+  return p;
+}
+
 }  // namespace
 
 const char* link_kind_name(SystemLinkKind kind) { return kind == SystemLinkKind::Optical ? "optical" : "edge"; }
@@ -28,26 +52,29 @@ SystemLinks::SystemLinks(const PlatformConfig& config, FabricPort& port) {
   const std::vector<SystemLink> links = system_links(config);
   if (links.empty()) return;
   ring_ = std::make_unique<EdgeRing>(port.fabric(), &port.client());
-  const uint32_t per_edge = config.serdes.count / static_cast<uint32_t>(serdes_edges(config.serdes.edges).size());
-  const uint32_t h = config.grid_height;
+  const uint32_t w = config.grid_width, h = config.grid_height;
   for (const SystemLink& link : links) {
-    if (link.kind == SystemLinkKind::Optical)
-      throw ConfigError("system.links: link '" + link.text + "': optical Z links are not modelled on the fabric yet");
     Border& b = borders_.emplace_back();
     b.link = link;
+    if (link.kind == SystemLinkKind::Optical) {
+      b.optical = std::make_unique<OpticalBridge>(optical_params(config, link), system_width(config), h);
+      ring_->add(*b.optical);
+      continue;
+    }
+    const uint32_t per_edge = config.serdes.count / static_cast<uint32_t>(serdes_edges(config.serdes.edges).size());
     for (uint32_t k = 0; k < per_edge; ++k) {
       EdgeSerdesParams p;
       p.clock_hz = config.core.clock_hz;
       p.first_tile = k * h / per_edge;
       p.tiles = (k + 1) * h / per_edge - p.first_tile;
-      p.wafer_width = config.grid_width;
+      p.wafer_width = w;
       p.link.lanes = config.serdes.lanes;
       p.link.lane_gbps = config.serdes.lane_gbps;
       p.link.bit_error_rate = config.serdes.bit_error_rate;
       const auto make = [&](uint32_t wafer, int edge) {
         p.name = serdes_name(wafer, edge, k);
         p.edge = edge;
-        p.wafer_x0 = wafer * config.grid_width;
+        p.wafer_x0 = wafer * w;
         p.link.seed = 1 + 2 * (uint64_t{wafer} * 4 + static_cast<uint32_t>(edge)) * per_edge + k;
         return std::make_unique<EdgeSerdes>(p, system_width(config), h);
       };
@@ -88,7 +115,20 @@ std::vector<SystemLinkStats> SystemLinks::stats() const {
     SystemLinkStats& s = out.emplace_back();
     s.link = b.link.text;
     s.kind = b.link.kind;
-    s.serdes = static_cast<uint32_t>(b.east.size());
+    if (b.optical) {
+      const OpticalBridgeStats o = b.optical->stats();
+      const OpticalPortParams& p = b.optical->plane().params().port;
+      s.paths = b.optical->plane().ports();
+      s.data_gbytes_per_s = s.paths * p.channels * p.channel_gbps * 64 / kPcsBlockBits / 8;
+      for (const OpticalPortStats& port : o.plane.ports) {
+        add(s.east, port.up, o.plane.ports.size());
+        add(s.west, port.down, o.plane.ports.size());
+      }
+      s.events = b.optical->plane().events();
+      s.held = o.held;
+      continue;
+    }
+    s.paths = static_cast<uint32_t>(b.east.size());
     for (size_t k = 0; k < b.east.size(); ++k) {
       const LinkParams& p = b.east[k]->params().link;
       s.data_gbytes_per_s += p.lanes * p.lane_gbps * 64 / kPcsBlockBits / 8;
@@ -103,23 +143,39 @@ std::vector<SystemLinkStats> SystemLinks::stats() const {
 std::string describe(const SystemLinkStats& s) {
   char text[400];
   std::snprintf(text, sizeof text,
-                "link %s (%s, %u SerDes pair%s, %.2f GB/s per direction): east %llu items, %.2f%% busy, %llu retries; "
+                "link %s (%u %s%s, %.2f GB/s per direction): east %llu items, %.2f%% busy, %llu retries; "
                 "west %llu items, %.2f%% busy, %llu retries; %.1f nJ",
-                s.link.c_str(), link_kind_name(s.kind), s.serdes, s.serdes == 1 ? "" : "s", s.data_gbytes_per_s,
+                s.link.c_str(), s.paths, s.kind == SystemLinkKind::Optical ? "Z port" : "SerDes pair",
+                s.paths == 1 ? "" : "s", s.data_gbytes_per_s,
                 static_cast<unsigned long long>(s.east.items), 100 * s.east.utilisation,
                 static_cast<unsigned long long>(s.east.retries), static_cast<unsigned long long>(s.west.items),
                 100 * s.west.utilisation, static_cast<unsigned long long>(s.west.retries),
                 (s.east.energy_pj + s.west.energy_pj) / 1e3);
-  return text;
+  std::string line = text;
+  if (s.kind == SystemLinkKind::Optical) {
+    line += "; " + std::to_string(s.events.size()) + " port events";
+    for (const OpticalZEvent& e : s.events)
+      if (e.kind == ZEventKind::Failover) line += ", a failover at " + std::to_string(e.time_ps / 1000) + " ns";
+  }
+  return line;
 }
 
 nlohmann::json to_json(const SystemLinkStats& s) {
-  return {{"link", s.link},
-          {"kind", link_kind_name(s.kind)},
-          {"serdes", s.serdes},
-          {"data_gbytes_per_s", s.data_gbytes_per_s},
-          {"east", traffic_json(s.east)},
-          {"west", traffic_json(s.west)}};
+  nlohmann::json j = {{"link", s.link},
+                      {"kind", link_kind_name(s.kind)},
+                      {"paths", s.paths},
+                      {"data_gbytes_per_s", s.data_gbytes_per_s},
+                      {"east", traffic_json(s.east)},
+                      {"west", traffic_json(s.west)}};
+  if (s.kind == SystemLinkKind::Optical) {
+    nlohmann::json events = nlohmann::json::array();
+    for (const OpticalZEvent& e : s.events)
+      events.push_back({{"time_ps", e.time_ps}, {"port", e.port}, {"event", zevent_name(e.kind)},
+                        {"temperature_c", e.temperature_c}, {"items", e.items}});
+    j["events"] = events;
+    j["held"] = s.held;
+  }
+  return j;
 }
 
 }  // namespace wvp

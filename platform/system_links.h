@@ -1,9 +1,10 @@
 // The links between the wafers of a system (system.*, platform/config.h) on the fabric that
-// runs them side by side: per border of two wafers, edge SerDes pairs on the facing edges
-// (serdes.count spread over serdes.edges gives each edge's SerDes, each bridging an equal
-// share of the edge routers; SerDes k of w_i's east edge is cabled to SerDes k of w_i+1's west
-// edge). A wavelet that leaves a wafer's east or west edge crosses to the tile facing it on the
-// neighbour, so the firmware sees one grid; the links set the time it takes.
+// runs them side by side. Per border of two wafers, either edge SerDes pairs on the facing edges
+// (serdes.count spread over serdes.edges gives each edge's SerDes, each bridging an equal share
+// of the edge routers; SerDes k of w_i's east edge is cabled to SerDes k of w_i+1's west edge),
+// or the optical Z ports over w_i's area (models/optical/optical_bridge.h, optical.*). A wavelet
+// that leaves a wafer's east or west edge crosses to the tile facing it on the neighbour, so the
+// firmware sees one grid; the links set the time it takes.
 #pragma once
 #include <memory>
 #include <string>
@@ -12,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "models/router/fabric_port.h"
+#include "models/optical/optical_bridge.h"
 #include "models/serdes/edge_serdes.h"
 #include "platform/config.h"
 
@@ -27,9 +29,13 @@ struct SystemLinkTraffic {
 struct SystemLinkStats {
   std::string link;
   SystemLinkKind kind = SystemLinkKind::Edge;
-  uint32_t serdes = 0;           // pairs
-  double data_gbytes_per_s = 0;  // per direction, all pairs, after 64b/66b
+  uint32_t paths = 0;            // SerDes pairs, or Z ports
+  double data_gbytes_per_s = 0;  // per direction, all paths, after 64b/66b
   SystemLinkTraffic east, west;  // w_i -> w_i+1, w_i+1 -> w_i
+  // Optical: the ports' events (degraded, down, up, failover) and the deliveries that waited for
+  // an input buffer slot.
+  std::vector<OpticalZEvent> events;
+  uint64_t held = 0;
 };
 
 class SystemLinks {
@@ -44,6 +50,7 @@ class SystemLinks {
   struct Border {
     SystemLink link;
     std::vector<std::unique_ptr<EdgeSerdes>> east, west;  // on w_i's east and w_i+1's west edge
+    std::unique_ptr<OpticalBridge> optical;
   };
   std::vector<Border> borders_;
   std::unique_ptr<EdgeRing> ring_;

@@ -329,6 +329,15 @@ uint64_t OpticalZPlane::advance(uint64_t limit_ps) {
   return now_;
 }
 
+std::optional<uint64_t> OpticalZPlane::next_event_ps() const {
+  std::optional<uint64_t> first;
+  for (const Port& p : ports_)
+    for (const ZDir dir : kDirs)
+      if (const auto next = p.port->link(dir).next_event_ps(); next && (!first || *next < *first)) first = next;
+  if (!empty() && (!first || next_step_ps_ < *first)) first = next_step_ps_;
+  return first;
+}
+
 bool OpticalZPlane::empty() const { return counts_.sent == counts_.delivered + counts_.to_edge; }
 
 OpticalZStats OpticalZPlane::stats() const {

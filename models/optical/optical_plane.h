@@ -40,6 +40,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -123,6 +124,9 @@ class OpticalZPlane {
 
   // Settles every link event and thermal step before `limit_ps`; returns now().
   uint64_t advance(uint64_t limit_ps);
+  // The earliest link event, or the next thermal step while items are in flight (it may fail
+  // them over); none when nothing is in flight.
+  std::optional<uint64_t> next_event_ps() const;
   uint64_t now() const { return now_; }
   // Every item sent has been delivered or handed to the edge.
   bool empty() const;

@@ -340,6 +340,40 @@ TEST(DecodeRun, FourWafersPipelinedOverEdgeSerdesGenerateTheHostReference) {
   }
 }
 
+// The same over optical Z ports, four per wafer (pitch 2), with the upper right reticle of each
+// wafer too hot for its rings: that port goes down at once and its rows' traffic takes the
+// nearest port that is up. The tokens are still the reference's.
+TEST(DecodeRun, FourWafersOverOpticalZPortsWithAHotReticleGenerateTheHostReference) {
+  const llama::Model m = llama::read_checkpoint(deep_model());
+  const llama::Generation reference = greedy_from_bos(m, 32);
+  const std::string stats = temp_path("optical.json");
+  const ProcessResult r = run_wafervp({"--grid", "4x4", "--set", "system.wafers=4", "--set",
+                                       "system.links=w0.z-w1.z,w1.z-w2.z,w2.z-w3.z", "--set", "optical.pitch_tiles=2",
+                                       "--set", "wafer.reticle_width_tiles=2", "--set", "wafer.reticle_height_tiles=2",
+                                       "--set", "optical.temperature_map_c=70,125,70,70", "--model", deep_model(), "--poke",
+                                       "steps=32", "--stats", stats, firmware("decode")});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(printed_tokens(r.out), reference.tokens);
+  std::ifstream in(stats);
+  const nlohmann::json links = nlohmann::json::parse(in)["system"]["links"];
+  ASSERT_EQ(links.size(), 3u);
+  for (const auto& l : links) {
+    EXPECT_EQ(l["kind"], "optical");
+    EXPECT_EQ(l["paths"], 4);
+    EXPECT_GT(l["east"]["items"].get<uint64_t>() + l["west"]["items"].get<uint64_t>(), 32u) << l.dump();
+    bool down = false;
+    for (const auto& e : l["events"]) down = down || (e["event"] == "down" && e["port"] == 1);
+    EXPECT_TRUE(down) << l.dump();
+  }
+  // With every port too hot, the hand-off has nowhere to go: a named error, not a hang.
+  const ProcessResult hot = run_wafervp({"--grid", "4x4", "--set", "system.wafers=4", "--set",
+                                         "system.links=w0.z-w1.z,w1.z-w2.z,w2.z-w3.z", "--set", "optical.temperature_map_c=125", "--model", deep_model(), "--poke",
+                                         "steps=4", firmware("decode")});
+  EXPECT_NE(hot.exit_code, 0);
+  EXPECT_NE(hot.err.find("optical port 'z0_0' is down, no port is up and there is no edge fallback"), std::string::npos)
+      << hot.err;
+}
+
 TEST(DecodeRun, ASystemWithAWaferNoLinkReachesOrALinkToAMissingPortIsRefused) {
   const auto refused = [](const std::vector<std::string>& sets, const std::string& what) {
     std::vector<std::string> args = {"--grid", "4x4", "--set", "serdes.count=2"};

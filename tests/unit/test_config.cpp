@@ -47,7 +47,7 @@ std::string default_yaml_path() {
 
 TEST(Config, KeysListEveryFieldOnceWithItsDefault) {
   const std::vector<ConfigKey> keys = config_keys();
-  EXPECT_EQ(keys.size(), 65u);
+  EXPECT_EQ(keys.size(), 70u);
   std::map<std::string, std::string> defaults;
   for (const ConfigKey& k : keys) {
     EXPECT_TRUE(defaults.emplace(k.key, k.default_value).second) << "duplicate key " << k.key;
@@ -312,6 +312,20 @@ TEST(Config, SystemLinksJoinNeighbouringWafersThroughPortsThatExist) {
   c.defects.spare_rows = 1;
   EXPECT_EQ(config_error([&] { validate_config(c); }),
             "system.wafers 3: defect maps and spares (wafer.*) describe one wafer; give them with system.wafers 1");
+}
+
+TEST(Config, OpticalTemperatureMapIsAListOfTemperaturesNamedEntryByEntry) {
+  EXPECT_EQ(temperature_map(""), std::vector<double>{});
+  EXPECT_EQ(temperature_map("60, 95.5,-10"), (std::vector<double>{60, 95.5, -10}));
+  EXPECT_EQ(config_error([] { temperature_map("60,hot"); }),
+            "optical.temperature_map_c: entry 2 'hot' is not a temperature in C from -40 to 200");
+  EXPECT_EQ(config_error([] { temperature_map("60,,70"); }),
+            "optical.temperature_map_c: entry 2 '' is not a temperature in C from -40 to 200");
+  EXPECT_EQ(config_error([] { temperature_map("900"); }),
+            "optical.temperature_map_c: entry 1 '900' is not a temperature in C from -40 to 200");
+  PlatformConfig c;
+  EXPECT_NE(config_error([&] { set_config_value(c, "optical.temperature_map_c", "1e6", "--set"); }).find("a comma-separated list of temperatures"),
+            std::string::npos);
 }
 
 // A config with every key at some valid non-default value.

@@ -1,0 +1,87 @@
+// The optical Z ports between two wafers side by side in one fabric (platform/system_links.h),
+// as an EdgeBridge of the fabric's EdgeRing. An OpticalZPlane over the west wafer's area carries
+// both ways: its Up links what leaves the west wafer's east edge, its Down links what leaves the
+// east wafer's west edge. A wavelet leaving tile (W-1, y) of the west wafer eastwards goes up
+// through the Z port over that tile (its home port, or the nearest port that is up) and comes
+// down into tile (0, y) of the east wafer, and back the same way; the firmware sees one grid.
+//
+// A wavelet is one LinkItem (data = the wavelet, tag = its color, kWaveletBytes of payload as on
+// the edge SerDes). The fabric's ports lend their credits to the plane: a credit goes back when
+// the plane has taken the wavelet. The plane cannot refuse a delivery, so a wavelet whose input
+// buffer is full waits in the bridge's receive FIFO of its port and color until a slot frees
+// (stats: held_high_water). Without an edge fallback, a wavelet whose ports are all down is an
+// error naming the port (the plane's).
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+
+#include "models/optical/optical_plane.h"
+#include "models/serdes/edge_ring.h"
+
+namespace wvp {
+
+struct OpticalBridgeParams {
+  std::string name = "optical";     // in error messages
+  uint32_t west_x0 = 0;             // the west wafer's first column in the fabric's grid
+  uint32_t wafer_width = 1;         // columns per wafer
+  double clock_hz = 1.1e9;          // the fabric's clock
+  OpticalZParams plane;             // over the west wafer (wafer_width x the grid's height)
+};
+
+struct OpticalBridgeStats {
+  OpticalZStats plane;
+  uint64_t held = 0;             // deliveries that waited for an input buffer slot
+  uint64_t held_high_water = 0;  // most waiting at once
+};
+
+class OpticalBridge : public EdgeBridge {
+ public:
+  static constexpr uint32_t kWaveletBytes = 5;
+
+  // Over a fabric grid of width x height. Throws std::invalid_argument naming the bridge for
+  // wafers off the grid, or the plane (its ports, temperatures) for bad plane parameters.
+  OpticalBridge(const OpticalBridgeParams& params, uint32_t width, uint32_t height);
+
+  OpticalZPlane& plane() { return plane_; }
+  const OpticalZPlane& plane() const { return plane_; }
+  OpticalBridgeStats stats() const;
+
+  // EdgeBridge: ports 0..H-1 are the west wafer's east edge, H..2H-1 the east wafer's west edge.
+  uint32_t ports() const override { return 2 * height_; }
+  uint32_t port_tile(uint32_t port) const override;
+  int port_dir(uint32_t port) const override { return port < height_ ? kEast : kWest; }
+  void attach(Fabric& fabric) override;
+  const CycleClock& clock() const override { return clock_; }
+  void edge_out(uint32_t port, uint32_t color, uint32_t wavelet, uint64_t cycle) override;
+  void edge_space(uint32_t port, uint32_t color, uint64_t cycle) override;
+  std::optional<uint64_t> next_event_ps() const override { return plane_.next_event_ps(); }
+  void advance(uint64_t limit_ps) override { plane_.advance(limit_ps); }
+  bool idle() const override { return plane_.empty() && pending_.empty() && held_count_ == 0; }
+
+ private:
+  [[noreturn]] void fail(const std::string& what) const;
+  uint32_t plane_tile(uint32_t port) const { return (port % height_) * params_.wafer_width + params_.wafer_width - 1; }
+  void flush_pending(uint64_t time_ps);
+  void deliver(ZDir dir, uint32_t tile, const LinkItem& item, uint64_t time_ps);
+
+  OpticalBridgeParams params_;
+  uint32_t width_, height_;
+  CycleClock clock_;
+  OpticalZPlane plane_;
+  Fabric* fabric_ = nullptr;
+  // Wavelets out that the plane refused, in order; they keep their credits until it takes them.
+  struct Pending {
+    LinkItem item;
+    uint32_t port;
+  };
+  std::deque<Pending> pending_;
+  uint64_t last_out_ps_ = 0;
+  // Deliveries waiting for an input buffer slot, by port and color, in order.
+  std::map<std::pair<uint32_t, uint32_t>, std::deque<uint32_t>> held_;
+  uint64_t held_count_ = 0;
+  OpticalBridgeStats counts_;
+};
+
+}  // namespace wvp
