@@ -91,33 +91,20 @@ Field text(std::string key, std::string help, std::string& (*ref)(PlatformConfig
   return f;
 }
 
-// serdes.edges: a list of edge names, checked when set.
-Field edge_list(std::string key, std::string help, std::string& (*ref)(PlatformConfig&)) {
+// A list in a string (serdes.edges, optical.temperature_map_c), checked when set by `parse`,
+// which throws ConfigError for a bad one.
+Field checked_list(std::string key, std::string help, std::string& (*ref)(PlatformConfig&),
+                   void (*parse)(const std::string&), std::string expected) {
   Field f = text(std::move(key), std::move(help), ref);
-  f.set = [ref](PlatformConfig& c, const std::string& value) {
+  f.set = [ref, parse](PlatformConfig& c, const std::string& value) {
     try {
-      serdes_edges(value);
+      parse(value);
     } catch (const ConfigError&) {
       return false;
     }
     return ref(c) = value, true;
   };
-  f.expected = "a comma-separated list of distinct edges (north, south, east, west)";
-  return f;
-}
-
-// optical.temperature_map_c: a list of temperatures, checked when set.
-Field temperatures(std::string key, std::string help, std::string& (*ref)(PlatformConfig&)) {
-  Field f = text(std::move(key), std::move(help), ref);
-  f.set = [ref](PlatformConfig& c, const std::string& value) {
-    try {
-      temperature_map(value);
-    } catch (const ConfigError&) {
-      return false;
-    }
-    return ref(c) = value, true;
-  };
-  f.expected = "a comma-separated list of temperatures in C (-40 to 200), or nothing";
+  f.expected = std::move(expected);
   return f;
 }
 
@@ -172,14 +159,16 @@ const std::vector<Field>& fields() {
       number<uint32_t>("serdes.lanes", "lanes per edge SerDes", WVP_REF(uint32_t, c.serdes.lanes), 1, 1024),
       number<double>("serdes.lane_gbps", "line rate per lane (Gb/s, 64b/66b coded; 25.78125 carries 25 Gb/s of data)", WVP_REF(double, c.serdes.lane_gbps), 0.001, 448.0),
       number<double>("serdes.bit_error_rate", "bit-error rate after FEC, per line bit; frames hit are caught by their CRC and replayed", WVP_REF(double, c.serdes.bit_error_rate), 0.0, 1e-3),
-      edge_list("serdes.edges", "edges that carry the SerDes, comma-separated: north, south, east, west", WVP_REF(std::string, c.serdes.edges)),
+      checked_list("serdes.edges", "edges that carry the SerDes, comma-separated: north, south, east, west", WVP_REF(std::string, c.serdes.edges),
+                   [](const std::string& v) { serdes_edges(v); }, "a comma-separated list of distinct edges (north, south, east, west)"),
       number<uint32_t>("system.wafers", "wafers of grid.width x grid.height tiles in a row, seen by the firmware as one grid", WVP_REF(uint32_t, c.system.wafers), 1, 1024),
       text("system.links", "links between neighbouring wafers, comma-separated: wI.east-wJ.west (edge SerDes) or wI.z-wJ.z (optical Z ports)", WVP_REF(std::string, c.system.links)),
       number<uint32_t>("optical.pitch_tiles", "optical Z links: tiles between neighbouring ports, both ways (a port serves its cell)", WVP_REF(uint32_t, c.optical.pitch_tiles), 1, 1u << 16),
       number<uint32_t>("optical.channels", "WDM wavelengths per port and direction", WVP_REF(uint32_t, c.optical.channels), 1, 1024),
       number<double>("optical.channel_gbps", "line rate per wavelength (Gb/s, 64b/66b coded)", WVP_REF(double, c.optical.channel_gbps), 0.001, 224.0),
       number<double>("optical.ambient_c", "coolant temperature (C) under the activity model", WVP_REF(double, c.optical.ambient_c), -40.0, 150.0),
-      temperatures("optical.temperature_map_c", "per-reticle temperatures (C), row-major, comma-separated; empty: the ports' activity model", WVP_REF(std::string, c.optical.temperature_map_c)),
+      checked_list("optical.temperature_map_c", "per-reticle temperatures (C), row-major, comma-separated; empty: the ports' activity model", WVP_REF(std::string, c.optical.temperature_map_c),
+                   [](const std::string& v) { temperature_map(v); }, "a comma-separated list of temperatures in C (-40 to 200), or nothing"),
       number<uint32_t>("decode.stages", "pipeline stages of a model (--model), each a block of the grid running a range of layers (0: one stage if the model fits, else the largest blocks that fit)", WVP_REF(uint32_t, c.decode.stages), 0, 1u << 24),
       choice<Traffic>("noc.pattern", "synthetic traffic pattern", WVP_REF(Traffic, c.noc.pattern), traffic_name, parse_traffic, {Traffic::Uniform, Traffic::Transpose, Traffic::BitComplement, Traffic::Hotspot, Traffic::Tornado, Traffic::Neighbor}),
       choice<Routing>("noc.routing", "routing function", WVP_REF(Routing, c.noc.routing), routing_name, parse_routing, {Routing::XY, Routing::YX, Routing::WestFirst, Routing::OddEven}),

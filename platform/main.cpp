@@ -1,7 +1,11 @@
 // The `wafervp` command.
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include <boost/program_options.hpp>
 #include <systemc>
@@ -15,6 +19,7 @@
 #include "platform/off_wafer_io.h"
 #include "platform/run.h"
 #include "platform/svg_plot.h"
+#include "platform/system_study.h"
 #include "platform/wafer.h"
 
 namespace po = boost::program_options;
@@ -26,7 +31,8 @@ constexpr const char* kUsage =
     "       wafervp noc [options]   (synthetic traffic on the fabric, no cores)\n"
     "       wafervp config [--config FILE] [--set KEY=VALUE]...  (every config key with its value, and the off-wafer I/O)\n"
     "       wafervp make-model [options] --out M.bin --tokenizer T.bin   (a deterministic test model)\n"
-    "       wafervp decode --model M.bin --tokenizer T.bin --prompt TEXT [options]   (LLM decode on the grid)\n";
+    "       wafervp decode --model M.bin --tokenizer T.bin --prompt TEXT [options]   (LLM decode on the grid)\n"
+    "       wafervp study edge-vs-optical [study options] [decode options]   (one wafer, wafers over edge SerDes, over optical Z ports)\n";
 
 // Options every command that builds a platform takes.
 void add_config_options(po::options_description& desc) {
@@ -298,6 +304,51 @@ int cmd_decode(int argc, char** argv) {
   });
 }
 
+int cmd_study(int argc, char** argv) {
+  po::options_description desc("wafervp study edge-vs-optical options (every other option goes to each `wafervp decode` run)");
+  wvp::StudyOptions opt;
+  std::string contexts;
+  desc.add_options()("help,h", "this help")
+      ("contexts", po::value<std::string>(&contexts)->default_value("8,16,32"), "context lengths (positions decoded), comma-separated")
+      ("wafers", po::value<uint32_t>(&opt.wafers)->default_value(4), "wafers of the pipelined cases")
+      ("edge-serdes", po::value<std::string>(&opt.edge_serdes)->default_value("12"), "serdes.count of the edge case")
+      ("out", po::value<std::string>(&opt.out_dir)->default_value("."), "directory for the CSV, the charts and each run's files");
+  try {
+    if (argc < 2 || std::string(argv[1]) != "edge-vs-optical")
+      throw po::error("the study to run is missing or unknown (studies: edge-vs-optical)");
+    const po::parsed_options parsed = po::command_line_parser(argc - 1, argv + 1).options(desc).allow_unregistered().run();
+    po::variables_map vm;
+    po::store(parsed, vm);
+    if (vm.count("help")) {
+      std::cout << kUsage << desc;
+      return 0;
+    }
+    po::notify(vm);
+    opt.decode_args = po::collect_unrecognized(parsed.options, po::include_positional);
+    opt.contexts.clear();
+    std::istringstream in(contexts);
+    for (std::string c; std::getline(in, c, ',');) {
+      const bool digits = !c.empty() && c.size() < 8 && c.find_first_not_of("0123456789") == std::string::npos;
+      const unsigned long v = digits ? std::stoul(c) : 0;
+      if (v == 0 || v > 1u << 20) throw po::error("--contexts: '" + c + "' is not a context length");
+      opt.contexts.push_back(static_cast<uint32_t>(v));
+    }
+    if (opt.wafers < 2) throw po::error("--wafers must be at least 2 (the pipelined cases)");
+  } catch (const std::exception& e) {
+    std::cerr << "wafervp: error: " << e.what() << "\n" << kUsage;
+    return wvp::Wafer::kExitBadInput;
+  }
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) {
+    std::cerr << "wafervp: error: cannot find this program's path (/proc/self/exe)\n";
+    return wvp::Wafer::kExitBadInput;
+  }
+  opt.wafervp.assign(self, static_cast<size_t>(n));
+  const std::vector<wvp::StudyPoint> points = wvp::run_edge_vs_optical(opt, std::cout);
+  return std::all_of(points.begin(), points.end(), [](const wvp::StudyPoint& p) { return p.ok; }) ? 0 : 1;
+}
+
 int cmd_make_model(int argc, char** argv) {
   namespace llama = wvp::llama;
   po::options_description desc("wafervp make-model options (llama2.c checkpoint and tokenizer)");
@@ -355,6 +406,7 @@ int sc_main(int argc, char** argv) {
   if (cmd == "config") return cmd_config(argc - 1, argv + 1);
   if (cmd == "make-model") return cmd_make_model(argc - 1, argv + 1);
   if (cmd == "decode") return cmd_decode(argc - 1, argv + 1);
+  if (cmd == "study") return cmd_study(argc - 1, argv + 1);
   if (cmd == "-h" || cmd == "--help" || cmd == "help") {
     std::cout << kUsage;
     return 0;

@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "platform/subprocess.h"
+
 namespace wvp::test {
 
 struct ProcessResult {
@@ -13,10 +15,8 @@ struct ProcessResult {
 // argv[0] is the program path; runs with a timeout (seconds), killing the program after it.
 ProcessResult run_process(const std::vector<std::string>& argv, int timeout_seconds = 120);
 
-// Starts a program in the background with stderr going to `err_path`; returns its pid.
-int spawn_process(const std::vector<std::string>& argv, const std::string& out_path, const std::string& err_path);
-// Waits for a spawned program; returns its exit code (128 + signal when killed).
-int wait_process(int pid, int timeout_seconds);
+using wvp::spawn_process;  // platform/subprocess.h
+using wvp::wait_process;
 
 std::string read_file(const std::string& path);
 std::string temp_path(const std::string& name);  // a fresh path under the test's temp dir

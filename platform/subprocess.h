@@ -1,0 +1,16 @@
+// Child processes: SystemC runs one simulation per process, so whatever runs several (the
+// studies, the end-to-end tests, the benches) runs each in a child of its own.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace wvp {
+
+// Starts argv[0] (a path) with stdin from /dev/null and stdout and stderr to the given files;
+// returns its pid. Throws std::runtime_error when it cannot fork.
+int spawn_process(const std::vector<std::string>& argv, const std::string& out_path, const std::string& err_path);
+// Waits for a spawned process, killing it after `timeout_seconds` (0: no limit); returns its exit
+// code, 128 + the signal when a signal ended it.
+int wait_process(int pid, int timeout_seconds);
+
+}  // namespace wvp

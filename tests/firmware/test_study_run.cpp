@@ -1,0 +1,75 @@
+// `wafervp study edge-vs-optical` end to end: real decode runs of every case, their CSV, charts
+// and the report of where the time goes.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <sstream>
+
+#include "firmware_env.h"
+
+namespace wvp::test {
+namespace {
+
+std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
+  std::vector<std::vector<std::string>> rows;
+  for (const std::string& line : lines(text)) {
+    std::vector<std::string> cells;
+    std::istringstream in(line);
+    for (std::string cell; std::getline(in, cell, ',');) cells.push_back(cell);
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+TEST(StudyRun, EdgeVsOpticalRunsEveryCaseAtEveryContextAndWritesItsCsvAndCharts) {
+  const std::string dir = temp_path("study");
+  std::filesystem::create_directories(dir);
+  const std::string model = std::string(WVP_CHECKPOINT_DIR) + "/tiny.bin";
+  const ProcessResult r = run_process({wafervp(), "study", "edge-vs-optical", "--contexts", "4,8", "--wafers", "2",
+                                       "--edge-serdes", "2", "--out", dir, "--grid", "8x8", "--model", model, "--tokenizer",
+                                       std::string(WVP_CHECKPOINT_DIR) + "/tiny_tokenizer.bin", "--prompt", "Once"},
+                                      600);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto rows = csv_rows(read_file(dir + "/edge_vs_optical.csv"));
+  ASSERT_EQ(rows.size(), 7u) << read_file(dir + "/edge_vs_optical.csv");
+  EXPECT_EQ(rows[0][0], "case");
+  EXPECT_EQ(rows[0][5], "tokens_per_s_per_user");
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"one-wafer", "4"}, {"one-wafer", "8"}, {"edge", "4"}, {"edge", "8"}, {"optical", "4"}, {"optical", "8"}};
+  for (size_t i = 0; i < expected.size(); ++i) {
+    const std::vector<std::string>& row = rows[i + 1];
+    EXPECT_EQ(row[0], expected[i].first);
+    EXPECT_EQ(row[2], expected[i].second);
+    EXPECT_EQ(row[3], "1") << "the run failed: " << row.back();
+    // tokens/s per user is the clock over the cycles per token.
+    EXPECT_NEAR(std::stod(row[5]), 1.1e9 / std::stod(row[4]), 0.1) << row[0];
+    if (row[0] == "one-wafer") {
+      EXPECT_EQ(row[1], "1");
+      EXPECT_EQ(std::stod(row[6]), 0.0);
+    } else {
+      EXPECT_EQ(row[1], "2");
+      EXPECT_GT(std::stod(row[6]), 0.0) << "the links carried the hand-offs";
+      EXPECT_GT(std::stod(row[7]), 0.0);
+    }
+  }
+  for (const char* chart : {"/edge_vs_optical_tokens.svg", "/edge_vs_optical_links.svg"})
+    EXPECT_NE(read_file(dir + chart).find("<svg "), std::string::npos) << chart;
+  EXPECT_NE(r.out.find("where the time goes"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("optical    context    8: "), std::string::npos) << r.out;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(StudyRun, AnUnknownStudyOrBadContextIsRefused) {
+  const ProcessResult unknown = run_process({wafervp(), "study", "edge-vs-copper"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("the study to run is missing or unknown (studies: edge-vs-optical)"), std::string::npos)
+      << unknown.err;
+  const ProcessResult context = run_process({wafervp(), "study", "edge-vs-optical", "--contexts", "4,x"});
+  EXPECT_EQ(context.exit_code, 2);
+  EXPECT_NE(context.err.find("--contexts: 'x' is not a context length"), std::string::npos) << context.err;
+}
+
+}  // namespace
+}  // namespace wvp::test
