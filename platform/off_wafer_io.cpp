@@ -11,7 +11,7 @@ OffWaferIo off_wafer_io(const PlatformConfig& c) {
   io.serdes = c.serdes.count;
   io.lanes = c.serdes.count * c.serdes.lanes;
   io.line_gbps = io.lanes * c.serdes.lane_gbps;
-  io.data_gbps = io.line_gbps * 64 / kPcsBlockBits;
+  io.data_gbps = pcs_data_gbps(io.line_gbps);
   io.line_gbytes_per_s = io.line_gbps / 8;
   io.data_gbytes_per_s = io.data_gbps / 8;
   io.edges = serdes_edges(c.serdes.edges);

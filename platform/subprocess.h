@@ -12,5 +12,7 @@ int spawn_process(const std::vector<std::string>& argv, const std::string& out_p
 // Waits for a spawned process, killing it after `timeout_seconds` (0: no limit); returns its exit
 // code, 128 + the signal when a signal ended it.
 int wait_process(int pid, int timeout_seconds);
+// The whole of a file, such as a child's output ("" if it cannot be read).
+std::string read_file(const std::string& path);
 
 }  // namespace wvp

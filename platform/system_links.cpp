@@ -119,7 +119,7 @@ std::vector<SystemLinkStats> SystemLinks::stats() const {
       const OpticalBridgeStats o = b.optical->stats();
       const OpticalPortParams& p = b.optical->plane().params().port;
       s.paths = b.optical->plane().ports();
-      s.data_gbytes_per_s = s.paths * p.channels * p.channel_gbps * 64 / kPcsBlockBits / 8;
+      s.data_gbytes_per_s = pcs_data_gbps(s.paths * p.channels * p.channel_gbps) / 8;
       for (const OpticalPortStats& port : o.plane.ports) {
         add(s.east, port.up, o.plane.ports.size());
         add(s.west, port.down, o.plane.ports.size());
@@ -131,7 +131,7 @@ std::vector<SystemLinkStats> SystemLinks::stats() const {
     s.paths = static_cast<uint32_t>(b.east.size());
     for (size_t k = 0; k < b.east.size(); ++k) {
       const LinkParams& p = b.east[k]->params().link;
-      s.data_gbytes_per_s += p.lanes * p.lane_gbps * 64 / kPcsBlockBits / 8;
+      s.data_gbytes_per_s += pcs_data_gbps(p.lanes * p.lane_gbps) / 8;
       // The cable is the east SerDes' out link one way and the west SerDes' out link the other.
       add(s.east, b.east[k]->stats().out, b.east.size());
       add(s.west, b.west[k]->stats().out, b.east.size());

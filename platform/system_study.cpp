@@ -43,13 +43,6 @@ std::vector<StudyCase> study_cases(uint32_t wafers) {
   return {{"one-wafer", 1, ""}, {"edge", wafers, chain(wafers, ".east", ".west")}, {"optical", wafers, chain(wafers, ".z", ".z")}};
 }
 
-std::string read_all(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
 // The last "wafervp: error: ..." line of a failed run, or its exit code.
 std::string error_of(const std::string& err, int code) {
   const size_t at = err.rfind("wafervp: error: ");
@@ -71,11 +64,11 @@ StudyPoint measure(const StudyOptions& o, const StudyCase& c, uint32_t context, 
       << " ..." << std::flush;
   const int code = wait_process(spawn_process(argv, stem + ".out", stem + ".err"), o.timeout_seconds);
   if (code != 0) {
-    p.error = error_of(read_all(stem + ".err"), code);
+    p.error = error_of(read_file(stem + ".err"), code);
     out << " failed: " << p.error << "\n";
     return p;
   }
-  const nlohmann::json j = nlohmann::json::parse(read_all(stem + ".json"));
+  const nlohmann::json j = nlohmann::json::parse(read_file(stem + ".json"));
   const nlohmann::json& d = j.at("decode");
   const double tokens = d.at("positions").get<double>();
   p.ok = true;

@@ -18,6 +18,8 @@
 namespace wvp {
 
 constexpr unsigned kPcsBlockBits = 66;
+// The data rate a 64b/66b line of `line_gbps` carries.
+constexpr double pcs_data_gbps(double line_gbps) { return line_gbps * 64 / kPcsBlockBits; }
 constexpr unsigned kPcsScramblerBits = 58;
 // Sync headers with their first transmitted bit in bit 0: 802.3 writes them in line order,
 // so its data header "01" is 0b10 here and its control header "10" is 0b01.

@@ -29,16 +29,7 @@ uint32_t OpticalBridge::port_tile(uint32_t port) const {
 }
 
 void OpticalBridge::attach(Fabric& fabric) {
-  if (fabric.params().width != width_ || fabric.params().height != height_)
-    fail("made for a " + std::to_string(width_) + "x" + std::to_string(height_) + " grid, attached to another");
-  for (uint32_t port = 0; port < ports(); ++port) {
-    try {
-      fabric.attach_edge(port_tile(port), port_dir(port), true);
-    } catch (const FabricError& e) {
-      fail(std::string("edge port ") + port_name(port_dir(port)) + " of router (" + std::to_string(port_tile(port) % width_) +
-           "," + std::to_string(port_tile(port) / width_) + "): " + e.what());
-    }
-  }
+  attach_ports(fabric, width_, height_, "optical link " + params_.name);
   fabric_ = &fabric;
 }
 
@@ -47,7 +38,7 @@ void OpticalBridge::edge_out(uint32_t port, uint32_t color, uint32_t wavelet, ui
   const uint64_t t = std::max({clock_.ps(cycle), last_out_ps_, plane_.now()});
   last_out_ps_ = t;
   const LinkItem item{wavelet, color, kWaveletBytes};
-  if (pending_.empty() && plane_.send(port < height_ ? ZDir::Up : ZDir::Down, plane_tile(port), item, t)) {
+  if (pending_.empty() && plane_.send(zdir(port), plane_tile(port), item, t)) {
     fabric_->edge_credit(port_tile(port), port_dir(port), color, clock_.cycle_of(t));
     return;
   }
@@ -58,7 +49,7 @@ void OpticalBridge::flush_pending(uint64_t time_ps) {
   const uint64_t t = std::max(time_ps, last_out_ps_);
   while (!pending_.empty()) {
     const Pending& p = pending_.front();
-    if (!plane_.send(p.port < height_ ? ZDir::Up : ZDir::Down, plane_tile(p.port), p.item, t)) break;
+    if (!plane_.send(zdir(p.port), plane_tile(p.port), p.item, t)) break;
     fabric_->edge_credit(port_tile(p.port), port_dir(p.port), static_cast<uint32_t>(p.item.tag), clock_.cycle_of(t));
     pending_.pop_front();
   }

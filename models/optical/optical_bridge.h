@@ -62,6 +62,8 @@ class OpticalBridge : public EdgeBridge {
 
  private:
   [[noreturn]] void fail(const std::string& what) const;
+  // A port's direction through the plane, and the west wafer's tile whose Z port carries it.
+  ZDir zdir(uint32_t port) const { return port < height_ ? ZDir::Up : ZDir::Down; }
   uint32_t plane_tile(uint32_t port) const { return (port % height_) * params_.wafer_width + params_.wafer_width - 1; }
   void flush_pending(uint64_t time_ps);
   void deliver(ZDir dir, uint32_t tile, const LinkItem& item, uint64_t time_ps);

@@ -1,8 +1,24 @@
 #include "models/serdes/edge_ring.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace wvp {
+
+void EdgeBridge::attach_ports(Fabric& fabric, uint32_t width, uint32_t height, const std::string& who) const {
+  if (fabric.params().width != width || fabric.params().height != height)
+    throw std::invalid_argument(who + ": made for a " + std::to_string(width) + "x" + std::to_string(height) +
+                                " grid, attached to another");
+  for (uint32_t port = 0; port < ports(); ++port) {
+    const uint32_t tile = port_tile(port);
+    try {
+      fabric.attach_edge(tile, port_dir(port), true);
+    } catch (const FabricError& e) {
+      throw std::invalid_argument(who + ": edge port " + port_name(port_dir(port)) + " of router (" +
+                                  std::to_string(tile % width) + "," + std::to_string(tile / width) + "): " + e.what());
+    }
+  }
+}
 
 EdgeRing::EdgeRing(Fabric& fabric, Fabric::Client* inner) : fabric_(fabric), inner_(inner ? inner : &no_client_) {
   fabric_.set_client(this);

@@ -42,6 +42,12 @@ class EdgeBridge {
   virtual void advance(uint64_t limit_ps) = 0;
   // Nothing in flight: it will not act by itself.
   virtual bool idle() const = 0;
+
+ protected:
+  // For attach(): attaches every port to `fabric` with link credits. Throws std::invalid_argument
+  // starting with `who` when the fabric is not the width x height grid the bridge was made for,
+  // or naming the router of a port another bridge holds.
+  void attach_ports(Fabric& fabric, uint32_t width, uint32_t height, const std::string& who) const;
 };
 
 class EdgeRing : public Fabric::Client, public FabricDriver {

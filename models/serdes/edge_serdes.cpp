@@ -65,16 +65,7 @@ uint32_t EdgeSerdes::port_tile(uint32_t port) const {
 }
 
 void EdgeSerdes::attach(Fabric& fabric) {
-  if (fabric.params().width != width_ || fabric.params().height != height_)
-    fail("made for a " + std::to_string(width_) + "x" + std::to_string(height_) + " grid, attached to another");
-  for (uint32_t port = 0; port < params_.tiles; ++port) {
-    try {
-      fabric.attach_edge(port_tile(port), port_dir(port), true);
-    } catch (const FabricError& e) {
-      fail(std::string("edge port ") + port_name(port_dir(port)) + " of router (" + std::to_string(port_tile(port) % width_) + "," +
-           std::to_string(port_tile(port) / width_) + "): " + e.what());
-    }
-  }
+  attach_ports(fabric, width_, height_, "edge SerDes " + params_.name);
   fabric_ = &fabric;
 }
 
@@ -137,6 +128,6 @@ void EdgeSerdes::advance(uint64_t limit_ps) {
   in_->advance(limit_ps);
 }
 
-bool EdgeSerdes::idle() const { return pending_head_ == pending_.size() && !out_->next_event_ps() && !in_->next_event_ps(); }
+bool EdgeSerdes::idle() const { return pending_head_ == pending_.size() && !next_event_ps(); }
 
 }  // namespace wvp

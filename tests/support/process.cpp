@@ -2,17 +2,9 @@
 
 #include <unistd.h>
 
-#include <fstream>
-#include <sstream>
+#include <cstdlib>
 
 namespace wvp::test {
-
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 namespace {
 // Every temp path handed out is removed when the test process exits.

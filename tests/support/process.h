@@ -17,8 +17,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, int timeout_seco
 
 using wvp::spawn_process;  // platform/subprocess.h
 using wvp::wait_process;
+using wvp::read_file;
 
-std::string read_file(const std::string& path);
 std::string temp_path(const std::string& name);  // a fresh path under the test's temp dir
 
 }  // namespace wvp::test
