@@ -163,6 +163,11 @@ const std::vector<Field>& fields() {
                    [](const std::string& v) { serdes_edges(v); }, "a comma-separated list of distinct edges (north, south, east, west)"),
       number<uint32_t>("system.wafers", "wafers of grid.width x grid.height tiles in a row, seen by the firmware as one grid", WVP_REF(uint32_t, c.system.wafers), 1, 1024),
       text("system.links", "links between neighbouring wafers, comma-separated: wI.east-wJ.west (edge SerDes) or wI.z-wJ.z (optical Z ports)", WVP_REF(std::string, c.system.links)),
+      text("system.memnode", "edge that a KV-cache memory node (memnode.*) is cabled to through its SerDes: w0.west or wN.east of the last wafer (empty: none)", WVP_REF(std::string, c.system.memnode)),
+      number<uint64_t>("memnode.size_bytes", "memory node capacity (bytes)", WVP_REF(uint64_t, c.memnode.size_bytes), 1, uint64_t{1} << 50),
+      number<uint32_t>("memnode.channels", "memory node DRAM channels, interleaved every 256 bytes", WVP_REF(uint32_t, c.memnode.channels), 1, 4096),
+      number<double>("memnode.channel_gb_per_s", "bandwidth per DRAM channel (GB/s)", WVP_REF(double, c.memnode.channel_gb_per_s), 0.001, 1e4),
+      number<double>("memnode.access_latency_ns", "idle access latency of the memory node (ns), controller and PHY included", WVP_REF(double, c.memnode.access_latency_ns), 0.0, 1e6),
       number<uint32_t>("optical.pitch_tiles", "optical Z links: tiles between neighbouring ports, both ways (a port serves its cell)", WVP_REF(uint32_t, c.optical.pitch_tiles), 1, 1u << 16),
       number<uint32_t>("optical.channels", "WDM wavelengths per port and direction", WVP_REF(uint32_t, c.optical.channels), 1, 1024),
       number<double>("optical.channel_gbps", "line rate per wavelength (Gb/s, 64b/66b coded)", WVP_REF(double, c.optical.channel_gbps), 0.001, 224.0),
@@ -170,6 +175,7 @@ const std::vector<Field>& fields() {
       checked_list("optical.temperature_map_c", "per-reticle temperatures (C), row-major, comma-separated; empty: the ports' activity model", WVP_REF(std::string, c.optical.temperature_map_c),
                    [](const std::string& v) { temperature_map(v); }, "a comma-separated list of temperatures in C (-40 to 200), or nothing"),
       number<uint32_t>("decode.stages", "pipeline stages of a model (--model), each a block of the grid running a range of layers (0: one stage if the model fits, else the largest blocks that fit)", WVP_REF(uint32_t, c.decode.stages), 0, 1u << 24),
+      number<uint32_t>("decode.kv_window", "K/V positions each core keeps in SRAM, the older ones at the memory node (system.memnode); 0: all if they fit, else as many as fit", WVP_REF(uint32_t, c.decode.kv_window), 0, 1u << 24),
       choice<Traffic>("noc.pattern", "synthetic traffic pattern", WVP_REF(Traffic, c.noc.pattern), traffic_name, parse_traffic, {Traffic::Uniform, Traffic::Transpose, Traffic::BitComplement, Traffic::Hotspot, Traffic::Tornado, Traffic::Neighbor}),
       choice<Routing>("noc.routing", "routing function", WVP_REF(Routing, c.noc.routing), routing_name, parse_routing, {Routing::XY, Routing::YX, Routing::WestFirst, Routing::OddEven}),
       number<double>("noc.injection_rate", "offered load (flits/node/cycle)", WVP_REF(double, c.noc.injection_rate), 1e-9, 1.0),
@@ -386,6 +392,30 @@ std::vector<SystemLink> system_links(const PlatformConfig& c) {
   return links;
 }
 
+std::optional<MemNodeAttachment> memnode_attachment(const PlatformConfig& c) {
+  if (c.system.memnode.empty()) return std::nullopt;
+  const std::string where = "system.memnode '" + c.system.memnode + "': ";
+  const uint32_t last = c.system.wafers - 1;
+  MemNodeAttachment at;
+  const size_t dot = c.system.memnode.find('.');
+  if (c.system.memnode[0] != 'w' || dot == std::string::npos || !parse_number(c.system.memnode.substr(1, dot - 1), at.wafer))
+    throw ConfigError(where + "not a wafer's edge (w0.west, or wN.east of the last wafer)");
+  if (at.wafer > last)
+    throw ConfigError(where + "there is no wafer w" + std::to_string(at.wafer) + " (system.wafers: " + std::to_string(c.system.wafers) + ")");
+  const std::string edge = c.system.memnode.substr(dot + 1);
+  if (edge == "west" && at.wafer == 0)
+    at.edge = kWest;
+  else if (edge == "east" && at.wafer == last)
+    at.edge = kEast;
+  else
+    throw ConfigError(where + "the memory node needs an outer edge of the row of wafers: w0.west or w" + std::to_string(last) + ".east");
+  const std::vector<std::string> edges = serdes_edges(c.serdes.edges);
+  if (!c.serdes.count || std::find(edges.begin(), edges.end(), edge) == edges.end())
+    throw ConfigError(where + "the wafer has no SerDes on its " + edge + " edge (serdes.count " + std::to_string(c.serdes.count) +
+                      ", serdes.edges " + c.serdes.edges + ")");
+  return at;
+}
+
 void validate_config(const PlatformConfig& c) {
   if (c.serdes.count) {
     const std::vector<std::string> edges = serdes_edges(c.serdes.edges);
@@ -401,6 +431,7 @@ void validate_config(const PlatformConfig& c) {
     }
   }
   system_links(c);
+  memnode_attachment(c);
   if (c.system.wafers > 1 && (!c.defects.tiles.empty() || c.defects.rate > 0 || c.defects.spare_rows || c.defects.spare_columns))
     throw ConfigError("system.wafers " + std::to_string(c.system.wafers) +
                       ": defect maps and spares (wafer.*) describe one wafer; give them with system.wafers 1");

@@ -3,6 +3,7 @@
 // the file, line and key.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -89,9 +90,25 @@ std::vector<double> temperature_map(const std::string& text);
 // `links`, comma-separated, each between neighbours in the row: "w0.east-w1.west" (edge SerDes
 // on the two facing edges, as serdes.* configures them) or "w0.z-w1.z" (optical Z ports over
 // the two wafers' areas, optical.*).
+// `memnode` attaches a KV-cache memory node (memnode.*) to a system edge that no link uses:
+// "w0.west" or "wN.east" for the last wafer N, through the SerDes that serdes.* puts on that
+// edge. Decode then keeps only decode.kv_window positions of K/V in SRAM (platform/llama/loader.h).
 struct SystemConfig {
   uint32_t wafers = 1;
   std::string links;
+  std::string memnode;
+};
+// The memory node itself (models/memnode/memnode.h): DDR-class capacity, bandwidth and latency.
+struct MemNodeConfig {
+  uint64_t size_bytes = uint64_t{64} << 30;
+  uint32_t channels = 8;
+  double channel_gb_per_s = 25.6;
+  double access_latency_ns = 80;
+};
+// Where system.memnode attaches: the wafer and its edge (kWest or kEast).
+struct MemNodeAttachment {
+  uint32_t wafer = 0;
+  int edge = 0;
 };
 enum class SystemLinkKind : uint8_t { Edge, Optical };
 struct SystemLink {
@@ -103,6 +120,9 @@ struct SystemLink {
 // How `wafervp run|decode --model` spreads a model over the grid (platform/llama/loader.h).
 struct DecodeConfig {
   uint32_t stages = 0;  // pipeline stages, each a block of the grid running a range of layers; 0: the fewest that fit
+  // K/V positions each core keeps in SRAM, the older ones at the memory node (system.memnode);
+  // 0: every position when they fit, else as many as fit beside the model.
+  uint32_t kv_window = 0;
 };
 
 struct PlatformConfig {
@@ -110,6 +130,7 @@ struct PlatformConfig {
   double wafer_width_mm = 215, wafer_height_mm = 215;  // the die: WSE-3 is 46,225 mm^2
   SerdesConfig serdes;
   SystemConfig system;
+  MemNodeConfig memnode;
   OpticalConfig optical;
   DecodeConfig decode;
   CoreParams core;
@@ -128,6 +149,9 @@ struct PlatformConfig {
 // that does not exist, ports that do not face each other, an edge without SerDes, two links on
 // one border, and naming the wafer that no link connects.
 std::vector<SystemLink> system_links(const PlatformConfig& config);
+// The attachment of system.memnode, none when it is empty; throws ConfigError naming the key for
+// a wafer that does not exist, an edge that is not an outer one of the row, or one without SerDes.
+std::optional<MemNodeAttachment> memnode_attachment(const PlatformConfig& config);
 // The grid the firmware sees: the wafers side by side.
 uint32_t system_width(const PlatformConfig& config);
 

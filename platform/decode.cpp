@@ -28,7 +28,7 @@ std::string default_firmware() {
 std::string breakdown_line(const PhaseProfile::Breakdown& b) {
   std::ostringstream line;
   line << std::fixed << std::setprecision(1);
-  for (uint32_t a : {WVP_ACTIVITY_TENSOR, WVP_ACTIVITY_FABRIC, WVP_ACTIVITY_SYNC, WVP_ACTIVITY_CORE})
+  for (uint32_t a : {WVP_ACTIVITY_TENSOR, WVP_ACTIVITY_FABRIC, WVP_ACTIVITY_SYNC, WVP_ACTIVITY_MEMORY, WVP_ACTIVITY_CORE})
     line << PhaseProfile::activity_name(a) << " " << b.share(b.active[a]) << "%, ";
   line << "idle " << b.share(b.idle) << "%";
   return line.str();

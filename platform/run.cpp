@@ -16,6 +16,7 @@
 #include "platform/off_wafer_io.h"
 #include "platform/svg_plot.h"
 #include "platform/wafer.h"
+#include "sw/runtime/include/wvp/hal.h"
 
 namespace wvp {
 
@@ -82,6 +83,7 @@ nlohmann::json stats_json(Wafer& wafer, double host_seconds) {
     for (const SystemLinkStats& l : wafer.links().stats()) links.push_back(to_json(l));
     j["system"] = {{"wafers", wafer.config().system.wafers}, {"wafer_width", wafer.config().grid_width}, {"links", links}};
   }
+  if (const auto memnode = wafer.links().memnode_stats()) j["memnode"] = to_json(*memnode);
   if (wafer.profile().used()) j["phases"] = wafer.profile().to_json();
   return j;
 }
@@ -150,6 +152,7 @@ void print_summary(std::ostream& err, const Wafer& wafer, const Wafer::Result& r
       << (host_seconds > 0 ? static_cast<double>(r.instructions) / host_seconds / 1e6 : 0.0) << " MIPS\n";
   if (wafer.config().serdes.count) err << "  " << describe(off_wafer_io(wafer.config())) << "\n";
   for (const SystemLinkStats& l : wafer.links().stats()) err << "  " << describe(l) << "\n";
+  if (const auto memnode = wafer.links().memnode_stats()) err << "  " << describe(*memnode) << "\n";
 }
 
 }  // namespace
@@ -188,6 +191,29 @@ void parse_core_window(const std::string& text, GdbOptions& gdb) {
   gdb.x0 = x0, gdb.y0 = y0, gdb.width = w, gdb.height = h;
 }
 
+namespace {
+
+// Pipeline stages (decode.stages), or with a memory node one stage that offloads the K/V the
+// region cannot hold (decode.kv_window).
+llama::StagePlan plan_model(const llama::Model& model, const PlatformConfig& c, uint32_t region, bool sampling) {
+  const std::optional<MemNodeAttachment> memnode = memnode_attachment(c);
+  if (c.decode.kv_window && !memnode)
+    throw ConfigError("decode.kv_window " + std::to_string(c.decode.kv_window) + " needs a memory node for the older positions (system.memnode)");
+  if (memnode && c.system.wafers == 1 && c.decode.stages <= 1) {
+    const uint32_t edge = memnode->edge == kWest ? WVP_PORT_W : WVP_PORT_E;
+    if (const auto plan = llama::plan_kv_offload(model.config, c.grid_width, c.grid_height, region, sampling,
+                                                 c.decode.kv_window, edge, c.memnode.size_bytes))
+      return *plan;
+  } else if (c.decode.kv_window) {
+    throw ConfigError("decode.kv_window: KV offload runs the model as one stage on one wafer (system.wafers " +
+                      std::to_string(c.system.wafers) + ", decode.stages " + std::to_string(c.decode.stages) + ")");
+  }
+  return llama::plan_stages(model.config, system_width(c), c.grid_height, region, sampling, c.decode.stages,
+                            c.system.wafers > 1 ? c.grid_width : 0);
+}
+
+}  // namespace
+
 int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err) {
   if (!options.flips.empty() && options.config.sram.ecc == SramEcc::Off)
     throw ConfigError("--flip needs sram.ecc model or rtl (it is off)");
@@ -206,13 +232,14 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
     model = std::make_unique<llama::Model>(llama::read_checkpoint(options.model_path));
     const uint32_t region = end->second - start->second;
     const PlatformConfig& c = options.config;
-    plan = llama::plan_stages(model->config, system_width(c), c.grid_height, region, sampling, c.decode.stages,
-                              c.system.wafers > 1 ? c.grid_width : 0);
+    plan = plan_model(*model, c, region, sampling);
     sampling = sampling || llama::model_region_bytes(model->config, plan, true) <= region;
     model_region = start->second;
     err << "model: " << model->config.n_layers << " layers in " << plan.stages
         << (plan.stages == 1 ? " stage" : " pipeline stages") << " of " << plan.stage_w << "x" << plan.stage_h << " cores";
     if (plan.stages > 1) err << " (" << plan.first_layers << " on the first, " << plan.last_layers << " on the last)";
+    if (plan.kv_window)
+      err << ", K/V of the last " << plan.kv_window << " of " << model->config.seq_len << " positions in SRAM, the rest at the memory node";
     err << ", " << llama::model_region_bytes(model->config, plan, sampling) << " of " << region
         << " bytes of model region per core\n";
     if (options.planned) options.planned(plan);

@@ -48,11 +48,38 @@ OpticalBridgeParams optical_params(const PlatformConfig& c, const SystemLink& li
 
 const char* link_kind_name(SystemLinkKind kind) { return kind == SystemLinkKind::Optical ? "optical" : "edge"; }
 
-SystemLinks::SystemLinks(const PlatformConfig& config, FabricPort& port) {
+namespace {
+
+uint32_t serdes_per_edge(const PlatformConfig& c) {
+  return c.serdes.count / static_cast<uint32_t>(serdes_edges(c.serdes.edges).size());
+}
+
+// SerDes k of wafer `wafer`'s `edge` (serdes.*), bridging its share of the edge's routers.
+std::unique_ptr<EdgeSerdes> edge_serdes(const PlatformConfig& c, uint32_t wafer, int edge, uint32_t k) {
+  const uint32_t per_edge = serdes_per_edge(c), h = c.grid_height;
+  EdgeSerdesParams p;
+  p.name = serdes_name(wafer, edge, k);
+  p.edge = edge;
+  p.clock_hz = c.core.clock_hz;
+  p.first_tile = k * h / per_edge;
+  p.tiles = (k + 1) * h / per_edge - p.first_tile;
+  p.wafer_x0 = wafer * c.grid_width;
+  p.wafer_width = c.grid_width;
+  p.link.lanes = c.serdes.lanes;
+  p.link.lane_gbps = c.serdes.lane_gbps;
+  p.link.bit_error_rate = c.serdes.bit_error_rate;
+  p.link.seed = 1 + 2 * (uint64_t{wafer} * 4 + static_cast<uint32_t>(edge)) * per_edge + k;
+  return std::make_unique<EdgeSerdes>(p, system_width(c), h);
+}
+
+}  // namespace
+
+SystemLinks::SystemLinks(const PlatformConfig& config, FabricPort& port, std::function<void(const std::string&)> errors) {
   const std::vector<SystemLink> links = system_links(config);
-  if (links.empty()) return;
+  const std::optional<MemNodeAttachment> memnode = memnode_attachment(config);
+  if (links.empty() && !memnode) return;
   ring_ = std::make_unique<EdgeRing>(port.fabric(), &port.client());
-  const uint32_t w = config.grid_width, h = config.grid_height;
+  const uint32_t h = config.grid_height;
   for (const SystemLink& link : links) {
     Border& b = borders_.emplace_back();
     b.link = link;
@@ -61,29 +88,40 @@ SystemLinks::SystemLinks(const PlatformConfig& config, FabricPort& port) {
       ring_->add(*b.optical);
       continue;
     }
-    const uint32_t per_edge = config.serdes.count / static_cast<uint32_t>(serdes_edges(config.serdes.edges).size());
-    for (uint32_t k = 0; k < per_edge; ++k) {
-      EdgeSerdesParams p;
-      p.clock_hz = config.core.clock_hz;
-      p.first_tile = k * h / per_edge;
-      p.tiles = (k + 1) * h / per_edge - p.first_tile;
-      p.wafer_width = w;
-      p.link.lanes = config.serdes.lanes;
-      p.link.lane_gbps = config.serdes.lane_gbps;
-      p.link.bit_error_rate = config.serdes.bit_error_rate;
-      const auto make = [&](uint32_t wafer, int edge) {
-        p.name = serdes_name(wafer, edge, k);
-        p.edge = edge;
-        p.wafer_x0 = wafer * w;
-        p.link.seed = 1 + 2 * (uint64_t{wafer} * 4 + static_cast<uint32_t>(edge)) * per_edge + k;
-        return std::make_unique<EdgeSerdes>(p, system_width(config), h);
-      };
-      b.east.push_back(make(link.west, kEast));
-      b.west.push_back(make(link.west + 1, kWest));
+    for (uint32_t k = 0; k < serdes_per_edge(config); ++k) {
+      b.east.push_back(edge_serdes(config, link.west, kEast, k));
+      b.west.push_back(edge_serdes(config, link.west + 1, kWest, k));
       b.east.back()->connect(*b.west.back());
       b.west.back()->connect(*b.east.back());
       ring_->add(*b.east.back());
       ring_->add(*b.west.back());
+    }
+  }
+  if (memnode) {
+    MemNodeSide& m = memnode_.emplace();
+    m.edge = config.system.memnode;
+    MemNodeParams np;
+    np.size_bytes = config.memnode.size_bytes;
+    np.channels = config.memnode.channels;
+    np.channel_gb_per_s = config.memnode.channel_gb_per_s;
+    np.access_latency_ns = config.memnode.access_latency_ns;
+    m.node = std::make_unique<MemNode>("memnode", np);
+    m.node->set_error_sink(errors);
+    m.bus = std::make_unique<Bus>("memnode_bus");
+    m.bus->map(0, np.size_bytes, "memnode");
+    m.bus->initiator.bind(m.node->socket);
+    // Every color may carry requests: no other traffic leaves the wafer through this edge.
+    MemNodeAgentParams ap;
+    ap.request_colors = config.fabric.colors == 32 ? UINT32_MAX : (1u << config.fabric.colors) - 1;
+    for (uint32_t k = 0; k < serdes_per_edge(config); ++k) {
+      m.serdes.push_back(edge_serdes(config, memnode->wafer, memnode->edge, k));
+      std::string agent = "memnode_agent";
+      agent += std::to_string(k);
+      m.agents.push_back(std::make_unique<MemNodeAgent>(agent.c_str(), ap));
+      m.agents.back()->set_error_sink(errors);
+      m.agents.back()->attach(m.serdes.back()->out(), m.serdes.back()->in());
+      m.agents.back()->socket.bind(m.bus->target);
+      ring_->add(*m.serdes.back());
     }
   }
   port.set_driver(ring_.get());
@@ -138,6 +176,56 @@ std::vector<SystemLinkStats> SystemLinks::stats() const {
     }
   }
   return out;
+}
+
+std::optional<MemNodeLinkStats> SystemLinks::memnode_stats() const {
+  if (!memnode_) return std::nullopt;
+  MemNodeLinkStats s;
+  s.edge = memnode_->edge;
+  s.serdes = static_cast<uint32_t>(memnode_->serdes.size());
+  for (const auto& serdes : memnode_->serdes) {
+    const LinkParams& p = serdes->params().link;
+    s.data_gbytes_per_s += pcs_data_gbps(p.lanes * p.lane_gbps) / 8;
+    add(s.out, serdes->stats().out, memnode_->serdes.size());
+    add(s.in, serdes->stats().in, memnode_->serdes.size());
+  }
+  for (const auto& agent : memnode_->agents) {
+    const MemNodeAgentStats& a = agent->stats();
+    s.agents.reads += a.reads, s.agents.writes += a.writes;
+    s.agents.read_words += a.read_words, s.agents.write_words += a.write_words;
+    s.agents.errors += a.errors, s.agents.reply_refusals += a.reply_refusals, s.agents.busy_ps += a.busy_ps;
+  }
+  s.node = memnode_->node->stats();
+  return s;
+}
+
+std::string describe(const MemNodeLinkStats& s) {
+  char text[400];
+  std::snprintf(text, sizeof text,
+                "memory node at %s (%u SerDes, %.2f GB/s per direction): %llu reads (%llu B), %llu writes (%llu B), "
+                "%llu errors; to the node %.2f%% busy, back %.2f%% busy, %llu retries; %.1f nJ",
+                s.edge.c_str(), s.serdes, s.data_gbytes_per_s, static_cast<unsigned long long>(s.agents.reads),
+                static_cast<unsigned long long>(4 * s.agents.read_words), static_cast<unsigned long long>(s.agents.writes),
+                static_cast<unsigned long long>(4 * s.agents.write_words), static_cast<unsigned long long>(s.agents.errors),
+                100 * s.out.utilisation, 100 * s.in.utilisation,
+                static_cast<unsigned long long>(s.out.retries + s.in.retries), (s.out.energy_pj + s.in.energy_pj) / 1e3);
+  return text;
+}
+
+nlohmann::json to_json(const MemNodeLinkStats& s) {
+  return {{"edge", s.edge},
+          {"serdes", s.serdes},
+          {"data_gbytes_per_s", s.data_gbytes_per_s},
+          {"to_node", traffic_json(s.out)},
+          {"from_node", traffic_json(s.in)},
+          {"reads", s.agents.reads},
+          {"writes", s.agents.writes},
+          {"read_bytes", 4 * s.agents.read_words},
+          {"write_bytes", 4 * s.agents.write_words},
+          {"errors", s.agents.errors},
+          {"reply_refusals", s.agents.reply_refusals},
+          {"node_utilisation", s.node.utilisation},
+          {"node_queue_ps", s.node.queue_ps}};
 }
 
 std::string describe(const SystemLinkStats& s) {

@@ -4,7 +4,9 @@
 // of the edge routers; SerDes k of w_i's east edge is cabled to SerDes k of w_i+1's west edge),
 // or the optical Z ports over w_i's area (models/optical/optical_bridge.h, optical.*). A wavelet
 // that leaves a wafer's east or west edge crosses to the tile facing it on the neighbour, so the
-// firmware sees one grid; the links set the time it takes.
+// firmware sees one grid; the links set the time it takes. A memory node (system.memnode) is
+// cabled to the SerDes of an outer edge: each SerDes' far end is a MemNodeAgent
+// (models/memnode/memnode_agent.h) and the agents share the node through a bus.
 #pragma once
 #include <memory>
 #include <string>
@@ -12,10 +14,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "models/memnode/memnode.h"
+#include "models/memnode/memnode_agent.h"
 #include "models/router/fabric_port.h"
 #include "models/optical/optical_bridge.h"
 #include "models/serdes/edge_serdes.h"
 #include "platform/config.h"
+#include "tlm/bus.h"
 
 namespace wvp {
 
@@ -38,13 +43,26 @@ struct SystemLinkStats {
   uint64_t held = 0;
 };
 
+// The memory node's links and the node, for reports.
+struct MemNodeLinkStats {
+  std::string edge;              // system.memnode
+  uint32_t serdes = 0;
+  double data_gbytes_per_s = 0;  // per direction, all SerDes, after 64b/66b
+  SystemLinkTraffic out, in;     // wafer -> node (requests, write data), node -> wafer (replies)
+  MemNodeAgentStats agents;      // summed over the agents
+  MemNodeStats node;
+};
+
 class SystemLinks {
  public:
-  // Attaches every link of system.links to `port`'s fabric and drives it from now on.
-  // Throws ConfigError naming the link (see system_links()).
-  SystemLinks(const PlatformConfig& config, FabricPort& port);
+  // Attaches every link of system.links and the memory node of system.memnode to `port`'s
+  // fabric and drives them from now on. Throws ConfigError naming the link (see system_links())
+  // or the memory node's attachment (memnode_attachment()). A request the node or an agent
+  // refuses is reported to `errors` (the firmware gets an error status and acts on it).
+  SystemLinks(const PlatformConfig& config, FabricPort& port, std::function<void(const std::string&)> errors);
 
   std::vector<SystemLinkStats> stats() const;
+  std::optional<MemNodeLinkStats> memnode_stats() const;
 
  private:
   struct Border {
@@ -52,12 +70,22 @@ class SystemLinks {
     std::vector<std::unique_ptr<EdgeSerdes>> east, west;  // on w_i's east and w_i+1's west edge
     std::unique_ptr<OpticalBridge> optical;
   };
+  struct MemNodeSide {
+    std::string edge;
+    std::vector<std::unique_ptr<EdgeSerdes>> serdes;
+    std::vector<std::unique_ptr<MemNodeAgent>> agents;  // one per SerDes
+    std::unique_ptr<Bus> bus;
+    std::unique_ptr<MemNode> node;
+  };
   std::vector<Border> borders_;
+  std::optional<MemNodeSide> memnode_;
   std::unique_ptr<EdgeRing> ring_;
 };
 
 nlohmann::json to_json(const SystemLinkStats& stats);
 std::string describe(const SystemLinkStats& stats);  // one line for reports
+nlohmann::json to_json(const MemNodeLinkStats& stats);
+std::string describe(const MemNodeLinkStats& stats);
 const char* link_kind_name(SystemLinkKind kind);     // "edge", "optical"
 
 }  // namespace wvp

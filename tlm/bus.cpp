@@ -29,7 +29,7 @@ int Bus::decode(uint64_t addr) const {
   return -1;
 }
 
-void Bus::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+void Bus::b_transport(int, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   const uint64_t addr = gp.get_address();
   const int port = decode(addr);
   // An access that starts in a range but runs past its end is as wrong as an unmapped one.
@@ -42,7 +42,7 @@ void Bus::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   gp.set_address(addr);
 }
 
-bool Bus::get_direct_mem_ptr(tlm::tlm_generic_payload& gp, tlm::tlm_dmi& dmi) {
+bool Bus::get_direct_mem_ptr(int, tlm::tlm_generic_payload& gp, tlm::tlm_dmi& dmi) {
   const uint64_t addr = gp.get_address();
   const int port = decode(addr);
   if (port < 0) return false;
@@ -59,7 +59,7 @@ bool Bus::get_direct_mem_ptr(tlm::tlm_generic_payload& gp, tlm::tlm_dmi& dmi) {
   return granted;
 }
 
-unsigned int Bus::transport_dbg(tlm::tlm_generic_payload& gp) {
+unsigned int Bus::transport_dbg(int, tlm::tlm_generic_payload& gp) {
   const uint64_t addr = gp.get_address();
   const int port = decode(addr);
   if (port < 0) {
@@ -80,7 +80,7 @@ unsigned int Bus::transport_dbg(tlm::tlm_generic_payload& gp) {
 void Bus::invalidate_direct_mem_ptr(int port, sc_dt::uint64 start, sc_dt::uint64 end) {
   const Range& r = ranges_[port];
   const uint64_t last = r.base + r.size - 1;
-  target->invalidate_direct_mem_ptr(r.base + start, end >= r.size ? last : r.base + end);
+  for (unsigned i = 0; i < target.size(); ++i) target[i]->invalidate_direct_mem_ptr(r.base + start, end >= r.size ? last : r.base + end);
 }
 
 }  // namespace wvp

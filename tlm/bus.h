@@ -1,6 +1,7 @@
-// Address decoder: one target socket in, one initiator socket per mapped range out.
-// Forwards b_transport, DMI requests and debug transport with the address made relative to the
-// range, and translates DMI invalidations back into the initiator's address space.
+// Address decoder: one or more initiators in (a core, or the agents of a memory node's links),
+// one initiator socket per mapped range out. Forwards b_transport, DMI requests and debug
+// transport with the address made relative to the range, and translates DMI invalidations back
+// into the initiators' address space (to every one of them: each may hold the pointer).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -9,13 +10,13 @@
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/multi_passthrough_initiator_socket.h>
-#include <tlm_utils/simple_target_socket.h>
+#include <tlm_utils/multi_passthrough_target_socket.h>
 
 namespace wvp {
 
 class Bus : public sc_core::sc_module {
  public:
-  tlm_utils::simple_target_socket<Bus> target;
+  tlm_utils::multi_passthrough_target_socket<Bus> target;
   tlm_utils::multi_passthrough_initiator_socket<Bus> initiator;
 
   explicit Bus(sc_core::sc_module_name name);
@@ -32,9 +33,10 @@ class Bus : public sc_core::sc_module {
 
  private:
   int decode(uint64_t addr) const;  // -1 when unmapped
-  void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
-  bool get_direct_mem_ptr(tlm::tlm_generic_payload& gp, tlm::tlm_dmi& dmi);
-  unsigned int transport_dbg(tlm::tlm_generic_payload& gp);
+  // Every initiator takes the same path: the port it came in on (the int) does not matter.
+  void b_transport(int, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+  bool get_direct_mem_ptr(int, tlm::tlm_generic_payload& gp, tlm::tlm_dmi& dmi);
+  unsigned int transport_dbg(int, tlm::tlm_generic_payload& gp);
   void invalidate_direct_mem_ptr(int port, sc_dt::uint64 start, sc_dt::uint64 end);
 
   std::vector<Range> ranges_;

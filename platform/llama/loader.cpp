@@ -8,7 +8,7 @@
 
 namespace wvp::llama {
 
-static_assert(sizeof(wvp_model_header) == 64, "the region header is 16 words (wvp/model_layout.h)");
+static_assert(sizeof(wvp_model_header) == 72, "the region header is 18 words (wvp/model_layout.h)");
 
 StagePlan single_stage(uint32_t width, uint32_t height) { return {width, height, width, height, 1}; }
 
@@ -22,6 +22,7 @@ wvp_model_header header_of(const ModelConfig& c, const StagePlan& plan, bool sam
   h.sampling = sampling ? 1 : 0;
   h.stage_w = plan.stage_w, h.stage_h = plan.stage_h, h.stages = plan.stages;
   h.first_layers = static_cast<uint16_t>(plan.first_layers), h.last_layers = static_cast<uint16_t>(plan.last_layers);
+  h.kv_window = plan.kv_window, h.kv_edge = plan.kv_edge;
   return h;
 }
 
@@ -135,6 +136,46 @@ StagePlan plan_stages(const ModelConfig& config, uint32_t width, uint32_t height
     if (fitting_plan(config, side, side, region_bytes, sampling, 0, 0))
       throw ModelError(msg + "; the smallest square grid that fits is " + std::to_string(side) + "x" + std::to_string(side));
   throw ModelError(msg + "; no grid up to " + std::to_string(kLargestSide) + "x" + std::to_string(kLargestSide) + " fits it");
+}
+
+std::optional<StagePlan> plan_kv_offload(const ModelConfig& config, uint32_t width, uint32_t height, uint64_t region_bytes,
+                                         bool sampling, uint32_t window, uint32_t edge, uint64_t node_bytes) {
+  const uint32_t seq = static_cast<uint32_t>(config.seq_len);
+  StagePlan plan = single_stage(width, height);
+  plan.kv_edge = edge;
+  if (window >= seq)
+    throw ModelError("decode.kv_window " + std::to_string(window) + " is not below the model's context of " +
+                     std::to_string(seq) + " positions");
+  if (window == 0) {
+    if (model_region_bytes(config, plan, sampling) <= region_bytes) return plan;
+    // The region grows by the same bytes with each position of the window.
+    plan.kv_window = 1;
+    const uint64_t one = model_region_bytes(config, plan, sampling);
+    if (one > region_bytes) return std::nullopt;
+    plan.kv_window = 2;
+    const uint64_t per_position = model_region_bytes(config, plan, sampling) - one;
+    plan.kv_window = static_cast<uint32_t>(std::min<uint64_t>(seq - 1, 1 + (region_bytes - one) / per_position));
+  } else {
+    plan.kv_window = window;
+    const uint64_t need = model_region_bytes(config, plan, sampling);
+    if (need > region_bytes)
+      throw ModelError("decode.kv_window " + std::to_string(window) + ": the model needs " + std::to_string(need) +
+                       " bytes per core on " + std::to_string(width) + "x" + std::to_string(height) +
+                       " cores in one stage with that window, but a core's model region holds " + std::to_string(region_bytes));
+  }
+  const uint32_t head_size = static_cast<uint32_t>(config.dim / config.n_heads);
+  if (head_size > WVP_KV_FETCH_WORDS)
+    throw ModelError("KV offload: a head of " + std::to_string(head_size) + " floats is larger than one fetch from the memory node (" +
+                     std::to_string(WVP_KV_FETCH_WORDS) + " words)");
+  const wvp_model_header h = header_of(config, plan, sampling);
+  if (wvp_kv_slab_bytes(&h) >> 32)
+    throw ModelError("KV offload: a core's K/V at the memory node would take " + std::to_string(wvp_kv_slab_bytes(&h)) +
+                     " bytes, more than the 4 GiB its firmware addresses");
+  const uint64_t slabs = uint64_t{width} * height * wvp_kv_slab_bytes(&h);
+  if (slabs > node_bytes)
+    throw ModelError("memnode.size_bytes " + std::to_string(node_bytes) + " is too small for the KV caches of " +
+                     std::to_string(uint64_t{width} * height) + " cores (" + std::to_string(slabs) + " bytes)");
+  return plan;
 }
 
 std::vector<uint8_t> model_region_image(const Model& model, const StagePlan& plan, uint32_t core,

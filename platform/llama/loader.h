@@ -2,6 +2,7 @@
 // sw/lib/include/wvp/model_layout.h) and checks that they fit before anything is simulated.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "platform/llama/checkpoint.h"
@@ -16,6 +17,8 @@ struct StagePlan {
   uint32_t stage_w = 1, stage_h = 1;  // divide the grid's sides
   uint32_t stages = 1;                // at most the blocks and the layers + 2
   uint32_t first_layers = 0, last_layers = 0;  // with 2 stages or more; the middle ones share the rest
+  uint32_t kv_window = 0;  // K/V positions in SRAM, the rest at the memory node; 0: all in SRAM
+  uint32_t kv_edge = 0;    // the memory node's edge (WVP_PORT_W or WVP_PORT_E), with a window
   bool operator==(const StagePlan&) const = default;
 };
 
@@ -42,6 +45,16 @@ uint64_t model_region_bytes(const ModelConfig& config, const StagePlan& plan, bo
 // straddles two.
 StagePlan plan_stages(const ModelConfig& config, uint32_t width, uint32_t height, uint64_t region_bytes,
                       bool sampling = false, uint32_t stages = 0, uint32_t wafer_width = 0);
+
+// The plan with a memory node cabled to the grid's `edge` (WVP_PORT_W or WVP_PORT_E) of
+// `node_bytes`: one stage over the whole grid that keeps `window` positions of K/V in SRAM and
+// the older ones at the node; `window` 0 takes all of them if they fit (no offload), else as
+// many as fit. None when the model's weights and working memory leave no room for one position
+// and `window` is 0 (the caller plans stages instead). Throws ModelError for a `window` not below
+// the context or that does not fit (naming decode.kv_window), heads larger than a fetch, or a
+// node too small for every core's slab (naming memnode.size_bytes).
+std::optional<StagePlan> plan_kv_offload(const ModelConfig& config, uint32_t width, uint32_t height, uint64_t region_bytes,
+                                         bool sampling, uint32_t window, uint32_t edge, uint64_t node_bytes);
 
 // The region image of core `core` (row-major in the grid): the header, the prompt, the norms of
 // its stage's layers and its rows of their matrices, the embedding or classifier rows of the

@@ -9,6 +9,8 @@
  * beside them. Stage 0 embeds the token; each stage runs its layers (the first and last may have
  * none) and hands x to the next (one hop over the border of their blocks); the last one classifies and sends the next token
  * back to stage 0, which decides whether to go on: one token at a time, as batch-1 decode goes.
+ * When the KV cache outgrows SRAM, a memory node off the wafer holds the positions older than a
+ * window (see "the KV cache beyond the window").
  *
  * Each step marks itself for the profiler (wvp_step: --stats, --trace, the decode breakdown).
  *
@@ -46,6 +48,7 @@ static uint32_t dim, hidden, kv_dim, head_size, seq_len;
 static uint32_t core;                 /* in the grid: PE (0,0) prints */
 static uint32_t stage, stages;        /* this core's pipeline stage, of `stages` */
 static uint32_t cores, rank;          /* the stage's cores, and this core's number among them */
+static uint32_t tile_x, tile_y, origin_x, origin_y;  /* this tile, and its stage's block */
 
 static float *at(uint32_t offset) { return region + offset; }
 
@@ -124,31 +127,216 @@ static void embed(uint32_t token, float *x) {
   wvp_bcast_f32(x, dim, holder % model->stage_w, holder / model->stage_w);
 }
 
+/* ---- the KV cache beyond the window ------------------------------------------------------------
+ * With a window below the context (wvp/model_layout.h), a core keeps its heads' K/V of the last
+ * `window` positions in SRAM, position t in slot t % window, and writes each new position through
+ * to the memory node on the grid's edge, so that a position is there when it leaves the window.
+ * Attention reads the older ones back, a run of one head's positions per fetch, and computes on
+ * them exactly what it computes on the window (the same operations in the same order), so the
+ * tokens do not change.
+ *
+ * A row of tiles shares two colors to its edge port, one for requests and one for replies, so the
+ * cores of a block row that have heads take turns: a turn wavelet goes round them on a third color,
+ * east and from the last back to the first. A core holds the turn for one request and its reply
+ * (its router takes the replies off the row meanwhile), then passes it on and computes on what it
+ * fetched while the next one fetches. Every core of the ring takes the same turns per layer, one to
+ * write and one per fetch of the most heads a core has, passing the ones it has no use for. */
+#define COLOR_KV_REQUEST (WVP_COLORS_RESERVED + 2)
+#define COLOR_KV_REPLY (WVP_COLORS_RESERVED + 3)
+#define COLOR_KV_TURN (WVP_COLORS_RESERVED + 4)
+/* The memory node's protocol (models/memnode/memnode_agent.h): a header (opcode, reply color,
+ * words), the address in two words; every reply starts with a status word. */
+#define NODE_READ64 3u
+#define NODE_WRITE64 4u
+#define NODE_OK 0u
+
+static uint32_t window;          /* K/V positions in SRAM */
+static int offloaded;            /* the older ones are at the memory node */
+static uint32_t per_fetch;       /* positions of one head in a fetch */
+static uint64_t slab;            /* this core's K/V at the node */
+static uint32_t ring_size;       /* cores in this core's turn ring (0: not in one) */
+static uint32_t ring_place;      /* this core's, from the ring's first */
+static int turn_held;            /* the ring's first core holds the turn before its first */
+static uint32_t replies_in, replies_on; /* where the node's replies enter this router, and where they go when not ours */
+
+__attribute__((cold, noinline)) static void kv_init(void) {
+  window = wvp_kv_window(model);
+  offloaded = wvp_kv_offloaded(model);
+  if (!offloaded) return;
+  per_fetch = WVP_KV_FETCH_WORDS / head_size;
+  slab = core * wvp_kv_slab_bytes(model);
+  const int west = model->kv_edge == WVP_PORT_W;
+  const uint32_t toward = west ? WVP_TO_W : WVP_TO_E, away = west ? WVP_TO_E : WVP_TO_W;
+  const int far_end = west ? tile_x + 1 == wvp_grid_w() : tile_x == 0; /* no tile beyond to serve */
+  replies_in = model->kv_edge;
+  replies_on = far_end ? 0 : away;
+  wvp_route(COLOR_KV_REQUEST, WVP_PORT_RAMP, toward);
+  if (!far_end) wvp_route(COLOR_KV_REQUEST, west ? WVP_PORT_E : WVP_PORT_W, toward);
+  wvp_route(COLOR_KV_REPLY, replies_in, replies_on);
+
+  /* The ring: the cores with heads (the stage's first ranks) in this block row, from its west. */
+  const uint32_t holders = (uint32_t)model->n_heads < cores ? (uint32_t)model->n_heads : cores;
+  const uint32_t row_first = (tile_y - origin_y) * model->stage_w;
+  ring_place = tile_x - origin_x;
+  ring_size = holders > row_first ? holders - row_first : 0;
+  if (ring_size > model->stage_w) ring_size = model->stage_w;
+  if (ring_place >= ring_size) {
+    ring_size = 0;
+    return;
+  }
+  turn_held = ring_place == 0;
+  if (ring_size == 1) return;
+  const int last = ring_place + 1 == ring_size;
+  wvp_route(COLOR_KV_TURN, WVP_PORT_RAMP, last ? WVP_TO_W : WVP_TO_E);
+  wvp_route(COLOR_KV_TURN, ring_place == 0 ? WVP_PORT_E : WVP_PORT_W, WVP_TO_RAMP);
+  if (ring_place > 0 && !last) wvp_route(COLOR_KV_TURN, WVP_PORT_E, WVP_TO_W); /* the last core's turn back to the first */
+}
+
+static void take_turn(void) {
+  if (ring_size < 2) return;
+  if (turn_held) {
+    turn_held = 0;
+    return;
+  }
+  (void)wvp_recv(COLOR_KV_TURN);
+}
+
+static void pass_turn(void) {
+  if (ring_size >= 2) wvp_send(COLOR_KV_TURN, 1);
+}
+
+/* Sends a request's header and address; the replies come to this core until release_row(). */
+static void node_request(uint32_t opcode, uint32_t words, uint64_t address) {
+  wvp_route(COLOR_KV_REPLY, replies_in, WVP_TO_RAMP);
+  wvp_send(COLOR_KV_REQUEST, opcode << 24 | COLOR_KV_REPLY << 16 | words);
+  wvp_send(COLOR_KV_REQUEST, (uint32_t)address);
+  wvp_send(COLOR_KV_REQUEST, (uint32_t)(address >> 32));
+}
+
+static void release_row(void) { wvp_route(COLOR_KV_REPLY, replies_in, replies_on); }
+
+/* A reply's status word; the core stops on an error, naming the address. */
+__attribute__((cold)) static void node_error(uint64_t address, uint32_t status) {
+  wvp_puts("decode: the memory node refused the access at 0x");
+  put_hex((uint32_t)(address >> 32));
+  put_hex((uint32_t)address);
+  wvp_puts(" (status 0x");
+  put_hex(status);
+  wvp_puts(")\n");
+  wvp_exit(3);
+}
+
+static void node_status(uint64_t address) {
+  const uint32_t status = wvp_recv(COLOR_KV_REPLY);
+  if (status >> 24 != NODE_OK) node_error(address, status);
+}
+
+/* Position `pos` of this core's heads (`keys` and `values`, their slot) goes to the node, in one
+ * turn: a head's keys and values go, then their two statuses come back. */
+__attribute__((noinline)) static void kv_write_through(uint32_t layer, uint32_t pos, const float *keys, const float *values) {
+  const uint32_t before = wvp_activity_begin(WVP_ACTIVITY_MEMORY);
+  take_turn();
+  for (uint32_t j = 0; j < work.heads; ++j) {
+    uint64_t address[2];
+    for (uint32_t kind = WVP_KV_KEYS; kind <= WVP_KV_VALUES; ++kind) {
+      address[kind] = slab + wvp_kv_slab_offset(model, layer, kind, j, pos);
+      node_request(NODE_WRITE64, head_size, address[kind]);
+      wvp_tensor_stream_out(COLOR_KV_REQUEST, WVP_FP32, (kind == WVP_KV_KEYS ? keys : values) + j * head_size, head_size);
+    }
+    node_status(address[WVP_KV_KEYS]);
+    node_status(address[WVP_KV_VALUES]);
+  }
+  release_row();
+  pass_turn();
+  wvp_activity_end(before);
+}
+
+/* Positions first..first+n-1 of head j's keys or values from the node, in one turn. */
+__attribute__((noinline)) static const float *kv_fetch(uint32_t layer, uint32_t kind, uint32_t j, uint32_t first, uint32_t n) {
+  float *fetched = at(work.kv_fetch);
+  const uint64_t address = slab + wvp_kv_slab_offset(model, layer, kind, j, first);
+  const uint32_t before = wvp_activity_begin(WVP_ACTIVITY_MEMORY);
+  take_turn();
+  node_request(NODE_READ64, n * head_size, address);
+  node_status(address);
+  wvp_tensor_stream_in(COLOR_KV_REPLY, WVP_FP32, fetched, n * head_size);
+  release_row();
+  pass_turn();
+  wvp_activity_end(before);
+  return fetched;
+}
+
+/* The turns of fetches this core has no heads for. */
+static void pass_turns(uint32_t turns) {
+  const uint32_t before = wvp_activity_begin(WVP_ACTIVITY_MEMORY);
+  for (uint32_t i = 0; i < turns; ++i) take_turn(), pass_turn();
+  wvp_activity_end(before);
+}
+
+/* The ring's first core takes the last turn back, so that nothing is left on the fabric. */
+static void kv_finish(void) {
+  if (offloaded && ring_size >= 2 && ring_place == 0 && !turn_held) take_turn();
+}
+
+/* Head j's keys or values from position t on (up to pos), as many as lie together: `cache` holds
+ * this layer's window of them, the ones before `resident` are fetched from the node. */
+typedef struct {
+  const float *at;
+  uint32_t count, stride; /* positions, and floats from one to the next */
+} kv_run;
+
+static kv_run kv_positions(const float *cache, uint32_t layer, uint32_t kind, uint32_t j, uint32_t t, uint32_t pos,
+                           uint32_t resident) {
+  if (t < resident) {
+    const uint32_t n = resident - t < per_fetch ? resident - t : per_fetch;
+    return (kv_run){kv_fetch(layer, kind, j, t, n), n, head_size};
+  }
+  const uint32_t slot = t % window, n = pos + 1 - t < window - slot ? pos + 1 - t : window - slot;
+  return (kv_run){cache + (slot * work.heads + j) * head_size, n, work.heads * head_size};
+}
+
 /* This core's heads attend over positions 0..pos; the heads' outputs are gathered into out. */
 static void attention(uint32_t layer, uint32_t pos, const float *q, const float *k, const float *v, float *out) {
   const uint32_t kv_mul = (uint32_t)(model->n_heads / model->n_kv_heads);
   float *att = at(work.att);
-  /* This layer's cache, by position, then by this core's head. */
-  const uint32_t layer_at = (layer - shards.first_layer) * seq_len * work.heads * head_size;
+  /* This layer's window, by slot, then by this core's head. */
+  const uint32_t stage_layer = layer - shards.first_layer;
+  const uint32_t layer_at = stage_layer * window * work.heads * head_size;
   float *keys = at(work.key_cache + layer_at), *values = at(work.value_cache + layer_at);
+  const uint32_t resident = pos + 1 > window ? pos + 1 - window : 0; /* the positions before it are at the node */
+  const uint32_t slot_at = (pos % window) * work.heads * head_size;
   for (uint32_t j = 0; j < work.heads; ++j) {
-    const uint32_t h = work.first_head + j, kv_head = h / kv_mul;
-    memcpy(keys + (pos * work.heads + j) * head_size, k + kv_head * head_size, head_size * sizeof(float));
-    memcpy(values + (pos * work.heads + j) * head_size, v + kv_head * head_size, head_size * sizeof(float));
+    const uint32_t kv_head = (work.first_head + j) / kv_mul;
+    memcpy(keys + slot_at + j * head_size, k + kv_head * head_size, head_size * sizeof(float));
+    memcpy(values + slot_at + j * head_size, v + kv_head * head_size, head_size * sizeof(float));
+  }
+  if (offloaded && ring_size) kv_write_through(stage_layer, pos, keys + slot_at, values + slot_at);
+  for (uint32_t j = 0; j < work.heads; ++j) {
+    const uint32_t h = work.first_head + j;
     const float *qh = q + h * head_size;
-    for (uint32_t t = 0; t <= pos; ++t) {
-      const float *kt = keys + (t * work.heads + j) * head_size;
-      float score = 0.0f;
-      for (uint32_t i = 0; i < head_size; ++i) score += qh[i] * kt[i];
-      att[t] = score / sqrtf((float)head_size);
+    for (uint32_t t = 0; t <= pos;) {
+      const kv_run run = kv_positions(keys, stage_layer, WVP_KV_KEYS, j, t, pos, resident);
+      for (uint32_t i = 0; i < run.count; ++i, ++t) {
+        const float *kt = run.at + i * run.stride;
+        float score = 0.0f;
+        for (uint32_t e = 0; e < head_size; ++e) score += qh[e] * kt[e];
+        att[t] = score / sqrtf((float)head_size);
+      }
     }
     softmax(att, pos + 1);
     float *oh = out + h * head_size;
     memset(oh, 0, head_size * sizeof(float));
-    for (uint32_t t = 0; t <= pos; ++t) {
-      const float *vt = values + (t * work.heads + j) * head_size;
-      for (uint32_t i = 0; i < head_size; ++i) oh[i] += att[t] * vt[i];
+    for (uint32_t t = 0; t <= pos;) {
+      const kv_run run = kv_positions(values, stage_layer, WVP_KV_VALUES, j, t, pos, resident);
+      for (uint32_t i = 0; i < run.count; ++i, ++t) {
+        const float *vt = run.at + i * run.stride;
+        for (uint32_t e = 0; e < head_size; ++e) oh[e] += att[t] * vt[e];
+      }
     }
+  }
+  if (offloaded && ring_size) {
+    const uint32_t most_heads = wvp_share((uint32_t)model->n_heads, cores);
+    pass_turns((most_heads - work.heads) * 2 * ((resident + per_fetch - 1) / per_fetch));
   }
   wvp_allgather_f32(out, (uint32_t)model->n_heads, head_size);
 }
@@ -304,7 +492,6 @@ static uint32_t next_token(float *x, uint32_t pos) {
 #define GO 1.0f   /* a hand-off's first wavelet: x follows */
 #define STOP 0.0f /* the pipeline ends */
 
-static uint32_t tile_x, tile_y, origin_x, origin_y;  /* this tile, and its stage's block */
 
 /* The tiles on either side of the border between stage s and s + 1. */
 typedef struct {
@@ -469,6 +656,7 @@ int main(void) {
   kv_dim = head_size * (uint32_t)model->n_kv_heads;
   wvp_collectives_init_block(origin_x, origin_y, model->stage_w, model->stage_h);
   pipeline_init();
+  kv_init();
   rng_state = ((uint64_t)seed_hi << 32) | seed_lo;
 
   const uint32_t positions = steps < seq_len ? steps : seq_len;
@@ -477,6 +665,7 @@ int main(void) {
   if (stage == 0) {
     const uint32_t pos = run_first_stage(positions);
     const uint32_t cycles = read_csr(mcycle) - start;
+    kv_finish();
     wvp_step(WVP_STEP_DONE, WVP_NO_LAYER);
     if (core == 0) {
       wvp_puts("decode: ");
@@ -487,6 +676,7 @@ int main(void) {
     }
   } else {
     run_later_stage();
+    kv_finish();
     wvp_step(WVP_STEP_DONE, WVP_NO_LAYER);
   }
   return 0;

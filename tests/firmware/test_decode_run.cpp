@@ -74,10 +74,8 @@ TEST(DecodeRun, ThirtyTwoGreedyTokensFromBosEqualTheHostReference) {
   EXPECT_NE(r.out.find("(0,0) decode: 32 positions, "), std::string::npos) << r.out;
 }
 
-// The largest difference between the logits the cores printed (dump_logits) and the reference's,
-// relative to the largest reference logit of each position; every logit must be there.
-double largest_logit_error(const std::string& out, const llama::Generation& reference, int32_t vocab) {
-  const size_t positions = reference.logits.size();
+// The logits the cores printed (dump_logits), by position; NaN where none was printed.
+std::vector<std::vector<float>> printed_logits(const std::string& out, size_t positions, int32_t vocab) {
   std::vector<std::vector<float>> logits(positions, std::vector<float>(vocab, NAN));
   for (const std::string& line : lines(out)) {
     const size_t at = line.find(") logits ");
@@ -87,6 +85,14 @@ double largest_logit_error(const std::string& out, const llama::Generation& refe
     in >> pos >> first;
     for (std::string hex; in >> hex; ++first) logits.at(pos).at(first) = std::bit_cast<float>(uint32_t(std::stoul(hex, nullptr, 16)));
   }
+  return logits;
+}
+
+// The largest difference between the logits the cores printed and the reference's, relative to
+// the largest reference logit of each position; every logit must be there.
+double largest_logit_error(const std::string& out, const llama::Generation& reference, int32_t vocab) {
+  const size_t positions = reference.logits.size();
+  const std::vector<std::vector<float>> logits = printed_logits(out, positions, vocab);
   double worst = 0;
   for (size_t pos = 0; pos < positions; ++pos) {
     double largest = 0;
@@ -240,14 +246,15 @@ TEST(DecodeRun, DecodeExplainsItsTimeWithTheProfileTheBoundsAndATrace) {
       run_decode({"--grid", "8x8", "--prompt", "Once upon", "--steps", "12", "--stats", stats, "--trace", trace});
   ASSERT_EQ(r.exit_code, 0) << r.err;
 
-  // The breakdown's five shares add up to the whole window.
+  // The breakdown's six shares add up to the whole window.
   std::smatch m;
   ASSERT_TRUE(std::regex_search(r.err, m,
                                 std::regex(R"(cores' time \(64 cores, [^)]*\): tensor ([\d.]+)%, fabric ([\d.]+)%, )"
-                                           R"(sync ([\d.]+)%, core ([\d.]+)%, idle ([\d.]+)%)")))
+                                           R"(sync ([\d.]+)%, memory ([\d.]+)%, core ([\d.]+)%, idle ([\d.]+)%)")))
       << r.err;
+  EXPECT_EQ(std::stod(m[4]), 0.0);  // no memory node
   double total = 0;
-  for (int i = 1; i <= 5; ++i) total += std::stod(m[i]);
+  for (int i = 1; i <= 6; ++i) total += std::stod(m[i]);
   EXPECT_NEAR(total, 100.0, 0.3);
   EXPECT_GT(std::stod(m[1]), 0.0);  // every share is there
   EXPECT_GT(std::stod(m[2]), 0.0);
@@ -372,6 +379,86 @@ TEST(DecodeRun, FourWafersOverOpticalZPortsWithAHotReticleGenerateTheHostReferen
   EXPECT_NE(hot.exit_code, 0);
   EXPECT_NE(hot.err.find("optical port 'z0_0' is down, no port is up and there is no edge fallback"), std::string::npos)
       << hot.err;
+}
+
+// The eight-layer model's K/V do not fit 8x8 cores in one stage. With a memory node cabled to the
+// west edge the planner keeps one stage and the last positions' K/V in SRAM; every position is
+// written through to the node and the older ones are fetched back for attention. The fetched K/V
+// take part in the same operations in the same order, so the logits are bit for bit those of the
+// pipelined run, whose K/V all stay in SRAM, and the node saw exactly the traffic the window implies.
+TEST(DecodeRun, KvCacheOffloadedToAMemoryNodeGivesThePipelinedRunsLogitsBitForBit) {
+  const llama::Model m = llama::read_checkpoint(deep_model());
+  constexpr uint32_t kSteps = 48, kHeadSize = 8, kLayers = 8, kHeadCores = 4;
+  const llama::Generation reference = greedy_from_bos(m, kSteps);
+  const std::string steps = "steps=" + std::to_string(kSteps), stats = temp_path("kv_offload.json");
+  const ProcessResult pipelined = run_wafervp({"--grid", "8x8", "--model", deep_model(), "--poke", steps, "--poke",
+                                               "dump_logits=1", firmware("decode")});
+  const ProcessResult offloaded =
+      run_wafervp({"--grid", "8x8", "--set", "serdes.count=2", "--set", "system.memnode=w0.west", "--model", deep_model(),
+                   "--poke", steps, "--poke", "dump_logits=1", "--stats", stats, firmware("decode")});
+  ASSERT_EQ(pipelined.exit_code, 0) << pipelined.err;
+  ASSERT_EQ(offloaded.exit_code, 0) << offloaded.out << offloaded.err;
+  EXPECT_NE(pipelined.err.find("pipeline stages"), std::string::npos) << pipelined.err;
+  std::smatch window;
+  ASSERT_TRUE(std::regex_search(offloaded.err, window, std::regex(R"(8 layers in 1 stage of 8x8 cores, K/V of the last (\d+) of 96 positions)")))
+      << offloaded.err;
+  EXPECT_EQ(printed_tokens(offloaded.out), reference.tokens);
+  const auto a = printed_logits(pipelined.out, kSteps, m.config.vocab_size), b = printed_logits(offloaded.out, kSteps, m.config.vocab_size);
+  for (uint32_t pos = 0; pos < kSteps; ++pos)
+    for (int32_t i = 0; i < m.config.vocab_size; ++i)
+      ASSERT_EQ(std::bit_cast<uint32_t>(a[pos][i]), std::bit_cast<uint32_t>(b[pos][i])) << "position " << pos << " logit " << i;
+
+  // Each of the four cores with a head writes its key and value at every position of every layer
+  // and reads back each position older than the window, a head's keys and values.
+  const uint32_t w = std::stoul(window[1]);
+  uint64_t older = 0;
+  for (uint32_t pos = 0; pos < kSteps; ++pos) older += pos + 1 > w ? pos + 1 - w : 0;
+  const nlohmann::json node = nlohmann::json::parse(read_file(stats)).at("memnode");
+  EXPECT_EQ(node["writes"].get<uint64_t>(), uint64_t{kSteps} * kLayers * kHeadCores * 2) << node.dump();
+  EXPECT_EQ(node["write_bytes"].get<uint64_t>(), uint64_t{kSteps} * kLayers * kHeadCores * 2 * kHeadSize * 4);
+  EXPECT_EQ(node["read_bytes"].get<uint64_t>(), older * kLayers * kHeadCores * 2 * kHeadSize * 4);
+  EXPECT_EQ(node["errors"], 0);
+  EXPECT_GT(node["from_node"]["utilisation"].get<double>(), 0.0);
+  EXPECT_NE(offloaded.err.find("memory node at w0.west (1 SerDes, 12.50 GB/s per direction)"), std::string::npos) << offloaded.err;
+}
+
+// A window of four positions on the tiny model, over a link that corrupts frames: the replays
+// repair them and the tokens are the reference's.
+TEST(DecodeRun, KvCacheOffloadOverALinkWithBitErrorsGeneratesTheReference) {
+  const llama::Model m = llama::read_checkpoint(tiny_model());
+  const llama::Generation reference = greedy_from_bos(m, 32);
+  const std::string stats = temp_path("kv_offload_ber.json");
+  const ProcessResult r = run_wafervp({"--grid", "8x8", "--set", "serdes.count=2", "--set", "system.memnode=w0.west", "--set",
+                                       "decode.kv_window=4", "--set", "serdes.bit_error_rate=1e-5", "--model", tiny_model(),
+                                       "--poke", "steps=32", "--stats", stats, firmware("decode")});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.err.find("K/V of the last 4 of 32 positions in SRAM"), std::string::npos) << r.err;
+  EXPECT_EQ(printed_tokens(r.out), reference.tokens);
+  const nlohmann::json node = nlohmann::json::parse(read_file(stats)).at("memnode");
+  EXPECT_GT(node["to_node"]["retries"].get<uint64_t>() + node["from_node"]["retries"].get<uint64_t>(), 0u) << node.dump();
+  EXPECT_GT(node["reads"].get<uint64_t>(), 0u);
+}
+
+TEST(DecodeRun, AMemoryNodeOrWindowThatCannotServeIsRefusedNamingTheKey) {
+  const auto refused = [](const std::vector<std::string>& sets, const std::string& what) {
+    std::vector<std::string> args = {"--grid", "8x8", "--set", "serdes.count=2"};
+    for (const std::string& s : sets) args.insert(args.end(), {"--set", s});
+    args.insert(args.end(), {"--model", tiny_model(), firmware("decode")});
+    const ProcessResult r = run_wafervp(args);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find(what), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("simulated time"), std::string::npos) << r.err;
+  };
+  refused({"decode.kv_window=4"}, "decode.kv_window 4 needs a memory node for the older positions (system.memnode)");
+  refused({"system.memnode=w0.west", "decode.kv_window=32"}, "decode.kv_window 32 is not below the model's context of 32 positions");
+  refused({"system.memnode=w0.west", "decode.kv_window=4", "memnode.size_bytes=4096"},
+          "memnode.size_bytes 4096 is too small for the KV caches of 64 cores");
+  refused({"system.memnode=w0.west", "serdes.edges=east", "serdes.count=1"},
+          "system.memnode 'w0.west': the wafer has no SerDes on its west edge");
+  refused({"system.wafers=2", "system.links=w0.east-w1.west", "system.memnode=w0.east"},
+          "system.memnode 'w0.east': the memory node needs an outer edge of the row of wafers: w0.west or w1.east");
+  refused({"system.memnode=w0.west", "decode.kv_window=4", "decode.stages=2"},
+          "decode.kv_window: KV offload runs the model as one stage on one wafer");
 }
 
 TEST(DecodeRun, ASystemWithAWaferNoLinkReachesOrALinkToAMissingPortIsRefused) {

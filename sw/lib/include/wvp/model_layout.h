@@ -32,7 +32,7 @@
 
 #define WVP_MODEL_MAGIC 0x4D505657u /* "WVPM" */
 
-/* The region starts with this header (16 words), written by the loader. */
+/* The region starts with this header (18 words), written by the loader. */
 typedef struct {
   uint32_t magic;
   int32_t dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len;
@@ -43,7 +43,24 @@ typedef struct {
   uint32_t stage_w, stage_h;   /* the block of tiles of one pipeline stage */
   uint32_t stages;             /* blocks that run layers (1: the block is the grid) */
   uint16_t first_layers, last_layers; /* stage 0's and the last stage's layers, with 2 stages or more */
+  uint32_t kv_window;          /* K/V positions a core keeps in SRAM; 0 or seq_len: all of them */
+  uint32_t kv_edge;            /* with a window below seq_len: WVP_PORT_W or _E, the edge of the memory node with the rest */
 } wvp_model_header;
+
+/* KV-cache offload. With a window below the context, a core keeps the K/V of its last kv_window
+ * positions in SRAM and every position's also at the memory node (the decode firmware says how
+ * it gets there); the node gives each core of the grid a slab of n_layers x 2 (keys, values) x
+ * the most heads a core has x seq_len x head_size floats. A fetch from the node is at most
+ * WVP_KV_FETCH_WORDS words (the node's agent serves up to 256 per request), into a buffer of the
+ * working memory. */
+#define WVP_KV_FETCH_WORDS 256u
+#define WVP_KV_KEYS 0u
+#define WVP_KV_VALUES 1u
+static inline uint32_t wvp_kv_window(const wvp_model_header *h) {
+  const uint32_t seq = (uint32_t)h->seq_len;
+  return h->kv_window && h->kv_window < seq ? h->kv_window : seq;
+}
+static inline int wvp_kv_offloaded(const wvp_model_header *h) { return wvp_kv_window(h) < (uint32_t)h->seq_len; }
 
 typedef struct {
   uint32_t first_layer, layers;                          /* this stage's */
@@ -132,7 +149,8 @@ typedef struct {
   uint32_t h13, logits;               /* this core's w13 and classifier outputs */
   uint32_t rope;                      /* cos, sin per rotation angle of a head */
   uint32_t all_logits, order;         /* sampling only: every logit, and a permutation */
-  uint32_t key_cache, value_cache;    /* (stage layer, position, head of this core, head_size) */
+  uint32_t key_cache, value_cache;    /* (stage layer, position mod the window, head of this core, head_size) */
+  uint32_t kv_fetch;                  /* K or V of older positions from the memory node (offload only) */
   uint32_t first_head, heads;         /* attention heads on this core */
   uint32_t floats;                    /* shards and working memory together */
 } wvp_decode_layout;
@@ -158,10 +176,26 @@ static inline wvp_decode_layout wvp_decode_layout_of(const wvp_model_header *h, 
   l.all_logits = at, at += sampler;
   l.order = at, at += sampler;
   wvp_rows_of((uint32_t)h->n_heads, wvp_stage_cores(h), rank, &l.first_head, &l.heads);
-  l.key_cache = at, at += m.layers * seq * l.heads * hs;
-  l.value_cache = at, at += m.layers * seq * l.heads * hs;
+  const uint32_t window = wvp_kv_window(h);
+  l.key_cache = at, at += m.layers * window * l.heads * hs;
+  l.value_cache = at, at += m.layers * window * l.heads * hs;
+  l.kv_fetch = at, at += wvp_kv_offloaded(h) && l.heads ? WVP_KV_FETCH_WORDS : 0;
   l.floats = at;
   return l;
+}
+
+/* Bytes of one core's slab at the memory node; core k's starts at k times that. */
+static inline uint64_t wvp_kv_slab_bytes(const wvp_model_header *h) {
+  const uint32_t hs = (uint32_t)(h->dim / h->n_heads);
+  return 4ull * (uint32_t)h->n_layers * 2 * wvp_share((uint32_t)h->n_heads, wvp_stage_cores(h)) * (uint32_t)h->seq_len * hs;
+}
+/* The byte offset in a core's slab of position `pos` of the `kind` (WVP_KV_KEYS or _VALUES) of
+ * head `head` (of the core's own, from 0) in stage layer `layer`; the loader keeps slabs below
+ * 4 GiB. A head's positions follow each other, so a run of them is one fetch. */
+static inline uint32_t wvp_kv_slab_offset(const wvp_model_header *h, uint32_t layer, uint32_t kind, uint32_t head, uint32_t pos) {
+  const uint32_t hs = (uint32_t)(h->dim / h->n_heads), seq = (uint32_t)h->seq_len;
+  const uint32_t heads = wvp_share((uint32_t)h->n_heads, wvp_stage_cores(h));
+  return 4u * (((layer * 2 + kind) * heads + head) * seq + pos) * hs;
 }
 
 #endif /* WVP_MODEL_LAYOUT_H */

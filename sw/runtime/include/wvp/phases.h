@@ -28,13 +28,15 @@
   X(DONE, "done")
 
 /* What the core is doing within a step: running its own instructions, waiting for its tensor
- * engine, moving data over the fabric (including waiting for its turn in a collective), or
- * waiting for every core to reach the same point. */
+ * engine, moving data over the fabric (including waiting for its turn in a collective), waiting
+ * for every core to reach the same point, or waiting for an off-wafer memory (its turn to use
+ * the way there included). */
 #define WVP_ACTIVITIES(X) \
   X(CORE, "core")         \
   X(TENSOR, "tensor")     \
   X(FABRIC, "fabric")     \
-  X(SYNC, "sync")
+  X(SYNC, "sync")         \
+  X(MEMORY, "memory")
 
 #define WVP_PHASE_ENUM_ENTRY(id, name) WVP_STEP_##id,
 enum { WVP_STEPS(WVP_PHASE_ENUM_ENTRY) WVP_STEP_COUNT };
