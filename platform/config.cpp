@@ -174,6 +174,11 @@ const std::vector<Field>& fields() {
       number<double>("optical.ambient_c", "coolant temperature (C) under the activity model", WVP_REF(double, c.optical.ambient_c), -40.0, 150.0),
       checked_list("optical.temperature_map_c", "per-reticle temperatures (C), row-major, comma-separated; empty: the ports' activity model", WVP_REF(std::string, c.optical.temperature_map_c),
                    [](const std::string& v) { temperature_map(v); }, "a comma-separated list of temperatures in C (-40 to 200), or nothing"),
+      choice<HostLoadPath>("host.load", "how the ELF, model shards and parameters reach the tiles before the run: backdoor (no simulated time) or links (through the host links, timed)", WVP_REF(HostLoadPath, c.host.load), host_load_name, parse_host_load, {HostLoadPath::Backdoor, HostLoadPath::Links}),
+      number<uint32_t>("host.links", "parallel links from the host to the wafer (WSE-3: 12 x 100 GbE)", WVP_REF(uint32_t, c.host.links), 1, 4096),
+      number<uint32_t>("host.lanes", "lanes per host link", WVP_REF(uint32_t, c.host.lanes), 1, 1024),
+      number<double>("host.lane_gbps", "line rate per host lane (Gb/s, 64b/66b coded; 25.78125 carries 25 Gb/s of data)", WVP_REF(double, c.host.lane_gbps), 0.001, 448.0),
+      number<double>("host.bit_error_rate", "host links' bit-error rate after FEC, per line bit; frames hit are caught by their CRC and replayed", WVP_REF(double, c.host.bit_error_rate), 0.0, 1e-3),
       number<uint32_t>("decode.stages", "pipeline stages of a model (--model), each a block of the grid running a range of layers (0: one stage if the model fits, else the largest blocks that fit)", WVP_REF(uint32_t, c.decode.stages), 0, 1u << 24),
       number<uint32_t>("decode.kv_window", "K/V positions each core keeps in SRAM, the older ones at the memory node (system.memnode); 0: all if they fit, else as many as fit", WVP_REF(uint32_t, c.decode.kv_window), 0, 1u << 24),
       choice<Traffic>("noc.pattern", "synthetic traffic pattern", WVP_REF(Traffic, c.noc.pattern), traffic_name, parse_traffic, {Traffic::Uniform, Traffic::Transpose, Traffic::BitComplement, Traffic::Hotspot, Traffic::Tornado, Traffic::Neighbor}),
@@ -318,6 +323,14 @@ std::vector<double> temperature_map(const std::string& text) {
     map.push_back(v);
   }
   return map;
+}
+
+const char* host_load_name(HostLoadPath path) { return path == HostLoadPath::Links ? "links" : "backdoor"; }
+
+bool parse_host_load(const std::string& text, HostLoadPath& path) {
+  for (HostLoadPath p : {HostLoadPath::Backdoor, HostLoadPath::Links})
+    if (text == host_load_name(p)) return path = p, true;
+  return false;
 }
 
 uint32_t system_width(const PlatformConfig& c) { return c.grid_width * c.system.wafers; }

@@ -117,6 +117,22 @@ struct SystemLink {
   std::string text;   // as written, for messages
 };
 
+// How the host puts the ELF, the model shards and the firmware's parameters into the tiles
+// before the run (platform/host_load.h): `backdoor` writes them in no simulated time; `links`
+// sends them through `links` parallel links of `lanes` x `lane_gbps` (line rate, 64b/66b coded;
+// the default is WSE-3's 12 x 100 GbE), framed, with bit errors caught by CRC and replayed, and
+// reports the simulated load time.
+enum class HostLoadPath : uint8_t { Backdoor, Links };
+const char* host_load_name(HostLoadPath path);  // "backdoor", "links"
+bool parse_host_load(const std::string& text, HostLoadPath& path);
+struct HostConfig {
+  HostLoadPath load = HostLoadPath::Backdoor;
+  uint32_t links = 12;
+  uint32_t lanes = 4;
+  double lane_gbps = 25.78125;
+  double bit_error_rate = 1e-12;  // after FEC, per line bit
+};
+
 // How `wafervp run|decode --model` spreads a model over the grid (platform/llama/loader.h).
 struct DecodeConfig {
   uint32_t stages = 0;  // pipeline stages, each a block of the grid running a range of layers; 0: the fewest that fit
@@ -132,6 +148,7 @@ struct PlatformConfig {
   SystemConfig system;
   MemNodeConfig memnode;
   OpticalConfig optical;
+  HostConfig host;
   DecodeConfig decode;
   CoreParams core;
   SramParams sram;

@@ -11,6 +11,7 @@
 
 #include "platform/debug_session.h"
 #include "platform/fabric_report.h"
+#include "platform/host_load.h"
 #include "platform/llama/loader.h"
 #include "platform/memory_map.h"
 #include "platform/off_wafer_io.h"
@@ -22,7 +23,7 @@ namespace wvp {
 
 namespace {
 
-nlohmann::json stats_json(Wafer& wafer, double host_seconds) {
+nlohmann::json stats_json(Wafer& wafer, double host_seconds, const std::optional<HostLoadSummary>& load) {
   nlohmann::json cores = nlohmann::json::array();
   uint64_t instructions = 0;
   for (uint32_t y = 0; y < wafer.height(); ++y) {
@@ -84,6 +85,11 @@ nlohmann::json stats_json(Wafer& wafer, double host_seconds) {
     j["system"] = {{"wafers", wafer.config().system.wafers}, {"wafer_width", wafer.config().grid_width}, {"links", links}};
   }
   if (const auto memnode = wafer.links().memnode_stats()) j["memnode"] = to_json(*memnode);
+  if (load) {
+    j["host_load"] = to_json(*load);
+    j["host_load"]["total_simulated_seconds"] =
+        static_cast<double>(load->report.load_ps) * 1e-12 + static_cast<double>(r.end_cycle) / wafer.config().core.clock_hz;
+  }
   if (wafer.profile().used()) j["phases"] = wafer.profile().to_json();
   return j;
 }
@@ -138,7 +144,8 @@ void write_signature(const std::string& path, SignatureRange range, Wafer& wafer
   }
 }
 
-void print_summary(std::ostream& err, const Wafer& wafer, const Wafer::Result& r, double host_seconds) {
+void print_summary(std::ostream& err, const Wafer& wafer, const Wafer::Result& r, double host_seconds,
+                   const std::optional<HostLoadSummary>& load) {
   const double clock = wafer.config().core.clock_hz;
   const double sim_s = static_cast<double>(r.end_cycle) / clock;
   const size_t n = wafer.tile_count();
@@ -150,6 +157,12 @@ void print_summary(std::ostream& err, const Wafer& wafer, const Wafer::Result& r
       << "  host time       " << host_seconds << " s\n"
       << std::setprecision(1) << "  speed           "
       << (host_seconds > 0 ? static_cast<double>(r.instructions) / host_seconds / 1e6 : 0.0) << " MIPS\n";
+  if (load) {
+    const double load_s = static_cast<double>(load->report.load_ps) * 1e-12;
+    err << "  " << describe(*load) << "\n"
+        << std::setprecision(3) << "  with the load   " << (load_s + sim_s) * 1e6 << " us (load " << load_s * 1e6
+        << " us, then the run)\n";
+  }
   if (wafer.config().serdes.count) err << "  " << describe(off_wafer_io(wafer.config())) << "\n";
   for (const SystemLinkStats& l : wafer.links().stats()) err << "  " << describe(l) << "\n";
   if (const auto memnode = wafer.links().memnode_stats()) err << "  " << describe(*memnode) << "\n";
@@ -252,20 +265,22 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   // tearing down N tiles costs O(N^2) (47 s for 256x256), and the process ends after the run.
   static Wafer* const wafer_instance = new Wafer("wafer", options.config, console);
   Wafer& wafer = *wafer_instance;
-  wafer.load(image);
+  HostLoad host(wafer);
+  host.image(image);
   if (model)
     for (size_t i = 0; i < wafer.tile_count(); ++i)
-      wafer.write(i, model_region,
-                  llama::model_region_image(*model, plan, static_cast<uint32_t>(i), options.prompt_tokens, sampling));
+      host.write(i, model_region,
+                 llama::model_region_image(*model, plan, static_cast<uint32_t>(i), options.prompt_tokens, sampling));
   for (const auto& [symbol, value] : options.pokes) {
     const auto it = image.symbols.find(symbol);
     if (it == image.symbols.end()) throw LoadError(image.path + ": --poke: no symbol '" + symbol + "'");
     try {
-      wafer.poke(it->second, value);
+      host.poke(it->second, value);
     } catch (const LoadError& e) {
       throw LoadError(image.path + ": --poke " + symbol + ": " + e.what());
     }
   }
+  const std::optional<HostLoadSummary> load = host.finish();
   for (const BitFlip& flip : options.flips) {
     char* end = nullptr;
     const unsigned long long number = std::strtoull(flip.address.c_str(), &end, 0);
@@ -328,9 +343,9 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   if (const uint64_t left = fabric.flits_in_flight() + fabric.rx_queued())
     err << "wafervp: note: " << left << " wavelet" << (left == 1 ? " was" : "s were")
         << " sent but never received (still in the fabric or a receive queue at the end)\n";
-  print_summary(err, wafer, r, host_seconds);
+  print_summary(err, wafer, r, host_seconds, load);
   nlohmann::json stats;
-  if (!options.stats_path.empty()) stats = stats_json(wafer, host_seconds);
+  if (!options.stats_path.empty()) stats = stats_json(wafer, host_seconds, load);
   if (options.report) options.report(wafer, r.exit_code, options.stats_path.empty() ? nullptr : &stats);
   if (!options.stats_path.empty()) write_stats(options.stats_path, stats);
   if (!options.heatmap_path.empty()) {

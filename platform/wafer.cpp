@@ -143,7 +143,7 @@ void Wafer::apply_routing_plan() {
   }
 }
 
-void Wafer::load(const ElfImage& image) {
+void Wafer::boot(const ElfImage& image) {
   const uint64_t lo = memmap::kSramBase, hi = memmap::kSramBase + config_.sram.size_bytes;
   uint32_t exec_lo = UINT32_MAX, exec_hi = 0;
   for (const ElfSegment& seg : image.segments) {
@@ -161,27 +161,41 @@ void Wafer::load(const ElfImage& image) {
   // Every core runs the same image, so they share one decode cache for its executable range.
   auto code = std::make_shared<CodeCache>(lo, config_.sram.size_bytes, exec_lo == UINT32_MAX ? 0 : exec_lo, exec_hi);
   for (auto& tile : tiles_) {
-    uint8_t* mem = tile->sram.data();
-    // Only the file bytes are written: the zero tail (.bss) stays untouched host memory.
-    for (const ElfSegment& seg : image.segments)
-      std::memcpy(mem + (seg.vaddr - lo), seg.bytes.data(), seg.bytes.size());
     tile->core.set_pc(image.entry);
     tile->core.attach_code(code);
   }
 }
 
-void Wafer::poke(uint32_t addr, uint32_t value) {
-  const uint64_t off = addr - memmap::kSramBase;
-  if (addr < memmap::kSramBase || off + 4 > config_.sram.size_bytes || (addr & 3))
-    throw LoadError("address " + hex32(addr) + " is not an aligned word in the tile's SRAM");
-  for (auto& tile : tiles_) std::memcpy(tile->sram.data() + off, &value, 4);
+void Wafer::load(const ElfImage& image) {
+  boot(image);
+  for (const ElfSegment& seg : image.segments) write_all(seg.vaddr, seg.bytes);
 }
 
-void Wafer::write(size_t index, uint32_t addr, const std::vector<uint8_t>& bytes) {
-  const uint64_t off = addr - memmap::kSramBase;
-  if (addr < memmap::kSramBase || off + bytes.size() > config_.sram.size_bytes)
-    throw LoadError(std::to_string(bytes.size()) + " bytes at " + hex32(addr) + " do not fit the tile's SRAM");
-  std::memcpy(tiles_.at(index)->sram.data() + off, bytes.data(), bytes.size());
+void Wafer::check_word(uint32_t addr, uint32_t sram_bytes) {
+  if (addr < memmap::kSramBase || addr - memmap::kSramBase + uint64_t{4} > sram_bytes || (addr & 3))
+    throw LoadError("address " + hex32(addr) + " is not an aligned word in the tile's SRAM");
+}
+
+void Wafer::poke(uint32_t addr, uint32_t value) {
+  check_word(addr, config_.sram.size_bytes);
+  uint8_t bytes[4];
+  std::memcpy(bytes, &value, 4);
+  write_all(addr, bytes);
+}
+
+void Wafer::check_write(uint32_t addr, uint64_t size, uint32_t sram_bytes) {
+  if (addr < memmap::kSramBase || addr - memmap::kSramBase + size > sram_bytes)
+    throw LoadError(std::to_string(size) + " bytes at " + hex32(addr) + " do not fit the tile's SRAM");
+}
+
+void Wafer::write(size_t index, uint32_t addr, std::span<const uint8_t> bytes) {
+  check_write(addr, bytes.size(), config_.sram.size_bytes);
+  std::memcpy(tiles_.at(index)->sram.data() + (addr - memmap::kSramBase), bytes.data(), bytes.size());
+}
+
+void Wafer::write_all(uint32_t addr, std::span<const uint8_t> bytes) {
+  check_write(addr, bytes.size(), config_.sram.size_bytes);
+  for (auto& tile : tiles_) std::memcpy(tile->sram.data() + (addr - memmap::kSramBase), bytes.data(), bytes.size());
 }
 
 void Wafer::flip_bits(uint32_t x, uint32_t y, uint32_t addr, const std::vector<unsigned>& bits) {

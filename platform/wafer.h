@@ -4,6 +4,7 @@
 // wafers side by side, their borders crossed only by the system's links (system_links.h).
 #pragma once
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -25,15 +26,22 @@ class Wafer : public sc_core::sc_module {
  public:
   Wafer(sc_core::sc_module_name name, const PlatformConfig& config, TileCtl::LineSink console);
 
-  // Writes the image into every tile's SRAM and points every core at its entry.
+  // Points every core at the image's entry, with one decode cache for its code; the segments'
+  // bytes are written by load() or arrive through the host's links (platform/host_load.h).
   // Throws LoadError for segments outside the SRAM.
+  void boot(const ElfImage& image);
+  // boot(), and writes the image's file bytes into every tile's SRAM (the zero tail, .bss, stays
+  // untouched host memory).
   void load(const ElfImage& image);
   // Writes a 32-bit word at `addr` in every tile's SRAM before the run (same image everywhere,
-  // so the shared decode cache stays valid). Throws LoadError outside the SRAM.
+  // so the shared decode cache stays valid). Throws LoadError outside the SRAM or unaligned.
   void poke(uint32_t addr, uint32_t value);
-  // Writes `bytes` at `addr` in tile `index`'s SRAM before the run (per-tile data such as model
-  // shards). Throws LoadError outside the SRAM.
-  void write(size_t index, uint32_t addr, const std::vector<uint8_t>& bytes);
+  static void check_word(uint32_t addr, uint32_t sram_bytes);  // poke's check
+  // Writes `bytes` at `addr` in tile `index`'s SRAM, or in every tile's, before the run
+  // (per-tile data such as model shards; the image). Throw LoadError outside the SRAM.
+  void write(size_t index, uint32_t addr, std::span<const uint8_t> bytes);
+  void write_all(uint32_t addr, std::span<const uint8_t> bytes);
+  static void check_write(uint32_t addr, uint64_t size, uint32_t sram_bytes);  // write's check
   // Flips stored codeword bits (0-31 data, 32-38 check) of the SRAM word at `addr` of tile
   // (x, y), as a soft error would (needs sram.ecc). Throws LoadError naming what is wrong.
   void flip_bits(uint32_t x, uint32_t y, uint32_t addr, const std::vector<unsigned>& bits);

@@ -26,6 +26,12 @@ void check_latency(const std::string& who, const std::string& field, double ns) 
 
 }  // namespace
 
+double full_frame_round_trip_ns(const LinkParams& p) {
+  const uint64_t blocks = (p.frame_payload_bytes + p.frame_overhead_bytes + kBlockBytes - 1) / kBlockBytes;
+  const double frame_ns = std::ceil(static_cast<double>(blocks) / p.lanes) * kPcsBlockBits / p.lane_gbps;
+  return frame_ns + 2 * (p.fec_latency_ns + p.propagation_ns) + p.control_ns;
+}
+
 void check_link_params(const LinkParams& p) {
   if (p.name.empty()) throw std::invalid_argument("link with no name: name must not be empty");
   const std::string who = quoted(p.name);
@@ -43,11 +49,7 @@ void check_link_params(const LinkParams& p) {
   check_param_range(who, "tx_queue_bytes", p.tx_queue_bytes, 1, 1u << 30);
   check_param_range(who, "bit_error_rate", p.bit_error_rate, 0, kMaxBitErrorRate);
   check_param_range(who, "energy_pj_per_bit", p.energy_pj_per_bit, 0, 1e6);
-  // The round trip of a full frame: its blocks over the lanes, then FEC and propagation out and
-  // back, and the ACK's own time.
-  const uint64_t blocks = (p.frame_payload_bytes + p.frame_overhead_bytes + kBlockBytes - 1) / kBlockBytes;
-  const double frame_ns = std::ceil(static_cast<double>(blocks) / p.lanes) * kPcsBlockBits / p.lane_gbps;
-  const double round_trip_ns = frame_ns + 2 * (p.fec_latency_ns + p.propagation_ns) + p.control_ns;
+  const double round_trip_ns = full_frame_round_trip_ns(p);
   if (p.replay_timeout_ns < round_trip_ns) {
     std::ostringstream rule;
     rule << "must be at least the round trip of a full frame, " << round_trip_ns << " ns";

@@ -113,6 +113,9 @@ struct LinkParams {
 // through), replay_timeout_ns at least the round trip of a full frame (or every frame would be
 // replayed).
 void check_link_params(const LinkParams& params);
+// The round trip of a full frame: its blocks over the lanes, FEC and propagation out and back,
+// and the ACK's own time; the shortest replay timer check_link_params accepts.
+double full_frame_round_trip_ns(const LinkParams& params);
 
 // What the link carries: `data` and `tag` are passed through untouched (a wavelet and its
 // color; a transaction id and its kind), `bytes` is what the item takes in a frame.
