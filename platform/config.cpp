@@ -10,6 +10,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "sw/lib/include/wvp/model_layout.h"
+
 namespace wvp {
 
 namespace {
@@ -170,6 +172,7 @@ const std::vector<Field>& fields() {
       checked_list("optical.temperature_map_c", "per-reticle temperatures (C), row-major, comma-separated; empty: the ports' activity model", WVP_REF(std::string, c.optical.temperature_map_c),
                    [](const std::string& v) { temperature_map(v); }, "a comma-separated list of temperatures in C (-40 to 200), or nothing"),
       number<uint32_t>("decode.stages", "pipeline stages of a model (--model), each a block of the grid running a range of layers (0: one stage if the model fits, else the largest blocks that fit)", WVP_REF(uint32_t, c.decode.stages), 0, 1u << 24),
+      number<uint32_t>("decode.micro_batches", "sequences (users) decoded together, each with its own prompt and KV cache, so that the pipeline stages work at once; at most the stages (0 stages: the fewest that fit, at least this many)", WVP_REF(uint32_t, c.decode.micro_batches), 1, WVP_MAX_MICRO_BATCHES),
       choice<Traffic>("noc.pattern", "synthetic traffic pattern", WVP_REF(Traffic, c.noc.pattern), traffic_name, parse_traffic, {Traffic::Uniform, Traffic::Transpose, Traffic::BitComplement, Traffic::Hotspot, Traffic::Tornado, Traffic::Neighbor}),
       choice<Routing>("noc.routing", "routing function", WVP_REF(Routing, c.noc.routing), routing_name, parse_routing, {Routing::XY, Routing::YX, Routing::WestFirst, Routing::OddEven}),
       number<double>("noc.injection_rate", "offered load (flits/node/cycle)", WVP_REF(double, c.noc.injection_rate), 1e-9, 1.0),

@@ -103,6 +103,7 @@ struct SystemLink {
 // How `wafervp run|decode --model` spreads a model over the grid (platform/llama/loader.h).
 struct DecodeConfig {
   uint32_t stages = 0;  // pipeline stages, each a block of the grid running a range of layers; 0: the fewest that fit
+  uint32_t micro_batches = 1;  // sequences in the pipeline together, each on a stage (at most the stages)
 };
 
 struct PlatformConfig {

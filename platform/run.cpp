@@ -207,7 +207,7 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
     const uint32_t region = end->second - start->second;
     const PlatformConfig& c = options.config;
     plan = llama::plan_stages(model->config, system_width(c), c.grid_height, region, sampling, c.decode.stages,
-                              c.system.wafers > 1 ? c.grid_width : 0);
+                              c.system.wafers > 1 ? c.grid_width : 0, c.decode.micro_batches);
     sampling = sampling || llama::model_region_bytes(model->config, plan, true) <= region;
     model_region = start->second;
     err << "model: " << model->config.n_layers << " layers in " << plan.stages
@@ -229,7 +229,7 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   if (model)
     for (size_t i = 0; i < wafer.tile_count(); ++i)
       wafer.write(i, model_region,
-                  llama::model_region_image(*model, plan, static_cast<uint32_t>(i), options.prompt_tokens, sampling));
+                  llama::model_region_image(*model, plan, static_cast<uint32_t>(i), options.prompts, sampling));
   for (const auto& [symbol, value] : options.pokes) {
     const auto it = image.symbols.find(symbol);
     if (it == image.symbols.end()) throw LoadError(image.path + ": --poke: no symbol '" + symbol + "'");
