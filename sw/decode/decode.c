@@ -230,8 +230,10 @@ static uint32_t draw(const float *probs, uint32_t n, float coin, float p, uint32
 }
 
 /* The next token of sequence `b`: the classifier's rows on each core, then the first largest
- * logit overall, or a draw from all of them. */
-static uint32_t classify(const float *x, uint32_t b) {
+ * logit overall, or a draw from all of them. Within the prompt (`in_prompt`: the prompt gives the
+ * next token) the largest logit stands in for a draw, as run.c samples only after the prompt and
+ * the sequence's sampler state must stay the host reference's. */
+static uint32_t classify(const float *x, uint32_t b, int in_prompt) {
   const wvp_rows mine = wvp_shard_rows((uint32_t)model->vocab_size);
   float *logits = at(work.logits);
   float best = -INFINITY;
@@ -252,7 +254,7 @@ static uint32_t classify(const float *x, uint32_t b) {
     wvp_putc('\n');
   }
   wvp_step(WVP_STEP_SAMPLE, WVP_NO_LAYER);
-  if (temperature == 0.0f) {
+  if (temperature == 0.0f || in_prompt) {
     float top;
     uint32_t next;
     wvp_allreduce_argmax(best, best_index, &top, &next);
@@ -304,10 +306,10 @@ static uint32_t next_token(float *x, uint32_t b) {
   wvp_step(WVP_STEP_FINAL_NORM, WVP_NO_LAYER);
   rmsnorm(x, x, at(shards.rms_final), dim);
   wvp_step(WVP_STEP_CLASSIFIER, WVP_NO_LAYER);
-  const uint32_t predicted = classify(x, b);
   const uint32_t after = sequences[b].pos + 1;
-  const int prompted = after < seq_len && prompt_of(b)[after] != WVP_NO_TOKEN;
-  return prompted ? (uint32_t)prompt_of(b)[after] : predicted;
+  const int32_t prompted = after < seq_len ? prompt_of(b)[after] : WVP_NO_TOKEN;
+  const uint32_t predicted = classify(x, b, prompted != WVP_NO_TOKEN);
+  return prompted != WVP_NO_TOKEN ? (uint32_t)prompted : predicted;
 }
 
 /* ---- the pipeline ------------------------------------------------------------------------------
