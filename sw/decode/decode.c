@@ -450,7 +450,7 @@ static uint32_t run_first_stage(uint32_t positions) {
     forward_first_stage(b);
   }
   /* The tokens come back in the order the sequences went: round robin over those still running. */
-  for (uint32_t b = 0; running; b = (b + 1) % micro_batches) {
+  for (uint32_t b = 0; running; b = b + 1 < micro_batches ? b + 1 : 0) {
     sequence *s = &sequences[b];
     if (!s->running) continue;
     if (stages > 1) s->token = receive_next_token();
@@ -491,8 +491,7 @@ int main(void) {
   const uint32_t grid_w = wvp_grid_w();
   tile_x = wvp_x(), tile_y = wvp_y();
   core = wvp_core_id();
-  if (model->magic != WVP_MODEL_MAGIC || model->cores != grid_w * wvp_grid_h() || model->stages == 0 ||
-      model->micro_batches == 0 || model->micro_batches > WVP_MAX_MICRO_BATCHES) {
+  if (model->magic != WVP_MODEL_MAGIC || model->cores != grid_w * wvp_grid_h() || model->stages == 0) {
     if (core == 0) wvp_puts("decode: no model for this grid in the region (load one with --model)\n");
     return 2;
   }
