@@ -10,6 +10,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "sw/lib/include/wvp/model_layout.h"
+
 namespace wvp {
 
 namespace {
@@ -180,6 +182,7 @@ const std::vector<Field>& fields() {
       number<double>("host.lane_gbps", "line rate per host lane (Gb/s, 64b/66b coded; 25.78125 carries 25 Gb/s of data)", WVP_REF(double, c.host.lane_gbps), 0.001, 448.0),
       number<double>("host.bit_error_rate", "host links' bit-error rate after FEC, per line bit; frames hit are caught by their CRC and replayed", WVP_REF(double, c.host.bit_error_rate), 0.0, 1e-3),
       number<uint32_t>("decode.stages", "pipeline stages of a model (--model), each a block of the grid running a range of layers (0: one stage if the model fits, else the largest blocks that fit)", WVP_REF(uint32_t, c.decode.stages), 0, 1u << 24),
+      number<uint32_t>("decode.micro_batches", "sequences (users) decoded together, each with its own prompt and KV cache, so that the pipeline stages work at once; at most the stages (0 stages: the fewest that fit, at least this many)", WVP_REF(uint32_t, c.decode.micro_batches), 1, WVP_MAX_MICRO_BATCHES),
       number<uint32_t>("decode.kv_window", "K/V positions each core keeps in SRAM, the older ones at the memory node (system.memnode); 0: all if they fit, else as many as fit", WVP_REF(uint32_t, c.decode.kv_window), 0, 1u << 24),
       choice<Traffic>("noc.pattern", "synthetic traffic pattern", WVP_REF(Traffic, c.noc.pattern), traffic_name, parse_traffic, {Traffic::Uniform, Traffic::Transpose, Traffic::BitComplement, Traffic::Hotspot, Traffic::Tornado, Traffic::Neighbor}),
       choice<Routing>("noc.routing", "routing function", WVP_REF(Routing, c.noc.routing), routing_name, parse_routing, {Routing::XY, Routing::YX, Routing::WestFirst, Routing::OddEven}),

@@ -136,6 +136,7 @@ struct HostConfig {
 // How `wafervp run|decode --model` spreads a model over the grid (platform/llama/loader.h).
 struct DecodeConfig {
   uint32_t stages = 0;  // pipeline stages, each a block of the grid running a range of layers; 0: the fewest that fit
+  uint32_t micro_batches = 1;  // sequences in the pipeline together, each on a stage (at most the stages)
   // K/V positions each core keeps in SRAM, the older ones at the memory node (system.memnode);
   // 0: every position when they fit, else as many as fit beside the model.
   uint32_t kv_window = 0;

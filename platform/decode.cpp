@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "platform/llama/checkpoint.h"
+#include "platform/llama/reference.h"
 #include "platform/decode_estimate.h"
 #include "platform/llama/tokenizer.h"
 #include "platform/run.h"
@@ -45,24 +46,66 @@ nlohmann::json bounds_json(const DecodeBounds& b, uint64_t cycles_per_token) {
           {"times_largest_bound", b.largest() > 0 ? double(cycles_per_token) / b.largest() : 0.0}};
 }
 
+// The text of `tokens` after `first` (BOS), as run.c prints it.
+std::string text_of(const llama::Tokenizer& tokenizer, int32_t first, const std::vector<int32_t>& tokens) {
+  std::string text;
+  int32_t previous = first;
+  for (int32_t token : tokens) text += tokenizer.printable(previous, token), previous = token;
+  return text;
+}
+
+// Where the firmware's tokens first leave the reference's: "token 3 is 17, the reference's 52".
+std::string describe_difference(const std::vector<int32_t>& got, const std::vector<int32_t>& reference) {
+  size_t i = 0;
+  while (i < got.size() && i < reference.size() && got[i] == reference[i]) ++i;
+  const auto token_at = [](const std::vector<int32_t>& tokens, size_t at) {
+    return at < tokens.size() ? std::to_string(tokens[at]) : std::string("missing");
+  };
+  std::string text = "token ";
+  text += std::to_string(i);
+  text += " is ";
+  text += token_at(got, i);
+  text += ", the reference's ";
+  text += token_at(reference, i);
+  return text;
+}
+
 }  // namespace
 
 int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& err) {
-  if (options.prompt.empty()) throw llama::ModelError("the prompt is empty");
+  const uint32_t micro_batches = options.config.decode.micro_batches;
+  const size_t given = options.prompts.size();
+  if (given != 1 && given != micro_batches)
+    throw llama::ModelError(std::to_string(given) + " prompts for decode.micro_batches " + std::to_string(micro_batches) +
+                            ": give one prompt for all sequences or one per sequence");
+  // "the prompt" when there is one, else "prompt <i>".
+  const auto prompt_name = [given](size_t i) {
+    std::string name = given == 1 ? "the prompt" : "prompt ";
+    if (given > 1) name += std::to_string(i);
+    return name;
+  };
+  for (size_t i = 0; i < given; ++i)
+    if (options.prompts[i].empty()) throw llama::ModelError(prompt_name(i) + " is empty");
   const llama::Model model = llama::read_checkpoint(options.model_path);
   const llama::Tokenizer tokenizer = llama::Tokenizer::read(options.tokenizer_path, model.config.vocab_size);
   RunOptions run;
   run.elf_path = options.firmware_path.empty() ? default_firmware() : options.firmware_path;
   run.config = options.config;
   run.model_path = options.model_path;
-  run.prompt_tokens = tokenizer.encode(options.prompt);
-  if (run.prompt_tokens.size() > size_t(model.config.seq_len))
-    throw llama::ModelError("the prompt is " + std::to_string(run.prompt_tokens.size()) +
-                            " tokens long, more than the model's context of " + std::to_string(model.config.seq_len));
+  run.prompts.clear();
+  for (size_t i = 0; i < given; ++i) {
+    run.prompts.push_back(tokenizer.encode(options.prompts[i]));
+    if (run.prompts.back().size() > size_t(model.config.seq_len))
+      throw llama::ModelError(prompt_name(i) + " is " + std::to_string(run.prompts.back().size()) +
+                              " tokens long, more than the model's context of " + std::to_string(model.config.seq_len));
+  }
+  const auto prompt_of = [&](uint32_t sequence) -> const std::vector<int32_t>& { return run.prompts[given == 1 ? 0 : sequence]; };
   run.sampling = options.temperature != 0.0f;
   run.stats_path = options.stats_path;
   run.trace_path = options.trace_path;
-  // PE (0,0) prints "token <id>" per position (prompt tokens too) and its cycles per token.
+  // PE (0,0) prints "token <id>" per position (prompt tokens too; "sequence <b> token <id>" with
+  // micro-batches) and its cycles per token of all sequences.
+  std::vector<std::vector<int32_t>> generated(micro_batches);
   uint64_t tokens = 0, cycles_per_token = 0;
   DecodeBounds bounds;
   llama::StagePlan plan;
@@ -80,7 +123,9 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
       nlohmann::json& stages = (*stats)["decode"]["stages"];
       stages = {{"count", plan.stages}, {"width", plan.stage_w}, {"height", plan.stage_h}};
       if (plan.stages > 1) stages["first_layers"] = plan.first_layers, stages["last_layers"] = plan.last_layers;
+      (*stats)["decode"]["micro_batches"] = micro_batches;
       (*stats)["decode"]["tokens_per_second"] = 1.0 / seconds_per_token();
+      (*stats)["decode"]["tokens_per_second_per_user"] = 1.0 / seconds_per_token() / micro_batches;
     }
   };
   run.pokes = {{"steps", options.steps},
@@ -89,40 +134,59 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
                {"seed_lo", static_cast<uint32_t>(options.seed)},
                {"seed_hi", static_cast<uint32_t>(options.seed >> 32)}};
 
-  int32_t previous = run.prompt_tokens.front();
   run.console = [&](uint32_t x, uint32_t y, const std::string& line) {
-    if (x == 0 && y == 0 && line.rfind("token ", 0) == 0) {
-      const int32_t token = std::stoi(line.substr(6));
-      out << tokenizer.printable(previous, token) << std::flush;
-      previous = token;
+    std::istringstream words(line);
+    std::string word;
+    uint32_t sequence = 0;
+    int32_t token;
+    words >> word;
+    if (x == 0 && y == 0 && word == "sequence") words >> sequence >> word;
+    if (x == 0 && y == 0 && word == "token" && words >> token && sequence < micro_batches) {
+      // One sequence streams its text as it comes; several print theirs at the end.
+      if (micro_batches == 1)
+        out << tokenizer.printable(generated[0].empty() ? prompt_of(0).front() : generated[0].back(), token) << std::flush;
+      generated[sequence].push_back(token);
       ++tokens;
-    } else if (x == 0 && y == 0 && line.rfind("decode: ", 0) == 0) {
+    } else if (x == 0 && y == 0 && word == "decode:") {
       const size_t at = line.find(", ");
       cycles_per_token = std::stoull(line.substr(at + 2));
     } else {
       err << "(" << x << "," << y << ") " << line << "\n";
     }
   };
-  const int code = run_platform(run, out, err);
-  out << "\n";
-  if (code == 0 && cycles_per_token) {
-    const double seconds = seconds_per_token();
-    const uint64_t forced = std::min<uint64_t>(tokens, run.prompt_tokens.size() - 1);
-    err << std::fixed << std::setprecision(1) << "wafervp decode: " << tokens << " positions (" << forced
-        << " of the prompt, " << tokens - forced << " generated) on " << system_width(options.config) << "x"
-        << options.config.grid_height << " cores";
-    if (options.config.system.wafers > 1)
-      err << " of " << options.config.system.wafers << " wafers of " << options.config.grid_width << "x" << options.config.grid_height;
-    if (plan.stages > 1) err << " (" << plan.stages << " pipeline stages of " << plan.stage_w << "x" << plan.stage_h << ")";
-    err << ", " << cycles_per_token
-        << " cycles per token = " << seconds * 1e6 << " us, " << 1.0 / seconds << " tokens/s simulated\n";
-    err << "  cores' time (" << breakdown.cores << " cores, from the first token to the last core's end): "
-        << breakdown_line(breakdown) << "\n"
-        << std::setprecision(0) << "  bounds per token: SRAM bandwidth " << bounds.sram_cycles << " cycles, compute "
-        << bounds.compute_cycles << ", fabric " << bounds.fabric_cycles << " (" << bounds.collectives
-        << " collectives); " << bounds.dominant() << " dominates, the run takes " << std::setprecision(1)
-        << double(cycles_per_token) / bounds.largest() << "x it\n";
+  int code = run_platform(run, out, err);
+  if (micro_batches == 1) out << "\n";
+  for (uint32_t b = 0; micro_batches > 1 && b < micro_batches; ++b)
+    out << "sequence " << b << ": " << text_of(tokenizer, prompt_of(b).front(), generated[b]) << "\n";
+  if (code != 0 || !cycles_per_token) return code;
+  for (uint32_t b = 0; b < micro_batches; ++b) {
+    llama::Sampler sampler(model.config.vocab_size, options.temperature, options.topp, options.seed + b);
+    const std::vector<int32_t> reference =
+        llama::generate(model, prompt_of(b), static_cast<int32_t>(options.steps), sampler).tokens;
+    if (generated[b] == reference) continue;
+    err << "wafervp decode: " << (micro_batches > 1 ? "sequence " + std::to_string(b) + "'s" : std::string("the"))
+        << " tokens are not the host reference's for its prompt: " << describe_difference(generated[b], reference) << "\n";
+    code = kExitReferenceMismatch;
   }
+  const double seconds = seconds_per_token();
+  uint64_t forced = 0;
+  for (uint32_t b = 0; b < micro_batches; ++b) forced += std::min<uint64_t>(generated[b].size(), prompt_of(b).size() - 1);
+  err << std::fixed << std::setprecision(1) << "wafervp decode: ";
+  if (micro_batches > 1) err << micro_batches << " sequences, ";
+  err << tokens << " positions (" << forced << " of the prompt" << (given > 1 ? "s" : "") << ", " << tokens - forced
+      << " generated) on " << system_width(options.config) << "x" << options.config.grid_height << " cores";
+  if (options.config.system.wafers > 1)
+    err << " of " << options.config.system.wafers << " wafers of " << options.config.grid_width << "x" << options.config.grid_height;
+  if (plan.stages > 1) err << " (" << plan.stages << " pipeline stages of " << plan.stage_w << "x" << plan.stage_h << ")";
+  err << ", " << cycles_per_token << " cycles per token = " << seconds * 1e6 << " us, " << 1.0 / seconds
+      << " tokens/s simulated";
+  if (micro_batches > 1) err << " in all, " << 1.0 / seconds / micro_batches << " per user";
+  err << "\n  cores' time (" << breakdown.cores << " cores, from the first token to the last core's end): "
+      << breakdown_line(breakdown) << "\n"
+      << std::setprecision(0) << "  bounds per token: SRAM bandwidth " << bounds.sram_cycles << " cycles, compute "
+      << bounds.compute_cycles << ", fabric " << bounds.fabric_cycles << " (" << bounds.collectives
+      << " collectives); " << bounds.dominant() << " dominates, the run takes " << std::setprecision(1)
+      << double(cycles_per_token) / bounds.largest() << "x it\n";
   return code;
 }
 

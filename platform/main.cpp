@@ -277,7 +277,8 @@ int cmd_decode(int argc, char** argv) {
   add_config_options(desc);
   desc.add_options()("model", po::value<std::string>(&opt.model_path)->required(), "llama2.c checkpoint")
       ("tokenizer", po::value<std::string>(&opt.tokenizer_path)->required(), "llama2.c tokenizer")
-      ("prompt", po::value<std::string>(&opt.prompt)->required(), "text to continue")
+      ("prompt", po::value<std::vector<std::string>>(&opt.prompts)->required(),
+       "text to continue; repeat it to give each sequence of decode.micro_batches its own")
       ("steps", po::value<uint32_t>(&opt.steps)->default_value(32), "positions to run, prompt included")
       ("temperature", po::value<float>(&opt.temperature)->default_value(0.0f), "0: greedy")
       ("topp", po::value<float>(&opt.topp)->default_value(0.9f), "nucleus sampling mass (0 or 1: all tokens)")

@@ -212,17 +212,18 @@ llama::StagePlan plan_model(const llama::Model& model, const PlatformConfig& c, 
   const std::optional<MemNodeAttachment> memnode = memnode_attachment(c);
   if (c.decode.kv_window && !memnode)
     throw ConfigError("decode.kv_window " + std::to_string(c.decode.kv_window) + " needs a memory node for the older positions (system.memnode)");
-  if (memnode && c.system.wafers == 1 && c.decode.stages <= 1) {
+  if (memnode && c.system.wafers == 1 && c.decode.stages <= 1 && c.decode.micro_batches == 1) {
     const uint32_t edge = memnode->edge == kWest ? WVP_PORT_W : WVP_PORT_E;
     if (const auto plan = llama::plan_kv_offload(model.config, c.grid_width, c.grid_height, region, sampling,
                                                  c.decode.kv_window, edge, c.memnode.size_bytes))
       return *plan;
   } else if (c.decode.kv_window) {
-    throw ConfigError("decode.kv_window: KV offload runs the model as one stage on one wafer (system.wafers " +
-                      std::to_string(c.system.wafers) + ", decode.stages " + std::to_string(c.decode.stages) + ")");
+    throw ConfigError("decode.kv_window: KV offload runs the model as one stage on one wafer, one sequence at a time (system.wafers " +
+                      std::to_string(c.system.wafers) + ", decode.stages " + std::to_string(c.decode.stages) +
+                      ", decode.micro_batches " + std::to_string(c.decode.micro_batches) + ")");
   }
   return llama::plan_stages(model.config, system_width(c), c.grid_height, region, sampling, c.decode.stages,
-                            c.system.wafers > 1 ? c.grid_width : 0);
+                            c.system.wafers > 1 ? c.grid_width : 0, c.decode.micro_batches);
 }
 
 }  // namespace
@@ -270,7 +271,7 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   if (model)
     for (size_t i = 0; i < wafer.tile_count(); ++i)
       host.write(i, model_region,
-                 llama::model_region_image(*model, plan, static_cast<uint32_t>(i), options.prompt_tokens, sampling));
+                 llama::model_region_image(*model, plan, static_cast<uint32_t>(i), options.prompts, sampling));
   for (const auto& [symbol, value] : options.pokes) {
     const auto it = image.symbols.find(symbol);
     if (it == image.symbols.end()) throw LoadError(image.path + ": --poke: no symbol '" + symbol + "'");

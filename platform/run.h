@@ -46,7 +46,7 @@ struct RunOptions {
   // A llama2.c checkpoint whose row shards go into every core's model region (the ELF's
   // __heap_start..__heap_end, see sw/lib/include/wvp/model_layout.h), if set.
   std::string model_path;
-  std::vector<int32_t> prompt_tokens = {1};  // written with the model: BOS first
+  std::vector<std::vector<int32_t>> prompts = {{1}};  // written with the model, one per micro-batch or one for all: BOS first
   // The model region must hold the sampler's buffers (for temperature > 0); without, they are
   // there whenever they fit.
   bool sampling = false;

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <optional>
 
+#include "platform/llama/reference.h"
 #include "sw/lib/include/wvp/model_layout.h"
 
 namespace wvp::llama {
@@ -22,6 +23,7 @@ wvp_model_header header_of(const ModelConfig& c, const StagePlan& plan, bool sam
   h.sampling = sampling ? 1 : 0;
   h.stage_w = plan.stage_w, h.stage_h = plan.stage_h, h.stages = plan.stages;
   h.first_layers = static_cast<uint16_t>(plan.first_layers), h.last_layers = static_cast<uint16_t>(plan.last_layers);
+  h.micro_batches = plan.micro_batches;
   h.kv_window = plan.kv_window, h.kv_edge = plan.kv_edge;
   return h;
 }
@@ -76,7 +78,7 @@ std::optional<StagePlan> split_layers(const ModelConfig& config, StagePlan plan,
 
 // The best plan with blocks that fit, as plan_stages() chooses; none if no block does.
 std::optional<StagePlan> fitting_plan(const ModelConfig& config, uint32_t width, uint32_t height, uint64_t region_bytes,
-                                      bool sampling, uint32_t stages, uint32_t wafer_width) {
+                                      bool sampling, uint32_t stages, uint32_t wafer_width, uint32_t micro_batches) {
   const uint32_t layers = static_cast<uint32_t>(config.n_layers);
   std::optional<StagePlan> best;
   // Larger blocks put more cores on each layer; among equal ones a squarer block has shorter
@@ -93,10 +95,12 @@ std::optional<StagePlan> fitting_plan(const ModelConfig& config, uint32_t width,
       if (height % sh) continue;
       const uint32_t blocks = (width / sw) * (height / sh);
       StagePlan plan{width, height, sw, sh, stages};
+      plan.micro_batches = micro_batches;
       if (stages > blocks || (best && !better(plan, *best))) continue;
       // Every block runs layers; a stage more than the layers (one that only embeds or only
-      // classifies) only when the first or last cannot hold a layer.
-      const uint32_t fewest = stages ? stages : std::min(blocks, layers);
+      // classifies) only when the first or last cannot hold a layer. Each sequence in flight
+      // needs a stage to be on.
+      const uint32_t fewest = stages ? stages : std::max(std::min(blocks, layers), micro_batches);
       const uint32_t most = stages ? stages : std::min(blocks, layers + 2);
       for (plan.stages = fewest; plan.stages <= most; ++plan.stages)
         if (const auto split = split_layers(config, plan, region_bytes, sampling)) {
@@ -111,29 +115,40 @@ std::optional<StagePlan> fitting_plan(const ModelConfig& config, uint32_t width,
 }  // namespace
 
 StagePlan plan_stages(const ModelConfig& config, uint32_t width, uint32_t height, uint64_t region_bytes, bool sampling,
-                      uint32_t stages, uint32_t wafer_width) {
+                      uint32_t stages, uint32_t wafer_width, uint32_t micro_batches) {
+  // More sequences than stages would only queue up in the fabric, and with enough of them the
+  // queues the next tokens come back through fill up while stage 0 waits to hand x on.
+  if (stages && micro_batches > stages)
+    throw ModelError("decode.micro_batches " + std::to_string(micro_batches) + " exceeds decode.stages " +
+                     std::to_string(stages) + ": each sequence in flight needs a pipeline stage");
   if (stages > uint32_t(config.n_layers) + 2)
     throw ModelError("decode.stages " + std::to_string(stages) + " exceeds the model's " + std::to_string(config.n_layers) +
                      " layers and a stage that only embeds and one that only classifies");
   if (stages > width * height)
     throw ModelError("decode.stages " + std::to_string(stages) + " exceeds the " + std::to_string(width * height) +
                      " cores of the grid");
-  if (const auto plan = fitting_plan(config, width, height, region_bytes, sampling, stages, wafer_width)) return *plan;
+  if (const auto plan = fitting_plan(config, width, height, region_bytes, sampling, stages, wafer_width, micro_batches))
+    return *plan;
+  StagePlan one_stage = single_stage(width, height);
+  one_stage.micro_batches = micro_batches;
   std::string msg = "the model (dim " + std::to_string(config.dim) + ", " + std::to_string(config.n_layers) +
-                    " layers, vocab " + std::to_string(config.vocab_size) + ") needs " +
-                    std::to_string(model_region_bytes(config, single_stage(width, height), sampling)) +
-                    " bytes per core on " + std::to_string(width) + "x" + std::to_string(height) +
-                    " cores in one stage, but a core's model region holds " + std::to_string(region_bytes) + " bytes";
+                    " layers, vocab " + std::to_string(config.vocab_size) + ")";
+  if (micro_batches > 1) msg += " with " + std::to_string(micro_batches) + " micro-batches (a KV cache each)";
+  msg += " needs " + std::to_string(model_region_bytes(config, one_stage, sampling)) + " bytes per core on " +
+         std::to_string(width) + "x" + std::to_string(height) + " cores in one stage, but a core's model region holds " +
+         std::to_string(region_bytes) + " bytes";
   if (stages) msg += ", and no blocks for " + std::to_string(stages) + " stages fit";
+  else if (micro_batches > 1) msg += ", and no blocks for " + std::to_string(micro_batches) + " stages or more fit";
   // Every core of a stage holds the activations and, with a layer per stage over ever more
   // cores (and the vocabulary on stages of their own), the rest shrinks towards that.
   constexpr uint32_t kLargestSide = 4096;
-  const StagePlan unbounded{kLargestSide, kLargestSide, kLargestSide, kLargestSide, static_cast<uint32_t>(config.n_layers) + 2};
+  StagePlan unbounded{kLargestSide, kLargestSide, kLargestSide, kLargestSide, static_cast<uint32_t>(config.n_layers) + 2};
+  unbounded.micro_batches = micro_batches;
   const uint64_t floor = model_region_bytes(config, unbounded, sampling);
   if (floor > region_bytes)
     throw ModelError(msg + "; no grid fits it (the parts every core holds need " + std::to_string(floor) + " bytes)");
   for (uint32_t side = 1; side <= kLargestSide; ++side)
-    if (fitting_plan(config, side, side, region_bytes, sampling, 0, 0))
+    if (fitting_plan(config, side, side, region_bytes, sampling, 0, 0, micro_batches))
       throw ModelError(msg + "; the smallest square grid that fits is " + std::to_string(side) + "x" + std::to_string(side));
   throw ModelError(msg + "; no grid up to " + std::to_string(kLargestSide) + "x" + std::to_string(kLargestSide) + " fits it");
 }
@@ -179,18 +194,22 @@ std::optional<StagePlan> plan_kv_offload(const ModelConfig& config, uint32_t wid
 }
 
 std::vector<uint8_t> model_region_image(const Model& model, const StagePlan& plan, uint32_t core,
-                                        const std::vector<int32_t>& prompt, bool sampling) {
+                                        const std::vector<std::vector<int32_t>>& prompts, bool sampling) {
   const ModelConfig& c = model.config;
   const ModelWeights& w = model.weights;
-  if (prompt.empty()) throw ModelError("the prompt has no tokens");
-  if (prompt.size() > size_t(c.seq_len))
-    throw ModelError("the prompt has " + std::to_string(prompt.size()) + " tokens, more than the context of " +
-                     std::to_string(c.seq_len));
-  for (int32_t t : prompt)
-    if (t < 0 || t >= c.vocab_size)
-      throw ModelError("prompt token " + std::to_string(t) + " is outside the vocabulary of " + std::to_string(c.vocab_size));
-  wvp_model_header h = header_of(c, plan, sampling);
-  h.prompt_len = static_cast<uint32_t>(prompt.size());
+  if (prompts.size() != 1 && prompts.size() != plan.micro_batches)
+    throw ModelError(std::to_string(prompts.size()) + " prompts for " + std::to_string(plan.micro_batches) +
+                     " micro-batches: give one prompt for all sequences or one per sequence");
+  for (const std::vector<int32_t>& prompt : prompts) {
+    if (prompt.empty()) throw ModelError("the prompt has no tokens");
+    if (prompt.size() > size_t(c.seq_len))
+      throw ModelError("the prompt has " + std::to_string(prompt.size()) + " tokens, more than the context of " +
+                       std::to_string(c.seq_len));
+    for (int32_t t : prompt)
+      if (t < 0 || t >= c.vocab_size)
+        throw ModelError("prompt token " + std::to_string(t) + " is outside the vocabulary of " + std::to_string(c.vocab_size));
+  }
+  const wvp_model_header h = header_of(c, plan, sampling);
   const uint32_t x = core % plan.grid_w, y = core / plan.grid_w, stage = wvp_stage_of(&h, plan.grid_w, x, y);
   std::vector<uint8_t> header(sizeof h);
   std::memcpy(header.data(), &h, sizeof h);
@@ -201,11 +220,17 @@ std::vector<uint8_t> model_region_image(const Model& model, const StagePlan& pla
   const wvp_model_layout l = wvp_model_layout_of(&h, stage);
   std::vector<float> region(l.floats, 0.0f);  // the shards; the working memory is the firmware's
   std::memcpy(region.data(), &h, sizeof h);
-  std::memcpy(&region[l.prompt], prompt.data(), 4 * prompt.size());
+  std::vector<int32_t> prompt_block(size_t{plan.micro_batches} * c.seq_len, WVP_NO_TOKEN);
+  for (uint32_t b = 0; b < plan.micro_batches; ++b) {
+    const std::vector<int32_t>& prompt = prompts[prompts.size() == 1 ? 0 : b];
+    std::copy(prompt.begin(), prompt.end(), prompt_block.begin() + ptrdiff_t{b} * c.seq_len);
+  }
+  std::memcpy(&region[l.prompt], prompt_block.data(), 4 * prompt_block.size());
   const uint64_t d = c.dim, f = c.hidden_dim, kv = c.kv_dim(), first_layer = l.first_layer;
   std::memcpy(&region[l.rms_att], w.rms_att + first_layer * d, 4 * l.layers * d);
   std::memcpy(&region[l.rms_ffn], w.rms_ffn + first_layer * d, 4 * l.layers * d);
   std::memcpy(&region[l.rms_final], w.rms_final, 4 * d);
+  for (int32_t i = 0; i < c.head_size(); i += 2) region[l.rope_freq + i / 2] = rope_frequency(i, c.head_size());
   // This core's rows of an (out x in) matrix, row-major from `at`.
   const auto rows = [&](uint64_t at, const float* matrix, uint64_t out, uint64_t in) {
     uint32_t first, count;

@@ -11,12 +11,14 @@
 namespace wvp::llama {
 
 // How a model is spread over a grid: the block of one pipeline stage, how many stages run
-// layers and how many layers the first and last stages hold (sw/lib/include/wvp/model_layout.h).
+// layers, how many layers the first and last stages hold and how many sequences go through the
+// pipeline together (sw/lib/include/wvp/model_layout.h).
 struct StagePlan {
   uint32_t grid_w = 1, grid_h = 1;
   uint32_t stage_w = 1, stage_h = 1;  // divide the grid's sides
   uint32_t stages = 1;                // at most the blocks and the layers + 2
   uint32_t first_layers = 0, last_layers = 0;  // with 2 stages or more; the middle ones share the rest
+  uint32_t micro_batches = 1;                  // at most the stages; each has its own KV cache
   uint32_t kv_window = 0;  // K/V positions in SRAM, the rest at the memory node; 0: all in SRAM
   uint32_t kv_edge = 0;    // the memory node's edge (WVP_PORT_W or WVP_PORT_E), with a window
   bool operator==(const StagePlan&) const = default;
@@ -42,9 +44,10 @@ uint64_t model_region_bytes(const ModelConfig& config, const StagePlan& plan, bo
 // stages (the largest blocks there are enough of). Throws ModelError when nothing fits, naming
 // what a core needs, what it has and the smallest square grid that would fit, or when `stages`
 // cannot be had. `wafer_width` > 0: the grid is wafers of that width side by side, and no block
-// straddles two.
+// straddles two. `micro_batches` sequences in flight need as many stages at least (the automatic
+// choice takes the fewest that fit) and a KV cache each.
 StagePlan plan_stages(const ModelConfig& config, uint32_t width, uint32_t height, uint64_t region_bytes,
-                      bool sampling = false, uint32_t stages = 0, uint32_t wafer_width = 0);
+                      bool sampling = false, uint32_t stages = 0, uint32_t wafer_width = 0, uint32_t micro_batches = 1);
 
 // The plan with a memory node cabled to the grid's `edge` (WVP_PORT_W or WVP_PORT_E) of
 // `node_bytes`: one stage over the whole grid that keeps `window` positions of K/V in SRAM and
@@ -56,12 +59,13 @@ StagePlan plan_stages(const ModelConfig& config, uint32_t width, uint32_t height
 std::optional<StagePlan> plan_kv_offload(const ModelConfig& config, uint32_t width, uint32_t height, uint64_t region_bytes,
                                          bool sampling, uint32_t window, uint32_t edge, uint64_t node_bytes);
 
-// The region image of core `core` (row-major in the grid): the header, the prompt, the norms of
+// The region image of core `core` (row-major in the grid): the header, the prompts, the norms of
 // its stage's layers and its rows of their matrices, the embedding or classifier rows of the
 // first or last stage (the start of its region; the working memory after them is left to the
-// firmware; empty for a core of an idle block). Throws ModelError for an empty prompt, one longer
-// than the context or a token outside the vocabulary.
+// firmware; empty for a core of an idle block). `prompts`: one per sequence of the plan's
+// micro-batches, or one for all. Throws ModelError for another number of prompts, an empty prompt,
+// one longer than the context or a token outside the vocabulary.
 std::vector<uint8_t> model_region_image(const Model& model, const StagePlan& plan, uint32_t core,
-                                        const std::vector<int32_t>& prompt, bool sampling = false);
+                                        const std::vector<std::vector<int32_t>>& prompts, bool sampling = false);
 
 }  // namespace wvp::llama

@@ -71,8 +71,7 @@ const std::vector<float>& Reference::forward(int32_t token, int32_t pos) {
     matmul(v, xb_.data(), w.wv + l * dim * kv_dim, dim, kv_dim);
     for (int32_t i = 0; i < dim; i += 2) {
       const int32_t head_dim = i % head_size;
-      const float freq = 1.0f / std::pow(10000.0f, static_cast<float>(head_dim) / static_cast<float>(head_size));
-      const float val = static_cast<float>(pos) * freq;
+      const float val = static_cast<float>(pos) * rope_frequency(head_dim, head_size);
       const float fcr = std::cos(val), fci = std::sin(val);
       for (int32_t r = 0; r < (i < kv_dim ? 2 : 1); ++r) {
         float* vec = r == 0 ? q_.data() : k;
@@ -118,6 +117,10 @@ const std::vector<float>& Reference::forward(int32_t token, int32_t pos) {
   rmsnorm(x_.data(), x_.data(), w.rms_final, dim);
   matmul(logits_.data(), x_.data(), w.classifier, dim, c.vocab_size);
   return logits_;
+}
+
+float rope_frequency(int32_t head_dim, int32_t head_size) {
+  return 1.0f / std::pow(10000.0f, static_cast<float>(head_dim) / static_cast<float>(head_size));
 }
 
 int32_t argmax(const std::vector<float>& v) {

@@ -39,6 +39,9 @@ class Sampler {
 };
 
 int32_t argmax(const std::vector<float>& v);  // the first index of the largest value
+// RoPE's rotation frequency of the pair starting at `head_dim` (even) of a head, run.c's formula;
+// the loader gives the firmware these values, computed here, so that both rotate alike.
+float rope_frequency(int32_t head_dim, int32_t head_size);
 
 // run.c's generate(): prompt tokens are forced, then sampled ones; stops after `steps`
 // positions (at most seq_len) or at BOS. Returns the token ids after the first.

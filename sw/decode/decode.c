@@ -8,7 +8,10 @@
  * their gather; attention heads are split over the cores like matrix rows, with their KV cache
  * beside them. Stage 0 embeds the token; each stage runs its layers (the first and last may have
  * none) and hands x to the next (one hop over the border of their blocks); the last one classifies and sends the next token
- * back to stage 0, which decides whether to go on: one token at a time, as batch-1 decode goes.
+ * back to stage 0, which decides whether to go on. With one sequence that is one token at a time,
+ * as batch-1 decode goes, and only one stage works at a time; with micro-batches, as many
+ * independent sequences (users) as stages at most follow one another through the pipeline, each
+ * with its own prompt, position, KV cache and sampler, so that the stages work at once.
  * When the KV cache outgrows SRAM, a memory node off the wafer holds the positions older than a
  * window (see "the KV cache beyond the window").
  *
@@ -16,9 +19,9 @@
  *
  * One forward pass per position, in run.c's order, through the prompt (the loader's, BOS first)
  * and on. Greedy decoding at temperature 0;
- * otherwise every core gathers all logits and draws with run.c's sampler and the same seed, so
- * all cores choose alike. PE (0,0) prints each token id as it is chosen, then the simulated
- * cycles per token. */
+ * otherwise every core gathers all logits and draws with run.c's sampler and the same seed (sequence
+ * b's: seed + b), so all cores choose alike. PE (0,0) prints each token id as it is chosen (with its
+ * sequence, when there are several), then the simulated cycles per token of all sequences. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -49,6 +52,16 @@ static uint32_t core;                 /* in the grid: PE (0,0) prints */
 static uint32_t stage, stages;        /* this core's pipeline stage, of `stages` */
 static uint32_t cores, rank;          /* the stage's cores, and this core's number among them */
 static uint32_t tile_x, tile_y, origin_x, origin_y;  /* this tile, and its stage's block */
+
+/* One sequence in the pipeline; each core keeps the state of all. */
+typedef struct {
+  uint32_t pos;    /* the position it is at */
+  uint32_t token;  /* stage 0: the token at pos */
+  uint32_t running;
+  uint64_t rng;    /* the last stage: its sampler's state */
+} sequence;
+
+static sequence *sequences; /* model->micro_batches of them */
 
 static float *at(uint32_t offset) { return region + offset; }
 
@@ -88,12 +101,13 @@ static void softmax(float *x, uint32_t n) {
   for (uint32_t i = 0; i < n; ++i) x[i] /= sum;
 }
 
-/* cos and sin of each rotation angle of a head at `pos` (run.c's formula): every head and both
- * q and k use the same head_size / 2 angles, so they are computed once per position. */
+/* cos and sin of each rotation angle of a head at `pos` (run.c's formula, its frequencies from the
+ * loader: powf would take SRAM the model needs): every head and both q and k use the same
+ * head_size / 2 angles, so they are computed once per position. */
 static void rope_angles(float *angles, uint32_t pos) {
+  const float *freq = at(shards.rope_freq);
   for (uint32_t i = 0; i < head_size; i += 2) {
-    const float freq = 1.0f / powf(10000.0f, (float)i / (float)head_size);
-    const float val = (float)pos * freq;
+    const float val = (float)pos * freq[i / 2];
     angles[i] = cosf(val);
     angles[i + 1] = sinf(val);
   }
@@ -295,13 +309,14 @@ static kv_run kv_positions(const float *cache, uint32_t layer, uint32_t kind, ui
   return (kv_run){cache + (slot * work.heads + j) * head_size, n, work.heads * head_size};
 }
 
-/* This core's heads attend over positions 0..pos; the heads' outputs are gathered into out. */
-static void attention(uint32_t layer, uint32_t pos, const float *q, const float *k, const float *v, float *out) {
+/* This core's heads attend over positions 0..pos of sequence `b`; the heads' outputs are gathered
+ * into out. */
+static void attention(uint32_t layer, uint32_t b, uint32_t pos, const float *q, const float *k, const float *v, float *out) {
   const uint32_t kv_mul = (uint32_t)(model->n_heads / model->n_kv_heads);
   float *att = at(work.att);
-  /* This layer's window, by slot, then by this core's head. */
+  /* This sequence's and layer's window, by slot, then by this core's head. */
   const uint32_t stage_layer = layer - shards.first_layer;
-  const uint32_t layer_at = stage_layer * window * work.heads * head_size;
+  const uint32_t layer_at = (b * shards.layers + stage_layer) * window * work.heads * head_size;
   float *keys = at(work.key_cache + layer_at), *values = at(work.value_cache + layer_at);
   const uint32_t resident = pos + 1 > window ? pos + 1 - window : 0; /* the positions before it are at the node */
   const uint32_t slot_at = (pos % window) * work.heads * head_size;
@@ -357,16 +372,14 @@ static void ffn_hidden(uint32_t layer, const float *x, float *hb) {
 
 /* ---- run.c's sampler, on every core with the same state ---------------------------------- */
 
-static uint64_t rng_state;
-
-static uint32_t random_u32(void) {
-  rng_state ^= rng_state >> 12;
-  rng_state ^= rng_state << 25;
-  rng_state ^= rng_state >> 27;
-  return (uint32_t)((rng_state * 0x2545F4914F6CDD1Dull) >> 32);
+static uint32_t random_u32(uint64_t *state) {
+  *state ^= *state >> 12;
+  *state ^= *state << 25;
+  *state ^= *state >> 27;
+  return (uint32_t)((*state * 0x2545F4914F6CDD1Dull) >> 32);
 }
 
-static float random_f32(void) { return (float)(random_u32() >> 8) / 16777216.0f; }
+static float random_f32(uint64_t *state) { return (float)(random_u32(state) >> 8) / 16777216.0f; }
 
 /* Draws from probs[0..n) (a softmax) with `coin`: the nucleus of top-p mass, most probable
  * first and ties by index (the host reference's order), or all tokens. `order` is scratch. */
@@ -405,9 +418,11 @@ static uint32_t draw(const float *probs, uint32_t n, float coin, float p, uint32
   return order[last];
 }
 
-/* The next token: the classifier's rows on each core, then the first largest logit overall,
- * or a draw from all of them. */
-static uint32_t classify(const float *x, uint32_t pos) {
+/* The next token of sequence `b`: the classifier's rows on each core, then the first largest
+ * logit overall, or a draw from all of them. Within the prompt (`in_prompt`: the prompt gives the
+ * next token) the largest logit stands in for a draw, as run.c samples only after the prompt and
+ * the sequence's sampler state must stay the host reference's. */
+static uint32_t classify(const float *x, uint32_t b, int in_prompt) {
   const wvp_rows mine = wvp_shard_rows((uint32_t)model->vocab_size);
   float *logits = at(work.logits);
   float best = -INFINITY;
@@ -417,7 +432,7 @@ static uint32_t classify(const float *x, uint32_t pos) {
     if (logits[i] > best) best = logits[i], best_index = mine.first + i;
   if (dump_logits && mine.count) {
     wvp_puts("logits ");
-    put_uint(pos);
+    put_uint(sequences[b].pos);
     wvp_putc(' ');
     put_uint(mine.first);
     for (uint32_t i = 0; i < mine.count; ++i) {
@@ -428,7 +443,7 @@ static uint32_t classify(const float *x, uint32_t pos) {
     wvp_putc('\n');
   }
   wvp_step(WVP_STEP_SAMPLE, WVP_NO_LAYER);
-  if (temperature == 0.0f) {
+  if (temperature == 0.0f || in_prompt) {
     float top;
     uint32_t next;
     wvp_allreduce_argmax(best, best_index, &top, &next);
@@ -440,11 +455,12 @@ static uint32_t classify(const float *x, uint32_t pos) {
   wvp_allgather_f32(all, vocab, 1);  /* every core now holds every logit */
   for (uint32_t i = 0; i < vocab; ++i) all[i] /= temperature;
   softmax(all, vocab);
-  return draw(all, vocab, random_f32(), topp, (uint32_t *)at(work.order));
+  return draw(all, vocab, random_f32(&sequences[b].rng), topp, (uint32_t *)at(work.order));
 }
 
-/* This stage's layers on x. */
-static void run_layers(float *x, uint32_t pos) {
+/* This stage's layers on sequence b's x. */
+static void run_layers(float *x, uint32_t b) {
+  const uint32_t pos = sequences[b].pos;
   float *xb = at(work.xb), *xb2 = at(work.xb2), *hb = at(work.hb), *angles = at(work.rope);
   float *q = at(work.qkv), *k = q + dim, *v = k + kv_dim;
   for (uint32_t j = 0; j < shards.layers; ++j) {
@@ -457,7 +473,7 @@ static void run_layers(float *x, uint32_t pos) {
     if (j == 0) rope_angles(angles, pos);
     rope(q, k, angles);
     wvp_step(WVP_STEP_ATTENTION, l);
-    attention(l, pos, q, k, v, xb);
+    attention(l, b, pos, q, k, v, xb);
     wvp_step(WVP_STEP_OUTPUT, l);
     wvp_sharded_matvec(at(shards.wo + j * shards.wo_stride), xb, xb2, dim, dim);
     for (uint32_t i = 0; i < dim; ++i) x[i] += xb2[i];
@@ -471,14 +487,18 @@ static void run_layers(float *x, uint32_t pos) {
   }
 }
 
-/* The last stage: the token after position `pos` (the prompt's while there is one). */
-static uint32_t next_token(float *x, uint32_t pos) {
+/* Sequence b's prompt: seq_len slots, WVP_NO_TOKEN after its last token. */
+static const int32_t *prompt_of(uint32_t b) { return (const int32_t *)at(shards.prompt) + b * seq_len; }
+
+/* The last stage: sequence b's token after its position (the prompt's while there is one). */
+static uint32_t next_token(float *x, uint32_t b) {
   wvp_step(WVP_STEP_FINAL_NORM, WVP_NO_LAYER);
   rmsnorm(x, x, at(shards.rms_final), dim);
   wvp_step(WVP_STEP_CLASSIFIER, WVP_NO_LAYER);
-  const uint32_t predicted = classify(x, pos);
-  const int32_t *prompt = (const int32_t *)at(shards.prompt);
-  return pos + 1 < model->prompt_len ? (uint32_t)prompt[pos + 1] : predicted;
+  const uint32_t after = sequences[b].pos + 1;
+  const int32_t prompted = after < seq_len ? prompt_of(b)[after] : WVP_NO_TOKEN;
+  const uint32_t predicted = classify(x, b, prompted != WVP_NO_TOKEN);
+  return prompted != WVP_NO_TOKEN ? (uint32_t)prompted : predicted;
 }
 
 /* ---- the pipeline ------------------------------------------------------------------------------
@@ -486,11 +506,12 @@ static uint32_t next_token(float *x, uint32_t pos) {
  * next in one hop over their common border, on a color of its own. The next token goes back
  * from the last stage's first tile to PE (0,0) on another color, west along its row and north up
  * column 0. A stage waits for x (the step "handoff"): in batch-1 decode only one stage works at
- * a time. */
+ * a time; micro-batches keep the others busy meanwhile. A hand-off's first wavelet names the
+ * sequence whose x follows, or STOP. Each stage takes the sequences in the order they come, so
+ * their next tokens come back to stage 0 in the order it handed them on. */
 #define COLOR_HANDOFF WVP_COLORS_RESERVED
 #define COLOR_NEXT_TOKEN (WVP_COLORS_RESERVED + 1)
-#define GO 1.0f   /* a hand-off's first wavelet: x follows */
-#define STOP 0.0f /* the pipeline ends */
+#define STOP (-1.0f) /* in place of a sequence: the pipeline ends */
 
 
 /* The tiles on either side of the border between stage s and s + 1. */
@@ -530,29 +551,32 @@ static void pipeline_init(void) {
   wvp_route(COLOR_NEXT_TOKEN, in, out);
 }
 
-/* The exit tile sends GO and x to the next stage, or STOP. */
-static void hand_on(const float *x, float go) {
+/* The exit tile sends the sequence number and its x to the next stage, or STOP (sequences as
+ * exact fp32). */
+static void hand_on(const float *x, float sequence_or_stop) {
   if (tile_x != to_next.out_x || tile_y != to_next.out_y) return;
   const uint32_t before = wvp_activity_begin(WVP_ACTIVITY_FABRIC);
-  wvp_send_f32(COLOR_HANDOFF, go);
-  if (go == GO) wvp_tensor_stream_out(COLOR_HANDOFF, WVP_FP32, x, dim);
+  wvp_send_f32(COLOR_HANDOFF, sequence_or_stop);
+  if (sequence_or_stop != STOP) wvp_tensor_stream_out(COLOR_HANDOFF, WVP_FP32, x, dim);
   wvp_activity_end(before);
 }
 
-/* x from the previous stage, broadcast over this one from the entry tile; 0 on STOP. The flag
- * and x travel together in the staging buffer (q|k|v is free between layers). */
-static int take_over(float *x) {
+/* x from the previous stage, broadcast over this one from the entry tile, and its sequence in
+ * *b; 0 on STOP. The sequence and x travel together in the staging buffer (q|k|v is free between
+ * layers). */
+static int take_over(float *x, uint32_t *b) {
   float *incoming = at(work.qkv);
   if (tile_x == from_previous.in_x && tile_y == from_previous.in_y) {
     uint32_t before = wvp_activity_begin(WVP_ACTIVITY_SYNC);
     incoming[0] = wvp_recv_f32(COLOR_HANDOFF);
     wvp_activity_end(before);
     before = wvp_activity_begin(WVP_ACTIVITY_FABRIC);
-    if (incoming[0] == GO) wvp_tensor_stream_in(COLOR_HANDOFF, WVP_FP32, incoming + 1, dim);
+    if (incoming[0] != STOP) wvp_tensor_stream_in(COLOR_HANDOFF, WVP_FP32, incoming + 1, dim);
     wvp_activity_end(before);
   }
   wvp_bcast_f32(incoming, 1 + dim, from_previous.in_x - origin_x, from_previous.in_y - origin_y);
-  if (incoming[0] != GO) return 0;
+  if (incoming[0] == STOP) return 0;
+  *b = (uint32_t)incoming[0];
   memcpy(x, incoming + 1, dim * sizeof(float));
   return 1;
 }
@@ -574,54 +598,85 @@ static uint32_t receive_next_token(void) {
   return (uint32_t)next;
 }
 
-/* Stage 0 leads: it embeds each token, runs its layers, and learns the next token (from the
- * last stage, or its own classifier); it stops the pipeline at the end. Returns the positions. */
-static uint32_t run_first_stage(uint32_t positions) {
+/* Stage 0's part of sequence b's forward pass at its position: it embeds the token, runs its
+ * layers and hands x on; as the only stage it also learns the next token. */
+static void forward_first_stage(uint32_t b) {
   float *x = at(work.x);
-  const int32_t *prompt = (const int32_t *)at(shards.prompt);
-  uint32_t token = (uint32_t)prompt[0], pos = 0;
-  while (pos < positions) {
-    wvp_step(WVP_STEP_EMBED, WVP_NO_LAYER);
-    embed(token, x);
-    run_layers(x, pos);
-    uint32_t next;
-    if (stages == 1) {
-      next = next_token(x, pos);
-    } else {
-      wvp_step(WVP_STEP_HANDOFF, WVP_NO_LAYER);
-      hand_on(x, GO);
-      next = receive_next_token();
-    }
-    ++pos;
-    if (next == BOS) break;
-    if (core == 0) {
-      wvp_puts("token ");
-      put_uint(next);
-      wvp_putc('\n');
-    }
-    token = next;
+  wvp_step(WVP_STEP_EMBED, WVP_NO_LAYER);
+  embed(sequences[b].token, x);
+  run_layers(x, b);
+  if (stages == 1) {
+    sequences[b].token = next_token(x, b);
+  } else {
+    wvp_step(WVP_STEP_HANDOFF, WVP_NO_LAYER);
+    hand_on(x, (float)b);
   }
-  if (stages > 1) hand_on(x, STOP);
-  return pos;
+}
+
+static void print_token(uint32_t b) {
+  if (core != 0) return;
+  if (model->micro_batches > 1) {
+    wvp_puts("sequence ");
+    put_uint(b);
+    wvp_putc(' ');
+  }
+  wvp_puts("token ");
+  put_uint(sequences[b].token);
+  wvp_putc('\n');
+}
+
+/* Stage 0 leads: it starts every sequence, then, as each one's next token comes back (from the
+ * last stage, or its own classifier), runs that sequence's next position, until the sequence has
+ * had `positions` or generated BOS. Waiting for a sequence's token before going on with it keeps
+ * the sequences in flight to micro_batches. It stops the pipeline at the end. Returns the
+ * positions of all sequences. */
+static uint32_t run_first_stage(uint32_t positions) {
+  const uint32_t micro_batches = model->micro_batches;
+  uint32_t done = 0, running = micro_batches;
+  for (uint32_t b = 0; b < micro_batches; ++b) {
+    sequences[b].token = (uint32_t)prompt_of(b)[0];
+    forward_first_stage(b);
+  }
+  /* The tokens come back in the order the sequences went: round robin over those still running. */
+  for (uint32_t b = 0; running; b = b + 1 < micro_batches ? b + 1 : 0) {
+    sequence *s = &sequences[b];
+    if (!s->running) continue;
+    if (stages > 1) s->token = receive_next_token();
+    ++s->pos, ++done;
+    if (s->token != BOS) print_token(b);
+    if (s->token != BOS && s->pos < positions) {
+      forward_first_stage(b);
+    } else {
+      s->running = 0;
+      --running;
+    }
+  }
+  if (stages > 1) hand_on(at(work.x), STOP);
+  return done;
 }
 
 static void run_later_stage(void) {
   float *x = at(work.x);
-  for (uint32_t pos = 0;; ++pos) {
+  uint32_t b;
+  for (;;) {
     wvp_step(WVP_STEP_HANDOFF, WVP_NO_LAYER);
-    if (!take_over(x)) break;
-    run_layers(x, pos);
+    if (!take_over(x, &b)) break;
+    run_layers(x, b);
     if (stage + 1 == stages) {
-      send_next_token(next_token(x, pos));
+      send_next_token(next_token(x, b));
     } else {
       wvp_step(WVP_STEP_HANDOFF, WVP_NO_LAYER);
-      hand_on(x, GO);
+      hand_on(x, (float)b);
     }
+    ++sequences[b].pos;
   }
   if (stage + 1 < stages) hand_on(x, STOP);
 }
 
-int main(void) {
+/* Finds this core's stage, shards and working memory and sets up its routes; returns RUN, or the
+ * exit code. */
+#define RUN (-1)
+static int setup(void) {
   region = (float *)__heap_start;
   model = (const wvp_model_header *)__heap_start;
   const uint32_t grid_w = wvp_grid_w();
@@ -657,7 +712,16 @@ int main(void) {
   wvp_collectives_init_block(origin_x, origin_y, model->stage_w, model->stage_h);
   pipeline_init();
   kv_init();
-  rng_state = ((uint64_t)seed_hi << 32) | seed_lo;
+  return RUN;
+}
+
+int main(void) {
+  const int code = setup();
+  if (code != RUN) return code;
+  sequence all[model->micro_batches];
+  sequences = all;
+  for (uint32_t b = 0; b < model->micro_batches; ++b)
+    sequences[b] = (sequence){.pos = 0, .running = 1, .rng = (((uint64_t)seed_hi << 32) | seed_lo) + b};
 
   const uint32_t positions = steps < seq_len ? steps : seq_len;
   wvp_barrier();

@@ -119,11 +119,11 @@ TEST(DecodeRun, LogitsAtEveryPositionAreWithinTheStatedToleranceOfTheHostReferen
   EXPECT_LT(worst, 1e-5);
 }
 
-// A generated model of width 32 and a context of 96 (a head's KV cache of a layer is 6 KiB),
-// written to `name` in the temporary directory.
-std::string narrow_model(const std::string& name, int32_t layers, int32_t vocab, bool shared_classifier) {
+// A generated model of width 32 and a context of 96 (a head's KV cache of a layer is 6 KiB) or
+// `seq_len`, written to `name` in the temporary directory.
+std::string narrow_model(const std::string& name, int32_t layers, int32_t vocab, bool shared_classifier, int32_t seq_len = 96) {
   llama::ModelConfig c;
-  c.dim = 32, c.hidden_dim = 96, c.n_layers = layers, c.n_heads = 4, c.n_kv_heads = 2, c.vocab_size = vocab, c.seq_len = 96;
+  c.dim = 32, c.hidden_dim = 96, c.n_layers = layers, c.n_heads = 4, c.n_kv_heads = 2, c.vocab_size = vocab, c.seq_len = seq_len;
   c.shared_classifier = shared_classifier;
   const std::string p = temp_path(name);
   llama::write_checkpoint(p, llama::generate_model(c, 13));
@@ -479,6 +479,103 @@ TEST(DecodeRun, ASystemWithAWaferNoLinkReachesOrALinkToAMissingPortIsRefused) {
   refused({"system.wafers=2", "system.links=w0.north-w1.south"}, "w0.north and w1.south do not face each other");
   refused({"system.wafers=2", "system.links=w0.east-w1.west", "serdes.edges=north,south"},
           "the wafers have no SerDes on their east edge");
+}
+
+// Micro-batches: four layers of the narrow model with a context of 32, so that four sequences'
+// KV caches fit beside the layer of a 4x4 stage; and its tokenizer.
+struct MicroBatchModel {
+  std::string model = narrow_model("micro.bin", 4, 512, false, 32), tokenizer = temp_path("micro_tok.bin");
+  MicroBatchModel() { llama::generate_tokenizer(512).write(tokenizer); }
+};
+
+const MicroBatchModel& micro_batch_model() {
+  static const MicroBatchModel files;
+  return files;
+}
+
+// What `wafervp decode` prints for each sequence with micro-batches: "sequence <b>: <text>", the
+// host reference's text for that sequence's prompt and sampler seed.
+std::string reference_texts(const std::vector<std::string>& prompts, int32_t steps, float temperature, uint64_t seed) {
+  const MicroBatchModel& files = micro_batch_model();
+  const llama::Model m = llama::read_checkpoint(files.model);
+  const llama::Tokenizer t = llama::Tokenizer::read(files.tokenizer, m.config.vocab_size);
+  std::string texts;
+  for (size_t b = 0; b < prompts.size(); ++b) {
+    const std::vector<int32_t> prompt = t.encode(prompts[b]);
+    llama::Sampler sampler(m.config.vocab_size, temperature, 0.9f, seed + b);
+    texts += "sequence " + std::to_string(b) + ": ";
+    int32_t previous = prompt.front();
+    for (int32_t token : llama::generate(m, prompt, steps, sampler).tokens) texts += t.printable(previous, token), previous = token;
+    texts += "\n";
+  }
+  return texts;
+}
+
+// `wafervp decode` of the micro-batch model with `micro_batches` sequences and these prompts.
+ProcessResult decode_micro_batches(size_t micro_batches, const std::vector<std::string>& prompts, std::vector<std::string> args) {
+  const MicroBatchModel& files = micro_batch_model();
+  args.insert(args.begin(), {wafervp(), "decode", "--model", files.model, "--tokenizer", files.tokenizer, "--set",
+                             "decode.micro_batches=" + std::to_string(micro_batches)});
+  for (const std::string& prompt : prompts) args.insert(args.end(), {"--prompt", prompt});
+  return run_process(args, 300);
+}
+
+// Four sequences with their own prompts on four stages, one behind the other: each generates
+// what the host reference generates for its prompt, on one wafer and on four joined by edge
+// SerDes, and the pipeline's stages work at once (far fewer cycles per token than one sequence).
+TEST(DecodeRun, FourMicroBatchesOnFourStagesGenerateEachPromptsHostReference) {
+  const std::vector<std::string> prompts = {"Once upon a time", "The cat", "Hello", "x"};
+  const std::string expected = reference_texts(prompts, 32, 0.0f, 1);
+  const std::vector<std::string> one_wafer = {"--grid", "8x8"};
+  const std::vector<std::string> four_wafers = {"--grid", "4x4", "--set", "system.wafers=4", "--set", "serdes.count=2", "--set",
+                                                "system.links=w0.east-w1.west,w1.east-w2.west,w2.east-w3.west"};
+  for (const auto& system : {one_wafer, four_wafers}) {
+    const ProcessResult r = decode_micro_batches(4, prompts, system);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.err.find("4 layers in 4 pipeline stages of 4x4 cores"), std::string::npos) << r.err;
+    EXPECT_EQ(r.out, expected);
+    EXPECT_NE(r.err.find("wafervp decode: 4 sequences, 128 positions ("), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(" tokens/s simulated in all, "), std::string::npos) << r.err;
+  }
+  const ProcessResult alone = decode_micro_batches(1, {prompts[0]}, one_wafer);
+  const ProcessResult together = decode_micro_batches(4, prompts, one_wafer);
+  const auto cycles_per_token = [](const std::string& err) {
+    std::smatch m;
+    EXPECT_TRUE(std::regex_search(err, m, std::regex(R"(, (\d+) cycles per token)"))) << err;
+    return m.size() > 1 ? std::stod(m[1]) : 0.0;
+  };
+  EXPECT_LT(cycles_per_token(together.err), 0.5 * cycles_per_token(alone.err)) << alone.err << together.err;
+}
+
+// With sampling every sequence draws with its own seed (seed + b): the same prompt goes four
+// ways, each the host reference's.
+TEST(DecodeRun, SampledMicroBatchesDifferAndEachEqualsItsHostReference) {
+  const std::vector<std::string> prompts(4, "Once upon a time");
+  const ProcessResult r =
+      decode_micro_batches(4, {prompts[0]}, {"--grid", "8x8", "--steps", "20", "--temperature", "1", "--seed", "42"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out, reference_texts(prompts, 20, 1.0f, 42));
+  std::set<std::string> texts;
+  for (const std::string& line : lines(r.out)) texts.insert(line.substr(line.find(": ")));
+  EXPECT_EQ(texts.size(), 4u) << r.out;
+}
+
+TEST(DecodeRun, MicroBatchesWhoseKeyValueCachesDoNotFitOrThatOutnumberTheStagesAreRefused) {
+  const auto refused = [](const ProcessResult& r, const std::string& what) {
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find(what), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("simulated time"), std::string::npos) << r.err;
+  };
+  // The eight-layer model with a context of 96 fits four wafers with one sequence (above), not with four.
+  refused(run_wafervp({"--grid", "4x4", "--set", "system.wafers=4", "--set", "serdes.count=2", "--set",
+                       "system.links=w0.east-w1.west,w1.east-w2.west,w2.east-w3.west", "--set", "decode.micro_batches=4",
+                       "--model", deep_model(), firmware("decode")}),
+          "the model (dim 32, 8 layers, vocab 256) with 4 micro-batches (a KV cache each) needs ");
+  refused(decode_micro_batches(4, {"Once"}, {"--grid", "8x8", "--set", "decode.stages=2"}),
+          "decode.micro_batches 4 exceeds decode.stages 2: each sequence in flight needs a pipeline stage");
+  refused(decode_micro_batches(3, {"Once", "a"}, {"--grid", "8x8"}),
+          "2 prompts for decode.micro_batches 3: give one prompt for all sequences or one per sequence");
+  refused(decode_micro_batches(65, {"Once"}, {"--grid", "8x8"}), "decode.micro_batches");
 }
 
 }  // namespace

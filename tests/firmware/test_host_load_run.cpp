@@ -57,7 +57,7 @@ TEST(HostLoadRun, DecodeThroughTheLinksGivesTheBackdoorsTokensInTheLinksTime) {
   const llama::Tokenizer t = llama::Tokenizer::read(checkpoint("tiny_tokenizer.bin"), m.config.vocab_size);
   uint64_t shards = 0;
   for (uint32_t core = 0; core < 64; ++core)
-    shards += llama::model_region_image(m, llama::single_stage(8, 8), core, t.encode(kPrompt)).size();
+    shards += llama::model_region_image(m, llama::single_stage(8, 8), core, {t.encode(kPrompt)}).size();
   const nlohmann::json& h = links.stats["host_load"];
   const uint64_t bytes = h["bytes"], broadcast = h["broadcast_bytes"], segments = h["segments"], batches = h["batches"];
   EXPECT_EQ(h["tile_bytes"].get<uint64_t>(), shards);

@@ -253,7 +253,7 @@ TEST(LlamaLoader, EveryCoreGetsItsRowsOfEveryMatrixAndTheNorms) {
     const uint32_t cores = 6;  // 16 rows -> 3,3,3,3,2,2; kv 8 -> 2,2,1,1,1,1
     for (uint32_t core = 0; core < cores; ++core) {
       const StagePlan plan = single_stage(cores, 1);
-      const std::vector<uint8_t> bytes = model_region_image(m, plan, core, {kBos, 300, 7});
+      const std::vector<uint8_t> bytes = model_region_image(m, plan, core, {{kBos, 300, 7}});
       ASSERT_LT(bytes.size(), model_region_bytes(c, plan));  // the working memory follows
       const float* region = reinterpret_cast<const float*>(bytes.data());
       wvp_model_header h;
@@ -261,11 +261,12 @@ TEST(LlamaLoader, EveryCoreGetsItsRowsOfEveryMatrixAndTheNorms) {
       EXPECT_EQ(h.magic, WVP_MODEL_MAGIC);
       EXPECT_EQ(h.cores, cores);
       EXPECT_EQ(h.shared_classifier, shared ? 1u : 0u);
-      EXPECT_EQ(h.prompt_len, 3u);
+      EXPECT_EQ(h.micro_batches, 1u);
       EXPECT_EQ(h.stages, 1u);
       const wvp_model_layout l = wvp_model_layout_of(&h, 0);
       EXPECT_EQ(bytes.size(), 4u * l.floats);
       EXPECT_EQ(reinterpret_cast<const int32_t*>(region)[l.prompt + 1], 300);
+      EXPECT_EQ(reinterpret_cast<const int32_t*>(region)[l.prompt + 3], WVP_NO_TOKEN);  // after the prompt
       EXPECT_EQ(model_region_bytes(c, plan), 4u * wvp_decode_layout_of(&h, 0, 0).floats);
       // Sampling adds every logit and an order of them on every core.
       EXPECT_EQ(model_region_bytes(c, plan, true), model_region_bytes(c, plan) + 2u * 4 * 400);
@@ -312,10 +313,14 @@ TEST(LlamaLoader, EveryCoreGetsItsRowsOfEveryMatrixAndTheNorms) {
 TEST(LlamaLoader, BadPromptsAreRefused) {
   const Model m = generate_model(small_config(), 1);
   const StagePlan plan = single_stage(2, 2);
-  EXPECT_EQ(error_of<ModelError>([&] { model_region_image(m, plan, 0, {}); }), "the prompt has no tokens");
-  EXPECT_EQ(error_of<ModelError>([&] { model_region_image(m, plan, 0, std::vector<int32_t>(13, kBos)); }),
+  EXPECT_EQ(error_of<ModelError>([&] { model_region_image(m, plan, 0, {{}}); }), "the prompt has no tokens");
+  EXPECT_EQ(error_of<ModelError>([&] { model_region_image(m, plan, 0, {std::vector<int32_t>(13, kBos)}); }),
             "the prompt has 13 tokens, more than the context of 12");
-  EXPECT_EQ(error_of<ModelError>([&] { model_region_image(m, plan, 0, {kBos, 400}); }), "prompt token 400 is outside the vocabulary of 400");
+  EXPECT_EQ(error_of<ModelError>([&] { model_region_image(m, plan, 0, {{kBos, 400}}); }), "prompt token 400 is outside the vocabulary of 400");
+  StagePlan three = plan;
+  three.micro_batches = 3;
+  EXPECT_EQ(error_of<ModelError>([&] { model_region_image(m, three, 0, {{kBos}, {kBos}}); }),
+            "2 prompts for 3 micro-batches: give one prompt for all sequences or one per sequence");
 }
 
 TEST(LlamaLoader, AModelThatDoesNotFitIsRefusedWithWhatItNeedsAndTheSmallestGrid) {
@@ -358,7 +363,7 @@ void expect_images_hold_their_stages_layers(const Model& m, const StagePlan& pla
   const uint32_t d = m.config.dim, cores = plan.stage_w * plan.stage_h;
   std::vector<uint32_t> first_layer(plan.stages), layers(plan.stages);  // per stage
   for (uint32_t core = 0; core < plan.grid_w * plan.grid_h; ++core) {
-    const std::vector<uint8_t> bytes = model_region_image(m, plan, core, {kBos});
+    const std::vector<uint8_t> bytes = model_region_image(m, plan, core, {{kBos}});
     wvp_model_header h;
     std::memcpy(&h, bytes.data(), sizeof h);
     const uint32_t x = core % plan.grid_w, y = core / plan.grid_w, stage = wvp_stage_of(&h, plan.grid_w, x, y);
@@ -385,7 +390,10 @@ void expect_images_hold_their_stages_layers(const Model& m, const StagePlan& pla
     for (uint32_t i = 0; vocab_rows != l.floats && i < d; ++i)
       ASSERT_EQ(region[vocab_rows + d + i], m.weights.token_embedding[(first + 1) * d + i]);
     const bool edge = stage == 0 || stage + 1 == plan.stages;
-    EXPECT_EQ(l.floats, l.w2 + l.layers * l.w2_stride + (edge ? l.rows_vocab * d : 0));
+    EXPECT_EQ(l.rope_freq, l.w2 + l.layers * l.w2_stride + (edge ? l.rows_vocab * d : 0));
+    const int32_t hs = m.config.head_size();
+    for (int32_t i = 0; i < hs; i += 2) ASSERT_EQ(region[l.rope_freq + i / 2], rope_frequency(i, hs));
+    EXPECT_EQ(l.floats, l.rope_freq + hs / 2);
     EXPECT_EQ(bytes.size(), 4u * l.floats);
   }
   uint32_t next = 0;
@@ -449,7 +457,8 @@ TEST(LlamaLoader, AStageWithoutLayersHoldsOnlyItsVocabularyRowsAndNoKeyValueCach
   EXPECT_EQ(first.wqkv, first.rms_final + 16);
   EXPECT_EQ(first.w2, first.wqkv);
   EXPECT_EQ(first.embedding, first.wqkv);
-  EXPECT_EQ(first.floats, first.embedding + 100 * 16);  // 400 rows over 4 cores
+  EXPECT_EQ(first.rope_freq, first.embedding + 100 * 16);  // 400 rows over 4 cores
+  EXPECT_EQ(first.floats, first.rope_freq + c.head_size() / 2);
   const wvp_decode_layout work = wvp_decode_layout_of(&h, 0, 0);
   EXPECT_EQ(work.heads, 1u);
   EXPECT_EQ(work.value_cache, work.key_cache);
@@ -457,7 +466,7 @@ TEST(LlamaLoader, AStageWithoutLayersHoldsOnlyItsVocabularyRowsAndNoKeyValueCach
   const wvp_model_layout middle = wvp_model_layout_of(&h, 1), last = wvp_model_layout_of(&h, 2);
   EXPECT_EQ(middle.first_layer, 0u);
   EXPECT_EQ(middle.layers, 2u);
-  EXPECT_EQ(middle.floats, middle.w2 + 2 * middle.w2_stride);  // no vocabulary rows
+  EXPECT_EQ(middle.rope_freq, middle.w2 + 2 * middle.w2_stride);  // no vocabulary rows
   EXPECT_EQ(last.first_layer, 2u);
   EXPECT_EQ(last.layers, 1u);
   EXPECT_EQ(last.classifier, last.w2 + last.w2_stride);
@@ -480,6 +489,49 @@ TEST(LlamaLoader, ThePlannerGivesTheEdgeStagesFewerLayersWhenTheirVocabularyRows
   EXPECT_EQ(without_last, (StagePlan{4, 4, 2, 2, 4, 0, 0}));
   EXPECT_LE(model_region_bytes(c, without_last), region - 400);
   expect_images_hold_their_stages_layers(m, without_last);
+}
+
+TEST(LlamaLoader, MicroBatchesGetAPromptAndAKeyValueCacheEachAndAStageEach) {
+  ModelConfig c = small_config();  // dim 16, 2 layers, 4 heads, vocab 400, context 12
+  const Model m = generate_model(c, 19);
+  StagePlan plan{4, 4, 2, 2, 4, 0, 0};
+  const wvp_model_header single = header_of(c, plan);
+  const wvp_decode_layout one = wvp_decode_layout_of(&single, 1, 0);
+  plan.micro_batches = 3;
+  const wvp_model_header h = header_of(c, plan);
+  EXPECT_EQ(h.micro_batches, 3u);
+  const wvp_decode_layout three = wvp_decode_layout_of(&h, 1, 0);
+  // A middle stage's first core: its head of its layer, for each sequence (and the prompts before).
+  const uint32_t cache = one.value_cache - one.key_cache;
+  EXPECT_EQ(cache, 1u * 12 * 4);
+  EXPECT_EQ(three.value_cache - three.key_cache, 3 * cache);
+  EXPECT_EQ(three.floats - three.key_cache, 6 * cache);
+  EXPECT_EQ(three.key_cache - one.key_cache, 2u * 12);
+  // Each sequence's prompt in its slots, or the one prompt in all.
+  const auto prompt_block = [&](const std::vector<std::vector<int32_t>>& prompts) {
+    const std::vector<uint8_t> bytes = model_region_image(m, plan, 0, prompts);
+    const int32_t* words = reinterpret_cast<const int32_t*>(bytes.data()) + wvp_model_layout_of(&h, 0).prompt;
+    return std::vector<int32_t>(words, words + 3 * 12);
+  };
+  std::vector<int32_t> expected(3 * 12, WVP_NO_TOKEN);
+  expected[0] = expected[12] = expected[24] = kBos, expected[13] = 5, expected[25] = 6, expected[26] = 7;
+  EXPECT_EQ(prompt_block({{kBos}, {kBos, 5}, {kBos, 6, 7}}), expected);
+  expected[13] = expected[25] = expected[26] = WVP_NO_TOKEN;
+  EXPECT_EQ(prompt_block({{kBos}}), expected);
+
+  // The automatic plan takes a stage per sequence at least; asked-for stages must be enough.
+  EXPECT_EQ(plan_stages(c, 4, 4, UINT32_MAX, false, 0, 0, 1).stages, 1u);
+  EXPECT_EQ(plan_stages(c, 4, 4, UINT32_MAX, false, 0, 0, 3).stages, 3u);
+  EXPECT_EQ(plan_stages(c, 4, 4, UINT32_MAX, false, 0, 0, 3).micro_batches, 3u);
+  EXPECT_EQ(error_of<ModelError>([&] { plan_stages(c, 4, 4, UINT32_MAX, false, 2, 0, 3); }),
+            "decode.micro_batches 3 exceeds decode.stages 2: each sequence in flight needs a pipeline stage");
+  // A model that fits four stages with one sequence but not with four KV caches is refused, naming them.
+  StagePlan four{4, 4, 2, 2, 4, 0, 0};
+  const uint64_t region = model_region_bytes(c, four);
+  EXPECT_EQ(plan_stages(c, 4, 4, region, false, 4), four);
+  const std::string e = error_of<ModelError>([&] { plan_stages(c, 4, 4, region, false, 4, 0, 4); });
+  EXPECT_NE(e.find("the model (dim 16, 2 layers, vocab 400) with 4 micro-batches (a KV cache each) needs "), std::string::npos) << e;
+  EXPECT_NE(e.find("and no blocks for 4 stages fit"), std::string::npos) << e;
 }
 
 TEST(LlamaLoader, ThePlannerAddsStagesThatOnlyEmbedOrClassifyWhenTheEdgesHoldNoLayer) {

@@ -24,13 +24,19 @@
  * the rest unused. The RMSNorm weights of the stage's layers are on every core of the stage, the
  * embedding rows on stage 0's cores, the classifier rows on the last stage's (a copy of the
  * embedding rows for a shared classifier, unless that is stage 0). All offsets count floats from
- * the region start and depend on the stage. */
+ * the region start and depend on the stage.
+ *
+ * Micro-batches. `micro_batches` independent sequences (users) go through the pipeline together,
+ * one per stage at a time, so that the stages work at once: each has its prompt in the prompt
+ * block and its own KV cache in every core's working memory. */
 #ifndef WVP_MODEL_LAYOUT_H
 #define WVP_MODEL_LAYOUT_H
 
 #include <stdint.h>
 
 #define WVP_MODEL_MAGIC 0x4D505657u /* "WVPM" */
+#define WVP_NO_TOKEN (-1) /* a prompt's slot past its last token */
+#define WVP_MAX_MICRO_BATCHES 64 /* the firmware keeps each sequence's state on its stack */
 
 /* The region starts with this header (18 words), written by the loader. */
 typedef struct {
@@ -38,11 +44,11 @@ typedef struct {
   int32_t dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len;
   uint32_t cores;              /* the grid the shards were cut for */
   uint32_t shared_classifier;  /* 1: the classifier rows are the embedding rows */
-  uint32_t prompt_len;         /* prompt tokens (BOS first) in the prompt block, at least 1 */
   uint32_t sampling;           /* 1: the last stage's working memory has the sampler's buffers (vocab x 2) */
   uint32_t stage_w, stage_h;   /* the block of tiles of one pipeline stage */
   uint32_t stages;             /* blocks that run layers (1: the block is the grid) */
   uint16_t first_layers, last_layers; /* stage 0's and the last stage's layers, with 2 stages or more */
+  uint32_t micro_batches;      /* sequences in the pipeline together, at least 1 */
   uint32_t kv_window;          /* K/V positions a core keeps in SRAM; 0 or seq_len: all of them */
   uint32_t kv_edge;            /* with a window below seq_len: WVP_PORT_W or _E, the edge of the memory node with the rest */
 } wvp_model_header;
@@ -64,12 +70,13 @@ static inline int wvp_kv_offloaded(const wvp_model_header *h) { return wvp_kv_wi
 
 typedef struct {
   uint32_t first_layer, layers;                          /* this stage's */
-  uint32_t prompt;                                       /* seq_len token ids (int32) */
+  uint32_t prompt;                                       /* per sequence, seq_len token ids (int32): BOS first, WVP_NO_TOKEN after its prompt */
   uint32_t rows_dim, rows_qkv, rows_hidden, rows_vocab;  /* largest share (w13: hidden units) */
   uint32_t rms_att, rms_ffn, rms_final;                  /* (layers x dim), (layers x dim), (dim) */
   uint32_t wqkv, wo, w13, w2;                            /* first_layer; the next follows at + *_stride */
   uint32_t wqkv_stride, wo_stride, w13_stride, w2_stride;
   uint32_t embedding, classifier;                        /* token rows (stage 0), logit rows (last stage) */
+  uint32_t rope_freq;                                    /* RoPE's head_size / 2 rotation frequencies (run.c's powf) */
   uint32_t floats;                                       /* the whole region */
 } wvp_model_layout;
 
@@ -123,7 +130,7 @@ static inline wvp_model_layout wvp_model_layout_of(const wvp_model_header *h, ui
   l.rows_dim = wvp_share(d, n), l.rows_qkv = wvp_share(d + 2 * kv, n), l.rows_hidden = wvp_share(f, n);
   l.rows_vocab = wvp_share((uint32_t)h->vocab_size, n);
   uint32_t at = sizeof(wvp_model_header) / 4;
-  l.prompt = at, at += (uint32_t)h->seq_len;
+  l.prompt = at, at += h->micro_batches * (uint32_t)h->seq_len;
   l.rms_att = at, at += l.layers * d;
   l.rms_ffn = at, at += l.layers * d;
   l.rms_final = at, at += d;
@@ -135,21 +142,22 @@ static inline wvp_model_layout wvp_model_layout_of(const wvp_model_header *h, ui
   if (first) at += l.rows_vocab * d;
   l.classifier = h->shared_classifier && first ? l.embedding : at;
   if (last && l.classifier == at) at += l.rows_vocab * d;
+  l.rope_freq = at, at += d / (uint32_t)h->n_heads / 2;
   l.floats = at;
   return l;
 }
 
 /* The decode firmware's working memory, after the shards in the same region: activations (on
  * every core), scratch, and the KV cache of the attention heads this core computes (the heads
- * are split over the stage's cores like rows, wvp_rows_of(n_heads)), for every layer of the
- * stage and every position. The classifier's outputs and the sampler's buffers are the last
+ * are split over the stage's cores like rows, wvp_rows_of(n_heads)), for every sequence, every
+ * layer of the stage and every position. The classifier's outputs and the sampler's buffers are the last
  * stage's only. */
 typedef struct {
   uint32_t x, xb, xb2, qkv, att, hb;  /* activations; q, k, v lie together in qkv */
   uint32_t h13, logits;               /* this core's w13 and classifier outputs */
   uint32_t rope;                      /* cos, sin per rotation angle of a head */
   uint32_t all_logits, order;         /* sampling only: every logit, and a permutation */
-  uint32_t key_cache, value_cache;    /* (stage layer, position mod the window, head of this core, head_size) */
+  uint32_t key_cache, value_cache;    /* (sequence, stage layer, position mod the window, head of this core, head_size) */
   uint32_t kv_fetch;                  /* K or V of older positions from the memory node (offload only) */
   uint32_t first_head, heads;         /* attention heads on this core */
   uint32_t floats;                    /* shards and working memory together */
@@ -176,9 +184,9 @@ static inline wvp_decode_layout wvp_decode_layout_of(const wvp_model_header *h, 
   l.all_logits = at, at += sampler;
   l.order = at, at += sampler;
   wvp_rows_of((uint32_t)h->n_heads, wvp_stage_cores(h), rank, &l.first_head, &l.heads);
-  const uint32_t window = wvp_kv_window(h);
-  l.key_cache = at, at += m.layers * window * l.heads * hs;
-  l.value_cache = at, at += m.layers * window * l.heads * hs;
+  const uint32_t cache = h->micro_batches * m.layers * wvp_kv_window(h) * l.heads * hs;
+  l.key_cache = at, at += cache;
+  l.value_cache = at, at += cache;
   l.kv_fetch = at, at += wvp_kv_offloaded(h) && l.heads ? WVP_KV_FETCH_WORDS : 0;
   l.floats = at;
   return l;
