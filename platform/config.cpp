@@ -165,7 +165,7 @@ const std::vector<Field>& fields() {
                    [](const std::string& v) { serdes_edges(v); }, "a comma-separated list of distinct edges (north, south, east, west)"),
       number<uint32_t>("system.wafers", "wafers of grid.width x grid.height tiles in a row, seen by the firmware as one grid", WVP_REF(uint32_t, c.system.wafers), 1, 1024),
       text("system.links", "links between neighbouring wafers, comma-separated: wI.east-wJ.west (edge SerDes) or wI.z-wJ.z (optical Z ports)", WVP_REF(std::string, c.system.links)),
-      text("system.memnode", "edge that a KV-cache memory node (memnode.*) is cabled to through its SerDes: w0.west or wN.east of the last wafer (empty: none)", WVP_REF(std::string, c.system.memnode)),
+      text("system.memnode", "where a KV-cache memory node (memnode.*) is reached: w0.west or wN.east of the last wafer (their SerDes), or w0.z / wN.z (the optical Z ports over that edge's tiles); empty: none", WVP_REF(std::string, c.system.memnode)),
       number<uint64_t>("memnode.size_bytes", "memory node capacity (bytes)", WVP_REF(uint64_t, c.memnode.size_bytes), 1, uint64_t{1} << 50),
       number<uint32_t>("memnode.channels", "memory node DRAM channels, interleaved every 256 bytes", WVP_REF(uint32_t, c.memnode.channels), 1, 4096),
       number<double>("memnode.channel_gb_per_s", "bandwidth per DRAM channel (GB/s)", WVP_REF(double, c.memnode.channel_gb_per_s), 0.001, 1e4),
@@ -419,12 +419,15 @@ std::optional<MemNodeAttachment> memnode_attachment(const PlatformConfig& c) {
   if (at.wafer > last)
     throw ConfigError(where + "there is no wafer w" + std::to_string(at.wafer) + " (system.wafers: " + std::to_string(c.system.wafers) + ")");
   const std::string edge = c.system.memnode.substr(dot + 1);
-  if (edge == "west" && at.wafer == 0)
+  at.optical = edge == "z";
+  if ((edge == "west" || at.optical) && at.wafer == 0)
     at.edge = kWest;
-  else if (edge == "east" && at.wafer == last)
+  else if ((edge == "east" || at.optical) && at.wafer == last)
     at.edge = kEast;
   else
-    throw ConfigError(where + "the memory node needs an outer edge of the row of wafers: w0.west or w" + std::to_string(last) + ".east");
+    throw ConfigError(where + "the memory node needs an outer edge of the row of wafers: w0.west, w" + std::to_string(last) +
+                      ".east, or the Z ports over one of them (w0.z, w" + std::to_string(last) + ".z)");
+  if (at.optical) return at;
   const std::vector<std::string> edges = serdes_edges(c.serdes.edges);
   if (!c.serdes.count || std::find(edges.begin(), edges.end(), edge) == edges.end())
     throw ConfigError(where + "the wafer has no SerDes on its " + edge + " edge (serdes.count " + std::to_string(c.serdes.count) +

@@ -92,7 +92,9 @@ std::vector<double> temperature_map(const std::string& text);
 // the two wafers' areas, optical.*).
 // `memnode` attaches a KV-cache memory node (memnode.*) to a system edge that no link uses:
 // "w0.west" or "wN.east" for the last wafer N, through the SerDes that serdes.* puts on that
-// edge. Decode then keeps only decode.kv_window positions of K/V in SRAM (platform/llama/loader.h).
+// edge; or "w0.z" (or "wN.z") through the optical Z ports (optical.*) over the cells of that
+// outer edge's tiles. Decode then keeps only decode.kv_window positions of K/V in SRAM
+// (platform/llama/loader.h).
 struct SystemConfig {
   uint32_t wafers = 1;
   std::string links;
@@ -109,6 +111,7 @@ struct MemNodeConfig {
 struct MemNodeAttachment {
   uint32_t wafer = 0;
   int edge = 0;
+  bool optical = false;  // Z ports, not SerDes
 };
 enum class SystemLinkKind : uint8_t { Edge, Optical };
 struct SystemLink {

@@ -312,7 +312,8 @@ int cmd_study(int argc, char** argv) {
   desc.add_options()("help,h", "this help")
       ("contexts", po::value<std::string>(&contexts)->default_value("8,16,32"), "context lengths (positions decoded), comma-separated")
       ("wafers", po::value<uint32_t>(&opt.wafers)->default_value(4), "wafers of the pipelined cases")
-      ("edge-serdes", po::value<std::string>(&opt.edge_serdes)->default_value("12"), "serdes.count of the edge case")
+      ("edge-serdes", po::value<std::string>(&opt.edge_serdes)->default_value("12"), "serdes.count of the edge cases")
+      ("kv-window", po::value<std::string>(&opt.kv_window)->default_value("0"), "decode.kv_window of the KV-offload cases (0: as many positions as fit)")
       ("out", po::value<std::string>(&opt.out_dir)->default_value("."), "directory for the CSV, the charts and each run's files");
   try {
     if (argc < 2 || std::string(argv[1]) != "edge-vs-optical")

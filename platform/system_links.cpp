@@ -54,22 +54,50 @@ uint32_t serdes_per_edge(const PlatformConfig& c) {
   return c.serdes.count / static_cast<uint32_t>(serdes_edges(c.serdes.edges).size());
 }
 
+// A bridge of rows (or columns) [first, first + tiles) of wafer `wafer`'s `edge` to `link`.
+std::unique_ptr<EdgeSerdes> edge_bridge(const PlatformConfig& c, std::string name, uint32_t wafer, int edge, uint32_t first,
+                                        uint32_t tiles, const LinkParams& link) {
+  EdgeSerdesParams p;
+  p.name = std::move(name);
+  p.edge = edge;
+  p.clock_hz = c.core.clock_hz;
+  p.first_tile = first;
+  p.tiles = tiles;
+  p.wafer_x0 = wafer * c.grid_width;
+  p.wafer_width = c.grid_width;
+  p.link = link;
+  return std::make_unique<EdgeSerdes>(p, system_width(c), c.grid_height);
+}
+
 // SerDes k of wafer `wafer`'s `edge` (serdes.*), bridging its share of the edge's routers.
 std::unique_ptr<EdgeSerdes> edge_serdes(const PlatformConfig& c, uint32_t wafer, int edge, uint32_t k) {
   const uint32_t per_edge = serdes_per_edge(c), h = c.grid_height;
-  EdgeSerdesParams p;
-  p.name = serdes_name(wafer, edge, k);
-  p.edge = edge;
-  p.clock_hz = c.core.clock_hz;
-  p.first_tile = k * h / per_edge;
-  p.tiles = (k + 1) * h / per_edge - p.first_tile;
-  p.wafer_x0 = wafer * c.grid_width;
-  p.wafer_width = c.grid_width;
-  p.link.lanes = c.serdes.lanes;
-  p.link.lane_gbps = c.serdes.lane_gbps;
-  p.link.bit_error_rate = c.serdes.bit_error_rate;
-  p.link.seed = 1 + 2 * (uint64_t{wafer} * 4 + static_cast<uint32_t>(edge)) * per_edge + k;
-  return std::make_unique<EdgeSerdes>(p, system_width(c), h);
+  LinkParams link;
+  link.lanes = c.serdes.lanes;
+  link.lane_gbps = c.serdes.lane_gbps;
+  link.bit_error_rate = c.serdes.bit_error_rate;
+  link.seed = 1 + 2 * (uint64_t{wafer} * 4 + static_cast<uint32_t>(edge)) * per_edge + k;
+  const uint32_t first = k * h / per_edge;
+  return edge_bridge(c, serdes_name(wafer, edge, k), wafer, edge, first, (k + 1) * h / per_edge - first, link);
+}
+
+// The memory node's Z ports over wafer `wafer`'s `edge`: one per cell of optical.pitch_tiles
+// rows, each a link of the optical port's (optical.*); their heat is not modelled on this path.
+std::vector<std::unique_ptr<EdgeSerdes>> memnode_z_ports(const PlatformConfig& c, uint32_t wafer, int edge) {
+  const uint32_t h = c.grid_height, pitch = std::min(c.optical.pitch_tiles, h);
+  std::vector<std::unique_ptr<EdgeSerdes>> ports;
+  for (uint32_t first = 0, k = 0; first < h; first += pitch, ++k) {
+    OpticalPortParams port;
+    port.name = "w";
+    port.name += std::to_string(wafer);
+    port.name += ".z";
+    port.name += std::to_string(k);
+    port.channels = c.optical.channels;
+    port.channel_gbps = c.optical.channel_gbps;
+    port.seed = 1 + 2 * uint64_t{k};
+    ports.push_back(edge_bridge(c, port.name, wafer, edge, first, std::min(pitch, h - first), optical_link_params(port, ZDir::Up)));
+  }
+  return ports;
 }
 
 }  // namespace
@@ -113,15 +141,19 @@ SystemLinks::SystemLinks(const PlatformConfig& config, FabricPort& port, std::fu
     // Every color may carry requests: no other traffic leaves the wafer through this edge.
     MemNodeAgentParams ap;
     ap.request_colors = config.fabric.colors == 32 ? UINT32_MAX : (1u << config.fabric.colors) - 1;
-    for (uint32_t k = 0; k < serdes_per_edge(config); ++k) {
-      m.serdes.push_back(edge_serdes(config, memnode->wafer, memnode->edge, k));
+    if (memnode->optical)
+      m.serdes = memnode_z_ports(config, memnode->wafer, memnode->edge);
+    else
+      for (uint32_t k = 0; k < serdes_per_edge(config); ++k) m.serdes.push_back(edge_serdes(config, memnode->wafer, memnode->edge, k));
+    m.optical = memnode->optical;
+    for (uint32_t k = 0; k < m.serdes.size(); ++k) {
       std::string agent = "memnode_agent";
       agent += std::to_string(k);
       m.agents.push_back(std::make_unique<MemNodeAgent>(agent.c_str(), ap));
       m.agents.back()->set_error_sink(errors);
-      m.agents.back()->attach(m.serdes.back()->out(), m.serdes.back()->in());
+      m.agents.back()->attach(m.serdes[k]->out(), m.serdes[k]->in());
       m.agents.back()->socket.bind(m.bus->target);
-      ring_->add(*m.serdes.back());
+      ring_->add(*m.serdes[k]);
     }
   }
   port.set_driver(ring_.get());
@@ -182,7 +214,8 @@ std::optional<MemNodeLinkStats> SystemLinks::memnode_stats() const {
   if (!memnode_) return std::nullopt;
   MemNodeLinkStats s;
   s.edge = memnode_->edge;
-  s.serdes = static_cast<uint32_t>(memnode_->serdes.size());
+  s.optical = memnode_->optical;
+  s.paths = static_cast<uint32_t>(memnode_->serdes.size());
   for (const auto& serdes : memnode_->serdes) {
     const LinkParams& p = serdes->params().link;
     s.data_gbytes_per_s += pcs_data_gbps(p.lanes * p.lane_gbps) / 8;
@@ -202,9 +235,9 @@ std::optional<MemNodeLinkStats> SystemLinks::memnode_stats() const {
 std::string describe(const MemNodeLinkStats& s) {
   char text[400];
   std::snprintf(text, sizeof text,
-                "memory node at %s (%u SerDes, %.2f GB/s per direction): %llu reads (%llu B), %llu writes (%llu B), "
+                "memory node at %s (%u %s%s, %.2f GB/s per direction): %llu reads (%llu B), %llu writes (%llu B), "
                 "%llu errors; to the node %.2f%% busy, back %.2f%% busy, %llu retries; %.1f nJ",
-                s.edge.c_str(), s.serdes, s.data_gbytes_per_s, static_cast<unsigned long long>(s.agents.reads),
+                s.edge.c_str(), s.paths, s.optical ? "Z port" : "SerDes", s.paths == 1 || !s.optical ? "" : "s", s.data_gbytes_per_s, static_cast<unsigned long long>(s.agents.reads),
                 static_cast<unsigned long long>(4 * s.agents.read_words), static_cast<unsigned long long>(s.agents.writes),
                 static_cast<unsigned long long>(4 * s.agents.write_words), static_cast<unsigned long long>(s.agents.errors),
                 100 * s.out.utilisation, 100 * s.in.utilisation,
@@ -214,7 +247,8 @@ std::string describe(const MemNodeLinkStats& s) {
 
 nlohmann::json to_json(const MemNodeLinkStats& s) {
   return {{"edge", s.edge},
-          {"serdes", s.serdes},
+          {"kind", s.optical ? "optical" : "edge"},
+          {"paths", s.paths},
           {"data_gbytes_per_s", s.data_gbytes_per_s},
           {"to_node", traffic_json(s.out)},
           {"from_node", traffic_json(s.in)},

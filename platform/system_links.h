@@ -46,7 +46,8 @@ struct SystemLinkStats {
 // The memory node's links and the node, for reports.
 struct MemNodeLinkStats {
   std::string edge;              // system.memnode
-  uint32_t serdes = 0;
+  bool optical = false;          // Z ports, else SerDes
+  uint32_t paths = 0;            // SerDes or Z ports
   double data_gbytes_per_s = 0;  // per direction, all SerDes, after 64b/66b
   SystemLinkTraffic out, in;     // wafer -> node (requests, write data), node -> wafer (replies)
   MemNodeAgentStats agents;      // summed over the agents
@@ -72,7 +73,8 @@ class SystemLinks {
   };
   struct MemNodeSide {
     std::string edge;
-    std::vector<std::unique_ptr<EdgeSerdes>> serdes;
+    bool optical = false;
+    std::vector<std::unique_ptr<EdgeSerdes>> serdes;  // or the Z ports' links, bridged alike
     std::vector<std::unique_ptr<MemNodeAgent>> agents;  // one per SerDes
     std::unique_ptr<Bus> bus;
     std::unique_ptr<MemNode> node;

@@ -21,7 +21,8 @@ namespace {
 struct StudyCase {
   std::string name;
   uint32_t wafers;
-  std::string links;  // system.links; empty for one wafer
+  std::string links;    // system.links; empty for one wafer
+  std::string memnode;  // system.memnode: the KV-offload cases' memory node
 };
 
 // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on a literal plus a temporary string.
@@ -40,7 +41,11 @@ std::string chain(uint32_t wafers, const char* east, const char* west) {
 }
 
 std::vector<StudyCase> study_cases(uint32_t wafers) {
-  return {{"one-wafer", 1, ""}, {"edge", wafers, chain(wafers, ".east", ".west")}, {"optical", wafers, chain(wafers, ".z", ".z")}};
+  return {{"one-wafer", 1, "", ""},
+          {"edge", wafers, chain(wafers, ".east", ".west"), ""},
+          {"optical", wafers, chain(wafers, ".z", ".z"), ""},
+          {"kv-edge", 1, "", "w0.west"},
+          {"kv-optical", 1, "", "w0.z"}};
 }
 
 // The last "wafervp: error: ..." line of a failed run, or its exit code.
@@ -58,8 +63,9 @@ StudyPoint measure(const StudyOptions& o, const StudyCase& c, uint32_t context, 
   std::vector<std::string> argv = {o.wafervp, "decode"};
   argv.insert(argv.end(), o.decode_args.begin(), o.decode_args.end());
   argv.insert(argv.end(), {"--set", "system.wafers=" + std::to_string(c.wafers), "--set", "system.links=" + c.links,
-                           "--steps", std::to_string(context), "--stats", stem + ".json"});
-  if (c.name == "edge") argv.insert(argv.end(), {"--set", "serdes.count=" + o.edge_serdes});
+                           "--set", "system.memnode=" + c.memnode, "--steps", std::to_string(context), "--stats", stem + ".json"});
+  if (c.name == "edge" || c.name == "kv-edge") argv.insert(argv.end(), {"--set", "serdes.count=" + o.edge_serdes});
+  if (!c.memnode.empty()) argv.insert(argv.end(), {"--set", "decode.kv_window=" + o.kv_window});
   out << "study: " << c.name << ", " << c.wafers << (c.wafers == 1 ? " wafer" : " wafers") << ", context " << context
       << " ..." << std::flush;
   const int code = wait_process(spawn_process(argv, stem + ".out", stem + ".err"), o.timeout_seconds);
@@ -77,19 +83,21 @@ StudyPoint measure(const StudyOptions& o, const StudyCase& c, uint32_t context, 
   p.host_seconds = j.at("host_seconds").get<double>();
   const nlohmann::json& b = j.at("phases").at("breakdown");
   p.tensor_pct = b.at("tensor_percent"), p.fabric_pct = b.at("fabric_percent"), p.sync_pct = b.at("sync_percent");
-  p.core_pct = b.at("core_percent"), p.idle_pct = b.at("idle_percent");
+  p.core_pct = b.at("core_percent"), p.idle_pct = b.at("idle_percent"), p.memory_pct = b.at("memory_percent");
   double handoff = 0;
   for (const auto& s : j.at("phases").at("steps"))
     if (s.at("step") == "handoff") handoff += s.at("cycles").get<double>();
   p.handoff_pct = 100 * handoff / b.at("window_cycles").get<double>();
+  const auto add_traffic = [&](const nlohmann::json& t) {
+    p.link_utilisation = std::max(p.link_utilisation, t.at("utilisation").get<double>());
+    p.link_bytes_per_token += t.at("payload_bytes").get<double>() / tokens;
+    p.link_energy_nj_per_token += t.at("energy_pj").get<double>() / 1e3 / tokens;
+  };
   if (j.contains("system"))
     for (const auto& l : j.at("system").at("links"))
-      for (const char* dir : {"east", "west"}) {
-        const nlohmann::json& t = l.at(dir);
-        p.link_utilisation = std::max(p.link_utilisation, t.at("utilisation").get<double>());
-        p.link_bytes_per_token += t.at("payload_bytes").get<double>() / tokens;
-        p.link_energy_nj_per_token += t.at("energy_pj").get<double>() / 1e3 / tokens;
-      }
+      for (const char* dir : {"east", "west"}) add_traffic(l.at(dir));
+  if (j.contains("memnode"))
+    for (const char* dir : {"to_node", "from_node"}) add_traffic(j.at("memnode").at(dir));
   out << std::fixed << std::setprecision(1) << " " << p.cycles_per_token << " cycles/token, " << p.tokens_per_s_per_user
       << " tokens/s per user (" << p.host_seconds << " s host)\n";
   return p;
@@ -112,7 +120,7 @@ void write_text(const std::string& path, const std::string& text) {
 std::string study_csv(const std::vector<StudyPoint>& points) {
   std::string csv =
       "case,wafers,context,ok,cycles_per_token,tokens_per_s_per_user,link_utilisation,link_bytes_per_token,"
-      "link_energy_nj_per_token,tensor_pct,fabric_pct,sync_pct,core_pct,idle_pct,handoff_pct,host_seconds,error\n";
+      "link_energy_nj_per_token,tensor_pct,fabric_pct,sync_pct,memory_pct,core_pct,idle_pct,handoff_pct,host_seconds,error\n";
   for (const StudyPoint& p : points) {
     std::string error = p.error;
     for (char& ch : error)
@@ -121,7 +129,7 @@ std::string study_csv(const std::vector<StudyPoint>& points) {
            std::to_string(p.cycles_per_token) + "," + fixed(p.tokens_per_s_per_user, 1) + "," +
            fixed(p.link_utilisation, 6) + "," + fixed(p.link_bytes_per_token, 1) + "," +
            fixed(p.link_energy_nj_per_token, 2) + "," + fixed(p.tensor_pct, 2) + "," + fixed(p.fabric_pct, 2) + "," +
-           fixed(p.sync_pct, 2) + "," + fixed(p.core_pct, 2) + "," + fixed(p.idle_pct, 2) + "," +
+           fixed(p.sync_pct, 2) + "," + fixed(p.memory_pct, 2) + "," + fixed(p.core_pct, 2) + "," + fixed(p.idle_pct, 2) + "," +
            fixed(p.handoff_pct, 2) + "," + fixed(p.host_seconds, 2) + "," + error + "\n";
   }
   return csv;
@@ -147,22 +155,24 @@ std::vector<StudyPoint> run_edge_vs_optical(const StudyOptions& o, std::ostream&
         l.points.emplace_back(p.context, 100 * p.link_utilisation);
       }
     tokens.series.push_back(t);
-    if (c.wafers > 1) links.series.push_back(l);
+    if (c.wafers > 1 || !c.memnode.empty()) links.series.push_back(l);
   }
   svg::write_file(dir + "edge_vs_optical_tokens.svg", svg::line_chart(tokens));
   svg::write_file(dir + "edge_vs_optical_links.svg", svg::line_chart(links));
 
-  out << "\nwhere the time goes (cores' time; hand-off: waiting for and passing on x between stages, links included):\n";
+  out << "\nwhere the time goes (cores' time; hand-off: waiting for and passing on x between stages, links included;\n"
+         "memory: waiting for the KV memory node; links: between wafers, or to the memory node):\n";
   for (const StudyPoint& p : points) {
-    out << "  " << std::left << std::setw(10) << p.case_name << std::right << " context " << std::setw(4) << p.context << ": ";
+    out << "  " << std::left << std::setw(11) << p.case_name << std::right << " context " << std::setw(4) << p.context << ": ";
     if (!p.ok) {
       out << "did not run: " << p.error << "\n";
       continue;
     }
     out << std::fixed << std::setprecision(1) << p.cycles_per_token << " cycles/token, " << p.tokens_per_s_per_user
         << " tokens/s per user; tensor " << p.tensor_pct << "%, fabric " << p.fabric_pct << "%, sync " << p.sync_pct
-        << "%, core " << p.core_pct << "%, idle " << p.idle_pct << "%, of which hand-off " << p.handoff_pct << "%";
-    if (p.wafers > 1)
+        << "%, memory " << p.memory_pct << "%, core " << p.core_pct << "%, idle " << p.idle_pct << "%, of which hand-off "
+        << p.handoff_pct << "%";
+    if (p.link_bytes_per_token > 0)
       out << "; links " << std::setprecision(3) << 100 * p.link_utilisation << "% busy at most, " << std::setprecision(0)
           << p.link_bytes_per_token << " B and " << std::setprecision(1) << p.link_energy_nj_per_token << " nJ per token";
     out << "\n";

@@ -14,7 +14,9 @@ constexpr double kPjPerMwPs = 1e-3;
 
 std::string quoted(const std::string& name) { return "optical port '" + name + "'"; }
 
-LinkParams link_params(const OpticalPortParams& p, ZDir dir) {
+}  // namespace
+
+LinkParams optical_link_params(const OpticalPortParams& p, ZDir dir) {
   LinkParams l = p.link;
   l.name = p.name + "." + zdir_name(dir);
   l.lanes = p.channels;
@@ -26,8 +28,6 @@ LinkParams link_params(const OpticalPortParams& p, ZDir dir) {
   l.seed = p.seed + static_cast<uint64_t>(dir);
   return l;
 }
-
-}  // namespace
 
 const char* zdir_name(ZDir dir) { return dir == ZDir::Up ? "up" : "down"; }
 
@@ -57,12 +57,12 @@ void check_optical_port_params(const OpticalPortParams& p) {
   check_param_range(who, "tuning_target_c", p.tuning_target_c, kMinWaferTempC, kMaxWaferTempC);
   check_param_positive(who, "heater_range_k", p.heater_range_k, 200);
   check_param_range(who, "heater_mw_per_k", p.heater_mw_per_k, 0, 1e3);
-  check_link_params(link_params(p, ZDir::Up));
+  check_link_params(optical_link_params(p, ZDir::Up));
 }
 
 OpticalPort::OpticalPort(const OpticalPortParams& params, double temperature_c)
     : params_((check_optical_port_params(params), params)),
-      links_{std::make_unique<Link>(link_params(params, ZDir::Up)), std::make_unique<Link>(link_params(params, ZDir::Down))},
+      links_{std::make_unique<Link>(optical_link_params(params, ZDir::Up)), std::make_unique<Link>(optical_link_params(params, ZDir::Down))},
       state_(OpticalPortState::Up),
       temperature_c_(temperature_c),
       heater_mw_(0) {

@@ -77,6 +77,10 @@ struct OpticalPortParams {
 // tuning target a wafer temperature, heater range in (0, 200] K; then the link's own checks.
 void check_optical_port_params(const OpticalPortParams& params);
 
+// The Link of one direction of a port: its channels as lanes, E/O and FEC latency, propagation,
+// energy per bit and locked BER over `params.link`'s framing and flow control.
+LinkParams optical_link_params(const OpticalPortParams& params, ZDir dir);
+
 struct OpticalPortStats {
   LinkStats up, down;                                 // as Link::stats() at now
   OpticalPortState state = OpticalPortState::Up;

@@ -422,8 +422,8 @@ TEST(DecodeRun, KvCacheOffloadedToAMemoryNodeGivesThePipelinedRunsLogitsBitForBi
   EXPECT_NE(offloaded.err.find("memory node at w0.west (1 SerDes, 12.50 GB/s per direction)"), std::string::npos) << offloaded.err;
 }
 
-// A window of four positions on the tiny model, over a link that corrupts frames: the replays
-// repair them and the tokens are the reference's.
+// A window of four positions on the tiny model, over a SerDes link that corrupts frames (the
+// replays repair them) and over optical Z ports: the tokens are the reference's.
 TEST(DecodeRun, KvCacheOffloadOverALinkWithBitErrorsGeneratesTheReference) {
   const llama::Model m = llama::read_checkpoint(tiny_model());
   const llama::Generation reference = greedy_from_bos(m, 32);
@@ -437,6 +437,17 @@ TEST(DecodeRun, KvCacheOffloadOverALinkWithBitErrorsGeneratesTheReference) {
   const nlohmann::json node = nlohmann::json::parse(read_file(stats)).at("memnode");
   EXPECT_GT(node["to_node"]["retries"].get<uint64_t>() + node["from_node"]["retries"].get<uint64_t>(), 0u) << node.dump();
   EXPECT_GT(node["reads"].get<uint64_t>(), 0u);
+
+  // The same through the Z ports over the west edge's cells (pitch 4: two ports of 16 x 32 Gb/s).
+  const ProcessResult z = run_wafervp({"--grid", "8x8", "--set", "system.memnode=w0.z", "--set", "optical.pitch_tiles=4",
+                                       "--set", "decode.kv_window=4", "--model", tiny_model(), "--poke", "steps=32", "--stats",
+                                       stats, firmware("decode")});
+  ASSERT_EQ(z.exit_code, 0) << z.out << z.err;
+  EXPECT_EQ(printed_tokens(z.out), reference.tokens);
+  EXPECT_NE(z.err.find("memory node at w0.z (2 Z ports, 124.12 GB/s per direction)"), std::string::npos) << z.err;
+  const nlohmann::json optical = nlohmann::json::parse(read_file(stats)).at("memnode");
+  EXPECT_EQ(optical["kind"], "optical");
+  EXPECT_EQ(optical["read_bytes"], node["read_bytes"]);
 }
 
 TEST(DecodeRun, AMemoryNodeOrWindowThatCannotServeIsRefusedNamingTheKey) {
@@ -456,7 +467,8 @@ TEST(DecodeRun, AMemoryNodeOrWindowThatCannotServeIsRefusedNamingTheKey) {
   refused({"system.memnode=w0.west", "serdes.edges=east", "serdes.count=1"},
           "system.memnode 'w0.west': the wafer has no SerDes on its west edge");
   refused({"system.wafers=2", "system.links=w0.east-w1.west", "system.memnode=w0.east"},
-          "system.memnode 'w0.east': the memory node needs an outer edge of the row of wafers: w0.west or w1.east");
+          "system.memnode 'w0.east': the memory node needs an outer edge of the row of wafers: w0.west, w1.east, or the Z "
+          "ports over one of them (w0.z, w1.z)");
   refused({"system.memnode=w0.west", "decode.kv_window=4", "decode.stages=2"},
           "decode.kv_window: KV offload runs the model as one stage on one wafer");
 }

@@ -28,16 +28,17 @@ TEST(StudyRun, EdgeVsOpticalRunsEveryCaseAtEveryContextAndWritesItsCsvAndCharts)
   std::filesystem::create_directories(dir);
   const std::string model = std::string(WVP_CHECKPOINT_DIR) + "/tiny.bin";
   const ProcessResult r = run_process({wafervp(), "study", "edge-vs-optical", "--contexts", "4,8", "--wafers", "2",
-                                       "--edge-serdes", "2", "--out", dir, "--grid", "8x8", "--model", model, "--tokenizer",
+                                       "--edge-serdes", "2", "--kv-window", "2", "--out", dir, "--grid", "8x8", "--model", model, "--tokenizer",
                                        std::string(WVP_CHECKPOINT_DIR) + "/tiny_tokenizer.bin", "--prompt", "Once"},
                                       600);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const auto rows = csv_rows(read_file(dir + "/edge_vs_optical.csv"));
-  ASSERT_EQ(rows.size(), 7u) << read_file(dir + "/edge_vs_optical.csv");
+  ASSERT_EQ(rows.size(), 11u) << read_file(dir + "/edge_vs_optical.csv");
   EXPECT_EQ(rows[0][0], "case");
   EXPECT_EQ(rows[0][5], "tokens_per_s_per_user");
   const std::vector<std::pair<std::string, std::string>> expected = {
-      {"one-wafer", "4"}, {"one-wafer", "8"}, {"edge", "4"}, {"edge", "8"}, {"optical", "4"}, {"optical", "8"}};
+      {"one-wafer", "4"}, {"one-wafer", "8"}, {"edge", "4"},       {"edge", "8"},       {"optical", "4"},
+      {"optical", "8"},   {"kv-edge", "4"},   {"kv-edge", "8"},    {"kv-optical", "4"}, {"kv-optical", "8"}};
   for (size_t i = 0; i < expected.size(); ++i) {
     const std::vector<std::string>& row = rows[i + 1];
     EXPECT_EQ(row[0], expected[i].first);
@@ -48,6 +49,11 @@ TEST(StudyRun, EdgeVsOpticalRunsEveryCaseAtEveryContextAndWritesItsCsvAndCharts)
     if (row[0] == "one-wafer") {
       EXPECT_EQ(row[1], "1");
       EXPECT_EQ(std::stod(row[6]), 0.0);
+    } else if (row[0].rfind("kv-", 0) == 0) {
+      // A window of two positions: the older ones cross to the memory node and back.
+      EXPECT_EQ(row[1], "1");
+      EXPECT_GT(std::stod(row[6]), 0.0) << "the memory node's links carried K/V";
+      EXPECT_GT(std::stod(row[12]), 0.0) << "the cores waited for the memory node";
     } else {
       EXPECT_EQ(row[1], "2");
       EXPECT_GT(std::stod(row[6]), 0.0) << "the links carried the hand-offs";
@@ -57,7 +63,8 @@ TEST(StudyRun, EdgeVsOpticalRunsEveryCaseAtEveryContextAndWritesItsCsvAndCharts)
   for (const char* chart : {"/edge_vs_optical_tokens.svg", "/edge_vs_optical_links.svg"})
     EXPECT_NE(read_file(dir + chart).find("<svg "), std::string::npos) << chart;
   EXPECT_NE(r.out.find("where the time goes"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("optical    context    8: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("optical     context    8: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("kv-optical  context    8: "), std::string::npos) << r.out;
   std::filesystem::remove_all(dir);
 }
 
