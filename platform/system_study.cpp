@@ -23,6 +23,7 @@ struct StudyCase {
   uint32_t wafers;
   std::string links;    // system.links; empty for one wafer
   std::string memnode;  // system.memnode: the KV-offload cases' memory node
+  bool serdes = false;  // its links or memory node go through edge SerDes (serdes.count of the study)
 };
 
 // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on a literal plus a temporary string.
@@ -41,11 +42,11 @@ std::string chain(uint32_t wafers, const char* east, const char* west) {
 }
 
 std::vector<StudyCase> study_cases(uint32_t wafers) {
-  return {{"one-wafer", 1, "", ""},
-          {"edge", wafers, chain(wafers, ".east", ".west"), ""},
-          {"optical", wafers, chain(wafers, ".z", ".z"), ""},
-          {"kv-edge", 1, "", "w0.west"},
-          {"kv-optical", 1, "", "w0.z"}};
+  return {{"one-wafer", 1, "", "", false},
+          {"edge", wafers, chain(wafers, ".east", ".west"), "", true},
+          {"optical", wafers, chain(wafers, ".z", ".z"), "", false},
+          {"kv-edge", 1, "", "w0.west", true},
+          {"kv-optical", 1, "", "w0.z", false}};
 }
 
 // The last "wafervp: error: ..." line of a failed run, or its exit code.
@@ -64,7 +65,7 @@ StudyPoint measure(const StudyOptions& o, const StudyCase& c, uint32_t context, 
   argv.insert(argv.end(), o.decode_args.begin(), o.decode_args.end());
   argv.insert(argv.end(), {"--set", "system.wafers=" + std::to_string(c.wafers), "--set", "system.links=" + c.links,
                            "--set", "system.memnode=" + c.memnode, "--steps", std::to_string(context), "--stats", stem + ".json"});
-  if (c.name == "edge" || c.name == "kv-edge") argv.insert(argv.end(), {"--set", "serdes.count=" + o.edge_serdes});
+  if (c.serdes) argv.insert(argv.end(), {"--set", "serdes.count=" + o.edge_serdes});
   if (!c.memnode.empty()) argv.insert(argv.end(), {"--set", "decode.kv_window=" + o.kv_window});
   out << "study: " << c.name << ", " << c.wafers << (c.wafers == 1 ? " wafer" : " wafers") << ", context " << context
       << " ..." << std::flush;

@@ -381,6 +381,19 @@ TEST(DecodeRun, FourWafersOverOpticalZPortsWithAHotReticleGenerateTheHostReferen
       << hot.err;
 }
 
+// A decode of `model` on a `grid` with two SerDes and `sets` (config keys) is refused with exit 2
+// and `what` before anything is simulated.
+void expect_refused_before_running(const std::string& grid, const std::string& model, const std::vector<std::string>& sets,
+                                   const std::string& what) {
+  std::vector<std::string> args = {"--grid", grid, "--set", "serdes.count=2"};
+  for (const std::string& s : sets) args.insert(args.end(), {"--set", s});
+  args.insert(args.end(), {"--model", model, firmware("decode")});
+  const ProcessResult r = run_wafervp(args);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find(what), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("simulated time"), std::string::npos) << r.err;
+}
+
 // The eight-layer model's K/V do not fit 8x8 cores in one stage. With a memory node cabled to the
 // west edge the planner keeps one stage and the last positions' K/V in SRAM; every position is
 // written through to the node and the older ones are fetched back for attention. The fetched K/V
@@ -452,13 +465,7 @@ TEST(DecodeRun, KvCacheOffloadOverALinkWithBitErrorsGeneratesTheReference) {
 
 TEST(DecodeRun, AMemoryNodeOrWindowThatCannotServeIsRefusedNamingTheKey) {
   const auto refused = [](const std::vector<std::string>& sets, const std::string& what) {
-    std::vector<std::string> args = {"--grid", "8x8", "--set", "serdes.count=2"};
-    for (const std::string& s : sets) args.insert(args.end(), {"--set", s});
-    args.insert(args.end(), {"--model", tiny_model(), firmware("decode")});
-    const ProcessResult r = run_wafervp(args);
-    EXPECT_EQ(r.exit_code, 2) << r.err;
-    EXPECT_NE(r.err.find(what), std::string::npos) << r.err;
-    EXPECT_EQ(r.err.find("simulated time"), std::string::npos) << r.err;
+    expect_refused_before_running("8x8", tiny_model(), sets, what);
   };
   refused({"decode.kv_window=4"}, "decode.kv_window 4 needs a memory node for the older positions (system.memnode)");
   refused({"system.memnode=w0.west", "decode.kv_window=32"}, "decode.kv_window 32 is not below the model's context of 32 positions");
@@ -475,13 +482,7 @@ TEST(DecodeRun, AMemoryNodeOrWindowThatCannotServeIsRefusedNamingTheKey) {
 
 TEST(DecodeRun, ASystemWithAWaferNoLinkReachesOrALinkToAMissingPortIsRefused) {
   const auto refused = [](const std::vector<std::string>& sets, const std::string& what) {
-    std::vector<std::string> args = {"--grid", "4x4", "--set", "serdes.count=2"};
-    for (const std::string& s : sets) args.insert(args.end(), {"--set", s});
-    args.insert(args.end(), {"--model", deep_model(), firmware("decode")});
-    const ProcessResult r = run_wafervp(args);
-    EXPECT_EQ(r.exit_code, 2) << r.err;
-    EXPECT_NE(r.err.find(what), std::string::npos) << r.err;
-    EXPECT_EQ(r.err.find("simulated time"), std::string::npos) << r.err;
+    expect_refused_before_running("4x4", deep_model(), sets, what);
   };
   refused({"system.wafers=3", "system.links=w0.east-w1.west"},
           "system.links: wafer w2 is not connected: no link joins w1 and w2");
