@@ -103,9 +103,13 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
   run.sampling = options.temperature != 0.0f;
   run.stats_path = options.stats_path;
   run.trace_path = options.trace_path;
-  // PE (0,0) prints "token <id>" per position (prompt tokens too; "sequence <b> token <id>" with
-  // micro-batches) and its cycles per token of all sequences.
+  // PE (0,0) sends the host each position's token (prompt tokens too) as a wvp_host_token word,
+  // and prints its cycles per token of all sequences.
   std::vector<std::vector<int32_t>> generated(micro_batches);
+  // When the host took sequence 0's first generated token, and each one after (the run's clock),
+  // if the host's links carry them.
+  const bool streamed = options.config.host.load == HostLoadPath::Links;
+  std::vector<uint64_t> generated_arrivals_ps;
   uint64_t tokens = 0, cycles_per_token = 0;
   DecodeBounds bounds;
   llama::StagePlan plan;
@@ -126,6 +130,8 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
       (*stats)["decode"]["micro_batches"] = micro_batches;
       (*stats)["decode"]["tokens_per_second"] = 1.0 / seconds_per_token();
       (*stats)["decode"]["tokens_per_second_per_user"] = 1.0 / seconds_per_token() / micro_batches;
+      if (streamed && !generated_arrivals_ps.empty())
+        (*stats)["decode"]["host_first_token_seconds"] = double(generated_arrivals_ps.front()) * 1e-12;
     }
   };
   run.pokes = {{"steps", options.steps},
@@ -134,25 +140,24 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
                {"seed_lo", static_cast<uint32_t>(options.seed)},
                {"seed_hi", static_cast<uint32_t>(options.seed >> 32)}};
 
-  run.console = [&](uint32_t x, uint32_t y, const std::string& line) {
-    std::istringstream words(line);
-    std::string word;
-    uint32_t sequence = 0;
-    int32_t token;
-    words >> word;
-    if (x == 0 && y == 0 && word == "sequence") words >> sequence >> word;
-    if (x == 0 && y == 0 && word == "token" && words >> token && sequence < micro_batches) {
-      // One sequence streams its text as it comes; several print theirs at the end.
-      if (micro_batches == 1)
-        out << tokenizer.printable(generated[0].empty() ? prompt_of(0).front() : generated[0].back(), token) << std::flush;
-      generated[sequence].push_back(token);
-      ++tokens;
-    } else if (x == 0 && y == 0 && word == "decode:") {
-      const size_t at = line.find(", ");
-      cycles_per_token = std::stoull(line.substr(at + 2));
-    } else {
-      err << "(" << x << "," << y << ") " << line << "\n";
+  run.host_words = [&](const HostWord& w) {
+    const uint32_t sequence = wvp_host_token_sequence(w.word);
+    const int32_t token = static_cast<int32_t>(wvp_host_token_id(w.word));
+    if (sequence >= micro_batches) {
+      err << "wafervp decode: " << pe_name(w.x, w.y) << " sent the host word " << w.word << " for sequence " << sequence
+          << ", of " << micro_batches << "\n";
+      return;
     }
+    // One sequence streams its text as it comes; several print theirs at the end.
+    if (micro_batches == 1)
+      out << tokenizer.printable(generated[0].empty() ? prompt_of(0).front() : generated[0].back(), token) << std::flush;
+    generated[sequence].push_back(token);
+    ++tokens;
+    if (sequence == 0 && generated[0].size() >= prompt_of(0).size()) generated_arrivals_ps.push_back(w.arrived_ps);
+  };
+  run.console = [&](uint32_t x, uint32_t y, const std::string& line) {
+    if (x == 0 && y == 0 && line.rfind("decode: ", 0) == 0) cycles_per_token = std::stoull(line.substr(line.find(", ") + 2));
+    else err << "(" << x << "," << y << ") " << line << "\n";
   };
   int code = run_platform(run, out, err);
   if (micro_batches == 1) out << "\n";
@@ -187,6 +192,13 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
       << bounds.compute_cycles << ", fabric " << bounds.fabric_cycles << " (" << bounds.collectives
       << " collectives); " << bounds.dominant() << " dominates, the run takes " << std::setprecision(1)
       << double(cycles_per_token) / bounds.largest() << "x it\n";
+  if (streamed && !generated_arrivals_ps.empty()) {
+    const size_t n = generated_arrivals_ps.size();
+    err << std::setprecision(3) << "  at the host (prompt" << (given > 1 ? "s" : "") << " sent at 0 over host.links): "
+        << (micro_batches > 1 ? "sequence 0's " : "") << "first generated token at " << generated_arrivals_ps.front() * 1e-6 << " us";
+    if (n > 1) err << ", then one every " << double(generated_arrivals_ps.back() - generated_arrivals_ps.front()) / double(n - 1) * 1e-6 << " us";
+    err << "\n";
+  }
   return code;
 }
 

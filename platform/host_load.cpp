@@ -12,9 +12,7 @@
 
 namespace wvp {
 
-namespace {
-
-HostLoaderParams loader_params(const HostConfig& host) {
+HostLoaderParams host_loader_params(const HostConfig& host) {
   HostLoaderParams p;
   p.links = host.links;
   p.link.lanes = host.lanes;
@@ -26,10 +24,26 @@ HostLoaderParams loader_params(const HostConfig& host) {
   return p;
 }
 
+namespace {
+
 // The loader's address of a write: the tile in the upper word, its SRAM address in the lower.
 constexpr uint64_t host_address(uint32_t tile, uint32_t addr) { return uint64_t{tile} << 32 | addr; }
 
 }  // namespace
+
+std::unique_ptr<HostLoader> host_loader(const HostConfig& host) {
+  try {
+    return std::make_unique<HostLoader>(host_loader_params(host));
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(std::string("host.links, host.lanes, host.lane_gbps, host.bit_error_rate: ") + e.what());
+  }
+}
+
+void require_intact(const HostLoadReport& r) {
+  if (!r.intact())
+    throw LoadError("host links: " + std::to_string(r.delivered_bytes) + " of " + std::to_string(r.bytes) +
+                    " bytes delivered, " + std::to_string(r.mismatched_bytes) + " of them wrong");
+}
 
 uint64_t HostLoadSummary::retries() const {
   uint64_t n = 0;
@@ -40,11 +54,7 @@ uint64_t HostLoadSummary::retries() const {
 HostLoad::HostLoad(Wafer& wafer) : wafer_(wafer) {
   const HostConfig& host = wafer.config().host;
   if (host.load == HostLoadPath::Backdoor) return;
-  try {
-    loader_ = std::make_unique<HostLoader>(loader_params(host));
-  } catch (const std::invalid_argument& e) {
-    throw ConfigError(std::string("host.links, host.lanes, host.lane_gbps, host.bit_error_rate: ") + e.what());
-  }
+  loader_ = host_loader(host);
   summary_.links = host.links;
   summary_.lanes = host.lanes;
   summary_.lane_gbps = host.lane_gbps;
@@ -105,9 +115,7 @@ void HostLoad::send() {
     else wafer_.write(tile, addr, bytes);
   };
   const HostLoadReport r = loader_->load(segments, place);
-  if (!r.intact())
-    throw LoadError("host links: " + std::to_string(r.delivered_bytes) + " of " + std::to_string(r.bytes) +
-                    " bytes delivered, " + std::to_string(r.mismatched_bytes) + " of them wrong");
+  require_intact(r);
   HostLoadReport& total = summary_.report;
   total.bytes += r.bytes;
   total.delivered_bytes += r.delivered_bytes;

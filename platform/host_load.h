@@ -31,11 +31,19 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "models/host/host_loader.h"
+#include "platform/config.h"
 #include "platform/elf_loader.h"
 
 namespace wvp {
 
 class Wafer;
+
+// The links of host.* (platform/config.h), and a loader over them; host_loader throws
+// ConfigError naming those keys for links the link model refuses.
+HostLoaderParams host_loader_params(const HostConfig& host);
+std::unique_ptr<HostLoader> host_loader(const HostConfig& host);
+// Throws LoadError unless every byte of a load arrived as sent.
+void require_intact(const HostLoadReport& report);
 
 struct HostLoadSummary {
   uint32_t links = 0, lanes = 0;

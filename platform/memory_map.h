@@ -27,6 +27,7 @@ constexpr uint64_t kSysctlClockHz = 0x18;      // ro: core clock in Hz
 constexpr uint64_t kSysctlSramSize = 0x1C;     // ro: local SRAM bytes
 constexpr uint64_t kSysctlStep = 0x20;         // rw: profiler step (bits 0-7) and layer (8-15)
 constexpr uint64_t kSysctlActivity = 0x24;     // rw: profiler activity (sw/runtime/include/wvp/phases.h)
+constexpr uint64_t kSysctlHostOut = 0x28;      // wo: a word for the host (TileCtl::set_host_out)
 
 // The tile's fabric queues and router configuration (see models/router/fabric_port.h).
 constexpr uint64_t kFabricBase = 0x0202'0000;

@@ -12,6 +12,7 @@
 #include "platform/debug_session.h"
 #include "platform/fabric_report.h"
 #include "platform/host_load.h"
+#include "platform/host_stream.h"
 #include "platform/llama/loader.h"
 #include "platform/memory_map.h"
 #include "platform/off_wafer_io.h"
@@ -23,7 +24,8 @@ namespace wvp {
 
 namespace {
 
-nlohmann::json stats_json(Wafer& wafer, double host_seconds, const std::optional<HostLoadSummary>& load) {
+nlohmann::json stats_json(Wafer& wafer, double host_seconds, const std::optional<HostLoadSummary>& load,
+                          const HostStreamSummary& stream) {
   nlohmann::json cores = nlohmann::json::array();
   uint64_t instructions = 0;
   for (uint32_t y = 0; y < wafer.height(); ++y) {
@@ -90,6 +92,7 @@ nlohmann::json stats_json(Wafer& wafer, double host_seconds, const std::optional
     j["host_load"]["total_simulated_seconds"] =
         static_cast<double>(load->report.load_ps) * 1e-12 + static_cast<double>(r.end_cycle) / wafer.config().core.clock_hz;
   }
+  if (stream.in_bytes || !stream.out.empty()) j["host_stream"] = to_json(stream);
   if (wafer.profile().used()) j["phases"] = wafer.profile().to_json();
   return j;
 }
@@ -145,7 +148,7 @@ void write_signature(const std::string& path, SignatureRange range, Wafer& wafer
 }
 
 void print_summary(std::ostream& err, const Wafer& wafer, const Wafer::Result& r, double host_seconds,
-                   const std::optional<HostLoadSummary>& load) {
+                   const std::optional<HostLoadSummary>& load, const HostStreamSummary& stream) {
   const double clock = wafer.config().core.clock_hz;
   const double sim_s = static_cast<double>(r.end_cycle) / clock;
   const size_t n = wafer.tile_count();
@@ -163,6 +166,7 @@ void print_summary(std::ostream& err, const Wafer& wafer, const Wafer::Result& r
         << std::setprecision(3) << "  with the load   " << (load_s + sim_s) * 1e6 << " us (load " << load_s * 1e6
         << " us, then the run)\n";
   }
+  if (stream.links) err << "  " << describe(stream) << "\n";
   if (wafer.config().serdes.count) err << "  " << describe(off_wafer_io(wafer.config())) << "\n";
   for (const SystemLinkStats& l : wafer.links().stats()) err << "  " << describe(l) << "\n";
   if (const auto memnode = wafer.links().memnode_stats()) err << "  " << describe(*memnode) << "\n";
@@ -268,10 +272,14 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   Wafer& wafer = *wafer_instance;
   HostLoad host(wafer);
   host.image(image);
-  if (model)
+  // The prompts follow the load, once the cores run (platform/host_stream.h).
+  std::optional<HostStream::Block> prompts;
+  if (model) {
+    llama::PromptBlock block = llama::prompt_block(model->config, plan, options.prompts);
+    prompts = HostStream::Block{model_region + block.offset, std::move(block.bytes)};
     for (size_t i = 0; i < wafer.tile_count(); ++i)
-      host.write(i, model_region,
-                 llama::model_region_image(*model, plan, static_cast<uint32_t>(i), options.prompts, sampling));
+      host.write(i, model_region, llama::model_region_image(*model, plan, static_cast<uint32_t>(i), {}, sampling));
+  }
   for (const auto& [symbol, value] : options.pokes) {
     const auto it = image.symbols.find(symbol);
     if (it == image.symbols.end()) throw LoadError(image.path + ": --poke: no symbol '" + symbol + "'");
@@ -282,6 +290,10 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
     }
   }
   const std::optional<HostLoadSummary> load = host.finish();
+  const HostStream::WordSink print_word = [&out](const HostWord& w) {
+    out << "(" << w.x << "," << w.y << ") to host: " << w.word << "\n";
+  };
+  HostStream stream(wafer, std::move(prompts), options.host_words ? options.host_words : print_word);
   for (const BitFlip& flip : options.flips) {
     char* end = nullptr;
     const unsigned long long number = std::strtoull(flip.address.c_str(), &end, 0);
@@ -316,6 +328,7 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
 
   const Wafer::Result r = wafer.result();
   wafer.finish();
+  const HostStreamSummary streamed = stream.finish();
   if (debug) debug->on_exit(r.exit_code);
   constexpr size_t kReportedCores = 8;  // a whole grid failing alike says nothing new per core
   for (size_t i = 0; i < std::min(wafer.device_errors().size(), kReportedCores); ++i)
@@ -344,9 +357,9 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   if (const uint64_t left = fabric.flits_in_flight() + fabric.rx_queued())
     err << "wafervp: note: " << left << " wavelet" << (left == 1 ? " was" : "s were")
         << " sent but never received (still in the fabric or a receive queue at the end)\n";
-  print_summary(err, wafer, r, host_seconds, load);
+  print_summary(err, wafer, r, host_seconds, load, streamed);
   nlohmann::json stats;
-  if (!options.stats_path.empty()) stats = stats_json(wafer, host_seconds, load);
+  if (!options.stats_path.empty()) stats = stats_json(wafer, host_seconds, load, streamed);
   if (options.report) options.report(wafer, r.exit_code, options.stats_path.empty() ? nullptr : &stats);
   if (!options.stats_path.empty()) write_stats(options.stats_path, stats);
   if (!options.heatmap_path.empty()) {

@@ -11,6 +11,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "platform/config.h"
+#include "platform/host_stream.h"
 #include "platform/llama/loader.h"
 
 namespace wvp {
@@ -46,7 +47,8 @@ struct RunOptions {
   // A llama2.c checkpoint whose row shards go into every core's model region (the ELF's
   // __heap_start..__heap_end, see sw/lib/include/wvp/model_layout.h), if set.
   std::string model_path;
-  std::vector<std::vector<int32_t>> prompts = {{1}};  // written with the model, one per micro-batch or one for all: BOS first
+  // Sent with the model (after the load, platform/host_stream.h), one per micro-batch or one for all: BOS first.
+  std::vector<std::vector<int32_t>> prompts = {{1}};
   // The model region must hold the sampler's buffers (for temperature > 0); without, they are
   // there whenever they fit.
   bool sampling = false;
@@ -55,6 +57,9 @@ struct RunOptions {
   std::vector<std::pair<std::string, uint32_t>> pokes;
   // Stored SRAM bits flipped after loading and pokes (needs sram.ecc model or rtl).
   std::vector<BitFlip> flips;
+  // Receives each word the cores send the host (wvp_host_out) as the host takes it, instead of
+  // `out` ("(x,y) to host: word"), if set.
+  std::function<void(const HostWord&)> host_words;
   // Receives each console line instead of `out` ("(x,y) line"), if set.
   std::function<void(uint32_t x, uint32_t y, const std::string& line)> console;
   // Called after the run with the finished wafer (its stats and profile) and the exit code, if

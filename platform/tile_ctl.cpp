@@ -74,6 +74,10 @@ bool TileCtl::access(uint64_t addr, bool write, uint32_t& value, const sc_core::
       case kSysctlExit: core_.halt(static_cast<int>(value)); return true;
       case kSysctlStep: profile_.set_step(tile_index_, value & 0xff, (value >> 8) & 0xff, mtime); return true;
       case kSysctlActivity: profile_.set_activity(tile_index_, value, mtime); return true;
+      case kSysctlHostOut:
+        if (!host_out_) return false;
+        host_out_(id_, value, when.value() / sc_core::sc_time(1, sc_core::SC_PS).value());
+        return true;
       default: return false;  // the identity registers are read-only
     }
   }

@@ -26,10 +26,15 @@ class TileCtl : public sc_core::sc_module {
 
   // `console` receives each complete line the core prints (without the newline).
   using LineSink = std::function<void(const TileIdentity&, const std::string& line)>;
+  // Receives each word the core writes for the host, at the simulated time of the write.
+  using WordSink = std::function<void(const TileIdentity&, uint32_t word, uint64_t time_ps)>;
 
   // The markers go to `profile` as tile `tile_index`'s.
   TileCtl(sc_core::sc_module_name name, const TileIdentity& id, Core& core, LineSink console, PhaseProfile& profile,
           uint32_t tile_index);
+
+  // Without a sink, a write to the host-out register is an access error: nothing would take it.
+  void set_host_out(WordSink sink) { host_out_ = std::move(sink); }
 
   // Emits a pending partial line (at the end of simulation).
   void flush_console();
@@ -45,6 +50,7 @@ class TileCtl : public sc_core::sc_module {
   const TileIdentity id_;
   Core& core_;
   LineSink console_;
+  WordSink host_out_;
   std::string line_;
   uint64_t console_bytes_ = 0;
   PhaseProfile& profile_;

@@ -125,7 +125,8 @@ void Core::halt(int exit_code) {
 // ---- interrupts --------------------------------------------------------------------------
 
 uint32_t Core::mip() const {
-  return mip_sw_ext_ | (cycle_ >= mtimecmp_ ? kMtip : 0) | (cycle_ >= ext_irq_at_ ? kMeip : 0);
+  return mip_sw_ext_ | (cycle_ >= msip_at_ ? kMsip : 0) | (cycle_ >= mtimecmp_ ? kMtip : 0) |
+         (cycle_ >= ext_irq_at_ ? kMeip : 0);
 }
 
 bool Core::irq_pending_enabled() const { return (mip() & mie_ & kIrqMask) != 0; }
@@ -133,7 +134,8 @@ bool Core::irq_pending_enabled() const { return (mip() & mie_ & kIrqMask) != 0; 
 uint64_t Core::wake_cycle() const {
   if (irq_pending_enabled()) return cycle_;
   uint64_t wake = UINT64_MAX;
-  if (mie_ & kMtip) wake = std::max(cycle_, mtimecmp_);
+  if (mie_ & kMsip) wake = std::max(cycle_, msip_at_);
+  if (mie_ & kMtip) wake = std::min(wake, std::max(cycle_, mtimecmp_));
   if (mie_ & kMeip) wake = std::min(wake, std::max(cycle_, ext_irq_at_));
   return wake;
 }
@@ -144,6 +146,7 @@ void Core::update_event_cycle() {
     if (mie_ & mip_sw_ext_) {
       e = 0;
     } else {
+      if (mie_ & kMsip) e = std::min(e, msip_at_);
       if (mie_ & kMtip) e = std::min(e, mtimecmp_);
       if (mie_ & kMeip) e = std::min(e, ext_irq_at_);
     }
@@ -161,8 +164,14 @@ void Core::set_external_irq_at(uint64_t cycle) {
   update_event_cycle();
 }
 
+void Core::set_software_irq_at(uint64_t cycle) {
+  msip_at_ = cycle;
+  update_event_cycle();
+}
+
 void Core::set_software_irq(bool level) {
   mip_sw_ext_ = level ? (mip_sw_ext_ | kMsip) : (mip_sw_ext_ & ~kMsip);
+  if (!level) msip_at_ = UINT64_MAX;
   update_event_cycle();
   if (sleeping_ && irq_pending_enabled() && wake_cb_) wake_cb_(*this);
 }

@@ -129,7 +129,10 @@ class Core : public sc_core::sc_module {
   // Interrupt inputs. The timer compares the core's own cycle count with mtimecmp.
   void set_mtimecmp(uint64_t value);
   uint64_t mtimecmp() const { return mtimecmp_; }
-  void set_software_irq(bool level);  // mip.MSIP
+  void set_software_irq(bool level);  // mip.MSIP; clearing it also clears a set_software_irq_at
+  // A software interrupt that rises at a known cycle (a doorbell rung while the core runs ahead
+  // of SystemC's time) and stays up until cleared; ORed into mip.MSIP.
+  void set_software_irq_at(uint64_t cycle);
   void set_external_irq(bool level);  // mip.MEIP
   // A device's interrupt that rises at a known cycle (the end of an operation the core
   // started) and stays up until moved (UINT64_MAX: never); ORed into mip.MEIP.
@@ -224,6 +227,7 @@ class Core : public sc_core::sc_module {
   uint8_t fflags_ = 0, frm_ = 0;
   uint64_t mtimecmp_ = UINT64_MAX;
   uint64_t ext_irq_at_ = UINT64_MAX;
+  uint64_t msip_at_ = UINT64_MAX;
 
   // Execution bookkeeping.
   uint64_t event_cycle_ = 0;      // exec() leaves its fast loop at taken branches past this

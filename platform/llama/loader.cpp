@@ -14,6 +14,9 @@ static_assert(sizeof(wvp_model_header) == 72, "the region header is 18 words (wv
 StagePlan single_stage(uint32_t width, uint32_t height) { return {width, height, width, height, 1}; }
 
 wvp_model_header header_of(const ModelConfig& c, const StagePlan& plan, bool sampling) {
+  if (uint32_t(c.vocab_size) > WVP_MAX_VOCAB)
+    throw ModelError("a vocabulary of " + std::to_string(c.vocab_size) + " tokens: the decode firmware names tokens to the host in " +
+                     std::to_string(WVP_HOST_TOKEN_BITS) + " bits");
   wvp_model_header h{};
   h.magic = WVP_MODEL_MAGIC;
   h.dim = c.dim, h.hidden_dim = c.hidden_dim, h.n_layers = c.n_layers, h.n_heads = c.n_heads;
@@ -193,10 +196,7 @@ std::optional<StagePlan> plan_kv_offload(const ModelConfig& config, uint32_t wid
   return plan;
 }
 
-std::vector<uint8_t> model_region_image(const Model& model, const StagePlan& plan, uint32_t core,
-                                        const std::vector<std::vector<int32_t>>& prompts, bool sampling) {
-  const ModelConfig& c = model.config;
-  const ModelWeights& w = model.weights;
+PromptBlock prompt_block(const ModelConfig& c, const StagePlan& plan, const std::vector<std::vector<int32_t>>& prompts) {
   if (prompts.size() != 1 && prompts.size() != plan.micro_batches)
     throw ModelError(std::to_string(prompts.size()) + " prompts for " + std::to_string(plan.micro_batches) +
                      " micro-batches: give one prompt for all sequences or one per sequence");
@@ -209,6 +209,22 @@ std::vector<uint8_t> model_region_image(const Model& model, const StagePlan& pla
       if (t < 0 || t >= c.vocab_size)
         throw ModelError("prompt token " + std::to_string(t) + " is outside the vocabulary of " + std::to_string(c.vocab_size));
   }
+  std::vector<int32_t> block(size_t{plan.micro_batches} * c.seq_len, WVP_NO_TOKEN);
+  for (uint32_t b = 0; b < plan.micro_batches; ++b) {
+    const std::vector<int32_t>& prompt = prompts[prompts.size() == 1 ? 0 : b];
+    std::copy(prompt.begin(), prompt.end(), block.begin() + ptrdiff_t{b} * c.seq_len);
+  }
+  const wvp_model_header h = header_of(c, plan);
+  PromptBlock p{4 * wvp_model_layout_of(&h, 0).prompt, std::vector<uint8_t>(4 * block.size())};
+  std::memcpy(p.bytes.data(), block.data(), p.bytes.size());
+  return p;
+}
+
+std::vector<uint8_t> model_region_image(const Model& model, const StagePlan& plan, uint32_t core,
+                                        const std::vector<std::vector<int32_t>>& prompts, bool sampling) {
+  const ModelConfig& c = model.config;
+  const ModelWeights& w = model.weights;
+  const PromptBlock prompt = prompts.empty() ? PromptBlock{} : prompt_block(c, plan, prompts);
   const wvp_model_header h = header_of(c, plan, sampling);
   const uint32_t x = core % plan.grid_w, y = core / plan.grid_w, stage = wvp_stage_of(&h, plan.grid_w, x, y);
   std::vector<uint8_t> header(sizeof h);
@@ -220,12 +236,7 @@ std::vector<uint8_t> model_region_image(const Model& model, const StagePlan& pla
   const wvp_model_layout l = wvp_model_layout_of(&h, stage);
   std::vector<float> region(l.floats, 0.0f);  // the shards; the working memory is the firmware's
   std::memcpy(region.data(), &h, sizeof h);
-  std::vector<int32_t> prompt_block(size_t{plan.micro_batches} * c.seq_len, WVP_NO_TOKEN);
-  for (uint32_t b = 0; b < plan.micro_batches; ++b) {
-    const std::vector<int32_t>& prompt = prompts[prompts.size() == 1 ? 0 : b];
-    std::copy(prompt.begin(), prompt.end(), prompt_block.begin() + ptrdiff_t{b} * c.seq_len);
-  }
-  std::memcpy(&region[l.prompt], prompt_block.data(), 4 * prompt_block.size());
+  std::memcpy(&region[l.prompt], prompt.bytes.data(), prompt.bytes.size());
   const uint64_t d = c.dim, f = c.hidden_dim, kv = c.kv_dim(), first_layer = l.first_layer;
   std::memcpy(&region[l.rms_att], w.rms_att + first_layer * d, 4 * l.layers * d);
   std::memcpy(&region[l.rms_ffn], w.rms_ffn + first_layer * d, 4 * l.layers * d);

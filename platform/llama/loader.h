@@ -28,7 +28,8 @@ struct StagePlan {
 StagePlan single_stage(uint32_t width, uint32_t height);
 
 // The region header of `config` cut by `plan` (no prompt yet), from which wvp_model_layout_of()
-// and wvp_decode_layout_of() give every offset.
+// and wvp_decode_layout_of() give every offset. Throws ModelError for a vocabulary the firmware
+// cannot name to the host (above WVP_MAX_VOCAB).
 wvp_model_header header_of(const ModelConfig& config, const StagePlan& plan, bool sampling = false);
 
 // Bytes of the largest core's region under `plan`: shards and the decode working memory, with
@@ -59,12 +60,21 @@ StagePlan plan_stages(const ModelConfig& config, uint32_t width, uint32_t height
 std::optional<StagePlan> plan_kv_offload(const ModelConfig& config, uint32_t width, uint32_t height, uint64_t region_bytes,
                                          bool sampling, uint32_t window, uint32_t edge, uint64_t node_bytes);
 
+// The prompt block of the region, every core's alike (seq_len slots per sequence: BOS first,
+// WVP_NO_TOKEN after its prompt), and its byte offset from the region start. `prompts`: one per
+// sequence of the plan's micro-batches, or one for all. Throws ModelError for another number of
+// prompts, an empty prompt, one longer than the context or a token outside the vocabulary.
+struct PromptBlock {
+  uint32_t offset = 0;
+  std::vector<uint8_t> bytes;
+};
+PromptBlock prompt_block(const ModelConfig& config, const StagePlan& plan, const std::vector<std::vector<int32_t>>& prompts);
+
 // The region image of core `core` (row-major in the grid): the header, the prompts, the norms of
 // its stage's layers and its rows of their matrices, the embedding or classifier rows of the
 // first or last stage (the start of its region; the working memory after them is left to the
-// firmware; empty for a core of an idle block). `prompts`: one per sequence of the plan's
-// micro-batches, or one for all. Throws ModelError for another number of prompts, an empty prompt,
-// one longer than the context or a token outside the vocabulary.
+// firmware; the header only for a core of an idle block). `prompts` as prompt_block() takes
+// them, or none: the block stays zero for the host to send (platform/host_stream.h).
 std::vector<uint8_t> model_region_image(const Model& model, const StagePlan& plan, uint32_t core,
                                         const std::vector<std::vector<int32_t>>& prompts, bool sampling = false);
 

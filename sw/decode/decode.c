@@ -17,11 +17,11 @@
  *
  * Each step marks itself for the profiler (wvp_step: --stats, --trace, the decode breakdown).
  *
- * One forward pass per position, in run.c's order, through the prompt (the loader's, BOS first)
+ * One forward pass per position, in run.c's order, through the prompt (the host's, BOS first)
  * and on. Greedy decoding at temperature 0;
  * otherwise every core gathers all logits and draws with run.c's sampler and the same seed (sequence
- * b's: seed + b), so all cores choose alike. PE (0,0) prints each token id as it is chosen (with its
- * sequence, when there are several), then the simulated cycles per token of all sequences. */
+ * b's: seed + b), so all cores choose alike. PE (0,0) sends each position's token to the host as it is chosen
+ * (wvp_host_out, with its sequence), then prints the simulated cycles per token of all sequences. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -613,16 +613,8 @@ static void forward_first_stage(uint32_t b) {
   }
 }
 
-static void print_token(uint32_t b) {
-  if (core != 0) return;
-  if (model->micro_batches > 1) {
-    wvp_puts("sequence ");
-    put_uint(b);
-    wvp_putc(' ');
-  }
-  wvp_puts("token ");
-  put_uint(sequences[b].token);
-  wvp_putc('\n');
+static void send_token_to_host(uint32_t b) {
+  if (core == 0) wvp_host_out(wvp_host_token(b, sequences[b].token));
 }
 
 /* Stage 0 leads: it starts every sequence, then, as each one's next token comes back (from the
@@ -643,7 +635,7 @@ static uint32_t run_first_stage(uint32_t positions) {
     if (!s->running) continue;
     if (stages > 1) s->token = receive_next_token();
     ++s->pos, ++done;
-    if (s->token != BOS) print_token(b);
+    if (s->token != BOS) send_token_to_host(b);
     if (s->token != BOS && s->pos < positions) {
       forward_first_stage(b);
     } else {
@@ -715,9 +707,20 @@ static int setup(void) {
   return RUN;
 }
 
+/* The host sends the prompts once the cores run (platform/host_stream.h) and rings every core's
+ * doorbell, its software interrupt (msip), when they have arrived: the prompt block may be read
+ * from then on. wfi waits for it (mie.MSIE; mstatus.MIE stays off, so no handler runs). */
+static void wait_for_prompts(void) {
+  set_csr(mie, MIE_MSIE);
+  while (!(read_csr(mip) & MIP_MSIP)) __asm__ volatile("wfi");
+  clear_csr(mie, MIE_MSIE);
+  *wvp_reg(WVP_CLINT_BASE + WVP_CLINT_MSIP) = 0;
+}
+
 int main(void) {
   const int code = setup();
   if (code != RUN) return code;
+  wait_for_prompts();
   sequence all[model->micro_batches];
   sequences = all;
   for (uint32_t b = 0; b < model->micro_batches; ++b)

@@ -49,11 +49,12 @@ TEST(DecodeRun, ShardedQueryProjectionOfTheLoadedModelMatchesTheHost) {
   EXPECT_LT(worst, 1e-5 * largest) << "largest error " << worst << " of " << largest;
 }
 
-// The token ids PE (0,0) printed.
+// The token ids PE (0,0) sent the host (one sequence: the words are the ids).
 std::vector<int32_t> printed_tokens(const std::string& out) {
+  const std::string sent = "(0,0) to host: ";
   std::vector<int32_t> tokens;
   for (const std::string& line : lines(out))
-    if (line.rfind("(0,0) token ", 0) == 0) tokens.push_back(std::stoi(line.substr(12)));
+    if (line.rfind(sent, 0) == 0) tokens.push_back(std::stoi(line.substr(sent.size())));
   return tokens;
 }
 

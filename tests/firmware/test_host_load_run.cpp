@@ -1,9 +1,11 @@
 // The host's load through its links (host.load: links) on real runs: the decode of the tiny
-// model gives the backdoor's tokens, cycles and statistics, and reports a load time that the
-// links' bandwidth accounts for; bit errors on the host links cost replays, not tokens; bad
+// model gives the backdoor's tokens and cycles per token, and reports a load time that the links'
+// bandwidth accounts for; the prompt crosses the links once the cores run and the tokens come back
+// over them at the link's latency; bit errors on the host links cost replays, not tokens; bad
 // host.* values are refused naming the key.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -25,20 +27,21 @@ struct Decode {
   nlohmann::json stats;
 };
 
-Decode decode(std::vector<std::string> set, const std::string& name) {
+Decode decode(std::vector<std::string> set, const std::string& name, std::vector<std::string> options = {}) {
   const std::string stats = temp_path(name + ".json");
   std::vector<std::string> args = {wafervp(), "decode", "--model", checkpoint("tiny.bin"), "--tokenizer",
                                    checkpoint("tiny_tokenizer.bin"), "--prompt", kPrompt, "--grid", "8x8",
                                    "--stats", stats};
   for (const std::string& s : set) args.insert(args.end(), {"--set", s});
+  args.insert(args.end(), options.begin(), options.end());
   Decode d{run_process(args, 300), {}};
   if (d.result.exit_code == 0) d.stats = nlohmann::json::parse(read_file(stats));
   return d;
 }
 
-// The stats without what the host's speed or the load path changes.
+// The stats without what the host's speed or the host links' errors change.
 nlohmann::json simulated(nlohmann::json stats) {
-  for (const char* key : {"host_seconds", "mips", "host_load"}) stats.erase(key);
+  for (const char* key : {"host_seconds", "mips", "host_load", "host_stream"}) stats.erase(key);
   return stats;
 }
 
@@ -48,7 +51,7 @@ TEST(HostLoadRun, DecodeThroughTheLinksGivesTheBackdoorsTokensInTheLinksTime) {
   ASSERT_EQ(backdoor.result.exit_code, 0) << backdoor.result.err;
   ASSERT_EQ(links.result.exit_code, 0) << links.result.err;
   EXPECT_EQ(links.result.out, backdoor.result.out);
-  EXPECT_EQ(simulated(links.stats), simulated(backdoor.stats));
+  EXPECT_EQ(links.stats["decode"]["cycles_per_token"], backdoor.stats["decode"]["cycles_per_token"]);
   EXPECT_FALSE(backdoor.stats.contains("host_load"));
   EXPECT_EQ(backdoor.result.err.find("host load"), std::string::npos) << backdoor.result.err;
 
@@ -93,6 +96,72 @@ TEST(HostLoadRun, DecodeThroughTheLinksGivesTheBackdoorsTokensInTheLinksTime) {
               "principles (%.1f%% more)\n",
               static_cast<unsigned long long>(bytes), static_cast<unsigned long long>(broadcast), load_s * 1e6,
               first_principles_s * 1e6, (load_s / first_principles_s - 1) * 100);
+}
+
+// A 4-byte item on an idle host link: one 66-bit block time on 4 lanes (24 frame bytes), FEC and
+// propagation.
+constexpr double kBlockS = 66 / 25.78125 * 1e-9;
+constexpr double kWordLatencyS = kBlockS + 105e-9;
+
+TEST(HostLoadRun, ThePromptCrossesTheLinksOnceTheCoresRunAndTheTokensComeBackOverThem) {
+  const Decode backdoor = decode({}, "stream_backdoor");
+  const Decode links = decode({"host.load=links"}, "stream_links");
+  ASSERT_EQ(backdoor.result.exit_code, 0) << backdoor.result.err;
+  ASSERT_EQ(links.result.exit_code, 0) << links.result.err;
+  const nlohmann::json& s = links.stats["host_stream"];
+  EXPECT_EQ(s["path"], "links");
+  EXPECT_EQ(s["in_bytes"], 4 * 32);  // the context's slots of the one prompt
+  // The block and its 32-byte header frame on one link, then FEC and propagation.
+  const double in_s = s["in_arrived_seconds"];
+  EXPECT_GT(in_s, 105e-9);
+  EXPECT_LT(in_s, 105e-9 + 2 * 9 * 66 / 25.78125 * 1e-9);
+  // The doorbell rings at the first cycle after that; the cores are still setting up then.
+  EXPECT_EQ(s["doorbell_cycle"], static_cast<uint64_t>(std::ceil(in_s * 1.1e9)));
+  EXPECT_EQ(links.stats["simulated_cycles"], backdoor.stats["simulated_cycles"]);
+
+  // One word per position, each taken by the host one idle link's latency after PE (0,0) sent it
+  // (and up to a block time more: a frame starts on a block boundary).
+  const uint64_t positions = links.stats["decode"]["positions"];
+  ASSERT_EQ(s["words_out"], positions);
+  ASSERT_EQ(s["words_out_sent_seconds"].size(), positions);
+  for (size_t i = 0; i < positions; ++i) {
+    const double latency = s["words_out_arrived_seconds"][i].get<double>() - s["words_out_sent_seconds"][i].get<double>();
+    EXPECT_GE(latency, kWordLatencyS - 1e-15) << "word " << i;
+    EXPECT_LE(latency, kWordLatencyS + kBlockS) << "word " << i;
+  }
+  // The prompt (BOS and 13 tokens) gives the first 13 words; the 14th is the first generated token.
+  const double first = links.stats["decode"]["host_first_token_seconds"];
+  EXPECT_EQ(first, s["words_out_arrived_seconds"][13].get<double>());
+  EXPECT_NE(links.result.err.find("at the host (prompt sent at 0 over host.links): first generated token at "),
+            std::string::npos)
+      << links.result.err;
+  EXPECT_EQ(backdoor.stats["host_stream"]["path"], "backdoor");
+  EXPECT_FALSE(backdoor.stats["decode"].contains("host_first_token_seconds"));
+}
+
+TEST(HostLoadRun, CoresWaitForASlowPromptUntilItsDoorbellWhateverTheQuantum) {
+  // One lane of 1 Gb/s: the prompt arrives after the cores have set up, and they wait in wfi.
+  const std::vector<std::string> slow = {"host.load=links", "host.lanes=1", "host.lane_gbps=1"};
+  const Decode backdoor = decode({}, "slow_backdoor", {"--steps", "4"});
+  std::vector<Decode> runs;
+  for (const char* quantum : {"sim.quantum_cycles=1000", "sim.quantum_cycles=7"}) {
+    std::vector<std::string> set = slow;
+    set.push_back(quantum);
+    runs.push_back(decode(set, std::string("slow_") + quantum, {"--steps", "4"}));
+    ASSERT_EQ(runs.back().result.exit_code, 0) << runs.back().result.err;
+  }
+  ASSERT_EQ(backdoor.result.exit_code, 0) << backdoor.result.err;
+  EXPECT_EQ(runs[0].result.out, backdoor.result.out);
+  EXPECT_EQ(runs[0].stats["host_stream"], runs[1].stats["host_stream"]);
+  EXPECT_EQ(runs[0].stats["simulated_cycles"], runs[1].stats["simulated_cycles"]);
+  EXPECT_EQ(runs[0].stats["host_stream"]["words_out"], 4);
+  const uint64_t doorbell = runs[0].stats["host_stream"]["doorbell_cycle"];
+  for (const nlohmann::json& core : runs[0].stats["cores"]) EXPECT_GT(core["sleep_cycles"].get<uint64_t>(), 0u);
+  // Everything after the wait moves by the time the cores slept.
+  const uint64_t late = runs[0].stats["simulated_cycles"].get<uint64_t>() - backdoor.stats["simulated_cycles"].get<uint64_t>();
+  EXPECT_GT(late, 0u);
+  EXPECT_LT(late, doorbell);
+  EXPECT_EQ(runs[0].stats["decode"]["cycles_per_token"], backdoor.stats["decode"]["cycles_per_token"]);
 }
 
 TEST(HostLoadRun, BitErrorsOnTheHostLinksCostReplaysNotTokens) {

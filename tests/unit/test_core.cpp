@@ -73,6 +73,30 @@ TEST(Core, TimerInterruptWakesWfiAtTheExactCycleWithoutExecuting) {
   });
 }
 
+// A doorbell rung for a known cycle (HostStream's, platform/host_stream.h) while the core runs
+// ahead of SystemC's time: wfi with mie.MSIE and mstatus.MIE off resumes at that cycle, whatever
+// the quantum, and clearing msip through the CLINT takes it down.
+TEST(Core, SoftwareInterruptAtACycleEndsWfiAtThatCycle) {
+  for (const uint64_t quantum : {7u, 300u, 5000u}) {
+    in_child_process([quantum] {
+      auto words = std::vector<std::pair<uint32_t, uint32_t>>{
+          {0x00, addi(9, 0, 8)}, {0x04, csrrw(0, kMie, 9)},  // mie.MSIE
+          {0x08, kWfi},          {0x0c, csrrs(21, kMcycle, 0)},
+          {0x10, lui(6, 0x02000)}, {0x14, sw(0, 6, 0)},     // msip = 0
+          {0x18, csrrs(22, 0x344, 0)}};                      // mip
+      for (auto w : exit_at(0x1c)) words.push_back(w);
+      Wafer wafer("wafer", grid(1, 1, quantum), nullptr);
+      wafer.tile(0, 0).core.set_software_irq_at(1000);
+      run(wafer, program(words));
+      const Core& core = wafer.tile(0, 0).core;
+      EXPECT_EQ(core.gpr(21), 1000u) << "quantum " << quantum;  // the instruction after wfi starts at the doorbell
+      EXPECT_EQ(core.gpr(22) & 8, 0u);
+      EXPECT_EQ(core.stats().interrupts, 0u);
+      EXPECT_GT(core.stats().sleep_cycles, 900u);
+    });
+  }
+}
+
 TEST(Core, IllegalInstructionAndAccessFaultTrapWithCauseEpcAndTval) {
   in_child_process([] {
     auto words = std::vector<std::pair<uint32_t, uint32_t>>{

@@ -53,6 +53,14 @@ typedef struct {
   uint32_t kv_edge;            /* with a window below seq_len: WVP_PORT_W or _E, the edge of the memory node with the rest */
 } wvp_model_header;
 
+/* The decode firmware's word to the host (wvp_host_out) for each position's token: the sequence
+ * in the top byte, the token id below it, so vocabularies stop at 2^24 tokens. */
+#define WVP_HOST_TOKEN_BITS 24u
+#define WVP_MAX_VOCAB (1u << WVP_HOST_TOKEN_BITS)
+static inline uint32_t wvp_host_token(uint32_t sequence, uint32_t token) { return sequence << WVP_HOST_TOKEN_BITS | token; }
+static inline uint32_t wvp_host_token_sequence(uint32_t word) { return word >> WVP_HOST_TOKEN_BITS; }
+static inline uint32_t wvp_host_token_id(uint32_t word) { return word & (WVP_MAX_VOCAB - 1u); }
+
 /* KV-cache offload. With a window below the context, a core keeps the K/V of its last kv_window
  * positions in SRAM and every position's also at the memory node (the decode firmware says how
  * it gets there); the node gives each core of the grid a slab of n_layers x 2 (keys, values) x

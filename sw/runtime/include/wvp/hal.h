@@ -32,6 +32,7 @@
 #define WVP_SYSCTL_SRAM_SIZE    0x1C       /* ro: local SRAM bytes */
 #define WVP_SYSCTL_STEP         0x20       /* rw: profiler step (bits 0-7) and layer (8-15), wvp/phases.h */
 #define WVP_SYSCTL_ACTIVITY     0x24       /* rw: profiler activity, wvp/phases.h */
+#define WVP_SYSCTL_HOST_OUT     0x28       /* wo: a word for the host, over its link when host.load=links */
 
 /* The tile's router and its queues. Every register is 32-bit. A color is a virtual channel of
  * the fabric; a wavelet is one 32-bit word. */
@@ -190,6 +191,11 @@ static inline uint32_t wvp_core_id(void) { return wvp_y() * wvp_grid_w() + wvp_x
 static inline void wvp_putc(char c) {
   *wvp_reg(WVP_SYSCTL_BASE + WVP_SYSCTL_CONSOLE) = (uint8_t)c;
 }
+
+/* Sends `word` to the host: the platform hands it to the host's link, which delivers it (in the
+ * order sent) some link latency later. What the word means is the firmware's and the host's
+ * agreement (the decode firmware's generated tokens: wvp/model_layout.h). */
+static inline void wvp_host_out(uint32_t word) { *wvp_reg(WVP_SYSCTL_BASE + WVP_SYSCTL_HOST_OUT) = word; }
 
 /* Writes s as is (unlike puts(), no newline is appended). Needs no libc. */
 static inline void wvp_puts(const char *s) {
