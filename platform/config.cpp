@@ -359,6 +359,11 @@ void parse_system_port(const std::string& text, const std::string& link, uint32_
 
 }  // namespace
 
+bool serdes_on_edge(const PlatformConfig& c, const std::string& edge) {
+  const std::vector<std::string> edges = serdes_edges(c.serdes.edges);
+  return c.serdes.count && std::find(edges.begin(), edges.end(), edge) != edges.end();
+}
+
 std::vector<SystemLink> system_links(const PlatformConfig& c) {
   const uint32_t wafers = c.system.wafers;
   std::vector<SystemLink> links;
@@ -387,9 +392,8 @@ std::vector<SystemLink> system_links(const PlatformConfig& c) {
         throw ConfigError(where + "w" + std::to_string(a) + "." + direction_name(pa) + " and w" + std::to_string(b) + "." +
                           direction_name(pb) + " do not face each other (w" + std::to_string(a) + ".east faces w" +
                           std::to_string(b) + ".west)");
-      const std::vector<std::string> edges = serdes_edges(c.serdes.edges);
       for (const char* edge : {"east", "west"})
-        if (!c.serdes.count || std::find(edges.begin(), edges.end(), edge) == edges.end())
+        if (!serdes_on_edge(c, edge))
           throw ConfigError(where + "the wafers have no SerDes on their " + edge + " edge (serdes.count " +
                             std::to_string(c.serdes.count) + ", serdes.edges " + c.serdes.edges + ")");
     }
@@ -428,8 +432,7 @@ std::optional<MemNodeAttachment> memnode_attachment(const PlatformConfig& c) {
     throw ConfigError(where + "the memory node needs an outer edge of the row of wafers: w0.west, w" + std::to_string(last) +
                       ".east, or the Z ports over one of them (w0.z, w" + std::to_string(last) + ".z)");
   if (at.optical) return at;
-  const std::vector<std::string> edges = serdes_edges(c.serdes.edges);
-  if (!c.serdes.count || std::find(edges.begin(), edges.end(), edge) == edges.end())
+  if (!serdes_on_edge(c, edge))
     throw ConfigError(where + "the wafer has no SerDes on its " + edge + " edge (serdes.count " + std::to_string(c.serdes.count) +
                       ", serdes.edges " + c.serdes.edges + ")");
   return at;

@@ -15,6 +15,7 @@
 #include <tuple>
 #include <vector>
 
+#include "models/optical/optical_bridge.h"
 #include "models/optical/optical_plane.h"
 
 namespace wvp::test {
@@ -549,6 +550,82 @@ TEST(OpticalZPlane, BadParametersNameThePortAndTheField) {
   plane([](OpticalZParams& p) { p.reticles_x = 13; }, "optical plane 'zplane'", "reticles_x");
   OpticalZPlane ok(small_plane(), 12, 8);
   expect_error([&] { ok.set_temperature_map(std::vector<double>(6, 1000)); }, "optical port 'z0_0'", "temperature_map_c[0]");
+}
+
+// Two wafers of 2 x 2 tiles in a 4 x 2 fabric joined by a Z plane of one port per tile (a
+// reticle each) and one SerDes pair on the facing edges: row y streams color 3 from (0,y) to
+// (2,y). Every port goes down at 10 us and comes back at 20 us. The SerDes are slower than
+// the rows (one 25 Gb/s lane for 2.2 wavelets per ns) with a small send queue, so the bridge
+// holds wavelets back with their credits, and 2 us of fibre longer than the Z ports, so the
+// rows' first wavelets through the recovered ports overtake those still on the edge.
+TEST(OpticalBridge, WithEveryPortDownTheRowsCrossOverTheEdgeSerDesOnceAndInOrder) {
+  FabricParams fp;
+  fp.width = 4;
+  fp.height = 2;
+  fp.wafer_width_tiles = 2;
+  Fabric fabric(fp);
+  EdgeRing ring(fabric);
+  OpticalBridgeParams bp;
+  bp.name = "w0.z-w1.z";
+  bp.wafer_width = 2;
+  bp.plane.reticles_x = bp.plane.reticles_y = 2;
+  bp.plane.pitch_x_tiles = bp.plane.pitch_y_tiles = 1;
+  bp.plane.thermal_time_constant_us = 0;
+  bp.plane.temperature_map_c.assign(4, kCool);
+  OpticalBridge bridge(bp, 4, 2);
+  EdgeSerdesParams ep;
+  ep.name = "w0.east.0";
+  ep.edge = kEast;
+  ep.tiles = 2;
+  ep.wafer_width = 2;
+  ep.link.lanes = 1;
+  ep.link.tx_queue_bytes = 64;
+  ep.link.propagation_ns = 2000;
+  ep.link.replay_timeout_ns = 5000;
+  EdgeSerdesParams wp = ep;
+  wp.name = "w1.west.0";
+  wp.edge = kWest;
+  wp.wafer_x0 = 2;
+  EdgeSerdes east(ep, 4, 2), west(wp, 4, 2);
+  ring.add(bridge);
+  bridge.add_edge_serdes(east, west);
+  for (uint32_t y = 0; y < 2; ++y) {
+    fabric.set_route(y * 4, 3, kRamp, port_bit(kEast));
+    fabric.set_route(y * 4 + 1, 3, kWest, port_bit(kEast));
+    fabric.set_route(y * 4 + 2, 3, kWest, port_bit(kRamp));
+  }
+
+  constexpr uint32_t kCount = 30'000;  // per row, 27 us at a wavelet per cycle
+  uint32_t sent[2] = {}, got[2] = {};
+  for (uint64_t t = 0; got[0] < kCount || got[1] < kCount;) {
+    if (t == 5'500) bridge.plane().set_temperature_map(std::vector<double>(4, 90));  // down at the step at 10 us
+    if (t == 16'500) bridge.plane().set_temperature_map(std::vector<double>(4, kCool));  // up at 20 us
+    for (uint32_t y = 0; y < 2; ++y) {
+      if (sent[y] < kCount && !fabric.tx_full(y * 4, 3)) fabric.tx_push(y * 4, 3, y << 16 | sent[y]++, t);
+      if (fabric.rx_available(y * 4 + 2, 3, t)) {
+        ASSERT_EQ(fabric.rx_pop(y * 4 + 2, 3, t), y << 16 | got[y]) << "row " << y;
+        ++got[y];
+      }
+    }
+    ring.advance(++t);
+    ASSERT_LT(t, 1'000'000u) << "stuck at " << got[0] << " and " << got[1];
+  }
+  ring.advance(ring.advance(0) + 20'000);  // the last ACKs come back
+  EXPECT_TRUE(ring.idle());
+  const OpticalBridgeStats s = bridge.stats();
+  EXPECT_EQ(s.plane.sent, 2u * kCount);
+  // 10 us of both rows at the SerDes' pace: 32 frame credits per round trip of 4 us of fibre.
+  EXPECT_GT(s.plane.to_edge, 1'000u);
+  EXPECT_EQ(s.plane.from_edge, s.plane.to_edge);
+  EXPECT_EQ(s.plane.delivered + s.plane.from_edge, 2u * kCount);
+  EXPECT_GT(s.plane.reordered, 0u);  // overtook the edge after 20 us and waited
+  EXPECT_EQ(east.stats().out.items, s.plane.to_edge);  // all up: the west wafer sends nothing down
+  EXPECT_EQ(west.stats().out.items, 0u);
+  EXPECT_GT(fabric.router_stats(1)->stall_cycles, 1000u);  // the edge held the rows' credits
+  const auto& events = bridge.plane().events();
+  EXPECT_TRUE(std::any_of(events.begin(), events.end(), [](const OpticalZEvent& e) {
+    return e.kind == ZEventKind::Failover && e.to_port == kZEdge && e.time_ps == 10'000'000;
+  }));
 }
 
 }  // namespace
