@@ -351,19 +351,31 @@ TEST(OpticalZPlane, AFailoverBeyondTheTargetsSendQueueWaitsInItsBacklog) {
   EXPECT_TRUE(std::any_of(space.begin(), space.end(), [](const auto& s) { return std::get<1>(s) == 1u; }));
 }
 
-TEST(OpticalZPlane, WithNoPortUpTrafficFallsBackToTheEdge) {
-  OpticalZParams p = small_plane();
-  p.thermal_time_constant_us = 0;
-  OpticalZPlane plane(p, 12, 8);
+// The bursts from 0 to 20 us through ports at their map's temperature at once, with an edge
+// path of `edge_ps`. Every reticle is at 90 C from the step at 10 us: all ports down together,
+// nothing to fail over to. The burst at 9.7 us is half across.
+struct AllDownRun {
+  static OpticalZParams params() {
+    OpticalZParams p = small_plane();
+    p.thermal_time_constant_us = 0;
+    return p;
+  }
+  OpticalZPlane plane{params(), 12, 8};
   Recorder rec;
-  rec.attach(plane);
-  rec.attach_edge(plane, 500'000);
   Traffic traffic;
-  traffic.run(plane, 0, 10, &rec);
-  // Every reticle at 90 C from the step at 10 us: all ports down together, nothing to fail
-  // over to. The burst at 9.7 us is half across.
-  plane.set_temperature_map(std::vector<double>(6, 90));
-  traffic.run(plane, 10, 20, &rec);
+  explicit AllDownRun(uint64_t edge_ps) {
+    rec.attach(plane);
+    rec.attach_edge(plane, edge_ps);
+    traffic.run(plane, 0, 10, &rec);
+    plane.set_temperature_map(std::vector<double>(6, 90));
+    traffic.run(plane, 10, 20, &rec);
+  }
+};
+
+TEST(OpticalZPlane, WithNoPortUpTrafficFallsBackToTheEdge) {
+  AllDownRun run(500'000);
+  OpticalZPlane& plane = run.plane;
+  Recorder& rec = run.rec;
   plane.advance(30'000'000);
   EXPECT_FALSE(plane.empty());  // the burst at 19.7 us is on the edge
   rec.carry(plane, 30'000'000);
@@ -377,7 +389,7 @@ TEST(OpticalZPlane, WithNoPortUpTrafficFallsBackToTheEdge) {
     EXPECT_EQ(ev[6 + i].items, i == 0 ? 64u : 0u);
   }
   EXPECT_EQ(plane.route(0), kZEdge);
-  expect_once_in_order(traffic, rec);
+  expect_once_in_order(run.traffic, rec);
   const OpticalZStats s = plane.stats();
   EXPECT_EQ(s.sent, 20u * 128);
   EXPECT_EQ(s.to_edge, 64u + 10 * 128);
@@ -401,22 +413,14 @@ TEST(OpticalZPlane, WithNoPortUpTrafficFallsBackToTheEdge) {
 // The edge is slower than the ports (3 us here): when the ports come back up, a flow's next
 // items through its port overtake those still on the edge and wait for them.
 TEST(OpticalZPlane, ItemsOvertakingTheEdgeThroughARecoveredPortWaitForTheirFlow) {
-  OpticalZParams p = small_plane();
-  p.thermal_time_constant_us = 0;
-  OpticalZPlane plane(p, 12, 8);
-  Recorder rec;
-  rec.attach(plane);
-  rec.attach_edge(plane, 3'000'000);
-  Traffic traffic;
-  traffic.run(plane, 0, 10, &rec);
-  plane.set_temperature_map(std::vector<double>(6, 90));  // every port down at 10 us
-  traffic.run(plane, 10, 20, &rec);
-  plane.set_temperature_map(std::vector<double>(6, kCool));  // and up again at 20 us
-  traffic.run(plane, 20, 30, &rec);
-  rec.carry(plane, 40'000'000);
+  AllDownRun run(3'000'000);
+  OpticalZPlane& plane = run.plane;
+  plane.set_temperature_map(std::vector<double>(6, kCool));  // every port up again at 20 us
+  run.traffic.run(plane, 20, 30, &run.rec);
+  run.rec.carry(plane, 40'000'000);
   plane.advance(40'000'000);
   EXPECT_TRUE(plane.empty());
-  expect_once_in_order(traffic, rec);
+  expect_once_in_order(run.traffic, run.rec);
   ASSERT_EQ(plane.events().size(), 18u);
   EXPECT_EQ(plane.events()[6].to_port, kZEdge);
   EXPECT_EQ(plane.events().back(), (OpticalZEvent{20'000'000, 5, ZEventKind::Up, kCool}));
@@ -427,7 +431,7 @@ TEST(OpticalZPlane, ItemsOvertakingTheEdgeThroughARecoveredPortWaitForTheirFlow)
   // Tile 0's items 40 to 79 (the bursts at 10.7 to 19.7 us) went over the edge; the last is
   // across at 22.7 us. Items 80 to 87 (the bursts at 20.7 and 21.7 us) came up port 0 within a
   // microsecond and waited for it, as did every flow's: 32 flows x 8 items.
-  const std::vector<Got>& got = rec.got.at({0, 0});
+  const std::vector<Got>& got = run.rec.got.at({0, 0});
   EXPECT_EQ(got[79].port, kZEdge);
   EXPECT_EQ(got[79].time, 22'700'000u);
   for (size_t n = 80; n < 88; ++n) {
@@ -560,9 +564,7 @@ TEST(OpticalZPlane, BadParametersNameThePortAndTheField) {
 // rows' first wavelets through the recovered ports overtake those still on the edge.
 TEST(OpticalBridge, WithEveryPortDownTheRowsCrossOverTheEdgeSerDesOnceAndInOrder) {
   FabricParams fp;
-  fp.width = 4;
-  fp.height = 2;
-  fp.wafer_width_tiles = 2;
+  fp.width = 4, fp.height = 2, fp.wafer_width_tiles = 2;
   Fabric fabric(fp);
   EdgeRing ring(fabric);
   OpticalBridgeParams bp;
