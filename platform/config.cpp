@@ -164,7 +164,7 @@ const std::vector<Field>& fields() {
       checked_list("serdes.edges", "edges that carry the SerDes, comma-separated: north, south, east, west", WVP_REF(std::string, c.serdes.edges),
                    [](const std::string& v) { serdes_edges(v); }, "a comma-separated list of distinct edges (north, south, east, west)"),
       number<uint32_t>("system.wafers", "wafers of grid.width x grid.height tiles in a row, seen by the firmware as one grid", WVP_REF(uint32_t, c.system.wafers), 1, 1024),
-      text("system.links", "links between neighbouring wafers, comma-separated: wI.east-wJ.west (edge SerDes) or wI.z-wJ.z (optical Z ports)", WVP_REF(std::string, c.system.links)),
+      text("system.links", "links between neighbouring wafers, comma-separated: wI.east-wJ.west (edge SerDes) or wI.z-wJ.z (optical Z ports, over the facing edges' SerDes when all are down)", WVP_REF(std::string, c.system.links)),
       text("system.memnode", "where a KV-cache memory node (memnode.*) is reached: w0.west or wN.east of the last wafer (their SerDes), or w0.z / wN.z (the optical Z ports over that edge's tiles); empty: none", WVP_REF(std::string, c.system.memnode)),
       number<uint64_t>("memnode.size_bytes", "memory node capacity (bytes)", WVP_REF(uint64_t, c.memnode.size_bytes), 1, uint64_t{1} << 50),
       number<uint32_t>("memnode.channels", "memory node DRAM channels, interleaved every 256 bytes", WVP_REF(uint32_t, c.memnode.channels), 1, 4096),
@@ -359,6 +359,11 @@ void parse_system_port(const std::string& text, const std::string& link, uint32_
 
 }  // namespace
 
+bool serdes_on_edge(const PlatformConfig& c, const std::string& edge) {
+  const std::vector<std::string> edges = serdes_edges(c.serdes.edges);
+  return c.serdes.count && std::find(edges.begin(), edges.end(), edge) != edges.end();
+}
+
 std::vector<SystemLink> system_links(const PlatformConfig& c) {
   const uint32_t wafers = c.system.wafers;
   std::vector<SystemLink> links;
@@ -387,9 +392,8 @@ std::vector<SystemLink> system_links(const PlatformConfig& c) {
         throw ConfigError(where + "w" + std::to_string(a) + "." + direction_name(pa) + " and w" + std::to_string(b) + "." +
                           direction_name(pb) + " do not face each other (w" + std::to_string(a) + ".east faces w" +
                           std::to_string(b) + ".west)");
-      const std::vector<std::string> edges = serdes_edges(c.serdes.edges);
       for (const char* edge : {"east", "west"})
-        if (!c.serdes.count || std::find(edges.begin(), edges.end(), edge) == edges.end())
+        if (!serdes_on_edge(c, edge))
           throw ConfigError(where + "the wafers have no SerDes on their " + edge + " edge (serdes.count " +
                             std::to_string(c.serdes.count) + ", serdes.edges " + c.serdes.edges + ")");
     }
@@ -428,8 +432,7 @@ std::optional<MemNodeAttachment> memnode_attachment(const PlatformConfig& c) {
     throw ConfigError(where + "the memory node needs an outer edge of the row of wafers: w0.west, w" + std::to_string(last) +
                       ".east, or the Z ports over one of them (w0.z, w" + std::to_string(last) + ".z)");
   if (at.optical) return at;
-  const std::vector<std::string> edges = serdes_edges(c.serdes.edges);
-  if (!c.serdes.count || std::find(edges.begin(), edges.end(), edge) == edges.end())
+  if (!serdes_on_edge(c, edge))
     throw ConfigError(where + "the wafer has no SerDes on its " + edge + " edge (serdes.count " + std::to_string(c.serdes.count) +
                       ", serdes.edges " + c.serdes.edges + ")");
   return at;

@@ -89,7 +89,8 @@ std::vector<double> temperature_map(const std::string& text);
 // firmware sees them as one grid, wafers * grid.width tiles wide. Nothing joins two wafers but
 // `links`, comma-separated, each between neighbours in the row: "w0.east-w1.west" (edge SerDes
 // on the two facing edges, as serdes.* configures them) or "w0.z-w1.z" (optical Z ports over
-// the two wafers' areas, optical.*).
+// the two wafers' areas, optical.*; when serdes.* puts SerDes on the facing edges too, they
+// carry a row's traffic while its Z ports are all down).
 // `memnode` attaches a KV-cache memory node (memnode.*) to a system edge that no link uses:
 // "w0.west" or "wN.east" for the last wafer N, through the SerDes that serdes.* puts on that
 // edge; or "w0.z" (or "wN.z") through the optical Z ports (optical.*) over the cells of that
@@ -166,6 +167,8 @@ struct PlatformConfig {
   std::string rtl_fst_dir;        // rtl.fst_dir: each RTL twin writes its waveform there
 };
 
+// Whether serdes.* puts SerDes on each wafer's `edge` ("east", ...).
+bool serdes_on_edge(const PlatformConfig& config, const std::string& edge);
 // The links of system.links, by border; throws ConfigError naming the link for a port or wafer
 // that does not exist, ports that do not face each other, an edge without SerDes, two links on
 // one border, and naming the wafer that no link connects.

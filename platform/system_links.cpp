@@ -114,11 +114,16 @@ SystemLinks::SystemLinks(const PlatformConfig& config, FabricPort& port, std::fu
     if (link.kind == SystemLinkKind::Optical) {
       b.optical = std::make_unique<OpticalBridge>(optical_params(config, link), system_width(config), h);
       ring_->add(*b.optical);
-      continue;
     }
+    // An edge link's SerDes pairs; beside Z ports, their edge fallback when the wafers have them.
+    if (!serdes_on_edge(config, "east") || !serdes_on_edge(config, "west")) continue;
     for (uint32_t k = 0; k < serdes_per_edge(config); ++k) {
       b.east.push_back(edge_serdes(config, link.west, kEast, k));
       b.west.push_back(edge_serdes(config, link.west + 1, kWest, k));
+      if (b.optical) {
+        b.optical->add_edge_serdes(*b.east.back(), *b.west.back());
+        continue;
+      }
       b.east.back()->connect(*b.west.back());
       b.west.back()->connect(*b.east.back());
       ring_->add(*b.east.back());
@@ -171,6 +176,21 @@ void add(SystemLinkTraffic& t, const LinkStats& s, size_t links) {
   t.utilisation += s.utilisation / static_cast<double>(links);
 }
 
+// SerDes pairs' data rate per direction; their traffic into `east` and `west`. The cable is the
+// east SerDes' out link one way and the west SerDes' out link the other.
+double add_pairs(const std::vector<std::unique_ptr<EdgeSerdes>>& east_serdes,
+                 const std::vector<std::unique_ptr<EdgeSerdes>>& west_serdes, SystemLinkTraffic& east,
+                 SystemLinkTraffic& west) {
+  double gbytes_per_s = 0;
+  for (size_t k = 0; k < east_serdes.size(); ++k) {
+    const LinkParams& p = east_serdes[k]->params().link;
+    gbytes_per_s += pcs_data_gbps(p.lanes * p.lane_gbps) / 8;
+    add(east, east_serdes[k]->stats().out, east_serdes.size());
+    add(west, west_serdes[k]->stats().out, east_serdes.size());
+  }
+  return gbytes_per_s;
+}
+
 nlohmann::json traffic_json(const SystemLinkTraffic& t) {
   return {{"items", t.items},       {"payload_bytes", t.payload_bytes}, {"frames", t.frames},
           {"retries", t.retries},   {"crc_errors", t.crc_errors},       {"energy_pj", t.energy_pj},
@@ -196,16 +216,12 @@ std::vector<SystemLinkStats> SystemLinks::stats() const {
       }
       s.events = b.optical->plane().events();
       s.held = o.held;
+      s.edge_paths = static_cast<uint32_t>(b.east.size());
+      s.edge_gbytes_per_s = add_pairs(b.east, b.west, s.edge_east, s.edge_west);
       continue;
     }
     s.paths = static_cast<uint32_t>(b.east.size());
-    for (size_t k = 0; k < b.east.size(); ++k) {
-      const LinkParams& p = b.east[k]->params().link;
-      s.data_gbytes_per_s += pcs_data_gbps(p.lanes * p.lane_gbps) / 8;
-      // The cable is the east SerDes' out link one way and the west SerDes' out link the other.
-      add(s.east, b.east[k]->stats().out, b.east.size());
-      add(s.west, b.west[k]->stats().out, b.east.size());
-    }
+    s.data_gbytes_per_s = add_pairs(b.east, b.west, s.east, s.west);
   }
   return out;
 }
@@ -277,7 +293,14 @@ std::string describe(const SystemLinkStats& s) {
   if (s.kind == SystemLinkKind::Optical) {
     line += "; " + std::to_string(s.events.size()) + " port events";
     for (const OpticalZEvent& e : s.events)
-      if (e.kind == ZEventKind::Failover) line += ", a failover at " + std::to_string(e.time_ps / 1000) + " ns";
+      if (e.kind == ZEventKind::Failover)
+        line += std::string(", a failover") + (e.to_port == kZEdge ? " to the edge" : "") + " at " + std::to_string(e.time_ps / 1000) + " ns";
+    if (s.edge_paths) {
+      std::snprintf(text, sizeof text, "; over the edge (%u SerDes pair%s): east %llu items, west %llu items", s.edge_paths,
+                    s.edge_paths == 1 ? "" : "s", static_cast<unsigned long long>(s.edge_east.items),
+                    static_cast<unsigned long long>(s.edge_west.items));
+      line += text;
+    }
   }
   return line;
 }
@@ -291,11 +314,17 @@ nlohmann::json to_json(const SystemLinkStats& s) {
                       {"west", traffic_json(s.west)}};
   if (s.kind == SystemLinkKind::Optical) {
     nlohmann::json events = nlohmann::json::array();
-    for (const OpticalZEvent& e : s.events)
-      events.push_back({{"time_ps", e.time_ps}, {"port", e.port}, {"event", zevent_name(e.kind)},
-                        {"temperature_c", e.temperature_c}, {"items", e.items}});
+    for (const OpticalZEvent& e : s.events) {
+      nlohmann::json& event = events.emplace_back(nlohmann::json{{"time_ps", e.time_ps}, {"port", e.port}, {"event", zevent_name(e.kind)},
+                                                                 {"temperature_c", e.temperature_c}, {"items", e.items}});
+      if (e.kind == ZEventKind::Failover) event["to"] = e.to_port == kZEdge ? nlohmann::json("edge") : nlohmann::json(e.to_port);
+    }
     j["events"] = events;
     j["held"] = s.held;
+    j["edge_fallback"] = {{"paths", s.edge_paths},
+                          {"data_gbytes_per_s", s.edge_gbytes_per_s},
+                          {"east", traffic_json(s.edge_east)},
+                          {"west", traffic_json(s.edge_west)}};
   }
   return j;
 }

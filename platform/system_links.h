@@ -2,7 +2,9 @@
 // runs them side by side. Per border of two wafers, either edge SerDes pairs on the facing edges
 // (serdes.count spread over serdes.edges gives each edge's SerDes, each bridging an equal share
 // of the edge routers; SerDes k of w_i's east edge is cabled to SerDes k of w_i+1's west edge),
-// or the optical Z ports over w_i's area (models/optical/optical_bridge.h, optical.*). A wavelet
+// or the optical Z ports over w_i's area (models/optical/optical_bridge.h, optical.*), with the
+// same SerDes pairs, when serdes.* puts them on those edges, as the Z ports' edge fallback: a
+// row whose Z ports are all down crosses over its pair. A wavelet
 // that leaves a wafer's east or west edge crosses to the tile facing it on the neighbour, so the
 // firmware sees one grid; the links set the time it takes. A memory node (system.memnode) is
 // cabled to the SerDes of an outer edge: each SerDes' far end is a MemNodeAgent
@@ -41,6 +43,11 @@ struct SystemLinkStats {
   // an input buffer slot.
   std::vector<OpticalZEvent> events;
   uint64_t held = 0;
+  // Optical, with SerDes on the facing edges: the pairs that carry a row's traffic while none
+  // of the Z ports is up, and what crossed them.
+  uint32_t edge_paths = 0;
+  double edge_gbytes_per_s = 0;
+  SystemLinkTraffic edge_east, edge_west;
 };
 
 // The memory node's links and the node, for reports.
@@ -69,6 +76,7 @@ class SystemLinks {
   struct Border {
     SystemLink link;
     std::vector<std::unique_ptr<EdgeSerdes>> east, west;  // on w_i's east and w_i+1's west edge
+    // The Z ports; `east` and `west`, if any, are then its edge fallback.
     std::unique_ptr<OpticalBridge> optical;
   };
   struct MemNodeSide {

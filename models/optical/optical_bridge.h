@@ -9,16 +9,27 @@
 // the edge SerDes). The fabric's ports lend their credits to the plane: a credit goes back when
 // the plane has taken the wavelet. The plane cannot refuse a delivery, so a wavelet whose input
 // buffer is full waits in the bridge's receive FIFO of its port and color until a slot frees
-// (stats: held_high_water). Without an edge fallback, a wavelet whose ports are all down is an
-// error naming the port (the plane's).
+// (stats: held_high_water).
+//
+// Edge fallback. When the wafers also have SerDes on the facing edges (add_edge_serdes), a
+// wavelet whose ports are all down crosses over the SerDes pair of its row: up through the west
+// wafer's east SerDes' out link, down through the east wafer's west SerDes' out link, as an edge
+// SerDes sends it (tag = color | the row's port in the SerDes' group << 8). The bridge holds the
+// edge ports, so it drives those links itself and hands what they deliver back to the plane,
+// which delivers it in its row's order. The plane cannot refuse an item for the edge: a wavelet
+// bound for a SerDes whose send queue is full waits in the bridge, with its credit, like one the
+// plane refused. Without edge SerDes, a wavelet whose ports are all down is an error naming the
+// port (the plane's).
 #pragma once
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "models/optical/optical_plane.h"
 #include "models/serdes/edge_ring.h"
+#include "models/serdes/edge_serdes.h"
 
 namespace wvp {
 
@@ -47,6 +58,11 @@ class OpticalBridge : public EdgeBridge {
   OpticalZPlane& plane() { return plane_; }
   const OpticalZPlane& plane() const { return plane_; }
   OpticalBridgeStats stats() const;
+  // The plane's edge fallback for the rows of `east` (on the west wafer's east edge) and `west`
+  // (on the east wafer's west edge, the same rows). The bridge uses their out links and sets
+  // their callbacks; they are not added to the ring and must outlive the bridge. Throws
+  // std::invalid_argument naming the bridge and the SerDes when they do not face each other.
+  void add_edge_serdes(EdgeSerdes& east, EdgeSerdes& west);
 
   // EdgeBridge: ports 0..H-1 are the west wafer's east edge, H..2H-1 the east wafer's west edge.
   uint32_t ports() const override { return 2 * height_; }
@@ -56,8 +72,8 @@ class OpticalBridge : public EdgeBridge {
   const CycleClock& clock() const override { return clock_; }
   void edge_out(uint32_t port, uint32_t color, uint32_t wavelet, uint64_t cycle) override;
   void edge_space(uint32_t port, uint32_t color, uint64_t cycle) override;
-  std::optional<uint64_t> next_event_ps() const override { return plane_.next_event_ps(); }
-  void advance(uint64_t limit_ps) override { plane_.advance(limit_ps); }
+  std::optional<uint64_t> next_event_ps() const override;  // the plane's or the edge SerDes'
+  void advance(uint64_t limit_ps) override;
   bool idle() const override { return plane_.empty() && pending_.empty() && held_count_ == 0; }
 
  private:
@@ -67,6 +83,19 @@ class OpticalBridge : public EdgeBridge {
   uint32_t plane_tile(uint32_t port) const { return (port % height_) * params_.wafer_width + params_.wafer_width - 1; }
   void flush_pending(uint64_t time_ps);
   void deliver(ZDir dir, uint32_t tile, const LinkItem& item, uint64_t time_ps);
+  // A direction of an edge SerDes pair: its link and the items it refused, in order.
+  struct EdgeLane {
+    Link* link;
+    std::deque<LinkItem> waiting;
+    uint64_t last_ps = 0;  // of the latest send: a link takes items in time order
+  };
+  struct EdgePath {
+    uint32_t first_row;
+    EdgeLane lanes[2];  // by ZDir
+  };
+  bool edge_full(uint32_t port) const;  // the port's wavelets go to the edge and its SerDes refuses
+  void to_edge(ZDir dir, uint32_t tile, const LinkItem& item, uint64_t time_ps);
+  void flush_edge(EdgeLane& lane, uint64_t time_ps);
 
   OpticalBridgeParams params_;
   uint32_t width_, height_;
@@ -84,6 +113,8 @@ class OpticalBridge : public EdgeBridge {
   std::map<std::pair<uint32_t, uint32_t>, std::deque<uint32_t>> held_;
   uint64_t held_count_ = 0;
   OpticalBridgeStats counts_;
+  std::vector<EdgePath> edge_;
+  std::vector<uint32_t> edge_of_row_;  // index into edge_; empty: no edge SerDes
 };
 
 }  // namespace wvp

@@ -197,26 +197,35 @@ bool OpticalZPlane::send(ZDir dir, uint32_t tile, const LinkItem& item, uint64_t
 }
 
 void OpticalZPlane::to_edge(ZDir dir, const Carried& c, uint64_t time_ps) {
-  fallback_(dir, c.tile, c.item, time_ps);
+  // Queued before the handoff: an edge path may deliver at once.
+  flow(dir, c.tile).at_edge.push_back(c);
   ++counts_.to_edge;
-  Flow& f = flow(dir, c.tile);
-  f.held.emplace(c.seq, Held{c.item, kZEdge});
-  release(dir, c.tile, f, time_ps);
+  fallback_(dir, c.tile, c.item, time_ps);
+}
+
+void OpticalZPlane::edge_arrived(ZDir dir, uint32_t tile, uint64_t time_ps) {
+  Flow& f = flow(dir, tile);
+  if (f.at_edge.empty()) {
+    throw std::runtime_error("optical plane '" + params_.name + "': an item of tile " + std::to_string(tile) + "'s " +
+                             zdir_name(dir) + " flow came over the edge at " + std::to_string(time_ps) +
+                             " ps, but none was handed to the edge");
+  }
+  const Carried c = f.at_edge.front();
+  f.at_edge.pop_front();
+  take(dir, c, kZEdge, time_ps);
 }
 
 void OpticalZPlane::arrive(ZDir dir, uint32_t index, uint64_t time_ps) {
   Lane& lane = ports_[index].lanes[at(dir)];
   const Carried c = lane.in_link.front();
   lane.in_link.pop_front();
+  take(dir, c, index, time_ps);
+}
+
+void OpticalZPlane::take(ZDir dir, const Carried& c, uint32_t port, uint64_t time_ps) {
   Flow& f = flow(dir, c.tile);
-  if (c.seq != f.next_deliver) {
-    ++counts_.reordered;
-    f.held.emplace(c.seq, Held{c.item, index});
-    return;
-  }
-  ++f.next_deliver;
-  ++counts_.delivered;
-  if (deliver_) deliver_(dir, c.tile, index, c.item, time_ps);
+  if (c.seq != f.next_deliver) ++counts_.reordered;
+  f.held.emplace(c.seq, Held{c.item, port});
   release(dir, c.tile, f, time_ps);
 }
 
@@ -225,8 +234,7 @@ void OpticalZPlane::release(ZDir dir, uint32_t tile, Flow& f, uint64_t time_ps) 
     const Held h = f.held.begin()->second;
     f.held.erase(f.held.begin());
     ++f.next_deliver;
-    if (h.port == kZEdge) continue;
-    ++counts_.delivered;
+    ++(h.port == kZEdge ? counts_.from_edge : counts_.delivered);
     if (deliver_) deliver_(dir, tile, h.port, h.item, time_ps);
   }
 }
@@ -338,7 +346,7 @@ std::optional<uint64_t> OpticalZPlane::next_event_ps() const {
   return first;
 }
 
-bool OpticalZPlane::empty() const { return counts_.sent == counts_.delivered + counts_.to_edge; }
+bool OpticalZPlane::empty() const { return counts_.sent == counts_.delivered + counts_.from_edge; }
 
 OpticalZStats OpticalZPlane::stats() const {
   OpticalZStats s = counts_;

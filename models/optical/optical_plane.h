@@ -25,10 +25,13 @@
 // are delivered by them.
 //
 // Order. Each flow (a tile and a direction) is delivered in the order it was sent, across
-// failovers and ports coming back up: the plane numbers a flow's items as they are sent and its
-// receiving side holds an item that overtook an earlier one (through another port) until the
-// earlier one arrives, like a transport's reorder buffer. An item handed to the edge leaves the
-// plane's order there: the plane does not wait for it, the owner's edge path carries it.
+// failovers, ports coming back up and the edge: the plane numbers a flow's items as they are
+// sent and its receiving side holds an item that overtook an earlier one (through another port,
+// or a port that overtook the edge) until the earlier one arrives, like a transport's reorder
+// buffer. An item handed to the edge comes back through edge_arrived() when the owner's edge
+// path has carried it across, and is delivered in its place; the edge path must keep each
+// flow's items in the order it was handed them (a link does), since edge_arrived() names the
+// flow, not the item.
 //
 // Time. The links are advanced together, conservatively: the plane settles link events in time
 // order, and a thermal step runs once every link has settled up to it. The plane's consumers
@@ -84,6 +87,7 @@ struct OpticalZStats {
   uint64_t sent = 0;       // items offered by send() and taken
   uint64_t delivered = 0;  // through the ports
   uint64_t to_edge = 0;    // handed to the edge fallback, at send or failover
+  uint64_t from_edge = 0;  // back from the edge (edge_arrived) and delivered
   uint64_t moved = 0;      // items moved to another port by failovers
   uint64_t reordered = 0;  // items held until an earlier one of their flow arrived
   bool operator==(const OpticalZStats&) const = default;
@@ -91,6 +95,7 @@ struct OpticalZStats {
 
 class OpticalZPlane {
  public:
+  // `port`: the port the item came through, kZEdge over the edge.
   using Deliver = std::function<void(ZDir dir, uint32_t tile, uint32_t port, const LinkItem& item, uint64_t time_ps)>;
   using EdgeFallback = std::function<void(ZDir dir, uint32_t tile, const LinkItem& item, uint64_t time_ps)>;
   // After send() refused for `port`: it may take items again (or went down: send again).
@@ -122,13 +127,18 @@ class OpticalZPlane {
   // there is no edge fallback.
   bool send(ZDir dir, uint32_t tile, const LinkItem& item, uint64_t time_ps);
 
+  // The owner's edge path delivered the oldest item of the flow it carries: the plane delivers
+  // it in its flow's order (a later item that came through a port waited for it). Throws
+  // std::runtime_error naming the plane and the tile when the flow has nothing at the edge.
+  void edge_arrived(ZDir dir, uint32_t tile, uint64_t time_ps);
+
   // Settles every link event and thermal step before `limit_ps`; returns now().
   uint64_t advance(uint64_t limit_ps);
   // The earliest link event, or the next thermal step while items are in flight (it may fail
   // them over); none when nothing is in flight.
   std::optional<uint64_t> next_event_ps() const;
   uint64_t now() const { return now_; }
-  // Every item sent has been delivered or handed to the edge.
+  // Every item sent has been delivered, through a port or over the edge.
   bool empty() const;
 
   const std::vector<OpticalZEvent>& events() const { return events_; }
@@ -156,11 +166,12 @@ class OpticalZPlane {
   };
   struct Held {
     LinkItem item;
-    uint32_t port;                // kZEdge: handed to the edge, not to wait for
+    uint32_t port;                // kZEdge: over the edge
   };
   struct Flow {
     uint64_t next_send = 0, next_deliver = 0;
-    std::map<uint64_t, Held> held;  // arrived (or gone to the edge) ahead of next_deliver
+    std::map<uint64_t, Held> held;  // arrived ahead of next_deliver
+    std::deque<Carried> at_edge;    // handed to the edge and not back, in the order handed
   };
 
   [[noreturn]] void fail(const std::string& what) const;
@@ -176,6 +187,7 @@ class OpticalZPlane {
   void to_edge(ZDir dir, const Carried& c, uint64_t time_ps);
   void drain(uint32_t index, ZDir dir, uint64_t time_ps);
   void arrive(ZDir dir, uint32_t index, uint64_t time_ps);
+  void take(ZDir dir, const Carried& c, uint32_t port, uint64_t time_ps);
   void release(ZDir dir, uint32_t tile, Flow& f, uint64_t time_ps);
 
   OpticalZParams params_;

@@ -373,13 +373,58 @@ TEST(DecodeRun, FourWafersOverOpticalZPortsWithAHotReticleGenerateTheHostReferen
     for (const auto& e : l["events"]) down = down || (e["event"] == "down" && e["port"] == 1);
     EXPECT_TRUE(down) << l.dump();
   }
-  // With every port too hot, the hand-off has nowhere to go: a named error, not a hang.
+  // With every port too hot and no SerDes on the facing edges, the hand-off has nowhere to go: a
+  // named error, not a hang.
   const ProcessResult hot = run_wafervp({"--grid", "4x4", "--set", "system.wafers=4", "--set",
                                          "system.links=w0.z-w1.z,w1.z-w2.z,w2.z-w3.z", "--set", "optical.temperature_map_c=125", "--model", deep_model(), "--poke",
                                          "steps=4", firmware("decode")});
   EXPECT_NE(hot.exit_code, 0);
   EXPECT_NE(hot.err.find("optical port 'z0_0' is down, no port is up and there is no edge fallback"), std::string::npos)
       << hot.err;
+}
+
+// Every Z port too hot, but the wafers have a SerDes on each facing edge: the ports fail over to
+// the edge at once and every hand-off crosses the SerDes pair of its border, in order. The
+// tokens are still the reference's, and the stats say what went over the edge: exactly the
+// wavelets that cross the Z ports when they are cool.
+TEST(DecodeRun, FourWafersWithEveryZPortDownFailOverToTheEdgeSerDesAndGenerateTheHostReference) {
+  const llama::Model m = llama::read_checkpoint(deep_model());
+  constexpr uint32_t kSteps = 16;
+  const llama::Generation reference = greedy_from_bos(m, kSteps);
+  const auto decode = [&](const std::string& name, const std::string& temperature_map) {
+    const std::string stats = temp_path(name);
+    const ProcessResult r = run_wafervp({"--grid", "4x4", "--set", "system.wafers=4", "--set",
+                                         "system.links=w0.z-w1.z,w1.z-w2.z,w2.z-w3.z", "--set",
+                                         "optical.temperature_map_c=" + temperature_map, "--set", "serdes.count=2", "--model",
+                                         deep_model(), "--poke", "steps=" + std::to_string(kSteps), "--stats", stats,
+                                         firmware("decode")});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(printed_tokens(r.out), reference.tokens);
+    std::ifstream in(stats);
+    return std::make_pair(r.err, nlohmann::json::parse(in)["system"]["links"]);
+  };
+  const auto [err, links] = decode("optical_edge.json", "125");
+  const nlohmann::json cool = decode("optical_cool.json", "45").second;
+  EXPECT_NE(err.find("a failover to the edge at 0 ns; over the edge (1 SerDes pair): east "), std::string::npos) << err;
+  ASSERT_EQ(links.size(), 3u);
+  ASSERT_EQ(cool.size(), 3u);
+  for (size_t k = 0; k < links.size(); ++k) {
+    const auto& l = links[k];
+    const auto& edge = l["edge_fallback"];
+    EXPECT_EQ(l["kind"], "optical");
+    EXPECT_EQ(edge["paths"], 1);
+    EXPECT_EQ(l["east"]["items"], 0) << l.dump();  // through the Z ports
+    EXPECT_EQ(l["west"]["items"], 0) << l.dump();
+    // Each stage hands x on and the next token comes back: at least a wavelet per step each way.
+    EXPECT_GE(edge["west"]["items"].get<uint64_t>(), kSteps) << l.dump();
+    EXPECT_EQ(edge["east"]["items"], cool[k]["east"]["items"]) << l.dump() << cool[k].dump();
+    EXPECT_EQ(edge["west"]["items"], cool[k]["west"]["items"]) << l.dump() << cool[k].dump();
+    EXPECT_EQ(cool[k]["edge_fallback"]["east"]["items"], 0) << cool[k].dump();
+    EXPECT_EQ(edge["east"]["payload_bytes"].get<uint64_t>(), edge["east"]["items"].get<uint64_t>() * 5);
+    bool to_edge = false;
+    for (const auto& e : l["events"]) to_edge = to_edge || (e["event"] == "failover" && e["to"] == "edge" && e["time_ps"] == 0);
+    EXPECT_TRUE(to_edge) << l.dump();
+  }
 }
 
 // A decode of `model` on a `grid` with two SerDes and `sets` (config keys) is refused with exit 2
