@@ -32,16 +32,20 @@ struct Case {
   llama::ModelConfig model;
 };
 
-// A family: head size 16, a context of 32, half as many KV heads as heads; the depth fills the grid.
+// A family: a context of 32, half as many KV heads as heads; the depth fills the grid. A core
+// keeps the activations, whole rows and whole heads' KV caches whatever its block's size, so the
+// widths are the ones whose shards fill the regions best (the planner's fill over widths 64 to
+// 512, 4 to 32 heads of at least 8 floats and vocabularies of 512 to 4096; 2026-11-24): narrow
+// models, deep enough to need a block of the grid per layer.
 struct Family {
   uint32_t grid;
   int32_t dim, hidden, heads, vocab;
 };
 
 const std::vector<Family> kFamilies = {
-    {16, 128, 344, 8, 1024},
-    {64, 192, 512, 12, 4096},
-    {256, 256, 688, 16, 4096},
+    {16, 128, 344, 16, 512},
+    {64, 96, 256, 4, 1024},
+    {256, 256, 512, 16, 4096},
 };
 
 // The decode firmware's model region per core.
