@@ -236,7 +236,7 @@ std::vector<uint8_t> model_region_image(const Model& model, const StagePlan& pla
   const wvp_model_layout l = wvp_model_layout_of(&h, stage);
   std::vector<float> region(l.floats, 0.0f);  // the shards; the working memory is the firmware's
   std::memcpy(region.data(), &h, sizeof h);
-  std::memcpy(&region[l.prompt], prompt.bytes.data(), prompt.bytes.size());
+  std::copy(prompt.bytes.begin(), prompt.bytes.end(), reinterpret_cast<uint8_t*>(&region[l.prompt]));
   const uint64_t d = c.dim, f = c.hidden_dim, kv = c.kv_dim(), first_layer = l.first_layer;
   std::memcpy(&region[l.rms_att], w.rms_att + first_layer * d, 4 * l.layers * d);
   std::memcpy(&region[l.rms_ffn], w.rms_ffn + first_layer * d, 4 * l.layers * d);
