@@ -9,38 +9,34 @@
 
 #include "platform/host_load.h"
 #include "platform/wafer.h"
+#include "tlm/ps_time.h"
 
 namespace wvp {
-
-namespace {
-
-sc_core::sc_time picoseconds(uint64_t ps) { return sc_core::sc_time(static_cast<double>(ps), sc_core::SC_PS); }
-
-}  // namespace
 
 HostStream::HostStream(Wafer& wafer, std::optional<Block> in, WordSink sink) : wafer_(wafer), sink_(std::move(sink)) {
   const HostConfig& host = wafer.config().host;
   summary_.links = host.load == HostLoadPath::Links;
-  if (in && !in->bytes.empty()) {
+  const bool doorbell = in && !in->bytes.empty();
+  if (doorbell) {
     Wafer::check_write(in->addr, in->bytes.size(), wafer.config().sram.size_bytes);
     summary_.in_bytes = in->bytes.size();
-    std::vector<uint8_t> delivered = in->bytes;
     if (summary_.links) {
       // Nothing on the wafer holds the block up (its SRAM takes every byte), so its crossing is
-      // settled before the run; only the doorbell's cycle depends on it.
+      // settled before the run; only the doorbell's cycle depends on it. The tiles get the bytes
+      // the links delivered.
+      std::vector<uint8_t> delivered(in->bytes.size());
       const HostLoadReport r = host_loader(host)->load({{0, in->bytes}}, [&](uint64_t at, std::span<const uint8_t> bytes) {
         std::memcpy(delivered.data() + at, bytes.data(), bytes.size());
       });
       require_intact(r);
+      in->bytes = std::move(delivered);
       summary_.in_arrived_ps = r.end_ps;
       summary_.in_first_principles_ps = r.first_principles_ps;
       for (const LinkStats& l : r.link_stats) summary_.in_retries += l.retries;
-      const uint64_t period_ps = wafer.tile(0, 0).core.period().value() / picoseconds(1).value();
+      const uint64_t period_ps = to_ps(wafer.tile(0, 0).core.period());
       summary_.doorbell_cycle = (r.end_ps + period_ps - 1) / period_ps;
     }
-    wafer.write_all(in->addr, delivered);
-    for (uint32_t y = 0; y < wafer.height(); ++y)
-      for (uint32_t x = 0; x < wafer.width(); ++x) wafer.tile(x, y).core.set_software_irq_at(summary_.doorbell_cycle);
+    wafer.write_all(in->addr, in->bytes);
   }
   if (summary_.links) {
     // The return direction of the first host link: the loader's links are checked already.
@@ -56,16 +52,18 @@ HostStream::HostStream(Wafer& wafer, std::optional<Block> in, WordSink sink) : w
     });
     sc_core::sc_spawn([this] { drive_out(); });
   }
-  for (uint32_t y = 0; y < wafer.height(); ++y)
-    for (uint32_t x = 0; x < wafer.width(); ++x)
-      wafer.tile(x, y).ctl.set_host_out([this](const TileIdentity& id, uint32_t word, uint64_t time_ps) {
-        send_out(id.x, id.y, word, time_ps);
-      });
+  for (uint32_t y = 0; y < wafer.height(); ++y) {
+    for (uint32_t x = 0; x < wafer.width(); ++x) {
+      Tile& tile = wafer.tile(x, y);
+      tile.ctl.set_host_out([this](const TileIdentity& id, uint32_t word, uint64_t time_ps) { send_out(id.x, id.y, word, time_ps); });
+      if (doorbell) tile.core.set_software_irq_at(summary_.doorbell_cycle);
+    }
+  }
 }
 
 HostStream::~HostStream() = default;
 
-uint64_t HostStream::now_ps() const { return sc_core::sc_time_stamp().value() / picoseconds(1).value(); }
+uint64_t HostStream::now_ps() const { return to_ps(sc_core::sc_time_stamp()); }
 
 void HostStream::take(const HostWord& word) {
   summary_.out.push_back(word);
@@ -90,7 +88,7 @@ void HostStream::send_out(uint32_t x, uint32_t y, uint32_t word, uint64_t time_p
 void HostStream::drive_out() {
   for (;;) {
     out_->advance(now_ps() + 1);
-    if (const std::optional<uint64_t> next = out_->next_event_ps()) sc_core::wait(picoseconds(*next - now_ps()), sent_);
+    if (const std::optional<uint64_t> next = out_->next_event_ps()) sc_core::wait(from_ps(*next - now_ps()), sent_);
     else sc_core::wait(sent_);
   }
 }

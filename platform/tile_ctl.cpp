@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "platform/memory_map.h"
+#include "tlm/ps_time.h"
 
 namespace wvp {
 
@@ -76,7 +77,7 @@ bool TileCtl::access(uint64_t addr, bool write, uint32_t& value, const sc_core::
       case kSysctlActivity: profile_.set_activity(tile_index_, value, mtime); return true;
       case kSysctlHostOut:
         if (!host_out_) return false;
-        host_out_(id_, value, when.value() / sc_core::sc_time(1, sc_core::SC_PS).value());
+        host_out_(id_, value, to_ps(when));
         return true;
       default: return false;  // the identity registers are read-only
     }

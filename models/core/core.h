@@ -130,8 +130,10 @@ class Core : public sc_core::sc_module {
   void set_mtimecmp(uint64_t value);
   uint64_t mtimecmp() const { return mtimecmp_; }
   void set_software_irq(bool level);  // mip.MSIP; clearing it also clears a set_software_irq_at
-  // A software interrupt that rises at a known cycle (a doorbell rung while the core runs ahead
-  // of SystemC's time) and stays up until cleared; ORed into mip.MSIP.
+  // A software interrupt that rises at a known cycle, exactly as the core counts cycles whatever
+  // the quantum (a host's doorbell, platform/host_stream.h), and stays up until cleared; ORed
+  // into mip.MSIP. Set it while the core is awake or before the run: a sleeping core's wake
+  // cycle is read when it goes to sleep (models/core/core_cluster.h).
   void set_software_irq_at(uint64_t cycle);
   void set_external_irq(bool level);  // mip.MEIP
   // A device's interrupt that rises at a known cycle (the end of an operation the core
