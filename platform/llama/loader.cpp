@@ -32,11 +32,11 @@ wvp_model_header header_of(const ModelConfig& c, const StagePlan& plan, bool sam
 }
 
 uint64_t model_region_bytes(const ModelConfig& config, const StagePlan& plan, bool sampling) {
-  // A stage's first core holds the most heads, so its working memory is the stage's largest.
+  // Every core of a stage has the same offsets, sized for the largest parts.
   const wvp_model_header h = header_of(config, plan, sampling);
   uint64_t most = 0;
   for (uint32_t stage = 0; stage < plan.stages; ++stage)
-    most = std::max<uint64_t>(most, wvp_decode_layout_of(&h, stage, 0).floats);
+    most = std::max<uint64_t>(most, wvp_decode_layout_of(&h, stage).floats);
   return 4 * most;
 }
 
@@ -48,7 +48,7 @@ uint64_t bytes_with_layers(ModelConfig config, StagePlan plan, uint32_t stage, u
   config.n_layers = static_cast<int32_t>(layers * plan.stages);
   plan.first_layers = plan.last_layers = layers;
   const wvp_model_header h = header_of(config, plan, sampling);
-  return 4 * uint64_t{wvp_decode_layout_of(&h, stage, 0).floats};
+  return 4 * uint64_t{wvp_decode_layout_of(&h, stage).floats};
 }
 
 // `plan` (blocks and stages set) with the first and last stages' layers such that every stage
@@ -232,48 +232,54 @@ std::vector<uint8_t> model_region_image(const Model& model, const StagePlan& pla
   if (stage == plan.stages) return header;  // an idle block: the firmware learns that from the header
   uint32_t x0, y0;
   wvp_stage_origin(&h, plan.grid_w, stage, &x0, &y0);
-  const uint32_t cores = plan.stage_w * plan.stage_h, rank = (y - y0) * plan.stage_w + (x - x0);
+  const wvp_tile_part part = wvp_tile_part_of(&h, x - x0, y - y0);
   const wvp_model_layout l = wvp_model_layout_of(&h, stage);
   std::vector<float> region(l.floats, 0.0f);  // the shards; the working memory is the firmware's
   std::memcpy(region.data(), &h, sizeof h);
   std::copy(prompt.bytes.begin(), prompt.bytes.end(), reinterpret_cast<uint8_t*>(&region[l.prompt]));
-  const uint64_t d = c.dim, f = c.hidden_dim, kv = c.kv_dim(), first_layer = l.first_layer;
-  std::memcpy(&region[l.rms_att], w.rms_att + first_layer * d, 4 * l.layers * d);
-  std::memcpy(&region[l.rms_ffn], w.rms_ffn + first_layer * d, 4 * l.layers * d);
-  std::memcpy(&region[l.rms_final], w.rms_final, 4 * d);
-  for (int32_t i = 0; i < c.head_size(); i += 2) region[l.rope_freq + i / 2] = rope_frequency(i, c.head_size());
-  // This core's rows of an (out x in) matrix, row-major from `at`.
-  const auto rows = [&](uint64_t at, const float* matrix, uint64_t out, uint64_t in) {
-    uint32_t first, count;
-    wvp_rows_of(static_cast<uint32_t>(out), cores, rank, &first, &count);
-    std::memcpy(&region[at], matrix + first * in, 4 * count * in);
+  const uint64_t d = c.dim, f = c.hidden_dim, kv = c.kv_dim(), hs = c.head_size(), first_layer = l.first_layer;
+  const uint64_t kv_mul = c.n_heads / c.n_kv_heads;
+  const wvp_range dims = part.dims;
+  // This tile's block of `count` rows of a matrix `in` wide from `row`, over columns
+  // [col, col + cols), packed row-major at `to`; returns where the next block goes.
+  const auto block = [&](float* to, const float* matrix, uint64_t row, uint64_t count, uint64_t in, uint64_t col, uint64_t cols) {
+    for (uint64_t r = row; r < row + count; ++r, to += cols) std::memcpy(to, matrix + r * in + col, 4 * cols);
+    return to;
   };
+  const auto norms = [&](uint64_t at, const float* weights, uint64_t layers) {
+    for (uint64_t j = 0; j < layers; ++j) std::memcpy(&region[at + j * l.cols_dim], weights + j * d + dims.first, 4 * dims.count);
+  };
+  norms(l.rms_att, w.rms_att + first_layer * d, l.layers);
+  norms(l.rms_ffn, w.rms_ffn + first_layer * d, l.layers);
+  norms(l.rms_final, w.rms_final, 1);
+  for (int32_t i = 0; i < c.head_size(); i += 2) region[l.rope_freq + i / 2] = rope_frequency(i, c.head_size());
+  const uint64_t query_rows = part.kv_heads.first * kv_mul * hs, query_count = part.kv_heads.count * kv_mul * hs;
+  const uint64_t kv_rows = part.kv_heads.first * hs, kv_count = part.kv_heads.count * hs;
   for (uint64_t j = 0; j < l.layers; ++j) {
     const uint64_t layer = first_layer + j;
-    // wq, wk, wv stacked: this core's rows of the (dim + 2 kv) x dim whole.
-    uint32_t first, count;
-    wvp_rows_of(static_cast<uint32_t>(d + 2 * kv), cores, rank, &first, &count);
+    // By columns: row r's query, key and value rows over x's part.
     float* qkv = &region[l.wqkv + j * l.wqkv_stride];
-    for (uint64_t r = first; r < first + count; ++r, qkv += d) {
-      const float* row = r < d ? w.wq + (layer * d + r) * d
-                       : r < d + kv ? w.wk + (layer * kv + r - d) * d
-                                    : w.wv + (layer * kv + r - d - kv) * d;
-      std::memcpy(qkv, row, 4 * d);
-    }
-    rows(l.wo + j * l.wo_stride, w.wo + layer * d * d, d, d);
-    // w1 and w3 interleaved by this core's hidden units.
-    wvp_rows_of(static_cast<uint32_t>(f), cores, rank, &first, &count);
+    qkv = block(qkv, w.wq + layer * d * d, query_rows, query_count, d, dims.first, dims.count);
+    qkv = block(qkv, w.wk + layer * kv * d, kv_rows, kv_count, d, dims.first, dims.count);
+    block(qkv, w.wv + layer * kv * d, kv_rows, kv_count, d, dims.first, dims.count);
+    // By rows: x's part of wo's rows over row r's query heads.
+    block(&region[l.wo + j * l.wo_stride], w.wo + layer * d * d, dims.first, dims.count, d, query_rows, query_count);
+    // By columns: w1's and w3's row of each of row r's hidden units in turn.
     float* w13 = &region[l.w13 + j * l.w13_stride];
-    for (uint64_t unit = first; unit < first + count; ++unit, w13 += 2 * d) {
-      std::memcpy(w13, w.w1 + (layer * f + unit) * d, 4 * d);
-      std::memcpy(w13 + d, w.w3 + (layer * f + unit) * d, 4 * d);
+    for (uint64_t unit = part.units.first; unit < part.units.first + part.units.count; ++unit) {
+      w13 = block(w13, w.w1 + layer * f * d, unit, 1, d, dims.first, dims.count);
+      w13 = block(w13, w.w3 + layer * f * d, unit, 1, d, dims.first, dims.count);
     }
-    rows(l.w2 + j * l.w2_stride, w.w2 + layer * d * f, d, f);
+    // By rows: x's part of w2's rows over row r's hidden units.
+    block(&region[l.w2 + j * l.w2_stride], w.w2 + layer * d * f, dims.first, dims.count, f, part.units.first, part.units.count);
   }
-  if (stage == 0) rows(l.embedding, w.token_embedding, c.vocab_size, d);
+  const auto vocabulary = [&](uint64_t at, const float* table) {
+    block(&region[at], table, part.vocab.first, part.vocab.count, d, dims.first, dims.count);
+  };
+  if (stage == 0) vocabulary(l.embedding, w.token_embedding);
   const bool classifier_is_embedding = c.shared_classifier && stage == 0;  // as wvp_model_layout_of has it
   if (stage + 1 == plan.stages && !classifier_is_embedding)
-    rows(l.classifier, c.shared_classifier ? w.token_embedding : w.classifier, c.vocab_size, d);
+    vocabulary(l.classifier, c.shared_classifier ? w.token_embedding : w.classifier);
   std::vector<uint8_t> bytes(4 * region.size());
   std::memcpy(bytes.data(), region.data(), bytes.size());
   return bytes;

@@ -1,13 +1,15 @@
 /* LLM decode on the wafer: a Llama-architecture model (llama2.c format) generates tokens on the
  * cores of the grid. The host (`wafervp run --model M.bin`) has cut the grid into pipeline
  * stages (one when the model fits that way: every core works on every layer) and put each core's
- * row shards of its stage's matrices into its model region (wvp/model_layout.h). Within a stage,
- * each matrix-vector product runs on all the stage's tensor engines at once and is all-gathered
- * over the fabric. The small vector steps (RMSNorm, RoPE) run on every core alike, so every core
- * of a stage holds the same activations; SwiGLU runs on each core's own hidden units before
- * their gather; attention heads are split over the cores like matrix rows, with their KV cache
- * beside them. Stage 0 embeds the token; each stage runs its layers (the first and last may have
- * none) and hands x to the next (one hop over the border of their blocks); the last one classifies and sends the next token
+ * part of its stage's matrices into its model region (wvp/model_layout.h). Within a stage, the
+ * block's tiles share every matrix and vector in two dimensions: x's parts lie along the block
+ * columns, the attention heads, hidden units and vocabulary along the block rows. A product that
+ * reads x sums its partial products along each block row, one that writes x along each block
+ * column, so every step works on a part and no core holds a whole vector. A block row's tiles
+ * also split the context: each keeps the K/V of every C-th position and the row combines their
+ * softmax sums and weighted values. Stage 0 embeds the token; each stage runs its layers (the
+ * first and last may have none) and hands x on to the next (over the border of their blocks);
+ * the last one classifies and sends the next token
  * back to stage 0, which decides whether to go on. With one sequence that is one token at a time,
  * as batch-1 decode goes, and only one stage works at a time; with micro-batches, as many
  * independent sequences (users) as stages at most follow one another through the pipeline, each
@@ -47,11 +49,15 @@ static float *region;
 static const wvp_model_header *model;
 static wvp_model_layout shards;
 static wvp_decode_layout work;
-static uint32_t dim, hidden, kv_dim, head_size, seq_len;
+static uint32_t dim, head_size, seq_len, kv_mul;
 static uint32_t core;                 /* in the grid: PE (0,0) prints */
 static uint32_t stage, stages;        /* this core's pipeline stage, of `stages` */
-static uint32_t cores, rank;          /* the stage's cores, and this core's number among them */
+static uint32_t rank;                 /* this core's number in its stage's block, row-major */
 static uint32_t tile_x, tile_y, origin_x, origin_y;  /* this tile, and its stage's block */
+static uint32_t col, row, block_w, block_h;          /* this tile in its block, and the block's size */
+static wvp_tile_part part;            /* x's part of this block column; this block row's heads, units, vocabulary */
+static uint32_t query_heads;          /* this block row's */
+static uint32_t slot_heads;           /* KV heads per slot of the cache: the most a block row has */
 
 /* One sequence in the pipeline; each core keeps the state of all. */
 typedef struct {
@@ -80,10 +86,14 @@ static void put_hex(uint32_t v) {
 
 /* ---- the small steps, on every core alike ---------------------------------------------- */
 
-static void rmsnorm(float *out, const float *x, const float *weight, uint32_t n) {
+/* RMSNorm of x's part of this block column with its weights: every block row holds all of x's
+ * parts, so the row's sum of squares is x's. */
+static void rmsnorm(float *out, const float *x, const float *weight) {
+  const uint32_t n = part.dims.count;
   float ss = 0.0f;
   for (uint32_t j = 0; j < n; ++j) ss += x[j] * x[j];
-  ss /= (float)n;
+  wvp_row_allreduce_f32(&ss, 1, WVP_SUM);
+  ss /= (float)dim;
   ss += 1e-5f;
   ss = 1.0f / sqrtf(ss);
   for (uint32_t j = 0; j < n; ++j) out[j] = weight[j] * (ss * x[j]);
@@ -113,68 +123,74 @@ static void rope_angles(float *angles, uint32_t pos) {
   }
 }
 
-/* Rotates each pair of q (and of k, within kv_dim) by its angle. */
-static void rope(float *q, float *k, const float *angles) {
-  for (uint32_t i = 0; i < dim; i += 2) {
-    const float fcr = angles[i % head_size], fci = angles[i % head_size + 1];
-    for (int v = 0; v < (i < kv_dim ? 2 : 1); ++v) {
-      float *vec = v == 0 ? q : k;
+/* Rotates each pair of each of `heads` heads by its angle. */
+static void rope(float *vec, uint32_t heads, const float *angles) {
+  for (uint32_t h = 0; h < heads; ++h, vec += head_size)
+    for (uint32_t i = 0; i < head_size; i += 2) {
+      const float fcr = angles[i], fci = angles[i + 1];
       const float v0 = vec[i], v1 = vec[i + 1];
       vec[i] = v0 * fcr - v1 * fci;
       vec[i + 1] = v0 * fci + v1 * fcr;
     }
-  }
 }
 
 /* ---- the steps spread over the grid ---------------------------------------------------- */
 
-/* The core that holds row `row` of an `out`-row matrix (the inverse of wvp_rows_of). */
-static uint32_t holder_of(uint32_t row, uint32_t out) {
-  const uint32_t base = out / cores, extra = out % cores;
-  return row < extra * (base + 1) ? row / (base + 1) : extra + (row - extra * (base + 1)) / base;
+/* y[0..rows) = this block row's rows of a matrix that reads x: the tile's rows over x's part,
+ * summed along the block row, so that each of its tiles gets them. */
+static void product_by_columns(const float *w, const float *x_part, float *y, uint32_t rows) {
+  wvp_dot_rows(w, x_part, y, rows, part.dims.count);
+  wvp_row_allreduce_f32(y, rows, WVP_SUM);
 }
 
-/* x = the embedding row of `token`, broadcast from the core that holds it. */
+/* update = x's part of a matrix that writes x: the tile's rows of that part over the block row's
+ * `cols` inputs, summed along the block column. */
+static void product_by_rows(const float *w, const float *in, uint32_t cols, float *update) {
+  wvp_dot_rows(w, in, update, part.dims.count, cols);
+  wvp_col_allreduce_f32(update, part.dims.count, WVP_SUM);
+}
+
+/* x's part = the embedding row of `token`, from the block row that holds it down each column. */
 static void embed(uint32_t token, float *x) {
-  const uint32_t vocab = (uint32_t)model->vocab_size, holder = holder_of(token, vocab);
-  if (holder == rank) memcpy(x, at(shards.embedding + (token - wvp_shard_rows(vocab).first) * dim), dim * sizeof(float));
-  wvp_bcast_f32(x, dim, holder % model->stage_w, holder / model->stage_w);
+  const uint32_t holder = wvp_part_holding(token, (uint32_t)model->vocab_size, block_h);
+  if (holder == row) memcpy(x, at(shards.embedding + (token - part.vocab.first) * part.dims.count), part.dims.count * sizeof(float));
+  wvp_col_bcast_f32(x, part.dims.count, holder);
 }
 
 /* ---- the KV cache beyond the window ------------------------------------------------------------
- * With a window below the context (wvp/model_layout.h), a core keeps its heads' K/V of the last
- * `window` positions in SRAM, position t in slot t % window, and writes each new position through
- * to the memory node on the grid's edge, so that a position is there when it leaves the window.
- * Attention reads the older ones back, a run of one head's positions per fetch, and computes on
- * them exactly what it computes on the window (the same operations in the same order), so the
- * tokens do not change.
+ * With a window below the context (wvp/model_layout.h), a tile keeps the K/V of its own positions
+ * among the last `window` in SRAM and writes each new own position through to the memory node on
+ * the grid's edge, so that a position is there when it leaves the window. Attention reads the
+ * older ones back, a run of one KV head's own positions per fetch, and computes on them exactly
+ * what it computes on the window (the same operations in the same order), so the tokens do not
+ * change.
  *
  * A row of tiles shares two colors to its edge port, one for requests and one for replies, so the
- * cores of a block row that have heads take turns: a turn wavelet goes round them on a third color,
- * east and from the last back to the first. A core holds the turn for one request and its reply
+ * tiles of a block row that has heads take turns: a turn wavelet goes round them on a third color,
+ * east and from the last back to the first. A tile holds the turn for one request and its reply
  * (its router takes the replies off the row meanwhile), then passes it on and computes on what it
- * fetched while the next one fetches. Every core of the ring takes the same turns per layer, one to
- * write and one per fetch of the most heads a core has, passing the ones it has no use for. */
-#define COLOR_KV_REQUEST (WVP_COLORS_RESERVED + 2)
-#define COLOR_KV_REPLY (WVP_COLORS_RESERVED + 3)
-#define COLOR_KV_TURN (WVP_COLORS_RESERVED + 4)
+ * fetched while the next one fetches. Between two collectives every tile of the ring takes the
+ * same turns: one per position (its owner writes), then per KV head and kind, as many as the tile
+ * with the most own positions fetches, passing the ones it has no use for. */
+#define COLOR_KV_REQUEST (WVP_COLORS_RESERVED + 3)
+#define COLOR_KV_REPLY (WVP_COLORS_RESERVED + 4)
+#define COLOR_KV_TURN (WVP_COLORS_RESERVED + 5)
 /* The memory node's protocol (models/memnode/memnode_agent.h): a header (opcode, reply color,
  * words), the address in two words; every reply starts with a status word. */
 #define NODE_READ64 3u
 #define NODE_WRITE64 4u
 #define NODE_OK 0u
 
-static uint32_t window;          /* K/V positions in SRAM */
+static uint32_t slots;           /* own positions a tile keeps in SRAM */
 static int offloaded;            /* the older ones are at the memory node */
-static uint32_t per_fetch;       /* positions of one head in a fetch */
+static uint32_t per_fetch;       /* own positions of one head in a fetch */
 static uint64_t slab;            /* this core's K/V at the node */
-static uint32_t ring_size;       /* cores in this core's turn ring (0: not in one) */
-static uint32_t ring_place;      /* this core's, from the ring's first */
-static int turn_held;            /* the ring's first core holds the turn before its first */
+static int in_ring;              /* this tile takes turns (its block row has heads, and there is a node) */
+static int turn_held;            /* the ring's first tile holds the turn before its first */
 static uint32_t replies_in, replies_on; /* where the node's replies enter this router, and where they go when not ours */
 
 __attribute__((cold, noinline)) static void kv_init(void) {
-  window = wvp_kv_window(model);
+  slots = wvp_kv_own_window(model);
   offloaded = wvp_kv_offloaded(model);
   if (!offloaded) return;
   per_fetch = WVP_KV_FETCH_WORDS / head_size;
@@ -188,26 +204,19 @@ __attribute__((cold, noinline)) static void kv_init(void) {
   if (!far_end) wvp_route(COLOR_KV_REQUEST, west ? WVP_PORT_E : WVP_PORT_W, toward);
   wvp_route(COLOR_KV_REPLY, replies_in, replies_on);
 
-  /* The ring: the cores with heads (the stage's first ranks) in this block row, from its west. */
-  const uint32_t holders = (uint32_t)model->n_heads < cores ? (uint32_t)model->n_heads : cores;
-  const uint32_t row_first = (tile_y - origin_y) * model->stage_w;
-  ring_place = tile_x - origin_x;
-  ring_size = holders > row_first ? holders - row_first : 0;
-  if (ring_size > model->stage_w) ring_size = model->stage_w;
-  if (ring_place >= ring_size) {
-    ring_size = 0;
-    return;
-  }
-  turn_held = ring_place == 0;
-  if (ring_size == 1) return;
-  const int last = ring_place + 1 == ring_size;
+  /* The ring: the block row's tiles, from its west. */
+  in_ring = part.kv_heads.count > 0;
+  if (!in_ring) return;
+  turn_held = col == 0;
+  if (block_w == 1) return;
+  const int last = col + 1 == block_w;
   wvp_route(COLOR_KV_TURN, WVP_PORT_RAMP, last ? WVP_TO_W : WVP_TO_E);
-  wvp_route(COLOR_KV_TURN, ring_place == 0 ? WVP_PORT_E : WVP_PORT_W, WVP_TO_RAMP);
-  if (ring_place > 0 && !last) wvp_route(COLOR_KV_TURN, WVP_PORT_E, WVP_TO_W); /* the last core's turn back to the first */
+  wvp_route(COLOR_KV_TURN, col == 0 ? WVP_PORT_E : WVP_PORT_W, WVP_TO_RAMP);
+  if (col > 0 && !last) wvp_route(COLOR_KV_TURN, WVP_PORT_E, WVP_TO_W); /* the last tile's turn back to the first */
 }
 
 static void take_turn(void) {
-  if (ring_size < 2) return;
+  if (block_w < 2) return;
   if (turn_held) {
     turn_held = 0;
     return;
@@ -216,7 +225,7 @@ static void take_turn(void) {
 }
 
 static void pass_turn(void) {
-  if (ring_size >= 2) wvp_send(COLOR_KV_TURN, 1);
+  if (block_w >= 2) wvp_send(COLOR_KV_TURN, 1);
 }
 
 /* Sends a request's header and address; the replies come to this core until release_row(). */
@@ -245,27 +254,28 @@ static void node_status(uint64_t address) {
   if (status >> 24 != NODE_OK) node_error(address, status);
 }
 
-/* Position `pos` of this core's heads (`keys` and `values`, their slot) goes to the node, in one
- * turn: a head's keys and values go, then their two statuses come back. */
-__attribute__((noinline)) static void kv_write_through(uint32_t layer, uint32_t pos, const float *keys, const float *values) {
+/* The position's turn: its owner writes own position `own` of the block row's KV heads (`keys`
+ * and `values`, their slot) to the node: a head's keys and values go, then their two statuses
+ * come back. */
+__attribute__((noinline)) static void kv_write_through(uint32_t layer, uint32_t own, const float *keys, const float *values, int owner) {
   const uint32_t before = wvp_activity_begin(WVP_ACTIVITY_MEMORY);
   take_turn();
-  for (uint32_t j = 0; j < work.heads; ++j) {
+  for (uint32_t j = 0; owner && j < part.kv_heads.count; ++j) {
     uint64_t address[2];
     for (uint32_t kind = WVP_KV_KEYS; kind <= WVP_KV_VALUES; ++kind) {
-      address[kind] = slab + wvp_kv_slab_offset(model, layer, kind, j, pos);
+      address[kind] = slab + wvp_kv_slab_offset(model, layer, kind, j, own);
       node_request(NODE_WRITE64, head_size, address[kind]);
       wvp_tensor_stream_out(COLOR_KV_REQUEST, WVP_FP32, (kind == WVP_KV_KEYS ? keys : values) + j * head_size, head_size);
     }
     node_status(address[WVP_KV_KEYS]);
     node_status(address[WVP_KV_VALUES]);
   }
-  release_row();
+  if (owner) release_row();
   pass_turn();
   wvp_activity_end(before);
 }
 
-/* Positions first..first+n-1 of head j's keys or values from the node, in one turn. */
+/* Own positions first..first+n-1 of KV head j's keys or values from the node, in one turn. */
 __attribute__((noinline)) static const float *kv_fetch(uint32_t layer, uint32_t kind, uint32_t j, uint32_t first, uint32_t n) {
   float *fetched = at(work.kv_fetch);
   const uint64_t address = slab + wvp_kv_slab_offset(model, layer, kind, j, first);
@@ -280,94 +290,128 @@ __attribute__((noinline)) static const float *kv_fetch(uint32_t layer, uint32_t 
   return fetched;
 }
 
-/* The turns of fetches this core has no heads for. */
+/* The turns of fetches this tile has no use for. */
 static void pass_turns(uint32_t turns) {
   const uint32_t before = wvp_activity_begin(WVP_ACTIVITY_MEMORY);
   for (uint32_t i = 0; i < turns; ++i) take_turn(), pass_turn();
   wvp_activity_end(before);
 }
 
-/* The ring's first core takes the last turn back, so that nothing is left on the fabric. */
+/* The ring's first tile takes the last turn back, so that nothing is left on the fabric. */
 static void kv_finish(void) {
-  if (offloaded && ring_size >= 2 && ring_place == 0 && !turn_held) take_turn();
+  if (offloaded && in_ring && block_w >= 2 && col == 0 && !turn_held) take_turn();
 }
 
-/* Head j's keys or values from position t on (up to pos), as many as lie together: `cache` holds
- * this layer's window of them, the ones before `resident` are fetched from the node. */
+/* The own positions of block column `c` up to `pos`, and the fetches per KV head and kind that
+ * those before its slots take. */
+static uint32_t own_positions(uint32_t c, uint32_t pos) { return pos >= c ? (pos - c) / block_w + 1 : 0; }
+
+static uint32_t fetches(uint32_t c, uint32_t pos) {
+  const uint32_t own = own_positions(c, pos), resident = own < slots ? own : slots;
+  return (own - resident + per_fetch - 1) / per_fetch;
+}
+
+/* KV head j's keys or values of own positions i.. (up to `own`), as many as lie together: `cache`
+ * holds this layer's slots of them, the ones before `resident` are fetched from the node. */
 typedef struct {
   const float *at;
   uint32_t count, stride; /* positions, and floats from one to the next */
 } kv_run;
 
-static kv_run kv_positions(const float *cache, uint32_t layer, uint32_t kind, uint32_t j, uint32_t t, uint32_t pos,
+static kv_run kv_positions(const float *cache, uint32_t layer, uint32_t kind, uint32_t j, uint32_t i, uint32_t own,
                            uint32_t resident) {
-  if (t < resident) {
-    const uint32_t n = resident - t < per_fetch ? resident - t : per_fetch;
-    return (kv_run){kv_fetch(layer, kind, j, t, n), n, head_size};
+  if (i < resident) {
+    const uint32_t n = resident - i < per_fetch ? resident - i : per_fetch;
+    return (kv_run){kv_fetch(layer, kind, j, i, n), n, head_size};
   }
-  const uint32_t slot = t % window, n = pos + 1 - t < window - slot ? pos + 1 - t : window - slot;
-  return (kv_run){cache + (slot * work.heads + j) * head_size, n, work.heads * head_size};
+  const uint32_t slot = i % slots, n = own - i < slots - slot ? own - i : slots - slot;
+  return (kv_run){cache + (slot * slot_heads + j) * head_size, n, slot_heads * head_size};
 }
 
-/* This core's heads attend over positions 0..pos of sequence `b`; the heads' outputs are gathered
- * into out. */
+/* The block row's query heads (q) attend over positions 0..pos of sequence `b` with its KV heads'
+ * k and v: each tile scores its own positions, and the row combines their maxima, softmax sums
+ * and weighted values, so that each of its tiles gets the heads' outputs in `out`. */
 static void attention(uint32_t layer, uint32_t b, uint32_t pos, const float *q, const float *k, const float *v, float *out) {
-  const uint32_t kv_mul = (uint32_t)(model->n_heads / model->n_kv_heads);
-  float *att = at(work.att);
-  /* This sequence's and layer's window, by slot, then by this core's head. */
+  if (!query_heads) return;
+  const uint32_t kv_heads = part.kv_heads.count, most_own = wvp_share(seq_len, block_w);
+  float *att = at(work.att), *sums = at(work.head_sums);
+  /* This sequence's and layer's slots, by slot, then by the block row's KV head. */
   const uint32_t stage_layer = layer - shards.first_layer;
-  const uint32_t layer_at = (b * shards.layers + stage_layer) * window * work.heads * head_size;
+  const uint32_t layer_at = (b * shards.layers + stage_layer) * slots * slot_heads * head_size;
   float *keys = at(work.key_cache + layer_at), *values = at(work.value_cache + layer_at);
-  const uint32_t resident = pos + 1 > window ? pos + 1 - window : 0; /* the positions before it are at the node */
-  const uint32_t slot_at = (pos % window) * work.heads * head_size;
-  for (uint32_t j = 0; j < work.heads; ++j) {
-    const uint32_t kv_head = (work.first_head + j) / kv_mul;
-    memcpy(keys + slot_at + j * head_size, k + kv_head * head_size, head_size * sizeof(float));
-    memcpy(values + slot_at + j * head_size, v + kv_head * head_size, head_size * sizeof(float));
+  const uint32_t own = own_positions(col, pos), resident = own > slots ? own - slots : 0; /* those before are at the node */
+  const int owner = pos % block_w == col;
+  const uint32_t slot_at = ((pos / block_w) % slots) * slot_heads * head_size;
+  if (owner) {
+    memcpy(keys + slot_at, k, kv_heads * head_size * sizeof(float));
+    memcpy(values + slot_at, v, kv_heads * head_size * sizeof(float));
   }
-  if (offloaded && ring_size) kv_write_through(stage_layer, pos, keys + slot_at, values + slot_at);
-  for (uint32_t j = 0; j < work.heads; ++j) {
-    const uint32_t h = work.first_head + j;
-    const float *qh = q + h * head_size;
-    for (uint32_t t = 0; t <= pos;) {
-      const kv_run run = kv_positions(keys, stage_layer, WVP_KV_KEYS, j, t, pos, resident);
-      for (uint32_t i = 0; i < run.count; ++i, ++t) {
-        const float *kt = run.at + i * run.stride;
-        float score = 0.0f;
-        for (uint32_t e = 0; e < head_size; ++e) score += qh[e] * kt[e];
-        att[t] = score / sqrtf((float)head_size);
-      }
+  const uint32_t turns = offloaded ? kv_heads * fetches(0, pos) : 0, mine = offloaded ? kv_heads * fetches(col, pos) : 0;
+  if (offloaded) kv_write_through(stage_layer, pos / block_w, keys + slot_at, values + slot_at, owner);
+
+  /* Scores of the own positions, each query head's largest over the row. */
+  for (uint32_t j = 0; j < kv_heads; ++j)
+    for (uint32_t i = 0; i < own;) {
+      const kv_run run = kv_positions(keys, stage_layer, WVP_KV_KEYS, j, i, own, resident);
+      for (uint32_t h = j * kv_mul; h < (j + 1) * kv_mul; ++h)
+        for (uint32_t n = 0; n < run.count; ++n) {
+          const float *qh = q + h * head_size, *kt = run.at + n * run.stride;
+          float score = 0.0f;
+          for (uint32_t e = 0; e < head_size; ++e) score += qh[e] * kt[e];
+          att[h * most_own + i + n] = score / sqrtf((float)head_size);
+        }
+      i += run.count;
     }
-    softmax(att, pos + 1);
-    float *oh = out + h * head_size;
-    memset(oh, 0, head_size * sizeof(float));
-    for (uint32_t t = 0; t <= pos;) {
-      const kv_run run = kv_positions(values, stage_layer, WVP_KV_VALUES, j, t, pos, resident);
-      for (uint32_t i = 0; i < run.count; ++i, ++t) {
-        const float *vt = run.at + i * run.stride;
-        for (uint32_t e = 0; e < head_size; ++e) oh[e] += att[t] * vt[e];
-      }
+  if (offloaded) pass_turns(turns - mine);
+  for (uint32_t h = 0; h < query_heads; ++h) {
+    sums[h] = -INFINITY;
+    for (uint32_t i = 0; i < own; ++i)
+      if (att[h * most_own + i] > sums[h]) sums[h] = att[h * most_own + i];
+  }
+  wvp_row_allreduce_f32(sums, query_heads, WVP_MAX);
+  /* Softmax over the row: exponents of the own positions, their sum over the row. */
+  for (uint32_t h = 0; h < query_heads; ++h) {
+    const float max_val = sums[h];
+    float sum = 0.0f;
+    for (uint32_t i = 0; i < own; ++i) {
+      float *a = &att[h * most_own + i];
+      *a = expf(*a - max_val);
+      sum += *a;
     }
+    sums[h] = sum;
   }
-  if (offloaded && ring_size) {
-    const uint32_t most_heads = wvp_share((uint32_t)model->n_heads, cores);
-    pass_turns((most_heads - work.heads) * 2 * ((resident + per_fetch - 1) / per_fetch));
-  }
-  wvp_allgather_f32(out, (uint32_t)model->n_heads, head_size);
+  wvp_row_allreduce_f32(sums, query_heads, WVP_SUM);
+  for (uint32_t h = 0; h < query_heads; ++h)
+    for (uint32_t i = 0; i < own; ++i) att[h * most_own + i] /= sums[h];
+  /* The weighted values of the own positions, summed over the row. */
+  memset(out, 0, query_heads * head_size * sizeof(float));
+  for (uint32_t j = 0; j < kv_heads; ++j)
+    for (uint32_t i = 0; i < own;) {
+      const kv_run run = kv_positions(values, stage_layer, WVP_KV_VALUES, j, i, own, resident);
+      for (uint32_t h = j * kv_mul; h < (j + 1) * kv_mul; ++h)
+        for (uint32_t n = 0; n < run.count; ++n) {
+          const float a = att[h * most_own + i + n], *vt = run.at + n * run.stride;
+          float *oh = out + h * head_size;
+          for (uint32_t e = 0; e < head_size; ++e) oh[e] += a * vt[e];
+        }
+      i += run.count;
+    }
+  if (offloaded) pass_turns(turns - mine);
+  wvp_row_allreduce_f32(out, query_heads * head_size, WVP_SUM);
 }
 
-/* hb = SwiGLU(w1 x) * (w3 x) for all hidden units: each core computes its own units (its rows
- * of w13 hold w1 and w3 interleaved), then they are gathered. */
-static void ffn_hidden(uint32_t layer, const float *x, float *hb) {
-  const wvp_rows units = wvp_shard_rows(hidden);
-  float *h13 = at(work.h13);
-  wvp_dot_rows(at(shards.w13 + (layer - shards.first_layer) * shards.w13_stride), x, h13, 2 * units.count, dim);
-  for (uint32_t u = 0; u < units.count; ++u) {
+/* hb = SwiGLU(w1 x) * (w3 x) for the block row's hidden units (the tile's rows of w13 hold w1's
+ * and w3's in turn), and the FFN's update of x's part from them (w2). */
+static void ffn(uint32_t layer, const float *xb, float *update) {
+  const uint32_t units = part.units.count, j = layer - shards.first_layer;
+  float *h13 = at(work.h13), *hb = at(work.hb);
+  product_by_columns(at(shards.w13 + j * shards.w13_stride), xb, h13, 2 * units);
+  for (uint32_t u = 0; u < units; ++u) {
     float val = h13[2 * u];
     val *= 1.0f / (1.0f + expf(-val));  /* SwiGLU */
-    hb[units.first + u] = val * h13[2 * u + 1];
+    hb[u] = val * h13[2 * u + 1];
   }
-  wvp_allgather_f32(hb, hidden, 1);
+  product_by_rows(at(shards.w2 + j * shards.w2_stride), hb, units, update);
 }
 
 /* ---- run.c's sampler, on every core with the same state ---------------------------------- */
@@ -418,19 +462,19 @@ static uint32_t draw(const float *probs, uint32_t n, float coin, float p, uint32
   return order[last];
 }
 
-/* The next token of sequence `b`: the classifier's rows on each core, then the first largest
- * logit overall, or a draw from all of them. Within the prompt (`in_prompt`: the prompt gives the
- * next token) the largest logit stands in for a draw, as run.c samples only after the prompt and
- * the sequence's sampler state must stay the host reference's. */
+/* The next token of sequence `b`: each block row's logits (its vocabulary rows), then the first
+ * largest logit overall, or a draw from all of them. Within the prompt (`in_prompt`: the prompt
+ * gives the next token) the largest logit stands in for a draw, as run.c samples only after the
+ * prompt and the sequence's sampler state must stay the host reference's. */
 static uint32_t classify(const float *x, uint32_t b, int in_prompt) {
-  const wvp_rows mine = wvp_shard_rows((uint32_t)model->vocab_size);
+  const wvp_range mine = part.vocab;
   float *logits = at(work.logits);
   float best = -INFINITY;
   uint32_t best_index = 0;
-  wvp_dot_rows(at(shards.classifier), x, logits, mine.count, dim);
+  product_by_columns(at(shards.classifier), x, logits, mine.count);
   for (uint32_t i = 0; i < mine.count; ++i)
     if (logits[i] > best) best = logits[i], best_index = mine.first + i;
-  if (dump_logits && mine.count) {
+  if (dump_logits && col == 0 && mine.count) {
     wvp_puts("logits ");
     put_uint(sequences[b].pos);
     wvp_putc(' ');
@@ -452,38 +496,38 @@ static uint32_t classify(const float *x, uint32_t b, int in_prompt) {
   const uint32_t vocab = (uint32_t)model->vocab_size;
   float *all = at(work.all_logits);
   memcpy(all + mine.first, logits, mine.count * sizeof(float));
-  wvp_allgather_f32(all, vocab, 1);  /* every core now holds every logit */
+  wvp_col_allgather_f32(all, vocab, 1);  /* every core now holds every logit */
   for (uint32_t i = 0; i < vocab; ++i) all[i] /= temperature;
   softmax(all, vocab);
   return draw(all, vocab, random_f32(&sequences[b].rng), topp, (uint32_t *)at(work.order));
 }
 
-/* This stage's layers on sequence b's x. */
+/* This stage's layers on x's part of sequence b. */
 static void run_layers(float *x, uint32_t b) {
-  const uint32_t pos = sequences[b].pos;
-  float *xb = at(work.xb), *xb2 = at(work.xb2), *hb = at(work.hb), *angles = at(work.rope);
-  float *q = at(work.qkv), *k = q + dim, *v = k + kv_dim;
+  const uint32_t pos = sequences[b].pos, dims = part.dims.count, kv_heads = part.kv_heads.count;
+  float *xb = at(work.xb), *update = at(work.update), *heads = at(work.heads), *angles = at(work.rope);
+  float *q = at(work.qkv), *k = q + query_heads * head_size, *v = k + kv_heads * head_size;
   for (uint32_t j = 0; j < shards.layers; ++j) {
     const uint32_t l = shards.first_layer + j;
     wvp_step(WVP_STEP_ATTENTION_NORM, l);
-    rmsnorm(xb, x, at(shards.rms_att + j * dim), dim);
+    rmsnorm(xb, x, at(shards.rms_att + j * shards.cols_dim));
     wvp_step(WVP_STEP_QKV, l);
-    wvp_sharded_matvec(at(shards.wqkv + j * shards.wqkv_stride), xb, q, dim + 2 * kv_dim, dim);
+    product_by_columns(at(shards.wqkv + j * shards.wqkv_stride), xb, q, (query_heads + 2 * kv_heads) * head_size);
     wvp_step(WVP_STEP_ROPE, l);
     if (j == 0) rope_angles(angles, pos);
-    rope(q, k, angles);
+    rope(q, query_heads, angles);
+    rope(k, kv_heads, angles);
     wvp_step(WVP_STEP_ATTENTION, l);
-    attention(l, b, pos, q, k, v, xb);
+    attention(l, b, pos, q, k, v, heads);
     wvp_step(WVP_STEP_OUTPUT, l);
-    wvp_sharded_matvec(at(shards.wo + j * shards.wo_stride), xb, xb2, dim, dim);
-    for (uint32_t i = 0; i < dim; ++i) x[i] += xb2[i];
+    product_by_rows(at(shards.wo + j * shards.wo_stride), heads, query_heads * head_size, update);
+    for (uint32_t i = 0; i < dims; ++i) x[i] += update[i];
 
     wvp_step(WVP_STEP_FFN_NORM, l);
-    rmsnorm(xb, x, at(shards.rms_ffn + j * dim), dim);
+    rmsnorm(xb, x, at(shards.rms_ffn + j * shards.cols_dim));
     wvp_step(WVP_STEP_FFN, l);
-    ffn_hidden(l, xb, hb);
-    wvp_sharded_matvec(at(shards.w2 + j * shards.w2_stride), hb, xb, dim, hidden);
-    for (uint32_t i = 0; i < dim; ++i) x[i] += xb[i];
+    ffn(l, xb, update);
+    for (uint32_t i = 0; i < dims; ++i) x[i] += update[i];
   }
 }
 
@@ -493,7 +537,7 @@ static const int32_t *prompt_of(uint32_t b) { return (const int32_t *)at(shards.
 /* The last stage: sequence b's token after its position (the prompt's while there is one). */
 static uint32_t next_token(float *x, uint32_t b) {
   wvp_step(WVP_STEP_FINAL_NORM, WVP_NO_LAYER);
-  rmsnorm(x, x, at(shards.rms_final), dim);
+  rmsnorm(x, x, at(shards.rms_final));
   wvp_step(WVP_STEP_CLASSIFIER, WVP_NO_LAYER);
   const uint32_t after = sequences[b].pos + 1;
   const int32_t prompted = after < seq_len ? prompt_of(b)[after] : WVP_NO_TOKEN;
@@ -502,44 +546,58 @@ static uint32_t next_token(float *x, uint32_t b) {
 }
 
 /* ---- the pipeline ------------------------------------------------------------------------------
- * Consecutive stages' blocks are neighbours (wvp_stage_of's snake), so x crosses from one to the
- * next in one hop over their common border, on a color of its own. The next token goes back
- * from the last stage's first tile to PE (0,0) on another color, west along its row and north up
+ * Consecutive stages' blocks are neighbours (wvp_stage_of's snake), so x's parts cross the
+ * border between them: straight down each block column when the next block is below; along the
+ * top row of both blocks when it is beside, each part from its column of one block to its column
+ * of the other, the tiles passing on the parts bound further. Stage s hands on over color
+ * COLOR_HANDOFF + s % 2, so that a stage's incoming and outgoing parts never share a link's
+ * color. Each part goes as an item: the sequence whose x it is (or STOP), then the part. The
+ * tiles that receive broadcast their item down their block column. The next token goes back from
+ * the last stage's first tile to PE (0,0) on another color, west along its row and north up
  * column 0. A stage waits for x (the step "handoff"): in batch-1 decode only one stage works at
- * a time; micro-batches keep the others busy meanwhile. A hand-off's first wavelet names the
- * sequence whose x follows, or STOP. Each stage takes the sequences in the order they come, so
- * their next tokens come back to stage 0 in the order it handed them on. */
+ * a time; micro-batches keep the others busy meanwhile. Each stage takes the sequences in the
+ * order they come, so their next tokens come back to stage 0 in the order it handed them on. */
 #define COLOR_HANDOFF WVP_COLORS_RESERVED
-#define COLOR_NEXT_TOKEN (WVP_COLORS_RESERVED + 1)
+#define COLOR_NEXT_TOKEN (WVP_COLORS_RESERVED + 2)
 #define STOP (-1.0f) /* in place of a sequence: the pipeline ends */
 
+typedef enum { NEXT_BELOW, NEXT_EAST, NEXT_WEST } border;
 
-/* The tiles on either side of the border between stage s and s + 1. */
-typedef struct {
-  uint32_t out_x, out_y, in_x, in_y;
-  uint32_t to, port; /* the way out of stage s, the port into stage s + 1 */
-} border;
-
+/* Where stage s + 1's block lies from stage s's. */
 static border border_after(uint32_t s) {
   uint32_t ax, ay, bx, by;
   wvp_stage_origin(model, wvp_grid_w(), s, &ax, &ay);
   wvp_stage_origin(model, wvp_grid_w(), s + 1, &bx, &by);
-  if (by > ay) return (border){ax, by - 1, bx, by, WVP_TO_S, WVP_PORT_N};
-  if (bx > ax) return (border){bx - 1, ay, bx, by, WVP_TO_E, WVP_PORT_W};
-  return (border){ax, ay, ax - 1, by, WVP_TO_W, WVP_PORT_E};
+  return by > ay ? NEXT_BELOW : bx > ax ? NEXT_EAST : NEXT_WEST;
 }
 
 static border to_next, from_previous; /* this stage's borders, where it has them */
+
+static uint32_t handoff_color(uint32_t s) { return COLOR_HANDOFF + (s & 1u); }
+
+/* Routes of a hand-off along a block's top row towards `side` (NEXT_EAST or NEXT_WEST): the
+ * tiles send that way and take what comes from the other side; `last` tile only takes. */
+static void route_along_top_row(uint32_t color, border side, int sends, int takes) {
+  const uint32_t to = side == NEXT_EAST ? WVP_TO_E : WVP_TO_W, from = side == NEXT_EAST ? WVP_PORT_W : WVP_PORT_E;
+  if (sends) wvp_route(color, WVP_PORT_RAMP, to);
+  if (takes) wvp_route(color, from, WVP_TO_RAMP);
+}
 
 /* Finds this stage's borders and writes the routes of the hand-offs and of the token's way back. */
 static void pipeline_init(void) {
   if (stage + 1 < stages) {
     to_next = border_after(stage);
-    if (tile_x == to_next.out_x && tile_y == to_next.out_y) wvp_route(COLOR_HANDOFF, WVP_PORT_RAMP, to_next.to);
+    const uint32_t color = handoff_color(stage);
+    if (to_next == NEXT_BELOW && row + 1 == block_h) wvp_route(color, WVP_PORT_RAMP, WVP_TO_S);
+    if (to_next != NEXT_BELOW && row == 0)
+      route_along_top_row(color, to_next, 1, to_next == NEXT_EAST ? col > 0 : col + 1 < block_w);
   }
   if (stage > 0) {
     from_previous = border_after(stage - 1);
-    if (tile_x == from_previous.in_x && tile_y == from_previous.in_y) wvp_route(COLOR_HANDOFF, from_previous.port, WVP_TO_RAMP);
+    const uint32_t color = handoff_color(stage - 1);
+    if (from_previous == NEXT_BELOW && row == 0) wvp_route(color, WVP_PORT_N, WVP_TO_RAMP);
+    if (from_previous != NEXT_BELOW && row == 0)
+      route_along_top_row(color, from_previous, from_previous == NEXT_EAST ? col + 1 < block_w : col > 0, 1);
   }
   if (stages == 1) return;
   uint32_t sx, sy;
@@ -551,33 +609,53 @@ static void pipeline_init(void) {
   wvp_route(COLOR_NEXT_TOKEN, in, out);
 }
 
-/* The exit tile sends the sequence number and its x to the next stage, or STOP (sequences as
- * exact fp32). */
-static void hand_on(const float *x, float sequence_or_stop) {
-  if (tile_x != to_next.out_x || tile_y != to_next.out_y) return;
-  const uint32_t before = wvp_activity_begin(WVP_ACTIVITY_FABRIC);
-  wvp_send_f32(COLOR_HANDOFF, sequence_or_stop);
-  if (sequence_or_stop != STOP) wvp_tensor_stream_out(COLOR_HANDOFF, WVP_FP32, x, dim);
+/* One item into the relay buffer: its sequence (or STOP), then x's part `p` of block column p
+ * unless STOP; `pass_on`: sent on along the same color as it comes. Returns the sequence. */
+static float take_item(uint32_t color, uint32_t p, int pass_on) {
+  float *item = at(work.relay);
+  uint32_t before = wvp_activity_begin(WVP_ACTIVITY_SYNC);
+  item[0] = wvp_recv_f32(color);
   wvp_activity_end(before);
+  before = wvp_activity_begin(WVP_ACTIVITY_FABRIC);
+  if (pass_on) wvp_send_f32(color, item[0]);
+  const uint32_t n = wvp_range_of(dim, block_w, p).count;
+  if (item[0] != STOP && n && pass_on) wvp_tensor_stream_forward(color, color, WVP_FP32, item + 1, n);
+  if (item[0] != STOP && n && !pass_on) wvp_tensor_stream_in(color, WVP_FP32, item + 1, n);
+  wvp_activity_end(before);
+  return item[0];
 }
 
-/* x from the previous stage, broadcast over this one from the entry tile, and its sequence in
- * *b; 0 on STOP. The sequence and x travel together in the staging buffer (q|k|v is free between
- * layers). */
+/* The tiles on this stage's border with the next send their item of sequence b's x (or STOP);
+ * along a top row, each then passes on the items of the tiles behind it (sequences as exact fp32). */
+static void hand_on(const float *x, float sequence_or_stop) {
+  const uint32_t color = handoff_color(stage);
+  if (to_next == NEXT_BELOW ? row + 1 != block_h : row != 0) return;
+  uint32_t before = wvp_activity_begin(WVP_ACTIVITY_FABRIC);
+  wvp_send_f32(color, sequence_or_stop);
+  if (sequence_or_stop != STOP && part.dims.count) wvp_tensor_stream_out(color, WVP_FP32, x, part.dims.count);
+  wvp_activity_end(before);
+  if (to_next == NEXT_EAST)
+    for (uint32_t p = col; p-- > 0;) take_item(color, p, 1);
+  if (to_next == NEXT_WEST)
+    for (uint32_t p = col + 1; p < block_w; ++p) take_item(color, p, 1);
+}
+
+/* x's part from the previous stage, and its sequence in *b; 0 on STOP. The top row's tiles take
+ * their items (passing on those bound further) and broadcast them down their columns. */
 static int take_over(float *x, uint32_t *b) {
-  float *incoming = at(work.qkv);
-  if (tile_x == from_previous.in_x && tile_y == from_previous.in_y) {
-    uint32_t before = wvp_activity_begin(WVP_ACTIVITY_SYNC);
-    incoming[0] = wvp_recv_f32(COLOR_HANDOFF);
-    wvp_activity_end(before);
-    before = wvp_activity_begin(WVP_ACTIVITY_FABRIC);
-    if (incoming[0] != STOP) wvp_tensor_stream_in(COLOR_HANDOFF, WVP_FP32, incoming + 1, dim);
-    wvp_activity_end(before);
+  const uint32_t color = handoff_color(stage - 1);
+  float *item = at(work.relay);
+  if (row == 0) {
+    if (from_previous == NEXT_EAST)
+      for (uint32_t p = block_w - 1; p > col; --p) take_item(color, p, 1);
+    if (from_previous == NEXT_WEST)
+      for (uint32_t p = 0; p < col; ++p) take_item(color, p, 1);
+    take_item(color, col, 0);
   }
-  wvp_bcast_f32(incoming, 1 + dim, from_previous.in_x - origin_x, from_previous.in_y - origin_y);
-  if (incoming[0] == STOP) return 0;
-  *b = (uint32_t)incoming[0];
-  memcpy(x, incoming + 1, dim * sizeof(float));
+  wvp_col_bcast_f32(item, 1 + part.dims.count, 0);
+  if (item[0] == STOP) return 0;
+  *b = (uint32_t)item[0];
+  memcpy(x, item + 1, part.dims.count * sizeof(float));
   return 1;
 }
 
@@ -686,10 +764,11 @@ static int setup(void) {
   stage = wvp_stage_of(model, grid_w, tile_x, tile_y);
   if (stage == stages) return 0; /* a block past the last stage */
   wvp_stage_origin(model, grid_w, stage, &origin_x, &origin_y);
-  cores = wvp_stage_cores(model);
-  rank = (tile_y - origin_y) * model->stage_w + (tile_x - origin_x);
+  block_w = model->stage_w, block_h = model->stage_h;
+  col = tile_x - origin_x, row = tile_y - origin_y;
+  rank = row * block_w + col;
   shards = wvp_model_layout_of(model, stage);
-  work = wvp_decode_layout_of(model, stage, rank);
+  work = wvp_decode_layout_of(model, stage);
   if (work.floats * 4 > (uint32_t)(__heap_end - __heap_start)) {
     wvp_puts("decode: the model needs ");
     put_uint(work.floats * 4);
@@ -698,9 +777,11 @@ static int setup(void) {
     wvp_putc('\n');
     return 2;
   }
-  dim = (uint32_t)model->dim, hidden = (uint32_t)model->hidden_dim, seq_len = (uint32_t)model->seq_len;
-  head_size = dim / (uint32_t)model->n_heads;
-  kv_dim = head_size * (uint32_t)model->n_kv_heads;
+  dim = (uint32_t)model->dim, seq_len = (uint32_t)model->seq_len;
+  head_size = wvp_head_size(model), kv_mul = wvp_kv_mul(model);
+  part = wvp_tile_part_of(model, col, row);
+  query_heads = part.kv_heads.count * kv_mul;
+  slot_heads = wvp_share((uint32_t)model->n_kv_heads, block_h);
   wvp_collectives_init_block(origin_x, origin_y, model->stage_w, model->stage_h);
   pipeline_init();
   kv_init();

@@ -115,6 +115,16 @@ static void allreduce(float *data, uint32_t n, wvp_reduce_op op) {
   row_bcast(data, n, 0);
 }
 
+static void row_allreduce(float *data, uint32_t n, wvp_reduce_op op) {
+  reduce(WVP_COLOR_ROW_REDUCE, data, n, op, block_x, block_w);
+  row_bcast(data, n, 0);
+}
+
+static void col_allreduce(float *data, uint32_t n, wvp_reduce_op op) {
+  reduce(WVP_COLOR_COL_REDUCE, data, n, op, block_y, block_h);
+  col_bcast(data, n, 0);
+}
+
 /* ---- all-gather ------------------------------------------------------------------------------
  * Core k holds items [k * share + min(k, extra), ...) (wvp_rows_of's split). Position p of a
  * line of `len` holds the items of cores [base + p * step, ... + per): a tile (per = 1) in the
@@ -174,6 +184,12 @@ static void allgather(float *y, uint32_t items, uint32_t item_floats) {
   if (block_h > 1) gather_line(&l, block_y, block_h, WVP_COLOR_COL_REDUCE, WVP_COLOR_COL_CHAIN);
 }
 
+/* A column's items split over its tiles (one part per tile). */
+static void col_allgather(float *y, uint32_t items, uint32_t item_floats) {
+  const line_parts l = {y, item_floats, items / block_h, items % block_h, 0, 1, 1};
+  if (block_h > 1) gather_line(&l, block_y, block_h, WVP_COLOR_COL_REDUCE, WVP_COLOR_COL_CHAIN);
+}
+
 /* ---- the public collectives ----------------------------------------------------------------
  * They mark their time for the profiler (wvp/phases.h): moving data is FABRIC, agreeing on one
  * value or point in time is SYNC. */
@@ -205,8 +221,16 @@ void wvp_col_reduce_f32(float *data, uint32_t n, wvp_reduce_op op) {
 
 void wvp_allreduce_f32(float *data, uint32_t n, wvp_reduce_op op) { MARKED(WVP_ACTIVITY_FABRIC, allreduce(data, n, op)); }
 
+void wvp_row_allreduce_f32(float *data, uint32_t n, wvp_reduce_op op) { MARKED(WVP_ACTIVITY_FABRIC, row_allreduce(data, n, op)); }
+
+void wvp_col_allreduce_f32(float *data, uint32_t n, wvp_reduce_op op) { MARKED(WVP_ACTIVITY_FABRIC, col_allreduce(data, n, op)); }
+
 void wvp_allgather_f32(float *y, uint32_t items, uint32_t item_floats) {
   MARKED(WVP_ACTIVITY_FABRIC, allgather(y, items, item_floats));
+}
+
+void wvp_col_allgather_f32(float *y, uint32_t items, uint32_t item_floats) {
+  MARKED(WVP_ACTIVITY_FABRIC, col_allgather(y, items, item_floats));
 }
 
 static void argmax(float value, uint32_t index, float *best, uint32_t *best_index) {

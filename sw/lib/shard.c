@@ -11,6 +11,10 @@ wvp_rows wvp_shard_rows(uint32_t out) {
 
 void wvp_dot_rows(const float *w, const float *x, float *y, uint32_t rows, uint32_t in) {
   if (!rows) return;
+  if (!in) { /* a dot product over nothing */
+    for (uint32_t r = 0; r < rows; ++r) y[r] = 0.0f;
+    return;
+  }
   const uint32_t before = wvp_activity_begin(WVP_ACTIVITY_TENSOR);
   wvp_tensor_start(WVP_TENSOR_DOT, WVP_FP32, WVP_FP32, in, rows, (wvp_operand){w, 1, (int32_t)in}, (wvp_operand){x, 1, 0},
                    (wvp_operand){y, 1, 1});

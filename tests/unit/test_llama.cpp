@@ -245,21 +245,24 @@ TEST(LlamaReference, SamplerPicksFromTheNucleus) {
   }
 }
 
-TEST(LlamaLoader, EveryCoreGetsItsRowsOfEveryMatrixAndTheNorms) {
+TEST(LlamaLoader, EveryTileGetsItsBlockOfEveryMatrixAndItsPartOfTheNorms) {
   for (bool shared : {true, false}) {
-    ModelConfig c = small_config();  // dim 16, hidden 40, kv_dim 8, vocab 400
+    ModelConfig c = small_config();  // dim 16, hidden 40, 4 heads of 4, 2 KV heads, vocab 400
     c.shared_classifier = shared;
     const Model m = generate_model(c, 11);
-    const uint32_t cores = 6;  // 16 rows -> 3,3,3,3,2,2; kv 8 -> 2,2,1,1,1,1
-    for (uint32_t core = 0; core < cores; ++core) {
-      const StagePlan plan = single_stage(cores, 1);
+    // 3 columns x 2 rows: x's parts 6, 5, 5 from 0, 6, 11; a KV head and its two query heads,
+    // 20 hidden units and 200 vocabulary rows per row.
+    const StagePlan plan = single_stage(3, 2);
+    const uint32_t dims_first[] = {0, 6, 11}, dims_count[] = {6, 5, 5};
+    for (uint32_t core = 0; core < 6; ++core) {
+      const uint32_t col = core % 3, row = core / 3, d0 = dims_first[col], n = dims_count[col];
       const std::vector<uint8_t> bytes = model_region_image(m, plan, core, {{kBos, 300, 7}});
       ASSERT_LT(bytes.size(), model_region_bytes(c, plan));  // the working memory follows
       const float* region = reinterpret_cast<const float*>(bytes.data());
       wvp_model_header h;
       std::memcpy(&h, bytes.data(), sizeof h);
       EXPECT_EQ(h.magic, WVP_MODEL_MAGIC);
-      EXPECT_EQ(h.cores, cores);
+      EXPECT_EQ(h.cores, 6u);
       EXPECT_EQ(h.shared_classifier, shared ? 1u : 0u);
       EXPECT_EQ(h.micro_batches, 1u);
       EXPECT_EQ(h.stages, 1u);
@@ -267,44 +270,44 @@ TEST(LlamaLoader, EveryCoreGetsItsRowsOfEveryMatrixAndTheNorms) {
       EXPECT_EQ(bytes.size(), 4u * l.floats);
       EXPECT_EQ(reinterpret_cast<const int32_t*>(region)[l.prompt + 1], 300);
       EXPECT_EQ(reinterpret_cast<const int32_t*>(region)[l.prompt + 3], WVP_NO_TOKEN);  // after the prompt
-      EXPECT_EQ(model_region_bytes(c, plan), 4u * wvp_decode_layout_of(&h, 0, 0).floats);
+      EXPECT_EQ(model_region_bytes(c, plan), 4u * wvp_decode_layout_of(&h, 0).floats);
       // Sampling adds every logit and an order of them on every core.
       EXPECT_EQ(model_region_bytes(c, plan, true), model_region_bytes(c, plan) + 2u * 4 * 400);
-      EXPECT_EQ(wvp_decode_layout_of(&h, 0, core).heads, core < 4 ? 1u : 0u);  // 4 heads over 6 cores
-      EXPECT_EQ(l.rows_dim, 3u);
-      EXPECT_EQ(l.rows_qkv, 6u);  // 16 + 8 + 8 rows over 6 cores: 6,6,5,5,5,5
-      EXPECT_EQ(l.rows_hidden, 7u);  // 40 units: 7,7,7,7,6,6
+      EXPECT_EQ(l.cols_dim, 6u);
+      EXPECT_EQ(l.rows_qkv, 16u);  // 8 query rows, 4 key rows, 4 value rows
+      EXPECT_EQ(l.cols_heads, 8u);
+      EXPECT_EQ(l.rows_units, 20u);
+      EXPECT_EQ(l.rows_vocab, 200u);
       EXPECT_EQ(l.classifier == l.embedding, shared);
-      EXPECT_EQ(region[l.rms_ffn + 16 + 5], m.weights.rms_ffn[16 + 5]);  // layer 1, element 5
-      EXPECT_EQ(region[l.rms_final + 15], m.weights.rms_final[15]);
-      uint32_t first, count;
-      wvp_rows_of(32, cores, core, &first, &count);  // layer 1 of wq, wk, wv stacked
-      for (uint32_t r = 0; r < count; ++r) {
-        const uint32_t row = first + r;
-        const float* expected = row < 16 ? m.weights.wq + (16 + row) * 16
-                              : row < 24 ? m.weights.wk + (8 + row - 16) * 16
-                                         : m.weights.wv + (8 + row - 24) * 16;
-        for (uint32_t i = 0; i < 16; ++i) ASSERT_EQ(region[l.wqkv + l.wqkv_stride + r * 16 + i], expected[i]);
+      for (uint32_t i = 0; i < n; ++i) {
+        EXPECT_EQ(region[l.rms_ffn + l.cols_dim + i], m.weights.rms_ffn[16 + d0 + i]);  // layer 1
+        EXPECT_EQ(region[l.rms_final + i], m.weights.rms_final[d0 + i]);
       }
-      wvp_rows_of(16, cores, core, &first, &count);
-      EXPECT_EQ(count, core < 4 ? 3u : 2u);
-      for (uint32_t r = 0; r < count; ++r)
-        for (uint32_t i = 0; i < 16; ++i)  // layer 1 of wo, row `first + r`
-          ASSERT_EQ(region[l.wo + l.wo_stride + r * 16 + i], m.weights.wo[16 * 16 + (first + r) * 16 + i]);
-      wvp_rows_of(16, cores, core, &first, &count);  // w2 is (dim x hidden)
-      for (uint32_t r = 0; r < count; ++r)
-        for (uint32_t i = 0; i < 40; ++i) ASSERT_EQ(region[l.w2 + r * 40 + i], m.weights.w2[(first + r) * 40 + i]);
-      wvp_rows_of(40, cores, core, &first, &count);  // w13: w1 and w3 rows of each unit, interleaved
-      for (uint32_t u = 0; u < count; ++u)
-        for (uint32_t i = 0; i < 16; ++i) {
-          ASSERT_EQ(region[l.w13 + 2 * u * 16 + i], m.weights.w1[(first + u) * 16 + i]);
-          ASSERT_EQ(region[l.w13 + (2 * u + 1) * 16 + i], m.weights.w3[(first + u) * 16 + i]);
+      // Layer 1 of wq|wk|wv: the row's query rows, key rows and value rows over x's part.
+      const float* qkv = region + l.wqkv + l.wqkv_stride;
+      for (uint32_t r = 0; r < 16; ++r) {
+        const float* expected = r < 8 ? m.weights.wq + (16 + row * 8 + r) * 16
+                              : r < 12 ? m.weights.wk + (8 + row * 4 + r - 8) * 16
+                                       : m.weights.wv + (8 + row * 4 + r - 12) * 16;
+        for (uint32_t i = 0; i < n; ++i) ASSERT_EQ(qkv[r * n + i], expected[d0 + i]) << "core " << core << " row " << r;
+      }
+      // Layer 1 of wo: x's part of its rows over the row's query heads' 8 columns.
+      for (uint32_t r = 0; r < n; ++r)
+        for (uint32_t i = 0; i < 8; ++i)
+          ASSERT_EQ(region[l.wo + l.wo_stride + r * 8 + i], m.weights.wo[16 * 16 + (d0 + r) * 16 + row * 8 + i]);
+      // Layer 0 of w1|w3 (each unit's w1 row, then its w3 row, over x's part) and of w2 (x's part
+      // of its rows over the row's 20 units).
+      for (uint32_t u = 0; u < 20; ++u)
+        for (uint32_t i = 0; i < n; ++i) {
+          ASSERT_EQ(region[l.w13 + 2 * u * n + i], m.weights.w1[(row * 20 + u) * 16 + d0 + i]);
+          ASSERT_EQ(region[l.w13 + (2 * u + 1) * n + i], m.weights.w3[(row * 20 + u) * 16 + d0 + i]);
         }
-      wvp_rows_of(400, cores, core, &first, &count);
-      for (uint32_t r = 0; r < count; ++r)
-        for (uint32_t i = 0; i < 16; ++i) {
-          ASSERT_EQ(region[l.embedding + r * 16 + i], m.weights.token_embedding[(first + r) * 16 + i]);
-          ASSERT_EQ(region[l.classifier + r * 16 + i], m.weights.classifier[(first + r) * 16 + i]);
+      for (uint32_t r = 0; r < n; ++r)
+        for (uint32_t u = 0; u < 20; ++u) ASSERT_EQ(region[l.w2 + r * 20 + u], m.weights.w2[(d0 + r) * 40 + row * 20 + u]);
+      for (uint32_t r = 0; r < 200; ++r)
+        for (uint32_t i = 0; i < n; ++i) {
+          ASSERT_EQ(region[l.embedding + r * n + i], m.weights.token_embedding[(row * 200 + r) * 16 + d0 + i]);
+          ASSERT_EQ(region[l.classifier + r * n + i], m.weights.classifier[(row * 200 + r) * 16 + d0 + i]);
         }
     }
   }
@@ -356,11 +359,11 @@ TEST(LlamaLoader, StagesAreNumberedAsASnakeOfNeighbouringBlocks) {
   }
 }
 
-// Every core's image under `plan` holds its stage's layers (a row of wo of each, and their norm
-// weights), the embedding rows on stage 0 and the (shared) classifier rows on the last stage,
-// and nothing more; every layer is on exactly one stage.
+// Every core's image under `plan` holds its stage's layers (its first row of wo of each, and
+// their norm weights of its part of x), the embedding on stage 0 and the (shared) classifier on
+// the last stage, and nothing more; every layer is on exactly one stage.
 void expect_images_hold_their_stages_layers(const Model& m, const StagePlan& plan) {
-  const uint32_t d = m.config.dim, cores = plan.stage_w * plan.stage_h;
+  const uint32_t d = m.config.dim, query_dims = d / m.config.n_kv_heads;  // per KV head
   std::vector<uint32_t> first_layer(plan.stages), layers(plan.stages);  // per stage
   for (uint32_t core = 0; core < plan.grid_w * plan.grid_h; ++core) {
     const std::vector<uint8_t> bytes = model_region_image(m, plan, core, {{kBos}});
@@ -375,22 +378,22 @@ void expect_images_hold_their_stages_layers(const Model& m, const StagePlan& pla
     const wvp_model_layout l = wvp_model_layout_of(&h, stage);
     uint32_t x0, y0;
     wvp_stage_origin(&h, plan.grid_w, stage, &x0, &y0);
-    const uint32_t rank = (y - y0) * plan.stage_w + (x - x0);
     first_layer[stage] = l.first_layer, layers[stage] = l.layers;
-    uint32_t first, count;
-    wvp_rows_of(d, cores, rank, &first, &count);
-    for (uint64_t j = 0; j < l.layers; ++j)
-      for (uint32_t i = 0; i < d; ++i) {  // row `first` of wo and the FFN norm of each layer
-        const uint64_t layer = l.first_layer + j;
-        ASSERT_EQ(region[l.wo + j * l.wo_stride + i], m.weights.wo[(layer * d + first) * d + i]);
-        ASSERT_EQ(region[l.rms_ffn + j * d + i], m.weights.rms_ffn[layer * d + i]);
-      }
-    wvp_rows_of(m.config.vocab_size, cores, rank, &first, &count);
+    uint32_t d0, n, kv0, kvn, v0, vn;
+    wvp_rows_of(d, plan.stage_w, x - x0, &d0, &n);
+    wvp_rows_of(m.config.n_kv_heads, plan.stage_h, y - y0, &kv0, &kvn);
+    wvp_rows_of(m.config.vocab_size, plan.stage_h, y - y0, &v0, &vn);
+    for (uint64_t j = 0; j < l.layers; ++j) {
+      const uint64_t layer = l.first_layer + j;
+      for (uint32_t i = 0; n && i < kvn * query_dims; ++i)  // row d0 of wo over the row's query heads
+        ASSERT_EQ(region[l.wo + j * l.wo_stride + i], m.weights.wo[(layer * d + d0) * d + kv0 * query_dims + i]);
+      for (uint32_t i = 0; i < n; ++i) ASSERT_EQ(region[l.rms_ffn + j * l.cols_dim + i], m.weights.rms_ffn[layer * d + d0 + i]);
+    }
     const uint32_t vocab_rows = stage == 0 ? l.embedding : stage + 1 == plan.stages ? l.classifier : l.floats;
-    for (uint32_t i = 0; vocab_rows != l.floats && i < d; ++i)
-      ASSERT_EQ(region[vocab_rows + d + i], m.weights.token_embedding[(first + 1) * d + i]);
+    for (uint32_t i = 0; vocab_rows != l.floats && vn > 1 && i < n; ++i)  // the row's second vocabulary row
+      ASSERT_EQ(region[vocab_rows + n + i], m.weights.token_embedding[(v0 + 1) * d + d0 + i]);
     const bool edge = stage == 0 || stage + 1 == plan.stages;
-    EXPECT_EQ(l.rope_freq, l.w2 + l.layers * l.w2_stride + (edge ? l.rows_vocab * d : 0));
+    EXPECT_EQ(l.rope_freq, l.w2 + l.layers * l.w2_stride + (edge ? l.rows_vocab * l.cols_dim : 0));
     const int32_t hs = m.config.head_size();
     for (int32_t i = 0; i < hs; i += 2) ASSERT_EQ(region[l.rope_freq + i / 2], rope_frequency(i, hs));
     EXPECT_EQ(l.floats, l.rope_freq + hs / 2);
@@ -454,13 +457,12 @@ TEST(LlamaLoader, AStageWithoutLayersHoldsOnlyItsVocabularyRowsAndNoKeyValueCach
   const wvp_model_layout first = wvp_model_layout_of(&h, 0);
   EXPECT_EQ(first.layers, 0u);
   EXPECT_EQ(first.rms_ffn, first.rms_att);
-  EXPECT_EQ(first.wqkv, first.rms_final + 16);
+  EXPECT_EQ(first.wqkv, first.rms_final + 8);  // x's part on 2 columns
   EXPECT_EQ(first.w2, first.wqkv);
   EXPECT_EQ(first.embedding, first.wqkv);
-  EXPECT_EQ(first.rope_freq, first.embedding + 100 * 16);  // 400 rows over 4 cores
+  EXPECT_EQ(first.rope_freq, first.embedding + 200 * 8);  // 400 rows over 2 rows, x's part of each
   EXPECT_EQ(first.floats, first.rope_freq + c.head_size() / 2);
-  const wvp_decode_layout work = wvp_decode_layout_of(&h, 0, 0);
-  EXPECT_EQ(work.heads, 1u);
+  const wvp_decode_layout work = wvp_decode_layout_of(&h, 0);
   EXPECT_EQ(work.value_cache, work.key_cache);
   EXPECT_EQ(work.floats, work.key_cache);
   const wvp_model_layout middle = wvp_model_layout_of(&h, 1), last = wvp_model_layout_of(&h, 2);
@@ -496,14 +498,15 @@ TEST(LlamaLoader, MicroBatchesGetAPromptAndAKeyValueCacheEachAndAStageEach) {
   const Model m = generate_model(c, 19);
   StagePlan plan{4, 4, 2, 2, 4, 0, 0};
   const wvp_model_header single = header_of(c, plan);
-  const wvp_decode_layout one = wvp_decode_layout_of(&single, 1, 0);
+  const wvp_decode_layout one = wvp_decode_layout_of(&single, 1);
   plan.micro_batches = 3;
   const wvp_model_header h = header_of(c, plan);
   EXPECT_EQ(h.micro_batches, 3u);
-  const wvp_decode_layout three = wvp_decode_layout_of(&h, 1, 0);
-  // A middle stage's first core: its head of its layer, for each sequence (and the prompts before).
+  const wvp_decode_layout three = wvp_decode_layout_of(&h, 1);
+  // A middle stage's tile on 2x2 blocks: its block row's KV head of its layer at every other
+  // position, for each sequence (and the prompts before).
   const uint32_t cache = one.value_cache - one.key_cache;
-  EXPECT_EQ(cache, 1u * 12 * 4);
+  EXPECT_EQ(cache, 1u * 6 * 4);
   EXPECT_EQ(three.value_cache - three.key_cache, 3 * cache);
   EXPECT_EQ(three.floats - three.key_cache, 6 * cache);
   EXPECT_EQ(three.key_cache - one.key_cache, 2u * 12);

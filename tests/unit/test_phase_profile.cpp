@@ -113,17 +113,20 @@ TEST(DecodeBounds, FollowFromTheShardsAndTheFirmwaresCollectives) {
   PlatformConfig c;
   c.grid_width = 2, c.grid_height = 3;
   const DecodeBounds b = decode_bounds(m, c, llama::single_stage(2, 3));
-  // Core 0's shares on 6 cores: 6 rows of wq|wk|wv, 3 of wo, 7 units of w1|w3, 3 rows of w2
-  // (x 40), 67 classifier rows: 2 x (96 + 48 + 224 + 120) + 1072 = 2048 weights.
-  EXPECT_DOUBLE_EQ(b.weight_bytes_per_core, 4 * 2048.0);
-  EXPECT_DOUBLE_EQ(b.sram_cycles, 4 * 2048.0 / c.sram.read_bytes_per_cycle);
-  EXPECT_DOUBLE_EQ(b.compute_cycles, 2048.0 / c.tensor.fp32_lanes);
-  // Crossing the 2x3 grid: 3 hops. Embedding 3 + 16; per layer (3 + 32) + 3 x (3 + 16) +
-  // (3 + 40); the argmax's two all-reduces 2 x (2 x 3 + 1).
-  EXPECT_DOUBLE_EQ(b.fabric_cycles, 19 + 2 * (35 + 57 + 43) + 14);
-  EXPECT_EQ(b.collectives, 13u);
+  // A tile's parts on 2 columns x 3 rows: 8 of x's elements; a block row's KV head with its two
+  // query heads (16 rows of wq|wk|wv, 8 columns of wo), 14 hidden units, 134 vocabulary rows.
+  // Per layer 16 x 8 + 8 x 8 + 28 x 8 + 8 x 14 = 528 weights, twice, and 134 x 8 classifier
+  // weights: 2128.
+  EXPECT_DOUBLE_EQ(b.weight_bytes_per_core, 4 * 2128.0);
+  EXPECT_DOUBLE_EQ(b.sram_cycles, 4 * 2128.0 / c.sram.read_bytes_per_cycle);
+  EXPECT_DOUBLE_EQ(b.compute_cycles, 2128.0 / c.tensor.fp32_lanes);
+  // A row all-reduce of n floats: 2 x (1 hop + n); a column one 2 x (2 hops + n). Per layer the
+  // norms 2 x 4, q|k|v 34, the maxima and sums 2 x 6, the values 18, wo 20, w1|w3 58, w2 20:
+  // 170. The embedding 2 + 8; the final norm 4, the logits 270, the argmax 2 x (2 x 3 + 2).
+  EXPECT_DOUBLE_EQ(b.fabric_cycles, 2 * 170 + 10 + 4 + 270 + 16);
+  EXPECT_EQ(b.collectives, 23u);
   EXPECT_EQ(b.dominant(), "SRAM bandwidth");  // a tie with compute goes to the SRAM
-  EXPECT_DOUBLE_EQ(b.largest(), 512.0);
+  EXPECT_DOUBLE_EQ(b.largest(), 532.0);
 }
 
 TEST(DecodeBounds, PipelineStagesAddUpAndPayForTheirHandOffs) {
@@ -131,15 +134,16 @@ TEST(DecodeBounds, PipelineStagesAddUpAndPayForTheirHandOffs) {
   PlatformConfig c;
   c.grid_width = 2, c.grid_height = 3;
   const DecodeBounds b = decode_bounds(m, c, llama::StagePlan{2, 3, 1, 3, 2, 1, 1});
-  // A layer per stage of 3 cores, whose first core holds 11 rows of wq|wk|wv, 6 of wo, 14
-  // units of w1|w3, 6 rows of w2 (x 40): 960 weights; the last stage adds 134 classifier rows.
-  EXPECT_DOUBLE_EQ(b.weight_bytes_per_core, 4 * (960.0 + 2144));
-  EXPECT_DOUBLE_EQ(b.sram_cycles, 4 * (960.0 + 960 + 2144) / c.sram.read_bytes_per_cycle);
-  // Crossing a 1x3 block: 2 hops. Embedding 2 + 16; per layer (2 + 32) + 3 x (2 + 16) + (2 + 40);
-  // the hand-off 1 hop + 17 wavelets + a broadcast of 2 + 17; the argmax 2 x (2 x 2 + 1); the
-  // token back from stage 1 at (1,0): 1 hop and a broadcast of 2 + 1.
-  EXPECT_DOUBLE_EQ(b.fabric_cycles, 18 + 2 * 130 + 37 + 10 + 4);
-  EXPECT_EQ(b.collectives, 15u);
+  // A layer per stage of 1 x 3 cores, whose tiles hold all 16 of x's elements: 16 x 16 + 16 x 8
+  // + 28 x 16 + 16 x 14 = 1056 weights; the last stage adds 134 x 16 classifier weights.
+  EXPECT_DOUBLE_EQ(b.weight_bytes_per_core, 4 * (1056.0 + 2144));
+  EXPECT_DOUBLE_EQ(b.sram_cycles, 4 * (1056.0 + 1056 + 2144) / c.sram.read_bytes_per_cycle);
+  // One column of 3: a row all-reduce moves its floats twice (2 x n), a column one 2 x (2 + n).
+  // Per layer 4 + 32 + 8 + 16 + 36 + 56 + 36 = 188. The embedding 2 + 16; the hand-off 1 hop,
+  // 1 + 16 wavelets and a broadcast of 2 + 1 + 16; the final norm 2, the logits 268, the argmax
+  // 2 x (2 x 2 + 2); the token back from stage 1 at (1,0): 1 hop and a broadcast of 2 + 1.
+  EXPECT_DOUBLE_EQ(b.fabric_cycles, 2 * 188 + 18 + 37 + 2 + 268 + 12 + 4);
+  EXPECT_EQ(b.collectives, 25u);
 }
 
 TEST(DecodeBounds, StagesWithoutLayersPayOnlyForTheirVocabularyAndHandOffs) {
@@ -148,14 +152,14 @@ TEST(DecodeBounds, StagesWithoutLayersPayOnlyForTheirVocabularyAndHandOffs) {
   c.grid_width = 3, c.grid_height = 3;
   // Stage 0 only embeds, stage 1 runs both layers, stage 2 only classifies (1x3 blocks).
   const DecodeBounds b = decode_bounds(m, c, llama::StagePlan{3, 3, 1, 3, 3, 0, 0});
-  // Per core as with a layer per stage (960 weights a layer, 2144 classifier rows), but the
+  // Per core as with a layer per stage (1056 weights a layer, 2144 classifier weights), but the
   // busiest core is the classifier's alone.
   EXPECT_DOUBLE_EQ(b.weight_bytes_per_core, 4 * 2144.0);
-  EXPECT_DOUBLE_EQ(b.sram_cycles, 4 * (2 * 960.0 + 2144) / c.sram.read_bytes_per_cycle);
-  // The embedding 2 + 16, two layers of 130, two hand-offs of 37, the argmax 10, the token back
-  // from stage 2 at (2,0): 2 hops and a broadcast of 2 + 1.
-  EXPECT_DOUBLE_EQ(b.fabric_cycles, 18 + 2 * 130 + 2 * 37 + 10 + 5);
-  EXPECT_EQ(b.collectives, 16u);
+  EXPECT_DOUBLE_EQ(b.sram_cycles, 4 * (2 * 1056.0 + 2144) / c.sram.read_bytes_per_cycle);
+  // The embedding 18, two layers of 188, two hand-offs of 37, the classifier's 282, the token
+  // back from stage 2 at (2,0): 2 hops and a broadcast of 2 + 1.
+  EXPECT_DOUBLE_EQ(b.fabric_cycles, 18 + 2 * 188 + 2 * 37 + 282 + 5);
+  EXPECT_EQ(b.collectives, 26u);
 }
 
 }  // namespace

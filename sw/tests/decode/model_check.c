@@ -1,7 +1,8 @@
-/* The first steps of a decode on the loaded shards (`wafervp run --model M.bin`): the embedding
- * row of `token` (held by one core, gathered to all), RMSNorm with layer 0's weights, and
- * layer 0's fused query/key/value projection sharded over the grid. PE (0,0) prints q as hex words, for the
- * host to compare with its reference. */
+/* The first steps of a decode on the loaded shards (`wafervp run --model M.bin`), written out
+ * plainly against wvp/model_layout.h: the embedding row of `token` (from the grid row that holds
+ * it, down each column), RMSNorm with layer 0's weights, and layer 0's query projection, each
+ * tile's partial products summed along its grid row. The first tile of each grid row prints its
+ * row's query rows as "q FIRST hex...", for the host to compare with its reference. */
 #include <stdint.h>
 #include <stdio.h>
 #include <wvp/collectives.h>
@@ -9,46 +10,53 @@
 #include <wvp/model_layout.h>
 #include <wvp/shard.h>
 
-#define DIM_MAX 256
+#define PART_MAX 64
+#define QUERY_ROWS_MAX 256
 
 extern uint8_t __heap_start[], __heap_end[]; /* the model region */
 volatile uint32_t token = 5;
 
-static float x[DIM_MAX], xb[DIM_MAX], qkv[3 * DIM_MAX];
+static float x[PART_MAX], xb[PART_MAX], q[QUERY_ROWS_MAX];
 
 int main(void) {
   const wvp_model_header *h = (const wvp_model_header *)__heap_start;
   const float *region = (const float *)__heap_start;
-  const uint32_t cores = wvp_grid_w() * wvp_grid_h(), d = (uint32_t)h->dim;
-  if (h->magic != WVP_MODEL_MAGIC || h->cores != cores || h->stages != 1 || d > DIM_MAX ||
+  const uint32_t cores = wvp_grid_w() * wvp_grid_h(), col = wvp_x(), row = wvp_y();
+  if (h->magic != WVP_MODEL_MAGIC || h->cores != cores || h->stages != 1 ||
       wvp_model_layout_of(h, 0).floats * 4 > (uint32_t)(__heap_end - __heap_start)) {
     if (wvp_core_id() == 0) printf("no one-stage model for %u cores in the region\n", (unsigned)cores);
     return 1;
   }
   const wvp_model_layout l = wvp_model_layout_of(h, 0);
+  const wvp_tile_part part = wvp_tile_part_of(h, col, row);
+  const uint32_t n = part.dims.count, query_rows = part.kv_heads.count * wvp_kv_mul(h) * wvp_head_size(h);
+  if (n > PART_MAX || query_rows > QUERY_ROWS_MAX) {
+    if (wvp_core_id() == 0) printf("the parts are larger than this check's buffers\n");
+    return 1;
+  }
   wvp_collectives_init();
 
-  /* Embedding: the core holding row `token` contributes it, the others zeros. */
-  const wvp_rows vocab = wvp_shard_rows((uint32_t)h->vocab_size);
-  for (uint32_t i = 0; i < d; ++i) x[i] = 0.0f;
-  if (token >= vocab.first && token < vocab.first + vocab.count)
-    for (uint32_t i = 0; i < d; ++i) x[i] = region[l.embedding + (token - vocab.first) * d + i];
-  wvp_allreduce_f32(x, d, WVP_SUM);
+  const uint32_t holder = wvp_part_holding(token, (uint32_t)h->vocab_size, wvp_grid_h());
+  if (row == holder)
+    for (uint32_t i = 0; i < n; ++i) x[i] = region[l.embedding + (token - part.vocab.first) * n + i];
+  wvp_col_bcast_f32(x, n, holder);
 
-  /* RMSNorm, as run.c computes it. */
+  /* RMSNorm, the sum of squares over the grid row's parts. */
   float ss = 0.0f;
-  for (uint32_t i = 0; i < d; ++i) ss += x[i] * x[i];
-  ss = ss / (float)d + 1e-5f;
+  for (uint32_t i = 0; i < n; ++i) ss += x[i] * x[i];
+  wvp_row_allreduce_f32(&ss, 1, WVP_SUM);
+  ss = ss / (float)h->dim + 1e-5f;
   const float scale = 1.0f / __builtin_sqrtf(ss);
-  for (uint32_t i = 0; i < d; ++i) xb[i] = region[l.rms_att + i] * (scale * x[i]);
+  for (uint32_t i = 0; i < n; ++i) xb[i] = region[l.rms_att + i] * (scale * x[i]);
 
-  const uint32_t kv_dim = d / (uint32_t)h->n_heads * (uint32_t)h->n_kv_heads;
-  wvp_sharded_matvec(region + l.wqkv, xb, qkv, d + 2 * kv_dim, d);
+  /* wqkv's first rows are the row's query rows. */
+  wvp_dot_rows(region + l.wqkv, xb, q, query_rows, n);
+  wvp_row_allreduce_f32(q, query_rows, WVP_SUM);
 
-  if (wvp_core_id() == 0) {
-    printf("q");
-    for (uint32_t i = 0; i < d; ++i) {
-      union { float f; uint32_t u; } bits = {.f = qkv[i]};
+  if (col == 0 && query_rows) {
+    printf("q %u", (unsigned)(part.kv_heads.first * wvp_kv_mul(h) * wvp_head_size(h)));
+    for (uint32_t i = 0; i < query_rows; ++i) {
+      union { float f; uint32_t u; } bits = {.f = q[i]};
       printf(" %08x", (unsigned)bits.u);
     }
     printf("\n");

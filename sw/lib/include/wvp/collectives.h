@@ -44,6 +44,11 @@ void wvp_bcast_f32(float *data, uint32_t n, uint32_t root_x, uint32_t root_y);
 void wvp_row_reduce_f32(float *data, uint32_t n, wvp_reduce_op op);
 void wvp_col_reduce_f32(float *data, uint32_t n, wvp_reduce_op op);
 
+/* The same, and every tile of the row (column) gets the result in data: it is broadcast back from
+ * x = 0 (y = 0), so the tiles hold the same bits. */
+void wvp_row_allreduce_f32(float *data, uint32_t n, wvp_reduce_op op);
+void wvp_col_allreduce_f32(float *data, uint32_t n, wvp_reduce_op op);
+
 /* Element-wise reduction over the whole grid; every tile gets the result in data. Rows reduce
  * to column 0, column 0 to (0,0), which broadcasts down column 0 and along every row. */
 void wvp_allreduce_f32(float *data, uint32_t n, wvp_reduce_op op);
@@ -52,6 +57,9 @@ void wvp_allreduce_f32(float *data, uint32_t n, wvp_reduce_op op);
  * (wvp_shard_rows(items): core k's items follow core k-1's). Every core passes in its own items
  * and gets all of them. Moves about (W + H) parts per tile, each at one wavelet per cycle. */
 void wvp_allgather_f32(float *y, uint32_t items, uint32_t item_floats);
+/* The same along a column: its items are split over the column's tiles (wvp_rows_of(items, H, y)),
+ * and every tile of the column gets all of them. */
+void wvp_col_allgather_f32(float *y, uint32_t items, uint32_t item_floats);
 /* The largest `value` over the grid and, among the cores that hold it, the smallest `index`
  * (the first maximum, as a sequential argmax finds it); every core gets both. Indices must be
  * below 2^24 (they travel as exact fp32). */

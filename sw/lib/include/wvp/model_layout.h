@@ -13,18 +13,32 @@
  * gives those two their own (smaller, or zero: a stage that only embeds or only classifies)
  * number of layers, and the middle stages share the rest evenly.
  *
- * Within a stage, every matrix (out x in) is split by output rows over the stage's N cores: the
- * core of rank k (row-major in the block) holds rows [first, first + count) (wvp/shard.h's
- * balance), stored row-major. Matrices that multiply the
- * same vector are fused so that one tensor descriptor and one all-gather serve them:
- *   - wqkv stacks wq, wk and wv (dim + 2 kv_dim rows), so the gathered output is q, k, v;
- *   - w13 interleaves w1 and w3 by hidden unit (row 2i is w1's row i, row 2i+1 is w3's), split
- *     by hidden units, so each core applies SwiGLU to its own units before the gather.
- * Every core's region has the same offsets; a core with fewer rows than the largest share leaves
- * the rest unused. The RMSNorm weights of the stage's layers are on every core of the stage, the
- * embedding rows on stage 0's cores, the classifier rows on the last stage's (a copy of the
- * embedding rows for a shared classifier, unless that is stage 0). All offsets count floats from
- * the region start and depend on the stage.
+ * Within a stage, the block's C x R tiles (stage_w x stage_h) share each matrix in two dimensions,
+ * so that a core holds a C x R-th of every vector and matrix of its layers, and no whole vector:
+ *   - x, the residual stream, is split by block column: the tiles of column c hold x's elements
+ *     wvp_tile_part_of().dims (wvp_range_of(dim, C, c)), each tile of the column the same;
+ *   - the attention heads, the hidden units and the vocabulary are split by block row: row r
+ *     holds the KV heads kv_heads (wvp_range_of(n_kv_heads, R, r)) with their n_heads /
+ *     n_kv_heads query heads each, the hidden units `units` and the vocabulary rows `vocab`.
+ * A matrix that reads x ("by columns": wq|wk|wv, w1|w3, the embedding and the classifier) has on
+ * tile (c, r) its rows of row r's part and its columns of x's part c: the tile's products are
+ * partial sums that the block row adds up (an all-reduce along the row), so every tile of row r
+ * gets row r's outputs. A matrix that writes x ("by rows": wo and w2) has on tile (c, r) its rows
+ * of x's part c and its columns of row r's part: the block column adds up, and every tile of
+ * column c gets its part of x's update. So a layer alternates: x's parts by column, heads and
+ * hidden units by row, x's parts by column again, with no vector gathered anywhere.
+ * Each tile stores its part of a matrix row-major, packed (as many columns as its part has):
+ *   - wqkv: row r's query rows (its query heads' rows of wq), then its key rows, then its value
+ *     rows (its KV heads' rows of wk and wv), each over x's part c;
+ *   - wo: x's part c of wo's rows, over row r's query heads' columns;
+ *   - w13: row r's hidden units, w1's row and w3's row of each in turn, over x's part c;
+ *   - w2: x's part c of w2's rows, over row r's hidden units' columns;
+ *   - embedding, classifier: row r's vocabulary rows over x's part c.
+ * The RMSNorm weights of x's part c are on every tile of column c. Every core's region has the
+ * same offsets, sized for the largest part; a core with a smaller part leaves the rest unused.
+ * The embedding is on stage 0's cores, the classifier on the last stage's (a copy of the
+ * embedding for a shared classifier, unless that is stage 0). All offsets count floats from the
+ * region start and depend on the stage.
  *
  * Micro-batches. `micro_batches` independent sequences (users) go through the pipeline together,
  * one per stage at a time, so that the stages work at once: each has its prompt in the prompt
@@ -61,10 +75,63 @@ static inline uint32_t wvp_host_token(uint32_t sequence, uint32_t token) { retur
 static inline uint32_t wvp_host_token_sequence(uint32_t word) { return word >> WVP_HOST_TOKEN_BITS; }
 static inline uint32_t wvp_host_token_id(uint32_t word) { return word & (WVP_MAX_VOCAB - 1u); }
 
-/* KV-cache offload. With a window below the context, a core keeps the K/V of its last kv_window
- * positions in SRAM and every position's also at the memory node (the decode firmware says how
- * it gets there); the node gives each core of the grid a slab of n_layers x 2 (keys, values) x
- * the most heads a core has x seq_len x head_size floats. A fetch from the node is at most
+static inline uint32_t wvp_share(uint32_t out, uint32_t parts) { return (out + parts - 1) / parts; }
+
+/* Row range of core `k` of `cores` in an `out`-row matrix: balanced, the first out % cores one more. */
+static inline void wvp_rows_of(uint32_t out, uint32_t cores, uint32_t k, uint32_t *first, uint32_t *count) {
+  const uint32_t base = out / cores, extra = out % cores;
+  *first = k * base + (k < extra ? k : extra);
+  *count = base + (k < extra ? 1u : 0u);
+}
+
+typedef struct {
+  uint32_t first, count;
+} wvp_range;
+
+/* Part k of n things split over `parts` (wvp_rows_of's balance). */
+static inline wvp_range wvp_range_of(uint32_t n, uint32_t parts, uint32_t k) {
+  wvp_range r;
+  wvp_rows_of(n, parts, k, &r.first, &r.count);
+  return r;
+}
+
+/* The part that k of n things split over `parts` falls in (the inverse of wvp_range_of). */
+static inline uint32_t wvp_part_holding(uint32_t k, uint32_t n, uint32_t parts) {
+  const uint32_t base = n / parts, extra = n % parts;
+  return k < extra * (base + 1) ? k / (base + 1) : extra + (k - extra * (base + 1)) / base;
+}
+
+static inline uint32_t wvp_stage_cores(const wvp_model_header *h) { return h->stage_w * h->stage_h; }
+static inline uint32_t wvp_head_size(const wvp_model_header *h) { return (uint32_t)(h->dim / h->n_heads); }
+static inline uint32_t wvp_kv_mul(const wvp_model_header *h) { return (uint32_t)(h->n_heads / h->n_kv_heads); }
+
+/* What tile (col, row) of a stage's block holds of every layer (see above). */
+typedef struct {
+  wvp_range dims;     /* x's elements of block column col */
+  wvp_range kv_heads; /* block row row's KV heads; its query heads are kv_heads times kv_mul */
+  wvp_range units;    /* block row row's hidden units */
+  wvp_range vocab;    /* block row row's vocabulary rows */
+} wvp_tile_part;
+
+static inline wvp_tile_part wvp_tile_part_of(const wvp_model_header *h, uint32_t col, uint32_t row) {
+  wvp_tile_part p;
+  p.dims = wvp_range_of((uint32_t)h->dim, h->stage_w, col);
+  p.kv_heads = wvp_range_of((uint32_t)h->n_kv_heads, h->stage_h, row);
+  p.units = wvp_range_of((uint32_t)h->hidden_dim, h->stage_h, row);
+  p.vocab = wvp_range_of((uint32_t)h->vocab_size, h->stage_h, row);
+  return p;
+}
+
+/* KV cache. Block row r keeps the keys and values of its KV heads, and its C tiles split the
+ * positions: tile c keeps positions c, c + C, c + 2C, ... (its "own" positions, the i-th of them
+ * in slot i), so that each tile attends over a C-th of the context and the block row combines
+ * their softmax sums and weighted values.
+ *
+ * Offload. With a window below the context, a tile keeps the K/V of its own positions among the
+ * last kv_window in SRAM (wvp_kv_own_window slots, own position i in slot i % slots) and every
+ * own position's also at the memory node (the decode firmware says how it gets there); the node
+ * gives each core of the grid a slab of n_layers x 2 (keys, values) x the most KV heads a block
+ * row has x its own positions x head_size floats. A fetch from the node is at most
  * WVP_KV_FETCH_WORDS words (the node's agent serves up to 256 per request), into a buffer of the
  * working memory. */
 #define WVP_KV_FETCH_WORDS 256u
@@ -75,29 +142,21 @@ static inline uint32_t wvp_kv_window(const wvp_model_header *h) {
   return h->kv_window && h->kv_window < seq ? h->kv_window : seq;
 }
 static inline int wvp_kv_offloaded(const wvp_model_header *h) { return wvp_kv_window(h) < (uint32_t)h->seq_len; }
+/* The own positions a tile keeps in SRAM: the most a window of kv_window positions holds. */
+static inline uint32_t wvp_kv_own_window(const wvp_model_header *h) { return wvp_share(wvp_kv_window(h), h->stage_w); }
 
 typedef struct {
-  uint32_t first_layer, layers;                          /* this stage's */
-  uint32_t prompt;                                       /* per sequence, seq_len token ids (int32): BOS first, WVP_NO_TOKEN after its prompt */
-  uint32_t rows_dim, rows_qkv, rows_hidden, rows_vocab;  /* largest share (w13: hidden units) */
-  uint32_t rms_att, rms_ffn, rms_final;                  /* (layers x dim), (layers x dim), (dim) */
-  uint32_t wqkv, wo, w13, w2;                            /* first_layer; the next follows at + *_stride */
+  uint32_t first_layer, layers;                           /* this stage's */
+  uint32_t prompt;                                        /* per sequence, seq_len token ids (int32): BOS first, WVP_NO_TOKEN after its prompt */
+  uint32_t cols_dim;                                      /* the largest part of x (a block column's) */
+  uint32_t rows_qkv, cols_heads, rows_units, rows_vocab;  /* the largest parts of a block row: q|k|v rows, query heads' columns, hidden units, vocabulary */
+  uint32_t rms_att, rms_ffn, rms_final;                   /* (layers x cols_dim), (layers x cols_dim), (cols_dim) */
+  uint32_t wqkv, wo, w13, w2;                             /* first_layer; the next follows at + *_stride */
   uint32_t wqkv_stride, wo_stride, w13_stride, w2_stride;
-  uint32_t embedding, classifier;                        /* token rows (stage 0), logit rows (last stage) */
-  uint32_t rope_freq;                                    /* RoPE's head_size / 2 rotation frequencies (run.c's powf) */
-  uint32_t floats;                                       /* the whole region */
+  uint32_t embedding, classifier;                         /* token rows (stage 0), logit rows (last stage) */
+  uint32_t rope_freq;                                     /* RoPE's head_size / 2 rotation frequencies (run.c's powf) */
+  uint32_t floats;                                        /* the whole region */
 } wvp_model_layout;
-
-static inline uint32_t wvp_share(uint32_t out, uint32_t cores) { return (out + cores - 1) / cores; }
-
-/* Row range of core `k` of `cores` in an `out`-row matrix. */
-static inline void wvp_rows_of(uint32_t out, uint32_t cores, uint32_t k, uint32_t *first, uint32_t *count) {
-  const uint32_t base = out / cores, extra = out % cores;
-  *first = k * base + (k < extra ? k : extra);
-  *count = base + (k < extra ? 1u : 0u);
-}
-
-static inline uint32_t wvp_stage_cores(const wvp_model_header *h) { return h->stage_w * h->stage_h; }
 
 /* The stage of tile (x, y) of a grid `grid_w` tiles wide; h->stages for a tile of an idle block. */
 static inline uint32_t wvp_stage_of(const wvp_model_header *h, uint32_t grid_w, uint32_t x, uint32_t y) {
@@ -131,87 +190,91 @@ static inline void wvp_layers_of(const wvp_model_header *h, uint32_t stage, uint
 
 static inline wvp_model_layout wvp_model_layout_of(const wvp_model_header *h, uint32_t stage) {
   wvp_model_layout l;
-  const uint32_t d = (uint32_t)h->dim, f = (uint32_t)h->hidden_dim;
-  const uint32_t kv = d / (uint32_t)h->n_heads * (uint32_t)h->n_kv_heads, n = wvp_stage_cores(h);
+  const uint32_t d = (uint32_t)h->dim, hs = wvp_head_size(h), kv_mul = wvp_kv_mul(h);
+  const uint32_t kv_heads = wvp_share((uint32_t)h->n_kv_heads, h->stage_h);
   const int first = stage == 0, last = stage + 1 == h->stages;
   wvp_layers_of(h, stage, &l.first_layer, &l.layers);
-  l.rows_dim = wvp_share(d, n), l.rows_qkv = wvp_share(d + 2 * kv, n), l.rows_hidden = wvp_share(f, n);
-  l.rows_vocab = wvp_share((uint32_t)h->vocab_size, n);
+  l.cols_dim = wvp_share(d, h->stage_w);
+  l.rows_qkv = (kv_mul + 2) * kv_heads * hs, l.cols_heads = kv_mul * kv_heads * hs;
+  l.rows_units = wvp_share((uint32_t)h->hidden_dim, h->stage_h);
+  l.rows_vocab = wvp_share((uint32_t)h->vocab_size, h->stage_h);
   uint32_t at = sizeof(wvp_model_header) / 4;
   l.prompt = at, at += h->micro_batches * (uint32_t)h->seq_len;
-  l.rms_att = at, at += l.layers * d;
-  l.rms_ffn = at, at += l.layers * d;
-  l.rms_final = at, at += d;
-  l.wqkv_stride = l.rows_qkv * d, l.wqkv = at, at += l.layers * l.wqkv_stride;
-  l.wo_stride = l.rows_dim * d, l.wo = at, at += l.layers * l.wo_stride;
-  l.w13_stride = 2 * l.rows_hidden * d, l.w13 = at, at += l.layers * l.w13_stride;
-  l.w2_stride = l.rows_dim * f, l.w2 = at, at += l.layers * l.w2_stride;
+  l.rms_att = at, at += l.layers * l.cols_dim;
+  l.rms_ffn = at, at += l.layers * l.cols_dim;
+  l.rms_final = at, at += l.cols_dim;
+  l.wqkv_stride = l.rows_qkv * l.cols_dim, l.wqkv = at, at += l.layers * l.wqkv_stride;
+  l.wo_stride = l.cols_dim * l.cols_heads, l.wo = at, at += l.layers * l.wo_stride;
+  l.w13_stride = 2 * l.rows_units * l.cols_dim, l.w13 = at, at += l.layers * l.w13_stride;
+  l.w2_stride = l.cols_dim * l.rows_units, l.w2 = at, at += l.layers * l.w2_stride;
   l.embedding = at;
-  if (first) at += l.rows_vocab * d;
+  if (first) at += l.rows_vocab * l.cols_dim;
   l.classifier = h->shared_classifier && first ? l.embedding : at;
-  if (last && l.classifier == at) at += l.rows_vocab * d;
-  l.rope_freq = at, at += d / (uint32_t)h->n_heads / 2;
+  if (last && l.classifier == at) at += l.rows_vocab * l.cols_dim;
+  l.rope_freq = at, at += hs / 2;
   l.floats = at;
   return l;
 }
 
-/* The decode firmware's working memory, after the shards in the same region: activations (on
- * every core), scratch, and the KV cache of the attention heads this core computes (the heads
- * are split over the stage's cores like rows, wvp_rows_of(n_heads)), for every sequence, every
- * layer of the stage and every position. The classifier's outputs and the sampler's buffers are the last
- * stage's only. */
+/* The decode firmware's working memory, after the shards in the same region: the parts of the
+ * activations a tile works on, scratch, and its KV cache for every sequence and layer of the
+ * stage. The classifier's outputs and the sampler's buffers are the last stage's only. */
 typedef struct {
-  uint32_t x, xb, xb2, qkv, att, hb;  /* activations; q, k, v lie together in qkv */
-  uint32_t h13, logits;               /* this core's w13 and classifier outputs */
-  uint32_t rope;                      /* cos, sin per rotation angle of a head */
-  uint32_t all_logits, order;         /* sampling only: every logit, and a permutation */
-  uint32_t key_cache, value_cache;    /* (sequence, stage layer, position mod the window, head of this core, head_size) */
-  uint32_t kv_fetch;                  /* K or V of older positions from the memory node (offload only) */
-  uint32_t first_head, heads;         /* attention heads on this core */
-  uint32_t floats;                    /* shards and working memory together */
+  uint32_t x, xb, update;        /* x's part: the residual stream, normalised, a by-rows product's sums */
+  uint32_t relay;                /* a hand-off's sequence and part of x, passing through */
+  uint32_t qkv, heads;           /* the block row's q|k|v, and its query heads' attention outputs */
+  uint32_t att, head_sums;       /* scores of the own positions (query head, own position), a value per query head */
+  uint32_t h13, hb;              /* the block row's w1|w3 outputs, interleaved, and its SwiGLU outputs */
+  uint32_t logits;               /* the block row's */
+  uint32_t rope;                 /* cos, sin per rotation angle of a head */
+  uint32_t all_logits, order;    /* sampling only: every logit, and a permutation */
+  uint32_t key_cache, value_cache; /* (sequence, stage layer, slot, KV head of the block row, head_size) */
+  uint32_t kv_fetch;             /* K or V of older positions from the memory node (offload only) */
+  uint32_t floats;               /* shards and working memory together */
 } wvp_decode_layout;
 
-/* `rank`: the core's number within its stage's block, row-major. */
-static inline wvp_decode_layout wvp_decode_layout_of(const wvp_model_header *h, uint32_t stage, uint32_t rank) {
+static inline wvp_decode_layout wvp_decode_layout_of(const wvp_model_header *h, uint32_t stage) {
   const wvp_model_layout m = wvp_model_layout_of(h, stage);
   const int last = stage + 1 == h->stages;
-  const uint32_t d = (uint32_t)h->dim, f = (uint32_t)h->hidden_dim, seq = (uint32_t)h->seq_len;
-  const uint32_t kv = d / (uint32_t)h->n_heads * (uint32_t)h->n_kv_heads, hs = d / (uint32_t)h->n_heads;
+  const uint32_t hs = wvp_head_size(h), kv_heads = wvp_share((uint32_t)h->n_kv_heads, h->stage_h);
+  const uint32_t query_heads = kv_heads * wvp_kv_mul(h);
   wvp_decode_layout l;
   uint32_t at = m.floats;
-  l.x = at, at += d;
-  l.xb = at, at += d;
-  l.xb2 = at, at += d;
-  l.qkv = at, at += d + 2 * kv;
-  l.att = at, at += seq;
-  l.hb = at, at += f;
-  l.h13 = at, at += 2 * m.rows_hidden;
+  l.x = at, at += m.cols_dim;
+  l.xb = at, at += m.cols_dim;
+  l.update = at, at += m.cols_dim;
+  l.relay = at, at += 1 + m.cols_dim;
+  l.qkv = at, at += m.rows_qkv;
+  l.heads = at, at += m.cols_heads;
+  l.att = at, at += query_heads * wvp_share((uint32_t)h->seq_len, h->stage_w);
+  l.head_sums = at, at += query_heads;
+  l.h13 = at, at += 2 * m.rows_units;
+  l.hb = at, at += m.rows_units;
   l.logits = at, at += last ? m.rows_vocab : 0;
   l.rope = at, at += hs;
   const uint32_t sampler = h->sampling && last ? (uint32_t)h->vocab_size : 0;
   l.all_logits = at, at += sampler;
   l.order = at, at += sampler;
-  wvp_rows_of((uint32_t)h->n_heads, wvp_stage_cores(h), rank, &l.first_head, &l.heads);
-  const uint32_t cache = h->micro_batches * m.layers * wvp_kv_window(h) * l.heads * hs;
+  const uint32_t cache = h->micro_batches * m.layers * wvp_kv_own_window(h) * kv_heads * hs;
   l.key_cache = at, at += cache;
   l.value_cache = at, at += cache;
-  l.kv_fetch = at, at += wvp_kv_offloaded(h) && l.heads ? WVP_KV_FETCH_WORDS : 0;
+  l.kv_fetch = at, at += wvp_kv_offloaded(h) ? WVP_KV_FETCH_WORDS : 0;
   l.floats = at;
   return l;
 }
 
 /* Bytes of one core's slab at the memory node; core k's starts at k times that. */
 static inline uint64_t wvp_kv_slab_bytes(const wvp_model_header *h) {
-  const uint32_t hs = (uint32_t)(h->dim / h->n_heads);
-  return 4ull * (uint32_t)h->n_layers * 2 * wvp_share((uint32_t)h->n_heads, wvp_stage_cores(h)) * (uint32_t)h->seq_len * hs;
+  const uint32_t kv_heads = wvp_share((uint32_t)h->n_kv_heads, h->stage_h), own = wvp_share((uint32_t)h->seq_len, h->stage_w);
+  return 4ull * (uint32_t)h->n_layers * 2 * kv_heads * own * wvp_head_size(h);
 }
-/* The byte offset in a core's slab of position `pos` of the `kind` (WVP_KV_KEYS or _VALUES) of
- * head `head` (of the core's own, from 0) in stage layer `layer`; the loader keeps slabs below
- * 4 GiB. A head's positions follow each other, so a run of them is one fetch. */
-static inline uint32_t wvp_kv_slab_offset(const wvp_model_header *h, uint32_t layer, uint32_t kind, uint32_t head, uint32_t pos) {
-  const uint32_t hs = (uint32_t)(h->dim / h->n_heads), seq = (uint32_t)h->seq_len;
-  const uint32_t heads = wvp_share((uint32_t)h->n_heads, wvp_stage_cores(h));
-  return 4u * (((layer * 2 + kind) * heads + head) * seq + pos) * hs;
+/* The byte offset in a core's slab of own position `own` (the tile's own-th) of the `kind`
+ * (WVP_KV_KEYS or _VALUES) of KV head `head` (of the block row's, from 0) in stage layer
+ * `layer`; the loader keeps slabs below 4 GiB. A head's own positions follow each other, so a
+ * run of them is one fetch. */
+static inline uint32_t wvp_kv_slab_offset(const wvp_model_header *h, uint32_t layer, uint32_t kind, uint32_t head, uint32_t own) {
+  const uint32_t kv_heads = wvp_share((uint32_t)h->n_kv_heads, h->stage_h), owns = wvp_share((uint32_t)h->seq_len, h->stage_w);
+  return 4u * (((layer * 2 + kind) * kv_heads + head) * owns + own) * wvp_head_size(h);
 }
 
 #endif /* WVP_MODEL_LAYOUT_H */

@@ -15,7 +15,7 @@ typedef struct {
 wvp_rows wvp_shard_rows(uint32_t out);
 
 /* y[0..rows) = W x for a (rows x in) row-major W, on this core's tensor engine: each row is one
- * fma chain over 0..in-1. */
+ * fma chain over 0..in-1 (0 for in = 0). */
 void wvp_dot_rows(const float *w, const float *x, float *y, uint32_t rows, uint32_t in);
 
 /* y[0..out) = W x on every core, where `w_shard` holds this core's rows (count x in) and x is
