@@ -166,13 +166,20 @@ std::optional<StagePlan> plan_kv_offload(const ModelConfig& config, uint32_t wid
                      std::to_string(seq) + " positions");
   if (window == 0) {
     if (model_region_bytes(config, plan, sampling) <= region_bytes) return plan;
-    // The region grows by the same bytes with each position of the window.
-    plan.kv_window = 1;
-    const uint64_t one = model_region_bytes(config, plan, sampling);
-    if (one > region_bytes) return std::nullopt;
-    plan.kv_window = 2;
-    const uint64_t per_position = model_region_bytes(config, plan, sampling) - one;
-    plan.kv_window = static_cast<uint32_t>(std::min<uint64_t>(seq - 1, 1 + (region_bytes - one) / per_position));
+    // The region grows with the window (by a slot each time it takes another position per tile
+    // of a block row): the largest that fits.
+    const auto fits = [&](uint32_t w) {
+      plan.kv_window = w;
+      return model_region_bytes(config, plan, sampling) <= region_bytes;
+    };
+    if (!fits(1)) return std::nullopt;
+    uint32_t lo = 1, hi = seq - 1;
+    while (lo < hi) {
+      const uint32_t mid = lo + (hi - lo + 1) / 2;
+      if (fits(mid)) lo = mid;
+      else hi = mid - 1;
+    }
+    plan.kv_window = lo;
   } else {
     plan.kv_window = window;
     const uint64_t need = model_region_bytes(config, plan, sampling);

@@ -127,7 +127,7 @@ TEST(DecodeRun, LogitsAtEveryPositionAreWithinTheStatedToleranceOfTheHostReferen
   EXPECT_LT(worst, 1e-5);
 }
 
-// A generated model of width 32 and a context of 96 (a head's KV cache of a layer is 6 KiB) or
+// A generated model of width 32 and a context of 96 (a KV head's cache of a layer is 6 KiB) or
 // `seq_len`, written to `name` in the temporary directory.
 std::string narrow_model(const std::string& name, int32_t layers, int32_t vocab, bool shared_classifier, int32_t seq_len = 96) {
   llama::ModelConfig c;
@@ -138,21 +138,22 @@ std::string narrow_model(const std::string& name, int32_t layers, int32_t vocab,
   return p;
 }
 
-// Eight layers whose KV caches alone overflow a core's region on 8x8 in one stage.
+// Eight layers and a context of 256, whose KV caches overflow a core's region on 8x8 in one stage.
 std::string deep_model() {
-  static const std::string path = narrow_model("deep.bin", 8, 256, true);
+  static const std::string path = narrow_model("deep.bin", 8, 256, true, 256);
   return path;
 }
 
 TEST(DecodeRun, PipelineStagesGenerateTheHostReferencesTokensAndLogits) {
   const llama::Model m = llama::read_checkpoint(deep_model());
   const llama::Generation reference = greedy_from_bos(m, 32);
-  // The planner's choice, then eight stages of 4x2 tiles: the snake goes east, south and west.
-  for (const std::string stages : {"0", "8"}) {
+  // Four stages of 4x4 tiles, then eight of 4x2: the snake goes east, south and west, and x's
+  // parts cross both kinds of border.
+  for (const std::string stages : {"4", "8"}) {
     const ProcessResult r = run_wafervp({"--grid", "8x8", "--model", deep_model(), "--set", "decode.stages=" + stages,
                                          "--poke", "steps=32", "--poke", "dump_logits=1", firmware("decode")});
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-    EXPECT_NE(r.err.find(stages == "0" ? "8 layers in 4 pipeline stages of 4x4 cores" : "8 layers in 8 pipeline stages of 4x2 cores"),
+    EXPECT_NE(r.err.find(stages == "4" ? "8 layers in 4 pipeline stages of 4x4 cores" : "8 layers in 8 pipeline stages of 4x2 cores"),
               std::string::npos)
         << r.err;
     EXPECT_EQ(printed_tokens(r.out), reference.tokens) << "decode.stages=" << stages;
@@ -171,20 +172,21 @@ TEST(DecodeRun, PipelineStagesGenerateTheHostReferencesTokensAndLogits) {
 }
 
 TEST(DecodeRun, EdgeStagesWithFewerLayersOrNoneGenerateTheHostReferencesTokens) {
-  // On 4x4 blocks of 8x8 a middle stage holds two layers, but the vocabulary rows leave the
-  // first stage room for one (256 tokens) or none (2,048), and the last stage (the classifier's
-  // outputs too) none: it only classifies, and with 2,048 tokens stage 0 only embeds. (With so
+  // Four stages on 4x4 blocks of 8x8: a middle stage holds two layers, but the vocabulary rows
+  // leave the first stage room for one (256 tokens) or none (2,304), and the last stage (the
+  // classifier's outputs too) none: it only classifies, and with 2,304 tokens stage 0 only embeds. (With so
   // few layers a shared classifier would pick the input token again: BOS.)
   const struct {
     std::string name;
     int32_t layers, vocab;
     std::string plan;
   } cases[] = {{"edge_first.bin", 5, 256, "5 layers in 4 pipeline stages of 4x4 cores (1 on the first, 0 on the last)"},
-               {"edge_none.bin", 3, 2048, "3 layers in 4 pipeline stages of 4x4 cores (0 on the first, 0 on the last)"}};
+               {"edge_none.bin", 3, 2304, "3 layers in 4 pipeline stages of 4x4 cores (0 on the first, 0 on the last)"}};
   for (const auto& c : cases) {
     const std::string path = narrow_model(c.name, c.layers, c.vocab, false);
     const llama::Generation reference = greedy_from_bos(llama::read_checkpoint(path), 32);
-    const ProcessResult r = run_wafervp({"--grid", "8x8", "--model", path, "--poke", "steps=32", firmware("decode")});
+    const ProcessResult r =
+        run_wafervp({"--grid", "8x8", "--model", path, "--set", "decode.stages=4", "--poke", "steps=32", firmware("decode")});
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_NE(r.err.find(c.plan), std::string::npos) << r.err;
     EXPECT_EQ(printed_tokens(r.out), reference.tokens) << c.name;
@@ -314,7 +316,7 @@ TEST(DecodeRun, DecodeRefusesBadPromptsAndMismatchedFilesBeforeSimulating) {
   llama::generate_tokenizer(400).write(other);
   refused(run_process({wafervp(), "decode", "--model", tiny_model(), "--tokenizer", other, "--prompt", "hi"}),
           "ends after 400 tokens, but the model's vocabulary has 512");
-  refused(run_decode({"--grid", "4x4", "--prompt", "hi"}), "the smallest square grid that fits is 8x8");
+  refused(run_decode({"--grid", "4x4", "--prompt", "hi"}), "the smallest square grid that fits is 6x6");
 }
 
 
@@ -342,9 +344,10 @@ TEST(DecodeRun, FourWafersPipelinedOverEdgeSerdesGenerateTheHostReference) {
     ASSERT_EQ(links.size(), 3u);
     uint64_t retries = 0;
     for (const auto& l : links) {
-      // Each position hands x (a GO flag and dim words) east over every border, and the next
-      // token crosses every border west; the last hand-off is a STOP flag.
-      EXPECT_EQ(l["east"]["items"].get<uint64_t>(), 32u * (1 + m.config.dim) + 1) << l.dump();
+      // Each position hands x east over every border, an item from each of the 4 block columns
+      // (the sequence and its part of x), and the next token crosses every border west; the
+      // last hand-off is a STOP from each column.
+      EXPECT_EQ(l["east"]["items"].get<uint64_t>(), 32u * (4 + m.config.dim) + 4) << l.dump();
       EXPECT_EQ(l["west"]["items"].get<uint64_t>(), 32u) << l.dump();
       EXPECT_EQ(l["east"]["payload_bytes"].get<uint64_t>(), l["east"]["items"].get<uint64_t>() * 5);
       retries += l["east"]["retries"].get<uint64_t>() + l["west"]["retries"].get<uint64_t>();
@@ -450,39 +453,49 @@ void expect_refused_before_running(const std::string& grid, const std::string& m
 // The eight-layer model's K/V do not fit 8x8 cores in one stage. With a memory node cabled to the
 // west edge the planner keeps one stage and the last positions' K/V in SRAM; every position is
 // written through to the node and the older ones are fetched back for attention. The fetched K/V
-// take part in the same operations in the same order, so the logits are bit for bit those of the
-// pipelined run, whose K/V all stay in SRAM, and the node saw exactly the traffic the window implies.
-TEST(DecodeRun, KvCacheOffloadedToAMemoryNodeGivesThePipelinedRunsLogitsBitForBit) {
+// take part in the same operations in the same order, so the logits of windows of 24 and 8
+// positions are bit for bit the same, and the node saw exactly the traffic the window implies.
+TEST(DecodeRun, KvCacheOffloadedToAMemoryNodeGivesTheSameLogitsBitForBitWhateverTheWindow) {
   const llama::Model m = llama::read_checkpoint(deep_model());
-  constexpr uint32_t kSteps = 48, kHeadSize = 8, kLayers = 8, kHeadCores = 4;
+  constexpr uint32_t kSteps = 48, kHeadSize = 8, kLayers = 8, kKvHeads = 2, kColumns = 8;
   const llama::Generation reference = greedy_from_bos(m, kSteps);
   const std::string steps = "steps=" + std::to_string(kSteps), stats = temp_path("kv_offload.json");
-  const ProcessResult pipelined = run_wafervp({"--grid", "8x8", "--model", deep_model(), "--poke", steps, "--poke",
-                                               "dump_logits=1", firmware("decode")});
-  const ProcessResult offloaded =
-      run_wafervp({"--grid", "8x8", "--set", "serdes.count=2", "--set", "system.memnode=w0.west", "--model", deep_model(),
-                   "--poke", steps, "--poke", "dump_logits=1", "--stats", stats, firmware("decode")});
-  ASSERT_EQ(pipelined.exit_code, 0) << pipelined.err;
-  ASSERT_EQ(offloaded.exit_code, 0) << offloaded.out << offloaded.err;
-  EXPECT_NE(pipelined.err.find("pipeline stages"), std::string::npos) << pipelined.err;
+  const auto offload = [&](const std::string& window, const std::string& positions, const std::string& stats_file) {
+    return run_wafervp({"--grid", "8x8", "--set", "serdes.count=2", "--set", "system.memnode=w0.west", "--set",
+                        "decode.kv_window=" + window, "--model", deep_model(), "--poke", positions, "--poke", "dump_logits=1",
+                        "--stats", stats_file, firmware("decode")});
+  };
+  // The planner's window: as many positions as fit beside the weights.
+  const ProcessResult planned = offload("0", "steps=2", temp_path("kv_offload_planned.json"));
+  ASSERT_EQ(planned.exit_code, 0) << planned.out << planned.err;
   std::smatch window;
-  ASSERT_TRUE(std::regex_search(offloaded.err, window, std::regex(R"(8 layers in 1 stage of 8x8 cores, K/V of the last (\d+) of 96 positions)")))
-      << offloaded.err;
+  ASSERT_TRUE(std::regex_search(planned.err, window, std::regex(R"(8 layers in 1 stage of 8x8 cores, K/V of the last (\d+) of 256 positions)")))
+      << planned.err;
+  EXPECT_GT(std::stoul(window[1]), 8u);
+  const ProcessResult narrow = offload("8", steps, temp_path("kv_offload_8.json")), offloaded = offload("24", steps, stats);
+  ASSERT_EQ(narrow.exit_code, 0) << narrow.out << narrow.err;
+  ASSERT_EQ(offloaded.exit_code, 0) << offloaded.out << offloaded.err;
+  EXPECT_NE(offloaded.err.find("K/V of the last 24 of 256 positions"), std::string::npos) << offloaded.err;
   EXPECT_EQ(printed_tokens(offloaded.out), reference.tokens);
-  const auto a = printed_logits(pipelined.out, kSteps, m.config.vocab_size), b = printed_logits(offloaded.out, kSteps, m.config.vocab_size);
+  const auto a = printed_logits(narrow.out, kSteps, m.config.vocab_size), b = printed_logits(offloaded.out, kSteps, m.config.vocab_size);
   for (uint32_t pos = 0; pos < kSteps; ++pos)
     for (int32_t i = 0; i < m.config.vocab_size; ++i)
       ASSERT_EQ(std::bit_cast<uint32_t>(a[pos][i]), std::bit_cast<uint32_t>(b[pos][i])) << "position " << pos << " logit " << i;
 
-  // Each of the four cores with a head writes its key and value at every position of every layer
-  // and reads back each position older than the window, a head's keys and values.
-  const uint32_t w = std::stoul(window[1]);
+  // At every position of every layer, the tile that owns the position in each of the two block
+  // rows with a KV head writes its key and value. Each tile reads back its own positions older
+  // than its slots (a C-th of the window), a KV head's keys and values.
+  const uint32_t slots = 24 / kColumns;
   uint64_t older = 0;
-  for (uint32_t pos = 0; pos < kSteps; ++pos) older += pos + 1 > w ? pos + 1 - w : 0;
+  for (uint32_t pos = 0; pos < kSteps; ++pos)
+    for (uint32_t c = 0; c < kColumns; ++c) {
+      const uint32_t own = pos >= c ? (pos - c) / kColumns + 1 : 0;
+      older += own > slots ? own - slots : 0;
+    }
   const nlohmann::json node = nlohmann::json::parse(read_file(stats)).at("memnode");
-  EXPECT_EQ(node["writes"].get<uint64_t>(), uint64_t{kSteps} * kLayers * kHeadCores * 2) << node.dump();
-  EXPECT_EQ(node["write_bytes"].get<uint64_t>(), uint64_t{kSteps} * kLayers * kHeadCores * 2 * kHeadSize * 4);
-  EXPECT_EQ(node["read_bytes"].get<uint64_t>(), older * kLayers * kHeadCores * 2 * kHeadSize * 4);
+  EXPECT_EQ(node["writes"].get<uint64_t>(), uint64_t{kSteps} * kLayers * kKvHeads * 2) << node.dump();
+  EXPECT_EQ(node["write_bytes"].get<uint64_t>(), uint64_t{kSteps} * kLayers * kKvHeads * 2 * kHeadSize * 4);
+  EXPECT_EQ(node["read_bytes"].get<uint64_t>(), older * kLayers * kKvHeads * 2 * kHeadSize * 4);
   EXPECT_EQ(node["errors"], 0);
   EXPECT_GT(node["from_node"]["utilisation"].get<double>(), 0.0);
   EXPECT_NE(offloaded.err.find("memory node at w0.west (1 SerDes, 12.50 GB/s per direction)"), std::string::npos) << offloaded.err;
@@ -632,7 +645,7 @@ TEST(DecodeRun, MicroBatchesWhoseKeyValueCachesDoNotFitOrThatOutnumberTheStagesA
     EXPECT_NE(r.err.find(what), std::string::npos) << r.err;
     EXPECT_EQ(r.err.find("simulated time"), std::string::npos) << r.err;
   };
-  // The eight-layer model with a context of 96 fits four wafers with one sequence (above), not with four.
+  // The eight-layer model with a context of 256 fits four wafers with one sequence (above), not with four.
   refused(run_wafervp({"--grid", "4x4", "--set", "system.wafers=4", "--set", "serdes.count=2", "--set",
                        "system.links=w0.east-w1.west,w1.east-w2.west,w2.east-w3.west", "--set", "decode.micro_batches=4",
                        "--model", deep_model(), firmware("decode")}),

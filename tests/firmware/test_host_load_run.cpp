@@ -140,8 +140,8 @@ TEST(HostLoadRun, ThePromptCrossesTheLinksOnceTheCoresRunAndTheTokensComeBackOve
 }
 
 TEST(HostLoadRun, CoresWaitForASlowPromptUntilItsDoorbellWhateverTheQuantum) {
-  // One lane of 1 Gb/s: the prompt arrives after the cores have set up, and they wait in wfi.
-  const std::vector<std::string> slow = {"host.load=links", "host.lanes=1", "host.lane_gbps=1"};
+  // One lane of 0.5 Gb/s: the prompt arrives after the cores have set up, and they wait in wfi.
+  const std::vector<std::string> slow = {"host.load=links", "host.lanes=1", "host.lane_gbps=0.5"};
   const Decode backdoor = decode({}, "slow_backdoor", {"--steps", "4"});
   std::vector<Decode> runs;
   for (const char* quantum : {"sim.quantum_cycles=1000", "sim.quantum_cycles=7"}) {

@@ -125,8 +125,8 @@ TEST(DecodeBounds, FollowFromTheShardsAndTheFirmwaresCollectives) {
   // 170. The embedding 2 + 8; the final norm 4, the logits 270, the argmax 2 x (2 x 3 + 2).
   EXPECT_DOUBLE_EQ(b.fabric_cycles, 2 * 170 + 10 + 4 + 270 + 16);
   EXPECT_EQ(b.collectives, 23u);
-  EXPECT_EQ(b.dominant(), "SRAM bandwidth");  // a tie with compute goes to the SRAM
-  EXPECT_DOUBLE_EQ(b.largest(), 532.0);
+  EXPECT_EQ(b.dominant(), "fabric");
+  EXPECT_DOUBLE_EQ(b.largest(), 640.0);
 }
 
 TEST(DecodeBounds, PipelineStagesAddUpAndPayForTheirHandOffs) {
