@@ -3,9 +3,8 @@
 // seconds per simulated token, simulated cycles per token and simulated tokens/s.
 //
 // Each grid runs the deepest model of a family (width, heads, vocabulary, context per grid) that
-// wafervp's planner fits into the decode firmware's model regions: one pipeline stage while
-// that fits, then blocks of the grid per range of layers (fewer, or none, on the first and last
-// blocks, which also hold the vocabulary), so the models fill the grids' SRAM.
+// wafervp's planner fits into the decode firmware's model regions (one pipeline stage when the
+// model fits that way, else the largest blocks that fit), so the models fill the grids' SRAM.
 // Usage: wvp_bench_decode [--json FILE] [--grids 16,64,256] [--steps N]
 #include <cstdio>
 #include <cstring>
@@ -32,20 +31,21 @@ struct Case {
   llama::ModelConfig model;
 };
 
-// A family: a context of 32, half as many KV heads as heads; the depth fills the grid. A core
-// keeps the activations, whole rows and whole heads' KV caches whatever its block's size, so the
-// widths are the ones whose shards fill the regions best (the planner's fill over widths 64 to
-// 512, 4 to 32 heads of at least 8 floats and vocabularies of 512 to 4096; 2026-11-24): narrow
-// models, deep enough to need a block of the grid per layer.
+// A family: a context of 32; the depth fills the grid. A stage's cores share its matrices in
+// two dimensions (x's parts over the block columns, KV heads, hidden units and vocabulary over
+// the block rows), so a model fills the regions when its width splits evenly over the columns
+// and it has a KV head for every block row. The families are the planner's best fill over widths
+// 64 to 4096, heads of 8 to 64 floats with as many or half as many KV heads, hidden widths of 2,
+// 8/3 and 3 times the width and vocabularies of 512 to 4096, at least 4 layers (2026-11-24).
 struct Family {
   uint32_t grid;
-  int32_t dim, hidden, heads, vocab;
+  int32_t dim, hidden, heads, kv_heads, vocab;
 };
 
 const std::vector<Family> kFamilies = {
-    {16, 128, 344, 16, 512},
-    {64, 96, 256, 4, 1024},
-    {256, 256, 512, 16, 4096},
+    {16, 128, 384, 16, 16, 512},
+    {64, 512, 1344, 64, 64, 1024},
+    {256, 1024, 3072, 128, 128, 512},
 };
 
 // The decode firmware's model region per core.
@@ -56,7 +56,7 @@ uint64_t model_region_bytes_of_firmware() {
 
 Case sized_to_fill(const Family& f, uint64_t region) {
   llama::ModelConfig c;
-  c.dim = f.dim, c.hidden_dim = f.hidden, c.n_heads = f.heads, c.n_kv_heads = f.heads / 2;
+  c.dim = f.dim, c.hidden_dim = f.hidden, c.n_heads = f.heads, c.n_kv_heads = f.kv_heads;
   c.vocab_size = f.vocab, c.seq_len = 32;
   const auto fits = [&](int32_t layers) {
     c.n_layers = layers;
@@ -67,9 +67,8 @@ Case sized_to_fill(const Family& f, uint64_t region) {
       return false;
     }
   };
-  // Deeper models get more stages of fewer cores each, and a core holds at least a row of each
-  // matrix of its layers, so whether a depth fits is not monotonic: look down from the depth
-  // whose weights alone would fill the regions.
+  // Look down from the depth whose weights alone would fill the regions (the planner may take
+  // other stages at other depths, so whether a depth fits need not be monotonic).
   const double layer_bytes = 4.0 * (2 * c.dim * c.dim + 2 * c.dim * c.kv_dim() + 3 * c.dim * c.hidden_dim);
   int32_t lo = static_cast<int32_t>(double(f.grid) * f.grid * region / layer_bytes);
   while (lo > 1 && !fits(lo)) --lo;
