@@ -333,7 +333,8 @@ static kv_run kv_positions(const float *cache, uint32_t layer, uint32_t kind, ui
  * and weighted values, so that each of its tiles gets the heads' outputs in `out`. */
 static void attention(uint32_t layer, uint32_t b, uint32_t pos, const float *q, const float *k, const float *v, float *out) {
   if (!query_heads) return;
-  const uint32_t kv_heads = part.kv_heads.count, most_own = wvp_share(seq_len, block_w);
+  const uint32_t kv_heads = part.kv_heads.count, most_own = wvp_own_positions(model);
+  const float scale = sqrtf((float)head_size);
   float *att = at(work.att), *sums = at(work.head_sums);
   /* This sequence's and layer's slots, by slot, then by the block row's KV head. */
   const uint32_t stage_layer = layer - shards.first_layer;
@@ -358,7 +359,7 @@ static void attention(uint32_t layer, uint32_t b, uint32_t pos, const float *q, 
           const float *qh = q + h * head_size, *kt = run.at + n * run.stride;
           float score = 0.0f;
           for (uint32_t e = 0; e < head_size; ++e) score += qh[e] * kt[e];
-          att[h * most_own + i + n] = score / sqrtf((float)head_size);
+          att[h * most_own + i + n] = score / scale;
         }
       i += run.count;
     }
@@ -575,8 +576,8 @@ static border to_next, from_previous; /* this stage's borders, where it has them
 
 static uint32_t handoff_color(uint32_t s) { return COLOR_HANDOFF + (s & 1u); }
 
-/* Routes of a hand-off along a block's top row towards `side` (NEXT_EAST or NEXT_WEST): the
- * tiles send that way and take what comes from the other side; `last` tile only takes. */
+/* Routes of a hand-off along a block's top row towards `side` (NEXT_EAST or NEXT_WEST): a tile
+ * that `sends` sends that way, one that `takes` takes what comes from the other side. */
 static void route_along_top_row(uint32_t color, border side, int sends, int takes) {
   const uint32_t to = side == NEXT_EAST ? WVP_TO_E : WVP_TO_W, from = side == NEXT_EAST ? WVP_PORT_W : WVP_PORT_E;
   if (sends) wvp_route(color, WVP_PORT_RAMP, to);
@@ -610,8 +611,8 @@ static void pipeline_init(void) {
 }
 
 /* One item into the relay buffer: its sequence (or STOP), then x's part `p` of block column p
- * unless STOP; `pass_on`: sent on along the same color as it comes. Returns the sequence. */
-static float take_item(uint32_t color, uint32_t p, int pass_on) {
+ * unless STOP; `pass_on`: sent on along the same color as it comes. */
+static void take_item(uint32_t color, uint32_t p, int pass_on) {
   float *item = at(work.relay);
   uint32_t before = wvp_activity_begin(WVP_ACTIVITY_SYNC);
   item[0] = wvp_recv_f32(color);
@@ -622,7 +623,6 @@ static float take_item(uint32_t color, uint32_t p, int pass_on) {
   if (item[0] != STOP && n && pass_on) wvp_tensor_stream_forward(color, color, WVP_FP32, item + 1, n);
   if (item[0] != STOP && n && !pass_on) wvp_tensor_stream_in(color, WVP_FP32, item + 1, n);
   wvp_activity_end(before);
-  return item[0];
 }
 
 /* The tiles on this stage's border with the next send their item of sequence b's x (or STOP);
@@ -781,7 +781,7 @@ static int setup(void) {
   head_size = wvp_head_size(model), kv_mul = wvp_kv_mul(model);
   part = wvp_tile_part_of(model, col, row);
   query_heads = part.kv_heads.count * kv_mul;
-  slot_heads = wvp_share((uint32_t)model->n_kv_heads, block_h);
+  slot_heads = wvp_row_kv_heads(model);
   wvp_collectives_init_block(origin_x, origin_y, model->stage_w, model->stage_h);
   pipeline_init();
   kv_init();

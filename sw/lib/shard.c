@@ -3,11 +3,7 @@
 #include <wvp/model_layout.h>
 #include <wvp/shard.h>
 
-wvp_rows wvp_shard_rows(uint32_t out) {
-  wvp_rows r;
-  wvp_rows_of(out, wvp_block_cores(), wvp_block_rank(), &r.first, &r.count);
-  return r;
-}
+wvp_range wvp_shard_rows(uint32_t out) { return wvp_range_of(out, wvp_block_cores(), wvp_block_rank()); }
 
 void wvp_dot_rows(const float *w, const float *x, float *y, uint32_t rows, uint32_t in) {
   if (!rows) return;
@@ -23,7 +19,7 @@ void wvp_dot_rows(const float *w, const float *x, float *y, uint32_t rows, uint3
 }
 
 void wvp_sharded_matvec(const float *w_shard, const float *x, float *y, uint32_t out, uint32_t in) {
-  const wvp_rows mine = wvp_shard_rows(out);
+  const wvp_range mine = wvp_shard_rows(out);
   wvp_dot_rows(w_shard, x, y + mine.first, mine.count, in);
   wvp_allgather_f32(y, out, 1);
 }

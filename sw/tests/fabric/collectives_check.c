@@ -88,7 +88,7 @@ int main(void) {
   for (uint32_t round = 0; round < 4; ++round) {
     const uint32_t items = item_counts[round][0] ? item_counts[round][0] : w * h, floats = item_counts[round][1];
     static float gathered[GATHERED];
-    const wvp_rows mine = wvp_shard_rows(items);
+    const wvp_range mine = wvp_shard_rows(items);
     for (uint32_t i = 0; i < items * floats; ++i) {
       const int own = i / floats >= mine.first && i / floats < mine.first + mine.count;
       gathered[i] = own ? (float)(i * 7 + 1) : -1.0f;

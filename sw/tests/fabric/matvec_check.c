@@ -17,7 +17,7 @@ static float w_at(uint32_t row, uint32_t col) { return (float)((int)((row * 31 +
 int main(void) {
   wvp_collectives_init();
   for (uint32_t i = 0; i < IN; ++i) x[i] = (float)((int)(i % 7) - 3) * 0.5f;
-  const wvp_rows mine = wvp_shard_rows(OUT);
+  const wvp_range mine = wvp_shard_rows(OUT);
   for (uint32_t r = 0; r < mine.count; ++r)
     for (uint32_t c = 0; c < IN; ++c) w_shard[r * IN + c] = w_at(mine.first + r, c);
 

@@ -101,9 +101,12 @@ static inline uint32_t wvp_part_holding(uint32_t k, uint32_t n, uint32_t parts) 
   return k < extra * (base + 1) ? k / (base + 1) : extra + (k - extra * (base + 1)) / base;
 }
 
-static inline uint32_t wvp_stage_cores(const wvp_model_header *h) { return h->stage_w * h->stage_h; }
 static inline uint32_t wvp_head_size(const wvp_model_header *h) { return (uint32_t)(h->dim / h->n_heads); }
 static inline uint32_t wvp_kv_mul(const wvp_model_header *h) { return (uint32_t)(h->n_heads / h->n_kv_heads); }
+/* The most KV heads a block row has, and the most positions of the context a tile owns (see the
+ * KV cache below): every core's region is sized for them. */
+static inline uint32_t wvp_row_kv_heads(const wvp_model_header *h) { return wvp_share((uint32_t)h->n_kv_heads, h->stage_h); }
+static inline uint32_t wvp_own_positions(const wvp_model_header *h) { return wvp_share((uint32_t)h->seq_len, h->stage_w); }
 
 /* What tile (col, row) of a stage's block holds of every layer (see above). */
 typedef struct {
@@ -191,7 +194,7 @@ static inline void wvp_layers_of(const wvp_model_header *h, uint32_t stage, uint
 static inline wvp_model_layout wvp_model_layout_of(const wvp_model_header *h, uint32_t stage) {
   wvp_model_layout l;
   const uint32_t d = (uint32_t)h->dim, hs = wvp_head_size(h), kv_mul = wvp_kv_mul(h);
-  const uint32_t kv_heads = wvp_share((uint32_t)h->n_kv_heads, h->stage_h);
+  const uint32_t kv_heads = wvp_row_kv_heads(h);
   const int first = stage == 0, last = stage + 1 == h->stages;
   wvp_layers_of(h, stage, &l.first_layer, &l.layers);
   l.cols_dim = wvp_share(d, h->stage_w);
@@ -236,7 +239,7 @@ typedef struct {
 static inline wvp_decode_layout wvp_decode_layout_of(const wvp_model_header *h, uint32_t stage) {
   const wvp_model_layout m = wvp_model_layout_of(h, stage);
   const int last = stage + 1 == h->stages;
-  const uint32_t hs = wvp_head_size(h), kv_heads = wvp_share((uint32_t)h->n_kv_heads, h->stage_h);
+  const uint32_t hs = wvp_head_size(h), kv_heads = wvp_row_kv_heads(h);
   const uint32_t query_heads = kv_heads * wvp_kv_mul(h);
   wvp_decode_layout l;
   uint32_t at = m.floats;
@@ -246,7 +249,7 @@ static inline wvp_decode_layout wvp_decode_layout_of(const wvp_model_header *h, 
   l.relay = at, at += 1 + m.cols_dim;
   l.qkv = at, at += m.rows_qkv;
   l.heads = at, at += m.cols_heads;
-  l.att = at, at += query_heads * wvp_share((uint32_t)h->seq_len, h->stage_w);
+  l.att = at, at += query_heads * wvp_own_positions(h);
   l.head_sums = at, at += query_heads;
   l.h13 = at, at += 2 * m.rows_units;
   l.hb = at, at += m.rows_units;
@@ -265,16 +268,14 @@ static inline wvp_decode_layout wvp_decode_layout_of(const wvp_model_header *h, 
 
 /* Bytes of one core's slab at the memory node; core k's starts at k times that. */
 static inline uint64_t wvp_kv_slab_bytes(const wvp_model_header *h) {
-  const uint32_t kv_heads = wvp_share((uint32_t)h->n_kv_heads, h->stage_h), own = wvp_share((uint32_t)h->seq_len, h->stage_w);
-  return 4ull * (uint32_t)h->n_layers * 2 * kv_heads * own * wvp_head_size(h);
+  return 4ull * (uint32_t)h->n_layers * 2 * wvp_row_kv_heads(h) * wvp_own_positions(h) * wvp_head_size(h);
 }
 /* The byte offset in a core's slab of own position `own` (the tile's own-th) of the `kind`
  * (WVP_KV_KEYS or _VALUES) of KV head `head` (of the block row's, from 0) in stage layer
  * `layer`; the loader keeps slabs below 4 GiB. A head's own positions follow each other, so a
  * run of them is one fetch. */
 static inline uint32_t wvp_kv_slab_offset(const wvp_model_header *h, uint32_t layer, uint32_t kind, uint32_t head, uint32_t own) {
-  const uint32_t kv_heads = wvp_share((uint32_t)h->n_kv_heads, h->stage_h), owns = wvp_share((uint32_t)h->seq_len, h->stage_w);
-  return 4u * (((layer * 2 + kind) * kv_heads + head) * owns + own) * wvp_head_size(h);
+  return 4u * (((layer * 2 + kind) * wvp_row_kv_heads(h) + head) * wvp_own_positions(h) + own) * wvp_head_size(h);
 }
 
 #endif /* WVP_MODEL_LAYOUT_H */

@@ -6,13 +6,10 @@
 #define WVP_SHARD_H
 
 #include <stdint.h>
-
-typedef struct {
-  uint32_t first, count;
-} wvp_rows;
+#include <wvp/model_layout.h>
 
 /* The rows of an `out`-row matrix this core holds: balanced, the first `out % N` cores one more. */
-wvp_rows wvp_shard_rows(uint32_t out);
+wvp_range wvp_shard_rows(uint32_t out);
 
 /* y[0..rows) = W x for a (rows x in) row-major W, on this core's tensor engine: each row is one
  * fma chain over 0..in-1 (0 for in = 0). */
