@@ -5,7 +5,9 @@
 // Each grid runs the deepest model of a family (width, heads, vocabulary, context per grid) that
 // wafervp's planner fits into the decode firmware's model regions (one pipeline stage when the
 // model fits that way, else the largest blocks that fit), so the models fill the grids' SRAM.
-// Usage: wvp_bench_decode [--json FILE] [--grids 16,64,256] [--steps N]
+// Usage: wvp_bench_decode [--json FILE] [--grids 16,64,256] [--steps N] [--prompt TEXT]
+// (--steps counts positions, prompt included, as run.c's does: on the largest grid a short prompt
+// and few steps keep the run short and still compare generated tokens.)
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -76,9 +78,7 @@ Case sized_to_fill(const Family& f, uint64_t region) {
   return {f.grid, c};
 }
 
-const char* kPrompt = "Once upon a time";
-
-nlohmann::json run_case(const Case& c, int32_t steps, uint64_t region) {
+nlohmann::json run_case(const Case& c, const std::string& prompt_text, int32_t steps, uint64_t region) {
   const std::string g = std::to_string(c.grid) + "x" + std::to_string(c.grid);
   const std::string model_path = test::temp_path("model_" + g + ".bin"), tok_path = test::temp_path("tok_" + g + ".bin");
   const std::string stats_path = test::temp_path("decode_" + g + ".json");
@@ -88,7 +88,7 @@ nlohmann::json run_case(const Case& c, int32_t steps, uint64_t region) {
   tokenizer.write(tok_path);
 
   // The host reference's text for the same prompt and steps.
-  const std::vector<int32_t> prompt = tokenizer.encode(kPrompt);
+  const std::vector<int32_t> prompt = tokenizer.encode(prompt_text);
   llama::Sampler greedy(c.model.vocab_size, 0.0f, 0.9f, 1);
   const llama::Generation reference = llama::generate(model, prompt, steps, greedy);
   std::string text;
@@ -97,7 +97,7 @@ nlohmann::json run_case(const Case& c, int32_t steps, uint64_t region) {
 
   const test::ProcessResult r =
       test::run_process({WVP_BINARY, "decode", "--grid", g, "--model", model_path, "--tokenizer", tok_path, "--prompt",
-                         kPrompt, "--steps", std::to_string(steps), "--stats", stats_path},
+                         prompt_text, "--steps", std::to_string(steps), "--stats", stats_path},
                         24 * 3600);
   if (r.exit_code != 0) {
     std::fprintf(stderr, "%s: wafervp decode exited %d\n%s", g.c_str(), r.exit_code, r.err.c_str());
@@ -107,18 +107,20 @@ nlohmann::json run_case(const Case& c, int32_t steps, uint64_t region) {
   const nlohmann::json& d = s["decode"];
   const double host = s["host_seconds"], positions = d["positions"];
   const bool matches = r.out == text + "\n";
+  // BOS is not in reference.tokens: the rest of the prompt is, then the generated tokens.
+  const int32_t generated = static_cast<int32_t>(reference.tokens.size()) - static_cast<int32_t>(prompt.size() - 1);
   const double params = double(c.model.weight_floats());
   // The weights against the model regions of all cores: how full the grid is.
   const double fill = 4 * params / (double(c.grid) * c.grid * region);
   const nlohmann::json& stages = d["stages"];
   std::printf("%s: model dim %d hidden %d layers %d heads %d vocab %d (%.2f M weights, %.0f%% of the model regions) "
               "in %d stage(s) of %dx%d (%d layers on the first, %d on the last): %.0f positions, %llu cycles/token = "
-              "%.0f tokens/s simulated, %.2f host s/token, reference %s\n",
+              "%.0f tokens/s simulated, %.2f host s/token, text %s the reference's (%d generated tokens)\n",
               g.c_str(), c.model.dim, c.model.hidden_dim, c.model.n_layers, c.model.n_heads, c.model.vocab_size,
               params / 1e6, 100 * fill, stages["count"].get<int>(), stages["width"].get<int>(), stages["height"].get<int>(),
               stages.value("first_layers", c.model.n_layers), stages.value("last_layers", c.model.n_layers),
               positions, static_cast<unsigned long long>(d["cycles_per_token"].get<uint64_t>()),
-              d["tokens_per_second"].get<double>(), host / positions, matches ? "matches" : "DIFFERS");
+              d["tokens_per_second"].get<double>(), host / positions, matches ? "matches" : "DIFFERS from", generated);
   std::fputs(r.err.substr(r.err.find("wafervp decode:")).c_str(), stdout);
   return {{"grid", g},
           {"cores", c.grid * c.grid},
@@ -132,6 +134,7 @@ nlohmann::json run_case(const Case& c, int32_t steps, uint64_t region) {
           {"tokens_per_second_simulated", d["tokens_per_second"]},
           {"host_seconds", host},
           {"host_seconds_per_token", host / positions},
+          {"generated_tokens", generated},
           {"matches_reference", matches},
           {"breakdown", s["phases"]["breakdown"]},
           {"bounds", d}};
@@ -142,18 +145,21 @@ nlohmann::json run_case(const Case& c, int32_t steps, uint64_t region) {
 int main(int argc, char** argv) {
   std::string json_path = "decode_bench.json";
   std::vector<uint32_t> grids = {16, 64, 256};
-  int32_t steps = 16;  // the prompt is 11 tokens: 5 generated
+  int32_t steps = 16;  // this prompt is 11 tokens: 5 generated
+  std::string prompt = "Once upon a time";
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--json") && i + 1 < argc) {
       json_path = argv[++i];
     } else if (!std::strcmp(argv[i], "--steps") && i + 1 < argc) {
       steps = std::atoi(argv[++i]);
+    } else if (!std::strcmp(argv[i], "--prompt") && i + 1 < argc) {
+      prompt = argv[++i];
     } else if (!std::strcmp(argv[i], "--grids") && i + 1 < argc) {
       grids.clear();
       std::istringstream list(argv[++i]);
       for (std::string g; std::getline(list, g, ',');) grids.push_back(static_cast<uint32_t>(std::stoul(g)));
     } else {
-      std::fprintf(stderr, "usage: wvp_bench_decode [--json FILE] [--grids 16,64,256] [--steps N]\n");
+      std::fprintf(stderr, "usage: wvp_bench_decode [--json FILE] [--grids 16,64,256] [--steps N] [--prompt TEXT]\n");
       return 2;
     }
   }
@@ -161,10 +167,13 @@ int main(int argc, char** argv) {
   nlohmann::json results = nlohmann::json::array();
   for (const Family& f : kFamilies)
     for (uint32_t g : grids)
-      if (g == f.grid) results.push_back(run_case(sized_to_fill(f, region), steps, region));
-  std::ofstream(json_path) << nlohmann::json{{"benchmark", "decode"}, {"prompt", kPrompt}, {"steps", steps},
+      if (g == f.grid) results.push_back(run_case(sized_to_fill(f, region), prompt, steps, region));
+  std::ofstream(json_path) << nlohmann::json{{"benchmark", "decode"}, {"prompt", prompt}, {"steps", steps},
                                              {"results", results}}.dump(1)
                            << "\n";
   std::printf("wrote %s\n", json_path.c_str());
+  // A figure from a run whose text is wrong is no figure: say so in the exit status.
+  for (const nlohmann::json& r : results)
+    if (!r.value("matches_reference", false)) return 1;
   return 0;
 }
