@@ -145,7 +145,7 @@ nlohmann::json run_case(const Case& c, const std::string& prompt_text, int32_t s
 int main(int argc, char** argv) {
   std::string json_path = "decode_bench.json";
   std::vector<uint32_t> grids = {16, 64, 256};
-  int32_t steps = 16;  // this prompt is 11 tokens: 5 generated
+  int32_t steps = 16;  // this prompt takes 11 or 13 positions (by the vocabulary): 5 or 3 generated
   std::string prompt = "Once upon a time";
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--json") && i + 1 < argc) {
