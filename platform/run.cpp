@@ -278,7 +278,7 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
     llama::PromptBlock block = llama::prompt_block(model->config, plan, options.prompts);
     prompts = HostStream::Block{model_region + block.offset, std::move(block.bytes)};
     for (size_t i = 0; i < wafer.tile_count(); ++i)
-      host.write(i, model_region, llama::model_region_image(*model, plan, static_cast<uint32_t>(i), {}, sampling));
+      host.write(i, model_region, llama::model_region_image(*model, plan, static_cast<uint32_t>(i), sampling));
   }
   for (const auto& [symbol, value] : options.pokes) {
     const auto it = image.symbols.find(symbol);

@@ -227,11 +227,9 @@ PromptBlock prompt_block(const ModelConfig& c, const StagePlan& plan, const std:
   return p;
 }
 
-std::vector<uint8_t> model_region_image(const Model& model, const StagePlan& plan, uint32_t core,
-                                        const std::vector<std::vector<int32_t>>& prompts, bool sampling) {
+std::vector<uint8_t> model_region_image(const Model& model, const StagePlan& plan, uint32_t core, bool sampling) {
   const ModelConfig& c = model.config;
   const ModelWeights& w = model.weights;
-  const PromptBlock prompt = prompts.empty() ? PromptBlock{} : prompt_block(c, plan, prompts);
   const wvp_model_header h = header_of(c, plan, sampling);
   const uint32_t x = core % plan.grid_w, y = core / plan.grid_w, stage = wvp_stage_of(&h, plan.grid_w, x, y);
   std::vector<uint8_t> header(sizeof h);
@@ -243,7 +241,6 @@ std::vector<uint8_t> model_region_image(const Model& model, const StagePlan& pla
   const wvp_model_layout l = wvp_model_layout_of(&h, stage);
   std::vector<float> region(l.floats, 0.0f);  // the shards; the working memory is the firmware's
   std::memcpy(region.data(), &h, sizeof h);
-  std::copy(prompt.bytes.begin(), prompt.bytes.end(), reinterpret_cast<uint8_t*>(&region[l.prompt]));
   const uint64_t d = c.dim, f = c.hidden_dim, kv = c.kv_dim(), hs = c.head_size(), first_layer = l.first_layer;
   const uint64_t kv_mul = c.n_heads / c.n_kv_heads;
   const wvp_range dims = part.dims;

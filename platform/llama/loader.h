@@ -70,12 +70,11 @@ struct PromptBlock {
 };
 PromptBlock prompt_block(const ModelConfig& config, const StagePlan& plan, const std::vector<std::vector<int32_t>>& prompts);
 
-// The region image of core `core` (row-major in the grid): the header, the prompts, the norms of
-// its stage's layers and its rows of their matrices, the embedding or classifier rows of the
-// first or last stage (the start of its region; the working memory after them is left to the
-// firmware; the header only for a core of an idle block). `prompts` as prompt_block() takes
-// them, or none: the block stays zero for the host to send (platform/host_stream.h).
-std::vector<uint8_t> model_region_image(const Model& model, const StagePlan& plan, uint32_t core,
-                                        const std::vector<std::vector<int32_t>>& prompts, bool sampling = false);
+// The region image of core `core` (row-major in the grid): the header, the norms of its stage's
+// layers and its parts of their matrices, the embedding or classifier rows of the first or last
+// stage (the start of its region; the working memory after them is left to the firmware; the
+// header only for a core of an idle block). The prompt block stays zero: the host sends it once
+// the cores run (prompt_block, platform/host_stream.h).
+std::vector<uint8_t> model_region_image(const Model& model, const StagePlan& plan, uint32_t core, bool sampling = false);
 
 }  // namespace wvp::llama

@@ -256,7 +256,7 @@ TEST(LlamaLoader, EveryTileGetsItsBlockOfEveryMatrixAndItsPartOfTheNorms) {
     const uint32_t dims_first[] = {0, 6, 11}, dims_count[] = {6, 5, 5};
     for (uint32_t core = 0; core < 6; ++core) {
       const uint32_t col = core % 3, row = core / 3, d0 = dims_first[col], n = dims_count[col];
-      const std::vector<uint8_t> bytes = model_region_image(m, plan, core, {{kBos, 300, 7}});
+      const std::vector<uint8_t> bytes = model_region_image(m, plan, core);
       ASSERT_LT(bytes.size(), model_region_bytes(c, plan));  // the working memory follows
       const float* region = reinterpret_cast<const float*>(bytes.data());
       wvp_model_header h;
@@ -268,8 +268,12 @@ TEST(LlamaLoader, EveryTileGetsItsBlockOfEveryMatrixAndItsPartOfTheNorms) {
       EXPECT_EQ(h.stages, 1u);
       const wvp_model_layout l = wvp_model_layout_of(&h, 0);
       EXPECT_EQ(bytes.size(), 4u * l.floats);
-      EXPECT_EQ(reinterpret_cast<const int32_t*>(region)[l.prompt + 1], 300);
-      EXPECT_EQ(reinterpret_cast<const int32_t*>(region)[l.prompt + 3], WVP_NO_TOKEN);  // after the prompt
+      EXPECT_EQ(reinterpret_cast<const int32_t*>(region)[l.prompt + 1], 0);  // the host sends the prompts
+      const PromptBlock prompt = prompt_block(c, plan, {{kBos, 300, 7}});
+      EXPECT_EQ(prompt.offset, 4 * l.prompt);
+      ASSERT_EQ(prompt.bytes.size(), 4u * c.seq_len);
+      EXPECT_EQ(reinterpret_cast<const int32_t*>(prompt.bytes.data())[1], 300);
+      EXPECT_EQ(reinterpret_cast<const int32_t*>(prompt.bytes.data())[3], WVP_NO_TOKEN);  // after the prompt
       EXPECT_EQ(model_region_bytes(c, plan), 4u * wvp_decode_layout_of(&h, 0).floats);
       // Sampling adds every logit and an order of them on every core.
       EXPECT_EQ(model_region_bytes(c, plan, true), model_region_bytes(c, plan) + 2u * 4 * 400);
@@ -314,15 +318,15 @@ TEST(LlamaLoader, EveryTileGetsItsBlockOfEveryMatrixAndItsPartOfTheNorms) {
 }
 
 TEST(LlamaLoader, BadPromptsAreRefused) {
-  const Model m = generate_model(small_config(), 1);
+  const ModelConfig c = small_config();
   const StagePlan plan = single_stage(2, 2);
-  EXPECT_EQ(error_of<ModelError>([&] { model_region_image(m, plan, 0, {{}}); }), "the prompt has no tokens");
-  EXPECT_EQ(error_of<ModelError>([&] { model_region_image(m, plan, 0, {std::vector<int32_t>(13, kBos)}); }),
+  EXPECT_EQ(error_of<ModelError>([&] { prompt_block(c, plan, {{}}); }), "the prompt has no tokens");
+  EXPECT_EQ(error_of<ModelError>([&] { prompt_block(c, plan, {std::vector<int32_t>(13, kBos)}); }),
             "the prompt has 13 tokens, more than the context of 12");
-  EXPECT_EQ(error_of<ModelError>([&] { model_region_image(m, plan, 0, {{kBos, 400}}); }), "prompt token 400 is outside the vocabulary of 400");
+  EXPECT_EQ(error_of<ModelError>([&] { prompt_block(c, plan, {{kBos, 400}}); }), "prompt token 400 is outside the vocabulary of 400");
   StagePlan three = plan;
   three.micro_batches = 3;
-  EXPECT_EQ(error_of<ModelError>([&] { model_region_image(m, three, 0, {{kBos}, {kBos}}); }),
+  EXPECT_EQ(error_of<ModelError>([&] { prompt_block(c, three, {{kBos}, {kBos}}); }),
             "2 prompts for 3 micro-batches: give one prompt for all sequences or one per sequence");
 }
 
@@ -366,7 +370,7 @@ void expect_images_hold_their_stages_layers(const Model& m, const StagePlan& pla
   const uint32_t d = m.config.dim, query_dims = d / m.config.n_kv_heads;  // per KV head
   std::vector<uint32_t> first_layer(plan.stages), layers(plan.stages);  // per stage
   for (uint32_t core = 0; core < plan.grid_w * plan.grid_h; ++core) {
-    const std::vector<uint8_t> bytes = model_region_image(m, plan, core, {{kBos}});
+    const std::vector<uint8_t> bytes = model_region_image(m, plan, core);
     wvp_model_header h;
     std::memcpy(&h, bytes.data(), sizeof h);
     const uint32_t x = core % plan.grid_w, y = core / plan.grid_w, stage = wvp_stage_of(&h, plan.grid_w, x, y);
@@ -492,7 +496,6 @@ TEST(LlamaLoader, ThePlannerGivesTheEdgeStagesFewerLayersWhenTheirVocabularyRows
 
 TEST(LlamaLoader, MicroBatchesGetAPromptAndAKeyValueCacheEachAndAStageEach) {
   ModelConfig c = small_config();  // dim 16, 2 layers, 4 heads, vocab 400, context 12
-  const Model m = generate_model(c, 19);
   StagePlan plan{4, 4, 2, 2, 4, 0, 0};
   const wvp_model_header single = header_of(c, plan);
   const wvp_decode_layout one = wvp_decode_layout_of(&single, 1);
@@ -508,16 +511,17 @@ TEST(LlamaLoader, MicroBatchesGetAPromptAndAKeyValueCacheEachAndAStageEach) {
   EXPECT_EQ(three.floats - three.key_cache, 6 * cache);
   EXPECT_EQ(three.key_cache - one.key_cache, 2u * 12);
   // Each sequence's prompt in its slots, or the one prompt in all.
-  const auto prompt_block = [&](const std::vector<std::vector<int32_t>>& prompts) {
-    const std::vector<uint8_t> bytes = model_region_image(m, plan, 0, prompts);
-    const int32_t* words = reinterpret_cast<const int32_t*>(bytes.data()) + wvp_model_layout_of(&h, 0).prompt;
-    return std::vector<int32_t>(words, words + 3 * 12);
+  const auto prompt_words = [&](const std::vector<std::vector<int32_t>>& prompts) {
+    const PromptBlock block = prompt_block(c, plan, prompts);
+    EXPECT_EQ(block.offset, 4 * wvp_model_layout_of(&h, 0).prompt);
+    const int32_t* words = reinterpret_cast<const int32_t*>(block.bytes.data());
+    return std::vector<int32_t>(words, words + block.bytes.size() / 4);
   };
   std::vector<int32_t> expected(3 * 12, WVP_NO_TOKEN);
   expected[0] = expected[12] = expected[24] = kBos, expected[13] = 5, expected[25] = 6, expected[26] = 7;
-  EXPECT_EQ(prompt_block({{kBos}, {kBos, 5}, {kBos, 6, 7}}), expected);
+  EXPECT_EQ(prompt_words({{kBos}, {kBos, 5}, {kBos, 6, 7}}), expected);
   expected[13] = expected[25] = expected[26] = WVP_NO_TOKEN;
-  EXPECT_EQ(prompt_block({{kBos}}), expected);
+  EXPECT_EQ(prompt_words({{kBos}}), expected);
 
   // The automatic plan takes a stage per sequence at least; asked-for stages must be enough.
   EXPECT_EQ(plan_stages(c, 4, 4, UINT32_MAX, false, 0, 0, 1).stages, 1u);
