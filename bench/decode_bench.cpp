@@ -17,7 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "platform/elf_loader.h"
+#include "platform/host/elf_loader.h"
 #include "platform/llama/checkpoint.h"
 #include "platform/llama/loader.h"
 #include "platform/llama/reference.h"

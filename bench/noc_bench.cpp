@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "platform/noc_study.h"
+#include "platform/studies/noc_study.h"
 #include "wafervp_run.h"
 
 namespace {

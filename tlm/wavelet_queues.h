@@ -1,5 +1,5 @@
 // A tile's fabric queues as another model of the same tile uses them (the tensor engine streams
-// to and from them). The rules are those of the core's own accesses (tlm/cycle_domain.h): an
+// to and from them). The rules are those of the core's own accesses (engine/cycle_domain.h): an
 // answer about cycle T is final only once the domain has settled every cycle before T; until
 // then, and while a queue stays empty or full, the tile's initiator waits.
 #pragma once

@@ -49,15 +49,14 @@ std::string FaultInfo::describe() const {
   return buf;
 }
 
-Core::Core(sc_core::sc_module_name name, const CoreParams& params)
+Core::Core(sc_core::sc_module_name name, const CoreParams& params, const Clock& clock)
     : sc_module(name),
       socket("socket"),
       params_(params),
-      period_(sc_core::sc_time(1.0 / params.clock_hz, sc_core::SC_SEC)),
+      clock_(clock),
+      period_(clock.period()),
       pc_(params.reset_pc),
       stall_(new StallExtension) {
-  if (params.clock_hz <= 0 || period_ == sc_core::SC_ZERO_TIME)
-    throw std::invalid_argument(std::string(this->name()) + ": clock_hz must be positive and above the time resolution");
   if (params.exec_size == 0 || params.exec_size % 4 != 0)
     throw std::invalid_argument(std::string(this->name()) + ": exec_size must be a non-zero multiple of 4");
   socket.register_invalidate_direct_mem_ptr(this, &Core::invalidate_dmi);

@@ -19,8 +19,9 @@
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 
+#include "engine/clock.h"
+#include "engine/cycle_domain.h"
 #include "models/core/code_cache.h"
-#include "tlm/cycle_domain.h"
 
 namespace wvp {
 
@@ -40,7 +41,6 @@ struct CoreTiming {
 };
 
 struct CoreParams {
-  double clock_hz = 1.1e9;
   uint32_t hart_id = 0;
   uint32_t reset_pc = 0x8000'0000;
   uint64_t exec_base = 0x8000'0000;  // executable memory (the local SRAM), reached through DMI
@@ -95,7 +95,7 @@ class Core : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<Core> socket;
 
-  Core(sc_core::sc_module_name name, const CoreParams& params);
+  Core(sc_core::sc_module_name name, const CoreParams& params, const Clock& clock);
   ~Core() override;
 
   // Uses `cache` (shared with other cores running the same image) for decoded instructions.
@@ -109,13 +109,14 @@ class Core : public sc_core::sc_module {
   // Local time of this core in cycles since reset.
   uint64_t cycle() const { return cycle_; }
   void set_cycle(uint64_t c);  // a sleeping core is woken at a later cycle
-  sc_core::sc_time period() const { return period_; }
+  const Clock& clock() const { return clock_; }
+  sc_core::sc_time period() const { return clock_.period(); }
   const CoreParams& params() const { return params_; }
 
   // Called when an interrupt line rises while the core sleeps, so its scheduler can wake it.
   void set_wake_callback(std::function<void(Core&)> cb) { wake_cb_ = std::move(cb); }
 
-  // After StopReason::Stall: until when the access waits (see tlm/cycle_domain.h). The core
+  // After StopReason::Stall: until when the access waits (see engine/cycle_domain.h). The core
   // re-issues it on its next run(); resume() moves its time to when the wait ended.
   const StallExtension& stall() const { return *stall_; }
   void resume(uint64_t cycle);
@@ -131,7 +132,7 @@ class Core : public sc_core::sc_module {
   uint64_t mtimecmp() const { return mtimecmp_; }
   void set_software_irq(bool level);  // mip.MSIP; clearing it also clears a set_software_irq_at
   // A software interrupt that rises at a known cycle, exactly as the core counts cycles whatever
-  // the quantum (a host's doorbell, platform/host_stream.h), and stays up until cleared; ORed
+  // the quantum (a host's doorbell, platform/host/host_stream.h), and stays up until cleared; ORed
   // into mip.MSIP. Set it while the core is awake or before the run: a sleeping core's wake
   // cycle is read when it goes to sleep (models/core/core_cluster.h).
   void set_software_irq_at(uint64_t cycle);
@@ -213,7 +214,8 @@ class Core : public sc_core::sc_module {
   uint32_t mstatus_read() const;
 
   const CoreParams params_;
-  const sc_core::sc_time period_;
+  const Clock clock_;
+  const sc_core::sc_time period_;  // clock_.period(), read on every access
 
   // Architectural state. x_[32] is a sink for writes to x0, so handlers never test rd == 0.
   uint32_t x_[33] = {};

@@ -19,7 +19,7 @@
 #include <tlm_utils/tlm_quantumkeeper.h>
 
 #include "models/core/core.h"
-#include "tlm/cycle_domain.h"
+#include "engine/cycle_domain.h"
 
 namespace wvp {
 
@@ -39,7 +39,7 @@ class CoreCluster : public sc_core::sc_module {
   CoreCluster(sc_core::sc_module_name name, uint64_t quantum_cycles, uint64_t max_cycles = 0);
 
   void add(Core& core);  // in run order; hart ids must be unique
-  // The model cores' stalled accesses wait on (see tlm/cycle_domain.h); before the simulation.
+  // The model cores' stalled accesses wait on (see engine/cycle_domain.h); before the simulation.
   void set_domain(CycleDomain* domain);
   void set_debug_hook(DebugHook hook, std::function<bool()> poll_interrupt);
   void set_max_cycles(uint64_t max_cycles) { max_cycles_ = max_cycles; }

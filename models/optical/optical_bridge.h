@@ -1,4 +1,4 @@
-// The optical Z ports between two wafers side by side in one fabric (platform/system_links.h),
+// The optical Z ports between two wafers side by side in one fabric (platform/assembly/system_links.h),
 // as an EdgeBridge of the fabric's EdgeRing. An OpticalZPlane over the west wafer's area carries
 // both ways: its Up links what leaves the west wafer's east edge, its Down links what leaves the
 // east wafer's west edge. A wavelet leaving tile (W-1, y) of the west wafer eastwards goes up
@@ -37,7 +37,6 @@ struct OpticalBridgeParams {
   std::string name = "optical";     // in error messages
   uint32_t west_x0 = 0;             // the west wafer's first column in the fabric's grid
   uint32_t wafer_width = 1;         // columns per wafer
-  double clock_hz = 1.1e9;          // the fabric's clock
   OpticalZParams plane;             // over the west wafer (wafer_width x the grid's height)
 };
 
@@ -53,7 +52,8 @@ class OpticalBridge : public EdgeBridge {
 
   // Over a fabric grid of width x height. Throws std::invalid_argument naming the bridge for
   // wafers off the grid, or the plane (its ports, temperatures) for bad plane parameters.
-  OpticalBridge(const OpticalBridgeParams& params, uint32_t width, uint32_t height);
+  // `clock` is the fabric's.
+  OpticalBridge(const OpticalBridgeParams& params, const Clock& clock, uint32_t width, uint32_t height);
 
   OpticalZPlane& plane() { return plane_; }
   const OpticalZPlane& plane() const { return plane_; }
@@ -69,7 +69,7 @@ class OpticalBridge : public EdgeBridge {
   uint32_t port_tile(uint32_t port) const override;
   int port_dir(uint32_t port) const override { return port < height_ ? kEast : kWest; }
   void attach(Fabric& fabric) override;
-  const CycleClock& clock() const override { return clock_; }
+  const Clock& clock() const override { return clock_; }
   void edge_out(uint32_t port, uint32_t color, uint32_t wavelet, uint64_t cycle) override;
   void edge_space(uint32_t port, uint32_t color, uint64_t cycle) override;
   std::optional<uint64_t> next_event_ps() const override;  // the plane's or the edge SerDes'
@@ -99,7 +99,7 @@ class OpticalBridge : public EdgeBridge {
 
   OpticalBridgeParams params_;
   uint32_t width_, height_;
-  CycleClock clock_;
+  Clock clock_;
   OpticalZPlane plane_;
   Fabric* fabric_ = nullptr;
   // Wavelets out that the plane refused, in order; they keep their credits until it takes them.

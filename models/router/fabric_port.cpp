@@ -7,8 +7,8 @@ namespace wvp {
 
 using namespace fabric_regs;
 
-FabricPort::FabricPort(sc_core::sc_module_name name, const FabricParams& params, sc_core::sc_time clock_period)
-    : sc_module(name), socket("socket"), fabric_(params), period_(clock_period), tiles_(fabric_.tiles()) {
+FabricPort::FabricPort(sc_core::sc_module_name name, const FabricParams& params, const Clock& clock)
+    : sc_module(name), socket("socket"), fabric_(params), clock_(clock), tiles_(fabric_.tiles()) {
   fabric_.set_client(this);
   socket.register_b_transport(this, &FabricPort::b_transport);
   socket.register_transport_dbg(this, &FabricPort::transport_dbg);
@@ -172,7 +172,7 @@ void FabricPort::b_transport(int tile, tlm::tlm_generic_payload& gp, sc_core::sc
     return;
   }
   const uint32_t t = static_cast<uint32_t>(tile);
-  const uint64_t cycle = (sc_core::sc_time_stamp() + delay).value() / period_.value();
+  const uint64_t cycle = clock_.cycle_at(sc_core::sc_time_stamp() + delay);
   uint32_t value = 0;
   if (gp.is_write()) std::memcpy(&value, gp.get_data_ptr(), 4);
   Until until = Until::None;

@@ -1,6 +1,6 @@
 // The tiles' side of the fabric: per tile a register window (routes, per-color send and
 // receive queues, arrival interrupts) behind one TLM-2.0 target socket, and the fabric's clock
-// as the CycleDomain the cores synchronise with (tlm/cycle_domain.h).
+// as the CycleDomain the cores synchronise with (engine/cycle_domain.h).
 //
 // Blocking sends and receives stall the core instead of blocking its thread: a receive at
 // cycle T from a queue that holds a wavelet arrived by T completes at once; otherwise the core
@@ -17,25 +17,27 @@
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/multi_passthrough_target_socket.h>
+#include <wvp/tile_map.h>
 
 #include "models/router/fabric.h"
-#include "tlm/cycle_domain.h"
+#include "engine/clock.h"
+#include "engine/cycle_domain.h"
 #include "tlm/wavelet_queues.h"
 
 namespace wvp {
 
 // Register offsets in a tile's window; all registers are 32-bit.
-namespace fabric_regs {
-constexpr uint64_t kSize = 0x1000;
-constexpr uint64_t kRoute = 0x000;       // rw [color * 8 + in_port]: output port mask
-constexpr uint64_t kRouteStride = 8;     // route registers per color (ports 0..4 used)
-constexpr uint64_t kTx = 0x400;          // wo [color]: blocking send of one wavelet
-constexpr uint64_t kRx = 0x480;          // ro [color]: blocking receive
-constexpr uint64_t kRxCount = 0x500;     // ro [color]: wavelets arrived and not yet received
-constexpr uint64_t kTxSpace = 0x580;     // ro [color]: free slots in the send queue
-constexpr uint64_t kIrqEnable = 0x600;   // rw: bit c: external interrupt while color c's receive queue is not empty
-constexpr uint64_t kIrqPending = 0x604;  // ro: enabled colors whose receive queue is not empty
-constexpr uint64_t kColors = 0x608;      // ro: colors per port
+namespace fabric_regs {  // offsets in the tile's fabric window (wvp/tile_map.h)
+constexpr uint64_t kSize = WVP_FABRIC_SIZE;
+constexpr uint64_t kRoute = WVP_FABRIC_ROUTE;            // rw [color * 8 + in_port]: output port mask
+constexpr uint64_t kRouteStride = WVP_FABRIC_ROUTE_STRIDE;  // route registers per color (ports 0..4 used)
+constexpr uint64_t kTx = WVP_FABRIC_TX;                  // wo [color]: blocking send of one wavelet
+constexpr uint64_t kRx = WVP_FABRIC_RX;                  // ro [color]: blocking receive
+constexpr uint64_t kRxCount = WVP_FABRIC_RX_COUNT;       // ro [color]: wavelets arrived and not yet received
+constexpr uint64_t kTxSpace = WVP_FABRIC_TX_SPACE;       // ro [color]: free slots in the send queue
+constexpr uint64_t kIrqEnable = WVP_FABRIC_IRQ_ENABLE;   // rw: bit c: external interrupt while color c's receive queue is not empty
+constexpr uint64_t kIrqPending = WVP_FABRIC_IRQ_PENDING; // ro: enabled colors whose receive queue is not empty
+constexpr uint64_t kColors = WVP_FABRIC_COLORS;          // ro: colors per port
 }  // namespace fabric_regs
 
 struct FabricPortStats {
@@ -47,8 +49,9 @@ class FabricPort : public sc_core::sc_module, public CycleDomain, public Wavelet
   // Binding i is tile i (bind in tile order); the core of tile i is initiator i of the domain.
   tlm_utils::multi_passthrough_target_socket<FabricPort> socket;
 
-  FabricPort(sc_core::sc_module_name name, const FabricParams& params, sc_core::sc_time clock_period);
+  FabricPort(sc_core::sc_module_name name, const FabricParams& params, const Clock& clock);
 
+  const Clock& clock() const { return clock_; }
   Fabric& fabric() { return fabric_; }
   const Fabric& fabric() const { return fabric_; }
   // Off-wafer links on edge ports: `driver` advances the fabric from now on, and gets the
@@ -108,7 +111,7 @@ class FabricPort : public sc_core::sc_module, public CycleDomain, public Wavelet
   void wake(uint32_t tile, uint64_t cycle);
 
   Fabric fabric_;
-  const sc_core::sc_time period_;
+  const Clock clock_;
   std::vector<TileState> tiles_;
   Waker waker_;
   FabricDriver* driver_ = nullptr;

@@ -6,12 +6,15 @@
 #include <cstdint>
 #include <string>
 
+#include <wvp/tile_map.h>
+
 namespace wvp {
 
-enum Port : uint8_t { kNorth = 0, kEast = 1, kSouth = 2, kWest = 3, kRamp = 4 };
+enum Port : uint8_t { kNorth = WVP_PORT_N, kEast = WVP_PORT_E, kSouth = WVP_PORT_S, kWest = WVP_PORT_W, kRamp = WVP_PORT_RAMP };
 constexpr int kPorts = 5;
 using PortMask = uint8_t;
 constexpr PortMask port_bit(int p) { return static_cast<PortMask>(1u << p); }
+static_assert(port_bit(kNorth) == WVP_TO_N && port_bit(kRamp) == WVP_TO_RAMP, "the firmware's route bits are the ports' bits");
 constexpr int opposite(int p) { return p == kRamp ? kRamp : (p + 2) & 3; }
 const char* port_name(int p);                        // "N", "E", "S", "W", "RAMP"
 bool parse_port(const std::string& text, int& port);  // accepts the names above, any case

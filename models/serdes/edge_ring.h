@@ -3,7 +3,7 @@
 // behind them; the ring is the fabric's client for those ports (every other callback goes on to
 // `inner`) and the scheduler of fabric and links.
 //
-// Time. The fabric counts cycles, the links picoseconds (models/link/cycle_clock.h). The ring
+// Time. The fabric counts cycles, the links picoseconds (engine/clock.h). The ring
 // advances both conservatively: the bridges settle every link event up to the fabric's cycle,
 // earliest first across all bridges, then the fabric runs up to the cycle of the next link event
 // and stops early at any cycle where it hands a bridge something (a wavelet out, a freed input
@@ -15,7 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "models/link/cycle_clock.h"
+#include "engine/clock.h"
 #include "models/router/fabric.h"
 
 namespace wvp {
@@ -30,7 +30,7 @@ class EdgeBridge {
   // Attaches the ports to `fabric` (with link credits). Throws std::invalid_argument naming the
   // bridge and the router for a port another bridge already holds.
   virtual void attach(Fabric& fabric) = 0;
-  virtual const CycleClock& clock() const = 0;
+  virtual const Clock& clock() const = 0;
 
   // From the fabric: a wavelet leaves through `port` (arrival cycle at the far end), a slot of
   // `port`'s input buffer frees (cycle from which it is free).

@@ -36,7 +36,6 @@ struct EdgeSerdesParams {
   // Wafers side by side in one fabric (platform/system.h): this SerDes' wafer is the columns
   // [wafer_x0, wafer_x0 + wafer_width) of the grid; wafer_width 0: the whole grid.
   uint32_t wafer_x0 = 0, wafer_width = 0;
-  double clock_hz = 1.1e9;       // the fabric's clock
   LinkParams link;               // both directions: lanes, lane_gbps, FEC, BER, energy...
 };
 
@@ -50,7 +49,8 @@ class EdgeSerdes : public EdgeBridge {
 
   // Throws std::invalid_argument naming the SerDes for a group off its edge of a width x height
   // grid, or link parameters out of range.
-  EdgeSerdes(const EdgeSerdesParams& params, uint32_t width, uint32_t height);
+  // `clock` is the fabric's.
+  EdgeSerdes(const EdgeSerdesParams& params, const Clock& clock, uint32_t width, uint32_t height);
 
   const EdgeSerdesParams& params() const { return params_; }
   // EdgeBridge: the group's edge ports, all on its edge.
@@ -58,7 +58,7 @@ class EdgeSerdes : public EdgeBridge {
   uint32_t port_tile(uint32_t port) const override;
   int port_dir(uint32_t /*port*/) const override { return params_.edge; }
   void attach(Fabric& fabric) override;
-  const CycleClock& clock() const override { return clock_; }
+  const Clock& clock() const override { return clock_; }
   void edge_out(uint32_t port, uint32_t color, uint32_t wavelet, uint64_t cycle) override;
   void edge_space(uint32_t port, uint32_t color, uint64_t cycle) override;
   std::optional<uint64_t> next_event_ps() const override;
@@ -83,7 +83,7 @@ class EdgeSerdes : public EdgeBridge {
   EdgeSerdesParams params_;
   uint32_t width_, height_;
   uint32_t x0_, wafer_width_;  // its wafer's columns
-  CycleClock clock_;
+  Clock clock_;
   std::unique_ptr<Link> out_, in_;
   Link* rx_;  // the link whose deliveries enter the wafer here: in_, or the far SerDes' out_
   Fabric* fabric_ = nullptr;

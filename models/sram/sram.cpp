@@ -10,7 +10,7 @@ namespace wvp {
 namespace {
 bool valid(const SramParams& p) {
   return p.size_bytes > 0 && p.banks > 0 && p.bank_width_bytes > 0 && p.read_bytes_per_cycle > 0 &&
-         p.write_bytes_per_cycle > 0 && p.clock_hz > 0;
+         p.write_bytes_per_cycle > 0;
 }
 
 std::string hex(uint32_t value, int digits) {
@@ -33,11 +33,11 @@ bool parse_sram_ecc(const std::string& text, SramEcc& ecc) {
   return false;
 }
 
-Sram::Sram(sc_core::sc_module_name name, const SramParams& params, uint8_t* backing, SecdedCodec* ecc)
+Sram::Sram(sc_core::sc_module_name name, const SramParams& params, const Clock& clock, uint8_t* backing, SecdedCodec* ecc)
     : sc_module(name),
       socket("socket"),
       params_(params),
-      period_(sc_core::sc_time(1.0 / params.clock_hz, sc_core::SC_SEC)),
+      clock_(clock),
       mem_(backing),
       ecc_(params.ecc == SramEcc::Off ? nullptr : ecc),
       bank_free_cycle_(params.banks, 0) {
@@ -99,8 +99,8 @@ void Sram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
     stats_.read_bytes += len;
   }
   if (len > 0 && (write || gp.is_read())) {
-    const uint64_t now = static_cast<uint64_t>((sc_core::sc_time_stamp() + delay) / period_);
-    delay += period_ * static_cast<double>(occupy_banks(addr, len, write, now) - 1 + params_.access_latency_cycles);
+    const uint64_t now = clock_.cycle_at(sc_core::sc_time_stamp() + delay);
+    delay += clock_.time_of(occupy_banks(addr, len, write, now) - 1 + params_.access_latency_cycles);
   }
   gp.set_dmi_allowed(true);
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
@@ -112,8 +112,8 @@ bool Sram::get_direct_mem_ptr(tlm::tlm_generic_payload& gp, tlm::tlm_dmi& dmi) {
   dmi.set_start_address(0);
   dmi.set_end_address(params_.size_bytes - 1);
   dmi.allow_read_write();
-  dmi.set_read_latency(period_ * static_cast<double>(params_.access_latency_cycles));
-  dmi.set_write_latency(period_ * static_cast<double>(params_.access_latency_cycles));
+  dmi.set_read_latency(clock_.time_of(params_.access_latency_cycles));
+  dmi.set_write_latency(clock_.time_of(params_.access_latency_cycles));
   return true;
 }
 

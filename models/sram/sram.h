@@ -24,6 +24,7 @@
 #include <tlm>
 #include <tlm_utils/simple_target_socket.h>
 
+#include "engine/clock.h"
 #include "models/sram/secded.h"
 
 namespace wvp {
@@ -41,7 +42,6 @@ struct SramParams {
   uint32_t access_latency_cycles = 0;  // added to every access; DMI reports it as its latency
   uint32_t read_bytes_per_cycle = 16;
   uint32_t write_bytes_per_cycle = 8;
-  double clock_hz = 1.1e9;
   SramEcc ecc = SramEcc::Off;
 };
 
@@ -61,7 +61,8 @@ class Sram : public sc_core::sc_module {
   // `backing` is size_bytes of zeroed host memory owned by the caller (see HostMemory), so that
   // untouched SRAM costs no host memory. `ecc` (not owned, may be shared by many SRAMs) is
   // required when params.ecc is not Off.
-  Sram(sc_core::sc_module_name name, const SramParams& params, uint8_t* backing, SecdedCodec* ecc = nullptr);
+  Sram(sc_core::sc_module_name name, const SramParams& params, const Clock& clock, uint8_t* backing,
+       SecdedCodec* ecc = nullptr);
 
   const SramParams& params() const { return params_; }
   const SramStats& stats() const { return stats_; }
@@ -95,7 +96,7 @@ class Sram : public sc_core::sc_module {
   static void copy_word_bytes(uint32_t data, uint32_t word, uint32_t addr, uint32_t len, uint8_t* out);
 
   const SramParams params_;
-  const sc_core::sc_time period_;
+  const Clock clock_;
   uint8_t* const mem_;
   SecdedCodec* const ecc_;
   std::vector<uint64_t> bank_free_cycle_;  // first cycle each bank is free again

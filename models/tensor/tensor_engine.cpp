@@ -48,8 +48,8 @@ uint16_t float_to_bf16(float f) {
 }
 
 TensorEngine::TensorEngine(sc_core::sc_module_name name, const TensorParams& params, uint32_t tiles,
-                           sc_core::sc_time clock_period)
-    : sc_module(name), socket("socket"), params_(params), period_(clock_period), tiles_(tiles) {
+                           const Clock& clock)
+    : sc_module(name), socket("socket"), params_(params), clock_(clock), tiles_(tiles) {
   if (!params_.fp32_lanes || !params_.fp16_lanes || !params_.sram_banks || !params_.bank_width_bytes)
     throw std::invalid_argument(std::string(this->name()) + ": lanes, banks and bank width must be positive");
   socket.register_b_transport(this, &TensorEngine::b_transport);
@@ -357,7 +357,7 @@ bool TensorEngine::go_stream(TileState& t, uint32_t tile, uint64_t cycle, StallE
   ++t.stats.operations;
   t.stats.elements += elements;
   t.stats.busy_cycles += elements + params_.startup_cycles;
-  if (t.stream_cycle > cycle) delay += period_ * static_cast<double>(t.stream_cycle - cycle);
+  if (t.stream_cycle > cycle) delay += clock_.time_of(t.stream_cycle - cycle);
   finish(t, tile, t.stream_cycle, "");
   return true;
 }
@@ -369,10 +369,10 @@ void TensorEngine::b_transport(int tile, tlm::tlm_generic_payload& gp, sc_core::
     return;
   }
   TileState& t = tiles_[static_cast<size_t>(tile)];
-  const uint64_t cycle = (sc_core::sc_time_stamp() + delay).value() / period_.value();
+  const uint64_t cycle = clock_.cycle_at(sc_core::sc_time_stamp() + delay);
   // Waiting for the engine is the access taking longer: the core's time moves on with it.
   const auto wait_idle = [&] {
-    if (cycle < t.busy_until) delay += period_ * static_cast<double>(t.busy_until - cycle);
+    if (cycle < t.busy_until) delay += clock_.time_of(t.busy_until - cycle);
     return std::max(cycle, t.busy_until);
   };
   uint32_t value = 0;

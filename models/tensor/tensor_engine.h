@@ -32,42 +32,47 @@
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/multi_passthrough_target_socket.h>
+#include <wvp/tile_map.h>
 
-#include "tlm/cycle_domain.h"
+#include "engine/clock.h"
+#include "engine/cycle_domain.h"
 #include "tlm/wavelet_queues.h"
 
 namespace wvp {
 
-namespace tensor_regs {
-constexpr uint64_t kSize = 0x1000;
-constexpr uint64_t kOp = 0x00;            // rw: TensorOp
-constexpr uint64_t kTypes = 0x04;         // rw: bits 1:0 source type, 3:2 destination type (TensorType),
-                                          //     4: source is a fabric color, 5: destination is one
-constexpr uint32_t kFromFabric = 1u << 4, kToFabric = 1u << 5;
-constexpr uint64_t kLen = 0x08;           // rw: elements per row
-constexpr uint64_t kRows = 0x0C;          // rw: rows (0 counts as 1)
-constexpr uint64_t kSrc0 = 0x10;          // rw: address
-constexpr uint64_t kSrc0Stride = 0x14;    // rw: element stride (elements, signed)
-constexpr uint64_t kSrc0RowStride = 0x18; // rw: row stride (elements, signed)
-constexpr uint64_t kSrc1 = 0x1C;
-constexpr uint64_t kSrc1Stride = 0x20;
-constexpr uint64_t kSrc1RowStride = 0x24;
-constexpr uint64_t kDst = 0x28;
-constexpr uint64_t kDstStride = 0x2C;
-constexpr uint64_t kDstRowStride = 0x30;
-constexpr uint64_t kScalar = 0x34;        // rw: fp32 bits, for SCALE; the outgoing color of a forward
-constexpr uint64_t kGo = 0x38;            // wo: start (waits for a running operation first)
-constexpr uint64_t kStatus = 0x3C;        // ro: bit 0 busy, bit 1 the last operation failed
-constexpr uint64_t kWait = 0x40;          // ro: returns STATUS once the engine is idle
-constexpr uint64_t kResult = 0x44;        // ro: fp32 bits (MAX)
-constexpr uint64_t kIndex = 0x48;         // ro: MAX's position
-constexpr uint64_t kDoneCycle = 0x4C;     // ro: low 32 bits of the cycle the last operation ends
-constexpr uint64_t kIrqEnable = 0x50;     // rw: bit 0: external interrupt once the operation ends
-constexpr uint64_t kIrqAck = 0x54;        // wo: lowers that interrupt
+namespace tensor_regs {  // offsets in the tile's tensor window (wvp/tile_map.h)
+constexpr uint64_t kSize = WVP_TENSOR_SIZE;
+constexpr uint64_t kOp = WVP_TENSOR_OP;                    // rw: TensorOp
+constexpr uint64_t kTypes = WVP_TENSOR_TYPES;              // rw: bits 1:0 source type, 3:2 destination type (TensorType),
+                                                           //     4: source is a fabric color, 5: destination is one
+constexpr uint32_t kFromFabric = WVP_TENSOR_FROM_FABRIC, kToFabric = WVP_TENSOR_TO_FABRIC;
+constexpr uint64_t kLen = WVP_TENSOR_LEN;                  // rw: elements per row
+constexpr uint64_t kRows = WVP_TENSOR_ROWS;                // rw: rows (0 counts as 1)
+constexpr uint64_t kSrc0 = WVP_TENSOR_SRC0;                // rw: address
+constexpr uint64_t kSrc0Stride = WVP_TENSOR_SRC0_STRIDE;   // rw: element stride (elements, signed)
+constexpr uint64_t kSrc0RowStride = WVP_TENSOR_SRC0_ROW_STRIDE;  // rw: row stride (elements, signed)
+constexpr uint64_t kSrc1 = WVP_TENSOR_SRC1;
+constexpr uint64_t kSrc1Stride = WVP_TENSOR_SRC1_STRIDE;
+constexpr uint64_t kSrc1RowStride = WVP_TENSOR_SRC1_ROW_STRIDE;
+constexpr uint64_t kDst = WVP_TENSOR_DST;
+constexpr uint64_t kDstStride = WVP_TENSOR_DST_STRIDE;
+constexpr uint64_t kDstRowStride = WVP_TENSOR_DST_ROW_STRIDE;
+constexpr uint64_t kScalar = WVP_TENSOR_SCALAR;            // rw: fp32 bits, for SCALE; the outgoing color of a forward
+constexpr uint64_t kGo = WVP_TENSOR_GO;                    // wo: start (waits for a running operation first)
+constexpr uint64_t kStatus = WVP_TENSOR_STATUS;            // ro: bit 0 busy, bit 1 the last operation failed
+constexpr uint64_t kWait = WVP_TENSOR_WAIT;                // ro: returns STATUS once the engine is idle
+constexpr uint64_t kResult = WVP_TENSOR_RESULT;            // ro: fp32 bits (MAX)
+constexpr uint64_t kIndex = WVP_TENSOR_INDEX;              // ro: MAX's position
+constexpr uint64_t kDoneCycle = WVP_TENSOR_DONE_CYCLE;     // ro: low 32 bits of the cycle the last operation ends
+constexpr uint64_t kIrqEnable = WVP_TENSOR_IRQ_ENABLE;     // rw: bit 0: external interrupt once the operation ends
+constexpr uint64_t kIrqAck = WVP_TENSOR_IRQ_ACK;           // wo: lowers that interrupt
 }  // namespace tensor_regs
 
-enum class TensorOp : uint32_t { Fmac = 1, Dot = 2, Add = 3, Mul = 4, Scale = 5, Max = 6, Exp = 7, Copy = 8 };
-enum class TensorType : uint32_t { Fp32 = 0, Fp16 = 1, Bf16 = 2 };
+enum class TensorOp : uint32_t {
+  Fmac = WVP_TENSOR_FMAC, Dot = WVP_TENSOR_DOT, Add = WVP_TENSOR_ADD, Mul = WVP_TENSOR_MUL,
+  Scale = WVP_TENSOR_SCALE, Max = WVP_TENSOR_MAX, Exp = WVP_TENSOR_EXP, Copy = WVP_TENSOR_COPY
+};
+enum class TensorType : uint32_t { Fp32 = WVP_FP32, Fp16 = WVP_FP16, Bf16 = WVP_BF16 };
 
 struct TensorParams {
   uint32_t fp32_lanes = 4;         // elements per cycle (FMACs for FMAC/DOT)
@@ -92,7 +97,7 @@ class TensorEngine : public sc_core::sc_module {
   // Binding i is tile i (bind in tile order).
   tlm_utils::multi_passthrough_target_socket<TensorEngine> socket;
 
-  TensorEngine(sc_core::sc_module_name name, const TensorParams& params, uint32_t tiles, sc_core::sc_time clock_period);
+  TensorEngine(sc_core::sc_module_name name, const TensorParams& params, uint32_t tiles, const Clock& clock);
 
   // Tile i's SRAM as the engine sees it (the DMI region the core also uses): operands must lie
   // in [base_address, base_address + size).
@@ -149,7 +154,7 @@ class TensorEngine : public sc_core::sc_module {
   void finish(TileState& t, uint32_t tile, uint64_t end, const std::string& error);
 
   const TensorParams params_;
-  const sc_core::sc_time period_;
+  const Clock clock_;
   std::vector<TileState> tiles_;
   std::function<void(uint32_t, const std::string&)> error_sink_;
   std::function<void(uint32_t, uint64_t)> irq_;

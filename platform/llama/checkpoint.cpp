@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "platform/splitmix.h"
+#include "platform/support/splitmix.h"
 
 namespace wvp::llama {
 

@@ -1,18 +1,18 @@
 // Cuts a model into the per-core images of the firmware's model region (see
-// sw/lib/include/wvp/model_layout.h) and checks that they fit before anything is simulated.
+// abi/wvp/model_layout.h) and checks that they fit before anything is simulated.
 #pragma once
 #include <cstdint>
 #include <optional>
 #include <vector>
 
 #include "platform/llama/checkpoint.h"
-#include "sw/lib/include/wvp/model_layout.h"
+#include <wvp/model_layout.h>
 
 namespace wvp::llama {
 
 // How a model is spread over a grid: the block of one pipeline stage, how many stages run
 // layers, how many layers the first and last stages hold and how many sequences go through the
-// pipeline together (sw/lib/include/wvp/model_layout.h).
+// pipeline together (abi/wvp/model_layout.h).
 struct StagePlan {
   uint32_t grid_w = 1, grid_h = 1;
   uint32_t stage_w = 1, stage_h = 1;  // divide the grid's sides
@@ -74,7 +74,7 @@ PromptBlock prompt_block(const ModelConfig& config, const StagePlan& plan, const
 // layers and its parts of their matrices, the embedding or classifier rows of the first or last
 // stage (the start of its region; the working memory after them is left to the firmware; the
 // header only for a core of an idle block). The prompt block stays zero: the host sends it once
-// the cores run (prompt_block, platform/host_stream.h).
+// the cores run (prompt_block, platform/host/host_stream.h).
 std::vector<uint8_t> model_region_image(const Model& model, const StagePlan& plan, uint32_t core, bool sampling = false);
 
 }  // namespace wvp::llama

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "platform/subprocess.h"
+#include "platform/support/subprocess.h"
 
 namespace wvp::test {
 
@@ -15,7 +15,7 @@ struct ProcessResult {
 // argv[0] is the program path; runs with a timeout (seconds), killing the program after it.
 ProcessResult run_process(const std::vector<std::string>& argv, int timeout_seconds = 120);
 
-using wvp::spawn_process;  // platform/subprocess.h
+using wvp::spawn_process;  // platform/support/subprocess.h
 using wvp::wait_process;
 using wvp::read_file;
 

@@ -4,7 +4,7 @@
 #include <utility>
 #include <vector>
 
-#include "platform/elf_loader.h"
+#include "platform/host/elf_loader.h"
 
 namespace wvp::test {
 

@@ -89,7 +89,6 @@ constexpr uint64_t kBaseD = 0x4000'0000, kSizeD = 0x1000;  // DmiDenyingTarget
 SramParams sram_params(uint32_t size) {
   SramParams p;
   p.size_bytes = size;
-  p.clock_hz = 1e9;
   p.access_latency_cycles = 2;
   return p;
 }
@@ -97,9 +96,9 @@ SramParams sram_params(uint32_t size) {
 // Four targets behind a bus, elaborated. Construct only in a child process.
 struct Rig {
   HostMemory mem_a{kSizeA}, mem_b{kSizeB}, mem_c{0x1000};
-  Sram a{unique_name("sram_a").c_str(), sram_params(kSizeA), mem_a.data()};
-  Sram b{unique_name("sram_b").c_str(), sram_params(kSizeB), mem_b.data()};
-  Sram c{unique_name("sram_c").c_str(), sram_params(0x1000), mem_c.data()};
+  Sram a{unique_name("sram_a").c_str(), sram_params(kSizeA), Clock(1e9), mem_a.data()};
+  Sram b{unique_name("sram_b").c_str(), sram_params(kSizeB), Clock(1e9), mem_b.data()};
+  Sram c{unique_name("sram_c").c_str(), sram_params(0x1000), Clock(1e9), mem_c.data()};
   DmiDenyingTarget d{unique_name("deny").c_str()};
   Bus bus{unique_name("bus").c_str()};
   TestInitiator init{unique_name("init").c_str()};

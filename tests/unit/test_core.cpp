@@ -1,7 +1,7 @@
 // The core on a real tile (bus, SRAM, control block), running hand-assembled programs.
 #include <gtest/gtest.h>
 
-#include "platform/wafer.h"
+#include "platform/assembly/wafer.h"
 #include "support/program_image.h"
 #include "support/rv32_asm.h"
 #include "support/sim_child.h"
@@ -73,7 +73,7 @@ TEST(Core, TimerInterruptWakesWfiAtTheExactCycleWithoutExecuting) {
   });
 }
 
-// A doorbell rung for a known cycle (HostStream's, platform/host_stream.h) while the core runs
+// A doorbell rung for a known cycle (HostStream's, platform/host/host_stream.h) while the core runs
 // ahead of SystemC's time: wfi with mie.MSIE and mstatus.MIE off resumes at that cycle, whatever
 // the quantum, and clearing msip through the CLINT takes it down.
 TEST(Core, SoftwareInterruptAtACycleEndsWfiAtThatCycle) {

@@ -13,6 +13,8 @@
 namespace wvp {
 namespace {
 
+const Clock kClock(1.1e9);  // the fabric's
+
 using test::error_of;
 
 FabricParams grid(uint32_t width, uint32_t height) {
@@ -32,7 +34,7 @@ EdgeSerdesParams serdes(const std::string& name, int edge, uint32_t first, uint3
 }
 
 TEST(EdgeSerdes, CyclesAndPicosecondsAgreeAtA1_1GHzClock) {
-  const EdgeSerdes s(serdes("s", kEast, 0, 1), 2, 2);
+  const EdgeSerdes s(serdes("s", kEast, 0, 1), kClock, 2, 2);
   EXPECT_EQ(s.ps(1), 909u);  // 909.09 ps
   EXPECT_EQ(s.ps(2), 1818u);
   EXPECT_EQ(s.ps(11), 10000u);
@@ -47,18 +49,18 @@ TEST(EdgeSerdes, CyclesAndPicosecondsAgreeAtA1_1GHzClock) {
 }
 
 TEST(EdgeSerdes, GroupsOffTheirEdgeOrOverlappingAreNamed) {
-  EXPECT_EQ(error_of<std::invalid_argument>([] { EdgeSerdes s(serdes("serdes3", kEast, 2, 3), 8, 4); }),
+  EXPECT_EQ(error_of<std::invalid_argument>([] { EdgeSerdes s(serdes("serdes3", kEast, 2, 3), kClock, 8, 4); }),
             "edge SerDes serdes3: edge router 4 along the east edge is beyond the 8x4 grid (4 routers on that edge)");
-  EXPECT_EQ(error_of<std::invalid_argument>([] { EdgeSerdes s(serdes("serdes1", kNorth, 0, 0), 8, 4); }),
+  EXPECT_EQ(error_of<std::invalid_argument>([] { EdgeSerdes s(serdes("serdes1", kNorth, 0, 0), kClock, 8, 4); }),
             "edge SerDes serdes1: bridges no edge router (tiles is 0)");
   EdgeSerdesParams slow = serdes("serdes2", kSouth, 0, 2);
   slow.link.lane_gbps = 500;
-  EXPECT_EQ(error_of<std::invalid_argument>([&] { EdgeSerdes s(slow, 8, 4); }).rfind("edge SerDes serdes2: ", 0), 0u);
-  EXPECT_NE(error_of<std::invalid_argument>([&] { EdgeSerdes s(slow, 8, 4); }).find("lane_gbps"), std::string::npos);
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { EdgeSerdes s(slow, kClock, 8, 4); }).rfind("edge SerDes serdes2: ", 0), 0u);
+  EXPECT_NE(error_of<std::invalid_argument>([&] { EdgeSerdes s(slow, kClock, 8, 4); }).find("lane_gbps"), std::string::npos);
 
   Fabric f(grid(8, 4));
   EdgeRing ring(f);
-  EdgeSerdes a(serdes("serdes0", kWest, 0, 2), 8, 4), b(serdes("serdes1", kWest, 1, 2), 8, 4);
+  EdgeSerdes a(serdes("serdes0", kWest, 0, 2), kClock, 8, 4), b(serdes("serdes1", kWest, 1, 2), kClock, 8, 4);
   ring.add(a);
   const std::string overlap = error_of<std::invalid_argument>([&] { ring.add(b); });
   EXPECT_EQ(overlap.rfind("edge SerDes serdes1: edge port W of router (0,1): ", 0), 0u) << overlap;
@@ -72,7 +74,7 @@ struct Loop {
   EdgeRing ring;
   EdgeSerdes east, west;
   Loop(const EdgeSerdesParams& e, const EdgeSerdesParams& w)
-      : fabric(grid(4, 2)), ring(fabric), east(e, 4, 2), west(w, 4, 2) {
+      : fabric(grid(4, 2)), ring(fabric), east(e, kClock, 4, 2), west(w, kClock, 4, 2) {
     ring.add(east);
     ring.add(west);
     east.connect(west);

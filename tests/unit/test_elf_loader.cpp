@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "platform/elf_loader.h"
+#include "platform/host/elf_loader.h"
 #include "support/process.h"
 
 namespace wvp::test {

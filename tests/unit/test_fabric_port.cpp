@@ -14,7 +14,8 @@ namespace {
 using namespace fabric_regs;
 using Until = StallExtension::Until;
 
-const sc_core::sc_time kPeriod(1, sc_core::SC_NS);
+const Clock kClock(1e9);
+const sc_core::sc_time kPeriod = kClock.period();
 
 // Two tiles side by side, each with an initiator socket into the port.
 struct Bench : sc_core::sc_module {
@@ -22,7 +23,7 @@ struct Bench : sc_core::sc_module {
   FabricPort port;
   std::vector<std::pair<uint32_t, uint64_t>> woken;
 
-  explicit Bench(const FabricParams& p) : sc_module("bench"), port("port", p, kPeriod) {
+  explicit Bench(const FabricParams& p) : sc_module("bench"), port("port", p, kClock) {
     tile0.bind(port.socket);
     tile1.bind(port.socket);
     port.set_waker([this](uint32_t tile, uint64_t cycle) {

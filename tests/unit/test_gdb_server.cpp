@@ -1,7 +1,7 @@
 // GdbServer against a fake target, with the test playing GDB over a real TCP socket.
 // on_stop() blocks while it serves packets, so it runs in a std::async task and the test body
 // is the client. Every socket wait has a timeout, so a broken server fails instead of hanging.
-#include "platform/gdb_server.h"
+#include "platform/debug/gdb_server.h"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>

@@ -1,4 +1,4 @@
-// The host's load of a wafer (platform/host_load.h): through the links, with bit errors forcing
+// The host's load of a wafer (platform/host/host_load.h): through the links, with bit errors forcing
 // replays, every tile's SRAM ends byte for byte as the backdoor leaves it, a parameter written
 // over the image's data included; the image crosses the links once for all tiles; writes that do
 // not fit are refused before anything is sent.
@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "platform/host_load.h"
-#include "platform/wafer.h"
+#include "platform/host/host_load.h"
+#include "platform/assembly/wafer.h"
 #include "support/program_image.h"
 #include "support/sim_child.h"
 

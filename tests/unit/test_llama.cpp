@@ -12,7 +12,7 @@
 #include "platform/llama/reference.h"
 #include "platform/llama/tokenizer.h"
 #include "support/process.h"
-#include "sw/lib/include/wvp/model_layout.h"
+#include <wvp/model_layout.h>
 #include "support/error_of.h"
 
 namespace wvp::llama {

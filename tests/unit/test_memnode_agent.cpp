@@ -423,7 +423,7 @@ TEST(MemNodeAgent, ATileWritesAndReadsBackThroughTheFabricAndAnEdgeSerdes) {
     sp.name = "kv_serdes";
     sp.edge = kEast;
     sp.link.bit_error_rate = 0;
-    EdgeSerdes serdes(sp, 2, 1);
+    EdgeSerdes serdes(sp, Clock(1.1e9), 2, 1);
     ring.add(serdes);
     fabric.set_route(0, kRequestColor, kRamp, port_bit(kEast));
     fabric.set_route(1, kRequestColor, kWest, port_bit(kEast));

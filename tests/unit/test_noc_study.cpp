@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "platform/noc_study.h"
+#include "platform/studies/noc_study.h"
 
 namespace wvp {
 namespace {

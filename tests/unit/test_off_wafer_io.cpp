@@ -4,14 +4,14 @@
 
 #include <filesystem>
 
-#include "platform/off_wafer_io.h"
+#include "platform/report/off_wafer_io.h"
 #include "support/error_of.h"
 
 namespace wvp::test {
 namespace {
 
 std::string config_path(const char* name) {
-  return (std::filesystem::path(__FILE__).parent_path() / ".." / ".." / "configs" / name).lexically_normal();
+  return std::filesystem::path(WVP_SOURCE_DIR) / "configs" / name;
 }
 
 TEST(OffWaferIo, Wse3ConfigGives150GBytesPerSecondAndTheEdgeDensity) {

@@ -574,7 +574,8 @@ TEST(OpticalBridge, WithEveryPortDownTheRowsCrossOverTheEdgeSerDesOnceAndInOrder
   bp.plane.pitch_x_tiles = bp.plane.pitch_y_tiles = 1;
   bp.plane.thermal_time_constant_us = 0;
   bp.plane.temperature_map_c.assign(4, kCool);
-  OpticalBridge bridge(bp, 4, 2);
+  const Clock clock(1.1e9);
+  OpticalBridge bridge(bp, clock, 4, 2);
   EdgeSerdesParams ep;
   ep.name = "w0.east.0";
   ep.edge = kEast;
@@ -588,7 +589,7 @@ TEST(OpticalBridge, WithEveryPortDownTheRowsCrossOverTheEdgeSerDesOnceAndInOrder
   wp.name = "w1.west.0";
   wp.edge = kWest;
   wp.wafer_x0 = 2;
-  EdgeSerdes east(ep, 4, 2), west(wp, 4, 2);
+  EdgeSerdes east(ep, clock, 4, 2), west(wp, clock, 4, 2);
   ring.add(bridge);
   bridge.add_edge_serdes(east, west);
   for (uint32_t y = 0; y < 2; ++y) {

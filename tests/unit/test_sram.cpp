@@ -32,13 +32,13 @@ SramParams params_1ghz(uint32_t size = 4096) {
   p.read_bytes_per_cycle = 16;
   p.write_bytes_per_cycle = 8;
   p.access_latency_cycles = 0;
-  p.clock_hz = 1e9;
   return p;
 }
 
 // An SRAM with its own backing memory.
 struct Rig {
-  explicit Rig(const SramParams& p) : mem(p.size_bytes), sram(unique_name("sram").c_str(), p, mem.data()) {}
+  explicit Rig(const SramParams& p, const Clock& clock = Clock(1e9))
+      : mem(p.size_bytes), sram(unique_name("sram").c_str(), p, clock, mem.data()) {}
   HostMemory mem;
   Sram sram;
 
@@ -309,9 +309,7 @@ TEST(Sram, PortNarrowerThanABankWordStillBoundsBandwidth) {
 }
 
 TEST(Sram, TimingUsesTheClockPeriod) {
-  SramParams p = params_1ghz();
-  p.clock_hz = 500e6;  // 2 ns
-  Rig rig(p);
+  Rig rig(params_1ghz(), Clock(500e6));  // 2 ns
   EXPECT_EQ(rig.read(0, 32), sc_time(2, SC_NS));
   // 3 ns into the simulation is cycle 1: bank 0 (free from cycle 1 on) does not conflict.
   EXPECT_EQ(rig.read(0x20, 4, sc_time(3, SC_NS)), sc_core::SC_ZERO_TIME);
@@ -327,7 +325,7 @@ TEST(Sram, DefaultParametersMatchTheWseLikeTile) {
   EXPECT_EQ(p.write_bytes_per_cycle, 8u);
   EXPECT_EQ(p.access_latency_cycles, 0u);
   // At 1.1 GHz, a 2-cycle read adds one (rounded) period.
-  Rig rig(p);
+  Rig rig(p, Clock(1.1e9));
   EXPECT_EQ(rig.read(0, 32), sc_time(1.0 / 1.1e9, sc_core::SC_SEC));
 }
 
@@ -360,18 +358,17 @@ TEST(Sram, TransportDbgReadsWritesAndClipsAtTheEnd) {
 }
 
 TEST(Sram, InvalidParametersAreRefused) {
-  for (int which = 0; which < 6; ++which) {
+  for (int which = 0; which < 5; ++which) {
     SramParams p = params_1ghz(64);
     switch (which) {
       case 0: p.size_bytes = 0; break;
       case 1: p.banks = 0; break;
       case 2: p.bank_width_bytes = 0; break;
       case 3: p.read_bytes_per_cycle = 0; break;
-      case 4: p.write_bytes_per_cycle = 0; break;
-      default: p.clock_hz = 0; break;
+      default: p.write_bytes_per_cycle = 0; break;
     }
     std::vector<uint8_t> backing(64);
-    EXPECT_THROW(Sram(unique_name("bad_sram").c_str(), p, backing.data()), std::invalid_argument) << which;
+    EXPECT_THROW(Sram(unique_name("bad_sram").c_str(), p, Clock(1e9), backing.data()), std::invalid_argument) << which;
   }
 }
 

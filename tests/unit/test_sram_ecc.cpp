@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "models/sram/sram.h"
-#include "platform/wafer.h"
+#include "platform/assembly/wafer.h"
 #include "rtl/ecc/rtl_secded.h"
 #include "support/payload.h"
 #include "support/unique_name.h"
@@ -34,13 +34,12 @@ std::unique_ptr<SecdedCodec> codec(SramEcc ecc) {
 
 struct Rig {
   explicit Rig(SramEcc ecc)
-      : mem(4096), ecc_codec(codec(ecc)), sram(unique_name("sram").c_str(), params(ecc), mem.data(), ecc_codec.get()) {
+      : mem(4096), ecc_codec(codec(ecc)), sram(unique_name("sram").c_str(), params(ecc), Clock(1e9), mem.data(), ecc_codec.get()) {
     sram.set_error_sink([this](uint32_t offset, const std::string& what) { errors.push_back({offset, what}); });
   }
   static SramParams params(SramEcc ecc) {
     SramParams p;
     p.size_bytes = 4096;
-    p.clock_hz = 1e9;
     p.ecc = ecc;
     return p;
   }
@@ -220,13 +219,13 @@ TEST(SramEcc, NeedsItsCodecAndFlipsNeedEcc) {
   HostMemory mem(4096);
   SramParams p = Rig::params(SramEcc::Model);
   try {
-    Sram sram(unique_name("sram").c_str(), p, mem.data());
+    Sram sram(unique_name("sram").c_str(), p, Clock(1e9), mem.data());
     FAIL() << "ECC without a codec was accepted";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("ECC model without a codec"), std::string::npos) << e.what();
   }
   p.ecc = SramEcc::Off;
-  Sram plain(unique_name("sram").c_str(), p, mem.data());
+  Sram plain(unique_name("sram").c_str(), p, Clock(1e9), mem.data());
   try {
     plain.flip_bits(0, {1});
     FAIL() << "a flip without ECC was accepted";

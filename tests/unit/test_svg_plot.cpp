@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "platform/svg_plot.h"
+#include "platform/report/svg_plot.h"
 
 namespace wvp::test {
 namespace {

@@ -48,7 +48,8 @@ TEST(TensorFormats, HalfAndBfloatRoundToNearestEven) {
 }
 
 constexpr uint64_t kBase = 0x8000'0000;
-const sc_core::sc_time kPeriod(1, sc_core::SC_NS);
+const Clock kClock(1e9);
+const sc_core::sc_time kPeriod = kClock.period();
 
 struct Bench : sc_core::sc_module {
   tlm_utils::simple_initiator_socket<Bench> init{"init"};
@@ -56,7 +57,7 @@ struct Bench : sc_core::sc_module {
   std::vector<uint8_t> sram = std::vector<uint8_t>(8192, 0);
   std::string error;
 
-  Bench() : sc_module("bench"), engine("engine", TensorParams{}, 1, kPeriod) {
+  Bench() : sc_module("bench"), engine("engine", TensorParams{}, 1, kClock) {
     init.bind(engine.socket);
     engine.attach_sram(0, sram.data(), kBase, static_cast<uint32_t>(sram.size()));
     engine.set_error_sink([this](uint32_t, const std::string& what) { error = what; });
@@ -202,7 +203,7 @@ TEST(TensorEngine, StreamDescriptorsAreCheckedBeforeAnyWaveletMoves) {
     Bench b;
     FabricParams one;
     one.width = one.height = 1;
-    FabricPort port("port", one, kPeriod);
+    FabricPort port("port", one, kClock);
     struct Core0 : sc_core::sc_module {  // the tile's core, bound to the port as on the wafer
       tlm_utils::simple_initiator_socket<Core0> socket{"socket"};
       Core0() : sc_module(sc_core::sc_module_name("core0")) {}

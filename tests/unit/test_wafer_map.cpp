@@ -1,7 +1,7 @@
 // The defect map: logical tiles on the physical wafer, detour latencies, and bad maps.
 #include <gtest/gtest.h>
 
-#include "platform/wafer_map.h"
+#include "platform/assembly/wafer_map.h"
 
 namespace wvp::test {
 namespace {

@@ -1,0 +1,26 @@
+// A program as the wafer runs it: loadable segments, entry point and symbols. The host reads one
+// from an ELF file (platform/host/elf_loader.h); the wafer points its cores at it and the load
+// writes its segments.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace wvp {
+
+struct ElfSegment {
+  uint32_t vaddr = 0;
+  uint32_t mem_size = 0;
+  std::vector<uint8_t> bytes;  // file contents; the rest up to mem_size is zero
+  bool executable = false;
+};
+
+struct ElfImage {
+  std::string path;
+  uint32_t entry = 0;
+  std::vector<ElfSegment> segments;
+  std::map<std::string, uint32_t> symbols;  // global and local symbols with their values
+};
+
+}  // namespace wvp

@@ -1,0 +1,252 @@
+#include "platform/assembly/wafer.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include <wvp/tile_map.h>
+
+#include "rtl/ecc/rtl_secded.h"
+#include "rtl/router/rtl_router.h"
+
+namespace wvp {
+
+std::string pe_name(uint32_t x, uint32_t y) { return "PE (" + std::to_string(x) + "," + std::to_string(y) + ")"; }
+
+namespace {
+constexpr uint64_t kSramBase = WVP_SRAM_BASE;
+
+std::string hex32(uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08x", v);
+  return buf;
+}
+
+TensorParams tensor_params(const PlatformConfig& config) {
+  TensorParams p = config.tensor;
+  p.sram_banks = config.sram.banks;
+  p.bank_width_bytes = config.sram.bank_width_bytes;
+  return p;
+}
+
+std::unique_ptr<SecdedCodec> make_codec(SramEcc ecc) {
+  switch (ecc) {
+    case SramEcc::Model: return std::make_unique<ModelSecded>();
+    case SramEcc::Rtl: return std::make_unique<RtlSecded>();
+    case SramEcc::Off: break;
+  }
+  return nullptr;
+}
+
+FabricParams fabric_params(const PlatformConfig& config, const WaferMap& map) {
+  FabricParams p = config.fabric;
+  p.width = system_width(config);
+  p.height = config.grid_height;
+  if (config.system.wafers > 1) p.wafer_width_tiles = config.grid_width;
+  p.packets = false;
+  if (!map.link_extra_cycles.empty()) {
+    // The map has measured every link on the physical wafer, reticle edges included.
+    p.link_extra_cycles = map.link_extra_cycles;
+    p.reticle_width_tiles = p.reticle_height_tiles = 0;
+  }
+  return p;
+}
+}  // namespace
+
+Wafer::Wafer(sc_core::sc_module_name name, const PlatformConfig& config, TileCtl::LineSink console, PhaseSink* phases)
+    : sc_module(name),
+      config_(config),
+      clock_(config.core_clock_hz),
+      width_(system_width(config)),
+      map_(map_wafer(config)),
+      sram_memory_(size_t{width_} * config.grid_height * config.sram.size_bytes),
+      ecc_(make_codec(config.sram.ecc)),
+      fabric_("fabric", fabric_params(config, map_), clock_),
+      tensor_("tensor", tensor_params(config), width_ * config.grid_height, clock_),
+      phases_(phases ? *phases : no_phases_),
+      cluster_("cluster", config.sim.quantum_cycles, config.sim.max_cycles) {
+  validate_config(config_);
+  fabric_.set_irq_line([this](uint32_t tile, bool level) { tiles_[tile]->core.set_external_irq(level); });
+  const auto device_error = [this](uint32_t tile, const std::string& what) {
+    device_errors_.push_back(pe_name(tile % width(), tile / width()) + ": " + what);
+  };
+  fabric_.set_error_sink(device_error);
+  tensor_.set_error_sink(device_error);
+  tensor_.attach_queues(&fabric_);
+  tensor_.set_irq_schedule([this](uint32_t tile, uint64_t cycle) { tiles_[tile]->core.set_external_irq_at(cycle); });
+  tiles_.reserve(size_t{width_} * config_.grid_height);
+  for (uint32_t y = 0; y < config_.grid_height; ++y) {
+    for (uint32_t x = 0; x < width_; ++x) {
+      const size_t index = tiles_.size();
+      TileIdentity id{x, y, width_, config_.grid_height, config_.sram.size_bytes};
+      CoreParams core = config_.core;
+      core.hart_id = static_cast<uint32_t>(index);
+      core.exec_base = kSramBase;
+      core.exec_size = config_.sram.size_bytes;
+      core.local_data_via_bus = config_.sram.ecc != SramEcc::Off;
+      tiles_.push_back(std::make_unique<Tile>("tile_" + std::to_string(x) + "_" + std::to_string(y), id, core, config_.sram, clock_,
+                                              sram_memory_.data() + index * config_.sram.size_bytes, ecc_.get(),
+                                              console, fabric_, tensor_, phases_, static_cast<uint32_t>(index)));
+      tiles_.back()->sram.set_error_sink([device_error, index](uint32_t offset, const std::string& what) {
+        device_error(static_cast<uint32_t>(index), "SRAM word " + hex32(kSramBase + offset) + ": " + what);
+      });
+      tensor_.attach_sram(static_cast<uint32_t>(index), tiles_.back()->sram.data(), kSramBase, config_.sram.size_bytes);
+      cluster_.add(tiles_.back()->core);
+    }
+  }
+  cluster_.set_domain(&fabric_);
+  links_ = std::make_unique<SystemLinks>(config_, fabric_, [this](const std::string& what) { device_errors_.push_back(what); });
+  apply_rtl_swaps();
+  apply_routing_plan();
+}
+
+void Wafer::apply_rtl_swaps() {
+  const uint32_t w = width(), h = height();
+  for (const RtlSwap& swap : config_.rtl) {
+    if ((swap.x1 != UINT32_MAX && swap.x1 >= w) || (swap.y1 != UINT32_MAX && swap.y1 >= h))
+      throw ConfigError(swap.where + ": rtl.swap: " + swap.block + "@" + std::to_string(swap.x1 != UINT32_MAX ? swap.x1 : swap.x0) +
+                        "," + std::to_string(swap.y1 != UINT32_MAX ? swap.y1 : swap.y0) + " lies outside the " +
+                        std::to_string(w) + "x" + std::to_string(h) + " grid");
+    for (uint32_t y = swap.y0; y <= std::min(swap.y1, h - 1); ++y)
+      for (uint32_t x = swap.x0; x <= std::min(swap.x1, w - 1); ++x) {
+        const uint32_t tile = y * w + x;
+        if (fabric_.fabric().has_twin(tile)) continue;  // named by two rules
+        const std::string name = "router_" + std::to_string(x) + "_" + std::to_string(y);
+        const std::string fst = config_.rtl_fst_dir.empty() ? "" : config_.rtl_fst_dir + "/" + name + ".fst";
+        try {
+          fabric_.fabric().set_twin(tile, make_rtl_router(fabric_.fabric().params(), name, RtlBuild::AsWritten, fst));
+        } catch (const FabricError& e) {
+          throw ConfigError(swap.where + ": rtl.swap: " + e.what());
+        }
+      }
+  }
+}
+
+void Wafer::finish() { fabric_.fabric().finish(); }
+
+void Wafer::apply_routing_plan() {
+  const uint32_t w = width(), h = height();
+  for (const RouteRule& rule : config_.routes) {
+    if ((rule.x1 != UINT32_MAX && rule.x1 >= w) || (rule.y1 != UINT32_MAX && rule.y1 >= h))
+      throw ConfigError(rule.where + ": fabric.routes: tiles beyond the " + std::to_string(w) + "x" + std::to_string(h) +
+                        " grid");
+    for (uint32_t y = rule.y0; y <= std::min(rule.y1, h - 1); ++y)
+      for (uint32_t x = rule.x0; x <= std::min(rule.x1, w - 1); ++x) {
+        try {
+          fabric_.fabric().set_route(y * w + x, rule.color, rule.in_port, rule.outputs);
+        } catch (const FabricError& e) {
+          throw ConfigError(rule.where + ": fabric.routes: " + e.what());
+        }
+      }
+  }
+}
+
+void Wafer::boot(const ElfImage& image) {
+  const uint64_t lo = kSramBase, hi = kSramBase + config_.sram.size_bytes;
+  uint32_t exec_lo = UINT32_MAX, exec_hi = 0;
+  for (const ElfSegment& seg : image.segments) {
+    if (seg.vaddr < lo || seg.vaddr + uint64_t{seg.mem_size} > hi)
+      throw LoadError(image.path + ": segment " + hex32(seg.vaddr) + "-" + hex32(seg.vaddr + seg.mem_size - 1) +
+                      " lies outside the tile's SRAM " + hex32(static_cast<uint32_t>(lo)) + "-" +
+                      hex32(static_cast<uint32_t>(hi - 1)));
+    if (seg.executable) {
+      exec_lo = std::min<uint32_t>(exec_lo, seg.vaddr - static_cast<uint32_t>(lo));
+      exec_hi = std::max<uint32_t>(exec_hi, seg.vaddr - static_cast<uint32_t>(lo) + seg.mem_size);
+    }
+  }
+  if (image.entry < lo || image.entry >= hi)
+    throw LoadError(image.path + ": entry point " + hex32(image.entry) + " lies outside the tile's SRAM");
+  // Every core runs the same image, so they share one decode cache for its executable range.
+  auto code = std::make_shared<CodeCache>(lo, config_.sram.size_bytes, exec_lo == UINT32_MAX ? 0 : exec_lo, exec_hi);
+  for (auto& tile : tiles_) {
+    tile->core.set_pc(image.entry);
+    tile->core.attach_code(code);
+  }
+}
+
+void Wafer::load(const ElfImage& image) {
+  boot(image);
+  for (const ElfSegment& seg : image.segments) write_all(seg.vaddr, seg.bytes);
+}
+
+void Wafer::check_word(uint32_t addr, uint32_t sram_bytes) {
+  if (addr < kSramBase || addr - kSramBase + uint64_t{4} > sram_bytes || (addr & 3))
+    throw LoadError("address " + hex32(addr) + " is not an aligned word in the tile's SRAM");
+}
+
+void Wafer::poke(uint32_t addr, uint32_t value) {
+  check_word(addr, config_.sram.size_bytes);
+  uint8_t bytes[4];
+  std::memcpy(bytes, &value, 4);
+  write_all(addr, bytes);
+}
+
+void Wafer::check_write(uint32_t addr, uint64_t size, uint32_t sram_bytes) {
+  if (addr < kSramBase || addr - kSramBase + size > sram_bytes)
+    throw LoadError(std::to_string(size) + " bytes at " + hex32(addr) + " do not fit the tile's SRAM");
+}
+
+void Wafer::write(size_t index, uint32_t addr, std::span<const uint8_t> bytes) {
+  check_write(addr, bytes.size(), config_.sram.size_bytes);
+  std::memcpy(tiles_.at(index)->sram.data() + (addr - kSramBase), bytes.data(), bytes.size());
+}
+
+void Wafer::write_all(uint32_t addr, std::span<const uint8_t> bytes) {
+  check_write(addr, bytes.size(), config_.sram.size_bytes);
+  for (auto& tile : tiles_) std::memcpy(tile->sram.data() + (addr - kSramBase), bytes.data(), bytes.size());
+}
+
+void Wafer::flip_bits(uint32_t x, uint32_t y, uint32_t addr, const std::vector<unsigned>& bits) {
+  if (x >= width() || y >= height())
+    throw LoadError(pe_name(x, y) + " is outside the " + std::to_string(width()) + "x" + std::to_string(height()) + " grid");
+  if (addr < kSramBase || addr - kSramBase >= config_.sram.size_bytes)
+    throw LoadError("address " + hex32(addr) + " is not in the tile's SRAM");
+  try {
+    tile(x, y).sram.flip_bits(addr - kSramBase, bits);
+  } catch (const std::invalid_argument& e) {
+    throw LoadError(pe_name(x, y) + ": " + e.what());
+  }
+}
+
+Wafer::Result Wafer::result() const {
+  Result r;
+  r.outcome = cluster_.outcome();
+  std::vector<std::pair<uint64_t, size_t>> ended;  // (cycle, index): the order cores finished in
+  for (size_t i = 0; i < tiles_.size(); ++i) {
+    const Core& core = tiles_[i]->core;
+    r.instructions += core.instructions();
+    r.end_cycle = std::max(r.end_cycle, core.cycle());
+    if (core.halted()) {
+      if (core.exit_code() != 0 || core.fault().valid) ended.emplace_back(core.cycle(), i);
+    } else {
+      const TileIdentity& id = tiles_[i]->id;
+      const std::string wait = fabric_.describe_wait(static_cast<uint32_t>(i));
+      r.stuck.push_back(pe_name(id.x, id.y) + (core.sleeping() ? " asleep in wfi" : !wait.empty() ? " " + wait : " running") +
+                        " at pc " + hex32(core.pc()));
+    }
+  }
+  std::sort(ended.begin(), ended.end());
+  for (const auto& [cycle, i] : ended) {
+    const Tile& t = *tiles_[i];
+    r.failures.push_back({t.id.x, t.id.y, t.core.exit_code(), t.core.fault()});
+  }
+  switch (r.outcome) {
+    case CoreCluster::Outcome::MaxCycles: r.exit_code = kExitMaxCycles; break;
+    case CoreCluster::Outcome::Deadlock: {
+      r.exit_code = kExitDeadlock;
+      // The cores may wait because the fabric is stuck: say why.
+      const std::string stuck = fabric_.fabric().diagnose();
+      if (!stuck.empty()) r.error = "at cycle " + std::to_string(fabric_.settled()) + ": fabric: " + stuck;
+      break;
+    }
+    case CoreCluster::Outcome::DomainError:
+      r.exit_code = kExitDeadlock;
+      r.error = "at cycle " + std::to_string(fabric_.settled()) + ": " + cluster_.domain_error();
+      break;
+    default:
+      if (!r.failures.empty()) r.exit_code = r.failures.front().fault.valid ? kExitFault : r.failures.front().exit_code;
+      break;
+  }
+  return r;
+}
+
+}  // namespace wvp

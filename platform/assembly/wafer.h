@@ -1,0 +1,117 @@
+// The grid of tiles and what runs it: builds W x H tiles around one fabric, loads one ELF into
+// every tile (SPMD), runs all cores in one CoreCluster synchronised with the fabric and
+// reports how the run ended. A system of several wafers (system.*) runs as one such grid, the
+// wafers side by side, their borders crossed only by the system's links (system_links.h).
+#pragma once
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "models/core/core_cluster.h"
+#include "platform/config/config.h"
+#include "platform/assembly/elf_image.h"
+#include "platform/assembly/system_links.h"
+#include "platform/assembly/tile.h"
+#include "platform/assembly/wafer_map.h"
+#include "tlm/host_memory.h"
+
+namespace wvp {
+
+struct LoadError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class Wafer : public sc_core::sc_module {
+ public:
+  // The cores' phase markers go to `phases` (the run's profiler); without one they are kept only
+  // in the tiles' registers.
+  Wafer(sc_core::sc_module_name name, const PlatformConfig& config, TileCtl::LineSink console,
+        PhaseSink* phases = nullptr);
+
+  // Points every core at the image's entry, with one decode cache for its code; the segments'
+  // bytes are written by load() or arrive through the host's links (platform/host/host_load.h).
+  // Throws LoadError for segments outside the SRAM.
+  void boot(const ElfImage& image);
+  // boot(), and writes the image's file bytes into every tile's SRAM (the zero tail, .bss, stays
+  // untouched host memory).
+  void load(const ElfImage& image);
+  // Writes a 32-bit word at `addr` in every tile's SRAM before the run (same image everywhere,
+  // so the shared decode cache stays valid). Throws LoadError outside the SRAM or unaligned.
+  void poke(uint32_t addr, uint32_t value);
+  static void check_word(uint32_t addr, uint32_t sram_bytes);  // poke's check
+  // Writes `bytes` at `addr` in tile `index`'s SRAM, or in every tile's, before the run
+  // (per-tile data such as model shards; the image). Throw LoadError outside the SRAM.
+  void write(size_t index, uint32_t addr, std::span<const uint8_t> bytes);
+  void write_all(uint32_t addr, std::span<const uint8_t> bytes);
+  static void check_write(uint32_t addr, uint64_t size, uint32_t sram_bytes);  // write's check
+  // Flips stored codeword bits (0-31 data, 32-38 check) of the SRAM word at `addr` of tile
+  // (x, y), as a soft error would (needs sram.ecc). Throws LoadError naming what is wrong.
+  void flip_bits(uint32_t x, uint32_t y, uint32_t addr, const std::vector<unsigned>& bits);
+
+  uint32_t width() const { return width_; }  // of the system: grid.width x system.wafers
+  uint32_t height() const { return config_.grid_height; }
+  Tile& tile(uint32_t x, uint32_t y) { return *tiles_[y * width_ + x]; }
+  size_t tile_count() const { return tiles_.size(); }
+  CoreCluster& cluster() { return cluster_; }
+  const CoreCluster& cluster() const { return cluster_; }
+  FabricPort& fabric() { return fabric_; }
+  const FabricPort& fabric() const { return fabric_; }
+  const TensorEngine& tensor() const { return tensor_; }
+  // The run has ended: closes the RTL twins' waveforms (the wafer lives on to the process's end,
+  // as SystemC modules do).
+  void finish();
+  // Why device accesses failed (a route off the grid, a tensor operand outside the SRAM...),
+  // with the tile, in the order seen.
+  const std::vector<std::string>& device_errors() const { return device_errors_; }
+  const PlatformConfig& config() const { return config_; }
+  const Clock& clock() const { return clock_; }
+  const WaferMap& map() const { return map_; }
+  const SystemLinks& links() const { return *links_; }
+  size_t sram_resident_bytes() const { return sram_memory_.resident_bytes(); }
+
+  struct CoreEnd {
+    uint32_t x, y;
+    int exit_code;
+    FaultInfo fault;
+  };
+  struct Result {
+    CoreCluster::Outcome outcome = CoreCluster::Outcome::Running;
+    int exit_code = 0;                 // what `wafervp run` exits with
+    std::vector<CoreEnd> failures;     // non-zero exits and faults, in the order they happened
+    std::vector<std::string> stuck;    // cores still running, asleep or waiting, for timeout/deadlock reports
+    std::string error;                 // the fabric's error (outcome DomainError)
+    uint64_t instructions = 0;
+    uint64_t end_cycle = 0;            // the latest core's local time
+  };
+  Result result() const;
+
+  // Exit codes of `wafervp run` besides the firmware's own.
+  static constexpr int kExitBadInput = 2, kExitFault = 3, kExitMaxCycles = 4, kExitDeadlock = 5;
+
+ private:
+  void apply_routing_plan();  // fabric.routes, before any core runs
+  void apply_rtl_swaps();     // rtl.swap: RTL twins in place of models, before any traffic
+
+  PlatformConfig config_;
+  Clock clock_;  // of every core, SRAM, router and tensor engine
+  uint32_t width_;
+  WaferMap map_;
+  HostMemory sram_memory_;
+  std::unique_ptr<SecdedCodec> ecc_;  // the SRAMs' codec (sram.ecc), one for all tiles: it keeps no state
+  FabricPort fabric_;
+  TensorEngine tensor_;
+  std::vector<std::string> device_errors_;
+  struct NoPhases : PhaseSink {
+    void set_step(uint32_t, uint32_t, uint32_t, uint64_t) override {}
+    void set_activity(uint32_t, uint32_t, uint64_t) override {}
+  } no_phases_;
+  PhaseSink& phases_;  // before the tiles, whose control blocks report to it
+  std::vector<std::unique_ptr<Tile>> tiles_;
+  CoreCluster cluster_;
+  std::unique_ptr<SystemLinks> links_;
+};
+
+std::string pe_name(uint32_t x, uint32_t y);  // "PE (x,y)"
+
+}  // namespace wvp

@@ -1,0 +1,274 @@
+#include "platform/command/run.h"
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "platform/assembly/wafer.h"
+#include "platform/debug/debug_session.h"
+#include "platform/host/host_load.h"
+#include "platform/host/host_stream.h"
+#include "platform/llama/loader.h"
+#include "platform/report/fabric_report.h"
+#include "platform/report/phase_profile.h"
+#include "platform/report/run_stats.h"
+#include "platform/report/svg_plot.h"
+
+namespace wvp {
+
+namespace {
+
+void write_stats(const std::string& path, const nlohmann::json& stats) {
+  std::ofstream f(path);
+  if (!f) throw ConfigError(path + ": cannot write stats file");
+  f << stats.dump(1) << "\n";
+}
+
+// Every tile of a small grid; else an 8 x 8 sample spread evenly, corners included.
+std::vector<uint32_t> traced_tiles(uint32_t w, uint32_t h) {
+  auto spread = [](uint32_t n) {
+    std::vector<uint32_t> at;
+    const uint32_t k = std::min<uint32_t>(n, 8);
+    for (uint32_t i = 0; i < k; ++i) at.push_back(k == 1 ? 0 : uint32_t(uint64_t(i) * (n - 1) / (k - 1)));
+    return at;
+  };
+  std::vector<uint32_t> tiles;
+  if (uint64_t{w} * h <= kTraceAllCores) {
+    for (uint32_t i = 0; i < w * h; ++i) tiles.push_back(i);
+  } else {
+    for (uint32_t y : spread(h))
+      for (uint32_t x : spread(w)) tiles.push_back(y * w + x);
+  }
+  return tiles;
+}
+
+struct SignatureRange {
+  uint32_t begin = 0, end = 0;
+};
+
+// Checked before the run: a missing symbol is bad input, not a late surprise.
+SignatureRange signature_range(const ElfImage& image) {
+  const auto b = image.symbols.find("begin_signature"), e = image.symbols.find("end_signature");
+  if (b == image.symbols.end() || e == image.symbols.end())
+    throw LoadError(image.path + ": --signature needs the symbols begin_signature and end_signature");
+  return {b->second, e->second};
+}
+
+// The riscv-arch-test convention: one 32-bit word per line, lowercase hex.
+void write_signature(const std::string& path, SignatureRange range, Wafer& wafer) {
+  std::ofstream f(path);
+  if (!f) throw ConfigError(path + ": cannot write signature file");
+  Core& core = wafer.tile(0, 0).core;
+  for (uint32_t a = range.begin; a + 4 <= range.end; a += 4) {
+    uint32_t word = 0;
+    core.debug_read(a, 4, reinterpret_cast<uint8_t*>(&word));
+    char line[16];
+    std::snprintf(line, sizeof line, "%08x\n", word);
+    f << line;
+  }
+}
+
+}  // namespace
+
+BitFlip parse_bit_flip(const std::string& text) {
+  const auto bad = [&text](const std::string& why) {
+    return ConfigError("--flip: " + why + " in '" + text + "' (expected X,Y:ADDR:BIT[:BIT2], ADDR a number or an ELF symbol)");
+  };
+  std::vector<std::string> fields;
+  std::istringstream in(text);
+  for (std::string field; std::getline(in, field, ':');) fields.push_back(field);
+  if (fields.size() < 3 || fields.size() > 4 || text.back() == ':') throw bad("three or four fields needed");
+  BitFlip flip;
+  flip.text = text;
+  unsigned x, y;
+  char tail;
+  if (std::sscanf(fields[0].c_str(), "%u,%u%c", &x, &y, &tail) != 2) throw bad("bad tile '" + fields[0] + "'");
+  flip.x = x, flip.y = y;
+  if (fields[1].empty()) throw bad("no address");
+  flip.address = fields[1];
+  for (size_t i = 2; i < fields.size(); ++i) {
+    unsigned bit;
+    if (std::sscanf(fields[i].c_str(), "%u%c", &bit, &tail) != 1 || bit >= kSecdedCodeBits)
+      throw bad("bad bit '" + fields[i] + "' (0-31 data, 32-38 check bits)");
+    flip.bits.push_back(bit);
+  }
+  if (flip.bits.size() == 2 && flip.bits[0] == flip.bits[1]) throw bad("bit " + fields[2] + " given twice");
+  return flip;
+}
+
+
+namespace {
+
+// Pipeline stages (decode.stages), or with a memory node one stage that offloads the K/V the
+// region cannot hold (decode.kv_window).
+llama::StagePlan plan_model(const llama::Model& model, const PlatformConfig& c, uint32_t region, bool sampling) {
+  const std::optional<MemNodeAttachment> memnode = memnode_attachment(c);
+  if (c.decode.kv_window && !memnode)
+    throw ConfigError("decode.kv_window " + std::to_string(c.decode.kv_window) + " needs a memory node for the older positions (system.memnode)");
+  if (memnode && c.system.wafers == 1 && c.decode.stages <= 1 && c.decode.micro_batches == 1) {
+    if (const auto plan = llama::plan_kv_offload(model.config, c.grid_width, c.grid_height, region, sampling,
+                                                 c.decode.kv_window, memnode->edge, c.memnode.size_bytes))
+      return *plan;
+  } else if (c.decode.kv_window) {
+    throw ConfigError("decode.kv_window: KV offload runs the model as one stage on one wafer, one sequence at a time (system.wafers " +
+                      std::to_string(c.system.wafers) + ", decode.stages " + std::to_string(c.decode.stages) +
+                      ", decode.micro_batches " + std::to_string(c.decode.micro_batches) + ")");
+  }
+  return llama::plan_stages(model.config, system_width(c), c.grid_height, region, sampling, c.decode.stages,
+                            c.system.wafers > 1 ? c.grid_width : 0, c.decode.micro_batches);
+}
+
+}  // namespace
+
+int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err) {
+  if (!options.flips.empty() && options.config.sram.ecc == SramEcc::Off)
+    throw ConfigError("--flip needs sram.ecc model or rtl (it is off)");
+  const ElfImage image = load_elf(options.elf_path);
+  const bool dump_signature = !options.signature_path.empty();
+  const SignatureRange signature = dump_signature ? signature_range(image) : SignatureRange{};
+  // A model that does not fit is refused before the wafer is built.
+  std::unique_ptr<llama::Model> model;
+  uint32_t model_region = 0;
+  llama::StagePlan plan;
+  bool sampling = options.sampling;
+  if (!options.model_path.empty()) {
+    const auto start = image.symbols.find("__heap_start"), end = image.symbols.find("__heap_end");
+    if (start == image.symbols.end() || end == image.symbols.end() || end->second < start->second)
+      throw LoadError(image.path + ": --model needs the symbols __heap_start and __heap_end (the model region)");
+    model = std::make_unique<llama::Model>(llama::read_checkpoint(options.model_path));
+    const uint32_t region = end->second - start->second;
+    const PlatformConfig& c = options.config;
+    plan = plan_model(*model, c, region, sampling);
+    sampling = sampling || llama::model_region_bytes(model->config, plan, true) <= region;
+    model_region = start->second;
+    err << "model: " << model->config.n_layers << " layers in " << plan.stages
+        << (plan.stages == 1 ? " stage" : " pipeline stages") << " of " << plan.stage_w << "x" << plan.stage_h << " cores";
+    if (plan.stages > 1) err << " (" << plan.first_layers << " on the first, " << plan.last_layers << " on the last)";
+    if (plan.kv_window)
+      err << ", K/V of the last " << plan.kv_window << " of " << model->config.seq_len << " positions in SRAM, the rest at the memory node";
+    err << ", " << llama::model_region_bytes(model->config, plan, sampling) << " of " << region
+        << " bytes of model region per core\n";
+    if (options.planned) options.planned(plan);
+  }
+  auto console = [&out, &options](const TileIdentity& id, const std::string& line) {
+    if (options.console) options.console(id.x, id.y, line);
+    else out << "(" << id.x << "," << id.y << ") " << line << "\n";
+  };
+  // Never destroyed: SystemC unregisters each port, export and module by a linear search, so
+  // tearing down N tiles costs O(N^2) (47 s for 256x256), and the process ends after the run.
+  PhaseProfile profile(system_width(options.config) * options.config.grid_height);
+  static Wafer* const wafer_instance = new Wafer("wafer", options.config, console, &profile);
+  Wafer& wafer = *wafer_instance;
+  HostLoad host(wafer);
+  host.image(image);
+  // The prompts follow the load, once the cores run (platform/host/host_stream.h).
+  std::optional<HostStream::Block> prompts;
+  if (model) {
+    llama::PromptBlock block = llama::prompt_block(model->config, plan, options.prompts);
+    prompts = HostStream::Block{model_region + block.offset, std::move(block.bytes)};
+    for (size_t i = 0; i < wafer.tile_count(); ++i)
+      host.write(i, model_region, llama::model_region_image(*model, plan, static_cast<uint32_t>(i), sampling));
+  }
+  for (const auto& [symbol, value] : options.pokes) {
+    const auto it = image.symbols.find(symbol);
+    if (it == image.symbols.end()) throw LoadError(image.path + ": --poke: no symbol '" + symbol + "'");
+    try {
+      host.poke(it->second, value);
+    } catch (const LoadError& e) {
+      throw LoadError(image.path + ": --poke " + symbol + ": " + e.what());
+    }
+  }
+  const std::optional<HostLoadSummary> load = host.finish();
+  const HostStream::WordSink print_word = [&out](const HostWord& w) {
+    out << "(" << w.x << "," << w.y << ") to host: " << w.word << "\n";
+  };
+  HostStream stream(wafer, std::move(prompts), options.host_words ? options.host_words : print_word);
+  for (const BitFlip& flip : options.flips) {
+    char* end = nullptr;
+    const unsigned long long number = std::strtoull(flip.address.c_str(), &end, 0);
+    uint32_t addr;
+    if (*end == '\0' && number <= UINT32_MAX) {
+      addr = static_cast<uint32_t>(number);
+    } else {
+      const auto it = image.symbols.find(flip.address);
+      if (it == image.symbols.end()) throw LoadError(image.path + ": --flip " + flip.text + ": no symbol '" + flip.address + "'");
+      addr = it->second;
+    }
+    try {
+      wafer.flip_bits(flip.x, flip.y, addr, flip.bits);
+    } catch (const LoadError& e) {
+      throw LoadError("--flip " + flip.text + ": " + e.what());
+    }
+  }
+  if (!options.trace_path.empty()) profile.keep_timeline(traced_tiles(wafer.width(), wafer.height()));
+  std::unique_ptr<DebugSession> debug;
+  if (options.gdb) {
+    debug = std::make_unique<DebugSession>(wafer, *options.gdb);
+    err << "wafervp: waiting for GDB on " << options.gdb->bind_address << ":" << debug->port() << std::endl;
+    debug->wait_for_client();
+  }
+
+  const auto start = std::chrono::steady_clock::now();
+  sc_core::sc_start();
+  const double host_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (uint32_t y = 0; y < wafer.height(); ++y)
+    for (uint32_t x = 0; x < wafer.width(); ++x) wafer.tile(x, y).ctl.flush_console();
+  out.flush();
+
+  const Wafer::Result r = wafer.result();
+  wafer.finish();
+  for (size_t i = 0; i < wafer.tile_count(); ++i)
+    profile.finish(static_cast<uint32_t>(i), wafer.tile(i % wafer.width(), i / wafer.width()).core.cycle());
+  const HostStreamSummary streamed = stream.finish();
+  if (debug) debug->on_exit(r.exit_code);
+  constexpr size_t kReportedCores = 8;  // a whole grid failing alike says nothing new per core
+  for (size_t i = 0; i < std::min(wafer.device_errors().size(), kReportedCores); ++i)
+    err << "wafervp: error: " << wafer.device_errors()[i] << "\n";
+  for (size_t i = 0; i < std::min(r.failures.size(), kReportedCores); ++i) {
+    const Wafer::CoreEnd& f = r.failures[i];
+    if (f.fault.valid)
+      err << "wafervp: error: " << pe_name(f.x, f.y) << ": unhandled trap: " << f.fault.describe() << "\n";
+    else
+      err << "wafervp: " << pe_name(f.x, f.y) << " exited with code " << f.exit_code << "\n";
+  }
+  if (r.failures.size() > kReportedCores)
+    err << "wafervp: ... and " << r.failures.size() - kReportedCores << " more cores failed (see --stats)\n";
+  if (!r.error.empty()) err << "wafervp: error: " << r.error << "\n";
+  if (r.outcome == CoreCluster::Outcome::MaxCycles || r.outcome == CoreCluster::Outcome::Deadlock) {
+    err << "wafervp: error: "
+        << (r.outcome == CoreCluster::Outcome::MaxCycles
+                ? "reached sim.max_cycles = " + std::to_string(options.config.sim.max_cycles)
+                : std::string("deadlock: every remaining core waits for an interrupt or a wavelet that nothing will send"))
+        << "\n";
+    const size_t shown = std::min(r.stuck.size(), kReportedCores);
+    for (size_t i = 0; i < shown; ++i) err << "  " << r.stuck[i] << "\n";
+    if (r.stuck.size() > shown) err << "  ... and " << r.stuck.size() - shown << " more\n";
+  }
+  const Fabric& fabric = wafer.fabric().fabric();
+  if (const uint64_t left = fabric.flits_in_flight() + fabric.rx_queued())
+    err << "wafervp: note: " << left << " wavelet" << (left == 1 ? " was" : "s were")
+        << " sent but never received (still in the fabric or a receive queue at the end)\n";
+  print_run_summary(err, wafer, r, host_seconds, load, streamed);
+  nlohmann::json stats;
+  if (!options.stats_path.empty()) stats = run_stats_json(wafer, profile, host_seconds, load, streamed);
+  if (options.report) options.report(wafer, profile, r.exit_code, options.stats_path.empty() ? nullptr : &stats);
+  if (!options.stats_path.empty()) write_stats(options.stats_path, stats);
+  if (!options.heatmap_path.empty()) {
+    svg::write_file(options.heatmap_path,
+                    link_heatmap_svg(wafer.width(), wafer.height(), link_utilisation(fabric, r.end_cycle),
+                                     "fabric link utilisation over " + std::to_string(r.end_cycle) + " cycles"));
+  }
+  if (!options.trace_path.empty()) {
+    profile.write_trace(options.trace_path, wafer.clock(),
+                                [&](uint32_t tile) { return pe_name(tile % wafer.width(), tile / wafer.width()); });
+  }
+  if (dump_signature) write_signature(options.signature_path, signature, wafer);
+  return r.exit_code;
+}
+
+}  // namespace wvp

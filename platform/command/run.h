@@ -1,0 +1,73 @@
+// `wafervp run`: build the wafer from a config, load an ELF, simulate, report.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "platform/config/config.h"
+#include "platform/debug/debug_session.h"
+#include "platform/host/host_stream.h"
+#include "platform/llama/loader.h"
+
+namespace wvp {
+
+class Wafer;
+class PhaseProfile;
+
+// A soft error injected before the run: codeword bits of one SRAM word of one tile flip.
+struct BitFlip {
+  uint32_t x = 0, y = 0;
+  std::string address;          // a number or an ELF symbol
+  std::vector<unsigned> bits;   // 0-31 data, 32-38 check bits
+  std::string text;             // as given, for errors
+};
+// "X,Y:ADDR:BIT[:BIT2]" -> flip; throws ConfigError.
+BitFlip parse_bit_flip(const std::string& text);
+
+struct RunOptions {
+  std::string elf_path;
+  PlatformConfig config;
+  std::optional<GdbOptions> gdb;
+  std::string stats_path;      // stats JSON, if set
+  std::string heatmap_path;    // fabric link-utilisation heat map (SVG), if set
+  // Chrome/Perfetto trace of the firmware's phase markers, if set: every core of grids up to
+  // kTraceAllCores cores, else an 8 x 8 sample spread evenly over the grid.
+  std::string trace_path;
+  // A llama2.c checkpoint whose row shards go into every core's model region (the ELF's
+  // __heap_start..__heap_end, see abi/wvp/model_layout.h), if set.
+  std::string model_path;
+  // Sent with the model (after the load, platform/host/host_stream.h), one per micro-batch or one for all: BOS first.
+  std::vector<std::vector<int32_t>> prompts = {{1}};
+  // The model region must hold the sampler's buffers (for temperature > 0); without, they are
+  // there whenever they fit.
+  bool sampling = false;
+  std::string signature_path;  // dump [begin_signature, end_signature) of PE (0,0), if set
+  // 32-bit words written at ELF symbols in every tile after loading (firmware parameters).
+  std::vector<std::pair<std::string, uint32_t>> pokes;
+  // Stored SRAM bits flipped after loading and pokes (needs sram.ecc model or rtl).
+  std::vector<BitFlip> flips;
+  // Receives each word the cores send the host (wvp_host_out) as the host takes it, instead of
+  // `out` ("(x,y) to host: word"), if set.
+  std::function<void(const HostWord&)> host_words;
+  // Receives each console line instead of `out` ("(x,y) line"), if set.
+  std::function<void(uint32_t x, uint32_t y, const std::string& line)> console;
+  // Called after the run with the finished wafer (its stats and profile) and the exit code, if
+  // set; `stats` is the stats JSON about to be written (null without --stats), to add to.
+  std::function<void(const Wafer&, const PhaseProfile&, int exit_code, nlohmann::json* stats)> report;
+  // Called with the model's plan (its pipeline stages) before the run, if set.
+  std::function<void(const llama::StagePlan&)> planned;
+};
+
+constexpr uint32_t kTraceAllCores = 64;
+
+// Runs one simulation (SystemC allows one per process). Firmware console lines go to `out`,
+// the summary and errors to `err`. Returns the process exit code.
+int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace wvp

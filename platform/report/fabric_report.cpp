@@ -1,0 +1,51 @@
+#include "platform/report/fabric_report.h"
+
+#include "platform/report/svg_plot.h"
+
+namespace wvp {
+
+std::vector<double> link_utilisation(const Fabric& fabric, uint64_t cycles) {
+  std::vector<double> u(size_t(fabric.tiles()) * 4, 0.0);
+  if (cycles == 0) return u;
+  for (uint32_t t = 0; t < fabric.tiles(); ++t)
+    if (const RouterStats* s = fabric.router_stats(t))
+      for (int d = 0; d < 4; ++d) u[size_t(t) * 4 + d] = double(s->link_flits[d]) / double(cycles);
+  return u;
+}
+
+nlohmann::json fabric_stats_json(const Fabric& fabric, uint64_t cycles) {
+  const uint32_t w = fabric.params().width;
+  nlohmann::json routers = nlohmann::json::array();
+  for (uint32_t t = 0; t < fabric.tiles(); ++t) {
+    const RouterStats* s = fabric.router_stats(t);
+    if (!s) continue;
+    nlohmann::json flits, util;
+    for (int p = 0; p < kPorts; ++p) {
+      flits[port_name(p)] = s->link_flits[p];
+      util[port_name(p)] = cycles ? double(s->link_flits[p]) / double(cycles) : 0.0;
+    }
+    routers.push_back({{"x", t % w}, {"y", t / w}, {"link_wavelets", flits}, {"link_utilisation", util},
+                       {"stall_cycles", s->stall_cycles}, {"buffer_high_water", s->buffer_high_water}});
+  }
+  return {{"cycles", cycles}, {"flit_hops", fabric.flit_hops()}, {"flits_in_flight", fabric.flits_in_flight()},
+          {"routers", routers}};
+}
+
+std::string link_heatmap_svg(uint32_t width, uint32_t height, const std::vector<double>& utilisation,
+                             const std::string& title) {
+  svg::MeshLinkMap map;
+  map.width = width;
+  map.height = height;
+  map.title = title;
+  const size_t n = size_t(width) * height;
+  for (auto* v : {&map.north, &map.east, &map.south, &map.west}) v->assign(n, 0.0);
+  for (size_t t = 0; t < n; ++t) {
+    map.north[t] = utilisation[t * 4 + kNorth];
+    map.east[t] = utilisation[t * 4 + kEast];
+    map.south[t] = utilisation[t * 4 + kSouth];
+    map.west[t] = utilisation[t * 4 + kWest];
+  }
+  return svg::mesh_heatmap(map);
+}
+
+}  // namespace wvp

@@ -1,0 +1,109 @@
+#include "platform/report/run_stats.h"
+
+#include <iomanip>
+#include <ostream>
+
+#include "platform/report/fabric_report.h"
+#include "platform/report/off_wafer_io.h"
+
+namespace wvp {
+
+nlohmann::json run_stats_json(Wafer& wafer, const PhaseProfile& profile, double host_seconds,
+                              const std::optional<HostLoadSummary>& load, const HostStreamSummary& stream) {
+  nlohmann::json cores = nlohmann::json::array();
+  uint64_t instructions = 0;
+  for (uint32_t y = 0; y < wafer.height(); ++y) {
+    for (uint32_t x = 0; x < wafer.width(); ++x) {
+      const Core& c = wafer.tile(x, y).core;
+      const CoreStats& s = c.stats();
+      instructions += c.instructions();
+      const size_t tile = size_t(y) * wafer.width() + x;
+      cores.push_back({{"x", x}, {"y", y}, {"physical_x", wafer.map().physical_x[tile]},
+                       {"physical_y", wafer.map().physical_y[tile]}, {"instructions", c.instructions()}, {"cycles", c.cycle()},
+                       {"traps", s.traps}, {"interrupts", s.interrupts}, {"sleep_cycles", s.sleep_cycles},
+                       {"decodes", s.decodes}, {"decode_hit_rate", c.decode_hit_rate()},
+                       {"slow_accesses", s.slow_accesses}, {"stalls", s.stalls}, {"stall_cycles", s.stall_cycles},
+                       {"fabric_sends", wafer.fabric().stats(tile).sends},
+                       {"fabric_receives", wafer.fabric().stats(tile).receives},
+                       {"tensor_operations", wafer.tensor().stats(tile).operations},
+                       {"tensor_busy_cycles", wafer.tensor().stats(tile).busy_cycles},
+                       {"tensor_conflict_cycles", wafer.tensor().stats(tile).conflict_cycles},
+                       {"sram_ecc_corrected", wafer.tile(x, y).sram.stats().ecc_corrected},
+                       {"sram_ecc_uncorrectable", wafer.tile(x, y).sram.stats().ecc_uncorrectable},
+                       {"halted", c.halted()}, {"exit_code", c.exit_code()},
+                       {"fault", c.fault().valid ? c.fault().describe() : ""}});
+    }
+  }
+  const Wafer::Result r = wafer.result();
+  nlohmann::json j = {
+      {"grid", {{"width", wafer.width()}, {"height", wafer.height()}}},
+      {"wafer", {{"physical_width", wafer.map().physical_width}, {"physical_height", wafer.map().physical_height},
+                 {"defective_tiles", wafer.map().defective}}},
+      {"clock_hz", static_cast<double>(wafer.clock().hz())},
+      {"quantum_cycles", wafer.config().sim.quantum_cycles},
+      {"simulated_cycles", r.end_cycle},
+      {"simulated_seconds", wafer.clock().seconds(r.end_cycle)},
+      {"instructions", instructions},
+      {"host_seconds", host_seconds},
+      {"mips", host_seconds > 0 ? static_cast<double>(instructions) / host_seconds / 1e6 : 0.0},
+      {"rounds", wafer.cluster().rounds()},
+      {"sram_resident_bytes", wafer.sram_resident_bytes()},
+      {"exit_code", r.exit_code},
+      {"cores", cores},
+      {"fabric", fabric_stats_json(wafer.fabric().fabric(), r.end_cycle)},
+  };
+  if (wafer.config().serdes.count) {
+    const OffWaferIo io = off_wafer_io(wafer.config());
+    j["off_wafer_io"] = {{"serdes", io.serdes},
+                         {"lanes", io.lanes},
+                         {"line_gbps", io.line_gbps},
+                         {"data_gbps", io.data_gbps},
+                         {"data_gbytes_per_s", io.data_gbytes_per_s},
+                         {"edges", io.edges},
+                         {"io_edge_mm", io.io_edge_mm},
+                         {"perimeter_mm", io.perimeter_mm},
+                         {"data_gbytes_per_s_per_io_edge_mm", io.data_gbytes_per_s_per_io_edge_mm},
+                         {"data_gbytes_per_s_per_perimeter_mm", io.data_gbytes_per_s_per_perimeter_mm}};
+  }
+  if (wafer.config().system.wafers > 1) {
+    nlohmann::json links = nlohmann::json::array();
+    for (const SystemLinkStats& l : wafer.links().stats()) links.push_back(to_json(l));
+    j["system"] = {{"wafers", wafer.config().system.wafers}, {"wafer_width", wafer.config().grid_width}, {"links", links}};
+  }
+  if (const auto memnode = wafer.links().memnode_stats()) j["memnode"] = to_json(*memnode);
+  if (load) {
+    j["host_load"] = to_json(*load);
+    j["host_load"]["total_simulated_seconds"] =
+        static_cast<double>(load->report.load_ps) * 1e-12 + wafer.clock().seconds(r.end_cycle);
+  }
+  if (stream.in_bytes || !stream.out.empty()) j["host_stream"] = to_json(stream);
+  if (profile.used()) j["phases"] = profile.to_json();
+  return j;
+}
+
+void print_run_summary(std::ostream& err, const Wafer& wafer, const Wafer::Result& r, double host_seconds,
+                       const std::optional<HostLoadSummary>& load, const HostStreamSummary& stream) {
+  const double clock = static_cast<double>(wafer.clock().hz());
+  const double sim_s = wafer.clock().seconds(r.end_cycle);
+  const size_t n = wafer.tile_count();
+  err << "wafervp: " << n << (n == 1 ? " core" : " cores") << " (" << wafer.width() << "x" << wafer.height()
+      << "), exit code " << r.exit_code << "\n"
+      << std::fixed << std::setprecision(3) << "  simulated time  " << sim_s * 1e6 << " us (" << r.end_cycle
+      << " cycles at " << clock / 1e9 << " GHz)\n"
+      << "  instructions    " << r.instructions << "\n"
+      << "  host time       " << host_seconds << " s\n"
+      << std::setprecision(1) << "  speed           "
+      << (host_seconds > 0 ? static_cast<double>(r.instructions) / host_seconds / 1e6 : 0.0) << " MIPS\n";
+  if (load) {
+    const double load_s = static_cast<double>(load->report.load_ps) * 1e-12;
+    err << "  " << describe(*load) << "\n"
+        << std::setprecision(3) << "  with the load   " << (load_s + sim_s) * 1e6 << " us (load " << load_s * 1e6
+        << " us, then the run)\n";
+  }
+  if (stream.links) err << "  " << describe(stream) << "\n";
+  if (wafer.config().serdes.count) err << "  " << describe(off_wafer_io(wafer.config())) << "\n";
+  for (const SystemLinkStats& l : wafer.links().stats()) err << "  " << describe(l) << "\n";
+  if (const auto memnode = wafer.links().memnode_stats()) err << "  " << describe(*memnode) << "\n";
+}
+
+}  // namespace wvp

@@ -1,0 +1,68 @@
+#include "platform/studies/decode_estimate.h"
+
+#include <algorithm>
+
+#include "platform/llama/loader.h"
+
+namespace wvp {
+
+double DecodeBounds::largest() const { return std::max({sram_cycles, compute_cycles, fabric_cycles}); }
+
+std::string DecodeBounds::dominant() const {
+  if (fabric_cycles >= sram_cycles && fabric_cycles >= compute_cycles) return "fabric";
+  return sram_cycles >= compute_cycles ? "SRAM bandwidth" : "compute";
+}
+
+DecodeBounds decode_bounds(const llama::ModelConfig& model, const PlatformConfig& config, const llama::StagePlan& plan) {
+  const wvp_model_header header = llama::header_of(model, plan);
+  DecodeBounds b;
+  // The firmware's collectives per token, in order (sw/decode/decode.c), each along a row or a
+  // column of its stage's block: the embedding's broadcast down the columns; per layer the two
+  // RMSNorms' sums of squares, q|k|v, the attention's maxima, softmax sums and values (along the
+  // rows), wo's and w2's updates of x (along the columns) and w1|w3 (along the rows); the final
+  // norm and the logits (along the rows) and the argmax (two all-reduces of one value over the
+  // block). An all-reduce crosses its line twice (to its first tile and back) and moves its
+  // floats twice. Between stages, x's parts cross the border and go down the columns; the next
+  // token goes back to PE (0,0) and is broadcast.
+  const double hop = config.fabric.hop_latency_cycles;
+  const double across = double(plan.stage_w - 1) * hop, down = double(plan.stage_h - 1) * hop;
+  const auto along_rows = [&](double floats) { return 2 * (across + floats); };
+  const auto along_columns = [&](double floats) { return 2 * (down + floats); };
+  const double head_size = model.head_size();
+  for (uint32_t stage = 0; stage < plan.stages; ++stage) {
+    // Every core's parts are at most the layout's.
+    const wvp_model_layout l = wvp_model_layout_of(&header, stage);
+    const bool last = stage + 1 == plan.stages;
+    const double weights = double(l.layers) * (l.wqkv_stride + l.wo_stride + l.w13_stride + l.w2_stride) +
+                           (last ? double(l.rows_vocab) * l.cols_dim : 0.0);
+    b.weight_bytes_per_core = std::max(b.weight_bytes_per_core, 4 * weights);
+    b.sram_cycles += 4 * weights / config.sram.read_bytes_per_cycle;
+    b.compute_cycles += weights / config.tensor.fp32_lanes;
+    const double query_heads = l.cols_heads / head_size;
+    for (uint32_t layer = 0; layer < l.layers; ++layer) {
+      b.fabric_cycles += 2 * along_rows(1) + along_rows(l.rows_qkv) + 2 * along_rows(query_heads) + along_rows(l.cols_heads) +
+                         along_columns(l.cols_dim) + along_rows(2.0 * l.rows_units) + along_columns(l.cols_dim);
+      b.collectives += 9;
+    }
+    if (stage == 0) {
+      b.fabric_cycles += down + l.cols_dim;
+      b.collectives += 1;
+    }
+    if (!last) {
+      b.fabric_cycles += double(plan.stage_w) * hop + 1 + model.dim + down + 1 + l.cols_dim;
+      b.collectives += 1;
+    } else {
+      b.fabric_cycles += along_rows(1) + along_rows(l.rows_vocab) + 2 * (2 * (across + down) + 2);
+      b.collectives += 4;
+    }
+  }
+  if (plan.stages > 1) {
+    uint32_t x0, y0;
+    wvp_stage_origin(&header, plan.grid_w, plan.stages - 1, &x0, &y0);
+    b.fabric_cycles += double(x0 + y0) * hop + across + down + 1;
+    b.collectives += 1;
+  }
+  return b;
+}
+
+}  // namespace wvp
