@@ -132,7 +132,7 @@ static inline wvp_tile_part wvp_tile_part_of(const wvp_model_header *h, uint32_t
  *
  * Offload. With a window below the context, a tile keeps the K/V of its own positions among the
  * last kv_window in SRAM (wvp_kv_own_window slots, own position i in slot i % slots) and every
- * own position's also at the memory node (the decode firmware says how it gets there); the node
+ * own position's also at the memory node (wvp/kv_offload.h says how it gets there); the node
  * gives each core of the grid a slab of n_layers x 2 (keys, values) x the most KV heads a block
  * row has x its own positions x head_size floats. A fetch from the node is at most
  * WVP_KV_FETCH_WORDS words (the node's agent serves up to 256 per request), into a buffer of the

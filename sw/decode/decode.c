@@ -15,22 +15,26 @@
  * independent sequences (users) as stages at most follow one another through the pipeline, each
  * with its own prompt, position, KV cache and sampler, so that the stages work at once.
  * When the KV cache outgrows SRAM, a memory node off the wafer holds the positions older than a
- * window (see "the KV cache beyond the window").
+ * window (wvp/kv_offload.h).
  *
  * Each step marks itself for the profiler (wvp_step: --stats, --trace, the decode breakdown).
  *
- * One forward pass per position, in run.c's order, through the prompt (the host's, BOS first)
- * and on. Greedy decoding at temperature 0;
- * otherwise every core gathers all logits and draws with run.c's sampler and the same seed (sequence
+ * One forward pass per position (forward(), in run.c's order), through the prompt (the host's,
+ * BOS first) and on. Greedy decoding at temperature 0;
+ * otherwise every core gathers all logits and draws with run.c's sampler (sampler.h) and the same seed (sequence
  * b's: seed + b), so all cores choose alike. PE (0,0) sends each position's token to the host as it is chosen
  * (wvp_host_out, with its sequence), then prints the simulated cycles per token of all sequences. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 #include <wvp/collectives.h>
+#include <wvp/console.h>
 #include <wvp/hal.h>
+#include <wvp/kv_offload.h>
 #include <wvp/model_layout.h>
 #include <wvp/shard.h>
+
+#include "sampler.h"
 
 #define BOS 1
 
@@ -57,7 +61,7 @@ static uint32_t tile_x, tile_y, origin_x, origin_y;  /* this tile, and its stage
 static uint32_t col, row, block_w, block_h;          /* this tile in its block, and the block's size */
 static wvp_tile_part part;            /* x's part of this block column; this block row's heads, units, vocabulary */
 static uint32_t query_heads;          /* this block row's */
-static uint32_t slot_heads;           /* KV heads per slot of the cache: the most a block row has */
+static wvp_kv_offload kv;             /* this tile's KV cache, in SRAM and at the memory node */
 
 /* One sequence in the pipeline; each core keeps the state of all. */
 typedef struct {
@@ -70,19 +74,6 @@ typedef struct {
 static sequence *sequences; /* model->micro_batches of them */
 
 static float *at(uint32_t offset) { return region + offset; }
-
-/* The console without printf: its float formatting would take SRAM the model needs. */
-static void put_uint(uint32_t v) {
-  char digits[10];
-  int n = 0;
-  do digits[n++] = (char)('0' + v % 10), v /= 10;
-  while (v);
-  while (n) wvp_putc(digits[--n]);
-}
-
-static void put_hex(uint32_t v) {
-  for (int shift = 28; shift >= 0; shift -= 4) wvp_putc("0123456789abcdef"[(v >> shift) & 15]);
-}
 
 /* ---- the small steps, on every core alike ---------------------------------------------- */
 
@@ -97,18 +88,6 @@ static void rmsnorm(float *out, const float *x, const float *weight) {
   ss += 1e-5f;
   ss = 1.0f / sqrtf(ss);
   for (uint32_t j = 0; j < n; ++j) out[j] = weight[j] * (ss * x[j]);
-}
-
-static void softmax(float *x, uint32_t n) {
-  float max_val = x[0];
-  for (uint32_t i = 1; i < n; ++i)
-    if (x[i] > max_val) max_val = x[i];
-  float sum = 0.0f;
-  for (uint32_t i = 0; i < n; ++i) {
-    x[i] = expf(x[i] - max_val);
-    sum += x[i];
-  }
-  for (uint32_t i = 0; i < n; ++i) x[i] /= sum;
 }
 
 /* cos and sin of each rotation angle of a head at `pos` (run.c's formula, its frequencies from the
@@ -157,177 +136,6 @@ static void embed(uint32_t token, float *x) {
   wvp_col_bcast_f32(x, part.dims.count, holder);
 }
 
-/* ---- the KV cache beyond the window ------------------------------------------------------------
- * With a window below the context (wvp/model_layout.h), a tile keeps the K/V of its own positions
- * among the last `window` in SRAM and writes each new own position through to the memory node on
- * the grid's edge, so that a position is there when it leaves the window. Attention reads the
- * older ones back, a run of one KV head's own positions per fetch, and computes on them exactly
- * what it computes on the window (the same operations in the same order), so the tokens do not
- * change.
- *
- * A row of tiles shares two colors to its edge port, one for requests and one for replies, so the
- * tiles of a block row that has heads take turns: a turn wavelet goes round them on a third color,
- * east and from the last back to the first. A tile holds the turn for one request and its reply
- * (its router takes the replies off the row meanwhile), then passes it on and computes on what it
- * fetched while the next one fetches. Between two collectives every tile of the ring takes the
- * same turns: one per position (its owner writes), then per KV head and kind, as many as the tile
- * with the most own positions fetches, passing the ones it has no use for. */
-#define COLOR_KV_REQUEST (WVP_COLORS_RESERVED + 3)
-#define COLOR_KV_REPLY (WVP_COLORS_RESERVED + 4)
-#define COLOR_KV_TURN (WVP_COLORS_RESERVED + 5)
-/* The memory node's protocol (models/memnode/memnode_agent.h): a header (opcode, reply color,
- * words), the address in two words; every reply starts with a status word. */
-#define NODE_READ64 3u
-#define NODE_WRITE64 4u
-#define NODE_OK 0u
-
-static uint32_t slots;           /* own positions a tile keeps in SRAM */
-static int offloaded;            /* the older ones are at the memory node */
-static uint32_t per_fetch;       /* own positions of one head in a fetch */
-static uint64_t slab;            /* this core's K/V at the node */
-static int in_ring;              /* this tile takes turns (its block row has heads, and there is a node) */
-static int turn_held;            /* the ring's first tile holds the turn before its first */
-static uint32_t replies_in, replies_on; /* where the node's replies enter this router, and where they go when not ours */
-
-__attribute__((cold, noinline)) static void kv_init(void) {
-  slots = wvp_kv_own_window(model);
-  offloaded = wvp_kv_offloaded(model);
-  if (!offloaded) return;
-  per_fetch = WVP_KV_FETCH_WORDS / head_size;
-  slab = core * wvp_kv_slab_bytes(model);
-  const int west = model->kv_edge == WVP_PORT_W;
-  const uint32_t toward = west ? WVP_TO_W : WVP_TO_E, away = west ? WVP_TO_E : WVP_TO_W;
-  const int far_end = west ? tile_x + 1 == wvp_grid_w() : tile_x == 0; /* no tile beyond to serve */
-  replies_in = model->kv_edge;
-  replies_on = far_end ? 0 : away;
-  wvp_route(COLOR_KV_REQUEST, WVP_PORT_RAMP, toward);
-  if (!far_end) wvp_route(COLOR_KV_REQUEST, west ? WVP_PORT_E : WVP_PORT_W, toward);
-  wvp_route(COLOR_KV_REPLY, replies_in, replies_on);
-
-  /* The ring: the block row's tiles, from its west. */
-  in_ring = part.kv_heads.count > 0;
-  if (!in_ring) return;
-  turn_held = col == 0;
-  if (block_w == 1) return;
-  const int last = col + 1 == block_w;
-  wvp_route(COLOR_KV_TURN, WVP_PORT_RAMP, last ? WVP_TO_W : WVP_TO_E);
-  wvp_route(COLOR_KV_TURN, col == 0 ? WVP_PORT_E : WVP_PORT_W, WVP_TO_RAMP);
-  if (col > 0 && !last) wvp_route(COLOR_KV_TURN, WVP_PORT_E, WVP_TO_W); /* the last tile's turn back to the first */
-}
-
-static void take_turn(void) {
-  if (block_w < 2) return;
-  if (turn_held) {
-    turn_held = 0;
-    return;
-  }
-  (void)wvp_recv(COLOR_KV_TURN);
-}
-
-static void pass_turn(void) {
-  if (block_w >= 2) wvp_send(COLOR_KV_TURN, 1);
-}
-
-/* Sends a request's header and address; the replies come to this core until release_row(). */
-static void node_request(uint32_t opcode, uint32_t words, uint64_t address) {
-  wvp_route(COLOR_KV_REPLY, replies_in, WVP_TO_RAMP);
-  wvp_send(COLOR_KV_REQUEST, opcode << 24 | COLOR_KV_REPLY << 16 | words);
-  wvp_send(COLOR_KV_REQUEST, (uint32_t)address);
-  wvp_send(COLOR_KV_REQUEST, (uint32_t)(address >> 32));
-}
-
-static void release_row(void) { wvp_route(COLOR_KV_REPLY, replies_in, replies_on); }
-
-/* A reply's status word; the core stops on an error, naming the address. */
-__attribute__((cold)) static void node_error(uint64_t address, uint32_t status) {
-  wvp_puts("decode: the memory node refused the access at 0x");
-  put_hex((uint32_t)(address >> 32));
-  put_hex((uint32_t)address);
-  wvp_puts(" (status 0x");
-  put_hex(status);
-  wvp_puts(")\n");
-  wvp_exit(3);
-}
-
-static void node_status(uint64_t address) {
-  const uint32_t status = wvp_recv(COLOR_KV_REPLY);
-  if (status >> 24 != NODE_OK) node_error(address, status);
-}
-
-/* The position's turn: its owner writes own position `own` of the block row's KV heads (`keys`
- * and `values`, their slot) to the node: a head's keys and values go, then their two statuses
- * come back. */
-__attribute__((noinline)) static void kv_write_through(uint32_t layer, uint32_t own, const float *keys, const float *values, int owner) {
-  const uint32_t before = wvp_activity_begin(WVP_ACTIVITY_MEMORY);
-  take_turn();
-  for (uint32_t j = 0; owner && j < part.kv_heads.count; ++j) {
-    uint64_t address[2];
-    for (uint32_t kind = WVP_KV_KEYS; kind <= WVP_KV_VALUES; ++kind) {
-      address[kind] = slab + wvp_kv_slab_offset(model, layer, kind, j, own);
-      node_request(NODE_WRITE64, head_size, address[kind]);
-      wvp_tensor_stream_out(COLOR_KV_REQUEST, WVP_FP32, (kind == WVP_KV_KEYS ? keys : values) + j * head_size, head_size);
-    }
-    node_status(address[WVP_KV_KEYS]);
-    node_status(address[WVP_KV_VALUES]);
-  }
-  if (owner) release_row();
-  pass_turn();
-  wvp_activity_end(before);
-}
-
-/* Own positions first..first+n-1 of KV head j's keys or values from the node, in one turn. */
-__attribute__((noinline)) static const float *kv_fetch(uint32_t layer, uint32_t kind, uint32_t j, uint32_t first, uint32_t n) {
-  float *fetched = at(work.kv_fetch);
-  const uint64_t address = slab + wvp_kv_slab_offset(model, layer, kind, j, first);
-  const uint32_t before = wvp_activity_begin(WVP_ACTIVITY_MEMORY);
-  take_turn();
-  node_request(NODE_READ64, n * head_size, address);
-  node_status(address);
-  wvp_tensor_stream_in(COLOR_KV_REPLY, WVP_FP32, fetched, n * head_size);
-  release_row();
-  pass_turn();
-  wvp_activity_end(before);
-  return fetched;
-}
-
-/* The turns of fetches this tile has no use for. */
-static void pass_turns(uint32_t turns) {
-  const uint32_t before = wvp_activity_begin(WVP_ACTIVITY_MEMORY);
-  for (uint32_t i = 0; i < turns; ++i) take_turn(), pass_turn();
-  wvp_activity_end(before);
-}
-
-/* The ring's first tile takes the last turn back, so that nothing is left on the fabric. */
-static void kv_finish(void) {
-  if (offloaded && in_ring && block_w >= 2 && col == 0 && !turn_held) take_turn();
-}
-
-/* The own positions of block column `c` up to `pos`, and the fetches per KV head and kind that
- * those before its slots take. */
-static uint32_t own_positions(uint32_t c, uint32_t pos) { return pos >= c ? (pos - c) / block_w + 1 : 0; }
-
-static uint32_t fetches(uint32_t c, uint32_t pos) {
-  const uint32_t own = own_positions(c, pos), resident = own < slots ? own : slots;
-  return (own - resident + per_fetch - 1) / per_fetch;
-}
-
-/* KV head j's keys or values of own positions i.. (up to `own`), as many as lie together: `cache`
- * holds this layer's slots of them, the ones before `resident` are fetched from the node. */
-typedef struct {
-  const float *at;
-  uint32_t count, stride; /* positions, and floats from one to the next */
-} kv_run;
-
-static kv_run kv_positions(const float *cache, uint32_t layer, uint32_t kind, uint32_t j, uint32_t i, uint32_t own,
-                           uint32_t resident) {
-  if (i < resident) {
-    const uint32_t n = resident - i < per_fetch ? resident - i : per_fetch;
-    return (kv_run){kv_fetch(layer, kind, j, i, n), n, head_size};
-  }
-  const uint32_t slot = i % slots, n = own - i < slots - slot ? own - i : slots - slot;
-  return (kv_run){cache + (slot * slot_heads + j) * head_size, n, slot_heads * head_size};
-}
-
 /* The block row's query heads (q) attend over positions 0..pos of sequence `b` with its KV heads'
  * k and v: each tile scores its own positions, and the row combines their maxima, softmax sums
  * and weighted values, so that each of its tiles gets the heads' outputs in `out`. */
@@ -336,24 +144,12 @@ static void attention(uint32_t layer, uint32_t b, uint32_t pos, const float *q, 
   const uint32_t kv_heads = part.kv_heads.count, most_own = wvp_own_positions(model);
   const float scale = sqrtf((float)head_size);
   float *att = at(work.att), *sums = at(work.head_sums);
-  /* This sequence's and layer's slots, by slot, then by the block row's KV head. */
-  const uint32_t stage_layer = layer - shards.first_layer;
-  const uint32_t layer_at = (b * shards.layers + stage_layer) * slots * slot_heads * head_size;
-  float *keys = at(work.key_cache + layer_at), *values = at(work.value_cache + layer_at);
-  const uint32_t own = own_positions(col, pos), resident = own > slots ? own - slots : 0; /* those before are at the node */
-  const int owner = pos % block_w == col;
-  const uint32_t slot_at = ((pos / block_w) % slots) * slot_heads * head_size;
-  if (owner) {
-    memcpy(keys + slot_at, k, kv_heads * head_size * sizeof(float));
-    memcpy(values + slot_at, v, kv_heads * head_size * sizeof(float));
-  }
-  const uint32_t turns = offloaded ? kv_heads * fetches(0, pos) : 0, mine = offloaded ? kv_heads * fetches(col, pos) : 0;
-  if (offloaded) kv_write_through(stage_layer, pos / block_w, keys + slot_at, values + slot_at, owner);
+  const wvp_kv_layer cache = wvp_kv_append(&kv, b, layer - shards.first_layer, pos, k, v);
 
   /* Scores of the own positions, each query head's largest over the row. */
   for (uint32_t j = 0; j < kv_heads; ++j)
-    for (uint32_t i = 0; i < own;) {
-      const kv_run run = kv_positions(keys, stage_layer, WVP_KV_KEYS, j, i, own, resident);
+    for (uint32_t i = 0; i < cache.own;) {
+      const wvp_kv_run run = wvp_kv_positions(&kv, &cache, WVP_KV_KEYS, j, i);
       for (uint32_t h = j * kv_mul; h < (j + 1) * kv_mul; ++h)
         for (uint32_t n = 0; n < run.count; ++n) {
           const float *qh = q + h * head_size, *kt = run.at + n * run.stride;
@@ -363,10 +159,10 @@ static void attention(uint32_t layer, uint32_t b, uint32_t pos, const float *q, 
         }
       i += run.count;
     }
-  if (offloaded) pass_turns(turns - mine);
+  wvp_kv_pass_turns(&kv, &cache);
   for (uint32_t h = 0; h < query_heads; ++h) {
     sums[h] = -INFINITY;
-    for (uint32_t i = 0; i < own; ++i)
+    for (uint32_t i = 0; i < cache.own; ++i)
       if (att[h * most_own + i] > sums[h]) sums[h] = att[h * most_own + i];
   }
   wvp_row_allreduce_f32(sums, query_heads, WVP_MAX);
@@ -374,7 +170,7 @@ static void attention(uint32_t layer, uint32_t b, uint32_t pos, const float *q, 
   for (uint32_t h = 0; h < query_heads; ++h) {
     const float max_val = sums[h];
     float sum = 0.0f;
-    for (uint32_t i = 0; i < own; ++i) {
+    for (uint32_t i = 0; i < cache.own; ++i) {
       float *a = &att[h * most_own + i];
       *a = expf(*a - max_val);
       sum += *a;
@@ -383,12 +179,12 @@ static void attention(uint32_t layer, uint32_t b, uint32_t pos, const float *q, 
   }
   wvp_row_allreduce_f32(sums, query_heads, WVP_SUM);
   for (uint32_t h = 0; h < query_heads; ++h)
-    for (uint32_t i = 0; i < own; ++i) att[h * most_own + i] /= sums[h];
+    for (uint32_t i = 0; i < cache.own; ++i) att[h * most_own + i] /= sums[h];
   /* The weighted values of the own positions, summed over the row. */
   memset(out, 0, query_heads * head_size * sizeof(float));
   for (uint32_t j = 0; j < kv_heads; ++j)
-    for (uint32_t i = 0; i < own;) {
-      const kv_run run = kv_positions(values, stage_layer, WVP_KV_VALUES, j, i, own, resident);
+    for (uint32_t i = 0; i < cache.own;) {
+      const wvp_kv_run run = wvp_kv_positions(&kv, &cache, WVP_KV_VALUES, j, i);
       for (uint32_t h = j * kv_mul; h < (j + 1) * kv_mul; ++h)
         for (uint32_t n = 0; n < run.count; ++n) {
           const float a = att[h * most_own + i + n], *vt = run.at + n * run.stride;
@@ -397,7 +193,7 @@ static void attention(uint32_t layer, uint32_t b, uint32_t pos, const float *q, 
         }
       i += run.count;
     }
-  if (offloaded) pass_turns(turns - mine);
+  wvp_kv_pass_turns(&kv, &cache);
   wvp_row_allreduce_f32(out, query_heads * head_size, WVP_SUM);
 }
 
@@ -415,135 +211,49 @@ static void ffn(uint32_t layer, const float *xb, float *update) {
   product_by_rows(at(shards.w2 + j * shards.w2_stride), hb, units, update);
 }
 
-/* ---- run.c's sampler, on every core with the same state ---------------------------------- */
-
-static uint32_t random_u32(uint64_t *state) {
-  *state ^= *state >> 12;
-  *state ^= *state << 25;
-  *state ^= *state >> 27;
-  return (uint32_t)((*state * 0x2545F4914F6CDD1Dull) >> 32);
-}
-
-static float random_f32(uint64_t *state) { return (float)(random_u32(state) >> 8) / 16777216.0f; }
-
-/* Draws from probs[0..n) (a softmax) with `coin`: the nucleus of top-p mass, most probable
- * first and ties by index (the host reference's order), or all tokens. `order` is scratch. */
-static uint32_t draw(const float *probs, uint32_t n, float coin, float p, uint32_t *order) {
-  if (p <= 0.0f || p >= 1.0f) {
-    float cdf = 0.0f;
-    for (uint32_t i = 0; i < n; ++i) {
-      cdf += probs[i];
-      if (coin < cdf) return i;
-    }
-    return n - 1;
-  }
-  const float cutoff = (1.0f - p) / (float)(n - 1);
-  uint32_t m = 0;
-  for (uint32_t i = 0; i < n; ++i) {  /* insertion sort: stable, so ties stay in index order */
-    if (probs[i] < cutoff) continue;
-    uint32_t j = m++;
-    while (j > 0 && probs[order[j - 1]] < probs[i]) order[j] = order[j - 1], --j;
-    order[j] = i;
-  }
-  float cumulative = 0.0f;
-  uint32_t last = m - 1;
-  for (uint32_t i = 0; i < m; ++i) {
-    cumulative += probs[order[i]];
-    if (cumulative > p) {
-      last = i;
-      break;
-    }
-  }
-  const float r = coin * cumulative;
-  float cdf = 0.0f;
-  for (uint32_t i = 0; i <= last; ++i) {
-    cdf += probs[order[i]];
-    if (r < cdf) return order[i];
-  }
-  return order[last];
-}
-
-/* The next token of sequence `b`: each block row's logits (its vocabulary rows), then the first
- * largest logit overall, or a draw from all of them. Within the prompt (`in_prompt`: the prompt
- * gives the next token) the largest logit stands in for a draw, as run.c samples only after the
- * prompt and the sequence's sampler state must stay the host reference's. */
-static uint32_t classify(const float *x, uint32_t b, int in_prompt) {
+/* The logits of this block row's vocabulary rows. */
+static const float *classifier(const float *x, uint32_t pos) {
   const wvp_range mine = part.vocab;
   float *logits = at(work.logits);
-  float best = -INFINITY;
-  uint32_t best_index = 0;
   product_by_columns(at(shards.classifier), x, logits, mine.count);
-  for (uint32_t i = 0; i < mine.count; ++i)
-    if (logits[i] > best) best = logits[i], best_index = mine.first + i;
   if (dump_logits && col == 0 && mine.count) {
     wvp_puts("logits ");
-    put_uint(sequences[b].pos);
+    wvp_put_uint(pos);
     wvp_putc(' ');
-    put_uint(mine.first);
+    wvp_put_uint(mine.first);
     for (uint32_t i = 0; i < mine.count; ++i) {
       union { float f; uint32_t u; } bits = {.f = logits[i]};
       wvp_putc(' ');
-      put_hex(bits.u);
+      wvp_put_hex(bits.u);
     }
     wvp_putc('\n');
   }
-  wvp_step(WVP_STEP_SAMPLE, WVP_NO_LAYER);
-  if (temperature == 0.0f || in_prompt) {
-    float top;
-    uint32_t next;
-    wvp_allreduce_argmax(best, best_index, &top, &next);
-    return next;
-  }
-  const uint32_t vocab = (uint32_t)model->vocab_size;
-  float *all = at(work.all_logits);
-  memcpy(all + mine.first, logits, mine.count * sizeof(float));
-  wvp_col_allgather_f32(all, vocab, 1);  /* every core now holds every logit */
-  for (uint32_t i = 0; i < vocab; ++i) all[i] /= temperature;
-  softmax(all, vocab);
-  return draw(all, vocab, random_f32(&sequences[b].rng), topp, (uint32_t *)at(work.order));
-}
-
-/* This stage's layers on x's part of sequence b. */
-static void run_layers(float *x, uint32_t b) {
-  const uint32_t pos = sequences[b].pos, dims = part.dims.count, kv_heads = part.kv_heads.count;
-  float *xb = at(work.xb), *update = at(work.update), *heads = at(work.heads), *angles = at(work.rope);
-  float *q = at(work.qkv), *k = q + query_heads * head_size, *v = k + kv_heads * head_size;
-  for (uint32_t j = 0; j < shards.layers; ++j) {
-    const uint32_t l = shards.first_layer + j;
-    wvp_step(WVP_STEP_ATTENTION_NORM, l);
-    rmsnorm(xb, x, at(shards.rms_att + j * shards.cols_dim));
-    wvp_step(WVP_STEP_QKV, l);
-    product_by_columns(at(shards.wqkv + j * shards.wqkv_stride), xb, q, (query_heads + 2 * kv_heads) * head_size);
-    wvp_step(WVP_STEP_ROPE, l);
-    if (j == 0) rope_angles(angles, pos);
-    rope(q, query_heads, angles);
-    rope(k, kv_heads, angles);
-    wvp_step(WVP_STEP_ATTENTION, l);
-    attention(l, b, pos, q, k, v, heads);
-    wvp_step(WVP_STEP_OUTPUT, l);
-    product_by_rows(at(shards.wo + j * shards.wo_stride), heads, query_heads * head_size, update);
-    for (uint32_t i = 0; i < dims; ++i) x[i] += update[i];
-
-    wvp_step(WVP_STEP_FFN_NORM, l);
-    rmsnorm(xb, x, at(shards.rms_ffn + j * shards.cols_dim));
-    wvp_step(WVP_STEP_FFN, l);
-    ffn(l, xb, update);
-    for (uint32_t i = 0; i < dims; ++i) x[i] += update[i];
-  }
+  return logits;
 }
 
 /* Sequence b's prompt: seq_len slots, WVP_NO_TOKEN after its last token. */
 static const int32_t *prompt_of(uint32_t b) { return (const int32_t *)at(shards.prompt) + b * seq_len; }
 
-/* The last stage: sequence b's token after its position (the prompt's while there is one). */
-static uint32_t next_token(float *x, uint32_t b) {
-  wvp_step(WVP_STEP_FINAL_NORM, WVP_NO_LAYER);
-  rmsnorm(x, x, at(shards.rms_final));
-  wvp_step(WVP_STEP_CLASSIFIER, WVP_NO_LAYER);
-  const uint32_t after = sequences[b].pos + 1;
-  const int32_t prompted = after < seq_len ? prompt_of(b)[after] : WVP_NO_TOKEN;
-  const uint32_t predicted = classify(x, b, prompted != WVP_NO_TOKEN);
-  return prompted != WVP_NO_TOKEN ? (uint32_t)prompted : predicted;
+/* Sequence b's token after position `pos`, from the block rows' logits: the prompt's while there
+ * is one, otherwise the first largest logit overall, or a draw from all of them. Within the prompt
+ * the largest logit is found all the same but stands in for a draw, as run.c samples only after
+ * the prompt and the sequence's sampler state must stay the host reference's. */
+static uint32_t next_token(const float *logits, uint32_t b, uint32_t pos) {
+  const wvp_range mine = part.vocab;
+  const int32_t prompted = pos + 1 < seq_len ? prompt_of(b)[pos + 1] : WVP_NO_TOKEN;
+  if (temperature == 0.0f || prompted != WVP_NO_TOKEN) {
+    float best = -INFINITY, top;
+    uint32_t best_index = 0, largest;
+    for (uint32_t i = 0; i < mine.count; ++i)
+      if (logits[i] > best) best = logits[i], best_index = mine.first + i;
+    wvp_allreduce_argmax(best, best_index, &top, &largest);
+    return prompted != WVP_NO_TOKEN ? (uint32_t)prompted : largest;
+  }
+  const uint32_t vocab = (uint32_t)model->vocab_size;
+  float *all = at(work.all_logits);
+  memcpy(all + mine.first, logits, mine.count * sizeof(float));
+  wvp_col_allgather_f32(all, vocab, 1);  /* every core now holds every logit */
+  return sample(all, vocab, temperature, topp, &sequences[b].rng, (uint32_t *)at(work.order));
 }
 
 /* ---- the pipeline ------------------------------------------------------------------------------
@@ -676,20 +386,58 @@ static uint32_t receive_next_token(void) {
   return (uint32_t)next;
 }
 
-/* Stage 0's part of sequence b's forward pass at its position: it embeds the token, runs its
- * layers and hands x on; as the only stage it also learns the next token. */
-static void forward_first_stage(uint32_t b) {
-  float *x = at(work.x);
-  wvp_step(WVP_STEP_EMBED, WVP_NO_LAYER);
-  embed(sequences[b].token, x);
-  run_layers(x, b);
-  if (stages == 1) {
-    sequences[b].token = next_token(x, b);
-  } else {
+/* ---- the forward pass ---------------------------------------------------------------------- */
+
+/* This stage's part of sequence b's forward pass at its position, in run.c's steps on x's part:
+ * the embedding (stage 0; a later stage has taken x over from the one before), the stage's
+ * layers, then on the last stage the final norm, the classifier and the next token (for stage 0),
+ * on any other the hand-off of x to the next stage. */
+static void forward(float *x, uint32_t b) {
+  const uint32_t pos = sequences[b].pos, dims = part.dims.count, kv_heads = part.kv_heads.count;
+  float *xb = at(work.xb), *update = at(work.update), *heads = at(work.heads), *angles = at(work.rope);
+  float *q = at(work.qkv), *k = q + query_heads * head_size, *v = k + kv_heads * head_size;
+  if (stage == 0) {
+    wvp_step(WVP_STEP_EMBED, WVP_NO_LAYER);
+    embed(sequences[b].token, x);
+  }
+  for (uint32_t j = 0; j < shards.layers; ++j) {
+    const uint32_t l = shards.first_layer + j;
+    wvp_step(WVP_STEP_ATTENTION_NORM, l);
+    rmsnorm(xb, x, at(shards.rms_att + j * shards.cols_dim));
+    wvp_step(WVP_STEP_QKV, l);
+    product_by_columns(at(shards.wqkv + j * shards.wqkv_stride), xb, q, (query_heads + 2 * kv_heads) * head_size);
+    wvp_step(WVP_STEP_ROPE, l);
+    if (j == 0) rope_angles(angles, pos);
+    rope(q, query_heads, angles);
+    rope(k, kv_heads, angles);
+    wvp_step(WVP_STEP_ATTENTION, l);
+    attention(l, b, pos, q, k, v, heads);
+    wvp_step(WVP_STEP_OUTPUT, l);
+    product_by_rows(at(shards.wo + j * shards.wo_stride), heads, query_heads * head_size, update);
+    for (uint32_t i = 0; i < dims; ++i) x[i] += update[i];
+
+    wvp_step(WVP_STEP_FFN_NORM, l);
+    rmsnorm(xb, x, at(shards.rms_ffn + j * shards.cols_dim));
+    wvp_step(WVP_STEP_FFN, l);
+    ffn(l, xb, update);
+    for (uint32_t i = 0; i < dims; ++i) x[i] += update[i];
+  }
+  if (stage + 1 < stages) {
     wvp_step(WVP_STEP_HANDOFF, WVP_NO_LAYER);
     hand_on(x, (float)b);
+    return;
   }
+  wvp_step(WVP_STEP_FINAL_NORM, WVP_NO_LAYER);
+  rmsnorm(x, x, at(shards.rms_final));
+  wvp_step(WVP_STEP_CLASSIFIER, WVP_NO_LAYER);
+  const float *logits = classifier(x, pos);
+  wvp_step(WVP_STEP_SAMPLE, WVP_NO_LAYER);
+  const uint32_t next = next_token(logits, b, pos);
+  if (stages == 1) sequences[b].token = next;
+  else send_next_token(next);
 }
+
+/* ---- the sequences through the pipeline ------------------------------------------------------ */
 
 static void send_token_to_host(uint32_t b) {
   if (core == 0) wvp_host_out(wvp_host_token(b, sequences[b].token));
@@ -702,10 +450,11 @@ static void send_token_to_host(uint32_t b) {
  * positions of all sequences. */
 static uint32_t run_first_stage(uint32_t positions) {
   const uint32_t micro_batches = model->micro_batches;
+  float *x = at(work.x);
   uint32_t done = 0, running = micro_batches;
   for (uint32_t b = 0; b < micro_batches; ++b) {
     sequences[b].token = (uint32_t)prompt_of(b)[0];
-    forward_first_stage(b);
+    forward(x, b);
   }
   /* The tokens come back in the order the sequences went: round robin over those still running. */
   for (uint32_t b = 0; running; b = b + 1 < micro_batches ? b + 1 : 0) {
@@ -715,13 +464,13 @@ static uint32_t run_first_stage(uint32_t positions) {
     ++s->pos, ++done;
     if (s->token != BOS) send_token_to_host(b);
     if (s->token != BOS && s->pos < positions) {
-      forward_first_stage(b);
+      forward(x, b);
     } else {
       s->running = 0;
       --running;
     }
   }
-  if (stages > 1) hand_on(at(work.x), STOP);
+  if (stages > 1) hand_on(x, STOP);
   return done;
 }
 
@@ -731,13 +480,7 @@ static void run_later_stage(void) {
   for (;;) {
     wvp_step(WVP_STEP_HANDOFF, WVP_NO_LAYER);
     if (!take_over(x, &b)) break;
-    run_layers(x, b);
-    if (stage + 1 == stages) {
-      send_next_token(next_token(x, b));
-    } else {
-      wvp_step(WVP_STEP_HANDOFF, WVP_NO_LAYER);
-      hand_on(x, (float)b);
-    }
+    forward(x, b);
     ++sequences[b].pos;
   }
   if (stage + 1 < stages) hand_on(x, STOP);
@@ -771,9 +514,9 @@ static int setup(void) {
   work = wvp_decode_layout_of(model, stage);
   if (work.floats * 4 > (uint32_t)(__heap_end - __heap_start)) {
     wvp_puts("decode: the model needs ");
-    put_uint(work.floats * 4);
+    wvp_put_uint(work.floats * 4);
     wvp_puts(" bytes of model region, this core has ");
-    put_uint((uint32_t)(__heap_end - __heap_start));
+    wvp_put_uint((uint32_t)(__heap_end - __heap_start));
     wvp_putc('\n');
     return 2;
   }
@@ -781,10 +524,11 @@ static int setup(void) {
   head_size = wvp_head_size(model), kv_mul = wvp_kv_mul(model);
   part = wvp_tile_part_of(model, col, row);
   query_heads = part.kv_heads.count * kv_mul;
-  slot_heads = wvp_row_kv_heads(model);
   wvp_collectives_init_block(origin_x, origin_y, model->stage_w, model->stage_h);
   pipeline_init();
-  kv_init();
+  kv = (wvp_kv_offload){.model = model, .key_cache = at(work.key_cache), .value_cache = at(work.value_cache),
+                        .fetched = at(work.kv_fetch), .layers = shards.layers, .col = col, .kv_heads = part.kv_heads.count};
+  wvp_kv_offload_init(&kv);
   return RUN;
 }
 
@@ -813,18 +557,18 @@ int main(void) {
   if (stage == 0) {
     const uint32_t pos = run_first_stage(positions);
     const uint32_t cycles = read_csr(mcycle) - start;
-    kv_finish();
+    wvp_kv_finish(&kv);
     wvp_step(WVP_STEP_DONE, WVP_NO_LAYER);
     if (core == 0) {
       wvp_puts("decode: ");
-      put_uint(pos);
+      wvp_put_uint(pos);
       wvp_puts(" positions, ");
-      put_uint(cycles / pos);
+      wvp_put_uint(cycles / pos);
       wvp_puts(" cycles per token\n");
     }
   } else {
     run_later_stage();
-    kv_finish();
+    wvp_kv_finish(&kv);
     wvp_step(WVP_STEP_DONE, WVP_NO_LAYER);
   }
   return 0;
