@@ -532,7 +532,7 @@ static int setup(void) {
   return RUN;
 }
 
-/* The host sends the prompts once the cores run (platform/host_stream.h) and rings every core's
+/* The host sends the prompts once the cores run (platform/host/host_stream.h) and rings every core's
  * doorbell, its software interrupt (msip), when they have arrived: the prompt block may be read
  * from then on. wfi waits for it (mie.MSIE; mstatus.MIE stays off, so no handler runs). */
 static void wait_for_prompts(void) {
