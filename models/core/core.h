@@ -21,6 +21,7 @@
 
 #include "engine/clock.h"
 #include "engine/cycle_domain.h"
+#include "engine/hart.h"
 #include "models/core/code_cache.h"
 
 namespace wvp {
@@ -52,17 +53,6 @@ struct CoreParams {
   CoreTiming timing;
 };
 
-// Why Core::run() returned.
-enum class StopReason : uint8_t {
-  Limit,       // reached the cycle limit
-  Sleep,       // executed wfi with nothing pending; see wake_cycle()
-  Halted,      // firmware exited, or a trap had no handler (see fault())
-  Breakpoint,  // reached a debugger breakpoint (the instruction has not executed)
-  Watchpoint,  // a load/store touched a watched range (it has executed); see watch_hit()
-  Step,        // single step finished
-  Stall,       // a load/store must wait for its target (not executed yet); see stall()
-};
-
 struct CoreStats {
   uint64_t traps = 0;
   uint64_t interrupts = 0;
@@ -91,7 +81,7 @@ struct DebugPoints {
   std::vector<WatchRange> watchpoints;
 };
 
-class Core : public sc_core::sc_module {
+class Core final : public sc_core::sc_module, public Hart {
  public:
   tlm_utils::simple_initiator_socket<Core> socket;
 
@@ -104,28 +94,30 @@ class Core : public sc_core::sc_module {
 
   // Executes until the core's local cycle reaches `limit_cycle` or it stops for another reason.
   // With `single_step`, executes at most one instruction (StopReason::Step).
-  StopReason run(uint64_t limit_cycle, bool single_step = false);
+  StopReason run(uint64_t limit_cycle, bool single_step = false) override;
 
   // Local time of this core in cycles since reset.
-  uint64_t cycle() const { return cycle_; }
-  void set_cycle(uint64_t c);  // a sleeping core is woken at a later cycle
-  const Clock& clock() const { return clock_; }
+  uint64_t cycle() const override { return cycle_; }
+  void set_cycle(uint64_t c) override;  // a sleeping core is woken at a later cycle
+  const Clock& clock() const override { return clock_; }
   sc_core::sc_time period() const { return clock_.period(); }
   const CoreParams& params() const { return params_; }
+  uint32_t hart_id() const override { return params_.hart_id; }
 
   // Called when an interrupt line rises while the core sleeps, so its scheduler can wake it.
-  void set_wake_callback(std::function<void(Core&)> cb) { wake_cb_ = std::move(cb); }
+  void set_wake_callback(std::function<void(Hart&)> cb) override { wake_cb_ = std::move(cb); }
 
   // After StopReason::Stall: until when the access waits (see engine/cycle_domain.h). The core
   // re-issues it on its next run(); resume() moves its time to when the wait ended.
-  const StallExtension& stall() const { return *stall_; }
-  void resume(uint64_t cycle);
+  const StallExtension& stall() const override { return *stall_; }
+  void resume(uint64_t cycle) override;
 
   // Halting from outside (sysctl exit register), effective when the current access returns.
   void halt(int exit_code);
-  bool halted() const { return halted_; }
+  bool halted() const override { return halted_; }
   int exit_code() const { return exit_code_; }
   const FaultInfo& fault() const { return fault_; }
+  bool faulted() const override { return fault_.valid; }
 
   // Interrupt inputs. The timer compares the core's own cycle count with mtimecmp.
   void set_mtimecmp(uint64_t value);
@@ -134,7 +126,7 @@ class Core : public sc_core::sc_module {
   // A software interrupt that rises at a known cycle, exactly as the core counts cycles whatever
   // the quantum (a host's doorbell, platform/host/host_stream.h), and stays up until cleared; ORed
   // into mip.MSIP. Set it while the core is awake or before the run: a sleeping core's wake
-  // cycle is read when it goes to sleep (models/core/core_cluster.h).
+  // cycle is read when it goes to sleep (engine/core_cluster.h).
   void set_software_irq_at(uint64_t cycle);
   void set_external_irq(bool level);  // mip.MEIP
   // A device's interrupt that rises at a known cycle (the end of an operation the core
@@ -142,8 +134,8 @@ class Core : public sc_core::sc_module {
   void set_external_irq_at(uint64_t cycle);
   // Cycle at which a sleeping core wakes by itself (timer), or UINT64_MAX if only an external
   // event can wake it.
-  uint64_t wake_cycle() const;
-  bool sleeping() const { return sleeping_; }
+  uint64_t wake_cycle() const override;
+  bool sleeping() const override { return sleeping_; }
   bool irq_pending_enabled() const;  // a wake condition for wfi (ignores mstatus.MIE)
 
   // Architectural state, for the debugger, tests and reports.
@@ -252,7 +244,7 @@ class Core : public sc_core::sc_module {
   uint32_t watch_hit_addr_ = 0;
   bool watch_hit_write_ = false, watch_hit_ = false;
 
-  std::function<void(Core&)> wake_cb_;
+  std::function<void(Hart&)> wake_cb_;
   tlm::tlm_generic_payload gp_;   // reused for every slow-path access
   StallExtension* stall_;         // owned by gp_: tells targets this core can stall
   CoreStats stats_;

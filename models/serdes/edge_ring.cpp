@@ -1,6 +1,5 @@
 #include "models/serdes/edge_ring.h"
 
-#include <algorithm>
 #include <stdexcept>
 
 namespace wvp {
@@ -20,13 +19,14 @@ void EdgeBridge::attach_ports(Fabric& fabric, uint32_t width, uint32_t height, c
   }
 }
 
-EdgeRing::EdgeRing(Fabric& fabric, Fabric::Client* inner) : fabric_(fabric), inner_(inner ? inner : &no_client_) {
+EdgeRing::EdgeRing(Fabric& fabric, Fabric::Client* inner)
+    : fabric_(fabric), fabric_side_(fabric), stepper_(fabric_side_), inner_(inner ? inner : &no_client_) {
   fabric_.set_client(this);
 }
 
 void EdgeRing::add(EdgeBridge& bridge) {
   bridge.attach(fabric_);
-  bridges_.push_back(&bridge);
+  stepper_.add(bridge);
   for (uint32_t port = 0; port < bridge.ports(); ++port)
     ports_[bridge.port_tile(port) * 4 + static_cast<uint32_t>(bridge.port_dir(port))] = {&bridge, port};
 }
@@ -40,37 +40,6 @@ void EdgeRing::edge_out(uint32_t tile, int dir, uint32_t color, uint32_t wavelet
 void EdgeRing::edge_space(uint32_t tile, int dir, uint32_t color, uint64_t cycle) {
   const auto& [bridge, port] = ports_.at(tile * 4 + static_cast<uint32_t>(dir));
   bridge->edge_space(port, color, cycle);
-}
-
-void EdgeRing::settle_links(uint64_t cycle) {
-  for (;;) {
-    EdgeBridge* first = nullptr;
-    uint64_t when = UINT64_MAX;
-    for (EdgeBridge* b : bridges_) {
-      const auto next = b->next_event_ps();
-      if (next && *next <= b->clock().ps(cycle) && *next < when) first = b, when = *next;
-    }
-    if (!first) break;
-    first->advance(when + 1);
-  }
-}
-
-void EdgeRing::step(uint64_t limit) {
-  const uint64_t c = fabric_.now();
-  settle_links(c);
-  uint64_t next = limit;
-  for (EdgeBridge* b : bridges_)
-    if (const auto t = b->next_event_ps()) next = std::min(next, b->clock().cycle_of(*t));
-  fabric_.advance(std::max(next, c + 1));
-}
-
-uint64_t EdgeRing::advance(uint64_t limit) {
-  while (fabric_.now() < limit) step(limit);
-  return fabric_.now();
-}
-
-bool EdgeRing::idle() const {
-  return std::all_of(bridges_.begin(), bridges_.end(), [](const EdgeBridge* b) { return b->idle(); });
 }
 
 }  // namespace wvp

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "models/core/core_cluster.h"
+#include "engine/core_cluster.h"
 #include "platform/config/config.h"
 #include "platform/assembly/elf_image.h"
 #include "platform/assembly/system_links.h"

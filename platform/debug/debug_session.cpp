@@ -40,7 +40,7 @@ DebugSession::DebugSession(Wafer& wafer, const GdbOptions& options)
   for (uint32_t y = options.y0; y < options.y0 + h; ++y)
     for (uint32_t x = options.x0; x < options.x0 + w; ++x) exposed_.push_back(&wafer.tile(x, y));
   for (Tile* t : exposed_) t->core.set_debug_points(&points_);
-  wafer.cluster().set_debug_hook([this](Core& c, StopReason why) { return on_stop(c, why); },
+  wafer.cluster().set_debug_hook([this](Hart& h, StopReason why) { return on_stop(core_of(h), why); },
                                  [this] { return poll_interrupt(); });
 }
 
@@ -54,6 +54,11 @@ std::vector<DebugThread> DebugSession::threads() const {
 
 Core* DebugSession::core_of(int thread) const {
   return thread >= 1 && static_cast<size_t>(thread) <= exposed_.size() ? &exposed_[thread - 1]->core : nullptr;
+}
+
+Core& DebugSession::core_of(const Hart& hart) const {
+  const uint32_t tile = hart.hart_id();  // the wafer numbers its cores' harts by tile
+  return wafer_.tile(tile % wafer_.width(), tile / wafer_.width()).core;
 }
 
 int DebugSession::thread_of(const Core& core) const {

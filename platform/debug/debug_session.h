@@ -53,6 +53,7 @@ class DebugSession : public DebugTarget {
 
  private:
   Core* core_of(int thread) const;
+  Core& core_of(const Hart& hart) const;
   int thread_of(const Core& core) const;
   void points_changed();
   CoreCluster::DebugDecision on_stop(Core& core, StopReason why);

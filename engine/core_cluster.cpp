@@ -1,4 +1,4 @@
-#include "models/core/core_cluster.h"
+#include "engine/core_cluster.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -18,18 +18,18 @@ void CoreCluster::end_of_elaboration() {
   quantum_keeper_.reset();
 }
 
-void CoreCluster::add(Core& core) {
-  if (!cores_.empty() && core.period() != cores_.front()->period())
+void CoreCluster::add(Hart& core) {
+  if (!cores_.empty() && core.clock().period() != cores_.front()->clock().period())
     throw std::invalid_argument(std::string(name()) + ": all cores of a cluster share one clock");
-  period_ = core.period();
-  const uint32_t hart = core.params().hart_id;
+  period_ = core.clock().period();
+  const uint32_t hart = core.hart_id();
   if (hart >= hart_index_.size()) hart_index_.resize(hart + 1, UINT32_MAX);
   if (hart_index_[hart] != UINT32_MAX)
     throw std::invalid_argument(std::string(name()) + ": two cores with hart id " + std::to_string(hart));
   hart_index_[hart] = static_cast<uint32_t>(cores_.size());
   cores_.push_back(&core);
   state_.push_back(State::Other);
-  core.set_wake_callback([this](Core& c) { wake(c); });
+  core.set_wake_callback([this](Hart& c) { wake(c); });
 }
 
 void CoreCluster::set_domain(CycleDomain* domain) {
@@ -61,14 +61,14 @@ void CoreCluster::set_debug_hook(DebugHook hook, std::function<bool()> poll_inte
 
 uint64_t CoreCluster::now_cycle() const { return sc_core::sc_time_stamp().value() / period_.value(); }
 
-void CoreCluster::wake(Core& core) {
+void CoreCluster::wake(Hart& core) {
   if (state_[index_of(core)] != State::Sleeping) return;
   if (std::find(woken_.begin(), woken_.end(), &core) == woken_.end()) woken_.push_back(&core);
   wake_event_.notify(sc_core::SC_ZERO_TIME);
 }
 
-bool CoreCluster::debug_stop(Core& core, StopReason why) {
-  Core* current = &core;
+bool CoreCluster::debug_stop(Hart& core, StopReason why) {
+  Hart* current = &core;
   StopReason reason = why;
   for (;;) {
     const DebugDecision d = debug_hook_(*current, reason);
@@ -93,18 +93,18 @@ bool CoreCluster::debug_stop(Core& core, StopReason why) {
 }
 
 void CoreCluster::run_round(uint64_t end_cycle) {
-  std::vector<Core*>& still_active = round_scratch_;
+  std::vector<Hart*>& still_active = round_scratch_;
   still_active.clear();
-  for (Core* core : active_)
+  for (Hart* core : active_)
     if (!run_core(*core, end_cycle, still_active)) return;
   active_.swap(still_active);
 }
 
-bool CoreCluster::run_core(Core& core, uint64_t end, std::vector<Core*>& reached) {
+bool CoreCluster::run_core(Hart& core, uint64_t end, std::vector<Hart*>& reached) {
   for (;;) {
     uint64_t limit = end;
     if (domain_) {
-      limit = std::min(limit, domain_->run_limit(core.params().hart_id, core.cycle()));
+      limit = std::min(limit, domain_->run_limit(core.hart_id(), core.cycle()));
       if (limit < end && core.cycle() >= limit) {
         settle_queue_.emplace(core.cycle(), index_of(core));  // held back until the domain catches up
         return true;
@@ -115,7 +115,7 @@ bool CoreCluster::run_core(Core& core, uint64_t end, std::vector<Core*>& reached
     switch (why) {
       case StopReason::Halted:
         // Let the developer inspect a faulting core; it stays halted afterwards.
-        if (core.fault().valid && debug_hook_) return debug_stop(core, why);
+        if (core.faulted() && debug_hook_) return debug_stop(core, why);
         return true;
       case StopReason::Breakpoint:
       case StopReason::Watchpoint:
@@ -133,8 +133,8 @@ bool CoreCluster::run_core(Core& core, uint64_t end, std::vector<Core*>& reached
         earliest_wake_ = std::min(earliest_wake_, wake_at);
         // An arrival the domain announced before the core slept wakes it without a new call.
         if (domain_) {
-          const uint64_t arrival = domain_->pending_wake(core.params().hart_id, core.cycle());
-          if (arrival < wake_at) domain_wake(core.params().hart_id, arrival);
+          const uint64_t arrival = domain_->pending_wake(core.hart_id(), core.cycle());
+          if (arrival < wake_at) domain_wake(core.hart_id(), arrival);
         }
         return true;
       }
@@ -145,8 +145,8 @@ bool CoreCluster::run_core(Core& core, uint64_t end, std::vector<Core*>& reached
         } else {
           state_[index_of(core)] = State::WaitingDomain;
           ++waiting_domain_;
-          const uint64_t arrival = domain_->pending_wake(core.params().hart_id, core.cycle());
-          if (arrival != UINT64_MAX) domain_wake(core.params().hart_id, arrival);
+          const uint64_t arrival = domain_->pending_wake(core.hart_id(), core.cycle());
+          if (arrival != UINT64_MAX) domain_wake(core.hart_id(), arrival);
         }
         return true;
       case StopReason::Limit:
@@ -162,7 +162,7 @@ bool CoreCluster::run_core(Core& core, uint64_t end, std::vector<Core*>& reached
 }
 
 bool CoreCluster::settle(uint64_t end) {
-  std::vector<Core*> ready, reached;
+  std::vector<Hart*> ready, reached;
   try {
     for (;;) {
       uint64_t limit = end;
@@ -176,7 +176,7 @@ bool CoreCluster::settle(uint64_t end) {
         settle_queue_.pop();
       }
       while (!woken_queue_.empty() && woken_queue_.top().first <= settled) {
-        Core* core = cores_[woken_queue_.top().second];
+        Hart* core = cores_[woken_queue_.top().second];
         if (core->sleeping()) core->set_cycle(woken_queue_.top().first);
         else core->resume(woken_queue_.top().first);
         ready.push_back(core);
@@ -186,8 +186,8 @@ bool CoreCluster::settle(uint64_t end) {
         if (settled >= end) break;
         continue;
       }
-      std::sort(ready.begin(), ready.end(), [this](Core* a, Core* b) { return index_of(*a) < index_of(*b); });
-      for (Core* core : ready)
+      std::sort(ready.begin(), ready.end(), [this](Hart* a, Hart* b) { return index_of(*a) < index_of(*b); });
+      for (Hart* core : ready)
         if (!run_core(*core, end, reached)) return false;
     }
   } catch (const std::exception& e) {
@@ -198,7 +198,7 @@ bool CoreCluster::settle(uint64_t end) {
   if (!reached.empty()) {
     // Cores that reached the window's end run on next window, in the fixed run order.
     active_.insert(active_.end(), reached.begin(), reached.end());
-    std::sort(active_.begin(), active_.end(), [this](Core* a, Core* b) { return index_of(*a) < index_of(*b); });
+    std::sort(active_.begin(), active_.end(), [this](Hart* a, Hart* b) { return index_of(*a) < index_of(*b); });
   }
   return true;
 }
@@ -218,7 +218,7 @@ void CoreCluster::thread() {
   active_ = cores_;
   if (debug_hook_ && !cores_.empty() && !debug_stop(*cores_.front(), StopReason::Limit)) return sc_core::sc_stop();
   uint64_t now = now_cycle();  // the cluster's time; SystemC's may lag behind (see sync_kernel)
-  const auto by_index = [this](Core* a, Core* b) { return index_of(*a) < index_of(*b); };
+  const auto by_index = [this](Hart* a, Hart* b) { return index_of(*a) < index_of(*b); };
   while (outcome_ == Outcome::Running) {
     sync_kernel(now);
     uint64_t end = now + quantum_cycles_;
@@ -228,16 +228,16 @@ void CoreCluster::thread() {
     }
     // Wake sleepers whose time has come within this quantum, or whose interrupt line rose.
     // Sleepers are only looked at when one is due: sleeping must cost nothing per quantum.
-    std::vector<Core*> waking;
+    std::vector<Hart*> waking;
     if (!woken_.empty() || earliest_wake_ < end) {
       earliest_wake_ = UINT64_MAX;
-      for (Core* c : sleepers_) {
+      for (Hart* c : sleepers_) {
         const bool line = std::find(woken_.begin(), woken_.end(), c) != woken_.end();
         if (line || c->wake_cycle() < end) waking.push_back(c);
         else earliest_wake_ = std::min(earliest_wake_, c->wake_cycle());
       }
     }
-    for (Core* c : waking) {
+    for (Hart* c : waking) {
       const bool line = std::find(woken_.begin(), woken_.end(), c) != woken_.end();
       c->set_cycle(line ? now : c->wake_cycle());
       sleepers_.erase(std::find(sleepers_.begin(), sleepers_.end(), c));

@@ -1,7 +1,8 @@
-// Runs many cores in one SystemC thread: each round, every awake core executes up to the end of
-// the quantum (temporal decoupling), in a fixed order so runs are deterministic; then the thread
-// waits one quantum. Cores asleep in wfi are set aside and cost nothing until their wake cycle
-// or an interrupt line wakes them; when all cores sleep, simulated time jumps to the next wake.
+// Runs many cores (harts, engine/hart.h) in one SystemC thread: each round, every awake core
+// executes up to the end of the quantum (temporal decoupling), in a fixed order so runs are
+// deterministic; then the thread waits one quantum. Cores asleep in wfi are set aside and cost
+// nothing until their wake cycle or an interrupt line wakes them; when all cores sleep, simulated
+// time jumps to the next wake.
 //
 // With a CycleDomain (the fabric), the cluster synchronises with it conservatively after each
 // round: the domain settles up to the earliest cycle at which a core still has to act (a core
@@ -18,8 +19,8 @@
 #include <systemc>
 #include <tlm_utils/tlm_quantumkeeper.h>
 
-#include "models/core/core.h"
 #include "engine/cycle_domain.h"
+#include "engine/hart.h"
 
 namespace wvp {
 
@@ -30,15 +31,15 @@ class CoreCluster : public sc_core::sc_module {
   // What the debugger wants after a stop (all-stop: nothing else runs meanwhile).
   struct DebugDecision {
     enum Kind { Continue, Step, Kill } kind = Continue;
-    Core* step_core = nullptr;  // for Step
+    Hart* step_core = nullptr;  // for Step
   };
   // A stop the debugger sees: a core hit a breakpoint/watchpoint/finished a step, or an
   // interrupt request (StopReason::Limit) at a round boundary.
-  using DebugHook = std::function<DebugDecision(Core& core, StopReason why)>;
+  using DebugHook = std::function<DebugDecision(Hart& core, StopReason why)>;
 
   CoreCluster(sc_core::sc_module_name name, uint64_t quantum_cycles, uint64_t max_cycles = 0);
 
-  void add(Core& core);  // in run order; hart ids must be unique
+  void add(Hart& core);  // in run order; hart ids must be unique
   // The model cores' stalled accesses wait on (see engine/cycle_domain.h); before the simulation.
   void set_domain(CycleDomain* domain);
   void set_debug_hook(DebugHook hook, std::function<bool()> poll_interrupt);
@@ -46,7 +47,7 @@ class CoreCluster : public sc_core::sc_module {
 
   Outcome outcome() const { return outcome_; }
   const std::string& domain_error() const { return domain_error_; }  // for DomainError
-  const std::vector<Core*>& cores() const { return cores_; }
+  const std::vector<Hart*>& cores() const { return cores_; }
   size_t awake_cores() const { return active_.size(); }
   uint64_t rounds() const { return rounds_; }
 
@@ -56,16 +57,16 @@ class CoreCluster : public sc_core::sc_module {
   void run_round(uint64_t end_cycle);
   // Runs `core` until it stops for this window: at `end` it goes to `reached`; otherwise it
   // sleeps, halts or waits for the domain. False if the debugger killed the simulation.
-  bool run_core(Core& core, uint64_t end, std::vector<Core*>& reached);
+  bool run_core(Hart& core, uint64_t end, std::vector<Hart*>& reached);
   // Advances the domain to `end`, running every core it releases on the way; false on a
   // domain error (outcome DomainError) or a kill.
   bool settle(uint64_t end);
   bool domain_wake(uint32_t hart, uint64_t cycle);
-  uint32_t index_of(const Core& core) const { return hart_index_[core.params().hart_id]; }
+  uint32_t index_of(const Hart& core) const { return hart_index_[core.hart_id()]; }
   bool domain_busy() const;  // the domain may still release or wake a core
   // Runs the debugger until it resumes; false if it killed the simulation.
-  bool debug_stop(Core& core, StopReason why);
-  void wake(Core& core);
+  bool debug_stop(Hart& core, StopReason why);
+  void wake(Hart& core);
   uint64_t now_cycle() const;  // SystemC time in cycles
   // Hands control to the kernel when another process may need to run before the cluster's
   // next quantum, or when the cluster has run far ahead (see kMaxRunAheadCycles).
@@ -75,12 +76,12 @@ class CoreCluster : public sc_core::sc_module {
   uint64_t quantum_cycles_;
   uint64_t max_cycles_;
   sc_core::sc_time period_;
-  std::vector<Core*> cores_;
-  std::vector<Core*> active_;    // awake, in run order
-  std::vector<Core*> sleepers_;  // in wfi
-  std::vector<Core*> woken_;     // woken by an interrupt line since the last round
+  std::vector<Hart*> cores_;
+  std::vector<Hart*> active_;    // awake, in run order
+  std::vector<Hart*> sleepers_;  // in wfi
+  std::vector<Hart*> woken_;     // woken by an interrupt line since the last round
   uint64_t earliest_wake_ = UINT64_MAX;  // the first sleeper's own wake cycle
-  std::vector<Core*> round_scratch_;
+  std::vector<Hart*> round_scratch_;
 
   // Synchronisation with the domain. Cores wait in one of: the settle queue (retry at their
   // cycle once the domain has settled up to it), waiting for a wake-up from the domain (state
@@ -97,7 +98,7 @@ class CoreCluster : public sc_core::sc_module {
   sc_core::sc_event wake_event_;
   tlm_utils::tlm_quantumkeeper quantum_keeper_;  // the cluster's time ahead of SystemC's
   DebugHook debug_hook_;
-  Core* step_pending_ = nullptr;  // a debugger step that waits for the fabric
+  Hart* step_pending_ = nullptr;  // a debugger step that waits for the fabric
   std::function<bool()> poll_interrupt_;
   Outcome outcome_ = Outcome::Running;
   uint64_t rounds_ = 0;
