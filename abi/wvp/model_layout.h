@@ -1,48 +1,9 @@
 /* Where a llama2.c model's shards lie in each core's model region (the SRAM between the
  * firmware's .bss and its stack, __heap_start to __heap_end), for the host loader and the decode
- * firmware alike: this header is C for the firmware and compiles as C++ for the host.
- *
- * Pipeline stages. The grid is cut into equal blocks of stage_w x stage_h tiles; the first
- * `stages` blocks, numbered along the block rows with every other row backwards (a snake, so
- * consecutive stages are neighbours), each run a range of the layers (wvp_layers_of) and hand the
- * activations on to the next; stage 0 also embeds the token, the last stage also classifies.
- * Blocks past the last stage stay idle. With one stage (the block is the grid) every core works
- * on every layer; more stages are needed when one core's share of every layer does not fit its
- * region, because a core holds the activations and a row of each matrix whatever the grid's
- * size. The vocabulary rows make the first and last stages' regions the fullest, so the header
- * gives those two their own (smaller, or zero: a stage that only embeds or only classifies)
- * number of layers, and the middle stages share the rest evenly.
- *
- * Within a stage, the block's C x R tiles (stage_w x stage_h) share each matrix in two dimensions,
- * so that a core holds a C x R-th of every vector and matrix of its layers, and no whole vector:
- *   - x, the residual stream, is split by block column: the tiles of column c hold x's elements
- *     wvp_tile_part_of().dims (wvp_range_of(dim, C, c)), each tile of the column the same;
- *   - the attention heads, the hidden units and the vocabulary are split by block row: row r
- *     holds the KV heads kv_heads (wvp_range_of(n_kv_heads, R, r)) with their n_heads /
- *     n_kv_heads query heads each, the hidden units `units` and the vocabulary rows `vocab`.
- * A matrix that reads x ("by columns": wq|wk|wv, w1|w3, the embedding and the classifier) has on
- * tile (c, r) its rows of row r's part and its columns of x's part c: the tile's products are
- * partial sums that the block row adds up (an all-reduce along the row), so every tile of row r
- * gets row r's outputs. A matrix that writes x ("by rows": wo and w2) has on tile (c, r) its rows
- * of x's part c and its columns of row r's part: the block column adds up, and every tile of
- * column c gets its part of x's update. So a layer alternates: x's parts by column, heads and
- * hidden units by row, x's parts by column again, with no vector gathered anywhere.
- * Each tile stores its part of a matrix row-major, packed (as many columns as its part has):
- *   - wqkv: row r's query rows (its query heads' rows of wq), then its key rows, then its value
- *     rows (its KV heads' rows of wk and wv), each over x's part c;
- *   - wo: x's part c of wo's rows, over row r's query heads' columns;
- *   - w13: row r's hidden units, w1's row and w3's row of each in turn, over x's part c;
- *   - w2: x's part c of w2's rows, over row r's hidden units' columns;
- *   - embedding, classifier: row r's vocabulary rows over x's part c.
- * The RMSNorm weights of x's part c are on every tile of column c. Every core's region has the
- * same offsets, sized for the largest part; a core with a smaller part leaves the rest unused.
- * The embedding is on stage 0's cores, the classifier on the last stage's (a copy of the
- * embedding for a shared classifier, unless that is stage 0). All offsets count floats from the
- * region start and depend on the stage.
- *
- * Micro-batches. `micro_batches` independent sequences (users) go through the pipeline together,
- * one per stage at a time, so that the stages work at once: each has its prompt in the prompt
- * block and its own KV cache in every core's working memory. */
+ * firmware alike: this header is C for the firmware and compiles as C++ for the host. A pipeline
+ * stage's block of C x R tiles splits x by block column, and heads, hidden units and vocabulary
+ * by block row. How parts are split and stored, pipeline stages and micro-batches:
+ * docs/architecture.md, 'LLM decode'. */
 #ifndef WVP_MODEL_LAYOUT_H
 #define WVP_MODEL_LAYOUT_H
 
@@ -108,7 +69,8 @@ static inline uint32_t wvp_kv_mul(const wvp_model_header *h) { return (uint32_t)
 static inline uint32_t wvp_row_kv_heads(const wvp_model_header *h) { return wvp_share((uint32_t)h->n_kv_heads, h->stage_h); }
 static inline uint32_t wvp_own_positions(const wvp_model_header *h) { return wvp_share((uint32_t)h->seq_len, h->stage_w); }
 
-/* What tile (col, row) of a stage's block holds of every layer (see above). */
+/* What tile (col, row) of a stage's block holds of every layer (docs/architecture.md,
+ * 'LLM decode'). */
 typedef struct {
   wvp_range dims;     /* x's elements of block column col */
   wvp_range kv_heads; /* block row row's KV heads; its query heads are kv_heads times kv_mul */

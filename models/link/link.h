@@ -1,80 +1,9 @@
-// An off-wafer link, one direction: lanes x Gb/s per lane, 64b/66b line coding, frames with a
-// CRC, FEC latency, propagation delay, credit flow control, and link-level retry (go-back-N
-// from a retry buffer, as in PCIe, CXL and Ethernet LLR) that repairs every frame a bit error
-// hit: items are delivered exactly once and in the order they were sent. SerDes edge links and
-// optical Z-ports are the same model with other parameters. A duplex link is two Links; the
-// control traffic of one direction (ACK/NAK, credit returns) rides the other as a fixed latency
-// (LinkParams::control_ns beyond the FEC and propagation delays) and takes none of its
-// bandwidth, like the ACK and credit fields of a CXL flit header.
-//
-// The wire. Lanes carry 66-bit blocks (kPcsBlockBits, the 64b/66b coding of pcs.h) side by
-// side, so the line moves `lanes` blocks per block time of 66 / lane_gbps ns and a frame is a
-// whole number of blocks: its payload plus frame_overhead_bytes (header, CRC-32, the PCS start
-// and terminate blocks), rounded up to 8 bytes. Frames leave back to back, striped over the
-// lanes, each one starting on the block after the previous one; an idle wire starts the next
-// frame at the next block time. A frame is received when its last block is, plus
-// fec_latency_ns and propagation_ns. Times are whole picoseconds; block times are kept as a
-// block count and converted each time, so rounding never accumulates.
-//
-// Frames and items. A sender offers items (LinkItem: opaque data and tag, and a size in bytes);
-// a frame carries whole items, up to frame_payload_bytes. A frame is cut when the wire is free:
-// whatever has been offered by then goes, so frames fill up under load and a lone item leaves
-// at once; with flush_timeout_ns > 0 a frame that is not full waits that long after its oldest
-// item for more. The sender keeps items from send() until their frame is acknowledged (the send
-// queue and the retry buffer are ranges of one queue, so a replay copies nothing); an accepted
-// frame's items are copied to the receiver's buffer, and only those are delivered, so a
-// protocol error would show as a lost, repeated or reordered item. The cost is a few heap
-// operations per frame and two copies of 16 bytes per item.
-//
-// Errors. Bit errors hit the line bits of every transmitted frame (replays included) at
-// bit_error_rate, independently: the gap to the next error is drawn from the geometric
-// distribution with a seeded generator, so a frame costs O(1) and the same seed gives the same
-// errors. bit_error_rate is the rate after FEC, the one the CRC sees. A frame with any error
-// fails its CRC: the CRC-32 is not computed, the frame bytes are not modelled, and the ~2^-32 of
-// corrupted frames a real CRC-32 would miss are taken as caught (the 64b/66b descrambler's
-// error multiplication changes nothing here: a frame with one error has at least one).
-// inject_error() makes chosen transmissions fail, for fault studies and tests.
-// set_bit_error_rate() changes the rate for the frames transmitted from then on (an optical
-// port whose micro-rings drift off resonance): the gap to the next error is drawn afresh, which
-// the geometric distribution's lack of memory makes exact.
-//
-// Retry (the PCIe data link layer's rules, sequence numbers without wraparound). A frame gets
-// the next sequence number and a credit when first sent and stays in the retry buffer until
-// acknowledged. The receiver accepts only the next frame in sequence with a good CRC and
-// acknowledges it; on a CRC error, or a good frame out of sequence, it sends one NAK (not again
-// until it has accepted a frame); a duplicate is dropped and acknowledged again. An ACK frees the
-// retry buffer up to its sequence number; a NAK does so up to its own and then replays every
-// unacknowledged frame in order (go-back-N) once the frame on the wire is out. The replay timer
-// (replay_timeout_ns) covers a replay that was hit again, which sends no second NAK: it runs
-// while frames are unacknowledged, restarts when an ACK frees some, and on expiry replays them
-// all. Control words (ACK, NAK, credits) are taken as error-free: real links protect them with
-// their own CRC and repeat them, so a lost one costs one more round trip at worst.
-//
-// Flow control. The receiver has credits_frames frame buffers. A new frame needs a credit and a
-// retry buffer slot; a replay needs neither. A frame's buffer frees once the consumer has taken
-// all of its items, and its credit is back at the sender control latency later. The sender's
-// queue holds tx_queue_bytes of items not yet in a frame; send() refuses an item that does not
-// fit.
-//
-// Interface, and why. The link has its own event-driven time and is advanced from outside,
-// like the fabric (advance(limit) settles every time before `limit`), so one scheduler can run
-// both, and so can a SystemC process (wait until next_event_ps(), then advance):
-//  - send(item, t) offers an item at time t (not before now(), times non-decreasing); false
-//    when the queue is full, and the space callback says from when it has room again. A
-//    cycle-based port (the fabric's edge, one wavelet per cycle) sends at its cycle's time and
-//    holds its credit until send() accepts; a TLM initiator sends one item per transaction.
-//  - deliver(item, t) is called, in order, at each item's arrival. It may refuse (return
-//    false), as the fabric's edge_push does when the input buffer is full or a wavelet was
-//    already pushed that cycle; the item is offered again, and delivery goes on, from the time
-//    given to rx_resume(). Refused items keep their frame buffers, so a stalled consumer stops
-//    the sender through the credits, as on the wafer.
-//  - shut_down(t) takes the link down at t (a port that lost its optical lock, a failed lane):
-//    the items the receiver has not accepted, in flight or queued, are handed back in order so
-//    the owner can send them another way, and send() refuses with an error until bring_up().
-//    Accepted items are across already and are still delivered, refusals and rx_resume()
-//    included. Going down resets the data link layer as link training would: frames in flight
-//    and pending ACKs, NAKs and timers are dropped, the receiver expects the next new sequence
-//    number, and the sender's credits are the receiver's buffers not holding accepted items.
+// An off-wafer link, one direction: lanes x Gb/s, 64b/66b, CRC-checked frames, FEC and
+// propagation latency, credit flow control and go-back-N retry, so every item arrives exactly
+// once and in order. Edge SerDes and optical Z-ports are this model with other LinkParams; a
+// duplex link is two Links. It keeps its own time in picoseconds and is advanced from outside,
+// like the fabric. The wire, frames, errors, retry, flow control and why the interface is so:
+// docs/architecture.md, 'Off-wafer links'.
 #pragma once
 #include <cstdint>
 #include <deque>
@@ -149,7 +78,7 @@ struct LinkStats {
 
 class Link {
  public:
-  // Returns false to refuse the item at this time (see the header comment).
+  // Returns false to refuse the item at this time (docs/architecture.md, 'Off-wafer links').
   using Deliver = std::function<bool(const LinkItem& item, uint64_t time_ps)>;
   using Space = std::function<void(uint64_t time_ps)>;
 
@@ -174,8 +103,9 @@ class Link {
   // bit_error_rate outside [0, 1e-3].
   void set_bit_error_rate(double ber);
 
-  // Settles every time before `time_ps` (not before now()) and takes the link down (see the
-  // header comment); returns the items the receiver had not accepted, in sending order.
+  // Settles every time before `time_ps` (not before now()) and takes the link down
+  // (docs/architecture.md, 'Off-wafer links'); returns the items the receiver had not accepted,
+  // in sending order.
   std::vector<LinkItem> shut_down(uint64_t time_ps);
   void bring_up();  // after shut_down(): send() takes items again
   bool is_down() const { return down_; }

@@ -1,63 +1,9 @@
 // The far end of an edge SerDes (or of any pair of Links) that serves a memory node to the
-// wafer's firmware with a small wavelet protocol: the groundwork of the KV-cache offload. The
-// firmware sends a request as wavelets routed out through an edge port; they cross the
-// SerDes' out Link as LinkItems (data = the 32-bit wavelet, tag = color | port << 8, see
-// models/serdes/edge_serdes.h) and reach the agent, which turns the request into TLM-2.0
-// b_transport calls on its initiator socket (bound to a MemNode or any TLM target) and sends
-// the reply back into the wafer over the SerDes' in Link, through the same port, on the color
-// the request asked for.
-//
-// Requests. Each (port, color) with the color in request_colors is one request stream, with
-// its own reassembly state, so requesters on different ports, or on different colors of one
-// port, may interleave their wavelets freely. A request is, in order on its stream:
-//   header   [31:24] opcode: kRead, kWrite (one address word), kRead64, kWrite64 (two)
-//            [23:21] 0 (a header with them set is an unknown opcode)
-//            [20:16] reply color
-//            [15:0]  word count, 1 to max_words
-//   address  the byte address's low 32 bits; for kRead64 and kWrite64 a second word with
-//            the high 32 bits (the node is larger than 4 GiB)
-//   data     for a write, `count` words, stored little-endian (the cores' byte order) at
-//            address, address + 4, ...
-//
-// Replies, on the reply color through the request's port, in the order the requests were
-// completed (so in request order per stream and per port):
-//   status   [31:24] status code (kOk or an error below)
-//            [23:16] the request's opcode
-//            [15:0]  words moved: a read's data words that follow, a write's words stored
-//                    (0 after an error)
-//   data     for a read that succeeded, `count` words.
-// Every reply starts with the status word, a read's too, because an error must be told from
-// data: a firmware reads the status, then its data words only when the code is kOk. A write's
-// status is its acknowledgement, sent once the target has performed it, so a firmware can
-// fence by waiting for it.
-//
-// Errors are answered, not thrown: the firmware is the one that can act on them, and a bad
-// request from one stream must not stop the others. Each is answered with an error status and
-// recorded (the error sink, or an SC_REPORT_WARNING without one) by a message naming the
-// agent, the port and the address (or the header, where there is none yet):
-//   kBadOpcode   an opcode other than the four, or reserved bits set. The agent cannot know
-//                how long such a request is, so it takes the next wavelet as a new header.
-//   kBadCount    a count of 0 or above max_words. The opcode gives the request's length, so
-//                the agent takes its address and (discarding them) its data words first and
-//                answers when the request is complete: the stream stays in step.
-//   kBadAddress  the target answered TLM_ADDRESS_ERROR_RESPONSE (outside the node).
-//   kTargetError any other response but TLM_OK_RESPONSE (the status is in the message).
-// A wavelet on a color outside request_colors has no reply color to answer on: it is recorded
-// and dropped.
-//
-// Time. The links have their own time (see models/link/link.h). A request is served at the
-// time its last wavelet is delivered: b_transport is called with that time less
-// sc_time_stamp() as its delay (0 if SystemC is already past it), and the reply leaves at
-// sc_time_stamp() plus the delay the target annotated (the node's queueing, transfer and
-// latency), or when the previous reply left, if later: one reply link takes items in time
-// order. An error found without the target is answered when the wavelet that shows it arrives:
-// the header for an unknown opcode, the request's last wavelet for a bad count.
-//
-// Backpressure. Replies are offered to the reply link; what it refuses waits here, in order,
-// and goes when its space callback says it has room. While a reply waits, the agent refuses
-// the request link's deliveries (the link holds them and stops its sender through the
-// credits) and resumes it once every reply is taken, so the agent holds at most one request's
-// reply and nothing is buffered without bound.
+// wafer's firmware: requests arrive as wavelets per (port, request color), each becomes
+// b_transport calls on the initiator socket (a MemNode or any TLM target), and the reply (a
+// status word, then a read's data) goes back through the same port on the color the request
+// asked for. Errors are answered in the status word, not thrown. The words, the errors, time
+// and backpressure: docs/architecture.md, 'Memory node agent'.
 #pragma once
 #include <cstdint>
 #include <deque>
@@ -114,8 +60,8 @@ class MemNodeAgent : public sc_core::sc_module {
   // both must outlive the agent.
   void attach(Link& requests, Link& replies);
 
-  // Receives each error message (see the header comment); without a sink it is an
-  // SC_REPORT_WARNING.
+  // Receives each error message (docs/architecture.md, 'Memory node agent'); without a sink it
+  // is an SC_REPORT_WARNING.
   void set_error_sink(std::function<void(const std::string& what)> sink) { error_sink_ = std::move(sink); }
 
   const MemNodeAgentParams& params() const { return params_; }

@@ -1,42 +1,8 @@
 // The optical Z-axis of a wafer: photonic ports (optical_port.h) on a grid over the wafer's
-// area, their temperatures, and failover when heat pushes a port's rings out of their window.
-//
-// Grid. Port (c, r) serves the cell of pitch_x_tiles x pitch_y_tiles tiles from (c x pitch_x,
-// r x pitch_y) (the last row and column are cut by the wafer's edge) and sits at its centre; it
-// is named "z<c>_<r>" and numbered r x columns + c. A tile's home port is its cell's. Traffic of
-// a tile whose home port is down goes through the nearest port that is up (distance between
-// port centres, ties to the lower number), or, with none up, to the owner's edge fallback.
-//
-// Temperature. Each port's temperature follows its surroundings' steady temperature with the
-// first-order lag of the silicon and package under it, T += (T_ss - T) x (1 - e^(-step / tau)),
-// evaluated every thermal_step_ns at whole multiples of it, so runs are deterministic and
-// independent of how advance() is called. T_ss is the temperature map's value for the port's
-// reticle when the owner gives one (from a thermal solver, or a study's hot spot), else the
-// activity model: ambient_c + R x (background_w_per_mm2 + P / A), with R the area-specific
-// thermal resistance to the coolant, A the port's cell area and P the power of the port's
-// links over the last thermal step (their pJ/bit: the electronics heat the wafer; the off-chip
-// lasers do not, and the heaters heat the rings locally, which is their purpose).
-//
-// Failover. All ports are set to their new temperatures first, then every port that went down
-// hands on what its links' receivers had not accepted, both directions, in order: first to the
-// nearest port that is up, behind what that port already holds, else to the edge fallback, each
-// item once; no port up and no fallback is an error naming the port. A failover is logged with
-// the port it went to and the items moved. Items the old receivers had accepted are across and
-// are delivered by them.
-//
-// Order. Each flow (a tile and a direction) is delivered in the order it was sent, across
-// failovers, ports coming back up and the edge: the plane numbers a flow's items as they are
-// sent and its receiving side holds an item that overtook an earlier one (through another port,
-// or a port that overtook the edge) until the earlier one arrives, like a transport's reorder
-// buffer. An item handed to the edge comes back through edge_arrived() when the owner's edge
-// path has carried it across, and is delivered in its place; the edge path must keep each
-// flow's items in the order it was handed them (a link does), since edge_arrived() names the
-// flow, not the item.
-//
-// Time. The links are advanced together, conservatively: the plane settles link events in time
-// order, and a thermal step runs once every link has settled up to it. The plane's consumers
-// take items on arrival (its deliver callback cannot refuse). A send from a delivery callback to
-// a link that already settled that picosecond leaves 1 ps later.
+// area, their temperatures (a first-order lag towards a temperature map or an activity model),
+// failover to the nearest port that is up (else the owner's edge) when heat pushes a port's
+// rings out of their window, and each flow delivered in send order across failovers. The grid,
+// temperature, failover, order and time: docs/architecture.md, 'Z plane'.
 #pragma once
 #include <cstdint>
 #include <deque>

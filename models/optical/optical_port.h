@@ -1,33 +1,8 @@
-// One photonic port of the optical Z-axis: a duplex off-wafer link over WDM channels whose
-// micro-rings must be held on the lasers' wavelengths against the wafer's temperature.
-//
-// The link. Each direction is a Link (models/link/link.h) with one lane per wavelength
-// (`channels` x `channel_gbps`), so framing, credits, CRC and go-back-N replay are the edge
-// SerDes' own and a study switches edge vs optical in parameters alone. Its latency is the
-// electro-optical conversion (driver, modulator, photodiode, TIA, CDR: eo_latency_ns) plus a
-// light FEC and the fibre; its pJ/bit is the two ends' electronics. The lasers are off-chip
-// sources that stay on whatever the traffic, so they cost laser_mw_per_channel per wavelength
-// and direction over all elapsed time, and none of them per bit.
-//
-// The rings. A ring's resonance moves with temperature by ring_drift_pm_per_k (about 80 pm/K in
-// silicon, where the ring's linewidth is of the order of 100 pm, so a few kelvin lose the
-// channel). Heaters can only heat, so the rings are made to resonate on the laser at
-// tuning_target_c, at or above the hottest point of the operating range, and each ring's heater
-// supplies the difference: (tuning_target_c - T) x heater_mw_per_k, up to heater_range_k. The
-// wafer side of a port has 2 x channels rings (the Up direction's modulators, the Down
-// direction's drop filters), all at the port's temperature; the far side's rings are the far
-// side's concern. Outside the window [tuning_target_c - heater_range_k, tuning_target_c] the
-// rings are off resonance by the residual detuning (pm); the eye closes and the bit-error rate
-// the CRC sees rises: log10 BER = log10 nominal_ber + detuning_pm / pm_per_decade, a straight
-// line on the log scale as the power penalty of a small detuning gives (Lorentzian flank). Both
-// directions get that rate.
-//
-// States. Up: locked, nominal BER. Degraded: detuned, with the raised BER still within down_ber;
-// the link's retries repair the errors at a cost in bandwidth. Down: BER above down_ber. The
-// links are shut (Link::shut_down): what their receivers had not accepted is handed to the
-// caller, which must send it another way. A down port comes back up only when it is locked
-// again (no detuning), not when it is merely back under down_ber, so a port on the threshold
-// does not flap. The rings relock within microseconds, well inside a thermal step.
+// One photonic port of the optical Z-axis: a duplex pair of Links (one lane per WDM wavelength)
+// with off-chip lasers, and micro-rings that heaters hold on the lasers' wavelengths against the
+// wafer's temperature. Beyond the heaters' reach the rings detune and the BER rises: the port is
+// degraded, then down (its links shut, unaccepted items handed back), and up again only once
+// relocked. The link, the rings and the states: docs/architecture.md, 'Optical port'.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -113,7 +88,7 @@ class OpticalPort {
   OpticalPortState state() const { return state_; }
   double temperature_c() const { return temperature_c_; }
 
-  // The ring model at a temperature (see the header comment).
+  // The ring model at a temperature (docs/architecture.md, 'Optical port').
   double heater_mw(double temperature_c) const;    // all 2 x channels rings
   double detuning_pm(double temperature_c) const;  // residual, after the heaters
   double bit_error_rate(double temperature_c) const;

@@ -44,8 +44,9 @@ struct FabricParams {
   uint32_t width = 4, height = 4;                    // tiles
   uint32_t reticle_width_tiles = 0;                  // 0: the whole grid is one reticle
   uint32_t reticle_height_tiles = 0;
-  // Several wafers side by side (platform/system.h): no wire joins column k x w - 1 to k x w, so
-  // those ports are edge ports that only an off-wafer link (attach_edge) can carry. 0: one wafer.
+  // Several wafers side by side (platform/assembly/system_links.h): no wire joins column
+  // k x w - 1 to k x w, so those ports are edge ports that only an off-wafer link (attach_edge)
+  // can carry. 0: one wafer.
   uint32_t wafer_width_tiles = 0;
   RouterPipeline pipeline = RouterPipeline::Wafer;
   uint32_t colors = 24;                              // virtual channels per port (max 32)

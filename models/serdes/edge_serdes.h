@@ -33,8 +33,8 @@ struct EdgeSerdesParams {
   int edge = kEast;              // kNorth, kEast, kSouth or kWest (models/router/routing.h)
   uint32_t first_tile = 0;       // along the edge: x on north/south, y on east/west
   uint32_t tiles = 1;            // consecutive edge routers bridged
-  // Wafers side by side in one fabric (platform/system.h): this SerDes' wafer is the columns
-  // [wafer_x0, wafer_x0 + wafer_width) of the grid; wafer_width 0: the whole grid.
+  // Wafers side by side in one fabric (platform/assembly/system_links.h): this SerDes' wafer is
+  // the columns [wafer_x0, wafer_x0 + wafer_width) of the grid; wafer_width 0: the whole grid.
   uint32_t wafer_x0 = 0, wafer_width = 0;
   LinkParams link;               // both directions: lanes, lane_gbps, FEC, BER, energy...
 };
