@@ -12,8 +12,8 @@
 // link_credits): a credit goes back when the out link's send queue has taken the wavelet, so a
 // link slower than its ports (one wavelet per cycle each) backs up into the wafer.
 //
-// Time: the SerDes is an EdgeBridge of the fabric's EdgeRing (edge_ring.h), which settles its
-// links and the fabric together.
+// Time: the SerDes is an EdgeBridge of the fabric's EdgeRing (edge_ring.h), whose link stepper
+// (engine/link_stepper.h) settles its links and the fabric together.
 #pragma once
 #include <cstdint>
 #include <memory>
