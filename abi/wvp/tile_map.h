@@ -41,6 +41,10 @@
 #define WVP_FABRIC_IRQ_ENABLE   0x600      /* rw: bit c: external interrupt while color c has data */
 #define WVP_FABRIC_IRQ_PENDING  0x604      /* ro: enabled colors with data */
 #define WVP_FABRIC_COLORS       0x608      /* ro: colors per port */
+/* A firmware that needs colors 0 to n-1 says so with an absolute symbol of this name and value n
+ * (WVP_USES_COLORS in wvp/hal.h): the host refuses a platform with fewer (fabric.colors) before
+ * the run, where the firmware would fault on its first route to a color that is not there. */
+#define WVP_COLORS_USED_SYMBOL  "wvp_colors_used"
 
 /* Router ports (route register index) and the output-set bits of a route. North is y - 1. */
 #define WVP_PORT_N              0

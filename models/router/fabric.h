@@ -196,6 +196,10 @@ class Fabric {
   // buffers or a wavelet without a route ("" if neither).
   std::string diagnose() const;
 
+  // Host bytes of one router once it carries traffic (routers are made on first use): to refuse
+  // a grid the host cannot hold before building it.
+  static uint64_t router_bytes(const FabricParams& params);
+
   const RouterStats* router_stats(uint32_t tile) const;  // nullptr: never touched
   void reset_stats();
 

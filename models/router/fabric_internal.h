@@ -23,6 +23,12 @@ inline std::string at(uint32_t tile, uint32_t width) {
   return "router (" + std::to_string(tile % width) + "," + std::to_string(tile / width) + ")";
 }
 
+// Flits an input buffer of `port` holds per VC (kPorts: the receive queues).
+inline uint32_t buffer_capacity(const FabricParams& p, uint32_t port) {
+  if (port == kPorts) return p.packets ? 0 : p.rx_queue_depth_flits;
+  return port == kRamp && !p.packets ? p.tx_queue_depth_flits : p.buffer_depth_flits;
+}
+
 }  // namespace fabric_internal
 
 struct Fabric::Router {
@@ -70,12 +76,8 @@ struct Fabric::Router {
     in.resize((kPorts + 1) * v);
     uint32_t base = 0;
     for (uint32_t i = 0; i < in.size(); ++i) {
-      const uint32_t port = i / v;
-      const uint32_t cap = port == kPorts ? p.rx_queue_depth_flits
-                           : port == kRamp && !p.packets ? p.tx_queue_depth_flits
-                                                         : p.buffer_depth_flits;
       in[i].base = base;
-      in[i].cap = static_cast<uint8_t>(port == kPorts && p.packets ? 0 : cap);
+      in[i].cap = static_cast<uint8_t>(fabric_internal::buffer_capacity(p, i / v));
       base += in[i].cap;
     }
     slots.resize(base);

@@ -140,21 +140,35 @@ void Wafer::apply_routing_plan() {
   }
 }
 
-void Wafer::boot(const ElfImage& image) {
-  const uint64_t lo = kSramBase, hi = kSramBase + config_.sram.size_bytes;
-  uint32_t exec_lo = UINT32_MAX, exec_hi = 0;
-  for (const ElfSegment& seg : image.segments) {
+void Wafer::check_image(const ElfImage& image, const PlatformConfig& config) {
+  const uint64_t lo = kSramBase, hi = kSramBase + config.sram.size_bytes;
+  for (const ElfSegment& seg : image.segments)
     if (seg.vaddr < lo || seg.vaddr + uint64_t{seg.mem_size} > hi)
       throw LoadError(image.path + ": segment " + hex32(seg.vaddr) + "-" + hex32(seg.vaddr + seg.mem_size - 1) +
                       " lies outside the tile's SRAM " + hex32(static_cast<uint32_t>(lo)) + "-" +
                       hex32(static_cast<uint32_t>(hi - 1)));
+  if (image.entry < lo || image.entry >= hi)
+    throw LoadError(image.path + ": entry point " + hex32(image.entry) + " lies outside the tile's SRAM");
+  // The linker script puts the stack's top at the end of the SRAM it was told of: with less, the
+  // first push faults.
+  if (const auto stack = image.symbols.find("__stack"); stack != image.symbols.end() && stack->second > hi)
+    throw LoadError(image.path + ": linked for " + std::to_string(uint64_t{stack->second} - lo) + " bytes of SRAM (its __stack at " +
+                    hex32(stack->second) + "), more than sram.size_bytes " + std::to_string(config.sram.size_bytes));
+  if (const auto colors = image.symbols.find(WVP_COLORS_USED_SYMBOL); colors != image.symbols.end() && colors->second > config.fabric.colors)
+    throw LoadError(image.path + ": uses " + std::to_string(colors->second) + " fabric colors (its " WVP_COLORS_USED_SYMBOL
+                    "), more than fabric.colors " + std::to_string(config.fabric.colors));
+}
+
+void Wafer::boot(const ElfImage& image) {
+  check_image(image, config_);
+  const uint64_t lo = kSramBase;
+  uint32_t exec_lo = UINT32_MAX, exec_hi = 0;
+  for (const ElfSegment& seg : image.segments) {
     if (seg.executable) {
       exec_lo = std::min<uint32_t>(exec_lo, seg.vaddr - static_cast<uint32_t>(lo));
       exec_hi = std::max<uint32_t>(exec_hi, seg.vaddr - static_cast<uint32_t>(lo) + seg.mem_size);
     }
   }
-  if (image.entry < lo || image.entry >= hi)
-    throw LoadError(image.path + ": entry point " + hex32(image.entry) + " lies outside the tile's SRAM");
   // Every core runs the same image, so they share one decode cache for its executable range.
   auto code = std::make_shared<CodeCache>(lo, config_.sram.size_bytes, exec_lo == UINT32_MAX ? 0 : exec_lo, exec_hi);
   for (auto& tile : tiles_) {
@@ -195,16 +209,30 @@ void Wafer::write_all(uint32_t addr, std::span<const uint8_t> bytes) {
   for (auto& tile : tiles_) std::memcpy(tile->sram.data() + (addr - kSramBase), bytes.data(), bytes.size());
 }
 
-void Wafer::flip_bits(uint32_t x, uint32_t y, uint32_t addr, const std::vector<unsigned>& bits) {
-  if (x >= width() || y >= height())
-    throw LoadError(pe_name(x, y) + " is outside the " + std::to_string(width()) + "x" + std::to_string(height()) + " grid");
-  if (addr < kSramBase || addr - kSramBase >= config_.sram.size_bytes)
+void Wafer::check_flip(uint32_t x, uint32_t y, uint32_t addr, const PlatformConfig& config) {
+  const uint32_t width = system_width(config), height = config.grid_height;
+  if (x >= width || y >= height)
+    throw LoadError(pe_name(x, y) + " is outside the " + std::to_string(width) + "x" + std::to_string(height) + " grid");
+  if (addr < kSramBase || addr - kSramBase >= config.sram.size_bytes)
     throw LoadError("address " + hex32(addr) + " is not in the tile's SRAM");
+  if (addr % 4) throw LoadError("address " + hex32(addr) + " is not an aligned word");
+}
+
+void Wafer::flip_bits(uint32_t x, uint32_t y, uint32_t addr, const std::vector<unsigned>& bits) {
+  check_flip(x, y, addr, config_);
   try {
     tile(x, y).sram.flip_bits(addr - kSramBase, bits);
   } catch (const std::invalid_argument& e) {
     throw LoadError(pe_name(x, y) + ": " + e.what());
   }
+}
+
+uint64_t Wafer::host_bytes_per_tile(const PlatformConfig& config, uint64_t sram_bytes) {
+  // Measured with /usr/bin/time -v (maximum resident set) on 64x64, 128x128 and 256x256 grids of
+  // hello.elf and decode.elf, which leave the routers unused: 19.3 KiB a tile (its modules,
+  // sockets, core, queues and statistics) besides the SRAM pages the image fills, at every size.
+  constexpr uint64_t kPerTile = 20 << 10, kPage = 4096;
+  return kPerTile + Fabric::router_bytes(config.fabric) + (sram_bytes + kPage - 1) / kPage * kPage;
 }
 
 Wafer::Result Wafer::result() const {
@@ -228,6 +256,7 @@ Wafer::Result Wafer::result() const {
   for (const auto& [cycle, i] : ended) {
     const Tile& t = *tiles_[i];
     r.failures.push_back({t.id.x, t.id.y, t.core.exit_code(), t.core.fault()});
+    if (!r.firmware_exit_code && !t.core.fault().valid) r.firmware_exit_code = t.core.exit_code();
   }
   switch (r.outcome) {
     case CoreCluster::Outcome::MaxCycles: r.exit_code = kExitMaxCycles; break;
@@ -243,7 +272,7 @@ Wafer::Result Wafer::result() const {
       r.error = "at cycle " + std::to_string(fabric_.settled()) + ": " + cluster_.domain_error();
       break;
     default:
-      if (!r.failures.empty()) r.exit_code = r.failures.front().fault.valid ? kExitFault : r.failures.front().exit_code;
+      if (!r.failures.empty()) r.exit_code = r.failures.front().fault.valid ? kExitFault : kExitFirmwareExit;
       break;
   }
   return r;

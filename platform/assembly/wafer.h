@@ -29,6 +29,11 @@ class Wafer : public sc_core::sc_module {
   Wafer(sc_core::sc_module_name name, const PlatformConfig& config, TileCtl::LineSink console,
         PhaseSink* phases = nullptr);
 
+  // Throws LoadError naming the image when it does not fit `config`'s tiles: a segment or the
+  // entry outside the SRAM, a stack linked for more SRAM than sram.size_bytes (its __stack), more
+  // fabric colors than fabric.colors (the value of its WVP_COLORS_USED_SYMBOL, when it states
+  // one). boot() checks it too; it is here for the command to check before building a wafer.
+  static void check_image(const ElfImage& image, const PlatformConfig& config);
   // Points every core at the image's entry, with one decode cache for its code; the segments'
   // bytes are written by load() or arrive through the host's links (platform/host/host_load.h).
   // Throws LoadError for segments outside the SRAM.
@@ -48,6 +53,11 @@ class Wafer : public sc_core::sc_module {
   // Flips stored codeword bits (0-31 data, 32-38 check) of the SRAM word at `addr` of tile
   // (x, y), as a soft error would (needs sram.ecc). Throws LoadError naming what is wrong.
   void flip_bits(uint32_t x, uint32_t y, uint32_t addr, const std::vector<unsigned>& bits);
+  static void check_flip(uint32_t x, uint32_t y, uint32_t addr, const PlatformConfig& config);  // flip_bits's check
+  // The host memory a tile of `config` takes when its SRAM has `sram_bytes` written (the SRAMs
+  // are backed only where written) and its router carries traffic: to refuse a grid the host
+  // cannot hold before building it, instead of ending in bad_alloc or the OOM killer.
+  static uint64_t host_bytes_per_tile(const PlatformConfig& config, uint64_t sram_bytes);
 
   uint32_t width() const { return width_; }  // of the system: grid.width x system.wafers
   uint32_t height() const { return config_.grid_height; }
@@ -78,6 +88,7 @@ class Wafer : public sc_core::sc_module {
   struct Result {
     CoreCluster::Outcome outcome = CoreCluster::Outcome::Running;
     int exit_code = 0;                 // what `wafervp run` exits with
+    int firmware_exit_code = 0;        // the first non-zero exit code of a core (failures' order), 0 if none
     std::vector<CoreEnd> failures;     // non-zero exits and faults, in the order they happened
     std::vector<std::string> stuck;    // cores still running, asleep or waiting, for timeout/deadlock reports
     std::string error;                 // the fabric's error (outcome DomainError)
@@ -86,8 +97,10 @@ class Wafer : public sc_core::sc_module {
   };
   Result result() const;
 
-  // Exit codes of `wafervp run` besides the firmware's own.
-  static constexpr int kExitBadInput = 2, kExitFault = 3, kExitMaxCycles = 4, kExitDeadlock = 5;
+  // Exit codes of `wafervp` (README, "Exit codes"); a core's own non-zero exit code is
+  // kExitFirmwareExit, the code itself is in the report and the stats.
+  static constexpr int kExitBadInput = 2, kExitFault = 3, kExitMaxCycles = 4, kExitDeadlock = 5, kExitInternal = 6,
+                       kExitFirmwareExit = 8;
 
  private:
   void apply_routing_plan();  // fabric.routes, before any core runs

@@ -18,6 +18,8 @@
 #include "platform/report/phase_profile.h"
 #include "platform/report/run_stats.h"
 #include "platform/report/svg_plot.h"
+#include "platform/support/host_info.h"
+#include "platform/support/quoted.h"
 
 namespace wvp {
 
@@ -77,7 +79,7 @@ void write_signature(const std::string& path, SignatureRange range, Wafer& wafer
 
 BitFlip parse_bit_flip(const std::string& text) {
   const auto bad = [&text](const std::string& why) {
-    return ConfigError("--flip: " + why + " in '" + text + "' (expected X,Y:ADDR:BIT[:BIT2], ADDR a number or an ELF symbol)");
+    return ConfigError("--flip: " + why + " in " + wvp::quoted(text) + " (expected X,Y:ADDR:BIT[:BIT2], ADDR a number or an ELF symbol)");
   };
   std::vector<std::string> fields;
   std::istringstream in(text);
@@ -87,17 +89,17 @@ BitFlip parse_bit_flip(const std::string& text) {
   flip.text = text;
   unsigned x, y;
   char tail;
-  if (std::sscanf(fields[0].c_str(), "%u,%u%c", &x, &y, &tail) != 2) throw bad("bad tile '" + fields[0] + "'");
+  if (std::sscanf(fields[0].c_str(), "%u,%u%c", &x, &y, &tail) != 2) throw bad("bad tile " + wvp::quoted(fields[0]));
   flip.x = x, flip.y = y;
   if (fields[1].empty()) throw bad("no address");
   flip.address = fields[1];
   for (size_t i = 2; i < fields.size(); ++i) {
     unsigned bit;
     if (std::sscanf(fields[i].c_str(), "%u%c", &bit, &tail) != 1 || bit >= kSecdedCodeBits)
-      throw bad("bad bit '" + fields[i] + "' (0-31 data, 32-38 check bits)");
+      throw bad("bad bit " + wvp::quoted(fields[i]) + " (0-31 data, 32-38 check bits)");
     flip.bits.push_back(bit);
   }
-  if (flip.bits.size() == 2 && flip.bits[0] == flip.bits[1]) throw bad("bit " + fields[2] + " given twice");
+  if (flip.bits.size() == 2 && flip.bits[0] == flip.bits[1]) throw bad("bit " + std::to_string(flip.bits[0]) + " given twice");
   return flip;
 }
 
@@ -123,17 +125,86 @@ llama::StagePlan plan_model(const llama::Model& model, const PlatformConfig& c, 
                             c.system.wafers > 1 ? c.grid_width : 0, c.decode.micro_batches);
 }
 
+// A page of stack: the least a core writes besides its image.
+constexpr uint64_t kStackPage = 4096;
+
+// The pokes' addresses, each an aligned word of the SRAM at an ELF symbol, outside .bss: crt0
+// clears .bss when the core starts, after the poke (a zero-initialised parameter must be put in
+// .data, as decode.c's seed_hi is).
+std::vector<std::pair<uint32_t, uint32_t>> poke_addresses(const ElfImage& image,
+                                                          const std::vector<std::pair<std::string, uint32_t>>& pokes,
+                                                          const PlatformConfig& config) {
+  const auto bss_start = image.symbols.find("__bss_start"), bss_end = image.symbols.find("__bss_end");
+  const bool has_bss = bss_start != image.symbols.end() && bss_end != image.symbols.end();
+  std::vector<std::pair<uint32_t, uint32_t>> at;
+  for (const auto& [symbol, value] : pokes) {
+    const auto it = image.symbols.find(symbol);
+    if (it == image.symbols.end()) throw LoadError(image.path + ": --poke: no symbol " + wvp::quoted(symbol));
+    const std::string where = image.path + ": --poke " + wvp::quoted(symbol) + ": ";
+    try {
+      Wafer::check_word(it->second, config.sram.size_bytes);
+    } catch (const LoadError& e) {
+      throw LoadError(where + e.what());
+    }
+    if (has_bss && it->second >= bss_start->second && it->second < bss_end->second)
+      throw LoadError(where + "it lies in .bss, which the firmware clears when it starts (declare it in .data)");
+    at.emplace_back(it->second, value);
+  }
+  return at;
+}
+
+// Each flip's address (a number or an ELF symbol), checked against the grid and the SRAM.
+std::vector<uint32_t> flip_addresses(const ElfImage& image, const std::vector<BitFlip>& flips, const PlatformConfig& config) {
+  std::vector<uint32_t> at;
+  for (const BitFlip& flip : flips) {
+    const std::string where = "--flip " + wvp::quoted(flip.text) + ": ";
+    char* end = nullptr;
+    const unsigned long long number = std::strtoull(flip.address.c_str(), &end, 0);
+    uint32_t addr;
+    if (*end == '\0' && number <= UINT32_MAX) {
+      addr = static_cast<uint32_t>(number);
+    } else {
+      const auto it = image.symbols.find(flip.address);
+      if (it == image.symbols.end()) throw LoadError(image.path + ": " + where + "no symbol " + wvp::quoted(flip.address));
+      addr = it->second;
+    }
+    try {
+      Wafer::check_flip(flip.x, flip.y, addr, config);
+    } catch (const LoadError& e) {
+      throw LoadError(where + e.what());
+    }
+    at.push_back(addr);
+  }
+  return at;
+}
+
 }  // namespace
 
+void check_host_memory(const PlatformConfig& config, uint64_t bytes_per_tile) {
+  const uint64_t tiles = uint64_t{system_width(config)} * config.grid_height;
+  const uint64_t need = tiles * bytes_per_tile, have = available_host_memory();
+  if (need <= have) return;
+  std::string grid = std::to_string(config.grid_width) + "x" + std::to_string(config.grid_height);
+  if (config.system.wafers > 1) grid += " (times system.wafers " + std::to_string(config.system.wafers) + ")";
+  throw ConfigError("grid " + grid + ": its " + std::to_string(tiles) + " tiles need about " + std::to_string(need >> 20) +
+                    " MiB of host memory (" + std::to_string(bytes_per_tile) + " bytes a tile), more than the " +
+                    std::to_string(have >> 20) + " MiB available (MemAvailable)");
+}
+
 int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err) {
-  if (!options.flips.empty() && options.config.sram.ecc == SramEcc::Off)
-    throw ConfigError("--flip needs sram.ecc model or rtl (it is off)");
+  const PlatformConfig& config = options.config;
+  if (!options.flips.empty() && config.sram.ecc == SramEcc::Off) throw ConfigError("--flip needs sram.ecc model or rtl (it is off)");
+  // Everything below is checked before the wafer is built: a 256x256 wafer takes 40 s and 2 GB.
   const ElfImage image = load_elf(options.elf_path);
+  Wafer::check_image(image, config);
   const bool dump_signature = !options.signature_path.empty();
   const SignatureRange signature = dump_signature ? signature_range(image) : SignatureRange{};
-  // A model that does not fit is refused before the wafer is built.
+  const std::vector<std::pair<uint32_t, uint32_t>> pokes = poke_addresses(image, options.pokes, config);
+  const std::vector<uint32_t> flip_at = flip_addresses(image, options.flips, config);
+  uint64_t sram_written = kStackPage;
+  for (const ElfSegment& seg : image.segments) sram_written += seg.mem_size;
   std::unique_ptr<llama::Model> model;
-  uint32_t model_region = 0;
+  uint32_t model_region = 0, region = 0;
   llama::StagePlan plan;
   bool sampling = options.sampling;
   if (!options.model_path.empty()) {
@@ -141,11 +212,14 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
     if (start == image.symbols.end() || end == image.symbols.end() || end->second < start->second)
       throw LoadError(image.path + ": --model needs the symbols __heap_start and __heap_end (the model region)");
     model = std::make_unique<llama::Model>(llama::read_checkpoint(options.model_path));
-    const uint32_t region = end->second - start->second;
-    const PlatformConfig& c = options.config;
-    plan = plan_model(*model, c, region, sampling);
+    region = end->second - start->second;
+    plan = plan_model(*model, config, region, sampling);
     sampling = sampling || llama::model_region_bytes(model->config, plan, true) <= region;
     model_region = start->second;
+    sram_written += llama::model_region_bytes(model->config, plan, sampling);
+  }
+  check_host_memory(config, Wafer::host_bytes_per_tile(config, sram_written));
+  if (model) {
     err << "model: " << model->config.n_layers << " layers in " << plan.stages
         << (plan.stages == 1 ? " stage" : " pipeline stages") << " of " << plan.stage_w << "x" << plan.stage_h << " cores";
     if (plan.stages > 1) err << " (" << plan.first_layers << " on the first, " << plan.last_layers << " on the last)";
@@ -161,8 +235,8 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   };
   // Never destroyed: SystemC unregisters each port, export and module by a linear search, so
   // tearing down N tiles costs O(N^2) (47 s for 256x256), and the process ends after the run.
-  PhaseProfile profile(system_width(options.config) * options.config.grid_height);
-  static Wafer* const wafer_instance = new Wafer("wafer", options.config, console, &profile);
+  PhaseProfile profile(system_width(config) * config.grid_height);
+  static Wafer* const wafer_instance = new Wafer("wafer", config, console, &profile);
   Wafer& wafer = *wafer_instance;
   HostLoad host(wafer);
   host.image(image);
@@ -174,35 +248,18 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
     for (size_t i = 0; i < wafer.tile_count(); ++i)
       host.write(i, model_region, llama::model_region_image(*model, plan, static_cast<uint32_t>(i), sampling));
   }
-  for (const auto& [symbol, value] : options.pokes) {
-    const auto it = image.symbols.find(symbol);
-    if (it == image.symbols.end()) throw LoadError(image.path + ": --poke: no symbol '" + symbol + "'");
-    try {
-      host.poke(it->second, value);
-    } catch (const LoadError& e) {
-      throw LoadError(image.path + ": --poke " + symbol + ": " + e.what());
-    }
-  }
+  for (const auto& [addr, value] : pokes) host.poke(addr, value);
   const std::optional<HostLoadSummary> load = host.finish();
   const HostStream::WordSink print_word = [&out](const HostWord& w) {
     out << "(" << w.x << "," << w.y << ") to host: " << w.word << "\n";
   };
   HostStream stream(wafer, std::move(prompts), options.host_words ? options.host_words : print_word);
-  for (const BitFlip& flip : options.flips) {
-    char* end = nullptr;
-    const unsigned long long number = std::strtoull(flip.address.c_str(), &end, 0);
-    uint32_t addr;
-    if (*end == '\0' && number <= UINT32_MAX) {
-      addr = static_cast<uint32_t>(number);
-    } else {
-      const auto it = image.symbols.find(flip.address);
-      if (it == image.symbols.end()) throw LoadError(image.path + ": --flip " + flip.text + ": no symbol '" + flip.address + "'");
-      addr = it->second;
-    }
+  for (size_t i = 0; i < options.flips.size(); ++i) {
+    const BitFlip& flip = options.flips[i];
     try {
-      wafer.flip_bits(flip.x, flip.y, addr, flip.bits);
+      wafer.flip_bits(flip.x, flip.y, flip_at[i], flip.bits);
     } catch (const LoadError& e) {
-      throw LoadError("--flip " + flip.text + ": " + e.what());
+      throw LoadError("--flip " + wvp::quoted(flip.text) + ": " + e.what());
     }
   }
   if (!options.trace_path.empty()) profile.keep_timeline(traced_tiles(wafer.width(), wafer.height()));

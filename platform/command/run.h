@@ -66,6 +66,10 @@ struct RunOptions {
 
 constexpr uint32_t kTraceAllCores = 64;
 
+// Throws ConfigError naming the grid when its tiles at `bytes_per_tile` need more than the host's
+// available memory (a 4096x4096 grid ended in bad_alloc after minutes).
+void check_host_memory(const PlatformConfig& config, uint64_t bytes_per_tile);
+
 // Runs one simulation (SystemC allows one per process). Firmware console lines go to `out`,
 // the summary and errors to `err`. Returns the process exit code.
 int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err);

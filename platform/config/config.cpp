@@ -12,6 +12,8 @@
 
 #include <wvp/model_layout.h>
 
+#include "platform/support/quoted.h"
+
 namespace wvp {
 
 namespace {
@@ -268,8 +270,8 @@ std::vector<ConfigKey> config_values(const PlatformConfig& config) {
 
 void set_config_value(PlatformConfig& config, const std::string& key, const std::string& value, const std::string& at) {
   const Field* f = find_field(key);
-  if (!f) throw ConfigError(at + ": unknown key '" + key + "'");
-  if (!f->set(config, value)) throw ConfigError(at + ": " + key + ": expected " + f->expected + ", got '" + value + "'");
+  if (!f) throw ConfigError(at + ": unknown key " + wvp::quoted(key));
+  if (!f->set(config, value)) throw ConfigError(at + ": " + key + ": expected " + f->expected + ", got " + wvp::quoted(value));
 }
 
 void load_config_text(PlatformConfig& config, const std::string& yaml, const std::string& source) {
@@ -303,9 +305,9 @@ std::vector<std::string> serdes_edges(const std::string& edges) {
   while (std::getline(in, edge, ',')) {
     int dir;
     if (!parse_direction(edge, dir) || dir == kRamp)
-      throw ConfigError("serdes.edges: unknown edge '" + edge + "' (edges: north, south, east, west)");
+      throw ConfigError("serdes.edges: unknown edge " + wvp::quoted(edge) + " (edges: north, south, east, west)");
     for (const std::string& seen : out)
-      if (seen == edge) throw ConfigError("serdes.edges: edge '" + edge + "' listed twice");
+      if (seen == edge) throw ConfigError("serdes.edges: edge " + wvp::quoted(edge) + " listed twice");
     out.push_back(edge);
   }
   if (out.empty()) throw ConfigError("serdes.edges: no edge listed");
@@ -321,8 +323,8 @@ std::vector<double> temperature_map(const std::string& text) {
     double v = 0;
     const auto [end, ec] = std::from_chars(entry.data(), entry.data() + entry.size(), v);
     if (entry.empty() || ec != std::errc() || end != entry.data() + entry.size() || !(v >= -40 && v <= 200))
-      throw ConfigError("optical.temperature_map_c: entry " + std::to_string(map.size() + 1) + " '" + entry +
-                        "' is not a temperature in C from -40 to 200");
+      throw ConfigError("optical.temperature_map_c: entry " + std::to_string(map.size() + 1) + " " + wvp::quoted(entry) +
+                        " is not a temperature in C from -40 to 200");
     map.push_back(v);
   }
   return map;
@@ -342,18 +344,18 @@ namespace {
 
 // "wI.PORT" -> wafer I and the port (a direction, or kRamp for the Z ports "z").
 void parse_system_port(const std::string& text, const std::string& link, uint32_t wafers, uint32_t& wafer, int& port) {
-  const std::string where = "system.links: link '" + link + "': ";
+  const std::string where = "system.links: link " + wvp::quoted(link) + ": ";
   const size_t dot = text.find('.');
   if (text.size() < 2 || text[0] != 'w' || dot == std::string::npos || !parse_number(text.substr(1, dot - 1), wafer))
-    throw ConfigError(where + "'" + text + "' is not a wafer's port (wI.east, wI.west, wI.north, wI.south or wI.z)");
+    throw ConfigError(where + wvp::quoted(text) + " is not a wafer's port (wI.east, wI.west, wI.north, wI.south or wI.z)");
   if (wafer >= wafers)
     throw ConfigError(where + "there is no wafer w" + std::to_string(wafer) + " (system.wafers: " + std::to_string(wafers) + ")");
   const std::string name = text.substr(dot + 1);
   if (name == "z") {
     port = kRamp;
   } else if (!parse_direction(name, port) || port == kRamp) {
-    throw ConfigError(where + "wafer w" + std::to_string(wafer) + " has no port '" + name +
-                      "' (ports: north, east, south, west, z)");
+    throw ConfigError(where + "wafer w" + std::to_string(wafer) + " has no port " + wvp::quoted(name) +
+                      " (ports: north, east, south, west, z)");
   }
 }
 
@@ -373,7 +375,7 @@ std::vector<SystemLink> system_links(const PlatformConfig& c) {
   while (std::getline(in, text, ',')) {
     text.erase(0, text.find_first_not_of(' '));
     text.erase(text.find_last_not_of(' ') + 1);
-    const std::string where = "system.links: link '" + text + "': ";
+    const std::string where = "system.links: link " + wvp::quoted(text) + ": ";
     const size_t dash = text.find('-');
     if (dash == std::string::npos) throw ConfigError(where + "not two ports joined by '-' (e.g. w0.east-w1.west)");
     uint32_t a, b;
@@ -398,8 +400,8 @@ std::vector<SystemLink> system_links(const PlatformConfig& c) {
                             std::to_string(c.serdes.count) + ", serdes.edges " + c.serdes.edges + ")");
     }
     if (border[a] != SIZE_MAX)
-      throw ConfigError(where + "w" + std::to_string(a) + " and w" + std::to_string(b) + " are joined already by '" +
-                        links[border[a]].text + "'");
+      throw ConfigError(where + "w" + std::to_string(a) + " and w" + std::to_string(b) + " are joined already by " +
+                        wvp::quoted(links[border[a]].text));
     border[a] = links.size();
     links.push_back(link);
   }
@@ -414,7 +416,7 @@ std::vector<SystemLink> system_links(const PlatformConfig& c) {
 
 std::optional<MemNodeAttachment> memnode_attachment(const PlatformConfig& c) {
   if (c.system.memnode.empty()) return std::nullopt;
-  const std::string where = "system.memnode '" + c.system.memnode + "': ";
+  const std::string where = "system.memnode " + wvp::quoted(c.system.memnode) + ": ";
   const uint32_t last = c.system.wafers - 1;
   MemNodeAttachment at;
   const size_t dot = c.system.memnode.find('.');
@@ -490,7 +492,7 @@ bool parse_port_name(const std::string& text, int& port) {
 
 RouteRule parse_route_rule(const std::string& text, const std::string& at) {
   const auto bad = [&](const std::string& why) {
-    return ConfigError(at + ": fabric.routes: " + why + " in '" + text + "' (expected \"X,Y COLOR IN>OUT[+OUT]\")");
+    return ConfigError(at + ": fabric.routes: " + why + " in " + wvp::quoted(text) + " (expected \"X,Y COLOR IN>OUT[+OUT]\")");
   };
   std::istringstream in(text);
   std::string tiles, color, ports, extra;
@@ -500,16 +502,16 @@ RouteRule parse_route_rule(const std::string& text, const std::string& at) {
   const size_t comma = tiles.find(',');
   if (comma == std::string::npos || !parse_span(tiles.substr(0, comma), r.x0, r.x1) ||
       !parse_span(tiles.substr(comma + 1), r.y0, r.y1))
-    throw bad("bad tile range '" + tiles + "'");
-  if (!parse_number(color, r.color)) throw bad("bad color '" + color + "'");
+    throw bad("bad tile range " + wvp::quoted(tiles));
+  if (!parse_number(color, r.color)) throw bad("bad color " + wvp::quoted(color));
   const size_t arrow = ports.find('>');
   if (arrow == std::string::npos || !parse_port_name(ports.substr(0, arrow), r.in_port))
-    throw bad("bad input port in '" + ports + "'");
+    throw bad("bad input port in " + wvp::quoted(ports));
   std::istringstream outs(ports.substr(arrow + 1));
   std::string out;
   while (std::getline(outs, out, '+')) {
     int p;
-    if (!parse_port_name(out, p)) throw bad("bad output port '" + out + "'");
+    if (!parse_port_name(out, p)) throw bad("bad output port " + wvp::quoted(out));
     r.outputs |= port_bit(p);
   }
   if (!r.outputs) throw bad("no output port");
@@ -522,10 +524,10 @@ RtlSwap parse_rtl_swap(const std::string& text, const std::string& at) {
   const size_t sign = text.find('@'), comma = text.find(',', sign == std::string::npos ? 0 : sign);
   if (sign == std::string::npos || comma == std::string::npos || !parse_span(text.substr(sign + 1, comma - sign - 1), r.x0, r.x1) ||
       !parse_span(text.substr(comma + 1), r.y0, r.y1))
-    throw ConfigError(at + ": rtl.swap: expected BLOCK@X,Y (X, Y: a number, a range a-b or *), got '" + text + "'");
+    throw ConfigError(at + ": rtl.swap: expected BLOCK@X,Y (X, Y: a number, a range a-b or *), got " + wvp::quoted(text));
   r.block = text.substr(0, sign);
   if (r.block != "router")
-    throw ConfigError(at + ": rtl.swap: block '" + r.block + "' has no RTL twin (blocks with one: router)");
+    throw ConfigError(at + ": rtl.swap: block " + wvp::quoted(r.block) + " has no RTL twin (blocks with one: router)");
   return r;
 }
 
@@ -536,7 +538,7 @@ void parse_grid(const std::string& text, uint32_t& width, uint32_t& height) {
                        text.find_first_of("xX", x == std::string::npos ? 0 : x + 1) == std::string::npos;
   if (x == std::string::npos || !decimal || !parse_number(text.substr(0, x), w) || !parse_number(text.substr(x + 1), h) || w == 0 ||
       h == 0 || w > (1u << 16) || h > (1u << 16))
-    throw ConfigError("--grid: expected WIDTHxHEIGHT with positive integers, got '" + text + "'");
+    throw ConfigError("--grid: expected WIDTHxHEIGHT with positive integers, got " + wvp::quoted(text));
   width = w;
   height = h;
 }

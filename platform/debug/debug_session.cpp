@@ -4,14 +4,24 @@
 #include <csignal>
 #include <cstdio>
 
+#include "platform/support/quoted.h"
+
 namespace wvp {
 
 void parse_core_window(const std::string& text, GdbOptions& gdb) {
   unsigned x0, y0, w, h;
   char tail;
   if (std::sscanf(text.c_str(), "%u,%u:%ux%u%c", &x0, &y0, &w, &h, &tail) != 4 || w == 0 || h == 0)
-    throw ConfigError("--gdb-cores: expected X0,Y0:WxH (e.g. 0,0:4x4), got '" + text + "'");
+    throw ConfigError("--gdb-cores: expected X0,Y0:WxH (e.g. 0,0:4x4), got " + wvp::quoted(text));
   gdb.x0 = x0, gdb.y0 = y0, gdb.width = w, gdb.height = h;
+}
+
+void check_core_window(const GdbOptions& gdb, uint32_t width, uint32_t height) {
+  const uint32_t w = gdb.width ? gdb.width : width;
+  const uint32_t h = gdb.height ? gdb.height : height;
+  if (uint64_t{gdb.x0} + w > width || uint64_t{gdb.y0} + h > height)
+    throw ConfigError("--gdb-cores: window " + std::to_string(gdb.x0) + "," + std::to_string(gdb.y0) + ":" + std::to_string(w) +
+                      "x" + std::to_string(h) + " does not fit the " + std::to_string(width) + "x" + std::to_string(height) + " grid");
 }
 
 namespace {
@@ -31,12 +41,9 @@ constexpr auto kPollInterval = std::chrono::milliseconds(50);
 
 DebugSession::DebugSession(Wafer& wafer, const GdbOptions& options)
     : wafer_(wafer), server_(*this, GdbServer::Options{options.port, options.bind_address}) {
+  check_core_window(options, wafer.width(), wafer.height());
   const uint32_t w = options.width ? options.width : wafer.width();
   const uint32_t h = options.height ? options.height : wafer.height();
-  if (uint64_t{options.x0} + w > wafer.width() || uint64_t{options.y0} + h > wafer.height())
-    throw ConfigError("--gdb-cores: window " + std::to_string(options.x0) + "," + std::to_string(options.y0) + ":" +
-                      std::to_string(w) + "x" + std::to_string(h) + " does not fit the " + std::to_string(wafer.width()) +
-                      "x" + std::to_string(wafer.height()) + " grid");
   for (uint32_t y = options.y0; y < options.y0 + h; ++y)
     for (uint32_t x = options.x0; x < options.x0 + w; ++x) exposed_.push_back(&wafer.tile(x, y));
   for (Tile* t : exposed_) t->core.set_debug_points(&points_);

@@ -23,6 +23,8 @@ struct GdbOptions {
 
 // "X0,Y0:WxH" -> window; throws ConfigError.
 void parse_core_window(const std::string& text, GdbOptions& gdb);
+// Throws ConfigError when the window does not fit a `width` x `height` grid.
+void check_core_window(const GdbOptions& gdb, uint32_t width, uint32_t height);
 
 
 class DebugSession : public DebugTarget {

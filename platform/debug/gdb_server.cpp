@@ -14,6 +14,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "platform/support/quoted.h"
+
 namespace wvp {
 namespace {
 
@@ -185,27 +187,46 @@ std::string system_error(const std::string& what) { return "gdb server: " + what
 // ---------------------------------------------------------------------------------------------
 // Connection
 
-GdbServer::GdbServer(DebugTarget& target, Options options) : target_(target) {
+namespace {
+
+// A socket listening on `bind_address`:`port`, its port in `bound` (the OS's pick for port 0).
+int open_listener(const std::string& bind_address, uint16_t port, uint16_t& bound) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_port = htons(options.port);
-  if (inet_pton(AF_INET, options.bind_address.c_str(), &addr.sin_addr) != 1)
-    throw std::runtime_error("gdb server: bind address '" + options.bind_address + "' is not an IPv4 address");
-
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (listen_fd_ < 0) throw std::runtime_error(system_error("socket"));
+  addr.sin_port = htons(port);
+  if (inet_pton(AF_INET, bind_address.c_str(), &addr.sin_addr) != 1)
+    throw std::runtime_error("gdb server: bind address " + wvp::quoted(bind_address) + " is not an IPv4 address");
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw std::runtime_error(system_error("socket"));
   // Restarting the simulator right after a session must not fail on the old connection's TIME_WAIT.
   const int one = 1;
-  ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  const std::string where = options.bind_address + ":" + std::to_string(options.port);
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  const std::string where = bind_address + ":" + std::to_string(port);
   socklen_t len = sizeof addr;
-  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listen_fd_, 1) != 0 ||
-      ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 1) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
     const std::string message = system_error("cannot listen on " + where);
-    ::close(listen_fd_);
+    ::close(fd);
     throw std::runtime_error(message);
   }
-  port_ = ntohs(addr.sin_port);
+  bound = ntohs(addr.sin_port);
+  return fd;
+}
+
+}  // namespace
+
+bool is_ipv4_address(const std::string& text) {
+  in_addr addr;
+  return inet_pton(AF_INET, text.c_str(), &addr) == 1;
+}
+
+void check_listen(const std::string& bind_address, uint16_t port) {
+  uint16_t bound;
+  ::close(open_listener(bind_address, port, bound));
+}
+
+GdbServer::GdbServer(DebugTarget& target, Options options) : target_(target) {
+  listen_fd_ = open_listener(options.bind_address, options.port, port_);
 }
 
 // Only closes the sockets: the target may already be gone, so nothing is removed from it.

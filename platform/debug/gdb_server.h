@@ -16,6 +16,12 @@
 
 namespace wvp {
 
+// Whether `text` is an IPv4 address in dotted decimal, the only form the server binds to.
+bool is_ipv4_address(const std::string& text);
+// Binds and listens on `bind_address`:`port` and closes again, so that an address not on this host
+// or a port taken is refused before the wafer is built; throws std::runtime_error saying why.
+void check_listen(const std::string& bind_address, uint16_t port);
+
 class GdbServer {
  public:
   struct Options {

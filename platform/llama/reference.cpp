@@ -147,20 +147,24 @@ int32_t Sampler::sample(std::vector<float> logits) {
   for (float& l : logits) l /= temperature_;
   softmax(logits.data(), vocab_size_);
   const float coin = random_f32();
-  if (topp_ <= 0.0f || topp_ >= 1.0f) {
+  const auto draw_all = [&] {
     float cdf = 0.0f;
     for (int32_t i = 0; i < vocab_size_; ++i) {
       cdf += logits[i];
       if (coin < cdf) return i;
     }
     return vocab_size_ - 1;
-  }
+  };
+  if (topp_ <= 0.0f || topp_ >= 1.0f) return draw_all();
   // Nucleus: tokens that can be in it (probability above the cutoff), most probable first; ties
   // in index order (run.c's qsort leaves them unspecified).
   const float cutoff = (1.0f - topp_) / static_cast<float>(vocab_size_ - 1);
   std::vector<int32_t> order;
   for (int32_t i = 0; i < vocab_size_; ++i)
     if (logits[i] >= cutoff) order.push_back(i);
+  // No token reaches the cutoff only when the probabilities are NaN (a temperature so small that
+  // logits / temperature overflow, a NaN top-p): the firmware's sampler draws from all tokens then.
+  if (order.empty()) return draw_all();
   std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return logits[a] > logits[b]; });
   float cumulative = 0.0f;
   size_t last = order.size() - 1;

@@ -49,6 +49,7 @@ nlohmann::json run_stats_json(Wafer& wafer, const PhaseProfile& profile, double 
       {"rounds", wafer.cluster().rounds()},
       {"sram_resident_bytes", wafer.sram_resident_bytes()},
       {"exit_code", r.exit_code},
+      {"firmware_exit_code", r.firmware_exit_code},
       {"cores", cores},
       {"fabric", fabric_stats_json(wafer.fabric().fabric(), r.end_cycle)},
   };

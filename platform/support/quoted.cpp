@@ -4,12 +4,16 @@
 
 namespace wvp {
 
-std::string quoted(std::string_view text, size_t max_chars) {
-  std::string out = "'";
+namespace {
+
+// `text` escaped, cut after `max_chars` characters; `cut` says whether it was.
+std::string escaped(std::string_view text, size_t max_chars, bool& cut) {
+  std::string out;
   size_t shown = 0;
+  cut = false;
   for (const char c : text) {
     if (shown == max_chars) {
-      out += "'... (" + std::to_string(text.size()) + " bytes)";
+      cut = true;
       return out;
     }
     const auto u = static_cast<unsigned char>(c);
@@ -25,7 +29,23 @@ std::string quoted(std::string_view text, size_t max_chars) {
     }
     ++shown;
   }
-  return out + "'";
+  return out;
+}
+
+std::string length_note(std::string_view text) { return "... (" + std::to_string(text.size()) + " bytes)"; }
+
+}  // namespace
+
+std::string quoted(std::string_view text, size_t max_chars) {
+  bool cut;
+  const std::string shown = "'" + escaped(text, max_chars, cut) + "'";
+  return cut ? shown + length_note(text) : shown;
+}
+
+std::string one_line(std::string_view text, size_t max_chars) {
+  bool cut;
+  const std::string shown = escaped(text, max_chars, cut);
+  return cut ? shown + length_note(text) : shown;
 }
 
 }  // namespace wvp

@@ -10,4 +10,8 @@ namespace wvp {
 // the full length in bytes.
 std::string quoted(std::string_view text, size_t max_chars = 64);
 
+// The same without the quotes, for a whole message that may carry user input nobody quoted (the
+// last line of defence before an error reaches the terminal).
+std::string one_line(std::string_view text, size_t max_chars = 1000);
+
 }  // namespace wvp

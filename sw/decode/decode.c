@@ -44,7 +44,9 @@ volatile uint32_t steps = 16;                /* positions to run (at most the co
  * .data so that --poke reaches them (crt0 zeroes .bss after the platform wrote it). */
 __attribute__((section(".data"))) volatile float temperature = 0.0f;
 volatile float topp = 0.9f;
-volatile uint32_t seed_lo = 1, seed_hi = 0;  /* the 64-bit rng state */
+/* The 64-bit rng state; seed_hi in .data too, since crt0 clears a .bss word after the host's poke. */
+volatile uint32_t seed_lo = 1;
+__attribute__((section(".data"))) volatile uint32_t seed_hi = 0;
 /* 1: every core prints its logits at every position ("logits POS FIRST hex..."), to hold them
  * against the host reference. */
 __attribute__((section(".data"))) volatile uint32_t dump_logits = 0;
@@ -270,6 +272,10 @@ static uint32_t next_token(const float *logits, uint32_t b, uint32_t pos) {
  * order they come, so their next tokens come back to stage 0 in the order it handed them on. */
 #define COLOR_HANDOFF WVP_COLORS_RESERVED
 #define COLOR_NEXT_TOKEN (WVP_COLORS_RESERVED + 2)
+/* The collectives' colors are the lowest, the KV offload's the highest. */
+_Static_assert(COLOR_NEXT_TOKEN < WVP_COLOR_KV_REQUEST && WVP_COLOR_KV_REQUEST < WVP_COLOR_KV_TURN &&
+                   WVP_COLOR_KV_REPLY < WVP_COLOR_KV_TURN, "decode's colors below the KV offload's turn");
+WVP_USES_COLORS(WVP_COLOR_KV_TURN + 1);
 #define STOP (-1.0f) /* in place of a sequence: the pipeline ends */
 
 typedef enum { NEXT_BELOW, NEXT_EAST, NEXT_WEST } border;

@@ -37,11 +37,14 @@ static uint32_t draw(const float *probs, uint32_t n, float coin, float p, uint32
   const float cutoff = (1.0f - p) / (float)(n - 1);
   uint32_t m = 0;
   for (uint32_t i = 0; i < n; ++i) {  /* insertion sort: stable, so ties stay in index order */
-    if (probs[i] < cutoff) continue;
+    if (!(probs[i] >= cutoff)) continue; /* as the host's test, so that a NaN is left out alike */
     uint32_t j = m++;
     while (j > 0 && probs[order[j - 1]] < probs[i]) order[j] = order[j - 1], --j;
     order[j] = i;
   }
+  /* Only NaNs (logits / temperature overflowed, a NaN top-p) leave the nucleus empty: the host
+   * reference's sampler draws from all tokens then. */
+  if (m == 0) return draw(probs, n, coin, 1.0f, order);
   float cumulative = 0.0f;
   uint32_t last = m - 1;
   for (uint32_t i = 0; i < m; ++i) {

@@ -250,6 +250,18 @@ TEST(DecodeRun, DecodeCommandContinuesAPromptAsTheHostReferenceDoes) {
   EXPECT_NE(r.err.find(" tokens/s simulated"), std::string::npos) << r.err;
 }
 
+TEST(DecodeRun, ASeedOf2To32OrMoreReachesTheFirmwareWhole) {
+  // seed_hi was cleared with the .bss: 2^32 + 1 drew as 1 on the cores, not in the reference.
+  const std::vector<std::string> sampled = {"--grid", "8x8", "--prompt", "Once", "--steps", "12", "--temperature", "1"};
+  std::vector<std::string> low = sampled, high = sampled;
+  low.insert(low.end(), {"--seed", "1"});
+  high.insert(high.end(), {"--seed", "4294967297"});
+  const ProcessResult a = run_decode(low), b = run_decode(high);
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  ASSERT_EQ(b.exit_code, 0) << b.err;  // the host reference's tokens, with all 64 bits
+  EXPECT_NE(a.out, b.out);
+}
+
 TEST(DecodeRun, DecodeExplainsItsTimeWithTheProfileTheBoundsAndATrace) {
   const std::string stats = temp_path("decode.json"), trace = temp_path("trace.json");
   const ProcessResult r =

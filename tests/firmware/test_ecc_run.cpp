@@ -100,10 +100,10 @@ TEST(EccRunBadInput, BadFlipsAreRefusedNamingTheProblem) {
   expect_bad_flip(with("0;0:ecc_single:1"), "--flip: bad tile '0;0'");
   expect_bad_flip(with("0,0:ecc_single:39"), "--flip: bad bit '39' (0-31 data, 32-38 check bits)");
   expect_bad_flip(with("0,0:ecc_single:7:7"), "--flip: bit 7 given twice");
-  expect_bad_flip(with("0,0:no_such_word:1"), "--flip 0,0:no_such_word:1: no symbol 'no_such_word'");
-  expect_bad_flip(with("2,0:ecc_single:1"), "--flip 2,0:ecc_single:1: PE (2,0) is outside the 2x1 grid");
-  expect_bad_flip(with("0,0:0x10:1"), "--flip 0,0:0x10:1: address 0x00000010 is not in the tile's SRAM");
-  expect_bad_flip(with("0,0:0x80000002:1"), "offset 0x00000002 is not an aligned word");
+  expect_bad_flip(with("0,0:no_such_word:1"), "--flip '0,0:no_such_word:1': no symbol 'no_such_word'");
+  expect_bad_flip(with("2,0:ecc_single:1"), "--flip '2,0:ecc_single:1': PE (2,0) is outside the 2x1 grid");
+  expect_bad_flip(with("0,0:0x10:1"), "--flip '0,0:0x10:1': address 0x00000010 is not in the tile's SRAM");
+  expect_bad_flip(with("0,0:0x80000002:1"), "--flip '0,0:0x80000002:1': address 0x80000002 is not an aligned word");
 }
 
 }  // namespace

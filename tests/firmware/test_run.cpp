@@ -108,6 +108,19 @@ TEST(Run, MaxCyclesStopsARunawayProgram) {
   EXPECT_NE(r.err.find("PE (0,0) running at pc 0x8"), std::string::npos) << r.err;
 }
 
+TEST(Run, AFirmwareExitCodeIsNotTheToolsOwn) {
+  // The firmware's 2 must not read as the tool's "bad input" 2.
+  const std::string stats = temp_path("stats.json");
+  const ProcessResult r = run_wafervp({"--grid", "2x1", "--poke", "hello_exit_code=2", "--stats", stats, firmware("hello")});
+  EXPECT_EQ(r.exit_code, 8) << r.err;
+  EXPECT_NE(r.err.find("PE (0,0) exited with code 2"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("PE (1,0) exited with code 2"), std::string::npos) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(read_file(stats));
+  EXPECT_EQ(j["exit_code"], 8);
+  EXPECT_EQ(j["firmware_exit_code"], 2);
+  EXPECT_EQ(j["cores"][0]["exit_code"], 2);
+}
+
 TEST(Run, SignatureDumpFollowsTheArchTestConvention) {
   const std::string sig = temp_path("sig.txt");
   const ProcessResult r = run_wafervp({"--grid", "1x1", "--signature", sig, firmware("signature")});

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <mutex>
 
 namespace wvp::test {
 
@@ -21,6 +22,9 @@ TempFiles& temp_files() {
 }  // namespace
 
 std::string temp_path(const std::string& name) {
+  // Tests run processes from several threads (test_bad_input.cpp).
+  static std::mutex mutex;
+  const std::lock_guard<std::mutex> lock(mutex);
   const char* dir = std::getenv("TMPDIR");
   std::string path = std::string(dir ? dir : "/tmp") + "/wvp_test_" + std::to_string(getpid()) + "_" +
                      std::to_string(temp_files().paths.size()) + "_" + name;

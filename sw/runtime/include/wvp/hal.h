@@ -137,6 +137,14 @@ static inline void wvp_route(uint32_t color, uint32_t in_port, uint32_t outputs)
   *wvp_reg(WVP_FABRIC_BASE + WVP_FABRIC_ROUTE + 4 * (WVP_FABRIC_ROUTE_STRIDE * color + in_port)) = outputs;
 }
 
+/* This program uses colors 0 to n-1: an absolute symbol (WVP_COLORS_USED_SYMBOL) tells the host,
+ * which refuses a platform with fewer before the run. Once per program, at file scope; n made of
+ * literals the assembler can evaluate. */
+#define WVP_USES_COLORS(n) \
+  __asm__(".globl " WVP_COLORS_USED_SYMBOL "\n.set " WVP_COLORS_USED_SYMBOL ", " WVP_STRINGIFY(n))
+#define WVP_STRINGIFY(x) WVP_STRINGIFY_TEXT(x)
+#define WVP_STRINGIFY_TEXT(x) #x
+
 /* Blocking: the core waits (no host time) while the send queue is full / the receive queue is
  * empty. */
 static inline void wvp_send(uint32_t color, uint32_t wavelet) {
