@@ -9,22 +9,22 @@ namespace wvp::test {
 namespace {
 
 TEST(Quoted, ShortTextIsQuotedAsIs) {
-  EXPECT_EQ(quoted("1.5GHz"), "'1.5GHz'");
-  EXPECT_EQ(quoted(""), "''");
+  EXPECT_EQ(wvp::quoted("1.5GHz"), "'1.5GHz'");
+  EXPECT_EQ(wvp::quoted(""), "''");
 }
 
 TEST(Quoted, ControlCharactersAreEscapedSoTheErrorStaysOneLine) {
-  EXPECT_EQ(quoted("a\nb\tc\rd"), "'a\\nb\\tc\\rd'");
-  EXPECT_EQ(quoted(std::string("x\0y", 3)), "'x\\x00y'");
-  EXPECT_EQ(quoted("\x1b[31m"), "'\\x1b[31m'");
+  EXPECT_EQ(wvp::quoted("a\nb\tc\rd"), "'a\\nb\\tc\\rd'");
+  EXPECT_EQ(wvp::quoted(std::string("x\0y", 3)), "'x\\x00y'");
+  EXPECT_EQ(wvp::quoted("\x1b[31m"), "'\\x1b[31m'");
 }
 
 TEST(Quoted, LongTextIsCutWithItsLength) {
   const std::string big(10'000'000, 'v');
-  const std::string q = quoted(big);
+  const std::string q = wvp::quoted(big);
   EXPECT_EQ(q, "'" + std::string(64, 'v') + "'... (10000000 bytes)");
-  EXPECT_EQ(quoted("abcdef", 3), "'abc'... (6 bytes)");
-  EXPECT_EQ(quoted("abc", 3), "'abc'");
+  EXPECT_EQ(wvp::quoted("abcdef", 3), "'abc'... (6 bytes)");
+  EXPECT_EQ(wvp::quoted("abc", 3), "'abc'");
 }
 
 }  // namespace
