@@ -1,6 +1,9 @@
 // The core on a real tile (bus, SRAM, control block), running hand-assembled programs.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <csignal>
+
 #include "platform/assembly/wafer.h"
 #include "support/program_image.h"
 #include "support/rv32_asm.h"
@@ -187,6 +190,27 @@ TEST(Core, CounterWritesReplaceTheWritingInstructionsCountWhateverTheTiming) {
     ASSERT_TRUE(core.read_csr(kMinstret, low_after));
     EXPECT_EQ(high, 7u);
     EXPECT_EQ(low_after, low);
+  });
+}
+
+// A stop request (a signal, in `wafervp run`) ends the run at the end of the round it came in,
+// with exit code 128 + its value, and the core keeps what it did.
+TEST(Core, StopRequestEndsTheRunAtTheNextRound) {
+  in_child_process([] {
+    const uint32_t sb_console = s_type(0x10, 7, 6, 0, 0x23);  // sb x7, 0x10(x6): sysctl CONSOLE
+    const auto words = std::vector<std::pair<uint32_t, uint32_t>>{
+        {0x00, lui(6, kExitHi)}, {0x04, addi(7, 0, '\n')}, {0x08, sb_console}, {0x0c, jal(0, 0)}};
+    std::atomic<int> request{0};
+    Wafer wafer("wafer", grid(1, 1, 1000), [&request](const TileIdentity&, const std::string&) { request = SIGINT; });
+    wafer.cluster().set_stop_request(&request);
+    run(wafer, program(words));
+    const Wafer::Result r = wafer.result();
+    EXPECT_EQ(r.outcome, CoreCluster::Outcome::Interrupted);
+    EXPECT_EQ(r.exit_code, 130);
+    const Core& core = wafer.tile(0, 0).core;
+    EXPECT_GE(core.cycle(), 1000u);  // the first round's end: one quantum
+    EXPECT_LT(core.cycle(), 1010u);
+    EXPECT_GT(core.instructions(), 400u);
   });
 }
 
