@@ -242,6 +242,7 @@ Wafer::Result Wafer::result() const {
       r.exit_code = kExitDeadlock;
       r.error = "at cycle " + std::to_string(fabric_.settled()) + ": " + cluster_.domain_error();
       break;
+    case CoreCluster::Outcome::Interrupted: r.exit_code = kExitSignalBase + cluster_.stop_request(); break;
     default:
       if (!r.failures.empty()) r.exit_code = r.failures.front().fault.valid ? kExitFault : r.failures.front().exit_code;
       break;

@@ -120,8 +120,10 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
   };
   const auto seconds_per_token = [&] { return Clock(options.config.core_clock_hz).seconds(cycles_per_token); };
   PhaseProfile::Breakdown breakdown;
+  bool interrupted = false;
   run.report = [&](const Wafer& wafer, const PhaseProfile& profile, int code, nlohmann::json* stats) {
     breakdown = profile.breakdown();
+    interrupted = wafer.cluster().outcome() == CoreCluster::Outcome::Interrupted;
     if (stats && code == 0 && cycles_per_token) {
       (*stats)["decode"] = bounds_json(bounds, cycles_per_token);
       (*stats)["decode"]["positions"] = tokens;
@@ -164,6 +166,8 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
   if (micro_batches == 1) out << "\n";
   for (uint32_t b = 0; micro_batches > 1 && b < micro_batches; ++b)
     out << "sequence " << b << ": " << text_of(tokenizer, prompt_of(b).front(), generated[b]) << "\n";
+  if (interrupted)
+    err << "wafervp decode: interrupted after " << tokens << " positions; the tokens of a partial run are not checked against the host reference\n";
   if (code != 0 || !cycles_per_token) return code;
   for (uint32_t b = 0; b < micro_batches; ++b) {
     llama::Sampler sampler(model.config.vocab_size, options.temperature, options.topp, options.seed + b);
