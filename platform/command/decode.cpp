@@ -95,6 +95,9 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
   run.model_path = options.model_path;
   run.prompts.clear();
   for (size_t i = 0; i < given; ++i) {
+    if (const size_t fewest = tokenizer.fewest_tokens(options.prompts[i]); fewest > size_t(model.config.seq_len))
+      throw llama::ModelError(prompt_name(i) + " is at least " + std::to_string(fewest) +
+                              " tokens long, more than the model's context of " + std::to_string(model.config.seq_len));
     run.prompts.push_back(tokenizer.encode(options.prompts[i]));
     if (run.prompts.back().size() > size_t(model.config.seq_len))
       throw llama::ModelError(prompt_name(i) + " is " + std::to_string(run.prompts.back().size()) +

@@ -6,11 +6,15 @@
 #include <cstdio>
 #include <functional>
 #include <limits>
+#include <map>
 #include <sstream>
 
 #include <yaml-cpp/yaml.h>
 
 #include <wvp/model_layout.h>
+
+#include "platform/support/input_file.h"
+#include "platform/support/quoted.h"
 
 namespace wvp {
 
@@ -216,45 +220,80 @@ std::string where(const std::string& source, const YAML::Node& node) {
   return source + ":" + std::to_string(node.Mark().line + 1);
 }
 
-// The list keys: each item is one scalar, checked with its own file:line.
-bool apply_list(PlatformConfig& config, const std::string& key, const YAML::Node& list, const std::string& source) {
-  if (key != "fabric.routes" && key != "wafer.defects" && key != "rtl.swap") return false;
-  if (!list.IsSequence()) throw ConfigError(where(source, list) + ": " + key + ": expected a list");
-  for (const YAML::Node& item : list) {
-    if (!item.IsScalar()) throw ConfigError(where(source, item) + ": " + key + ": expected a string per item");
-    const std::string at = where(source, item);
-    if (key == "fabric.routes") {
-      config.routes.push_back(parse_route_rule(item.Scalar(), at));
-    } else if (key == "rtl.swap") {
-      config.rtl.push_back(parse_rtl_swap(item.Scalar(), at));
-    } else {
-      unsigned x, y;
-      char tail;
-      if (std::sscanf(item.Scalar().c_str(), "%u,%u%c", &x, &y, &tail) != 2)
-        throw ConfigError(at + ": wafer.defects: expected a physical tile X,Y, got '" + item.Scalar() + "'");
-      config.defects.tiles.emplace_back(x, y);
-      config.defects.tiles_where.push_back(at);
-    }
-  }
-  return true;
+// Whether some key lies under `section` ("core.timing" for core.timing.alu_cycles).
+bool is_section(const std::string& section) {
+  for (const Field& f : fields())
+    if (f.key.size() > section.size() && f.key[section.size()] == '.' && f.key.compare(0, section.size(), section) == 0)
+      return true;
+  return false;
 }
 
-void apply_node(PlatformConfig& config, const YAML::Node& node, const std::string& prefix, const std::string& source) {
-  if (!node.IsMap()) throw ConfigError(where(source, node) + ": " + (prefix.empty() ? "the config" : prefix) + " must be a map of keys");
-  for (const auto& kv : node) {
-    const std::string key = (prefix.empty() ? "" : prefix + ".") + kv.first.as<std::string>();
-    if (kv.second.IsMap()) {
-      apply_node(config, kv.second, key, source);
-      continue;
+// Applies one YAML document. Only known sections are entered, and each key once, so the work
+// stays linear in the file even where aliases share nodes or form cycles.
+struct YamlApplier {
+  PlatformConfig& config;
+  const std::string& source;
+  std::map<std::string, int> lines;  // each dotted key met so far, at its line
+
+  std::string at(const YAML::Node& node) const { return where(source, node); }
+
+  // The list keys: each item is one scalar, checked with its own file:line.
+  bool apply_list(const std::string& key, const YAML::Node& list) {
+    if (key != "fabric.routes" && key != "wafer.defects" && key != "rtl.swap") return false;
+    if (!list.IsSequence()) throw ConfigError(at(list) + ": " + key + ": expected a list");
+    for (const YAML::Node& item : list) {
+      if (!item.IsScalar()) throw ConfigError(at(item) + ": " + key + ": expected a string per item");
+      const std::string item_at = at(item);
+      if (key == "fabric.routes") {
+        config.routes.push_back(parse_route_rule(item.Scalar(), item_at));
+      } else if (key == "rtl.swap") {
+        config.rtl.push_back(parse_rtl_swap(item.Scalar(), item_at));
+      } else {
+        unsigned x, y;
+        char tail;
+        if (std::sscanf(item.Scalar().c_str(), "%u,%u%c", &x, &y, &tail) != 2)
+          throw ConfigError(item_at + ": wafer.defects: expected a physical tile X,Y, got " + wvp::quoted(item.Scalar()));
+        config.defects.tiles.emplace_back(x, y);
+        config.defects.tiles_where.push_back(item_at);
+      }
     }
-    if (apply_list(config, key, kv.second, source)) continue;
-    if (!find_field(key)) {
-      throw ConfigError(where(source, kv.first) + ": unknown key '" + key + "'");
-    }
-    if (!kv.second.IsScalar()) throw ConfigError(where(source, kv.second) + ": " + key + ": expected a single value");
-    set_config_value(config, key, kv.second.Scalar(), where(source, kv.second));
+    return true;
   }
-}
+
+  // A section no key lies under is named by its first entry's key, down to a value, as the user
+  // who mistyped one of its keys reads it; a few levels are enough (and cycles end).
+  [[noreturn]] void unknown(const YAML::Node& key_node, const std::string& key, const YAML::Node& value, int depth = 0) {
+    if (value.IsMap() && value.size() && depth < 8) {
+      const auto first = *value.begin();
+      if (first.first.IsScalar()) unknown(first.first, key + "." + first.first.Scalar(), first.second, depth + 1);
+    }
+    throw ConfigError(at(key_node) + ": unknown key " + wvp::quoted(key));
+  }
+
+  void apply(const YAML::Node& node, const std::string& prefix) {
+    if (!node.IsMap()) throw ConfigError(at(node) + ": " + (prefix.empty() ? "the config" : prefix) + " must be a map of keys");
+    for (const auto& kv : node) {
+      // yaml-cpp takes maps, lists and nothing as keys ({}: 1, [1, 2]: 64, ? [a, b]).
+      if (!kv.first.IsScalar())
+        throw ConfigError(at(kv.first) + ": " + (prefix.empty() ? "" : prefix + ": ") + "a key must be a name, got " +
+                          (kv.first.IsMap() ? "a map" : kv.first.IsSequence() ? "a list" : "nothing"));
+      const std::string key = (prefix.empty() ? "" : prefix + ".") + kv.first.Scalar();
+      // yaml-cpp keeps both entries of a repeated key; "grid.width" and grid: {width} are one key.
+      const int line = kv.first.Mark().line + 1;
+      if (const auto [first, added] = lines.emplace(key, line); !added)
+        throw ConfigError(at(kv.first) + ": key " + wvp::quoted(key) + " given twice (first at line " + std::to_string(first->second) + ")");
+      if (kv.second.IsMap()) {
+        if (!is_section(key)) unknown(kv.first, key, kv.second);
+        apply(kv.second, key);
+        continue;
+      }
+      if (apply_list(key, kv.second)) continue;
+      if (!find_field(key)) throw ConfigError(at(kv.first) + ": unknown key " + wvp::quoted(key));
+      if (!kv.second.IsScalar()) throw ConfigError(at(kv.second) + ": " + key + ": expected a single value");
+      set_config_value(config, key, kv.second.Scalar(), at(kv.second));
+    }
+  }
+};
 
 }  // namespace
 
@@ -268,32 +307,41 @@ std::vector<ConfigKey> config_values(const PlatformConfig& config) {
 
 void set_config_value(PlatformConfig& config, const std::string& key, const std::string& value, const std::string& at) {
   const Field* f = find_field(key);
-  if (!f) throw ConfigError(at + ": unknown key '" + key + "'");
-  if (!f->set(config, value)) throw ConfigError(at + ": " + key + ": expected " + f->expected + ", got '" + value + "'");
+  if (!f) throw ConfigError(at + ": unknown key " + wvp::quoted(key));
+  if (!f->set(config, value)) throw ConfigError(at + ": " + key + ": expected " + f->expected + ", got " + wvp::quoted(value));
 }
 
 void load_config_text(PlatformConfig& config, const std::string& yaml, const std::string& source) {
+  // Whatever yaml-cpp throws, while parsing or while the nodes are read, is the file's fault.
+  const auto yaml_error = [&](const YAML::Exception& e, const char* what) {
+    const std::string line = e.mark.is_null() ? "" : ":" + std::to_string(e.mark.line + 1);
+    // yaml-cpp's messages are constants, some followed by ": " and input (an escape character, a
+    // version), which may be a line break or a long run of bytes.
+    const size_t input = e.msg.find(": ");
+    const std::string msg = input == std::string::npos ? e.msg : e.msg.substr(0, input + 2) + wvp::quoted(e.msg.substr(input + 2));
+    return ConfigError(source + line + ": " + what + msg);
+  };
   YAML::Node root;
   try {
     root = YAML::Load(yaml);
   } catch (const YAML::Exception& e) {
-    throw ConfigError(source + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax error: " + e.msg);
+    throw yaml_error(e, "YAML syntax error: ");
   }
   if (root.IsNull()) return;  // an empty file keeps the defaults
-  apply_node(config, root, "", source);
+  try {
+    YamlApplier{config, source, {}}.apply(root, "");
+  } catch (const YAML::Exception& e) {
+    throw yaml_error(e, "");
+  }
 }
 
 void load_config_file(PlatformConfig& config, const std::string& path) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    throw ConfigError(path + ": cannot open config file");
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(path + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax error: " + e.msg);
-  }
-  if (root.IsNull()) return;
-  apply_node(config, root, "", path);
+  // Configs are a few KB; the limit leaves room for a long value, which the errors quote short.
+  constexpr uint64_t kMaxConfigBytes = uint64_t{64} << 20;
+  std::string text;
+  if (const std::string problem = read_input_file(path, "config file", kMaxConfigBytes, text); !problem.empty())
+    throw ConfigError(path + ": " + problem);
+  load_config_text(config, text, path);
 }
 
 std::vector<std::string> serdes_edges(const std::string& edges) {
@@ -303,9 +351,9 @@ std::vector<std::string> serdes_edges(const std::string& edges) {
   while (std::getline(in, edge, ',')) {
     int dir;
     if (!parse_direction(edge, dir) || dir == kRamp)
-      throw ConfigError("serdes.edges: unknown edge '" + edge + "' (edges: north, south, east, west)");
+      throw ConfigError("serdes.edges: unknown edge " + wvp::quoted(edge) + " (edges: north, south, east, west)");
     for (const std::string& seen : out)
-      if (seen == edge) throw ConfigError("serdes.edges: edge '" + edge + "' listed twice");
+      if (seen == edge) throw ConfigError("serdes.edges: edge " + wvp::quoted(edge) + " listed twice");
     out.push_back(edge);
   }
   if (out.empty()) throw ConfigError("serdes.edges: no edge listed");
@@ -321,8 +369,8 @@ std::vector<double> temperature_map(const std::string& text) {
     double v = 0;
     const auto [end, ec] = std::from_chars(entry.data(), entry.data() + entry.size(), v);
     if (entry.empty() || ec != std::errc() || end != entry.data() + entry.size() || !(v >= -40 && v <= 200))
-      throw ConfigError("optical.temperature_map_c: entry " + std::to_string(map.size() + 1) + " '" + entry +
-                        "' is not a temperature in C from -40 to 200");
+      throw ConfigError("optical.temperature_map_c: entry " + std::to_string(map.size() + 1) + " " + wvp::quoted(entry) +
+                        " is not a temperature in C from -40 to 200");
     map.push_back(v);
   }
   return map;
@@ -342,18 +390,18 @@ namespace {
 
 // "wI.PORT" -> wafer I and the port (a direction, or kRamp for the Z ports "z").
 void parse_system_port(const std::string& text, const std::string& link, uint32_t wafers, uint32_t& wafer, int& port) {
-  const std::string where = "system.links: link '" + link + "': ";
+  const std::string where = "system.links: link " + wvp::quoted(link) + ": ";
   const size_t dot = text.find('.');
   if (text.size() < 2 || text[0] != 'w' || dot == std::string::npos || !parse_number(text.substr(1, dot - 1), wafer))
-    throw ConfigError(where + "'" + text + "' is not a wafer's port (wI.east, wI.west, wI.north, wI.south or wI.z)");
+    throw ConfigError(where + wvp::quoted(text) + " is not a wafer's port (wI.east, wI.west, wI.north, wI.south or wI.z)");
   if (wafer >= wafers)
     throw ConfigError(where + "there is no wafer w" + std::to_string(wafer) + " (system.wafers: " + std::to_string(wafers) + ")");
   const std::string name = text.substr(dot + 1);
   if (name == "z") {
     port = kRamp;
   } else if (!parse_direction(name, port) || port == kRamp) {
-    throw ConfigError(where + "wafer w" + std::to_string(wafer) + " has no port '" + name +
-                      "' (ports: north, east, south, west, z)");
+    throw ConfigError(where + "wafer w" + std::to_string(wafer) + " has no port " + wvp::quoted(name) +
+                      " (ports: north, east, south, west, z)");
   }
 }
 
@@ -373,7 +421,7 @@ std::vector<SystemLink> system_links(const PlatformConfig& c) {
   while (std::getline(in, text, ',')) {
     text.erase(0, text.find_first_not_of(' '));
     text.erase(text.find_last_not_of(' ') + 1);
-    const std::string where = "system.links: link '" + text + "': ";
+    const std::string where = "system.links: link " + wvp::quoted(text) + ": ";
     const size_t dash = text.find('-');
     if (dash == std::string::npos) throw ConfigError(where + "not two ports joined by '-' (e.g. w0.east-w1.west)");
     uint32_t a, b;
@@ -398,8 +446,8 @@ std::vector<SystemLink> system_links(const PlatformConfig& c) {
                             std::to_string(c.serdes.count) + ", serdes.edges " + c.serdes.edges + ")");
     }
     if (border[a] != SIZE_MAX)
-      throw ConfigError(where + "w" + std::to_string(a) + " and w" + std::to_string(b) + " are joined already by '" +
-                        links[border[a]].text + "'");
+      throw ConfigError(where + "w" + std::to_string(a) + " and w" + std::to_string(b) + " are joined already by " +
+                        wvp::quoted(links[border[a]].text));
     border[a] = links.size();
     links.push_back(link);
   }
@@ -414,7 +462,7 @@ std::vector<SystemLink> system_links(const PlatformConfig& c) {
 
 std::optional<MemNodeAttachment> memnode_attachment(const PlatformConfig& c) {
   if (c.system.memnode.empty()) return std::nullopt;
-  const std::string where = "system.memnode '" + c.system.memnode + "': ";
+  const std::string where = "system.memnode " + wvp::quoted(c.system.memnode) + ": ";
   const uint32_t last = c.system.wafers - 1;
   MemNodeAttachment at;
   const size_t dot = c.system.memnode.find('.');
@@ -490,7 +538,7 @@ bool parse_port_name(const std::string& text, int& port) {
 
 RouteRule parse_route_rule(const std::string& text, const std::string& at) {
   const auto bad = [&](const std::string& why) {
-    return ConfigError(at + ": fabric.routes: " + why + " in '" + text + "' (expected \"X,Y COLOR IN>OUT[+OUT]\")");
+    return ConfigError(at + ": fabric.routes: " + why + " in " + wvp::quoted(text) + " (expected \"X,Y COLOR IN>OUT[+OUT]\")");
   };
   std::istringstream in(text);
   std::string tiles, color, ports, extra;
@@ -500,16 +548,16 @@ RouteRule parse_route_rule(const std::string& text, const std::string& at) {
   const size_t comma = tiles.find(',');
   if (comma == std::string::npos || !parse_span(tiles.substr(0, comma), r.x0, r.x1) ||
       !parse_span(tiles.substr(comma + 1), r.y0, r.y1))
-    throw bad("bad tile range '" + tiles + "'");
-  if (!parse_number(color, r.color)) throw bad("bad color '" + color + "'");
+    throw bad("bad tile range " + wvp::quoted(tiles));
+  if (!parse_number(color, r.color)) throw bad("bad color " + wvp::quoted(color));
   const size_t arrow = ports.find('>');
   if (arrow == std::string::npos || !parse_port_name(ports.substr(0, arrow), r.in_port))
-    throw bad("bad input port in '" + ports + "'");
+    throw bad("bad input port in " + wvp::quoted(ports));
   std::istringstream outs(ports.substr(arrow + 1));
   std::string out;
   while (std::getline(outs, out, '+')) {
     int p;
-    if (!parse_port_name(out, p)) throw bad("bad output port '" + out + "'");
+    if (!parse_port_name(out, p)) throw bad("bad output port " + wvp::quoted(out));
     r.outputs |= port_bit(p);
   }
   if (!r.outputs) throw bad("no output port");
@@ -522,10 +570,10 @@ RtlSwap parse_rtl_swap(const std::string& text, const std::string& at) {
   const size_t sign = text.find('@'), comma = text.find(',', sign == std::string::npos ? 0 : sign);
   if (sign == std::string::npos || comma == std::string::npos || !parse_span(text.substr(sign + 1, comma - sign - 1), r.x0, r.x1) ||
       !parse_span(text.substr(comma + 1), r.y0, r.y1))
-    throw ConfigError(at + ": rtl.swap: expected BLOCK@X,Y (X, Y: a number, a range a-b or *), got '" + text + "'");
+    throw ConfigError(at + ": rtl.swap: expected BLOCK@X,Y (X, Y: a number, a range a-b or *), got " + wvp::quoted(text));
   r.block = text.substr(0, sign);
   if (r.block != "router")
-    throw ConfigError(at + ": rtl.swap: block '" + r.block + "' has no RTL twin (blocks with one: router)");
+    throw ConfigError(at + ": rtl.swap: block " + wvp::quoted(r.block) + " has no RTL twin (blocks with one: router)");
   return r;
 }
 
