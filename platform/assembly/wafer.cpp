@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include <wvp/tile_map.h>
+#include "abi/wvp/tile_map.h"
 
 #include "rtl/ecc/rtl_secded.h"
 #include "rtl/router/rtl_router.h"

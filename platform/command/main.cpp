@@ -59,14 +59,16 @@ void apply_config_options(const po::variables_map& vm, wvp::PlatformConfig& conf
   if (vm.count("rtl-fst")) config.rtl_fst_dir = vm["rtl-fst"].as<std::string>();
 }
 
-// Runs a command's body; bad input (files, config, options, models) ends it with one line
-// naming the problem and exit code 2.
+// Bad input (files, config, options, models) ends a command with one line naming the problem
+// and exit code 2; `wafervp COMMAND --help` shows the options.
+int bad(const std::exception& e) {
+  std::cerr << "wafervp: error: " << e.what() << "\n";
+  return wvp::Wafer::kExitBadInput;
+}
+
+// Runs a command's body, turning bad input into bad()'s line.
 template <typename Body>
 int reporting_bad_input(Body&& body) {
-  const auto bad = [](const std::exception& e) {
-    std::cerr << "wafervp: error: " << e.what() << "\n";
-    return wvp::Wafer::kExitBadInput;
-  };
   try {
     return body();
   } catch (const wvp::ConfigError& e) {
@@ -80,6 +82,8 @@ int reporting_bad_input(Body&& body) {
   } catch (const wvp::FabricError& e) {
     return bad(e);
   } catch (const wvp::llama::ModelError& e) {
+    return bad(e);
+  } catch (const po::error& e) {
     return bad(e);
   }
 }
@@ -130,8 +134,7 @@ int cmd_run(int argc, char** argv) {
     po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    std::cerr << "wafervp: error: " << e.what() << "\n" << kUsage;
-    return wvp::Wafer::kExitBadInput;
+    return bad(e);
   }
   if (vm.count("help")) {
     std::cout << kUsage << desc;
@@ -205,8 +208,7 @@ int cmd_noc(int argc, char** argv) {
     po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    std::cerr << "wafervp: error: " << e.what() << "\n" << kUsage;
-    return wvp::Wafer::kExitBadInput;
+    return bad(e);
   }
   if (vm.count("help")) {
     std::cout << desc;
@@ -259,15 +261,12 @@ int cmd_noc(int argc, char** argv) {
     if (vm.count("heatmap") && !s.points.empty())
       wvp::svg::write_file(vm["heatmap"].as<std::string>(), heatmap_svg(s.points[s.heat_point]));
     return 0;
-  } catch (const wvp::ConfigError& e) {
-    std::cerr << "wafervp: error: " << e.what() << "\n";
   } catch (const wvp::FabricDeadlock& e) {
-    std::cerr << "wafervp: error: " << e.what() << "\n";
+    bad(e);
     return wvp::Wafer::kExitDeadlock;
   } catch (const std::runtime_error& e) {
-    std::cerr << "wafervp: error: " << e.what() << "\n";
+    return bad(e);
   }
-  return wvp::Wafer::kExitBadInput;
 }
 
 int cmd_decode(int argc, char** argv) {
@@ -295,8 +294,7 @@ int cmd_decode(int argc, char** argv) {
     }
     po::notify(vm);
   } catch (const po::error& e) {
-    std::cerr << "wafervp: error: " << e.what() << "\n" << kUsage;
-    return wvp::Wafer::kExitBadInput;
+    return bad(e);
   }
   return reporting_bad_input([&] {
     apply_config_options(vm, opt.config);
@@ -337,8 +335,7 @@ int cmd_study(int argc, char** argv) {
     }
     if (opt.wafers < 2) throw po::error("--wafers must be at least 2 (the pipelined cases)");
   } catch (const std::exception& e) {
-    std::cerr << "wafervp: error: " << e.what() << "\n" << kUsage;
-    return wvp::Wafer::kExitBadInput;
+    return bad(e);
   }
   char self[4096];
   const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -384,11 +381,9 @@ int cmd_make_model(int argc, char** argv) {
     llama::write_checkpoint(vm["out"].as<std::string>(), model);
     tokenizer.write(vm["tokenizer"].as<std::string>());
   } catch (const po::error& e) {
-    std::cerr << "wafervp: error: " << e.what() << "\n" << desc;
-    return wvp::Wafer::kExitBadInput;
+    return bad(e);
   } catch (const llama::ModelError& e) {
-    std::cerr << "wafervp: error: " << e.what() << "\n";
-    return wvp::Wafer::kExitBadInput;
+    return bad(e);
   }
   return 0;
 }

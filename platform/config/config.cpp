@@ -11,7 +11,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <wvp/model_layout.h>
+#include "abi/wvp/model_layout.h"
 
 #include "platform/support/input_file.h"
 #include "platform/support/quoted.h"

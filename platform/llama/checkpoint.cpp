@@ -77,7 +77,7 @@ void ModelConfig::validate() const {
   for (const FieldLimit& limit : kLimits)
     if (this->*limit.field > limit.max)
       bad(std::string(limit.name) + " " + std::to_string(this->*limit.field) + " is above " + std::to_string(limit.max) +
-          ", the largest this reader takes");
+          ", the largest wafervp takes");
   if (dim % n_heads) bad("dim " + std::to_string(dim) + " is not a multiple of n_heads " + std::to_string(n_heads));
   if (n_heads % n_kv_heads) bad("n_heads " + std::to_string(n_heads) + " is not a multiple of n_kv_heads " + std::to_string(n_kv_heads));
   if (head_size() % 2) bad("head size " + std::to_string(head_size()) + " must be even (RoPE rotates pairs)");

@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   require(t.vocab_size() == vocab_size, "read another number of tokens than asked");
   // Texts made of the vocabulary's own pieces reach its merges.
   std::string pieces;
-  for (int32_t i = 0; i < t.vocab_size() && pieces.size() < 200; i += 7) pieces += t.piece(i);
+  for (int32_t i = 0; i < t.vocab_size() && pieces.size() < 64; i += 7) pieces += t.piece(i);
   const wvp::test::RunCEncoder run_c(t);
   for (const std::string& text : {std::string("Once upon a time"), std::string("na\xC3\xAFve caf\xC3\xA9 \xF0\x9F\x98\x80"), pieces}) {
     const std::vector<int32_t> tokens = t.encode(text);

@@ -16,7 +16,7 @@
 #include "platform/llama/tokenizer.h"
 #include "platform/support/quoted.h"
 #include "support/process.h"
-#include <wvp/model_layout.h>
+#include "abi/wvp/model_layout.h"
 #include "support/error_of.h"
 #include "support/run_c_encode.h"
 
@@ -172,11 +172,11 @@ TEST(LlamaCheckpoint, HeadersOutOfRangeAreRefusedBeforeAnythingIsAllocated) {
     const std::string e = error_of<ModelError>([&] { read_checkpoint(path); });
     return e.substr(0, path.size() + 2) == path + ": " ? e.substr(path.size() + 2) : e;
   };
-  EXPECT_EQ(error_with(0, 1073741824), "model config: dim 1073741824 is above 65536, the largest this reader takes");
-  EXPECT_EQ(error_with(1, INT32_MAX), "model config: hidden_dim 2147483647 is above 262144, the largest this reader takes");
-  EXPECT_EQ(error_with(2, 2000000000), "model config: n_layers 2000000000 is above 4096, the largest this reader takes");
-  EXPECT_EQ(error_with(5, -(1 << 21)), "model config: vocab_size 2097152 is above 1048576, the largest this reader takes");
-  EXPECT_EQ(error_with(6, 1 << 30), "model config: seq_len 1073741824 is above 1048576, the largest this reader takes");
+  EXPECT_EQ(error_with(0, 1073741824), "model config: dim 1073741824 is above 65536, the largest wafervp takes");
+  EXPECT_EQ(error_with(1, INT32_MAX), "model config: hidden_dim 2147483647 is above 262144, the largest wafervp takes");
+  EXPECT_EQ(error_with(2, 2000000000), "model config: n_layers 2000000000 is above 4096, the largest wafervp takes");
+  EXPECT_EQ(error_with(5, -(1 << 21)), "model config: vocab_size 2097152 is above 1048576, the largest wafervp takes");
+  EXPECT_EQ(error_with(6, 1 << 30), "model config: seq_len 1073741824 is above 1048576, the largest wafervp takes");
   for (const auto& [field, value] : std::vector<std::pair<size_t, int32_t>>{{0, 0}, {1, -1}, {3, 0}, {4, -4}, {5, 0}, {5, INT32_MIN}, {6, 0}})
     EXPECT_NE(error_with(field, value).find("every dimension must be positive"), std::string::npos) << field << " " << value;
   EXPECT_EQ(error_with(4, 8), "model config: n_heads 4 is not a multiple of n_kv_heads 8");
@@ -186,10 +186,10 @@ TEST(LlamaCheckpoint, HeadersOutOfRangeAreRefusedBeforeAnythingIsAllocated) {
   // make-model's generated models are refused before their weights are allocated.
   ModelConfig huge = small_config();
   huge.dim = 1073741824;
-  EXPECT_EQ(error_of<ModelError>([&] { generate_model(huge, 1); }), "model config: dim 1073741824 is above 65536, the largest this reader takes");
+  EXPECT_EQ(error_of<ModelError>([&] { generate_model(huge, 1); }), "model config: dim 1073741824 is above 65536, the largest wafervp takes");
   huge = small_config();
   huge.n_layers = 2000000000;
-  EXPECT_EQ(error_of<ModelError>([&] { generate_model(huge, 1); }), "model config: n_layers 2000000000 is above 4096, the largest this reader takes");
+  EXPECT_EQ(error_of<ModelError>([&] { generate_model(huge, 1); }), "model config: n_layers 2000000000 is above 4096, the largest wafervp takes");
   huge = small_config();
   huge.dim = 1 << 16, huge.n_layers = 1 << 12;  // each within its limit, 200 TB together
   EXPECT_NE(error_of<ModelError>([&] { generate_model(huge, 1); }).find("generated test models stop at 4294967296"), std::string::npos);
