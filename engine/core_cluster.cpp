@@ -226,6 +226,10 @@ void CoreCluster::thread() {
       outcome_ = Outcome::MaxCycles;
       break;
     }
+    if (stop_request_->load(std::memory_order_relaxed)) {
+      outcome_ = Outcome::Interrupted;
+      break;
+    }
     // Wake sleepers whose time has come within this quantum, or whose interrupt line rose.
     // Sleepers are only looked at when one is due: sleeping must cost nothing per quantum.
     std::vector<Hart*> waking;

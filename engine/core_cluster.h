@@ -10,6 +10,7 @@
 // early whenever it wakes a core; that core then runs on from the exact cycle it woke at. So a
 // core sees the domain exactly as it is at its own cycle, whatever the quantum.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <queue>
@@ -26,7 +27,7 @@ namespace wvp {
 
 class CoreCluster : public sc_core::sc_module {
  public:
-  enum class Outcome { Running, AllHalted, MaxCycles, Deadlock, Killed, DomainError };
+  enum class Outcome { Running, AllHalted, MaxCycles, Deadlock, Killed, DomainError, Interrupted };
 
   // What the debugger wants after a stop (all-stop: nothing else runs meanwhile).
   struct DebugDecision {
@@ -44,6 +45,11 @@ class CoreCluster : public sc_core::sc_module {
   void set_domain(CycleDomain* domain);
   void set_debug_hook(DebugHook hook, std::function<bool()> poll_interrupt);
   void set_max_cycles(uint64_t max_cycles) { max_cycles_ = max_cycles; }
+  // The run ends at the next round (Outcome::Interrupted) once `*request` is non-zero; it may be
+  // set from a signal handler. Its value is the requester's reason (a signal number), which
+  // stop_request() reports afterwards.
+  void set_stop_request(const std::atomic<int>* request) { stop_request_ = request; }
+  int stop_request() const { return stop_request_->load(std::memory_order_relaxed); }
 
   Outcome outcome() const { return outcome_; }
   const std::string& domain_error() const { return domain_error_; }  // for DomainError
@@ -100,6 +106,8 @@ class CoreCluster : public sc_core::sc_module {
   DebugHook debug_hook_;
   Hart* step_pending_ = nullptr;  // a debugger step that waits for the fabric
   std::function<bool()> poll_interrupt_;
+  static constexpr std::atomic<int> kNoStopRequest{0};  // saves a null test per round
+  const std::atomic<int>* stop_request_ = &kNoStopRequest;
   Outcome outcome_ = Outcome::Running;
   uint64_t rounds_ = 0;
 };

@@ -23,6 +23,8 @@ constexpr uint32_t kMsip = 1u << 3, kMtip = 1u << 7, kMeip = 1u << 11;
 constexpr uint32_t kIrqMask = kMsip | kMtip | kMeip;
 constexpr uint32_t kMisa = (1u << 30) | (1u << 8) /*I*/ | (1u << 12) /*M*/ | (1u << 5) /*F*/;
 
+constexpr uint32_t kMcycle = 0xB00, kMinstret = 0xB02, kMcycleh = 0xB80, kMinstreth = 0xB82;
+
 constexpr uint32_t kInsnEcall = 0x00000073, kInsnEbreak = 0x00100073;
 constexpr uint32_t kInsnMret = 0x30200073, kInsnWfi = 0x10500073;
 
@@ -239,12 +241,12 @@ bool Core::read_csr(uint32_t csr, uint32_t& v) const {
     case 0x001: v = fflags_; return true;
     case 0x002: v = frm_; return true;
     case 0x003: v = (uint32_t{frm_} << 5) | fflags_; return true;
-    case 0xC00: case 0xB00: v = static_cast<uint32_t>(mcycle); return true;
-    case 0xC80: case 0xB80: v = static_cast<uint32_t>(mcycle >> 32); return true;
+    case 0xC00: case kMcycle: v = static_cast<uint32_t>(mcycle); return true;
+    case 0xC80: case kMcycleh: v = static_cast<uint32_t>(mcycle >> 32); return true;
     case 0xC01: v = static_cast<uint32_t>(cycle_); return true;  // time = mtime = local cycles
     case 0xC81: v = static_cast<uint32_t>(cycle_ >> 32); return true;
-    case 0xC02: case 0xB02: v = static_cast<uint32_t>(minstret); return true;
-    case 0xC82: case 0xB82: v = static_cast<uint32_t>(minstret >> 32); return true;
+    case 0xC02: case kMinstret: v = static_cast<uint32_t>(minstret); return true;
+    case 0xC82: case kMinstreth: v = static_cast<uint32_t>(minstret >> 32); return true;
     case 0xF11: case 0xF12: case 0xF13: case 0xF15: v = 0; return true;
     case 0xF14: v = params_.hart_id; return true;
     case 0x300: v = mstatus_read(); return true;
@@ -275,10 +277,10 @@ bool Core::write_csr(uint32_t csr, uint32_t v) {
     case 0x001: fflags_ = v & 0x1f; mstatus_ |= kMstatusFs; break;
     case 0x002: frm_ = v & 7; mstatus_ |= kMstatusFs; break;
     case 0x003: fflags_ = v & 0x1f, frm_ = (v >> 5) & 7; mstatus_ |= kMstatusFs; break;
-    case 0xB00: mcycle_offset_ = cycle_ - ((((cycle_ - mcycle_offset_) >> 32) << 32) | v); break;
-    case 0xB80: mcycle_offset_ = cycle_ - ((uint64_t{v} << 32) | static_cast<uint32_t>(cycle_ - mcycle_offset_)); break;
-    case 0xB02: minstret_offset_ = instret_ - ((((instret_ - minstret_offset_) >> 32) << 32) | v); break;
-    case 0xB82:
+    case kMcycle: mcycle_offset_ = cycle_ - ((((cycle_ - mcycle_offset_) >> 32) << 32) | v); break;
+    case kMcycleh: mcycle_offset_ = cycle_ - ((uint64_t{v} << 32) | static_cast<uint32_t>(cycle_ - mcycle_offset_)); break;
+    case kMinstret: minstret_offset_ = instret_ - ((((instret_ - minstret_offset_) >> 32) << 32) | v); break;
+    case kMinstreth:
       minstret_offset_ = instret_ - ((uint64_t{v} << 32) | static_cast<uint32_t>(instret_ - minstret_offset_));
       break;
     case 0x300: mstatus_ = v & (kMstatusMie | kMstatusMpie | kMstatusFs); break;
@@ -304,13 +306,17 @@ void Core::csr_op(uint32_t insn) {
     take_trap(kIllegalInsn, insn, insn);
     return;
   }
-  // The counters advance for this instruction before a write can replace them.
-  cycle_ += params_.timing.system_cycles;
-  ++instret_;
+  // Zicsr: an instruction that writes a counter does so "instead of the increment". So the write
+  // comes before this instruction's count, and a half it does not write stays as the
+  // instruction found it (no carry from its own count); the counter it wrote then skips the count.
   if (writes) {
     const uint32_t value = (f3 & 3) == 1 ? src : (f3 & 3) == 2 ? (old | src) : (old & ~src);
     write_csr(csr, value);
   }
+  cycle_ += params_.timing.system_cycles;
+  ++instret_;
+  if (writes && (csr == kMcycle || csr == kMcycleh)) mcycle_offset_ += params_.timing.system_cycles;
+  if (writes && (csr == kMinstret || csr == kMinstreth)) ++minstret_offset_;
   if (rd) x_[rd] = old;
   pc_ += 4;
 }

@@ -57,6 +57,9 @@ Fabric::Fabric(const FabricParams& params) : params_(params) {
     rc_cycles_ = 1;
     va_cycles_ = 1;
     post_sa_cycles_ = 3;  // crossbar traversal, link traversal, then the next router's buffer
+    // The studies' packets cross an injection channel from their source and an ejection channel
+    // to their sink, a cycle each, as in the reference simulator of the NoC literature.
+    if (params_.packets) inject_cycles_ = eject_cycles_ = 1;
   } else {
     post_sa_cycles_ = params_.hop_latency_cycles;
   }
@@ -81,7 +84,7 @@ uint32_t Fabric::neighbor(uint32_t tile, int dir) const {
 }
 
 uint32_t Fabric::link_latency(uint32_t tile, int dir) const {
-  if (dir == kRamp) return post_sa_cycles_;
+  if (dir == kRamp) return post_sa_cycles_ + eject_cycles_;
   uint32_t cycles = post_sa_cycles_;
   if (!params_.link_extra_cycles.empty()) cycles += params_.link_extra_cycles[tile * 4 + dir];
   const uint32_t rw = params_.reticle_width_tiles, rh = params_.reticle_height_tiles;
@@ -301,7 +304,7 @@ void Fabric::feed_from_source(Router& r, uint32_t tile, uint64_t t) {
   f.dest = p.dest;
   f.tag = p.id;
   f.flags = static_cast<uint8_t>((r.source_sent == 0 ? Flit::kHead : 0) | (r.source_sent + 1 == p.flits ? Flit::kTail : 0));
-  f.ready = t;
+  f.ready = t + inject_cycles_;
   r.push(kRamp, static_cast<uint32_t>(r.source_vc), f);
   ++in_flight_;
   --source_flits_;
@@ -430,7 +433,7 @@ void Fabric::process(uint32_t tile, uint64_t t) {
   bool stalled = false;   // a head that could go this cycle did not
   const auto eligible_at = [&](const Router::InVc& q, const Flit& f) {
     if (!params_.packets) return f.ready + rc_cycles_ + va_cycles_;
-    return q.state == Router::InVc::kActive && (f.flags & Flit::kHead) ? std::max(q.sa_ready, f.ready + rc_cycles_)
+    return q.state == Router::InVc::kActive && (f.flags & Flit::kHead) ? std::max(q.ready_at, f.ready + rc_cycles_)
                                                                        : f.ready + rc_cycles_;
   };
 
@@ -448,8 +451,9 @@ void Fabric::process(uint32_t tile, uint64_t t) {
         auto& q = r.in[p * v + vc];
         const Flit& f = q.front(r.slots);
         if (q.state == Router::InVc::kActive) continue;
-        if (f.ready + rc_cycles_ > t) {
-          next = std::min(next, f.ready + rc_cycles_);
+        const uint64_t routed = std::max(f.ready, q.ready_at) + rc_cycles_;
+        if (routed > t) {
+          next = std::min(next, routed);
           continue;
         }
         if (q.state == Router::InVc::kIdle) route_head(r, tile, p, vc);
@@ -483,7 +487,7 @@ void Fabric::process(uint32_t tile, uint64_t t) {
         auto& q = r.in[requests[j].in_vc];
         if (j == winner || sink) {
           q.state = Router::InVc::kActive;
-          q.sa_ready = t + va_cycles_;
+          q.ready_at = t + va_cycles_;
           if (!sink) {
             r.out_busy[ovc] = 1;
             r.rr_va[ovc] = static_cast<uint16_t>((requests[j].in_vc + 1) % (kPorts * v));
@@ -575,7 +579,10 @@ void Fabric::process(uint32_t tile, uint64_t t) {
       next = std::min(next, t + 1);
       continue;
     }
-    if (!params_.packets || (q.front(r.slots).flags & Flit::kTail)) q.state = Router::InVc::kIdle;
+    if (!params_.packets || (q.front(r.slots).flags & Flit::kTail)) {
+      q.state = Router::InVc::kIdle;
+      q.ready_at = t + 1;
+    }
     release(r, tile, p, vc, t);
     r.rr_in[p] = static_cast<uint8_t>(vc + 1 == v ? 0 : vc + 1);
     if (q.count) next = std::min(next, std::max(t + 1, eligible_at(q, q.front(r.slots))));

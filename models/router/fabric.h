@@ -18,7 +18,10 @@
 // Pipelines: `wafer` forwards a flit in the cycle it arrives and it reaches the next router
 // `hop_latency_cycles` later. `iq-vc-4stage` is the input-queued virtual-channel router of the
 // NoC literature: route computation, VC allocation, switch allocation and crossbar traversal of
-// one cycle each, then one link cycle (5 cycles per hop); body flits skip RC and VA.
+// one cycle each, then one link cycle (5 cycles per hop); body flits skip RC and VA. A head's
+// route computation starts when it reaches the front of its VC, so a VC passes at most one
+// packet every three cycles; packets cross an injection and an ejection channel of one cycle
+// each, so a P-flit packet over H routers takes 5H + 2 + (P - 1) cycles at zero load.
 // Allocation is separable with one iteration: each input port picks one of its ready VCs
 // (round robin), then each output port grants one requesting input (round robin).
 #pragma once
@@ -231,6 +234,7 @@ class Fabric {
 
   FabricParams params_;
   uint32_t rc_cycles_ = 0, va_cycles_ = 0, post_sa_cycles_ = 1;
+  uint32_t inject_cycles_ = 0, eject_cycles_ = 0;  // packets: source to router, router to sink
   Client no_client_;
   Client* client_ = &no_client_;
   SendObserver send_observer_;

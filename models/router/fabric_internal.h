@@ -40,7 +40,10 @@ struct Fabric::Router {
     State state = kIdle;
     PortMask pending = 0;  // colors: outputs still owed a copy; packets: routing candidates
     uint8_t out_port = 0, out_vc = 0;
-    uint64_t sa_ready = 0;  // packets: earliest switch allocation of the head after VA
+    // Packets. Idle: the cycle the front flit reached the front, when its route computation may
+    // start (a head queued behind another packet is not routed while it waits). Active: the
+    // earliest switch allocation of the head, after VC allocation.
+    uint64_t ready_at = 0;
     Flit& front(std::vector<Flit>& slots) { return slots[base + head]; }
   };
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include <wvp/tile_map.h>
+#include "abi/wvp/tile_map.h"
 
 namespace wvp {
 

@@ -32,7 +32,7 @@
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/multi_passthrough_target_socket.h>
-#include <wvp/tile_map.h>
+#include "abi/wvp/tile_map.h"
 
 #include "engine/clock.h"
 #include "engine/cycle_domain.h"

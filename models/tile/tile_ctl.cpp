@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include <wvp/tile_map.h>
+#include "abi/wvp/tile_map.h"
 
 #include "tlm/ps_time.h"
 

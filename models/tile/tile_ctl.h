@@ -9,7 +9,7 @@
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_target_socket.h>
-#include <wvp/phases.h>
+#include "abi/wvp/phases.h"
 
 #include "models/core/core.h"
 

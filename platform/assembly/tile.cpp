@@ -1,6 +1,6 @@
 #include "platform/assembly/tile.h"
 
-#include <wvp/tile_map.h>
+#include "abi/wvp/tile_map.h"
 
 namespace wvp {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include <wvp/tile_map.h>
+#include "abi/wvp/tile_map.h"
 
 #include "rtl/ecc/rtl_secded.h"
 #include "rtl/router/rtl_router.h"
@@ -271,6 +271,7 @@ Wafer::Result Wafer::result() const {
       r.exit_code = kExitDeadlock;
       r.error = "at cycle " + std::to_string(fabric_.settled()) + ": " + cluster_.domain_error();
       break;
+    case CoreCluster::Outcome::Interrupted: r.exit_code = kExitSignalBase + cluster_.stop_request(); break;
     default:
       if (!r.failures.empty()) r.exit_code = r.failures.front().fault.valid ? kExitFault : kExitFirmwareExit;
       break;

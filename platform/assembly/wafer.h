@@ -101,6 +101,9 @@ class Wafer : public sc_core::sc_module {
   // kExitFirmwareExit, the code itself is in the report and the stats.
   static constexpr int kExitBadInput = 2, kExitFault = 3, kExitMaxCycles = 4, kExitDeadlock = 5, kExitInternal = 6,
                        kExitFirmwareExit = 8;
+  // A run stopped by signal N (the cluster's stop request, CoreCluster::set_stop_request) exits
+  // with 128 + N, the code a shell shows for a process the signal killed: 130 for SIGINT.
+  static constexpr int kExitSignalBase = 128;
 
  private:
   void apply_routing_plan();  // fabric.routes, before any core runs

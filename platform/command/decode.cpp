@@ -95,6 +95,9 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
   run.model_path = options.model_path;
   run.prompts.clear();
   for (size_t i = 0; i < given; ++i) {
+    if (const size_t fewest = tokenizer.fewest_tokens(options.prompts[i]); fewest > size_t(model.config.seq_len))
+      throw llama::ModelError(prompt_name(i) + " is at least " + std::to_string(fewest) +
+                              " tokens long, more than the model's context of " + std::to_string(model.config.seq_len));
     run.prompts.push_back(tokenizer.encode(options.prompts[i]));
     if (run.prompts.back().size() > size_t(model.config.seq_len))
       throw llama::ModelError(prompt_name(i) + " is " + std::to_string(run.prompts.back().size()) +
@@ -120,8 +123,10 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
   };
   const auto seconds_per_token = [&] { return Clock(options.config.core_clock_hz).seconds(cycles_per_token); };
   PhaseProfile::Breakdown breakdown;
+  bool interrupted = false;
   run.report = [&](const Wafer& wafer, const PhaseProfile& profile, int code, nlohmann::json* stats) {
     breakdown = profile.breakdown();
+    interrupted = wafer.cluster().outcome() == CoreCluster::Outcome::Interrupted;
     if (stats && code == 0 && cycles_per_token) {
       (*stats)["decode"] = bounds_json(bounds, cycles_per_token);
       (*stats)["decode"]["positions"] = tokens;
@@ -164,6 +169,8 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
   if (micro_batches == 1) out << "\n";
   for (uint32_t b = 0; micro_batches > 1 && b < micro_batches; ++b)
     out << "sequence " << b << ": " << text_of(tokenizer, prompt_of(b).front(), generated[b]) << "\n";
+  if (interrupted)
+    err << "wafervp decode: interrupted after " << tokens << " positions; the tokens of a partial run are not checked against the host reference\n";
   if (code != 0 || !cycles_per_token) return code;
   for (uint32_t b = 0; b < micro_batches; ++b) {
     llama::Sampler sampler(model.config.vocab_size, options.temperature, options.topp, options.seed + b);

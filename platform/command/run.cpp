@@ -1,11 +1,17 @@
 #include "platform/command/run.h"
 
+#include <signal.h>
+
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iomanip>
+#include <iterator>
 #include <ostream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -73,6 +79,59 @@ void write_signature(const std::string& path, SignatureRange range, Wafer& wafer
     std::snprintf(line, sizeof line, "%08x\n", word);
     f << line;
   }
+}
+
+// SIGINT and SIGTERM end a run at the cluster's next round, and the run reports and writes its
+// outputs as a finished one does: a user who stops a long run keeps what it measured. The handler
+// only records the signal; it also restores the default actions, so that a second signal ends a
+// run that is slow to finish (or waits for GDB) at once.
+std::atomic<int> stop_signal{0};
+static_assert(std::atomic<int>::is_always_lock_free, "written by a signal handler");
+
+extern "C" void request_stop(int signal) {
+  stop_signal.store(signal, std::memory_order_relaxed);
+  struct sigaction default_action {};
+  default_action.sa_handler = SIG_DFL;
+  sigaction(SIGINT, &default_action, nullptr);
+  sigaction(SIGTERM, &default_action, nullptr);
+}
+
+// Installs request_stop for the lifetime of the object. A signal the process was started with
+// ignored (a background job of a non-interactive shell ignores SIGINT) stays ignored.
+class StopOnSignals {
+ public:
+  StopOnSignals() {
+    stop_signal.store(0, std::memory_order_relaxed);
+    struct sigaction action {};
+    action.sa_handler = request_stop;
+    sigemptyset(&action.sa_mask);
+    for (const int signal : kSignals) sigaddset(&action.sa_mask, signal);
+    action.sa_flags = SA_RESTART;  // console and file writes go on undisturbed
+    for (size_t i = 0; i < std::size(kSignals); ++i) {
+      sigaction(kSignals[i], nullptr, &previous_[i]);
+      if (previous_[i].sa_handler != SIG_IGN) sigaction(kSignals[i], &action, nullptr);
+    }
+  }
+  ~StopOnSignals() {
+    for (size_t i = 0; i < std::size(kSignals); ++i) sigaction(kSignals[i], &previous_[i], nullptr);
+  }
+  StopOnSignals(const StopOnSignals&) = delete;
+  StopOnSignals& operator=(const StopOnSignals&) = delete;
+
+  const std::atomic<int>& request() const { return stop_signal; }
+
+ private:
+  static constexpr int kSignals[] = {SIGINT, SIGTERM};
+  struct sigaction previous_[std::size(kSignals)] {};
+};
+
+const char* signal_name(int signal) { return signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "a signal"; }
+
+// "stats, trace and heat map" from the outputs a run wrote.
+std::string listed(const std::vector<std::string>& items) {
+  std::string text;
+  for (size_t i = 0; i < items.size(); ++i) text += (i == 0 ? "" : i + 1 == items.size() ? " and " : ", ") + items[i];
+  return text;
 }
 
 }  // namespace
@@ -270,6 +329,9 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
     debug->wait_for_client();
   }
 
+  // From here on a signal stops the simulation instead of the process (see StopOnSignals).
+  const StopOnSignals stop_on_signals;
+  wafer.cluster().set_stop_request(&stop_on_signals.request());
   const auto start = std::chrono::steady_clock::now();
   sc_core::sc_start();
   const double host_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -311,8 +373,11 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
     err << "wafervp: note: " << left << " wavelet" << (left == 1 ? " was" : "s were")
         << " sent but never received (still in the fabric or a receive queue at the end)\n";
   print_run_summary(err, wafer, r, host_seconds, load, streamed);
+  const bool interrupted = r.outcome == CoreCluster::Outcome::Interrupted;
+  const char* const stopped_by = signal_name(wafer.cluster().stop_request());
   nlohmann::json stats;
   if (!options.stats_path.empty()) stats = run_stats_json(wafer, profile, host_seconds, load, streamed);
+  if (!options.stats_path.empty() && interrupted) stats["interrupted_by"] = stopped_by;
   if (options.report) options.report(wafer, profile, r.exit_code, options.stats_path.empty() ? nullptr : &stats);
   if (!options.stats_path.empty()) write_stats(options.stats_path, stats);
   if (!options.heatmap_path.empty()) {
@@ -325,6 +390,15 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
                                 [&](uint32_t tile) { return pe_name(tile % wafer.width(), tile / wafer.width()); });
   }
   if (dump_signature) write_signature(options.signature_path, signature, wafer);
+  if (interrupted) {
+    std::vector<std::string> written;
+    if (!options.stats_path.empty()) written.push_back("stats");
+    if (!options.trace_path.empty()) written.push_back("trace");
+    if (!options.heatmap_path.empty()) written.push_back("heat map");
+    if (dump_signature) written.push_back("signature");
+    err << "wafervp: interrupted by " << stopped_by << " at cycle " << r.end_cycle
+        << (written.empty() ? "" : "; " + listed(written) + " written") << std::endl;
+  }
   return r.exit_code;
 }
 

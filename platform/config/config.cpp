@@ -6,11 +6,15 @@
 #include <cstdio>
 #include <functional>
 #include <limits>
+#include <map>
 #include <sstream>
 
 #include <yaml-cpp/yaml.h>
 
-#include <wvp/model_layout.h>
+#include "abi/wvp/model_layout.h"
+
+#include "platform/support/input_file.h"
+#include "platform/support/quoted.h"
 
 #include "platform/support/quoted.h"
 
@@ -218,45 +222,80 @@ std::string where(const std::string& source, const YAML::Node& node) {
   return source + ":" + std::to_string(node.Mark().line + 1);
 }
 
-// The list keys: each item is one scalar, checked with its own file:line.
-bool apply_list(PlatformConfig& config, const std::string& key, const YAML::Node& list, const std::string& source) {
-  if (key != "fabric.routes" && key != "wafer.defects" && key != "rtl.swap") return false;
-  if (!list.IsSequence()) throw ConfigError(where(source, list) + ": " + key + ": expected a list");
-  for (const YAML::Node& item : list) {
-    if (!item.IsScalar()) throw ConfigError(where(source, item) + ": " + key + ": expected a string per item");
-    const std::string at = where(source, item);
-    if (key == "fabric.routes") {
-      config.routes.push_back(parse_route_rule(item.Scalar(), at));
-    } else if (key == "rtl.swap") {
-      config.rtl.push_back(parse_rtl_swap(item.Scalar(), at));
-    } else {
-      unsigned x, y;
-      char tail;
-      if (std::sscanf(item.Scalar().c_str(), "%u,%u%c", &x, &y, &tail) != 2)
-        throw ConfigError(at + ": wafer.defects: expected a physical tile X,Y, got '" + item.Scalar() + "'");
-      config.defects.tiles.emplace_back(x, y);
-      config.defects.tiles_where.push_back(at);
-    }
-  }
-  return true;
+// Whether some key lies under `section` ("core.timing" for core.timing.alu_cycles).
+bool is_section(const std::string& section) {
+  for (const Field& f : fields())
+    if (f.key.size() > section.size() && f.key[section.size()] == '.' && f.key.compare(0, section.size(), section) == 0)
+      return true;
+  return false;
 }
 
-void apply_node(PlatformConfig& config, const YAML::Node& node, const std::string& prefix, const std::string& source) {
-  if (!node.IsMap()) throw ConfigError(where(source, node) + ": " + (prefix.empty() ? "the config" : prefix) + " must be a map of keys");
-  for (const auto& kv : node) {
-    const std::string key = (prefix.empty() ? "" : prefix + ".") + kv.first.as<std::string>();
-    if (kv.second.IsMap()) {
-      apply_node(config, kv.second, key, source);
-      continue;
+// Applies one YAML document. Only known sections are entered, and each key once, so the work
+// stays linear in the file even where aliases share nodes or form cycles.
+struct YamlApplier {
+  PlatformConfig& config;
+  const std::string& source;
+  std::map<std::string, int> lines;  // each dotted key met so far, at its line
+
+  std::string at(const YAML::Node& node) const { return where(source, node); }
+
+  // The list keys: each item is one scalar, checked with its own file:line.
+  bool apply_list(const std::string& key, const YAML::Node& list) {
+    if (key != "fabric.routes" && key != "wafer.defects" && key != "rtl.swap") return false;
+    if (!list.IsSequence()) throw ConfigError(at(list) + ": " + key + ": expected a list");
+    for (const YAML::Node& item : list) {
+      if (!item.IsScalar()) throw ConfigError(at(item) + ": " + key + ": expected a string per item");
+      const std::string item_at = at(item);
+      if (key == "fabric.routes") {
+        config.routes.push_back(parse_route_rule(item.Scalar(), item_at));
+      } else if (key == "rtl.swap") {
+        config.rtl.push_back(parse_rtl_swap(item.Scalar(), item_at));
+      } else {
+        unsigned x, y;
+        char tail;
+        if (std::sscanf(item.Scalar().c_str(), "%u,%u%c", &x, &y, &tail) != 2)
+          throw ConfigError(item_at + ": wafer.defects: expected a physical tile X,Y, got " + wvp::quoted(item.Scalar()));
+        config.defects.tiles.emplace_back(x, y);
+        config.defects.tiles_where.push_back(item_at);
+      }
     }
-    if (apply_list(config, key, kv.second, source)) continue;
-    if (!find_field(key)) {
-      throw ConfigError(where(source, kv.first) + ": unknown key '" + key + "'");
-    }
-    if (!kv.second.IsScalar()) throw ConfigError(where(source, kv.second) + ": " + key + ": expected a single value");
-    set_config_value(config, key, kv.second.Scalar(), where(source, kv.second));
+    return true;
   }
-}
+
+  // A section no key lies under is named by its first entry's key, down to a value, as the user
+  // who mistyped one of its keys reads it; a few levels are enough (and cycles end).
+  [[noreturn]] void unknown(const YAML::Node& key_node, const std::string& key, const YAML::Node& value, int depth = 0) {
+    if (value.IsMap() && value.size() && depth < 8) {
+      const auto first = *value.begin();
+      if (first.first.IsScalar()) unknown(first.first, key + "." + first.first.Scalar(), first.second, depth + 1);
+    }
+    throw ConfigError(at(key_node) + ": unknown key " + wvp::quoted(key));
+  }
+
+  void apply(const YAML::Node& node, const std::string& prefix) {
+    if (!node.IsMap()) throw ConfigError(at(node) + ": " + (prefix.empty() ? "the config" : prefix) + " must be a map of keys");
+    for (const auto& kv : node) {
+      // yaml-cpp takes maps, lists and nothing as keys ({}: 1, [1, 2]: 64, ? [a, b]).
+      if (!kv.first.IsScalar())
+        throw ConfigError(at(kv.first) + ": " + (prefix.empty() ? "" : prefix + ": ") + "a key must be a name, got " +
+                          (kv.first.IsMap() ? "a map" : kv.first.IsSequence() ? "a list" : "nothing"));
+      const std::string key = (prefix.empty() ? "" : prefix + ".") + kv.first.Scalar();
+      // yaml-cpp keeps both entries of a repeated key; "grid.width" and grid: {width} are one key.
+      const int line = kv.first.Mark().line + 1;
+      if (const auto [first, added] = lines.emplace(key, line); !added)
+        throw ConfigError(at(kv.first) + ": key " + wvp::quoted(key) + " given twice (first at line " + std::to_string(first->second) + ")");
+      if (kv.second.IsMap()) {
+        if (!is_section(key)) unknown(kv.first, key, kv.second);
+        apply(kv.second, key);
+        continue;
+      }
+      if (apply_list(key, kv.second)) continue;
+      if (!find_field(key)) throw ConfigError(at(kv.first) + ": unknown key " + wvp::quoted(key));
+      if (!kv.second.IsScalar()) throw ConfigError(at(kv.second) + ": " + key + ": expected a single value");
+      set_config_value(config, key, kv.second.Scalar(), at(kv.second));
+    }
+  }
+};
 
 }  // namespace
 
@@ -275,27 +314,36 @@ void set_config_value(PlatformConfig& config, const std::string& key, const std:
 }
 
 void load_config_text(PlatformConfig& config, const std::string& yaml, const std::string& source) {
+  // Whatever yaml-cpp throws, while parsing or while the nodes are read, is the file's fault.
+  const auto yaml_error = [&](const YAML::Exception& e, const char* what) {
+    const std::string line = e.mark.is_null() ? "" : ":" + std::to_string(e.mark.line + 1);
+    // yaml-cpp's messages are constants, some followed by ": " and input (an escape character, a
+    // version), which may be a line break or a long run of bytes.
+    const size_t input = e.msg.find(": ");
+    const std::string msg = input == std::string::npos ? e.msg : e.msg.substr(0, input + 2) + wvp::quoted(e.msg.substr(input + 2));
+    return ConfigError(source + line + ": " + what + msg);
+  };
   YAML::Node root;
   try {
     root = YAML::Load(yaml);
   } catch (const YAML::Exception& e) {
-    throw ConfigError(source + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax error: " + e.msg);
+    throw yaml_error(e, "YAML syntax error: ");
   }
   if (root.IsNull()) return;  // an empty file keeps the defaults
-  apply_node(config, root, "", source);
+  try {
+    YamlApplier{config, source, {}}.apply(root, "");
+  } catch (const YAML::Exception& e) {
+    throw yaml_error(e, "");
+  }
 }
 
 void load_config_file(PlatformConfig& config, const std::string& path) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    throw ConfigError(path + ": cannot open config file");
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(path + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax error: " + e.msg);
-  }
-  if (root.IsNull()) return;
-  apply_node(config, root, "", path);
+  // Configs are a few KB; the limit leaves room for a long value, which the errors quote short.
+  constexpr uint64_t kMaxConfigBytes = uint64_t{64} << 20;
+  std::string text;
+  if (const std::string problem = read_input_file(path, "config file", kMaxConfigBytes, text); !problem.empty())
+    throw ConfigError(path + ": " + problem);
+  load_config_text(config, text, path);
 }
 
 std::vector<std::string> serdes_edges(const std::string& edges) {

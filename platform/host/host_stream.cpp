@@ -33,7 +33,7 @@ HostStream::HostStream(Wafer& wafer, std::optional<Block> in, WordSink sink) : w
       summary_.in_arrived_ps = r.end_ps;
       summary_.in_first_principles_ps = r.first_principles_ps;
       for (const LinkStats& l : r.link_stats) summary_.in_retries += l.retries;
-      const uint64_t period_ps = to_ps(wafer.tile(0, 0).core.period());
+      const uint64_t period_ps = to_ps(wafer.clock().period());
       summary_.doorbell_cycle = (r.end_ps + period_ps - 1) / period_ps;
     }
     wafer.write_all(in->addr, in->bytes);

@@ -1,12 +1,72 @@
 #include "platform/llama/checkpoint.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 
+#include "platform/support/input_file.h"
 #include "platform/support/splitmix.h"
 
 namespace wvp::llama {
+
+namespace {
+
+// Far above today's largest models (Llama 3 405B: dim 16384, hidden 53248, 126 layers, vocab
+// 128256, 128K context), and low enough that weight_floats() cannot overflow (below 2^50), so an
+// absurd header is refused before anything is allocated.
+struct FieldLimit {
+  const char* name;
+  int32_t ModelConfig::*field;
+  int32_t max;
+};
+constexpr FieldLimit kLimits[] = {{"dim", &ModelConfig::dim, 1 << 16},          {"hidden_dim", &ModelConfig::hidden_dim, 1 << 18},
+                                  {"n_layers", &ModelConfig::n_layers, 1 << 12}, {"vocab_size", &ModelConfig::vocab_size, 1 << 20},
+                                  {"seq_len", &ModelConfig::seq_len, 1 << 20}};
+
+// The tensors in the file's order (run.c's memory_map_weights, with its names); `view` is null for
+// run.c's former RoPE tables, which are in the file but unused.
+struct Tensor {
+  const char* name;
+  const float* ModelWeights::*view;
+  uint64_t layers, per_layer;
+};
+std::vector<Tensor> file_tensors(const ModelConfig& c) {
+  const uint64_t d = c.dim, h = c.hidden_dim, l = c.n_layers, v = c.vocab_size, kv = c.kv_dim();
+  std::vector<Tensor> t = {{"token_embedding_table", &ModelWeights::token_embedding, 1, v * d},
+                           {"rms_att_weight", &ModelWeights::rms_att, l, d},
+                           {"wq", &ModelWeights::wq, l, d * d},
+                           {"wk", &ModelWeights::wk, l, d * kv},
+                           {"wv", &ModelWeights::wv, l, d * kv},
+                           {"wo", &ModelWeights::wo, l, d * d},
+                           {"rms_ffn_weight", &ModelWeights::rms_ffn, l, d},
+                           {"w1", &ModelWeights::w1, l, d * h},
+                           {"w2", &ModelWeights::w2, l, h * d},
+                           {"w3", &ModelWeights::w3, l, d * h},
+                           {"rms_final_weight", &ModelWeights::rms_final, 1, d},
+                           {"freq_cis", nullptr, 1, uint64_t(c.seq_len) * uint64_t(c.head_size())}};
+  if (!c.shared_classifier) t.push_back({"wcls", &ModelWeights::classifier, 1, v * d});
+  return t;
+}
+
+// A NaN or infinite weight poisons every logit after it; the device and the reference would
+// agree on garbage.
+void check_finite(const std::string& path, const ModelConfig& c, const ModelWeights& w) {
+  const float* p = w.data.data();
+  for (const Tensor& t : file_tensors(c)) {
+    const uint64_t n = t.layers * t.per_layer;
+    for (uint64_t i = 0; t.view && i < n; ++i) {
+      if (std::isfinite(p[i])) continue;
+      const std::string value = std::isnan(p[i]) ? "NaN" : p[i] > 0 ? "+Inf" : "-Inf";
+      const std::string layer = t.layers > 1 ? ", layer " + std::to_string(i / t.per_layer) : "";
+      throw ModelError(path + ": weight " + std::to_string(i % t.per_layer) + " of " + t.name + layer + " is " + value +
+                       " (weights must be finite)");
+    }
+    p += n;
+  }
+}
+
+}  // namespace
 
 void ModelConfig::validate() const {
   const auto bad = [](const std::string& what) { throw ModelError("model config: " + what); };
@@ -14,43 +74,34 @@ void ModelConfig::validate() const {
     bad("every dimension must be positive (dim " + std::to_string(dim) + ", hidden_dim " + std::to_string(hidden_dim) +
         ", n_layers " + std::to_string(n_layers) + ", n_heads " + std::to_string(n_heads) + ", n_kv_heads " +
         std::to_string(n_kv_heads) + ", vocab_size " + std::to_string(vocab_size) + ", seq_len " + std::to_string(seq_len) + ")");
+  for (const FieldLimit& limit : kLimits)
+    if (this->*limit.field > limit.max)
+      bad(std::string(limit.name) + " " + std::to_string(this->*limit.field) + " is above " + std::to_string(limit.max) +
+          ", the largest wafervp takes");
   if (dim % n_heads) bad("dim " + std::to_string(dim) + " is not a multiple of n_heads " + std::to_string(n_heads));
   if (n_heads % n_kv_heads) bad("n_heads " + std::to_string(n_heads) + " is not a multiple of n_kv_heads " + std::to_string(n_kv_heads));
   if (head_size() % 2) bad("head size " + std::to_string(head_size()) + " must be even (RoPE rotates pairs)");
 }
 
 uint64_t ModelConfig::weight_floats() const {
-  const uint64_t d = dim, h = hidden_dim, l = n_layers, v = vocab_size, kv = kv_dim(), hs = head_size();
-  uint64_t n = v * d + l * d + l * d * d + 2 * l * d * kv + l * d * d + l * d + 3 * l * d * h + d;
-  n += uint64_t(seq_len) * hs;  // run.c's former RoPE tables: skipped, but in the file
-  if (!shared_classifier) n += v * d;
+  uint64_t n = 0;
+  for (const Tensor& t : file_tensors(*this)) n += t.layers * t.per_layer;
   return n;
 }
 
 void bind_weights(const ModelConfig& c, ModelWeights& w) {
-  const uint64_t d = c.dim, h = c.hidden_dim, l = c.n_layers, v = c.vocab_size, kv = c.kv_dim();
   const float* p = w.data.data();
-  const auto take = [&](uint64_t n) {
-    const float* at = p;
-    p += n;
-    return at;
-  };
-  w.token_embedding = take(v * d);
-  w.rms_att = take(l * d);
-  w.wq = take(l * d * d);
-  w.wk = take(l * d * kv);
-  w.wv = take(l * d * kv);
-  w.wo = take(l * d * d);
-  w.rms_ffn = take(l * d);
-  w.w1 = take(l * d * h);
-  w.w2 = take(l * h * d);
-  w.w3 = take(l * d * h);
-  w.rms_final = take(d);
-  take(uint64_t(c.seq_len) * c.head_size());
-  w.classifier = c.shared_classifier ? w.token_embedding : take(v * d);
+  for (const Tensor& t : file_tensors(c)) {
+    if (t.view) w.*t.view = p;
+    p += t.layers * t.per_layer;
+  }
+  if (c.shared_classifier) w.classifier = w.token_embedding;
 }
 
 Model read_checkpoint(const std::string& path) {
+  uint64_t size = 0;
+  if (const std::string problem = input_file_problem(path, "checkpoint", UINT64_MAX, size); !problem.empty())
+    throw ModelError(path + ": " + problem);
   std::ifstream f(path, std::ios::binary);
   if (!f) throw ModelError(path + ": cannot open checkpoint");
   int32_t header[7];
@@ -67,8 +118,6 @@ Model read_checkpoint(const std::string& path) {
   } catch (const ModelError& e) {
     throw ModelError(path + ": " + e.what());
   }
-  f.seekg(0, std::ios::end);
-  const uint64_t size = static_cast<uint64_t>(f.tellg());
   if (size != c.file_bytes())
     throw ModelError(path + ": " + std::to_string(size) + " bytes, but its header (dim " + std::to_string(c.dim) +
                      ", hidden_dim " + std::to_string(c.hidden_dim) + ", " + std::to_string(c.n_layers) + " layers, " +
@@ -77,9 +126,9 @@ Model read_checkpoint(const std::string& path) {
                      (c.shared_classifier ? ", shared classifier" : ", separate classifier") + ") needs " +
                      std::to_string(c.file_bytes()));
   m.weights.data.resize(c.weight_floats());
-  f.seekg(28);
   f.read(reinterpret_cast<char*>(m.weights.data.data()), static_cast<std::streamsize>(4 * m.weights.data.size()));
   if (!f) throw ModelError(path + ": read error");
+  check_finite(path, c, m.weights);
   bind_weights(c, m.weights);
   return m;
 }
@@ -109,6 +158,12 @@ float unit(uint64_t seed, uint64_t index) {
 
 Model generate_model(const ModelConfig& config, uint64_t seed) {
   config.validate();
+  // Generated models are test models of a few MB; a mistyped dimension must not fill the host's
+  // memory (each weight is computed, so the pages are touched).
+  constexpr uint64_t kMaxGeneratedBytes = uint64_t{4} << 30;
+  if (config.file_bytes() > kMaxGeneratedBytes)
+    throw ModelError("model config: the generated model would be " + std::to_string(config.file_bytes()) +
+                     " bytes; generated test models stop at " + std::to_string(kMaxGeneratedBytes));
   Model m;
   m.config = config;
   m.weights.data.resize(config.weight_floats());

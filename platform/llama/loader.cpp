@@ -5,7 +5,7 @@
 #include <optional>
 
 #include "platform/llama/reference.h"
-#include <wvp/model_layout.h>
+#include "abi/wvp/model_layout.h"
 
 namespace wvp::llama {
 

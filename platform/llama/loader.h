@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "platform/llama/checkpoint.h"
-#include <wvp/model_layout.h>
+#include "abi/wvp/model_layout.h"
 
 namespace wvp::llama {
 

@@ -3,43 +3,83 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
+#include <queue>
+#include <string_view>
+
+#include "platform/support/input_file.h"
 
 namespace wvp::llama {
 
+namespace {
+
+std::string too_small(int32_t vocab_size) {
+  return "a vocabulary of " + std::to_string(vocab_size) + " tokens; a llama2.c tokenizer has at least " +
+         std::to_string(kMinVocab) + " (<unk>, BOS, EOS and the 256 byte tokens <0x00>..<0xFF>)";
+}
+
+// Reads the file's fields in order, each checked against the bytes left.
+struct FieldReader {
+  const std::string& path;
+  std::string_view rest;
+
+  template <typename T>
+  bool get(T& v) {
+    if (rest.size() < sizeof v) return false;
+    std::memcpy(&v, rest.data(), sizeof v);
+    rest.remove_prefix(sizeof v);
+    return true;
+  }
+  [[noreturn]] void fail(const std::string& what) const { throw ModelError(path + ": " + what); }
+};
+
+}  // namespace
+
 Tokenizer::Tokenizer(std::vector<std::string> pieces, std::vector<float> scores)
     : pieces_(std::move(pieces)), scores_(std::move(scores)) {
+  if (vocab_size() < kMinVocab) throw ModelError("tokenizer: " + too_small(vocab_size()));
   for (int32_t i = 0; i < vocab_size(); ++i) {
     ids_.emplace(pieces_[i], i);  // keeps the first id of a duplicate piece
     max_token_length_ = std::max<uint32_t>(max_token_length_, static_cast<uint32_t>(pieces_[i].size()));
   }
+  for (int32_t b = 0; b < 256; ++b) empty_byte_piece_ |= pieces_[kByteTokens + b].empty();
+  // run.c's encode() puts it before every text, and pushes -1 when it is missing.
+  if (lookup(" ") < 0) throw ModelError("tokenizer: no piece \" \" (the dummy prefix run.c puts before the text)");
 }
 
 Tokenizer Tokenizer::read(const std::string& path, int32_t vocab_size) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw ModelError(path + ": cannot open tokenizer");
+  // The real Llama 2 tokenizer is 434 KB; the largest vocabulary a checkpoint may declare (2^20)
+  // of long pieces stays well below this.
+  constexpr uint64_t kMaxTokenizerBytes = uint64_t{1} << 30;
+  std::string bytes;
+  if (const std::string problem = read_input_file(path, "tokenizer", kMaxTokenizerBytes, bytes); !problem.empty())
+    throw ModelError(path + ": " + problem);
+  if (vocab_size < kMinVocab) throw ModelError(path + ": the model declares " + too_small(vocab_size));
+  FieldReader r{path, bytes};
   int32_t max_len = 0;
-  if (!f.read(reinterpret_cast<char*>(&max_len), 4) || max_len <= 0)
-    throw ModelError(path + ": not a llama2.c tokenizer (bad max_token_length)");
+  if (!r.get(max_len) || max_len <= 0) r.fail("not a llama2.c tokenizer (bad max_token_length)");
   std::vector<std::string> pieces;
   std::vector<float> scores;
   for (int32_t i = 0; i < vocab_size; ++i) {
     float score;
     int32_t len;
-    if (!f.read(reinterpret_cast<char*>(&score), 4) || !f.read(reinterpret_cast<char*>(&len), 4))
-      throw ModelError(path + ": ends after " + std::to_string(i) + " tokens, but the model's vocabulary has " +
-                       std::to_string(vocab_size));
+    if (!r.get(score) || !r.get(len))
+      r.fail("ends after " + std::to_string(i) + " tokens, but the model's vocabulary has " + std::to_string(vocab_size));
     if (len < 0 || len > max_len)
-      throw ModelError(path + ": token " + std::to_string(i) + " has length " + std::to_string(len) +
-                       ", outside [0, max_token_length " + std::to_string(max_len) + "]");
-    std::string piece(static_cast<size_t>(len), '\0');
-    if (!f.read(piece.data(), len)) throw ModelError(path + ": token " + std::to_string(i) + " is truncated");
-    pieces.push_back(std::move(piece));
+      r.fail("token " + std::to_string(i) + " has length " + std::to_string(len) + ", outside [0, max_token_length " +
+             std::to_string(max_len) + "]");
+    if (static_cast<size_t>(len) > r.rest.size()) r.fail("token " + std::to_string(i) + " is truncated");
+    pieces.emplace_back(r.rest.substr(0, static_cast<size_t>(len)));
+    r.rest.remove_prefix(static_cast<size_t>(len));
     scores.push_back(score);
   }
-  if (f.peek() != std::char_traits<char>::eof())
-    throw ModelError(path + ": has more than the model's " + std::to_string(vocab_size) + " tokens");
-  return Tokenizer(std::move(pieces), std::move(scores));
+  if (!r.rest.empty()) r.fail("has more than the model's " + std::to_string(vocab_size) + " tokens");
+  try {
+    return Tokenizer(std::move(pieces), std::move(scores));
+  } catch (const ModelError& e) {
+    r.fail(std::string(e.what()).substr(std::string_view("tokenizer: ").size()));
+  }
 }
 
 void Tokenizer::write(const std::string& path) const {
@@ -63,11 +103,7 @@ int32_t Tokenizer::lookup(const std::string& piece) const {
 std::vector<int32_t> Tokenizer::encode(const std::string& text, bool bos, bool eos) const {
   std::vector<int32_t> tokens;
   if (bos) tokens.push_back(kBos);
-  if (!text.empty()) {
-    const int32_t prefix = lookup(" ");
-    if (prefix < 0) throw ModelError("tokenizer: no piece \" \" for the dummy prefix");
-    tokens.push_back(prefix);
-  }
+  if (!text.empty()) tokens.push_back(lookup(" "));  // the constructor made sure of it
   // One code point at a time (at most 4 bytes); unknown ones fall back to byte tokens.
   std::string cp;
   for (size_t i = 0; i < text.size(); ++i) {
@@ -80,28 +116,63 @@ std::vector<int32_t> Tokenizer::encode(const std::string& text, bool bos, bool e
     if (id >= 0) {
       tokens.push_back(id);
     } else {
-      for (unsigned char b : cp) tokens.push_back(static_cast<int32_t>(b) + 3);
+      for (unsigned char b : cp) tokens.push_back(static_cast<int32_t>(b) + kByteTokens);
     }
     cp.clear();
   }
-  // Greedy merges, best score first; ties go to the leftmost pair, as in run.c.
-  for (;;) {
-    float best_score = -1e10f;
-    int32_t best_id = -1;
-    size_t best_at = 0;
-    for (size_t i = 0; i + 1 < tokens.size(); ++i) {
-      const int32_t id = lookup(pieces_[tokens[i]] + pieces_[tokens[i + 1]]);
-      if (id >= 0 && scores_[id] > best_score) best_score = scores_[id], best_id = id, best_at = i;
-    }
-    if (best_id < 0) break;
-    tokens[best_at] = best_id;
-    tokens.erase(tokens.begin() + static_cast<std::ptrdiff_t>(best_at) + 1);
+  // run.c's merge loop, the best-scoring pair first, ties to the leftmost, a score only counting
+  // above -1e10 (NaN never): the same choices, from a heap of the adjacent pairs over a linked
+  // list. A merged token keeps its left token's slot, so slots stay in text order and the
+  // leftmost pair is the one of the lowest slot.
+  struct Pair {
+    float score;
+    size_t left, right;
+    int32_t left_id, right_id, merged;
+    bool operator<(const Pair& o) const { return score < o.score || (score == o.score && left > o.left); }
+  };
+  const size_t n = tokens.size();
+  std::vector<size_t> next(n), prev(n);
+  for (size_t i = 0; i < n; ++i) next[i] = i + 1, prev[i] = i - 1;  // n and SIZE_MAX: none
+  std::vector<bool> gone(n, false);
+  std::priority_queue<Pair> heap;
+  const auto offer = [&](size_t left) {
+    if (left >= n || next[left] >= n) return;
+    const size_t right = next[left];
+    const int32_t id = lookup(pieces_[tokens[left]] + pieces_[tokens[right]]);
+    if (id >= 0 && scores_[id] > -1e10f) heap.push({scores_[id], left, right, tokens[left], tokens[right], id});
+  };
+  for (size_t i = 0; i + 1 < n; ++i) offer(i);
+  while (!heap.empty()) {
+    const Pair p = heap.top();
+    heap.pop();
+    // Stale when either side merged since, or the right one is no longer the left's neighbour.
+    if (gone[p.left] || gone[p.right] || next[p.left] != p.right || tokens[p.left] != p.left_id || tokens[p.right] != p.right_id)
+      continue;
+    tokens[p.left] = p.merged;
+    gone[p.right] = true;
+    next[p.left] = next[p.right];
+    if (next[p.right] < n) prev[next[p.right]] = p.left;
+    offer(prev[p.left]);
+    offer(p.left);
   }
-  if (eos) tokens.push_back(kEos);
-  return tokens;
+  std::vector<int32_t> out;
+  out.reserve(n + 1);
+  for (size_t i = 0; i < n; ++i)
+    if (!gone[i]) out.push_back(tokens[i]);
+  if (eos) out.push_back(kEos);
+  return out;
+}
+
+size_t Tokenizer::fewest_tokens(const std::string& text) const {
+  if (text.empty()) return 0;
+  if (empty_byte_piece_ || max_token_length_ == 0) return 1;
+  // The dummy prefix adds a byte; BOS stands for none.
+  return (text.size() + 1 + max_token_length_ - 1) / max_token_length_;
 }
 
 std::string Tokenizer::decode(int32_t prev, int32_t token) const {
+  if (token < 0 || token >= vocab_size())
+    throw ModelError("tokenizer: token " + std::to_string(token) + " is outside the vocabulary of " + std::to_string(vocab_size()));
   std::string piece = pieces_[token];
   if (prev == kBos && !piece.empty() && piece[0] == ' ') piece.erase(0, 1);
   unsigned int byte;

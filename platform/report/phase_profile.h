@@ -12,7 +12,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include <wvp/phases.h>
+#include "abi/wvp/phases.h"
 
 #include "engine/clock.h"
 #include "models/tile/tile_ctl.h"

@@ -170,7 +170,7 @@ NocResult run_noc(const FabricParams& fabric_params, const NocParams& noc) {
 }
 
 bool noc_stable(const NocResult& r, double zero_load_latency) {
-  return r.drained && r.accepted >= 0.98 * r.generated && r.latency_avg <= 3 * zero_load_latency;
+  return r.drained && r.accepted >= kStableAcceptedShare * r.generated && r.latency_avg <= 3 * zero_load_latency;
 }
 
 SweepResult sweep_noc(const FabricParams& fabric, NocParams noc, double step, double max_rate, int refine_steps,
@@ -183,15 +183,24 @@ SweepResult sweep_noc(const FabricParams& fabric, NocParams noc, double step, do
     const NocResult& r = s.points.back();
     if (progress)
       *progress << "rate " << rate << ": generated " << r.generated << ", accepted " << r.accepted << ", latency avg " << r.latency_avg << " p99 "
-                << r.latency_p99 << (r.drained ? "" : " (did not drain)") << "\n";
+                << r.latency_p99 << (r.drained ? "" : " (did not drain)") << std::endl;  // a line as it comes, also into a file
     return r;
   };
+  // Zero-load latency at a load where packets practically never meet, measured long enough to
+  // average over the pattern's distances.
+  {
+    const NocParams sweep = noc;
+    const double rate = std::min(kZeroLoadRate, step / 10);
+    const uint32_t nodes = (noc.region_width ? noc.region_width : fabric.width) * (noc.region_height ? noc.region_height : fabric.height);
+    noc.measure_cycles = std::max<uint64_t>(noc.measure_cycles, static_cast<uint64_t>(std::ceil(kZeroLoadPackets * noc.packet_flits / (rate * nodes))));
+    s.zero_load_latency = run_at(rate).latency_avg;
+    noc = sweep;
+  }
   double stable = 0, unstable = 0;
   const int steps = static_cast<int>(std::floor(max_rate / step + 1e-9));
   for (int i = 1; i <= steps; ++i) {
     const double rate = i * step;
     const NocResult r = run_at(rate);
-    if (i == 1) s.zero_load_latency = r.latency_avg;
     if (!noc_stable(r, s.zero_load_latency)) {
       unstable = rate;
       break;

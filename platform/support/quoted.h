@@ -7,7 +7,8 @@
 namespace wvp {
 
 // 'text' with control characters escaped (\n, \t, \xHH) and, past `max_chars`, cut with "..." and
-// the full length in bytes.
+// the full length in bytes. Call it wvp::quoted: unqualified, a std::string argument makes
+// argument-dependent lookup prefer std::quoted.
 std::string quoted(std::string_view text, size_t max_chars = 64);
 
 // The same without the quotes, for a whole message that may carry user input nobody quoted (the

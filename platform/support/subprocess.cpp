@@ -31,7 +31,7 @@ int spawn_process(const std::vector<std::string>& argv, const std::string& out_p
   return pid;
 }
 
-int wait_process(int pid, int timeout_seconds) {
+int wait_process(int pid, int timeout_seconds, bool* killed_by_signal) {
   int status = 0;
   if (timeout_seconds == 0) {
     waitpid(pid, &status, 0);
@@ -48,6 +48,7 @@ int wait_process(int pid, int timeout_seconds) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   }
+  if (killed_by_signal) *killed_by_signal = !WIFEXITED(status);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 

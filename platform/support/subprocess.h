@@ -10,8 +10,9 @@ namespace wvp {
 // returns its pid. Throws std::runtime_error when it cannot fork.
 int spawn_process(const std::vector<std::string>& argv, const std::string& out_path, const std::string& err_path);
 // Waits for a spawned process, killing it after `timeout_seconds` (0: no limit); returns its exit
-// code, 128 + the signal when a signal ended it.
-int wait_process(int pid, int timeout_seconds);
+// code, 128 + the signal when a signal ended it. `killed_by_signal`, if given, tells that case
+// from a process that exited with such a code itself.
+int wait_process(int pid, int timeout_seconds, bool* killed_by_signal = nullptr);
 // The whole of a file, such as a child's output ("" if it cannot be read).
 std::string read_file(const std::string& path);
 

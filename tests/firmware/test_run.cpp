@@ -40,6 +40,17 @@ TEST(Run, UnhandledTrapIsReportedWithPePcCauseAndMtval) {
   EXPECT_NE(r.err.find("PE (1,0): unhandled trap"), std::string::npos) << r.err;
 }
 
+// An option no command knows is bad input: one line naming it, exit 2, nothing on stdout.
+TEST(Run, UnknownOptionsAreOneLineAndExitTwoForEveryCommand) {
+  for (const char* command : {"run", "noc", "config", "decode", "make-model"}) {
+    const ProcessResult r = run_process({wafervp(), command, "--no-such-option"});
+    EXPECT_EQ(r.exit_code, 2) << command << ": " << r.err;
+    EXPECT_TRUE(r.out.empty()) << command << ": " << r.out;
+    ASSERT_EQ(lines(r.err).size(), 1u) << command << ": " << r.err;
+    EXPECT_NE(r.err.find("--no-such-option"), std::string::npos) << command << ": " << r.err;
+  }
+}
+
 TEST(Run, HandledTrapsReturnToFirmware) {
   const ProcessResult r = run_wafervp({"--grid", "1x1", firmware("trap")});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;

@@ -9,11 +9,18 @@ namespace wvp::test {
 
 struct ProcessResult {
   int exit_code = -1;  // 128 + signal when killed by a signal
+  bool killed_by_signal = false;  // tells that from a program that exited with such a code
   std::string out, err;
 };
 
 // argv[0] is the program path; runs with a timeout (seconds), killing the program after it.
 ProcessResult run_process(const std::vector<std::string>& argv, int timeout_seconds = 120);
+
+// Like run_process, and sends the program `signal` once it has had a handler for it installed
+// for `after_ms` milliseconds (so the signal meets the code under test, not the start-up);
+// `sent` tells whether it was sent before the program ended. Linux: reads /proc/PID/status.
+ProcessResult run_process_signalled(const std::vector<std::string>& argv, int signal, int after_ms, bool& sent,
+                                    int timeout_seconds = 120);
 
 using wvp::spawn_process;  // platform/support/subprocess.h
 using wvp::wait_process;

@@ -210,6 +210,12 @@ TEST(Config, YamlSyntaxErrorNamesTheLine) {
 
   const std::string seq = load_error("sim:\n  quantum_cycles: 1\n- max_cycles: 3\n", "bad.yaml");
   EXPECT_TRUE(starts_with(seq, "bad.yaml:3: YAML syntax error")) << seq;
+
+  // yaml-cpp puts the offending escape character into its message, a control character too
+  // (found by fuzz_config).
+  EXPECT_EQ(load_error("grid: \"\\\x02\"\n", "bad.yaml"), "bad.yaml:1: YAML syntax error: unknown escape character: '\\x02'");
+  EXPECT_EQ(load_error("%YAML 9" + std::string(200, '9') + "\n---\ngrid: {}\n", "bad.yaml"),
+            "bad.yaml:1: YAML syntax error: bad YAML version: '9" + std::string(63, '9') + "'... (201 bytes)");
 }
 
 TEST(Config, NonMapWhereAMapIsExpectedIsAnError) {
@@ -221,6 +227,64 @@ TEST(Config, NonMapWhereAMapIsExpectedIsAnError) {
   EXPECT_TRUE(starts_with(seq, "test.yaml:1: unknown key 'grid'")) << seq;
   const std::string null_value = load_error("grid:\n  width:\n");
   EXPECT_FALSE(null_value.empty());
+}
+
+TEST(Config, KeysThatAreNotNamesAreRefusedWithTheirLine) {
+  // yaml-cpp takes maps, lists and nothing as keys; reading them as text threw its own exception.
+  EXPECT_EQ(load_error("{}: 1\n"), "test.yaml:1: a key must be a name, got a map");
+  EXPECT_EQ(load_error("[1, 2]: 64\n"), "test.yaml:1: a key must be a name, got a list");
+  EXPECT_EQ(load_error("? [a, b]\n"), "test.yaml:1: a key must be a name, got a list");
+  EXPECT_EQ(load_error("~: 1\n"), "test.yaml:1: a key must be a name, got nothing");
+  EXPECT_EQ(load_error("grid:\n  width: 2\n  ? {a: 1}\n  : 3\n"), "test.yaml:3: grid: a key must be a name, got a map");
+}
+
+TEST(Config, RepeatedKeysAreRefusedNamingBothLines) {
+  // yaml-cpp keeps both entries of a repeated key, and the last one used to win in silence.
+  EXPECT_EQ(load_error("grid:\n  width: 2\n  width: 3\n"), "test.yaml:3: key 'grid.width' given twice (first at line 2)");
+  EXPECT_EQ(load_error("grid.width: 2\ngrid:\n  width: 3\n"), "test.yaml:3: key 'grid.width' given twice (first at line 1)");
+  EXPECT_EQ(load_error("sim:\n  max_cycles: 1\nsim:\n  quantum_cycles: 2\n"), "test.yaml:3: key 'sim' given twice (first at line 1)");
+  EXPECT_EQ(load_error("fabric:\n  routes: ['0,0 1 ramp>east']\n  routes: ['0,0 2 ramp>east']\n"),
+            "test.yaml:3: key 'fabric.routes' given twice (first at line 2)");
+  // A section and a dotted key under it are not a repeat.
+  PlatformConfig c;
+  load_config_text(c, "grid:\n  width: 2\ngrid.height: 3\n", "test.yaml");
+  EXPECT_EQ(c.grid_width, 2u);
+  EXPECT_EQ(c.grid_height, 3u);
+}
+
+TEST(Config, LongAndMultiLineInputIsQuotedOnOneShortLine) {
+  const std::string big(1'000'000, '7');
+  const std::string value = load_error("grid:\n  width: " + big + "\n");
+  EXPECT_EQ(value, "test.yaml:2: grid.width: expected an integer in [1, 65536], got '" + std::string(64, '7') + "'... (1000000 bytes)");
+  const std::string key = load_error("\"grid\\nwidth\": 4\n");
+  EXPECT_EQ(key, "test.yaml:1: unknown key 'grid\\nwidth'");
+  const std::string nested = load_error("\"a\\nb\":\n  \"c\\td\": 1\n");
+  EXPECT_EQ(nested, "test.yaml:2: unknown key 'a\\nb.c\\td'");
+  const std::string route = load_error("fabric:\n  routes:\n    - \"0,0 1 ramp>east\\n" + std::string(5000, 'x') + "\"\n");
+  EXPECT_EQ(route.find('\n'), std::string::npos) << route;
+  EXPECT_LT(route.size(), 300u) << route;
+}
+
+TEST(Config, AliasesThatLoopOrMultiplyEndWithAnError) {
+  // A cycle through an alias, and empty maps doubled at each level (2^40 paths): only known
+  // sections are entered, each once.
+  const std::string cycle = load_error("core: &c\n  timing: *c\n");
+  EXPECT_TRUE(starts_with(cycle, "test.yaml:")) << cycle;
+  std::string doubling = "a0: &a0 {}\n";
+  for (int i = 1; i <= 40; ++i)
+    doubling += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " {x: *a" + std::to_string(i - 1) + ", y: *a" +
+                std::to_string(i - 1) + "}\n";
+  EXPECT_EQ(load_error(doubling), "test.yaml:1: unknown key 'a0'");
+  EXPECT_EQ(load_error("core: &c\n  timing: {alu_cycles: 1}\nsram: *c\n"), "test.yaml:2: unknown key 'sram.timing.alu_cycles'");
+}
+
+TEST(Config, DirectoriesAndDevicesAreRefusedAsConfigFiles) {
+  const std::string dir = temp_path("cfg_dir");
+  std::filesystem::create_directory(dir);
+  PlatformConfig c;
+  EXPECT_EQ(config_error([&] { load_config_file(c, dir); }), dir + ": is a directory");
+  EXPECT_EQ(config_error([&] { load_config_file(c, "/dev/zero"); }), "/dev/zero: is not a regular file (a device, FIFO or socket)");
+  std::filesystem::remove(dir);
 }
 
 TEST(Config, LoadConfigFileReadsAFileAndNamesItInErrors) {

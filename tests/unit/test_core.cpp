@@ -1,6 +1,9 @@
 // The core on a real tile (bus, SRAM, control block), running hand-assembled programs.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <csignal>
+
 #include "platform/assembly/wafer.h"
 #include "support/program_image.h"
 #include "support/rv32_asm.h"
@@ -13,6 +16,7 @@ using namespace rv;
 constexpr uint32_t kBase = kProgramBase;
 constexpr uint32_t kMtvec = 0x305, kMie = 0x304, kMstatus = 0x300, kMcause = 0x342, kMepc = 0x341, kMtval = 0x343;
 constexpr uint32_t kMcycle = 0xB00, kMhartid = 0xF14;
+constexpr uint32_t kMinstret = 0xB02, kMcycleh = 0xB80, kMinstreth = 0xB82, kTime = 0xC01;
 
 // Exit sequence: sysctl EXIT <- x0.
 constexpr uint32_t kExitHi = 0x02010;
@@ -150,6 +154,63 @@ TEST(Core, X0StaysZeroAndDecodeCacheHits) {
     EXPECT_EQ(core.instructions(), 2u + 4u * 100u + 2u);  // set-up, loop, exit sequence
     EXPECT_EQ(core.stats().decodes, 8u);
     EXPECT_GT(core.decode_hit_rate(), 0.97);
+  });
+}
+
+// Zicsr: a CSR instruction that writes a counter does so instead of its own increment, so the
+// next instruction reads the value written. With instructions of several cycles, the value after
+// the next one is the written one plus that instruction's cycles; the core's own time and
+// instruction count go on regardless.
+TEST(Core, CounterWritesReplaceTheWritingInstructionsCountWhateverTheTiming) {
+  in_child_process([] {
+    auto words = std::vector<std::pair<uint32_t, uint32_t>>{
+        {0x00, addi(5, 0, -1)},
+        {0x04, csrrw(0, kMcycle, 5)},    {0x08, csrrw(0, kMcycleh, 5)},    {0x0c, addi(0, 0, 0)},
+        {0x10, csrrs(20, kMcycle, 0)},   {0x14, csrrs(21, kMcycleh, 0)},
+        {0x18, csrrw(0, kMinstret, 5)},  {0x1c, csrrw(0, kMinstreth, 5)},  {0x20, addi(0, 0, 0)},
+        {0x24, csrrs(22, kMinstret, 0)}, {0x28, csrrs(23, kMinstreth, 0)}, {0x2c, csrrs(24, kTime, 0)}};
+    for (auto w : exit_at(0x30)) words.push_back(w);
+    PlatformConfig c = grid(1, 1);
+    c.core.timing.alu_cycles = 2;
+    c.core.timing.system_cycles = 3;
+    Wafer wafer("wafer", c, nullptr);
+    run(wafer, program(words));
+    Core& core = wafer.tile(0, 0).core;
+    EXPECT_EQ(core.gpr(20), 1u);  // all ones, then the nop's two cycles
+    EXPECT_EQ(core.gpr(21), 0u);
+    EXPECT_EQ(core.gpr(22), 0u);  // all ones, then the nop
+    EXPECT_EQ(core.gpr(23), 0u);
+    EXPECT_EQ(core.gpr(24), 3u * 2 + 8u * 3);  // time: every instruction before the read
+    EXPECT_EQ(core.instructions(), 14u);
+    // The debugger writes a half as it is now: no instruction, nothing to replace.
+    uint32_t low = 0, high = 0, low_after = 0;
+    ASSERT_TRUE(core.read_csr(kMinstret, low));
+    ASSERT_TRUE(core.write_csr(kMinstreth, 7));
+    ASSERT_TRUE(core.read_csr(kMinstreth, high));
+    ASSERT_TRUE(core.read_csr(kMinstret, low_after));
+    EXPECT_EQ(high, 7u);
+    EXPECT_EQ(low_after, low);
+  });
+}
+
+// A stop request (a signal, in `wafervp run`) ends the run at the end of the round it came in,
+// with exit code 128 + its value, and the core keeps what it did.
+TEST(Core, StopRequestEndsTheRunAtTheNextRound) {
+  in_child_process([] {
+    const uint32_t sb_console = s_type(0x10, 7, 6, 0, 0x23);  // sb x7, 0x10(x6): sysctl CONSOLE
+    const auto words = std::vector<std::pair<uint32_t, uint32_t>>{
+        {0x00, lui(6, kExitHi)}, {0x04, addi(7, 0, '\n')}, {0x08, sb_console}, {0x0c, jal(0, 0)}};
+    std::atomic<int> request{0};
+    Wafer wafer("wafer", grid(1, 1, 1000), [&request](const TileIdentity&, const std::string&) { request = SIGINT; });
+    wafer.cluster().set_stop_request(&request);
+    run(wafer, program(words));
+    const Wafer::Result r = wafer.result();
+    EXPECT_EQ(r.outcome, CoreCluster::Outcome::Interrupted);
+    EXPECT_EQ(r.exit_code, 130);
+    const Core& core = wafer.tile(0, 0).core;
+    EXPECT_GE(core.cycle(), 1000u);  // the first round's end: one quantum
+    EXPECT_LT(core.cycle(), 1010u);
+    EXPECT_GT(core.instructions(), 400u);
   });
 }
 

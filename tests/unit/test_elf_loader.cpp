@@ -2,14 +2,18 @@
 // specific error it gives for each kind of file it refuses.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "platform/host/elf_loader.h"
+#include "support/error_of.h"
 #include "support/process.h"
 
 namespace wvp::test {
@@ -340,7 +344,12 @@ TEST(ElfLoader, BadProgramHeaders) {
   e = typical();
   std::vector<uint8_t> b = e.build();
   put32(b, 28, 0x10000);  // e_phoff past the end
-  EXPECT_EQ(error_for(b), "truncated (needs byte " + std::to_string(0x10000 + 4) + ")");
+  EXPECT_EQ(error_for(b), "program header table (2 entries of 32 bytes at offset 0x10000) runs past the end of the file (" +
+                              std::to_string(b.size()) + " bytes)");
+  put32(b, 28, 52);
+  put16(b, 44, 0xffff);  // e_phnum: far more headers than the file holds
+  EXPECT_EQ(error_for(b), "program header table (65535 entries of 32 bytes at offset 0x34) runs past the end of the file (" +
+                              std::to_string(b.size()) + " bytes)");
 }
 
 TEST(ElfLoader, BadSegments) {
@@ -372,6 +381,78 @@ TEST(ElfLoader, BadSegments) {
   Segment empty;  // PT_LOAD with nothing in memory
   e.segments = {empty};
   EXPECT_EQ(error_for(e.build()), "no loadable segments");
+}
+
+TEST(ElfLoader, DirectoriesDevicesAndFifosAreRefusedWithoutReading) {
+  const std::string dir = temp_path("elf_dir");
+  std::filesystem::create_directory(dir);
+  EXPECT_EQ(error_of<ElfError>([&] { load_elf(dir); }), dir + ": is a directory");
+  // /dev/zero never ends: read to its end, it hangs.
+  EXPECT_EQ(error_of<ElfError>([&] { load_elf("/dev/zero"); }), "/dev/zero: is not a regular file (a device, FIFO or socket)");
+  // Opening a FIFO for reading blocks until a writer comes.
+  const std::string fifo = temp_path("elf_fifo");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_EQ(error_of<ElfError>([&] { load_elf(fifo); }), fifo + ": is not a regular file (a device, FIFO or socket)");
+  std::filesystem::remove(fifo);
+  std::filesystem::remove(dir);
+}
+
+TEST(ElfLoader, OverlappingSegmentsAreRefused) {
+  ElfBuilder e = typical();
+  e.segments[1].vaddr = 0x8000'0004;  // inside the code
+  EXPECT_EQ(error_for(e.build()), "segments 0 and 1 overlap at 0x80000004");
+
+  // A large segment that contains a later one, with another in between in address order.
+  e = typical();
+  e.segments[0].mem_size = 0x2000;  // code plus bss up to 0x80002000 covers the data at 0x80001000
+  Segment far;
+  far.vaddr = 0x8000'0800;
+  far.mem_size = 0x10;
+  e.segments.push_back(far);
+  EXPECT_EQ(error_for(e.build()), "segments 0 and 2 overlap at 0x80000800");
+
+  e = typical();
+  e.segments[1].vaddr = 0x8000'0000;  // the same address
+  EXPECT_EQ(error_for(e.build()), "segments 0 and 1 overlap at 0x80000000");
+
+  e = typical();
+  e.segments[1].vaddr = 0x8000'0008;  // right after the code: adjacent, not overlapping
+  EXPECT_EQ(error_for(e.build()), "");
+}
+
+TEST(ElfLoader, UnalignedEntryPointIsRefused) {
+  ElfBuilder e = typical();
+  for (const uint32_t entry : {0x8000'0002u, 0x8000'0001u, 0x8000'0007u}) {
+    e.entry = entry;
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "0x%x", entry);
+    EXPECT_EQ(error_for(e.build()), "entry point " + std::string(hex) + " is not 4-byte aligned");
+  }
+}
+
+TEST(ElfLoader, SectionAndSymbolTablesOutsideTheFileAreRefused) {
+  ElfBuilder e = typical();
+  e.symbols = {{"x", 1}};
+  std::vector<uint8_t> b = e.build();
+  std::vector<uint8_t> c = b;
+  put32(c, 32, 0x7fff'0000);  // e_shoff far past the end
+  EXPECT_EQ(error_for(c), "section header table (3 entries of 40 bytes at offset 0x7fff0000) runs past the end of the file (" +
+                              std::to_string(c.size()) + " bytes)");
+  c = b;
+  put16(c, 48, 0xffff);  // e_shnum
+  char shoff[16];
+  std::snprintf(shoff, sizeof shoff, "0x%zx", e.shoff);
+  EXPECT_EQ(error_for(c), "section header table (65535 entries of 40 bytes at offset " + std::string(shoff) +
+                              ") runs past the end of the file (" + std::to_string(c.size()) + " bytes)");
+  c = b;
+  put32(c, e.shoff + 40 + 16, 0xffff'fff0);  // .symtab's offset
+  EXPECT_EQ(error_for(c), "symbol table in section 1 runs past the end of the file");
+  c = b;
+  put32(c, e.shoff + 40 + 20, 0xffff'fff0);  // .symtab's size
+  EXPECT_EQ(error_for(c), "symbol table in section 1 runs past the end of the file");
+  c = b;
+  put32(c, e.shoff + 80 + 4, 2);  // .strtab claims to be a second symbol table
+  EXPECT_EQ(error_for(c), "sections 1 and 2 are both symbol tables");
 }
 
 }  // namespace

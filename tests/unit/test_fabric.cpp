@@ -98,13 +98,35 @@ TEST(Fabric, ZeroLoadLatencyOfPacketsAddsSerialisation) {
       f.advance(1000);
       ASSERT_EQ(rec.flits.size(), size);
       const uint64_t hop = pipeline == RouterPipeline::Wafer ? 1 : 5;
+      // The four-stage router's packets also cross an injection and an ejection channel.
+      const uint64_t channels = pipeline == RouterPipeline::Wafer ? 0 : 2;
       EXPECT_EQ(f.hop_cycles(), hop);
       const uint64_t latency = rec.flits.back().second - 10;
-      EXPECT_EQ(latency, (hops(p, src, dst) + 1) * hop + crossings(p, src, dst) * p.reticle_crossing_cycles + size - 1)
+      // H routers: T0 = hop x H + channels + (P - 1), plus the reticle crossings.
+      EXPECT_EQ(latency, (hops(p, src, dst) + 1) * hop + channels + crossings(p, src, dst) * p.reticle_crossing_cycles + size - 1)
           << pipeline_name(pipeline) << " " << src << "->" << dst << " size " << size;
       EXPECT_TRUE(rec.flits.back().first.flags & Flit::kTail);
     }
   }
+}
+
+// Route computation starts when a head reaches the front of its VC. Two sources on a row send
+// one-flit packets east through one VC: they queue behind each other in the routers' VCs, and
+// each VC passes one every 3 cycles (RC, VA, SA), not every 2 as with routes computed on arrival.
+TEST(Fabric, FourStageRouterRoutesAHeadOnlyOnceItIsAtTheFrontOfItsVc) {
+  FabricParams p = FabricParams::iq_vc_4stage(4, 1);
+  p.colors = 1;
+  p.buffer_depth_flits = 16;
+  Fabric f(p);
+  Recorder rec;
+  f.set_client(&rec);
+  for (uint32_t id = 0; id < 20; ++id) {
+    f.inject_packet(0, 3, 1, id, 0);
+    f.inject_packet(1, 3, 1, 100 + id, 0);
+  }
+  f.advance(1000);
+  ASSERT_EQ(rec.flits.size(), 40u);
+  for (size_t i = 2; i < rec.flits.size(); ++i) EXPECT_EQ(rec.flits[i].second - rec.flits[i - 1].second, 3u) << i;
 }
 
 TEST(Fabric, EveryWaveletArrivesOnceAndInOrderPerSourceAndColor) {

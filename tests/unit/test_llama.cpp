@@ -2,18 +2,23 @@
 // reference forward pass, held against an independent double-precision transformer.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 
 #include "platform/llama/checkpoint.h"
 #include "platform/llama/loader.h"
 #include "platform/llama/reference.h"
 #include "platform/llama/tokenizer.h"
+#include "platform/support/quoted.h"
 #include "support/process.h"
-#include <wvp/model_layout.h>
+#include "abi/wvp/model_layout.h"
 #include "support/error_of.h"
+#include "support/run_c_encode.h"
 
 namespace wvp::llama {
 namespace {
@@ -117,6 +122,207 @@ TEST(LlamaTokenizer, EncodesAsRunCDoesAndDecodesBack) {
     for (size_t i = 1; i < tokens.size(); ++i) back += t.decode(tokens[i - 1], tokens[i]);
     EXPECT_EQ(back, text);
   }
+}
+
+// The bytes of a file, and a file of these bytes.
+std::string file_bytes(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+void write_bytes(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
+template <typename T>
+void put(std::string& bytes, size_t offset, T value) {
+  std::memcpy(bytes.data() + offset, &value, sizeof value);
+}
+
+TEST(LlamaCheckpoint, NonFiniteWeightsAreRefusedNamingTheTensorAndIndex) {
+  const ModelConfig c = small_config();  // d 16, kv 8, vocab 400, 2 layers
+  const std::string path = test::temp_path("nan.bin");
+  write_checkpoint(path, generate_model(c, 3));
+  const std::string good = file_bytes(path);
+  const size_t wq = 28 + 4 * (400 * 16 + 2 * 16);  // after the embedding and both layers' rms_att
+  std::string bad = good;
+  put(bad, wq + 4 * (16 * 16 + 5), std::numeric_limits<float>::quiet_NaN());  // layer 1, element 5
+  write_bytes(path, bad);
+  EXPECT_EQ(error_of<ModelError>([&] { read_checkpoint(path); }), path + ": weight 5 of wq, layer 1 is NaN (weights must be finite)");
+  bad = good;
+  put(bad, good.size() - 4 * (12 * 4 + 16) + 4 * 3, -std::numeric_limits<float>::infinity());  // rms_final_weight[3]
+  write_bytes(path, bad);
+  EXPECT_EQ(error_of<ModelError>([&] { read_checkpoint(path); }), path + ": weight 3 of rms_final_weight is -Inf (weights must be finite)");
+  bad = good;
+  put(bad, 28 + 4 * 17, std::numeric_limits<float>::infinity());
+  write_bytes(path, bad);
+  EXPECT_EQ(error_of<ModelError>([&] { read_checkpoint(path); }),
+            path + ": weight 17 of token_embedding_table is +Inf (weights must be finite)");
+  // run.c's former RoPE tables are in the file but unused: what they hold does not matter.
+  bad = good;
+  put(bad, good.size() - 4, std::numeric_limits<float>::quiet_NaN());
+  write_bytes(path, bad);
+  EXPECT_NO_THROW(read_checkpoint(path));
+}
+
+TEST(LlamaCheckpoint, HeadersOutOfRangeAreRefusedBeforeAnythingIsAllocated) {
+  const std::string path = test::temp_path("header.bin");
+  write_checkpoint(path, generate_model(small_config(), 1));
+  const std::string good = file_bytes(path);
+  const auto error_with = [&](size_t field, int32_t value) {
+    std::string bad = good;
+    put(bad, 4 * field, value);
+    write_bytes(path, bad);
+    const std::string e = error_of<ModelError>([&] { read_checkpoint(path); });
+    return e.substr(0, path.size() + 2) == path + ": " ? e.substr(path.size() + 2) : e;
+  };
+  EXPECT_EQ(error_with(0, 1073741824), "model config: dim 1073741824 is above 65536, the largest wafervp takes");
+  EXPECT_EQ(error_with(1, INT32_MAX), "model config: hidden_dim 2147483647 is above 262144, the largest wafervp takes");
+  EXPECT_EQ(error_with(2, 2000000000), "model config: n_layers 2000000000 is above 4096, the largest wafervp takes");
+  EXPECT_EQ(error_with(5, -(1 << 21)), "model config: vocab_size 2097152 is above 1048576, the largest wafervp takes");
+  EXPECT_EQ(error_with(6, 1 << 30), "model config: seq_len 1073741824 is above 1048576, the largest wafervp takes");
+  for (const auto& [field, value] : std::vector<std::pair<size_t, int32_t>>{{0, 0}, {1, -1}, {3, 0}, {4, -4}, {5, 0}, {5, INT32_MIN}, {6, 0}})
+    EXPECT_NE(error_with(field, value).find("every dimension must be positive"), std::string::npos) << field << " " << value;
+  EXPECT_EQ(error_with(4, 8), "model config: n_heads 4 is not a multiple of n_kv_heads 8");
+  // Within every limit, the size still has to be the header's.
+  EXPECT_NE(error_with(2, 4096).find(std::to_string(good.size()) + " bytes, but its header (dim 16, hidden_dim 40, 4096 layers"),
+            std::string::npos);
+  // make-model's generated models are refused before their weights are allocated.
+  ModelConfig huge = small_config();
+  huge.dim = 1073741824;
+  EXPECT_EQ(error_of<ModelError>([&] { generate_model(huge, 1); }), "model config: dim 1073741824 is above 65536, the largest wafervp takes");
+  huge = small_config();
+  huge.n_layers = 2000000000;
+  EXPECT_EQ(error_of<ModelError>([&] { generate_model(huge, 1); }), "model config: n_layers 2000000000 is above 4096, the largest wafervp takes");
+  huge = small_config();
+  huge.dim = 1 << 16, huge.n_layers = 1 << 12;  // each within its limit, 200 TB together
+  EXPECT_NE(error_of<ModelError>([&] { generate_model(huge, 1); }).find("generated test models stop at 4294967296"), std::string::npos);
+}
+
+TEST(LlamaCheckpoint, TruncatedFilesDirectoriesAndDevicesAreRefused) {
+  const std::string path = test::temp_path("short.bin");
+  write_checkpoint(path, generate_model(small_config(), 1));
+  const std::string good = file_bytes(path);
+  write_bytes(path, good.substr(0, good.size() / 2));
+  EXPECT_NE(error_of<ModelError>([&] { read_checkpoint(path); }).find(std::to_string(good.size() / 2) + " bytes, but its header"),
+            std::string::npos);
+  write_bytes(path, good.substr(0, 27));
+  EXPECT_EQ(error_of<ModelError>([&] { read_checkpoint(path); }), path + ": truncated header (a llama2.c checkpoint starts with seven int32)");
+  write_bytes(path, good + "x");
+  EXPECT_NE(error_of<ModelError>([&] { read_checkpoint(path); }).find(std::to_string(good.size() + 1) + " bytes, but its header"),
+            std::string::npos);
+  const std::string dir = test::temp_path("model_dir");
+  std::filesystem::create_directory(dir);
+  EXPECT_EQ(error_of<ModelError>([&] { read_checkpoint(dir); }), dir + ": is a directory");
+  EXPECT_EQ(error_of<ModelError>([&] { read_checkpoint("/dev/zero"); }), "/dev/zero: is not a regular file (a device, FIFO or socket)");
+  std::filesystem::remove(dir);
+}
+
+// A llama2.c tokenizer file: max_token_length, then (score, length, bytes) per token.
+std::string tokenizer_file(int32_t max_len, const std::vector<std::pair<int32_t, std::string>>& tokens) {
+  std::string b(4, '\0');
+  put(b, 0, max_len);
+  for (const auto& [len, bytes] : tokens) {
+    const size_t at = b.size();
+    b.resize(at + 8);
+    put(b, at, 0.5f);
+    put(b, at + 4, len);
+    b += bytes;
+  }
+  return b;
+}
+
+TEST(LlamaTokenizer, VocabulariesTooSmallForBosAndTheByteTokensAreRefused) {
+  // run.c's encode() emits BOS (1) and byte tokens (3 to 258) whatever the vocabulary: with a
+  // vocabulary of 1 or 2 tokens, encode() read pieces past its end.
+  const std::string path = test::temp_path("tiny_tok.bin");
+  for (const int32_t vocab : {1, 2, 258}) {
+    std::vector<std::pair<int32_t, std::string>> tokens(static_cast<size_t>(vocab), {1, " "});
+    write_bytes(path, tokenizer_file(1, tokens));
+    EXPECT_EQ(error_of<ModelError>([&] { Tokenizer::read(path, vocab); }),
+              path + ": the model declares a vocabulary of " + std::to_string(vocab) +
+                  " tokens; a llama2.c tokenizer has at least 259 (<unk>, BOS, EOS and the 256 byte tokens <0x00>..<0xFF>)");
+    EXPECT_EQ(error_of<ModelError>([&] { Tokenizer(std::vector<std::string>(size_t(vocab), " "), std::vector<float>(size_t(vocab))); }),
+              "tokenizer: a vocabulary of " + std::to_string(vocab) +
+                  " tokens; a llama2.c tokenizer has at least 259 (<unk>, BOS, EOS and the 256 byte tokens <0x00>..<0xFF>)");
+  }
+  const Tokenizer t = generate_tokenizer(400);
+  EXPECT_EQ(error_of<ModelError>([&] { t.decode(1, 400); }), "tokenizer: token 400 is outside the vocabulary of 400");
+  EXPECT_EQ(error_of<ModelError>([&] { t.decode(1, -1); }), "tokenizer: token -1 is outside the vocabulary of 400");
+}
+
+TEST(LlamaTokenizer, MalformedFilesAreRefusedWithoutAllocatingWhatTheyClaim) {
+  const std::string path = test::temp_path("bad_tok.bin");
+  std::vector<std::pair<int32_t, std::string>> tokens(300, {1, "a"});
+  const auto error_for = [&](const std::string& bytes) {
+    write_bytes(path, bytes);
+    const std::string e = error_of<ModelError>([&] { Tokenizer::read(path, 300); });
+    return e.substr(0, path.size() + 2) == path + ": " ? e.substr(path.size() + 2) : e;
+  };
+  EXPECT_EQ(error_for(tokenizer_file(1, tokens)), "no piece \" \" (the dummy prefix run.c puts before the text)");
+  tokens[299] = {1, " "};
+  EXPECT_EQ(error_for(tokenizer_file(1, tokens)), "");
+  EXPECT_EQ(error_for(tokenizer_file(0, tokens)), "not a llama2.c tokenizer (bad max_token_length)");
+  EXPECT_EQ(error_for(tokenizer_file(-5, tokens)), "not a llama2.c tokenizer (bad max_token_length)");
+  EXPECT_EQ(error_for(""), "not a llama2.c tokenizer (bad max_token_length)");
+  tokens[7] = {-1, ""};
+  EXPECT_EQ(error_for(tokenizer_file(1, tokens)), "token 7 has length -1, outside [0, max_token_length 1]");
+  tokens[7] = {2, "ab"};
+  EXPECT_EQ(error_for(tokenizer_file(1, tokens)), "token 7 has length 2, outside [0, max_token_length 1]");
+  // A length of 2 GB, allowed by max_token_length, in a file of a few KB: refused, not allocated.
+  tokens[7] = {INT32_MAX, ""};
+  EXPECT_EQ(error_for(tokenizer_file(INT32_MAX, tokens)), "token 7 is truncated");
+  tokens[7] = {1, "a"};
+  const std::string whole = tokenizer_file(1, tokens);
+  EXPECT_EQ(error_for(whole.substr(0, whole.size() - 1)), "token 299 is truncated");
+  EXPECT_EQ(error_for(whole.substr(0, whole.size() - 3)), "ends after 299 tokens, but the model's vocabulary has 300");
+  EXPECT_EQ(error_for(whole + "x"), "has more than the model's 300 tokens");
+  const std::string dir = test::temp_path("tok_dir");
+  std::filesystem::create_directory(dir);
+  EXPECT_EQ(error_of<ModelError>([&] { Tokenizer::read(dir, 300); }), dir + ": is a directory");
+  EXPECT_EQ(error_of<ModelError>([&] { Tokenizer::read("/dev/zero", 300); }), "/dev/zero: is not a regular file (a device, FIFO or socket)");
+  std::filesystem::remove(dir);
+}
+
+TEST(LlamaTokenizer, EncodeGivesRunCsTokensOnRandomTexts) {
+  // Pieces with 2-, 3- and 4-byte code points, merges through them, equal scores (ties go to the
+  // leftmost pair) and a repeated piece (the lowest id counts).
+  const Tokenizer base = generate_tokenizer(600);
+  std::vector<std::string> pieces;
+  std::vector<float> scores;
+  for (int32_t i = 0; i < base.vocab_size(); ++i) pieces.push_back(base.piece(i)), scores.push_back(base.score(i));
+  for (const char* p : {"é", "€", "\xF0\x9F\x98\x80", " é", "café", " café", "the", "he", "the", "aa", "aaa"})
+    pieces.push_back(p), scores.push_back(-900.0f);
+  const Tokenizer t(pieces, scores);
+  const test::RunCEncoder run_c(t);
+  const std::vector<std::string> parts = {"a", "aa", "the", " ", "é", "caf", "€", "\xF0\x9F\x98\x80", "\xC3", "\xA9", "\x80", "x", "\n",
+                                          "once", " upon", "\xFF", std::string(1, '\0')};
+  uint64_t state = 12345;
+  for (int n = 0; n < 400; ++n) {
+    std::string text;
+    for (int k = 0; k < n % 40; ++k) {
+      state = state * 6364136223846793005ull + 1442695040888963407ull;
+      text += parts[(state >> 33) % parts.size()];
+    }
+    const bool bos = n % 3 != 0, eos = n % 5 == 0;
+    EXPECT_EQ(t.encode(text, bos, eos), run_c.encode(text, bos, eos)) << wvp::quoted(text);
+    EXPECT_GE(t.encode(text).size(), t.fewest_tokens(text));
+  }
+}
+
+TEST(LlamaTokenizer, LongTextsEncodeInLittleTimeAndAreBoundedBeforehand) {
+  // run.c's merge loop looks at every pair after each merge: 100,000 characters took minutes.
+  const Tokenizer t = generate_tokenizer(512);
+  std::string text;
+  while (text.size() < 100'000) text += "Once upon a time, the little dog saw a red ball. caf\xC3\xA9 ";
+  const auto start = std::chrono::steady_clock::now();
+  const std::vector<int32_t> tokens = t.encode(text);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  // A token stands for at most as many bytes as its longest piece has.
+  size_t longest = 0;
+  for (int32_t i = 0; i < t.vocab_size(); ++i) longest = std::max(longest, t.piece(i).size());
+  EXPECT_GE(tokens.size(), t.fewest_tokens(text));
+  EXPECT_EQ(t.fewest_tokens(text), (text.size() + 1 + longest - 1) / longest);
+  EXPECT_EQ(t.fewest_tokens(""), 0u);
+  std::string back;
+  for (size_t i = 1; i < tokens.size(); ++i) back += t.decode(tokens[i - 1], tokens[i]);
+  EXPECT_EQ(back, text);
 }
 
 // An independent transformer in double precision, written from the architecture (not from

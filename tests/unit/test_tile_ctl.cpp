@@ -1,8 +1,8 @@
 // The tile's control block (models/tile/tile_ctl.h) as firmware sees it: the clock registers at
 // any frequency the config takes, mtime in core cycles, and the profiler's marker registers.
 #include <gtest/gtest.h>
-#include <wvp/phases.h>
-#include <wvp/tile_map.h>
+#include "abi/wvp/phases.h"
+#include "abi/wvp/tile_map.h"
 
 #include "platform/assembly/wafer.h"
 #include "platform/report/phase_profile.h"

@@ -1,7 +1,7 @@
 // The tile's address map (abi/wvp/tile_map.h), shared by firmware and host: its windows and
 // register blocks must not overlap, whatever is added to them.
 #include <gtest/gtest.h>
-#include <wvp/tile_map.h>
+#include "abi/wvp/tile_map.h"
 
 #include <cstdint>
 
@@ -35,7 +35,9 @@ TEST(TileMap, TensorDescriptorRegistersAreDistinctWords) {
   for (size_t i = 0; i < std::size(regs); ++i) {
     EXPECT_EQ(regs[i] % 4, 0u) << i;
     EXPECT_LT(regs[i], uint64_t{WVP_TENSOR_SIZE}) << i;
-    if (i) EXPECT_EQ(regs[i], regs[i - 1] + 4) << "the descriptor is one block of words, register " << i;
+    if (i) {
+      EXPECT_EQ(regs[i], regs[i - 1] + 4) << "the descriptor is one block of words, register " << i;
+    }
   }
 }
 

@@ -80,6 +80,10 @@ ISA_TESTS(isa_traps)
     TEST_ILLEGAL(6, li a1, 1; 7: csrw mhartid, a1)    /* writes to read-only CSRs trap ... */
     TEST_ILLEGAL(7, li a1, 0; 7: csrrs a0, mhartid, a1) /* ... even of zero bits (rs1 != x0) */
     TEST_ILLEGAL(8, 7: csrrsi a0, mvendorid, 1)
+    /* the user-level counter aliases are read-only views of mcycle/minstret */
+    TEST_ILLEGAL(12, li a1, 0; 7: csrw instret, a1)
+    TEST_ILLEGAL(13, 7: csrrsi a0, cycleh, 1)
+    TEST_ILLEGAL(14, li a1, 1; 7: csrrc a0, instreth, a1)
     /* With mstatus.FS = Off every F instruction and F CSR access is illegal. */
     TEST_ILLEGAL(9, li a1, MSTATUS_FS; csrc mstatus, a1; 7: fadd.s fa0, fa1, fa2)
     TEST_ILLEGAL(10, li a1, MSTATUS_FS; csrc mstatus, a1; 7: csrr a0, fcsr)

@@ -14,6 +14,94 @@
 #define MISA_S          (1 << 18)
 #define MISA_U          (1 << 20)
 
+/* Writes to a 64-bit counter (`lo`/`hi`: minstret/minstreth or mcycle/mcycleh; `ulo`/`uhi`
+ * its read-only user alias), nine tests n0..n8. The unprivileged manual (Zicsr, "CSR
+ * Instructions"): a CSR instruction reads a counter as it was before the instruction, and one
+ * that writes it does so "instead of the increment", so the next instruction reads the value
+ * written; the half it does not write stays as the instruction found it. With the default core
+ * timing every instruction here costs one cycle, so mcycle follows the same arithmetic as
+ * minstret. */
+
+/* The counter reads vhi:vlo after this (the second write keeps the low half the first wrote). */
+#define SET_COUNTER(lo, hi, vlo, vhi)                       \
+    li a1, vlo;                                             \
+    li a2, vhi;                                             \
+    csrw lo, a1;                                            \
+    csrw hi, a2
+
+/* Reads `first`, then `second` one instruction later, and checks both. */
+#define CHECK_READS(first, second, expect_first, expect_second) \
+    csrr a0, first;                                         \
+    csrr a3, second;                                        \
+    CHECK_IMM(a0, expect_first);                            \
+    CHECK_IMM(a3, expect_second)
+
+/* csrs/csrsi or csrc/csrci (`op`, `opi`) set or clear `bits`, then bit 0, of the value each
+ * instruction found: `start`, not counted on. */
+#define TEST_COUNTER_BITS(n, lo, op, opi, start, bits, expect) \
+    TEST_START(n);                                          \
+    li a1, start;                                           \
+    li a2, bits;                                            \
+    csrw lo, a1;                                            \
+    op lo, a2;                                              \
+    opi lo, 1;                                              \
+    csrr a0, lo;                                            \
+    CHECK_IMM(a0, expect)
+
+#define TEST_COUNTER_WRITES(n, lo, hi, ulo, uhi)            \
+    /* all ones in both halves, then one instruction: 0:0 */ \
+    TEST_START(n##0);                                       \
+    SET_COUNTER(lo, hi, -1, -1);                            \
+    nop;                                                    \
+    CHECK_READS(lo, hi, 0, 0);                              \
+    /* writing only the high half: the low half keeps its all-ones, no carry */ \
+    TEST_START(n##1);                                       \
+    SET_COUNTER(lo, hi, -2, 0);                             \
+    li a3, 7;                                               \
+    csrw hi, a3;                                            \
+    CHECK_READS(hi, lo, 7, 0);                              \
+    csrr a0, hi;                                            \
+    CHECK_IMM(a0, 8);           /* later counts carry as usual */ \
+    /* writing only the low half: the high half stays as found, no carry */ \
+    TEST_START(n##2);                                       \
+    SET_COUNTER(lo, hi, -2, 9);                             \
+    li a3, 5;                                               \
+    csrw lo, a3;                                            \
+    CHECK_READS(hi, lo, 9, 6);                              \
+    /* csrrs with rs1 != x0 writes even when it sets no bit: not counted */ \
+    TEST_START(n##3);                                       \
+    li a1, 100;                                             \
+    li a2, 0;                                               \
+    csrw lo, a1;                                            \
+    csrrs a0, lo, a2;                                       \
+    csrr a3, lo;                                            \
+    CHECK_IMM(a0, 100);                                     \
+    CHECK_IMM(a3, 100);                                     \
+    /* with rs1 = x0 or uimm = 0 csrrs/csrrc only read: counted */ \
+    TEST_START(n##4);                                       \
+    li a1, 100;                                             \
+    csrw lo, a1;                                            \
+    csrrs a0, lo, x0;                                       \
+    csrrc a0, lo, x0;                                       \
+    csrrsi a0, lo, 0;                                       \
+    csrrci a0, lo, 0;                                       \
+    csrr a3, lo;                                            \
+    CHECK_IMM(a3, 104);                                     \
+    TEST_COUNTER_BITS(n##5, lo, csrs, csrsi, 0xf0, 0x0c, 0xfd); \
+    TEST_COUNTER_BITS(n##6, lo, csrc, csrci, 0xff, 0xf0, 0x0e); \
+    /* csrci/csrsi on the high half while the low half is all ones */ \
+    TEST_START(n##7);                                       \
+    SET_COUNTER(lo, hi, -2, 6);                             \
+    nop;                                                    \
+    csrci hi, 2;                                            \
+    csrsi hi, 1;                                            \
+    nop;                                                    \
+    CHECK_READS(hi, lo, 6, 1);                              \
+    /* the user-level aliases read the same counter */      \
+    TEST_START(n##8);                                       \
+    SET_COUNTER(lo, hi, 1000, 3);                           \
+    CHECK_READS(ulo, uhi, 1000, 3)
+
 ISA_TESTS(isa_zicsr)
 
     /* ---- csrrw / csrrs / csrrc: rd gets the old value, then the write happens */
@@ -78,6 +166,18 @@ ISA_TESTS(isa_zicsr)
     sltu    a0, zero, a0                /* difference > 0 */
     CHECK_IMM(a0, 1)
     TEST_CASE(62, x0, 0, csrr a0, mcycleh; csrr a0, minstreth)  /* the upper halves exist */
+
+    TEST_COUNTER_WRITES(12, minstret, minstreth, instret, instreth)
+    TEST_COUNTER_WRITES(13, mcycle, mcycleh, cycle, cycleh)
+    /* time is the core's clock, which a write to mcycle does not move: three instructions of
+     * one cycle between the reads */
+    TEST_START(140)
+    rdtime  a1
+    csrw    mcycle, zero
+    csrw    mcycleh, zero
+    rdtime  a2
+    sub     a0, a2, a1
+    CHECK_IMM(a0, 3)
 
     /* ---- misa: RV32 with I, M and F; no A, C, D, nor S or U modes */
     TEST_START(70)
