@@ -125,22 +125,6 @@ int execute(const wvp::Command& c) {
   return wvp::Wafer::kExitInternal;
 }
 
-template <typename... Types>
-bool is_one_of(const std::exception& e) {
-  return (... || (dynamic_cast<const Types*>(&e) != nullptr));
-}
-
-// What an exception that ends the command means: bad input (found before any wafer is built), a
-// NoC study's deadlock, or anything else, which is the tool's own fault.
-int exit_code_of(const std::exception& e) {
-  using wvp::Wafer;
-  if (is_one_of<wvp::FabricDeadlock>(e)) return Wafer::kExitDeadlock;
-  if (is_one_of<wvp::UsageError, wvp::ConfigError, wvp::ElfError, wvp::LoadError, wvp::llama::ModelError, wvp::FabricError,
-                std::invalid_argument>(e))
-    return Wafer::kExitBadInput;
-  return Wafer::kExitInternal;
-}
-
 int report(const std::string& what, int code) {
   std::cout.flush();
   std::cerr << (code == wvp::Wafer::kExitInternal ? "wafervp: internal error: " : "wafervp: error: ") << wvp::one_line(what) << std::endl;
@@ -160,7 +144,7 @@ int sc_main(int argc, char** argv) {
     // An exception thrown in a SystemC process reaches here wrapped; its message is the original's.
     return report(e.get_msg(), wvp::Wafer::kExitInternal);
   } catch (const std::exception& e) {
-    return report(e.what(), exit_code_of(e));
+    return report(e.what(), wvp::exit_code_of(e));
   } catch (...) {
     return report("an exception that is no std::exception", wvp::Wafer::kExitInternal);
   }

@@ -14,7 +14,9 @@
 
 #include <boost/program_options.hpp>
 
+#include "platform/assembly/wafer.h"
 #include "platform/debug/gdb_server.h"
+#include "platform/host/elf_loader.h"
 #include "platform/support/quoted.h"
 
 namespace wvp {
@@ -47,6 +49,11 @@ struct Words {
 UsageError usage_error(const std::string& command, const po::error& e) {
   if (const auto* unknown = dynamic_cast<const po::unknown_option*>(&e))
     return UsageError(command + ": unknown option " + wvp::quoted(unknown->get_option_name()) + " (wafervp " + command + " --help)");
+  // boost writes its message in what() by replacing "%option%" with the option's name until none
+  // is left: for a name that holds "%option%" it never ends (found by fuzz_options).
+  if (const auto* named = dynamic_cast<const po::error_with_option_name*>(&e);
+      named && named->get_option_name().find('%') != std::string::npos)
+    return UsageError(command + ": bad option " + wvp::quoted(named->get_option_name()) + " (wafervp " + command + " --help)");
   return UsageError(command + ": " + one_line(e.what(), 200));
 }
 
@@ -425,6 +432,18 @@ std::string unwritable_folder(const std::string& path) {
 }
 
 }  // namespace
+
+template <typename... Types>
+bool is_one_of(const std::exception& e) {
+  return (... || (dynamic_cast<const Types*>(&e) != nullptr));
+}
+
+int exit_code_of(const std::exception& e) {
+  if (is_one_of<FabricDeadlock>(e)) return Wafer::kExitDeadlock;
+  if (is_one_of<UsageError, ConfigError, ElfError, LoadError, llama::ModelError, FabricError, std::invalid_argument>(e))
+    return Wafer::kExitBadInput;
+  return Wafer::kExitInternal;
+}
 
 Command parse_command(const std::vector<std::string>& args) {
   if (args.empty()) throw UsageError("no command given (commands: run, decode, noc, config, make-model, study; wafervp --help)");

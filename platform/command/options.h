@@ -51,6 +51,11 @@ struct Command {
   StudyOptions study;
 };
 
+// What an exception that ends a command means: bad input (found before any wafer is built) is
+// Wafer::kExitBadInput, a NoC study's deadlock kExitDeadlock, anything else the tool's own fault,
+// kExitInternal.
+int exit_code_of(const std::exception& e);
+
 // `args`: the words after the program's name. Throws UsageError, or ConfigError for a bad config
 // file or value.
 Command parse_command(const std::vector<std::string>& args);

@@ -56,6 +56,8 @@ std::vector<BadInput> option_cases() {
       {"NoCommand", {}, "no command"},
       {"UnknownCommand", {"rnu"}, "'rnu'"},
       {"UnknownOptionWithALineBreak", {"run", "--bo\ngus", "{hello}"}, "'--bo\\ngus'"},
+      // boost's own message for it never ends (its placeholder is in the name).
+      {"OptionNameHoldingBoostsPlaceholder", {"run", "--x%option%=", "{hello}"}, "'--x%option%'"},
       {"SweepRefineNegative", {"noc", "--sweep", "--sweep-refine", "-5"}, "--sweep-refine"},
       {"SweepStepOfABillionRuns", {"noc", "--sweep", "--sweep-step", "1e-9"}, "--sweep-step"},
       {"SweepMaxBelowItsStep", {"noc", "--sweep", "--sweep-step", "0.5", "--sweep-max", "0.1"}, "--sweep-max"},
