@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 
@@ -80,7 +81,10 @@ void Core::attach_code(std::shared_ptr<CodeCache> cache) {
 StopReason Core::run(uint64_t limit_cycle, bool single_step) {
   if (halted_) return StopReason::Halted;
   if (!code_) attach_code(std::make_shared<CodeCache>(params_.exec_base, params_.exec_size));
-  if (!dmi_ptr_) refresh_dmi();
+  if (dmi_pages_.empty()) {
+    dmi_pages_.assign((params_.exec_size + kDmiPageBytes - 1) >> kDmiPageShift, 0);
+    data_size_ = data_fast_path() ? params_.exec_size : 0;
+  }
   if (sleeping_ && !irq_pending_enabled()) return StopReason::Sleep;  // still nothing to wake it
   sleeping_ = false;
   stalled_ = false;
@@ -198,7 +202,7 @@ void Core::take_trap(uint32_t cause, uint32_t tval, uint32_t insn) {
     // Nowhere to go: report instead of looping on faults at address 0.
     uint32_t word = insn;
     const uint32_t off = pc_ - static_cast<uint32_t>(params_.exec_base);
-    if (!word && dmi_ptr_ && off <= params_.exec_size - 4 && !(off & 3)) std::memcpy(&word, dmi_ptr_ + off, 4);
+    if (!word && off <= params_.exec_size - 4 && !(off & 3)) word = code_word(off);
     fault_ = FaultInfo{true, cause, pc_, tval, word};
     halted_ = true;
     return;
@@ -391,11 +395,14 @@ bool Core::load_slow(uint32_t addr, uint32_t size, uint32_t& value) {
   if (debug_ && !debug_->watchpoints.empty()) check_watch(addr, size, false);
   const uint32_t off = addr - static_cast<uint32_t>(params_.exec_base);
   value = 0;
-  if (dmi_ptr_ && off < params_.exec_size && !params_.local_data_via_bus) {  // local SRAM with the fast path off
-    ++stats_.slow_accesses;
-    std::memcpy(&value, dmi_ptr_ + off, size);
-    cycle_ += params_.timing.load_cycles + dmi_lat_cycles_;
-    return true;
+  // Local SRAM that was not in the fast path: a page to map, or the fast path is off.
+  if (off < params_.exec_size && !params_.local_data_via_bus) {
+    if (const uintptr_t e = dmi_page(off >> kDmiPageShift, false)) {
+      ++stats_.slow_accesses;
+      std::memcpy(&value, dmi_byte(e, off), size);
+      cycle_ += params_.timing.load_cycles + dmi_lat_cycles_;
+      return true;
+    }
   }
   const Access a = bus_access(tlm::TLM_READ_COMMAND, addr, size, &value);
   if (a != Access::Ok) {
@@ -413,12 +420,14 @@ bool Core::store_slow(uint32_t addr, uint32_t size, uint32_t value) {
   }
   if (debug_ && !debug_->watchpoints.empty()) check_watch(addr, size, true);
   const uint32_t off = addr - static_cast<uint32_t>(params_.exec_base);
-  if (dmi_ptr_ && off < params_.exec_size && !params_.local_data_via_bus) {
-    ++stats_.slow_accesses;
-    std::memcpy(dmi_ptr_ + off, &value, size);
-    cycle_ += params_.timing.store_cycles + dmi_lat_cycles_;
-    code_written(off, size);
-    return true;
+  if (off < params_.exec_size && !params_.local_data_via_bus) {
+    if (const uintptr_t e = dmi_page(off >> kDmiPageShift, true)) {
+      ++stats_.slow_accesses;
+      std::memcpy(dmi_byte(e, off), &value, size);
+      cycle_ += params_.timing.store_cycles + dmi_lat_cycles_;
+      code_written(off, size);
+      return true;
+    }
   }
   const Access a = bus_access(tlm::TLM_WRITE_COMMAND, addr, size, &value);
   if (a != Access::Ok) {
@@ -475,8 +484,7 @@ void Core::decode_at(uint32_t pc) {
   const uint32_t off = pc - static_cast<uint32_t>(params_.exec_base);
   // A shared cache holds only the shared image; code elsewhere is this core's own.
   if (code_.use_count() > 1 && !code_->in_shared_range(off)) privatize_code();
-  uint32_t word;
-  std::memcpy(&word, dmi_ptr_ + off, 4);
+  const uint32_t word = code_word(off);
   const bool breakpoint = debug_ && pc != skip_breakpoint_pc_ && debug_->breakpoints.count(pc);
   code_->store(off, breakpoint ? Op{nullptr, kBreakpointOp, 0, 0, 0, 0}
                                 : decode(word, pc, params_.exec_base, params_.exec_size));
@@ -487,26 +495,44 @@ double Core::decode_hit_rate() const {
   return instret_ ? 1.0 - static_cast<double>(stats_.decodes) / static_cast<double>(instret_) : 0.0;
 }
 
-void Core::refresh_dmi() {
+uintptr_t Core::dmi_page(uint32_t page, bool write) {
+  uintptr_t& entry = dmi_pages_[page];
+  if (entry && (!write || (entry & kDmiWritable))) return entry;
+  const uint64_t first = params_.exec_base + (uint64_t{page} << kDmiPageShift);
+  const uint64_t last = std::min<uint64_t>(first + kDmiPageBytes, params_.exec_base + params_.exec_size) - 1;
   tlm::tlm_generic_payload gp;
   tlm::tlm_dmi dmi;
-  gp.set_command(tlm::TLM_READ_COMMAND);
-  gp.set_address(params_.exec_base);
-  const uint64_t last = params_.exec_base + params_.exec_size - 1;
-  if (!socket->get_direct_mem_ptr(gp, dmi) || !dmi.is_read_write_allowed() || dmi.get_start_address() > params_.exec_base ||
-      dmi.get_end_address() < last)
-    throw std::runtime_error(std::string(name()) + ": no DMI read/write access to executable memory at 0x" +
-                             std::to_string(params_.exec_base));
-  dmi_ptr_ = dmi.get_dmi_ptr() + (params_.exec_base - dmi.get_start_address());
+  gp.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+  gp.set_address(first);
+  // The request may invalidate the entry (a page copied for writing): it is set after it.
+  if (!socket->get_direct_mem_ptr(gp, dmi) || !dmi.is_read_allowed() || (write && !dmi.is_write_allowed()) ||
+      dmi.get_start_address() > first || dmi.get_end_address() < last)
+    return 0;
+  const uintptr_t at = reinterpret_cast<uintptr_t>(dmi.get_dmi_ptr()) + (first - dmi.get_start_address());
+  if (at & kDmiWritable) return 0;  // an odd address leaves no bit for the flag: the bus serves it
   dmi_lat_cycles_ = static_cast<uint32_t>(dmi.get_read_latency().value() / period_.value());
-  data_size_ = data_fast_path() ? params_.exec_size : 0;
+  entry = (at - (uint64_t{page} << kDmiPageShift)) | (dmi.is_write_allowed() ? kDmiWritable : 0);
+  return entry;
+}
+
+uint32_t Core::code_word(uint32_t offset) {
+  const uintptr_t e = dmi_page(offset >> kDmiPageShift, false);
+  if (!e) {
+    char where[24];
+    std::snprintf(where, sizeof where, "0x%08llx", static_cast<unsigned long long>(params_.exec_base + offset));
+    throw std::runtime_error(std::string(name()) + ": no DMI read access to executable memory at " + where);
+  }
+  uint32_t word;
+  std::memcpy(&word, dmi_byte(e, offset), 4);
+  return word;
 }
 
 void Core::invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end) {
-  if (end >= params_.exec_base && start < params_.exec_base + params_.exec_size) {
-    dmi_ptr_ = nullptr;
-    data_size_ = 0;
-  }
+  const uint64_t base = params_.exec_base, limit = base + params_.exec_size;
+  if (end < base || start >= limit) return;
+  const uint64_t first = (std::max<uint64_t>(start, base) - base) >> kDmiPageShift;
+  const uint64_t last = (std::min<uint64_t>(end, limit - 1) - base) >> kDmiPageShift;
+  for (uint64_t page = first; page <= last && page < dmi_pages_.size(); ++page) dmi_pages_[page] = 0;
 }
 
 // ---- debugger ----------------------------------------------------------------------------
@@ -518,7 +544,7 @@ void Core::set_debug_points(const DebugPoints* points) {
 
 void Core::debug_points_changed() {
   if (code_) code_->invalidate_all();  // breakpoints are decoded in; re-decode with the new set
-  if (dmi_ptr_) data_size_ = data_fast_path() ? params_.exec_size : 0;
+  if (!dmi_pages_.empty()) data_size_ = data_fast_path() ? params_.exec_size : 0;
 }
 
 bool Core::debug_read(uint32_t addr, uint32_t len, uint8_t* out) {

@@ -199,7 +199,6 @@ class Core final : public sc_core::sc_module, public Hart {
   uint32_t mip() const;
   sc_core::sc_time local_offset() const;   // this core's time ahead of SystemC time
   void advance_to(const sc_core::sc_time& t);  // after a b_transport returned its delay
-  void refresh_dmi();
   // Loads and stores may use DMI directly (not when watched or sent through the bus).
   bool data_fast_path() const { return !params_.local_data_via_bus && !(debug_ && !debug_->watchpoints.empty()); }
   void invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end);
@@ -232,10 +231,26 @@ class Core final : public sc_core::sc_module, public Hart {
   int exit_code_ = 0;
   FaultInfo fault_;
 
-  // Local memory through DMI: fetch (decode cache) and data fast path.
-  uint8_t* dmi_ptr_ = nullptr;
+  // Local memory through DMI, a page of kDmiPageBytes at a time: fetch (decode cache) and the
+  // data fast path. Entry p is 0 while no DMI covers page p; else the host address that offset 0
+  // of the executable memory would have if every page lay like page p, so that entry + offset is
+  // the byte (unsigned arithmetic: no pointer outside the page is ever formed), with
+  // kDmiWritable set when the grant allows writes. Pages are asked for when first used: the
+  // SRAM shares a page between tiles until one writes it (models/sram/sram_pages.h).
+  static constexpr uint32_t kDmiPageShift = 10;
+  static constexpr uint32_t kDmiPageBytes = 1u << kDmiPageShift;
+  static constexpr uintptr_t kDmiWritable = 1;
+  static uint8_t* dmi_byte(uintptr_t entry, uint32_t offset) {
+    return reinterpret_cast<uint8_t*>((entry & ~kDmiWritable) + offset);
+  }
+  // Page `page`'s entry, asked of the target when none is held or, for `write`, when the one held
+  // is read-only; 0 when the target grants none that covers the page.
+  uintptr_t dmi_page(uint32_t page, bool write);
+  // The instruction word at `offset` of the executable memory (through DMI: it must be granted).
+  uint32_t code_word(uint32_t offset);
+  std::vector<uintptr_t> dmi_pages_;
   uint32_t dmi_lat_cycles_ = 0;
-  uint32_t data_size_ = 0;        // 0 disables the data fast path (watchpoints, no DMI)
+  uint32_t data_size_ = 0;        // 0 disables the data fast path (watchpoints, bus-only data)
   std::shared_ptr<CodeCache> code_;
 
   // Debugging.

@@ -72,7 +72,7 @@ StopReason Core::exec(uint64_t limit_cycle, HandlerTable* table_out) {
   const uint32_t base = static_cast<uint32_t>(code_->base());
   uint32_t* const x = x_;
   uint32_t* const f = f_;
-  uint8_t* mem = dmi_ptr_;
+  const uintptr_t* pages = dmi_pages_.data();
   uint32_t lat = dmi_lat_cycles_;
   uint32_t data_size = data_size_;
   Op* ops = code_->ops();
@@ -108,7 +108,7 @@ StopReason Core::exec(uint64_t limit_cycle, HandlerTable* table_out) {
     ops = code_->ops(), watch_mask = code_->watch_mask(), page_shift = code_->page_shift();    \
     shared_lo = code_.use_count() > 1 ? code_->shared_lo() : 0;                                \
     shared_len = code_.use_count() > 1 ? code_->shared_len() : 0;                              \
-    mem = dmi_ptr_, lat = dmi_lat_cycles_, data_size = data_size_;                             \
+    pages = dmi_pages_.data(), lat = dmi_lat_cycles_, data_size = data_size_;                  \
     fp_on = (mstatus_ & kMstatusFs) != 0;                                                      \
     ip = block = ops + ((pc_ - base) >> 2);                                                    \
   } while (0)
@@ -164,13 +164,19 @@ StopReason Core::exec(uint64_t limit_cycle, HandlerTable* table_out) {
     cyc += tm.branch;                \
     NEXT();                          \
   } while (0)
+  // `reader` reads from p, the byte at the address; a page without DMI takes the slow path,
+  // which asks for it.
 #define LOAD(size, align_mask, reader, dest, sign)                    \
   do {                                                                \
     const uint32_t a = RS1 + ip->imm, off = a - base;                 \
     if (WVP_LIKELY(off < data_size && !(off & (align_mask)))) {       \
-      dest = reader;                                                  \
-      cyc += tm.load + lat;                                    \
-      NEXT();                                                         \
+      const uintptr_t e = pages[off >> kDmiPageShift];                \
+      if (WVP_LIKELY(e)) {                                            \
+        const uint8_t* const p = dmi_byte(e, off);                    \
+        dest = reader;                                                \
+        cyc += tm.load + lat;                                         \
+        NEXT();                                                       \
+      }                                                               \
     }                                                                 \
     m_addr = a, m_size = size, m_dest = &(dest), m_signed = sign;     \
     goto slow_load;                                                   \
@@ -180,14 +186,17 @@ StopReason Core::exec(uint64_t limit_cycle, HandlerTable* table_out) {
     const uint32_t a = RS1 + ip->imm, off = a - base;                 \
     const uint32_t v = (value);                                       \
     if (WVP_LIKELY(off < data_size && !(off & (align_mask)))) {       \
-      std::memcpy(mem + off, &v, size);                               \
-      cyc += tm.store + lat;                                   \
-      if (WVP_UNLIKELY((watch_mask >> (off >> page_shift)) & 1) &&     \
-          (off - shared_lo < shared_len || ops[off >> 2].kind != kNeedDecode)) { \
-        m_addr = off, m_size = size;                                  \
-        goto code_store;                                              \
+      const uintptr_t e = pages[off >> kDmiPageShift];                \
+      if (WVP_LIKELY(e & kDmiWritable)) {                             \
+        std::memcpy(dmi_byte(e, off), &v, size);                      \
+        cyc += tm.store + lat;                                        \
+        if (WVP_UNLIKELY((watch_mask >> (off >> page_shift)) & 1) &&   \
+            (off - shared_lo < shared_len || ops[off >> 2].kind != kNeedDecode)) { \
+          m_addr = off, m_size = size;                                \
+          goto code_store;                                            \
+        }                                                             \
+        NEXT();                                                       \
       }                                                               \
-      NEXT();                                                         \
     }                                                                 \
     m_addr = a, m_size = size, m_value = v;                           \
     goto slow_store;                                                  \
@@ -242,7 +251,7 @@ L_Illegal:
   TRAP(kIllegalInsn, static_cast<uint32_t>(ip->imm));
 illegal_here:  // an instruction that is illegal only in the current state (FS off, bad frm)
   SYNC_OUT();
-  take_trap(kIllegalInsn, load_u32(mem + (pc_ - base)), 0);
+  take_trap(kIllegalInsn, code_word(pc_ - base), 0);
   goto after_trap;
 L_Breakpoint:
   SYNC_OUT();
@@ -309,11 +318,11 @@ L_Bge: BRANCH(static_cast<int32_t>(RS1) >= static_cast<int32_t>(RS2));
 L_Bltu: BRANCH(RS1 < RS2);
 L_Bgeu: BRANCH(RS1 >= RS2);
 
-L_Lb: LOAD(1, 0, static_cast<uint32_t>(static_cast<int8_t>(mem[off])), RD, true);
-L_Lh: LOAD(2, 1, static_cast<uint32_t>(static_cast<int16_t>(load_u16(mem + off))), RD, true);
-L_Lw: LOAD(4, 3, load_u32(mem + off), RD, false);
-L_Lbu: LOAD(1, 0, mem[off], RD, false);
-L_Lhu: LOAD(2, 1, load_u16(mem + off), RD, false);
+L_Lb: LOAD(1, 0, static_cast<uint32_t>(static_cast<int8_t>(*p)), RD, true);
+L_Lh: LOAD(2, 1, static_cast<uint32_t>(static_cast<int16_t>(load_u16(p))), RD, true);
+L_Lw: LOAD(4, 3, load_u32(p), RD, false);
+L_Lbu: LOAD(1, 0, *p, RD, false);
+L_Lhu: LOAD(2, 1, load_u16(p), RD, false);
 L_Sb: STORE(1, 0, RS2);
 L_Sh: STORE(2, 1, RS2);
 L_Sw: STORE(4, 3, RS2);
@@ -371,7 +380,7 @@ L_System: {
 
 L_Flw: {
   FP_BEGIN();
-  LOAD(4, 3, load_u32(mem + off), FD, false);
+  LOAD(4, 3, load_u32(p), FD, false);
 }
 L_Fsw: {
   FP_BEGIN();

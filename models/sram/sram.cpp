@@ -33,15 +33,20 @@ bool parse_sram_ecc(const std::string& text, SramEcc& ecc) {
   return false;
 }
 
-Sram::Sram(sc_core::sc_module_name name, const SramParams& params, const Clock& clock, uint8_t* backing, SecdedCodec* ecc)
+Sram::Sram(sc_core::sc_module_name name, const SramParams& params, const Clock& clock, SramPages& pages, uint32_t tile,
+           SecdedCodec* ecc)
     : sc_module(name),
       socket("socket"),
       params_(params),
       clock_(clock),
-      mem_(backing),
+      pages_(pages),
+      tile_(tile),
       ecc_(params.ecc == SramEcc::Off ? nullptr : ecc),
       bank_free_cycle_(params.banks, 0) {
   if (!valid(params)) throw std::invalid_argument(std::string(this->name()) + ": SRAM parameters must be positive");
+  if (pages.bytes_per_tile() != params.size_bytes || tile >= pages.tiles())
+    throw std::invalid_argument(std::string(this->name()) + ": tile " + std::to_string(tile) + " of pages of " +
+                                std::to_string(pages.bytes_per_tile()) + " bytes for an SRAM of " + std::to_string(params.size_bytes));
   if (params.ecc != SramEcc::Off && !ecc)
     throw std::invalid_argument(std::string(this->name()) + ": ECC " + sram_ecc_name(params.ecc) + " without a codec");
   if (ecc_ && params.size_bytes % 4 != 0)
@@ -50,6 +55,26 @@ Sram::Sram(sc_core::sc_module_name name, const SramParams& params, const Clock& 
   socket.register_b_transport(this, &Sram::b_transport);
   socket.register_get_direct_mem_ptr(this, &Sram::get_direct_mem_ptr);
   socket.register_transport_dbg(this, &Sram::transport_dbg);
+}
+
+uint8_t* Sram::writable(uint32_t offset) {
+  const uint32_t page = offset >> SramPages::kPageShift;
+  bool copied;
+  uint8_t* const own = pages_.own_page(tile_, page, copied);
+  if (copied && dmi_granted_) {
+    const uint64_t start = uint64_t{page} << SramPages::kPageShift;
+    socket->invalidate_direct_mem_ptr(start, start + pages_.page_bytes(page) - 1);
+  }
+  return own + (offset & (SramPages::kPageBytes - 1));
+}
+
+void Sram::write(uint32_t offset, const void* in, uint32_t len) {
+  const auto* from = static_cast<const uint8_t*>(in);
+  while (len) {
+    const uint32_t n = std::min(len, SramPages::kPageBytes - (offset & (SramPages::kPageBytes - 1)));
+    std::memcpy(writable(offset), from, n);
+    from += n, offset += n, len -= n;
+  }
 }
 
 uint64_t Sram::occupy_banks(uint64_t addr, uint32_t len, bool write, uint64_t start_cycle) {
@@ -90,11 +115,11 @@ void Sram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
     }
   }
   if (write) {
-    if (!ecc_) std::memcpy(mem_ + addr, gp.get_data_ptr(), len);
+    if (!ecc_) this->write(static_cast<uint32_t>(addr), gp.get_data_ptr(), len);
     ++stats_.writes;
     stats_.write_bytes += len;
   } else if (gp.is_read()) {
-    if (!ecc_) std::memcpy(gp.get_data_ptr(), mem_ + addr, len);
+    if (!ecc_) read(static_cast<uint32_t>(addr), gp.get_data_ptr(), len);
     ++stats_.reads;
     stats_.read_bytes += len;
   }
@@ -108,10 +133,18 @@ void Sram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
 
 bool Sram::get_direct_mem_ptr(tlm::tlm_generic_payload& gp, tlm::tlm_dmi& dmi) {
   if (gp.get_address() >= params_.size_bytes) return false;
-  dmi.set_dmi_ptr(mem_);
-  dmi.set_start_address(0);
-  dmi.set_end_address(params_.size_bytes - 1);
-  dmi.allow_read_write();
+  const uint32_t page = static_cast<uint32_t>(gp.get_address() >> SramPages::kPageShift);
+  const uint32_t start = page << SramPages::kPageShift;
+  // Asked for write access, the tile gets its own copy of the page.
+  const bool own = gp.is_write() || pages_.owns(tile_, page);
+  dmi.set_dmi_ptr(own ? writable(start) : const_cast<uint8_t*>(readable(start)));
+  dmi.set_start_address(start);
+  dmi.set_end_address(start + pages_.page_bytes(page) - 1);
+  if (own)
+    dmi.allow_read_write();
+  else
+    dmi.allow_read();
+  dmi_granted_ = true;
   dmi.set_read_latency(clock_.time_of(params_.access_latency_cycles));
   dmi.set_write_latency(clock_.time_of(params_.access_latency_cycles));
   return true;
@@ -130,13 +163,13 @@ unsigned int Sram::transport_dbg(tlm::tlm_generic_payload& gp) {
       for (uint32_t word = addr & ~3u; word < addr + n; word += 4) {
         if (!flipped(word)) continue;
         const SecdedDecoded d = decode_word(word, false);
-        if (!d.uncorrectable) std::memcpy(mem_ + word, &d.data, 4);
+        if (!d.uncorrectable) write(word, &d.data, 4);
         flipped_.erase(word);
       }
     }
-    std::memcpy(mem_ + addr, gp.get_data_ptr(), n);
+    write(static_cast<uint32_t>(addr), gp.get_data_ptr(), n);
   } else {
-    std::memcpy(gp.get_data_ptr(), mem_ + addr, n);
+    read(static_cast<uint32_t>(addr), gp.get_data_ptr(), n);
     // A debugger sees what a load would, where that is correctable; nothing is counted.
     if (ecc_) {
       for (uint32_t word = addr & ~3u; word < addr + n; word += 4) {
@@ -167,7 +200,7 @@ void Sram::flip_bits(uint32_t offset, const std::vector<unsigned>& bits) {
       throw std::invalid_argument(who + ": " + e.what());
     }
   }
-  std::memcpy(mem_ + offset, &word.data, 4);
+  write(offset, &word.data, 4);
   // Four flips can make another valid codeword: the data has silently changed, as it would.
   if (word.check == ecc_->encode(word.data))
     flipped_.erase(offset);
@@ -177,7 +210,7 @@ void Sram::flip_bits(uint32_t offset, const std::vector<unsigned>& bits) {
 
 uint32_t Sram::load_word(uint32_t word) const {
   uint32_t data;
-  std::memcpy(&data, mem_ + word, 4);
+  read(word, &data, 4);
   return data;
 }
 
@@ -230,11 +263,11 @@ bool Sram::ecc_write(uint32_t addr, uint32_t len, const uint8_t* in) {
     if (!partial || !flipped(word)) continue;
     const SecdedDecoded d = decode_word(word, true);
     if (d.uncorrectable) return false;
-    std::memcpy(mem_ + word, &d.data, 4);
+    write(word, &d.data, 4);
     flipped_.erase(word);
   }
   for (uint32_t word = first; word <= last; word += 4) flipped_.erase(word);
-  std::memcpy(mem_ + addr, in, len);
+  write(addr, in, len);
   return true;
 }
 

@@ -2,6 +2,12 @@
 // a bank serves one access per cycle, so accesses that arrive together on one bank queue up.
 // The ports bound bandwidth per cycle (WSE: two 64-bit reads and one 64-bit write).
 //
+// Its bytes are the tile's pages of the wafer's SramPages, copied on write: DMI is granted a
+// page at a time, read-only for a page the tile still shares with the others and read-write for
+// its own. A DMI request to write makes the page the tile's own; so does any write that reaches
+// the SRAM (b_transport, debug, the tensor engine through writable()), and the read-only pointer
+// handed out before is invalidated.
+//
 // With ECC, every 32-bit word is a (39,32) SECDED codeword (models/sram/secded.h) and every
 // read through b_transport decodes each word it touches: one flipped bit is corrected (and
 // counted), two make the access fail with TLM_GENERIC_ERROR_RESPONSE, which a core takes as
@@ -26,6 +32,7 @@
 
 #include "engine/clock.h"
 #include "models/sram/secded.h"
+#include "models/sram/sram_pages.h"
 
 namespace wvp {
 
@@ -58,15 +65,23 @@ class Sram : public sc_core::sc_module {
  public:
   tlm_utils::simple_target_socket<Sram> socket;
 
-  // `backing` is size_bytes of zeroed host memory owned by the caller (see HostMemory), so that
-  // untouched SRAM costs no host memory. `ecc` (not owned, may be shared by many SRAMs) is
-  // required when params.ecc is not Off.
-  Sram(sc_core::sc_module_name name, const SramParams& params, const Clock& clock, uint8_t* backing,
+  // The SRAM is tile `tile` of `pages` (not owned), whose tiles must have params.size_bytes.
+  // `ecc` (not owned, may be shared by many SRAMs) is required when params.ecc is not Off.
+  Sram(sc_core::sc_module_name name, const SramParams& params, const Clock& clock, SramPages& pages, uint32_t tile,
        SecdedCodec* ecc = nullptr);
 
   const SramParams& params() const { return params_; }
   const SramStats& stats() const { return stats_; }
-  uint8_t* data() { return mem_; }
+
+  // Direct access for models beside the bus (the tensor engine) and the loader, at byte offsets
+  // that lie in the SRAM, bypassing timing and ECC. readable() and writable() point into the
+  // offset's page, valid for the rest of that page until the next write by someone else.
+  const uint8_t* readable(uint32_t offset) const {
+    return pages_.read_page(tile_, offset >> SramPages::kPageShift) + (offset & (SramPages::kPageBytes - 1));
+  }
+  uint8_t* writable(uint32_t offset);
+  void read(uint32_t offset, void* out, uint32_t len) const { pages_.read(tile_, offset, out, len); }
+  void write(uint32_t offset, const void* in, uint32_t len);
 
   // Flips the stored codeword bits `bits` (0-31 data, 32-38 check bits) of the word at byte
   // `offset`. Throws std::invalid_argument without ECC, for an offset that is not an aligned
@@ -97,8 +112,10 @@ class Sram : public sc_core::sc_module {
 
   const SramParams params_;
   const Clock clock_;
-  uint8_t* const mem_;
+  SramPages& pages_;
+  const uint32_t tile_;
   SecdedCodec* const ecc_;
+  bool dmi_granted_ = false;  // someone may hold a page's pointer: a copy on write must tell them
   std::vector<uint64_t> bank_free_cycle_;  // first cycle each bank is free again
   SramStats stats_;
   // Words hit by flips: word offset -> the codeword stored there. An entry whose data no longer

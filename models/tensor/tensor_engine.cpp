@@ -56,11 +56,11 @@ TensorEngine::TensorEngine(sc_core::sc_module_name name, const TensorParams& par
   socket.register_transport_dbg(this, &TensorEngine::transport_dbg);
 }
 
-void TensorEngine::attach_sram(uint32_t tile, uint8_t* memory, uint64_t base_address, uint32_t size) {
+void TensorEngine::attach_sram(uint32_t tile, Sram& sram, uint64_t base_address) {
   TileState& t = tiles_.at(tile);
-  t.memory = memory;
+  t.sram = &sram;
   t.base = base_address;
-  t.size = size;
+  t.size = sram.params().size_bytes;
 }
 
 namespace {
@@ -89,9 +89,9 @@ std::string hex(uint64_t v) {
 
 }  // namespace
 
-uint8_t* TensorEngine::element(const TileState& t, const Operand& o, uint32_t type, uint64_t r, uint64_t i) {
-  return t.memory + (int64_t(o.addr) - int64_t(t.base)) +
-         (int64_t(r) * o.row_stride + int64_t(i) * o.stride) * int64_t(type_bytes(type));
+uint32_t TensorEngine::element(const TileState& t, const Operand& o, uint32_t type, uint64_t r, uint64_t i) {
+  return static_cast<uint32_t>((int64_t(o.addr) - int64_t(t.base)) +
+                               (int64_t(r) * o.row_stride + int64_t(i) * o.stride) * int64_t(type_bytes(type)));
 }
 
 float TensorEngine::to_float(const uint8_t* p, uint32_t type) {
@@ -137,7 +137,7 @@ uint64_t TensorEngine::execute(TileState& t) {
     throw std::runtime_error("unknown operation " + std::to_string(t.op));
   const uint32_t src_type = t.types & 3, dst_type = (t.types >> 2) & 3;
   if (src_type > 2 || dst_type > 2) throw std::runtime_error("unknown element type in TYPES " + hex(t.types));
-  if (!t.memory) throw std::runtime_error("no SRAM attached");
+  if (!t.sram) throw std::runtime_error("no SRAM attached");
   const uint64_t rows = std::max<uint32_t>(t.rows, 1), len = t.len;
   const bool uses_src1 = op == TensorOp::Fmac || op == TensorOp::Dot || op == TensorOp::Add || op == TensorOp::Mul;
   const bool uses_dst = op != TensorOp::Max;
@@ -147,9 +147,10 @@ uint64_t TensorEngine::execute(TileState& t) {
   check_operand(t, "src0", t.src0, src_type, rows, len);
   if (uses_src1) check_operand(t, "src1", t.src1, src_type, rows, len);
   if (uses_dst) check_operand(t, "dst", t.dst, dst_type, rows, dst_len);
-  const auto where = [&](const Operand& o, uint32_t type, uint64_t r, uint64_t i) { return element(t, o, type, r, i); };
-  const auto load = [&](const Operand& o, uint32_t type, uint64_t r, uint64_t i) { return to_float(element(t, o, type, r, i), type); };
-  const auto store = [&](uint64_t r, uint64_t i, float v) { from_float(element(t, t.dst, dst_type, r, i), dst_type, v); };
+  const auto load = [&](const Operand& o, uint32_t type, uint64_t r, uint64_t i) {
+    return to_float(t.sram->readable(element(t, o, type, r, i)), type);
+  };
+  const auto store = [&](uint64_t r, uint64_t i, float v) { from_float(t.sram->writable(element(t, t.dst, dst_type, r, i)), dst_type, v); };
 
   const float scalar = std::bit_cast<float>(t.scalar);
   float best = 0.0f;
@@ -192,7 +193,7 @@ uint64_t TensorEngine::execute(TileState& t) {
       words.clear();
       for (uint64_t e = g; e < std::min(elements, g + lanes); ++e) {
         const uint64_t r = e / len, i = reduced ? 0 : e % len;
-        const uint64_t word = uint64_t(where(o, type, r, i) - t.memory) / params_.bank_width_bytes;
+        const uint64_t word = element(t, o, type, r, i) / params_.bank_width_bytes;
         if (std::find(words.begin(), words.end(), word) != words.end()) continue;  // one read serves both halves
         words.push_back(word);
         worst = std::max(worst, ++hits[word % params_.sram_banks]);
@@ -289,7 +290,7 @@ StallExtension::Until TensorEngine::stream(TileState& t, uint32_t tile) {
         uint32_t wavelet;
         if (!queues_->try_receive(tile, color, t.stream_cycle, wavelet)) return wait(true);
         const uint16_t half = static_cast<uint16_t>(wavelet);
-        from_float(element(t, t.dst, dst_type, r, i), dst_type,
+        from_float(t.sram->writable(element(t, t.dst, dst_type, r, i)), dst_type,
                    src_type == uint32_t(TensorType::Fp32) ? std::bit_cast<float>(wavelet)
                    : src_type == uint32_t(TensorType::Fp16) ? half_to_float(half)
                                                             : bf16_to_float(half));
@@ -301,7 +302,7 @@ StallExtension::Until TensorEngine::stream(TileState& t, uint32_t tile) {
         t.holding = false;
       }
     } else {
-      const float v = to_float(element(t, t.src0, src_type, r, i), src_type);
+      const float v = to_float(t.sram->readable(element(t, t.src0, src_type, r, i)), src_type);
       const uint32_t wavelet = dst_type == uint32_t(TensorType::Fp32) ? std::bit_cast<uint32_t>(v)
                                : dst_type == uint32_t(TensorType::Fp16) ? float_to_half(v)
                                                                         : float_to_bf16(v);

@@ -32,10 +32,11 @@
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/multi_passthrough_target_socket.h>
-#include "abi/wvp/tile_map.h"
 
+#include "abi/wvp/tile_map.h"
 #include "engine/clock.h"
 #include "engine/cycle_domain.h"
+#include "models/sram/sram.h"
 #include "tlm/wavelet_queues.h"
 
 namespace wvp {
@@ -99,9 +100,9 @@ class TensorEngine : public sc_core::sc_module {
 
   TensorEngine(sc_core::sc_module_name name, const TensorParams& params, uint32_t tiles, const Clock& clock);
 
-  // Tile i's SRAM as the engine sees it (the DMI region the core also uses): operands must lie
-  // in [base_address, base_address + size).
-  void attach_sram(uint32_t tile, uint8_t* memory, uint64_t base_address, uint32_t size);
+  // Tile i's SRAM, at `base_address` in the tile's address map: operands must lie in it. The
+  // engine reads and writes it directly, beside the bus, as a DMA engine on the SRAM's ports would.
+  void attach_sram(uint32_t tile, Sram& sram, uint64_t base_address);
   // The tiles' fabric queues, for streams (COPY from or to a color).
   void attach_queues(WaveletQueues* queues) { queues_ = queues; }
   // Tile i's core's external interrupt, scheduled to rise at a cycle (UINT64_MAX: lowered).
@@ -127,7 +128,7 @@ class TensorEngine : public sc_core::sc_module {
     bool streaming = false, holding = false;
     uint32_t held = 0;
     uint64_t streamed = 0, stream_cycle = 0;
-    uint8_t* memory = nullptr;
+    Sram* sram = nullptr;
     uint64_t base = 0;
     uint32_t size = 0;
     TensorStats stats;
@@ -137,7 +138,9 @@ class TensorEngine : public sc_core::sc_module {
   unsigned int transport_dbg(int tile, tlm::tlm_generic_payload& gp);
   bool read_reg(const TileState& t, uint64_t addr, uint64_t cycle, uint32_t& value) const;
   bool write_reg(TileState& t, uint64_t addr, uint32_t value);
-  static uint8_t* element(const TileState& t, const Operand& o, uint32_t type, uint64_t r, uint64_t i);
+  // Byte offset in the tile's SRAM of element (r, i) of operand `o`; an element never crosses a
+  // page (its offset is a multiple of its size, checked by check_operand()).
+  static uint32_t element(const TileState& t, const Operand& o, uint32_t type, uint64_t r, uint64_t i);
   static float to_float(const uint8_t* p, uint32_t type);
   static void from_float(uint8_t* p, uint32_t type, float v);
   // Throws std::runtime_error unless every element of `o` lies in the SRAM, aligned.

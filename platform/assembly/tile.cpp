@@ -5,12 +5,12 @@
 namespace wvp {
 
 Tile::Tile(const std::string& name, const TileIdentity& tile_id, const CoreParams& core_params,
-           const SramParams& sram_params, const Clock& clock, uint8_t* sram_backing, SecdedCodec* ecc,
+           const SramParams& sram_params, const Clock& clock, SramPages& sram_pages, SecdedCodec* ecc,
            TileCtl::LineSink console, FabricPort& fabric, TensorEngine& tensor, PhaseSink& phases, uint32_t tile_index)
     : id(tile_id),
       core((name + "_core").c_str(), core_params, clock),
       bus((name + "_bus").c_str()),
-      sram((name + "_sram").c_str(), sram_params, clock, sram_backing, ecc),
+      sram((name + "_sram").c_str(), sram_params, clock, sram_pages, tile_index, ecc),
       ctl((name + "_ctl").c_str(), tile_id, core, std::move(console), phases, tile_index) {
   core.socket.bind(bus.target);
   // One window covers the CLINT and sysctl blocks (the control block decodes both).

@@ -12,9 +12,10 @@
 namespace wvp {
 
 struct Tile {
-  // `ecc` is the SRAM's codec when sram_params.ecc is not Off (shared by all tiles).
+  // The SRAM is tile `tile_index` of `sram_pages`; `ecc` is its codec when sram_params.ecc is
+  // not Off (shared by all tiles).
   Tile(const std::string& name, const TileIdentity& id, const CoreParams& core_params, const SramParams& sram_params,
-       const Clock& clock, uint8_t* sram_backing, SecdedCodec* ecc, TileCtl::LineSink console, FabricPort& fabric,
+       const Clock& clock, SramPages& sram_pages, SecdedCodec* ecc, TileCtl::LineSink console, FabricPort& fabric,
        TensorEngine& tensor, PhaseSink& phases, uint32_t tile_index);
 
   TileIdentity id;

@@ -58,7 +58,7 @@ Wafer::Wafer(sc_core::sc_module_name name, const PlatformConfig& config, TileCtl
       clock_(config.core_clock_hz),
       width_(system_width(config)),
       map_(map_wafer(config)),
-      sram_memory_(size_t{width_} * config.grid_height * config.sram.size_bytes),
+      sram_pages_(width_ * config.grid_height, config.sram.size_bytes),
       ecc_(make_codec(config.sram.ecc)),
       fabric_("fabric", fabric_params(config, map_), clock_),
       tensor_("tensor", tensor_params(config), width_ * config.grid_height, clock_),
@@ -84,12 +84,12 @@ Wafer::Wafer(sc_core::sc_module_name name, const PlatformConfig& config, TileCtl
       core.exec_size = config_.sram.size_bytes;
       core.local_data_via_bus = config_.sram.ecc != SramEcc::Off;
       tiles_.push_back(std::make_unique<Tile>("tile_" + std::to_string(x) + "_" + std::to_string(y), id, core, config_.sram, clock_,
-                                              sram_memory_.data() + index * config_.sram.size_bytes, ecc_.get(),
+                                              sram_pages_, ecc_.get(),
                                               console, fabric_, tensor_, phases_, static_cast<uint32_t>(index)));
       tiles_.back()->sram.set_error_sink([device_error, index](uint32_t offset, const std::string& what) {
         device_error(static_cast<uint32_t>(index), "SRAM word " + hex32(kSramBase + offset) + ": " + what);
       });
-      tensor_.attach_sram(static_cast<uint32_t>(index), tiles_.back()->sram.data(), kSramBase, config_.sram.size_bytes);
+      tensor_.attach_sram(static_cast<uint32_t>(index), tiles_.back()->sram, kSramBase);
       cluster_.add(tiles_.back()->core);
     }
   }
@@ -201,12 +201,12 @@ void Wafer::check_write(uint32_t addr, uint64_t size, uint32_t sram_bytes) {
 
 void Wafer::write(size_t index, uint32_t addr, std::span<const uint8_t> bytes) {
   check_write(addr, bytes.size(), config_.sram.size_bytes);
-  std::memcpy(tiles_.at(index)->sram.data() + (addr - kSramBase), bytes.data(), bytes.size());
+  tiles_.at(index)->sram.write(addr - kSramBase, bytes.data(), static_cast<uint32_t>(bytes.size()));
 }
 
 void Wafer::write_all(uint32_t addr, std::span<const uint8_t> bytes) {
   check_write(addr, bytes.size(), config_.sram.size_bytes);
-  for (auto& tile : tiles_) std::memcpy(tile->sram.data() + (addr - kSramBase), bytes.data(), bytes.size());
+  sram_pages_.write_every_tile(addr - kSramBase, bytes.data(), static_cast<uint32_t>(bytes.size()));
 }
 
 void Wafer::check_flip(uint32_t x, uint32_t y, uint32_t addr, const PlatformConfig& config) {
@@ -228,11 +228,13 @@ void Wafer::flip_bits(uint32_t x, uint32_t y, uint32_t addr, const std::vector<u
 }
 
 uint64_t Wafer::host_bytes_per_tile(const PlatformConfig& config, uint64_t sram_bytes) {
-  // Measured with /usr/bin/time -v (maximum resident set) on 64x64, 128x128 and 256x256 grids of
-  // hello.elf and decode.elf, which leave the routers unused: 19.3 KiB a tile (its modules,
-  // sockets, core, queues and statistics) besides the SRAM pages the image fills, at every size.
-  constexpr uint64_t kPerTile = 20 << 10, kPage = 4096;
-  return kPerTile + Fabric::router_bytes(config.fabric) + (sram_bytes + kPage - 1) / kPage * kPage;
+  // Measured with /usr/bin/time -v (maximum resident set) of `wafervp run --grid G hello.elf` on
+  // 64x64, 128x128 and 256x256, which leaves the routers unused: 20.9 KiB a tile (its modules,
+  // sockets, core, queues and statistics) besides the SRAM pages it writes, at every size.
+  constexpr uint64_t kPerTile = 21 << 10, kPage = SramPages::kPageBytes;
+  const uint64_t pages = (sram_bytes + kPage - 1) / kPage;
+  const uint64_t table = (uint64_t{config.sram.size_bytes} + kPage - 1) / kPage * sizeof(void*);  // of its own pages
+  return kPerTile + Fabric::router_bytes(config.fabric) + pages * kPage + table;
 }
 
 Wafer::Result Wafer::result() const {

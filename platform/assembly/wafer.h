@@ -14,7 +14,6 @@
 #include "platform/assembly/system_links.h"
 #include "platform/assembly/tile.h"
 #include "platform/assembly/wafer_map.h"
-#include "tlm/host_memory.h"
 
 namespace wvp {
 
@@ -54,9 +53,9 @@ class Wafer : public sc_core::sc_module {
   // (x, y), as a soft error would (needs sram.ecc). Throws LoadError naming what is wrong.
   void flip_bits(uint32_t x, uint32_t y, uint32_t addr, const std::vector<unsigned>& bits);
   static void check_flip(uint32_t x, uint32_t y, uint32_t addr, const PlatformConfig& config);  // flip_bits's check
-  // The host memory a tile of `config` takes when its SRAM has `sram_bytes` written (the SRAMs
-  // are backed only where written) and its router carries traffic: to refuse a grid the host
-  // cannot hold before building it, instead of ending in bad_alloc or the OOM killer.
+  // The host memory a tile of `config` takes when it writes `sram_bytes` of its SRAM (the image
+  // is shared: a tile pays for the pages it writes) and its router carries traffic: to refuse a
+  // grid the host cannot hold before building it, instead of ending in bad_alloc or the OOM killer.
   static uint64_t host_bytes_per_tile(const PlatformConfig& config, uint64_t sram_bytes);
 
   uint32_t width() const { return width_; }  // of the system: grid.width x system.wafers
@@ -78,7 +77,8 @@ class Wafer : public sc_core::sc_module {
   const Clock& clock() const { return clock_; }
   const WaferMap& map() const { return map_; }
   const SystemLinks& links() const { return *links_; }
-  size_t sram_resident_bytes() const { return sram_memory_.resident_bytes(); }
+  // What the SRAMs take of the host: the shared image and the pages tiles made their own.
+  uint64_t sram_host_bytes() const { return sram_pages_.host_bytes(); }
 
   struct CoreEnd {
     uint32_t x, y;
@@ -113,7 +113,7 @@ class Wafer : public sc_core::sc_module {
   Clock clock_;  // of every core, SRAM, router and tensor engine
   uint32_t width_;
   WaferMap map_;
-  HostMemory sram_memory_;
+  SramPages sram_pages_;
   std::unique_ptr<SecdedCodec> ecc_;  // the SRAMs' codec (sram.ecc), one for all tiles: it keeps no state
   FabricPort fabric_;
   TensorEngine tensor_;

@@ -184,7 +184,7 @@ llama::StagePlan plan_model(const llama::Model& model, const PlatformConfig& c, 
                             c.system.wafers > 1 ? c.grid_width : 0, c.decode.micro_batches);
 }
 
-// A page of stack: the least a core writes besides its image.
+// A stack of 4 KiB: about the least a core writes besides its image's data.
 constexpr uint64_t kStackPage = 4096;
 
 // The pokes' addresses, each an aligned word of the SRAM at an ELF symbol, outside .bss: crt0
@@ -260,8 +260,10 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   const SignatureRange signature = dump_signature ? signature_range(image) : SignatureRange{};
   const std::vector<std::pair<uint32_t, uint32_t>> pokes = poke_addresses(image, options.pokes, config);
   const std::vector<uint32_t> flip_at = flip_addresses(image, options.flips, config);
+  // What each tile may write: its stack and the image's data; the code is shared.
   uint64_t sram_written = kStackPage;
-  for (const ElfSegment& seg : image.segments) sram_written += seg.mem_size;
+  for (const ElfSegment& seg : image.segments)
+    if (!seg.executable) sram_written += seg.mem_size;
   std::unique_ptr<llama::Model> model;
   uint32_t model_region = 0, region = 0;
   llama::StagePlan plan;

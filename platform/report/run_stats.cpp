@@ -47,7 +47,7 @@ nlohmann::json run_stats_json(Wafer& wafer, const PhaseProfile& profile, double 
       {"host_seconds", host_seconds},
       {"mips", host_seconds > 0 ? static_cast<double>(instructions) / host_seconds / 1e6 : 0.0},
       {"rounds", wafer.cluster().rounds()},
-      {"sram_resident_bytes", wafer.sram_resident_bytes()},
+      {"sram_host_bytes", wafer.sram_host_bytes()},
       {"exit_code", r.exit_code},
       {"firmware_exit_code", r.firmware_exit_code},
       {"cores", cores},

@@ -51,9 +51,10 @@ struct TestInitiator : sc_core::sc_module {
     if (address_after) *address_after = gp.get_address();
     return n;
   }
-  bool dmi(uint64_t addr, tlm::tlm_dmi& dmi, uint64_t* address_after = nullptr) {
+  bool dmi(uint64_t addr, tlm::tlm_dmi& dmi, uint64_t* address_after = nullptr,
+           tlm::tlm_command command = tlm::TLM_READ_COMMAND) {
     tlm::tlm_generic_payload gp;
-    gp.set_command(tlm::TLM_READ_COMMAND);
+    gp.set_command(command);
     gp.set_address(addr);
     const bool granted = socket->get_direct_mem_ptr(gp, dmi);
     if (address_after) *address_after = gp.get_address();
@@ -83,7 +84,7 @@ struct DmiDenyingTarget : sc_core::sc_module {
 
 constexpr uint64_t kBaseA = 0x1000'0000, kSizeA = 0x1000;  // SRAM a, 4 KiB, whole
 constexpr uint64_t kBaseB = 0x2000'0000, kSizeB = 0x100;   // SRAM b, 256 B, whole
-constexpr uint64_t kBaseC = 0x3000'0000, kSizeC = 0x800;   // SRAM c, 4 KiB, only its first 2 KiB mapped
+constexpr uint64_t kBaseC = 0x3000'0000, kSizeC = 0x600;   // SRAM c, 4 KiB, only its first 1.5 KiB mapped
 constexpr uint64_t kBaseD = 0x4000'0000, kSizeD = 0x1000;  // DmiDenyingTarget
 
 SramParams sram_params(uint32_t size) {
@@ -95,10 +96,10 @@ SramParams sram_params(uint32_t size) {
 
 // Four targets behind a bus, elaborated. Construct only in a child process.
 struct Rig {
-  HostMemory mem_a{kSizeA}, mem_b{kSizeB}, mem_c{0x1000};
-  Sram a{unique_name("sram_a").c_str(), sram_params(kSizeA), Clock(1e9), mem_a.data()};
-  Sram b{unique_name("sram_b").c_str(), sram_params(kSizeB), Clock(1e9), mem_b.data()};
-  Sram c{unique_name("sram_c").c_str(), sram_params(0x1000), Clock(1e9), mem_c.data()};
+  SramPages pages_a{1, kSizeA}, pages_b{1, kSizeB}, pages_c{1, 0x1000};
+  Sram a{unique_name("sram_a").c_str(), sram_params(kSizeA), Clock(1e9), pages_a, 0};
+  Sram b{unique_name("sram_b").c_str(), sram_params(kSizeB), Clock(1e9), pages_b, 0};
+  Sram c{unique_name("sram_c").c_str(), sram_params(0x1000), Clock(1e9), pages_c, 0};
   DmiDenyingTarget d{unique_name("deny").c_str()};
   Bus bus{unique_name("bus").c_str()};
   TestInitiator init{unique_name("init").c_str()};
@@ -152,13 +153,13 @@ TEST(Bus, RoutesByAddressWithTheAddressMadeRelative) {
     ASSERT_EQ(rig.init.transport(tlm::TLM_WRITE_COMMAND, kBaseA + 0x10, reinterpret_cast<uint8_t*>(&word), 4, &after),
               tlm::TLM_OK_RESPONSE);
     EXPECT_EQ(after, kBaseA + 0x10);  // restored for the initiator
-    EXPECT_EQ(0, std::memcmp(rig.a.data() + 0x10, &word, 4));
+    EXPECT_EQ(0, std::memcmp(rig.a.readable(0x10), &word, 4));
 
     word = 0x55667788;
     ASSERT_EQ(rig.init.transport(tlm::TLM_WRITE_COMMAND, kBaseB + 0xfc, reinterpret_cast<uint8_t*>(&word), 4),
               tlm::TLM_OK_RESPONSE);
-    EXPECT_EQ(0, std::memcmp(rig.b.data() + 0xfc, &word, 4));
-    EXPECT_EQ(rig.a.data()[0xfc], 0);  // nothing leaked into a at the same offset
+    EXPECT_EQ(0, std::memcmp(rig.b.readable(0xfc), &word, 4));
+    EXPECT_EQ(*rig.a.readable(0xfc), 0);  // nothing leaked into a at the same offset
     EXPECT_EQ(rig.a.stats().writes, 1u);
     EXPECT_EQ(rig.b.stats().writes, 1u);
 
@@ -193,11 +194,11 @@ TEST(Bus, UnmappedAndStraddlingAccessesAreAddressErrors) {
     // c's window ends before the SRAM does: the bus refuses, not the SRAM.
     EXPECT_EQ(rig.init.transport(tlm::TLM_WRITE_COMMAND, kBaseC + kSizeC - 4, buf, 8), tlm::TLM_ADDRESS_ERROR_RESPONSE);
     EXPECT_EQ(rig.a.stats().writes + rig.b.stats().writes + rig.c.stats().writes, 0u);
-    EXPECT_EQ(rig.a.data()[kSizeA - 4], 0);
-    EXPECT_EQ(rig.c.data()[kSizeC], 0);
+    EXPECT_EQ(*rig.a.readable(kSizeA - 4), 0);
+    EXPECT_EQ(*rig.c.readable(kSizeC), 0);
     // Exactly up to the end is fine.
     EXPECT_EQ(rig.init.transport(tlm::TLM_WRITE_COMMAND, kBaseA + kSizeA - 8, buf, 8), tlm::TLM_OK_RESPONSE);
-    EXPECT_EQ(rig.a.data()[kSizeA - 1], 8);
+    EXPECT_EQ(*rig.a.readable(kSizeA - 1), 8);
   });
 }
 
@@ -206,17 +207,20 @@ TEST(Bus, DmiIsTranslatedToTheInitiatorsAddressSpace) {
     Rig rig;
     tlm::tlm_dmi dmi;
     uint64_t after = 0;
-    ASSERT_TRUE(rig.init.dmi(kBaseA + 0x123, dmi, &after));
-    EXPECT_EQ(after, kBaseA + 0x123);
-    EXPECT_EQ(dmi.get_dmi_ptr(), rig.a.data());
-    EXPECT_EQ(dmi.get_start_address(), kBaseA);
-    EXPECT_EQ(dmi.get_end_address(), kBaseA + kSizeA - 1);
-    EXPECT_TRUE(dmi.is_read_write_allowed());
+    ASSERT_TRUE(rig.init.dmi(kBaseA + 0x523, dmi, &after));
+    EXPECT_EQ(after, kBaseA + 0x523);
+    // The SRAM grants the page (1 KiB) of the address, read-only while no one has written it.
+    EXPECT_EQ(dmi.get_dmi_ptr(), rig.a.readable(0x400));
+    EXPECT_EQ(dmi.get_start_address(), kBaseA + 0x400);
+    EXPECT_EQ(dmi.get_end_address(), kBaseA + 0x7ff);
+    EXPECT_TRUE(dmi.is_read_allowed());
+    EXPECT_FALSE(dmi.is_write_allowed());
     EXPECT_EQ(dmi.get_read_latency(), sc_core::sc_time(2, sc_core::SC_NS));
 
     tlm::tlm_dmi dmi_b;
-    ASSERT_TRUE(rig.init.dmi(kBaseB, dmi_b));
-    EXPECT_EQ(dmi_b.get_dmi_ptr(), rig.b.data());
+    ASSERT_TRUE(rig.init.dmi(kBaseB, dmi_b, nullptr, tlm::TLM_WRITE_COMMAND));
+    EXPECT_TRUE(dmi_b.is_read_write_allowed());
+    EXPECT_EQ(dmi_b.get_dmi_ptr(), rig.b.readable(0));
     EXPECT_EQ(dmi_b.get_start_address(), kBaseB);
     EXPECT_EQ(dmi_b.get_end_address(), kBaseB + kSizeB - 1);
 
@@ -231,14 +235,41 @@ TEST(Bus, DmiIsTranslatedToTheInitiatorsAddressSpace) {
   });
 }
 
+// A page is shared with the SRAM's other tiles (read-only DMI) until it is written: the write
+// copies it, and the pointer granted before must be given up, in the initiator's addresses.
+TEST(Bus, AWriteToASharedPageInvalidatesItsReadOnlyDmi) {
+  in_child_process([] {
+    Rig rig;
+    tlm::tlm_dmi dmi;
+    ASSERT_TRUE(rig.init.dmi(kBaseA + 0x404, dmi));
+    ASSERT_FALSE(dmi.is_write_allowed());
+    uint32_t word = 0x600dcafe;
+    ASSERT_EQ(rig.init.transport(tlm::TLM_WRITE_COMMAND, kBaseA + 0x404, reinterpret_cast<uint8_t*>(&word), 4),
+              tlm::TLM_OK_RESPONSE);
+    ASSERT_EQ(rig.init.invalidations.size(), 1u);
+    EXPECT_EQ(rig.init.invalidations[0], std::make_pair(kBaseA + 0x400, kBaseA + 0x7ff));
+    // Asked again, the page is the tile's own: writable, and holding what was written.
+    tlm::tlm_dmi own;
+    ASSERT_TRUE(rig.init.dmi(kBaseA + 0x404, own));
+    EXPECT_TRUE(own.is_read_write_allowed());
+    uint32_t back;
+    std::memcpy(&back, own.get_dmi_ptr() + 4, 4);
+    EXPECT_EQ(back, word);
+    // Further writes copy nothing and invalidate nothing.
+    ASSERT_EQ(rig.init.transport(tlm::TLM_WRITE_COMMAND, kBaseA + 0x408, reinterpret_cast<uint8_t*>(&word), 4),
+              tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(rig.init.invalidations.size(), 1u);
+  });
+}
+
 TEST(Bus, DmiIsClippedToTheMappedWindow) {
   in_child_process([] {
     Rig rig;
     tlm::tlm_dmi dmi;
-    ASSERT_TRUE(rig.init.dmi(kBaseC + 0x10, dmi));
-    EXPECT_EQ(dmi.get_dmi_ptr(), rig.c.data());
-    EXPECT_EQ(dmi.get_start_address(), kBaseC);
-    EXPECT_EQ(dmi.get_end_address(), kBaseC + kSizeC - 1);  // not the SRAM's 4 KiB
+    ASSERT_TRUE(rig.init.dmi(kBaseC + 0x410, dmi));
+    EXPECT_EQ(dmi.get_dmi_ptr(), rig.c.readable(0x400));
+    EXPECT_EQ(dmi.get_start_address(), kBaseC + 0x400);
+    EXPECT_EQ(dmi.get_end_address(), kBaseC + kSizeC - 1);  // not the end of the SRAM's page
   });
 }
 
@@ -275,11 +306,11 @@ TEST(Bus, TransportDbgIsRoutedAndClippedByTheTarget) {
     EXPECT_EQ(rig.init.dbg(tlm::TLM_WRITE_COMMAND, kBaseA + 0x200, out.data(), 16, &status, &after), 16u);
     EXPECT_EQ(status, tlm::TLM_OK_RESPONSE);
     EXPECT_EQ(after, kBaseA + 0x200);
-    EXPECT_EQ(0, std::memcmp(rig.a.data() + 0x200, out.data(), 16));
+    EXPECT_EQ(0, std::memcmp(rig.a.readable(0x200), out.data(), 16));
 
     // b is 256 bytes: a debug write at its last 8 bytes stops at its end.
     EXPECT_EQ(rig.init.dbg(tlm::TLM_WRITE_COMMAND, kBaseB + 0xf8, out.data(), 16, &status), 8u);
-    EXPECT_EQ(0, std::memcmp(rig.b.data() + 0xf8, out.data(), 8));
+    EXPECT_EQ(0, std::memcmp(rig.b.readable(0xf8), out.data(), 8));
 
     std::array<uint8_t, 16> in{};
     EXPECT_EQ(rig.init.dbg(tlm::TLM_READ_COMMAND, kBaseA + 0x204, in.data(), 4, &status), 4u);
@@ -296,10 +327,10 @@ TEST(Bus, TransportDbgIsRoutedAndClippedByTheTarget) {
 TEST(Bus, TransportDbgStopsAtTheEndOfTheWindow) {
   in_child_process([] {
     Rig rig;
-    rig.c.data()[kSizeC] = 0xee;  // first byte of c that is not mapped
+    *rig.c.writable(kSizeC) = 0xee;  // first byte of c that is not mapped
     std::array<uint8_t, 8> in{};
     tlm::tlm_response_status status{};
-    rig.c.data()[kSizeC - 1] = 0x11;
+    *rig.c.writable(kSizeC - 1) = 0x11;
     uint64_t after = 0;
     EXPECT_EQ(rig.init.dbg(tlm::TLM_READ_COMMAND, kBaseC + kSizeC - 4, in.data(), 8, &status, &after), 4u);
     EXPECT_EQ(status, tlm::TLM_OK_RESPONSE);
@@ -310,8 +341,8 @@ TEST(Bus, TransportDbgStopsAtTheEndOfTheWindow) {
     std::array<uint8_t, 8> out;
     out.fill(0x5a);
     EXPECT_EQ(rig.init.dbg(tlm::TLM_WRITE_COMMAND, kBaseC + kSizeC - 2, out.data(), 8, &status), 2u);
-    EXPECT_EQ(rig.c.data()[kSizeC - 1], 0x5a);
-    EXPECT_EQ(rig.c.data()[kSizeC], 0xee);
+    EXPECT_EQ(*rig.c.readable(kSizeC - 1), 0x5a);
+    EXPECT_EQ(*rig.c.readable(kSizeC), 0xee);
   });
 }
 

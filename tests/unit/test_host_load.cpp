@@ -73,11 +73,14 @@ TEST(HostLoad, ThroughTheLinksTheSramEndsAsTheBackdoorLeavesIt) {
     const uint32_t sram = backdoor.config().sram.size_bytes;
     for (uint32_t y = 0; y < backdoor.height(); ++y)
       for (uint32_t x = 0; x < backdoor.width(); ++x) {
-        EXPECT_EQ(0, std::memcmp(backdoor.tile(x, y).sram.data(), links.tile(x, y).sram.data(), sram)) << pe_name(x, y);
+        std::vector<uint8_t> through_backdoor(sram), through_links(sram);
+        backdoor.tile(x, y).sram.read(0, through_backdoor.data(), sram);
+        links.tile(x, y).sram.read(0, through_links.data(), sram);
+        EXPECT_EQ(through_backdoor, through_links) << pe_name(x, y);
         EXPECT_EQ(links.tile(x, y).core.pc(), kProgramBase);
       }
     uint32_t word = 0;
-    std::memcpy(&word, links.tile(2, 1).sram.data() + (load.poke_in_data - kProgramBase), 4);
+    links.tile(2, 1).sram.read(load.poke_in_data - kProgramBase, &word, 4);
     EXPECT_EQ(word, 0xdeadbeefu);  // the parameter landed after the image's data under it
 
     // The image and the parameters cross once for all 6 tiles, the tile data once per tile.

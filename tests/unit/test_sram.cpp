@@ -35,12 +35,18 @@ SramParams params_1ghz(uint32_t size = 4096) {
   return p;
 }
 
-// An SRAM with its own backing memory.
+// An SRAM that is the only tile of its pages.
 struct Rig {
   explicit Rig(const SramParams& p, const Clock& clock = Clock(1e9))
-      : mem(p.size_bytes), sram(unique_name("sram").c_str(), p, clock, mem.data()) {}
-  HostMemory mem;
+      : pages(1, p.size_bytes), sram(unique_name("sram").c_str(), p, clock, pages, 0) {}
+  SramPages pages;
   Sram sram;
+
+  uint8_t byte(uint32_t offset) const {
+    uint8_t b;
+    sram.read(offset, &b, 1);
+    return b;
+  }
 
   tlm::tlm_fw_transport_if<>& fw() { return sram.socket.get_base_interface(); }
 
@@ -85,9 +91,11 @@ TEST(Sram, WriteThenReadBackThroughBTransport) {
   std::array<uint8_t, 8> out = {1, 2, 3, 4, 5, 6, 7, 8};
   sc_time delay;
   ASSERT_EQ(rig.access(tlm::TLM_WRITE_COMMAND, 0x100, out.data(), 8, delay), tlm::TLM_OK_RESPONSE);
-  EXPECT_EQ(0, std::memcmp(rig.sram.data() + 0x100, out.data(), 8));  // lands in the backing memory
-  EXPECT_EQ(rig.sram.data()[0xff], 0);
-  EXPECT_EQ(rig.sram.data()[0x108], 0);
+  std::array<uint8_t, 8> stored{};
+  rig.sram.read(0x100, stored.data(), 8);
+  EXPECT_EQ(stored, out);  // lands in the memory
+  EXPECT_EQ(rig.byte(0xff), 0);
+  EXPECT_EQ(rig.byte(0x108), 0);
 
   std::array<uint8_t, 8> in{};
   ASSERT_EQ(rig.access(tlm::TLM_READ_COMMAND, 0x100, in.data(), 8, delay), tlm::TLM_OK_RESPONSE);
@@ -108,7 +116,7 @@ TEST(Sram, LastWordIsAccessibleAndAccessesPastTheEndAreAddressErrors) {
   uint32_t word = 0xdeadbeef;
   sc_time delay;
   EXPECT_EQ(rig.access(tlm::TLM_WRITE_COMMAND, 4092, reinterpret_cast<uint8_t*>(&word), 4, delay), tlm::TLM_OK_RESPONSE);
-  EXPECT_EQ(rig.sram.data()[4095], 0xde);
+  EXPECT_EQ(rig.byte(4095), 0xde);
 
   uint8_t buf[8] = {};
   for (uint64_t addr : {uint64_t{4096}, uint64_t{4097}, uint64_t{1} << 32, ~uint64_t{0}}) {
@@ -117,7 +125,7 @@ TEST(Sram, LastWordIsAccessibleAndAccessesPastTheEndAreAddressErrors) {
   // Starts inside, runs past the end: refused and nothing is written.
   std::memset(buf, 0x77, sizeof buf);
   EXPECT_EQ(rig.access(tlm::TLM_WRITE_COMMAND, 4092, buf, 8, delay), tlm::TLM_ADDRESS_ERROR_RESPONSE);
-  EXPECT_EQ(rig.sram.data()[4092], 0xef);
+  EXPECT_EQ(rig.byte(4092), 0xef);
   EXPECT_EQ(rig.access(tlm::TLM_READ_COMMAND, 4095, buf, 2, delay), tlm::TLM_ADDRESS_ERROR_RESPONSE);
   // Errors neither count as accesses nor take time.
   EXPECT_EQ(rig.sram.stats().reads, 0u);
@@ -132,11 +140,11 @@ TEST(Sram, ByteEnablesAndStreamingAreRefused) {
   sc_time delay;
   EXPECT_EQ(rig.access(tlm::TLM_WRITE_COMMAND, 0x40, data, 4, delay, be), tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
   EXPECT_EQ(rig.access(tlm::TLM_WRITE_COMMAND, 0x40, data, 4, delay, nullptr, 2), tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
-  EXPECT_EQ(rig.sram.data()[0x40], 0);  // nothing written
+  EXPECT_EQ(rig.byte(0x40), 0);  // nothing written
   EXPECT_EQ(rig.sram.stats().writes, 0u);
   // A streaming width at least the length is an ordinary access.
   EXPECT_EQ(rig.access(tlm::TLM_WRITE_COMMAND, 0x40, data, 4, delay, nullptr, 8), tlm::TLM_OK_RESPONSE);
-  EXPECT_EQ(rig.sram.data()[0x43], 4);
+  EXPECT_EQ(rig.byte(0x43), 4);
 }
 
 TEST(Sram, SuccessfulAccessesHintDmi) {
@@ -159,24 +167,23 @@ TEST(Sram, IgnoreCommandSucceedsWithoutCountingOrTime) {
   EXPECT_EQ(rig.sram.stats().reads + rig.sram.stats().writes, 0u);
 }
 
-TEST(Sram, DmiGrantCoversTheWholeMemoryWithTheAccessLatency) {
+TEST(Sram, DmiGrantCoversOnePageWithTheAccessLatency) {
   SramParams p = params_1ghz(0x3000);
   p.access_latency_cycles = 3;
   Rig rig(p);
   tlm::tlm_generic_payload gp;
-  gp.set_command(tlm::TLM_READ_COMMAND);
-  gp.set_address(0x1234);
+  gp.set_command(tlm::TLM_WRITE_COMMAND);
+  gp.set_address(0x2ff4);
   tlm::tlm_dmi dmi;
   ASSERT_TRUE(rig.fw().get_direct_mem_ptr(gp, dmi));
-  EXPECT_EQ(dmi.get_dmi_ptr(), rig.mem.data());
-  EXPECT_EQ(dmi.get_start_address(), 0u);
+  EXPECT_EQ(dmi.get_start_address(), 0x2c00u);
   EXPECT_EQ(dmi.get_end_address(), 0x2fffu);
   EXPECT_TRUE(dmi.is_read_write_allowed());
   EXPECT_EQ(dmi.get_read_latency(), cycles(3));
   EXPECT_EQ(dmi.get_write_latency(), cycles(3));
 
   // Writes through the DMI pointer are what b_transport reads.
-  dmi.get_dmi_ptr()[0x2ffc] = 0xab;
+  dmi.get_dmi_ptr()[0x3fc] = 0xab;
   uint8_t b = 0;
   sc_time delay;
   ASSERT_EQ(rig.access(tlm::TLM_READ_COMMAND, 0x2ffc, &b, 1, delay), tlm::TLM_OK_RESPONSE);
@@ -336,12 +343,12 @@ TEST(Sram, TransportDbgReadsWritesAndClipsAtTheEnd) {
   tlm::tlm_response_status status{};
   EXPECT_EQ(rig.dbg(tlm::TLM_WRITE_COMMAND, 0x10, out.data(), 16, &status), 16u);
   EXPECT_EQ(status, tlm::TLM_OK_RESPONSE);
-  EXPECT_EQ(0, std::memcmp(rig.sram.data() + 0x10, out.data(), 16));
+  EXPECT_EQ(0, std::memcmp(rig.sram.readable(0x10), out.data(), 16));
 
   // Clipped: only the 8 bytes up to the end are written.
   EXPECT_EQ(rig.dbg(tlm::TLM_WRITE_COMMAND, 4088, out.data(), 16, &status), 8u);
   EXPECT_EQ(status, tlm::TLM_OK_RESPONSE);
-  EXPECT_EQ(0, std::memcmp(rig.sram.data() + 4088, out.data(), 8));
+  EXPECT_EQ(0, std::memcmp(rig.sram.readable(4088), out.data(), 8));
 
   std::array<uint8_t, 16> in{};
   EXPECT_EQ(rig.dbg(tlm::TLM_READ_COMMAND, 4092, in.data(), 16, &status), 4u);
@@ -367,8 +374,8 @@ TEST(Sram, InvalidParametersAreRefused) {
       case 3: p.read_bytes_per_cycle = 0; break;
       default: p.write_bytes_per_cycle = 0; break;
     }
-    std::vector<uint8_t> backing(64);
-    EXPECT_THROW(Sram(unique_name("bad_sram").c_str(), p, Clock(1e9), backing.data()), std::invalid_argument) << which;
+    SramPages pages(1, 64);
+    EXPECT_THROW(Sram(unique_name("bad_sram").c_str(), p, Clock(1e9), pages, 0), std::invalid_argument) << which;
   }
 }
 
@@ -395,11 +402,13 @@ TEST(Sram, HostMemoryOfZeroBytesHasNoData) {
 TEST(Sram, UntouchedGigabyteSramCostsNoHostMemory) {
   SramParams p = params_1ghz(1u << 30);
   Rig rig(p);
-  EXPECT_EQ(rig.mem.resident_bytes(), 0u);
+  EXPECT_EQ(rig.pages.host_bytes(), 0u);
   uint32_t word = 0x12345678;
   sc_time delay;
   ASSERT_EQ(rig.access(tlm::TLM_WRITE_COMMAND, 512u << 20, reinterpret_cast<uint8_t*>(&word), 4, delay), tlm::TLM_OK_RESPONSE);
-  EXPECT_LE(rig.mem.resident_bytes(), size_t{2} << 20);
+  // The page written and the tile's table of its own pages (one pointer per page).
+  EXPECT_EQ(rig.pages.own_pages(), 1u);
+  EXPECT_EQ(rig.pages.host_bytes(), SramPages::kPageBytes + (1u << 20) * sizeof(void*));
   uint32_t back = 0;
   ASSERT_EQ(rig.access(tlm::TLM_READ_COMMAND, 512u << 20, reinterpret_cast<uint8_t*>(&back), 4, delay), tlm::TLM_OK_RESPONSE);
   EXPECT_EQ(back, word);

@@ -34,7 +34,7 @@ std::unique_ptr<SecdedCodec> codec(SramEcc ecc) {
 
 struct Rig {
   explicit Rig(SramEcc ecc)
-      : mem(4096), ecc_codec(codec(ecc)), sram(unique_name("sram").c_str(), params(ecc), Clock(1e9), mem.data(), ecc_codec.get()) {
+      : pages(1, 4096), ecc_codec(codec(ecc)), sram(unique_name("sram").c_str(), params(ecc), Clock(1e9), pages, 0, ecc_codec.get()) {
     sram.set_error_sink([this](uint32_t offset, const std::string& what) { errors.push_back({offset, what}); });
   }
   static SramParams params(SramEcc ecc) {
@@ -61,7 +61,7 @@ struct Rig {
   }
   uint32_t raw(uint32_t addr) {
     uint32_t v;
-    std::memcpy(&v, mem.data() + addr, 4);
+    sram.read(addr, &v, 4);
     return v;
   }
   uint32_t debug32(tlm::tlm_command cmd, uint64_t addr, uint32_t value = 0) {
@@ -75,7 +75,7 @@ struct Rig {
     uint32_t offset;
     std::string what;
   };
-  HostMemory mem;
+  SramPages pages;
   std::unique_ptr<SecdedCodec> ecc_codec;
   Sram sram;
   std::vector<Error> errors;
@@ -158,7 +158,7 @@ TEST_P(SramEccCodec, AWriterBypassingTheBusReplacesTheFlippedWord) {
   rig.write32(0x20, 0xcafef00d);
   rig.sram.flip_bits(0x20, {1, 2});
   const uint32_t fresh = 0x0badf00d;
-  std::memcpy(rig.sram.data() + 0x20, &fresh, 4);
+  std::memcpy(rig.sram.writable(0x20), &fresh, 4);
   EXPECT_EQ(rig.read32(0x20), fresh);
   EXPECT_EQ(rig.sram.stats().ecc_uncorrectable, 0u);
 }
@@ -216,16 +216,16 @@ INSTANTIATE_TEST_SUITE_P(Codecs, SramEccCodec, ::testing::Values(SramEcc::Model,
                          [](const auto& info) { return std::string(sram_ecc_name(info.param)); });
 
 TEST(SramEcc, NeedsItsCodecAndFlipsNeedEcc) {
-  HostMemory mem(4096);
+  SramPages pages(1, 4096);
   SramParams p = Rig::params(SramEcc::Model);
   try {
-    Sram sram(unique_name("sram").c_str(), p, Clock(1e9), mem.data());
+    Sram sram(unique_name("sram").c_str(), p, Clock(1e9), pages, 0);
     FAIL() << "ECC without a codec was accepted";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("ECC model without a codec"), std::string::npos) << e.what();
   }
   p.ecc = SramEcc::Off;
-  Sram plain(unique_name("sram").c_str(), p, Clock(1e9), mem.data());
+  Sram plain(unique_name("sram").c_str(), p, Clock(1e9), pages, 0);
   try {
     plain.flip_bits(0, {1});
     FAIL() << "a flip without ECC was accepted";

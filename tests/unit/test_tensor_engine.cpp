@@ -52,18 +52,26 @@ const Clock kClock(1e9);
 const sc_core::sc_time kPeriod = kClock.period();
 
 struct Bench : sc_core::sc_module {
-  tlm_utils::simple_initiator_socket<Bench> init{"init"};
+  tlm_utils::simple_initiator_socket<Bench> init{"init"}, sram_init{"sram_init"};
   TensorEngine engine;
-  std::vector<uint8_t> sram = std::vector<uint8_t>(8192, 0);
+  SramPages pages{1, 8192};
+  Sram sram{"sram", sram_params(), kClock, pages, 0};
   std::string error;
 
   Bench() : sc_module("bench"), engine("engine", TensorParams{}, 1, kClock) {
     init.bind(engine.socket);
-    engine.attach_sram(0, sram.data(), kBase, static_cast<uint32_t>(sram.size()));
+    sram_init.bind(sram.socket);
+    engine.attach_sram(0, sram, kBase);
     engine.set_error_sink([this](uint32_t, const std::string& what) { error = what; });
   }
-  float* f32(uint32_t offset) { return reinterpret_cast<float*>(sram.data() + offset); }
-  uint16_t* f16(uint32_t offset) { return reinterpret_cast<uint16_t*>(sram.data() + offset); }
+  static SramParams sram_params() {
+    SramParams p;
+    p.size_bytes = 8192;
+    return p;
+  }
+  // Elements from `offset` up to the end of its page (the bench's own: the pointer stays valid).
+  float* f32(uint32_t offset) { return reinterpret_cast<float*>(sram.writable(offset)); }
+  uint16_t* f16(uint32_t offset) { return reinterpret_cast<uint16_t*>(sram.writable(offset)); }
 
   // A register access at `cycle`; returns the cycle the access ends at.
   uint64_t access(bool write, uint64_t reg, uint32_t& value, uint64_t cycle = 0) {

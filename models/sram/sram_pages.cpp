@@ -1,0 +1,96 @@
+#include "models/sram/sram_pages.h"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+namespace wvp {
+
+namespace {
+// Host memory is reserved in arenas of this size and paid for page by page as it is written.
+constexpr size_t kArenaBytes = size_t{64} << 20;
+}  // namespace
+
+SramPages::SramPages(uint32_t tiles, uint32_t bytes_per_tile) : bytes_per_tile_(bytes_per_tile), own_(tiles) {
+  if (tiles == 0 || bytes_per_tile == 0 || bytes_per_tile % 4 != 0)
+    throw std::invalid_argument("SRAM pages: " + std::to_string(tiles) + " tiles of " + std::to_string(bytes_per_tile) +
+                                " bytes (a non-zero multiple of 4 each)");
+  const uint32_t pages = static_cast<uint32_t>((uint64_t{bytes_per_tile} + kPageBytes - 1) >> kPageShift);
+  image_.resize(pages);
+  for (uint8_t*& page : image_) page = new_page();
+  image_written_.resize(pages);
+}
+
+uint32_t SramPages::page_bytes(uint32_t page) const {
+  return std::min<uint32_t>(kPageBytes, bytes_per_tile_ - (page << kPageShift));
+}
+
+uint8_t* SramPages::new_page() {
+  if (arenas_.empty() || arena_used_ == kArenaBytes) {
+    arenas_.push_back(std::make_unique<HostMemory>(kArenaBytes));
+    arena_used_ = 0;
+  }
+  uint8_t* page = arenas_.back()->data() + arena_used_;
+  arena_used_ += kPageBytes;
+  return page;
+}
+
+uint8_t* SramPages::own_page(uint32_t tile, uint32_t page, bool& copied) {
+  std::unique_ptr<uint8_t*[]>& own = own_[tile];
+  if (!own) {
+    own = std::make_unique<uint8_t*[]>(image_.size());
+    ++own_tables_;
+  }
+  copied = !own[page];
+  if (copied) {
+    own[page] = new_page();
+    ++own_pages_;
+    if (image_written_[page]) std::memcpy(own[page], image_[page], page_bytes(page));
+  }
+  return own[page];
+}
+
+void SramPages::read(uint32_t tile, uint32_t offset, void* out, uint32_t len) const {
+  auto* to = static_cast<uint8_t*>(out);
+  while (len) {
+    const uint32_t page = offset >> kPageShift, at = offset & (kPageBytes - 1);
+    const uint32_t n = std::min(len, kPageBytes - at);
+    std::memcpy(to, read_page(tile, page) + at, n);
+    to += n, offset += n, len -= n;
+  }
+}
+
+bool SramPages::write(uint32_t tile, uint32_t offset, const void* in, uint32_t len) {
+  const auto* from = static_cast<const uint8_t*>(in);
+  bool any_copied = false;
+  while (len) {
+    const uint32_t page = offset >> kPageShift, at = offset & (kPageBytes - 1);
+    const uint32_t n = std::min(len, kPageBytes - at);
+    bool copied;
+    std::memcpy(own_page(tile, page, copied) + at, from, n);
+    any_copied |= copied;
+    from += n, offset += n, len -= n;
+  }
+  return any_copied;
+}
+
+void SramPages::write_every_tile(uint32_t offset, const void* in, uint32_t len) {
+  const auto* from = static_cast<const uint8_t*>(in);
+  while (len) {
+    const uint32_t page = offset >> kPageShift, at = offset & (kPageBytes - 1);
+    const uint32_t n = std::min(len, kPageBytes - at);
+    std::memcpy(image_[page] + at, from, n);
+    image_written_[page] = true;
+    if (own_pages_)
+      for (const std::unique_ptr<uint8_t*[]>& own : own_)
+        if (own && own[page]) std::memcpy(own[page] + at, from, n);
+    from += n, offset += n, len -= n;
+  }
+}
+
+uint64_t SramPages::host_bytes() const {
+  const uint64_t image = static_cast<uint64_t>(std::count(image_written_.begin(), image_written_.end(), true));
+  return (image + own_pages_) * kPageBytes + own_tables_ * image_.size() * sizeof(uint8_t*);
+}
+
+}  // namespace wvp
