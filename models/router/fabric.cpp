@@ -200,7 +200,7 @@ void Fabric::set_route(uint32_t tile, uint32_t color, int in_port, PortMask outp
   r.routes[color * kPorts + in_port] = outputs;
   if (r.twin) r.twin->write_route(color, in_port, outputs);
   // A wavelet may be waiting for this route.
-  if (r.in[in_port * params_.colors + color].count) schedule(tile, now_);
+  if (r.in[in_port * params_.colors + color].count) schedule(r, tile, now_);
 }
 
 PortMask Fabric::route(uint32_t tile, uint32_t color, int in_port) const {
@@ -255,23 +255,11 @@ bool Fabric::edge_push(uint32_t tile, int dir, uint32_t color, uint32_t wavelet,
   f.ready = cycle;
   push(r, static_cast<uint32_t>(dir), color, f);
   ++in_flight_;
-  schedule(tile, cycle + rc_cycles_ + va_cycles_);
+  schedule(r, tile, cycle + rc_cycles_ + va_cycles_);
   return true;
 }
 
 void Fabric::stop_at(uint64_t cycle) { stop_at_ = std::min(stop_at_, std::max(cycle, now_)); }
-
-void Fabric::schedule(uint32_t tile, uint64_t cycle) {
-  Router& r = *routers_[tile];
-  if (cycle >= r.wake_at) return;  // the earlier wake-up recomputes what comes next
-  r.wake_at = cycle;
-  if (cycle - now_ < kWheel) {
-    wake_wheel_[cycle % kWheel].push_back(tile);
-    ++wheel_wakes_;
-  } else {
-    far_wakes_.emplace(cycle, tile);
-  }
-}
 
 bool Fabric::tx_full(uint32_t tile, uint32_t color) const { return tx_space_flits(tile, color) == 0; }
 
@@ -292,7 +280,7 @@ void Fabric::tx_push(uint32_t tile, uint32_t color, uint32_t wavelet, uint64_t c
   f.ready = cycle;
   push(r, kRamp, color, f);
   ++in_flight_;
-  schedule(tile, cycle + rc_cycles_ + va_cycles_);
+  schedule(r, tile, cycle + rc_cycles_ + va_cycles_);
 }
 
 uint32_t Fabric::rx_available(uint32_t tile, uint32_t color, uint64_t cycle) const {
@@ -342,7 +330,7 @@ void Fabric::inject_packet(uint32_t src, uint32_t dest, uint32_t flits, uint32_t
     r.source.clear();
     r.source_head = 0;
     r.source_created = cycle;
-    schedule(src, cycle);
+    schedule(r, src, cycle);
   }
   r.source.push_back({dest, flits, packet_id, cycle});
   source_flits_ += flits;
@@ -474,15 +462,16 @@ void Fabric::send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_po
   f.ready = arrive;
   push(d, opposite(out_port), out_vc, f);
   ++in_flight_;  // the copy downstream; the original leaves when its buffer pops it
-  schedule(next, arrive + rc_cycles_ + (kPackets ? 0 : va_cycles_));
+  schedule(d, next, arrive + rc_cycles_ + (kPackets ? 0 : va_cycles_));
 }
 template void Fabric::send<false>(Router&, uint32_t, int, uint32_t, int, uint64_t);  // the twin's
 
+template <bool kPackets>
 void Fabric::release(Router& r, uint32_t tile, int port, uint32_t vc, uint64_t t) {
   pop(r, static_cast<uint32_t>(port), vc);
   --in_flight_;
   if (port == kRamp) {
-    if (!params_.packets) client_->tx_space(tile, vc, t + 1);
+    if (!kPackets) client_->tx_space(tile, vc, t + 1);
   } else if (r.next_tile[port] == UINT32_MAX) {
     client_->edge_space(tile, port, vc, t + 1);
   } else {
@@ -491,6 +480,7 @@ void Fabric::release(Router& r, uint32_t tile, int port, uint32_t vc, uint64_t t
     ++pending_credits_;
   }
 }
+template void Fabric::release<false>(Router&, uint32_t, int, uint32_t, uint64_t);  // the twin's
 
 void Fabric::process(uint32_t tile, uint64_t t) {
   Router& r = *routers_[tile];
@@ -663,7 +653,7 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
       q.state = InVc::kIdle;
       if constexpr (kPackets) r.packet[index].ready_at = t + 1;
     }
-    release(r, tile, p, vc, t);
+    release<kPackets>(r, tile, p, vc, t);
     r.rr_in[p] = static_cast<uint8_t>(vc + 1 == v ? 0 : vc + 1);
     if (q.count) next = std::min(next, std::max(t + 1, eligible_at(index, flit_at(q, 0))));
   }
@@ -673,7 +663,7 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
     if (granted[p] && (r.in[p * v + offer_vc[p]].state == InVc::kIdle)) next = std::min(next, t + 1);
   if (kPackets && r.has_source()) next = std::min(next, std::max(t + 1, r.source_created));
   if (blocked) r.blocked_since = t + 1;  // stalled until something changes here
-  if (next != UINT64_MAX) schedule(tile, next);
+  if (next != UINT64_MAX) schedule(r, tile, next);
   else if (blocked && !r.watched) {
     r.watched = true;
     blocked_.push_back(tile);
@@ -691,7 +681,7 @@ void Fabric::step(uint64_t t) {
     Router& r = *routers_[e.tile];
     ++r.credits[e.out_vc];
     if (r.twin) r.twin->return_credit(e.out_vc / params_.colors, e.out_vc % params_.colors);
-    if (r.blocked_since != UINT64_MAX) schedule(e.tile, t);  // only a waiting head needs it
+    if (r.blocked_since != UINT64_MAX) schedule(r, e.tile, t);  // only a waiting head needs it
   }
   pending_credits_ -= credits.size();
   credits.clear();

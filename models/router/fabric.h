@@ -238,7 +238,7 @@ class Fabric {
   uint32_t neighbor(uint32_t tile, int dir) const;  // UINT32_MAX off the grid or its wafer
   // Column x is the first of a wafer other than the first.
   bool wafer_border(uint32_t x) const { return params_.wafer_width_tiles && x % params_.wafer_width_tiles == 0; }
-  void schedule(uint32_t tile, uint64_t cycle);
+  void schedule(Router& r, uint32_t tile, uint64_t cycle);  // r: tile's router
   void step(uint64_t t);
   void process(uint32_t tile, uint64_t t);
   // The datapath, one copy per mode: the mode's tests fold away in the per-cycle loop.
@@ -247,6 +247,7 @@ class Fabric {
   void process_twin(Router& r, uint32_t tile, uint64_t t);
   [[noreturn]] void twin_diverged(uint32_t tile, uint64_t t, const std::string& what);
   // Pops the head of input `port`'s buffer of `vc` and returns its slot upstream.
+  template <bool kPackets>
   void release(Router& r, uint32_t tile, int port, uint32_t vc, uint64_t t);
   template <bool kPackets>
   void send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_port, uint64_t t);

@@ -140,6 +140,17 @@ inline void Fabric::push(Router& r, uint32_t port, uint32_t vc, const Flit& f) {
   }
 }
 
+inline void Fabric::schedule(Router& r, uint32_t tile, uint64_t cycle) {
+  if (cycle >= r.wake_at) return;  // the earlier wake-up recomputes what comes next
+  r.wake_at = cycle;
+  if (cycle - now_ < kWheel) {
+    wake_wheel_[cycle % kWheel].push_back(tile);
+    ++wheel_wakes_;
+  } else {
+    far_wakes_.emplace(cycle, tile);
+  }
+}
+
 inline Flit Fabric::pop(Router& r, uint32_t port, uint32_t vc) {
   InVc& q = r.in[port * params_.colors + vc];
   const Flit f = flit_at(q, 0);

@@ -104,7 +104,7 @@ void Fabric::process_twin(Router& r, uint32_t tile, uint64_t t) {
     if (vc >= v || !r.presented[p * v + vc] || q.state != InVc::kActive || q.pending)
       twin_diverged(tile, t, "pops " + where(p, vc) + " before its head has gone to every output of its route");
     q.state = InVc::kIdle;
-    release(r, tile, p, vc, t);
+    release<false>(r, tile, p, vc, t);
     --r.presented[p * v + vc];
   }
   // Heads that met their route hold its output set from now on, as in the twin; a head whose
@@ -126,7 +126,7 @@ void Fabric::process_twin(Router& r, uint32_t tile, uint64_t t) {
   if (d.stalled) ++r.stats.stall_cycles;
   if (d.sends) next = std::min(next, t + 1);
   if (d.blocked) r.blocked_since = t + 1;  // a credit or a route must come
-  if (next != UINT64_MAX) schedule(tile, next);
+  if (next != UINT64_MAX) schedule(r, tile, next);
   else if (held && !r.watched) {
     r.watched = true;
     blocked_.push_back(tile);
