@@ -28,12 +28,13 @@ nlohmann::json run_case(const char* name, uint32_t grid, uint32_t region, uint64
   noc.measure_cycles = measure_cycles;
   const wvp::NocResult r = wvp::run_noc(wvp::noc_fabric_params(wvp::FabricParams{}, noc, grid, grid), noc);
   const double rate = double(r.flit_hops) / r.host_seconds;
-  std::printf("(%s) %ux%u grid, traffic in %ux%u: %llu flit-hops in %.3f s = %.2f M flit-hops/s (latency avg %.1f)\n", name,
-              grid, grid, region, region, static_cast<unsigned long long>(r.flit_hops), r.host_seconds, rate / 1e6,
-              r.latency_avg);
+  std::printf("(%s) %ux%u grid, traffic in %ux%u: %llu flit-hops in %.3f s = %.2f M flit-hops/s (latency avg %.1f, "
+              "%llu bytes per touched router)\n",
+              name, grid, grid, region, region, static_cast<unsigned long long>(r.flit_hops), r.host_seconds, rate / 1e6,
+              r.latency_avg, static_cast<unsigned long long>(r.bytes_per_touched_router));
   return {{"case", name},       {"grid", grid},          {"region", region},         {"offered", r.offered},
           {"flit_hops", r.flit_hops}, {"host_seconds", r.host_seconds}, {"flit_hops_per_second", rate},
-          {"latency_avg", r.latency_avg}};
+          {"latency_avg", r.latency_avg}, {"bytes_per_touched_router", r.bytes_per_touched_router}};
 }
 
 nlohmann::json run_allreduce(uint32_t grid) {
@@ -44,14 +45,15 @@ nlohmann::json run_allreduce(uint32_t grid) {
   if (s.is_null()) return {{"case", "c"}, {"error", "the all-reduce run failed"}};
   const uint64_t hops = s["fabric"]["flit_hops"];
   const double host = s["host_seconds"];
+  const uint64_t router_bytes = s["fabric"]["bytes_per_touched_router"];
   std::printf("(c) all-reduce firmware on %s cores: %llu flit-hops, %llu instructions, %llu cycles in %.3f s = "
-              "%.2f M flit-hops/s, %.1f MIPS\n%s",
+              "%.2f M flit-hops/s, %.1f MIPS, %llu bytes per touched router (colors)\n%s",
               g.c_str(), static_cast<unsigned long long>(hops), static_cast<unsigned long long>(s["instructions"].get<uint64_t>()),
               static_cast<unsigned long long>(s["simulated_cycles"].get<uint64_t>()), host, double(hops) / host / 1e6,
-              s["mips"].get<double>(), console.c_str());
+              s["mips"].get<double>(), static_cast<unsigned long long>(router_bytes), console.c_str());
   return {{"case", "c"}, {"grid", grid}, {"flit_hops", hops}, {"instructions", s["instructions"]},
           {"simulated_cycles", s["simulated_cycles"]}, {"host_seconds", host},
-          {"flit_hops_per_second", double(hops) / host}, {"mips", s["mips"]}};
+          {"flit_hops_per_second", double(hops) / host}, {"mips", s["mips"]}, {"bytes_per_touched_router", router_bytes}};
 }
 
 }  // namespace

@@ -34,6 +34,10 @@ FabricParams FabricParams::iq_vc_4stage(uint32_t width, uint32_t height) {
 using fabric_internal::at;
 using fabric_internal::SourcePacket;
 
+namespace {
+constexpr uint32_t kSourceCompactPackets = 1024;
+}  // namespace
+
 Fabric::Fabric(const FabricParams& params) : params_(params) {
   if (params_.width == 0 || params_.height == 0) fail("grid must be at least 1x1");
   if (params_.colors == 0 || params_.colors > 32) fail("colors must be 1..32, got " + std::to_string(params_.colors));
@@ -64,6 +68,9 @@ Fabric::Fabric(const FabricParams& params) : params_(params) {
     post_sa_cycles_ = params_.hop_latency_cycles;
   }
   routers_.resize(tiles());
+  ring_flits_ = fabric_internal::ring_flits(params_);
+  prefetch_bytes_ = static_cast<uint32_t>(std::min<uint64_t>(router_state_bytes(params_), kPrefetchBytesMax));
+  for (uint32_t port = 0; port <= kPorts; ++port) capacity_[port] = fabric_internal::buffer_capacity(params_, port);
   wake_wheel_.resize(kWheel);
   credit_wheel_.resize(kWheel);
 }
@@ -94,24 +101,83 @@ uint32_t Fabric::link_latency(uint32_t tile, int dir) const {
   return crosses ? cycles + params_.reticle_crossing_cycles : cycles;
 }
 
-uint64_t Fabric::router_bytes(const FabricParams& p) {
-  uint64_t slots = 0;
-  for (uint32_t port = 0; port <= kPorts; ++port) slots += uint64_t{fabric_internal::buffer_capacity(p, port)} * p.colors;
-  // Besides the buffers: the per-VC state, the statistics and the allocator's share, 4 KiB in all
-  // (measured: 7.7 KiB a router at 2 VCs of 8 flits, 36.8 KiB at 8 of 32, `wafervp noc`).
-  return sizeof(Router) + slots * sizeof(Flit) + uint64_t{kPorts + 1} * p.colors * sizeof(Router::InVc) + (4 << 10);
+namespace {
+
+// Where a router's arrays lie behind its header, and the bytes of the whole allocation.
+struct RouterLayout {
+  size_t in, credits, routes, packet, out_busy, rr_va, bytes;
+};
+
+RouterLayout router_layout(const FabricParams& p, size_t header_bytes, size_t in_vc_bytes, size_t packet_vc_bytes) {
+  const size_t v = p.colors, buffers = (kPorts + 1) * v, outputs = kPorts * v;
+  const auto align = [](size_t offset, size_t to) { return (offset + to - 1) / to * to; };
+  RouterLayout l{};
+  l.in = align(header_bytes, 8);
+  size_t end = l.in + buffers * in_vc_bytes;
+  l.credits = end;
+  end += outputs;
+  if (p.packets) {
+    l.packet = align(end, 8);
+    end = l.packet + buffers * packet_vc_bytes;
+    l.out_busy = end;
+    end += outputs;
+    l.rr_va = align(end, 2);
+    end = l.rr_va + outputs * sizeof(uint16_t);
+  } else {
+    l.routes = end;
+    end += v * kPorts;
+  }
+  l.bytes = align(end, 64);
+  return l;
 }
 
-Fabric::Router& Fabric::router(uint32_t tile) {
-  auto& r = routers_[tile];
-  if (!r) {
-    r = std::make_unique<Router>(params_);
-    for (int p = 0; p < kPorts; ++p) {
-      r->next_tile[p] = neighbor(tile, p);
-      r->latency[p] = link_latency(tile, p);
-      if (p != kRamp && r->next_tile[p] != UINT32_MAX)
-        r->credit_delay[p] = params_.credit_delay_cycles + link_latency(r->next_tile[p], opposite(p)) - post_sa_cycles_;
-    }
+}  // namespace
+
+uint64_t Fabric::router_state_bytes(const FabricParams& p) {
+  return router_layout(p, sizeof(Router), sizeof(InVc), sizeof(Router::PacketVc)).bytes;
+}
+
+uint64_t Fabric::router_bytes(const FabricParams& p) {
+  // Besides the state and its pointer in the grid: the flits it buffers, a ring per non-empty
+  // buffer; the flit pool at its peak held 2 to 4 rings per touched router (all-reduce and the
+  // collectives' check on 16 x 16, `wafervp run --stats`).
+  return router_state_bytes(p) + sizeof(void*) + uint64_t{4} * fabric_internal::ring_flits(p) * sizeof(Flit);
+}
+
+uint64_t Fabric::bytes_per_touched_router() const {
+  if (!touched_) return 0;
+  const uint64_t pool = pool_.capacity() * sizeof(Flit) + free_rings_.capacity() * sizeof(uint32_t);
+  return router_state_bytes(params_) + sizeof(void*) + pool / touched_;
+}
+
+void Fabric::RouterDelete::operator()(Router* r) const {
+  r->~Router();
+  ::operator delete(r, std::align_val_t{64});
+}
+
+Fabric::Router& Fabric::make_router(uint32_t tile) {
+  const RouterLayout l = router_layout(params_, sizeof(Router), sizeof(InVc), sizeof(Router::PacketVc));
+  std::byte* block = static_cast<std::byte*>(::operator new(l.bytes, std::align_val_t{64}));
+  Router* r = new (block) Router;
+  routers_[tile].reset(r);
+  ++touched_;
+  const uint32_t v = params_.colors, buffers = (kPorts + 1) * v, outputs = kPorts * v;
+  r->in = new (block + l.in) InVc[buffers];
+  r->credits = new (block + l.credits) uint8_t[outputs];
+  std::fill_n(r->credits, outputs, static_cast<uint8_t>(params_.buffer_depth_flits));
+  std::fill_n(r->credits + kRamp * v, v, static_cast<uint8_t>(params_.rx_queue_depth_flits));
+  if (params_.packets) {
+    r->packet = new (block + l.packet) Router::PacketVc[buffers];
+    r->out_busy = new (block + l.out_busy) uint8_t[outputs]();
+    r->rr_va = new (block + l.rr_va) uint16_t[outputs]();
+  } else {
+    r->routes = new (block + l.routes) PortMask[v * kPorts]();
+  }
+  for (int p = 0; p < kPorts; ++p) {
+    r->next_tile[p] = neighbor(tile, p);
+    r->latency[p] = link_latency(tile, p);
+    if (p != kRamp && r->next_tile[p] != UINT32_MAX)
+      r->credit_delay[p] = params_.credit_delay_cycles + link_latency(r->next_tile[p], opposite(p)) - post_sa_cycles_;
   }
   return *r;
 }
@@ -134,7 +200,7 @@ void Fabric::set_route(uint32_t tile, uint32_t color, int in_port, PortMask outp
   r.routes[color * kPorts + in_port] = outputs;
   if (r.twin) r.twin->write_route(color, in_port, outputs);
   // A wavelet may be waiting for this route.
-  if (r.in[in_port * params_.colors + color].count) schedule(tile, now_);
+  if (r.in[in_port * params_.colors + color].count) schedule(r, tile, now_);
 }
 
 PortMask Fabric::route(uint32_t tile, uint32_t color, int in_port) const {
@@ -181,55 +247,40 @@ bool Fabric::edge_push(uint32_t tile, int dir, uint32_t color, uint32_t wavelet,
   if (color >= params_.colors) fail(at(tile, params_.width) + ": edge wavelet on color " + std::to_string(color) + " out of range");
   if (cycle < now_) fail("edge wavelet at cycle " + std::to_string(cycle) + " in the settled past (now " + std::to_string(now_) + ")");
   Router& r = router(tile);
-  const auto& q = r.in[dir * params_.colors + color];
-  if (q.count == q.cap) return false;
+  if (r.in[dir * params_.colors + color].count == capacity_[dir]) return false;
   Flit f;
   f.data = wavelet;
   f.tag = tile;
   f.flags = Flit::kHead | Flit::kTail;
   f.ready = cycle;
-  r.push(static_cast<uint32_t>(dir), color, f);
+  push(r, static_cast<uint32_t>(dir), color, f);
   ++in_flight_;
-  schedule(tile, cycle + rc_cycles_ + va_cycles_);
+  schedule(r, tile, cycle + rc_cycles_ + va_cycles_);
   return true;
 }
 
 void Fabric::stop_at(uint64_t cycle) { stop_at_ = std::min(stop_at_, std::max(cycle, now_)); }
-
-void Fabric::schedule(uint32_t tile, uint64_t cycle) {
-  Router& r = *routers_[tile];
-  if (cycle >= r.wake_at) return;  // the earlier wake-up recomputes what comes next
-  r.wake_at = cycle;
-  if (cycle - now_ < kWheel) {
-    wake_wheel_[cycle % kWheel].push_back(tile);
-    ++wheel_wakes_;
-  } else {
-    far_wakes_.emplace(cycle, tile);
-  }
-}
 
 bool Fabric::tx_full(uint32_t tile, uint32_t color) const { return tx_space_flits(tile, color) == 0; }
 
 uint32_t Fabric::tx_space_flits(uint32_t tile, uint32_t color) const {
   const Router* r = router_if(tile);
   if (!r) return params_.tx_queue_depth_flits;
-  const auto& q = r->in[kRamp * params_.colors + color];
-  return q.cap - q.count;
+  return capacity_[kRamp] - r->in[kRamp * params_.colors + color].count;
 }
 
 void Fabric::tx_push(uint32_t tile, uint32_t color, uint32_t wavelet, uint64_t cycle) {
   if (cycle < now_) fail("send at cycle " + std::to_string(cycle) + " into the settled past (now " + std::to_string(now_) + ")");
   Router& r = router(tile);
-  const auto& q = r.in[kRamp * params_.colors + color];
-  if (q.count == q.cap) fail(at(tile, params_.width) + ": send into a full queue");
+  if (r.in[kRamp * params_.colors + color].count == capacity_[kRamp]) fail(at(tile, params_.width) + ": send into a full queue");
   Flit f;
   f.data = wavelet;
   f.tag = tile;
   f.flags = Flit::kHead | Flit::kTail;
   f.ready = cycle;
-  r.push(kRamp, color, f);
+  push(r, kRamp, color, f);
   ++in_flight_;
-  schedule(tile, cycle + rc_cycles_ + va_cycles_);
+  schedule(r, tile, cycle + rc_cycles_ + va_cycles_);
 }
 
 uint32_t Fabric::rx_available(uint32_t tile, uint32_t color, uint64_t cycle) const {
@@ -237,7 +288,7 @@ uint32_t Fabric::rx_available(uint32_t tile, uint32_t color, uint64_t cycle) con
   if (!r) return 0;
   const auto& q = r->in[kPorts * params_.colors + color];
   uint32_t n = 0;
-  while (n < q.count && r->slots[q.base + (q.head + n) % q.cap].ready <= cycle) ++n;
+  while (n < q.count && flit_at(q, n).ready <= cycle) ++n;
   return n;
 }
 
@@ -253,7 +304,7 @@ uint64_t Fabric::rx_next_arrival(uint32_t tile, uint32_t color) const {
   const Router* r = router_if(tile);
   if (!r) return UINT64_MAX;
   const auto& q = r->in[kPorts * params_.colors + color];
-  return q.count ? r->slots[q.base + q.head].ready : UINT64_MAX;
+  return q.count ? flit_at(q, 0).ready : UINT64_MAX;
 }
 
 uint32_t Fabric::rx_pop(uint32_t tile, uint32_t color, uint64_t cycle) {
@@ -261,7 +312,7 @@ uint32_t Fabric::rx_pop(uint32_t tile, uint32_t color, uint64_t cycle) {
   if (cycle + 1 < now_ || cycle > now_ + kMaxPopLead)
     fail("receive at cycle " + std::to_string(cycle) + " too far from the fabric's time (now " + std::to_string(now_) + ")");
   Router& r = *routers_[tile];
-  const Flit f = r.pop(kPorts, color);
+  const Flit f = pop(r, kPorts, color);
   // The freed slot is a credit for the router's ramp output, seen the next cycle.
   const uint64_t when = std::max(cycle + 1, now_);
   credit_wheel_[when % kWheel].push_back({tile, static_cast<uint16_t>(kRamp * params_.colors + color)});
@@ -275,20 +326,25 @@ void Fabric::inject_packet(uint32_t src, uint32_t dest, uint32_t flits, uint32_t
   if (flits == 0) fail("packet " + std::to_string(packet_id) + " has no flits");
   if (cycle < now_) fail("packet created in the settled past");
   Router& r = router(src);
+  if (!r.has_source()) {  // the queue restarts at its front when it empties
+    r.source.clear();
+    r.source_head = 0;
+    r.source_created = cycle;
+    schedule(r, src, cycle);
+  }
   r.source.push_back({dest, flits, packet_id, cycle});
   source_flits_ += flits;
-  if (r.source.size() == 1) schedule(src, cycle);
 }
 
 void Fabric::feed_from_source(Router& r, uint32_t tile, uint64_t t) {
   // One flit per cycle enters the ramp input; a packet keeps the VC it started in.
-  if (r.source.empty() || r.source.front().created > t) return;
+  if (r.source_created > t) return;
   const uint32_t v = params_.colors;
   if (r.source_vc < 0) {
     for (uint32_t k = 0; k < v; ++k) {
       const uint32_t vc = (r.rr_vc[kRamp] + k) % v;
       const auto& q = r.in[kRamp * v + vc];
-      if (q.count == 0 && q.state == Router::InVc::kIdle) {
+      if (q.count == 0 && q.state == InVc::kIdle) {
         r.source_vc = static_cast<int>(vc);
         r.rr_vc[kRamp] = static_cast<uint8_t>((vc + 1) % v);
         break;
@@ -297,48 +353,53 @@ void Fabric::feed_from_source(Router& r, uint32_t tile, uint64_t t) {
     if (r.source_vc < 0) return;
   }
   const uint32_t index = kRamp * v + static_cast<uint32_t>(r.source_vc);
-  if (r.in[index].count == r.in[index].cap) return;
-  const SourcePacket& p = r.source.front();
+  if (r.in[index].count == capacity_[kRamp]) return;
+  const SourcePacket& p = r.source_front();
   Flit f;
   f.data = tile;
   f.dest = p.dest;
   f.tag = p.id;
   f.flags = static_cast<uint8_t>((r.source_sent == 0 ? Flit::kHead : 0) | (r.source_sent + 1 == p.flits ? Flit::kTail : 0));
   f.ready = t + inject_cycles_;
-  r.push(kRamp, static_cast<uint32_t>(r.source_vc), f);
+  push(r, kRamp, static_cast<uint32_t>(r.source_vc), f);
   ++in_flight_;
   --source_flits_;
   if (++r.source_sent == p.flits) {
-    r.source.pop_front();
     r.source_sent = 0;
+    // Drop the packets sent when they are most of the queue, so a queue that never empties
+    // (beyond saturation) holds its backlog only.
+    if (++r.source_head >= kSourceCompactPackets && 2 * r.source_head >= r.source.size()) {
+      r.source.erase(r.source.begin(), r.source.begin() + r.source_head);
+      r.source_head = 0;
+    }
+    r.source_created = r.source_head < r.source.size() ? r.source_front().created : UINT64_MAX;
     r.source_vc = -1;
   }
 }
 
 void Fabric::route_head(Router& r, uint32_t tile, int in_port, uint32_t vc) {
   auto& q = r.in[in_port * params_.colors + vc];
-  const Flit& f = q.front(r.slots);
+  const Flit& f = flit_at(q, 0);
   if (params_.packets) {
     if (!(f.flags & Flit::kHead)) fail(at(tile, params_.width) + ": body flit without a head on VC " + std::to_string(vc));
     const MeshPoint cur{int32_t(tile % params_.width), int32_t(tile / params_.width)};
     const MeshPoint src{int32_t(f.data % params_.width), int32_t(f.data / params_.width)};
     const MeshPoint dst{int32_t(f.dest % params_.width), int32_t(f.dest / params_.width)};
     q.pending = route_candidates(params_.routing, src, cur, dst);
-    q.state = Router::InVc::kWaitVc;
+    q.state = InVc::kWaitVc;
     return;
   }
   // Without a route the wavelet waits, as a head blocked on credits would: firmware writes its
   // routes while neighbours may already send. The watchdog reports one that waits for good.
   q.pending = r.routes[vc * kPorts + in_port];
-  if (q.pending) q.state = Router::InVc::kActive;
+  if (q.pending) q.state = InVc::kActive;
 }
 
 bool Fabric::allocate_vc(Router& r, int in_port, uint32_t vc) {
   // Adaptive selection: of the allowed outputs, the one with a free VC and the most credits.
-  auto& q = r.in[in_port * params_.colors + vc];
-  const uint32_t v = params_.colors;
+  const uint32_t v = params_.colors, index = in_port * v + vc;
   int best_port = -1, best_vc = -1, best_credits = -1;
-  for (uint32_t outs = q.pending; outs; outs &= outs - 1) {
+  for (uint32_t outs = r.in[index].pending; outs; outs &= outs - 1) {
     const int o = __builtin_ctz(outs);
     if (o == kRamp) {  // the sink takes every packet
       best_port = o;
@@ -356,29 +417,29 @@ bool Fabric::allocate_vc(Router& r, int in_port, uint32_t vc) {
     }
   }
   if (best_port < 0) return false;
-  q.out_port = static_cast<uint8_t>(best_port);
-  q.out_vc = static_cast<uint8_t>(best_vc);
+  r.packet[index].out_port = static_cast<uint8_t>(best_port);
+  r.packet[index].out_vc = static_cast<uint8_t>(best_vc);
   return true;
 }
 
+template <bool kPackets>
 void Fabric::send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_port, uint64_t t) {
-  const uint32_t v = params_.colors;
-  auto& q = r.in[in_port * v + vc];
-  Flit f = q.front(r.slots);
-  const uint32_t out_vc = params_.packets ? q.out_vc : vc;
+  const uint32_t v = params_.colors, index = in_port * v + vc;
+  Flit f = flit_at(r.in[index], 0);
+  const uint32_t out_vc = kPackets ? r.packet[index].out_vc : vc;
   const uint64_t arrive = t + r.latency[out_port];
   if (send_observer_) send_observer_(tile, out_port, out_vc, f.data, t);
   ++r.stats.link_flits[out_port];
   ++flit_hops_;
   if (out_port == kRamp) {
-    if (params_.packets) {
+    if constexpr (kPackets) {
       client_->delivered(tile, f, arrive);
-      return;
+    } else {
+      --r.credits[kRamp * v + out_vc];
+      f.ready = arrive;
+      push(r, kPorts, out_vc, f);
+      client_->rx_arrival(tile, out_vc, arrive);
     }
-    --r.credits[kRamp * v + out_vc];
-    f.ready = arrive;
-    r.push(kPorts, out_vc, f);
-    client_->rx_arrival(tile, out_vc, arrive);
     return;
   }
   --r.credits[out_port * v + out_vc];
@@ -396,19 +457,21 @@ void Fabric::send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_po
   }
   // The output VC is free for the next packet once its tail has left; that packet's flits queue
   // behind this one's downstream.
-  if (params_.packets && (f.flags & Flit::kTail)) r.out_busy[out_port * v + out_vc] = 0;
+  if (kPackets && (f.flags & Flit::kTail)) r.out_busy[out_port * v + out_vc] = 0;
   Router& d = router(next);
   f.ready = arrive;
-  d.push(opposite(out_port), out_vc, f);
+  push(d, opposite(out_port), out_vc, f);
   ++in_flight_;  // the copy downstream; the original leaves when its buffer pops it
-  schedule(next, arrive + rc_cycles_ + (params_.packets ? 0 : va_cycles_));
+  schedule(d, next, arrive + rc_cycles_ + (kPackets ? 0 : va_cycles_));
 }
+template void Fabric::send<false>(Router&, uint32_t, int, uint32_t, int, uint64_t);  // the twin's
 
+template <bool kPackets>
 void Fabric::release(Router& r, uint32_t tile, int port, uint32_t vc, uint64_t t) {
-  r.pop(static_cast<uint32_t>(port), vc);
+  pop(r, static_cast<uint32_t>(port), vc);
   --in_flight_;
   if (port == kRamp) {
-    if (!params_.packets) client_->tx_space(tile, vc, t + 1);
+    if (!kPackets) client_->tx_space(tile, vc, t + 1);
   } else if (r.next_tile[port] == UINT32_MAX) {
     client_->edge_space(tile, port, vc, t + 1);
   } else {
@@ -417,28 +480,36 @@ void Fabric::release(Router& r, uint32_t tile, int port, uint32_t vc, uint64_t t
     ++pending_credits_;
   }
 }
+template void Fabric::release<false>(Router&, uint32_t, int, uint32_t, uint64_t);  // the twin's
 
 void Fabric::process(uint32_t tile, uint64_t t) {
   Router& r = *routers_[tile];
   if (r.twin) return process_twin(r, tile, t);
+  if (params_.packets) process_router<true>(r, tile, t);
+  else process_router<false>(r, tile, t);
+}
+
+template <bool kPackets>
+void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
   const uint32_t v = params_.colors;
   if (r.blocked_since != UINT64_MAX) {
     r.stats.stall_cycles += t - r.blocked_since;
     r.blocked_since = UINT64_MAX;
   }
-  if (params_.packets) feed_from_source(r, tile, t);
+  if constexpr (kPackets) feed_from_source(r, tile, t);
 
   uint64_t next = UINT64_MAX;
   bool blocked = false;   // a head waits for a credit or a VC: a credit event will wake us
   bool stalled = false;   // a head that could go this cycle did not
-  const auto eligible_at = [&](const Router::InVc& q, const Flit& f) {
-    if (!params_.packets) return f.ready + rc_cycles_ + va_cycles_;
-    return q.state == Router::InVc::kActive && (f.flags & Flit::kHead) ? std::max(q.ready_at, f.ready + rc_cycles_)
-                                                                       : f.ready + rc_cycles_;
+  const auto eligible_at = [&](uint32_t index, const Flit& f) -> uint64_t {
+    if constexpr (!kPackets) return f.ready + rc_cycles_ + va_cycles_;
+    return r.in[index].state == InVc::kActive && (f.flags & Flit::kHead)
+               ? std::max(r.packet[index].ready_at, f.ready + rc_cycles_)
+               : f.ready + rc_cycles_;
   };
 
   // Route computation and VC allocation (packets): separable, input first, one iteration.
-  if (params_.packets) {
+  if constexpr (kPackets) {
     struct Request {
       uint16_t in_vc, out_vc;
     };
@@ -447,18 +518,18 @@ void Fabric::process(uint32_t tile, uint64_t t) {
     for (uint32_t ports = r.nonempty_ports; ports; ports &= ports - 1) {
       const int p = __builtin_ctz(ports);
       for (uint32_t mask = r.nonempty[p]; mask; mask &= mask - 1) {
-        const uint32_t vc = __builtin_ctz(mask);
-        auto& q = r.in[p * v + vc];
-        const Flit& f = q.front(r.slots);
-        if (q.state == Router::InVc::kActive) continue;
-        const uint64_t routed = std::max(f.ready, q.ready_at) + rc_cycles_;
+        const uint32_t vc = __builtin_ctz(mask), index = p * v + vc;
+        auto& q = r.in[index];
+        if (q.state == InVc::kActive) continue;
+        const uint64_t routed = std::max(flit_at(q, 0).ready, r.packet[index].ready_at) + rc_cycles_;
         if (routed > t) {
           next = std::min(next, routed);
           continue;
         }
-        if (q.state == Router::InVc::kIdle) route_head(r, tile, p, vc);
+        if (q.state == InVc::kIdle) route_head(r, tile, p, vc);
         if (allocate_vc(r, p, vc)) {
-          requests[n_requests++] = {static_cast<uint16_t>(p * v + vc), static_cast<uint16_t>(q.out_port * v + q.out_vc)};
+          requests[n_requests++] = {static_cast<uint16_t>(index),
+                                    static_cast<uint16_t>(r.packet[index].out_port * v + r.packet[index].out_vc)};
         } else {
           blocked = true;  // every allowed output VC is held until a tail leaves
           stalled = true;
@@ -484,10 +555,9 @@ void Fabric::process(uint32_t tile, uint64_t t) {
       }
       for (int j = i; j < n_requests; ++j) {
         if (requests[j].out_vc != ovc) continue;
-        auto& q = r.in[requests[j].in_vc];
         if (j == winner || sink) {
-          q.state = Router::InVc::kActive;
-          q.ready_at = t + va_cycles_;
+          r.in[requests[j].in_vc].state = InVc::kActive;
+          r.packet[requests[j].in_vc].ready_at = t + va_cycles_;
           if (!sink) {
             r.out_busy[ovc] = 1;
             r.rr_va[ovc] = static_cast<uint16_t>((requests[j].in_vc + 1) % (kPorts * v));
@@ -516,21 +586,21 @@ void Fabric::process(uint32_t tile, uint64_t t) {
     for (uint32_t m = rotated & full; m; m &= m - 1) {
       uint32_t vc = __builtin_ctz(m) + start;
       if (vc >= v) vc -= v;
-      auto& q = r.in[p * v + vc];
-      const Flit& f = q.front(r.slots);
-      if (params_.packets && q.state != Router::InVc::kActive) continue;
-      const uint64_t when = eligible_at(q, f);
+      const uint32_t index = p * v + vc;
+      auto& q = r.in[index];
+      if (kPackets && q.state != InVc::kActive) continue;
+      const uint64_t when = eligible_at(index, flit_at(q, 0));
       if (when > t) {
         next = std::min(next, when);
         continue;
       }
-      if (!params_.packets && q.state != Router::InVc::kActive) route_head(r, tile, p, vc);
+      if (!kPackets && q.state != InVc::kActive) route_head(r, tile, p, vc);
       PortMask ready_outputs = 0;
-      const PortMask wanted = params_.packets ? port_bit(q.out_port) : q.pending;
-      const uint32_t out_vc = params_.packets ? q.out_vc : vc;
+      const PortMask wanted = kPackets ? port_bit(r.packet[index].out_port) : q.pending;
+      const uint32_t out_vc = kPackets ? r.packet[index].out_vc : vc;
       for (uint32_t w = wanted; w; w &= w - 1) {
         const int o = __builtin_ctz(w);
-        if ((params_.packets && o == kRamp) || r.credits[o * v + out_vc] > 0) ready_outputs |= port_bit(o);
+        if ((kPackets && o == kRamp) || r.credits[o * v + out_vc] > 0) ready_outputs |= port_bit(o);
       }
       if (!ready_outputs) {
         blocked = true;  // waits for a credit
@@ -558,42 +628,42 @@ void Fabric::process(uint32_t tile, uint64_t t) {
     const uint32_t rotated = ((m >> start) | (m << (kPorts - start))) & 0x1f;
     int p = static_cast<int>(__builtin_ctz(rotated) + start);
     if (p >= kPorts) p -= kPorts;
-    send(r, tile, p, static_cast<uint32_t>(offer_vc[p]), o, t);
+    send<kPackets>(r, tile, p, static_cast<uint32_t>(offer_vc[p]), o, t);
     granted[p] |= port_bit(o);
-    if (!params_.packets) r.in[p * v + offer_vc[p]].pending &= PortMask(~port_bit(o));
+    if (!kPackets) r.in[p * v + offer_vc[p]].pending &= PortMask(~port_bit(o));
     r.rr_out[o] = static_cast<uint8_t>(p + 1 == kPorts ? 0 : p + 1);
   }
 
   for (uint32_t ports = offering_ports; ports; ports &= ports - 1) {
     const int p = __builtin_ctz(ports);
-    const uint32_t vc = static_cast<uint32_t>(offer_vc[p]);
-    auto& q = r.in[p * v + vc];
+    const uint32_t vc = static_cast<uint32_t>(offer_vc[p]), index = p * v + vc;
+    auto& q = r.in[index];
     if (granted[p] != offer_out[p]) {
       next = std::min(next, t + 1);
       stalled = true;
     }
     if (!granted[p]) continue;
-    if (!params_.packets && q.pending) {
+    if (!kPackets && q.pending) {
       // Multicast copies still owed: try again next cycle, when an output without a credit
       // makes the router wait for one like any blocked head.
       next = std::min(next, t + 1);
       continue;
     }
-    if (!params_.packets || (q.front(r.slots).flags & Flit::kTail)) {
-      q.state = Router::InVc::kIdle;
-      q.ready_at = t + 1;
+    if (!kPackets || (flit_at(q, 0).flags & Flit::kTail)) {
+      q.state = InVc::kIdle;
+      if constexpr (kPackets) r.packet[index].ready_at = t + 1;
     }
-    release(r, tile, p, vc, t);
+    release<kPackets>(r, tile, p, vc, t);
     r.rr_in[p] = static_cast<uint8_t>(vc + 1 == v ? 0 : vc + 1);
-    if (q.count) next = std::min(next, std::max(t + 1, eligible_at(q, q.front(r.slots))));
+    if (q.count) next = std::min(next, std::max(t + 1, eligible_at(index, flit_at(q, 0))));
   }
   if (stalled) ++r.stats.stall_cycles;
   // A tail that left freed its output VC: heads waiting for one may allocate next cycle.
-  for (int p = 0; p < kPorts && blocked && params_.packets; ++p)
-    if (granted[p] && (r.in[p * v + offer_vc[p]].state == Router::InVc::kIdle)) next = std::min(next, t + 1);
-  if (!r.source.empty()) next = std::min(next, std::max(t + 1, r.source.front().created));
+  for (int p = 0; p < kPorts && blocked && kPackets; ++p)
+    if (granted[p] && (r.in[p * v + offer_vc[p]].state == InVc::kIdle)) next = std::min(next, t + 1);
+  if (kPackets && r.has_source()) next = std::min(next, std::max(t + 1, r.source_created));
   if (blocked) r.blocked_since = t + 1;  // stalled until something changes here
-  if (next != UINT64_MAX) schedule(tile, next);
+  if (next != UINT64_MAX) schedule(r, tile, next);
   else if (blocked && !r.watched) {
     r.watched = true;
     blocked_.push_back(tile);
@@ -611,14 +681,32 @@ void Fabric::step(uint64_t t) {
     Router& r = *routers_[e.tile];
     ++r.credits[e.out_vc];
     if (r.twin) r.twin->return_credit(e.out_vc / params_.colors, e.out_vc % params_.colors);
-    if (r.blocked_since != UINT64_MAX) schedule(e.tile, t);  // only a waiting head needs it
+    if (r.blocked_since != UINT64_MAX) schedule(r, e.tile, t);  // only a waiting head needs it
   }
   pending_credits_ -= credits.size();
   credits.clear();
   auto& slot = wake_wheel_[t % kWheel];
   wake_scratch_.swap(slot);
   wheel_wakes_ -= wake_scratch_.size();
-  for (uint32_t tile : wake_scratch_) {
+  // The routers woken in a cycle lie all over the host's memory: fetch each one's state some
+  // routers ahead, and the flits at its buffers' fronts a few routers ahead, so that the cache
+  // misses overlap instead of stalling one after the other.
+  constexpr size_t kStateAhead = 8, kFlitsAhead = 4;
+  const size_t woken = wake_scratch_.size();
+  for (size_t i = 0; i < woken; ++i) {
+    if (i + kStateAhead < woken) {
+      const char* block = reinterpret_cast<const char*>(routers_[wake_scratch_[i + kStateAhead]].get());
+      for (uint32_t offset = 0; offset < prefetch_bytes_; offset += 64) __builtin_prefetch(block + offset);
+    }
+    if (i + kFlitsAhead < woken) {
+      const Router& ahead = *routers_[wake_scratch_[i + kFlitsAhead]];
+      for (uint32_t ports = ahead.nonempty_ports; ports; ports &= ports - 1) {
+        const int p = __builtin_ctz(ports);
+        for (uint32_t mask = ahead.nonempty[p]; mask; mask &= mask - 1)
+          __builtin_prefetch(&flit_at(ahead.in[p * params_.colors + __builtin_ctz(mask)], 0));
+      }
+    }
+    const uint32_t tile = wake_scratch_[i];
     Router& r = *routers_[tile];
     if (r.wake_at != t) continue;  // superseded by an earlier wake-up
     r.wake_at = UINT64_MAX;

@@ -2,11 +2,12 @@
 // something happens.
 //
 // Every router keeps, per input port and virtual channel ("color" on the wafer), a FIFO of
-// flits with credit-based backpressure towards its upstream neighbour. A flit carries its
-// arrival cycle, so a flit sent at cycle t is written into the downstream buffer at once and
-// becomes visible there only when it arrives; credits return through a timing wheel. A router
-// is looked at only in cycles where it may move a flit (a head flit became eligible, it lost an
-// arbitration, or a credit came back): an idle router costs nothing per cycle.
+// flits with credit-based backpressure towards its upstream neighbour; a router's state is made
+// when it first carries traffic, and a FIFO holds flit storage only while it is not empty. A
+// flit carries its arrival cycle, so a flit sent at cycle t is written into the downstream buffer
+// at once and becomes visible there only when it arrives; credits return through a timing wheel.
+// A router is looked at only in cycles where it may move a flit (a head flit became eligible, it
+// lost an arbitration, or a credit came back): an idle router costs nothing per cycle.
 //
 // Two modes share the datapath:
 //  - colors: wavelets follow static per-color routes (a set of output ports per input port,
@@ -202,29 +203,53 @@ class Fabric {
   // Host bytes of one router once it carries traffic (routers are made on first use): to refuse
   // a grid the host cannot hold before building it.
   static uint64_t router_bytes(const FabricParams& params);
+  // Host bytes of one touched router's state without its buffered flits (the header and the
+  // per-VC arrays), and what this fabric holds now: routers made so far, and the bytes of their
+  // state and of the flit storage at its peak, per router made.
+  static uint64_t router_state_bytes(const FabricParams& params);
+  uint32_t touched_routers() const { return touched_; }
+  uint64_t bytes_per_touched_router() const;
 
   const RouterStats* router_stats(uint32_t tile) const;  // nullptr: never touched
   void reset_stats();
 
  private:
   struct Router;
+  struct InVc;
   struct CreditEvent {
     uint32_t tile;
     uint16_t out_vc;  // output port * colors + vc
   };
 
-  Router& router(uint32_t tile);
+  struct RouterDelete {
+    void operator()(Router* r) const;
+  };
+  Router& router(uint32_t tile) {
+    Router* r = routers_[tile].get();
+    return r ? *r : make_router(tile);
+  }
+  Router& make_router(uint32_t tile);
   Router* router_if(uint32_t tile) const { return routers_[tile].get(); }
+  // Buffers (fabric_internal.h): the i-th flit of an input buffer, and its FIFO's ends.
+  Flit& flit_at(const InVc& q, uint32_t i);
+  const Flit& flit_at(const InVc& q, uint32_t i) const;
+  void push(Router& r, uint32_t port, uint32_t vc, const Flit& f);
+  Flit pop(Router& r, uint32_t port, uint32_t vc);
   uint32_t neighbor(uint32_t tile, int dir) const;  // UINT32_MAX off the grid or its wafer
   // Column x is the first of a wafer other than the first.
   bool wafer_border(uint32_t x) const { return params_.wafer_width_tiles && x % params_.wafer_width_tiles == 0; }
-  void schedule(uint32_t tile, uint64_t cycle);
+  void schedule(Router& r, uint32_t tile, uint64_t cycle);  // r: tile's router
   void step(uint64_t t);
   void process(uint32_t tile, uint64_t t);
+  // The datapath, one copy per mode: the mode's tests fold away in the per-cycle loop.
+  template <bool kPackets>
+  void process_router(Router& r, uint32_t tile, uint64_t t);
   void process_twin(Router& r, uint32_t tile, uint64_t t);
   [[noreturn]] void twin_diverged(uint32_t tile, uint64_t t, const std::string& what);
   // Pops the head of input `port`'s buffer of `vc` and returns its slot upstream.
+  template <bool kPackets>
   void release(Router& r, uint32_t tile, int port, uint32_t vc, uint64_t t);
+  template <bool kPackets>
   void send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_port, uint64_t t);
   void route_head(Router& r, uint32_t tile, int in_port, uint32_t vc);
   bool allocate_vc(Router& r, int in_port, uint32_t vc);
@@ -238,7 +263,19 @@ class Fabric {
   Client no_client_;
   Client* client_ = &no_client_;
   SendObserver send_observer_;
-  std::vector<std::unique_ptr<Router>> routers_;
+  std::vector<std::unique_ptr<Router, RouterDelete>> routers_;
+  uint32_t touched_ = 0;  // routers made
+  // Every buffer's flits, in rings of ring_flits_ (the deepest buffer, rounded up to a power of
+  // two), a ring per non-empty buffer. Free rings (their first flit's index) are reused
+  // last-freed first, so the flits in flight stay in few cache lines.
+  std::vector<Flit> pool_;
+  std::vector<uint32_t> free_rings_;
+  uint32_t ring_flits_ = 0;
+  uint32_t capacity_[kPorts + 1] = {};  // flits per VC of each input port's buffer (kPorts: receive queues)
+  // The bytes of a router's state that step() prefetches: all of it, up to a bound past which a
+  // router's visit touches only a part (many colors).
+  static constexpr uint64_t kPrefetchBytesMax = 1024;
+  uint32_t prefetch_bytes_ = 0;
   uint64_t now_ = 0;
   uint64_t stop_at_ = UINT64_MAX;
   uint64_t in_flight_ = 0;

@@ -50,7 +50,7 @@ std::string Fabric::find_unrouted(uint64_t min_wait) const {
       for (uint32_t mask = r.nonempty[p]; mask; mask &= mask - 1) {
         const uint32_t vc = __builtin_ctz(mask);
         if (r.routes[vc * kPorts + p]) continue;
-        const Flit& f = r.slots[r.in[p * v + vc].base + r.in[p * v + vc].head];
+        const Flit& f = flit_at(r.in[p * v + vc], 0);
         return at(tile, w) + ": a wavelet on color " + std::to_string(vc) + " from port " + port_name(p) +
                " has waited " + std::to_string(now_ - r.blocked_since) +
                " cycles for a route that was never set (sent by tile (" + std::to_string(f.tag % w) + "," +
@@ -73,17 +73,17 @@ std::string Fabric::find_deadlock() const {
     const auto& q = r->in[port * v + vc];
     if (!q.count) return out;
     PortMask outputs = 0;
-    if (!params_.packets) outputs = q.state == Router::InVc::kActive ? q.pending : r->routes[vc * kPorts + port];
-    else outputs = q.state == Router::InVc::kActive ? port_bit(q.out_port) : q.pending;
+    if (!params_.packets) outputs = q.state == InVc::kActive ? q.pending : r->routes[vc * kPorts + port];
+    else outputs = q.state == InVc::kActive ? port_bit(r->packet[port * v + vc].out_port) : q.pending;
     for (int o = 0; o < kRamp; ++o) {
       if (!(outputs & port_bit(o))) continue;
       const uint32_t next = neighbor(tile, o);
       if (next == UINT32_MAX) continue;
-      if (params_.packets && q.state != Router::InVc::kActive) {
+      if (params_.packets && q.state != InVc::kActive) {
         for (uint32_t w = 0; w < v; ++w)
           if (r->out_busy[o * v + w]) out.push_back(node(next, opposite(o), w));
       } else {
-        const uint32_t out_vc = params_.packets ? q.out_vc : vc;
+        const uint32_t out_vc = params_.packets ? r->packet[port * v + vc].out_vc : vc;
         if (r->credits[o * v + out_vc] == 0) out.push_back(node(next, opposite(o), out_vc));
       }
     }

@@ -1,10 +1,10 @@
 // Private to the fabric's sources (fabric.cpp, fabric_twin.cpp, fabric_deadlock.cpp): the
-// router's state and the helpers they share. Router::push and pop are on the per-flit path and
+// router's state and the helpers they share. The buffer operations are on the per-flit path and
 // stay inline here.
 #pragma once
 #include <algorithm>
+#include <bit>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,95 +29,139 @@ inline uint32_t buffer_capacity(const FabricParams& p, uint32_t port) {
   return port == kRamp && !p.packets ? p.tx_queue_depth_flits : p.buffer_depth_flits;
 }
 
+// Flits of one ring in the fabric's flit pool: enough for the deepest buffer, a power of two so
+// that a ring index wraps by a mask.
+inline uint32_t ring_flits(const FabricParams& p) {
+  uint32_t most = 0;
+  for (uint32_t port = 0; port <= kPorts; ++port) most = std::max(most, buffer_capacity(p, port));
+  return std::bit_ceil(most);
+}
+
 }  // namespace fabric_internal
 
+// An input buffer: `count` flits of its ring in the flit pool, from the front one on, and the
+// state of its head flit. A router has (kPorts + 1) x colors of them, so one takes 6 bytes: the
+// front flit's index in the pool (valid while it holds flits) in two halves, the count, the state.
+struct Fabric::InVc {
+  enum State : uint8_t { kIdle, kWaitVc, kActive };
+  uint16_t front_low = 0, front_high = 0;
+  uint8_t count = 0;
+  uint8_t state : 2 = kIdle;
+  PortMask pending : 5 = 0;  // colors: outputs still owed a copy; packets: routing candidates
+  uint32_t front() const { return front_low | uint32_t{front_high} << 16; }
+  void set_front(uint32_t index) {
+    front_low = static_cast<uint16_t>(index);
+    front_high = static_cast<uint16_t>(index >> 16);
+  }
+};
+
+// A router is one allocation: this header, then its per-VC arrays, whose lengths follow from
+// the params (Fabric::make_router). A buffer's flits live in a ring of the fabric's flit pool,
+// taken when it receives a flit and given back when it empties: an untouched router costs a
+// pointer, a touched one the header and arrays (no flit storage) plus the rings it holds.
 struct Fabric::Router {
-  // An input buffer: a FIFO of `cap` flits at slots[base...], and the state of its head flit.
-  struct InVc {
-    enum State : uint8_t { kIdle, kWaitVc, kActive };
-    uint32_t base = 0;
-    uint8_t cap = 0, head = 0, count = 0;
-    State state = kIdle;
-    PortMask pending = 0;  // colors: outputs still owed a copy; packets: routing candidates
-    uint8_t out_port = 0, out_vc = 0;
-    // Packets. Idle: the cycle the front flit reached the front, when its route computation may
-    // start (a head queued behind another packet is not routed while it waits). Active: the
-    // earliest switch allocation of the head, after VC allocation.
+  static_assert(sizeof(InVc) == 6, "a buffer's state stays in 6 bytes");
+
+  // Packets: the output VC an input VC's packet holds, and when its head may move. Idle: the cycle
+  // the front flit reached the front, when its route computation may start (a head queued behind
+  // another packet is not routed while it waits). Active: the earliest switch allocation of the
+  // head, after VC allocation.
+  struct PacketVc {
     uint64_t ready_at = 0;
-    Flit& front(std::vector<Flit>& slots) { return slots[base + head]; }
+    uint8_t out_port = 0, out_vc = 0;
   };
 
-  std::vector<InVc> in;           // (kPorts + 1) * V: input ports, then the receive queues
-  std::vector<Flit> slots;
-  std::vector<uint8_t> credits;   // kPorts * V: free downstream slots per output VC
-  std::vector<uint8_t> out_busy;  // kPorts * V: packets: output VC held by a packet
-  std::vector<PortMask> routes;   // V * kPorts: colors mode
-  uint32_t nonempty[kPorts] = {}; // per input port, a bit per VC holding flits
-  PortMask nonempty_ports = 0;    // input ports with a bit in nonempty
+  // Looked at on every visit: kept together at the front.
+  std::unique_ptr<RouterTwin> twin;
+  uint32_t nonempty[kPorts] = {};  // per input port, a bit per VC holding flits
+  PortMask nonempty_ports = 0;     // input ports with a bit in nonempty
   uint8_t rr_in[kPorts] = {}, rr_out[kPorts] = {}, rr_vc[kPorts] = {};
-  std::vector<uint16_t> rr_va;    // kPorts * V: per output VC, the next input VC to favour
+  bool watched = false;                 // listed in Fabric::blocked_
   uint64_t wake_at = UINT64_MAX;
   uint64_t blocked_since = UINT64_MAX;  // asleep with a flit waiting for a credit or a VC
-  bool watched = false;                 // listed in Fabric::blocked_
-  std::deque<fabric_internal::SourcePacket> source;  // packet mode
-  uint32_t source_sent = 0;             // flits of source.front() already in the router
-  int source_vc = -1;
-  RouterStats stats;
-  std::unique_ptr<RouterTwin> twin;
-  std::vector<uint8_t> presented;  // twin: per input buffer, the wavelets written into the twin
-
-  uint32_t v;  // VCs per port
-
   // Geometry, cached: the neighbour through each port, the cycles from a grant there to the
   // arrival downstream, and from a pop at an input to the credit reaching upstream.
   uint32_t next_tile[kPorts] = {};
   uint32_t latency[kPorts] = {};
   uint32_t credit_delay[kPorts] = {};
+  uint64_t source_created = UINT64_MAX;  // packets: when the source queue's front packet was made
 
+  // The arrays behind this header.
+  InVc* in = nullptr;            // (kPorts + 1) * V: input ports, then the receive queues
+  uint8_t* credits = nullptr;    // kPorts * V: free downstream slots per output VC
+  PortMask* routes = nullptr;    // colors: V * kPorts
+  PacketVc* packet = nullptr;    // packets: (kPorts + 1) * V, beside `in`
+  uint8_t* out_busy = nullptr;   // packets: kPorts * V, output VC held by a packet
+  uint16_t* rr_va = nullptr;     // packets: kPorts * V, per output VC the next input VC to favour
 
-  explicit Router(const FabricParams& p) : v(p.colors) {
-    in.resize((kPorts + 1) * v);
-    uint32_t base = 0;
-    for (uint32_t i = 0; i < in.size(); ++i) {
-      in[i].base = base;
-      in[i].cap = static_cast<uint8_t>(fabric_internal::buffer_capacity(p, i / v));
-      base += in[i].cap;
-    }
-    slots.resize(base);
-    credits.assign(kPorts * v, static_cast<uint8_t>(p.buffer_depth_flits));
-    for (uint32_t c = 0; c < v; ++c) credits[kRamp * v + c] = static_cast<uint8_t>(p.rx_queue_depth_flits);
-    if (p.packets) {
-      out_busy.assign(kPorts * v, 0);
-      rr_va.assign(kPorts * v, 0);
-    } else {
-      routes.assign(v * kPorts, 0);
-    }
-  }
+  // Packets: the source queue, from source[source_head] on.
+  std::vector<fabric_internal::SourcePacket> source;
+  uint32_t source_head = 0;
+  uint32_t source_sent = 0;             // flits of the front packet already in the router
+  int source_vc = -1;
+  RouterStats stats;
+  std::unique_ptr<uint8_t[]> presented;  // twin: per input buffer, the wavelets written into the twin
 
-  // Buffers are addressed by (port, vc); port kPorts is the receive queues. Ring indices wrap
-  // by comparison: a division per flit would cost more than the rest of the hop.
-  void push(uint32_t port, uint32_t vc, const Flit& f) {
-    InVc& q = in[port * v + vc];
-    uint32_t slot = q.head + q.count;
-    if (slot >= q.cap) slot -= q.cap;
-    slots[q.base + slot] = f;
-    ++q.count;
-    if (port < kPorts) {
-      nonempty[port] |= 1u << vc;
-      nonempty_ports |= port_bit(static_cast<int>(port));
-      // The ramp input is the tile's send queue: cores that run ahead of the fabric fill it
-      // with wavelets of future cycles, so its fill level depends on the quantum.
-      if (port != kRamp) stats.buffer_high_water = std::max<uint32_t>(stats.buffer_high_water, q.count);
-    }
-  }
-  Flit pop(uint32_t port, uint32_t vc) {
-    InVc& q = in[port * v + vc];
-    Flit f = q.front(slots);
-    q.head = static_cast<uint8_t>(q.head + 1 == q.cap ? 0 : q.head + 1);
-    --q.count;
-    if (q.count == 0 && port < kPorts && !(nonempty[port] &= ~(1u << vc))) nonempty_ports &= PortMask(~port_bit(int(port)));
-    return f;
-  }
+  bool has_source() const { return source_created != UINT64_MAX; }
+  const fabric_internal::SourcePacket& source_front() const { return source[source_head]; }
 };
+
+// Buffers are addressed by (port, vc); port kPorts is the receive queues. A push may grow the
+// pool: `f` must not lie in it, and references into it do not outlive a push.
+inline Flit& Fabric::flit_at(const InVc& q, uint32_t i) {
+  const uint32_t front = q.front(), wrap = ring_flits_ - 1;
+  return pool_[(front & ~wrap) | ((front + i) & wrap)];
+}
+
+inline const Flit& Fabric::flit_at(const InVc& q, uint32_t i) const {
+  return const_cast<Fabric*>(this)->flit_at(q, i);
+}
+
+inline void Fabric::push(Router& r, uint32_t port, uint32_t vc, const Flit& f) {
+  InVc& q = r.in[port * params_.colors + vc];
+  if (q.count == 0) {
+    if (free_rings_.empty()) {
+      if (pool_.size() + ring_flits_ > UINT32_MAX) fail("more buffered flits than a 32-bit index reaches");
+      q.set_front(static_cast<uint32_t>(pool_.size()));
+      pool_.resize(pool_.size() + ring_flits_);
+    } else {
+      q.set_front(free_rings_.back());
+      free_rings_.pop_back();
+    }
+  }
+  flit_at(q, q.count) = f;
+  ++q.count;
+  if (port < kPorts) {
+    r.nonempty[port] |= 1u << vc;
+    r.nonempty_ports |= port_bit(static_cast<int>(port));
+    // The ramp input is the tile's send queue: cores that run ahead of the fabric fill it
+    // with wavelets of future cycles, so its fill level depends on the quantum.
+    if (port != kRamp) r.stats.buffer_high_water = std::max<uint32_t>(r.stats.buffer_high_water, q.count);
+  }
+}
+
+inline void Fabric::schedule(Router& r, uint32_t tile, uint64_t cycle) {
+  if (cycle >= r.wake_at) return;  // the earlier wake-up recomputes what comes next
+  r.wake_at = cycle;
+  if (cycle - now_ < kWheel) {
+    wake_wheel_[cycle % kWheel].push_back(tile);
+    ++wheel_wakes_;
+  } else {
+    far_wakes_.emplace(cycle, tile);
+  }
+}
+
+inline Flit Fabric::pop(Router& r, uint32_t port, uint32_t vc) {
+  InVc& q = r.in[port * params_.colors + vc];
+  const Flit f = flit_at(q, 0);
+  const uint32_t front = q.front(), wrap = ring_flits_ - 1;
+  if (--q.count) {
+    q.set_front((front & ~wrap) | ((front + 1) & wrap));
+  } else {
+    free_rings_.push_back(front & ~wrap);
+    if (port < kPorts && !(r.nonempty[port] &= ~(1u << vc))) r.nonempty_ports &= PortMask(~port_bit(int(port)));
+  }
+  return f;
+}
 
 }  // namespace wvp

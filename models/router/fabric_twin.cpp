@@ -34,7 +34,7 @@ void Fabric::set_twin(uint32_t tile, std::unique_ptr<RouterTwin> twin) {
   for (uint32_t c = 0; c < v; ++c)
     for (int p = 0; p < kPorts; ++p)
       if (r.routes[c * kPorts + p]) twin->write_route(c, p, r.routes[c * kPorts + p]);
-  r.presented.assign(kPorts * v, 0);
+  r.presented = std::make_unique<uint8_t[]>(kPorts * v);
   r.twin = std::move(twin);
 }
 
@@ -66,7 +66,7 @@ void Fabric::process_twin(Router& r, uint32_t tile, uint64_t t) {
       const uint32_t vc = __builtin_ctz(mask);
       const auto& q = r.in[p * v + vc];
       for (uint8_t& shown = r.presented[p * v + vc]; shown < q.count; ++shown) {
-        const Flit& f = r.slots[q.base + (q.head + shown) % q.cap];
+        const Flit& f = flit_at(q, shown);
         if (f.ready > t) {
           next = std::min(next, f.ready);
           break;
@@ -89,22 +89,22 @@ void Fabric::process_twin(Router& r, uint32_t tile, uint64_t t) {
     auto& q = r.in[s.in_port * v + s.color];
     const std::string from = std::string("output ") + port_name(o) + " sends from " + where(s.in_port, s.color);
     if (!r.presented[s.in_port * v + s.color]) twin_diverged(tile, t, from + ", which holds no wavelet");
-    if (q.front(r.slots).data != s.data)
-      twin_diverged(tile, t, from + " wavelet " + hex32(s.data) + ", but its head is " + hex32(q.front(r.slots).data));
-    if (q.state != Router::InVc::kActive) route_head(r, tile, s.in_port, s.color);
+    if (flit_at(q, 0).data != s.data)
+      twin_diverged(tile, t, from + " wavelet " + hex32(s.data) + ", but its head is " + hex32(flit_at(q, 0).data));
+    if (q.state != InVc::kActive) route_head(r, tile, s.in_port, s.color);
     if (!(q.pending & port_bit(o))) twin_diverged(tile, t, from + ", which its route does not lead to (or that copy has gone)");
     if (!r.credits[o * v + s.color]) twin_diverged(tile, t, from + " without a credit");
-    send(r, tile, s.in_port, s.color, o, t);
+    send<false>(r, tile, s.in_port, s.color, o, t);
     q.pending &= PortMask(~port_bit(o));
   }
   for (uint32_t ins = d.pops; ins; ins &= ins - 1) {
     const int p = __builtin_ctz(ins);
     const uint32_t vc = d.pop_color[p];
     auto& q = r.in[p * v + vc];
-    if (vc >= v || !r.presented[p * v + vc] || q.state != Router::InVc::kActive || q.pending)
+    if (vc >= v || !r.presented[p * v + vc] || q.state != InVc::kActive || q.pending)
       twin_diverged(tile, t, "pops " + where(p, vc) + " before its head has gone to every output of its route");
-    q.state = Router::InVc::kIdle;
-    release(r, tile, p, vc, t);
+    q.state = InVc::kIdle;
+    release<false>(r, tile, p, vc, t);
     --r.presented[p * v + vc];
   }
   // Heads that met their route hold its output set from now on, as in the twin; a head whose
@@ -119,14 +119,14 @@ void Fabric::process_twin(Router& r, uint32_t tile, uint64_t t) {
       // The twin looks at a new head the next cycle, with the routes of then.
       if ((d.pops & port_bit(p)) && d.pop_color[p] == vc) continue;
       auto& q = r.in[p * v + vc];
-      if (q.state != Router::InVc::kActive) route_head(r, tile, p, vc);
+      if (q.state != InVc::kActive) route_head(r, tile, p, vc);
       else if (!q.pending) twin_diverged(tile, t, "keeps the head of " + where(p, vc) + " after its last copy has gone");
     }
   }
   if (d.stalled) ++r.stats.stall_cycles;
   if (d.sends) next = std::min(next, t + 1);
   if (d.blocked) r.blocked_since = t + 1;  // a credit or a route must come
-  if (next != UINT64_MAX) schedule(tile, next);
+  if (next != UINT64_MAX) schedule(r, tile, next);
   else if (held && !r.watched) {
     r.watched = true;
     blocked_.push_back(tile);

@@ -49,7 +49,7 @@ int run_noc_command(const wvp::NocOptions& opt) {
   const wvp::PlatformConfig& config = opt.config;
   const wvp::NocParams& noc = config.noc;
   const wvp::FabricParams fabric = wvp::noc_fabric_params(config.fabric, noc, config.grid_width, config.grid_height);
-  wvp::check_host_memory(config, wvp::Fabric::router_bytes(fabric));
+  wvp::check_host_memory(config, wvp::noc_host_bytes_per_tile(fabric, noc));
   std::cout << "noc: " << config.grid_width << "x" << config.grid_height << " mesh, " << wvp::pipeline_name(fabric.pipeline)
             << " routers, " << wvp::routing_name(noc.routing) << " routing, " << noc.vcs << " VCs x "
             << noc.buffer_depth_flits << " flits, " << wvp::traffic_name(noc.pattern) << " traffic, "

@@ -28,6 +28,7 @@ nlohmann::json fabric_stats_json(const Fabric& fabric, uint64_t cycles) {
                        {"stall_cycles", s->stall_cycles}, {"buffer_high_water", s->buffer_high_water}});
   }
   return {{"cycles", cycles}, {"flit_hops", fabric.flit_hops()}, {"flits_in_flight", fabric.flits_in_flight()},
+          {"touched_routers", fabric.touched_routers()}, {"bytes_per_touched_router", fabric.bytes_per_touched_router()},
           {"routers", routers}};
 }
 

@@ -75,6 +75,8 @@ struct Collector : Fabric::Client {
   }
 };
 
+double packet_probability(const NocParams& noc) { return std::min(1.0, noc.injection_rate / noc.packet_flits); }
+
 double percentile(std::vector<uint64_t>& v, double q) {
   if (v.empty()) return 0;
   const size_t k = std::min(v.size() - 1, static_cast<size_t>(std::ceil(q * v.size())) - (q > 0 ? 1 : 0));
@@ -99,7 +101,7 @@ NocResult run_noc(const FabricParams& fabric_params, const NocParams& noc) {
   col.window_end = measure_end;
 
   const uint32_t nodes = rw * rh;
-  const double p = std::min(1.0, noc.injection_rate / noc.packet_flits);
+  const double p = packet_probability(noc);
   std::vector<Generator> gens(nodes);
   for (uint32_t i = 0; i < nodes; ++i) {
     gens[i].state = noc.seed * 0x100000001b3ull + i;
@@ -155,6 +157,7 @@ NocResult run_noc(const FabricParams& fabric_params, const NocParams& noc) {
   r.drained = col.measured_outstanding == 0;
   r.cycles = fabric.now();
   r.flit_hops = fabric.flit_hops();
+  r.bytes_per_touched_router = fabric.bytes_per_touched_router();
   r.accepted = double(col.accepted_flits) / (double(nodes) * noc.measure_cycles);
   r.generated = double(col.generated_flits) / (double(nodes) * noc.measure_cycles);
   r.packets_delivered = col.packets_delivered;
@@ -167,6 +170,15 @@ NocResult run_noc(const FabricParams& fabric_params, const NocParams& noc) {
     r.latency_p99 = percentile(col.latencies, 0.99);
   }
   return r;
+}
+
+uint64_t noc_host_bytes_per_tile(const FabricParams& fabric, const NocParams& noc) {
+  const uint64_t tiles = uint64_t{fabric.width} * fabric.height;
+  const uint64_t nodes = uint64_t{noc.region_width ? noc.region_width : fabric.width} *
+                         (noc.region_height ? noc.region_height : fabric.height);
+  const double packets = noc.packet_flits ? packet_probability(noc) * double(noc.warmup_cycles + noc.measure_cycles) : 0;
+  const uint64_t per_node = sizeof(Generator) + static_cast<uint64_t>(packets * 2 * sizeof(uint64_t));
+  return Fabric::router_bytes(fabric) + per_node * nodes / tiles;
 }
 
 bool noc_stable(const NocResult& r, double zero_load_latency) {
@@ -267,7 +279,8 @@ std::string noc_result_json(const NocResult& r, bool routers) {
      << ", \"packets_measured\": " << r.packets_measured << ", \"packets_delivered\": " << r.packets_delivered
      << ", \"drained\": " << (r.drained ? "true" : "false") << ", \"cycles\": " << r.cycles
      << ", \"flit_hops\": " << r.flit_hops << ", \"host_seconds\": " << r.host_seconds
-     << ", \"flit_hops_per_second\": " << (r.host_seconds > 0 ? double(r.flit_hops) / r.host_seconds : 0);
+     << ", \"flit_hops_per_second\": " << (r.host_seconds > 0 ? double(r.flit_hops) / r.host_seconds : 0)
+     << ", \"bytes_per_touched_router\": " << r.bytes_per_touched_router;
   if (routers) os << ", \"routers\": " << r.router_stats_json;
   os << "}";
   return os.str();

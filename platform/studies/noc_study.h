@@ -26,6 +26,7 @@ struct NocResult {
   bool drained = false;          // every measured packet arrived within drain_max_cycles
   uint64_t cycles = 0;           // simulated in all
   uint64_t flit_hops = 0;        // router traversals, for speed figures
+  uint64_t bytes_per_touched_router = 0;  // host bytes of the fabric's state (Fabric::bytes_per_touched_router)
   double host_seconds = 0;
   std::vector<double> link_utilisation;  // tile * 4 + direction, over the measurement window
   std::string router_stats_json;  // per-router links, high-water marks, stalls (measurement window)
@@ -37,6 +38,10 @@ struct NocResult {
 FabricParams noc_fabric_params(const FabricParams& platform, const NocParams& noc, uint32_t width, uint32_t height);
 
 NocResult run_noc(const FabricParams& fabric, const NocParams& noc);
+// Host bytes a study takes per tile of the grid, to refuse one the host cannot hold before it
+// runs: a router, and per node of the traffic region its generator and, for each packet it makes
+// before the drain, the creation cycle and latency the study keeps.
+uint64_t noc_host_bytes_per_tile(const FabricParams& fabric, const NocParams& noc);
 
 // Destination of a packet from `src` under a deterministic pattern (all but uniform/hotspot),
 // on a w x h region; exposed for tests.

@@ -498,6 +498,38 @@ TEST(Fabric, IdleRoutersAreNeverVisited) {
   uint32_t touched = 0;
   for (uint32_t t = 0; t < f.tiles(); ++t) touched += f.router_stats(t) != nullptr;
   EXPECT_EQ(touched, 6u);  // the routers on the path only
+  EXPECT_EQ(f.touched_routers(), 6u);
+}
+
+TEST(Fabric, TouchedRouterStateStaysUnderTwoKibInColorsMode) {
+  // The state of a router at the default 24 colors (header, per-color buffers' state, credits,
+  // routes) holds no flit storage: flits live in rings taken only by non-empty buffers.
+  FabricParams p = grid(16, 16);
+  ASSERT_EQ(p.colors, 24u);
+  EXPECT_LE(Fabric::router_state_bytes(p) + sizeof(void*), 1536u);
+  EXPECT_LT(Fabric::router_bytes(p), 2048u);
+  // Every tile of the top row streams wavelets down its column on its own color: with the rings
+  // they fill, a touched router still costs under 2 KiB.
+  Fabric f(p);
+  constexpr uint32_t kWavelets = 64;
+  for (uint32_t x = 0; x < p.width; ++x) route_xy(f, x, tile_of(p, x, 0), tile_of(p, x, p.height - 1));
+  uint32_t sent[16] = {}, received[16] = {};
+  uint64_t t = 0;
+  for (uint32_t done = 0; done < p.width; ++t) {
+    ASSERT_LT(t, 10'000u);
+    done = 0;
+    for (uint32_t x = 0; x < p.width; ++x) {
+      const uint32_t src = tile_of(p, x, 0), dst = tile_of(p, x, p.height - 1);
+      if (sent[x] < kWavelets && !f.tx_full(src, x)) f.tx_push(src, x, sent[x]++, t);
+      if (f.rx_available(dst, x, t)) {
+        EXPECT_EQ(f.rx_pop(dst, x, t), received[x]++);
+      }
+      done += received[x] == kWavelets;
+    }
+    f.advance(t + 1);
+  }
+  EXPECT_EQ(f.touched_routers(), p.width * p.height);
+  EXPECT_LE(f.bytes_per_touched_router(), 2048u);
 }
 
 }  // namespace
