@@ -165,6 +165,8 @@ class Core final : public sc_core::sc_module, public Hart {
   const CoreStats& stats() const { return stats_; }
   uint64_t instructions() const { return instret_; }
   double decode_hit_rate() const;
+  // Host bytes of the core's table of DMI pages (its object aside).
+  uint64_t dmi_table_bytes() const { return dmi_pages_.capacity() * sizeof(uintptr_t); }
 
  private:
   // Trap causes (mcause) used by the core.

@@ -1,5 +1,7 @@
 #include "platform/report/run_stats.h"
 
+#include <sys/resource.h>
+
 #include <iomanip>
 #include <ostream>
 
@@ -7,6 +9,36 @@
 #include "platform/report/off_wafer_io.h"
 
 namespace wvp {
+
+namespace {
+
+// Where the host's memory went: what the components account for themselves, and the rest of the
+// peak resident set (SystemC's objects beyond their own size, sockets, the program, libraries).
+// Host figures, like host_seconds: not part of a run's deterministic results.
+nlohmann::json host_memory_json(Wafer& wafer) {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const uint64_t peak = static_cast<uint64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
+  const uint64_t tiles = wafer.tile_count();
+  uint64_t tile_objects = tiles * sizeof(Tile);
+  for (uint32_t y = 0; y < wafer.height(); ++y)
+    for (uint32_t x = 0; x < wafer.width(); ++x) tile_objects += wafer.tile(x, y).core.dmi_table_bytes();
+  const Fabric& fabric = wafer.fabric().fabric();
+  const nlohmann::json components = {
+      {"sram_pages", wafer.sram_host_bytes()},
+      {"routers", uint64_t{fabric.touched_routers()} * fabric.bytes_per_touched_router()},
+      {"tile_objects", tile_objects},
+  };
+  uint64_t accounted = 0;
+  for (const auto& [name, bytes] : components.items()) accounted += bytes.get<uint64_t>();
+  nlohmann::json per_tile = nlohmann::json::object();
+  for (const auto& [name, bytes] : components.items()) per_tile[name] = static_cast<double>(bytes.get<uint64_t>()) / tiles;
+  const uint64_t rest = peak > accounted ? peak - accounted : 0;
+  per_tile["rest_of_peak_rss"] = static_cast<double>(rest) / tiles;
+  return {{"peak_rss_bytes", peak}, {"components", components}, {"rest_of_peak_rss", rest}, {"per_tile", per_tile}};
+}
+
+}  // namespace
 
 nlohmann::json run_stats_json(Wafer& wafer, const PhaseProfile& profile, double host_seconds,
                               const std::optional<HostLoadSummary>& load, const HostStreamSummary& stream) {
@@ -52,6 +84,7 @@ nlohmann::json run_stats_json(Wafer& wafer, const PhaseProfile& profile, double 
       {"firmware_exit_code", r.firmware_exit_code},
       {"cores", cores},
       {"fabric", fabric_stats_json(wafer.fabric().fabric(), r.end_cycle)},
+      {"host_memory", host_memory_json(wafer)},
   };
   if (wafer.config().serdes.count) {
     const OffWaferIo io = off_wafer_io(wafer.config());

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,24 +32,29 @@ int spawn_process(const std::vector<std::string>& argv, const std::string& out_p
   return pid;
 }
 
-int wait_process(int pid, int timeout_seconds, bool* killed_by_signal) {
+int wait_process(int pid, int timeout_seconds, bool* killed_by_signal, double* cpu_seconds) {
   int status = 0;
+  rusage usage{};
   if (timeout_seconds == 0) {
-    waitpid(pid, &status, 0);
+    wait4(pid, &status, 0, &usage);
   } else {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
     for (;;) {
-      const pid_t r = waitpid(pid, &status, WNOHANG);
+      const pid_t r = wait4(pid, &status, WNOHANG, &usage);
       if (r == pid) break;
       if (std::chrono::steady_clock::now() > deadline) {
         kill(pid, SIGKILL);
-        waitpid(pid, &status, 0);
+        wait4(pid, &status, 0, &usage);
         break;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   }
   if (killed_by_signal) *killed_by_signal = !WIFEXITED(status);
+  if (cpu_seconds) {
+    const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6; };
+    *cpu_seconds = seconds(usage.ru_utime) + seconds(usage.ru_stime);
+  }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 

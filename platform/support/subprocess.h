@@ -11,8 +11,10 @@ namespace wvp {
 int spawn_process(const std::vector<std::string>& argv, const std::string& out_path, const std::string& err_path);
 // Waits for a spawned process, killing it after `timeout_seconds` (0: no limit); returns its exit
 // code, 128 + the signal when a signal ended it. `killed_by_signal`, if given, tells that case
-// from a process that exited with such a code itself.
-int wait_process(int pid, int timeout_seconds, bool* killed_by_signal = nullptr);
+// from a process that exited with such a code itself; `cpu_seconds`, if given, receives the CPU
+// time (user and system) the process used, which unlike its wall time does not depend on what
+// else the host runs.
+int wait_process(int pid, int timeout_seconds, bool* killed_by_signal = nullptr, double* cpu_seconds = nullptr);
 // The whole of a file, such as a child's output ("" if it cannot be read).
 std::string read_file(const std::string& path);
 

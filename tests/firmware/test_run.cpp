@@ -66,8 +66,36 @@ TEST(Run, TwoRunsAreIdentical) {
   EXPECT_EQ(a.out, b.out);
   EXPECT_EQ(simulated_summary(a.err), simulated_summary(b.err));
   nlohmann::json ja = nlohmann::json::parse(read_file(s1)), jb = nlohmann::json::parse(read_file(s2));
-  for (auto* j : {&ja, &jb}) j->erase("host_seconds"), j->erase("mips");
+  for (auto* j : {&ja, &jb}) j->erase("host_seconds"), j->erase("mips"), j->erase("host_memory");
   EXPECT_EQ(ja, jb);
+}
+
+// Every tile starts from one image: a tile pays for the SRAM pages it writes, not for its SRAM
+// or the image. hello writes its stack and nothing else of the image's pages.
+TEST(Run, TilesShareTheImageAndPayForThePagesTheyWrite) {
+  const auto stats = [](const std::string& grid) {
+    const std::string path = temp_path("pages_" + grid + ".json");
+    const ProcessResult r = run_wafervp({"--grid", grid, "--stats", path, firmware("hello")});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(read_file(path));
+  };
+  const nlohmann::json small = stats("2x2"), large = stats("8x8");
+  const uint64_t small_bytes = small["sram_host_bytes"], large_bytes = large["sram_host_bytes"];
+  ASSERT_EQ((large_bytes - small_bytes) % 60, 0u);
+  const uint64_t per_tile = (large_bytes - small_bytes) / 60;
+  const uint64_t table = 48 * sizeof(void*);  // a pointer per page of the 48 KiB SRAM
+  EXPECT_GE(per_tile, 1024 + table);          // a stack page at least
+  EXPECT_LE(per_tile, 2 * 1024 + table) << "hello's tiles wrote more than their stack";
+  const uint64_t image = small_bytes - 4 * per_tile;
+  EXPECT_GE(image, 1024u);  // the image, once
+  EXPECT_EQ(large_bytes, image + 64 * per_tile);
+
+  // The same figure in the host-memory report, beside the peak resident set it is part of.
+  const nlohmann::json& memory = large["host_memory"];
+  EXPECT_EQ(memory["components"]["sram_pages"], large["sram_host_bytes"]);
+  EXPECT_DOUBLE_EQ(memory["per_tile"]["sram_pages"].get<double>(), static_cast<double>(large_bytes) / 64);
+  EXPECT_GT(memory["components"]["tile_objects"].get<uint64_t>(), 64u * 1024);
+  EXPECT_GT(memory["peak_rss_bytes"].get<uint64_t>(), memory["components"]["tile_objects"].get<uint64_t>() + large_bytes);
 }
 
 // Each core's own console stream; how lines of different cores interleave follows simulated
