@@ -48,10 +48,17 @@ nlohmann::json bounds_json(const DecodeBounds& b, uint64_t cycles_per_token) {
 }
 
 // The text of `tokens` after `first` (BOS), as run.c prints it.
+// A token's text; a token outside the vocabulary (a firmware bug the reference check names) as
+// "<token N>".
+std::string shown(const llama::Tokenizer& tokenizer, int32_t previous, int32_t token) {
+  if (token < 0 || token >= tokenizer.vocab_size()) return "<token " + std::to_string(token) + ">";
+  return tokenizer.printable(previous, token);
+}
+
 std::string text_of(const llama::Tokenizer& tokenizer, int32_t first, const std::vector<int32_t>& tokens) {
   std::string text;
   int32_t previous = first;
-  for (int32_t token : tokens) text += tokenizer.printable(previous, token), previous = token;
+  for (int32_t token : tokens) text += shown(tokenizer, previous, token), previous = token;
   return text;
 }
 
@@ -155,8 +162,7 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
       return;
     }
     // One sequence streams its text as it comes; several print theirs at the end.
-    if (micro_batches == 1)
-      out << tokenizer.printable(generated[0].empty() ? prompt_of(0).front() : generated[0].back(), token) << std::flush;
+    if (micro_batches == 1) out << shown(tokenizer, generated[0].empty() ? prompt_of(0).front() : generated[0].back(), token) << std::flush;
     generated[sequence].push_back(token);
     ++tokens;
     if (sequence == 0 && generated[0].size() >= prompt_of(0).size()) generated_arrivals_ps.push_back(w.arrived_ps);
