@@ -255,5 +255,21 @@ TEST(FabricRun, HeatmapOfARunIsAnSvgOfTheWafer) {
   EXPECT_NE(text.find("fabric link utilisation over"), std::string::npos);
 }
 
+// Every core sends one wavelet east and receives one from the west, each row a ring: an east
+// wavelet crosses 2 routers, the wrap-around one all W of the row. The cores write only their
+// stack: one SRAM page each besides the image they share.
+TEST(FabricRun, NeighbourExchangeRingsEveryRow) {
+  const std::string stats = temp_path("exchange.json");
+  const ProcessResult r = run_wafervp({"--grid", "8x4", "--stats", stats, firmware("exchange")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(read_file(stats));
+  for (const nlohmann::json& core : j["cores"]) EXPECT_EQ(core["exit_code"], 0) << core;
+  EXPECT_EQ(j["fabric"]["flit_hops"], 4 * (7 * 2 + 8));
+  const uint64_t per_tile = 1024 + 48 * sizeof(void*);  // a stack page, and the table of own pages
+  const uint64_t sram = j["sram_host_bytes"];
+  ASSERT_GE(sram, 32 * per_tile);
+  EXPECT_LE(sram - 32 * per_tile, 4096u) << "more than the shared image besides a stack page per tile";
+}
+
 }  // namespace
 }  // namespace wvp::test
