@@ -57,24 +57,22 @@ Sram::Sram(sc_core::sc_module_name name, const SramParams& params, const Clock& 
   socket.register_transport_dbg(this, &Sram::transport_dbg);
 }
 
+void Sram::copied(uint32_t offset, uint32_t len) {
+  if (!dmi_granted_) return;
+  const uint32_t last_page = (offset + len - 1) >> SramPages::kPageShift;
+  const uint64_t start = uint64_t{offset >> SramPages::kPageShift} << SramPages::kPageShift;
+  socket->invalidate_direct_mem_ptr(start, (uint64_t{last_page} << SramPages::kPageShift) + pages_.page_bytes(last_page) - 1);
+}
+
 uint8_t* Sram::writable(uint32_t offset) {
-  const uint32_t page = offset >> SramPages::kPageShift;
-  bool copied;
-  uint8_t* const own = pages_.own_page(tile_, page, copied);
-  if (copied && dmi_granted_) {
-    const uint64_t start = uint64_t{page} << SramPages::kPageShift;
-    socket->invalidate_direct_mem_ptr(start, start + pages_.page_bytes(page) - 1);
-  }
+  bool page_copied;
+  uint8_t* const own = pages_.own_page(tile_, offset >> SramPages::kPageShift, page_copied);
+  if (page_copied) copied(offset, 1);
   return own + (offset & (SramPages::kPageBytes - 1));
 }
 
 void Sram::write(uint32_t offset, const void* in, uint32_t len) {
-  const auto* from = static_cast<const uint8_t*>(in);
-  while (len) {
-    const uint32_t n = std::min(len, SramPages::kPageBytes - (offset & (SramPages::kPageBytes - 1)));
-    std::memcpy(writable(offset), from, n);
-    from += n, offset += n, len -= n;
-  }
+  if (pages_.write(tile_, offset, in, len)) copied(offset, len);
 }
 
 uint64_t Sram::occupy_banks(uint64_t addr, uint32_t len, bool write, uint64_t start_cycle) {

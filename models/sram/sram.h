@@ -95,6 +95,9 @@ class Sram : public sc_core::sc_module {
   bool get_direct_mem_ptr(tlm::tlm_generic_payload& gp, tlm::tlm_dmi& dmi);
   unsigned int transport_dbg(tlm::tlm_generic_payload& gp);
   // Cycles from `start_cycle` until an access of `len` bytes at `addr` completes.
+  // A write copied a page of [offset, offset + len): the pointers handed out for the pages there
+  // are given up (a page the write did not copy is asked for again, which is harmless).
+  void copied(uint32_t offset, uint32_t len);
   uint64_t occupy_banks(uint64_t addr, uint32_t len, bool write, uint64_t start_cycle);
 
   // ECC paths of b_transport; false: an uncorrectable word (reported and counted).
