@@ -5,7 +5,8 @@
 
 namespace wvp {
 
-Bus::Bus(sc_core::sc_module_name name) : sc_module(name), target("target"), initiator("initiator") {
+Bus::Bus(sc_core::sc_module_name name, uint64_t local_mask)
+    : sc_module(name), target("target"), initiator("initiator"), local_mask_(local_mask) {
   target.register_b_transport(this, &Bus::b_transport);
   target.register_get_direct_mem_ptr(this, &Bus::get_direct_mem_ptr);
   target.register_transport_dbg(this, &Bus::transport_dbg);
@@ -23,6 +24,7 @@ void Bus::map(uint64_t base, uint64_t size, const std::string& target_name) {
 }
 
 int Bus::decode(uint64_t addr) const {
+  addr &= local_mask_;
   for (size_t i = 0; i < ranges_.size(); ++i) {
     if (addr - ranges_[i].base < ranges_[i].size) return static_cast<int>(i);
   }
@@ -33,7 +35,7 @@ void Bus::b_transport(int, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay
   const uint64_t addr = gp.get_address();
   const int port = decode(addr);
   // An access that starts in a range but runs past its end is as wrong as an unmapped one.
-  if (port < 0 || addr + gp.get_data_length() > ranges_[port].base + ranges_[port].size) {
+  if (port < 0 || (addr & local_mask_) + gp.get_data_length() > ranges_[port].base + ranges_[port].size) {
     gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return;
   }
@@ -52,11 +54,15 @@ bool Bus::get_direct_mem_ptr(int, tlm::tlm_generic_payload& gp, tlm::tlm_dmi& dm
   gp.set_address(addr);
   // Translate back to the initiator's view and clip to the mapped window (a refusal may
   // cover the target's whole address space, which must not wrap when shifted).
-  const uint64_t start = std::min<uint64_t>(dmi.get_start_address(), r.size - 1);
-  const uint64_t end = std::min<uint64_t>(dmi.get_end_address(), r.size - 1);
-  dmi.set_start_address(r.base + start);
-  dmi.set_end_address(r.base + end);
+  const uint64_t tile = addr & ~local_mask_;
+  const auto offset = [tile](uint64_t a) { return a < tile ? 0 : a - tile; };
+  dmi.set_start_address(in_window(r, addr, offset(dmi.get_start_address())));
+  dmi.set_end_address(in_window(r, addr, offset(dmi.get_end_address())));
   return granted;
+}
+
+uint64_t Bus::in_window(const Range& r, uint64_t addr, uint64_t offset) const {
+  return (addr & ~local_mask_) + r.base + std::min(offset, r.size - 1);
 }
 
 unsigned int Bus::transport_dbg(int, tlm::tlm_generic_payload& gp) {
@@ -69,7 +75,7 @@ unsigned int Bus::transport_dbg(int, tlm::tlm_generic_payload& gp) {
   // Debug access stops at the end of the window; the target sees only what is mapped.
   const Range& r = ranges_[port];
   const unsigned int len = gp.get_data_length();
-  gp.set_data_length(static_cast<unsigned int>(std::min<uint64_t>(len, r.base + r.size - addr)));
+  gp.set_data_length(static_cast<unsigned int>(std::min<uint64_t>(len, r.base + r.size - (addr & local_mask_))));
   gp.set_address(addr - r.base);
   const unsigned int n = initiator[port]->transport_dbg(gp);
   gp.set_address(addr);
@@ -78,9 +84,10 @@ unsigned int Bus::transport_dbg(int, tlm::tlm_generic_payload& gp) {
 }
 
 void Bus::invalidate_direct_mem_ptr(int port, sc_dt::uint64 start, sc_dt::uint64 end) {
+  // Each end keeps its tile; a range running past the window is cut at its end.
   const Range& r = ranges_[port];
-  const uint64_t last = r.base + r.size - 1;
-  for (unsigned i = 0; i < target.size(); ++i) target[i]->invalidate_direct_mem_ptr(r.base + start, end >= r.size ? last : r.base + end);
+  const uint64_t first = in_window(r, start, start & local_mask_), last = in_window(r, end, end & local_mask_);
+  for (unsigned i = 0; i < target.size(); ++i) target[i]->invalidate_direct_mem_ptr(first, last);
 }
 
 }  // namespace wvp

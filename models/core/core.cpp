@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "models/core/decode.h"
+#include "tlm/tile_address.h"
 
 namespace wvp {
 
@@ -52,17 +53,16 @@ std::string FaultInfo::describe() const {
   return buf;
 }
 
-Core::Core(sc_core::sc_module_name name, const CoreParams& params, const Clock& clock)
-    : sc_module(name),
-      socket("socket"),
-      params_(params),
+Core::Core(const CoreParams& params, const Clock& clock, tlm::tlm_initiator_socket<>& socket, uint32_t tile)
+    : params_(params),
       clock_(clock),
+      socket_(socket),
+      tile_base_(tile_address(tile, 0)),
       period_(clock.period()),
       pc_(params.reset_pc),
       stall_(new StallExtension) {
   if (params.exec_size == 0 || params.exec_size % 4 != 0)
-    throw std::invalid_argument(std::string(this->name()) + ": exec_size must be a non-zero multiple of 4");
-  socket.register_invalidate_direct_mem_ptr(this, &Core::invalidate_dmi);
+    throw std::invalid_argument(name() + ": exec_size must be a non-zero multiple of 4");
   stall_->initiator = params.hart_id;
   gp_.set_extension(stall_);
 }
@@ -71,7 +71,7 @@ Core::~Core() = default;
 
 void Core::attach_code(std::shared_ptr<CodeCache> cache) {
   if (!cache || cache->base() != params_.exec_base || cache->size_bytes() != params_.exec_size)
-    throw std::invalid_argument(std::string(name()) + ": decode cache does not cover the executable memory");
+    throw std::invalid_argument(name() + ": decode cache does not cover the executable memory");
   code_ = std::move(cache);
   HandlerTable handlers = nullptr;
   exec<false>(0, &handlers);
@@ -441,7 +441,7 @@ bool Core::store_slow(uint32_t addr, uint32_t size, uint32_t value) {
 
 Core::Access Core::bus_access(tlm::tlm_command command, uint32_t addr, uint32_t size, uint32_t* data) {
   gp_.set_command(command);
-  gp_.set_address(addr);
+  gp_.set_address(tile_base_ + addr);
   gp_.set_data_ptr(reinterpret_cast<unsigned char*>(data));
   gp_.set_data_length(size);
   gp_.set_streaming_width(size);
@@ -451,7 +451,7 @@ Core::Access Core::bus_access(tlm::tlm_command command, uint32_t addr, uint32_t 
   stall_->until = StallExtension::Until::None;
   stall_->yield = false;
   sc_core::sc_time delay = local_offset();
-  socket->b_transport(gp_, delay);
+  socket_->b_transport(gp_, delay);
   if (stall_->until != StallExtension::Until::None) {
     stalled_ = true;
     return Access::Stalled;
@@ -498,14 +498,14 @@ double Core::decode_hit_rate() const {
 uintptr_t Core::dmi_page(uint32_t page, bool write) {
   uintptr_t& entry = dmi_pages_[page];
   if (entry && (!write || (entry & kDmiWritable))) return entry;
-  const uint64_t first = params_.exec_base + (uint64_t{page} << kDmiPageShift);
-  const uint64_t last = std::min<uint64_t>(first + kDmiPageBytes, params_.exec_base + params_.exec_size) - 1;
+  const uint64_t first = tile_base_ + params_.exec_base + (uint64_t{page} << kDmiPageShift);
+  const uint64_t last = std::min<uint64_t>(first + kDmiPageBytes, tile_base_ + params_.exec_base + params_.exec_size) - 1;
   tlm::tlm_generic_payload gp;
   tlm::tlm_dmi dmi;
   gp.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
   gp.set_address(first);
   // The request may invalidate the entry (a page copied for writing): it is set after it.
-  if (!socket->get_direct_mem_ptr(gp, dmi) || !dmi.is_read_allowed() || (write && !dmi.is_write_allowed()) ||
+  if (!socket_->get_direct_mem_ptr(gp, dmi) || !dmi.is_read_allowed() || (write && !dmi.is_write_allowed()) ||
       dmi.get_start_address() > first || dmi.get_end_address() < last)
     return 0;
   const uintptr_t at = reinterpret_cast<uintptr_t>(dmi.get_dmi_ptr()) + (first - dmi.get_start_address());
@@ -520,14 +520,14 @@ uint32_t Core::code_word(uint32_t offset) {
   if (!e) {
     char where[24];
     std::snprintf(where, sizeof where, "0x%08llx", static_cast<unsigned long long>(params_.exec_base + offset));
-    throw std::runtime_error(std::string(name()) + ": no DMI read access to executable memory at " + where);
+    throw std::runtime_error(name() + ": no DMI read access to executable memory at " + where);
   }
   uint32_t word;
   std::memcpy(&word, dmi_byte(e, offset), 4);
   return word;
 }
 
-void Core::invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end) {
+void Core::invalidate_dmi(uint64_t start, uint64_t end) {
   const uint64_t base = params_.exec_base, limit = base + params_.exec_size;
   if (end < base || start >= limit) return;
   const uint64_t first = (std::max<uint64_t>(start, base) - base) >> kDmiPageShift;
@@ -550,19 +550,19 @@ void Core::debug_points_changed() {
 bool Core::debug_read(uint32_t addr, uint32_t len, uint8_t* out) {
   tlm::tlm_generic_payload gp;
   gp.set_command(tlm::TLM_READ_COMMAND);
-  gp.set_address(addr);
+  gp.set_address(tile_base_ + addr);
   gp.set_data_ptr(out);
   gp.set_data_length(len);
-  return socket->transport_dbg(gp) == len;
+  return socket_->transport_dbg(gp) == len;
 }
 
 bool Core::debug_write(uint32_t addr, uint32_t len, const uint8_t* in) {
   tlm::tlm_generic_payload gp;
   gp.set_command(tlm::TLM_WRITE_COMMAND);
-  gp.set_address(addr);
+  gp.set_address(tile_base_ + addr);
   gp.set_data_ptr(const_cast<uint8_t*>(in));
   gp.set_data_length(len);
-  const bool ok = socket->transport_dbg(gp) == len;
+  const bool ok = socket_->transport_dbg(gp) == len;
   const uint64_t off = addr - params_.exec_base;
   if (ok && off < params_.exec_size) code_written(static_cast<uint32_t>(off), len);
   return ok;

@@ -1,4 +1,6 @@
-// RV32IMF + Zicsr core in machine mode: a TLM-2.0 initiator with DMI to its local SRAM.
+// RV32IMF + Zicsr core in machine mode: a TLM-2.0 initiator with DMI to its local SRAM, through
+// the socket of its CoreArray (the wafer's cores as one module), its tile's index above the
+// address of each of its transactions.
 //
 // Speed comes from executing a decode cache: every instruction word is decoded once into an
 // `Op` in an array parallel to the executable memory, and a threaded interpreter runs from it.
@@ -17,7 +19,6 @@
 
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 
 #include "engine/clock.h"
 #include "engine/cycle_domain.h"
@@ -81,11 +82,10 @@ struct DebugPoints {
   std::vector<WatchRange> watchpoints;
 };
 
-class Core final : public sc_core::sc_module, public Hart {
+class Core final : public Hart {
  public:
-  tlm_utils::simple_initiator_socket<Core> socket;
-
-  Core(sc_core::sc_module_name name, const CoreParams& params, const Clock& clock);
+  // The core of tile `tile`, whose transactions leave through `socket` (its CoreArray's).
+  Core(const CoreParams& params, const Clock& clock, tlm::tlm_initiator_socket<>& socket, uint32_t tile);
   ~Core() override;
 
   // Uses `cache` (shared with other cores running the same image) for decoded instructions.
@@ -162,11 +162,15 @@ class Core final : public sc_core::sc_module, public Hart {
   uint32_t watch_hit_addr() const { return watch_hit_addr_; }
   bool watch_hit_write() const { return watch_hit_write_; }
 
+  // Gives up the DMI pages in [start, end] of the tile's address space (its CoreArray's socket
+  // received the invalidation).
+  void invalidate_dmi(uint64_t start, uint64_t end);
+
   const CoreStats& stats() const { return stats_; }
   uint64_t instructions() const { return instret_; }
   double decode_hit_rate() const;
-  // Host bytes of the core's table of DMI pages (its object aside).
-  uint64_t dmi_table_bytes() const { return dmi_pages_.capacity() * sizeof(uintptr_t); }
+  // Host bytes of the core: its object and its table of DMI pages.
+  uint64_t host_bytes() const { return sizeof(Core) + sizeof(StallExtension) + dmi_pages_.capacity() * sizeof(uintptr_t); }
 
  private:
   // Trap causes (mcause) used by the core.
@@ -203,11 +207,13 @@ class Core final : public sc_core::sc_module, public Hart {
   void advance_to(const sc_core::sc_time& t);  // after a b_transport returned its delay
   // Loads and stores may use DMI directly (not when watched or sent through the bus).
   bool data_fast_path() const { return !params_.local_data_via_bus && !(debug_ && !debug_->watchpoints.empty()); }
-  void invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end);
   uint32_t mstatus_read() const;
+  std::string name() const { return "hart " + std::to_string(params_.hart_id); }  // in errors
 
   const CoreParams params_;
   const Clock clock_;
+  tlm::tlm_initiator_socket<>& socket_;
+  const uint64_t tile_base_;  // the tile's index in a transaction's address (tlm/tile_address.h)
   const sc_core::sc_time period_;  // clock_.period(), read on every access
 
   // Architectural state. x_[32] is a sink for writes to x0, so handlers never test rd == 0.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "tlm/tile_address.h"
+
 namespace wvp {
 
 using namespace fabric_regs;
@@ -157,9 +159,10 @@ tlm::tlm_response_status FabricPort::access(uint32_t tile, uint64_t addr, bool w
   return tlm::TLM_OK_RESPONSE;
 }
 
-void FabricPort::b_transport(int tile, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
-  const uint64_t addr = gp.get_address();
-  if (gp.get_data_length() != 4 || (addr & 3) || addr >= kSize) {
+void FabricPort::b_transport(int, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+  const uint32_t t = tile_of(gp.get_address());
+  const uint64_t addr = local_of(gp.get_address());
+  if (gp.get_data_length() != 4 || (addr & 3) || addr >= kSize || t >= tiles_.size()) {
     gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return;
   }
@@ -171,7 +174,6 @@ void FabricPort::b_transport(int tile, tlm::tlm_generic_payload& gp, sc_core::sc
     gp.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
     return;
   }
-  const uint32_t t = static_cast<uint32_t>(tile);
   const uint64_t cycle = clock_.cycle_at(sc_core::sc_time_stamp() + delay);
   uint32_t value = 0;
   if (gp.is_write()) std::memcpy(&value, gp.get_data_ptr(), 4);
@@ -203,12 +205,13 @@ void FabricPort::b_transport(int tile, tlm::tlm_generic_payload& gp, sc_core::sc
   gp.set_response_status(status);
 }
 
-unsigned int FabricPort::transport_dbg(int tile, tlm::tlm_generic_payload& gp) {
+unsigned int FabricPort::transport_dbg(int, tlm::tlm_generic_payload& gp) {
   // The debugger sees routes and counts as of the fabric's settled time, without side effects.
-  const uint64_t addr = gp.get_address();
+  const uint32_t tile = tile_of(gp.get_address());
+  const uint64_t addr = local_of(gp.get_address());
   uint32_t value = 0;
-  if (!gp.is_read() || gp.get_data_length() != 4 || (addr & 3) ||
-      !read_status(static_cast<uint32_t>(tile), addr, value, fabric_.now()))
+  if (!gp.is_read() || gp.get_data_length() != 4 || (addr & 3) || tile >= tiles_.size() ||
+      !read_status(tile, addr, value, fabric_.now()))
     return 0;
   std::memcpy(gp.get_data_ptr(), &value, 4);
   return 4;

@@ -46,7 +46,8 @@ struct FabricPortStats {
 
 class FabricPort : public sc_core::sc_module, public CycleDomain, public WaveletQueues, private Fabric::Client {
  public:
-  // Binding i is tile i (bind in tile order); the core of tile i is initiator i of the domain.
+  // Every tile's window, the tile above the 32-bit offset of a transaction (tlm/tile_address.h);
+  // the core of tile i is initiator i of the domain.
   tlm_utils::multi_passthrough_target_socket<FabricPort> socket;
 
   FabricPort(sc_core::sc_module_name name, const FabricParams& params, const Clock& clock);
@@ -94,8 +95,8 @@ class FabricPort : public sc_core::sc_module, public CycleDomain, public Wavelet
   };
   using Until = StallExtension::Until;
 
-  void b_transport(int tile, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
-  unsigned int transport_dbg(int tile, tlm::tlm_generic_payload& gp);
+  void b_transport(int, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+  unsigned int transport_dbg(int, tlm::tlm_generic_payload& gp);
   // One register access by tile's core at `cycle`; sets `until` when it must wait instead.
   tlm::tlm_response_status access(uint32_t tile, uint64_t addr, bool write, uint32_t& value, uint64_t cycle,
                                   Until& until);

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "tlm/tile_address.h"
+
 namespace wvp {
 
 using namespace tensor_regs;
@@ -56,11 +58,10 @@ TensorEngine::TensorEngine(sc_core::sc_module_name name, const TensorParams& par
   socket.register_transport_dbg(this, &TensorEngine::transport_dbg);
 }
 
-void TensorEngine::attach_sram(uint32_t tile, Sram& sram, uint64_t base_address) {
-  TileState& t = tiles_.at(tile);
-  t.sram = &sram;
-  t.base = base_address;
-  t.size = sram.params().size_bytes;
+void TensorEngine::attach_sram(Sram& sram, uint64_t base_address) {
+  sram_ = &sram;
+  sram_base_ = base_address;
+  sram_size_ = sram.params().size_bytes;
 }
 
 namespace {
@@ -89,8 +90,8 @@ std::string hex(uint64_t v) {
 
 }  // namespace
 
-uint32_t TensorEngine::element(const TileState& t, const Operand& o, uint32_t type, uint64_t r, uint64_t i) {
-  return static_cast<uint32_t>((int64_t(o.addr) - int64_t(t.base)) +
+uint32_t TensorEngine::element(const Operand& o, uint32_t type, uint64_t r, uint64_t i) const {
+  return static_cast<uint32_t>((int64_t(o.addr) - int64_t(sram_base_)) +
                                (int64_t(r) * o.row_stride + int64_t(i) * o.stride) * int64_t(type_bytes(type)));
 }
 
@@ -114,8 +115,7 @@ void TensorEngine::from_float(uint8_t* p, uint32_t type, float v) {
   }
 }
 
-void TensorEngine::check_operand(const TileState& t, const char* name, const Operand& o, uint32_t type, uint64_t rows,
-                                 uint64_t n) {
+void TensorEngine::check_operand(const char* name, const Operand& o, uint32_t type, uint64_t rows, uint64_t n) const {
   // Every element must lie in the SRAM: the corners bound them.
   const int64_t size = type_bytes(type);
   if (o.addr % size) throw std::runtime_error(std::string(name) + " " + hex(o.addr) + " is not aligned to its element size");
@@ -126,31 +126,31 @@ void TensorEngine::check_operand(const TileState& t, const char* name, const Ope
       lo = std::min(lo, off), hi = std::max(hi, off);
     }
   const int64_t first = int64_t(o.addr) + lo, last = int64_t(o.addr) + hi + size - 1;
-  if (first < int64_t(t.base) || last >= int64_t(t.base + t.size))
+  if (first < int64_t(sram_base_) || last >= int64_t(sram_base_ + sram_size_))
     throw std::runtime_error(std::string(name) + " spans " + hex(uint64_t(first)) + "-" + hex(uint64_t(last)) +
-                             ", outside the SRAM " + hex(t.base) + "-" + hex(t.base + t.size - 1));
+                             ", outside the SRAM " + hex(sram_base_) + "-" + hex(sram_base_ + sram_size_ - 1));
 }
 
-uint64_t TensorEngine::execute(TileState& t) {
+uint64_t TensorEngine::execute(TileState& t, uint32_t tile) {
   const TensorOp op = static_cast<TensorOp>(t.op);
   if (t.op < uint32_t(TensorOp::Fmac) || t.op > uint32_t(TensorOp::Copy))
     throw std::runtime_error("unknown operation " + std::to_string(t.op));
   const uint32_t src_type = t.types & 3, dst_type = (t.types >> 2) & 3;
   if (src_type > 2 || dst_type > 2) throw std::runtime_error("unknown element type in TYPES " + hex(t.types));
-  if (!t.sram) throw std::runtime_error("no SRAM attached");
+  if (!sram_) throw std::runtime_error("no SRAM attached");
   const uint64_t rows = std::max<uint32_t>(t.rows, 1), len = t.len;
   const bool uses_src1 = op == TensorOp::Fmac || op == TensorOp::Dot || op == TensorOp::Add || op == TensorOp::Mul;
   const bool uses_dst = op != TensorOp::Max;
   const uint64_t dst_len = op == TensorOp::Dot ? 1 : len;
 
   if (len == 0) return params_.startup_cycles;
-  check_operand(t, "src0", t.src0, src_type, rows, len);
-  if (uses_src1) check_operand(t, "src1", t.src1, src_type, rows, len);
-  if (uses_dst) check_operand(t, "dst", t.dst, dst_type, rows, dst_len);
+  check_operand("src0", t.src0, src_type, rows, len);
+  if (uses_src1) check_operand("src1", t.src1, src_type, rows, len);
+  if (uses_dst) check_operand("dst", t.dst, dst_type, rows, dst_len);
   const auto load = [&](const Operand& o, uint32_t type, uint64_t r, uint64_t i) {
-    return to_float(t.sram->readable(element(t, o, type, r, i)), type);
+    return to_float(sram_->readable(tile, element(o, type, r, i)), type);
   };
-  const auto store = [&](uint64_t r, uint64_t i, float v) { from_float(t.sram->writable(element(t, t.dst, dst_type, r, i)), dst_type, v); };
+  const auto store = [&](uint64_t r, uint64_t i, float v) { from_float(sram_->writable(tile, element(t.dst, dst_type, r, i)), dst_type, v); };
 
   const float scalar = std::bit_cast<float>(t.scalar);
   float best = 0.0f;
@@ -193,7 +193,7 @@ uint64_t TensorEngine::execute(TileState& t) {
       words.clear();
       for (uint64_t e = g; e < std::min(elements, g + lanes); ++e) {
         const uint64_t r = e / len, i = reduced ? 0 : e % len;
-        const uint64_t word = element(t, o, type, r, i) / params_.bank_width_bytes;
+        const uint64_t word = element(o, type, r, i) / params_.bank_width_bytes;
         if (std::find(words.begin(), words.end(), word) != words.end()) continue;  // one read serves both halves
         words.push_back(word);
         worst = std::max(worst, ++hits[word % params_.sram_banks]);
@@ -290,7 +290,7 @@ StallExtension::Until TensorEngine::stream(TileState& t, uint32_t tile) {
         uint32_t wavelet;
         if (!queues_->try_receive(tile, color, t.stream_cycle, wavelet)) return wait(true);
         const uint16_t half = static_cast<uint16_t>(wavelet);
-        from_float(t.sram->writable(element(t, t.dst, dst_type, r, i)), dst_type,
+        from_float(sram_->writable(tile, element(t.dst, dst_type, r, i)), dst_type,
                    src_type == uint32_t(TensorType::Fp32) ? std::bit_cast<float>(wavelet)
                    : src_type == uint32_t(TensorType::Fp16) ? half_to_float(half)
                                                             : bf16_to_float(half));
@@ -302,7 +302,7 @@ StallExtension::Until TensorEngine::stream(TileState& t, uint32_t tile) {
         t.holding = false;
       }
     } else {
-      const float v = to_float(t.sram->readable(element(t, t.src0, src_type, r, i)), src_type);
+      const float v = to_float(sram_->readable(tile, element(t.src0, src_type, r, i)), src_type);
       const uint32_t wavelet = dst_type == uint32_t(TensorType::Fp32) ? std::bit_cast<uint32_t>(v)
                                : dst_type == uint32_t(TensorType::Fp16) ? float_to_half(v)
                                                                         : float_to_bf16(v);
@@ -330,8 +330,8 @@ bool TensorEngine::go_stream(TileState& t, uint32_t tile, uint64_t cycle, StallE
     else if (!stall) error = "a stream needs an initiator that can wait";
     if (error.empty() && t.len) {
       try {
-        if (from_fabric) check_operand(t, "dst", t.dst, dst_type, std::max<uint32_t>(t.rows, 1), t.len);
-        else check_operand(t, "src0", t.src0, src_type, std::max<uint32_t>(t.rows, 1), t.len);
+        if (from_fabric) check_operand("dst", t.dst, dst_type, std::max<uint32_t>(t.rows, 1), t.len);
+        else check_operand("src0", t.src0, src_type, std::max<uint32_t>(t.rows, 1), t.len);
       } catch (const std::runtime_error& e) {
         error = e.what();
       }
@@ -363,13 +363,15 @@ bool TensorEngine::go_stream(TileState& t, uint32_t tile, uint64_t cycle, StallE
   return true;
 }
 
-void TensorEngine::b_transport(int tile, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
-  const uint64_t addr = gp.get_address();
-  if (gp.get_data_length() != 4 || (addr & 3) || gp.get_byte_enable_ptr() || gp.get_streaming_width() < 4) {
+void TensorEngine::b_transport(int, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+  const uint32_t tile = tile_of(gp.get_address());
+  const uint64_t addr = local_of(gp.get_address());
+  if (gp.get_data_length() != 4 || (addr & 3) || gp.get_byte_enable_ptr() || gp.get_streaming_width() < 4 ||
+      tile >= tiles_.size()) {
     gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return;
   }
-  TileState& t = tiles_[static_cast<size_t>(tile)];
+  TileState& t = tiles_[tile];
   const uint64_t cycle = clock_.cycle_at(sc_core::sc_time_stamp() + delay);
   // Waiting for the engine is the access taking longer: the core's time moves on with it.
   const auto wait_idle = [&] {
@@ -380,7 +382,7 @@ void TensorEngine::b_transport(int tile, tlm::tlm_generic_payload& gp, sc_core::
   if (gp.is_write()) {
     std::memcpy(&value, gp.get_data_ptr(), 4);
     if (addr == kGo && (t.types & (kFromFabric | kToFabric))) {
-      if (!go_stream(t, static_cast<uint32_t>(tile), cycle, gp.get_extension<StallExtension>(), wait_idle, delay)) {
+      if (!go_stream(t, tile, cycle, gp.get_extension<StallExtension>(), wait_idle, delay)) {
         gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);  // not performed: retried (StallExtension)
         return;
       }
@@ -389,14 +391,14 @@ void TensorEngine::b_transport(int tile, tlm::tlm_generic_payload& gp, sc_core::
       std::string error;
       uint64_t cycles = 0;
       try {
-        cycles = execute(t);
+        cycles = execute(t, tile);
       } catch (const std::runtime_error& e) {
         error = e.what();
       }
-      finish(t, static_cast<uint32_t>(tile), start + cycles, error);
+      finish(t, tile, start + cycles, error);
     } else if (addr == kIrqAck || (addr == kIrqEnable && !(value & 1))) {
       if (addr == kIrqEnable) t.irq_enable = 0;
-      if (irq_) irq_(static_cast<uint32_t>(tile), UINT64_MAX);
+      if (irq_) irq_(tile, UINT64_MAX);
     } else if (!write_reg(t, addr, value)) {
       gp.set_response_status(read_reg(t, addr, cycle, value) ? tlm::TLM_COMMAND_ERROR_RESPONSE : tlm::TLM_ADDRESS_ERROR_RESPONSE);
       return;
@@ -414,10 +416,11 @@ void TensorEngine::b_transport(int tile, tlm::tlm_generic_payload& gp, sc_core::
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
-unsigned int TensorEngine::transport_dbg(int tile, tlm::tlm_generic_payload& gp) {
+unsigned int TensorEngine::transport_dbg(int, tlm::tlm_generic_payload& gp) {
+  const uint32_t tile = tile_of(gp.get_address());
   uint32_t value = 0;
-  if (!gp.is_read() || gp.get_data_length() != 4 ||
-      !read_reg(tiles_[static_cast<size_t>(tile)], gp.get_address(), UINT64_MAX, value))
+  if (!gp.is_read() || gp.get_data_length() != 4 || tile >= tiles_.size() ||
+      !read_reg(tiles_[tile], local_of(gp.get_address()), UINT64_MAX, value))
     return 0;
   std::memcpy(gp.get_data_ptr(), &value, 4);
   return 4;

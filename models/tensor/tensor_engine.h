@@ -95,14 +95,15 @@ uint16_t float_to_bf16(float f);
 
 class TensorEngine : public sc_core::sc_module {
  public:
-  // Binding i is tile i (bind in tile order).
+  // Every tile's window, the tile above the 32-bit offset of a transaction (tlm/tile_address.h).
   tlm_utils::multi_passthrough_target_socket<TensorEngine> socket;
 
   TensorEngine(sc_core::sc_module_name name, const TensorParams& params, uint32_t tiles, const Clock& clock);
 
-  // Tile i's SRAM, at `base_address` in the tile's address map: operands must lie in it. The
-  // engine reads and writes it directly, beside the bus, as a DMA engine on the SRAM's ports would.
-  void attach_sram(uint32_t tile, Sram& sram, uint64_t base_address);
+  // The tiles' SRAMs, at `base_address` in a tile's address map: operands must lie in the tile's.
+  // The engine reads and writes it directly, beside the bus, as a DMA engine on the SRAM's ports
+  // would.
+  void attach_sram(Sram& sram, uint64_t base_address);
   // The tiles' fabric queues, for streams (COPY from or to a color).
   void attach_queues(WaveletQueues* queues) { queues_ = queues; }
   // Tile i's core's external interrupt, scheduled to rise at a cycle (UINT64_MAX: lowered).
@@ -128,9 +129,6 @@ class TensorEngine : public sc_core::sc_module {
     bool streaming = false, holding = false;
     uint32_t held = 0;
     uint64_t streamed = 0, stream_cycle = 0;
-    Sram* sram = nullptr;
-    uint64_t base = 0;
-    uint32_t size = 0;
     TensorStats stats;
   };
 
@@ -140,14 +138,13 @@ class TensorEngine : public sc_core::sc_module {
   bool write_reg(TileState& t, uint64_t addr, uint32_t value);
   // Byte offset in the tile's SRAM of element (r, i) of operand `o`; an element never crosses a
   // page (its offset is a multiple of its size, checked by check_operand()).
-  static uint32_t element(const TileState& t, const Operand& o, uint32_t type, uint64_t r, uint64_t i);
+  uint32_t element(const Operand& o, uint32_t type, uint64_t r, uint64_t i) const;
   static float to_float(const uint8_t* p, uint32_t type);
   static void from_float(uint8_t* p, uint32_t type, float v);
   // Throws std::runtime_error unless every element of `o` lies in the SRAM, aligned.
-  static void check_operand(const TileState& t, const char* name, const Operand& o, uint32_t type, uint64_t rows,
-                            uint64_t n);
+  void check_operand(const char* name, const Operand& o, uint32_t type, uint64_t rows, uint64_t n) const;
   // Runs the descriptor; returns the cycles it takes, or throws std::runtime_error.
-  uint64_t execute(TileState& t);
+  uint64_t execute(TileState& t, uint32_t tile);
   // Moves a stream's elements as far as the fabric allows; None once it is complete.
   StallExtension::Until stream(TileState& t, uint32_t tile);
   // GO of a stream at the core's `cycle`: false when it must wait (`stall` says until when).
@@ -159,6 +156,9 @@ class TensorEngine : public sc_core::sc_module {
   const TensorParams params_;
   const Clock clock_;
   std::vector<TileState> tiles_;
+  Sram* sram_ = nullptr;
+  uint64_t sram_base_ = 0;
+  uint32_t sram_size_ = 0;
   std::function<void(uint32_t, const std::string&)> error_sink_;
   std::function<void(uint32_t, uint64_t)> irq_;
   WaveletQueues* queues_ = nullptr;

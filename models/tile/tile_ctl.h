@@ -1,6 +1,7 @@
-// The tile's control block: a CLINT-compatible timer window (msip, mtimecmp, mtime) and the
-// sysctl window (tile identity, console, exit, profiler markers, a word for the host). The
-// registers are in abi/wvp/tile_map.h.
+// The tiles' control blocks: per tile a CLINT-compatible timer window (msip, mtimecmp, mtime) and
+// the sysctl window (tile identity, console, exit, profiler markers, a word for the host), all
+// behind one TLM-2.0 target, the tile above the 32-bit offset of each transaction
+// (tlm/tile_address.h). The registers are in abi/wvp/tile_map.h.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -11,7 +12,7 @@
 #include <tlm_utils/simple_target_socket.h>
 #include "abi/wvp/phases.h"
 
-#include "models/core/core.h"
+#include "models/core/core_array.h"
 
 namespace wvp {
 
@@ -33,39 +34,46 @@ class TileCtl : public sc_core::sc_module {
  public:
   tlm_utils::simple_target_socket<TileCtl> socket;
 
-  // `console` receives each complete line the core prints (without the newline).
+  // `console` receives each complete line a core prints (without the newline).
   using LineSink = std::function<void(const TileIdentity&, const std::string& line)>;
-  // Receives each word the core writes for the host, at the simulated time of the write.
+  // Receives each word a core writes for the host, at the simulated time of the write.
   using WordSink = std::function<void(const TileIdentity&, uint32_t word, uint64_t time_ps)>;
 
-  // The markers go to `phases` as tile `tile_index`'s. mtime counts `core`'s cycles.
-  TileCtl(sc_core::sc_module_name name, const TileIdentity& id, Core& core, LineSink console, PhaseSink& phases,
-          uint32_t tile_index);
+  // The control blocks of a grid_w x grid_h grid, tile t at (t % grid_w, t / grid_w), whose
+  // cores are `cores`'s (added before the simulation). The markers go to `phases`. mtime counts the tile's core's cycles.
+  TileCtl(sc_core::sc_module_name name, CoreArray& cores, uint32_t grid_w, uint32_t grid_h, uint32_t sram_bytes,
+          LineSink console, PhaseSink& phases);
+
+  TileIdentity identity(uint32_t tile) const { return {tile % grid_w_, tile / grid_w_, grid_w_, grid_h_, sram_bytes_}; }
 
   // Without a sink, a write to the host-out register is an access error: nothing would take it.
   void set_host_out(WordSink sink) { host_out_ = std::move(sink); }
 
-  // Emits a pending partial line (at the end of simulation).
+  // Emits the tiles' pending partial lines (at the end of simulation), in tile order.
   void flush_console();
-  uint64_t console_bytes() const { return console_bytes_; }
+  uint64_t console_bytes(uint32_t tile) const { return tiles_[tile].console_bytes; }
 
  private:
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
   unsigned int transport_dbg(tlm::tlm_generic_payload& gp);
-  // One 32-bit register access at a window offset; false for an unmapped register.
-  bool access(uint64_t addr, bool write, uint32_t& value, const sc_core::sc_time& when);
-  void put_console(char c);
+  // One 32-bit register access at a window offset of `tile`; false for an unmapped register.
+  bool access(uint32_t tile, uint64_t addr, bool write, uint32_t& value, const sc_core::sc_time& when);
+  void put_console(uint32_t tile, char c);
 
-  const TileIdentity id_;
-  Core& core_;
+  // What a tile's block holds beyond its core's state.
+  struct TileState {
+    std::string line;  // the console's partial line
+    uint64_t console_bytes = 0;
+    // The marker registers: a new step sets the activity back to CORE.
+    uint8_t step = WVP_STEP_SETUP, layer = WVP_NO_LAYER, activity = WVP_ACTIVITY_CORE;
+  };
+
+  CoreArray& cores_;
+  const uint32_t grid_w_, grid_h_, sram_bytes_;
   LineSink console_;
   WordSink host_out_;
-  std::string line_;
-  uint64_t console_bytes_ = 0;
   PhaseSink& phases_;
-  const uint32_t tile_index_;
-  // The marker registers: a new step sets the activity back to CORE.
-  uint8_t step_ = WVP_STEP_SETUP, layer_ = WVP_NO_LAYER, activity_ = WVP_ACTIVITY_CORE;
+  std::vector<TileState> tiles_;
 };
 
 }  // namespace wvp

@@ -7,6 +7,7 @@
 
 #include "rtl/ecc/rtl_secded.h"
 #include "rtl/router/rtl_router.h"
+#include "tlm/tile_address.h"
 
 namespace wvp {
 
@@ -63,35 +64,42 @@ Wafer::Wafer(sc_core::sc_module_name name, const PlatformConfig& config, TileCtl
       fabric_("fabric", fabric_params(config, map_), clock_),
       tensor_("tensor", tensor_params(config), width_ * config.grid_height, clock_),
       phases_(phases ? *phases : no_phases_),
+      cores_("cores"),
+      bus_("bus", kLocalAddressMask),
+      sram_("sram", config.sram, clock_, sram_pages_, ecc_.get()),
+      ctl_("ctl", cores_, width_, config.grid_height, config.sram.size_bytes, std::move(console), phases_),
       cluster_("cluster", config.sim.quantum_cycles, config.sim.max_cycles) {
   validate_config(config_);
-  fabric_.set_irq_line([this](uint32_t tile, bool level) { tiles_[tile]->core.set_external_irq(level); });
+  fabric_.set_irq_line([this](uint32_t tile, bool level) { cores_[tile].set_external_irq(level); });
   const auto device_error = [this](uint32_t tile, const std::string& what) {
     device_errors_.push_back(pe_name(tile % width(), tile / width()) + ": " + what);
   };
   fabric_.set_error_sink(device_error);
   tensor_.set_error_sink(device_error);
   tensor_.attach_queues(&fabric_);
-  tensor_.set_irq_schedule([this](uint32_t tile, uint64_t cycle) { tiles_[tile]->core.set_external_irq_at(cycle); });
-  tiles_.reserve(size_t{width_} * config_.grid_height);
-  for (uint32_t y = 0; y < config_.grid_height; ++y) {
-    for (uint32_t x = 0; x < width_; ++x) {
-      const size_t index = tiles_.size();
-      TileIdentity id{x, y, width_, config_.grid_height, config_.sram.size_bytes};
-      CoreParams core = config_.core;
-      core.hart_id = static_cast<uint32_t>(index);
-      core.exec_base = kSramBase;
-      core.exec_size = config_.sram.size_bytes;
-      core.local_data_via_bus = config_.sram.ecc != SramEcc::Off;
-      tiles_.push_back(std::make_unique<Tile>("tile_" + std::to_string(x) + "_" + std::to_string(y), id, core, config_.sram, clock_,
-                                              sram_pages_, ecc_.get(),
-                                              console, fabric_, tensor_, phases_, static_cast<uint32_t>(index)));
-      tiles_.back()->sram.set_error_sink([device_error, index](uint32_t offset, const std::string& what) {
-        device_error(static_cast<uint32_t>(index), "SRAM word " + hex32(kSramBase + offset) + ": " + what);
-      });
-      tensor_.attach_sram(static_cast<uint32_t>(index), tiles_.back()->sram, kSramBase);
-      cluster_.add(tiles_.back()->core);
-    }
+  tensor_.set_irq_schedule([this](uint32_t tile, uint64_t cycle) { cores_[tile].set_external_irq_at(cycle); });
+  sram_.set_error_sink([device_error](uint32_t tile, uint32_t offset, const std::string& what) {
+    device_error(tile, "SRAM word " + hex32(kSramBase + offset) + ": " + what);
+  });
+  tensor_.attach_sram(sram_, kSramBase);
+  // Every tile sees the same map; the bus passes the tile (above the 32-bit address) through.
+  cores_.socket.bind(bus_.target);
+  // One window covers the CLINT and sysctl blocks (the control block decodes both).
+  bus_.map(WVP_CLINT_BASE, WVP_SYSCTL_BASE + WVP_SYSCTL_SIZE - WVP_CLINT_BASE, "ctl");
+  bus_.initiator.bind(ctl_.socket);
+  bus_.map(WVP_SRAM_BASE, config_.sram.size_bytes, "sram");
+  bus_.initiator.bind(sram_.socket);
+  bus_.map(WVP_FABRIC_BASE, WVP_FABRIC_SIZE, "fabric");
+  bus_.initiator.bind(fabric_.socket);
+  bus_.map(WVP_TENSOR_BASE, WVP_TENSOR_SIZE, "tensor");
+  bus_.initiator.bind(tensor_.socket);
+  CoreParams core = config_.core;
+  core.exec_base = kSramBase;
+  core.exec_size = config_.sram.size_bytes;
+  core.local_data_via_bus = config_.sram.ecc != SramEcc::Off;
+  for (size_t tile = 0; tile < tile_count(); ++tile) {
+    core.hart_id = static_cast<uint32_t>(tile);
+    cluster_.add(cores_.add(core, clock_));
   }
   cluster_.set_domain(&fabric_);
   links_ = std::make_unique<SystemLinks>(config_, fabric_, [this](const std::string& what) { device_errors_.push_back(what); });
@@ -171,9 +179,9 @@ void Wafer::boot(const ElfImage& image) {
   }
   // Every core runs the same image, so they share one decode cache for its executable range.
   auto code = std::make_shared<CodeCache>(lo, config_.sram.size_bytes, exec_lo == UINT32_MAX ? 0 : exec_lo, exec_hi);
-  for (auto& tile : tiles_) {
-    tile->core.set_pc(image.entry);
-    tile->core.attach_code(code);
+  for (uint32_t tile = 0; tile < cores_.size(); ++tile) {
+    cores_[tile].set_pc(image.entry);
+    cores_[tile].attach_code(code);
   }
 }
 
@@ -201,7 +209,8 @@ void Wafer::check_write(uint32_t addr, uint64_t size, uint32_t sram_bytes) {
 
 void Wafer::write(size_t index, uint32_t addr, std::span<const uint8_t> bytes) {
   check_write(addr, bytes.size(), config_.sram.size_bytes);
-  tiles_.at(index)->sram.write(addr - kSramBase, bytes.data(), static_cast<uint32_t>(bytes.size()));
+  if (index >= tile_count()) throw LoadError("no tile " + std::to_string(index) + " in the grid");
+  sram_.write(static_cast<uint32_t>(index), addr - kSramBase, bytes.data(), static_cast<uint32_t>(bytes.size()));
 }
 
 void Wafer::write_all(uint32_t addr, std::span<const uint8_t> bytes) {
@@ -221,7 +230,7 @@ void Wafer::check_flip(uint32_t x, uint32_t y, uint32_t addr, const PlatformConf
 void Wafer::flip_bits(uint32_t x, uint32_t y, uint32_t addr, const std::vector<unsigned>& bits) {
   check_flip(x, y, addr, config_);
   try {
-    tile(x, y).sram.flip_bits(addr - kSramBase, bits);
+    sram_.flip_bits(tile_index(x, y), addr - kSramBase, bits);
   } catch (const std::invalid_argument& e) {
     throw LoadError(pe_name(x, y) + ": " + e.what());
   }
@@ -229,9 +238,10 @@ void Wafer::flip_bits(uint32_t x, uint32_t y, uint32_t addr, const std::vector<u
 
 uint64_t Wafer::host_bytes_per_tile(const PlatformConfig& config, uint64_t sram_bytes) {
   // Measured with /usr/bin/time -v (maximum resident set) of `wafervp run --grid G hello.elf` on
-  // 64x64, 128x128 and 256x256, which leaves the routers unused: 20.9 KiB a tile (its modules,
-  // sockets, core, queues and statistics) besides the SRAM pages it writes, at every size.
-  constexpr uint64_t kPerTile = 21 << 10, kPage = SramPages::kPageBytes;
+  // 128x128, 256x256 and 512x512, which leaves the routers unused: 3.3 KiB a tile more at each
+  // size, of which 1.4 KiB are the page it writes and its page table; the rest (its core, the
+  // modules' state for it, queues and statistics) is kPerTile.
+  constexpr uint64_t kPerTile = 2 << 10, kPage = SramPages::kPageBytes;
   const uint64_t pages = (sram_bytes + kPage - 1) / kPage;
   const uint64_t table = (uint64_t{config.sram.size_bytes} + kPage - 1) / kPage * sizeof(void*);  // of its own pages
   return kPerTile + Fabric::router_bytes(config.fabric) + pages * kPage + table;
@@ -241,24 +251,25 @@ Wafer::Result Wafer::result() const {
   Result r;
   r.outcome = cluster_.outcome();
   std::vector<std::pair<uint64_t, size_t>> ended;  // (cycle, index): the order cores finished in
-  for (size_t i = 0; i < tiles_.size(); ++i) {
-    const Core& core = tiles_[i]->core;
+  for (uint32_t i = 0; i < cores_.size(); ++i) {
+    const Core& core = cores_[i];
     r.instructions += core.instructions();
     r.end_cycle = std::max(r.end_cycle, core.cycle());
     if (core.halted()) {
       if (core.exit_code() != 0 || core.fault().valid) ended.emplace_back(core.cycle(), i);
     } else {
-      const TileIdentity& id = tiles_[i]->id;
-      const std::string wait = fabric_.describe_wait(static_cast<uint32_t>(i));
+      const TileIdentity id = ctl_.identity(i);
+      const std::string wait = fabric_.describe_wait(i);
       r.stuck.push_back(pe_name(id.x, id.y) + (core.sleeping() ? " asleep in wfi" : !wait.empty() ? " " + wait : " running") +
                         " at pc " + hex32(core.pc()));
     }
   }
   std::sort(ended.begin(), ended.end());
   for (const auto& [cycle, i] : ended) {
-    const Tile& t = *tiles_[i];
-    r.failures.push_back({t.id.x, t.id.y, t.core.exit_code(), t.core.fault()});
-    if (!r.firmware_exit_code && !t.core.fault().valid) r.firmware_exit_code = t.core.exit_code();
+    const Core& core = cores_[i];
+    const TileIdentity id = ctl_.identity(i);
+    r.failures.push_back({id.x, id.y, core.exit_code(), core.fault()});
+    if (!r.firmware_exit_code && !core.fault().valid) r.firmware_exit_code = core.exit_code();
   }
   switch (r.outcome) {
     case CoreCluster::Outcome::MaxCycles: r.exit_code = kExitMaxCycles; break;

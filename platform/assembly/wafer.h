@@ -1,6 +1,8 @@
 // The grid of tiles and what runs it: builds W x H tiles around one fabric, loads one ELF into
 // every tile (SPMD), runs all cores in one CoreCluster synchronised with the fabric and
-// reports how the run ended. A system of several wafers (system.*) runs as one such grid, the
+// reports how the run ended. A tile is no object of its own: one module of each kind (cores,
+// SRAMs, control blocks, fabric port, tensor engines) serves every tile through one bus, each
+// transaction naming its tile above its 32-bit address (tlm/tile_address.h). A system of several wafers (system.*) runs as one such grid, the
 // wafers side by side, their borders crossed only by the system's links (system_links.h).
 #pragma once
 #include <memory>
@@ -9,10 +11,15 @@
 #include <vector>
 
 #include "engine/core_cluster.h"
+#include "models/core/core_array.h"
+#include "models/router/fabric_port.h"
+#include "models/sram/sram.h"
+#include "models/tensor/tensor_engine.h"
+#include "models/tile/tile_ctl.h"
+#include "tlm/bus.h"
 #include "platform/config/config.h"
 #include "platform/assembly/elf_image.h"
 #include "platform/assembly/system_links.h"
-#include "platform/assembly/tile.h"
 #include "platform/assembly/wafer_map.h"
 
 namespace wvp {
@@ -60,8 +67,16 @@ class Wafer : public sc_core::sc_module {
 
   uint32_t width() const { return width_; }  // of the system: grid.width x system.wafers
   uint32_t height() const { return config_.grid_height; }
-  Tile& tile(uint32_t x, uint32_t y) { return *tiles_[y * width_ + x]; }
-  size_t tile_count() const { return tiles_.size(); }
+  uint32_t tile_index(uint32_t x, uint32_t y) const { return y * width_ + x; }
+  size_t tile_count() const { return size_t{width_} * config_.grid_height; }
+  TileIdentity identity(uint32_t tile) const { return ctl_.identity(tile); }
+  Core& core(uint32_t x, uint32_t y) { return cores_[tile_index(x, y)]; }
+  const Core& core(uint32_t x, uint32_t y) const { return cores_[tile_index(x, y)]; }
+  CoreArray& cores() { return cores_; }
+  const CoreArray& cores() const { return cores_; }
+  Sram& sram() { return sram_; }
+  const Sram& sram() const { return sram_; }
+  TileCtl& ctl() { return ctl_; }
   CoreCluster& cluster() { return cluster_; }
   const CoreCluster& cluster() const { return cluster_; }
   FabricPort& fabric() { return fabric_; }
@@ -122,8 +137,11 @@ class Wafer : public sc_core::sc_module {
     void set_step(uint32_t, uint32_t, uint32_t, uint64_t) override {}
     void set_activity(uint32_t, uint32_t, uint64_t) override {}
   } no_phases_;
-  PhaseSink& phases_;  // before the tiles, whose control blocks report to it
-  std::vector<std::unique_ptr<Tile>> tiles_;
+  PhaseSink& phases_;  // before the control blocks, which report to it
+  CoreArray cores_;
+  Bus bus_;
+  Sram sram_;
+  TileCtl ctl_;
   CoreCluster cluster_;
   std::unique_ptr<SystemLinks> links_;
 };

@@ -31,10 +31,11 @@ namespace wvp {
 
 namespace {
 
-void write_stats(const std::string& path, const nlohmann::json& stats) {
+void write_stats(const std::string& path, const StreamedJson& stats) {
   std::ofstream f(path);
   if (!f) throw ConfigError(path + ": cannot write stats file");
-  f << stats.dump(1) << "\n";
+  stats.write(f, 1);
+  f << "\n";
 }
 
 // Every tile of a small grid; else an 8 x 8 sample spread evenly, corners included.
@@ -71,7 +72,7 @@ SignatureRange signature_range(const ElfImage& image) {
 void write_signature(const std::string& path, SignatureRange range, Wafer& wafer) {
   std::ofstream f(path);
   if (!f) throw ConfigError(path + ": cannot write signature file");
-  Core& core = wafer.tile(0, 0).core;
+  Core& core = wafer.core(0, 0);
   for (uint32_t a = range.begin; a + 4 <= range.end; a += 4) {
     uint32_t word = 0;
     core.debug_read(a, 4, reinterpret_cast<uint8_t*>(&word));
@@ -251,9 +252,10 @@ void check_host_memory(const PlatformConfig& config, uint64_t bytes_per_tile) {
 }
 
 int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err) {
+  const auto began = std::chrono::steady_clock::now();
   const PlatformConfig& config = options.config;
   if (!options.flips.empty() && config.sram.ecc == SramEcc::Off) throw ConfigError("--flip needs sram.ecc model or rtl (it is off)");
-  // Everything below is checked before the wafer is built: a 256x256 wafer takes 40 s and 2 GB.
+  // Everything below is checked before the wafer is built: a whole WSE-3 takes 20 s and 4 GB.
   const ElfImage image = load_elf(options.elf_path);
   Wafer::check_image(image, config);
   const bool dump_signature = !options.signature_path.empty();
@@ -335,16 +337,16 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   const StopOnSignals stop_on_signals;
   wafer.cluster().set_stop_request(&stop_on_signals.request());
   const auto start = std::chrono::steady_clock::now();
+  const double setup_seconds = std::chrono::duration<double>(start - began).count();
   sc_core::sc_start();
   const double host_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  for (uint32_t y = 0; y < wafer.height(); ++y)
-    for (uint32_t x = 0; x < wafer.width(); ++x) wafer.tile(x, y).ctl.flush_console();
+  wafer.ctl().flush_console();
   out.flush();
 
   const Wafer::Result r = wafer.result();
   wafer.finish();
   for (size_t i = 0; i < wafer.tile_count(); ++i)
-    profile.finish(static_cast<uint32_t>(i), wafer.tile(i % wafer.width(), i / wafer.width()).core.cycle());
+    profile.finish(static_cast<uint32_t>(i), wafer.cores()[static_cast<uint32_t>(i)].cycle());
   const HostStreamSummary streamed = stream.finish();
   if (debug) debug->on_exit(r.exit_code);
   constexpr size_t kReportedCores = 8;  // a whole grid failing alike says nothing new per core
@@ -374,13 +376,13 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   if (const uint64_t left = fabric.flits_in_flight() + fabric.rx_queued())
     err << "wafervp: note: " << left << " wavelet" << (left == 1 ? " was" : "s were")
         << " sent but never received (still in the fabric or a receive queue at the end)\n";
-  print_run_summary(err, wafer, r, host_seconds, load, streamed);
+  print_run_summary(err, wafer, r, {setup_seconds, host_seconds}, load, streamed);
   const bool interrupted = r.outcome == CoreCluster::Outcome::Interrupted;
   const char* const stopped_by = signal_name(wafer.cluster().stop_request());
-  nlohmann::json stats;
-  if (!options.stats_path.empty()) stats = run_stats_json(wafer, profile, host_seconds, load, streamed);
-  if (!options.stats_path.empty() && interrupted) stats["interrupted_by"] = stopped_by;
-  if (options.report) options.report(wafer, profile, r.exit_code, options.stats_path.empty() ? nullptr : &stats);
+  StreamedJson stats;
+  if (!options.stats_path.empty()) stats = run_stats_json(wafer, profile, {setup_seconds, host_seconds}, load, streamed);
+  if (!options.stats_path.empty() && interrupted) stats.doc["interrupted_by"] = stopped_by;
+  if (options.report) options.report(wafer, profile, r.exit_code, options.stats_path.empty() ? nullptr : &stats.doc);
   if (!options.stats_path.empty()) write_stats(options.stats_path, stats);
   if (!options.heatmap_path.empty()) {
     svg::write_file(options.heatmap_path,

@@ -45,8 +45,8 @@ DebugSession::DebugSession(Wafer& wafer, const GdbOptions& options)
   const uint32_t w = options.width ? options.width : wafer.width();
   const uint32_t h = options.height ? options.height : wafer.height();
   for (uint32_t y = options.y0; y < options.y0 + h; ++y)
-    for (uint32_t x = options.x0; x < options.x0 + w; ++x) exposed_.push_back(&wafer.tile(x, y));
-  for (Tile* t : exposed_) t->core.set_debug_points(&points_);
+    for (uint32_t x = options.x0; x < options.x0 + w; ++x) exposed_.push_back(wafer.tile_index(x, y));
+  for (uint32_t tile : exposed_) wafer.cores()[tile].set_debug_points(&points_);
   wafer.cluster().set_debug_hook([this](Hart& h, StopReason why) { return on_stop(core_of(h), why); },
                                  [this] { return poll_interrupt(); });
 }
@@ -55,22 +55,23 @@ std::vector<DebugThread> DebugSession::threads() const {
   std::vector<DebugThread> list;
   list.reserve(exposed_.size());
   for (size_t i = 0; i < exposed_.size(); ++i)
-    list.push_back({static_cast<int>(i + 1), static_cast<int>(exposed_[i]->id.x), static_cast<int>(exposed_[i]->id.y)});
+    list.push_back({static_cast<int>(i + 1), static_cast<int>(exposed_[i] % wafer_.width()),
+                    static_cast<int>(exposed_[i] / wafer_.width())});
   return list;
 }
 
 Core* DebugSession::core_of(int thread) const {
-  return thread >= 1 && static_cast<size_t>(thread) <= exposed_.size() ? &exposed_[thread - 1]->core : nullptr;
+  return thread >= 1 && static_cast<size_t>(thread) <= exposed_.size() ? &wafer_.cores()[exposed_[thread - 1]] : nullptr;
 }
 
 Core& DebugSession::core_of(const Hart& hart) const {
   const uint32_t tile = hart.hart_id();  // the wafer numbers its cores' harts by tile
-  return wafer_.tile(tile % wafer_.width(), tile / wafer_.width()).core;
+  return wafer_.cores()[tile];
 }
 
 int DebugSession::thread_of(const Core& core) const {
   for (size_t i = 0; i < exposed_.size(); ++i)
-    if (&exposed_[i]->core == &core) return static_cast<int>(i + 1);
+    if (&wafer_.cores()[exposed_[i]] == &core) return static_cast<int>(i + 1);
   return 1;  // a core outside the window: report against the first exposed one
 }
 
@@ -137,7 +138,7 @@ bool DebugSession::write_mem(int thread, uint32_t addr, uint32_t len, const uint
 }
 
 void DebugSession::points_changed() {
-  for (Tile* t : exposed_) t->core.debug_points_changed();
+  for (uint32_t tile : exposed_) wafer_.cores()[tile].debug_points_changed();
 }
 
 bool DebugSession::add_breakpoint(uint32_t addr) {

@@ -62,7 +62,7 @@ class DebugSession : public DebugTarget {
   bool poll_interrupt();
 
   Wafer& wafer_;
-  std::vector<Tile*> exposed_;  // thread id = index + 1
+  std::vector<uint32_t> exposed_;  // tiles; thread id = index + 1
   DebugPoints points_;
   GdbServer server_;
   bool first_stop_ = true;

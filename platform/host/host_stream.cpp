@@ -52,13 +52,9 @@ HostStream::HostStream(Wafer& wafer, std::optional<Block> in, WordSink sink) : w
     });
     sc_core::sc_spawn([this] { drive_out(); });
   }
-  for (uint32_t y = 0; y < wafer.height(); ++y) {
-    for (uint32_t x = 0; x < wafer.width(); ++x) {
-      Tile& tile = wafer.tile(x, y);
-      tile.ctl.set_host_out([this](const TileIdentity& id, uint32_t word, uint64_t time_ps) { send_out(id.x, id.y, word, time_ps); });
-      if (doorbell) tile.core.set_software_irq_at(summary_.doorbell_cycle);
-    }
-  }
+  wafer.ctl().set_host_out([this](const TileIdentity& id, uint32_t word, uint64_t time_ps) { send_out(id.x, id.y, word, time_ps); });
+  if (doorbell)
+    for (uint32_t tile = 0; tile < wafer.cores().size(); ++tile) wafer.cores()[tile].set_software_irq_at(summary_.doorbell_cycle);
 }
 
 HostStream::~HostStream() = default;

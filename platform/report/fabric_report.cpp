@@ -13,23 +13,35 @@ std::vector<double> link_utilisation(const Fabric& fabric, uint64_t cycles) {
   return u;
 }
 
-nlohmann::json fabric_stats_json(const Fabric& fabric, uint64_t cycles) {
+std::vector<uint32_t> routers_with_stats(const Fabric& fabric) {
+  std::vector<uint32_t> tiles;
+  for (uint32_t t = 0; t < fabric.tiles(); ++t)
+    if (fabric.router_stats(t)) tiles.push_back(t);
+  return tiles;
+}
+
+nlohmann::json fabric_router_json(const Fabric& fabric, uint32_t tile, uint64_t cycles) {
   const uint32_t w = fabric.params().width;
-  nlohmann::json routers = nlohmann::json::array();
-  for (uint32_t t = 0; t < fabric.tiles(); ++t) {
-    const RouterStats* s = fabric.router_stats(t);
-    if (!s) continue;
-    nlohmann::json flits, util;
-    for (int p = 0; p < kPorts; ++p) {
-      flits[port_name(p)] = s->link_flits[p];
-      util[port_name(p)] = cycles ? double(s->link_flits[p]) / double(cycles) : 0.0;
-    }
-    routers.push_back({{"x", t % w}, {"y", t / w}, {"link_wavelets", flits}, {"link_utilisation", util},
-                       {"stall_cycles", s->stall_cycles}, {"buffer_high_water", s->buffer_high_water}});
+  const RouterStats& s = *fabric.router_stats(tile);
+  nlohmann::json flits, util;
+  for (int p = 0; p < kPorts; ++p) {
+    flits[port_name(p)] = s.link_flits[p];
+    util[port_name(p)] = cycles ? double(s.link_flits[p]) / double(cycles) : 0.0;
   }
+  return {{"x", tile % w}, {"y", tile / w}, {"link_wavelets", flits}, {"link_utilisation", util},
+          {"stall_cycles", s.stall_cycles}, {"buffer_high_water", s.buffer_high_water}};
+}
+
+nlohmann::json fabric_totals_json(const Fabric& fabric, uint64_t cycles) {
   return {{"cycles", cycles}, {"flit_hops", fabric.flit_hops()}, {"flits_in_flight", fabric.flits_in_flight()},
-          {"touched_routers", fabric.touched_routers()}, {"bytes_per_touched_router", fabric.bytes_per_touched_router()},
-          {"routers", routers}};
+          {"touched_routers", fabric.touched_routers()}, {"bytes_per_touched_router", fabric.bytes_per_touched_router()}};
+}
+
+nlohmann::json fabric_stats_json(const Fabric& fabric, uint64_t cycles) {
+  nlohmann::json j = fabric_totals_json(fabric, cycles);
+  j["routers"] = nlohmann::json::array();
+  for (const uint32_t t : routers_with_stats(fabric)) j["routers"].push_back(fabric_router_json(fabric, t, cycles));
+  return j;
 }
 
 std::string link_heatmap_svg(uint32_t width, uint32_t height, const std::vector<double>& utilisation,

@@ -15,8 +15,13 @@ namespace wvp {
 std::vector<double> link_utilisation(const Fabric& fabric, uint64_t cycles);
 
 // {"cycles", "flit_hops", "flits_in_flight", "routers": [...]}: one entry per router that ever
-// held a flit, with wavelets and utilisation (over `cycles`) per output link (N, E, S, W, ramp).
+// held a flit (fabric_router_json), with wavelets and utilisation (over `cycles`) per output link
+// (N, E, S, W, ramp).
 nlohmann::json fabric_stats_json(const Fabric& fabric, uint64_t cycles);
+// The same without "routers"; the tiles whose routers it would list; one entry of the list.
+nlohmann::json fabric_totals_json(const Fabric& fabric, uint64_t cycles);
+std::vector<uint32_t> routers_with_stats(const Fabric& fabric);
+nlohmann::json fabric_router_json(const Fabric& fabric, uint32_t tile, uint64_t cycles);
 
 // The link-utilisation heat map of the wafer as SVG.
 std::string link_heatmap_svg(uint32_t width, uint32_t height, const std::vector<double>& utilisation,

@@ -20,9 +20,8 @@ nlohmann::json host_memory_json(Wafer& wafer) {
   getrusage(RUSAGE_SELF, &usage);
   const uint64_t peak = static_cast<uint64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
   const uint64_t tiles = wafer.tile_count();
-  uint64_t tile_objects = tiles * sizeof(Tile);
-  for (uint32_t y = 0; y < wafer.height(); ++y)
-    for (uint32_t x = 0; x < wafer.width(); ++x) tile_objects += wafer.tile(x, y).core.dmi_table_bytes();
+  uint64_t tile_objects = 0;
+  for (uint32_t tile = 0; tile < tiles; ++tile) tile_objects += wafer.cores()[tile].host_bytes();
   const Fabric& fabric = wafer.fabric().fabric();
   const nlohmann::json components = {
       {"sram_pages", wafer.sram_host_bytes()},
@@ -38,36 +37,36 @@ nlohmann::json host_memory_json(Wafer& wafer) {
   return {{"peak_rss_bytes", peak}, {"components", components}, {"rest_of_peak_rss", rest}, {"per_tile", per_tile}};
 }
 
+
+// Tile `tile`'s entry of "cores".
+nlohmann::json core_json(const Wafer& wafer, uint32_t tile) {
+  const Core& c = wafer.cores()[tile];
+  const CoreStats& s = c.stats();
+  return {{"x", tile % wafer.width()}, {"y", tile / wafer.width()}, {"physical_x", wafer.map().physical_x[tile]},
+          {"physical_y", wafer.map().physical_y[tile]}, {"instructions", c.instructions()}, {"cycles", c.cycle()},
+          {"traps", s.traps}, {"interrupts", s.interrupts}, {"sleep_cycles", s.sleep_cycles},
+          {"decodes", s.decodes}, {"decode_hit_rate", c.decode_hit_rate()},
+          {"slow_accesses", s.slow_accesses}, {"stalls", s.stalls}, {"stall_cycles", s.stall_cycles},
+          {"fabric_sends", wafer.fabric().stats(tile).sends},
+          {"fabric_receives", wafer.fabric().stats(tile).receives},
+          {"tensor_operations", wafer.tensor().stats(tile).operations},
+          {"tensor_busy_cycles", wafer.tensor().stats(tile).busy_cycles},
+          {"tensor_conflict_cycles", wafer.tensor().stats(tile).conflict_cycles},
+          {"sram_ecc_corrected", wafer.sram().stats(tile).ecc_corrected},
+          {"sram_ecc_uncorrectable", wafer.sram().stats(tile).ecc_uncorrectable},
+          {"halted", c.halted()}, {"exit_code", c.exit_code()},
+          {"fault", c.fault().valid ? c.fault().describe() : ""}};
+}
+
 }  // namespace
 
-nlohmann::json run_stats_json(Wafer& wafer, const PhaseProfile& profile, double host_seconds,
-                              const std::optional<HostLoadSummary>& load, const HostStreamSummary& stream) {
-  nlohmann::json cores = nlohmann::json::array();
-  uint64_t instructions = 0;
-  for (uint32_t y = 0; y < wafer.height(); ++y) {
-    for (uint32_t x = 0; x < wafer.width(); ++x) {
-      const Core& c = wafer.tile(x, y).core;
-      const CoreStats& s = c.stats();
-      instructions += c.instructions();
-      const size_t tile = size_t(y) * wafer.width() + x;
-      cores.push_back({{"x", x}, {"y", y}, {"physical_x", wafer.map().physical_x[tile]},
-                       {"physical_y", wafer.map().physical_y[tile]}, {"instructions", c.instructions()}, {"cycles", c.cycle()},
-                       {"traps", s.traps}, {"interrupts", s.interrupts}, {"sleep_cycles", s.sleep_cycles},
-                       {"decodes", s.decodes}, {"decode_hit_rate", c.decode_hit_rate()},
-                       {"slow_accesses", s.slow_accesses}, {"stalls", s.stalls}, {"stall_cycles", s.stall_cycles},
-                       {"fabric_sends", wafer.fabric().stats(tile).sends},
-                       {"fabric_receives", wafer.fabric().stats(tile).receives},
-                       {"tensor_operations", wafer.tensor().stats(tile).operations},
-                       {"tensor_busy_cycles", wafer.tensor().stats(tile).busy_cycles},
-                       {"tensor_conflict_cycles", wafer.tensor().stats(tile).conflict_cycles},
-                       {"sram_ecc_corrected", wafer.tile(x, y).sram.stats().ecc_corrected},
-                       {"sram_ecc_uncorrectable", wafer.tile(x, y).sram.stats().ecc_uncorrectable},
-                       {"halted", c.halted()}, {"exit_code", c.exit_code()},
-                       {"fault", c.fault().valid ? c.fault().describe() : ""}});
-    }
-  }
+StreamedJson run_stats_json(Wafer& wafer, const PhaseProfile& profile, const HostTimes& host,
+                            const std::optional<HostLoadSummary>& load, const HostStreamSummary& stream) {
   const Wafer::Result r = wafer.result();
-  nlohmann::json j = {
+  const uint64_t instructions = r.instructions;
+  StreamedJson stats;
+  nlohmann::json& j = stats.doc;
+  j = {
       {"grid", {{"width", wafer.width()}, {"height", wafer.height()}}},
       {"wafer", {{"physical_width", wafer.map().physical_width}, {"physical_height", wafer.map().physical_height},
                  {"defective_tiles", wafer.map().defective}}},
@@ -76,14 +75,14 @@ nlohmann::json run_stats_json(Wafer& wafer, const PhaseProfile& profile, double 
       {"simulated_cycles", r.end_cycle},
       {"simulated_seconds", wafer.clock().seconds(r.end_cycle)},
       {"instructions", instructions},
-      {"host_seconds", host_seconds},
-      {"mips", host_seconds > 0 ? static_cast<double>(instructions) / host_seconds / 1e6 : 0.0},
+      {"host_setup_seconds", host.setup_seconds},
+      {"host_seconds", host.run_seconds},
+      {"mips", host.run_seconds > 0 ? static_cast<double>(instructions) / host.run_seconds / 1e6 : 0.0},
       {"rounds", wafer.cluster().rounds()},
       {"sram_host_bytes", wafer.sram_host_bytes()},
       {"exit_code", r.exit_code},
       {"firmware_exit_code", r.firmware_exit_code},
-      {"cores", cores},
-      {"fabric", fabric_stats_json(wafer.fabric().fabric(), r.end_cycle)},
+      {"fabric", fabric_totals_json(wafer.fabric().fabric(), r.end_cycle)},
       {"host_memory", host_memory_json(wafer)},
   };
   if (wafer.config().serdes.count) {
@@ -112,10 +111,17 @@ nlohmann::json run_stats_json(Wafer& wafer, const PhaseProfile& profile, double 
   }
   if (stream.in_bytes || !stream.out.empty()) j["host_stream"] = to_json(stream);
   if (profile.used()) j["phases"] = profile.to_json();
-  return j;
+  stats.stream_array("/cores", wafer.tile_count(), [&wafer](size_t tile) { return core_json(wafer, static_cast<uint32_t>(tile)); });
+  const Fabric& fabric = wafer.fabric().fabric();
+  std::vector<uint32_t> routers = routers_with_stats(fabric);
+  const size_t count = routers.size();
+  stats.stream_array("/fabric/routers", count, [&fabric, cycles = r.end_cycle, routers = std::move(routers)](size_t i) {
+    return fabric_router_json(fabric, routers[i], cycles);
+  });
+  return stats;
 }
 
-void print_run_summary(std::ostream& err, const Wafer& wafer, const Wafer::Result& r, double host_seconds,
+void print_run_summary(std::ostream& err, const Wafer& wafer, const Wafer::Result& r, const HostTimes& host,
                        const std::optional<HostLoadSummary>& load, const HostStreamSummary& stream) {
   const double clock = static_cast<double>(wafer.clock().hz());
   const double sim_s = wafer.clock().seconds(r.end_cycle);
@@ -125,9 +131,10 @@ void print_run_summary(std::ostream& err, const Wafer& wafer, const Wafer::Resul
       << std::fixed << std::setprecision(3) << "  simulated time  " << sim_s * 1e6 << " us (" << r.end_cycle
       << " cycles at " << clock / 1e9 << " GHz)\n"
       << "  instructions    " << r.instructions << "\n"
-      << "  host time       " << host_seconds << " s\n"
+      << "  host time       " << host.run_seconds << " s (after " << host.setup_seconds
+      << " s of set-up: building the wafer and loading it)\n"
       << std::setprecision(1) << "  speed           "
-      << (host_seconds > 0 ? static_cast<double>(r.instructions) / host_seconds / 1e6 : 0.0) << " MIPS\n";
+      << (host.run_seconds > 0 ? static_cast<double>(r.instructions) / host.run_seconds / 1e6 : 0.0) << " MIPS\n";
   if (load) {
     const double load_s = static_cast<double>(load->report.load_ps) * 1e-12;
     err << "  " << describe(*load) << "\n"

@@ -9,16 +9,23 @@
 #include "platform/host/host_load.h"
 #include "platform/host/host_stream.h"
 #include "platform/report/phase_profile.h"
+#include "platform/report/streamed_json.h"
 
 namespace wvp {
 
+// Host time of a run: building and loading the wafer, then the simulation proper.
+struct HostTimes {
+  double setup_seconds = 0, run_seconds = 0;
+};
+
 // Per-core and total instructions, cycles, traps, fabric and tensor counts; the fabric's links;
 // the off-wafer links, memory node and host traffic when present; the phase profile when used.
-nlohmann::json run_stats_json(Wafer& wafer, const PhaseProfile& profile, double host_seconds,
-                              const std::optional<HostLoadSummary>& load, const HostStreamSummary& stream);
+// The per-core and per-router arrays are made as the stats are written: `wafer` must outlive them.
+StreamedJson run_stats_json(Wafer& wafer, const PhaseProfile& profile, const HostTimes& host,
+                            const std::optional<HostLoadSummary>& load, const HostStreamSummary& stream);
 
 // Simulated and host time, instructions, MIPS, and one line per off-wafer path that carried traffic.
-void print_run_summary(std::ostream& err, const Wafer& wafer, const Wafer::Result& r, double host_seconds,
+void print_run_summary(std::ostream& err, const Wafer& wafer, const Wafer::Result& r, const HostTimes& host,
                        const std::optional<HostLoadSummary>& load, const HostStreamSummary& stream);
 
 }  // namespace wvp

@@ -14,9 +14,7 @@ namespace {
 // The stats of a run without what the host's speed decides.
 nlohmann::json simulated_stats(const std::string& path) {
   nlohmann::json j = nlohmann::json::parse(read_file(path));
-  j.erase("host_seconds");
-  j.erase("mips");
-  j.erase("host_memory");
+  erase_host_figures(j);
   return j;
 }
 

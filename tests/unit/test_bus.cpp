@@ -19,6 +19,7 @@
 #include "support/sim_child.h"
 #include "tlm/bus.h"
 #include "tlm/host_memory.h"
+#include "tlm/tile_address.h"
 
 namespace wvp::test {
 namespace {
@@ -97,9 +98,9 @@ SramParams sram_params(uint32_t size) {
 // Four targets behind a bus, elaborated. Construct only in a child process.
 struct Rig {
   SramPages pages_a{1, kSizeA}, pages_b{1, kSizeB}, pages_c{1, 0x1000};
-  Sram a{unique_name("sram_a").c_str(), sram_params(kSizeA), Clock(1e9), pages_a, 0};
-  Sram b{unique_name("sram_b").c_str(), sram_params(kSizeB), Clock(1e9), pages_b, 0};
-  Sram c{unique_name("sram_c").c_str(), sram_params(0x1000), Clock(1e9), pages_c, 0};
+  Sram a{unique_name("sram_a").c_str(), sram_params(kSizeA), Clock(1e9), pages_a};
+  Sram b{unique_name("sram_b").c_str(), sram_params(kSizeB), Clock(1e9), pages_b};
+  Sram c{unique_name("sram_c").c_str(), sram_params(0x1000), Clock(1e9), pages_c};
   DmiDenyingTarget d{unique_name("deny").c_str()};
   Bus bus{unique_name("bus").c_str()};
   TestInitiator init{unique_name("init").c_str()};
@@ -153,15 +154,15 @@ TEST(Bus, RoutesByAddressWithTheAddressMadeRelative) {
     ASSERT_EQ(rig.init.transport(tlm::TLM_WRITE_COMMAND, kBaseA + 0x10, reinterpret_cast<uint8_t*>(&word), 4, &after),
               tlm::TLM_OK_RESPONSE);
     EXPECT_EQ(after, kBaseA + 0x10);  // restored for the initiator
-    EXPECT_EQ(0, std::memcmp(rig.a.readable(0x10), &word, 4));
+    EXPECT_EQ(0, std::memcmp(rig.a.readable(0, 0x10), &word, 4));
 
     word = 0x55667788;
     ASSERT_EQ(rig.init.transport(tlm::TLM_WRITE_COMMAND, kBaseB + 0xfc, reinterpret_cast<uint8_t*>(&word), 4),
               tlm::TLM_OK_RESPONSE);
-    EXPECT_EQ(0, std::memcmp(rig.b.readable(0xfc), &word, 4));
-    EXPECT_EQ(*rig.a.readable(0xfc), 0);  // nothing leaked into a at the same offset
-    EXPECT_EQ(rig.a.stats().writes, 1u);
-    EXPECT_EQ(rig.b.stats().writes, 1u);
+    EXPECT_EQ(0, std::memcmp(rig.b.readable(0, 0xfc), &word, 4));
+    EXPECT_EQ(*rig.a.readable(0, 0xfc), 0);  // nothing leaked into a at the same offset
+    EXPECT_EQ(rig.a.stats(0).writes, 1u);
+    EXPECT_EQ(rig.b.stats(0).writes, 1u);
 
     uint32_t back = 0;
     ASSERT_EQ(rig.init.transport(tlm::TLM_READ_COMMAND, kBaseA + 0x10, reinterpret_cast<uint8_t*>(&back), 4),
@@ -193,12 +194,12 @@ TEST(Bus, UnmappedAndStraddlingAccessesAreAddressErrors) {
     EXPECT_EQ(rig.init.transport(tlm::TLM_WRITE_COMMAND, kBaseB + kSizeB - 1, buf, 2), tlm::TLM_ADDRESS_ERROR_RESPONSE);
     // c's window ends before the SRAM does: the bus refuses, not the SRAM.
     EXPECT_EQ(rig.init.transport(tlm::TLM_WRITE_COMMAND, kBaseC + kSizeC - 4, buf, 8), tlm::TLM_ADDRESS_ERROR_RESPONSE);
-    EXPECT_EQ(rig.a.stats().writes + rig.b.stats().writes + rig.c.stats().writes, 0u);
-    EXPECT_EQ(*rig.a.readable(kSizeA - 4), 0);
-    EXPECT_EQ(*rig.c.readable(kSizeC), 0);
+    EXPECT_EQ(rig.a.stats(0).writes + rig.b.stats(0).writes + rig.c.stats(0).writes, 0u);
+    EXPECT_EQ(*rig.a.readable(0, kSizeA - 4), 0);
+    EXPECT_EQ(*rig.c.readable(0, kSizeC), 0);
     // Exactly up to the end is fine.
     EXPECT_EQ(rig.init.transport(tlm::TLM_WRITE_COMMAND, kBaseA + kSizeA - 8, buf, 8), tlm::TLM_OK_RESPONSE);
-    EXPECT_EQ(*rig.a.readable(kSizeA - 1), 8);
+    EXPECT_EQ(*rig.a.readable(0, kSizeA - 1), 8);
   });
 }
 
@@ -210,7 +211,7 @@ TEST(Bus, DmiIsTranslatedToTheInitiatorsAddressSpace) {
     ASSERT_TRUE(rig.init.dmi(kBaseA + 0x523, dmi, &after));
     EXPECT_EQ(after, kBaseA + 0x523);
     // The SRAM grants the page (1 KiB) of the address, read-only while no one has written it.
-    EXPECT_EQ(dmi.get_dmi_ptr(), rig.a.readable(0x400));
+    EXPECT_EQ(dmi.get_dmi_ptr(), rig.a.readable(0, 0x400));
     EXPECT_EQ(dmi.get_start_address(), kBaseA + 0x400);
     EXPECT_EQ(dmi.get_end_address(), kBaseA + 0x7ff);
     EXPECT_TRUE(dmi.is_read_allowed());
@@ -220,7 +221,7 @@ TEST(Bus, DmiIsTranslatedToTheInitiatorsAddressSpace) {
     tlm::tlm_dmi dmi_b;
     ASSERT_TRUE(rig.init.dmi(kBaseB, dmi_b, nullptr, tlm::TLM_WRITE_COMMAND));
     EXPECT_TRUE(dmi_b.is_read_write_allowed());
-    EXPECT_EQ(dmi_b.get_dmi_ptr(), rig.b.readable(0));
+    EXPECT_EQ(dmi_b.get_dmi_ptr(), rig.b.readable(0, 0));
     EXPECT_EQ(dmi_b.get_start_address(), kBaseB);
     EXPECT_EQ(dmi_b.get_end_address(), kBaseB + kSizeB - 1);
 
@@ -262,12 +263,55 @@ TEST(Bus, AWriteToASharedPageInvalidatesItsReadOnlyDmi) {
   });
 }
 
+// A wafer's bus: one SRAM module for three tiles, the tile above the 32-bit address.
+TEST(Bus, AWafersBusPassesTheTileThroughToTheTargetAndBackInDmiAndInvalidations) {
+  in_child_process([] {
+    SramPages pages(3, kSizeA);
+    Sram srams(unique_name("srams").c_str(), sram_params(kSizeA), Clock(1e9), pages);
+    Bus bus(unique_name("bus").c_str(), kLocalAddressMask);
+    TestInitiator init(unique_name("init").c_str());
+    bus.map(kBaseA, kSizeA, "sram");
+    bus.initiator(srams.socket);
+    init.socket(bus.target);
+    sc_core::sc_start(sc_core::SC_ZERO_TIME);
+
+    uint32_t word = 0xfeed0002;
+    uint64_t seen = 0;
+    ASSERT_EQ(init.transport(tlm::TLM_WRITE_COMMAND, tile_address(2, kBaseA + 0x10), reinterpret_cast<uint8_t*>(&word), 4, &seen),
+              tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(seen, tile_address(2, kBaseA + 0x10));  // restored for the initiator
+    uint32_t back = 0;
+    srams.read(2, 0x10, &back, 4);
+    EXPECT_EQ(back, word);
+    srams.read(1, 0x10, &back, 4);
+    EXPECT_EQ(back, 0u);  // the other tiles keep their own bytes
+    EXPECT_EQ(srams.stats(2).writes, 1u);
+    EXPECT_EQ(srams.stats(1).writes, 0u);
+    // Past the window within the tile is unmapped, whatever the tile.
+    EXPECT_EQ(init.transport(tlm::TLM_READ_COMMAND, tile_address(1, kBaseA + kSizeA), reinterpret_cast<uint8_t*>(&back), 4),
+              tlm::TLM_ADDRESS_ERROR_RESPONSE);
+
+    tlm::tlm_dmi dmi;
+    ASSERT_TRUE(init.dmi(tile_address(1, kBaseA + 0x404), dmi));
+    EXPECT_EQ(dmi.get_start_address(), tile_address(1, kBaseA + 0x400));
+    EXPECT_EQ(dmi.get_end_address(), tile_address(1, kBaseA + 0x7ff));
+    EXPECT_FALSE(dmi.is_write_allowed());  // shared until tile 1 writes it
+    ASSERT_EQ(init.transport(tlm::TLM_WRITE_COMMAND, tile_address(1, kBaseA + 0x408), reinterpret_cast<uint8_t*>(&word), 4),
+              tlm::TLM_OK_RESPONSE);
+    ASSERT_EQ(init.invalidations.size(), 1u);
+    EXPECT_EQ(init.invalidations[0], std::make_pair(tile_address(1, kBaseA + 0x400), tile_address(1, kBaseA + 0x7ff)));
+    uint8_t dbg[4] = {};
+    EXPECT_EQ(init.dbg(tlm::TLM_READ_COMMAND, tile_address(2, kBaseA + 0x10), dbg, 4, nullptr), 4u);
+    EXPECT_EQ(std::memcmp(dbg, &word, 4), 0);
+  });
+}
+
 TEST(Bus, DmiIsClippedToTheMappedWindow) {
   in_child_process([] {
     Rig rig;
     tlm::tlm_dmi dmi;
     ASSERT_TRUE(rig.init.dmi(kBaseC + 0x410, dmi));
-    EXPECT_EQ(dmi.get_dmi_ptr(), rig.c.readable(0x400));
+    EXPECT_EQ(dmi.get_dmi_ptr(), rig.c.readable(0, 0x400));
     EXPECT_EQ(dmi.get_start_address(), kBaseC + 0x400);
     EXPECT_EQ(dmi.get_end_address(), kBaseC + kSizeC - 1);  // not the end of the SRAM's page
   });
@@ -306,11 +350,11 @@ TEST(Bus, TransportDbgIsRoutedAndClippedByTheTarget) {
     EXPECT_EQ(rig.init.dbg(tlm::TLM_WRITE_COMMAND, kBaseA + 0x200, out.data(), 16, &status, &after), 16u);
     EXPECT_EQ(status, tlm::TLM_OK_RESPONSE);
     EXPECT_EQ(after, kBaseA + 0x200);
-    EXPECT_EQ(0, std::memcmp(rig.a.readable(0x200), out.data(), 16));
+    EXPECT_EQ(0, std::memcmp(rig.a.readable(0, 0x200), out.data(), 16));
 
     // b is 256 bytes: a debug write at its last 8 bytes stops at its end.
     EXPECT_EQ(rig.init.dbg(tlm::TLM_WRITE_COMMAND, kBaseB + 0xf8, out.data(), 16, &status), 8u);
-    EXPECT_EQ(0, std::memcmp(rig.b.readable(0xf8), out.data(), 8));
+    EXPECT_EQ(0, std::memcmp(rig.b.readable(0, 0xf8), out.data(), 8));
 
     std::array<uint8_t, 16> in{};
     EXPECT_EQ(rig.init.dbg(tlm::TLM_READ_COMMAND, kBaseA + 0x204, in.data(), 4, &status), 4u);
@@ -318,7 +362,7 @@ TEST(Bus, TransportDbgIsRoutedAndClippedByTheTarget) {
 
     EXPECT_EQ(rig.init.dbg(tlm::TLM_READ_COMMAND, 0x5000'0000, in.data(), 4, &status), 0u);
     EXPECT_EQ(status, tlm::TLM_ADDRESS_ERROR_RESPONSE);
-    EXPECT_EQ(rig.a.stats().reads + rig.a.stats().writes, 0u);  // debug accesses are not counted
+    EXPECT_EQ(rig.a.stats(0).reads + rig.a.stats(0).writes, 0u);  // debug accesses are not counted
   });
 }
 
@@ -327,10 +371,10 @@ TEST(Bus, TransportDbgIsRoutedAndClippedByTheTarget) {
 TEST(Bus, TransportDbgStopsAtTheEndOfTheWindow) {
   in_child_process([] {
     Rig rig;
-    *rig.c.writable(kSizeC) = 0xee;  // first byte of c that is not mapped
+    *rig.c.writable(0, kSizeC) = 0xee;  // first byte of c that is not mapped
     std::array<uint8_t, 8> in{};
     tlm::tlm_response_status status{};
-    *rig.c.writable(kSizeC - 1) = 0x11;
+    *rig.c.writable(0, kSizeC - 1) = 0x11;
     uint64_t after = 0;
     EXPECT_EQ(rig.init.dbg(tlm::TLM_READ_COMMAND, kBaseC + kSizeC - 4, in.data(), 8, &status, &after), 4u);
     EXPECT_EQ(status, tlm::TLM_OK_RESPONSE);
@@ -341,8 +385,8 @@ TEST(Bus, TransportDbgStopsAtTheEndOfTheWindow) {
     std::array<uint8_t, 8> out;
     out.fill(0x5a);
     EXPECT_EQ(rig.init.dbg(tlm::TLM_WRITE_COMMAND, kBaseC + kSizeC - 2, out.data(), 8, &status), 2u);
-    EXPECT_EQ(*rig.c.readable(kSizeC - 1), 0x5a);
-    EXPECT_EQ(*rig.c.readable(kSizeC), 0xee);
+    EXPECT_EQ(*rig.c.readable(0, kSizeC - 1), 0x5a);
+    EXPECT_EQ(*rig.c.readable(0, kSizeC), 0xee);
   });
 }
 

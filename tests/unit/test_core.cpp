@@ -49,8 +49,8 @@ TEST(Core, SelfModifyingCodeIsSeenAndStaysPrivateToTheWritingCore) {
     for (auto w : exit_at(0x24)) words.push_back(w);
     Wafer wafer("wafer", grid(2, 1), nullptr);
     run(wafer, program(words));
-    EXPECT_EQ(wafer.tile(0, 0).core.gpr(5), 101u);  // new code ran after the store
-    EXPECT_EQ(wafer.tile(1, 0).core.gpr(5), 2u);    // the other core kept the original code
+    EXPECT_EQ(wafer.core(0, 0).gpr(5), 101u);  // new code ran after the store
+    EXPECT_EQ(wafer.core(1, 0).gpr(5), 2u);    // the other core kept the original code
     EXPECT_EQ(wafer.result().exit_code, 0);
   });
 }
@@ -67,7 +67,7 @@ TEST(Core, TimerInterruptWakesWfiAtTheExactCycleWithoutExecuting) {
     for (auto w : exit_at(0x2c)) words.push_back(w);
     Wafer wafer("wafer", grid(1, 1, 300), nullptr);
     run(wafer, program(words));
-    const Core& core = wafer.tile(0, 0).core;
+    const Core& core = wafer.core(0, 0);
     EXPECT_EQ(core.gpr(20), 0x80000007u);
     EXPECT_GE(core.gpr(21), 1000u);
     EXPECT_LT(core.gpr(21), 1010u);  // the handler's first instructions after the wake
@@ -90,9 +90,9 @@ TEST(Core, SoftwareInterruptAtACycleEndsWfiAtThatCycle) {
           {0x18, csrrs(22, 0x344, 0)}};                      // mip
       for (auto w : exit_at(0x1c)) words.push_back(w);
       Wafer wafer("wafer", grid(1, 1, quantum), nullptr);
-      wafer.tile(0, 0).core.set_software_irq_at(1000);
+      wafer.core(0, 0).set_software_irq_at(1000);
       run(wafer, program(words));
-      const Core& core = wafer.tile(0, 0).core;
+      const Core& core = wafer.core(0, 0);
       EXPECT_EQ(core.gpr(21), 1000u) << "quantum " << quantum;  // the instruction after wfi starts at the doorbell
       EXPECT_EQ(core.gpr(22) & 8, 0u);
       EXPECT_EQ(core.stats().interrupts, 0u);
@@ -114,7 +114,7 @@ TEST(Core, IllegalInstructionAndAccessFaultTrapWithCauseEpcAndTval) {
     for (auto w : exit_at(0x20)) words.push_back(w);
     Wafer wafer("wafer", grid(1, 1), nullptr);
     run(wafer, program(words));
-    const Core& core = wafer.tile(0, 0).core;
+    const Core& core = wafer.core(0, 0);
     EXPECT_EQ(core.gpr(12), 2u);
     EXPECT_EQ(core.gpr(13), kBase + 0x0c);
     EXPECT_EQ(core.gpr(14), 0xffffffffu);
@@ -130,7 +130,7 @@ TEST(Core, TrapWithoutHandlerHaltsWithAFaultReport) {
   in_child_process([] {
     Wafer wafer("wafer", grid(1, 1), nullptr);
     run(wafer, program({{0x00, addi(5, 0, 7)}, {0x04, jal(0, 0x7ff00)}}));  // jump far outside the SRAM
-    const Core& core = wafer.tile(0, 0).core;
+    const Core& core = wafer.core(0, 0);
     ASSERT_TRUE(core.fault().valid);
     EXPECT_EQ(core.fault().cause, 1u);  // instruction access fault at the target
     EXPECT_EQ(core.fault().pc, kBase + 0x04 + 0x7ff00);
@@ -148,7 +148,7 @@ TEST(Core, X0StaysZeroAndDecodeCacheHits) {
     for (auto w : exit_at(0x18)) words.push_back(w);
     Wafer wafer("wafer", grid(1, 1), nullptr);
     run(wafer, program(words));
-    const Core& core = wafer.tile(0, 0).core;
+    const Core& core = wafer.core(0, 0);
     EXPECT_EQ(core.gpr(0), 0u);
     EXPECT_EQ(core.gpr(5), 300u);
     EXPECT_EQ(core.instructions(), 2u + 4u * 100u + 2u);  // set-up, loop, exit sequence
@@ -175,7 +175,7 @@ TEST(Core, CounterWritesReplaceTheWritingInstructionsCountWhateverTheTiming) {
     c.core.timing.system_cycles = 3;
     Wafer wafer("wafer", c, nullptr);
     run(wafer, program(words));
-    Core& core = wafer.tile(0, 0).core;
+    Core& core = wafer.core(0, 0);
     EXPECT_EQ(core.gpr(20), 1u);  // all ones, then the nop's two cycles
     EXPECT_EQ(core.gpr(21), 0u);
     EXPECT_EQ(core.gpr(22), 0u);  // all ones, then the nop
@@ -207,7 +207,7 @@ TEST(Core, StopRequestEndsTheRunAtTheNextRound) {
     const Wafer::Result r = wafer.result();
     EXPECT_EQ(r.outcome, CoreCluster::Outcome::Interrupted);
     EXPECT_EQ(r.exit_code, 130);
-    const Core& core = wafer.tile(0, 0).core;
+    const Core& core = wafer.core(0, 0);
     EXPECT_GE(core.cycle(), 1000u);  // the first round's end: one quantum
     EXPECT_LT(core.cycle(), 1010u);
     EXPECT_GT(core.instructions(), 400u);

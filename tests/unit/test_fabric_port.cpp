@@ -7,6 +7,7 @@
 #include "models/router/fabric_port.h"
 #include "support/payload.h"
 #include "support/sim_child.h"
+#include "tlm/tile_address.h"
 
 namespace wvp::test {
 namespace {
@@ -17,7 +18,7 @@ using Until = StallExtension::Until;
 const Clock kClock(1e9);
 const sc_core::sc_time kPeriod = kClock.period();
 
-// Two tiles side by side, each with an initiator socket into the port.
+// Two tiles side by side, each with an initiator socket into the port (the address names the tile).
 struct Bench : sc_core::sc_module {
   tlm_utils::simple_initiator_socket<Bench> tile0{"tile0"}, tile1{"tile1"};
   FabricPort port;
@@ -36,7 +37,7 @@ struct Bench : sc_core::sc_module {
   tlm::tlm_response_status access(int tile, tlm::tlm_command cmd, uint64_t addr, uint32_t& value, uint64_t cycle,
                                   StallExtension* stall) {
     tlm::tlm_generic_payload gp;
-    set_access(gp, cmd, addr, reinterpret_cast<uint8_t*>(&value), 4);
+    set_access(gp, cmd, tile_address(tile, addr), reinterpret_cast<uint8_t*>(&value), 4);
     if (stall) gp.set_extension(stall);
     sc_core::sc_time delay = kPeriod * static_cast<double>(cycle);
     (tile == 0 ? tile0 : tile1)->b_transport(gp, delay);

@@ -74,13 +74,13 @@ TEST(HostLoad, ThroughTheLinksTheSramEndsAsTheBackdoorLeavesIt) {
     for (uint32_t y = 0; y < backdoor.height(); ++y)
       for (uint32_t x = 0; x < backdoor.width(); ++x) {
         std::vector<uint8_t> through_backdoor(sram), through_links(sram);
-        backdoor.tile(x, y).sram.read(0, through_backdoor.data(), sram);
-        links.tile(x, y).sram.read(0, through_links.data(), sram);
+        backdoor.sram().read(backdoor.tile_index(x, y), 0, through_backdoor.data(), sram);
+        links.sram().read(links.tile_index(x, y), 0, through_links.data(), sram);
         EXPECT_EQ(through_backdoor, through_links) << pe_name(x, y);
-        EXPECT_EQ(links.tile(x, y).core.pc(), kProgramBase);
+        EXPECT_EQ(links.core(x, y).pc(), kProgramBase);
       }
     uint32_t word = 0;
-    links.tile(2, 1).sram.read(load.poke_in_data - kProgramBase, &word, 4);
+    links.sram().read(links.tile_index(2, 1), load.poke_in_data - kProgramBase, &word, 4);
     EXPECT_EQ(word, 0xdeadbeefu);  // the parameter landed after the image's data under it
 
     // The image and the parameters cross once for all 6 tiles, the tile data once per tile.

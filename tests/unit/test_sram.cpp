@@ -38,13 +38,13 @@ SramParams params_1ghz(uint32_t size = 4096) {
 // An SRAM that is the only tile of its pages.
 struct Rig {
   explicit Rig(const SramParams& p, const Clock& clock = Clock(1e9))
-      : pages(1, p.size_bytes), sram(unique_name("sram").c_str(), p, clock, pages, 0) {}
+      : pages(1, p.size_bytes), sram(unique_name("sram").c_str(), p, clock, pages) {}
   SramPages pages;
   Sram sram;
 
   uint8_t byte(uint32_t offset) const {
     uint8_t b;
-    sram.read(offset, &b, 1);
+    sram.read(0, offset, &b, 1);
     return b;
   }
 
@@ -92,7 +92,7 @@ TEST(Sram, WriteThenReadBackThroughBTransport) {
   sc_time delay;
   ASSERT_EQ(rig.access(tlm::TLM_WRITE_COMMAND, 0x100, out.data(), 8, delay), tlm::TLM_OK_RESPONSE);
   std::array<uint8_t, 8> stored{};
-  rig.sram.read(0x100, stored.data(), 8);
+  rig.sram.read(0, 0x100, stored.data(), 8);
   EXPECT_EQ(stored, out);  // lands in the memory
   EXPECT_EQ(rig.byte(0xff), 0);
   EXPECT_EQ(rig.byte(0x108), 0);
@@ -105,10 +105,10 @@ TEST(Sram, WriteThenReadBackThroughBTransport) {
   ASSERT_EQ(rig.access(tlm::TLM_READ_COMMAND, 0x103, &b, 1, delay), tlm::TLM_OK_RESPONSE);
   EXPECT_EQ(b, 4);
 
-  EXPECT_EQ(rig.sram.stats().writes, 1u);
-  EXPECT_EQ(rig.sram.stats().write_bytes, 8u);
-  EXPECT_EQ(rig.sram.stats().reads, 2u);
-  EXPECT_EQ(rig.sram.stats().read_bytes, 9u);
+  EXPECT_EQ(rig.sram.stats(0).writes, 1u);
+  EXPECT_EQ(rig.sram.stats(0).write_bytes, 8u);
+  EXPECT_EQ(rig.sram.stats(0).reads, 2u);
+  EXPECT_EQ(rig.sram.stats(0).read_bytes, 9u);
 }
 
 TEST(Sram, LastWordIsAccessibleAndAccessesPastTheEndAreAddressErrors) {
@@ -128,8 +128,8 @@ TEST(Sram, LastWordIsAccessibleAndAccessesPastTheEndAreAddressErrors) {
   EXPECT_EQ(rig.byte(4092), 0xef);
   EXPECT_EQ(rig.access(tlm::TLM_READ_COMMAND, 4095, buf, 2, delay), tlm::TLM_ADDRESS_ERROR_RESPONSE);
   // Errors neither count as accesses nor take time.
-  EXPECT_EQ(rig.sram.stats().reads, 0u);
-  EXPECT_EQ(rig.sram.stats().writes, 1u);
+  EXPECT_EQ(rig.sram.stats(0).reads, 0u);
+  EXPECT_EQ(rig.sram.stats(0).writes, 1u);
   EXPECT_EQ(delay, sc_core::SC_ZERO_TIME);
 }
 
@@ -141,7 +141,7 @@ TEST(Sram, ByteEnablesAndStreamingAreRefused) {
   EXPECT_EQ(rig.access(tlm::TLM_WRITE_COMMAND, 0x40, data, 4, delay, be), tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
   EXPECT_EQ(rig.access(tlm::TLM_WRITE_COMMAND, 0x40, data, 4, delay, nullptr, 2), tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
   EXPECT_EQ(rig.byte(0x40), 0);  // nothing written
-  EXPECT_EQ(rig.sram.stats().writes, 0u);
+  EXPECT_EQ(rig.sram.stats(0).writes, 0u);
   // A streaming width at least the length is an ordinary access.
   EXPECT_EQ(rig.access(tlm::TLM_WRITE_COMMAND, 0x40, data, 4, delay, nullptr, 8), tlm::TLM_OK_RESPONSE);
   EXPECT_EQ(rig.byte(0x43), 4);
@@ -164,7 +164,7 @@ TEST(Sram, IgnoreCommandSucceedsWithoutCountingOrTime) {
   sc_time delay;
   EXPECT_EQ(rig.access(tlm::TLM_IGNORE_COMMAND, 0, data, 4, delay), tlm::TLM_OK_RESPONSE);
   EXPECT_EQ(delay, sc_core::SC_ZERO_TIME);
-  EXPECT_EQ(rig.sram.stats().reads + rig.sram.stats().writes, 0u);
+  EXPECT_EQ(rig.sram.stats(0).reads + rig.sram.stats(0).writes, 0u);
 }
 
 TEST(Sram, DmiGrantCoversOnePageWithTheAccessLatency) {
@@ -212,14 +212,14 @@ TEST(Sram, SingleWordReadAddsNoDelay) {
   Rig rig(params_1ghz());
   EXPECT_EQ(rig.read(0x10, 4), sc_core::SC_ZERO_TIME);
   EXPECT_EQ(rig.write(0x20, 4), sc_core::SC_ZERO_TIME);
-  EXPECT_EQ(rig.sram.stats().bank_conflict_cycles, 0u);
+  EXPECT_EQ(rig.sram.stats(0).bank_conflict_cycles, 0u);
 }
 
 TEST(Sram, ReadPortStreams16BytesPerCycle) {
   Rig rig(params_1ghz());
   // 32 bytes = 8 words over 8 distinct banks, issued at cycles 0,0,0,0,1,1,1,1: 2 cycles.
   EXPECT_EQ(rig.read(0, 32), cycles(1));
-  EXPECT_EQ(rig.sram.stats().bank_conflict_cycles, 0u);
+  EXPECT_EQ(rig.sram.stats(0).bank_conflict_cycles, 0u);
 }
 
 TEST(Sram, ReadOf16BytesTakesOneCycle) {
@@ -231,14 +231,14 @@ TEST(Sram, WritePortStreams8BytesPerCycle) {
   Rig rig(params_1ghz());
   // 32 bytes at 8 bytes per cycle: words issued at 0,0,1,1,2,2,3,3 -> 4 cycles.
   EXPECT_EQ(rig.write(0, 32), cycles(3));
-  EXPECT_EQ(rig.sram.stats().bank_conflict_cycles, 0u);
+  EXPECT_EQ(rig.sram.stats(0).bank_conflict_cycles, 0u);
 }
 
 TEST(Sram, LongReadWrapsAroundTheBanksWithoutConflict) {
   Rig rig(params_1ghz());
   // 64 bytes = 16 words, 4 per cycle: cycles 0..3. Word 8 reuses bank 0 at cycle 2, long free.
   EXPECT_EQ(rig.read(0, 64), cycles(3));
-  EXPECT_EQ(rig.sram.stats().bank_conflict_cycles, 0u);
+  EXPECT_EQ(rig.sram.stats(0).bank_conflict_cycles, 0u);
 }
 
 TEST(Sram, AccessLatencyIsAddedToEveryAccess) {
@@ -255,13 +255,13 @@ TEST(Sram, SameBankAtTheSameTimeWaitsAndCountsAConflict) {
   // 0x00 and 0x20 are words 0 and 8: both bank 0.
   EXPECT_EQ(rig.read(0x00, 4), sc_core::SC_ZERO_TIME);
   EXPECT_EQ(rig.read(0x20, 4), cycles(1));  // issued at cycle 1, done at 2
-  EXPECT_EQ(rig.sram.stats().bank_conflict_cycles, 1u);
+  EXPECT_EQ(rig.sram.stats(0).bank_conflict_cycles, 1u);
   // A third one on the same bank queues behind both.
   EXPECT_EQ(rig.write(0x40, 4), cycles(2));
-  EXPECT_EQ(rig.sram.stats().bank_conflict_cycles, 3u);
+  EXPECT_EQ(rig.sram.stats(0).bank_conflict_cycles, 3u);
   // Another bank is free at cycle 0.
   EXPECT_EQ(rig.read(0x04, 4), sc_core::SC_ZERO_TIME);
-  EXPECT_EQ(rig.sram.stats().bank_conflict_cycles, 3u);
+  EXPECT_EQ(rig.sram.stats(0).bank_conflict_cycles, 3u);
 }
 
 TEST(Sram, SameBankOneCycleLaterDoesNotConflict) {
@@ -269,14 +269,14 @@ TEST(Sram, SameBankOneCycleLaterDoesNotConflict) {
   EXPECT_EQ(rig.read(0x00, 4), sc_core::SC_ZERO_TIME);
   EXPECT_EQ(rig.read(0x20, 4, cycles(1)), sc_core::SC_ZERO_TIME);
   EXPECT_EQ(rig.read(0x40, 4, cycles(5)), sc_core::SC_ZERO_TIME);
-  EXPECT_EQ(rig.sram.stats().bank_conflict_cycles, 0u);
+  EXPECT_EQ(rig.sram.stats(0).bank_conflict_cycles, 0u);
 }
 
 TEST(Sram, ArrivalTimeWithinACycleIsRoundedDown) {
   Rig rig(params_1ghz());
   EXPECT_EQ(rig.read(0x00, 4, sc_time(1500, sc_core::SC_PS)), sc_core::SC_ZERO_TIME);  // cycle 1, bank 0 busy until 2
   EXPECT_EQ(rig.read(0x20, 4, sc_time(1900, sc_core::SC_PS)), cycles(1));              // also cycle 1: waits
-  EXPECT_EQ(rig.sram.stats().bank_conflict_cycles, 1u);
+  EXPECT_EQ(rig.sram.stats(0).bank_conflict_cycles, 1u);
 }
 
 TEST(Sram, OneBankSerialisesTheWordsOfAnAccess) {
@@ -285,7 +285,7 @@ TEST(Sram, OneBankSerialisesTheWordsOfAnAccess) {
   Rig rig(p);
   // 16 bytes in one port cycle, but the 4 words queue on the single bank: issue 0,1,2,3.
   EXPECT_EQ(rig.read(0, 16), cycles(3));
-  EXPECT_EQ(rig.sram.stats().bank_conflict_cycles, 0u + 1u + 2u + 3u);
+  EXPECT_EQ(rig.sram.stats(0).bank_conflict_cycles, 0u + 1u + 2u + 3u);
 }
 
 TEST(Sram, UnalignedAccessTouchesEveryWordItSpans) {
@@ -294,7 +294,7 @@ TEST(Sram, UnalignedAccessTouchesEveryWordItSpans) {
   Rig rig(p);
   // Bytes 2..9 span words 0, 1, 2.
   EXPECT_EQ(rig.read(2, 8), cycles(2));
-  EXPECT_EQ(rig.sram.stats().bank_conflict_cycles, 0u + 1u + 2u);
+  EXPECT_EQ(rig.sram.stats(0).bank_conflict_cycles, 0u + 1u + 2u);
 }
 
 TEST(Sram, UnalignedReadSpanningAnExtraWordNeedsAnExtraPortCycle) {
@@ -312,7 +312,7 @@ TEST(Sram, PortNarrowerThanABankWordStillBoundsBandwidth) {
   EXPECT_EQ(rig.read(0x0, 4), cycles(1));                // 2 cycles
   EXPECT_EQ(rig.read(0x100, 8, cycles(10)), cycles(3));  // 4 cycles
   EXPECT_EQ(rig.read(0x200, 1, cycles(20)), sc_core::SC_ZERO_TIME);  // 1 byte fits one port cycle
-  EXPECT_EQ(rig.sram.stats().bank_conflict_cycles, 0u);
+  EXPECT_EQ(rig.sram.stats(0).bank_conflict_cycles, 0u);
 }
 
 TEST(Sram, TimingUsesTheClockPeriod) {
@@ -320,7 +320,7 @@ TEST(Sram, TimingUsesTheClockPeriod) {
   EXPECT_EQ(rig.read(0, 32), sc_time(2, SC_NS));
   // 3 ns into the simulation is cycle 1: bank 0 (free from cycle 1 on) does not conflict.
   EXPECT_EQ(rig.read(0x20, 4, sc_time(3, SC_NS)), sc_core::SC_ZERO_TIME);
-  EXPECT_EQ(rig.sram.stats().bank_conflict_cycles, 0u);
+  EXPECT_EQ(rig.sram.stats(0).bank_conflict_cycles, 0u);
 }
 
 TEST(Sram, DefaultParametersMatchTheWseLikeTile) {
@@ -343,12 +343,12 @@ TEST(Sram, TransportDbgReadsWritesAndClipsAtTheEnd) {
   tlm::tlm_response_status status{};
   EXPECT_EQ(rig.dbg(tlm::TLM_WRITE_COMMAND, 0x10, out.data(), 16, &status), 16u);
   EXPECT_EQ(status, tlm::TLM_OK_RESPONSE);
-  EXPECT_EQ(0, std::memcmp(rig.sram.readable(0x10), out.data(), 16));
+  EXPECT_EQ(0, std::memcmp(rig.sram.readable(0, 0x10), out.data(), 16));
 
   // Clipped: only the 8 bytes up to the end are written.
   EXPECT_EQ(rig.dbg(tlm::TLM_WRITE_COMMAND, 4088, out.data(), 16, &status), 8u);
   EXPECT_EQ(status, tlm::TLM_OK_RESPONSE);
-  EXPECT_EQ(0, std::memcmp(rig.sram.readable(4088), out.data(), 8));
+  EXPECT_EQ(0, std::memcmp(rig.sram.readable(0, 4088), out.data(), 8));
 
   std::array<uint8_t, 16> in{};
   EXPECT_EQ(rig.dbg(tlm::TLM_READ_COMMAND, 4092, in.data(), 16, &status), 4u);
@@ -359,9 +359,9 @@ TEST(Sram, TransportDbgReadsWritesAndClipsAtTheEnd) {
   EXPECT_EQ(status, tlm::TLM_ADDRESS_ERROR_RESPONSE);
 
   // Debug accesses are not accesses: no statistics, no bank occupancy.
-  EXPECT_EQ(rig.sram.stats().reads + rig.sram.stats().writes, 0u);
+  EXPECT_EQ(rig.sram.stats(0).reads + rig.sram.stats(0).writes, 0u);
   EXPECT_EQ(rig.read(0x10, 32), cycles(1));
-  EXPECT_EQ(rig.sram.stats().bank_conflict_cycles, 0u);
+  EXPECT_EQ(rig.sram.stats(0).bank_conflict_cycles, 0u);
 }
 
 TEST(Sram, InvalidParametersAreRefused) {

@@ -34,8 +34,8 @@ std::unique_ptr<SecdedCodec> codec(SramEcc ecc) {
 
 struct Rig {
   explicit Rig(SramEcc ecc)
-      : pages(1, 4096), ecc_codec(codec(ecc)), sram(unique_name("sram").c_str(), params(ecc), Clock(1e9), pages, 0, ecc_codec.get()) {
-    sram.set_error_sink([this](uint32_t offset, const std::string& what) { errors.push_back({offset, what}); });
+      : pages(1, 4096), ecc_codec(codec(ecc)), sram(unique_name("sram").c_str(), params(ecc), Clock(1e9), pages, ecc_codec.get()) {
+    sram.set_error_sink([this](uint32_t, uint32_t offset, const std::string& what) { errors.push_back({offset, what}); });
   }
   static SramParams params(SramEcc ecc) {
     SramParams p;
@@ -61,7 +61,7 @@ struct Rig {
   }
   uint32_t raw(uint32_t addr) {
     uint32_t v;
-    sram.read(addr, &v, 4);
+    sram.read(0, addr, &v, 4);
     return v;
   }
   uint32_t debug32(tlm::tlm_command cmd, uint64_t addr, uint32_t value = 0) {
@@ -92,17 +92,17 @@ TEST_P(SramEccCodec, CleanWordsReadAndWriteAsWithoutEcc) {
   uint16_t half = 0;
   EXPECT_EQ(rig.access(tlm::TLM_READ_COMMAND, 0x102, &half, 2), tlm::TLM_OK_RESPONSE);
   EXPECT_EQ(half, 0x0302);
-  EXPECT_EQ(rig.sram.stats().ecc_corrected, 0u);
-  EXPECT_EQ(rig.sram.stats().ecc_uncorrectable, 0u);
-  EXPECT_EQ(rig.sram.stats().reads, 2u);
+  EXPECT_EQ(rig.sram.stats(0).ecc_corrected, 0u);
+  EXPECT_EQ(rig.sram.stats(0).ecc_uncorrectable, 0u);
+  EXPECT_EQ(rig.sram.stats(0).reads, 2u);
 }
 
 TEST_P(SramEccCodec, ASingleFlippedBitIsCorrectedOnEveryReadAndCounted) {
   Rig rig(GetParam());
   rig.write32(0x40, 0x12345678);
   rig.write32(0x44, 0x9abcdef0);
-  rig.sram.flip_bits(0x40, {4});   // a data bit: the stored data really changes
-  rig.sram.flip_bits(0x44, {36});  // a check bit: the data stays
+  rig.sram.flip_bits(0, 0x40, {4});   // a data bit: the stored data really changes
+  rig.sram.flip_bits(0, 0x44, {36});  // a check bit: the data stays
   EXPECT_EQ(rig.raw(0x40), 0x12345668u);
   EXPECT_EQ(rig.read32(0x40), 0x12345678u);
   EXPECT_EQ(rig.read32(0x40), 0x12345678u);  // not written back: read again, corrected again
@@ -113,21 +113,21 @@ TEST_P(SramEccCodec, ASingleFlippedBitIsCorrectedOnEveryReadAndCounted) {
   std::array<uint32_t, 2> both{};
   EXPECT_EQ(rig.access(tlm::TLM_READ_COMMAND, 0x40, both.data(), 8), tlm::TLM_OK_RESPONSE);
   EXPECT_EQ(both, (std::array<uint32_t, 2>{0x12345678, 0x9abcdef0}));
-  EXPECT_EQ(rig.sram.stats().ecc_corrected, 6u);
-  EXPECT_EQ(rig.sram.stats().ecc_uncorrectable, 0u);
+  EXPECT_EQ(rig.sram.stats(0).ecc_corrected, 6u);
+  EXPECT_EQ(rig.sram.stats(0).ecc_uncorrectable, 0u);
   EXPECT_TRUE(rig.errors.empty());
 }
 
 TEST_P(SramEccCodec, TwoFlippedBitsRefuseTheAccessAndAreReported) {
   Rig rig(GetParam());
   rig.write32(0x80, 0xcafef00d);
-  rig.sram.flip_bits(0x80, {3, 36});
+  rig.sram.flip_bits(0, 0x80, {3, 36});
   uint32_t v = 0xffffffff;
   EXPECT_EQ(rig.access(tlm::TLM_READ_COMMAND, 0x80, &v, 4), tlm::TLM_GENERIC_ERROR_RESPONSE);
   std::array<uint32_t, 2> pair{};
   EXPECT_EQ(rig.access(tlm::TLM_READ_COMMAND, 0x7c, pair.data(), 8), tlm::TLM_GENERIC_ERROR_RESPONSE);
   EXPECT_EQ(rig.read32(0x84), 0u);  // its neighbour is fine
-  EXPECT_EQ(rig.sram.stats().ecc_uncorrectable, 2u);
+  EXPECT_EQ(rig.sram.stats(0).ecc_uncorrectable, 2u);
   ASSERT_EQ(rig.errors.size(), 2u);
   EXPECT_EQ(rig.errors[0].offset, 0x80u);
   EXPECT_EQ(rig.errors[0].what.rfind("uncorrectable ECC error (syndrome 0x", 0), 0u) << rig.errors[0].what;
@@ -143,36 +143,36 @@ TEST_P(SramEccCodec, TwoFlippedBitsRefuseTheAccessAndAreReported) {
 TEST_P(SramEccCodec, ANarrowStoreIntoAFlippedWordKeepsTheRestCorrected) {
   Rig rig(GetParam());
   rig.write32(0x10, 0x89abcdef);
-  rig.sram.flip_bits(0x10, {20});
+  rig.sram.flip_bits(0, 0x10, {20});
   uint8_t byte = 0x55;
   EXPECT_EQ(rig.access(tlm::TLM_WRITE_COMMAND, 0x10, &byte, 1), tlm::TLM_OK_RESPONSE);
-  EXPECT_EQ(rig.sram.stats().ecc_corrected, 1u);  // the read of the read-modify-write
+  EXPECT_EQ(rig.sram.stats(0).ecc_corrected, 1u);  // the read of the read-modify-write
   EXPECT_EQ(rig.raw(0x10), 0x89abcd55u);
   EXPECT_EQ(rig.read32(0x10), 0x89abcd55u);
-  EXPECT_EQ(rig.sram.stats().ecc_corrected, 1u);  // the word is clean again
+  EXPECT_EQ(rig.sram.stats(0).ecc_corrected, 1u);  // the word is clean again
 }
 
 TEST_P(SramEccCodec, AWriterBypassingTheBusReplacesTheFlippedWord) {
   // DMI and the tensor engine write the memory directly; what they write is a fresh codeword.
   Rig rig(GetParam());
   rig.write32(0x20, 0xcafef00d);
-  rig.sram.flip_bits(0x20, {1, 2});
+  rig.sram.flip_bits(0, 0x20, {1, 2});
   const uint32_t fresh = 0x0badf00d;
-  std::memcpy(rig.sram.writable(0x20), &fresh, 4);
+  std::memcpy(rig.sram.writable(0, 0x20), &fresh, 4);
   EXPECT_EQ(rig.read32(0x20), fresh);
-  EXPECT_EQ(rig.sram.stats().ecc_uncorrectable, 0u);
+  EXPECT_EQ(rig.sram.stats(0).ecc_uncorrectable, 0u);
 }
 
 TEST_P(SramEccCodec, DebugAccessSeesCorrectedWordsCountsNothingAndWritesFreshCodewords) {
   Rig rig(GetParam());
   rig.write32(0x30, 0x12345678);
   rig.write32(0x34, 0xcafef00d);
-  rig.sram.flip_bits(0x30, {0});
-  rig.sram.flip_bits(0x34, {0, 1});
+  rig.sram.flip_bits(0, 0x30, {0});
+  rig.sram.flip_bits(0, 0x34, {0, 1});
   EXPECT_EQ(rig.debug32(tlm::TLM_READ_COMMAND, 0x30), 0x12345678u);
   EXPECT_EQ(rig.debug32(tlm::TLM_READ_COMMAND, 0x34), 0xcafef00du ^ 3u);  // as stored: nothing to correct with
-  EXPECT_EQ(rig.sram.stats().ecc_corrected, 0u);
-  EXPECT_EQ(rig.sram.stats().ecc_uncorrectable, 0u);
+  EXPECT_EQ(rig.sram.stats(0).ecc_corrected, 0u);
+  EXPECT_EQ(rig.sram.stats(0).ecc_uncorrectable, 0u);
   rig.debug32(tlm::TLM_WRITE_COMMAND, 0x34, 0x600df00d);
   EXPECT_EQ(rig.read32(0x34), 0x600df00du);
 }
@@ -180,25 +180,25 @@ TEST_P(SramEccCodec, DebugAccessSeesCorrectedWordsCountsNothingAndWritesFreshCod
 TEST_P(SramEccCodec, FlipsAccumulateAndFourMakeAnotherValidCodeword) {
   Rig rig(GetParam());
   rig.write32(0x50, 0);
-  rig.sram.flip_bits(0x50, {0});
+  rig.sram.flip_bits(0, 0x50, {0});
   EXPECT_EQ(rig.read32(0x50), 0u);
-  rig.sram.flip_bits(0x50, {0});  // flipped back: clean
+  rig.sram.flip_bits(0, 0x50, {0});  // flipped back: clean
   EXPECT_EQ(rig.read32(0x50), 0u);
-  EXPECT_EQ(rig.sram.stats().ecc_corrected, 1u);
+  EXPECT_EQ(rig.sram.stats(0).ecc_corrected, 1u);
   // Data bit 0 feeds check bits 0, 1 and 3 (codeword bits 32, 33, 35): flipping all four is
   // another valid codeword, which no code can tell from a real 1.
-  rig.sram.flip_bits(0x50, {0, 32});
-  rig.sram.flip_bits(0x50, {33, 35});
+  rig.sram.flip_bits(0, 0x50, {0, 32});
+  rig.sram.flip_bits(0, 0x50, {33, 35});
   EXPECT_EQ(rig.read32(0x50), 1u);
-  EXPECT_EQ(rig.sram.stats().ecc_corrected, 1u);
-  EXPECT_EQ(rig.sram.stats().ecc_uncorrectable, 0u);
+  EXPECT_EQ(rig.sram.stats(0).ecc_corrected, 1u);
+  EXPECT_EQ(rig.sram.stats(0).ecc_uncorrectable, 0u);
 }
 
 TEST_P(SramEccCodec, BadFlipsNameWhatIsWrong) {
   Rig rig(GetParam());
   const auto error = [&](uint32_t offset, std::vector<unsigned> bits) {
     try {
-      rig.sram.flip_bits(offset, bits);
+      rig.sram.flip_bits(0, offset, bits);
     } catch (const std::invalid_argument& e) {
       return std::string(e.what());
     }
@@ -219,15 +219,15 @@ TEST(SramEcc, NeedsItsCodecAndFlipsNeedEcc) {
   SramPages pages(1, 4096);
   SramParams p = Rig::params(SramEcc::Model);
   try {
-    Sram sram(unique_name("sram").c_str(), p, Clock(1e9), pages, 0);
+    Sram sram(unique_name("sram").c_str(), p, Clock(1e9), pages);
     FAIL() << "ECC without a codec was accepted";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("ECC model without a codec"), std::string::npos) << e.what();
   }
   p.ecc = SramEcc::Off;
-  Sram plain(unique_name("sram").c_str(), p, Clock(1e9), pages, 0);
+  Sram plain(unique_name("sram").c_str(), p, Clock(1e9), pages);
   try {
-    plain.flip_bits(0, {1});
+    plain.flip_bits(0, 0, {1});
     FAIL() << "a flip without ECC was accepted";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("bit flips need ECC (sram.ecc model or rtl)"), std::string::npos) << e.what();
@@ -267,13 +267,13 @@ TEST_P(TileEcc, TheCoreReadsASingleFlipCorrectedAndFaultsOnADoubleFlip) {
     wafer.flip_bits(0, 0, kBase + 0x100, {9});
     wafer.flip_bits(0, 0, kBase + 0x104, {9, 38});
     sc_core::sc_start();
-    const Tile& tile = wafer.tile(0, 0);
-    EXPECT_EQ(tile.core.gpr(5), 0x12345678u);
-    EXPECT_EQ(tile.core.gpr(20), 5u);  // load access fault
-    EXPECT_EQ(tile.core.gpr(21), kBase + 0x14);
-    EXPECT_EQ(tile.core.gpr(22), kBase + 0x104);
-    EXPECT_EQ(tile.sram.stats().ecc_corrected, 1u);
-    EXPECT_EQ(tile.sram.stats().ecc_uncorrectable, 1u);
+    const Core& core = wafer.core(0, 0);
+    EXPECT_EQ(core.gpr(5), 0x12345678u);
+    EXPECT_EQ(core.gpr(20), 5u);  // load access fault
+    EXPECT_EQ(core.gpr(21), kBase + 0x14);
+    EXPECT_EQ(core.gpr(22), kBase + 0x104);
+    EXPECT_EQ(wafer.sram().stats(0).ecc_corrected, 1u);
+    EXPECT_EQ(wafer.sram().stats(0).ecc_uncorrectable, 1u);
     ASSERT_EQ(wafer.device_errors().size(), 1u);
     EXPECT_EQ(wafer.device_errors()[0].rfind("PE (0,0): SRAM word 0x80000104: uncorrectable ECC error (syndrome 0x", 0), 0u)
         << wafer.device_errors()[0];
@@ -295,7 +295,7 @@ TEST_P(TileEcc, StoresThroughTheBusStillInvalidateDecodedCode) {
     Wafer wafer("wafer", one_tile(GetParam()), nullptr);
     wafer.load(program(words));
     sc_core::sc_start();
-    EXPECT_EQ(wafer.tile(0, 0).core.gpr(5), 101u);
+    EXPECT_EQ(wafer.core(0, 0).gpr(5), 101u);
     EXPECT_EQ(wafer.result().exit_code, 0);
   });
 }

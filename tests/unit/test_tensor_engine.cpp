@@ -55,13 +55,13 @@ struct Bench : sc_core::sc_module {
   tlm_utils::simple_initiator_socket<Bench> init{"init"}, sram_init{"sram_init"};
   TensorEngine engine;
   SramPages pages{1, 8192};
-  Sram sram{"sram", sram_params(), kClock, pages, 0};
+  Sram sram{"sram", sram_params(), kClock, pages};
   std::string error;
 
   Bench() : sc_module("bench"), engine("engine", TensorParams{}, 1, kClock) {
     init.bind(engine.socket);
     sram_init.bind(sram.socket);
-    engine.attach_sram(0, sram, kBase);
+    engine.attach_sram(sram, kBase);
     engine.set_error_sink([this](uint32_t, const std::string& what) { error = what; });
   }
   static SramParams sram_params() {
@@ -70,8 +70,8 @@ struct Bench : sc_core::sc_module {
     return p;
   }
   // Elements from `offset` up to the end of its page (the bench's own: the pointer stays valid).
-  float* f32(uint32_t offset) { return reinterpret_cast<float*>(sram.writable(offset)); }
-  uint16_t* f16(uint32_t offset) { return reinterpret_cast<uint16_t*>(sram.writable(offset)); }
+  float* f32(uint32_t offset) { return reinterpret_cast<float*>(sram.writable(0, offset)); }
+  uint16_t* f16(uint32_t offset) { return reinterpret_cast<uint16_t*>(sram.writable(0, offset)); }
 
   // A register access at `cycle`; returns the cycle the access ends at.
   uint64_t access(bool write, uint64_t reg, uint32_t& value, uint64_t cycle = 0) {

@@ -43,7 +43,7 @@ TEST(TileCtl, ClockRegistersHoldAFiveGigahertzClockAndMtimeCountsItsCycles) {
       Wafer wafer("wafer", one_tile(hz), nullptr);
       wafer.load(read_clock());
       sc_core::sc_start();
-      const Core& core = wafer.tile(0, 0).core;
+      const Core& core = wafer.core(0, 0);
       EXPECT_EQ(uint64_t{core.gpr(21)} << 32 | core.gpr(20), static_cast<uint64_t>(hz)) << hz;
       EXPECT_EQ(wafer.clock().hz(), static_cast<uint64_t>(hz));
       // mtime ticks with the core clock: read one instruction before mcycle.
@@ -71,7 +71,7 @@ TEST(TileCtl, MarkerRegistersReadBackAndReportToTheProfiler) {
                         {0x24, lw(24, 9, WVP_SYSCTL_ACTIVITY)},
                         {0x28, sw(0, 9, WVP_SYSCTL_EXIT)}}));
     sc_core::sc_start();
-    const Core& core = wafer.tile(0, 0).core;
+    const Core& core = wafer.core(0, 0);
     EXPECT_EQ(core.gpr(22), 200u | 3u << 8);
     EXPECT_EQ(core.gpr(23), uint32_t{WVP_ACTIVITY_SYNC});
     EXPECT_EQ(core.gpr(24), uint32_t{WVP_ACTIVITY_CORE});
