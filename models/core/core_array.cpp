@@ -15,6 +15,12 @@ Core& CoreArray::add(const CoreParams& params, const Clock& clock) {
   return *cores_.back();
 }
 
+uint64_t CoreArray::host_bytes() const {
+  uint64_t bytes = cores_.capacity() * sizeof(cores_[0]);
+  for (const auto& core : cores_) bytes += core->host_bytes();
+  return bytes;
+}
+
 void CoreArray::invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end) {
   if (cores_.empty() || start > end) return;
   const uint32_t first = tile_of(start), last = std::min(tile_of(end), size() - 1);

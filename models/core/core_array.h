@@ -27,6 +27,7 @@ class CoreArray : public sc_core::sc_module {
   Core& operator[](uint32_t tile) { return *cores_[tile]; }
   const Core& operator[](uint32_t tile) const { return *cores_[tile]; }
   uint32_t size() const { return static_cast<uint32_t>(cores_.size()); }
+  uint64_t host_bytes() const;  // the cores' (Core::host_bytes) and the array's
 
  private:
   void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);

@@ -67,6 +67,7 @@ class FabricPort : public sc_core::sc_module, public CycleDomain, public Wavelet
   void set_error_sink(std::function<void(uint32_t tile, const std::string&)> sink) { error_sink_ = std::move(sink); }
 
   const FabricPortStats& stats(uint32_t tile) const { return tiles_[tile].stats; }
+  uint64_t tiles_host_bytes() const { return tiles_.capacity() * sizeof(TileState); }  // the routers aside
 
   // CycleDomain
   void set_waker(Waker waker) override { waker_ = std::move(waker); }

@@ -73,6 +73,11 @@ class Sram : public sc_core::sc_module {
 
   const SramParams& params() const { return params_; }
   const SramStats& stats(uint32_t tile) const { return stats_[tile]; }
+  // Host bytes of the tiles' bank timing and statistics (the pages are SramPages::host_bytes()).
+  uint64_t host_bytes() const {
+    return bank_free_cycle_.capacity() * sizeof(uint64_t) + stats_.capacity() * sizeof(SramStats) +
+           flipped_.size() * (sizeof(SecdedWord) + 2 * sizeof(uint64_t));
+  }
 
   // Direct access for models beside the bus (the tensor engine) and the loader, at byte offsets
   // that lie in tile `tile`'s SRAM, bypassing timing and ECC. readable() and writable() point into

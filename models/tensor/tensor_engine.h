@@ -112,6 +112,7 @@ class TensorEngine : public sc_core::sc_module {
   void set_error_sink(std::function<void(uint32_t tile, const std::string&)> sink) { error_sink_ = std::move(sink); }
 
   const TensorStats& stats(uint32_t tile) const { return tiles_[tile].stats; }
+  uint64_t host_bytes() const { return tiles_.capacity() * sizeof(TileState); }
 
  private:
   struct Operand {

@@ -52,6 +52,7 @@ class TileCtl : public sc_core::sc_module {
   // Emits the tiles' pending partial lines (at the end of simulation), in tile order.
   void flush_console();
   uint64_t console_bytes(uint32_t tile) const { return tiles_[tile].console_bytes; }
+  uint64_t host_bytes() const { return tiles_.capacity() * sizeof(TileState); }  // partial lines aside
 
  private:
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);

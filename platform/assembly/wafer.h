@@ -77,6 +77,7 @@ class Wafer : public sc_core::sc_module {
   Sram& sram() { return sram_; }
   const Sram& sram() const { return sram_; }
   TileCtl& ctl() { return ctl_; }
+  const TileCtl& ctl() const { return ctl_; }
   CoreCluster& cluster() { return cluster_; }
   const CoreCluster& cluster() const { return cluster_; }
   FabricPort& fabric() { return fabric_; }

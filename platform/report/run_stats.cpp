@@ -13,20 +13,22 @@ namespace wvp {
 namespace {
 
 // Where the host's memory went: what the components account for themselves, and the rest of the
-// peak resident set (SystemC's objects beyond their own size, sockets, the program, libraries).
-// Host figures, like host_seconds: not part of a run's deterministic results.
+// peak resident set (the program, libraries, SystemC, the allocator's overhead, the scheduler's
+// lists). Host figures, like host_seconds: not part of a run's deterministic results.
 nlohmann::json host_memory_json(Wafer& wafer) {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   const uint64_t peak = static_cast<uint64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
   const uint64_t tiles = wafer.tile_count();
-  uint64_t tile_objects = 0;
-  for (uint32_t tile = 0; tile < tiles; ++tile) tile_objects += wafer.cores()[tile].host_bytes();
   const Fabric& fabric = wafer.fabric().fabric();
   const nlohmann::json components = {
+      {"cores", wafer.cores().host_bytes()},
       {"sram_pages", wafer.sram_host_bytes()},
+      {"sram_state", wafer.sram().host_bytes()},
+      {"control_blocks", wafer.ctl().host_bytes()},
+      {"fabric_ports", wafer.fabric().tiles_host_bytes()},
       {"routers", uint64_t{fabric.touched_routers()} * fabric.bytes_per_touched_router()},
-      {"tile_objects", tile_objects},
+      {"tensor_engines", wafer.tensor().host_bytes()},
   };
   uint64_t accounted = 0;
   for (const auto& [name, bytes] : components.items()) accounted += bytes.get<uint64_t>();
