@@ -32,7 +32,7 @@ int spawn_process(const std::vector<std::string>& argv, const std::string& out_p
   return pid;
 }
 
-int wait_process(int pid, int timeout_seconds, bool* killed_by_signal, double* cpu_seconds) {
+int wait_process(int pid, int timeout_seconds, bool* killed_by_signal, ProcessUsage* used) {
   int status = 0;
   rusage usage{};
   if (timeout_seconds == 0) {
@@ -51,9 +51,10 @@ int wait_process(int pid, int timeout_seconds, bool* killed_by_signal, double* c
     }
   }
   if (killed_by_signal) *killed_by_signal = !WIFEXITED(status);
-  if (cpu_seconds) {
+  if (used) {
     const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6; };
-    *cpu_seconds = seconds(usage.ru_utime) + seconds(usage.ru_stime);
+    used->cpu_seconds = seconds(usage.ru_utime) + seconds(usage.ru_stime);
+    used->peak_rss_bytes = static_cast<uint64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

@@ -311,7 +311,7 @@ void expect_refused(const std::vector<BadInput>& cases) {
     EXPECT_TRUE(!r.err.empty() && r.err.back() == '\n') << r.err;
     EXPECT_NE(r.err.find(runs[i].culprit), std::string::npos) << "no " << runs[i].culprit << " in: " << r.err;
     EXPECT_LT(r.err.size(), 500u) << "a readable length";
-    EXPECT_LT(r.cpu_seconds, kLimitSeconds) << r.err;
+    EXPECT_LT(r.usage.cpu_seconds, kLimitSeconds) << r.err;
   }
 }
 

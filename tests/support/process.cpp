@@ -46,7 +46,7 @@ ProcessResult run_with(const std::vector<std::string>& argv, int timeout_seconds
   ProcessResult r;
   const int pid = spawn_process(argv, out, err);
   meanwhile(pid);
-  r.exit_code = wait_process(pid, timeout_seconds, &r.killed_by_signal, &r.cpu_seconds);
+  r.exit_code = wait_process(pid, timeout_seconds, &r.killed_by_signal, &r.usage);
   r.out = read_file(out);
   r.err = read_file(err);
   return r;

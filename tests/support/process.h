@@ -11,7 +11,7 @@ struct ProcessResult {
   int exit_code = -1;  // 128 + signal when killed by a signal
   bool killed_by_signal = false;  // tells that from a program that exited with such a code
   std::string out, err;
-  double cpu_seconds = 0;  // user and system time of the process
+  ProcessUsage usage;  // CPU time and peak resident set of the process
 };
 
 // argv[0] is the program path; runs with a timeout (seconds), killing the program after it.
