@@ -1,7 +1,8 @@
 // Bad input of every class, refused as the README's "Exit codes" promise: exit code 2, one line
 // on stderr naming the culprit, nothing on stdout, within 2 s of CPU time (wall time would
-// measure the host's other work too). The run cases ask for a 128x128 grid (4 s and 370 MB to
-// build): ending within 2 s shows they were refused before any wafer was built.
+// measure the host's other work too). The run cases ask for a 512x512 grid (about 2 s to build
+// and several times that to run): ending within 2 s shows they were refused before any wafer
+// was built.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -29,8 +30,10 @@ struct BadInput {
   std::string yaml;               // the content of {yaml}, if the case uses it
 };
 
-// A refused case must not wait for a big wafer: this grid takes far longer than the limit to build.
-const std::vector<std::string> kBigGrid = {"--grid", "128x128"};
+// A refused case must not wait for a big wafer: this grid takes about the limit to build and
+// several times it to run hello (and some 1.4 GB, which any test host has).
+constexpr const char* kBigGridSize = "512x512";
+const std::vector<std::string> kBigGrid = {"--grid", kBigGridSize};
 constexpr double kLimitSeconds = 2.0;
 
 std::vector<std::string> with(std::vector<std::string> args, const std::vector<std::string>& more) {
@@ -92,7 +95,7 @@ std::vector<BadInput> config_cases() {
       {"RtlBlockWithoutTwin", {"config", "--rtl", "cpu@0,0"}, "rtl.swap"},
       {"ClockNaN", {"config", "--set", "core.clock_hz=nan"}, "core.clock_hz"},
       {"LinkHugeAndOdd", {"config", "--set", "system.wafers=2", "--set", "system.links=w0.east-w1.west{big}"}, "system.links"},
-      {"FewerColorsThanTheDecodeFirmware", {"run", "--grid", "128x128", "--set", "fabric.colors=11", "{decode}"}, "fabric.colors 11"},
+      {"FewerColorsThanTheDecodeFirmware", {"run", "--grid", kBigGridSize, "--set", "fabric.colors=11", "{decode}"}, "fabric.colors 11"},
       {"SramNotWords", run_args({"--set", "sram.size_bytes=49150"}), "sram.size_bytes"},
   };
 }
@@ -134,7 +137,7 @@ std::vector<BadInput> port_cases() {
       {"BindHostName", run_args({"--gdb", "0", "--gdb-bind", "localhost"}), "'localhost'"},
       {"BindEmpty", run_args({"--gdb", "0", "--gdb-bind", ""}), "--gdb-bind"},
       {"BindNotOnThisHost", run_args({"--gdb", "0", "--gdb-bind", "192.0.2.1"}), "192.0.2.1"},
-      {"CoresOffTheGrid", run_args({"--gdb", "0", "--gdb-cores", "120,0:16x16"}), "--gdb-cores"},
+      {"CoresOffTheGrid", run_args({"--gdb", "0", "--gdb-cores", "500,0:16x16"}), "--gdb-cores"},
   };
 }
 
@@ -173,7 +176,7 @@ std::vector<BadInput> decode_cases() {
       {"ToppAboveOne", decode_args({"--topp", "1.5"}), "--topp"},
       {"SeedNegative", decode_args({"--seed", "-1"}), "--seed"},
       {"SeedBeyond64Bits", decode_args({"--seed", "18446744073709551616"}), "--seed"},
-      {"EmptyPrompt", {"decode", "--model", "{model}", "--tokenizer", "{tokenizer}", "--prompt", "", "--grid", "128x128"}, "prompt"},
+      {"EmptyPrompt", {"decode", "--model", "{model}", "--tokenizer", "{tokenizer}", "--prompt", "", "--grid", kBigGridSize}, "prompt"},
       {"PromptsForOtherMicroBatches", decode_args({"--prompt", "a", "--prompt", "b", "--set", "decode.micro_batches=2"}), "prompts"},
   };
 }
@@ -186,9 +189,9 @@ std::vector<BadInput> symbol_cases() {
       {"PokeValueBeyond32Bits", run_args({"--poke", "hello_exit_code=4294967296"}), "hello_exit_code"},
       {"PokeAtTheSramEnd", run_args({"--poke", "__stack=1"}), "'__stack'"},
       {"PokeNegativeValue", run_args({"--poke", "hello_exit_code=-1"}), "hello_exit_code"},
-      {"PokeIntoBss", {"run", "--grid", "128x128", "--poke", "block_h=1", "{decode}"}, "'block_h'"},
+      {"PokeIntoBss", {"run", "--grid", kBigGridSize, "--poke", "block_h=1", "{decode}"}, "'block_h'"},
       {"FlipUnknownSymbol", run_args(with(ecc, {"--flip", "0,0:no_such_word:1"})), "'no_such_word'"},
-      {"FlipOffTheGrid", run_args(with(ecc, {"--flip", "200,0:main:1"})), "PE (200,0)"},
+      {"FlipOffTheGrid", run_args(with(ecc, {"--flip", "600,0:main:1"})), "PE (600,0)"},
       {"FlipOutsideTheSram", run_args(with(ecc, {"--flip", "0,0:0x10:1"})), "0x00000010"},
       {"FlipUnaligned", run_args(with(ecc, {"--flip", "0,0:0x80000002:1"})), "0x80000002"},
       {"FlipWithoutEcc", run_args({"--flip", "0,0:main:1"}), "--flip"},
@@ -200,9 +203,9 @@ std::vector<BadInput> symbol_cases() {
 // The file loaders' cases that are refused cleanly already (others wait for the loaders' fixes).
 std::vector<BadInput> file_cases() {
   return {
-      {"ElfMissing", {"run", "--grid", "128x128", "/nonexistent/fw.elf"}, "/nonexistent/fw.elf"},
-      {"ElfIsText", {"run", "--grid", "128x128", "{file}"}, "{file}"},
-      {"ElfTruncated", {"run", "--grid", "128x128", "{truncated_elf}"}, "{truncated_elf}"},
+      {"ElfMissing", {"run", "--grid", kBigGridSize, "/nonexistent/fw.elf"}, "/nonexistent/fw.elf"},
+      {"ElfIsText", {"run", "--grid", kBigGridSize, "{file}"}, "{file}"},
+      {"ElfTruncated", {"run", "--grid", kBigGridSize, "{truncated_elf}"}, "{truncated_elf}"},
       {"ConfigMissing", run_args({"--config", "/nonexistent/c.yaml"}), "/nonexistent/c.yaml"},
       {"ConfigSyntax", run_args({"--config", "{yaml}"}), "{yaml}:2", "grid: [\n"},
       {"ConfigUnknownKey", run_args({"--config", "{yaml}"}), "'sram.bankz'", "sram:\n  bankz: 4\n"},
@@ -211,7 +214,7 @@ std::vector<BadInput> file_cases() {
       {"ModelIsText", {"decode", "--model", "{file}", "--tokenizer", "{tokenizer}", "--prompt", "x"}, "{file}"},
       {"TokenizerMissing", {"decode", "--model", "{model}", "--tokenizer", "/nonexistent/t.bin", "--prompt", "x"}, "/nonexistent/t.bin"},
       {"FirmwareMissing", decode_args({"--firmware", "/nonexistent/decode.elf"}), "/nonexistent/decode.elf"},
-      {"RunModelMissing", {"run", "--grid", "128x128", "--model", "/nonexistent/m.bin", "{model_check}"}, "/nonexistent/m.bin"},
+      {"RunModelMissing", {"run", "--grid", kBigGridSize, "--model", "/nonexistent/m.bin", "{model_check}"}, "/nonexistent/m.bin"},
   };
 }
 
