@@ -65,7 +65,7 @@ int run_noc_command(const wvp::NocOptions& opt) {
     if (!opt.heatmap_path.empty()) wvp::svg::write_file(opt.heatmap_path, heatmap_svg(r));
     return 0;
   }
-  const wvp::SweepResult s = wvp::sweep_noc(fabric, noc, opt.sweep_step, opt.sweep_max, static_cast<int>(opt.sweep_refine), &std::cout);
+  const wvp::SweepResult s = wvp::sweep_noc(fabric, noc, opt.sweep_step, opt.sweep_max, static_cast<int>(opt.sweep_refine), &std::cout, opt.jobs);
   std::cout << "zero-load latency " << s.zero_load_latency << " cycles; saturation at " << s.saturation_rate
             << " flits/node/cycle = " << 100 * s.saturation_rate / s.channel_load_bound << "% of the channel-load bound "
             << s.channel_load_bound << "\n";

@@ -36,6 +36,8 @@ constexpr const char* kUsage =
 // Below it, logits / temperature can overflow fp32 and the softmax becomes NaN on both the
 // firmware and the host reference.
 constexpr double kMinTemperature = 1e-6, kMaxTemperature = 1e6;
+// Processes a sweep or study runs at a time: more than a host could have cores is a typo.
+constexpr uint64_t kMaxJobs = 256;
 
 // What one command's words hold: its options, and the words that are no option's value.
 struct Words {
@@ -286,6 +288,7 @@ Command parse_noc(const std::vector<std::string>& args) {
       ("sweep-step", po::value<std::string>()->default_value("0.05"), "sweep: rate step (flits/node/cycle), 0.001 to 1")
       ("sweep-max", po::value<std::string>()->default_value("1"), "sweep: highest rate tried, the step to 1")
       ("sweep-refine", po::value<std::string>()->default_value("4"), "sweep: bisection steps at saturation, 0 to 20")
+      ("jobs", po::value<std::string>()->default_value("1"), "sweep: points run at a time, each in a process of its own, 1 to 256")
       ("csv", po::value<std::string>(), "sweep: write the latency-vs-load table as CSV")
       ("plot", po::value<std::string>(), "sweep: draw the latency-vs-load curve as SVG");
   const Words w = parse_words("noc", args, desc);
@@ -299,6 +302,7 @@ Command parse_noc(const std::vector<std::string>& args) {
   opt.sweep_step = real("--sweep-step", w.text("sweep-step"), 0.001, 1.0);
   opt.sweep_max = real("--sweep-max", w.text("sweep-max"), opt.sweep_step, 1.0);
   opt.sweep_refine = static_cast<uint32_t>(integer("--sweep-refine", w.text("sweep-refine"), 0, 20));
+  opt.jobs = static_cast<unsigned>(integer("--jobs", w.text("jobs"), 1, kMaxJobs));
   opt.json_path = path(w, "json");
   opt.heatmap_path = path(w, "heatmap");
   opt.csv_path = path(w, "csv");
@@ -363,7 +367,8 @@ Command parse_study(const std::vector<std::string>& args) {
       ("wafers", po::value<std::string>()->default_value("4"), "wafers of the pipelined cases")
       ("edge-serdes", po::value<std::string>()->default_value("12"), "serdes.count of the edge cases")
       ("kv-window", po::value<std::string>()->default_value("0"), "decode.kv_window of the KV-offload cases (0: as many positions as fit)")
-      ("out", po::value<std::string>()->default_value("."), "directory for the CSV, the charts and each run's files");
+      ("out", po::value<std::string>()->default_value("."), "directory for the CSV, the charts and each run's files")
+      ("jobs", po::value<std::string>()->default_value("1"), "decode runs at a time, 1 to 256");
   if (args.empty() || args[0] != "edge-vs-optical")
     throw UsageError("study: the study to run is " + (args.empty() ? std::string("missing") : "unknown: " + wvp::quoted(args[0])) +
                      " (studies: edge-vs-optical)");
@@ -387,6 +392,7 @@ Command parse_study(const std::vector<std::string>& args) {
     opt.contexts.push_back(static_cast<uint32_t>(integer("--contexts", context, 1, 1u << 20)));
   if (opt.contexts.empty()) throw UsageError("--contexts: no context length given");
   opt.wafers = static_cast<uint32_t>(integer("--wafers", vm["wafers"].as<std::string>(), 2, 1024));
+  opt.jobs = static_cast<unsigned>(integer("--jobs", vm["jobs"].as<std::string>(), 1, kMaxJobs));
   opt.edge_serdes = vm["edge-serdes"].as<std::string>();
   opt.kv_window = vm["kv-window"].as<std::string>();
   PlatformConfig scratch;

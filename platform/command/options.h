@@ -26,6 +26,7 @@ struct NocOptions {
   bool sweep = false;
   double sweep_step = 0.05, sweep_max = 1.0;
   uint32_t sweep_refine = 4;  // bisection steps at saturation
+  unsigned jobs = 1;          // sweep points run at a time, each in a process
   std::string csv_path, plot_path;
 };
 

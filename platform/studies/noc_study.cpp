@@ -1,7 +1,10 @@
 #include "platform/studies/noc_study.h"
 
+#include <nlohmann/json.hpp>
+
 #include "platform/report/fabric_report.h"
 #include "platform/support/splitmix.h"
+#include "platform/support/subprocess.h"
 
 #include <algorithm>
 #include <chrono>
@@ -185,43 +188,96 @@ bool noc_stable(const NocResult& r, double zero_load_latency) {
   return r.drained && r.accepted >= kStableAcceptedShare * r.generated && r.latency_avg <= 3 * zero_load_latency;
 }
 
+std::string noc_result_record(const NocResult& r) {
+  return nlohmann::json{{"offered", r.offered}, {"generated", r.generated}, {"accepted", r.accepted},
+                        {"latency_avg", r.latency_avg}, {"latency_p50", r.latency_p50}, {"latency_p99", r.latency_p99},
+                        {"packets_measured", r.packets_measured}, {"packets_delivered", r.packets_delivered},
+                        {"drained", r.drained}, {"cycles", r.cycles}, {"flit_hops", r.flit_hops},
+                        {"bytes_per_touched_router", r.bytes_per_touched_router}, {"host_seconds", r.host_seconds},
+                        {"link_utilisation", r.link_utilisation}, {"router_stats_json", r.router_stats_json},
+                        {"width", r.width}, {"height", r.height}}
+      .dump();
+}
+
+NocResult noc_result_from_record(const std::string& record) {
+  const nlohmann::json j = nlohmann::json::parse(record);
+  NocResult r;
+  j.at("offered").get_to(r.offered), j.at("generated").get_to(r.generated), j.at("accepted").get_to(r.accepted);
+  j.at("latency_avg").get_to(r.latency_avg), j.at("latency_p50").get_to(r.latency_p50), j.at("latency_p99").get_to(r.latency_p99);
+  j.at("packets_measured").get_to(r.packets_measured), j.at("packets_delivered").get_to(r.packets_delivered);
+  j.at("drained").get_to(r.drained), j.at("cycles").get_to(r.cycles), j.at("flit_hops").get_to(r.flit_hops);
+  j.at("bytes_per_touched_router").get_to(r.bytes_per_touched_router), j.at("host_seconds").get_to(r.host_seconds);
+  j.at("link_utilisation").get_to(r.link_utilisation), j.at("router_stats_json").get_to(r.router_stats_json);
+  j.at("width").get_to(r.width), j.at("height").get_to(r.height);
+  return r;
+}
+
+namespace {
+
+// The study at each of `runs`, up to `jobs` at a time in child processes; results in order.
+std::vector<NocResult> run_noc_points(const FabricParams& fabric, const std::vector<NocParams>& runs, unsigned jobs) {
+  std::vector<NocResult> results;
+  try {
+    for (const std::string& record :
+         parallel_map(runs.size(), jobs, [&](size_t i) { return noc_result_record(run_noc(fabric, runs[i])); }))
+      results.push_back(noc_result_from_record(record));
+  } catch (const std::runtime_error& e) {
+    throw FabricError(e.what());  // what run_noc refused, as it says it
+  }
+  return results;
+}
+
+}  // namespace
+
 SweepResult sweep_noc(const FabricParams& fabric, NocParams noc, double step, double max_rate, int refine_steps,
-                      std::ostream* progress) {
+                      std::ostream* progress, unsigned jobs) {
   if (!(step > 0) || !(max_rate >= step)) throw FabricError("noc sweep: needs 0 < step <= max rate");
   SweepResult s;
-  const auto run_at = [&](double rate) {
-    noc.injection_rate = rate;
-    s.points.push_back(run_noc(fabric, noc));
-    const NocResult& r = s.points.back();
+  const auto keep = [&](const NocResult& r) {
+    s.points.push_back(r);
     if (progress)
-      *progress << "rate " << rate << ": generated " << r.generated << ", accepted " << r.accepted << ", latency avg " << r.latency_avg << " p99 "
-                << r.latency_p99 << (r.drained ? "" : " (did not drain)") << std::endl;  // a line as it comes, also into a file
-    return r;
+      *progress << "rate " << r.offered << ": generated " << r.generated << ", accepted " << r.accepted << ", latency avg " << r.latency_avg
+                << " p99 " << r.latency_p99 << (r.drained ? "" : " (did not drain)") << std::endl;  // a line as it comes, also into a file
+  };
+  const auto at = [&](double rate) {
+    NocParams p = noc;
+    p.injection_rate = rate;
+    return p;
   };
   // Zero-load latency at a load where packets practically never meet, measured long enough to
-  // average over the pattern's distances.
+  // average over the pattern's distances; it runs beside the linear pass's first rates.
+  std::vector<NocParams> runs;
   {
-    const NocParams sweep = noc;
     const double rate = std::min(kZeroLoadRate, step / 10);
     const uint32_t nodes = (noc.region_width ? noc.region_width : fabric.width) * (noc.region_height ? noc.region_height : fabric.height);
-    noc.measure_cycles = std::max<uint64_t>(noc.measure_cycles, static_cast<uint64_t>(std::ceil(kZeroLoadPackets * noc.packet_flits / (rate * nodes))));
-    s.zero_load_latency = run_at(rate).latency_avg;
-    noc = sweep;
+    runs.push_back(at(rate));
+    runs.back().measure_cycles =
+        std::max<uint64_t>(noc.measure_cycles, static_cast<uint64_t>(std::ceil(kZeroLoadPackets * noc.packet_flits / (rate * nodes))));
   }
   double stable = 0, unstable = 0;
   const int steps = static_cast<int>(std::floor(max_rate / step + 1e-9));
-  for (int i = 1; i <= steps; ++i) {
-    const double rate = i * step;
-    const NocResult r = run_at(rate);
-    if (!noc_stable(r, s.zero_load_latency)) {
-      unstable = rate;
-      break;
+  bool zero_load_known = false;
+  for (int i = 1; unstable == 0 && (i <= steps || !zero_load_known);) {
+    for (; i <= steps && runs.size() < std::max(jobs, 1u); ++i) runs.push_back(at(i * step));
+    for (const NocResult& r : run_noc_points(fabric, runs, jobs)) {
+      if (!zero_load_known) {
+        zero_load_known = true;
+        s.zero_load_latency = r.latency_avg;
+      } else if (!noc_stable(r, s.zero_load_latency)) {
+        keep(r);
+        unstable = r.offered;
+        break;  // the rates beyond it were run ahead for nothing
+      } else {
+        stable = r.offered;
+      }
+      keep(r);
     }
-    stable = rate;
+    runs.clear();
   }
   for (int i = 0; unstable > 0 && i < refine_steps; ++i) {
-    const double mid = (stable + unstable) / 2;
-    (noc_stable(run_at(mid), s.zero_load_latency) ? stable : unstable) = mid;
+    const NocResult r = run_noc_points(fabric, {at((stable + unstable) / 2)}, jobs).front();
+    keep(r);
+    (noc_stable(r, s.zero_load_latency) ? stable : unstable) = r.offered;
   }
   s.saturation_rate = stable;
   std::sort(s.points.begin(), s.points.end(), [](const NocResult& a, const NocResult& b) { return a.offered < b.offered; });

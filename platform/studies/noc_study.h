@@ -50,6 +50,8 @@ uint32_t pattern_destination(Traffic t, uint32_t src, uint32_t w, uint32_t h);
 // A sweep over offered load: the zero-load latency at kZeroLoadRate (or step / 10 if lower) over
 // at least kZeroLoadPackets packets, a linear pass from `step` to `max_rate`, then bisection
 // between the last stable and the first saturated rate. Progress lines are flushed as they come.
+// With `jobs` > 1 the points run in that many processes: the linear pass `jobs` rates at a time,
+// the rates past the first saturated one dropped, so every count of jobs gives the same points.
 constexpr double kZeroLoadRate = 0.001;  // flits/node/cycle
 constexpr double kZeroLoadPackets = 2000;
 struct SweepResult {
@@ -60,7 +62,7 @@ struct SweepResult {
   size_t heat_point = 0;          // the point drawn in the heat map: the busiest stable one
 };
 SweepResult sweep_noc(const FabricParams& fabric, NocParams noc, double step, double max_rate, int refine_steps,
-                      std::ostream* progress);
+                      std::ostream* progress, unsigned jobs = 1);
 // A point is stable when it drained, accepted within 1% of what was generated (in a stable
 // network the two differ only by the packets in flight at the window's edges), and its latency
 // stayed under three times the zero-load latency.
@@ -71,6 +73,10 @@ bool noc_stable(const NocResult& r, double zero_load_latency);
 // ejection channels included, is fully loaded under XY routing: the throughput no router can
 // beat with minimal dimension-order routing (0.5 for uniform traffic on 8 x 8).
 double channel_load_bound(Traffic pattern, uint32_t w, uint32_t h, double hotspot_fraction);
+
+// Every field, doubles exactly (a point computed in another process comes back as it was).
+std::string noc_result_record(const NocResult& r);
+NocResult noc_result_from_record(const std::string& record);
 
 // One JSON object; with `routers`, also the per-router statistics.
 std::string noc_result_json(const NocResult& r, bool routers = false);

@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <deque>
 #include <fstream>
 #include <iomanip>
 #include <ostream>
@@ -56,20 +58,35 @@ std::string error_of(const std::string& err, int code) {
   return err.substr(at + 16, err.find('\n', at) - at - 16);
 }
 
-StudyPoint measure(const StudyOptions& o, const StudyCase& c, uint32_t context, const std::string& stem, std::ostream& out) {
-  StudyPoint p;
-  p.case_name = c.name;
-  p.wafers = c.wafers;
-  p.context = context;
+// A decode run of the study, started.
+struct Started {
+  const StudyCase* c;
+  uint32_t context;
+  std::string stem;  // of its output files
+  int pid;
+};
+
+Started start(const StudyOptions& o, const StudyCase& c, uint32_t context, const std::string& stem) {
   std::vector<std::string> argv = {o.wafervp, "decode"};
   argv.insert(argv.end(), o.decode_args.begin(), o.decode_args.end());
   argv.insert(argv.end(), {"--set", "system.wafers=" + std::to_string(c.wafers), "--set", "system.links=" + c.links,
                            "--set", "system.memnode=" + c.memnode, "--steps", std::to_string(context), "--stats", stem + ".json"});
   if (c.serdes) argv.insert(argv.end(), {"--set", "serdes.count=" + o.edge_serdes});
   if (!c.memnode.empty()) argv.insert(argv.end(), {"--set", "decode.kv_window=" + o.kv_window});
-  out << "study: " << c.name << ", " << c.wafers << (c.wafers == 1 ? " wafer" : " wafers") << ", context " << context
+  return {&c, context, stem, spawn_process(argv, stem + ".out", stem + ".err")};
+}
+
+// Waits for the run and reads what it measured, with a line of progress.
+StudyPoint finish(const StudyOptions& o, const Started& run, std::ostream& out) {
+  const StudyCase& c = *run.c;
+  const std::string& stem = run.stem;
+  StudyPoint p;
+  p.case_name = c.name;
+  p.wafers = c.wafers;
+  p.context = run.context;
+  out << "study: " << c.name << ", " << c.wafers << (c.wafers == 1 ? " wafer" : " wafers") << ", context " << run.context
       << " ..." << std::flush;
-  const int code = wait_process(spawn_process(argv, stem + ".out", stem + ".err"), o.timeout_seconds);
+  const int code = wait_process(run.pid, o.timeout_seconds);
   if (code != 0) {
     p.error = error_of(read_file(stem + ".err"), code);
     out << " failed: " << p.error << "\n";
@@ -139,16 +156,27 @@ std::string study_csv(const std::vector<StudyPoint>& points) {
 std::vector<StudyPoint> run_edge_vs_optical(const StudyOptions& o, std::ostream& out) {
   std::vector<StudyPoint> points;
   const std::string dir = o.out_dir + "/";
-  for (const StudyCase& c : study_cases(o.wafers))
-    for (uint32_t context : o.contexts)
-      points.push_back(measure(o, c, context, dir + "edge_vs_optical_" + c.name + "_" + std::to_string(context), out));
+  // Up to o.jobs runs at a time, collected in order: the same lines and points for any count.
+  const std::vector<StudyCase> cases = study_cases(o.wafers);
+  std::vector<std::pair<const StudyCase*, uint32_t>> todo;
+  for (const StudyCase& c : cases)
+    for (uint32_t context : o.contexts) todo.emplace_back(&c, context);
+  std::deque<Started> running;
+  for (size_t next = 0; next < todo.size() || !running.empty();) {
+    for (; next < todo.size() && running.size() < std::max(o.jobs, 1u); ++next) {
+      const auto [c, context] = todo[next];
+      running.push_back(start(o, *c, context, dir + "edge_vs_optical_" + c->name + "_" + std::to_string(context)));
+    }
+    points.push_back(finish(o, running.front(), out));
+    running.pop_front();
+  }
   write_text(dir + "edge_vs_optical.csv", study_csv(points));
 
   svg::LineChart tokens{"decode tokens/s per user (batch 1) against context", "context (positions)",
                         "tokens/s per user", {}, 0, {}};
   svg::LineChart links{"busiest link direction's utilisation against context", "context (positions)",
                        "link utilisation (%)", {}, 0, {}};
-  for (const StudyCase& c : study_cases(o.wafers)) {
+  for (const StudyCase& c : cases) {
     svg::Series t{c.name, {}}, l{c.name, {}};
     for (const StudyPoint& p : points)
       if (p.case_name == c.name && p.ok) {

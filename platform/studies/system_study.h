@@ -22,6 +22,7 @@ struct StudyOptions {
   std::string kv_window = "0";         // decode.kv_window of the KV-offload cases
   std::string out_dir = ".";           // edge_vs_optical.csv, edge_vs_optical_tokens.svg, _links.svg
   int timeout_seconds = 3600;          // per run
+  unsigned jobs = 1;                   // runs at a time
 };
 
 // One decode run of the study.

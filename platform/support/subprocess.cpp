@@ -6,7 +6,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -64,6 +68,78 @@ std::string read_file(const std::string& path) {
   std::stringstream ss;
   ss << f.rdbuf();
   return ss.str();
+}
+
+namespace {
+
+// A forked child that runs one task; its result, or its error, in a file of its own.
+struct Child {
+  pid_t pid = -1;
+  std::string path;
+};
+
+Child start_task(size_t index, const std::function<std::string(size_t)>& task) {
+  const char* dir = std::getenv("TMPDIR");
+  std::string path = std::string(dir && *dir ? dir : "/tmp") + "/wafervp_task_XXXXXX";
+  const int fd = mkstemp(path.data());
+  if (fd < 0) throw std::runtime_error("cannot create a temporary file in " + path.substr(0, path.rfind('/')));
+  close(fd);
+  std::fflush(nullptr);  // the child must not write the parent's buffered output a second time
+  const pid_t pid = fork();
+  if (pid < 0) {
+    unlink(path.c_str());
+    throw std::runtime_error("fork failed");
+  }
+  if (pid == 0) {
+    int code = 0;
+    std::string text;
+    try {
+      text = task(index);
+    } catch (const std::exception& e) {
+      text = e.what(), code = 1;
+    }
+    std::ofstream(path, std::ios::binary) << text;
+    _exit(code);  // no destructors or atexit handlers of the parent's objects
+  }
+  return {pid, path};
+}
+
+// Waits for the child; its result, or throws with its error.
+std::string finish_task(const Child& c) {
+  int status = 0;
+  waitpid(c.pid, &status, 0);
+  std::string text = read_file(c.path);
+  unlink(c.path.c_str());
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return text;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 1) throw std::runtime_error(text);
+  throw std::runtime_error("a worker process ended with " + (WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
+                                                                                   : "exit code " + std::to_string(WEXITSTATUS(status))));
+}
+
+}  // namespace
+
+std::vector<std::string> parallel_map(size_t n, unsigned jobs, const std::function<std::string(size_t)>& task) {
+  std::vector<std::string> results(n);
+  std::deque<std::pair<size_t, Child>> running;
+  std::string error;
+  size_t next = 0;
+  while (next < n || !running.empty()) {
+    while (error.empty() && next < n && running.size() < std::max(jobs, 1u)) {
+      running.emplace_back(next, start_task(next, task));
+      ++next;
+    }
+    // The oldest first: results and errors come in task order.
+    const auto [index, child] = running.front();
+    running.pop_front();
+    try {
+      results[index] = finish_task(child);
+    } catch (const std::runtime_error& e) {
+      if (error.empty()) error = e.what();
+    }
+    if (!error.empty() && next < n) next = n;  // start nothing more
+  }
+  if (!error.empty()) throw std::runtime_error(error);
+  return results;
 }
 
 }  // namespace wvp

@@ -1,7 +1,9 @@
 // Child processes: SystemC runs one simulation per process, so whatever runs several (the
 // studies, the end-to-end tests, the benches) runs each in a child of its own.
 #pragma once
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,5 +24,12 @@ struct ProcessUsage {
 int wait_process(int pid, int timeout_seconds, bool* killed_by_signal = nullptr, ProcessUsage* usage = nullptr);
 // The whole of a file, such as a child's output ("" if it cannot be read).
 std::string read_file(const std::string& path);
+
+// task(0) ... task(n - 1), each in a child process forked from this one, up to `jobs` at a time
+// (jobs 1: one after the other, still in children, so that every N gives the same results); their
+// results in order. A task that throws, or a child that dies, makes it throw std::runtime_error
+// with the task's message once the children it started have ended. The task runs in a copy of
+// this process: it must not rely on threads of it (fork keeps only the caller's).
+std::vector<std::string> parallel_map(size_t n, unsigned jobs, const std::function<std::string(size_t)>& task);
 
 }  // namespace wvp

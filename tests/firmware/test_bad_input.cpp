@@ -61,6 +61,9 @@ std::vector<BadInput> option_cases() {
       // boost's own message for it never ends (its placeholder is in the name).
       {"OptionNameHoldingBoostsPlaceholder", {"run", "--x%option%=", "{hello}"}, "'--x%option%'"},
       {"SweepRefineNegative", {"noc", "--sweep", "--sweep-refine", "-5"}, "--sweep-refine"},
+      {"SweepJobsZero", {"noc", "--sweep", "--jobs", "0"}, "--jobs"},
+      {"StudyJobsAbsurd", {"study", "edge-vs-optical", "--jobs", "1000000", "--model", "{model}", "--tokenizer", "{tokenizer}",
+                           "--prompt", "Once"}, "--jobs"},
       {"SweepStepOfABillionRuns", {"noc", "--sweep", "--sweep-step", "1e-9"}, "--sweep-step"},
       {"SweepMaxBelowItsStep", {"noc", "--sweep", "--sweep-step", "0.5", "--sweep-max", "0.1"}, "--sweep-max"},
       {"CsvWithoutSweep", {"noc", "--csv", "{out}"}, "--csv"},

@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <sstream>
 
@@ -21,6 +22,37 @@ std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
     rows.push_back(cells);
   }
   return rows;
+}
+
+// Runs in parallel are collected in order: the same CSV, the host's seconds aside, and the same
+// progress lines for any --jobs.
+TEST(StudyRun, TheStudyIsTheSameForAnyNumberOfJobs) {
+  std::vector<std::vector<std::vector<std::string>>> tables;
+  std::vector<std::string> outs;
+  for (const char* jobs : {"1", "3"}) {
+    const std::string dir = temp_path(std::string("study_jobs_") + jobs);
+    std::filesystem::create_directories(dir);
+    const ProcessResult r = run_process({wafervp(), "study", "edge-vs-optical", "--contexts", "4", "--wafers", "2", "--jobs", jobs,
+                                         "--edge-serdes", "2", "--kv-window", "2", "--out", dir, "--grid", "8x8", "--model",
+                                         std::string(WVP_CHECKPOINT_DIR) + "/tiny.bin", "--tokenizer",
+                                         std::string(WVP_CHECKPOINT_DIR) + "/tiny_tokenizer.bin", "--prompt", "Once"},
+                                        600);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    auto rows = csv_rows(read_file(dir + "/edge_vs_optical.csv"));
+    ASSERT_EQ(rows.size(), 6u);
+    const auto host = std::find(rows[0].begin(), rows[0].end(), "host_seconds") - rows[0].begin();
+    for (auto& row : rows) row.erase(row.begin() + host);
+    tables.push_back(rows);
+    std::string progress;  // without each point's host seconds and the output folder
+    for (std::string line : lines(r.out)) {
+      if (line.size() > 8 && line.compare(line.size() - 8, 8, " s host)") == 0) line.erase(line.rfind(" ("));
+      for (size_t at = line.find(dir); at != std::string::npos; at = line.find(dir)) line.replace(at, dir.size(), "DIR");
+      progress += line + "\n";
+    }
+    outs.push_back(progress);
+  }
+  EXPECT_EQ(tables[0], tables[1]);
+  EXPECT_EQ(outs[0], outs[1]);
 }
 
 TEST(StudyRun, EdgeVsOpticalRunsEveryCaseAtEveryContextAndWritesItsCsvAndCharts) {

@@ -66,6 +66,38 @@ TEST(NocStudy, SweepFindsSaturationWithinTheChannelLoadBound) {
   }
 }
 
+// Points run ahead in other processes come back exactly, and those past saturation are dropped:
+// every count of jobs gives the same sweep, point for point.
+TEST(NocStudy, ASweepIsTheSameForAnyNumberOfJobs) {
+  NocParams noc;
+  noc.measure_cycles = 1000;
+  const FabricParams fabric = noc_fabric_params(FabricParams{}, noc, 6, 6);
+  const SweepResult one = sweep_noc(fabric, noc, 0.1, 1.0, 2, nullptr, 1);
+  ASSERT_GT(one.points.size(), 3u);
+  for (unsigned jobs : {2u, 3u, 8u}) {
+    const SweepResult s = sweep_noc(fabric, noc, 0.1, 1.0, 2, nullptr, jobs);
+    EXPECT_EQ(s.zero_load_latency, one.zero_load_latency) << jobs;
+    EXPECT_EQ(s.saturation_rate, one.saturation_rate) << jobs;
+    ASSERT_EQ(s.points.size(), one.points.size()) << jobs;
+    for (size_t i = 0; i < s.points.size(); ++i) {
+      NocResult a = s.points[i], b = one.points[i];
+      a.host_seconds = b.host_seconds = 0;
+      EXPECT_EQ(noc_result_record(a), noc_result_record(b)) << jobs << " jobs, point " << i;
+    }
+  }
+}
+
+TEST(NocStudy, AResultRecordRoundTripsExactly) {
+  NocParams noc;
+  noc.measure_cycles = 300;
+  noc.injection_rate = 0.1;
+  const NocResult r = run_noc(noc_fabric_params(FabricParams{}, noc, 4, 4), noc);
+  const std::string record = noc_result_record(r);
+  EXPECT_EQ(noc_result_record(noc_result_from_record(record)), record);
+  EXPECT_EQ(noc_result_from_record(record).latency_avg, r.latency_avg);
+  EXPECT_EQ(noc_result_from_record(record).link_utilisation, r.link_utilisation);
+}
+
 TEST(NocStudy, ZeroLoadLatencyOfTheFourStageRouterMatchesItsPipeline) {
   // At very low load on 8 x 8 uniform, mean latency ~ (mean hops + 1) * 5 + 2 + (P - 1): the
   // routers, the injection and ejection channels, the serialisation;

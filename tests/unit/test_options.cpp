@@ -89,6 +89,8 @@ TEST(Options, BadValuesAreOneLineNamingTheOption) {
   EXPECT_EQ(refusal({"config", "--bo\ngus"}), "config: unknown option '--bo\\ngus' (wafervp config --help)");
   EXPECT_EQ(refusal({"run", "a.elf", "b.elf"}), "run: unexpected argument 'b.elf' after the ELF 'a.elf'");
   EXPECT_EQ(refusal({"noc", "--sweep-refine", "-5"}), "--sweep-refine: expected an integer from 0 to 20, got '-5'");
+  EXPECT_EQ(refusal({"noc", "--sweep", "--jobs", "0"}), "--jobs: expected an integer from 1 to 256, got '0'");
+  EXPECT_EQ(refusal({"study", "edge-vs-optical", "--jobs", "100000"}), "--jobs: expected an integer from 1 to 256, got '100000'");
   EXPECT_EQ(refusal({"make-model", "--out", "m", "--tokenizer", "t", "--layers", "2000000000"}),
             "--layers: expected an integer from 1 to 1048576, got '2000000000'");
   EXPECT_EQ(refusal({"config", "--set", "sram.banks=" + std::string(100'000, '9')}),
