@@ -7,6 +7,7 @@
 
 #include "models/link/param_check.h"
 #include "models/link/pcs.h"
+#include "tlm/log.h"
 
 namespace wvp {
 namespace {
@@ -310,6 +311,8 @@ void Link::release_acked(uint64_t expected, uint64_t t) {
 void Link::arrive(uint64_t seq, bool bad, uint64_t t) {
   if (bad) {
     ++counts_.crc_errors;
+    if (Log::enabled(LogComponent::Link, LogLevel::Debug))
+      Log::write(LogComponent::Link, LogLevel::Debug, fmt::format("{}: frame {} failed its CRC at {} ps: it will be replayed", params_.name, seq, t));
   } else if (seq == expected_seq_) {
     ++expected_seq_;
     nak_scheduled_ = false;

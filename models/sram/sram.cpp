@@ -5,6 +5,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "tlm/log.h"
 #include "tlm/tile_address.h"
 
 namespace wvp {
@@ -114,7 +115,12 @@ void Sram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   }
   const bool write = gp.is_write();
   if (ecc_ && len > 0 && (write || gp.is_read())) {
-    if (!(write ? ecc_write(at, len, gp.get_data_ptr()) : ecc_read(at, len, gp.get_data_ptr()))) {
+    const uint64_t corrected = stats_[tile].ecc_corrected;
+    const bool ok = write ? ecc_write(at, len, gp.get_data_ptr()) : ecc_read(at, len, gp.get_data_ptr());
+    if (stats_[tile].ecc_corrected != corrected || !ok)
+      WVP_LOG(Sram, Debug, tile, clock_.cycle_at(sc_core::sc_time_stamp() + delay), "{} of {} bytes at offset {:#x}: {}",
+              write ? "write" : "read", len, addr, ok ? "corrected a flipped bit" : "uncorrectable word, refused");
+    if (!ok) {
       gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
       return;
     }

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "tlm/log.h"
 #include "tlm/tile_address.h"
 
 namespace wvp {
@@ -395,6 +396,8 @@ void TensorEngine::b_transport(int, tlm::tlm_generic_payload& gp, sc_core::sc_ti
       } catch (const std::runtime_error& e) {
         error = e.what();
       }
+      WVP_LOG(Tensor, Debug, tile, start, "{} of {} x {} elements: {} cycles{}{}", op_name(static_cast<TensorOp>(t.op)),
+              std::max<uint32_t>(t.rows, 1), t.len, cycles, error.empty() ? "" : ", failed: ", error);
       finish(t, tile, start + cycles, error);
     } else if (addr == kIrqAck || (addr == kIrqEnable && !(value & 1))) {
       if (addr == kIrqEnable) t.irq_enable = 0;

@@ -50,6 +50,8 @@ int run_noc_command(const wvp::NocOptions& opt) {
   const wvp::NocParams& noc = config.noc;
   const wvp::FabricParams fabric = wvp::noc_fabric_params(config.fabric, noc, config.grid_width, config.grid_height);
   wvp::check_host_memory(config, wvp::noc_host_bytes_per_tile(fabric, noc));
+  wvp::Log::set_levels(config.log);
+  wvp::Log::set_stamp(config.grid_width, config.core_clock_hz);
   std::cout << "noc: " << config.grid_width << "x" << config.grid_height << " mesh, " << wvp::pipeline_name(fabric.pipeline)
             << " routers, " << wvp::routing_name(noc.routing) << " routing, " << noc.vcs << " VCs x "
             << noc.buffer_depth_flits << " flits, " << wvp::traffic_name(noc.pattern) << " traffic, "
@@ -136,6 +138,7 @@ int report(const std::string& what, int code) {
 int sc_main(int argc, char** argv) {
   // sc_stop() is how every run ends; it is not news.
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+  wvp::Log::route_systemc_reports();
   try {
     const wvp::Command command = wvp::parse_command(std::vector<std::string>(argv + 1, argv + argc));
     wvp::check_resources(command);

@@ -138,10 +138,24 @@ void add_config_options(po::options_description& desc) {
       ("grid", po::value<std::string>(), "grid size WxH, overrides grid.width/height")
       ("set", po::value<std::vector<std::string>>()->composing(), "KEY=VALUE config override (repeatable)")
       ("rtl", po::value<std::vector<std::string>>()->composing(), "BLOCK@X,Y: that tile's block is its Verilated RTL twin, e.g. router@3,4 or router@*,* (repeatable; adds to rtl.swap)")
-      ("rtl-fst", po::value<std::string>(), "directory for the RTL twins' FST waveforms, overrides rtl.fst_dir");
+      ("rtl-fst", po::value<std::string>(), "directory for the RTL twins' FST waveforms, overrides rtl.fst_dir")
+      ("log", po::value<std::vector<std::string>>()->composing(), "COMPONENT=LEVEL[,...]: log levels, overriding log.* (components: core, sram, fabric, tensor, link, serdes, optical, memnode, host, gdb, platform; levels: trace, debug, info, warn, error, off)");
 }
 
-// Config file, then --grid, then --set, then --rtl, in that order of precedence.
+// --log's COMPONENT=LEVEL pairs, as log.COMPONENT keys.
+void apply_log_option(const std::string& text, PlatformConfig& config) {
+  std::istringstream in(text);
+  for (std::string pair; std::getline(in, pair, ',');) {
+    const size_t eq = pair.find('=');
+    LogComponent component;
+    if (eq == std::string::npos || !parse_log_component(pair.substr(0, eq), component))
+      throw ConfigError("--log: expected COMPONENT=LEVEL with a component of core, sram, fabric, tensor, link, serdes, optical, memnode, "
+                        "host, gdb, platform, got " + wvp::quoted(pair));
+    set_config_value(config, std::string("log.") + log_component_name(component), pair.substr(eq + 1), "--log");
+  }
+}
+
+// Config file, then --grid, then --set, then --rtl, then --log, in that order of precedence.
 void apply_config_options(const Words& w, PlatformConfig& config) {
   if (w.has("config")) load_config_file(config, w.text("config"));
   if (w.has("grid")) parse_grid(w.text("grid"), config.grid_width, config.grid_height);
@@ -155,6 +169,8 @@ void apply_config_options(const Words& w, PlatformConfig& config) {
   if (w.has("rtl"))
     for (const std::string& swap : w.vm["rtl"].as<std::vector<std::string>>()) config.rtl.push_back(parse_rtl_swap(swap, "--rtl"));
   if (w.has("rtl-fst")) config.rtl_fst_dir = path(w, "rtl-fst");
+  if (w.has("log"))
+    for (const std::string& levels : w.vm["log"].as<std::vector<std::string>>()) apply_log_option(levels, config);
 }
 
 Command parse_config(const std::vector<std::string>& args) {

@@ -299,6 +299,8 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   // Never destroyed: SystemC unregisters each port, export and module by a linear search, so
   // tearing down N tiles costs O(N^2) (47 s for 256x256), and the process ends after the run.
   PhaseProfile profile(system_width(config) * config.grid_height);
+  Log::set_levels(config.log);
+  Log::set_stamp(system_width(config), config.core_clock_hz);
   static Wafer* const wafer_instance = new Wafer("wafer", config, console, &profile);
   Wafer& wafer = *wafer_instance;
   HostLoad host(wafer);
@@ -338,6 +340,10 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   wafer.cluster().set_stop_request(&stop_on_signals.request());
   const auto start = std::chrono::steady_clock::now();
   const double setup_seconds = std::chrono::duration<double>(start - began).count();
+  if (Log::enabled(LogComponent::Platform, LogLevel::Info))
+    Log::write(LogComponent::Platform, LogLevel::Info,
+               fmt::format("{} tiles ({}x{}) built and loaded in {:.3f} s; the first instruction", wafer.tile_count(), wafer.width(),
+                           wafer.height(), setup_seconds));
   sc_core::sc_start();
   const double host_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   wafer.ctl().flush_console();

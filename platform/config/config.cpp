@@ -118,6 +118,18 @@ Field checked_list(std::string key, std::string help, std::string& (*ref)(Platfo
 
 #define WVP_REF(type, expr) +[](PlatformConfig& c) -> type& { return expr; }
 
+template <LogComponent kComponent>
+LogLevel& log_level(PlatformConfig& c) {
+  return c.log[static_cast<size_t>(kComponent)];
+}
+
+template <LogComponent kComponent>
+Field log_field() {
+  return choice<LogLevel>(std::string("log.") + log_component_name(kComponent), std::string("level of the ") + log_component_name(kComponent) +
+                          " log (stderr): trace, debug, info, warn, error or off", &log_level<kComponent>, log_level_name, parse_log_level,
+                          {LogLevel::Trace, LogLevel::Debug, LogLevel::Info, LogLevel::Warn, LogLevel::Error, LogLevel::Off});
+}
+
 const std::vector<Field>& fields() {
   constexpr uint32_t kU32 = std::numeric_limits<uint32_t>::max();
   constexpr uint64_t kU64 = std::numeric_limits<uint64_t>::max();
@@ -206,6 +218,10 @@ const std::vector<Field>& fields() {
       text("rtl.fst_dir", "directory where every RTL twin (rtl.swap, --rtl) writes its FST waveform (empty: none)", WVP_REF(std::string, c.rtl_fst_dir)),
       number<uint64_t>("sim.quantum_cycles", "temporal-decoupling quantum (cycles)", WVP_REF(uint64_t, c.sim.quantum_cycles), 1, kU64),
       number<uint64_t>("sim.max_cycles", "stop with exit code 4 after this many cycles (0: no limit)", WVP_REF(uint64_t, c.sim.max_cycles), 0, kU64),
+      log_field<LogComponent::Core>(), log_field<LogComponent::Sram>(), log_field<LogComponent::Fabric>(),
+      log_field<LogComponent::Tensor>(), log_field<LogComponent::Link>(), log_field<LogComponent::Serdes>(),
+      log_field<LogComponent::Optical>(), log_field<LogComponent::Memnode>(), log_field<LogComponent::Host>(),
+      log_field<LogComponent::Gdb>(), log_field<LogComponent::Platform>(),
   };
   return all;
 }

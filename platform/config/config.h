@@ -13,6 +13,7 @@
 #include "models/sram/sram.h"
 #include "models/tensor/tensor_engine.h"
 #include "platform/config/noc_params.h"
+#include "tlm/log.h"
 
 namespace wvp {
 
@@ -166,6 +167,11 @@ struct PlatformConfig {
   DefectMap defects;              // wafer.defects, wafer.defect_rate, ...
   std::vector<RtlSwap> rtl;       // rtl.swap
   std::string rtl_fst_dir;        // rtl.fst_dir: each RTL twin writes its waveform there
+  LogLevels log = [] {            // log.<component>: each component's level (tlm/log.h)
+    LogLevels l;
+    l.fill(kDefaultLogLevel);
+    return l;
+  }();
 };
 
 // Whether serdes.* puts SerDes on each wafer's `edge` ("east", ...).

@@ -15,6 +15,7 @@
 #include <stdexcept>
 
 #include "platform/support/quoted.h"
+#include "tlm/log.h"
 
 namespace wvp {
 namespace {
@@ -246,6 +247,7 @@ void GdbServer::wait_for_client() {
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   client_fd_ = fd;
   reset_session();
+  if (Log::enabled(LogComponent::Gdb, LogLevel::Info)) Log::write(LogComponent::Gdb, LogLevel::Info, "a debugger connected");
 }
 
 void GdbServer::reset_session() {

@@ -58,6 +58,20 @@ TEST(Run, HandledTrapsReturnToFirmware) {
   EXPECT_NE(r.out.find("mcause=11"), std::string::npos) << r.out;
 }
 
+// Debug lines only when asked for, each stamped with the cycle, ns and PE; the run itself, its
+// console and its exit code, the same either way.
+TEST(Run, LogLevelsShowTheComponentsLinesOnlyWhenAskedFor) {
+  const ProcessResult quiet = run_wafervp({"--grid", "2x2", firmware("tensor_check")});
+  const ProcessResult loud = run_wafervp({"--grid", "2x2", "--log", "tensor=debug,platform=info", firmware("tensor_check")});
+  ASSERT_EQ(quiet.exit_code, 0) << quiet.err;
+  EXPECT_EQ(loud.exit_code, 0);
+  EXPECT_EQ(loud.out, quiet.out);
+  EXPECT_EQ(quiet.err.find("[tensor]"), std::string::npos) << quiet.err;
+  EXPECT_NE(loud.err.find("[platform] [info] 4 tiles (2x2) built and loaded in "), std::string::npos) << loud.err;
+  EXPECT_TRUE(std::regex_search(loud.err, std::regex(R"(\[tensor\] \[debug\] cycle [0-9]+ \([0-9.]+ ns\) PE \(1,1\): DOT of [0-9]+ x [0-9]+ elements: [0-9]+ cycles)")))
+      << loud.err;
+}
+
 TEST(Run, TwoRunsAreIdentical) {
   const std::string s1 = temp_path("s1.json"), s2 = temp_path("s2.json");
   const ProcessResult a = run_wafervp({"--grid", "3x2", "--stats", s1, firmware("trap")});

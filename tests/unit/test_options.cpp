@@ -65,6 +65,16 @@ TEST(Options, TheStudyPassesTheRestToEveryDecodeRun) {
   EXPECT_EQ(s.study.decode_args, (std::vector<std::string>{"--model", "m.bin", "--tokenizer", "t.bin", "--prompt", "x"}));
 }
 
+TEST(Options, LogLevelsComeFromTheConfigAndTheLogOption) {
+  const Command r = parse({"run", "--set", "log.sram=info", "--log", "core=debug,fabric=trace", "--log", "gdb=off", "fw.elf"});
+  const LogLevels& log = r.run.config.log;
+  EXPECT_EQ(log[static_cast<size_t>(LogComponent::Core)], LogLevel::Debug);
+  EXPECT_EQ(log[static_cast<size_t>(LogComponent::Fabric)], LogLevel::Trace);
+  EXPECT_EQ(log[static_cast<size_t>(LogComponent::Gdb)], LogLevel::Off);
+  EXPECT_EQ(log[static_cast<size_t>(LogComponent::Sram)], LogLevel::Info);
+  EXPECT_EQ(log[static_cast<size_t>(LogComponent::Tensor)], kDefaultLogLevel);
+}
+
 TEST(Options, OutputsNameTheirOptions) {
   const Command n = parse({"noc", "--sweep", "--json", "a.json", "--csv", "b.csv"});
   const std::vector<Output> o = outputs(n);
@@ -90,6 +100,10 @@ TEST(Options, BadValuesAreOneLineNamingTheOption) {
   EXPECT_EQ(refusal({"run", "a.elf", "b.elf"}), "run: unexpected argument 'b.elf' after the ELF 'a.elf'");
   EXPECT_EQ(refusal({"noc", "--sweep-refine", "-5"}), "--sweep-refine: expected an integer from 0 to 20, got '-5'");
   EXPECT_EQ(refusal({"noc", "--sweep", "--jobs", "0"}), "--jobs: expected an integer from 1 to 256, got '0'");
+  EXPECT_EQ(refusal({"run", "--log", "cpu=debug", "fw.elf"}),
+            "--log: expected COMPONENT=LEVEL with a component of core, sram, fabric, tensor, link, serdes, optical, memnode, host, gdb, "
+            "platform, got 'cpu=debug'");
+  EXPECT_EQ(refusal({"run", "--log", "core=loud", "fw.elf"}), "--log: log.core: expected one of trace debug info warn error off, got 'loud'");
   EXPECT_EQ(refusal({"study", "edge-vs-optical", "--jobs", "100000"}), "--jobs: expected an integer from 1 to 256, got '100000'");
   EXPECT_EQ(refusal({"make-model", "--out", "m", "--tokenizer", "t", "--layers", "2000000000"}),
             "--layers: expected an integer from 1 to 1048576, got '2000000000'");
