@@ -345,7 +345,7 @@ void Fabric::feed_from_source(Router& r, uint32_t tile, uint64_t t) {
       const uint32_t vc = (r.rr_vc[kRamp] + k) % v;
       const auto& q = r.in[kRamp * v + vc];
       if (q.count == 0 && q.state == InVc::kIdle) {
-        r.source_vc = static_cast<int>(vc);
+        r.source_vc = static_cast<int8_t>(vc);
         r.rr_vc[kRamp] = static_cast<uint8_t>((vc + 1) % v);
         break;
       }
@@ -517,10 +517,9 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
     int n_requests = 0;
     for (uint32_t ports = r.nonempty_ports; ports; ports &= ports - 1) {
       const int p = __builtin_ctz(ports);
-      for (uint32_t mask = r.nonempty[p]; mask; mask &= mask - 1) {
+      for (uint32_t mask = r.nonempty[p] & ~r.active[p]; mask; mask &= mask - 1) {
         const uint32_t vc = __builtin_ctz(mask), index = p * v + vc;
         auto& q = r.in[index];
-        if (q.state == InVc::kActive) continue;
         const uint64_t routed = std::max(flit_at(q, 0).ready, r.packet[index].ready_at) + rc_cycles_;
         if (routed > t) {
           next = std::min(next, routed);
@@ -557,6 +556,7 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
         if (requests[j].out_vc != ovc) continue;
         if (j == winner || sink) {
           r.in[requests[j].in_vc].state = InVc::kActive;
+          r.active[requests[j].in_vc / v] |= 1u << requests[j].in_vc % v;
           r.packet[requests[j].in_vc].ready_at = t + va_cycles_;
           if (!sink) {
             r.out_busy[ovc] = 1;
@@ -580,7 +580,7 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
   const uint32_t full = v == 32 ? ~0u : (1u << v) - 1;
   for (uint32_t ports = r.nonempty_ports; ports; ports &= ports - 1) {
     const int p = __builtin_ctz(ports);
-    const uint32_t mask = r.nonempty[p];
+    const uint32_t mask = kPackets ? r.nonempty[p] & r.active[p] : r.nonempty[p];
     const uint32_t start = r.rr_in[p];
     const uint32_t rotated = start ? (mask >> start) | (mask << (v - start)) : mask;
     for (uint32_t m = rotated & full; m; m &= m - 1) {
@@ -588,7 +588,6 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
       if (vc >= v) vc -= v;
       const uint32_t index = p * v + vc;
       auto& q = r.in[index];
-      if (kPackets && q.state != InVc::kActive) continue;
       const uint64_t when = eligible_at(index, flit_at(q, 0));
       if (when > t) {
         next = std::min(next, when);
@@ -596,11 +595,14 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
       }
       if (!kPackets && q.state != InVc::kActive) route_head(r, tile, p, vc);
       PortMask ready_outputs = 0;
-      const PortMask wanted = kPackets ? port_bit(r.packet[index].out_port) : q.pending;
-      const uint32_t out_vc = kPackets ? r.packet[index].out_vc : vc;
-      for (uint32_t w = wanted; w; w &= w - 1) {
-        const int o = __builtin_ctz(w);
-        if ((kPackets && o == kRamp) || r.credits[o * v + out_vc] > 0) ready_outputs |= port_bit(o);
+      if constexpr (kPackets) {  // one output, its VC allocated; the sink takes every flit
+        const Router::PacketVc& held = r.packet[index];
+        if (held.out_port == kRamp || r.credits[held.out_port * v + held.out_vc] > 0) ready_outputs = port_bit(held.out_port);
+      } else {
+        for (uint32_t w = q.pending; w; w &= w - 1) {
+          const int o = __builtin_ctz(w);
+          if (r.credits[o * v + vc] > 0) ready_outputs |= port_bit(o);
+        }
       }
       if (!ready_outputs) {
         blocked = true;  // waits for a credit
@@ -651,7 +653,10 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
     }
     if (!kPackets || (flit_at(q, 0).flags & Flit::kTail)) {
       q.state = InVc::kIdle;
-      if constexpr (kPackets) r.packet[index].ready_at = t + 1;
+      if constexpr (kPackets) {
+        r.active[p] &= ~(1u << vc);
+        r.packet[index].ready_at = t + 1;
+      }
     }
     release<kPackets>(r, tile, p, vc, t);
     r.rr_in[p] = static_cast<uint8_t>(vc + 1 == v ? 0 : vc + 1);

@@ -74,9 +74,13 @@ struct Fabric::Router {
   // Looked at on every visit: kept together at the front.
   std::unique_ptr<RouterTwin> twin;
   uint32_t nonempty[kPorts] = {};  // per input port, a bit per VC holding flits
+  // Packets: per input port, a bit per VC whose packet holds an output VC (state kActive), so
+  // that allocation and switch allocation pick their VCs by mask instead of testing each one.
+  uint32_t active[kPorts] = {};
   PortMask nonempty_ports = 0;     // input ports with a bit in nonempty
   uint8_t rr_in[kPorts] = {}, rr_out[kPorts] = {}, rr_vc[kPorts] = {};
   bool watched = false;                 // listed in Fabric::blocked_
+  int8_t source_vc = -1;                // packets: the VC the source queue's front packet enters
   uint64_t wake_at = UINT64_MAX;
   uint64_t blocked_since = UINT64_MAX;  // asleep with a flit waiting for a credit or a VC
   // Geometry, cached: the neighbour through each port, the cycles from a grant there to the
@@ -84,7 +88,11 @@ struct Fabric::Router {
   uint32_t next_tile[kPorts] = {};
   uint32_t latency[kPorts] = {};
   uint32_t credit_delay[kPorts] = {};
-  uint64_t source_created = UINT64_MAX;  // packets: when the source queue's front packet was made
+  // Packets: the source queue, from source[source_head] on (`source` below), and when its front
+  // packet was made. Here, where they fill what the alignment would leave free.
+  uint32_t source_head = 0;
+  uint32_t source_sent = 0;              // flits of the front packet already in the router
+  uint64_t source_created = UINT64_MAX;
 
   // The arrays behind this header.
   InVc* in = nullptr;            // (kPorts + 1) * V: input ports, then the receive queues
@@ -94,11 +102,7 @@ struct Fabric::Router {
   uint8_t* out_busy = nullptr;   // packets: kPorts * V, output VC held by a packet
   uint16_t* rr_va = nullptr;     // packets: kPorts * V, per output VC the next input VC to favour
 
-  // Packets: the source queue, from source[source_head] on.
-  std::vector<fabric_internal::SourcePacket> source;
-  uint32_t source_head = 0;
-  uint32_t source_sent = 0;             // flits of the front packet already in the router
-  int source_vc = -1;
+  std::vector<fabric_internal::SourcePacket> source;  // packets
   RouterStats stats;
   std::unique_ptr<uint8_t[]> presented;  // twin: per input buffer, the wavelets written into the twin
 
