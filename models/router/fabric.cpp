@@ -399,7 +399,8 @@ void Fabric::route_head(Router& r, uint32_t tile, int in_port, uint32_t vc) {
   auto& q = r.in[in_port * params_.colors + vc];
   const Flit& f = flit_at(q, 0);
   if (params_.packets) {
-    if (!(f.flags & Flit::kHead)) fail(at(tile, params_.width) + ": body flit without a head on VC " + std::to_string(vc));
+    if (!(f.flags & Flit::kHead)) [[unlikely]]
+      fail(at(tile, params_.width) + ": body flit without a head on VC " + std::to_string(vc));
     const MeshPoint cur{int32_t(tile % params_.width), int32_t(tile / params_.width)};
     const MeshPoint src{int32_t(f.data % params_.width), int32_t(f.data / params_.width)};
     const MeshPoint dst{int32_t(f.dest % params_.width), int32_t(f.dest / params_.width)};
@@ -521,7 +522,7 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
   bool stalled = false;   // a head that could go this cycle did not
   const auto eligible_at = [&](uint32_t index, const Flit& f) -> uint64_t {
     if constexpr (!kPackets) return f.ready + rc_cycles_ + va_cycles_;
-    return r.in[index].state == InVc::kActive && (f.flags & Flit::kHead)
+    return (f.flags & Flit::kHead) && r.in[index].state == InVc::kActive
                ? std::max(r.packet[index].ready_at, f.ready + rc_cycles_)
                : f.ready + rc_cycles_;
   };
