@@ -441,66 +441,6 @@ bool Fabric::allocate_vc(Router& r, int in_port, uint32_t vc) {
   return true;
 }
 
-template <bool kPackets>
-void Fabric::send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_port, uint64_t t) {
-  const uint32_t v = params_.colors, index = in_port * v + vc;
-  Flit f = flit_at(r.in[index], 0);
-  const uint32_t out_vc = kPackets ? r.packet[index].out_vc : vc;
-  const uint64_t arrive = t + r.latency[out_port];
-  if (send_observer_) send_observer_(tile, out_port, out_vc, f.data, t);
-  ++r.stats.link_flits[out_port];
-  ++flit_hops_;
-  if (out_port == kRamp) {
-    if constexpr (kPackets) {
-      client_->delivered(tile, f, arrive);
-    } else {
-      --r.credits[kRamp * v + out_vc];
-      f.ready = arrive;
-      push(r, kPorts, out_vc, f);
-      client_->rx_arrival(tile, out_vc, arrive);
-    }
-    return;
-  }
-  --r.credits[out_port * v + out_vc];
-  const uint32_t next = r.next_tile[out_port];
-  if (next == UINT32_MAX) {  // an attached edge port: the wavelet leaves the wafer
-    if (edge_link_credits(tile, out_port)) {
-      ++edge_lent_[(uint64_t{tile} * kPorts + out_port) * v + out_vc];
-    } else {
-      credit_wheel_[(arrive + params_.credit_delay_cycles) % kWheel].push_back(
-          {tile, static_cast<uint16_t>(out_port * v + out_vc)});
-      ++pending_credits_;
-    }
-    client_->edge_out(tile, out_port, out_vc, f.data, arrive);
-    return;
-  }
-  // The output VC is free for the next packet once its tail has left; that packet's flits queue
-  // behind this one's downstream.
-  if (kPackets && (f.flags & Flit::kTail)) r.out_busy[out_port * v + out_vc] = 0;
-  Router& d = router(next);
-  f.ready = arrive;
-  push(d, opposite(out_port), out_vc, f);
-  ++in_flight_;  // the copy downstream; the original leaves when its buffer pops it
-  schedule(d, next, arrive + rc_cycles_ + (kPackets ? 0 : va_cycles_));
-}
-template void Fabric::send<false>(Router&, uint32_t, int, uint32_t, int, uint64_t);  // the twin's
-
-template <bool kPackets>
-void Fabric::release(Router& r, uint32_t tile, int port, uint32_t vc, uint64_t t) {
-  pop(r, static_cast<uint32_t>(port), vc);
-  --in_flight_;
-  if (port == kRamp) {
-    if (!kPackets) client_->tx_space(tile, vc, t + 1);
-  } else if (r.next_tile[port] == UINT32_MAX) {
-    client_->edge_space(tile, port, vc, t + 1);
-  } else {
-    const uint64_t when = t + r.credit_delay[port];
-    credit_wheel_[when % kWheel].push_back({r.next_tile[port], static_cast<uint16_t>(opposite(port) * params_.colors + vc)});
-    ++pending_credits_;
-  }
-}
-template void Fabric::release<false>(Router&, uint32_t, int, uint32_t, uint64_t);  // the twin's
-
 void Fabric::process(uint32_t tile, uint64_t t) {
   Router& r = *routers_[tile];
   if (r.twin) return process_twin(r, tile, t);
