@@ -354,7 +354,8 @@ void Fabric::inject_packet(uint32_t src, uint32_t dest, uint32_t flits, uint32_t
   source_flits_ += flits;
 }
 
-void Fabric::feed_from_source(Router& r, uint32_t tile, uint64_t t) {
+// Inlined into the router's visit, which calls it every time (packets).
+[[gnu::always_inline]] inline void Fabric::feed_from_source(Router& r, uint32_t tile, uint64_t t) {
   // One flit per cycle enters the ramp input; a packet keeps the VC it started in.
   if (r.source_created > t) return;
   const uint32_t v = params_.colors;
@@ -414,7 +415,8 @@ void Fabric::route_head(Router& r, uint32_t tile, int in_port, uint32_t vc) {
   if (q.pending) q.state = InVc::kActive;
 }
 
-bool Fabric::allocate_vc(Router& r, int in_port, uint32_t vc) {
+// Inlined into the router's visit, its one caller, once per head.
+[[gnu::always_inline]] inline bool Fabric::allocate_vc(Router& r, int in_port, uint32_t vc) {
   // Adaptive selection: of the allowed outputs, the one with a free VC and the most credits.
   const uint32_t v = params_.colors, index = in_port * v + vc;
   int best_port = -1, best_vc = -1, best_credits = -1;
