@@ -471,8 +471,11 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
 
   // Route computation and VC allocation (packets): separable, input first, one iteration.
   if constexpr (kPackets) {
+    // An input VC's request for an output VC: both as indices (port * V + vc) and as their parts,
+    // so that allocation divides by V nowhere.
     struct Request {
-      uint16_t in_vc, out_vc;
+      uint16_t in, out;
+      uint8_t in_port, in_vc, out_port, out_vc;
     };
     Request requests[kPorts * 32];
     int n_requests = 0;
@@ -488,8 +491,9 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
         }
         if (q.state == InVc::kIdle) route_head(r, tile, p, vc);
         if (allocate_vc(r, p, vc)) {
-          requests[n_requests++] = {static_cast<uint16_t>(index),
-                                    static_cast<uint16_t>(r.packet[index].out_port * v + r.packet[index].out_vc)};
+          const Router::PacketVc& held = r.packet[index];
+          requests[n_requests++] = {static_cast<uint16_t>(index), static_cast<uint16_t>(held.out_port * v + held.out_vc),
+                                    static_cast<uint8_t>(p), static_cast<uint8_t>(vc), held.out_port, held.out_vc};
         } else {
           blocked = true;  // every allowed output VC is held until a tail leaves
           stalled = true;
@@ -497,16 +501,18 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
       }
     }
     // Output side: each output VC grants one requester, round robin from its pointer.
+    constexpr uint16_t kDecided = UINT16_MAX;  // granted or lost in this round
+    const uint32_t input_vcs = kPorts * v;
     for (int i = 0; i < n_requests; ++i) {
-      const uint16_t ovc = requests[i].out_vc;
-      if (ovc == UINT16_MAX) continue;
-      const bool sink = ovc / v == kRamp;
+      const uint16_t ovc = requests[i].out;
+      if (ovc == kDecided) continue;
+      const bool sink = requests[i].out_port == kRamp;
       int winner = -1;
       uint32_t best = UINT32_MAX;
       for (int j = i; j < n_requests; ++j) {
-        if (requests[j].out_vc != ovc) continue;
-        uint32_t distance = requests[j].in_vc + (sink ? 0 : kPorts * v - r.rr_va[ovc]);
-        if (distance >= kPorts * v) distance -= kPorts * v;
+        if (requests[j].out != ovc) continue;
+        uint32_t distance = requests[j].in + (sink ? 0 : input_vcs - r.rr_va[ovc]);
+        if (distance >= input_vcs) distance -= input_vcs;
         if (sink || distance < best) {
           best = distance;
           winner = j;
@@ -514,20 +520,21 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
         }
       }
       for (int j = i; j < n_requests; ++j) {
-        if (requests[j].out_vc != ovc) continue;
+        Request& req = requests[j];
+        if (req.out != ovc) continue;
         if (j == winner || sink) {
-          r.in[requests[j].in_vc].state = InVc::kActive;
-          r.active[requests[j].in_vc / v] |= 1u << requests[j].in_vc % v;
-          r.packet[requests[j].in_vc].ready_at = t + va_cycles_;
+          r.in[req.in].state = InVc::kActive;
+          r.active[req.in_port] |= 1u << req.in_vc;
+          r.packet[req.in].ready_at = t + va_cycles_;
           if (!sink) {
             r.out_busy[ovc] = 1;
-            r.rr_va[ovc] = static_cast<uint16_t>((requests[j].in_vc + 1) % (kPorts * v));
-            r.rr_vc[ovc / v] = static_cast<uint8_t>((ovc % v + 1) % v);
+            r.rr_va[ovc] = static_cast<uint16_t>(req.in + 1u == input_vcs ? 0 : req.in + 1);
+            r.rr_vc[req.out_port] = static_cast<uint8_t>(req.out_vc + 1u == v ? 0 : req.out_vc + 1);
           }
         } else {
           next = std::min(next, t + 1);  // lost the allocation; try again
         }
-        requests[j].out_vc = UINT16_MAX;
+        req.out = kDecided;
       }
     }
   }
