@@ -71,18 +71,19 @@ struct Fabric::Router {
     uint8_t out_port = 0, out_vc = 0;
   };
 
-  // Looked at on every visit: kept together at the front.
+  // Looked at on every visit: kept together at the front. The first cache line is all that a
+  // credit coming back (Fabric::step) and a wake-up that was superseded look at.
   std::unique_ptr<RouterTwin> twin;
   uint32_t nonempty[kPorts] = {};  // per input port, a bit per VC holding flits
-  // Packets: per input port, a bit per VC whose packet holds an output VC (state kActive), so
-  // that allocation and switch allocation pick their VCs by mask instead of testing each one.
-  uint32_t active[kPorts] = {};
   PortMask nonempty_ports = 0;     // input ports with a bit in nonempty
   uint8_t rr_in[kPorts] = {}, rr_out[kPorts] = {}, rr_vc[kPorts] = {};
   bool watched = false;                 // listed in Fabric::blocked_
   int8_t source_vc = -1;                // packets: the VC the source queue's front packet enters
   uint64_t wake_at = UINT64_MAX;
   uint64_t blocked_since = UINT64_MAX;  // asleep with a flit waiting for a credit or a VC
+  // Packets: per input port, a bit per VC whose packet holds an output VC (state kActive), so
+  // that allocation and switch allocation pick their VCs by mask instead of testing each one.
+  uint32_t active[kPorts] = {};
   // Geometry, cached: the neighbour through each port, the cycles from a grant there to the
   // arrival downstream, and from a pop at an input to the credit reaching upstream.
   uint32_t next_tile[kPorts] = {};
