@@ -3,9 +3,7 @@
 #include "models/router/fabric.h"
 
 #include <algorithm>
-#include <array>
 #include <string>
-#include <utility>
 
 #include "models/router/fabric_internal.h"
 
@@ -38,21 +36,6 @@ using fabric_internal::SourcePacket;
 
 namespace {
 constexpr uint32_t kSourceCompactPackets = 1024;
-
-// Prefetches the first N cache lines from `state` (none for N = 0): one instruction a line, where
-// a loop would spend more on its count and branch than on the prefetches.
-template <size_t... kLine>
-void prefetch_lines([[maybe_unused]] const void* state, std::index_sequence<kLine...>) {
-  (__builtin_prefetch(static_cast<const char*>(state) + kLine * 64), ...);
-}
-template <size_t kLines>
-void prefetch_first_lines(const void* state) {
-  prefetch_lines(state, std::make_index_sequence<kLines>{});
-}
-// By number of lines, 0 to Fabric::kPrefetchBytesMax (1,024 bytes) worth; the constructor checks.
-constexpr auto kPrefetchFirstLines = []<size_t... kLines>(std::index_sequence<kLines...>) {
-  return std::array{&prefetch_first_lines<kLines>...};
-}(std::make_index_sequence<1024 / 64 + 1>{});
 }  // namespace
 
 Fabric::Fabric(const FabricParams& params) : params_(params) {
@@ -86,8 +69,7 @@ Fabric::Fabric(const FabricParams& params) : params_(params) {
   }
   routers_.resize(tiles());
   ring_flits_ = fabric_internal::ring_flits(params_);
-  static_assert(kPrefetchFirstLines.size() == kPrefetchBytesMax / 64 + 1);
-  prefetch_state_ = kPrefetchFirstLines[(std::min(router_state_bytes(params_), kPrefetchBytesMax) + 63) / 64];
+  prefetch_bytes_ = static_cast<uint32_t>(std::min<uint64_t>(router_state_bytes(params_), kPrefetchBytesMax));
   for (uint32_t port = 0; port <= kPorts; ++port) capacity_[port] = fabric_internal::buffer_capacity(params_, port);
   wake_wheel_.resize(kWheel);
   credit_wheel_.resize(kWheel);
@@ -668,7 +650,8 @@ void Fabric::step(uint64_t t) {
   const size_t woken = wake_scratch_.size();
   for (size_t i = 0; i < woken; ++i) {
     if (i + kStateAhead < woken) {
-      prefetch_state_(routers_[wake_scratch_[i + kStateAhead]].get());
+      const char* block = reinterpret_cast<const char*>(routers_[wake_scratch_[i + kStateAhead]].get());
+      for (uint32_t offset = 0; offset < prefetch_bytes_; offset += 64) __builtin_prefetch(block + offset);
     }
     if (i + kFlitsAhead < woken) {
       const Router& ahead = *routers_[wake_scratch_[i + kFlitsAhead]];

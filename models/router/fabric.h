@@ -272,11 +272,10 @@ class Fabric {
   std::vector<uint32_t> free_rings_;
   uint32_t ring_flits_ = 0;
   uint32_t capacity_[kPorts + 1] = {};  // flits per VC of each input port's buffer (kPorts: receive queues)
-  // What step() prefetches of a router's state: all of it, up to a bound past which a router's
-  // visit touches only a part (many colors), in straight-line code for its number of cache lines.
+  // The bytes of a router's state that step() prefetches: all of it, up to a bound past which a
+  // router's visit touches only a part (many colors).
   static constexpr uint64_t kPrefetchBytesMax = 1024;
-  using PrefetchState = void (*)(const void* state);
-  PrefetchState prefetch_state_ = nullptr;
+  uint32_t prefetch_bytes_ = 0;
   uint64_t now_ = 0;
   uint64_t stop_at_ = UINT64_MAX;
   uint64_t in_flight_ = 0;
