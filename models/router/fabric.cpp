@@ -336,7 +336,8 @@ void Fabric::inject_packet(uint32_t src, uint32_t dest, uint32_t flits, uint32_t
   source_flits_ += flits;
 }
 
-void Fabric::feed_from_source(Router& r, uint32_t tile, uint64_t t) {
+// Inlined into the router's visit, which calls it every time (packets).
+[[gnu::always_inline]] inline void Fabric::feed_from_source(Router& r, uint32_t tile, uint64_t t) {
   // One flit per cycle enters the ramp input; a packet keeps the VC it started in.
   if (r.source_created > t) return;
   const uint32_t v = params_.colors;
@@ -345,7 +346,7 @@ void Fabric::feed_from_source(Router& r, uint32_t tile, uint64_t t) {
       const uint32_t vc = (r.rr_vc[kRamp] + k) % v;
       const auto& q = r.in[kRamp * v + vc];
       if (q.count == 0 && q.state == InVc::kIdle) {
-        r.source_vc = static_cast<int>(vc);
+        r.source_vc = static_cast<int8_t>(vc);
         r.rr_vc[kRamp] = static_cast<uint8_t>((vc + 1) % v);
         break;
       }
@@ -381,7 +382,8 @@ void Fabric::route_head(Router& r, uint32_t tile, int in_port, uint32_t vc) {
   auto& q = r.in[in_port * params_.colors + vc];
   const Flit& f = flit_at(q, 0);
   if (params_.packets) {
-    if (!(f.flags & Flit::kHead)) fail(at(tile, params_.width) + ": body flit without a head on VC " + std::to_string(vc));
+    if (!(f.flags & Flit::kHead)) [[unlikely]]
+      fail(at(tile, params_.width) + ": body flit without a head on VC " + std::to_string(vc));
     const MeshPoint cur{int32_t(tile % params_.width), int32_t(tile / params_.width)};
     const MeshPoint src{int32_t(f.data % params_.width), int32_t(f.data / params_.width)};
     const MeshPoint dst{int32_t(f.dest % params_.width), int32_t(f.dest / params_.width)};
@@ -395,7 +397,8 @@ void Fabric::route_head(Router& r, uint32_t tile, int in_port, uint32_t vc) {
   if (q.pending) q.state = InVc::kActive;
 }
 
-bool Fabric::allocate_vc(Router& r, int in_port, uint32_t vc) {
+// Inlined into the router's visit, its one caller, once per head.
+[[gnu::always_inline]] inline bool Fabric::allocate_vc(Router& r, int in_port, uint32_t vc) {
   // Adaptive selection: of the allowed outputs, the one with a free VC and the most credits.
   const uint32_t v = params_.colors, index = in_port * v + vc;
   int best_port = -1, best_vc = -1, best_credits = -1;
@@ -422,66 +425,6 @@ bool Fabric::allocate_vc(Router& r, int in_port, uint32_t vc) {
   return true;
 }
 
-template <bool kPackets>
-void Fabric::send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_port, uint64_t t) {
-  const uint32_t v = params_.colors, index = in_port * v + vc;
-  Flit f = flit_at(r.in[index], 0);
-  const uint32_t out_vc = kPackets ? r.packet[index].out_vc : vc;
-  const uint64_t arrive = t + r.latency[out_port];
-  if (send_observer_) send_observer_(tile, out_port, out_vc, f.data, t);
-  ++r.stats.link_flits[out_port];
-  ++flit_hops_;
-  if (out_port == kRamp) {
-    if constexpr (kPackets) {
-      client_->delivered(tile, f, arrive);
-    } else {
-      --r.credits[kRamp * v + out_vc];
-      f.ready = arrive;
-      push(r, kPorts, out_vc, f);
-      client_->rx_arrival(tile, out_vc, arrive);
-    }
-    return;
-  }
-  --r.credits[out_port * v + out_vc];
-  const uint32_t next = r.next_tile[out_port];
-  if (next == UINT32_MAX) {  // an attached edge port: the wavelet leaves the wafer
-    if (edge_link_credits(tile, out_port)) {
-      ++edge_lent_[(uint64_t{tile} * kPorts + out_port) * v + out_vc];
-    } else {
-      credit_wheel_[(arrive + params_.credit_delay_cycles) % kWheel].push_back(
-          {tile, static_cast<uint16_t>(out_port * v + out_vc)});
-      ++pending_credits_;
-    }
-    client_->edge_out(tile, out_port, out_vc, f.data, arrive);
-    return;
-  }
-  // The output VC is free for the next packet once its tail has left; that packet's flits queue
-  // behind this one's downstream.
-  if (kPackets && (f.flags & Flit::kTail)) r.out_busy[out_port * v + out_vc] = 0;
-  Router& d = router(next);
-  f.ready = arrive;
-  push(d, opposite(out_port), out_vc, f);
-  ++in_flight_;  // the copy downstream; the original leaves when its buffer pops it
-  schedule(d, next, arrive + rc_cycles_ + (kPackets ? 0 : va_cycles_));
-}
-template void Fabric::send<false>(Router&, uint32_t, int, uint32_t, int, uint64_t);  // the twin's
-
-template <bool kPackets>
-void Fabric::release(Router& r, uint32_t tile, int port, uint32_t vc, uint64_t t) {
-  pop(r, static_cast<uint32_t>(port), vc);
-  --in_flight_;
-  if (port == kRamp) {
-    if (!kPackets) client_->tx_space(tile, vc, t + 1);
-  } else if (r.next_tile[port] == UINT32_MAX) {
-    client_->edge_space(tile, port, vc, t + 1);
-  } else {
-    const uint64_t when = t + r.credit_delay[port];
-    credit_wheel_[when % kWheel].push_back({r.next_tile[port], static_cast<uint16_t>(opposite(port) * params_.colors + vc)});
-    ++pending_credits_;
-  }
-}
-template void Fabric::release<false>(Router&, uint32_t, int, uint32_t, uint64_t);  // the twin's
-
 void Fabric::process(uint32_t tile, uint64_t t) {
   Router& r = *routers_[tile];
   if (r.twin) return process_twin(r, tile, t);
@@ -503,24 +446,26 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
   bool stalled = false;   // a head that could go this cycle did not
   const auto eligible_at = [&](uint32_t index, const Flit& f) -> uint64_t {
     if constexpr (!kPackets) return f.ready + rc_cycles_ + va_cycles_;
-    return r.in[index].state == InVc::kActive && (f.flags & Flit::kHead)
+    return (f.flags & Flit::kHead) && r.in[index].state == InVc::kActive
                ? std::max(r.packet[index].ready_at, f.ready + rc_cycles_)
                : f.ready + rc_cycles_;
   };
 
   // Route computation and VC allocation (packets): separable, input first, one iteration.
   if constexpr (kPackets) {
+    // An input VC's request for an output VC: both as indices (port * V + vc) and as their parts,
+    // so that allocation divides by V nowhere.
     struct Request {
-      uint16_t in_vc, out_vc;
+      uint16_t in, out;
+      uint8_t in_port, in_vc, out_port, out_vc;
     };
     Request requests[kPorts * 32];
     int n_requests = 0;
     for (uint32_t ports = r.nonempty_ports; ports; ports &= ports - 1) {
       const int p = __builtin_ctz(ports);
-      for (uint32_t mask = r.nonempty[p]; mask; mask &= mask - 1) {
+      for (uint32_t mask = r.nonempty[p] & ~r.active[p]; mask; mask &= mask - 1) {
         const uint32_t vc = __builtin_ctz(mask), index = p * v + vc;
         auto& q = r.in[index];
-        if (q.state == InVc::kActive) continue;
         const uint64_t routed = std::max(flit_at(q, 0).ready, r.packet[index].ready_at) + rc_cycles_;
         if (routed > t) {
           next = std::min(next, routed);
@@ -528,8 +473,9 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
         }
         if (q.state == InVc::kIdle) route_head(r, tile, p, vc);
         if (allocate_vc(r, p, vc)) {
-          requests[n_requests++] = {static_cast<uint16_t>(index),
-                                    static_cast<uint16_t>(r.packet[index].out_port * v + r.packet[index].out_vc)};
+          const Router::PacketVc& held = r.packet[index];
+          requests[n_requests++] = {static_cast<uint16_t>(index), static_cast<uint16_t>(held.out_port * v + held.out_vc),
+                                    static_cast<uint8_t>(p), static_cast<uint8_t>(vc), held.out_port, held.out_vc};
         } else {
           blocked = true;  // every allowed output VC is held until a tail leaves
           stalled = true;
@@ -537,16 +483,18 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
       }
     }
     // Output side: each output VC grants one requester, round robin from its pointer.
+    constexpr uint16_t kDecided = UINT16_MAX;  // granted or lost in this round
+    const uint32_t input_vcs = kPorts * v;
     for (int i = 0; i < n_requests; ++i) {
-      const uint16_t ovc = requests[i].out_vc;
-      if (ovc == UINT16_MAX) continue;
-      const bool sink = ovc / v == kRamp;
+      const uint16_t ovc = requests[i].out;
+      if (ovc == kDecided) continue;
+      const bool sink = requests[i].out_port == kRamp;
       int winner = -1;
       uint32_t best = UINT32_MAX;
       for (int j = i; j < n_requests; ++j) {
-        if (requests[j].out_vc != ovc) continue;
-        uint32_t distance = requests[j].in_vc + (sink ? 0 : kPorts * v - r.rr_va[ovc]);
-        if (distance >= kPorts * v) distance -= kPorts * v;
+        if (requests[j].out != ovc) continue;
+        uint32_t distance = requests[j].in + (sink ? 0 : input_vcs - r.rr_va[ovc]);
+        if (distance >= input_vcs) distance -= input_vcs;
         if (sink || distance < best) {
           best = distance;
           winner = j;
@@ -554,19 +502,21 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
         }
       }
       for (int j = i; j < n_requests; ++j) {
-        if (requests[j].out_vc != ovc) continue;
+        Request& req = requests[j];
+        if (req.out != ovc) continue;
         if (j == winner || sink) {
-          r.in[requests[j].in_vc].state = InVc::kActive;
-          r.packet[requests[j].in_vc].ready_at = t + va_cycles_;
+          r.in[req.in].state = InVc::kActive;
+          r.active[req.in_port] |= 1u << req.in_vc;
+          r.packet[req.in].ready_at = t + va_cycles_;
           if (!sink) {
             r.out_busy[ovc] = 1;
-            r.rr_va[ovc] = static_cast<uint16_t>((requests[j].in_vc + 1) % (kPorts * v));
-            r.rr_vc[ovc / v] = static_cast<uint8_t>((ovc % v + 1) % v);
+            r.rr_va[ovc] = static_cast<uint16_t>(req.in + 1u == input_vcs ? 0 : req.in + 1);
+            r.rr_vc[req.out_port] = static_cast<uint8_t>(req.out_vc + 1u == v ? 0 : req.out_vc + 1);
           }
         } else {
           next = std::min(next, t + 1);  // lost the allocation; try again
         }
-        requests[j].out_vc = UINT16_MAX;
+        req.out = kDecided;
       }
     }
   }
@@ -580,7 +530,7 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
   const uint32_t full = v == 32 ? ~0u : (1u << v) - 1;
   for (uint32_t ports = r.nonempty_ports; ports; ports &= ports - 1) {
     const int p = __builtin_ctz(ports);
-    const uint32_t mask = r.nonempty[p];
+    const uint32_t mask = kPackets ? r.nonempty[p] & r.active[p] : r.nonempty[p];
     const uint32_t start = r.rr_in[p];
     const uint32_t rotated = start ? (mask >> start) | (mask << (v - start)) : mask;
     for (uint32_t m = rotated & full; m; m &= m - 1) {
@@ -588,7 +538,6 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
       if (vc >= v) vc -= v;
       const uint32_t index = p * v + vc;
       auto& q = r.in[index];
-      if (kPackets && q.state != InVc::kActive) continue;
       const uint64_t when = eligible_at(index, flit_at(q, 0));
       if (when > t) {
         next = std::min(next, when);
@@ -596,11 +545,14 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
       }
       if (!kPackets && q.state != InVc::kActive) route_head(r, tile, p, vc);
       PortMask ready_outputs = 0;
-      const PortMask wanted = kPackets ? port_bit(r.packet[index].out_port) : q.pending;
-      const uint32_t out_vc = kPackets ? r.packet[index].out_vc : vc;
-      for (uint32_t w = wanted; w; w &= w - 1) {
-        const int o = __builtin_ctz(w);
-        if ((kPackets && o == kRamp) || r.credits[o * v + out_vc] > 0) ready_outputs |= port_bit(o);
+      if constexpr (kPackets) {  // one output, its VC allocated; the sink takes every flit
+        const Router::PacketVc& held = r.packet[index];
+        if (held.out_port == kRamp || r.credits[held.out_port * v + held.out_vc] > 0) ready_outputs = port_bit(held.out_port);
+      } else {
+        for (uint32_t w = q.pending; w; w &= w - 1) {
+          const int o = __builtin_ctz(w);
+          if (r.credits[o * v + vc] > 0) ready_outputs |= port_bit(o);
+        }
       }
       if (!ready_outputs) {
         blocked = true;  // waits for a credit
@@ -651,7 +603,10 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
     }
     if (!kPackets || (flit_at(q, 0).flags & Flit::kTail)) {
       q.state = InVc::kIdle;
-      if constexpr (kPackets) r.packet[index].ready_at = t + 1;
+      if constexpr (kPackets) {
+        r.active[p] &= ~(1u << vc);
+        r.packet[index].ready_at = t + 1;
+      }
     }
     release<kPackets>(r, tile, p, vc, t);
     r.rr_in[p] = static_cast<uint8_t>(vc + 1 == v ? 0 : vc + 1);

@@ -1,6 +1,6 @@
 // Private to the fabric's sources (fabric.cpp, fabric_twin.cpp, fabric_deadlock.cpp): the
-// router's state and the helpers they share. The buffer operations are on the per-flit path and
-// stay inline here.
+// router's state and the helpers they share. The buffer operations and a flit's crossing (send,
+// release) are on the per-flit path and stay inline here.
 #pragma once
 #include <algorithm>
 #include <bit>
@@ -71,20 +71,29 @@ struct Fabric::Router {
     uint8_t out_port = 0, out_vc = 0;
   };
 
-  // Looked at on every visit: kept together at the front.
+  // Looked at on every visit: kept together at the front. The first cache line is all that a
+  // credit coming back (Fabric::step) and a wake-up that was superseded look at.
   std::unique_ptr<RouterTwin> twin;
   uint32_t nonempty[kPorts] = {};  // per input port, a bit per VC holding flits
   PortMask nonempty_ports = 0;     // input ports with a bit in nonempty
   uint8_t rr_in[kPorts] = {}, rr_out[kPorts] = {}, rr_vc[kPorts] = {};
   bool watched = false;                 // listed in Fabric::blocked_
+  int8_t source_vc = -1;                // packets: the VC the source queue's front packet enters
   uint64_t wake_at = UINT64_MAX;
   uint64_t blocked_since = UINT64_MAX;  // asleep with a flit waiting for a credit or a VC
+  // Packets: per input port, a bit per VC whose packet holds an output VC (state kActive), so
+  // that allocation and switch allocation pick their VCs by mask instead of testing each one.
+  uint32_t active[kPorts] = {};
   // Geometry, cached: the neighbour through each port, the cycles from a grant there to the
   // arrival downstream, and from a pop at an input to the credit reaching upstream.
   uint32_t next_tile[kPorts] = {};
   uint32_t latency[kPorts] = {};
   uint32_t credit_delay[kPorts] = {};
-  uint64_t source_created = UINT64_MAX;  // packets: when the source queue's front packet was made
+  // Packets: the source queue, from source[source_head] on (`source` below), and when its front
+  // packet was made. Here, where they fill what the alignment would leave free.
+  uint32_t source_head = 0;
+  uint32_t source_sent = 0;              // flits of the front packet already in the router
+  uint64_t source_created = UINT64_MAX;
 
   // The arrays behind this header.
   InVc* in = nullptr;            // (kPorts + 1) * V: input ports, then the receive queues
@@ -94,11 +103,7 @@ struct Fabric::Router {
   uint8_t* out_busy = nullptr;   // packets: kPorts * V, output VC held by a packet
   uint16_t* rr_va = nullptr;     // packets: kPorts * V, per output VC the next input VC to favour
 
-  // Packets: the source queue, from source[source_head] on.
-  std::vector<fabric_internal::SourcePacket> source;
-  uint32_t source_head = 0;
-  uint32_t source_sent = 0;             // flits of the front packet already in the router
-  int source_vc = -1;
+  std::vector<fabric_internal::SourcePacket> source;  // packets
   RouterStats stats;
   std::unique_ptr<uint8_t[]> presented;  // twin: per input buffer, the wavelets written into the twin
 
@@ -162,6 +167,66 @@ inline Flit Fabric::pop(Router& r, uint32_t port, uint32_t vc) {
     if (port < kPorts && !(r.nonempty[port] &= ~(1u << vc))) r.nonempty_ports &= PortMask(~port_bit(int(port)));
   }
   return f;
+}
+
+// Inlined into the router's visit even where the compiler would not: a call per flit cost about
+// a twentieth of the datapath's instructions.
+template <bool kPackets>
+[[gnu::always_inline]] inline void Fabric::send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_port, uint64_t t) {
+  const uint32_t v = params_.colors, index = in_port * v + vc;
+  Flit f = flit_at(r.in[index], 0);
+  const uint32_t out_vc = kPackets ? r.packet[index].out_vc : vc;
+  const uint64_t arrive = t + r.latency[out_port];
+  if (send_observer_) send_observer_(tile, out_port, out_vc, f.data, t);
+  ++r.stats.link_flits[out_port];
+  ++flit_hops_;
+  if (out_port == kRamp) {
+    if constexpr (kPackets) {
+      client_->delivered(tile, f, arrive);
+    } else {
+      --r.credits[kRamp * v + out_vc];
+      f.ready = arrive;
+      push(r, kPorts, out_vc, f);
+      client_->rx_arrival(tile, out_vc, arrive);
+    }
+    return;
+  }
+  --r.credits[out_port * v + out_vc];
+  const uint32_t next = r.next_tile[out_port];
+  if (next == UINT32_MAX) {  // an attached edge port: the wavelet leaves the wafer
+    if (edge_link_credits(tile, out_port)) {
+      ++edge_lent_[(uint64_t{tile} * kPorts + out_port) * v + out_vc];
+    } else {
+      credit_wheel_[(arrive + params_.credit_delay_cycles) % kWheel].push_back(
+          {tile, static_cast<uint16_t>(out_port * v + out_vc)});
+      ++pending_credits_;
+    }
+    client_->edge_out(tile, out_port, out_vc, f.data, arrive);
+    return;
+  }
+  // The output VC is free for the next packet once its tail has left; that packet's flits queue
+  // behind this one's downstream.
+  if (kPackets && (f.flags & Flit::kTail)) r.out_busy[out_port * v + out_vc] = 0;
+  Router& d = router(next);
+  f.ready = arrive;
+  push(d, opposite(out_port), out_vc, f);
+  ++in_flight_;  // the copy downstream; the original leaves when its buffer pops it
+  schedule(d, next, arrive + rc_cycles_ + (kPackets ? 0 : va_cycles_));
+}
+
+template <bool kPackets>
+[[gnu::always_inline]] inline void Fabric::release(Router& r, uint32_t tile, int port, uint32_t vc, uint64_t t) {
+  pop(r, static_cast<uint32_t>(port), vc);
+  --in_flight_;
+  if (port == kRamp) {
+    if (!kPackets) client_->tx_space(tile, vc, t + 1);
+  } else if (r.next_tile[port] == UINT32_MAX) {
+    client_->edge_space(tile, port, vc, t + 1);
+  } else {
+    const uint64_t when = t + r.credit_delay[port];
+    credit_wheel_[when % kWheel].push_back({r.next_tile[port], static_cast<uint16_t>(opposite(port) * params_.colors + vc)});
+    ++pending_credits_;
+  }
 }
 
 }  // namespace wvp

@@ -128,6 +128,62 @@ TEST(NocStudy, SameSeedSameResultOtherSeedOtherTraffic) {
   EXPECT_NE(noc_result_json(a), noc_result_json(c));
 }
 
+// The cycle-level behaviour of fixed seeds, as the engine gave it before its speed work: a change
+// that makes the fabric faster must leave every flit where it was (bench/fabric_reference.sh
+// holds many more cases, firmware runs among them). Both pipelines, adaptive and deterministic
+// routing, 1- to 5-flit packets, 1 to 4 VCs, drained and saturated points.
+TEST(NocStudy, FixedSeedsGiveTheSameCyclesFlitHopsLatenciesAndStalls) {
+  struct Case {
+    RouterPipeline pipeline;
+    Routing routing;
+    Traffic pattern;
+    double rate;
+    uint32_t packet_flits, vcs, buffer_depth;
+    uint64_t seed;
+    // Expected: cycles run, flit-hops, packets delivered, p99 latency, and over the routers the
+    // stall cycles and the buffers' high-water marks.
+    uint64_t cycles, flit_hops, delivered;
+    double latency_p99;
+    uint64_t stalls, high_water;
+    bool drained;
+  };
+  const Case cases[] = {
+      {RouterPipeline::Wafer, Routing::OddEven, Traffic::Uniform, 0.45, 5, 3, 4, 1, 2756, 214785, 8781, 161, 54341, 144, true},
+      {RouterPipeline::Wafer, Routing::XY, Traffic::Transpose, 0.35, 1, 1, 8, 1, 5500, 226013, 56088, 3658, 29955, 176, false},
+      {RouterPipeline::IqVc4Stage, Routing::WestFirst, Traffic::Uniform, 0.3, 4, 2, 8, 1, 2756, 144252, 7371, 67, 29722, 255, true},
+      {RouterPipeline::IqVc4Stage, Routing::YX, Traffic::Hotspot, 0.25, 2, 4, 8, 7, 5500, 113580, 12880, 4078, 62179, 206, false},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::string(pipeline_name(c.pipeline)) + " " + routing_name(c.routing) + " " + traffic_name(c.pattern));
+    NocParams noc;
+    noc.routing = c.routing;
+    noc.pattern = c.pattern;
+    noc.injection_rate = c.rate;
+    noc.packet_flits = c.packet_flits;
+    noc.vcs = c.vcs;
+    noc.buffer_depth_flits = c.buffer_depth;
+    noc.seed = c.seed;
+    noc.warmup_cycles = 500;
+    noc.measure_cycles = 2000;
+    noc.drain_max_cycles = 3000;
+    FabricParams platform;
+    platform.pipeline = c.pipeline;
+    const NocResult r = run_noc(noc_fabric_params(platform, noc, 6, 6), noc);
+    EXPECT_EQ(r.cycles, c.cycles);
+    EXPECT_EQ(r.flit_hops, c.flit_hops);
+    EXPECT_EQ(r.packets_delivered, c.delivered);
+    EXPECT_EQ(r.latency_p99, c.latency_p99);
+    EXPECT_EQ(r.drained, c.drained);
+    uint64_t stalls = 0, high_water = 0;
+    for (const auto& router : nlohmann::json::parse(r.router_stats_json)) {
+      stalls += router["stall_cycles"].get<uint64_t>();
+      high_water += router["buffer_high_water"].get<uint64_t>();
+    }
+    EXPECT_EQ(stalls, c.stalls);
+    EXPECT_EQ(high_water, c.high_water);
+  }
+}
+
 TEST(NocStudy, JsonCarriesPerRouterLinksHighWaterAndStalls) {
   NocParams noc;
   noc.injection_rate = 0.3;
