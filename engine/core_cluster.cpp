@@ -41,7 +41,15 @@ bool CoreCluster::domain_wake(uint32_t hart, uint64_t cycle) {
   if (hart >= hart_index_.size() || hart_index_[hart] == UINT32_MAX) return false;
   const uint32_t i = hart_index_[hart];
   switch (state_[i]) {
-    case State::WaitingDomain: --waiting_domain_; break;
+    case State::WaitingDomain: {
+      --waiting_domain_;
+      state_[i] = State::Other;
+      // What it waits for came by the cycle it waits at: it retries there, once that is settled.
+      const uint64_t at = cores_[i]->stall().cycle;
+      if (cycle <= at) settle_queue_.emplace(at, i);
+      else woken_queue_.emplace(cycle, i);
+      return true;
+    }
     case State::Sleeping: sleepers_.erase(std::find(sleepers_.begin(), sleepers_.end(), cores_[i])); break;
     default: return false;
   }
