@@ -100,6 +100,9 @@ class CoreCluster : public sc_core::sc_module {
   CycleDomain* domain_ = nullptr;
   std::vector<uint32_t> hart_index_;  // hart id -> index in cores_
   std::vector<State> state_;          // by index in cores_
+  // By index in cores_, for a core in WaitingDomain: the cycle its access waits at
+  // (StallExtension::cycle), kept here since the domain wakes cores whose state is cold.
+  std::vector<uint64_t> waits_at_;
   DueQueue settle_queue_, woken_queue_;
   uint64_t waiting_domain_ = 0;
   std::string domain_error_;
