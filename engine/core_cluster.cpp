@@ -29,6 +29,7 @@ void CoreCluster::add(Hart& core) {
   hart_index_[hart] = static_cast<uint32_t>(cores_.size());
   cores_.push_back(&core);
   state_.push_back(State::Other);
+  waits_at_.push_back(0);
   core.set_wake_callback([this](Hart& c) { wake(c); });
 }
 
@@ -41,7 +42,14 @@ bool CoreCluster::domain_wake(uint32_t hart, uint64_t cycle) {
   if (hart >= hart_index_.size() || hart_index_[hart] == UINT32_MAX) return false;
   const uint32_t i = hart_index_[hart];
   switch (state_[i]) {
-    case State::WaitingDomain: --waiting_domain_; break;
+    case State::WaitingDomain: {
+      --waiting_domain_;
+      state_[i] = State::Other;
+      // What it waits for came by the cycle it waits at: it retries there, once that is settled.
+      if (cycle <= waits_at_[i]) settle_queue_.emplace(waits_at_[i], i);
+      else woken_queue_.emplace(cycle, i);
+      return true;
+    }
     case State::Sleeping: sleepers_.erase(std::find(sleepers_.begin(), sleepers_.end(), cores_[i])); break;
     default: return false;
   }
@@ -144,6 +152,7 @@ bool CoreCluster::run_core(Hart& core, uint64_t end, std::vector<Hart*>& reached
           settle_queue_.emplace(core.stall().cycle, index_of(core));
         } else {
           state_[index_of(core)] = State::WaitingDomain;
+          waits_at_[index_of(core)] = core.stall().cycle;
           ++waiting_domain_;
           const uint64_t arrival = domain_->pending_wake(core.hart_id(), core.cycle());
           if (arrival != UINT64_MAX) domain_wake(core.hart_id(), arrival);
@@ -162,7 +171,8 @@ bool CoreCluster::run_core(Hart& core, uint64_t end, std::vector<Hart*>& reached
 }
 
 bool CoreCluster::settle(uint64_t end) {
-  std::vector<Hart*> ready, reached;
+  std::vector<uint32_t> ready;  // indices in cores_
+  std::vector<Hart*> reached;
   try {
     for (;;) {
       uint64_t limit = end;
@@ -172,23 +182,23 @@ bool CoreCluster::settle(uint64_t end) {
       const uint64_t settled = domain_->settled();
       ready.clear();
       while (!settle_queue_.empty() && settle_queue_.top().first <= settled) {
-        ready.push_back(cores_[settle_queue_.top().second]);
+        ready.push_back(settle_queue_.top().second);
         settle_queue_.pop();
       }
       while (!woken_queue_.empty() && woken_queue_.top().first <= settled) {
-        Hart* core = cores_[woken_queue_.top().second];
-        if (core->sleeping()) core->set_cycle(woken_queue_.top().first);
-        else core->resume(woken_queue_.top().first);
-        ready.push_back(core);
+        const auto [cycle, i] = woken_queue_.top();
+        if (cores_[i]->sleeping()) cores_[i]->set_cycle(cycle);
+        else cores_[i]->resume(cycle);
+        ready.push_back(i);
         woken_queue_.pop();
       }
       if (ready.empty()) {
         if (settled >= end) break;
         continue;
       }
-      std::sort(ready.begin(), ready.end(), [this](Hart* a, Hart* b) { return index_of(*a) < index_of(*b); });
-      for (Hart* core : ready)
-        if (!run_core(*core, end, reached)) return false;
+      std::sort(ready.begin(), ready.end());
+      for (uint32_t i : ready)
+        if (!run_core(*cores_[i], end, reached)) return false;
     }
   } catch (const std::exception& e) {
     domain_error_ = e.what();

@@ -8,7 +8,9 @@
 // round: the domain settles up to the earliest cycle at which a core still has to act (a core
 // whose access waits for the domain, or one the domain holds back for an interrupt), stopping
 // early whenever it wakes a core; that core then runs on from the exact cycle it woke at. So a
-// core sees the domain exactly as it is at its own cycle, whatever the quantum.
+// core sees the domain exactly as it is at its own cycle, whatever the quantum. A core that waits
+// for what only the domain brings (a wavelet, a free slot) is set aside at once, however far
+// ahead of the domain it is, and costs nothing until the domain announces it.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -98,6 +100,9 @@ class CoreCluster : public sc_core::sc_module {
   CycleDomain* domain_ = nullptr;
   std::vector<uint32_t> hart_index_;  // hart id -> index in cores_
   std::vector<State> state_;          // by index in cores_
+  // By index in cores_, for a core in WaitingDomain: the cycle its access waits at
+  // (StallExtension::cycle), kept here since the domain wakes cores whose state is cold.
+  std::vector<uint64_t> waits_at_;
   DueQueue settle_queue_, woken_queue_;
   uint64_t waiting_domain_ = 0;
   std::string domain_error_;

@@ -26,7 +26,9 @@ struct StallExtension : tlm::tlm_extension<StallExtension> {
   enum class Until : uint8_t {
     None,     // the access was performed (or failed for good)
     Settled,  // retry at the same cycle once the domain has settled every cycle before `cycle`
-    Woken,    // retry when the domain wakes this initiator (CycleDomain::Waker)
+    // retry when the domain wakes this initiator (CycleDomain::Waker): at the wake-up's cycle, or
+    // for a wake-up by `cycle` (what it waits for came in time), at `cycle` once settled
+    Woken,
   };
   uint32_t initiator = 0;  // set by the initiator: the index its domain wakes it by
   Until until = Until::None;

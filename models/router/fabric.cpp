@@ -184,18 +184,23 @@ Fabric::Router& Fabric::make_router(uint32_t tile) {
 
 void Fabric::fail(const std::string& what) { throw FabricError("fabric: " + what); }
 
-void Fabric::set_route(uint32_t tile, uint32_t color, int in_port, PortMask outputs) {
+void Fabric::check_route(uint32_t tile, uint32_t color, int in_port, PortMask outputs) const {
   if (params_.packets) fail("routes are per color; this fabric routes packets by destination");
   if (tile >= tiles()) fail("tile " + std::to_string(tile) + " is outside the grid");
-  const std::string where = at(tile, params_.width);
+  // Named only on failure: firmware sets tens of routes per tile.
+  const auto where = [&] { return at(tile, params_.width); };
   if (color >= params_.colors)
-    fail(where + ": color " + std::to_string(color) + " out of range (colors: " + std::to_string(params_.colors) + ")");
-  if (in_port < 0 || in_port >= kPorts) fail(where + ": no input port " + std::to_string(in_port));
-  if (outputs >> kPorts) fail(where + ": color " + std::to_string(color) + ": output mask has bits beyond the 5 ports");
+    fail(where() + ": color " + std::to_string(color) + " out of range (colors: " + std::to_string(params_.colors) + ")");
+  if (in_port < 0 || in_port >= kPorts) fail(where() + ": no input port " + std::to_string(in_port));
+  if (outputs >> kPorts) fail(where() + ": color " + std::to_string(color) + ": output mask has bits beyond the 5 ports");
   for (int o = 0; o < kRamp; ++o)
     if ((outputs & port_bit(o)) && neighbor(tile, o) == UINT32_MAX && !edge_attached(tile, o))
-      fail(where + ": color " + std::to_string(color) + " from " + port_name(in_port) + " routed to port " +
+      fail(where() + ": color " + std::to_string(color) + " from " + port_name(in_port) + " routed to port " +
            port_name(o) + ", which leaves the grid");
+}
+
+void Fabric::set_route(uint32_t tile, uint32_t color, int in_port, PortMask outputs) {
+  check_route(tile, color, in_port, outputs);
   Router& r = router(tile);
   r.routes[color * kPorts + in_port] = outputs;
   if (r.twin) r.twin->write_route(color, in_port, outputs);

@@ -129,6 +129,8 @@ class Fabric {
   // from now() on. Throws FabricError naming the tile, color and port when an output leaves the
   // grid or the color is out of range. A wavelet meeting no route waits for one.
   void set_route(uint32_t tile, uint32_t color, int in_port, PortMask outputs);
+  // Throws what set_route would, without changing anything (a route to be set later).
+  void check_route(uint32_t tile, uint32_t color, int in_port, PortMask outputs) const;
   PortMask route(uint32_t tile, uint32_t color, int in_port) const;
 
   // Colors mode: the port `dir` of `tile` on the grid's edge carries an off-wafer link. Routes
@@ -255,7 +257,7 @@ class Fabric {
   bool allocate_vc(Router& r, int in_port, uint32_t vc);
   void feed_from_source(Router& r, uint32_t tile, uint64_t t);
   void check_watchdog(uint64_t t);
-  [[noreturn]] void fail(const std::string& what);
+  [[noreturn]] static void fail(const std::string& what);
 
   FabricParams params_;
   uint32_t rc_cycles_ = 0, va_cycles_ = 0, post_sa_cycles_ = 1;

@@ -72,9 +72,13 @@ bool FabricPort::try_send(uint32_t tile, uint32_t color, uint32_t wavelet, uint6
   return true;
 }
 
-void FabricPort::wait(uint32_t tile, Wait what, uint32_t color) {
+bool FabricPort::wait(uint32_t tile, Wait what, uint32_t color, uint64_t cycle) {
+  // Every wavelet that arrives from now on, or is already queued for a later cycle, is
+  // announced (rx_arrival, pending_wake); only one the fabric cannot hand out yet is not.
+  if (what == Wait::Receive && cycle > fabric_.now() + Fabric::kMaxPopLead) return false;
   tiles_[tile].wait = what;
   tiles_[tile].wait_color = static_cast<uint8_t>(color);
+  return true;
 }
 
 std::string FabricPort::describe_wait(uint32_t tile) const {
@@ -109,16 +113,9 @@ bool FabricPort::read_status(uint32_t tile, uint64_t addr, uint32_t& value, uint
 tlm::tlm_response_status FabricPort::access(uint32_t tile, uint64_t addr, bool write, uint32_t& value, uint64_t cycle,
                                             Until& until) {
   const uint32_t colors = fabric_.params().colors;
-  // Every cycle before `cycle` is settled: what the core sees now is what is there at `cycle`.
-  const bool exact = fabric_.now() >= cycle;
   TileState& st = tiles_[tile];
   const auto wait_for = [&](Wait what, uint32_t color) {
-    if (!exact) {
-      until = Until::Settled;
-    } else {
-      until = Until::Woken;
-      wait(tile, what, color);
-    }
+    until = wait(tile, what, color, cycle) ? Until::Woken : Until::Settled;
     return tlm::TLM_OK_RESPONSE;
   };
 
@@ -137,21 +134,32 @@ tlm::tlm_response_status FabricPort::access(uint32_t tile, uint64_t addr, bool w
   // Reading also checks that the register exists (a route's color and port are in range).
   uint32_t current;
   if (!read_status(tile, addr, current, cycle)) return tlm::TLM_ADDRESS_ERROR_RESPONSE;
+  // Every cycle before `cycle` is settled: what the core sees now is what is there at `cycle`.
+  const bool exact = fabric_.now() >= cycle;
+  if (route && write) {
+    const uint32_t color = static_cast<uint32_t>(addr / 4 / kRouteStride);
+    const int in_port = static_cast<int>((addr / 4) % kRouteStride);
+    const auto outputs = static_cast<PortMask>(value);
+    if (exact) {
+      fabric_.set_route(tile, color, in_port, outputs);
+    } else {
+      // Errors show at the write; the change takes effect when the fabric reaches `cycle`.
+      fabric_.check_route(tile, color, in_port, outputs);
+      routes_ahead_.push({cycle, route_writes_++, tile, color, in_port, outputs});
+      ++st.routes_ahead;
+    }
+    return tlm::TLM_OK_RESPONSE;
+  }
   // Routes, the interrupt enable and the color count change only by this core's own writes:
-  // their reads are final at once. Counts, interrupt state and route changes take effect
-  // exactly at the core's cycle.
-  const bool local = !write && (route || addr == kColors || addr == kIrqEnable);
+  // their reads are final at once, but for routes it wrote ahead of the fabric. Counts and
+  // interrupt state take effect exactly at the core's cycle.
+  const bool local = !write && ((route && !st.routes_ahead) || addr == kColors || addr == kIrqEnable);
   if (!exact && !local) {
     until = Until::Settled;
     return tlm::TLM_OK_RESPONSE;
   }
   if (!write) {
     value = current;
-    return tlm::TLM_OK_RESPONSE;
-  }
-  if (route) {
-    fabric_.set_route(tile, static_cast<uint32_t>(addr / 4 / kRouteStride), static_cast<int>((addr / 4) % kRouteStride),
-                      static_cast<PortMask>(value));
     return tlm::TLM_OK_RESPONSE;
   }
   st.irq_enable = value & (colors == 32 ? ~0u : (1u << colors) - 1);
@@ -218,12 +226,31 @@ unsigned int FabricPort::transport_dbg(int, tlm::tlm_generic_payload& gp) {
 }
 
 void FabricPort::advance(uint64_t limit) {
+  woke_ = false;
+  for (;;) {
+    // The fabric stops at the next route write ahead of it, which takes effect there.
+    const uint64_t stop = routes_ahead_.empty() ? limit : std::min(limit, routes_ahead_.top().cycle);
+    settle_fabric(stop);
+    apply_routes_due();
+    if (woke_ || fabric_.now() >= limit) return;
+  }
+}
+
+void FabricPort::settle_fabric(uint64_t limit) {
   if (!driver_) {
     fabric_.advance(limit);
     return;
   }
-  woke_ = false;
   while (fabric_.now() < limit && !woke_) driver_->step(limit);
+}
+
+void FabricPort::apply_routes_due() {
+  while (!routes_ahead_.empty() && routes_ahead_.top().cycle <= fabric_.now()) {
+    const RouteWrite& w = routes_ahead_.top();
+    fabric_.set_route(w.tile, w.color, w.in_port, w.outputs);
+    --tiles_[w.tile].routes_ahead;
+    routes_ahead_.pop();
+  }
 }
 
 void FabricPort::wake(uint32_t tile, uint64_t cycle) {

@@ -4,13 +4,16 @@
 //
 // Blocking sends and receives stall the core instead of blocking its thread: a receive at
 // cycle T from a queue that holds a wavelet arrived by T completes at once; otherwise the core
-// waits until the fabric has settled up to T, and if the queue is still empty then, until a
-// wavelet arrives (it resumes at the arrival cycle). Sends into a full queue wait alike for a
-// free slot. Status reads, route writes and interrupt-enable writes take effect exactly at the
-// core's cycle, so they too wait until the fabric has settled up to it.
+// waits, without the fabric having to settle up to T first, until a wavelet arrives: one that
+// arrives by T lets it retry at T once the fabric has settled up to T, a later one resumes it at
+// its arrival cycle. Sends into a full queue wait alike for a free slot. Status reads and
+// interrupt-enable writes take effect exactly at the core's cycle, so they wait until the fabric
+// has settled up to it. Route writes take effect exactly at the core's cycle too, but the core
+// goes on at once: the port applies them when the fabric reaches that cycle.
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <queue>
 #include <string>
 #include <vector>
 
@@ -75,15 +78,17 @@ class FabricPort : public sc_core::sc_module, public CycleDomain, public Wavelet
   void advance(uint64_t limit) override;
   uint64_t run_limit(uint32_t tile, uint64_t from) override;
   uint64_t pending_wake(uint32_t tile, uint64_t from) const override;
-  bool idle() const override { return fabric_.quiescent() && (!driver_ || driver_->idle()); }
+  bool idle() const override { return routes_ahead_.empty() && fabric_.quiescent() && (!driver_ || driver_->idle()); }
   std::string describe_wait(uint32_t tile) const override;
 
   // WaveletQueues: the same queues for the tile's other initiators (its tensor engine).
   uint32_t colors() const override { return fabric_.params().colors; }
   bool try_receive(uint32_t tile, uint32_t color, uint64_t cycle, uint32_t& wavelet) override;
   bool try_send(uint32_t tile, uint32_t color, uint32_t wavelet, uint64_t cycle) override;
-  void wait_receive(uint32_t tile, uint32_t color) override { wait(tile, Wait::Receive, color); }
-  void wait_send(uint32_t tile, uint32_t color) override { wait(tile, Wait::Send, color); }
+  bool wait_receive(uint32_t tile, uint32_t color, uint64_t cycle) override {
+    return wait(tile, Wait::Receive, color, cycle);
+  }
+  bool wait_send(uint32_t tile, uint32_t color, uint64_t cycle) override { return wait(tile, Wait::Send, color, cycle); }
 
  private:
   enum class Wait : uint8_t { None, Receive, Send };
@@ -92,7 +97,16 @@ class FabricPort : public sc_core::sc_module, public CycleDomain, public Wavelet
     Wait wait = Wait::None;
     uint8_t wait_color = 0;
     bool irq_level = false;
+    uint32_t routes_ahead = 0;  // route writes waiting for the fabric to reach their cycle
     FabricPortStats stats;
+  };
+  // A route write ahead of the fabric's time; applied at `cycle`, after the earlier ones.
+  struct RouteWrite {
+    uint64_t cycle, order;
+    uint32_t tile, color;
+    int in_port;
+    PortMask outputs;
+    bool operator>(const RouteWrite& o) const { return cycle != o.cycle ? cycle > o.cycle : order > o.order; }
   };
   using Until = StallExtension::Until;
 
@@ -104,13 +118,20 @@ class FabricPort : public sc_core::sc_module, public CycleDomain, public Wavelet
   bool read_status(uint32_t tile, uint64_t addr, uint32_t& value, uint64_t cycle) const;
   // Enabled colors with a wavelet arrived by `cycle` (the line is up while any is).
   uint32_t irq_pending(uint32_t tile, uint64_t cycle) const;
-  void wait(uint32_t tile, Wait what, uint32_t color);
+  // The tile waits from `cycle` for a wavelet or a free slot, which wakes it (true); or, for a
+  // receive further ahead of the fabric than it can answer, it retries once settled (false).
+  bool wait(uint32_t tile, Wait what, uint32_t color, uint64_t cycle);
   void update_irq(uint32_t tile, uint64_t cycle);
 
   // Fabric::Client
   void rx_arrival(uint32_t tile, uint32_t color, uint64_t cycle) override;
   void tx_space(uint32_t tile, uint32_t color, uint64_t cycle) override;
   void wake(uint32_t tile, uint64_t cycle);
+  // Advances the fabric (through the driver if there is one) towards `limit`, stopping early
+  // where a core woke.
+  void settle_fabric(uint64_t limit);
+  // Applies the route writes whose cycle the fabric has reached.
+  void apply_routes_due();
 
   Fabric fabric_;
   const Clock clock_;
@@ -118,6 +139,8 @@ class FabricPort : public sc_core::sc_module, public CycleDomain, public Wavelet
   Waker waker_;
   FabricDriver* driver_ = nullptr;
   bool woke_ = false;  // advance() stops where a core woke: it may act there
+  std::priority_queue<RouteWrite, std::vector<RouteWrite>, std::greater<>> routes_ahead_;
+  uint64_t route_writes_ = 0;  // orders writes of the same cycle
   std::function<void(uint32_t, bool)> irq_line_;
   std::function<void(uint32_t, const std::string&)> error_sink_;
 };

@@ -276,13 +276,12 @@ StallExtension::Until TensorEngine::stream(TileState& t, uint32_t tile) {
   const bool forward = from_fabric && (t.types & kToFabric);
   const uint32_t color = from_fabric ? t.src0.addr : t.dst.addr, out_color = forward ? t.scalar : color;
   const uint64_t n = uint64_t(std::max<uint32_t>(t.rows, 1)) * t.len;
-  // One wavelet per cycle, each at the cycle it can move: as the core's own blocking accesses,
-  // an answer about a cycle the fabric has not settled yet waits for it.
+  // One wavelet per cycle, each at the cycle it can move: the core waits as for its own
+  // blocking accesses.
   const auto wait = [&](bool receive) {
-    if (queues_->settled() < t.stream_cycle) return StallExtension::Until::Settled;
-    if (receive) queues_->wait_receive(tile, color);
-    else queues_->wait_send(tile, out_color);
-    return StallExtension::Until::Woken;
+    const bool woken = receive ? queues_->wait_receive(tile, color, t.stream_cycle)
+                               : queues_->wait_send(tile, out_color, t.stream_cycle);
+    return woken ? StallExtension::Until::Woken : StallExtension::Until::Settled;
   };
   for (; t.streamed < n; ++t.streamed, ++t.stream_cycle) {
     const uint64_t r = t.streamed / t.len, i = t.streamed % t.len;

@@ -4,6 +4,8 @@
 
 #include <regex>
 
+#include <nlohmann/json.hpp>
+
 #include "firmware_env.h"
 
 namespace wvp::test {
@@ -46,6 +48,26 @@ TEST(TensorRun, StreamsMoveOneWaveletPerCycleThroughTheFabricForAnyQuantum) {
   EXPECT_EQ(sent_cycles(b.out) - sent_cycles(a.out), 100u) << a.out << b.out;  // one wavelet per cycle
   const ProcessResult q1 = run_wafervp({"--grid", "2x1", "--quantum", "1", "--poke", "count=100", firmware("tensor_stream")});
   EXPECT_EQ(q1.out, a.out);
+}
+
+TEST(TensorRun, StreamStallsAndCyclesAreTheSameForAnyQuantum) {
+  // A stream ahead of the fabric waits for each wavelet it lacks; one that arrives by the
+  // stream's cycle is taken there, without counting a stall, however far behind the fabric was.
+  nlohmann::json reference;
+  for (const char* q : {"1", "7", "1000"}) {
+    const std::string stats = temp_path("stream.json");
+    const ProcessResult r = run_wafervp(
+        {"--grid", "3x1", "--quantum", q, "--stats", stats, "--poke", "count=200", firmware("tensor_stream")});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    nlohmann::json cores = nlohmann::json::parse(read_file(stats))["cores"];
+    for (auto& c : cores) c.erase("decodes"), c.erase("decode_hit_rate");  // the shared decode cache's
+    if (reference.is_null()) {
+      reference = cores;
+      EXPECT_GT(cores[2]["stalls"], 0) << cores.dump();
+      continue;
+    }
+    EXPECT_EQ(cores, reference) << "quantum " << q;
+  }
 }
 
 TEST(TensorRun, AForwardingStreamPassesWaveletsOnAsTheyComeAndKeepsACopy) {

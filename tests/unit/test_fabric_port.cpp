@@ -53,35 +53,63 @@ FabricParams two_tiles() {
   return p;
 }
 
-TEST(FabricPort, ReceiveWaitsUntilSettledThenUntilTheArrivalWakesIt) {
+TEST(FabricPort, RouteWritesAheadOfTheFabricTakeEffectAtTheirCycle) {
   in_child_process([] {
     Bench b(two_tiles());
     sc_core::sc_start(sc_core::SC_ZERO_TIME);  // multi-sockets wire their callbacks at elaboration
     StallExtension stall;
+    const uint64_t west3 = kRoute + 4 * (kRouteStride * 3 + kWest);
+    // Tile 1 is at cycle 5 while the fabric has settled nothing: the write completes at once.
+    uint32_t v = port_bit(kRamp);
+    ASSERT_EQ(b.access(1, tlm::TLM_WRITE_COMMAND, west3, v, 5, &stall), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(stall.until, Until::None);
+    EXPECT_FALSE(b.port.idle());  // it still has a route to set
+    // Reading the route back waits until the write has taken effect.
+    uint32_t got = 0;
+    EXPECT_EQ(b.access(1, tlm::TLM_READ_COMMAND, west3, got, 5, &stall), tlm::TLM_GENERIC_ERROR_RESPONSE);
+    EXPECT_EQ(stall.until, Until::Settled);
+    b.port.advance(3);
+    EXPECT_EQ(b.port.fabric().route(1, 3, kWest), 0);
+    b.port.advance(5);
+    EXPECT_EQ(b.port.fabric().route(1, 3, kWest), port_bit(kRamp));
+    EXPECT_TRUE(b.port.idle());
+    stall.until = Until::None;
+    ASSERT_EQ(b.access(1, tlm::TLM_READ_COMMAND, west3, got, 5, &stall), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(got, port_bit(kRamp));
+    // A route leaving the grid fails at the write, ahead of the fabric or not.
+    v = port_bit(kEast);
+    EXPECT_EQ(b.access(1, tlm::TLM_WRITE_COMMAND, west3, v, 9, &stall), tlm::TLM_GENERIC_ERROR_RESPONSE);
+    EXPECT_EQ(stall.until, Until::None);
+    EXPECT_TRUE(b.port.idle());
+  });
+}
+
+TEST(FabricPort, ReceiveWaitsUntilTheArrivalWakesIt) {
+  in_child_process([] {
+    Bench b(two_tiles());
+    sc_core::sc_start(sc_core::SC_ZERO_TIME);
+    StallExtension stall;
     uint32_t v = port_bit(kEast);
     ASSERT_EQ(b.access(0, tlm::TLM_WRITE_COMMAND, kRoute + 4 * (kRouteStride * 3 + kRamp), v, 0, &stall), tlm::TLM_OK_RESPONSE);
     v = port_bit(kRamp);
-    // Tile 1 is at cycle 5 while the fabric has settled nothing: a route write waits.
-    EXPECT_EQ(b.access(1, tlm::TLM_WRITE_COMMAND, kRoute + 4 * (kRouteStride * 3 + kWest), v, 5, &stall),
-              tlm::TLM_GENERIC_ERROR_RESPONSE);
-    EXPECT_EQ(stall.until, Until::Settled);
-    EXPECT_EQ(stall.cycle, 5u);
+    ASSERT_EQ(b.access(1, tlm::TLM_WRITE_COMMAND, kRoute + 4 * (kRouteStride * 3 + kWest), v, 0, &stall), tlm::TLM_OK_RESPONSE);
     b.port.advance(5);
-    stall.until = Until::None;
-    ASSERT_EQ(b.access(1, tlm::TLM_WRITE_COMMAND, kRoute + 4 * (kRouteStride * 3 + kWest), v, 5, &stall), tlm::TLM_OK_RESPONSE);
-    EXPECT_EQ(b.port.fabric().route(1, 3, kWest), port_bit(kRamp));
 
     // Receive at 5 from an empty queue, with the fabric settled to 5: wait for a wake-up.
     uint32_t got = 0;
     EXPECT_EQ(b.access(1, tlm::TLM_READ_COMMAND, kRx + 4 * 3, got, 5, &stall), tlm::TLM_GENERIC_ERROR_RESPONSE);
     EXPECT_EQ(stall.until, Until::Woken);
     EXPECT_EQ(b.port.describe_wait(1), "waits to receive on color 3");
-    // Tile 0 sends at 7: the wavelet reaches tile 1's queue at 9, which wakes it there, and
-    // the fabric stops at that cycle.
-    uint32_t data = 0xABCD;
-    stall.until = Until::None;
-    ASSERT_EQ(b.access(0, tlm::TLM_WRITE_COMMAND, kTx + 4 * 3, data, 7, &stall), tlm::TLM_OK_RESPONSE);
-    b.port.advance(100);
+    // Tile 0 sends 0xABCD at `cycle`, then the fabric runs until it wakes a core.
+    const auto send_and_run = [&](uint64_t cycle) {
+      uint32_t data = 0xABCD;
+      stall.until = Until::None;
+      ASSERT_EQ(b.access(0, tlm::TLM_WRITE_COMMAND, kTx + 4 * 3, data, cycle, &stall), tlm::TLM_OK_RESPONSE);
+      b.port.advance(100);
+    };
+    // Sent at 7, the wavelet reaches tile 1's queue at 9, which wakes it there, and the fabric
+    // stops at that cycle.
+    send_and_run(7);
     EXPECT_EQ(b.port.settled(), 9u);
     ASSERT_EQ(b.woken.size(), 1u);
     EXPECT_EQ(b.woken[0], std::make_pair(1u, uint64_t{9}));
@@ -90,6 +118,20 @@ TEST(FabricPort, ReceiveWaitsUntilSettledThenUntilTheArrivalWakesIt) {
     ASSERT_EQ(b.access(1, tlm::TLM_READ_COMMAND, kRx + 4 * 3, got, 9, &stall), tlm::TLM_OK_RESPONSE);
     EXPECT_EQ(got, 0xABCDu);
     EXPECT_EQ(b.port.stats(1).receives, 1u);
+
+    // A receive ahead of the fabric waits too, without the fabric settling up to it first: an
+    // arrival by its cycle wakes it at the arrival (its scheduler retries it at its own cycle).
+    stall.until = Until::None;
+    EXPECT_EQ(b.access(1, tlm::TLM_READ_COMMAND, kRx + 4 * 3, got, 30, &stall), tlm::TLM_GENERIC_ERROR_RESPONSE);
+    EXPECT_EQ(stall.until, Until::Woken);
+    EXPECT_EQ(stall.cycle, 30u);
+    send_and_run(12);
+    EXPECT_EQ(b.port.settled(), 14u);
+    ASSERT_EQ(b.woken.size(), 2u);
+    EXPECT_EQ(b.woken[1], std::make_pair(1u, uint64_t{14}));
+    stall.until = Until::None;
+    ASSERT_EQ(b.access(1, tlm::TLM_READ_COMMAND, kRx + 4 * 3, got, 30, &stall), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(b.port.stats(1).receives, 2u);
   });
 }
 
