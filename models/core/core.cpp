@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "models/core/decode.h"
+#include "tlm/log.h"
 #include "tlm/tile_address.h"
 
 namespace wvp {
@@ -194,6 +195,7 @@ bool Core::trap_vector_ok() const {
 
 void Core::take_trap(uint32_t cause, uint32_t tval, uint32_t insn) {
   ++stats_.traps;
+  WVP_LOG(Core, Debug, params_.hart_id, cycle_, "trap: {} (mcause {}) at pc {:#010x}, mtval {:#010x}", cause_name(cause), cause, pc_, tval);
   // Recorded as hardware would, so a debugger sees them even when the trap has nowhere to go.
   mepc_ = pc_;
   mcause_ = cause;
@@ -218,6 +220,8 @@ bool Core::take_interrupt_if_pending() {
   // Priority: external, then software, then timer.
   const uint32_t cause = (pending & kMeip) ? 11 : (pending & kMsip) ? 3 : 7;
   ++stats_.interrupts;
+  WVP_LOG(Core, Trace, params_.hart_id, cycle_, "interrupt: {} at pc {:#010x}",
+          cause == 11 ? "external" : cause == 3 ? "software" : "timer", pc_);
   if (!trap_vector_ok()) {
     fault_ = FaultInfo{true, 0x80000000u | cause, pc_, 0, 0};
     halted_ = true;

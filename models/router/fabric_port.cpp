@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "tlm/log.h"
 #include "tlm/tile_address.h"
 
 namespace wvp {
@@ -116,6 +117,7 @@ tlm::tlm_response_status FabricPort::access(uint32_t tile, uint64_t addr, bool w
   TileState& st = tiles_[tile];
   const auto wait_for = [&](Wait what, uint32_t color) {
     until = wait(tile, what, color, cycle) ? Until::Woken : Until::Settled;
+    WVP_LOG(Fabric, Trace, tile, cycle, "{} color {}: the core waits", what == Wait::Receive ? "receive on" : "send on", color);
     return tlm::TLM_OK_RESPONSE;
   };
 
@@ -140,6 +142,7 @@ tlm::tlm_response_status FabricPort::access(uint32_t tile, uint64_t addr, bool w
     const uint32_t color = static_cast<uint32_t>(addr / 4 / kRouteStride);
     const int in_port = static_cast<int>((addr / 4) % kRouteStride);
     const auto outputs = static_cast<PortMask>(value);
+    WVP_LOG(Fabric, Debug, tile, cycle, "route of color {} from port {}: output mask {:#x}", color, in_port, outputs);
     if (exact) {
       fabric_.set_route(tile, color, in_port, outputs);
     } else {
