@@ -21,9 +21,11 @@
 
 namespace {
 
-// Low enough that no grid saturates (64 x 64 saturates near 0.0575 flits/node/cycle); the window
-// is short because the flit-hops of uniform traffic grow with the distances of the whole grid.
-constexpr const char* kNocRate = "0.002";
+// Far below saturation on every grid (64 x 64 saturates near 0.0575 flits/node/cycle, and the
+// busiest channel's load grows with the grid's side); short windows because the flit-hops of
+// uniform traffic grow with the distances of the whole grid.
+constexpr const char* kNocRate = "0.0005";
+constexpr const char* kNocWarmupCycles = "200";
 constexpr const char* kNocCycles = "500";
 
 struct Grid {
@@ -44,6 +46,7 @@ bool run_case(const std::string& name, const Grid& g, Point& p) {
   std::vector<std::string> argv = {WVP_BINARY};
   if (name == "noc")
     argv.insert(argv.end(), {"noc", "--grid", g.text(), "--set", std::string("noc.injection_rate=") + kNocRate, "--set",
+                             std::string("noc.warmup_cycles=") + kNocWarmupCycles, "--set",
                              std::string("noc.measure_cycles=") + kNocCycles, "--json", json});
   else
     argv.insert(argv.end(), {"run", "--grid", g.text(), "--stats", json, std::string(WVP_FIRMWARE_DIR) + "/" + name + ".elf"});
