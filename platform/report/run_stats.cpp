@@ -39,7 +39,6 @@ nlohmann::json host_memory_json(Wafer& wafer) {
   return {{"peak_rss_bytes", peak}, {"components", components}, {"rest_of_peak_rss", rest}, {"per_tile", per_tile}};
 }
 
-
 // Tile `tile`'s entry of "cores".
 nlohmann::json core_json(const Wafer& wafer, uint32_t tile) {
   const Core& c = wafer.cores()[tile];
