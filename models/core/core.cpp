@@ -444,6 +444,9 @@ bool Core::store_slow(uint32_t addr, uint32_t size, uint32_t value) {
 }
 
 Core::Access Core::bus_access(tlm::tlm_command command, uint32_t addr, uint32_t size, uint32_t* data) {
+  if (registers_ && params_.register_fast_path)
+    for (const RegisterWindow& w : *registers_)
+      if (addr - w.base < w.size) return register_access(w, command == tlm::TLM_WRITE_COMMAND, addr, size, data);
   gp_.set_command(command);
   gp_.set_address(tile_base_ + addr);
   gp_.set_data_ptr(reinterpret_cast<unsigned char*>(data));
@@ -464,6 +467,39 @@ Core::Access Core::bus_access(tlm::tlm_command command, uint32_t addr, uint32_t 
   if (gp_.is_response_error()) return Access::Error;
   yield_ = stall_->yield;
   advance_to(sc_core::sc_time_stamp() + delay);
+  return Access::Ok;
+}
+
+Core::Access Core::register_access(const RegisterWindow& w, bool write, uint32_t addr, uint32_t size, uint32_t* data) {
+  // As the bus would: an access that runs past the window's end is unmapped.
+  if (addr - w.base + size > w.size) {
+    ++stats_.slow_accesses;
+    return Access::Error;
+  }
+  RegisterAccess a;
+  a.tile = tile_of(tile_base_);
+  a.offset = addr - w.base;
+  a.size = size;
+  a.write = write;
+  // The low `size` bytes, as b_transport's data pointer carries them (a host call to memcpy
+  // for a runtime size costs more than the mask).
+  const uint32_t mask = size == 4 ? ~0u : (1u << (8 * size)) - 1;
+  if (write) a.value = *data & mask;
+  // b_transport's time: the core's, or SystemC's where the core lags behind it.
+  a.cycle = std::max(cycle_, clock_.cycle_at(sc_core::sc_time_stamp()));
+  a.can_stall = true;
+  const tlm::tlm_response_status status = w.target->access_register(a);
+  if (a.until != StallExtension::Until::None) {
+    stall_->until = a.until;
+    stall_->cycle = a.retry_cycle;
+    stalled_ = true;
+    return Access::Stalled;
+  }
+  ++stats_.slow_accesses;
+  if (status != tlm::TLM_OK_RESPONSE) return Access::Error;
+  if (!write) *data = a.value & mask;
+  yield_ = a.yield;
+  cycle_ = std::max(cycle_, a.cycle);
   return Access::Ok;
 }
 

@@ -23,6 +23,7 @@
 #include "engine/clock.h"
 #include "engine/cycle_domain.h"
 #include "engine/hart.h"
+#include "engine/register_target.h"
 #include "models/core/code_cache.h"
 
 namespace wvp {
@@ -51,6 +52,9 @@ struct CoreParams {
   // sees each of them (an ECC SRAM decodes every read); instructions are still fetched
   // through DMI.
   bool local_data_via_bus = false;
+  // Registers of the tile's devices are reached by a direct call (engine/register_target.h)
+  // instead of b_transport through the bus: the same results, faster.
+  bool register_fast_path = true;
   CoreTiming timing;
 };
 
@@ -162,6 +166,10 @@ class Core final : public Hart {
   uint32_t watch_hit_addr() const { return watch_hit_addr_; }
   bool watch_hit_write() const { return watch_hit_write_; }
 
+  // The register windows of the tile's devices, for the fast path (CoreParams::register_fast_path);
+  // `windows` must outlive the core.
+  void set_register_windows(const std::vector<RegisterWindow>* windows) { registers_ = windows; }
+
   // Gives up the DMI pages in [start, end] of the tile's address space (its CoreArray's socket
   // received the invalidation).
   void invalidate_dmi(uint64_t start, uint64_t end);
@@ -194,6 +202,8 @@ class Core final : public Hart {
   // One b_transport with the core's local time as delay.
   enum class Access : uint8_t { Ok, Error, Stalled };
   Access bus_access(tlm::tlm_command command, uint32_t addr, uint32_t size, uint32_t* data);
+  // The same access as a direct call into the device whose window `w` holds `addr`.
+  Access register_access(const RegisterWindow& w, bool write, uint32_t addr, uint32_t size, uint32_t* data);
   bool check_watch(uint32_t addr, uint32_t size, bool write);       // true: stop for debugger
   void code_written(uint32_t offset, uint32_t len);                 // keep the decode cache coherent
   void decode_at(uint32_t pc);     // fills the cache entry for pc
@@ -270,6 +280,7 @@ class Core final : public Hart {
   std::function<void(Hart&)> wake_cb_;
   tlm::tlm_generic_payload gp_;   // reused for every slow-path access
   StallExtension* stall_;         // owned by gp_: tells targets this core can stall
+  const std::vector<RegisterWindow>* registers_ = nullptr;  // the fast path's windows
   CoreStats stats_;
 };
 

@@ -12,11 +12,12 @@ CoreArray::CoreArray(sc_core::sc_module_name name) : sc_module(name), socket("so
 
 Core& CoreArray::add(const CoreParams& params, const Clock& clock) {
   cores_.push_back(std::make_unique<Core>(params, clock, socket, size()));
+  cores_.back()->set_register_windows(&registers_);
   return *cores_.back();
 }
 
 uint64_t CoreArray::host_bytes() const {
-  uint64_t bytes = cores_.capacity() * sizeof(cores_[0]);
+  uint64_t bytes = cores_.capacity() * sizeof(cores_[0]) + registers_.capacity() * sizeof(RegisterWindow);
   for (const auto& core : cores_) bytes += core->host_bytes();
   return bytes;
 }

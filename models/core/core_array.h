@@ -24,6 +24,10 @@ class CoreArray : public sc_core::sc_module {
 
   // The core of the next tile (tiles are numbered in the order cores are added).
   Core& add(const CoreParams& params, const Clock& clock);
+  // A device's register window in every tile, which the cores reach by the fast path
+  // (engine/register_target.h) when their CoreParams::register_fast_path is on; `target` must
+  // also be mapped there on the bus behind the socket, where every other initiator reaches it.
+  void map_registers(uint32_t base, uint32_t size, RegisterTarget& target) { registers_.push_back({base, size, &target}); }
   Core& operator[](uint32_t tile) { return *cores_[tile]; }
   const Core& operator[](uint32_t tile) const { return *cores_[tile]; }
   uint32_t size() const { return static_cast<uint32_t>(cores_.size()); }
@@ -33,6 +37,7 @@ class CoreArray : public sc_core::sc_module {
   void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
 
   std::vector<std::unique_ptr<Core>> cores_;
+  std::vector<RegisterWindow> registers_;  // shared by the cores
 };
 
 }  // namespace wvp

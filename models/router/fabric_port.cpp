@@ -171,49 +171,33 @@ tlm::tlm_response_status FabricPort::access(uint32_t tile, uint64_t addr, bool w
 }
 
 void FabricPort::b_transport(int, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
-  const uint32_t t = tile_of(gp.get_address());
-  const uint64_t addr = local_of(gp.get_address());
-  if (gp.get_data_length() != 4 || (addr & 3) || addr >= kSize || t >= tiles_.size()) {
-    gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-    return;
-  }
-  if (gp.get_byte_enable_ptr()) {
-    gp.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
-    return;
-  }
-  if (gp.get_streaming_width() < 4) {
-    gp.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
-    return;
-  }
-  const uint64_t cycle = clock_.cycle_at(sc_core::sc_time_stamp() + delay);
-  uint32_t value = 0;
-  if (gp.is_write()) std::memcpy(&value, gp.get_data_ptr(), 4);
-  Until until = Until::None;
+  transport_register(*this, clock_, gp, delay);
+}
+
+tlm::tlm_response_status FabricPort::access_register(RegisterAccess& a) {
+  if (a.size != 4 || (a.offset & 3) || a.offset >= kSize || a.tile >= tiles_.size()) return tlm::TLM_ADDRESS_ERROR_RESPONSE;
   tlm::tlm_response_status status;
   try {
-    status = access(t, addr, gp.is_write(), value, cycle, until);
+    status = access(a.tile, a.offset, a.write, a.value, a.cycle, a.until);
   } catch (const FabricError& e) {
-    if (error_sink_) error_sink_(t, e.what());
-    status = tlm::TLM_GENERIC_ERROR_RESPONSE;
+    if (error_sink_) error_sink_(a.tile, e.what());
+    return tlm::TLM_GENERIC_ERROR_RESPONSE;
   }
-  StallExtension* stall = gp.get_extension<StallExtension>();
-  if (until != Until::None) {
-    // Not performed. Only an initiator that can stall may be told to retry.
-    status = tlm::TLM_GENERIC_ERROR_RESPONSE;
-    if (stall) {
-      stall->until = until;
-      stall->cycle = cycle;
+  if (a.until != Until::None) {
+    if (a.can_stall) {
+      a.retry_cycle = a.cycle;
     } else {
-      tiles_[t].wait = Wait::None;
-      if (error_sink_) error_sink_(t, "fabric: a blocking access at offset " + std::to_string(addr) +
-                                          " from an initiator that cannot stall");
+      a.until = Until::None;
+      tiles_[a.tile].wait = Wait::None;
+      if (error_sink_) error_sink_(a.tile, "fabric: a blocking access at offset " + std::to_string(a.offset) +
+                                              " from an initiator that cannot stall");
+      return tlm::TLM_GENERIC_ERROR_RESPONSE;
     }
   } else if (status == tlm::TLM_OK_RESPONSE) {
-    if (gp.is_read()) std::memcpy(gp.get_data_ptr(), &value, 4);
     // The interrupt enable changes how far the core may run ahead (run_limit).
-    if (stall && gp.is_write() && addr == kIrqEnable) stall->yield = true;
+    a.yield = a.write && a.offset == kIrqEnable;
   }
-  gp.set_response_status(status);
+  return status;
 }
 
 unsigned int FabricPort::transport_dbg(int, tlm::tlm_generic_payload& gp) {

@@ -25,6 +25,7 @@
 #include "models/router/fabric.h"
 #include "engine/clock.h"
 #include "engine/cycle_domain.h"
+#include "engine/register_target.h"
 #include "tlm/wavelet_queues.h"
 
 namespace wvp {
@@ -47,7 +48,11 @@ struct FabricPortStats {
   uint64_t sends = 0, receives = 0;
 };
 
-class FabricPort : public sc_core::sc_module, public CycleDomain, public WaveletQueues, private Fabric::Client {
+class FabricPort : public sc_core::sc_module,
+                   public CycleDomain,
+                   public WaveletQueues,
+                   public RegisterTarget,
+                   private Fabric::Client {
  public:
   // Every tile's window, the tile above the 32-bit offset of a transaction (tlm/tile_address.h);
   // the core of tile i is initiator i of the domain.
@@ -89,6 +94,9 @@ class FabricPort : public sc_core::sc_module, public CycleDomain, public Wavelet
     return wait(tile, Wait::Receive, color, cycle);
   }
   bool wait_send(uint32_t tile, uint32_t color, uint64_t cycle) override { return wait(tile, Wait::Send, color, cycle); }
+
+  // RegisterTarget: tile's window, for its core's fast path and for b_transport.
+  tlm::tlm_response_status access_register(RegisterAccess& a) override;
 
  private:
   enum class Wait : uint8_t { None, Receive, Send };

@@ -312,8 +312,9 @@ StallExtension::Until TensorEngine::stream(TileState& t, uint32_t tile) {
   return StallExtension::Until::None;
 }
 
-bool TensorEngine::go_stream(TileState& t, uint32_t tile, uint64_t cycle, StallExtension* stall,
-                             const std::function<uint64_t()>& wait_idle, sc_core::sc_time& delay) {
+void TensorEngine::go_stream(TileState& t, RegisterAccess& a, const std::function<uint64_t()>& wait_idle) {
+  const uint32_t tile = a.tile;
+  const uint64_t cycle = a.cycle;
   if (!t.streaming) {
     const uint64_t start = wait_idle();
     const bool from_fabric = t.types & kFromFabric;
@@ -327,7 +328,7 @@ bool TensorEngine::go_stream(TileState& t, uint32_t tile, uint64_t cycle, StallE
     else if (color >= queues_->colors() || (forward && t.scalar >= queues_->colors()))
       error = "color " + std::to_string(color >= queues_->colors() ? color : t.scalar) + " out of range (colors: " +
               std::to_string(queues_->colors()) + ")";
-    else if (!stall) error = "a stream needs an initiator that can wait";
+    else if (!a.can_stall) error = "a stream needs an initiator that can wait";
     if (error.empty() && t.len) {
       try {
         if (from_fabric) check_operand("dst", t.dst, dst_type, std::max<uint32_t>(t.rows, 1), t.len);
@@ -338,7 +339,7 @@ bool TensorEngine::go_stream(TileState& t, uint32_t tile, uint64_t cycle, StallE
     }
     if (!error.empty()) {
       finish(t, tile, start, error);
-      return true;
+      return;
     }
     t.streaming = true;
     t.holding = false;
@@ -348,9 +349,9 @@ bool TensorEngine::go_stream(TileState& t, uint32_t tile, uint64_t cycle, StallE
   t.stream_cycle = std::max(t.stream_cycle, cycle);  // a woken core retries at its wake cycle
   const StallExtension::Until until = stream(t, tile);
   if (until != StallExtension::Until::None) {
-    stall->until = until;
-    stall->cycle = t.stream_cycle;
-    return false;
+    a.until = until;
+    a.retry_cycle = t.stream_cycle;
+    return;
   }
   // Complete: the core's GO ends with the last wavelet.
   t.streaming = false;
@@ -358,64 +359,49 @@ bool TensorEngine::go_stream(TileState& t, uint32_t tile, uint64_t cycle, StallE
   ++t.stats.operations;
   t.stats.elements += elements;
   t.stats.busy_cycles += elements + params_.startup_cycles;
-  if (t.stream_cycle > cycle) delay += clock_.time_of(t.stream_cycle - cycle);
+  a.cycle = std::max(a.cycle, t.stream_cycle);
   finish(t, tile, t.stream_cycle, "");
-  return true;
 }
 
 void TensorEngine::b_transport(int, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
-  const uint32_t tile = tile_of(gp.get_address());
-  const uint64_t addr = local_of(gp.get_address());
-  if (gp.get_data_length() != 4 || (addr & 3) || gp.get_byte_enable_ptr() || gp.get_streaming_width() < 4 ||
-      tile >= tiles_.size()) {
-    gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-    return;
-  }
-  TileState& t = tiles_[tile];
-  const uint64_t cycle = clock_.cycle_at(sc_core::sc_time_stamp() + delay);
+  transport_register(*this, clock_, gp, delay);
+}
+
+tlm::tlm_response_status TensorEngine::access_register(RegisterAccess& a) {
+  const uint64_t addr = a.offset;
+  if (a.size != 4 || (addr & 3) || a.tile >= tiles_.size()) return tlm::TLM_ADDRESS_ERROR_RESPONSE;
+  TileState& t = tiles_[a.tile];
+  const uint64_t cycle = a.cycle;
   // Waiting for the engine is the access taking longer: the core's time moves on with it.
-  const auto wait_idle = [&] {
-    if (cycle < t.busy_until) delay += clock_.time_of(t.busy_until - cycle);
-    return std::max(cycle, t.busy_until);
-  };
-  uint32_t value = 0;
-  if (gp.is_write()) {
-    std::memcpy(&value, gp.get_data_ptr(), 4);
+  const auto wait_idle = [&] { return a.cycle = std::max(a.cycle, t.busy_until); };
+  if (a.write) {
     if (addr == kGo && (t.types & (kFromFabric | kToFabric))) {
-      if (!go_stream(t, tile, cycle, gp.get_extension<StallExtension>(), wait_idle, delay)) {
-        gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);  // not performed: retried (StallExtension)
-        return;
-      }
+      go_stream(t, a, wait_idle);
     } else if (addr == kGo) {
       const uint64_t start = wait_idle();
       std::string error;
       uint64_t cycles = 0;
       try {
-        cycles = execute(t, tile);
+        cycles = execute(t, a.tile);
       } catch (const std::runtime_error& e) {
         error = e.what();
       }
-      WVP_LOG(Tensor, Debug, tile, start, "{} of {} x {} elements: {} cycles{}{}", op_name(static_cast<TensorOp>(t.op)),
+      WVP_LOG(Tensor, Debug, a.tile, start, "{} of {} x {} elements: {} cycles{}{}", op_name(static_cast<TensorOp>(t.op)),
               std::max<uint32_t>(t.rows, 1), t.len, cycles, error.empty() ? "" : ", failed: ", error);
-      finish(t, tile, start + cycles, error);
-    } else if (addr == kIrqAck || (addr == kIrqEnable && !(value & 1))) {
+      finish(t, a.tile, start + cycles, error);
+    } else if (addr == kIrqAck || (addr == kIrqEnable && !(a.value & 1))) {
       if (addr == kIrqEnable) t.irq_enable = 0;
-      if (irq_) irq_(tile, UINT64_MAX);
-    } else if (!write_reg(t, addr, value)) {
-      gp.set_response_status(read_reg(t, addr, cycle, value) ? tlm::TLM_COMMAND_ERROR_RESPONSE : tlm::TLM_ADDRESS_ERROR_RESPONSE);
-      return;
+      if (irq_) irq_(a.tile, UINT64_MAX);
+    } else if (!write_reg(t, addr, a.value)) {
+      uint32_t current;
+      return read_reg(t, addr, cycle, current) ? tlm::TLM_COMMAND_ERROR_RESPONSE : tlm::TLM_ADDRESS_ERROR_RESPONSE;
     }
-  } else {
-    const bool waits = addr == kWait || addr == kResult || addr == kIndex;
-    const uint64_t when = waits ? wait_idle() : cycle;
-    const bool write_only = addr == kGo || addr == kIrqAck;
-    if (write_only || !read_reg(t, addr, when, value)) {
-      gp.set_response_status(write_only ? tlm::TLM_COMMAND_ERROR_RESPONSE : tlm::TLM_ADDRESS_ERROR_RESPONSE);
-      return;
-    }
-    std::memcpy(gp.get_data_ptr(), &value, 4);
+    return tlm::TLM_OK_RESPONSE;
   }
-  gp.set_response_status(tlm::TLM_OK_RESPONSE);
+  const bool waits = addr == kWait || addr == kResult || addr == kIndex;
+  const uint64_t when = waits ? wait_idle() : cycle;
+  if (addr == kGo || addr == kIrqAck) return tlm::TLM_COMMAND_ERROR_RESPONSE;  // write-only
+  return read_reg(t, addr, when, a.value) ? tlm::TLM_OK_RESPONSE : tlm::TLM_ADDRESS_ERROR_RESPONSE;
 }
 
 unsigned int TensorEngine::transport_dbg(int, tlm::tlm_generic_payload& gp) {

@@ -36,6 +36,7 @@
 #include "abi/wvp/tile_map.h"
 #include "engine/clock.h"
 #include "engine/cycle_domain.h"
+#include "engine/register_target.h"
 #include "models/sram/sram.h"
 #include "tlm/wavelet_queues.h"
 
@@ -93,7 +94,7 @@ uint16_t float_to_half(float f);
 float bf16_to_float(uint16_t b);
 uint16_t float_to_bf16(float f);
 
-class TensorEngine : public sc_core::sc_module {
+class TensorEngine : public sc_core::sc_module, public RegisterTarget {
  public:
   // Every tile's window, the tile above the 32-bit offset of a transaction (tlm/tile_address.h).
   tlm_utils::multi_passthrough_target_socket<TensorEngine> socket;
@@ -113,6 +114,9 @@ class TensorEngine : public sc_core::sc_module {
 
   const TensorStats& stats(uint32_t tile) const { return tiles_[tile].stats; }
   uint64_t host_bytes() const { return tiles_.capacity() * sizeof(TileState); }
+
+  // RegisterTarget: tile's window, for its core's fast path and for b_transport.
+  tlm::tlm_response_status access_register(RegisterAccess& a) override;
 
  private:
   struct Operand {
@@ -148,9 +152,8 @@ class TensorEngine : public sc_core::sc_module {
   uint64_t execute(TileState& t, uint32_t tile);
   // Moves a stream's elements as far as the fabric allows; None once it is complete.
   StallExtension::Until stream(TileState& t, uint32_t tile);
-  // GO of a stream at the core's `cycle`: false when it must wait (`stall` says until when).
-  bool go_stream(TileState& t, uint32_t tile, uint64_t cycle, StallExtension* stall,
-                 const std::function<uint64_t()>& wait_idle, sc_core::sc_time& delay);
+  // GO of a stream: performed (a.cycle moved to its end), or a.until says until when it waits.
+  void go_stream(TileState& t, RegisterAccess& a, const std::function<uint64_t()>& wait_idle);
   // Ends an operation at `end`: failed with `error` unless it is empty; raises the interrupt.
   void finish(TileState& t, uint32_t tile, uint64_t end, const std::string& error);
 

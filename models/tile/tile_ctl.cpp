@@ -15,11 +15,12 @@ namespace {
 constexpr uint64_t kSysctl = WVP_SYSCTL_BASE - WVP_CLINT_BASE;
 }  // namespace
 
-TileCtl::TileCtl(sc_core::sc_module_name name, CoreArray& cores, uint32_t grid_w, uint32_t grid_h, uint32_t sram_bytes,
-                 LineSink console, PhaseSink& phases)
+TileCtl::TileCtl(sc_core::sc_module_name name, CoreArray& cores, const Clock& clock, uint32_t grid_w, uint32_t grid_h,
+                 uint32_t sram_bytes, LineSink console, PhaseSink& phases)
     : sc_module(name),
       socket("socket"),
       cores_(cores),
+      clock_(clock),
       grid_w_(grid_w),
       grid_h_(grid_h),
       sram_bytes_(sram_bytes),
@@ -49,10 +50,9 @@ void TileCtl::flush_console() {
   }
 }
 
-bool TileCtl::access(uint32_t tile, uint64_t addr, bool write, uint32_t& value, const sc_core::sc_time& when) {
+bool TileCtl::access(uint32_t tile, uint64_t addr, bool write, uint32_t& value, uint64_t mtime) {
   Core& core = cores_[tile];
   TileState& st = tiles_[tile];
-  const uint64_t mtime = core.clock().cycle_at(when);
   if (addr < WVP_CLINT_SIZE) {
     switch (addr) {
       case WVP_CLINT_MSIP:
@@ -96,7 +96,7 @@ bool TileCtl::access(uint32_t tile, uint64_t addr, bool write, uint32_t& value, 
         return true;
       case WVP_SYSCTL_HOST_OUT:
         if (!host_out_) return false;
-        host_out_(identity(tile), value, to_ps(when));
+        host_out_(identity(tile), value, to_ps(clock_.time_of(mtime)));
         return true;
       default: return false;  // the identity registers are read-only
     }
@@ -116,23 +116,15 @@ bool TileCtl::access(uint32_t tile, uint64_t addr, bool write, uint32_t& value, 
 }
 
 void TileCtl::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
-  const uint32_t len = gp.get_data_length();
-  const uint32_t tile = tile_of(gp.get_address());
-  const uint64_t addr = local_of(gp.get_address());
-  // Registers are 32-bit; byte writes to the console are allowed for convenience.
-  const bool console_byte = len == 1 && gp.is_write() && addr == kSysctl + WVP_SYSCTL_CONSOLE;
-  if (((len != 4 || (addr & 3)) && !console_byte) || tile >= tiles_.size()) {
-    gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-    return;
-  }
-  uint32_t value = 0;
-  if (gp.is_write()) std::memcpy(&value, gp.get_data_ptr(), len);
-  if (!access(tile, addr, gp.is_write(), value, sc_core::sc_time_stamp() + delay)) {
-    gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-    return;
-  }
-  if (gp.is_read()) std::memcpy(gp.get_data_ptr(), &value, 4);
-  gp.set_response_status(tlm::TLM_OK_RESPONSE);
+  transport_register(*this, clock_, gp, delay);
+}
+
+tlm::tlm_response_status TileCtl::access_register(RegisterAccess& a) {
+  const bool console_byte = a.size == 1 && a.write && a.offset == kSysctl + WVP_SYSCTL_CONSOLE;
+  if (((a.size != 4 || (a.offset & 3)) && !console_byte) || a.tile >= tiles_.size() ||
+      !access(a.tile, a.offset, a.write, a.value, a.cycle))
+    return tlm::TLM_ADDRESS_ERROR_RESPONSE;
+  return tlm::TLM_OK_RESPONSE;
 }
 
 unsigned int TileCtl::transport_dbg(tlm::tlm_generic_payload& gp) {
@@ -140,7 +132,7 @@ unsigned int TileCtl::transport_dbg(tlm::tlm_generic_payload& gp) {
   const uint32_t tile = tile_of(gp.get_address());
   if (!gp.is_read() || gp.get_data_length() != 4 || (gp.get_address() & 3) || tile >= tiles_.size()) return 0;
   uint32_t value = 0;
-  if (!access(tile, local_of(gp.get_address()), false, value, sc_core::sc_time_stamp())) return 0;
+  if (!access(tile, local_of(gp.get_address()), false, value, clock_.cycle_at(sc_core::sc_time_stamp()))) return 0;
   std::memcpy(gp.get_data_ptr(), &value, 4);
   return 4;
 }

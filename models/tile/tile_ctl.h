@@ -1,7 +1,8 @@
 // The tiles' control blocks: per tile a CLINT-compatible timer window (msip, mtimecmp, mtime) and
 // the sysctl window (tile identity, console, exit, profiler markers, a word for the host), all
 // behind one TLM-2.0 target, the tile above the 32-bit offset of each transaction
-// (tlm/tile_address.h). The registers are in abi/wvp/tile_map.h.
+// (tlm/tile_address.h), and a RegisterTarget for the cores' fast path (engine/register_target.h).
+// The registers are in abi/wvp/tile_map.h.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -12,6 +13,8 @@
 #include <tlm_utils/simple_target_socket.h>
 #include "abi/wvp/phases.h"
 
+#include "engine/clock.h"
+#include "engine/register_target.h"
 #include "models/core/core_array.h"
 
 namespace wvp {
@@ -30,7 +33,7 @@ class PhaseSink {
   virtual void set_activity(uint32_t tile, uint32_t activity, uint64_t cycle) = 0;
 };
 
-class TileCtl : public sc_core::sc_module {
+class TileCtl : public sc_core::sc_module, public RegisterTarget {
  public:
   tlm_utils::simple_target_socket<TileCtl> socket;
 
@@ -40,9 +43,10 @@ class TileCtl : public sc_core::sc_module {
   using WordSink = std::function<void(const TileIdentity&, uint32_t word, uint64_t time_ps)>;
 
   // The control blocks of a grid_w x grid_h grid, tile t at (t % grid_w, t / grid_w), whose
-  // cores are `cores`'s (added before the simulation). The markers go to `phases`. mtime counts the tile's core's cycles.
-  TileCtl(sc_core::sc_module_name name, CoreArray& cores, uint32_t grid_w, uint32_t grid_h, uint32_t sram_bytes,
-          LineSink console, PhaseSink& phases);
+  // cores are `cores`'s (added before the simulation), clocked by `clock`. The markers go to
+  // `phases`. mtime counts the tile's core's cycles.
+  TileCtl(sc_core::sc_module_name name, CoreArray& cores, const Clock& clock, uint32_t grid_w, uint32_t grid_h,
+          uint32_t sram_bytes, LineSink console, PhaseSink& phases);
 
   TileIdentity identity(uint32_t tile) const { return {tile % grid_w_, tile / grid_w_, grid_w_, grid_h_, sram_bytes_}; }
 
@@ -54,11 +58,14 @@ class TileCtl : public sc_core::sc_module {
   uint64_t console_bytes(uint32_t tile) const { return tiles_[tile].console_bytes; }
   uint64_t host_bytes() const { return tiles_.capacity() * sizeof(TileState); }  // partial lines aside
 
+  // RegisterTarget: 32-bit registers, and byte writes to the console for convenience.
+  tlm::tlm_response_status access_register(RegisterAccess& a) override;
+
  private:
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
   unsigned int transport_dbg(tlm::tlm_generic_payload& gp);
-  // One 32-bit register access at a window offset of `tile`; false for an unmapped register.
-  bool access(uint32_t tile, uint64_t addr, bool write, uint32_t& value, const sc_core::sc_time& when);
+  // One 32-bit register access at a window offset of `tile` at `cycle`; false for an unmapped register.
+  bool access(uint32_t tile, uint64_t addr, bool write, uint32_t& value, uint64_t cycle);
   void put_console(uint32_t tile, char c);
 
   // What a tile's block holds beyond its core's state.
@@ -70,6 +77,7 @@ class TileCtl : public sc_core::sc_module {
   };
 
   CoreArray& cores_;
+  const Clock clock_;
   const uint32_t grid_w_, grid_h_, sram_bytes_;
   LineSink console_;
   WordSink host_out_;

@@ -67,7 +67,7 @@ Wafer::Wafer(sc_core::sc_module_name name, const PlatformConfig& config, TileCtl
       cores_("cores"),
       bus_("bus", kLocalAddressMask),
       sram_("sram", config.sram, clock_, sram_pages_, ecc_.get()),
-      ctl_("ctl", cores_, width_, config.grid_height, config.sram.size_bytes, std::move(console), phases_),
+      ctl_("ctl", cores_, clock_, width_, config.grid_height, config.sram.size_bytes, std::move(console), phases_),
       cluster_("cluster", config.sim.quantum_cycles, config.sim.max_cycles) {
   validate_config(config_);
   fabric_.set_irq_line([this](uint32_t tile, bool level) { cores_[tile].set_external_irq(level); });
@@ -84,15 +84,18 @@ Wafer::Wafer(sc_core::sc_module_name name, const PlatformConfig& config, TileCtl
   tensor_.attach_sram(sram_, kSramBase);
   // Every tile sees the same map; the bus passes the tile (above the 32-bit address) through.
   cores_.socket.bind(bus_.target);
+  // A device with registers: on the bus, and the same window in the cores' fast path.
+  const auto map_registers = [this](uint32_t base, uint32_t size, const char* name, auto& device) {
+    bus_.map(base, size, name);
+    bus_.initiator.bind(device.socket);
+    cores_.map_registers(base, size, device);
+  };
   // One window covers the CLINT and sysctl blocks (the control block decodes both).
-  bus_.map(WVP_CLINT_BASE, WVP_SYSCTL_BASE + WVP_SYSCTL_SIZE - WVP_CLINT_BASE, "ctl");
-  bus_.initiator.bind(ctl_.socket);
+  map_registers(WVP_CLINT_BASE, WVP_SYSCTL_BASE + WVP_SYSCTL_SIZE - WVP_CLINT_BASE, "ctl", ctl_);
   bus_.map(WVP_SRAM_BASE, config_.sram.size_bytes, "sram");
   bus_.initiator.bind(sram_.socket);
-  bus_.map(WVP_FABRIC_BASE, WVP_FABRIC_SIZE, "fabric");
-  bus_.initiator.bind(fabric_.socket);
-  bus_.map(WVP_TENSOR_BASE, WVP_TENSOR_SIZE, "tensor");
-  bus_.initiator.bind(tensor_.socket);
+  map_registers(WVP_FABRIC_BASE, WVP_FABRIC_SIZE, "fabric", fabric_);
+  map_registers(WVP_TENSOR_BASE, WVP_TENSOR_SIZE, "tensor", tensor_);
   CoreParams core = config_.core;
   core.exec_base = kSramBase;
   core.exec_size = config_.sram.size_bytes;

@@ -116,6 +116,13 @@ Field checked_list(std::string key, std::string help, std::string& (*ref)(Platfo
   return f;
 }
 
+const char* register_path_name(bool fast) { return fast ? "fast" : "tlm"; }
+bool parse_register_path(const std::string& text, bool& fast) {
+  if (text != "fast" && text != "tlm") return false;
+  fast = text == "fast";
+  return true;
+}
+
 #define WVP_REF(type, expr) +[](PlatformConfig& c) -> type& { return expr; }
 
 template <LogComponent kComponent>
@@ -137,6 +144,7 @@ const std::vector<Field>& fields() {
       number<uint32_t>("grid.width", "tiles per row", WVP_REF(uint32_t, c.grid_width), 1, 1u << 16),
       number<uint32_t>("grid.height", "tiles per column", WVP_REF(uint32_t, c.grid_height), 1, 1u << 16),
       number<double>("core.clock_hz", "core clock (Hz); mtime ticks at this rate", WVP_REF(double, c.core_clock_hz), Clock::kMinHz, Clock::kMaxHz),
+      choice<bool>("core.register_path", "how cores reach their tile's registers: fast (a direct call into the device) or tlm (b_transport through the bus); the same results", WVP_REF(bool, c.core.register_fast_path), register_path_name, parse_register_path, {true, false}),
       number<uint32_t>("core.timing.alu_cycles", "integer ALU, lui, auipc", WVP_REF(uint32_t, c.core.timing.alu_cycles), 0, 1000),
       number<uint32_t>("core.timing.mul_cycles", "mul, mulh*", WVP_REF(uint32_t, c.core.timing.mul_cycles), 0, 1000),
       number<uint32_t>("core.timing.div_cycles", "div, divu, rem, remu", WVP_REF(uint32_t, c.core.timing.div_cycles), 0, 1000),

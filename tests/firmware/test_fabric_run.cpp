@@ -273,4 +273,37 @@ TEST(FabricRun, NeighbourExchangeRingsEveryRow) {
 }
 
 }  // namespace
+TEST(FabricRun, TheCoresRegisterFastPathGivesWhatTheBusGives) {
+  // The same firmware with the cores' registers reached by direct calls (the default) and by
+  // b_transport through the bus: every simulated output must be the same. The firmware covers
+  // the control block (console, exit, markers, timer), the fabric port (blocking sends and
+  // receives, status reads, route writes ahead, arrival interrupts) and the tensor engine
+  // (operations, streams from and to the fabric, its interrupt).
+  struct Case {
+    const char* elf;
+    const char* grid;
+  };
+  for (const Case& c : {Case{"allreduce", "16x8"}, Case{"pingpong", "4x1"}, Case{"fabric_irq", "2x1"},
+                        Case{"fabric_faults", "4x4"}, Case{"tensor_stream", "4x4"}, Case{"tensor_check", "2x2"},
+                        Case{"sleepy", "4x4"}, Case{"trap", "3x2"}, Case{"matvec_check", "3x5"}}) {
+    std::string out[2], summary[2];
+    nlohmann::json stats[2];
+    int exit_code[2];
+    for (int fast = 0; fast < 2; ++fast) {
+      const std::string path = temp_path(std::string(c.elf) + (fast ? "-fast.json" : "-tlm.json"));
+      const ProcessResult r = run_wafervp({"--grid", c.grid, "--set", fast ? "core.register_path=fast" : "core.register_path=tlm",
+                                           "--stats", path, firmware(c.elf)});
+      exit_code[fast] = r.exit_code, out[fast] = r.out, summary[fast] = simulated_summary(r.err);
+      stats[fast] = nlohmann::json::parse(read_file(path));
+      erase_host_figures(stats[fast]);
+      for (auto& core : stats[fast]["cores"]) core.erase("decodes"), core.erase("decode_hit_rate");
+    }
+    EXPECT_EQ(exit_code[1], exit_code[0]) << c.elf;
+    EXPECT_EQ(out[1], out[0]) << c.elf;
+    EXPECT_EQ(summary[1], summary[0]) << c.elf;
+    EXPECT_EQ(stats[1], stats[0]) << c.elf;
+    EXPECT_GT(stats[0]["cores"][0]["slow_accesses"].get<uint64_t>(), 0u) << c.elf;
+  }
+}
+
 }  // namespace wvp::test
