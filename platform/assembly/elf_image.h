@@ -19,6 +19,7 @@ struct ElfSegment {
 struct ElfImage {
   std::string path;
   uint32_t entry = 0;
+  uint32_t flags = 0;  // the ELF header's e_flags (the float ABI); core files carry them on
   std::vector<ElfSegment> segments;
   std::map<std::string, uint32_t> symbols;  // global and local symbols with their values
 };

@@ -45,6 +45,14 @@ struct Words {
   std::vector<std::string> positional;
   bool has(const char* name) const { return vm.count(name) > 0; }
   const std::string& text(const char* name) const { return vm[name].as<std::string>(); }
+  // The value of an option of exactly N words (--core-dump X,Y FILE), repeatable: the words of
+  // all its uses in one list. Fewer words is an error; more are not taken.
+  template <unsigned N>
+  struct Exactly : po::typed_value<std::vector<std::string>> {
+    Exactly() : po::typed_value<std::vector<std::string>>(nullptr) { multitoken()->composing(); }
+    unsigned min_tokens() const override { return N; }
+    unsigned max_tokens() const override { return N; }
+  };
 };
 
 // A boost error as one line: the unknown option is the user's text, quoted like any other.
@@ -217,7 +225,8 @@ Command parse_run(const std::vector<std::string>& args) {
       ("model", po::value<std::string>(), "llama2.c checkpoint to shard into every core's model region")
       ("poke", po::value<std::vector<std::string>>()->composing(), "SYMBOL=VALUE: write a 32-bit word at an ELF symbol in every tile (repeatable)")
       ("signature", po::value<std::string>(), "dump PE (0,0)'s begin_signature..end_signature words to this file")
-      ("flip", po::value<std::vector<std::string>>()->composing(), "X,Y:ADDR:BIT[:BIT2]: flip stored bits of an SRAM word of PE (X,Y) before the run, ADDR a number or ELF symbol, bits 0-31 data, 32-38 check (needs sram.ecc; repeatable)");
+      ("flip", po::value<std::vector<std::string>>()->composing(), "X,Y:ADDR:BIT[:BIT2]: flip stored bits of an SRAM word of PE (X,Y) before the run, ADDR a number or ELF symbol, bits 0-31 data, 32-38 check (needs sram.ecc; repeatable)")
+      ("core-dump", new Words::Exactly<2>(), "X,Y FILE: after the run, however it ends, write an ELF core file of PE (X,Y) for gdb-multiarch (repeatable)");
   const Words w = parse_words("run", args, desc);
   if (w.has("help")) return help(std::string(kUsage) + describe(desc));
   if (w.positional.empty()) throw UsageError("run: no ELF given (wafervp run [options] ELF)");
@@ -247,6 +256,21 @@ Command parse_run(const std::vector<std::string>& args) {
   opt.heatmap_path = path(w, "heatmap");
   opt.trace_path = path(w, "trace");
   opt.signature_path = path(w, "signature");
+  if (w.has("core-dump")) {
+    const auto& words = w.vm["core-dump"].as<std::vector<std::string>>();
+    for (size_t i = 0; i + 1 < words.size(); i += 2) {
+      CoreDumpRequest dump;
+      unsigned x, y;
+      char tail;
+      if (std::sscanf(words[i].c_str(), "%u,%u%c", &x, &y, &tail) != 2)
+        throw UsageError("--core-dump: expected X,Y FILE, got the PE " + wvp::quoted(words[i]));
+      if (x >= system_width(opt.config) || y >= opt.config.grid_height)
+        throw UsageError("--core-dump: PE (" + std::to_string(x) + "," + std::to_string(y) + ") is outside the " +
+                         std::to_string(system_width(opt.config)) + "x" + std::to_string(opt.config.grid_height) + " grid");
+      dump.x = x, dump.y = y, dump.path = words[i + 1];
+      opt.core_dumps.push_back(dump);
+    }
+  }
   if (w.has("model")) opt.model_path = w.text("model");
   return c;
 }
@@ -495,6 +519,7 @@ std::vector<Output> outputs(const Command& c) {
       file("--heatmap", c.run.heatmap_path);
       file("--trace", c.run.trace_path);
       file("--signature", c.run.signature_path);
+      for (const CoreDumpRequest& dump : c.run.core_dumps) file("--core-dump", dump.path);
       rtl_folder(c.run.config);
       break;
     case CommandKind::Decode:

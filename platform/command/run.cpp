@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "platform/assembly/wafer.h"
+#include "platform/debug/core_file.h"
 #include "platform/debug/debug_session.h"
 #include "platform/host/host_load.h"
 #include "platform/host/host_stream.h"
@@ -400,12 +401,15 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
                                 [&](uint32_t tile) { return pe_name(tile % wafer.width(), tile / wafer.width()); });
   }
   if (dump_signature) write_signature(options.signature_path, signature, wafer);
+  for (const CoreDumpRequest& dump : options.core_dumps)
+    write_core_file(dump.path, snapshot_pe(wafer, dump.x, dump.y, image.flags));
   if (interrupted) {
     std::vector<std::string> written;
     if (!options.stats_path.empty()) written.push_back("stats");
     if (!options.trace_path.empty()) written.push_back("trace");
     if (!options.heatmap_path.empty()) written.push_back("heat map");
     if (dump_signature) written.push_back("signature");
+    if (!options.core_dumps.empty()) written.push_back(options.core_dumps.size() == 1 ? "core file" : "core files");
     err << "wafervp: interrupted by " << stopped_by << " at cycle " << r.end_cycle
         << (written.empty() ? "" : "; " + listed(written) + " written") << std::endl;
   }

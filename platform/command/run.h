@@ -30,6 +30,13 @@ struct BitFlip {
 // "X,Y:ADDR:BIT[:BIT2]" -> flip; throws ConfigError.
 BitFlip parse_bit_flip(const std::string& text);
 
+// An ELF core file of PE (x, y) for GDB (platform/debug/core_file.h), written after the run
+// however it ended (--core-dump X,Y FILE).
+struct CoreDumpRequest {
+  uint32_t x = 0, y = 0;
+  std::string path;
+};
+
 struct RunOptions {
   std::string elf_path;
   PlatformConfig config;
@@ -48,6 +55,7 @@ struct RunOptions {
   // there whenever they fit.
   bool sampling = false;
   std::string signature_path;  // dump [begin_signature, end_signature) of PE (0,0), if set
+  std::vector<CoreDumpRequest> core_dumps;
   // 32-bit words written at ELF symbols in every tile after loading (firmware parameters).
   std::vector<std::pair<std::string, uint32_t>> pokes;
   // Stored SRAM bits flipped after loading and pokes (needs sram.ecc model or rtl).

@@ -114,6 +114,7 @@ ElfImage parse_elf(std::string_view data, const std::string& path) {
   ElfImage image;
   image.path = path;
   image.entry = r.get<uint32_t>(24);
+  image.flags = flags;
   // Without the C extension every instruction is 4-byte aligned; a misaligned pc traps at once.
   if (image.entry % 4) r.fail("entry point " + hex(image.entry) + " is not 4-byte aligned");
   const uint32_t phoff = r.get<uint32_t>(28);

@@ -78,6 +78,9 @@ std::vector<BadInput> option_cases() {
       {"DecodeWithoutPrompt", {"decode", "--model", "{model}", "--tokenizer", "{tokenizer}"}, "--prompt"},
       {"PokeWithoutValue", run_args({"--poke", "hello_exit_code"}), "--poke"},
       {"PokeWithoutSymbol", run_args({"--poke", "=1"}), "--poke"},
+      {"CoreDumpWithoutFile", with(run_args({}), {"--core-dump", "0,0"}), "--core-dump"},
+      {"CoreDumpBadPe", run_args({"--core-dump", "a,b", "{out}"}), "--core-dump"},
+      {"CoreDumpOffTheGrid", run_args({"--core-dump", "600,0", "{out}"}), "PE (600,0)"},
       {"FlipWithTwoFields", run_args({"--set", "sram.ecc=model", "--flip", "0,0:main"}), "--flip"},
   };
 }
@@ -111,6 +114,7 @@ std::vector<BadInput> output_cases() {
       {"StatsEmpty", run_args({"--stats", ""}), "--stats"},
       {"StatsUnderAFile", run_args({"--stats", "{file}/stats.json"}), "--stats"},
       {"SignatureInAMissingFolder", run_args({"--signature", "/nonexistent/sig.txt"}), "--signature"},
+      {"CoreDumpInAMissingFolder", run_args({"--core-dump", "0,0", "/nonexistent/pe.core"}), "--core-dump"},
       {"RtlFstMissingFolder", run_args({"--rtl", "router@0,0", "--rtl-fst", "/nonexistent"}), "--rtl-fst"},
       {"RtlFstIsAFile", run_args({"--rtl", "router@0,0", "--set", "rtl.fst_dir={file}"}), "rtl.fst_dir"},
       {"DecodeStats", decode_args({"--stats", "/nonexistent/stats.json"}), "--stats"},

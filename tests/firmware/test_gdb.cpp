@@ -123,5 +123,36 @@ TEST(Gdb, SteppingABlockingReceiveWaitsForTheWaveletInsteadOfHanging) {
   EXPECT_NE(read_file(out).find("pingpong: distance 1, 2 round trips"), std::string::npos) << read_file(out);
 }
 
+// `gdb-multiarch FIRMWARE.elf FILE` on a core file of `--core-dump X,Y FILE`, as a user runs it.
+ProcessResult gdb_core(const std::string& elf, const std::string& core, const std::vector<std::string>& commands) {
+  std::vector<std::string> argv = {WVP_GDB, "-nx", "-batch"};
+  for (const std::string& c : commands) argv.insert(argv.end(), {"-ex", c});
+  argv.insert(argv.end(), {elf, core});
+  return run_process(argv, 60);
+}
+
+TEST(Gdb, ACoreFileShowsTheTrappedPesBacktraceRegistersAndVariables) {
+  if (std::string(WVP_GDB).empty()) GTEST_SKIP() << "gdb-multiarch not installed";
+  // PE (1,0) traps in visit() <- walk() <- main(); PE (0,0) ends normally.
+  const std::string trapped = temp_path("pe10.core"), normal = temp_path("pe00.core");
+  const ProcessResult r = run_wafervp({"--grid", "2x2", "--core-dump", "1,0", trapped, "--core-dump", "0,0", normal,
+                                       firmware("postmortem")});
+  ASSERT_EQ(r.exit_code, 3) << r.out << r.err;  // the unhandled trap
+  const ProcessResult g = gdb_core(firmware("postmortem"), trapped, {"bt", "print visited", "print table", "print/x $a0"});
+  EXPECT_EQ(g.exit_code, 0) << g.err;
+  EXPECT_NE(g.out.find("Program terminated with signal SIGSEGV"), std::string::npos) << g.out << g.err;
+  EXPECT_TRUE(std::regex_search(g.out, std::regex(R"(#0 +visit \(node=node@entry=0x10\) at .*postmortem\.c:[0-9]+)"))) << g.out;
+  EXPECT_TRUE(std::regex_search(g.out, std::regex(R"(#1 +0x[0-9a-f]+ in walk \(.*overrun=1.*\))"))) << g.out;
+  EXPECT_TRUE(std::regex_search(g.out, std::regex(R"(#2 +0x[0-9a-f]+ in main \(\))"))) << g.out;
+  EXPECT_NE(g.out.find("$1 = 5"), std::string::npos) << g.out;  // four nodes and the bad pointer
+  EXPECT_NE(g.out.find("$2 = {3, 1, 4, 1}"), std::string::npos) << g.out;
+  EXPECT_NE(g.out.find("$3 = 0x10"), std::string::npos) << g.out;  // the pointer it loaded from
+  EXPECT_EQ(g.err.find("warning"), std::string::npos) << g.err;  // every register note read whole
+
+  const ProcessResult n = gdb_core(firmware("postmortem"), normal, {"print visited"});
+  EXPECT_NE(n.out.find("$1 = 4"), std::string::npos) << n.out << n.err;
+  EXPECT_EQ(n.out.find("SIGSEGV"), std::string::npos) << n.out;
+}
+
 }  // namespace
 }  // namespace wvp::test
