@@ -132,6 +132,30 @@ std::string path(const Words& w, const char* name) {
   return w.text(name);
 }
 
+// --heatmap-scale: "max" (0: the largest utilisation on the map) or the utilisation at the top of
+// the colour scale (1: the fixed scale, to compare runs).
+double heatmap_scale(const Words& w) {
+  if (!w.has("heatmap-scale")) return 0;
+  if (!w.has("heatmap")) throw UsageError("--heatmap-scale needs --heatmap FILE");
+  const std::string& text = w.text("heatmap-scale");
+  if (text == "max") return 0;
+  const std::string expected = "max or a utilisation from 1e-06 to 1";
+  const double v = real("--heatmap-scale", text, expected);
+  if (!(v >= 1e-6 && v <= 1)) throw UsageError("--heatmap-scale: expected " + expected + ", got " + wvp::quoted(text));
+  return v;
+}
+
+// "FROM-TO": a window of cycles, both included.
+CycleWindow cycle_window(const std::string& option, const std::string& text) {
+  const size_t dash = text.find('-');
+  if (dash == std::string::npos) throw UsageError(option + ": expected FROM-TO (cycles), got " + wvp::quoted(text));
+  const CycleWindow window{integer(option, text.substr(0, dash), 0, UINT64_MAX - 1),
+                           integer(option, text.substr(dash + 1), 0, UINT64_MAX - 1)};
+  if (window.first_cycle > window.last_cycle)
+    throw UsageError(option + ": the window ends before it starts in " + wvp::quoted(text) + " (FROM-TO, FROM <= TO)");
+  return window;
+}
+
 // Options every command that builds a platform takes.
 void add_config_options(po::options_description& desc) {
   desc.add_options()("config", po::value<std::string>(), "YAML config file (see `wafervp config`)")
@@ -213,6 +237,9 @@ Command parse_run(const std::vector<std::string>& args) {
       ("gdb-cores", po::value<std::string>(), "expose only cores X0,Y0:WxH as GDB threads")
       ("stats", po::value<std::string>(), "write stats JSON to this file")
       ("heatmap", po::value<std::string>(), "draw the fabric's link utilisation as SVG")
+      ("heatmap-scale", po::value<std::string>(), "top of the heat map's colour scale: max (the run's largest, default) or a utilisation (1: fixed)")
+      ("heatmap-window", po::value<std::string>(), "FROM-TO: the cycles (both included) the heat map and the activity map show")
+      ("activity-map", po::value<std::string>(), "draw where each core's time went (core, tensor, fabric, sync, memory, idle) as SVG")
       ("trace", po::value<std::string>(), "write the firmware's phases as a Chrome/Perfetto trace (JSON)")
       ("model", po::value<std::string>(), "llama2.c checkpoint to shard into every core's model region")
       ("poke", po::value<std::vector<std::string>>()->composing(), "SYMBOL=VALUE: write a 32-bit word at an ELF symbol in every tile (repeatable)")
@@ -245,6 +272,13 @@ Command parse_run(const std::vector<std::string>& args) {
     for (const std::string& text : w.vm["flip"].as<std::vector<std::string>>()) opt.flips.push_back(parse_bit_flip(text));
   opt.stats_path = path(w, "stats");
   opt.heatmap_path = path(w, "heatmap");
+  opt.heatmap_scale = heatmap_scale(w);
+  opt.activity_map_path = path(w, "activity-map");
+  if (w.has("heatmap-window")) {
+    if (opt.heatmap_path.empty() && opt.activity_map_path.empty())
+      throw UsageError("--heatmap-window needs --heatmap FILE or --activity-map FILE");
+    opt.heatmap_window = cycle_window("--heatmap-window", w.text("heatmap-window"));
+  }
   opt.trace_path = path(w, "trace");
   opt.signature_path = path(w, "signature");
   if (w.has("model")) opt.model_path = w.text("model");
@@ -300,6 +334,7 @@ Command parse_noc(const std::vector<std::string>& args) {
   add_config_options(desc);
   desc.add_options()("json", po::value<std::string>(), "write the result (or the sweep) as JSON to this file")
       ("heatmap", po::value<std::string>(), "draw link utilisation of the wafer as SVG")
+      ("heatmap-scale", po::value<std::string>(), "top of the heat map's colour scale: max (the largest, default) or a utilisation (1: fixed)")
       ("sweep", "sweep the offered load instead of one run at noc.injection_rate")
       ("sweep-step", po::value<std::string>()->default_value("0.05"), "sweep: rate step (flits/node/cycle), 0.001 to 1")
       ("sweep-max", po::value<std::string>()->default_value("1"), "sweep: highest rate tried, the step to 1")
@@ -321,6 +356,7 @@ Command parse_noc(const std::vector<std::string>& args) {
   opt.jobs = static_cast<unsigned>(integer("--jobs", w.text("jobs"), 1, kMaxJobs));
   opt.json_path = path(w, "json");
   opt.heatmap_path = path(w, "heatmap");
+  opt.heatmap_scale = heatmap_scale(w);
   opt.csv_path = path(w, "csv");
   opt.plot_path = path(w, "plot");
   if (!opt.sweep && (!opt.csv_path.empty() || !opt.plot_path.empty())) throw UsageError("noc: --csv and --plot need --sweep");
@@ -493,6 +529,7 @@ std::vector<Output> outputs(const Command& c) {
     case CommandKind::Run:
       file("--stats", c.run.stats_path);
       file("--heatmap", c.run.heatmap_path);
+      file("--activity-map", c.run.activity_map_path);
       file("--trace", c.run.trace_path);
       file("--signature", c.run.signature_path);
       rtl_folder(c.run.config);

@@ -20,6 +20,7 @@
 #include "platform/host/host_load.h"
 #include "platform/host/host_stream.h"
 #include "platform/llama/loader.h"
+#include "platform/report/activity_map.h"
 #include "platform/report/fabric_report.h"
 #include "platform/report/phase_profile.h"
 #include "platform/report/run_stats.h"
@@ -328,6 +329,11 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
     }
   }
   if (!options.trace_path.empty()) profile.keep_timeline(traced_tiles(wafer.width(), wafer.height()));
+  if (!options.activity_map_path.empty()) profile.keep_tile_activity(options.heatmap_window);
+  // The whole run's link counts are the routers' own; a window needs its own counts.
+  std::unique_ptr<LinkWindow> link_window;
+  if (!options.heatmap_path.empty() && !options.heatmap_window.whole_run())
+    link_window = std::make_unique<LinkWindow>(wafer.fabric().fabric(), options.heatmap_window);
   std::unique_ptr<DebugSession> debug;
   if (options.gdb) {
     debug = std::make_unique<DebugSession>(wafer, *options.gdb);
@@ -391,10 +397,18 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   if (options.report) options.report(wafer, profile, r.exit_code, options.stats_path.empty() ? nullptr : &stats.doc);
   if (!options.stats_path.empty()) write_stats(options.stats_path, stats);
   if (!options.heatmap_path.empty()) {
+    const CycleWindow& window = options.heatmap_window;
+    const std::string over = link_window ? "cycles " + std::to_string(window.first_cycle) + " to " +
+                                               std::to_string(std::min(window.last_cycle, std::max<uint64_t>(r.end_cycle, 1) - 1))
+                                         : std::to_string(r.end_cycle) + " cycles";
     svg::write_file(options.heatmap_path,
-                    link_heatmap_svg(wafer.width(), wafer.height(), link_utilisation(fabric, r.end_cycle),
-                                     "fabric link utilisation over " + std::to_string(r.end_cycle) + " cycles"));
+                    link_heatmap_svg(wafer.width(), wafer.height(),
+                                     link_window ? link_window->utilisation(r.end_cycle) : link_utilisation(fabric, r.end_cycle),
+                                     "fabric link utilisation over " + over, options.heatmap_scale));
   }
+  if (!options.activity_map_path.empty())
+    svg::write_file(options.activity_map_path,
+                    activity_map_svg(profile, wafer.width(), wafer.height(), options.heatmap_window, r.end_cycle));
   if (!options.trace_path.empty()) {
     profile.write_trace(options.trace_path, wafer.clock(),
                                 [&](uint32_t tile) { return pe_name(tile % wafer.width(), tile / wafer.width()); });
@@ -405,6 +419,7 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
     if (!options.stats_path.empty()) written.push_back("stats");
     if (!options.trace_path.empty()) written.push_back("trace");
     if (!options.heatmap_path.empty()) written.push_back("heat map");
+    if (!options.activity_map_path.empty()) written.push_back("activity map");
     if (dump_signature) written.push_back("signature");
     err << "wafervp: interrupted by " << stopped_by << " at cycle " << r.end_cycle
         << (written.empty() ? "" : "; " + listed(written) + " written") << std::endl;

@@ -14,6 +14,7 @@
 #include "platform/debug/debug_session.h"
 #include "platform/host/host_stream.h"
 #include "platform/llama/loader.h"
+#include "platform/report/cycle_window.h"
 
 namespace wvp {
 
@@ -36,6 +37,11 @@ struct RunOptions {
   std::optional<GdbOptions> gdb;
   std::string stats_path;      // stats JSON, if set
   std::string heatmap_path;    // fabric link-utilisation heat map (SVG), if set
+  double heatmap_scale = 0;    // the utilisation at the top of its colour scale; 0: the run's largest
+  // Where each core's time went, per activity (SVG), if set.
+  std::string activity_map_path;
+  // The cycles the heat map and the activity map look at.
+  CycleWindow heatmap_window;
   // Chrome/Perfetto trace of the firmware's phase markers, if set: every core of grids up to
   // kTraceAllCores cores, else an 8 x 8 sample spread evenly over the grid.
   std::string trace_path;

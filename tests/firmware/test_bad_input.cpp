@@ -79,6 +79,12 @@ std::vector<BadInput> option_cases() {
       {"PokeWithoutValue", run_args({"--poke", "hello_exit_code"}), "--poke"},
       {"PokeWithoutSymbol", run_args({"--poke", "=1"}), "--poke"},
       {"FlipWithTwoFields", run_args({"--set", "sram.ecc=model", "--flip", "0,0:main"}), "--flip"},
+      {"HeatmapWindowBackwards", run_args({"--heatmap", "{out}", "--heatmap-window", "20-10"}), "--heatmap-window"},
+      {"HeatmapWindowOneEnd", run_args({"--heatmap", "{out}", "--heatmap-window", "20"}), "--heatmap-window"},
+      {"HeatmapWindowWithoutAMap", run_args({"--heatmap-window", "0-10"}), "--heatmap-window"},
+      {"HeatmapScaleAboveOne", run_args({"--heatmap", "{out}", "--heatmap-scale", "2"}), "--heatmap-scale"},
+      {"HeatmapScaleWithoutTheMap", run_args({"--heatmap-scale", "max"}), "--heatmap-scale"},
+      {"NocHeatmapScaleZero", {"noc", "--heatmap", "{out}", "--heatmap-scale", "0"}, "--heatmap-scale"},
   };
 }
 
@@ -107,6 +113,7 @@ std::vector<BadInput> output_cases() {
   return {
       {"HeatmapInAMissingFolder", run_args({"--heatmap", "/nonexistent/map.svg"}), "--heatmap"},
       {"TraceInAMissingFolder", run_args({"--trace", "/nonexistent/trace.json"}), "--trace"},
+      {"ActivityMapInAMissingFolder", run_args({"--activity-map", "/nonexistent/map.svg"}), "--activity-map"},
       {"StatsIsAFolder", run_args({"--stats", "{dir}"}), "--stats"},
       {"StatsEmpty", run_args({"--stats", ""}), "--stats"},
       {"StatsUnderAFile", run_args({"--stats", "{file}/stats.json"}), "--stats"},
