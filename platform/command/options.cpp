@@ -156,6 +156,21 @@ CycleWindow cycle_window(const std::string& option, const std::string& text) {
   return window;
 }
 
+// --trace-insn "X,Y[:FROM-TO]": a PE of the grid, traced over a window (default: the whole run).
+TracedCore traced_core(const std::string& text, const PlatformConfig& config) {
+  const size_t colon = text.find(':');
+  const std::string pe = text.substr(0, colon);
+  const size_t comma = pe.find(',');
+  if (comma == std::string::npos)
+    throw UsageError("--trace-insn: expected X,Y[:FROM-TO], got " + wvp::quoted(text));
+  TracedCore core;
+  const uint32_t width = system_width(config), height = config.grid_height;
+  core.x = static_cast<uint32_t>(integer("--trace-insn X", pe.substr(0, comma), 0, width - 1));
+  core.y = static_cast<uint32_t>(integer("--trace-insn Y", pe.substr(comma + 1), 0, height - 1));
+  if (colon != std::string::npos) core.window = cycle_window("--trace-insn", text.substr(colon + 1));
+  return core;
+}
+
 // Options every command that builds a platform takes.
 void add_config_options(po::options_description& desc) {
   desc.add_options()("config", po::value<std::string>(), "YAML config file (see `wafervp config`)")
@@ -242,6 +257,8 @@ Command parse_run(const std::vector<std::string>& args) {
       ("activity-map", po::value<std::string>(), "draw where each core's time went (core, tensor, fabric, sync, memory, idle) as SVG")
       ("trace", po::value<std::string>(), "write the firmware's phases as a Chrome/Perfetto trace (JSON)")
       ("model", po::value<std::string>(), "llama2.c checkpoint to shard into every core's model region")
+      ("trace-insn", po::value<std::vector<std::string>>()->composing(), "X,Y[:FROM-TO]: trace PE (X,Y)'s instructions, disassembled, over cycles FROM to TO (repeatable)")
+      ("trace-insn-file", po::value<std::string>(), "write the instruction trace to this file (default: stderr)")
       ("poke", po::value<std::vector<std::string>>()->composing(), "SYMBOL=VALUE: write a 32-bit word at an ELF symbol in every tile (repeatable)")
       ("signature", po::value<std::string>(), "dump PE (0,0)'s begin_signature..end_signature words to this file")
       ("flip", po::value<std::vector<std::string>>()->composing(), "X,Y:ADDR:BIT[:BIT2]: flip stored bits of an SRAM word of PE (X,Y) before the run, ADDR a number or ELF symbol, bits 0-31 data, 32-38 check (needs sram.ecc; repeatable)");
@@ -281,6 +298,11 @@ Command parse_run(const std::vector<std::string>& args) {
   }
   opt.trace_path = path(w, "trace");
   opt.signature_path = path(w, "signature");
+  if (w.has("trace-insn"))
+    for (const std::string& text : w.vm["trace-insn"].as<std::vector<std::string>>())
+      opt.traced_cores.push_back(traced_core(text, opt.config));
+  opt.insn_trace_path = path(w, "trace-insn-file");
+  if (!opt.insn_trace_path.empty() && opt.traced_cores.empty()) throw UsageError("--trace-insn-file needs --trace-insn X,Y");
   if (w.has("model")) opt.model_path = w.text("model");
   return c;
 }
@@ -531,6 +553,7 @@ std::vector<Output> outputs(const Command& c) {
       file("--heatmap", c.run.heatmap_path);
       file("--activity-map", c.run.activity_map_path);
       file("--trace", c.run.trace_path);
+      file("--trace-insn-file", c.run.insn_trace_path);
       file("--signature", c.run.signature_path);
       rtl_folder(c.run.config);
       break;

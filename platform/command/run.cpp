@@ -22,6 +22,7 @@
 #include "platform/llama/loader.h"
 #include "platform/report/activity_map.h"
 #include "platform/report/fabric_report.h"
+#include "platform/report/insn_trace.h"
 #include "platform/report/phase_profile.h"
 #include "platform/report/run_stats.h"
 #include "platform/report/svg_plot.h"
@@ -334,6 +335,12 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   std::unique_ptr<LinkWindow> link_window;
   if (!options.heatmap_path.empty() && !options.heatmap_window.whole_run())
     link_window = std::make_unique<LinkWindow>(wafer.fabric().fabric(), options.heatmap_window);
+  std::unique_ptr<InsnTrace> insn_trace;
+  if (!options.traced_cores.empty()) {
+    insn_trace = std::make_unique<InsnTrace>(options.insn_trace_path, wafer.width());
+    for (const TracedCore& t : options.traced_cores)
+      wafer.core(t.x, t.y).set_tracer(insn_trace.get(), t.window.first_cycle, t.window.last_cycle);
+  }
   std::unique_ptr<DebugSession> debug;
   if (options.gdb) {
     debug = std::make_unique<DebugSession>(wafer, *options.gdb);
@@ -357,6 +364,7 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
 
   const Wafer::Result r = wafer.result();
   wafer.finish();
+  if (insn_trace) insn_trace->finish();
   for (size_t i = 0; i < wafer.tile_count(); ++i)
     profile.finish(static_cast<uint32_t>(i), wafer.cores()[static_cast<uint32_t>(i)].cycle());
   const HostStreamSummary streamed = stream.finish();

@@ -31,6 +31,12 @@ struct BitFlip {
 // "X,Y:ADDR:BIT[:BIT2]" -> flip; throws ConfigError.
 BitFlip parse_bit_flip(const std::string& text);
 
+// A core whose instructions are traced over a window of cycles (--trace-insn X,Y[:FROM-TO]).
+struct TracedCore {
+  uint32_t x = 0, y = 0;
+  CycleWindow window;
+};
+
 struct RunOptions {
   std::string elf_path;
   PlatformConfig config;
@@ -53,6 +59,8 @@ struct RunOptions {
   // The model region must hold the sampler's buffers (for temperature > 0); without, they are
   // there whenever they fit.
   bool sampling = false;
+  std::vector<TracedCore> traced_cores;
+  std::string insn_trace_path;  // their instruction trace, or stderr if empty
   std::string signature_path;  // dump [begin_signature, end_signature) of PE (0,0), if set
   // 32-bit words written at ELF symbols in every tile after loading (firmware parameters).
   std::vector<std::pair<std::string, uint32_t>> pokes;

@@ -85,6 +85,11 @@ std::vector<BadInput> option_cases() {
       {"HeatmapScaleAboveOne", run_args({"--heatmap", "{out}", "--heatmap-scale", "2"}), "--heatmap-scale"},
       {"HeatmapScaleWithoutTheMap", run_args({"--heatmap-scale", "max"}), "--heatmap-scale"},
       {"NocHeatmapScaleZero", {"noc", "--heatmap", "{out}", "--heatmap-scale", "0"}, "--heatmap-scale"},
+      {"TraceInsnPeOffTheGrid", run_args({"--trace-insn", "512,0"}), "--trace-insn X"},
+      {"TraceInsnPeBelowTheGrid", run_args({"--trace-insn", "0,512:0-10"}), "--trace-insn Y"},
+      {"TraceInsnWindowBackwards", run_args({"--trace-insn", "0,0:9-3"}), "--trace-insn"},
+      {"TraceInsnWithoutY", run_args({"--trace-insn", "3"}), "--trace-insn"},
+      {"TraceInsnFileWithoutACore", run_args({"--trace-insn-file", "{out}"}), "--trace-insn"},
   };
 }
 
@@ -114,6 +119,7 @@ std::vector<BadInput> output_cases() {
       {"HeatmapInAMissingFolder", run_args({"--heatmap", "/nonexistent/map.svg"}), "--heatmap"},
       {"TraceInAMissingFolder", run_args({"--trace", "/nonexistent/trace.json"}), "--trace"},
       {"ActivityMapInAMissingFolder", run_args({"--activity-map", "/nonexistent/map.svg"}), "--activity-map"},
+      {"InsnTraceIsAFolder", run_args({"--trace-insn", "0,0", "--trace-insn-file", "{dir}"}), "--trace-insn-file"},
       {"StatsIsAFolder", run_args({"--stats", "{dir}"}), "--stats"},
       {"StatsEmpty", run_args({"--stats", ""}), "--stats"},
       {"StatsUnderAFile", run_args({"--stats", "{file}/stats.json"}), "--stats"},
