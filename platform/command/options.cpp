@@ -259,6 +259,8 @@ Command parse_run(const std::vector<std::string>& args) {
       ("model", po::value<std::string>(), "llama2.c checkpoint to shard into every core's model region")
       ("trace-insn", po::value<std::vector<std::string>>()->composing(), "X,Y[:FROM-TO]: trace PE (X,Y)'s instructions, disassembled, over cycles FROM to TO (repeatable)")
       ("trace-insn-file", po::value<std::string>(), "write the instruction trace to this file (default: stderr)")
+      ("post-mortem", po::value<std::string>(), "after a trap, deadlock, max-cycles or signal, write every core's state, registers and CSRs and the routers' queues as JSON")
+      ("dump", po::value<std::string>(), "write that post-mortem JSON at the end of the run, however it ends")
       ("poke", po::value<std::vector<std::string>>()->composing(), "SYMBOL=VALUE: write a 32-bit word at an ELF symbol in every tile (repeatable)")
       ("signature", po::value<std::string>(), "dump PE (0,0)'s begin_signature..end_signature words to this file")
       ("flip", po::value<std::vector<std::string>>()->composing(), "X,Y:ADDR:BIT[:BIT2]: flip stored bits of an SRAM word of PE (X,Y) before the run, ADDR a number or ELF symbol, bits 0-31 data, 32-38 check (needs sram.ecc; repeatable)");
@@ -302,6 +304,8 @@ Command parse_run(const std::vector<std::string>& args) {
     for (const std::string& text : w.vm["trace-insn"].as<std::vector<std::string>>())
       opt.traced_cores.push_back(traced_core(text, opt.config));
   opt.insn_trace_path = path(w, "trace-insn-file");
+  opt.post_mortem_path = path(w, "post-mortem");
+  opt.dump_path = path(w, "dump");
   if (!opt.insn_trace_path.empty() && opt.traced_cores.empty()) throw UsageError("--trace-insn-file needs --trace-insn X,Y");
   if (w.has("model")) opt.model_path = w.text("model");
   return c;
@@ -554,6 +558,8 @@ std::vector<Output> outputs(const Command& c) {
       file("--activity-map", c.run.activity_map_path);
       file("--trace", c.run.trace_path);
       file("--trace-insn-file", c.run.insn_trace_path);
+      file("--post-mortem", c.run.post_mortem_path);
+      file("--dump", c.run.dump_path);
       file("--signature", c.run.signature_path);
       rtl_folder(c.run.config);
       break;

@@ -24,6 +24,7 @@
 #include "platform/report/fabric_report.h"
 #include "platform/report/insn_trace.h"
 #include "platform/report/phase_profile.h"
+#include "platform/report/post_mortem.h"
 #include "platform/report/run_stats.h"
 #include "platform/report/svg_plot.h"
 #include "platform/support/host_info.h"
@@ -33,10 +34,10 @@ namespace wvp {
 
 namespace {
 
-void write_stats(const std::string& path, const StreamedJson& stats) {
+void write_json(const std::string& path, const StreamedJson& json, const char* what) {
   std::ofstream f(path);
-  if (!f) throw ConfigError(path + ": cannot write stats file");
-  stats.write(f, 1);
+  if (!f) throw ConfigError(path + ": cannot write " + what);
+  json.write(f, 1);
   f << "\n";
 }
 
@@ -403,7 +404,15 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   if (!options.stats_path.empty()) stats = run_stats_json(wafer, profile, {setup_seconds, host_seconds}, load, streamed);
   if (!options.stats_path.empty() && interrupted) stats.doc["interrupted_by"] = stopped_by;
   if (options.report) options.report(wafer, profile, r.exit_code, options.stats_path.empty() ? nullptr : &stats.doc);
-  if (!options.stats_path.empty()) write_stats(options.stats_path, stats);
+  if (!options.stats_path.empty()) write_json(options.stats_path, stats, "stats file");
+  const std::string reason = end_reason(wafer, r);
+  const bool post_mortem = !options.post_mortem_path.empty() && ended_badly(reason);
+  if (post_mortem || !options.dump_path.empty()) {
+    const StreamedJson pm = post_mortem_json(wafer, r, reason);
+    if (post_mortem) write_json(options.post_mortem_path, pm, "post-mortem");
+    if (!options.dump_path.empty()) write_json(options.dump_path, pm, "dump");
+    if (post_mortem) err << "wafervp: post-mortem (" << reason << ") written to " << options.post_mortem_path << "\n";
+  }
   if (!options.heatmap_path.empty()) {
     const CycleWindow& window = options.heatmap_window;
     const std::string over = link_window ? "cycles " + std::to_string(window.first_cycle) + " to " +
@@ -428,6 +437,8 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
     if (!options.trace_path.empty()) written.push_back("trace");
     if (!options.heatmap_path.empty()) written.push_back("heat map");
     if (!options.activity_map_path.empty()) written.push_back("activity map");
+    if (post_mortem) written.push_back("post-mortem");
+    if (!options.dump_path.empty()) written.push_back("dump");
     if (dump_signature) written.push_back("signature");
     err << "wafervp: interrupted by " << stopped_by << " at cycle " << r.end_cycle
         << (written.empty() ? "" : "; " + listed(written) + " written") << std::endl;

@@ -61,6 +61,9 @@ struct RunOptions {
   bool sampling = false;
   std::vector<TracedCore> traced_cores;
   std::string insn_trace_path;  // their instruction trace, or stderr if empty
+  // The post-mortem JSON (platform/report/post_mortem.h): written after a trap, deadlock,
+  // sim.max_cycles or a signal; and at the end of any run, if set.
+  std::string post_mortem_path, dump_path;
   std::string signature_path;  // dump [begin_signature, end_signature) of PE (0,0), if set
   // 32-bit words written at ELF symbols in every tile after loading (firmware parameters).
   std::vector<std::pair<std::string, uint32_t>> pokes;

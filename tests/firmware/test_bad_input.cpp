@@ -120,6 +120,8 @@ std::vector<BadInput> output_cases() {
       {"TraceInAMissingFolder", run_args({"--trace", "/nonexistent/trace.json"}), "--trace"},
       {"ActivityMapInAMissingFolder", run_args({"--activity-map", "/nonexistent/map.svg"}), "--activity-map"},
       {"InsnTraceIsAFolder", run_args({"--trace-insn", "0,0", "--trace-insn-file", "{dir}"}), "--trace-insn-file"},
+      {"PostMortemInAMissingFolder", run_args({"--post-mortem", "/nonexistent/pm.json"}), "--post-mortem"},
+      {"DumpIsAFolder", run_args({"--dump", "{dir}"}), "--dump"},
       {"StatsIsAFolder", run_args({"--stats", "{dir}"}), "--stats"},
       {"StatsEmpty", run_args({"--stats", ""}), "--stats"},
       {"StatsUnderAFile", run_args({"--stats", "{file}/stats.json"}), "--stats"},
