@@ -164,9 +164,12 @@ TracedCore traced_core(const std::string& text, const PlatformConfig& config) {
   if (comma == std::string::npos)
     throw UsageError("--trace-insn: expected X,Y[:FROM-TO], got " + wvp::quoted(text));
   TracedCore core;
+  core.x = static_cast<uint32_t>(integer("--trace-insn X", pe.substr(0, comma), 0, UINT32_MAX));
+  core.y = static_cast<uint32_t>(integer("--trace-insn Y", pe.substr(comma + 1), 0, UINT32_MAX));
   const uint32_t width = system_width(config), height = config.grid_height;
-  core.x = static_cast<uint32_t>(integer("--trace-insn X", pe.substr(0, comma), 0, width - 1));
-  core.y = static_cast<uint32_t>(integer("--trace-insn Y", pe.substr(comma + 1), 0, height - 1));
+  if (core.x >= width || core.y >= height)
+    throw UsageError("--trace-insn: PE (" + std::to_string(core.x) + "," + std::to_string(core.y) + ") is outside the " +
+                     std::to_string(width) + "x" + std::to_string(height) + " grid");
   if (colon != std::string::npos) core.window = cycle_window("--trace-insn", text.substr(colon + 1));
   return core;
 }
