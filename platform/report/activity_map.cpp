@@ -1,8 +1,10 @@
 #include "platform/report/activity_map.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <numeric>
+#include <vector>
 
 #include "platform/report/svg_plot.h"
 

@@ -2,7 +2,7 @@
 // instruction a core executes in its window of cycles, with the cycle it began at, the PE, the
 // pc, the instruction word, its disassembly and the new value of the register it writes:
 //
-//          151 (0,0) 80000000: 00004197  auipc gp,0x4                      gp=80004000
+//            0 (0,0) 80000000: 00004197  auipc gp,0x4                      gp=80004000
 //
 // Lines of different cores interleave in the order the cluster runs them (by quantum); each
 // core's own lines never depend on the quantum.
