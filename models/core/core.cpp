@@ -103,9 +103,42 @@ StopReason Core::run(uint64_t limit_cycle, bool single_step) {
     if (single_step || why != StopReason::Step) return why;
     if (cycle_ >= limit_cycle) return StopReason::Limit;
   }
-  why = single_step ? exec<true>(limit_cycle) : exec<false>(limit_cycle);
+  why = single_step ? exec<true>(limit_cycle) : tracer_ ? run_traced(limit_cycle) : exec<false>(limit_cycle);
   if (why == StopReason::Breakpoint) at_breakpoint_ = true;
   return why;
+}
+
+StopReason Core::run_traced(uint64_t limit_cycle) {
+  if (cycle_ < trace_first_) {
+    // The fast loop stops at the first event point (a taken transfer, a trap, a system
+    // instruction, an access outside the SRAM) at or after the window's start: the trace begins there.
+    const StopReason why = exec<false>(std::min(limit_cycle, trace_first_));
+    if (why != StopReason::Limit || cycle_ < trace_first_ || cycle_ >= limit_cycle) return why;
+  }
+  // exec<false> looks at interrupts and the limit on entry and at its event points; so does
+  // this loop, between the steps, so that the traced core runs exactly as an untraced one.
+  limit_cycle_ = limit_cycle;
+  update_event_cycle();
+  StepEnd end = StepEnd::Taken;  // exec<false>'s entry looks as after a taken branch
+  const uint32_t base = static_cast<uint32_t>(params_.exec_base);
+  while (cycle_ <= trace_last_) {
+    if (end == StepEnd::Always || (end == StepEnd::Taken && cycle_ >= event_cycle_)) {
+      if (take_interrupt_if_pending() && halted_) return StopReason::Halted;
+      if (cycle_ >= limit_cycle) return StopReason::Limit;
+      update_event_cycle();
+    }
+    const uint64_t cycle = cycle_, retired = instret_, traps = stats_.traps;
+    const uint32_t pc = pc_;
+    const StopReason why = exec<true>(limit_cycle);
+    if (why == StopReason::Stall) return why;  // not executed: run() re-issues it
+    if (instret_ != retired || stats_.traps != traps)
+      tracer_->executed(*this, cycle, pc, pc - base < params_.exec_size ? code_word(pc - base) : 0, instret_ == retired);
+    if (why != StopReason::Step) return why;
+    if (step_end_ == StepEnd::Yield) return StopReason::Limit;
+    end = step_end_;
+  }
+  tracer_ = nullptr;  // past the window: the fast loop from here on
+  return exec<false>(limit_cycle);
 }
 
 void Core::set_cycle(uint64_t c) {

@@ -86,6 +86,17 @@ struct DebugPoints {
   std::vector<WatchRange> watchpoints;
 };
 
+class Core;
+
+// Sees each instruction a traced core executes (Core::set_tracer).
+class InsnTracer {
+ public:
+  virtual ~InsnTracer() = default;
+  // `core` has executed `insn` at `pc`, begun at `cycle`: retired it, or trapped on it (the
+  // core's state is then the trap handler's entry).
+  virtual void executed(const Core& core, uint64_t cycle, uint32_t pc, uint32_t insn, bool trapped) = 0;
+};
+
 class Core final : public Hart {
  public:
   // The core of tile `tile`, whose transactions leave through `socket` (its CoreArray's).
@@ -160,6 +171,15 @@ class Core final : public Hart {
   bool debug_read(uint32_t addr, uint32_t len, uint8_t* out);
   bool debug_write(uint32_t addr, uint32_t len, const uint8_t* in);
 
+  // Each instruction from the first taken branch, jump, trap or access outside the SRAM at or
+  // after `first_cycle` up to `last_cycle` goes to `tracer`, with the core run one instruction at a
+  // time meanwhile, exactly as the fast loop would run it. Outside the window, and in every core
+  // without a tracer, the fast loop runs untouched: the core chooses between the two once per
+  // run(), never per instruction.
+  void set_tracer(InsnTracer* tracer, uint64_t first_cycle, uint64_t last_cycle) {
+    tracer_ = tracer, trace_first_ = first_cycle, trace_last_ = last_cycle;
+  }
+
   // Debug points (shared); call debug_points_changed() after editing them.
   void set_debug_points(const DebugPoints* points);
   void debug_points_changed();
@@ -192,6 +212,13 @@ class Core final : public Hart {
   // are visible only inside the function); the cache dispatches to exec<false>'s handlers.
   template <bool kStep>
   StopReason exec(uint64_t limit_cycle, HandlerTable* table_out = nullptr);
+  // How a step of exec<true> ended, for run_traced(): where the fast loop would have looked at
+  // interrupts and the cycle limit (after a taken transfer once past the event cycle; always
+  // after a trap, a CSR or system instruction and an access outside the SRAM), and where an
+  // access asked the core to yield to the cluster.
+  enum class StepEnd : uint8_t { Plain, Taken, Always, Yield };
+  // exec<false> for the traced core: its window stepped instruction by instruction.
+  StopReason run_traced(uint64_t limit_cycle);
 
   // Slow paths, kept out of line so the interpreter loop stays small.
   void take_trap(uint32_t cause, uint32_t tval, uint32_t insn);
@@ -246,6 +273,7 @@ class Core final : public Hart {
   uint64_t event_cycle_ = 0;      // exec() leaves its fast loop at taken branches past this
   uint64_t limit_cycle_ = 0;
   bool halted_ = false, sleeping_ = false, at_breakpoint_ = false, stalled_ = false, yield_ = false;
+  StepEnd step_end_ = StepEnd::Plain;
   int exit_code_ = 0;
   FaultInfo fault_;
 
@@ -270,6 +298,10 @@ class Core final : public Hart {
   uint32_t dmi_lat_cycles_ = 0;
   uint32_t data_size_ = 0;        // 0 disables the data fast path (watchpoints, bus-only data)
   std::shared_ptr<CodeCache> code_;
+
+  // The instruction trace.
+  InsnTracer* tracer_ = nullptr;
+  uint64_t trace_first_ = 0, trace_last_ = 0;
 
   // Debugging.
   const DebugPoints* debug_ = nullptr;

@@ -234,7 +234,10 @@ StopReason Core::exec(uint64_t limit_cycle, HandlerTable* table_out) {
   if (WVP_UNLIKELY((pc_ & 3) || pc_ - base >= code_->size_bytes())) {
     take_trap(pc_ & 3 ? kInsnMisaligned : kInsnAccessFault, pc_, 0);
     if (halted_) return StopReason::Halted;
-    if constexpr (kStep) return StopReason::Step;
+    if constexpr (kStep) {
+      step_end_ = StepEnd::Taken;
+      return StopReason::Step;
+    }
   }
   SYNC_IN();
   if (!kStep && cyc >= event) goto events;
@@ -373,7 +376,10 @@ L_System: {
   SYNC_OUT();
   const StopReason why = exec_system(static_cast<uint32_t>(ip->imm));
   if (why != StopReason::Limit) return why;  // halted or asleep
-  if constexpr (kStep) return StopReason::Step;
+  if constexpr (kStep) {
+    step_end_ = StepEnd::Always;
+    return StopReason::Step;
+  }
   SYNC_IN();
   goto events;  // a CSR write may have enabled a pending interrupt
 }
@@ -438,6 +444,7 @@ slow_done:
   ++instret_;
   pc_ += 4;
   if (halted_) return StopReason::Halted;
+  if constexpr (kStep) step_end_ = yield_ ? StepEnd::Yield : StepEnd::Always;
   if (yield_) {
     yield_ = false;
     if constexpr (!kStep) return StopReason::Limit;
@@ -452,14 +459,19 @@ slow_done:
 
 step_done: __attribute__((unused));  // only the step loop goes here
   SYNC_OUT();
+  step_end_ = StepEnd::Plain;
   return StopReason::Step;
 step_done_settled: __attribute__((unused));  // after JUMP_TO in step mode: counters are settled, ip is the target
   pc_ = PC(), cycle_ = cyc, instret_ = ir;
+  step_end_ = StepEnd::Taken;
   return StopReason::Step;
 
 after_trap:  // take_trap() has set pc_ to the handler, or halted the core
   if (halted_) return StopReason::Halted;
-  if constexpr (kStep) return StopReason::Step;
+  if constexpr (kStep) {
+    step_end_ = StepEnd::Always;
+    return StopReason::Step;
+  }
   SYNC_IN();
   // fall through: a trap entry is a control transfer like any other
 

@@ -305,6 +305,11 @@ uint64_t Fabric::rx_queued() const {
   return n;
 }
 
+uint32_t Fabric::buffered(uint32_t tile, int port, uint32_t color) const {
+  const Router* r = router_if(tile);
+  return r ? r->in[port * params_.colors + color].count : 0;
+}
+
 uint64_t Fabric::rx_next_arrival(uint32_t tile, uint32_t color) const {
   const Router* r = router_if(tile);
   if (!r) return UINT64_MAX;

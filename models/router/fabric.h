@@ -213,6 +213,9 @@ class Fabric {
   uint64_t bytes_per_touched_router() const;
 
   const RouterStats* router_stats(uint32_t tile) const;  // nullptr: never touched
+  // Flits in the input buffer of `port` for `color` (kRamp: the tile's send queue; kPorts: its
+  // receive queue, arrived or not); 0 in a router never touched.
+  uint32_t buffered(uint32_t tile, int port, uint32_t color) const;
   void reset_stats();
 
  private:

@@ -85,6 +85,10 @@ class FabricPort : public sc_core::sc_module,
   uint64_t pending_wake(uint32_t tile, uint64_t from) const override;
   bool idle() const override { return routes_ahead_.empty() && fabric_.quiescent() && (!driver_ || driver_->idle()); }
   std::string describe_wait(uint32_t tile) const override;
+  // What `tile`'s core waits for, and on which color (reports: the post-mortem).
+  enum class Wait : uint8_t { None, Receive, Send };
+  Wait wait_of(uint32_t tile) const { return tiles_[tile].wait; }
+  uint32_t wait_color(uint32_t tile) const { return tiles_[tile].wait_color; }
 
   // WaveletQueues: the same queues for the tile's other initiators (its tensor engine).
   uint32_t colors() const override { return fabric_.params().colors; }
@@ -99,7 +103,6 @@ class FabricPort : public sc_core::sc_module,
   tlm::tlm_response_status access_register(RegisterAccess& a) override;
 
  private:
-  enum class Wait : uint8_t { None, Receive, Send };
   struct TileState {
     uint32_t irq_enable = 0;
     Wait wait = Wait::None;

@@ -34,9 +34,9 @@ int show_config(const wvp::PlatformConfig& config) {
 }
 
 // The link-utilisation heat map of one study point.
-std::string heatmap_svg(const wvp::NocResult& r) {
+std::string heatmap_svg(const wvp::NocResult& r, double scale_max) {
   return wvp::link_heatmap_svg(r.width, r.height, r.link_utilisation,
-                               "link utilisation at offered load " + std::to_string(r.offered));
+                               "link utilisation at offered load " + std::to_string(r.offered), scale_max);
 }
 
 void write_text(const std::string& path, const std::string& text) {
@@ -64,7 +64,7 @@ int run_noc_command(const wvp::NocOptions& opt) {
               << "speed: " << r.flit_hops << " flit-hops in " << r.host_seconds << " s = "
               << (r.host_seconds > 0 ? r.flit_hops / r.host_seconds / 1e6 : 0) << " M flit-hops/s\n";
     if (!opt.json_path.empty()) write_text(opt.json_path, wvp::noc_result_json(r, true));
-    if (!opt.heatmap_path.empty()) wvp::svg::write_file(opt.heatmap_path, heatmap_svg(r));
+    if (!opt.heatmap_path.empty()) wvp::svg::write_file(opt.heatmap_path, heatmap_svg(r, opt.heatmap_scale));
     return 0;
   }
   const wvp::SweepResult s = wvp::sweep_noc(fabric, noc, opt.sweep_step, opt.sweep_max, static_cast<int>(opt.sweep_refine), &std::cout, opt.jobs);
@@ -89,7 +89,7 @@ int run_noc_command(const wvp::NocOptions& opt) {
     chart.x_markers = {{s.channel_load_bound, "channel-load bound"}, {s.saturation_rate, "saturation"}};
     wvp::svg::write_file(opt.plot_path, wvp::svg::line_chart(chart));
   }
-  if (!opt.heatmap_path.empty() && !s.points.empty()) wvp::svg::write_file(opt.heatmap_path, heatmap_svg(s.points[s.heat_point]));
+  if (!opt.heatmap_path.empty() && !s.points.empty()) wvp::svg::write_file(opt.heatmap_path, heatmap_svg(s.points[s.heat_point], opt.heatmap_scale));
   return 0;
 }
 

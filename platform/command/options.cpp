@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
+#include <tuple>
 
 #include <boost/program_options.hpp>
 
@@ -140,6 +141,53 @@ std::string path(const Words& w, const char* name) {
   return w.text(name);
 }
 
+// --heatmap-scale: "max" (0: the largest utilisation on the map) or the utilisation at the top of
+// the colour scale (1: the fixed scale, to compare runs).
+double heatmap_scale(const Words& w) {
+  if (!w.has("heatmap-scale")) return 0;
+  if (!w.has("heatmap")) throw UsageError("--heatmap-scale needs --heatmap FILE");
+  const std::string& text = w.text("heatmap-scale");
+  if (text == "max") return 0;
+  const std::string expected = "max or a utilisation from 1e-06 to 1";
+  const double v = real("--heatmap-scale", text, expected);
+  if (!(v >= 1e-6 && v <= 1)) throw UsageError("--heatmap-scale: expected " + expected + ", got " + wvp::quoted(text));
+  return v;
+}
+
+// "FROM-TO": a window of cycles, both included.
+CycleWindow cycle_window(const std::string& option, const std::string& text) {
+  const size_t dash = text.find('-');
+  if (dash == std::string::npos) throw UsageError(option + ": expected FROM-TO (cycles), got " + wvp::quoted(text));
+  const CycleWindow window{integer(option, text.substr(0, dash), 0, UINT64_MAX - 1),
+                           integer(option, text.substr(dash + 1), 0, UINT64_MAX - 1)};
+  if (window.first_cycle > window.last_cycle)
+    throw UsageError(option + ": the window ends before it starts in " + wvp::quoted(text) + " (FROM-TO, FROM <= TO)");
+  return window;
+}
+
+// --trace-insn "X,Y[:FROM-TO]": a PE of the grid, traced over a window (default: the whole run).
+// PE "X,Y" of `option` (whose words are `expected`), on the grid of `config`.
+std::pair<uint32_t, uint32_t> grid_pe(const std::string& option, const std::string& pe, const char* expected,
+                                      const PlatformConfig& config) {
+  const size_t comma = pe.find(',');
+  if (comma == std::string::npos) throw UsageError(option + ": expected " + expected + ", got " + wvp::quoted(pe));
+  const auto x = static_cast<uint32_t>(integer(option + " X", pe.substr(0, comma), 0, UINT32_MAX));
+  const auto y = static_cast<uint32_t>(integer(option + " Y", pe.substr(comma + 1), 0, UINT32_MAX));
+  const uint32_t width = system_width(config), height = config.grid_height;
+  if (x >= width || y >= height)
+    throw UsageError(option + ": PE (" + std::to_string(x) + "," + std::to_string(y) + ") is outside the " +
+                     std::to_string(width) + "x" + std::to_string(height) + " grid");
+  return {x, y};
+}
+
+TracedCore traced_core(const std::string& text, const PlatformConfig& config) {
+  const size_t colon = text.find(':');
+  TracedCore core;
+  std::tie(core.x, core.y) = grid_pe("--trace-insn", text.substr(0, colon), "X,Y[:FROM-TO]", config);
+  if (colon != std::string::npos) core.window = cycle_window("--trace-insn", text.substr(colon + 1));
+  return core;
+}
+
 // Options every command that builds a platform takes.
 void add_config_options(po::options_description& desc) {
   desc.add_options()("config", po::value<std::string>(), "YAML config file (see `wafervp config`)")
@@ -221,12 +269,19 @@ Command parse_run(const std::vector<std::string>& args) {
       ("gdb-cores", po::value<std::string>(), "expose only cores X0,Y0:WxH as GDB threads")
       ("stats", po::value<std::string>(), "write stats JSON to this file")
       ("heatmap", po::value<std::string>(), "draw the fabric's link utilisation as SVG")
+      ("heatmap-scale", po::value<std::string>(), "top of the heat map's colour scale: max (the run's largest, default) or a utilisation (1: fixed)")
+      ("heatmap-window", po::value<std::string>(), "FROM-TO: the cycles (both included) the heat map and the activity map show")
+      ("activity-map", po::value<std::string>(), "draw where each core's time went (core, tensor, fabric, sync, memory, idle) as SVG")
       ("trace", po::value<std::string>(), "write the firmware's phases as a Chrome/Perfetto trace (JSON)")
       ("model", po::value<std::string>(), "llama2.c checkpoint to shard into every core's model region")
+      ("trace-insn", po::value<std::vector<std::string>>()->composing(), "X,Y[:FROM-TO]: trace PE (X,Y)'s instructions, disassembled, over cycles FROM to TO (repeatable)")
+      ("trace-insn-file", po::value<std::string>(), "write the instruction trace to this file (default: stderr)")
+      ("post-mortem", po::value<std::string>(), "after a trap, deadlock, max-cycles or signal, write every core's state, registers and CSRs and the routers' queues as JSON")
+      ("dump", po::value<std::string>(), "write that post-mortem JSON at the end of the run, however it ends")
+      ("core-dump", new Words::Exactly<2>(), "X,Y FILE: after the run, however it ends, write an ELF core file of PE (X,Y) for gdb-multiarch (repeatable)")
       ("poke", po::value<std::vector<std::string>>()->composing(), "SYMBOL=VALUE: write a 32-bit word at an ELF symbol in every tile (repeatable)")
       ("signature", po::value<std::string>(), "dump PE (0,0)'s begin_signature..end_signature words to this file")
-      ("flip", po::value<std::vector<std::string>>()->composing(), "X,Y:ADDR:BIT[:BIT2]: flip stored bits of an SRAM word of PE (X,Y) before the run, ADDR a number or ELF symbol, bits 0-31 data, 32-38 check (needs sram.ecc; repeatable)")
-      ("core-dump", new Words::Exactly<2>(), "X,Y FILE: after the run, however it ends, write an ELF core file of PE (X,Y) for gdb-multiarch (repeatable)");
+      ("flip", po::value<std::vector<std::string>>()->composing(), "X,Y:ADDR:BIT[:BIT2]: flip stored bits of an SRAM word of PE (X,Y) before the run, ADDR a number or ELF symbol, bits 0-31 data, 32-38 check (needs sram.ecc; repeatable)");
   const Words w = parse_words("run", args, desc);
   if (w.has("help")) return help(std::string(kUsage) + describe(desc));
   if (w.positional.empty()) throw UsageError("run: no ELF given (wafervp run [options] ELF)");
@@ -254,20 +309,28 @@ Command parse_run(const std::vector<std::string>& args) {
     for (const std::string& text : w.vm["flip"].as<std::vector<std::string>>()) opt.flips.push_back(parse_bit_flip(text));
   opt.stats_path = path(w, "stats");
   opt.heatmap_path = path(w, "heatmap");
+  opt.heatmap_scale = heatmap_scale(w);
+  opt.activity_map_path = path(w, "activity-map");
+  if (w.has("heatmap-window")) {
+    if (opt.heatmap_path.empty() && opt.activity_map_path.empty())
+      throw UsageError("--heatmap-window needs --heatmap FILE or --activity-map FILE");
+    opt.heatmap_window = cycle_window("--heatmap-window", w.text("heatmap-window"));
+  }
   opt.trace_path = path(w, "trace");
   opt.signature_path = path(w, "signature");
+  if (w.has("trace-insn"))
+    for (const std::string& text : w.vm["trace-insn"].as<std::vector<std::string>>())
+      opt.traced_cores.push_back(traced_core(text, opt.config));
+  opt.insn_trace_path = path(w, "trace-insn-file");
+  opt.post_mortem_path = path(w, "post-mortem");
+  opt.dump_path = path(w, "dump");
+  if (!opt.insn_trace_path.empty() && opt.traced_cores.empty()) throw UsageError("--trace-insn-file needs --trace-insn X,Y");
   if (w.has("core-dump")) {
     const auto& words = w.vm["core-dump"].as<std::vector<std::string>>();
     for (size_t i = 0; i + 1 < words.size(); i += 2) {
       CoreDumpRequest dump;
-      unsigned x, y;
-      char tail;
-      if (std::sscanf(words[i].c_str(), "%u,%u%c", &x, &y, &tail) != 2)
-        throw UsageError("--core-dump: expected X,Y FILE, got the PE " + wvp::quoted(words[i]));
-      if (x >= system_width(opt.config) || y >= opt.config.grid_height)
-        throw UsageError("--core-dump: PE (" + std::to_string(x) + "," + std::to_string(y) + ") is outside the " +
-                         std::to_string(system_width(opt.config)) + "x" + std::to_string(opt.config.grid_height) + " grid");
-      dump.x = x, dump.y = y, dump.path = words[i + 1];
+      std::tie(dump.x, dump.y) = grid_pe("--core-dump", words[i], "X,Y FILE", opt.config);
+      dump.path = words[i + 1];
       opt.core_dumps.push_back(dump);
     }
   }
@@ -324,6 +387,7 @@ Command parse_noc(const std::vector<std::string>& args) {
   add_config_options(desc);
   desc.add_options()("json", po::value<std::string>(), "write the result (or the sweep) as JSON to this file")
       ("heatmap", po::value<std::string>(), "draw link utilisation of the wafer as SVG")
+      ("heatmap-scale", po::value<std::string>(), "top of the heat map's colour scale: max (the largest, default) or a utilisation (1: fixed)")
       ("sweep", "sweep the offered load instead of one run at noc.injection_rate")
       ("sweep-step", po::value<std::string>()->default_value("0.05"), "sweep: rate step (flits/node/cycle), 0.001 to 1")
       ("sweep-max", po::value<std::string>()->default_value("1"), "sweep: highest rate tried, the step to 1")
@@ -345,6 +409,7 @@ Command parse_noc(const std::vector<std::string>& args) {
   opt.jobs = static_cast<unsigned>(integer("--jobs", w.text("jobs"), 1, kMaxJobs));
   opt.json_path = path(w, "json");
   opt.heatmap_path = path(w, "heatmap");
+  opt.heatmap_scale = heatmap_scale(w);
   opt.csv_path = path(w, "csv");
   opt.plot_path = path(w, "plot");
   if (!opt.sweep && (!opt.csv_path.empty() || !opt.plot_path.empty())) throw UsageError("noc: --csv and --plot need --sweep");
@@ -517,7 +582,11 @@ std::vector<Output> outputs(const Command& c) {
     case CommandKind::Run:
       file("--stats", c.run.stats_path);
       file("--heatmap", c.run.heatmap_path);
+      file("--activity-map", c.run.activity_map_path);
       file("--trace", c.run.trace_path);
+      file("--trace-insn-file", c.run.insn_trace_path);
+      file("--post-mortem", c.run.post_mortem_path);
+      file("--dump", c.run.dump_path);
       file("--signature", c.run.signature_path);
       for (const CoreDumpRequest& dump : c.run.core_dumps) file("--core-dump", dump.path);
       rtl_folder(c.run.config);

@@ -23,6 +23,7 @@ struct UsageError : std::runtime_error {
 struct NocOptions {
   PlatformConfig config;
   std::string json_path, heatmap_path;
+  double heatmap_scale = 0;  // as RunOptions'
   bool sweep = false;
   double sweep_step = 0.05, sweep_max = 1.0;
   uint32_t sweep_refine = 4;  // bisection steps at saturation

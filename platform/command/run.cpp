@@ -21,8 +21,11 @@
 #include "platform/host/host_load.h"
 #include "platform/host/host_stream.h"
 #include "platform/llama/loader.h"
+#include "platform/report/activity_map.h"
 #include "platform/report/fabric_report.h"
+#include "platform/report/insn_trace.h"
 #include "platform/report/phase_profile.h"
+#include "platform/report/post_mortem.h"
 #include "platform/report/run_stats.h"
 #include "platform/report/svg_plot.h"
 #include "platform/support/host_info.h"
@@ -32,10 +35,10 @@ namespace wvp {
 
 namespace {
 
-void write_stats(const std::string& path, const StreamedJson& stats) {
+void write_json(const std::string& path, const StreamedJson& json, const char* what) {
   std::ofstream f(path);
-  if (!f) throw ConfigError(path + ": cannot write stats file");
-  stats.write(f, 1);
+  if (!f) throw ConfigError(path + ": cannot write " + what);
+  json.write(f, 1);
   f << "\n";
 }
 
@@ -329,6 +332,17 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
     }
   }
   if (!options.trace_path.empty()) profile.keep_timeline(traced_tiles(wafer.width(), wafer.height()));
+  if (!options.activity_map_path.empty()) profile.keep_tile_activity(options.heatmap_window);
+  // The whole run's link counts are the routers' own; a window needs its own counts.
+  std::unique_ptr<LinkWindow> link_window;
+  if (!options.heatmap_path.empty() && !options.heatmap_window.whole_run())
+    link_window = std::make_unique<LinkWindow>(wafer.fabric().fabric(), options.heatmap_window);
+  std::unique_ptr<InsnTrace> insn_trace;
+  if (!options.traced_cores.empty()) {
+    insn_trace = std::make_unique<InsnTrace>(options.insn_trace_path, wafer.width());
+    for (const TracedCore& t : options.traced_cores)
+      wafer.core(t.x, t.y).set_tracer(insn_trace.get(), t.window.first_cycle, t.window.last_cycle);
+  }
   std::unique_ptr<DebugSession> debug;
   if (options.gdb) {
     debug = std::make_unique<DebugSession>(wafer, *options.gdb);
@@ -352,6 +366,7 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
 
   const Wafer::Result r = wafer.result();
   wafer.finish();
+  if (insn_trace) insn_trace->finish();
   for (size_t i = 0; i < wafer.tile_count(); ++i)
     profile.finish(static_cast<uint32_t>(i), wafer.cores()[static_cast<uint32_t>(i)].cycle());
   const HostStreamSummary streamed = stream.finish();
@@ -390,12 +405,28 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   if (!options.stats_path.empty()) stats = run_stats_json(wafer, profile, {setup_seconds, host_seconds}, load, streamed);
   if (!options.stats_path.empty() && interrupted) stats.doc["interrupted_by"] = stopped_by;
   if (options.report) options.report(wafer, profile, r.exit_code, options.stats_path.empty() ? nullptr : &stats.doc);
-  if (!options.stats_path.empty()) write_stats(options.stats_path, stats);
-  if (!options.heatmap_path.empty()) {
-    svg::write_file(options.heatmap_path,
-                    link_heatmap_svg(wafer.width(), wafer.height(), link_utilisation(fabric, r.end_cycle),
-                                     "fabric link utilisation over " + std::to_string(r.end_cycle) + " cycles"));
+  if (!options.stats_path.empty()) write_json(options.stats_path, stats, "stats file");
+  const std::string reason = end_reason(wafer, r);
+  const bool post_mortem = !options.post_mortem_path.empty() && ended_badly(reason);
+  if (post_mortem || !options.dump_path.empty()) {
+    const StreamedJson pm = post_mortem_json(wafer, r, reason);
+    if (post_mortem) write_json(options.post_mortem_path, pm, "post-mortem");
+    if (!options.dump_path.empty()) write_json(options.dump_path, pm, "dump");
+    if (post_mortem) err << "wafervp: post-mortem (" << reason << ") written to " << options.post_mortem_path << "\n";
   }
+  if (!options.heatmap_path.empty()) {
+    const CycleWindow& window = options.heatmap_window;
+    const std::string over = link_window ? "cycles " + std::to_string(window.first_cycle) + " to " +
+                                               std::to_string(std::min(window.last_cycle, std::max<uint64_t>(r.end_cycle, 1) - 1))
+                                         : std::to_string(r.end_cycle) + " cycles";
+    svg::write_file(options.heatmap_path,
+                    link_heatmap_svg(wafer.width(), wafer.height(),
+                                     link_window ? link_window->utilisation(r.end_cycle) : link_utilisation(fabric, r.end_cycle),
+                                     "fabric link utilisation over " + over, options.heatmap_scale));
+  }
+  if (!options.activity_map_path.empty())
+    svg::write_file(options.activity_map_path,
+                    activity_map_svg(profile, wafer.width(), wafer.height(), options.heatmap_window, r.end_cycle));
   if (!options.trace_path.empty()) {
     profile.write_trace(options.trace_path, wafer.clock(),
                                 [&](uint32_t tile) { return pe_name(tile % wafer.width(), tile / wafer.width()); });
@@ -408,6 +439,9 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
     if (!options.stats_path.empty()) written.push_back("stats");
     if (!options.trace_path.empty()) written.push_back("trace");
     if (!options.heatmap_path.empty()) written.push_back("heat map");
+    if (!options.activity_map_path.empty()) written.push_back("activity map");
+    if (post_mortem) written.push_back("post-mortem");
+    if (!options.dump_path.empty()) written.push_back("dump");
     if (dump_signature) written.push_back("signature");
     if (!options.core_dumps.empty()) written.push_back(options.core_dumps.size() == 1 ? "core file" : "core files");
     err << "wafervp: interrupted by " << stopped_by << " at cycle " << r.end_cycle

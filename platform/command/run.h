@@ -14,6 +14,7 @@
 #include "platform/debug/debug_session.h"
 #include "platform/host/host_stream.h"
 #include "platform/llama/loader.h"
+#include "platform/report/cycle_window.h"
 
 namespace wvp {
 
@@ -37,12 +38,23 @@ struct CoreDumpRequest {
   std::string path;
 };
 
+// A core whose instructions are traced over a window of cycles (--trace-insn X,Y[:FROM-TO]).
+struct TracedCore {
+  uint32_t x = 0, y = 0;
+  CycleWindow window;
+};
+
 struct RunOptions {
   std::string elf_path;
   PlatformConfig config;
   std::optional<GdbOptions> gdb;
   std::string stats_path;      // stats JSON, if set
   std::string heatmap_path;    // fabric link-utilisation heat map (SVG), if set
+  double heatmap_scale = 0;    // the utilisation at the top of its colour scale; 0: the run's largest
+  // Where each core's time went, per activity (SVG), if set.
+  std::string activity_map_path;
+  // The cycles the heat map and the activity map look at.
+  CycleWindow heatmap_window;
   // Chrome/Perfetto trace of the firmware's phase markers, if set: every core of grids up to
   // kTraceAllCores cores, else an 8 x 8 sample spread evenly over the grid.
   std::string trace_path;
@@ -54,6 +66,11 @@ struct RunOptions {
   // The model region must hold the sampler's buffers (for temperature > 0); without, they are
   // there whenever they fit.
   bool sampling = false;
+  std::vector<TracedCore> traced_cores;
+  std::string insn_trace_path;  // their instruction trace, or stderr if empty
+  // The post-mortem JSON (platform/report/post_mortem.h): written after a trap, deadlock,
+  // sim.max_cycles or a signal; and at the end of any run, if set.
+  std::string post_mortem_path, dump_path;
   std::string signature_path;  // dump [begin_signature, end_signature) of PE (0,0), if set
   std::vector<CoreDumpRequest> core_dumps;
   // 32-bit words written at ELF symbols in every tile after loading (firmware parameters).

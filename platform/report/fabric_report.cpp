@@ -13,6 +13,20 @@ std::vector<double> link_utilisation(const Fabric& fabric, uint64_t cycles) {
   return u;
 }
 
+LinkWindow::LinkWindow(Fabric& fabric, const CycleWindow& window) : window_(window), flits_(size_t(fabric.tiles()) * 4) {
+  fabric.set_send_observer([this](uint32_t tile, int port, uint32_t, uint32_t, uint64_t cycle) {
+    if (port != kRamp && cycle >= window_.first_cycle && cycle <= window_.last_cycle) ++flits_[size_t(tile) * 4 + port];
+  });
+}
+
+std::vector<double> LinkWindow::utilisation(uint64_t end_cycle) const {
+  const uint64_t cycles = window_.overlap(0, end_cycle);
+  std::vector<double> u(flits_.size(), 0.0);
+  if (cycles == 0) return u;
+  for (size_t i = 0; i < u.size(); ++i) u[i] = double(flits_[i]) / double(cycles);
+  return u;
+}
+
 std::vector<uint32_t> routers_with_stats(const Fabric& fabric) {
   std::vector<uint32_t> tiles;
   for (uint32_t t = 0; t < fabric.tiles(); ++t)
@@ -45,8 +59,9 @@ nlohmann::json fabric_stats_json(const Fabric& fabric, uint64_t cycles) {
 }
 
 std::string link_heatmap_svg(uint32_t width, uint32_t height, const std::vector<double>& utilisation,
-                             const std::string& title) {
+                             const std::string& title, double scale_max) {
   svg::MeshLinkMap map;
+  map.scale_max = scale_max;
   map.width = width;
   map.height = height;
   map.title = title;

@@ -34,8 +34,16 @@ void PhaseProfile::keep_timeline(const std::vector<uint32_t>& tiles) {
   for (uint32_t t : tiles) tiles_.at(t).timeline = true;
 }
 
-void PhaseProfile::account(TileState& t, uint64_t cycle) {
+void PhaseProfile::keep_tile_activity(const CycleWindow& window) {
+  per_tile_.assign(tiles_.size(), ActivityCycles{});
+  tile_window_ = window;
+}
+
+void PhaseProfile::account(uint32_t tile, uint64_t cycle) {
+  TileState& t = tiles_[tile];
   if (cycle > t.since) totals_[{t.step, t.layer}][t.activity] += cycle - t.since;
+  if (!per_tile_.empty() && t.step != WVP_STEP_DONE && t.activity < kActivities)
+    per_tile_[tile][t.activity] += tile_window_.overlap(t.since, cycle);
   t.since = std::max(t.since, cycle);
 }
 
@@ -55,7 +63,7 @@ void PhaseProfile::close_step(TileState& t, uint64_t cycle) {
 void PhaseProfile::set_step(uint32_t tile, uint32_t step, uint32_t layer, uint64_t cycle) {
   TileState& t = tiles_[tile];
   used_ = true;
-  account(t, cycle);
+  account(tile, cycle);
   close_step(t, cycle);
   t.step = static_cast<uint8_t>(step), t.layer = static_cast<uint8_t>(layer);
   t.activity = WVP_ACTIVITY_CORE;
@@ -67,7 +75,7 @@ void PhaseProfile::set_activity(uint32_t tile, uint32_t activity, uint64_t cycle
   TileState& t = tiles_[tile];
   if (activity == t.activity) return;
   used_ = true;
-  account(t, cycle);
+  account(tile, cycle);
   close_activity(t, cycle);
   t.activity = static_cast<uint8_t>(std::min<uint32_t>(activity, 255));
 }
@@ -76,7 +84,7 @@ void PhaseProfile::finish(uint32_t tile, uint64_t cycle) {
   TileState& t = tiles_[tile];
   if (t.finished) return;
   t.finished = true;
-  account(t, cycle);
+  account(tile, cycle);
   close_step(t, cycle);
   if (t.started != UINT64_MAX && t.done == UINT64_MAX) t.done = std::max(cycle, t.started);
 }

@@ -16,6 +16,7 @@
 
 #include "engine/clock.h"
 #include "models/tile/tile_ctl.h"
+#include "platform/report/cycle_window.h"
 
 namespace wvp {
 
@@ -28,6 +29,12 @@ class PhaseProfile : public PhaseSink {
 
   // Tiles whose steps and activities are kept as spans for the trace (the others are summed only).
   void keep_timeline(const std::vector<uint32_t>& tiles);
+
+  // Keeps each tile's cycles per activity inside `window` (the wafer's activity map), for every
+  // step but DONE: a tile's time after its DONE, or after it ended, is idle.
+  void keep_tile_activity(const CycleWindow& window);
+  // Zeros unless keep_tile_activity() was called.
+  ActivityCycles tile_activity(uint32_t tile) const { return per_tile_.empty() ? ActivityCycles{} : per_tile_[tile]; }
 
   // The marker registers, written at the core's local `cycle`. Step values outside the known
   // steps are kept under their number.
@@ -73,12 +80,15 @@ class PhaseProfile : public PhaseSink {
     bool timeline = false, finished = false;
     std::vector<Span> spans;
   };
-  void account(TileState& t, uint64_t cycle);
+  void account(uint32_t tile, uint64_t cycle);
   void close_activity(TileState& t, uint64_t cycle);
   void close_step(TileState& t, uint64_t cycle);
 
   std::vector<TileState> tiles_;
   std::map<std::pair<uint32_t, uint32_t>, ActivityCycles> totals_;
+  // By tile, when asked for: 40 bytes a tile, too much to keep on a whole WSE-3 unasked.
+  std::vector<ActivityCycles> per_tile_;
+  CycleWindow tile_window_;
   bool used_ = false;
 };
 

@@ -108,6 +108,14 @@ std::string viridis(double u) {
   return hex(c);
 }
 
+// The viridis scale as a gradient that a rect fills with url(#scale).
+std::string viridis_gradient() {
+  std::string defs = "<defs><linearGradient id=\"scale\">";
+  for (size_t i = 0; i < kViridis.size(); ++i)
+    defs += "<stop offset=\"" + num(i / 8.0) + "\" stop-color=\"" + hex(kViridis[i]) + "\"/>";
+  return defs + "</linearGradient></defs>\n";
+}
+
 }  // namespace
 
 std::string line_chart(const LineChart& chart) {
@@ -207,6 +215,8 @@ std::string mesh_heatmap(const MeshLinkMap& map) {
                          ") " + kDirNames[d];
   });
 
+  const double scale = map.scale_max > 0 ? map.scale_max : max > 0 ? max : 1;
+
   // Past 128 tiles a side the bars would be sub-pixel and the file huge, so blocks of tiles
   // become single cells: the size is bounded whatever the grid.
   const uint32_t side = std::max({W, H, 1u}), block = (side + 127) / 128;
@@ -233,7 +243,7 @@ std::string mesh_heatmap(const MeshLinkMap& map) {
         {0.8, 0.35, 'h'}, {-0.2, 0.65, 'h'}, {0.65, -0.2, 'v'}, {0.35, 0.8, 'v'}};
     for_each_link([&](uint32_t x, uint32_t y, int d, double u) {
       out += "<path d=\"M" + at(x + kBar[d].dx, y + kBar[d].dy) + kBar[d].axis + px(0.4 * p) + "\" stroke=\"" +
-             viridis(u) + "\"/>\n";
+             viridis(u / scale) + "\"/>\n";
     });
   } else {
     out += text(kMargin, 42, size + "each cell: mean utilisation of the links leaving a " + std::to_string(block) +
@@ -250,17 +260,94 @@ std::string mesh_heatmap(const MeshLinkMap& map) {
       for (uint32_t c = 0; c < cols; ++c) {
         const size_t cell = size_t{r} * cols + c;
         out += "<path d=\"M" + at(c, r + 0.5) + "h" + px(p) + "\" stroke=\"" +
-               (count[cell] ? viridis(sum[cell] / count[cell]) : "#bbb") + "\"/>\n";
+               (count[cell] ? viridis(sum[cell] / count[cell] / scale) : "#bbb") + "\"/>\n";
       }
   }
-  out += "</g>\n<defs><linearGradient id=\"scale\">";
-  for (size_t i = 0; i < kViridis.size(); ++i)
-    out += "<stop offset=\"" + num(i / 8.0) + "\" stop-color=\"" + hex(kViridis[i]) + "\"/>";
-  out += "</linearGradient></defs>\n<rect x=\"" + px(kMargin) + "\" y=\"" + px(bar_y) +
+  out += "</g>\n" + viridis_gradient() + "<rect x=\"" + px(kMargin) + "\" y=\"" + px(bar_y) +
          "\" width=\"200\" height=\"12\" fill=\"url(#scale)\" stroke=\"#333\"/>\n";
-  for (const double v : {0.0, 0.5, 1.0}) out += text(kMargin + 200 * v, bar_y + 26, num(v), " text-anchor=\"middle\"");
-  out += text(kMargin + 212, bar_y + 10, "link utilisation");
+  for (const double v : {0.0, 0.5, 1.0})
+    out += text(kMargin + 200 * v, bar_y + 26, num(v * scale), " text-anchor=\"middle\"");
+  out += text(kMargin + 212, bar_y + 10, map.scale_max > 0 ? "link utilisation" : "link utilisation (scale: the largest)");
   return out + "</svg>\n";
+}
+
+std::string tile_map_sheet(const TileMapSheet& sheet) {
+  const uint32_t W = sheet.width, H = sheet.height;
+  const size_t tiles = size_t{W} * H;
+  const auto check = [tiles](const std::string& what, size_t size) {
+    if (size != tiles)
+      throw std::invalid_argument("tile_map_sheet: '" + what + "' has " + std::to_string(size) + " entries, expected " +
+                                  std::to_string(tiles));
+  };
+  check(sheet.categories_title, sheet.categories.size());
+  for (const TileValues& p : sheet.panels) check(p.title, p.values.size());
+
+  // Blocks keep the file small whatever the grid: at most 64 x 64 cells a map.
+  const uint32_t side = std::max({W, H, 1u}), block = (side + 63) / 64;
+  const uint32_t cols = (W + block - 1) / block, rows = (H + block - 1) / block;
+  const double pitch = std::clamp(256.0 / std::max({cols, rows, 1u}), 4.0, 32.0);
+  constexpr double kMargin = 20, kTop = 56, kGap = 30, kCaption = 34, kLegend = 120;
+  constexpr uint32_t kPerRow = 4;
+  const double map_w = cols * pitch, map_h = rows * pitch;
+  const double cell_w = std::max(map_w, 260.0) + kGap, cell_h = kCaption + map_h + 44;
+  const size_t maps = 1 + sheet.panels.size();
+  const size_t grid_cols = std::min<size_t>(maps, kPerRow), grid_rows = (maps + kPerRow - 1) / kPerRow;
+  std::string out = svg_open(std::max(2 * kMargin + grid_cols * cell_w + kLegend, 480.0), kTop + grid_rows * cell_h + kMargin);
+  out += text(kMargin, 24, sheet.title, " font-size=\"16\"");
+  const std::string blocks =
+      block == 1 ? "" : "; each square a " + std::to_string(block) + "x" + std::to_string(block) + " block of tiles";
+  out += text(kMargin, 42, std::to_string(W) + "x" + std::to_string(H) + " tiles" + blocks + "; " + sheet.subtitle);
+
+  // The tiles of each cell; draw() colours cell after cell by colour_of(its tiles).
+  std::vector<std::vector<uint32_t>> members(size_t{cols} * rows);
+  for (uint32_t y = 0; y < H; ++y)
+    for (uint32_t x = 0; x < W; ++x) members[size_t{y / block} * cols + x / block].push_back(y * W + x);
+  const auto draw = [&](size_t index, const std::string& caption, const std::string& group, auto&& colour_of) {
+    const double left = kMargin + (index % kPerRow) * cell_w, top = kTop + (index / kPerRow) * cell_h;
+    out += text(left, top + 14, caption);
+    out += "<g class=\"" + group + "\" stroke-width=\"" + px(pitch) + "\">\n";
+    for (uint32_t r = 0; r < rows; ++r)
+      for (uint32_t c = 0; c < cols; ++c)
+        out += "<path d=\"M" + px(left + c * pitch) + " " + px(top + kCaption - 12 + (r + 0.5) * pitch) + "h" + px(pitch) +
+               "\" stroke=\"" + colour_of(members[size_t{r} * cols + c]) + "\"/>\n";
+    out += "</g>\n";
+    return std::pair{left, top + kCaption - 12 + map_h};
+  };
+
+  const auto [cat_left, cat_bottom] = draw(0, sheet.categories_title, "categories", [&](const std::vector<uint32_t>& in) {
+    std::vector<uint32_t> votes(sheet.category_names.size());
+    for (const uint32_t t : in)
+      if (sheet.categories[t] < votes.size()) ++votes[sheet.categories[t]];
+    const auto most = std::max_element(votes.begin(), votes.end());
+    return most == votes.end() ? std::string("#bbb")
+                               : std::string(kSeriesColours[size_t(most - votes.begin()) % kSeriesColours.size()]);
+  });
+  for (size_t i = 0; i < sheet.category_names.size(); ++i) {
+    const double y = cat_bottom + 16 + 14.0 * (i / 3);
+    const double x = cat_left + 70.0 * (i % 3);
+    out += "<rect x=\"" + px(x) + "\" y=\"" + px(y - 9) + "\" width=\"10\" height=\"10\" fill=\"" +
+           kSeriesColours[i % kSeriesColours.size()] + "\"/>\n";
+    out += text(x + 14, y, sheet.category_names[i]);
+  }
+
+  for (size_t i = 0; i < sheet.panels.size(); ++i) {
+    const TileValues& p = sheet.panels[i];
+    double largest = 0;
+    for (const double v : p.values)
+      if (std::isfinite(v)) largest = std::max(largest, v);
+    const double scale = p.scale_max > 0 ? p.scale_max : largest > 0 ? largest : 1;
+    const auto [left, bottom] = draw(i + 1, p.title, "values", [&](const std::vector<uint32_t>& in) {
+      double sum = 0;
+      uint32_t n = 0;
+      for (const uint32_t t : in)
+        if (std::isfinite(p.values[t])) sum += p.values[t], ++n;
+      return n ? viridis(sum / n / scale) : std::string("#bbb");
+    });
+    out += "<rect x=\"" + px(left) + "\" y=\"" + px(bottom + 8) + "\" width=\"120\" height=\"8\" fill=\"url(#scale)\"/>\n";
+    out += text(left, bottom + 30, "0");
+    out += text(left + 120, bottom + 30, num(scale), " text-anchor=\"end\"");
+  }
+  return out + viridis_gradient() + "</svg>\n";
 }
 
 void write_file(const std::string& path, const std::string& svg) {

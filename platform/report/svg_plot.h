@@ -33,11 +33,37 @@ struct MeshLinkMap {
   // edge are ignored.
   std::vector<double> east, west, north, south;
   std::string title;
+  // Utilisation at the top of the colour scale; <= 0: the largest on the map, so that a run whose
+  // links peak at 0.0008 (an all-reduce on 32 x 32) still shows where its traffic went.
+  double scale_max = 0;
 };
 
 // Up to 128 tiles per side every directed link is a bar; larger grids are shown as blocks
 // coloured by the mean utilisation of the links leaving their tiles, which bounds the size.
 std::string mesh_heatmap(const MeshLinkMap& map);
+
+// A value per tile, drawn as a square per tile of the grid.
+struct TileValues {
+  std::string title;
+  std::vector<double> values;  // width * height entries, tile (x, y) at y * width + x
+  double scale_max = 0;        // the top of the colour scale; <= 0: the largest value
+};
+
+// Several maps of one grid side by side: first `categories` (each tile coloured by its category,
+// with a legend of `category_names`), then each of `panels` on a viridis scale of its own. Up
+// to 64 tiles a side every tile is a square; larger grids are shown as blocks of tiles, each
+// with the mean of its tiles' values and the category most of its tiles have.
+struct TileMapSheet {
+  uint32_t width = 0, height = 0;
+  std::string title, subtitle;
+  std::string categories_title;
+  std::vector<uint8_t> categories;  // width * height entries, each an index into category_names
+  std::vector<std::string> category_names;
+  std::vector<TileValues> panels;
+};
+
+// Throws std::invalid_argument when a vector's size is not width * height.
+std::string tile_map_sheet(const TileMapSheet& sheet);
 
 // Throws std::runtime_error naming the path when the file cannot be written.
 void write_file(const std::string& path, const std::string& svg);

@@ -82,6 +82,18 @@ std::vector<BadInput> option_cases() {
       {"CoreDumpBadPe", run_args({"--core-dump", "a,b", "{out}"}), "--core-dump"},
       {"CoreDumpOffTheGrid", run_args({"--core-dump", "600,0", "{out}"}), "PE (600,0)"},
       {"FlipWithTwoFields", run_args({"--set", "sram.ecc=model", "--flip", "0,0:main"}), "--flip"},
+      {"HeatmapWindowBackwards", run_args({"--heatmap", "{out}", "--heatmap-window", "20-10"}), "--heatmap-window"},
+      {"HeatmapWindowOneEnd", run_args({"--heatmap", "{out}", "--heatmap-window", "20"}), "--heatmap-window"},
+      {"HeatmapWindowWithoutAMap", run_args({"--heatmap-window", "0-10"}), "--heatmap-window"},
+      {"HeatmapScaleAboveOne", run_args({"--heatmap", "{out}", "--heatmap-scale", "2"}), "--heatmap-scale"},
+      {"HeatmapScaleWithoutTheMap", run_args({"--heatmap-scale", "max"}), "--heatmap-scale"},
+      {"NocHeatmapScaleZero", {"noc", "--heatmap", "{out}", "--heatmap-scale", "0"}, "--heatmap-scale"},
+      {"TraceInsnPeOffTheGrid", run_args({"--trace-insn", "512,0"}), "PE (512,0) is outside the 512x512 grid"},
+      {"TraceInsnPeBelowTheGrid", run_args({"--trace-insn", "0,512:0-10"}), "PE (0,512)"},
+      {"TraceInsnNegativeX", run_args({"--trace-insn", "-1,0"}), "--trace-insn X"},
+      {"TraceInsnWindowBackwards", run_args({"--trace-insn", "0,0:9-3"}), "--trace-insn"},
+      {"TraceInsnWithoutY", run_args({"--trace-insn", "3"}), "--trace-insn"},
+      {"TraceInsnFileWithoutACore", run_args({"--trace-insn-file", "{out}"}), "--trace-insn"},
   };
 }
 
@@ -110,6 +122,10 @@ std::vector<BadInput> output_cases() {
   return {
       {"HeatmapInAMissingFolder", run_args({"--heatmap", "/nonexistent/map.svg"}), "--heatmap"},
       {"TraceInAMissingFolder", run_args({"--trace", "/nonexistent/trace.json"}), "--trace"},
+      {"ActivityMapInAMissingFolder", run_args({"--activity-map", "/nonexistent/map.svg"}), "--activity-map"},
+      {"InsnTraceIsAFolder", run_args({"--trace-insn", "0,0", "--trace-insn-file", "{dir}"}), "--trace-insn-file"},
+      {"PostMortemInAMissingFolder", run_args({"--post-mortem", "/nonexistent/pm.json"}), "--post-mortem"},
+      {"DumpIsAFolder", run_args({"--dump", "{dir}"}), "--dump"},
       {"StatsIsAFolder", run_args({"--stats", "{dir}"}), "--stats"},
       {"StatsEmpty", run_args({"--stats", ""}), "--stats"},
       {"StatsUnderAFile", run_args({"--stats", "{file}/stats.json"}), "--stats"},

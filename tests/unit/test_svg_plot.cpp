@@ -21,6 +21,7 @@ namespace {
 
 using svg::LineChart;
 using svg::MeshLinkMap;
+using svg::TileMapSheet;
 
 size_t count(const std::string& text, const std::string& needle) {
   size_t n = 0;
@@ -175,6 +176,58 @@ TEST(SvgPlotMeshHeatmap, OneBarPerDirectedLinkAndTheHottestGetsTheTopColour) {
 
   map.east[1 * 4 + 2] = 0;
   EXPECT_EQ(count(group(svg::mesh_heatmap(map), "<g class=\"links\""), "stroke=\"#440154\""), 1u);  // viridis at 0
+}
+
+// An all-reduce on 32 x 32 peaks at 0.0008: on a fixed 0-to-1 scale every link would come out
+// the same dark colour.
+TEST(SvgPlotMeshHeatmap, ScaleEndsAtTheLargestUtilisationUnlessFixed) {
+  MeshLinkMap map = uniform_map(4, 3, 0.0004);
+  map.east[1 * 4 + 2] = 0.0008;
+  const std::string svg = svg::mesh_heatmap(map);
+  const std::string links = group(svg, "<g class=\"links\"");
+  EXPECT_EQ(count(links, "stroke=\"#fde725\""), 1u);  // the top of viridis
+  EXPECT_EQ(count(links, "stroke=\"#440154\""), 0u);
+  for (const char* label : {">0</text>", ">0.0004</text>", ">0.0008</text>", "link utilisation (scale: the largest)"})
+    EXPECT_NE(svg.find(label), std::string::npos) << label;
+
+  map.scale_max = 1;
+  const std::string fixed = svg::mesh_heatmap(map);
+  EXPECT_EQ(count(group(fixed, "<g class=\"links\""), "stroke=\"#fde725\""), 0u);
+  for (const char* label : {">0.5</text>", ">1</text>", ">link utilisation</text>"})
+    EXPECT_NE(fixed.find(label), std::string::npos) << label;
+}
+
+TEST(SvgPlotTileMapSheet, ACategoryMapAndAPanelPerValueEachOnItsOwnScale) {
+  TileMapSheet sheet;
+  sheet.width = 3, sheet.height = 2;
+  sheet.title = "where the time went";
+  sheet.categories_title = "dominant";
+  sheet.categories = {0, 0, 1, 1, 1, 0};
+  sheet.category_names = {"core", "sync"};
+  sheet.panels = {{"core", {0.9, 0.8, 0.1, 0.2, 0.3, 0.7}, 0}, {"sync", {0.1, 0.2, 0.9, 0.8, 0.7, 0.3}, 1}};
+  const std::string svg = svg::tile_map_sheet(sheet);
+  expect_complete(svg);
+  EXPECT_EQ(count(group(svg, "<g class=\"categories\""), "<path "), 6u);
+  EXPECT_EQ(count(group(svg, "<g class=\"categories\""), "stroke=\"#1f77b4\""), 3u);  // core, the first colour
+  EXPECT_EQ(count(svg, "<g class=\"values\""), 2u);
+  EXPECT_EQ(count(svg, "stroke=\"#fde725\""), 1u) << "the largest core share tops its own scale; sync's 0.9 of 1 does not";
+  for (const char* label : {">0.9</text>", ">1</text>", ">core</text>", ">sync</text>", "3x2 tiles"})
+    EXPECT_NE(svg.find(label), std::string::npos) << label;
+  EXPECT_EQ(svg::tile_map_sheet(sheet), svg);
+  sheet.panels[1].values.pop_back();
+  EXPECT_THROW(svg::tile_map_sheet(sheet), std::invalid_argument);
+}
+
+TEST(SvgPlotTileMapSheet, HugeGridIsAggregatedIntoBlocks) {
+  TileMapSheet sheet;
+  sheet.width = sheet.height = 1024;
+  sheet.categories.assign(1024 * 1024, 0);
+  sheet.category_names = {"core"};
+  sheet.panels = {{"core", std::vector<double>(1024 * 1024, 0.5), 0}};
+  const std::string svg = svg::tile_map_sheet(sheet);
+  EXPECT_LT(svg.size(), 2u << 20);
+  EXPECT_NE(svg.find("each square a 16x16 block of tiles"), std::string::npos);
+  EXPECT_EQ(count(group(svg, "<g class=\"categories\""), "<path "), 64u * 64u);
 }
 
 TEST(SvgPlotMeshHeatmap, HugeGridIsAggregatedIntoBlocksOfBoundedSize) {

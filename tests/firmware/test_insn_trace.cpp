@@ -1,0 +1,151 @@
+// End-to-end: the instruction trace (--trace-insn), its disassembly held against GNU objdump's,
+// and its cost to the run (none: a traced run is the untraced one, cycle for cycle).
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "firmware_env.h"
+#include "models/core/disassemble.h"
+
+namespace wvp::test {
+namespace {
+
+struct Insn {
+  uint32_t pc = 0, word = 0;
+  std::string text;
+};
+
+// Every instruction of `elf`'s .text as `objdump -d` shows it, its <symbol> and # comment cut.
+std::vector<Insn> objdump(const std::string& elf) {
+  const ProcessResult r = run_process({WVP_OBJDUMP, "-d", elf});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<Insn> insns;
+  for (const std::string& line : lines(r.out)) {
+    std::vector<std::string> fields;
+    std::istringstream in(line);
+    for (std::string field; std::getline(in, field, '\t');) fields.push_back(field);
+    if (fields.size() < 3 || fields[0].empty() || fields[0].back() != ':' || fields[0][0] == ' ') continue;
+    Insn insn;
+    insn.pc = static_cast<uint32_t>(std::stoul(fields[0], nullptr, 16));
+    insn.word = static_cast<uint32_t>(std::stoul(fields[1], nullptr, 16));
+    insn.text = fields[2] + (fields.size() > 3 ? " " + fields[3] : "");
+    for (const char* cut : {" #", " <"})
+      if (const size_t at = insn.text.find(cut); at != std::string::npos) insn.text.erase(at);
+    insns.push_back(insn);
+  }
+  return insns;
+}
+
+TEST(InsnTrace, DisassemblyEqualsObjdumpOverEveryWordOfTheFirmware) {
+  size_t compared = 0;
+  for (const char* elf : {"isa_rv32i", "isa_rv32m", "isa_rv32f", "isa_zicsr", "isa_traps", "mixed", "decode"}) {
+    const std::vector<Insn> insns = objdump(firmware(elf));
+    EXPECT_GT(insns.size(), 100u) << elf;
+    for (const Insn& i : insns) EXPECT_EQ(disassemble(i.word, i.pc), i.text) << elf << " at " << std::hex << i.pc;
+    compared += insns.size();
+  }
+  EXPECT_GT(compared, 10000u);
+}
+
+struct TraceLine {
+  uint64_t cycle = 0;
+  std::string pe;
+  uint32_t pc = 0, word = 0;
+  std::string text, effect;
+};
+
+// "         151 (0,0) 80000000: 00004197  auipc gp,0x4                      gp=80004000"
+std::vector<TraceLine> parse_trace(const std::string& text) {
+  std::vector<TraceLine> out;
+  for (const std::string& line : lines(text)) {
+    TraceLine t;
+    std::istringstream in(line);
+    std::string pc;
+    in >> t.cycle >> t.pe >> pc >> std::hex >> t.word;
+    t.pc = static_cast<uint32_t>(std::stoul(pc, nullptr, 16));
+    std::string rest;
+    std::getline(in, rest);
+    rest = rest.substr(2);
+    const size_t gap = rest.find("  ");
+    t.text = rest.substr(0, gap);
+    if (gap != std::string::npos) t.effect = rest.substr(rest.find_first_not_of(' ', gap));
+    out.push_back(t);
+  }
+  return out;
+}
+
+TEST(InsnTrace, FirstLinesAreTheFirmwaresEntryCode) {
+  const std::string trace = temp_path("hello.trace");
+  const ProcessResult r = run_wafervp({"--grid", "2x1", "--trace-insn", "1,0:0-60", "--trace-insn-file", trace, firmware("hello")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<TraceLine> got = parse_trace(read_file(trace));
+  const std::vector<Insn> entry = objdump(firmware("hello"));  // crt0's _start comes first, straight-line code
+  ASSERT_GE(got.size(), 8u);
+  ASSERT_GE(entry.size(), 8u);
+  for (size_t i = 0; i < 8; ++i) {
+    EXPECT_EQ(got[i].pe, "(1,0)");
+    EXPECT_EQ(got[i].pc, entry[i].pc) << i;
+    EXPECT_EQ(got[i].word, entry[i].word) << i;
+    EXPECT_EQ(got[i].text, entry[i].text) << i;
+    EXPECT_EQ(got[i].cycle, i) << "one cycle per ALU instruction from reset";
+  }
+  EXPECT_EQ(got[0].effect, "gp=80004000");  // auipc gp,0x4 at 0x80000000
+  for (const TraceLine& t : got) EXPECT_LE(t.cycle, 60u);
+  EXPECT_EQ(got.back().cycle > 50, true) << "the window is traced to its end";
+}
+
+// The window starts at the first taken branch, trap or access outside the SRAM at or after FROM.
+TEST(InsnTrace, WindowOfALaterPhase) {
+  const std::string trace = temp_path("window.trace");
+  const ProcessResult r = run_wafervp({"--grid", "1x1", "--trace-insn", "0,0:2000-2100", "--trace-insn-file", trace, firmware("mixed")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<TraceLine> got = parse_trace(read_file(trace));
+  ASSERT_GT(got.size(), 20u);
+  EXPECT_GE(got.front().cycle, 2000u);
+  EXPECT_LT(got.front().cycle, 2050u);
+  EXPECT_LE(got.back().cycle, 2100u);
+  for (size_t i = 1; i < got.size(); ++i) EXPECT_GT(got[i].cycle, got[i - 1].cycle);
+}
+
+// Tracing a core steps it one instruction at a time, but as the fast loop runs it: the run's
+// results, cycle counts and statistics stay those of the untraced run, and the trace does not
+// depend on the quantum.
+TEST(InsnTrace, ChangesNothingInTheRunAndNotWithTheQuantum) {
+  const auto run = [](const std::vector<std::string>& extra, const std::string& name) {
+    const std::string stats = temp_path(name + ".json");
+    std::vector<std::string> args = {"--grid", "4x4", "--stats", stats};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back(firmware("allreduce"));
+    const ProcessResult r = run_wafervp(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    nlohmann::json j = nlohmann::json::parse(read_file(stats));
+    erase_host_figures(j);
+    return j;
+  };
+  const std::string q1000 = temp_path("q1000.trace"), q1 = temp_path("q1.trace");
+  const std::vector<std::string> traces = {"--trace-insn", "2,1", "--trace-insn", "0,3:500-900", "--trace-insn-file"};
+  const nlohmann::json plain = run({}, "plain");
+  std::vector<std::string> args = traces;
+  args.push_back(q1000);
+  const nlohmann::json traced = run(args, "q1000");
+  args.back() = q1;
+  args.insert(args.end(), {"--quantum", "1"});
+  run(args, "q1");
+  EXPECT_EQ(plain, traced);
+
+  const auto per_core = [](const std::string& path) {
+    std::map<std::string, std::string> lines_of;
+    for (const std::string& l : lines(read_file(path))) lines_of[l.substr(13, 5)] += l + "\n";
+    return lines_of;
+  };
+  const auto a = per_core(q1000), b = per_core(q1);
+  EXPECT_EQ(a.size(), 2u);
+  EXPECT_EQ(a, b);
+  const uint64_t instructions = plain["cores"][1 * 4 + 2]["instructions"];
+  EXPECT_EQ(lines(a.at("(2,1)")).size(), instructions) << "every instruction of a whole-run trace, a line each";
+}
+
+}  // namespace
+}  // namespace wvp::test
