@@ -21,6 +21,7 @@ enum OpKind : uint8_t {
   kFlw, kFsw, kFmadd, kFmsub, kFnmsub, kFnmadd, kFadd, kFsub, kFmul, kFdiv, kFsqrt,
   kFsgnj, kFsgnjn, kFsgnjx, kFmin, kFmax, kFcvtWS, kFcvtWuS, kFmvXW, kFeq, kFlt, kFle,
   kFclass, kFcvtSW, kFcvtSWu, kFmvWX,
+  kCall, kCallReg, kRet,  // jal/jalr as calls and returns, decoded so only for sampled cores (call_samples.h)
   kOpKindCount
 };
 

@@ -103,9 +103,45 @@ StopReason Core::run(uint64_t limit_cycle, bool single_step) {
     if (single_step || why != StopReason::Step) return why;
     if (cycle_ >= limit_cycle) return StopReason::Limit;
   }
-  why = single_step ? exec<true>(limit_cycle) : tracer_ ? run_traced(limit_cycle) : exec<false>(limit_cycle);
+  why = single_step ? exec<true>(limit_cycle)
+        : tracer_   ? run_traced(limit_cycle)
+        : samples_  ? run_sampled(limit_cycle)
+                    : exec<false>(limit_cycle);
   if (why == StopReason::Breakpoint) at_breakpoint_ = true;
   return why;
+}
+
+void Core::set_call_samples(CallSampleSink* sink, uint64_t period_cycles) {
+  if (!sink) {
+    samples_.reset();
+    return;
+  }
+  samples_ = std::make_unique<CallSampling>(CallSampling{sink, period_cycles, period_cycles});
+  samples_->sampled_cycle = cycle_, samples_->sampled_instret = instret_;
+}
+
+void Core::flush_call_samples() {
+  if (!samples_ || (cycle_ == samples_->sampled_cycle && instret_ == samples_->sampled_instret)) return;
+  CallSampling& s = *samples_;
+  s.sink->sample(tile_of(tile_base_), pc_, s.calls, cycle_ - s.sampled_cycle, instret_ - s.sampled_instret);
+  s.sampled_cycle = cycle_, s.sampled_instret = instret_;
+}
+
+void Core::called(uint32_t entry) { samples_->calls.push(entry); }
+void Core::returned() { samples_->calls.pop(); }
+
+StopReason Core::run_sampled(uint64_t limit_cycle) {
+  // Samples fall at the first point at or after each multiple of the period where the fast loop
+  // looks at the cycle, which the instructions decide, not the quantum.
+  for (;;) {
+    CallSampling& s = *samples_;
+    const StopReason why = exec<false>(std::min(limit_cycle, s.next_cycle));
+    if (cycle_ >= s.next_cycle) {
+      flush_call_samples();
+      s.next_cycle = (cycle_ / s.period + 1) * s.period;
+    }
+    if (why != StopReason::Limit || cycle_ >= limit_cycle) return why;
+  }
 }
 
 StopReason Core::run_traced(uint64_t limit_cycle) {
@@ -553,14 +589,26 @@ void Core::code_written(uint32_t offset, uint32_t len) {
   }
 }
 
+namespace {
+// A sampled core's kinds of jal and jalr: a call writes ra, `jalr x0, 0(ra)` returns (rd and
+// rs1 as the cache maps them, x0 to the sink 32).
+uint8_t with_calls(const Op& op) {
+  if (op.kind == kJal && op.rd == 1) return kCall;
+  if (op.kind == kJalr && op.rd == 1) return kCallReg;
+  if (op.kind == kJalr && op.rd == 32 && op.rs1 == 1 && op.imm == 0) return kRet;
+  return op.kind;
+}
+}  // namespace
+
 void Core::decode_at(uint32_t pc) {
   const uint32_t off = pc - static_cast<uint32_t>(params_.exec_base);
   // A shared cache holds only the shared image; code elsewhere is this core's own.
   if (code_.use_count() > 1 && !code_->in_shared_range(off)) privatize_code();
   const uint32_t word = code_word(off);
   const bool breakpoint = debug_ && pc != skip_breakpoint_pc_ && debug_->breakpoints.count(pc);
-  code_->store(off, breakpoint ? Op{nullptr, kBreakpointOp, 0, 0, 0, 0}
-                                : decode(word, pc, params_.exec_base, params_.exec_size));
+  Op op = breakpoint ? Op{nullptr, kBreakpointOp, 0, 0, 0, 0} : decode(word, pc, params_.exec_base, params_.exec_size);
+  if (samples_) op.kind = with_calls(op);
+  code_->store(off, op);
   ++stats_.decodes;
 }
 

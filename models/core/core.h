@@ -24,6 +24,7 @@
 #include "engine/cycle_domain.h"
 #include "engine/hart.h"
 #include "engine/register_target.h"
+#include "models/core/call_samples.h"
 #include "models/core/code_cache.h"
 
 namespace wvp {
@@ -171,6 +172,11 @@ class Core final : public Hart {
   bool debug_read(uint32_t addr, uint32_t len, uint8_t* out);
   bool debug_write(uint32_t addr, uint32_t len, const uint8_t* in);
 
+  // Samples the core every `period_cycles` of its time into `sink` (models/core/call_samples.h);
+  // before the run, and for every core sharing its decode cache.
+  void set_call_samples(CallSampleSink* sink, uint64_t period_cycles);
+  // Reports what the core did since its last sample (at the end of the run).
+  void flush_call_samples();
   // Each instruction from the first taken branch, jump, trap or access outside the SRAM at or
   // after `first_cycle` up to `last_cycle` goes to `tracer`, with the core run one instruction at a
   // time meanwhile, exactly as the fast loop would run it. Outside the window, and in every core
@@ -198,7 +204,10 @@ class Core final : public Hart {
   uint64_t instructions() const { return instret_; }
   double decode_hit_rate() const;
   // Host bytes of the core: its object and its table of DMI pages.
-  uint64_t host_bytes() const { return sizeof(Core) + sizeof(StallExtension) + dmi_pages_.capacity() * sizeof(uintptr_t); }
+  uint64_t host_bytes() const {
+    return sizeof(Core) + sizeof(StallExtension) + dmi_pages_.capacity() * sizeof(uintptr_t) +
+           (samples_ ? sizeof(CallSampling) : 0);
+  }
 
  private:
   // Trap causes (mcause) used by the core.
@@ -219,6 +228,11 @@ class Core final : public Hart {
   enum class StepEnd : uint8_t { Plain, Taken, Always, Yield };
   // exec<false> for the traced core: its window stepped instruction by instruction.
   StopReason run_traced(uint64_t limit_cycle);
+  // run() of a sampled core: the fast loop up to each sample's cycle in turn.
+  StopReason run_sampled(uint64_t limit_cycle);
+  // A sampled core's calls and returns, out of line: the interpreter loop stays as it is.
+  void called(uint32_t entry);
+  void returned();
 
   // Slow paths, kept out of line so the interpreter loop stays small.
   void take_trap(uint32_t cause, uint32_t tval, uint32_t insn);
@@ -298,6 +312,15 @@ class Core final : public Hart {
   uint32_t dmi_lat_cycles_ = 0;
   uint32_t data_size_ = 0;        // 0 disables the data fast path (watchpoints, bus-only data)
   std::shared_ptr<CodeCache> code_;
+
+  // Sampling for a profile (null: off).
+  struct CallSampling {
+    CallSampleSink* sink;
+    uint64_t period, next_cycle;
+    uint64_t sampled_cycle = 0, sampled_instret = 0;  // when the last sample was taken
+    CallStack calls;
+  };
+  std::unique_ptr<CallSampling> samples_;
 
   // The instruction trace.
   InsnTracer* tracer_ = nullptr;

@@ -48,7 +48,7 @@ StopReason Core::exec(uint64_t limit_cycle, HandlerTable* table_out) {
       &&L_Flw, &&L_Fsw, &&L_Fmadd, &&L_Fmsub, &&L_Fnmsub, &&L_Fnmadd, &&L_Fadd, &&L_Fsub, &&L_Fmul,
       &&L_Fdiv, &&L_Fsqrt, &&L_Fsgnj, &&L_Fsgnjn, &&L_Fsgnjx, &&L_Fmin, &&L_Fmax, &&L_FcvtWS,
       &&L_FcvtWuS, &&L_FmvXW, &&L_Feq, &&L_Flt, &&L_Fle, &&L_Fclass, &&L_FcvtSW, &&L_FcvtSWu,
-      &&L_FmvWX,
+      &&L_FmvWX,   &&L_Call,     &&L_CallReg, &&L_Ret,
   };
   static_assert(sizeof(kLabels) / sizeof(kLabels[0]) == kOpKindCount);
   if (table_out) {
@@ -276,6 +276,16 @@ L_Jalr: {
   }
   JUMP_TO(ops + ((target - base) >> 2));
 }
+// Calls and returns of a sampled core: its call stack, then the jump as usual.
+L_Call:
+  called(PC() + static_cast<uint32_t>(ip->imm) * 4u);
+  goto L_Jal;
+L_CallReg:
+  called((RS1 + static_cast<uint32_t>(ip->imm)) & ~1u);
+  goto L_Jalr;
+L_Ret:
+  returned();
+  goto L_Jalr;
 L_JumpFar: {
   const uint32_t w = static_cast<uint32_t>(ip->imm);
   const uint32_t rd = (w >> 7) & 31;

@@ -16,12 +16,18 @@ struct ElfSegment {
   bool executable = false;
 };
 
+struct ElfFunction {
+  std::string name;
+  uint32_t start = 0, size = 0;
+};
+
 struct ElfImage {
   std::string path;
   uint32_t entry = 0;
   uint32_t flags = 0;  // the ELF header's e_flags (the float ABI); core files carry them on
   std::vector<ElfSegment> segments;
   std::map<std::string, uint32_t> symbols;  // global and local symbols with their values
+  std::vector<ElfFunction> functions;       // the function symbols (STT_FUNC) with a size, by start
 };
 
 }  // namespace wvp

@@ -274,6 +274,11 @@ Command parse_run(const std::vector<std::string>& args) {
       ("activity-map", po::value<std::string>(), "draw where each core's time went (core, tensor, fabric, sync, memory, idle) as SVG")
       ("trace", po::value<std::string>(), "write the firmware's phases as a Chrome/Perfetto trace (JSON)")
       ("model", po::value<std::string>(), "llama2.c checkpoint to shard into every core's model region")
+      ("profile", po::value<std::string>(), "write a per-function profile (cycles and instructions by ELF function, over all cores and per group) to this file")
+      ("profile-folded", po::value<std::string>(), "write the profile's call stacks, folded, for flame-graph tools (flamegraph.pl, speedscope)")
+      ("profile-top", po::value<std::string>(), "functions in the profile's tables (default 20)")
+      ("profile-period", po::value<std::string>(), "cycles between a core's profile samples (default 1000)")
+      ("profile-groups", po::value<std::string>(), "WxH: the profile's groups of cores, blocks of the grid (default: the whole grid)")
       ("trace-insn", po::value<std::vector<std::string>>()->composing(), "X,Y[:FROM-TO]: trace PE (X,Y)'s instructions, disassembled, over cycles FROM to TO (repeatable)")
       ("trace-insn-file", po::value<std::string>(), "write the instruction trace to this file (default: stderr)")
       ("post-mortem", po::value<std::string>(), "after a trap, deadlock, max-cycles or signal, write every core's state, registers and CSRs and the routers' queues as JSON")
@@ -325,6 +330,21 @@ Command parse_run(const std::vector<std::string>& args) {
   opt.post_mortem_path = path(w, "post-mortem");
   opt.dump_path = path(w, "dump");
   if (!opt.insn_trace_path.empty() && opt.traced_cores.empty()) throw UsageError("--trace-insn-file needs --trace-insn X,Y");
+  opt.profile_path = path(w, "profile");
+  opt.profile_folded_path = path(w, "profile-folded");
+  const bool profiled = !opt.profile_path.empty() || !opt.profile_folded_path.empty();
+  for (const char* option : {"profile-top", "profile-period", "profile-groups"})
+    if (w.has(option) && !profiled) throw UsageError(std::string("--") + option + " needs --profile FILE or --profile-folded FILE");
+  if (w.has("profile-top")) opt.profile_top = static_cast<uint32_t>(integer("--profile-top", w.text("profile-top"), 1, 1'000'000));
+  if (w.has("profile-period"))
+    opt.profile_period_cycles = integer("--profile-period", w.text("profile-period"), 1, 1'000'000'000);
+  if (w.has("profile-groups")) {
+    try {
+      parse_grid(w.text("profile-groups"), opt.profile_group_w, opt.profile_group_h);
+    } catch (const ConfigError&) {
+      throw UsageError("--profile-groups: expected WIDTHxHEIGHT with positive integers, got " + wvp::quoted(w.text("profile-groups")));
+    }
+  }
   if (w.has("core-dump")) {
     const auto& words = w.vm["core-dump"].as<std::vector<std::string>>();
     for (size_t i = 0; i + 1 < words.size(); i += 2) {
@@ -589,6 +609,8 @@ std::vector<Output> outputs(const Command& c) {
       file("--dump", c.run.dump_path);
       file("--signature", c.run.signature_path);
       for (const CoreDumpRequest& dump : c.run.core_dumps) file("--core-dump", dump.path);
+      file("--profile", c.run.profile_path);
+      file("--profile-folded", c.run.profile_folded_path);
       rtl_folder(c.run.config);
       break;
     case CommandKind::Decode:

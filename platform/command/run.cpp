@@ -23,6 +23,7 @@
 #include "platform/llama/loader.h"
 #include "platform/report/activity_map.h"
 #include "platform/report/fabric_report.h"
+#include "platform/report/function_profile.h"
 #include "platform/report/insn_trace.h"
 #include "platform/report/phase_profile.h"
 #include "platform/report/post_mortem.h"
@@ -343,6 +344,14 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
     for (const TracedCore& t : options.traced_cores)
       wafer.core(t.x, t.y).set_tracer(insn_trace.get(), t.window.first_cycle, t.window.last_cycle);
   }
+  std::unique_ptr<FunctionProfile> function_profile;
+  if (!options.profile_path.empty() || !options.profile_folded_path.empty()) {
+    function_profile = std::make_unique<FunctionProfile>(
+        image, FunctionProfileParams{wafer.width(), wafer.height(), options.profile_group_w, options.profile_group_h,
+                                     options.profile_period_cycles});
+    for (uint32_t tile = 0; tile < wafer.tile_count(); ++tile)
+      wafer.cores()[tile].set_call_samples(function_profile.get(), options.profile_period_cycles);
+  }
   std::unique_ptr<DebugSession> debug;
   if (options.gdb) {
     debug = std::make_unique<DebugSession>(wafer, *options.gdb);
@@ -367,6 +376,19 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   const Wafer::Result r = wafer.result();
   wafer.finish();
   if (insn_trace) insn_trace->finish();
+  if (function_profile) {
+    for (uint32_t tile = 0; tile < wafer.tile_count(); ++tile) wafer.cores()[tile].flush_call_samples();
+    if (!options.profile_path.empty()) {
+      std::ofstream table(options.profile_path);
+      function_profile->write_table(table, options.profile_top);
+      if (!table.flush()) throw ConfigError(options.profile_path + ": cannot write the profile");
+    }
+    if (!options.profile_folded_path.empty()) {
+      std::ofstream folded(options.profile_folded_path);
+      function_profile->write_folded(folded);
+      if (!folded.flush()) throw ConfigError(options.profile_folded_path + ": cannot write the folded stacks");
+    }
+  }
   for (size_t i = 0; i < wafer.tile_count(); ++i)
     profile.finish(static_cast<uint32_t>(i), wafer.cores()[static_cast<uint32_t>(i)].cycle());
   const HostStreamSummary streamed = stream.finish();

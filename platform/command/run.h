@@ -66,6 +66,12 @@ struct RunOptions {
   // The model region must hold the sampler's buffers (for temperature > 0); without, they are
   // there whenever they fit.
   bool sampling = false;
+  // The per-function profile (platform/report/function_profile.h): its table and its folded
+  // call stacks, if set; each core sampled every profile_period_cycles.
+  std::string profile_path, profile_folded_path;
+  uint32_t profile_top = 20;
+  uint64_t profile_period_cycles = 1000;
+  uint32_t profile_group_w = 0, profile_group_h = 0;  // 0: one group, the whole grid
   std::vector<TracedCore> traced_cores;
   std::string insn_trace_path;  // their instruction trace, or stderr if empty
   // The post-mortem JSON (platform/report/post_mortem.h): written after a trap, deadlock,

@@ -15,6 +15,7 @@ constexpr uint16_t kEtExec = 2;
 constexpr uint32_t kPtLoad = 1;
 constexpr uint32_t kPfX = 1;
 constexpr uint32_t kShtSymtab = 2;
+constexpr uint8_t kSttFunc = 2;
 constexpr uint32_t kEfRvc = 0x1, kEfFloatAbiMask = 0x6, kEfFloatAbiDouble = 0x4, kEfFloatAbiQuad = 0x6;
 // ELF32 offsets and sizes are 32-bit: a larger file holds nothing a header can point to.
 constexpr uint64_t kMaxFileBytes = 0xffff'ffff;
@@ -81,7 +82,11 @@ void read_symbols(const Reader& r, ElfImage& image) {
     if (name_bytes > kMaxSymbolNameBytes)
       r.fail("symbol names total more than " + std::to_string(kMaxSymbolNameBytes) + " bytes (names overlapping in the string table)");
     image.symbols.emplace(std::string(str), r.get<uint32_t>(s + 4));
+    const uint32_t size = r.get<uint32_t>(s + 8);
+    if ((r.get<uint8_t>(s + 12) & 0xf) == kSttFunc && size) image.functions.push_back({std::string(str), r.get<uint32_t>(s + 4), size});
   }
+  std::sort(image.functions.begin(), image.functions.end(),
+            [](const ElfFunction& a, const ElfFunction& b) { return a.start < b.start; });
 }
 
 struct LoadHeader {
