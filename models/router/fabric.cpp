@@ -36,6 +36,30 @@ using fabric_internal::SourcePacket;
 
 namespace {
 constexpr uint32_t kSourceCompactPackets = 1024;
+
+// Prefetches the first `lines` (at most 16) cache lines from `block` without a loop: a loop's
+// compare and branch per line cost more instructions than the prefetches.
+inline void prefetch_lines(const char* block, uint32_t lines) {
+  switch (lines) {
+    default: __builtin_prefetch(block + 15 * 64); [[fallthrough]];
+    case 15: __builtin_prefetch(block + 14 * 64); [[fallthrough]];
+    case 14: __builtin_prefetch(block + 13 * 64); [[fallthrough]];
+    case 13: __builtin_prefetch(block + 12 * 64); [[fallthrough]];
+    case 12: __builtin_prefetch(block + 11 * 64); [[fallthrough]];
+    case 11: __builtin_prefetch(block + 10 * 64); [[fallthrough]];
+    case 10: __builtin_prefetch(block + 9 * 64); [[fallthrough]];
+    case 9: __builtin_prefetch(block + 8 * 64); [[fallthrough]];
+    case 8: __builtin_prefetch(block + 7 * 64); [[fallthrough]];
+    case 7: __builtin_prefetch(block + 6 * 64); [[fallthrough]];
+    case 6: __builtin_prefetch(block + 5 * 64); [[fallthrough]];
+    case 5: __builtin_prefetch(block + 4 * 64); [[fallthrough]];
+    case 4: __builtin_prefetch(block + 3 * 64); [[fallthrough]];
+    case 3: __builtin_prefetch(block + 2 * 64); [[fallthrough]];
+    case 2: __builtin_prefetch(block + 64); [[fallthrough]];
+    case 1: __builtin_prefetch(block); [[fallthrough]];
+    case 0: break;
+  }
+}
 }  // namespace
 
 Fabric::Fabric(const FabricParams& params) : params_(params) {
@@ -69,7 +93,7 @@ Fabric::Fabric(const FabricParams& params) : params_(params) {
   }
   routers_.resize(tiles());
   ring_flits_ = fabric_internal::ring_flits(params_);
-  prefetch_bytes_ = static_cast<uint32_t>(std::min<uint64_t>(router_state_bytes(params_), kPrefetchBytesMax));
+  prefetch_lines_ = static_cast<uint32_t>(std::min<uint64_t>(router_state_bytes(params_) / 64, kPrefetchLinesMax));
   for (uint32_t port = 0; port <= kPorts; ++port) capacity_[port] = fabric_internal::buffer_capacity(params_, port);
   wake_wheel_.resize(kWheel);
   credit_wheel_.resize(kWheel);
@@ -383,21 +407,26 @@ void Fabric::inject_packet(uint32_t src, uint32_t dest, uint32_t flits, uint32_t
   }
 }
 
-void Fabric::route_head(Router& r, uint32_t tile, int in_port, uint32_t vc) {
+// Inlined into the router's visit, its one caller, once per head: a call, and the routing
+// function's, cost more than the routing itself.
+[[gnu::always_inline]] inline void Fabric::route_packet(Router& r, uint32_t tile, int in_port, uint32_t vc) {
   auto& q = r.in[in_port * params_.colors + vc];
   const Flit& f = flit_at(q, 0);
-  if (params_.packets) {
-    if (!(f.flags & Flit::kHead)) [[unlikely]]
-      fail(at(tile, params_.width) + ": body flit without a head on VC " + std::to_string(vc));
-    const MeshPoint cur{int32_t(tile % params_.width), int32_t(tile / params_.width)};
-    const MeshPoint src{int32_t(f.data % params_.width), int32_t(f.data / params_.width)};
-    const MeshPoint dst{int32_t(f.dest % params_.width), int32_t(f.dest / params_.width)};
-    q.pending = route_candidates(params_.routing, src, cur, dst);
-    q.state = InVc::kWaitVc;
-    return;
-  }
+  if (!(f.flags & Flit::kHead)) [[unlikely]]
+    fail(at(tile, params_.width) + ": body flit without a head on VC " + std::to_string(vc));
+  const uint32_t w = params_.width;
+  const MeshPoint cur{int32_t(tile % w), int32_t(tile / w)};
+  const MeshPoint dst{int32_t(f.dest % w), int32_t(f.dest / w)};
+  // Only odd-even looks at the source: the others spare its division.
+  const MeshPoint src = params_.routing == Routing::OddEven ? MeshPoint{int32_t(f.data % w), int32_t(f.data / w)} : cur;
+  q.pending = route_candidates(params_.routing, src, cur, dst);
+  q.state = InVc::kWaitVc;
+}
+
+void Fabric::route_head(Router& r, int in_port, uint32_t vc) {
   // Without a route the wavelet waits, as a head blocked on credits would: firmware writes its
   // routes while neighbours may already send. The watchdog reports one that waits for good.
+  auto& q = r.in[in_port * params_.colors + vc];
   q.pending = r.routes[vc * kPorts + in_port];
   if (q.pending) q.state = InVc::kActive;
 }
@@ -476,7 +505,7 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
           next = std::min(next, routed);
           continue;
         }
-        if (q.state == InVc::kIdle) route_head(r, tile, p, vc);
+        if (q.state == InVc::kIdle) route_packet(r, tile, p, vc);
         if (allocate_vc(r, p, vc)) {
           const Router::PacketVc& held = r.packet[index];
           requests[n_requests++] = {static_cast<uint16_t>(index), static_cast<uint16_t>(held.out_port * v + held.out_vc),
@@ -548,7 +577,7 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
         next = std::min(next, when);
         continue;
       }
-      if (!kPackets && q.state != InVc::kActive) route_head(r, tile, p, vc);
+      if (!kPackets && q.state != InVc::kActive) route_head(r, p, vc);
       PortMask ready_outputs = 0;
       if constexpr (kPackets) {  // one output, its VC allocated; the sink takes every flit
         const Router::PacketVc& held = r.packet[index];
@@ -656,7 +685,7 @@ void Fabric::step(uint64_t t) {
   for (size_t i = 0; i < woken; ++i) {
     if (i + kStateAhead < woken) {
       const char* block = reinterpret_cast<const char*>(routers_[wake_scratch_[i + kStateAhead]].get());
-      for (uint32_t offset = 0; offset < prefetch_bytes_; offset += 64) __builtin_prefetch(block + offset);
+      prefetch_lines(block, prefetch_lines_);
     }
     if (i + kFlitsAhead < woken) {
       const Router& ahead = *routers_[wake_scratch_[i + kFlitsAhead]];

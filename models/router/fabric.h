@@ -253,7 +253,10 @@ class Fabric {
   void release(Router& r, uint32_t tile, int port, uint32_t vc, uint64_t t);
   template <bool kPackets>
   void send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_port, uint64_t t);
-  void route_head(Router& r, uint32_t tile, int in_port, uint32_t vc);
+  // The head of input `in_port`'s buffer of `vc` takes its color's route (colors) or its
+  // candidate outputs (packets).
+  void route_head(Router& r, int in_port, uint32_t vc);
+  void route_packet(Router& r, uint32_t tile, int in_port, uint32_t vc);
   bool allocate_vc(Router& r, int in_port, uint32_t vc);
   void feed_from_source(Router& r, uint32_t tile, uint64_t t);
   void check_watchdog(uint64_t t);
@@ -274,10 +277,10 @@ class Fabric {
   std::vector<uint32_t> free_rings_;
   uint32_t ring_flits_ = 0;
   uint32_t capacity_[kPorts + 1] = {};  // flits per VC of each input port's buffer (kPorts: receive queues)
-  // The bytes of a router's state that step() prefetches: all of it, up to a bound past which a
-  // router's visit touches only a part (many colors).
-  static constexpr uint64_t kPrefetchBytesMax = 1024;
-  uint32_t prefetch_bytes_ = 0;
+  // The cache lines of a router's state that step() prefetches: all of it, up to a bound past
+  // which a router's visit touches only a part (many colors).
+  static constexpr uint32_t kPrefetchLinesMax = 16;
+  uint32_t prefetch_lines_ = 0;
   uint64_t now_ = 0;
   uint64_t stop_at_ = UINT64_MAX;
   uint64_t in_flight_ = 0;
