@@ -95,8 +95,6 @@ Fabric::Fabric(const FabricParams& params) : params_(params) {
   ring_flits_ = fabric_internal::ring_flits(params_);
   prefetch_lines_ = static_cast<uint32_t>(std::min<uint64_t>(router_state_bytes(params_) / 64, kPrefetchLinesMax));
   for (uint32_t port = 0; port <= kPorts; ++port) capacity_[port] = fabric_internal::buffer_capacity(params_, port);
-  wake_wheel_.resize(kWheel);
-  credit_wheel_.resize(kWheel);
 }
 
 Fabric::~Fabric() = default;
@@ -267,8 +265,7 @@ void Fabric::edge_credit(uint32_t tile, int dir, uint32_t color, uint64_t cycle)
   if (lent == edge_lent_.end() || lent->second == 0)
     fail(where + ": edge credit on color " + std::to_string(color) + " that no wavelet took");
   --lent->second;
-  credit_wheel_[cycle % kWheel].push_back({tile, out_vc});
-  ++pending_credits_;
+  credit_wheel_.push(cycle, {tile, out_vc});
 }
 
 bool Fabric::edge_push(uint32_t tile, int dir, uint32_t color, uint32_t wavelet, uint64_t cycle) {
@@ -344,8 +341,7 @@ uint32_t Fabric::rx_pop(uint32_t tile, uint32_t color, uint64_t cycle) {
   const Flit f = pop(r, kPorts, color);
   // The freed slot is a credit for the router's ramp output, seen the next cycle.
   const uint64_t when = std::max(cycle + 1, now_);
-  credit_wheel_[when % kWheel].push_back({tile, static_cast<uint16_t>(kRamp * params_.colors + color)});
-  ++pending_credits_;
+  credit_wheel_.push(when, {tile, static_cast<uint16_t>(kRamp * params_.colors + color)});
   return f.data;
 }
 
@@ -602,7 +598,8 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
       offer_vc[p] = static_cast<int>(vc);
       offer_out[p] = ready_outputs;
       requested |= ready_outputs;
-      for (uint32_t w = ready_outputs; w; w &= w - 1) offering_inputs[__builtin_ctz(w)] |= port_bit(p);
+      if constexpr (kPackets) offering_inputs[r.packet[index].out_port] |= port_bit(p);  // one output
+      else for (uint32_t w = ready_outputs; w; w &= w - 1) offering_inputs[__builtin_ctz(w)] |= port_bit(p);
     }
   }
 
@@ -661,54 +658,50 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
 
 void Fabric::step(uint64_t t) {
   while (!far_wakes_.empty() && far_wakes_.top().first < t + kWheel) {
-    wake_wheel_[far_wakes_.top().first % kWheel].push_back(far_wakes_.top().second);
-    ++wheel_wakes_;
+    wake_wheel_.push(far_wakes_.top().first, far_wakes_.top().second);
     far_wakes_.pop();
   }
-  auto& credits = credit_wheel_[t % kWheel];
-  for (const CreditEvent& e : credits) {
+  credit_wheel_.take(t, credits_due_);
+  for (const CreditEvent& e : credits_due_) {
     Router& r = *routers_[e.tile];
     ++r.credits[e.out_vc];
     if (r.twin) r.twin->return_credit(e.out_vc / params_.colors, e.out_vc % params_.colors);
     if (r.blocked_since != UINT64_MAX) schedule(r, e.tile, t);  // only a waiting head needs it
   }
-  pending_credits_ -= credits.size();
-  credits.clear();
-  auto& slot = wake_wheel_[t % kWheel];
-  wake_scratch_.swap(slot);
-  wheel_wakes_ -= wake_scratch_.size();
+  credit_wheel_.recycle(credits_due_);
+  wake_wheel_.take(t, woken_);
   // The routers woken in a cycle lie all over the host's memory: fetch each one's state some
   // routers ahead, and the flits at its buffers' fronts a few routers ahead, so that the cache
   // misses overlap instead of stalling one after the other.
   constexpr size_t kStateAhead = 8, kFlitsAhead = 4;
-  const size_t woken = wake_scratch_.size();
+  const size_t woken = woken_.size;
   for (size_t i = 0; i < woken; ++i) {
     if (i + kStateAhead < woken) {
-      const char* block = reinterpret_cast<const char*>(routers_[wake_scratch_[i + kStateAhead]].get());
+      const char* block = reinterpret_cast<const char*>(routers_[woken_[i + kStateAhead]].get());
       prefetch_lines(block, prefetch_lines_);
     }
     if (i + kFlitsAhead < woken) {
-      const Router& ahead = *routers_[wake_scratch_[i + kFlitsAhead]];
+      const Router& ahead = *routers_[woken_[i + kFlitsAhead]];
       for (uint32_t ports = ahead.nonempty_ports; ports; ports &= ports - 1) {
         const int p = __builtin_ctz(ports);
         for (uint32_t mask = ahead.nonempty[p]; mask; mask &= mask - 1)
           __builtin_prefetch(&flit_at(ahead.in[p * params_.colors + __builtin_ctz(mask)], 0));
       }
     }
-    const uint32_t tile = wake_scratch_[i];
+    const uint32_t tile = woken_[i];
     Router& r = *routers_[tile];
     if (r.wake_at != t) continue;  // superseded by an earlier wake-up
     r.wake_at = UINT64_MAX;
     process(tile, t);
   }
-  wake_scratch_.clear();
+  wake_wheel_.recycle(woken_);
 }
 
 uint64_t Fabric::advance(uint64_t limit) {
   for (;;) {
     limit = std::min(limit, stop_at_);
     if (now_ >= limit) break;
-    if (!pending_credits_ && !wheel_wakes_) {
+    if (!credit_wheel_.size() && !wake_wheel_.size()) {
       // Nothing moves before the next far wake-up: jump there, but look at blocked routers on
       // the watchdog's schedule.
       uint64_t next = far_wakes_.empty() ? UINT64_MAX : far_wakes_.top().first;

@@ -37,6 +37,7 @@
 
 #include "models/router/router_twin.h"
 #include "models/router/routing.h"
+#include "models/router/timing_wheel.h"
 
 namespace wvp {
 
@@ -175,7 +176,7 @@ class Fabric {
   // Wavelets waiting in the tiles' receive queues (counted router by router: for reports).
   uint64_t rx_queued() const;
   // Nothing is scheduled: no flit will ever move again unless a tile sends or receives.
-  bool quiescent() const { return !pending_credits_ && !wheel_wakes_ && far_wakes_.empty(); }
+  bool quiescent() const { return !credit_wheel_.size() && !wake_wheel_.size() && far_wakes_.empty(); }
   // Router traversals since construction (a flit crossing a router and its output link).
   uint64_t flit_hops() const { return flit_hops_; }
 
@@ -294,12 +295,13 @@ class Fabric {
   static constexpr uint64_t kMaxPopLead = kWheel - 2;
 
  private:
-  std::vector<std::vector<uint32_t>> wake_wheel_;
-  std::vector<std::vector<CreditEvent>> credit_wheel_;
+  TimingWheel<uint32_t, kWheel> wake_wheel_;  // tiles
+  TimingWheel<CreditEvent, kWheel> credit_wheel_;
   std::priority_queue<std::pair<uint64_t, uint32_t>, std::vector<std::pair<uint64_t, uint32_t>>,
                       std::greater<>> far_wakes_;
-  std::vector<uint32_t> wake_scratch_;
-  uint64_t wheel_wakes_ = 0, pending_credits_ = 0;
+  // The current cycle's wake-ups and credits, taken from the wheels.
+  TimingWheel<uint32_t, kWheel>::List woken_;
+  TimingWheel<CreditEvent, kWheel>::List credits_due_;
 
   std::vector<uint32_t> edges_;         // attached edge ports, tile * 4 + dir, sorted
   std::vector<uint32_t> link_credit_edges_;  // those whose link returns the credits, sorted

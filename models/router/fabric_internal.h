@@ -145,12 +145,11 @@ inline void Fabric::push(Router& r, uint32_t port, uint32_t vc, const Flit& f) {
   }
 }
 
-inline void Fabric::schedule(Router& r, uint32_t tile, uint64_t cycle) {
+[[gnu::always_inline]] inline void Fabric::schedule(Router& r, uint32_t tile, uint64_t cycle) {
   if (cycle >= r.wake_at) return;  // the earlier wake-up recomputes what comes next
   r.wake_at = cycle;
   if (cycle - now_ < kWheel) {
-    wake_wheel_[cycle % kWheel].push_back(tile);
-    ++wheel_wakes_;
+    wake_wheel_.push(cycle, tile);
   } else {
     far_wakes_.emplace(cycle, tile);
   }
@@ -197,9 +196,7 @@ template <bool kPackets>
     if (edge_link_credits(tile, out_port)) {
       ++edge_lent_[(uint64_t{tile} * kPorts + out_port) * v + out_vc];
     } else {
-      credit_wheel_[(arrive + params_.credit_delay_cycles) % kWheel].push_back(
-          {tile, static_cast<uint16_t>(out_port * v + out_vc)});
-      ++pending_credits_;
+      credit_wheel_.push(arrive + params_.credit_delay_cycles, {tile, static_cast<uint16_t>(out_port * v + out_vc)});
     }
     client_->edge_out(tile, out_port, out_vc, f.data, arrive);
     return;
@@ -224,8 +221,7 @@ template <bool kPackets>
     client_->edge_space(tile, port, vc, t + 1);
   } else {
     const uint64_t when = t + r.credit_delay[port];
-    credit_wheel_[when % kWheel].push_back({r.next_tile[port], static_cast<uint16_t>(opposite(port) * params_.colors + vc)});
-    ++pending_credits_;
+    credit_wheel_.push(when, {r.next_tile[port], static_cast<uint16_t>(opposite(port) * params_.colors + vc)});
   }
 }
 
