@@ -362,10 +362,11 @@ void Fabric::inject_packet(uint32_t src, uint32_t dest, uint32_t flits, uint32_t
 }
 
 // Inlined into the router's visit, which calls it every time (packets).
+template <uint32_t kVcs>
 [[gnu::always_inline]] inline void Fabric::feed_from_source(Router& r, uint32_t tile, uint64_t t) {
   // One flit per cycle enters the ramp input; a packet keeps the VC it started in.
   if (r.source_created > t) return;
-  const uint32_t v = params_.colors;
+  const uint32_t v = vcs<kVcs>();
   if (r.source_vc < 0) {
     for (uint32_t k = 0; k < v; ++k) {
       const uint32_t vc = (r.rr_vc[kRamp] + k) % v;
@@ -387,7 +388,7 @@ void Fabric::inject_packet(uint32_t src, uint32_t dest, uint32_t flits, uint32_t
   f.tag = p.id;
   f.flags = static_cast<uint8_t>((r.source_sent == 0 ? Flit::kHead : 0) | (r.source_sent + 1 == p.flits ? Flit::kTail : 0));
   f.ready = t + inject_cycles_;
-  push(r, kRamp, static_cast<uint32_t>(r.source_vc), f);
+  push<kVcs>(r, kRamp, static_cast<uint32_t>(r.source_vc), f);
   ++in_flight_;
   --source_flits_;
   if (++r.source_sent == p.flits) {
@@ -405,8 +406,9 @@ void Fabric::inject_packet(uint32_t src, uint32_t dest, uint32_t flits, uint32_t
 
 // Inlined into the router's visit, its one caller, once per head: a call, and the routing
 // function's, cost more than the routing itself.
+template <uint32_t kVcs>
 [[gnu::always_inline]] inline void Fabric::route_packet(Router& r, uint32_t tile, int in_port, uint32_t vc) {
-  auto& q = r.in[in_port * params_.colors + vc];
+  auto& q = r.in[in_port * vcs<kVcs>() + vc];
   const Flit& f = flit_at(q, 0);
   if (!(f.flags & Flit::kHead)) [[unlikely]]
     fail(at(tile, params_.width) + ": body flit without a head on VC " + std::to_string(vc));
@@ -428,9 +430,10 @@ void Fabric::route_head(Router& r, int in_port, uint32_t vc) {
 }
 
 // Inlined into the router's visit, its one caller, once per head.
+template <uint32_t kVcs>
 [[gnu::always_inline]] inline bool Fabric::allocate_vc(Router& r, int in_port, uint32_t vc) {
   // Adaptive selection: of the allowed outputs, the one with a free VC and the most credits.
-  const uint32_t v = params_.colors, index = in_port * v + vc;
+  const uint32_t v = vcs<kVcs>(), index = in_port * v + vc;
   int best_port = -1, best_vc = -1, best_credits = -1;
   for (uint32_t outs = r.in[index].pending; outs; outs &= outs - 1) {
     const int o = __builtin_ctz(outs);
@@ -458,18 +461,20 @@ void Fabric::route_head(Router& r, int in_port, uint32_t vc) {
 void Fabric::process(uint32_t tile, uint64_t t) {
   Router& r = *routers_[tile];
   if (r.twin) return process_twin(r, tile, t);
-  if (params_.packets) process_router<true>(r, tile, t);
-  else process_router<false>(r, tile, t);
+  // Two VCs: the NoC studies' default and the textbook router's.
+  if (params_.packets && params_.colors == 2) process_router<true, 2>(r, tile, t);
+  else if (params_.packets) process_router<true, 0>(r, tile, t);
+  else process_router<false, 0>(r, tile, t);
 }
 
-template <bool kPackets>
+template <bool kPackets, uint32_t kVcs>
 void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
-  const uint32_t v = params_.colors;
+  const uint32_t v = vcs<kVcs>();
   if (r.blocked_since != UINT64_MAX) {
     r.stats.stall_cycles += t - r.blocked_since;
     r.blocked_since = UINT64_MAX;
   }
-  if constexpr (kPackets) feed_from_source(r, tile, t);
+  if constexpr (kPackets) feed_from_source<kVcs>(r, tile, t);
 
   uint64_t next = UINT64_MAX;
   bool blocked = false;   // a head waits for a credit or a VC: a credit event will wake us
@@ -501,8 +506,8 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
           next = std::min(next, routed);
           continue;
         }
-        if (q.state == InVc::kIdle) route_packet(r, tile, p, vc);
-        if (allocate_vc(r, p, vc)) {
+        if (q.state == InVc::kIdle) route_packet<kVcs>(r, tile, p, vc);
+        if (allocate_vc<kVcs>(r, p, vc)) {
           const Router::PacketVc& held = r.packet[index];
           requests[n_requests++] = {static_cast<uint16_t>(index), static_cast<uint16_t>(held.out_port * v + held.out_vc),
                                     static_cast<uint8_t>(p), static_cast<uint8_t>(vc), held.out_port, held.out_vc};
@@ -611,7 +616,7 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
     const uint32_t rotated = ((m >> start) | (m << (kPorts - start))) & 0x1f;
     int p = static_cast<int>(__builtin_ctz(rotated) + start);
     if (p >= kPorts) p -= kPorts;
-    send<kPackets>(r, tile, p, static_cast<uint32_t>(offer_vc[p]), o, t);
+    send<kPackets, kVcs>(r, tile, p, static_cast<uint32_t>(offer_vc[p]), o, t);
     granted[p] |= port_bit(o);
     if (!kPackets) r.in[p * v + offer_vc[p]].pending &= PortMask(~port_bit(o));
     r.rr_out[o] = static_cast<uint8_t>(p + 1 == kPorts ? 0 : p + 1);
@@ -639,7 +644,7 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
         r.packet[index].ready_at = t + 1;
       }
     }
-    release<kPackets>(r, tile, p, vc, t);
+    release<kPackets, kVcs>(r, tile, p, vc, t);
     r.rr_in[p] = static_cast<uint8_t>(vc + 1 == v ? 0 : vc + 1);
     if (q.count) next = std::min(next, std::max(t + 1, eligible_at(index, flit_at(q, 0))));
   }

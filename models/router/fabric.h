@@ -236,29 +236,39 @@ class Fabric {
   // Buffers (fabric_internal.h): the i-th flit of an input buffer, and its FIFO's ends.
   Flit& flit_at(const InVc& q, uint32_t i);
   const Flit& flit_at(const InVc& q, uint32_t i) const;
+  // kVcs: the VCs per port when compiled in (the router's visit), 0 to read them from params_.
+  template <uint32_t kVcs = 0>
   void push(Router& r, uint32_t port, uint32_t vc, const Flit& f);
+  template <uint32_t kVcs = 0>
   Flit pop(Router& r, uint32_t port, uint32_t vc);
+  template <uint32_t kVcs>
+  uint32_t vcs() const { return kVcs ? kVcs : params_.colors; }
   uint32_t neighbor(uint32_t tile, int dir) const;  // UINT32_MAX off the grid or its wafer
   // Column x is the first of a wafer other than the first.
   bool wafer_border(uint32_t x) const { return params_.wafer_width_tiles && x % params_.wafer_width_tiles == 0; }
   void schedule(Router& r, uint32_t tile, uint64_t cycle);  // r: tile's router
   void step(uint64_t t);
   void process(uint32_t tile, uint64_t t);
-  // The datapath, one copy per mode: the mode's tests fold away in the per-cycle loop.
-  template <bool kPackets>
+  // The datapath, one copy per mode: the mode's tests fold away in the per-cycle loop. A copy
+  // with the VCs per port compiled in (kVcs; 0: any) serves the common count, where the
+  // indexing by port and VC and the VC loops fold to constants.
+  template <bool kPackets, uint32_t kVcs>
   void process_router(Router& r, uint32_t tile, uint64_t t);
   void process_twin(Router& r, uint32_t tile, uint64_t t);
   [[noreturn]] void twin_diverged(uint32_t tile, uint64_t t, const std::string& what);
   // Pops the head of input `port`'s buffer of `vc` and returns its slot upstream.
-  template <bool kPackets>
+  template <bool kPackets, uint32_t kVcs>
   void release(Router& r, uint32_t tile, int port, uint32_t vc, uint64_t t);
-  template <bool kPackets>
+  template <bool kPackets, uint32_t kVcs>
   void send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_port, uint64_t t);
   // The head of input `in_port`'s buffer of `vc` takes its color's route (colors) or its
   // candidate outputs (packets).
   void route_head(Router& r, int in_port, uint32_t vc);
+  template <uint32_t kVcs>
   void route_packet(Router& r, uint32_t tile, int in_port, uint32_t vc);
+  template <uint32_t kVcs>
   bool allocate_vc(Router& r, int in_port, uint32_t vc);
+  template <uint32_t kVcs>
   void feed_from_source(Router& r, uint32_t tile, uint64_t t);
   void check_watchdog(uint64_t t);
   [[noreturn]] static void fail(const std::string& what);

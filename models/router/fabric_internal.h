@@ -122,8 +122,9 @@ inline const Flit& Fabric::flit_at(const InVc& q, uint32_t i) const {
   return const_cast<Fabric*>(this)->flit_at(q, i);
 }
 
+template <uint32_t kVcs>
 inline void Fabric::push(Router& r, uint32_t port, uint32_t vc, const Flit& f) {
-  InVc& q = r.in[port * params_.colors + vc];
+  InVc& q = r.in[port * vcs<kVcs>() + vc];
   if (q.count == 0) {
     if (free_rings_.empty()) {
       if (pool_.size() + ring_flits_ > UINT32_MAX) fail("more buffered flits than a 32-bit index reaches");
@@ -155,8 +156,9 @@ inline void Fabric::push(Router& r, uint32_t port, uint32_t vc, const Flit& f) {
   }
 }
 
+template <uint32_t kVcs>
 inline Flit Fabric::pop(Router& r, uint32_t port, uint32_t vc) {
-  InVc& q = r.in[port * params_.colors + vc];
+  InVc& q = r.in[port * vcs<kVcs>() + vc];
   const Flit f = flit_at(q, 0);
   const uint32_t front = q.front(), wrap = ring_flits_ - 1;
   if (--q.count) {
@@ -170,9 +172,9 @@ inline Flit Fabric::pop(Router& r, uint32_t port, uint32_t vc) {
 
 // Inlined into the router's visit even where the compiler would not: a call per flit cost about
 // a twentieth of the datapath's instructions.
-template <bool kPackets>
+template <bool kPackets, uint32_t kVcs>
 [[gnu::always_inline]] inline void Fabric::send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_port, uint64_t t) {
-  const uint32_t v = params_.colors, index = in_port * v + vc;
+  const uint32_t v = vcs<kVcs>(), index = in_port * v + vc;
   Flit f = flit_at(r.in[index], 0);
   const uint32_t out_vc = kPackets ? r.packet[index].out_vc : vc;
   const uint64_t arrive = t + r.latency[out_port];
@@ -185,7 +187,7 @@ template <bool kPackets>
     } else {
       --r.credits[kRamp * v + out_vc];
       f.ready = arrive;
-      push(r, kPorts, out_vc, f);
+      push<kVcs>(r, kPorts, out_vc, f);
       client_->rx_arrival(tile, out_vc, arrive);
     }
     return;
@@ -206,14 +208,14 @@ template <bool kPackets>
   if (kPackets && (f.flags & Flit::kTail)) r.out_busy[out_port * v + out_vc] = 0;
   Router& d = router(next);
   f.ready = arrive;
-  push(d, opposite(out_port), out_vc, f);
+  push<kVcs>(d, opposite(out_port), out_vc, f);
   ++in_flight_;  // the copy downstream; the original leaves when its buffer pops it
   schedule(d, next, arrive + rc_cycles_ + (kPackets ? 0 : va_cycles_));
 }
 
-template <bool kPackets>
+template <bool kPackets, uint32_t kVcs>
 [[gnu::always_inline]] inline void Fabric::release(Router& r, uint32_t tile, int port, uint32_t vc, uint64_t t) {
-  pop(r, static_cast<uint32_t>(port), vc);
+  pop<kVcs>(r, static_cast<uint32_t>(port), vc);
   --in_flight_;
   if (port == kRamp) {
     if (!kPackets) client_->tx_space(tile, vc, t + 1);
@@ -221,7 +223,7 @@ template <bool kPackets>
     client_->edge_space(tile, port, vc, t + 1);
   } else {
     const uint64_t when = t + r.credit_delay[port];
-    credit_wheel_.push(when, {r.next_tile[port], static_cast<uint16_t>(opposite(port) * params_.colors + vc)});
+    credit_wheel_.push(when, {r.next_tile[port], static_cast<uint16_t>(opposite(port) * vcs<kVcs>() + vc)});
   }
 }
 

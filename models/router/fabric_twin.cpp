@@ -94,7 +94,7 @@ void Fabric::process_twin(Router& r, uint32_t tile, uint64_t t) {
     if (q.state != InVc::kActive) route_head(r, s.in_port, s.color);
     if (!(q.pending & port_bit(o))) twin_diverged(tile, t, from + ", which its route does not lead to (or that copy has gone)");
     if (!r.credits[o * v + s.color]) twin_diverged(tile, t, from + " without a credit");
-    send<false>(r, tile, s.in_port, s.color, o, t);
+    send<false, 0>(r, tile, s.in_port, s.color, o, t);
     q.pending &= PortMask(~port_bit(o));
   }
   for (uint32_t ins = d.pops; ins; ins &= ins - 1) {
@@ -104,7 +104,7 @@ void Fabric::process_twin(Router& r, uint32_t tile, uint64_t t) {
     if (vc >= v || !r.presented[p * v + vc] || q.state != InVc::kActive || q.pending)
       twin_diverged(tile, t, "pops " + where(p, vc) + " before its head has gone to every output of its route");
     q.state = InVc::kIdle;
-    release<false>(r, tile, p, vc, t);
+    release<false, 0>(r, tile, p, vc, t);
     --r.presented[p * v + vc];
   }
   // Heads that met their route hold its output set from now on, as in the twin; a head whose
