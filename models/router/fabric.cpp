@@ -458,8 +458,8 @@ template <uint32_t kVcs>
   return true;
 }
 
-void Fabric::process(uint32_t tile, uint64_t t) {
-  Router& r = *routers_[tile];
+// Inlined into step(), its one caller.
+[[gnu::always_inline]] inline void Fabric::process(Router& r, uint32_t tile, uint64_t t) {
   if (r.twin) return process_twin(r, tile, t);
   // Two VCs: the NoC studies' default and the textbook router's.
   if (params_.packets && params_.colors == 2) process_router<true, 2>(r, tile, t);
@@ -697,7 +697,7 @@ void Fabric::step(uint64_t t) {
     Router& r = *routers_[tile];
     if (r.wake_at != t) continue;  // superseded by an earlier wake-up
     r.wake_at = UINT64_MAX;
-    process(tile, t);
+    process(r, tile, t);
   }
   wake_wheel_.recycle(woken_);
 }

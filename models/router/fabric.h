@@ -248,7 +248,7 @@ class Fabric {
   bool wafer_border(uint32_t x) const { return params_.wafer_width_tiles && x % params_.wafer_width_tiles == 0; }
   void schedule(Router& r, uint32_t tile, uint64_t cycle);  // r: tile's router
   void step(uint64_t t);
-  void process(uint32_t tile, uint64_t t);
+  void process(Router& r, uint32_t tile, uint64_t t);  // r: tile's router
   // The datapath, one copy per mode: the mode's tests fold away in the per-cycle loop. A copy
   // with the VCs per port compiled in (kVcs; 0: any) serves the common count, where the
   // indexing by port and VC and the VC loops fold to constants.
