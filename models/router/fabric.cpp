@@ -37,6 +37,24 @@ using fabric_internal::SourcePacket;
 namespace {
 constexpr uint32_t kSourceCompactPackets = 1024;
 
+// Round robin over the 5 ports in one look-up: the first port of a (non-empty) port mask at or
+// after the favoured one, cyclically.
+struct PortRoundRobin {
+  uint8_t first[kPorts][1u << kPorts] = {};
+  constexpr PortRoundRobin() {
+    for (int start = 0; start < kPorts; ++start)
+      for (uint32_t mask = 1; mask < (1u << kPorts); ++mask)
+        for (int k = 0; k < kPorts; ++k) {
+          const int p = (start + k) % kPorts;
+          if (mask & port_bit(p)) {
+            first[start][mask] = static_cast<uint8_t>(p);
+            break;
+          }
+        }
+  }
+};
+constexpr PortRoundRobin kPortRoundRobin;
+
 // Prefetches the first `lines` (at most 16) cache lines from `block` without a loop: a loop's
 // compare and branch per line cost more instructions than the prefetches.
 inline void prefetch_lines(const char* block, uint32_t lines) {
@@ -566,7 +584,7 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
   for (uint32_t ports = r.nonempty_ports; ports; ports &= ports - 1) {
     const int p = __builtin_ctz(ports);
     const uint32_t mask = kPackets ? r.nonempty[p] & r.active[p] : r.nonempty[p];
-    const uint32_t start = r.rr_in[p];
+    const uint32_t start = mask & (mask - 1) ? r.rr_in[p] : 0;  // one VC: nothing to rotate
     const uint32_t rotated = start ? (mask >> start) | (mask << (v - start)) : mask;
     for (uint32_t m = rotated & full; m; m &= m - 1) {
       uint32_t vc = __builtin_ctz(m) + start;
@@ -610,13 +628,11 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
 
   // Output side: each output grants one offering input port, round robin.
   PortMask granted[kPorts] = {};
+  PortMask tails = 0;  // input ports whose flit sent was a tail
   for (uint32_t outs = requested; outs; outs &= outs - 1) {
     const int o = __builtin_ctz(outs);
-    const uint32_t m = offering_inputs[o], start = r.rr_out[o];
-    const uint32_t rotated = ((m >> start) | (m << (kPorts - start))) & 0x1f;
-    int p = static_cast<int>(__builtin_ctz(rotated) + start);
-    if (p >= kPorts) p -= kPorts;
-    send<kPackets, kVcs>(r, tile, p, static_cast<uint32_t>(offer_vc[p]), o, t);
+    const int p = kPortRoundRobin.first[r.rr_out[o]][offering_inputs[o]];
+    if (send<kPackets, kVcs>(r, tile, p, static_cast<uint32_t>(offer_vc[p]), o, t) & Flit::kTail) tails |= port_bit(p);
     granted[p] |= port_bit(o);
     if (!kPackets) r.in[p * v + offer_vc[p]].pending &= PortMask(~port_bit(o));
     r.rr_out[o] = static_cast<uint8_t>(p + 1 == kPorts ? 0 : p + 1);
@@ -637,7 +653,7 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
       next = std::min(next, t + 1);
       continue;
     }
-    if (!kPackets || (flit_at(q, 0).flags & Flit::kTail)) {
+    if (!kPackets || (tails & port_bit(p))) {
       q.state = InVc::kIdle;
       if constexpr (kPackets) {
         r.active[p] &= ~(1u << vc);

@@ -259,8 +259,9 @@ class Fabric {
   // Pops the head of input `port`'s buffer of `vc` and returns its slot upstream.
   template <bool kPackets, uint32_t kVcs>
   void release(Router& r, uint32_t tile, int port, uint32_t vc, uint64_t t);
+  // Sends the head of input `in_port`'s buffer of `vc` out of `out_port`; returns its flags.
   template <bool kPackets, uint32_t kVcs>
-  void send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_port, uint64_t t);
+  uint8_t send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_port, uint64_t t);
   // The head of input `in_port`'s buffer of `vc` takes its color's route (colors) or its
   // candidate outputs (packets).
   void route_head(Router& r, int in_port, uint32_t vc);

@@ -173,7 +173,7 @@ inline Flit Fabric::pop(Router& r, uint32_t port, uint32_t vc) {
 // Inlined into the router's visit even where the compiler would not: a call per flit cost about
 // a twentieth of the datapath's instructions.
 template <bool kPackets, uint32_t kVcs>
-[[gnu::always_inline]] inline void Fabric::send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_port, uint64_t t) {
+[[gnu::always_inline]] inline uint8_t Fabric::send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_port, uint64_t t) {
   const uint32_t v = vcs<kVcs>(), index = in_port * v + vc;
   Flit f = flit_at(r.in[index], 0);
   const uint32_t out_vc = kPackets ? r.packet[index].out_vc : vc;
@@ -190,7 +190,7 @@ template <bool kPackets, uint32_t kVcs>
       push<kVcs>(r, kPorts, out_vc, f);
       client_->rx_arrival(tile, out_vc, arrive);
     }
-    return;
+    return f.flags;
   }
   --r.credits[out_port * v + out_vc];
   const uint32_t next = r.next_tile[out_port];
@@ -201,7 +201,7 @@ template <bool kPackets, uint32_t kVcs>
       credit_wheel_.push(arrive + params_.credit_delay_cycles, {tile, static_cast<uint16_t>(out_port * v + out_vc)});
     }
     client_->edge_out(tile, out_port, out_vc, f.data, arrive);
-    return;
+    return f.flags;
   }
   // The output VC is free for the next packet once its tail has left; that packet's flits queue
   // behind this one's downstream.
@@ -211,6 +211,7 @@ template <bool kPackets, uint32_t kVcs>
   push<kVcs>(d, opposite(out_port), out_vc, f);
   ++in_flight_;  // the copy downstream; the original leaves when its buffer pops it
   schedule(d, next, arrive + rc_cycles_ + (kPackets ? 0 : va_cycles_));
+  return f.flags;
 }
 
 template <bool kPackets, uint32_t kVcs>
