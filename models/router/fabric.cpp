@@ -479,9 +479,10 @@ template <uint32_t kVcs>
 // Inlined into step(), its one caller.
 [[gnu::always_inline]] inline void Fabric::process(Router& r, uint32_t tile, uint64_t t) {
   if (r.twin) return process_twin(r, tile, t);
-  // Two VCs: the NoC studies' default and the textbook router's.
+  // Two VCs: the NoC studies' default and the textbook router's; 24 colors: the wafer's.
   if (params_.packets && params_.colors == 2) process_router<true, 2>(r, tile, t);
   else if (params_.packets) process_router<true, 0>(r, tile, t);
+  else if (params_.colors == 24) process_router<false, 24>(r, tile, t);
   else process_router<false, 0>(r, tile, t);
 }
 
@@ -512,7 +513,7 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
       uint16_t in, out;
       uint8_t in_port, in_vc, out_port, out_vc;
     };
-    Request requests[kPorts * 32];
+    Request requests[kPorts * (kVcs ? kVcs : 32)];
     int n_requests = 0;
     for (uint32_t ports = r.nonempty_ports; ports; ports &= ports - 1) {
       const int p = __builtin_ctz(ports);
