@@ -115,6 +115,7 @@ struct Fabric::Router {
 // pool: `f` must not lie in it, and references into it do not outlive a push.
 inline Flit& Fabric::flit_at(const InVc& q, uint32_t i) {
   const uint32_t front = q.front(), wrap = ring_flits_ - 1;
+  if (i == 0) return pool_[front];  // the front flit, most callers': no wrapping to compute
   return pool_[(front & ~wrap) | ((front + i) & wrap)];
 }
 
