@@ -537,40 +537,43 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
       }
     }
     // Output side: each output VC grants one requester, round robin from its pointer.
-    constexpr uint16_t kDecided = UINT16_MAX;  // granted or lost in this round
     const uint32_t input_vcs = kPorts * v;
-    for (int i = 0; i < n_requests; ++i) {
-      const uint16_t ovc = requests[i].out;
-      if (ovc == kDecided) continue;
-      const bool sink = requests[i].out_port == kRamp;
-      int winner = -1;
-      uint32_t best = UINT32_MAX;
-      for (int j = i; j < n_requests; ++j) {
-        if (requests[j].out != ovc) continue;
-        uint32_t distance = requests[j].in + (sink ? 0 : input_vcs - r.rr_va[ovc]);
-        if (distance >= input_vcs) distance -= input_vcs;
-        if (sink || distance < best) {
-          best = distance;
-          winner = j;
-          if (sink) break;
-        }
-      }
-      for (int j = i; j < n_requests; ++j) {
-        Request& req = requests[j];
-        if (req.out != ovc) continue;
-        if (j == winner || sink) {
-          r.in[req.in].state = InVc::kActive;
-          r.active[req.in_port] |= 1u << req.in_vc;
-          r.packet[req.in].ready_at = t + va_cycles_;
-          if (!sink) {
-            r.out_busy[ovc] = 1;
-            r.rr_va[ovc] = static_cast<uint16_t>(req.in + 1u == input_vcs ? 0 : req.in + 1);
-            r.rr_vc[req.out_port] = static_cast<uint8_t>(req.out_vc + 1u == v ? 0 : req.out_vc + 1);
+    const auto grant = [&](const Request& req) {
+      r.in[req.in].state = InVc::kActive;
+      r.active[req.in_port] |= 1u << req.in_vc;
+      r.packet[req.in].ready_at = t + va_cycles_;
+      if (req.out_port == kRamp) return;  // the sink takes every packet
+      r.out_busy[req.out] = 1;
+      r.rr_va[req.out] = static_cast<uint16_t>(req.in + 1u == input_vcs ? 0 : req.in + 1);
+      r.rr_vc[req.out_port] = static_cast<uint8_t>(req.out_vc + 1u == v ? 0 : req.out_vc + 1);
+    };
+    if (n_requests == 1) {
+      grant(requests[0]);  // alone: nothing to arbitrate
+    } else {
+      constexpr uint16_t kDecided = UINT16_MAX;  // granted or lost in this round
+      for (int i = 0; i < n_requests; ++i) {
+        const uint16_t ovc = requests[i].out;
+        if (ovc == kDecided) continue;
+        const bool sink = requests[i].out_port == kRamp;
+        int winner = -1;
+        uint32_t best = UINT32_MAX;
+        for (int j = i; j < n_requests; ++j) {
+          if (requests[j].out != ovc) continue;
+          uint32_t distance = requests[j].in + (sink ? 0 : input_vcs - r.rr_va[ovc]);
+          if (distance >= input_vcs) distance -= input_vcs;
+          if (sink || distance < best) {
+            best = distance;
+            winner = j;
+            if (sink) break;
           }
-        } else {
-          next = std::min(next, t + 1);  // lost the allocation; try again
         }
-        req.out = kDecided;
+        for (int j = i; j < n_requests; ++j) {
+          Request& req = requests[j];
+          if (req.out != ovc) continue;
+          if (j == winner || sink) grant(req);
+          else next = std::min(next, t + 1);  // lost the allocation; try again
+          req.out = kDecided;
+        }
       }
     }
   }
@@ -702,7 +705,8 @@ void Fabric::step(uint64_t t) {
       const char* block = reinterpret_cast<const char*>(routers_[woken_[i + kStateAhead]].get());
       prefetch_lines(block, prefetch_lines_);
     }
-    if (i + kFlitsAhead < woken) {
+    // (Not for a wake-up that an earlier one superseded: its router is not visited now.)
+    if (i + kFlitsAhead < woken && routers_[woken_[i + kFlitsAhead]]->wake_at == t) {
       const Router& ahead = *routers_[woken_[i + kFlitsAhead]];
       for (uint32_t ports = ahead.nonempty_ports; ports; ports &= ports - 1) {
         const int p = __builtin_ctz(ports);
