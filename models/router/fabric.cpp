@@ -498,11 +498,10 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
   uint64_t next = UINT64_MAX;
   bool blocked = false;   // a head waits for a credit or a VC: a credit event will wake us
   bool stalled = false;   // a head that could go this cycle did not
-  const auto eligible_at = [&](uint32_t index, const Flit& f) -> uint64_t {
+  // `active`: the VC holds an output VC (packets), so that its head waits for the allocation too.
+  const auto eligible_at = [&](uint32_t index, const Flit& f, bool active) -> uint64_t {
     if constexpr (!kPackets) return f.ready + rc_cycles_ + va_cycles_;
-    return (f.flags & Flit::kHead) && r.in[index].state == InVc::kActive
-               ? std::max(r.packet[index].ready_at, f.ready + rc_cycles_)
-               : f.ready + rc_cycles_;
+    return (f.flags & Flit::kHead) && active ? std::max(r.packet[index].ready_at, f.ready + rc_cycles_) : f.ready + rc_cycles_;
   };
 
   // Route computation and VC allocation (packets): separable, input first, one iteration.
@@ -595,7 +594,7 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
       if (vc >= v) vc -= v;
       const uint32_t index = p * v + vc;
       auto& q = r.in[index];
-      const uint64_t when = eligible_at(index, flit_at(q, 0));
+      const uint64_t when = eligible_at(index, flit_at(q, 0), kPackets);  // packets: VCs in `active`
       if (when > t) {
         next = std::min(next, when);
         continue;
@@ -666,7 +665,7 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
     }
     release<kPackets, kVcs>(r, tile, p, vc, t);
     r.rr_in[p] = static_cast<uint8_t>(vc + 1 == v ? 0 : vc + 1);
-    if (q.count) next = std::min(next, std::max(t + 1, eligible_at(index, flit_at(q, 0))));
+    if (q.count) next = std::min(next, std::max(t + 1, eligible_at(index, flit_at(q, 0), q.state == InVc::kActive)));
   }
   if (stalled) ++r.stats.stall_cycles;
   // A tail that left freed its output VC: heads waiting for one may allocate next cycle.
