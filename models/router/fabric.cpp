@@ -489,7 +489,7 @@ template <uint32_t kVcs>
 template <bool kPackets, uint32_t kVcs>
 void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
   const uint32_t v = vcs<kVcs>();
-  if (r.blocked_since != UINT64_MAX) {
+  if (r.blocked_since != UINT64_MAX) [[unlikely]] {
     r.stats.stall_cycles += t - r.blocked_since;
     r.blocked_since = UINT64_MAX;
   }

@@ -127,7 +127,7 @@ template <uint32_t kVcs>
 inline void Fabric::push(Router& r, uint32_t port, uint32_t vc, const Flit& f) {
   InVc& q = r.in[port * vcs<kVcs>() + vc];
   if (q.count == 0) {
-    if (free_rings_.empty()) {
+    if (free_rings_.empty()) [[unlikely]] {  // the pool grows
       if (pool_.size() + ring_flits_ > UINT32_MAX) fail("more buffered flits than a 32-bit index reaches");
       q.set_front(static_cast<uint32_t>(pool_.size()));
       pool_.resize(pool_.size() + ring_flits_);
@@ -150,7 +150,7 @@ inline void Fabric::push(Router& r, uint32_t port, uint32_t vc, const Flit& f) {
 [[gnu::always_inline]] inline void Fabric::schedule(Router& r, uint32_t tile, uint64_t cycle) {
   if (cycle >= r.wake_at) return;  // the earlier wake-up recomputes what comes next
   r.wake_at = cycle;
-  if (cycle - now_ < kWheel) {
+  if (cycle - now_ < kWheel) [[likely]] {
     wake_wheel_.push(cycle, tile);
   } else {
     far_wakes_.emplace(cycle, tile);
