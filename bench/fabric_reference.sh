@@ -16,7 +16,7 @@ mkdir -p "$out"
 raw=$(mktemp)
 trap 'rm -f "$raw"' EXIT
 # The keys whose values depend on the host, not on the simulation.
-host_keys='del(.. | objects | .host_seconds?, .flit_hops_per_second?, .mips?, .host_memory?, .bytes_per_touched_router?)'
+host_keys='del(.. | objects | .host_seconds?, .host_setup_seconds?, .flit_hops_per_second?, .mips?, .host_memory?, .bytes_per_touched_router?)'
 
 noc() {  # noc NAME ARGS...: one study point
   name=$1

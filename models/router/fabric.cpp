@@ -36,6 +36,48 @@ using fabric_internal::SourcePacket;
 
 namespace {
 constexpr uint32_t kSourceCompactPackets = 1024;
+
+// Round robin over the 5 ports in one look-up: the first port of a (non-empty) port mask at or
+// after the favoured one, cyclically.
+struct PortRoundRobin {
+  uint8_t first[kPorts][1u << kPorts] = {};
+  constexpr PortRoundRobin() {
+    for (int start = 0; start < kPorts; ++start)
+      for (uint32_t mask = 1; mask < (1u << kPorts); ++mask)
+        for (int k = 0; k < kPorts; ++k) {
+          const int p = (start + k) % kPorts;
+          if (mask & port_bit(p)) {
+            first[start][mask] = static_cast<uint8_t>(p);
+            break;
+          }
+        }
+  }
+};
+constexpr PortRoundRobin kPortRoundRobin;
+
+// Prefetches the first `lines` (at most 16) cache lines from `block` without a loop: a loop's
+// compare and branch per line cost more instructions than the prefetches.
+inline void prefetch_lines(const char* block, uint32_t lines) {
+  switch (lines) {
+    default: __builtin_prefetch(block + 15 * 64); [[fallthrough]];
+    case 15: __builtin_prefetch(block + 14 * 64); [[fallthrough]];
+    case 14: __builtin_prefetch(block + 13 * 64); [[fallthrough]];
+    case 13: __builtin_prefetch(block + 12 * 64); [[fallthrough]];
+    case 12: __builtin_prefetch(block + 11 * 64); [[fallthrough]];
+    case 11: __builtin_prefetch(block + 10 * 64); [[fallthrough]];
+    case 10: __builtin_prefetch(block + 9 * 64); [[fallthrough]];
+    case 9: __builtin_prefetch(block + 8 * 64); [[fallthrough]];
+    case 8: __builtin_prefetch(block + 7 * 64); [[fallthrough]];
+    case 7: __builtin_prefetch(block + 6 * 64); [[fallthrough]];
+    case 6: __builtin_prefetch(block + 5 * 64); [[fallthrough]];
+    case 5: __builtin_prefetch(block + 4 * 64); [[fallthrough]];
+    case 4: __builtin_prefetch(block + 3 * 64); [[fallthrough]];
+    case 3: __builtin_prefetch(block + 2 * 64); [[fallthrough]];
+    case 2: __builtin_prefetch(block + 64); [[fallthrough]];
+    case 1: __builtin_prefetch(block); [[fallthrough]];
+    case 0: break;
+  }
+}
 }  // namespace
 
 Fabric::Fabric(const FabricParams& params) : params_(params) {
@@ -69,10 +111,8 @@ Fabric::Fabric(const FabricParams& params) : params_(params) {
   }
   routers_.resize(tiles());
   ring_flits_ = fabric_internal::ring_flits(params_);
-  prefetch_bytes_ = static_cast<uint32_t>(std::min<uint64_t>(router_state_bytes(params_), kPrefetchBytesMax));
+  prefetch_lines_ = static_cast<uint32_t>(std::min<uint64_t>(router_state_bytes(params_) / 64, kPrefetchLinesMax));
   for (uint32_t port = 0; port <= kPorts; ++port) capacity_[port] = fabric_internal::buffer_capacity(params_, port);
-  wake_wheel_.resize(kWheel);
-  credit_wheel_.resize(kWheel);
 }
 
 Fabric::~Fabric() = default;
@@ -243,8 +283,7 @@ void Fabric::edge_credit(uint32_t tile, int dir, uint32_t color, uint64_t cycle)
   if (lent == edge_lent_.end() || lent->second == 0)
     fail(where + ": edge credit on color " + std::to_string(color) + " that no wavelet took");
   --lent->second;
-  credit_wheel_[cycle % kWheel].push_back({tile, out_vc});
-  ++pending_credits_;
+  credit_wheel_.push(cycle, {tile, out_vc});
 }
 
 bool Fabric::edge_push(uint32_t tile, int dir, uint32_t color, uint32_t wavelet, uint64_t cycle) {
@@ -325,8 +364,7 @@ uint32_t Fabric::rx_pop(uint32_t tile, uint32_t color, uint64_t cycle) {
   const Flit f = pop(r, kPorts, color);
   // The freed slot is a credit for the router's ramp output, seen the next cycle.
   const uint64_t when = std::max(cycle + 1, now_);
-  credit_wheel_[when % kWheel].push_back({tile, static_cast<uint16_t>(kRamp * params_.colors + color)});
-  ++pending_credits_;
+  credit_wheel_.push(when, {tile, static_cast<uint16_t>(kRamp * params_.colors + color)});
   return f.data;
 }
 
@@ -347,10 +385,11 @@ void Fabric::inject_packet(uint32_t src, uint32_t dest, uint32_t flits, uint32_t
 }
 
 // Inlined into the router's visit, which calls it every time (packets).
+template <uint32_t kVcs>
 [[gnu::always_inline]] inline void Fabric::feed_from_source(Router& r, uint32_t tile, uint64_t t) {
   // One flit per cycle enters the ramp input; a packet keeps the VC it started in.
   if (r.source_created > t) return;
-  const uint32_t v = params_.colors;
+  const uint32_t v = vcs<kVcs>();
   if (r.source_vc < 0) {
     for (uint32_t k = 0; k < v; ++k) {
       const uint32_t vc = (r.rr_vc[kRamp] + k) % v;
@@ -372,7 +411,7 @@ void Fabric::inject_packet(uint32_t src, uint32_t dest, uint32_t flits, uint32_t
   f.tag = p.id;
   f.flags = static_cast<uint8_t>((r.source_sent == 0 ? Flit::kHead : 0) | (r.source_sent + 1 == p.flits ? Flit::kTail : 0));
   f.ready = t + inject_cycles_;
-  push(r, kRamp, static_cast<uint32_t>(r.source_vc), f);
+  push<kVcs>(r, kRamp, static_cast<uint32_t>(r.source_vc), f);
   ++in_flight_;
   --source_flits_;
   if (++r.source_sent == p.flits) {
@@ -388,29 +427,36 @@ void Fabric::inject_packet(uint32_t src, uint32_t dest, uint32_t flits, uint32_t
   }
 }
 
-void Fabric::route_head(Router& r, uint32_t tile, int in_port, uint32_t vc) {
-  auto& q = r.in[in_port * params_.colors + vc];
+// Inlined into the router's visit, its one caller, once per head: a call, and the routing
+// function's, cost more than the routing itself.
+template <uint32_t kVcs>
+[[gnu::always_inline]] inline void Fabric::route_packet(Router& r, uint32_t tile, int in_port, uint32_t vc) {
+  auto& q = r.in[in_port * vcs<kVcs>() + vc];
   const Flit& f = flit_at(q, 0);
-  if (params_.packets) {
-    if (!(f.flags & Flit::kHead)) [[unlikely]]
-      fail(at(tile, params_.width) + ": body flit without a head on VC " + std::to_string(vc));
-    const MeshPoint cur{int32_t(tile % params_.width), int32_t(tile / params_.width)};
-    const MeshPoint src{int32_t(f.data % params_.width), int32_t(f.data / params_.width)};
-    const MeshPoint dst{int32_t(f.dest % params_.width), int32_t(f.dest / params_.width)};
-    q.pending = route_candidates(params_.routing, src, cur, dst);
-    q.state = InVc::kWaitVc;
-    return;
-  }
+  if (!(f.flags & Flit::kHead)) [[unlikely]]
+    fail(at(tile, params_.width) + ": body flit without a head on VC " + std::to_string(vc));
+  const uint32_t w = params_.width;
+  const MeshPoint cur{int32_t(tile % w), int32_t(tile / w)};
+  const MeshPoint dst{int32_t(f.dest % w), int32_t(f.dest / w)};
+  // Only odd-even looks at the source: the others spare its division.
+  const MeshPoint src = params_.routing == Routing::OddEven ? MeshPoint{int32_t(f.data % w), int32_t(f.data / w)} : cur;
+  q.pending = route_candidates(params_.routing, src, cur, dst);
+  q.state = InVc::kWaitVc;
+}
+
+void Fabric::route_head(Router& r, int in_port, uint32_t vc) {
   // Without a route the wavelet waits, as a head blocked on credits would: firmware writes its
   // routes while neighbours may already send. The watchdog reports one that waits for good.
+  auto& q = r.in[in_port * params_.colors + vc];
   q.pending = r.routes[vc * kPorts + in_port];
   if (q.pending) q.state = InVc::kActive;
 }
 
 // Inlined into the router's visit, its one caller, once per head.
+template <uint32_t kVcs>
 [[gnu::always_inline]] inline bool Fabric::allocate_vc(Router& r, int in_port, uint32_t vc) {
   // Adaptive selection: of the allowed outputs, the one with a free VC and the most credits.
-  const uint32_t v = params_.colors, index = in_port * v + vc;
+  const uint32_t v = vcs<kVcs>(), index = in_port * v + vc;
   int best_port = -1, best_vc = -1, best_credits = -1;
   for (uint32_t outs = r.in[index].pending; outs; outs &= outs - 1) {
     const int o = __builtin_ctz(outs);
@@ -435,30 +481,32 @@ void Fabric::route_head(Router& r, uint32_t tile, int in_port, uint32_t vc) {
   return true;
 }
 
-void Fabric::process(uint32_t tile, uint64_t t) {
-  Router& r = *routers_[tile];
+// Inlined into step(), its one caller.
+[[gnu::always_inline]] inline void Fabric::process(Router& r, uint32_t tile, uint64_t t) {
   if (r.twin) return process_twin(r, tile, t);
-  if (params_.packets) process_router<true>(r, tile, t);
-  else process_router<false>(r, tile, t);
+  // Two VCs: the NoC studies' default and the textbook router's; 24 colors: the wafer's.
+  if (params_.packets && params_.colors == 2) process_router<true, 2>(r, tile, t);
+  else if (params_.packets) process_router<true, 0>(r, tile, t);
+  else if (params_.colors == 24) process_router<false, 24>(r, tile, t);
+  else process_router<false, 0>(r, tile, t);
 }
 
-template <bool kPackets>
+template <bool kPackets, uint32_t kVcs>
 void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
-  const uint32_t v = params_.colors;
-  if (r.blocked_since != UINT64_MAX) {
+  const uint32_t v = vcs<kVcs>();
+  if (r.blocked_since != UINT64_MAX) [[unlikely]] {
     r.stats.stall_cycles += t - r.blocked_since;
     r.blocked_since = UINT64_MAX;
   }
-  if constexpr (kPackets) feed_from_source(r, tile, t);
+  if constexpr (kPackets) feed_from_source<kVcs>(r, tile, t);
 
   uint64_t next = UINT64_MAX;
   bool blocked = false;   // a head waits for a credit or a VC: a credit event will wake us
   bool stalled = false;   // a head that could go this cycle did not
-  const auto eligible_at = [&](uint32_t index, const Flit& f) -> uint64_t {
+  // `active`: the VC holds an output VC (packets), so that its head waits for the allocation too.
+  const auto eligible_at = [&](uint32_t index, const Flit& f, bool active) -> uint64_t {
     if constexpr (!kPackets) return f.ready + rc_cycles_ + va_cycles_;
-    return (f.flags & Flit::kHead) && r.in[index].state == InVc::kActive
-               ? std::max(r.packet[index].ready_at, f.ready + rc_cycles_)
-               : f.ready + rc_cycles_;
+    return (f.flags & Flit::kHead) && active ? std::max(r.packet[index].ready_at, f.ready + rc_cycles_) : f.ready + rc_cycles_;
   };
 
   // Route computation and VC allocation (packets): separable, input first, one iteration.
@@ -469,7 +517,7 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
       uint16_t in, out;
       uint8_t in_port, in_vc, out_port, out_vc;
     };
-    Request requests[kPorts * 32];
+    Request requests[kPorts * (kVcs ? kVcs : 32)];
     int n_requests = 0;
     for (uint32_t ports = r.nonempty_ports; ports; ports &= ports - 1) {
       const int p = __builtin_ctz(ports);
@@ -481,8 +529,8 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
           next = std::min(next, routed);
           continue;
         }
-        if (q.state == InVc::kIdle) route_head(r, tile, p, vc);
-        if (allocate_vc(r, p, vc)) {
+        if (q.state == InVc::kIdle) route_packet<kVcs>(r, tile, p, vc);
+        if (allocate_vc<kVcs>(r, p, vc)) {
           const Router::PacketVc& held = r.packet[index];
           requests[n_requests++] = {static_cast<uint16_t>(index), static_cast<uint16_t>(held.out_port * v + held.out_vc),
                                     static_cast<uint8_t>(p), static_cast<uint8_t>(vc), held.out_port, held.out_vc};
@@ -493,40 +541,43 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
       }
     }
     // Output side: each output VC grants one requester, round robin from its pointer.
-    constexpr uint16_t kDecided = UINT16_MAX;  // granted or lost in this round
     const uint32_t input_vcs = kPorts * v;
-    for (int i = 0; i < n_requests; ++i) {
-      const uint16_t ovc = requests[i].out;
-      if (ovc == kDecided) continue;
-      const bool sink = requests[i].out_port == kRamp;
-      int winner = -1;
-      uint32_t best = UINT32_MAX;
-      for (int j = i; j < n_requests; ++j) {
-        if (requests[j].out != ovc) continue;
-        uint32_t distance = requests[j].in + (sink ? 0 : input_vcs - r.rr_va[ovc]);
-        if (distance >= input_vcs) distance -= input_vcs;
-        if (sink || distance < best) {
-          best = distance;
-          winner = j;
-          if (sink) break;
-        }
-      }
-      for (int j = i; j < n_requests; ++j) {
-        Request& req = requests[j];
-        if (req.out != ovc) continue;
-        if (j == winner || sink) {
-          r.in[req.in].state = InVc::kActive;
-          r.active[req.in_port] |= 1u << req.in_vc;
-          r.packet[req.in].ready_at = t + va_cycles_;
-          if (!sink) {
-            r.out_busy[ovc] = 1;
-            r.rr_va[ovc] = static_cast<uint16_t>(req.in + 1u == input_vcs ? 0 : req.in + 1);
-            r.rr_vc[req.out_port] = static_cast<uint8_t>(req.out_vc + 1u == v ? 0 : req.out_vc + 1);
+    const auto grant = [&](const Request& req) {
+      r.in[req.in].state = InVc::kActive;
+      r.active[req.in_port] |= 1u << req.in_vc;
+      r.packet[req.in].ready_at = t + va_cycles_;
+      if (req.out_port == kRamp) return;  // the sink takes every packet
+      r.out_busy[req.out] = 1;
+      r.rr_va[req.out] = static_cast<uint16_t>(req.in + 1u == input_vcs ? 0 : req.in + 1);
+      r.rr_vc[req.out_port] = static_cast<uint8_t>(req.out_vc + 1u == v ? 0 : req.out_vc + 1);
+    };
+    if (n_requests == 1) {
+      grant(requests[0]);  // alone: nothing to arbitrate
+    } else {
+      constexpr uint16_t kDecided = UINT16_MAX;  // granted or lost in this round
+      for (int i = 0; i < n_requests; ++i) {
+        const uint16_t ovc = requests[i].out;
+        if (ovc == kDecided) continue;
+        const bool sink = requests[i].out_port == kRamp;
+        int winner = -1;
+        uint32_t best = UINT32_MAX;
+        for (int j = i; j < n_requests; ++j) {
+          if (requests[j].out != ovc) continue;
+          uint32_t distance = requests[j].in + (sink ? 0 : input_vcs - r.rr_va[ovc]);
+          if (distance >= input_vcs) distance -= input_vcs;
+          if (sink || distance < best) {
+            best = distance;
+            winner = j;
+            if (sink) break;
           }
-        } else {
-          next = std::min(next, t + 1);  // lost the allocation; try again
         }
-        req.out = kDecided;
+        for (int j = i; j < n_requests; ++j) {
+          Request& req = requests[j];
+          if (req.out != ovc) continue;
+          if (j == winner || sink) grant(req);
+          else next = std::min(next, t + 1);  // lost the allocation; try again
+          req.out = kDecided;
+        }
       }
     }
   }
@@ -541,19 +592,19 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
   for (uint32_t ports = r.nonempty_ports; ports; ports &= ports - 1) {
     const int p = __builtin_ctz(ports);
     const uint32_t mask = kPackets ? r.nonempty[p] & r.active[p] : r.nonempty[p];
-    const uint32_t start = r.rr_in[p];
+    const uint32_t start = mask & (mask - 1) ? r.rr_in[p] : 0;  // one VC: nothing to rotate
     const uint32_t rotated = start ? (mask >> start) | (mask << (v - start)) : mask;
     for (uint32_t m = rotated & full; m; m &= m - 1) {
       uint32_t vc = __builtin_ctz(m) + start;
       if (vc >= v) vc -= v;
       const uint32_t index = p * v + vc;
       auto& q = r.in[index];
-      const uint64_t when = eligible_at(index, flit_at(q, 0));
+      const uint64_t when = eligible_at(index, flit_at(q, 0), kPackets);  // packets: VCs in `active`
       if (when > t) {
         next = std::min(next, when);
         continue;
       }
-      if (!kPackets && q.state != InVc::kActive) route_head(r, tile, p, vc);
+      if (!kPackets && q.state != InVc::kActive) route_head(r, p, vc);
       PortMask ready_outputs = 0;
       if constexpr (kPackets) {  // one output, its VC allocated; the sink takes every flit
         const Router::PacketVc& held = r.packet[index];
@@ -578,19 +629,18 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
       offer_vc[p] = static_cast<int>(vc);
       offer_out[p] = ready_outputs;
       requested |= ready_outputs;
-      for (uint32_t w = ready_outputs; w; w &= w - 1) offering_inputs[__builtin_ctz(w)] |= port_bit(p);
+      if constexpr (kPackets) offering_inputs[r.packet[index].out_port] |= port_bit(p);  // one output
+      else for (uint32_t w = ready_outputs; w; w &= w - 1) offering_inputs[__builtin_ctz(w)] |= port_bit(p);
     }
   }
 
   // Output side: each output grants one offering input port, round robin.
   PortMask granted[kPorts] = {};
+  PortMask tails = 0;  // input ports whose flit sent was a tail
   for (uint32_t outs = requested; outs; outs &= outs - 1) {
     const int o = __builtin_ctz(outs);
-    const uint32_t m = offering_inputs[o], start = r.rr_out[o];
-    const uint32_t rotated = ((m >> start) | (m << (kPorts - start))) & 0x1f;
-    int p = static_cast<int>(__builtin_ctz(rotated) + start);
-    if (p >= kPorts) p -= kPorts;
-    send<kPackets>(r, tile, p, static_cast<uint32_t>(offer_vc[p]), o, t);
+    const int p = kPortRoundRobin.first[r.rr_out[o]][offering_inputs[o]];
+    if (send<kPackets, kVcs>(r, tile, p, static_cast<uint32_t>(offer_vc[p]), o, t) & Flit::kTail) tails |= port_bit(p);
     granted[p] |= port_bit(o);
     if (!kPackets) r.in[p * v + offer_vc[p]].pending &= PortMask(~port_bit(o));
     r.rr_out[o] = static_cast<uint8_t>(p + 1 == kPorts ? 0 : p + 1);
@@ -611,16 +661,16 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
       next = std::min(next, t + 1);
       continue;
     }
-    if (!kPackets || (flit_at(q, 0).flags & Flit::kTail)) {
+    if (!kPackets || (tails & port_bit(p))) {
       q.state = InVc::kIdle;
       if constexpr (kPackets) {
         r.active[p] &= ~(1u << vc);
         r.packet[index].ready_at = t + 1;
       }
     }
-    release<kPackets>(r, tile, p, vc, t);
+    release<kPackets, kVcs>(r, tile, p, vc, t);
     r.rr_in[p] = static_cast<uint8_t>(vc + 1 == v ? 0 : vc + 1);
-    if (q.count) next = std::min(next, std::max(t + 1, eligible_at(index, flit_at(q, 0))));
+    if (q.count) next = std::min(next, std::max(t + 1, eligible_at(index, flit_at(q, 0), q.state == InVc::kActive)));
   }
   if (stalled) ++r.stats.stall_cycles;
   // A tail that left freed its output VC: heads waiting for one may allocate next cycle.
@@ -637,54 +687,51 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
 
 void Fabric::step(uint64_t t) {
   while (!far_wakes_.empty() && far_wakes_.top().first < t + kWheel) {
-    wake_wheel_[far_wakes_.top().first % kWheel].push_back(far_wakes_.top().second);
-    ++wheel_wakes_;
+    wake_wheel_.push(far_wakes_.top().first, far_wakes_.top().second);
     far_wakes_.pop();
   }
-  auto& credits = credit_wheel_[t % kWheel];
-  for (const CreditEvent& e : credits) {
+  credit_wheel_.take(t, credits_due_);
+  for (const CreditEvent& e : credits_due_) {
     Router& r = *routers_[e.tile];
     ++r.credits[e.out_vc];
     if (r.twin) r.twin->return_credit(e.out_vc / params_.colors, e.out_vc % params_.colors);
     if (r.blocked_since != UINT64_MAX) schedule(r, e.tile, t);  // only a waiting head needs it
   }
-  pending_credits_ -= credits.size();
-  credits.clear();
-  auto& slot = wake_wheel_[t % kWheel];
-  wake_scratch_.swap(slot);
-  wheel_wakes_ -= wake_scratch_.size();
+  credit_wheel_.recycle(credits_due_);
+  wake_wheel_.take(t, woken_);
   // The routers woken in a cycle lie all over the host's memory: fetch each one's state some
   // routers ahead, and the flits at its buffers' fronts a few routers ahead, so that the cache
   // misses overlap instead of stalling one after the other.
   constexpr size_t kStateAhead = 8, kFlitsAhead = 4;
-  const size_t woken = wake_scratch_.size();
+  const size_t woken = woken_.size;
   for (size_t i = 0; i < woken; ++i) {
     if (i + kStateAhead < woken) {
-      const char* block = reinterpret_cast<const char*>(routers_[wake_scratch_[i + kStateAhead]].get());
-      for (uint32_t offset = 0; offset < prefetch_bytes_; offset += 64) __builtin_prefetch(block + offset);
+      const char* block = reinterpret_cast<const char*>(routers_[woken_[i + kStateAhead]].get());
+      prefetch_lines(block, prefetch_lines_);
     }
-    if (i + kFlitsAhead < woken) {
-      const Router& ahead = *routers_[wake_scratch_[i + kFlitsAhead]];
+    // (Not for a wake-up that an earlier one superseded: its router is not visited now.)
+    if (i + kFlitsAhead < woken && routers_[woken_[i + kFlitsAhead]]->wake_at == t) {
+      const Router& ahead = *routers_[woken_[i + kFlitsAhead]];
       for (uint32_t ports = ahead.nonempty_ports; ports; ports &= ports - 1) {
         const int p = __builtin_ctz(ports);
         for (uint32_t mask = ahead.nonempty[p]; mask; mask &= mask - 1)
           __builtin_prefetch(&flit_at(ahead.in[p * params_.colors + __builtin_ctz(mask)], 0));
       }
     }
-    const uint32_t tile = wake_scratch_[i];
+    const uint32_t tile = woken_[i];
     Router& r = *routers_[tile];
     if (r.wake_at != t) continue;  // superseded by an earlier wake-up
     r.wake_at = UINT64_MAX;
-    process(tile, t);
+    process(r, tile, t);
   }
-  wake_scratch_.clear();
+  wake_wheel_.recycle(woken_);
 }
 
 uint64_t Fabric::advance(uint64_t limit) {
   for (;;) {
     limit = std::min(limit, stop_at_);
     if (now_ >= limit) break;
-    if (!pending_credits_ && !wheel_wakes_) {
+    if (!credit_wheel_.size() && !wake_wheel_.size()) {
       // Nothing moves before the next far wake-up: jump there, but look at blocked routers on
       // the watchdog's schedule.
       uint64_t next = far_wakes_.empty() ? UINT64_MAX : far_wakes_.top().first;

@@ -37,6 +37,7 @@
 
 #include "models/router/router_twin.h"
 #include "models/router/routing.h"
+#include "models/router/timing_wheel.h"
 
 namespace wvp {
 
@@ -175,7 +176,7 @@ class Fabric {
   // Wavelets waiting in the tiles' receive queues (counted router by router: for reports).
   uint64_t rx_queued() const;
   // Nothing is scheduled: no flit will ever move again unless a tile sends or receives.
-  bool quiescent() const { return !pending_credits_ && !wheel_wakes_ && far_wakes_.empty(); }
+  bool quiescent() const { return !credit_wheel_.size() && !wake_wheel_.size() && far_wakes_.empty(); }
   // Router traversals since construction (a flit crossing a router and its output link).
   uint64_t flit_hops() const { return flit_hops_; }
 
@@ -238,26 +239,40 @@ class Fabric {
   // Buffers (fabric_internal.h): the i-th flit of an input buffer, and its FIFO's ends.
   Flit& flit_at(const InVc& q, uint32_t i);
   const Flit& flit_at(const InVc& q, uint32_t i) const;
+  // kVcs: the VCs per port when compiled in (the router's visit), 0 to read them from params_.
+  template <uint32_t kVcs = 0>
   void push(Router& r, uint32_t port, uint32_t vc, const Flit& f);
+  template <uint32_t kVcs = 0>
   Flit pop(Router& r, uint32_t port, uint32_t vc);
+  template <uint32_t kVcs>
+  uint32_t vcs() const { return kVcs ? kVcs : params_.colors; }
   uint32_t neighbor(uint32_t tile, int dir) const;  // UINT32_MAX off the grid or its wafer
   // Column x is the first of a wafer other than the first.
   bool wafer_border(uint32_t x) const { return params_.wafer_width_tiles && x % params_.wafer_width_tiles == 0; }
   void schedule(Router& r, uint32_t tile, uint64_t cycle);  // r: tile's router
   void step(uint64_t t);
-  void process(uint32_t tile, uint64_t t);
-  // The datapath, one copy per mode: the mode's tests fold away in the per-cycle loop.
-  template <bool kPackets>
+  void process(Router& r, uint32_t tile, uint64_t t);  // r: tile's router
+  // The datapath, one copy per mode: the mode's tests fold away in the per-cycle loop. A copy
+  // with the VCs per port compiled in (kVcs; 0: any) serves the common count, where the
+  // indexing by port and VC and the VC loops fold to constants.
+  template <bool kPackets, uint32_t kVcs>
   void process_router(Router& r, uint32_t tile, uint64_t t);
   void process_twin(Router& r, uint32_t tile, uint64_t t);
   [[noreturn]] void twin_diverged(uint32_t tile, uint64_t t, const std::string& what);
   // Pops the head of input `port`'s buffer of `vc` and returns its slot upstream.
-  template <bool kPackets>
+  template <bool kPackets, uint32_t kVcs>
   void release(Router& r, uint32_t tile, int port, uint32_t vc, uint64_t t);
-  template <bool kPackets>
-  void send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_port, uint64_t t);
-  void route_head(Router& r, uint32_t tile, int in_port, uint32_t vc);
+  // Sends the head of input `in_port`'s buffer of `vc` out of `out_port`; returns its flags.
+  template <bool kPackets, uint32_t kVcs>
+  uint8_t send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_port, uint64_t t);
+  // The head of input `in_port`'s buffer of `vc` takes its color's route (colors) or its
+  // candidate outputs (packets).
+  void route_head(Router& r, int in_port, uint32_t vc);
+  template <uint32_t kVcs>
+  void route_packet(Router& r, uint32_t tile, int in_port, uint32_t vc);
+  template <uint32_t kVcs>
   bool allocate_vc(Router& r, int in_port, uint32_t vc);
+  template <uint32_t kVcs>
   void feed_from_source(Router& r, uint32_t tile, uint64_t t);
   void check_watchdog(uint64_t t);
   [[noreturn]] static void fail(const std::string& what);
@@ -277,10 +292,10 @@ class Fabric {
   std::vector<uint32_t> free_rings_;
   uint32_t ring_flits_ = 0;
   uint32_t capacity_[kPorts + 1] = {};  // flits per VC of each input port's buffer (kPorts: receive queues)
-  // The bytes of a router's state that step() prefetches: all of it, up to a bound past which a
-  // router's visit touches only a part (many colors).
-  static constexpr uint64_t kPrefetchBytesMax = 1024;
-  uint32_t prefetch_bytes_ = 0;
+  // The cache lines of a router's state that step() prefetches: all of it, up to a bound past
+  // which a router's visit touches only a part (many colors).
+  static constexpr uint32_t kPrefetchLinesMax = 16;
+  uint32_t prefetch_lines_ = 0;
   uint64_t now_ = 0;
   uint64_t stop_at_ = UINT64_MAX;
   uint64_t in_flight_ = 0;
@@ -294,12 +309,13 @@ class Fabric {
   static constexpr uint64_t kMaxPopLead = kWheel - 2;
 
  private:
-  std::vector<std::vector<uint32_t>> wake_wheel_;
-  std::vector<std::vector<CreditEvent>> credit_wheel_;
+  TimingWheel<uint32_t, kWheel> wake_wheel_;  // tiles
+  TimingWheel<CreditEvent, kWheel> credit_wheel_;
   std::priority_queue<std::pair<uint64_t, uint32_t>, std::vector<std::pair<uint64_t, uint32_t>>,
                       std::greater<>> far_wakes_;
-  std::vector<uint32_t> wake_scratch_;
-  uint64_t wheel_wakes_ = 0, pending_credits_ = 0;
+  // The current cycle's wake-ups and credits, taken from the wheels.
+  TimingWheel<uint32_t, kWheel>::List woken_;
+  TimingWheel<CreditEvent, kWheel>::List credits_due_;
 
   std::vector<uint32_t> edges_;         // attached edge ports, tile * 4 + dir, sorted
   std::vector<uint32_t> link_credit_edges_;  // those whose link returns the credits, sorted

@@ -115,6 +115,7 @@ struct Fabric::Router {
 // pool: `f` must not lie in it, and references into it do not outlive a push.
 inline Flit& Fabric::flit_at(const InVc& q, uint32_t i) {
   const uint32_t front = q.front(), wrap = ring_flits_ - 1;
+  if (i == 0) return pool_[front];  // the front flit, most callers': no wrapping to compute
   return pool_[(front & ~wrap) | ((front + i) & wrap)];
 }
 
@@ -122,10 +123,11 @@ inline const Flit& Fabric::flit_at(const InVc& q, uint32_t i) const {
   return const_cast<Fabric*>(this)->flit_at(q, i);
 }
 
+template <uint32_t kVcs>
 inline void Fabric::push(Router& r, uint32_t port, uint32_t vc, const Flit& f) {
-  InVc& q = r.in[port * params_.colors + vc];
+  InVc& q = r.in[port * vcs<kVcs>() + vc];
   if (q.count == 0) {
-    if (free_rings_.empty()) {
+    if (free_rings_.empty()) [[unlikely]] {  // the pool grows
       if (pool_.size() + ring_flits_ > UINT32_MAX) fail("more buffered flits than a 32-bit index reaches");
       q.set_front(static_cast<uint32_t>(pool_.size()));
       pool_.resize(pool_.size() + ring_flits_);
@@ -145,19 +147,19 @@ inline void Fabric::push(Router& r, uint32_t port, uint32_t vc, const Flit& f) {
   }
 }
 
-inline void Fabric::schedule(Router& r, uint32_t tile, uint64_t cycle) {
+[[gnu::always_inline]] inline void Fabric::schedule(Router& r, uint32_t tile, uint64_t cycle) {
   if (cycle >= r.wake_at) return;  // the earlier wake-up recomputes what comes next
   r.wake_at = cycle;
-  if (cycle - now_ < kWheel) {
-    wake_wheel_[cycle % kWheel].push_back(tile);
-    ++wheel_wakes_;
+  if (cycle - now_ < kWheel) [[likely]] {
+    wake_wheel_.push(cycle, tile);
   } else {
     far_wakes_.emplace(cycle, tile);
   }
 }
 
+template <uint32_t kVcs>
 inline Flit Fabric::pop(Router& r, uint32_t port, uint32_t vc) {
-  InVc& q = r.in[port * params_.colors + vc];
+  InVc& q = r.in[port * vcs<kVcs>() + vc];
   const Flit f = flit_at(q, 0);
   const uint32_t front = q.front(), wrap = ring_flits_ - 1;
   if (--q.count) {
@@ -171,9 +173,9 @@ inline Flit Fabric::pop(Router& r, uint32_t port, uint32_t vc) {
 
 // Inlined into the router's visit even where the compiler would not: a call per flit cost about
 // a twentieth of the datapath's instructions.
-template <bool kPackets>
-[[gnu::always_inline]] inline void Fabric::send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_port, uint64_t t) {
-  const uint32_t v = params_.colors, index = in_port * v + vc;
+template <bool kPackets, uint32_t kVcs>
+[[gnu::always_inline]] inline uint8_t Fabric::send(Router& r, uint32_t tile, int in_port, uint32_t vc, int out_port, uint64_t t) {
+  const uint32_t v = vcs<kVcs>(), index = in_port * v + vc;
   Flit f = flit_at(r.in[index], 0);
   const uint32_t out_vc = kPackets ? r.packet[index].out_vc : vc;
   const uint64_t arrive = t + r.latency[out_port];
@@ -186,10 +188,10 @@ template <bool kPackets>
     } else {
       --r.credits[kRamp * v + out_vc];
       f.ready = arrive;
-      push(r, kPorts, out_vc, f);
+      push<kVcs>(r, kPorts, out_vc, f);
       client_->rx_arrival(tile, out_vc, arrive);
     }
-    return;
+    return f.flags;
   }
   --r.credits[out_port * v + out_vc];
   const uint32_t next = r.next_tile[out_port];
@@ -197,26 +199,25 @@ template <bool kPackets>
     if (edge_link_credits(tile, out_port)) {
       ++edge_lent_[(uint64_t{tile} * kPorts + out_port) * v + out_vc];
     } else {
-      credit_wheel_[(arrive + params_.credit_delay_cycles) % kWheel].push_back(
-          {tile, static_cast<uint16_t>(out_port * v + out_vc)});
-      ++pending_credits_;
+      credit_wheel_.push(arrive + params_.credit_delay_cycles, {tile, static_cast<uint16_t>(out_port * v + out_vc)});
     }
     client_->edge_out(tile, out_port, out_vc, f.data, arrive);
-    return;
+    return f.flags;
   }
   // The output VC is free for the next packet once its tail has left; that packet's flits queue
   // behind this one's downstream.
   if (kPackets && (f.flags & Flit::kTail)) r.out_busy[out_port * v + out_vc] = 0;
   Router& d = router(next);
   f.ready = arrive;
-  push(d, opposite(out_port), out_vc, f);
+  push<kVcs>(d, opposite(out_port), out_vc, f);
   ++in_flight_;  // the copy downstream; the original leaves when its buffer pops it
   schedule(d, next, arrive + rc_cycles_ + (kPackets ? 0 : va_cycles_));
+  return f.flags;
 }
 
-template <bool kPackets>
+template <bool kPackets, uint32_t kVcs>
 [[gnu::always_inline]] inline void Fabric::release(Router& r, uint32_t tile, int port, uint32_t vc, uint64_t t) {
-  pop(r, static_cast<uint32_t>(port), vc);
+  pop<kVcs>(r, static_cast<uint32_t>(port), vc);
   --in_flight_;
   if (port == kRamp) {
     if (!kPackets) client_->tx_space(tile, vc, t + 1);
@@ -224,8 +225,7 @@ template <bool kPackets>
     client_->edge_space(tile, port, vc, t + 1);
   } else {
     const uint64_t when = t + r.credit_delay[port];
-    credit_wheel_[when % kWheel].push_back({r.next_tile[port], static_cast<uint16_t>(opposite(port) * params_.colors + vc)});
-    ++pending_credits_;
+    credit_wheel_.push(when, {r.next_tile[port], static_cast<uint16_t>(opposite(port) * vcs<kVcs>() + vc)});
   }
 }
 

@@ -91,10 +91,10 @@ void Fabric::process_twin(Router& r, uint32_t tile, uint64_t t) {
     if (!r.presented[s.in_port * v + s.color]) twin_diverged(tile, t, from + ", which holds no wavelet");
     if (flit_at(q, 0).data != s.data)
       twin_diverged(tile, t, from + " wavelet " + hex32(s.data) + ", but its head is " + hex32(flit_at(q, 0).data));
-    if (q.state != InVc::kActive) route_head(r, tile, s.in_port, s.color);
+    if (q.state != InVc::kActive) route_head(r, s.in_port, s.color);
     if (!(q.pending & port_bit(o))) twin_diverged(tile, t, from + ", which its route does not lead to (or that copy has gone)");
     if (!r.credits[o * v + s.color]) twin_diverged(tile, t, from + " without a credit");
-    send<false>(r, tile, s.in_port, s.color, o, t);
+    send<false, 0>(r, tile, s.in_port, s.color, o, t);
     q.pending &= PortMask(~port_bit(o));
   }
   for (uint32_t ins = d.pops; ins; ins &= ins - 1) {
@@ -104,7 +104,7 @@ void Fabric::process_twin(Router& r, uint32_t tile, uint64_t t) {
     if (vc >= v || !r.presented[p * v + vc] || q.state != InVc::kActive || q.pending)
       twin_diverged(tile, t, "pops " + where(p, vc) + " before its head has gone to every output of its route");
     q.state = InVc::kIdle;
-    release<false>(r, tile, p, vc, t);
+    release<false, 0>(r, tile, p, vc, t);
     --r.presented[p * v + vc];
   }
   // Heads that met their route hold its output set from now on, as in the twin; a head whose
@@ -119,7 +119,7 @@ void Fabric::process_twin(Router& r, uint32_t tile, uint64_t t) {
       // The twin looks at a new head the next cycle, with the routes of then.
       if ((d.pops & port_bit(p)) && d.pop_color[p] == vc) continue;
       auto& q = r.in[p * v + vc];
-      if (q.state != InVc::kActive) route_head(r, tile, p, vc);
+      if (q.state != InVc::kActive) route_head(r, p, vc);
       else if (!q.pending) twin_diverged(tile, t, "keeps the head of " + where(p, vc) + " after its last copy has gone");
     }
   }

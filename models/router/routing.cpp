@@ -54,34 +54,4 @@ bool parse_routing(const std::string& text, Routing& r) {
   return false;
 }
 
-PortMask route_candidates(Routing routing, MeshPoint src, MeshPoint cur, MeshPoint dst) {
-  const int dx = dst.x - cur.x, dy = dst.y - cur.y;
-  if (dx == 0 && dy == 0) return port_bit(kRamp);
-  const PortMask x_dir = dx > 0 ? port_bit(kEast) : dx < 0 ? port_bit(kWest) : 0;
-  const PortMask y_dir = dy > 0 ? port_bit(kSouth) : dy < 0 ? port_bit(kNorth) : 0;
-  switch (routing) {
-    case Routing::XY: return x_dir ? x_dir : y_dir;
-    case Routing::YX: return y_dir ? y_dir : x_dir;
-    case Routing::WestFirst:
-      // All west hops come first; after that any productive direction.
-      return dx < 0 ? port_bit(kWest) : static_cast<PortMask>(x_dir | y_dir);
-    case Routing::OddEven: {
-      // Chiu's odd-even turn model: no east-to-north/south turn in even columns, no
-      // north/south-to-west turn in odd columns.
-      if (dx == 0) return y_dir;
-      if (dx > 0) {
-        if (dy == 0) return x_dir;
-        PortMask allowed = 0;
-        if ((cur.x & 1) || cur.x == src.x) allowed |= y_dir;
-        if ((dst.x & 1) || dx != 1) allowed |= x_dir;
-        return allowed;
-      }
-      PortMask allowed = x_dir;
-      if (!(cur.x & 1)) allowed |= y_dir;
-      return allowed;
-    }
-  }
-  return 0;
-}
-
 }  // namespace wvp
