@@ -51,9 +51,12 @@ class Log {
 
 }  // namespace wvp
 
-// Formats and writes only when the level is on for the component.
-#define WVP_LOG(component, level, tile, cycle, ...)                                                          \
-  do {                                                                                                       \
-    if (::wvp::Log::enabled(::wvp::LogComponent::component, ::wvp::LogLevel::level))                         \
-      ::wvp::Log::write(::wvp::LogComponent::component, ::wvp::LogLevel::level, tile, cycle, fmt::format(__VA_ARGS__)); \
+// Formats and writes only when the level is on for the component: a line about tile `tile` at
+// its cycle `cycle` (WVP_LOG), or about the platform as a whole (WVP_LOG_UNSTAMPED).
+#define WVP_LOG_IF_ENABLED(component, level, ...)                                            \
+  do {                                                                                       \
+    if (::wvp::Log::enabled(::wvp::LogComponent::component, ::wvp::LogLevel::level))         \
+      ::wvp::Log::write(::wvp::LogComponent::component, ::wvp::LogLevel::level, __VA_ARGS__); \
   } while (0)
+#define WVP_LOG(component, level, tile, cycle, ...) WVP_LOG_IF_ENABLED(component, level, tile, cycle, fmt::format(__VA_ARGS__))
+#define WVP_LOG_UNSTAMPED(component, level, ...) WVP_LOG_IF_ENABLED(component, level, fmt::format(__VA_ARGS__))

@@ -311,8 +311,7 @@ void Link::release_acked(uint64_t expected, uint64_t t) {
 void Link::arrive(uint64_t seq, bool bad, uint64_t t) {
   if (bad) {
     ++counts_.crc_errors;
-    if (Log::enabled(LogComponent::Link, LogLevel::Debug))
-      Log::write(LogComponent::Link, LogLevel::Debug, fmt::format("{}: frame {} failed its CRC at {} ps: it will be replayed", params_.name, seq, t));
+    WVP_LOG_UNSTAMPED(Link, Debug, "{}: frame {} failed its CRC at {} ps: it will be replayed", params_.name, seq, t);
   } else if (seq == expected_seq_) {
     ++expected_seq_;
     nak_scheduled_ = false;

@@ -364,10 +364,8 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   wafer.cluster().set_stop_request(&stop_on_signals.request());
   const auto start = std::chrono::steady_clock::now();
   const double setup_seconds = std::chrono::duration<double>(start - began).count();
-  if (Log::enabled(LogComponent::Platform, LogLevel::Info))
-    Log::write(LogComponent::Platform, LogLevel::Info,
-               fmt::format("{} tiles ({}x{}) built and loaded in {:.3f} s; the first instruction", wafer.tile_count(), wafer.width(),
-                           wafer.height(), setup_seconds));
+  WVP_LOG_UNSTAMPED(Platform, Info, "{} tiles ({}x{}) built and loaded in {:.3f} s; the first instruction", wafer.tile_count(),
+                    wafer.width(), wafer.height(), setup_seconds);
   sc_core::sc_start();
   const double host_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   wafer.ctl().flush_console();
@@ -424,7 +422,7 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   const bool interrupted = r.outcome == CoreCluster::Outcome::Interrupted;
   const char* const stopped_by = signal_name(wafer.cluster().stop_request());
   StreamedJson stats;
-  if (!options.stats_path.empty()) stats = run_stats_json(wafer, profile, {setup_seconds, host_seconds}, load, streamed);
+  if (!options.stats_path.empty()) stats = run_stats_json(wafer, r, profile, {setup_seconds, host_seconds}, load, streamed);
   if (!options.stats_path.empty() && interrupted) stats.doc["interrupted_by"] = stopped_by;
   if (options.report) options.report(wafer, profile, r.exit_code, options.stats_path.empty() ? nullptr : &stats.doc);
   if (!options.stats_path.empty()) write_json(options.stats_path, stats, "stats file");

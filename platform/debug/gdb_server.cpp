@@ -247,7 +247,7 @@ void GdbServer::wait_for_client() {
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   client_fd_ = fd;
   reset_session();
-  if (Log::enabled(LogComponent::Gdb, LogLevel::Info)) Log::write(LogComponent::Gdb, LogLevel::Info, "a debugger connected");
+  WVP_LOG_UNSTAMPED(Gdb, Info, "a debugger connected");
 }
 
 void GdbServer::reset_session() {

@@ -61,9 +61,8 @@ nlohmann::json core_json(const Wafer& wafer, uint32_t tile) {
 
 }  // namespace
 
-StreamedJson run_stats_json(Wafer& wafer, const PhaseProfile& profile, const HostTimes& host,
+StreamedJson run_stats_json(Wafer& wafer, const Wafer::Result& r, const PhaseProfile& profile, const HostTimes& host,
                             const std::optional<HostLoadSummary>& load, const HostStreamSummary& stream) {
-  const Wafer::Result r = wafer.result();
   const uint64_t instructions = r.instructions;
   StreamedJson stats;
   nlohmann::json& j = stats.doc;

@@ -21,7 +21,8 @@ struct HostTimes {
 // Per-core and total instructions, cycles, traps, fabric and tensor counts; the fabric's links;
 // the off-wafer links, memory node and host traffic when present; the phase profile when used.
 // The per-core and per-router arrays are made as the stats are written: `wafer` must outlive them.
-StreamedJson run_stats_json(Wafer& wafer, const PhaseProfile& profile, const HostTimes& host,
+// `r` is the wafer's result (Wafer::result(), a pass over every core, made once per run).
+StreamedJson run_stats_json(Wafer& wafer, const Wafer::Result& r, const PhaseProfile& profile, const HostTimes& host,
                             const std::optional<HostLoadSummary>& load, const HostStreamSummary& stream);
 
 // Simulated and host time, instructions, MIPS, and one line per off-wafer path that carried traffic.
