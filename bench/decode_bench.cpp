@@ -8,6 +8,7 @@
 // Usage: wvp_bench_decode [--json FILE] [--grids 16,64,256] [--steps N] [--prompt TEXT]
 // (--steps counts positions, prompt included, as run.c's does: on the largest grid a short prompt
 // and few steps keep the run short and still compare generated tokens.)
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -107,8 +108,10 @@ nlohmann::json run_case(const Case& c, const std::string& prompt_text, int32_t s
   const nlohmann::json& d = s["decode"];
   const double host = s["host_seconds"], positions = d["positions"];
   const bool matches = r.out == text + "\n";
-  // BOS is not in reference.tokens: the rest of the prompt is, then the generated tokens.
-  const int32_t generated = static_cast<int32_t>(reference.tokens.size()) - static_cast<int32_t>(prompt.size() - 1);
+  // BOS is not in reference.tokens: the rest of the prompt is, then the generated tokens (none when
+  // the steps end inside the prompt).
+  const int32_t generated =
+      std::max(0, static_cast<int32_t>(reference.tokens.size()) - static_cast<int32_t>(prompt.size() - 1));
   const double params = double(c.model.weight_floats());
   // The weights against the model regions of all cores: how full the grid is.
   const double fill = 4 * params / (double(c.grid) * c.grid * region);
