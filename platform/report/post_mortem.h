@@ -1,9 +1,8 @@
 // The post-mortem of a run as JSON (`--post-mortem FILE` after a trap, deadlock, sim.max_cycles
 // or a signal; `--dump FILE` at the end of any run): why it ended, every core's state (running,
 // wfi, waiting for a color, exited, trapped), pc and the instruction there, registers (gpr, fpr)
-// and CSRs,
-// and the flits in each router's queues that carried traffic. What a developer reads first when
-// a run of thousands of cores stops where it should not.
+// and CSRs, and the flits in each router's queues that carried traffic. What a developer reads
+// first when a run of thousands of cores stops where it should not.
 #pragma once
 #include <string>
 
