@@ -94,12 +94,14 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
   };
   for (size_t i = 0; i < given; ++i)
     if (options.prompts[i].empty()) throw llama::ModelError(prompt_name(i) + " is empty");
-  const llama::Model model = llama::read_checkpoint(options.model_path);
+  const auto shared_model = std::make_shared<const llama::Model>(llama::read_checkpoint(options.model_path));
+  const llama::Model& model = *shared_model;
   const llama::Tokenizer tokenizer = llama::Tokenizer::read(options.tokenizer_path, model.config.vocab_size);
   RunOptions run;
   run.elf_path = options.firmware_path.empty() ? default_firmware() : options.firmware_path;
   run.config = options.config;
   run.model_path = options.model_path;
+  run.model = shared_model;
   run.prompts.clear();
   for (size_t i = 0; i < given; ++i) {
     if (const size_t fewest = tokenizer.fewest_tokens(options.prompts[i]); fewest > size_t(model.config.seq_len))

@@ -271,7 +271,7 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   uint64_t sram_written = kStackPage;
   for (const ElfSegment& seg : image.segments)
     if (!seg.executable) sram_written += seg.mem_size;
-  std::unique_ptr<llama::Model> model;
+  std::shared_ptr<const llama::Model> model = options.model;
   uint32_t model_region = 0, region = 0;
   llama::StagePlan plan;
   bool sampling = options.sampling;
@@ -279,7 +279,7 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
     const auto start = image.symbols.find("__heap_start"), end = image.symbols.find("__heap_end");
     if (start == image.symbols.end() || end == image.symbols.end() || end->second < start->second)
       throw LoadError(image.path + ": --model needs the symbols __heap_start and __heap_end (the model region)");
-    model = std::make_unique<llama::Model>(llama::read_checkpoint(options.model_path));
+    if (!model) model = std::make_shared<const llama::Model>(llama::read_checkpoint(options.model_path));
     region = end->second - start->second;
     plan = plan_model(*model, config, region, sampling);
     sampling = sampling || llama::model_region_bytes(model->config, plan, true) <= region;

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -61,6 +62,9 @@ struct RunOptions {
   // A llama2.c checkpoint whose row shards go into every core's model region (the ELF's
   // __heap_start..__heap_end, see abi/wvp/model_layout.h), if set.
   std::string model_path;
+  // That checkpoint when the caller has read it already (`wafervp decode` keeps it for the host
+  // reference): one copy of a model's weights in host memory instead of two.
+  std::shared_ptr<const llama::Model> model;
   // Sent with the model (after the load, platform/host/host_stream.h), one per micro-batch or one for all: BOS first.
   std::vector<std::vector<int32_t>> prompts = {{1}};
   // The model region must hold the sampler's buffers (for temperature > 0); without, they are
