@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "tlm/plain_payload.h"
 #include "tlm/tile_address.h"
 
 namespace wvp {
@@ -13,12 +14,8 @@ void transport_register(RegisterTarget& target, const Clock& clock, tlm::tlm_gen
     gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return;
   }
-  if (gp.get_byte_enable_ptr()) {
-    gp.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
-    return;
-  }
-  if (gp.get_streaming_width() < size) {
-    gp.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
+  if (const tlm::tlm_response_status refused = plain_payload_status(gp); refused != tlm::TLM_OK_RESPONSE) {
+    gp.set_response_status(refused);
     return;
   }
   StallExtension* stall = gp.get_extension<StallExtension>();

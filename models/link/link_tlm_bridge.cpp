@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "tlm/plain_payload.h"
 #include "tlm/ps_time.h"
 
 namespace wvp {
@@ -67,12 +68,8 @@ LinkTlmBridge::LinkTlmBridge(sc_core::sc_module_name name, const LinkTlmBridgePa
 
 void LinkTlmBridge::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   const uint32_t len = gp.get_data_length();
-  if (gp.get_byte_enable_ptr()) {
-    gp.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
-    return;
-  }
-  if (gp.get_streaming_width() < len) {
-    gp.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
+  if (const tlm::tlm_response_status refused = plain_payload_status(gp); refused != tlm::TLM_OK_RESPONSE) {
+    gp.set_response_status(refused);
     return;
   }
   ++transactions_;
