@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iomanip>
 #include <iterator>
 #include <ostream>
@@ -36,11 +37,18 @@ namespace wvp {
 
 namespace {
 
-void write_json(const std::string& path, const StreamedJson& json, const char* what) {
+// Writes `path` by `write`; throws naming the file and `what` it is when it cannot.
+void write_output(const std::string& path, const char* what, const std::function<void(std::ostream&)>& write) {
   std::ofstream f(path);
-  if (!f) throw ConfigError(path + ": cannot write " + what);
-  json.write(f, 1);
-  f << "\n";
+  if (f) write(f);
+  if (!f.flush()) throw ConfigError(path + ": cannot write " + what);
+}
+
+void write_json(const std::string& path, const StreamedJson& json, const char* what) {
+  write_output(path, what, [&json](std::ostream& f) {
+    json.write(f, 1);
+    f << "\n";
+  });
 }
 
 // Every tile of a small grid; else an 8 x 8 sample spread evenly, corners included.
@@ -75,16 +83,16 @@ SignatureRange signature_range(const ElfImage& image) {
 
 // The riscv-arch-test convention: one 32-bit word per line, lowercase hex.
 void write_signature(const std::string& path, SignatureRange range, Wafer& wafer) {
-  std::ofstream f(path);
-  if (!f) throw ConfigError(path + ": cannot write signature file");
-  Core& core = wafer.core(0, 0);
-  for (uint32_t a = range.begin; a + 4 <= range.end; a += 4) {
-    uint32_t word = 0;
-    core.debug_read(a, 4, reinterpret_cast<uint8_t*>(&word));
-    char line[16];
-    std::snprintf(line, sizeof line, "%08x\n", word);
-    f << line;
-  }
+  write_output(path, "signature file", [&](std::ostream& f) {
+    Core& core = wafer.core(0, 0);
+    for (uint32_t a = range.begin; a + 4 <= range.end; a += 4) {
+      uint32_t word = 0;
+      core.debug_read(a, 4, reinterpret_cast<uint8_t*>(&word));
+      char line[16];
+      std::snprintf(line, sizeof line, "%08x\n", word);
+      f << line;
+    }
+  });
 }
 
 // SIGINT and SIGTERM end a run at the cluster's next round, and the run reports and writes its
@@ -374,19 +382,8 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   const Wafer::Result r = wafer.result();
   wafer.finish();
   if (insn_trace) insn_trace->finish();
-  if (function_profile) {
+  if (function_profile)
     for (uint32_t tile = 0; tile < wafer.tile_count(); ++tile) wafer.cores()[tile].flush_call_samples();
-    if (!options.profile_path.empty()) {
-      std::ofstream table(options.profile_path);
-      function_profile->write_table(table, options.profile_top);
-      if (!table.flush()) throw ConfigError(options.profile_path + ": cannot write the profile");
-    }
-    if (!options.profile_folded_path.empty()) {
-      std::ofstream folded(options.profile_folded_path);
-      function_profile->write_folded(folded);
-      if (!folded.flush()) throw ConfigError(options.profile_folded_path + ": cannot write the folded stacks");
-    }
-  }
   for (size_t i = 0; i < wafer.tile_count(); ++i)
     profile.finish(static_cast<uint32_t>(i), wafer.cores()[static_cast<uint32_t>(i)].cycle());
   const HostStreamSummary streamed = stream.finish();
@@ -451,6 +448,10 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
     profile.write_trace(options.trace_path, wafer.clock(),
                                 [&](uint32_t tile) { return pe_name(tile % wafer.width(), tile / wafer.width()); });
   }
+  if (!options.profile_path.empty())
+    write_output(options.profile_path, "the profile", [&](std::ostream& f) { function_profile->write_table(f, options.profile_top); });
+  if (!options.profile_folded_path.empty())
+    write_output(options.profile_folded_path, "the folded stacks", [&](std::ostream& f) { function_profile->write_folded(f); });
   if (dump_signature) write_signature(options.signature_path, signature, wafer);
   for (const CoreDumpRequest& dump : options.core_dumps)
     write_core_file(dump.path, snapshot_pe(wafer, dump.x, dump.y, image.flags));
@@ -460,6 +461,8 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
     if (!options.trace_path.empty()) written.push_back("trace");
     if (!options.heatmap_path.empty()) written.push_back("heat map");
     if (!options.activity_map_path.empty()) written.push_back("activity map");
+    if (!options.profile_path.empty()) written.push_back("profile");
+    if (!options.profile_folded_path.empty()) written.push_back("folded stacks");
     if (post_mortem) written.push_back("post-mortem");
     if (!options.dump_path.empty()) written.push_back("dump");
     if (dump_signature) written.push_back("signature");
