@@ -116,8 +116,10 @@ void Core::set_call_samples(CallSampleSink* sink, uint64_t period_cycles) {
     samples_.reset();
     return;
   }
-  samples_ = std::make_unique<CallSampling>(CallSampling{sink, period_cycles, period_cycles});
-  samples_->sampled_cycle = cycle_, samples_->sampled_instret = instret_;
+  samples_ = std::make_unique<CallSampling>();
+  CallSampling& s = *samples_;
+  s.sink = sink, s.period = period_cycles, s.next_cycle = period_cycles;
+  s.sampled_cycle = cycle_, s.sampled_instret = instret_;
 }
 
 void Core::flush_call_samples() {
@@ -126,9 +128,6 @@ void Core::flush_call_samples() {
   s.sink->sample(tile_of(tile_base_), pc_, s.calls, cycle_ - s.sampled_cycle, instret_ - s.sampled_instret);
   s.sampled_cycle = cycle_, s.sampled_instret = instret_;
 }
-
-void Core::called(uint32_t entry) { samples_->calls.push(entry); }
-void Core::returned() { samples_->calls.pop(); }
 
 StopReason Core::run_sampled(uint64_t limit_cycle) {
   // Samples fall at the first point at or after each multiple of the period where the fast loop

@@ -230,9 +230,6 @@ class Core final : public Hart {
   StopReason run_traced(uint64_t limit_cycle);
   // run() of a sampled core: the fast loop up to each sample's cycle in turn.
   StopReason run_sampled(uint64_t limit_cycle);
-  // A sampled core's calls and returns, out of line: the interpreter loop stays as it is.
-  void called(uint32_t entry);
-  void returned();
 
   // Slow paths, kept out of line so the interpreter loop stays small.
   void take_trap(uint32_t cause, uint32_t tval, uint32_t insn);
@@ -315,8 +312,8 @@ class Core final : public Hart {
 
   // Sampling for a profile (null: off).
   struct CallSampling {
-    CallSampleSink* sink;
-    uint64_t period, next_cycle;
+    CallSampleSink* sink = nullptr;
+    uint64_t period = 0, next_cycle = 0;
     uint64_t sampled_cycle = 0, sampled_instret = 0;  // when the last sample was taken
     CallStack calls;
   };

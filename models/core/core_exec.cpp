@@ -278,13 +278,13 @@ L_Jalr: {
 }
 // Calls and returns of a sampled core: its call stack, then the jump as usual.
 L_Call:
-  called(PC() + static_cast<uint32_t>(ip->imm) * 4u);
+  samples_->calls.push(PC() + static_cast<uint32_t>(ip->imm) * 4u);
   goto L_Jal;
 L_CallReg:
-  called((RS1 + static_cast<uint32_t>(ip->imm)) & ~1u);
+  samples_->calls.push((RS1 + static_cast<uint32_t>(ip->imm)) & ~1u);
   goto L_Jalr;
 L_Ret:
-  returned();
+  samples_->calls.pop();
   goto L_Jalr;
 L_JumpFar: {
   const uint32_t w = static_cast<uint32_t>(ip->imm);
