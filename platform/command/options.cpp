@@ -165,7 +165,6 @@ CycleWindow cycle_window(const std::string& option, const std::string& text) {
   return window;
 }
 
-// --trace-insn "X,Y[:FROM-TO]": a PE of the grid, traced over a window (default: the whole run).
 // PE "X,Y" of `option` (whose words are `expected`), on the grid of `config`.
 std::pair<uint32_t, uint32_t> grid_pe(const std::string& option, const std::string& pe, const char* expected,
                                       const PlatformConfig& config) {
@@ -180,6 +179,7 @@ std::pair<uint32_t, uint32_t> grid_pe(const std::string& option, const std::stri
   return {x, y};
 }
 
+// --trace-insn "X,Y[:FROM-TO]": a PE of the grid, traced over a window (default: the whole run).
 TracedCore traced_core(const std::string& text, const PlatformConfig& config) {
   const size_t colon = text.find(':');
   TracedCore core;
