@@ -224,12 +224,59 @@ void CoreCluster::sync_kernel(uint64_t cluster_now) {
     quantum_keeper_.sync();
 }
 
+void CoreCluster::set_checkpoint(uint64_t cycle, std::function<void(uint64_t)> save) {
+  checkpoint_at_ = cycle;
+  save_checkpoint_ = std::move(save);
+}
+
+void CoreCluster::checkpoint(Snapshot& s) {
+  Snapshot::Section section(s, "cluster");
+  s.expect(cores_.size(), "the cores");
+  // Cores by their index in cores_, which is the same in every run of the config.
+  const auto harts = [&](std::vector<Hart*>& list) {
+    std::vector<uint32_t> at;
+    for (Hart* h : list) at.push_back(index_of(*h));
+    s.io(at);
+    if (!s.restoring()) return;
+    list.clear();
+    for (uint32_t i : at) {
+      if (i >= cores_.size()) s.fail("core index " + std::to_string(i) + " out of range");
+      list.push_back(cores_[i]);
+    }
+  };
+  harts(active_);
+  harts(sleepers_);
+  harts(woken_);
+  s.fields(state_, waits_at_, settle_queue_, woken_queue_, waiting_domain_, earliest_wake_, rounds_, now_);
+  if (s.restoring()) restored_ = true;
+}
+
 void CoreCluster::thread() {
-  active_ = cores_;
+  if (restored_) {
+    // The restored state is that of a round's start at now_, with SystemC's time caught up.
+    sc_core::wait(period_ * static_cast<double>(now_ - now_cycle()));
+  } else {
+    active_ = cores_;
+    now_ = now_cycle();
+  }
   if (debug_hook_ && !cores_.empty() && !debug_stop(*cores_.front(), StopReason::Limit)) return sc_core::sc_stop();
-  uint64_t now = now_cycle();  // the cluster's time; SystemC's may lag behind (see sync_kernel)
+  uint64_t& now = now_;  // the cluster's time; SystemC's may lag behind (see sync_kernel)
   const auto by_index = [this](Hart* a, Hart* b) { return index_of(*a) < index_of(*b); };
   while (outcome_ == Outcome::Running) {
+    if (now >= checkpoint_at_) {
+      checkpoint_at_ = UINT64_MAX;
+      if (now > now_cycle()) {
+        quantum_keeper_.set(period_ * static_cast<double>(now - now_cycle()));
+        quantum_keeper_.sync();
+      }
+      try {
+        save_checkpoint_(now);
+      } catch (const std::exception& e) {
+        domain_error_ = e.what();
+        outcome_ = Outcome::DomainError;
+        break;
+      }
+    }
     sync_kernel(now);
     uint64_t end = now + quantum_cycles_;
     if (max_cycles_ && now >= max_cycles_) {

@@ -24,6 +24,7 @@
 
 #include "engine/cycle_domain.h"
 #include "engine/hart.h"
+#include "engine/snapshot.h"
 
 namespace wvp {
 
@@ -52,6 +53,14 @@ class CoreCluster : public sc_core::sc_module {
   // stop_request() reports afterwards.
   void set_stop_request(const std::atomic<int>* request) { stop_request_ = request; }
   int stop_request() const { return stop_request_->load(std::memory_order_relaxed); }
+
+  // Calls `save` once, at the first round that begins at or after `cycle`, with SystemC's time
+  // caught up to the cluster's: every core, the domain and every other process then stand at a
+  // round boundary, which is all a checkpoint (engine/snapshot.h) must capture of the schedule.
+  void set_checkpoint(uint64_t cycle, std::function<void(uint64_t cycle)> save);
+  // The rounds' state: which cores are awake, asleep or waiting for the domain, and the
+  // cluster's time. Restoring, before the simulation: the cluster resumes at that time.
+  void checkpoint(Snapshot& s);
 
   Outcome outcome() const { return outcome_; }
   const std::string& domain_error() const { return domain_error_; }  // for DomainError
@@ -115,6 +124,10 @@ class CoreCluster : public sc_core::sc_module {
   const std::atomic<int>* stop_request_ = &kNoStopRequest;
   Outcome outcome_ = Outcome::Running;
   uint64_t rounds_ = 0;
+  uint64_t now_ = 0;  // the cluster's time, ahead of SystemC's by up to a quantum (sync_kernel)
+  bool restored_ = false;
+  uint64_t checkpoint_at_ = UINT64_MAX;
+  std::function<void(uint64_t)> save_checkpoint_;
 };
 
 }  // namespace wvp

@@ -85,6 +85,9 @@ StopReason Core::run(uint64_t limit_cycle, bool single_step) {
   if (dmi_pages_.empty()) {
     dmi_pages_.assign((params_.exec_size + kDmiPageBytes - 1) >> kDmiPageShift, 0);
     data_size_ = data_fast_path() ? params_.exec_size : 0;
+    for (uint32_t page = 0; page < std::min(dmi_held_.size(), dmi_pages_.size()); ++page)
+      if (dmi_held_[page]) dmi_page(page, dmi_held_[page] == 2);
+    dmi_held_ = {};
   }
   if (sleeping_ && !irq_pending_enabled()) return StopReason::Sleep;  // still nothing to wake it
   sleeping_ = false;
@@ -686,6 +689,29 @@ bool Core::debug_write(uint32_t addr, uint32_t len, const uint8_t* in) {
   const uint64_t off = addr - params_.exec_base;
   if (ok && off < params_.exec_size) code_written(static_cast<uint32_t>(off), len);
   return ok;
+}
+
+void Core::checkpoint(Snapshot& s) {
+  s.fields(x_, f_, pc_, cycle_, instret_, mcycle_offset_, minstret_offset_, mstatus_, mie_, mip_sw_ext_, mtvec_, mscratch_,
+           mepc_, mcause_, mtval_, fflags_, frm_, mtimecmp_, ext_irq_at_, msip_at_, halted_, sleeping_, at_breakpoint_,
+           exit_code_, fault_, stats_);
+  bool private_code = code_ && code_->shared_len() == 0;
+  s.io(private_code);
+  bool sampled = samples_ != nullptr;
+  s.io(sampled);
+  if (sampled != (samples_ != nullptr)) s.fail(name() + ": profile sampling was " + (sampled ? "on" : "off") + " in the checkpointed run (--profile)");
+  if (samples_) s.fields(samples_->period, samples_->next_cycle, samples_->sampled_cycle, samples_->sampled_instret, samples_->calls);
+  // The DMI pages held, by access (1 read, 2 write): asked for again on restore, as a core
+  // asks on first use, so that the accesses the bus serves stay those of the uninterrupted run.
+  std::vector<uint8_t> held(dmi_pages_.size());
+  for (size_t page = 0; page < dmi_pages_.size(); ++page)
+    held[page] = dmi_pages_[page] ? (dmi_pages_[page] & kDmiWritable ? 2 : 1) : 0;
+  s.io(held);
+  if (!s.restoring()) return;
+  if (private_code && code_ && code_->shared_len()) privatize_code();
+  dmi_pages_.clear();  // the sockets are bound only once the simulation starts: run() asks
+  dmi_held_ = std::move(held);
+  update_event_cycle();
 }
 
 }  // namespace wvp

@@ -23,6 +23,7 @@
 #include "engine/clock.h"
 #include "engine/cycle_domain.h"
 #include "engine/hart.h"
+#include "engine/snapshot.h"
 #include "engine/register_target.h"
 #include "models/core/call_samples.h"
 #include "models/core/code_cache.h"
@@ -202,6 +203,11 @@ class Core final : public Hart {
 
   const CoreStats& stats() const { return stats_; }
   uint64_t instructions() const { return instret_; }
+
+  // Saves or restores the architectural state, the interrupt inputs, the counts and the profile
+  // sampler's (engine/snapshot.h). The decode cache and the DMI pointers are not state: a
+  // restored core decodes and asks for DMI again, in a copy of its own if it had one.
+  void checkpoint(Snapshot& s);
   double decode_hit_rate() const;
   // Host bytes of the core: its object and its table of DMI pages.
   uint64_t host_bytes() const {
@@ -306,6 +312,7 @@ class Core final : public Hart {
   // The instruction word at `offset` of the executable memory (through DMI: it must be granted).
   uint32_t code_word(uint32_t offset);
   std::vector<uintptr_t> dmi_pages_;
+  std::vector<uint8_t> dmi_held_;  // restored (checkpoint): the pages to ask for at the first run()
   uint32_t dmi_lat_cycles_ = 0;
   uint32_t data_size_ = 0;        // 0 disables the data fast path (watchpoints, bus-only data)
   std::shared_ptr<CodeCache> code_;

@@ -423,4 +423,15 @@ LinkStats Link::stats() const {
   return s;
 }
 
+void Link::checkpoint(Snapshot& s) {
+  Snapshot::Section section(s, "link");
+  std::string name = params_.name;
+  s.io(name);
+  if (name != params_.name) s.fail("link " + name + " in the checkpoint where this platform has " + params_.name);
+  s.fields(now_, order_, events_, items_, released_, framed_, queued_bytes_, last_send_ps_, space_wanted_, retry_, next_seq_,
+           next_tx_seq_, credits_, tx_block_, wire_free_ps_, last_end_ps_, next_try_ps_, timer_generation_, timer_running_,
+           transmissions_, injected_, rng_, line_bit_, next_error_bit_, expected_seq_, nak_scheduled_, rx_items_, rx_accepted_,
+           rx_delivered_, rx_frames_, rx_stalled_, down_, counts_, blocks_sent_);
+}
+
 }  // namespace wvp

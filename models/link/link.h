@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/snapshot.h"
+
 namespace wvp {
 
 struct LinkParams {
@@ -128,6 +130,10 @@ class Link {
   uint32_t frame_blocks(uint32_t payload_bytes) const;                     // 66-bit blocks
   // The time from the first block of a frame going out to its last block, on an idle wire.
   uint64_t frame_time_ps(uint32_t payload_bytes) const;
+
+  // Everything in flight: queued items, frames awaiting acknowledgement, the receiver's buffer,
+  // the pending events and the error generator (engine/snapshot.h).
+  void checkpoint(Snapshot& s);
 
  private:
   struct Queued {

@@ -219,6 +219,11 @@ class Fabric {
   uint32_t buffered(uint32_t tile, int port, uint32_t color) const;
   void reset_stats();
 
+  // Every touched router (buffers, credits, routes, arbiters, counts), the flit pool and the
+  // pending wake-ups and credits (models/router/fabric_checkpoint.cpp). A fabric with RTL twins
+  // is refused: a Verilated block's state is not the model's to save.
+  void checkpoint(Snapshot& s);
+
  private:
   struct Router;
   struct InVc;

@@ -26,6 +26,7 @@
 #include "engine/clock.h"
 #include "engine/cycle_domain.h"
 #include "engine/register_target.h"
+#include "engine/snapshot.h"
 #include "tlm/wavelet_queues.h"
 
 namespace wvp {
@@ -101,6 +102,13 @@ class FabricPort : public sc_core::sc_module,
 
   // RegisterTarget: tile's window, for its core's fast path and for b_transport.
   tlm::tlm_response_status access_register(RegisterAccess& a) override;
+
+  // The tiles' waits, interrupt enables and counts, the route writes ahead, and the fabric.
+  void checkpoint(Snapshot& s) {
+    Snapshot::Section section(s, "fabric_port");
+    s.expect(tiles_.size(), "the tiles");
+    s.fields(tiles_, routes_ahead_, route_writes_, woke_, fabric_);
+  }
 
  private:
   struct TileState {

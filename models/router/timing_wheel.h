@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "engine/snapshot.h"
+
 namespace wvp {
 
 template <typename Event, uint32_t kSlots>
@@ -51,6 +53,21 @@ class TimingWheel {
   }
 
   uint64_t size() const { return size_; }  // events pushed and not taken
+
+  // Every slot's events in their order (a cycle's events are handled in push order).
+  void checkpoint(Snapshot& s) {
+    for (List& slot : slots_) {
+      uint32_t n = slot.size;
+      s.io(n);
+      if (s.restoring()) {
+        slot.size = 0;
+        while (slot.capacity < n) make_room(slot);
+        slot.size = n;
+      }
+      if (n) s.raw(slot.data.get(), uint64_t{n} * sizeof(Event));
+    }
+    s.io(size_);
+  }
 
  private:
   [[gnu::noinline]] void make_room(List& slot) {

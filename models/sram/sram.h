@@ -97,6 +97,12 @@ class Sram : public sc_core::sc_module {
   using ErrorSink = std::function<void(uint32_t tile, uint32_t offset, const std::string& what)>;
   void set_error_sink(ErrorSink sink) { error_sink_ = std::move(sink); }
 
+  // The banks' busy times, the counts and the flipped words (the bytes are SramPages').
+  void checkpoint(Snapshot& s) {
+    Snapshot::Section section(s, "sram");
+    s.fields(bank_free_cycle_, stats_, flipped_, dmi_granted_);
+  }
+
  private:
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
   bool get_direct_mem_ptr(tlm::tlm_generic_payload& gp, tlm::tlm_dmi& dmi);

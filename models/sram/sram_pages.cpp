@@ -88,6 +88,48 @@ void SramPages::write_every_tile(uint32_t offset, const void* in, uint32_t len) 
   }
 }
 
+void SramPages::checkpoint(Snapshot& s) {
+  Snapshot::Section section(s, "sram_pages");
+  s.expect(tiles(), "the tiles");
+  s.expect(pages_per_tile(), "the SRAM pages of a tile");
+  for (uint32_t page = 0; page < image_.size(); ++page) {
+    bool written = image_written_[page];
+    s.io(written);
+    image_written_[page] = written;
+    if (written) s.raw(image_[page], page_bytes(page));
+    else if (s.restoring()) std::memset(image_[page], 0, page_bytes(page));
+  }
+  for (uint32_t tile = 0; tile < tiles(); ++tile) {
+    std::unique_ptr<uint8_t*[]>& own = own_[tile];
+    bool table = own != nullptr;
+    s.io(table);
+    if (!table) {
+      if (own) {
+        own_pages_ -= static_cast<uint64_t>(std::count_if(own.get(), own.get() + image_.size(), [](uint8_t* p) { return p; }));
+        own.reset();
+        --own_tables_;
+      }
+      continue;
+    }
+    if (!own) {
+      own = std::make_unique<uint8_t*[]>(image_.size());
+      ++own_tables_;
+    }
+    for (uint32_t page = 0; page < image_.size(); ++page) {
+      bool owned = own[page] != nullptr;
+      s.io(owned);
+      if (owned && !own[page]) {
+        own[page] = new_page();
+        ++own_pages_;
+      } else if (!owned && own[page]) {
+        own[page] = nullptr;
+        --own_pages_;
+      }
+      if (owned) s.raw(own[page], page_bytes(page));
+    }
+  }
+}
+
 uint64_t SramPages::host_bytes() const {
   const uint64_t image = static_cast<uint64_t>(std::count(image_written_.begin(), image_written_.end(), true));
   return (image + own_pages_) * kPageBytes + own_tables_ * image_.size() * sizeof(uint8_t*);

@@ -11,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "engine/snapshot.h"
 #include "tlm/host_memory.h"
 
 namespace wvp {
@@ -52,6 +53,11 @@ class SramPages {
   // What the pages take of the host: the image pages written, the tiles' own pages and their
   // tables of own pages (not the pointer every tile has).
   uint64_t host_bytes() const;
+
+  // The image and every page a tile owns, with their bytes. Restoring reuses the pages a tile
+  // already owns (a load writes most of them again) and gives up those the checkpoint's tile did
+  // not own; their host memory stays in the arena.
+  void checkpoint(Snapshot& s);
   uint64_t own_pages() const { return own_pages_; }
 
  private:

@@ -37,6 +37,7 @@
 #include "engine/clock.h"
 #include "engine/cycle_domain.h"
 #include "engine/register_target.h"
+#include "engine/snapshot.h"
 #include "models/sram/sram.h"
 #include "tlm/wavelet_queues.h"
 
@@ -117,6 +118,13 @@ class TensorEngine : public sc_core::sc_module, public RegisterTarget {
 
   // RegisterTarget: tile's window, for its core's fast path and for b_transport.
   tlm::tlm_response_status access_register(RegisterAccess& a) override;
+
+  // The tiles' descriptors, operations and streams in progress, and counts.
+  void checkpoint(Snapshot& s) {
+    Snapshot::Section section(s, "tensor");
+    s.expect(tiles_.size(), "the tiles");
+    s.io(tiles_);
+  }
 
  private:
   struct Operand {

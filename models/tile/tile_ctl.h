@@ -61,6 +61,13 @@ class TileCtl : public sc_core::sc_module, public RegisterTarget {
   // RegisterTarget: 32-bit registers, and byte writes to the console for convenience.
   tlm::tlm_response_status access_register(RegisterAccess& a) override;
 
+  // The consoles' partial lines and the marker registers (the CLINT's state is the cores').
+  void checkpoint(Snapshot& s) {
+    Snapshot::Section section(s, "tile_ctl");
+    s.expect(tiles_.size(), "the tiles");
+    s.io(tiles_);
+  }
+
  private:
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
   unsigned int transport_dbg(tlm::tlm_generic_payload& gp);
@@ -74,6 +81,7 @@ class TileCtl : public sc_core::sc_module, public RegisterTarget {
     uint64_t console_bytes = 0;
     // The marker registers: a new step sets the activity back to CORE.
     uint8_t step = WVP_STEP_SETUP, layer = WVP_NO_LAYER, activity = WVP_ACTIVITY_CORE;
+    void checkpoint(Snapshot& s) { s.fields(line, console_bytes, step, layer, activity); }
   };
 
   CoreArray& cores_;

@@ -69,6 +69,7 @@ class SystemLinks {
   // refuses is reported to `errors` (the firmware gets an error status and acts on it).
   SystemLinks(const PlatformConfig& config, FabricPort& port, std::function<void(const std::string&)> errors);
 
+  bool empty() const { return !ring_; }  // no link between wafers, no memory node
   std::vector<SystemLinkStats> stats() const;
   std::optional<MemNodeLinkStats> memnode_stats() const;
 

@@ -134,6 +134,24 @@ void Wafer::apply_rtl_swaps() {
 
 void Wafer::finish() { fabric_.fabric().finish(); }
 
+void Wafer::checkpoint(Snapshot& s) {
+  if (!links_->empty()) s.fail("the links between wafers and to the memory node (system.*) are not held by checkpoints yet");
+  Snapshot::Section section(s, "wafer");
+  cluster_.checkpoint(s);
+  // The SRAM before the cores, which ask it for their DMI pages again.
+  sram_pages_.checkpoint(s);
+  sram_.checkpoint(s);
+  {
+    Snapshot::Section cores(s, "cores");
+    s.expect(cores_.size(), "the cores");
+    for (uint32_t i = 0; i < cores_.size(); ++i) cores_[i].checkpoint(s);
+  }
+  ctl_.checkpoint(s);
+  fabric_.checkpoint(s);
+  tensor_.checkpoint(s);
+  s.io(device_errors_);
+}
+
 void Wafer::apply_routing_plan() {
   const uint32_t w = width(), h = height();
   for (const RouteRule& rule : config_.routes) {

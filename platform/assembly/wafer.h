@@ -83,6 +83,11 @@ class Wafer : public sc_core::sc_module {
   FabricPort& fabric() { return fabric_; }
   const FabricPort& fabric() const { return fabric_; }
   const TensorEngine& tensor() const { return tensor_; }
+  // Saves or restores every tile's state (cores, SRAM, control blocks, fabric, tensor engines)
+  // and the cluster's rounds (docs/checkpoint.md). Restoring, into a wafer built and loaded from
+  // the same config and ELF, before the simulation. Throws CheckpointError for what a checkpoint
+  // cannot hold yet: the links between wafers and the memory node.
+  void checkpoint(Snapshot& s);
   // The run has ended: closes the RTL twins' waveforms (the wafer lives on to the process's end,
   // as SystemC modules do).
   void finish();

@@ -116,6 +116,7 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
   run.sampling = options.temperature != 0.0f;
   run.stats_path = options.stats_path;
   run.trace_path = options.trace_path;
+  run.checkpoint = options.checkpoint;
   // PE (0,0) sends the host each position's token (prompt tokens too) as a wvp_host_token word,
   // and prints its cycles per token of all sequences.
   std::vector<std::vector<int32_t>> generated(micro_batches);

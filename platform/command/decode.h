@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "platform/command/run.h"
 #include "platform/config/config.h"
 
 namespace wvp {
@@ -25,6 +26,7 @@ struct DecodeOptions {
   PlatformConfig config;
   std::string stats_path;
   std::string trace_path;
+  CheckpointOptions checkpoint;
 };
 
 // Returns the process exit code (kExitReferenceMismatch when a sequence's tokens are not the host

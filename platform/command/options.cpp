@@ -258,6 +258,25 @@ GdbOptions gdb_options(const Words& w, const PlatformConfig& config) {
   return gdb;
 }
 
+void add_checkpoint_options(po::options_description& desc) {
+  desc.add_options()("checkpoint-at", new Words::Exactly<2>(),
+                     "CYCLE FILE: write the whole platform's state to FILE at the first quantum round from CYCLE on, and go on")
+      ("restore", po::value<std::string>(), "continue from a checkpoint FILE (the same config, ELF and model as the run that wrote it)");
+}
+
+CheckpointOptions checkpoint_options(const Words& w) {
+  CheckpointOptions opt;
+  if (w.has("checkpoint-at")) {
+    const auto& words = w.vm["checkpoint-at"].as<std::vector<std::string>>();
+    if (words.size() > 2) throw UsageError("--checkpoint-at: given twice (one checkpoint a run)");
+    opt.at_cycle = integer("--checkpoint-at", words[0], 0, UINT64_MAX - 1);
+    opt.path = words[1];
+    if (opt.path.empty()) throw UsageError("--checkpoint-at: empty path");
+  }
+  opt.restore_path = path(w, "restore");
+  return opt;
+}
+
 Command parse_run(const std::vector<std::string>& args) {
   po::options_description desc("wafervp run options");
   desc.add_options()("help,h", "this help");
@@ -287,6 +306,7 @@ Command parse_run(const std::vector<std::string>& args) {
       ("poke", po::value<std::vector<std::string>>()->composing(), "SYMBOL=VALUE: write a 32-bit word at an ELF symbol in every tile (repeatable)")
       ("signature", po::value<std::string>(), "dump PE (0,0)'s begin_signature..end_signature words to this file")
       ("flip", po::value<std::vector<std::string>>()->composing(), "X,Y:ADDR:BIT[:BIT2]: flip stored bits of an SRAM word of PE (X,Y) before the run, ADDR a number or ELF symbol, bits 0-31 data, 32-38 check (needs sram.ecc; repeatable)");
+  add_checkpoint_options(desc);
   const Words w = parse_words("run", args, desc);
   if (w.has("help")) return help(std::string(kUsage) + describe(desc));
   if (w.positional.empty()) throw UsageError("run: no ELF given (wafervp run [options] ELF)");
@@ -355,6 +375,7 @@ Command parse_run(const std::vector<std::string>& args) {
     }
   }
   if (w.has("model")) opt.model_path = w.text("model");
+  opt.checkpoint = checkpoint_options(w);
   return c;
 }
 
@@ -373,6 +394,7 @@ Command parse_decode(const std::vector<std::string>& args) {
       ("firmware", po::value<std::string>(), "decode ELF (default: the build's sw/decode.elf)")
       ("stats", po::value<std::string>(), "write stats JSON to this file")
       ("trace", po::value<std::string>(), "write each core's phases as a Chrome/Perfetto trace (JSON)");
+  add_checkpoint_options(desc);
   const Words w = parse_words("decode", args, desc);
   if (w.has("help")) return help(std::string(kUsage) + describe(desc));
   refuse_positional("decode", w);
@@ -396,6 +418,7 @@ Command parse_decode(const std::vector<std::string>& args) {
   if (w.has("firmware")) opt.firmware_path = w.text("firmware");
   opt.stats_path = path(w, "stats");
   opt.trace_path = path(w, "trace");
+  opt.checkpoint = checkpoint_options(w);
   apply_config_options(w, opt.config);
   validate_config(opt.config);
   return c;
@@ -571,7 +594,7 @@ bool is_one_of(const std::exception& e) {
 
 int exit_code_of(const std::exception& e) {
   if (is_one_of<FabricDeadlock>(e)) return Wafer::kExitDeadlock;
-  if (is_one_of<UsageError, ConfigError, ElfError, LoadError, llama::ModelError, FabricError, std::invalid_argument>(e))
+  if (is_one_of<UsageError, ConfigError, ElfError, LoadError, llama::ModelError, FabricError, CheckpointError, std::invalid_argument>(e))
     return Wafer::kExitBadInput;
   return Wafer::kExitInternal;
 }
@@ -611,11 +634,13 @@ std::vector<Output> outputs(const Command& c) {
       for (const CoreDumpRequest& dump : c.run.core_dumps) file("--core-dump", dump.path);
       file("--profile", c.run.profile_path);
       file("--profile-folded", c.run.profile_folded_path);
+      file("--checkpoint-at", c.run.checkpoint.path);
       rtl_folder(c.run.config);
       break;
     case CommandKind::Decode:
       file("--stats", c.decode.stats_path);
       file("--trace", c.decode.trace_path);
+      file("--checkpoint-at", c.decode.checkpoint.path);
       rtl_folder(c.decode.config);
       break;
     case CommandKind::Noc:

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include <boost/container_hash/hash.hpp>
 #include <nlohmann/json.hpp>
 
 #include "platform/assembly/wafer.h"
@@ -31,6 +32,7 @@
 #include "platform/report/run_stats.h"
 #include "platform/report/svg_plot.h"
 #include "platform/support/host_info.h"
+#include "platform/support/input_file.h"
 #include "platform/support/quoted.h"
 
 namespace wvp {
@@ -147,6 +149,32 @@ std::string listed(const std::vector<std::string>& items) {
   for (size_t i = 0; i < items.size(); ++i) text += (i == 0 ? "" : i + 1 == items.size() ? " and " : ", ") + items[i];
   return text;
 }
+
+// What a checkpoint must match: the config, less the keys a continued run may change (its cycle
+// limit, its log levels), and the program's loaded bytes.
+Snapshot::Identity checkpoint_identity(const PlatformConfig& config, const ElfImage& image) {
+  Snapshot::Identity id;
+  for (const ConfigKey& k : config_values(config))
+    if (k.key != "sim.max_cycles" && k.key.rfind("log.", 0) != 0) id.config += k.key + "=" + k.default_value + "\n";
+  id.program = image.path;
+  id.program_hash = boost::hash_value(image.entry);
+  for (const ElfSegment& seg : image.segments) {
+    boost::hash_combine(id.program_hash, seg.vaddr);
+    boost::hash_combine(id.program_hash, seg.mem_size);
+    boost::hash_combine(id.program_hash, boost::hash_range(seg.bytes.begin(), seg.bytes.end()));
+  }
+  return id;
+}
+
+// What the run printed, in order: a restored run prints it again, so that its output is the
+// uninterrupted run's.
+struct Said {
+  bool is_word = false;
+  HostWord word;                // is_word
+  uint32_t x = 0, y = 0;        // a console line's tile
+  std::string line;
+  void checkpoint(Snapshot& s) { s.fields(is_word, word, x, y, line); }
+};
 
 }  // namespace
 
@@ -275,6 +303,15 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   const SignatureRange signature = dump_signature ? signature_range(image) : SignatureRange{};
   const std::vector<std::pair<uint32_t, uint32_t>> pokes = poke_addresses(image, options.pokes, config);
   const std::vector<uint32_t> flip_at = flip_addresses(image, options.flips, config);
+  const CheckpointOptions& checkpointing = options.checkpoint;
+  const Snapshot::Identity identity = checkpoint_identity(config, image);
+  std::optional<Snapshot> restore;
+  if (!checkpointing.restore_path.empty()) {
+    uint64_t size = 0;
+    const std::string problem = input_file_problem(checkpointing.restore_path, "checkpoint", UINT64_MAX, size);
+    if (!problem.empty()) throw CheckpointError("--restore " + wvp::quoted(checkpointing.restore_path) + ": " + problem);
+    restore.emplace(Snapshot::restore(checkpointing.restore_path, identity));
+  }
   // What each tile may write: its stack and the image's data; the code is shared.
   uint64_t sram_written = kStackPage;
   for (const ElfSegment& seg : image.segments)
@@ -305,9 +342,19 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
         << " bytes of model region per core\n";
     if (options.planned) options.planned(plan);
   }
-  auto console = [&out, &options](const TileIdentity& id, const std::string& line) {
-    if (options.console) options.console(id.x, id.y, line);
-    else out << "(" << id.x << "," << id.y << ") " << line << "\n";
+  std::vector<Said> transcript;  // kept for a checkpoint
+  const bool keep_transcript = checkpointing.at_cycle != UINT64_MAX;
+  const auto print_line = [&out, &options](uint32_t x, uint32_t y, const std::string& line) {
+    if (options.console) options.console(x, y, line);
+    else out << "(" << x << "," << y << ") " << line << "\n";
+  };
+  const auto print_word = [&out, &options](const HostWord& w) {
+    if (options.host_words) options.host_words(w);
+    else out << "(" << w.x << "," << w.y << ") to host: " << w.word << "\n";
+  };
+  auto console = [&](const TileIdentity& id, const std::string& line) {
+    if (keep_transcript) transcript.push_back({false, {}, id.x, id.y, line});
+    print_line(id.x, id.y, line);
   };
   // Never destroyed: SystemC unregisters each port, export and module by a linear search, so
   // tearing down N tiles costs O(N^2) (47 s for 256x256), and the process ends after the run.
@@ -328,10 +375,10 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   }
   for (const auto& [addr, value] : pokes) host.poke(addr, value);
   const std::optional<HostLoadSummary> load = host.finish();
-  const HostStream::WordSink print_word = [&out](const HostWord& w) {
-    out << "(" << w.x << "," << w.y << ") to host: " << w.word << "\n";
-  };
-  HostStream stream(wafer, std::move(prompts), options.host_words ? options.host_words : print_word);
+  HostStream stream(wafer, std::move(prompts), [&](const HostWord& w) {
+    if (keep_transcript) transcript.push_back({true, w, 0, 0, {}});
+    print_word(w);
+  });
   for (size_t i = 0; i < options.flips.size(); ++i) {
     const BitFlip& flip = options.flips[i];
     try {
@@ -360,6 +407,46 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
     for (uint32_t tile = 0; tile < wafer.tile_count(); ++tile)
       wafer.cores()[tile].set_call_samples(function_profile.get(), options.profile_period_cycles);
   }
+  // Everything a checkpoint holds, in one order for saving and restoring.
+  const auto platform_state = [&](Snapshot& s) {
+    wafer.checkpoint(s);
+    stream.checkpoint(s);
+    profile.checkpoint(s);
+    const auto optional_part = [&s](auto& part, const char* option) {
+      bool present = part != nullptr;
+      s.io(present);
+      if (present != (part != nullptr))
+        s.fail(std::string(option) + " was " + (present ? "" : "not ") + "given to the run that wrote the checkpoint; give it to both or neither");
+      if (part) part->checkpoint(s);
+    };
+    optional_part(function_profile, "--profile");
+    optional_part(link_window, "--heatmap-window");
+    Snapshot::Section section(s, "transcript");
+    s.io(transcript);
+  };
+  if (restore) {
+    const auto began_restore = std::chrono::steady_clock::now();
+    platform_state(*restore);
+    for (const Said& said : transcript) said.is_word ? print_word(said.word) : print_line(said.x, said.y, said.line);
+    if (!keep_transcript) transcript = {};
+    err << "wafervp: restored " << checkpointing.restore_path << " (cycle " << restore->identity().cycle << ", "
+        << std::fixed << std::setprecision(1) << double(restore->bytes()) / 1e6 << " MB in "
+        << std::chrono::duration<double>(std::chrono::steady_clock::now() - began_restore).count() << " s)" << std::endl;
+    restore.reset();
+  }
+  if (checkpointing.at_cycle != UINT64_MAX)
+    wafer.cluster().set_checkpoint(checkpointing.at_cycle, [&](uint64_t cycle) {
+      const auto began_save = std::chrono::steady_clock::now();
+      Snapshot::Identity at = identity;
+      at.cycle = cycle;
+      Snapshot s = Snapshot::save(checkpointing.path, at);
+      platform_state(s);
+      const uint64_t bytes = s.bytes();
+      s.close();
+      err << "wafervp: checkpoint at cycle " << cycle << " written to " << checkpointing.path << " (" << std::fixed
+          << std::setprecision(1) << double(bytes) / 1e6 << " MB in "
+          << std::chrono::duration<double>(std::chrono::steady_clock::now() - began_save).count() << " s)" << std::endl;
+    });
   std::unique_ptr<DebugSession> debug;
   if (options.gdb) {
     debug = std::make_unique<DebugSession>(wafer, *options.gdb);

@@ -39,6 +39,16 @@ struct CoreDumpRequest {
   std::string path;
 };
 
+// Checkpoint and restore (engine/snapshot.h, docs/checkpoint.md).
+struct CheckpointOptions {
+  // --checkpoint-at CYCLE FILE: the whole platform's state written at the first quantum round
+  // that begins at or after CYCLE; the run goes on.
+  uint64_t at_cycle = UINT64_MAX;
+  std::string path;
+  // --restore FILE: the run continues from that state, given the same config and ELF (and model).
+  std::string restore_path;
+};
+
 // A core whose instructions are traced over a window of cycles (--trace-insn X,Y[:FROM-TO]).
 struct TracedCore {
   uint32_t x = 0, y = 0;
@@ -95,6 +105,7 @@ struct RunOptions {
   // Called after the run with the finished wafer (its stats and profile) and the exit code, if
   // set; `stats` is the stats JSON about to be written (null without --stats), to add to.
   std::function<void(const Wafer&, const PhaseProfile&, int exit_code, nlohmann::json* stats)> report;
+  CheckpointOptions checkpoint;
   // Called with the model's plan (its pipeline stages) before the run, if set.
   std::function<void(const llama::StagePlan&)> planned;
 };

@@ -89,6 +89,12 @@ void HostStream::drive_out() {
   }
 }
 
+void HostStream::checkpoint(Snapshot& s) {
+  Snapshot::Section section(s, "host_stream");
+  s.fields(summary_.out, on_link_, last_sent_ps_);
+  if (out_) out_->checkpoint(s);
+}
+
 HostStreamSummary HostStream::finish() {
   if (out_) {
     out_->advance(UINT64_MAX);

@@ -72,6 +72,9 @@ class HostStream {
 
   // After the run: lets the return link deliver what is still on it.
   HostStreamSummary finish();
+  // The words taken and those still on the return link, with the link. Restoring does not hand
+  // the words taken to the sink again: the caller replays what its run printed.
+  void checkpoint(Snapshot& s);
 
  private:
   void take(const HostWord& word);

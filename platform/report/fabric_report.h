@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/snapshot.h"
 #include "models/router/fabric.h"
 #include "platform/report/cycle_window.h"
 
@@ -24,6 +25,10 @@ class LinkWindow {
   LinkWindow& operator=(const LinkWindow&) = delete;
   // Flits per cycle over the part of the window before `end_cycle`, as link_utilisation().
   std::vector<double> utilisation(uint64_t end_cycle) const;
+  void checkpoint(Snapshot& s) {
+    Snapshot::Section section(s, "link_window");
+    s.io(flits_);
+  }
 
  private:
   CycleWindow window_;

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/snapshot.h"
 #include "models/core/call_samples.h"
 #include "platform/assembly/elf_image.h"
 
@@ -33,6 +34,12 @@ class FunctionProfile : public CallSampleSink {
 
   // The `top` functions by their own cycles over all cores, with their share, their cycles
   // including their callees', and their instructions; then each group's (when there are several).
+  // The samples so far (the cores' samplers are theirs: Core::checkpoint).
+  void checkpoint(Snapshot& s) {
+    Snapshot::Section section(s, "function_profile");
+    s.fields(stacks_, self_, group_cores_);
+  }
+
   void write_table(std::ostream& out, size_t top) const;
   // "outer;...;leaf CYCLES", a line per call stack, over all cores.
   void write_folded(std::ostream& out) const;

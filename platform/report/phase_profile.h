@@ -12,6 +12,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "engine/snapshot.h"
 #include "abi/wvp/phases.h"
 
 #include "engine/clock.h"
@@ -67,6 +68,13 @@ class PhaseProfile : public PhaseSink {
   static std::string step_name(uint32_t step);
   static std::string activity_name(uint32_t activity);
 
+  // The tiles' open steps and activities, their timelines and the totals so far.
+  void checkpoint(Snapshot& s) {
+    Snapshot::Section section(s, "phase_profile");
+    s.expect(tiles_.size(), "the tiles");
+    s.fields(tiles_, totals_, per_tile_, tile_window_, used_);
+  }
+
  private:
   struct Span {
     uint64_t begin, end;
@@ -79,6 +87,9 @@ class PhaseProfile : public PhaseSink {
     uint64_t started = UINT64_MAX, done = UINT64_MAX;  // left SETUP, entered DONE (or ended)
     bool timeline = false, finished = false;
     std::vector<Span> spans;
+    void checkpoint(Snapshot& s) {
+      s.fields(step, layer, activity, since, step_since, activity_since, started, done, timeline, finished, spans);
+    }
   };
   void account(uint32_t tile, uint64_t cycle);
   void close_activity(TileState& t, uint64_t cycle);
