@@ -32,6 +32,16 @@ struct CheckpointError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// What a run is asked to do with checkpoints (--checkpoint-at CYCLE FILE, --restore FILE).
+struct CheckpointOptions {
+  // Write the whole platform's state to `path` at the first scheduling step (a quantum round, a
+  // study's chunk of cycles) that begins at or after this cycle, and go on.
+  uint64_t at_cycle = UINT64_MAX;
+  std::string path;
+  // Continue from that state, given the same config and program.
+  std::string restore_path;
+};
+
 class Snapshot;
 
 template <typename T>

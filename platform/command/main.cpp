@@ -57,7 +57,13 @@ int run_noc_command(const wvp::NocOptions& opt) {
             << noc.buffer_depth_flits << " flits, " << wvp::traffic_name(noc.pattern) << " traffic, "
             << noc.packet_flits << "-flit packets\n";
   if (!opt.sweep) {
-    const wvp::NocResult r = wvp::run_noc(fabric, noc);
+    wvp::Snapshot::Identity identity;
+    identity.config = wvp::checkpoint_config_text(config);
+    identity.program = "the noc study";
+    const wvp::NocResult r = wvp::run_noc(fabric, noc, opt.checkpoint, identity);
+    if (!opt.checkpoint.path.empty())
+      std::cerr << "wafervp noc: checkpoint at cycle " << wvp::Snapshot::read_identity(opt.checkpoint.path).cycle
+                << " written to " << opt.checkpoint.path << "\n";
     std::cout << "offered " << r.offered << " (generated " << r.generated << ") accepted " << r.accepted << " flits/node/cycle; latency avg "
               << r.latency_avg << " p50 " << r.latency_p50 << " p99 " << r.latency_p99 << " cycles ("
               << r.packets_measured << " packets measured" << (r.drained ? "" : ", DID NOT DRAIN: saturated") << ")\n"

@@ -438,6 +438,7 @@ Command parse_noc(const std::vector<std::string>& args) {
       ("jobs", po::value<std::string>()->default_value("1"), "sweep: points run at a time, each in a process of its own, 1 to 256")
       ("csv", po::value<std::string>(), "sweep: write the latency-vs-load table as CSV")
       ("plot", po::value<std::string>(), "sweep: draw the latency-vs-load curve as SVG");
+  add_checkpoint_options(desc);
   const Words w = parse_words("noc", args, desc);
   if (w.has("help")) return help(describe(desc));
   refuse_positional("noc", w);
@@ -456,6 +457,9 @@ Command parse_noc(const std::vector<std::string>& args) {
   opt.csv_path = path(w, "csv");
   opt.plot_path = path(w, "plot");
   if (!opt.sweep && (!opt.csv_path.empty() || !opt.plot_path.empty())) throw UsageError("noc: --csv and --plot need --sweep");
+  opt.checkpoint = checkpoint_options(w);
+  if (opt.sweep && (opt.checkpoint.at_cycle != UINT64_MAX || !opt.checkpoint.restore_path.empty()))
+    throw UsageError("noc: --checkpoint-at and --restore are for one run, not a --sweep");
   apply_config_options(w, opt.config);
   validate_config(opt.config);
   return c;
@@ -648,6 +652,7 @@ std::vector<Output> outputs(const Command& c) {
       file("--heatmap", c.noc.heatmap_path);
       file("--csv", c.noc.csv_path);
       file("--plot", c.noc.plot_path);
+      file("--checkpoint-at", c.noc.checkpoint.path);
       break;
     case CommandKind::MakeModel:
       file("--out", c.make_model.out_path);

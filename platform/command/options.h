@@ -29,6 +29,7 @@ struct NocOptions {
   uint32_t sweep_refine = 4;  // bisection steps at saturation
   unsigned jobs = 1;          // sweep points run at a time, each in a process
   std::string csv_path, plot_path;
+  CheckpointOptions checkpoint;  // one run, not a sweep
 };
 
 // `wafervp make-model`: a deterministic checkpoint and its tokenizer.

@@ -150,12 +150,10 @@ std::string listed(const std::vector<std::string>& items) {
   return text;
 }
 
-// What a checkpoint must match: the config, less the keys a continued run may change (its cycle
-// limit, its log levels), and the program's loaded bytes.
+// What a checkpoint must match: the config and the program's loaded bytes.
 Snapshot::Identity checkpoint_identity(const PlatformConfig& config, const ElfImage& image) {
   Snapshot::Identity id;
-  for (const ConfigKey& k : config_values(config))
-    if (k.key != "sim.max_cycles" && k.key.rfind("log.", 0) != 0) id.config += k.key + "=" + k.default_value + "\n";
+  id.config = checkpoint_config_text(config);
   id.program = image.path;
   id.program_hash = boost::hash_value(image.entry);
   for (const ElfSegment& seg : image.segments) {

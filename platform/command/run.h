@@ -39,16 +39,6 @@ struct CoreDumpRequest {
   std::string path;
 };
 
-// Checkpoint and restore (engine/snapshot.h, docs/checkpoint.md).
-struct CheckpointOptions {
-  // --checkpoint-at CYCLE FILE: the whole platform's state written at the first quantum round
-  // that begins at or after CYCLE; the run goes on.
-  uint64_t at_cycle = UINT64_MAX;
-  std::string path;
-  // --restore FILE: the run continues from that state, given the same config and ELF (and model).
-  std::string restore_path;
-};
-
 // A core whose instructions are traced over a window of cycles (--trace-insn X,Y[:FROM-TO]).
 struct TracedCore {
   uint32_t x = 0, y = 0;

@@ -325,6 +325,13 @@ struct YamlApplier {
 
 std::vector<ConfigKey> config_keys() { return config_values(PlatformConfig{}); }
 
+std::string checkpoint_config_text(const PlatformConfig& config) {
+  std::string text;
+  for (const ConfigKey& k : config_values(config))
+    if (k.key != "sim.max_cycles" && k.key.rfind("log.", 0) != 0) text += k.key + "=" + k.default_value + "\n";
+  return text;
+}
+
 std::vector<ConfigKey> config_values(const PlatformConfig& config) {
   std::vector<ConfigKey> keys;
   for (const Field& f : fields()) keys.push_back({f.key, f.get(config), f.help});

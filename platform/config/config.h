@@ -195,6 +195,10 @@ std::vector<ConfigKey> config_keys();
 // The same keys with the values `config` holds (in `default_value`).
 std::vector<ConfigKey> config_values(const PlatformConfig& config);
 
+// The config as a checkpoint records it (engine/snapshot.h), "key=value" lines: every key but
+// those a continued run may change (sim.max_cycles, log.*).
+std::string checkpoint_config_text(const PlatformConfig& config);
+
 // Applies a YAML file on top of `config`.
 void load_config_file(PlatformConfig& config, const std::string& path);
 // Applies YAML text (tests); `source` names it in errors.

@@ -63,6 +63,9 @@ struct Collector : Fabric::Client {
   uint64_t accepted_flits = 0, generated_flits = 0;
   uint64_t measured_outstanding = 0, packets_delivered = 0;
   std::vector<uint64_t> latencies;
+  void checkpoint(Snapshot& s) {
+    s.fields(created, accepted_flits, generated_flits, measured_outstanding, packets_delivered, latencies);
+  }
   void delivered_flit(uint64_t cycle) {
     if (cycle >= window_begin && cycle < window_end) ++accepted_flits;
   }
@@ -89,7 +92,8 @@ double percentile(std::vector<uint64_t>& v, double q) {
 
 }  // namespace
 
-NocResult run_noc(const FabricParams& fabric_params, const NocParams& noc) {
+NocResult run_noc(const FabricParams& fabric_params, const NocParams& noc, const CheckpointOptions& checkpoint,
+                  const Snapshot::Identity& identity) {
   const uint32_t w = fabric_params.width, h = fabric_params.height;
   const uint32_t rw = noc.region_width ? noc.region_width : w, rh = noc.region_height ? noc.region_height : h;
   if (rw > w || rh > h) throw FabricError("noc: traffic region " + std::to_string(rw) + "x" + std::to_string(rh) + " exceeds the grid");
@@ -134,31 +138,57 @@ NocResult run_noc(const FabricParams& fabric_params, const NocParams& noc) {
     }
   };
 
+  NocResult r;
+  r.width = w;
+  r.height = h;
+  r.offered = noc.injection_rate;
+  enum Phase : uint8_t { kWarmUp, kMeasure, kDrain } phase = kWarmUp;
+  // Everything that changes as the study runs, in one order for saving and restoring.
+  const auto study_state = [&](Snapshot& s) {
+    Snapshot::Section section(s, "noc_study");
+    s.expect(nodes, "the traffic's nodes");
+    s.fields(phase, gens, col, r.link_utilisation, r.router_stats_json, fabric);
+  };
+  if (!checkpoint.restore_path.empty()) {
+    Snapshot s = Snapshot::restore(checkpoint.restore_path, identity);
+    study_state(s);
+  }
+  uint64_t checkpoint_at = checkpoint.at_cycle;
+
   const auto start = std::chrono::steady_clock::now();
   constexpr uint64_t kChunk = 256;
   const auto run_to = [&](uint64_t end) {
     while (fabric.now() < end) {
+      if (fabric.now() >= checkpoint_at) {
+        Snapshot::Identity at = identity;
+        at.cycle = fabric.now();
+        Snapshot s = Snapshot::save(checkpoint.path, at);
+        study_state(s);
+        s.close();
+        checkpoint_at = UINT64_MAX;
+      }
       const uint64_t step_end = std::min(end, fabric.now() + kChunk);
       generate_until(step_end);
       fabric.advance(step_end);
     }
   };
-  run_to(warm_end);
-  fabric.reset_stats();
-  run_to(measure_end);
-
-  NocResult r;
-  r.width = w;
-  r.height = h;
-  r.offered = noc.injection_rate;
-  r.link_utilisation = link_utilisation(fabric, noc.measure_cycles);
-  // Text router by router: a document of every router of a big grid would take gigabytes.
-  r.router_stats_json = "[";
-  for (const uint32_t t : routers_with_stats(fabric)) {
-    if (r.router_stats_json.size() > 1) r.router_stats_json += ',';
-    r.router_stats_json += fabric_router_json(fabric, t, noc.measure_cycles).dump();
+  if (phase == kWarmUp) {
+    run_to(warm_end);
+    fabric.reset_stats();
+    phase = kMeasure;
   }
-  r.router_stats_json += "]";
+  if (phase == kMeasure) {
+    run_to(measure_end);
+    r.link_utilisation = link_utilisation(fabric, noc.measure_cycles);
+    // Text router by router: a document of every router of a big grid would take gigabytes.
+    r.router_stats_json = "[";
+    for (const uint32_t t : routers_with_stats(fabric)) {
+      if (r.router_stats_json.size() > 1) r.router_stats_json += ',';
+      r.router_stats_json += fabric_router_json(fabric, t, noc.measure_cycles).dump();
+    }
+    r.router_stats_json += "]";
+    phase = kDrain;
+  }
 
   const uint64_t drain_end = measure_end + noc.drain_max_cycles;
   while (col.measured_outstanding && fabric.now() < drain_end) run_to(std::min(drain_end, fabric.now() + kChunk));

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/snapshot.h"
 #include "models/router/fabric.h"
 #include "platform/config/noc_params.h"
 
@@ -37,7 +38,11 @@ struct NocResult {
 // VCs, buffers and routing.
 FabricParams noc_fabric_params(const FabricParams& platform, const NocParams& noc, uint32_t width, uint32_t height);
 
-NocResult run_noc(const FabricParams& fabric, const NocParams& noc);
+// With `checkpoint`, the study's state (the fabric, the generators, what is measured so far) is
+// written at the first chunk of cycles from its cycle on, or the study continues from a
+// checkpoint of the same config (`identity`). Throws CheckpointError for a file that does not fit.
+NocResult run_noc(const FabricParams& fabric, const NocParams& noc, const CheckpointOptions& checkpoint = {},
+                  const Snapshot::Identity& identity = {});
 // Host bytes a study takes per tile of the grid, to refuse one the host cannot hold before it
 // runs: a router, and per node of the traffic region its generator and, for each packet it makes
 // before the drain, the creation cycle and latency the study keeps.
