@@ -9,11 +9,13 @@
 
 #include <stdint.h>
 
+#include "element_types.h"
+
 #define WVP_MODEL_MAGIC 0x4D505657u /* "WVPM" */
 #define WVP_NO_TOKEN (-1) /* a prompt's slot past its last token */
 #define WVP_MAX_MICRO_BATCHES 64 /* the firmware keeps each sequence's state on its stack */
 
-/* The region starts with this header (18 words), written by the loader. */
+/* The region starts with this header (19 words), written by the loader. */
 typedef struct {
   uint32_t magic;
   int32_t dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len;
@@ -26,6 +28,8 @@ typedef struct {
   uint32_t micro_batches;      /* sequences in the pipeline together, at least 1 */
   uint32_t kv_window;          /* K/V positions a core keeps in SRAM; 0 or seq_len: all of them */
   uint32_t kv_edge;            /* with a window below seq_len: WVP_PORT_W or _E, the edge of the memory node with the rest */
+  uint32_t weight_type;        /* the matrices' elements (embedding, attention, FFN, classifier): WVP_FP32, _FP16 or _BF16;
+                                  norms, RoPE frequencies and the working memory are fp32 */
 } wvp_model_header;
 
 /* The decode firmware's word to the host (wvp_host_out) for each position's token: the sequence
@@ -60,6 +64,12 @@ static inline wvp_range wvp_range_of(uint32_t n, uint32_t parts, uint32_t k) {
 static inline uint32_t wvp_part_holding(uint32_t k, uint32_t n, uint32_t parts) {
   const uint32_t base = n / parts, extra = n % parts;
   return k < extra * (base + 1) ? k / (base + 1) : extra + (k - extra * (base + 1)) / base;
+}
+
+/* Words of a matrix part of `elements` weights: every part starts on a word, so the layout counts
+ * words whatever the weights' type. */
+static inline uint32_t wvp_weight_words(const wvp_model_header *h, uint32_t elements) {
+  return (uint32_t)(((uint64_t)elements * wvp_type_bytes(h->weight_type) + 3) / 4);
 }
 
 static inline uint32_t wvp_head_size(const wvp_model_header *h) { return (uint32_t)(h->dim / h->n_heads); }
@@ -116,7 +126,7 @@ typedef struct {
   uint32_t cols_dim;                                      /* the largest part of x (a block column's) */
   uint32_t rows_qkv, cols_heads, rows_units, rows_vocab;  /* the largest parts of a block row: q|k|v rows, query heads' columns, hidden units, vocabulary */
   uint32_t rms_att, rms_ffn, rms_final;                   /* (layers x cols_dim), (layers x cols_dim), (cols_dim) */
-  uint32_t wqkv, wo, w13, w2;                             /* first_layer; the next follows at + *_stride */
+  uint32_t wqkv, wo, w13, w2;                             /* first_layer; the next follows at + *_stride (words) */
   uint32_t wqkv_stride, wo_stride, w13_stride, w2_stride;
   uint32_t embedding, classifier;                         /* token rows (stage 0), logit rows (last stage) */
   uint32_t rope_freq;                                     /* RoPE's head_size / 2 rotation frequencies (run.c's powf) */
@@ -168,14 +178,15 @@ static inline wvp_model_layout wvp_model_layout_of(const wvp_model_header *h, ui
   l.rms_att = at, at += l.layers * l.cols_dim;
   l.rms_ffn = at, at += l.layers * l.cols_dim;
   l.rms_final = at, at += l.cols_dim;
-  l.wqkv_stride = l.rows_qkv * l.cols_dim, l.wqkv = at, at += l.layers * l.wqkv_stride;
-  l.wo_stride = l.cols_dim * l.cols_heads, l.wo = at, at += l.layers * l.wo_stride;
-  l.w13_stride = 2 * l.rows_units * l.cols_dim, l.w13 = at, at += l.layers * l.w13_stride;
-  l.w2_stride = l.cols_dim * l.rows_units, l.w2 = at, at += l.layers * l.w2_stride;
+  l.wqkv_stride = wvp_weight_words(h, l.rows_qkv * l.cols_dim), l.wqkv = at, at += l.layers * l.wqkv_stride;
+  l.wo_stride = wvp_weight_words(h, l.cols_dim * l.cols_heads), l.wo = at, at += l.layers * l.wo_stride;
+  l.w13_stride = wvp_weight_words(h, 2 * l.rows_units * l.cols_dim), l.w13 = at, at += l.layers * l.w13_stride;
+  l.w2_stride = wvp_weight_words(h, l.cols_dim * l.rows_units), l.w2 = at, at += l.layers * l.w2_stride;
+  const uint32_t vocabulary = wvp_weight_words(h, l.rows_vocab * l.cols_dim);
   l.embedding = at;
-  if (first) at += l.rows_vocab * l.cols_dim;
+  if (first) at += vocabulary;
   l.classifier = h->shared_classifier && first ? l.embedding : at;
-  if (last && l.classifier == at) at += l.rows_vocab * l.cols_dim;
+  if (last && l.classifier == at) at += vocabulary;
   l.rope_freq = at, at += hs / 2;
   l.floats = at;
   return l;

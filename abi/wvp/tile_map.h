@@ -63,9 +63,12 @@
 #define WVP_TENSOR_BASE         0x02030000
 #define WVP_TENSOR_SIZE         0x00001000
 #define WVP_TENSOR_OP           0x00
-#define WVP_TENSOR_TYPES        0x04       /* bits 1:0 source type, 3:2 destination type, */
+#define WVP_TENSOR_TYPES        0x04       /* bits 1:0 source type (src0's, and src1's without bit 6), 3:2 destination type, */
 #define WVP_TENSOR_FROM_FABRIC  0x10       /*   bit 4: source is the color in SRC0 (COPY only) */
 #define WVP_TENSOR_TO_FABRIC    0x20       /*   bit 5: destination is the color in DST (COPY only) */
+#define WVP_TENSOR_SRC1_TYPED   0x40       /*   bit 6: src1's type is bits 8:7 (weights in fp16 times an fp32 vector) */
+#define WVP_TENSOR_SRC1_TYPE_SHIFT 7
+#define WVP_TENSOR_SRC1_TYPE(type) (WVP_TENSOR_SRC1_TYPED | ((type) << WVP_TENSOR_SRC1_TYPE_SHIFT)) /* or'ed into the source type */
 #define WVP_TENSOR_LEN          0x08       /* elements per row */
 #define WVP_TENSOR_ROWS         0x0C
 #define WVP_TENSOR_SRC0         0x10

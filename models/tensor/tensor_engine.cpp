@@ -6,49 +6,13 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "abi/wvp/element_types.h"
 #include "tlm/log.h"
 #include "tlm/tile_address.h"
 
 namespace wvp {
 
 using namespace tensor_regs;
-
-float half_to_float(uint16_t h) {
-  const uint32_t sign = uint32_t(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
-  if (exp == 0) {  // zero or subnormal: mant * 2^-24, exact in fp32
-    const float v = static_cast<float>(mant) * 0x1p-24f;
-    return sign ? -v : v;
-  }
-  const uint32_t bits = exp == 31 ? sign | 0x7f800000u | (mant << 13) : sign | ((exp + 112) << 23) | (mant << 13);
-  return std::bit_cast<float>(bits);
-}
-
-uint16_t float_to_half(float f) {
-  uint32_t bits = std::bit_cast<uint32_t>(f);
-  const uint32_t sign = bits & 0x80000000u;
-  bits ^= sign;
-  uint32_t out;
-  if (bits >= 0x47800000u) {  // 65536 or more, inf or NaN
-    out = bits > 0x7f800000u ? 0x7e00 : 0x7c00;
-  } else if (bits < 0x38800000u) {  // below 2^-14: subnormal or zero
-    // Adding 0.5 aligns the 10 fraction bits at the bottom; the addition rounds to nearest even.
-    const float aligned = std::bit_cast<float>(bits) + 0.5f;
-    out = std::bit_cast<uint32_t>(aligned) - std::bit_cast<uint32_t>(0.5f);
-  } else {
-    const uint32_t odd = (bits >> 13) & 1;
-    bits += (uint32_t(15 - 127) << 23) + 0xfff + odd;  // rebias, round half to even
-    out = bits >> 13;                                  // a carry may round up to inf
-  }
-  return static_cast<uint16_t>(out | (sign >> 16));
-}
-
-float bf16_to_float(uint16_t b) { return std::bit_cast<float>(uint32_t(b) << 16); }
-
-uint16_t float_to_bf16(float f) {
-  const uint32_t bits = std::bit_cast<uint32_t>(f);
-  if ((bits & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((bits >> 16) | 0x40);  // quiet NaN
-  return static_cast<uint16_t>((bits + 0x7fff + ((bits >> 16) & 1)) >> 16);
-}
 
 TensorEngine::TensorEngine(sc_core::sc_module_name name, const TensorParams& params, uint32_t tiles,
                            const Clock& clock)
@@ -66,8 +30,6 @@ void TensorEngine::attach_sram(Sram& sram, uint64_t base_address) {
 }
 
 namespace {
-
-uint32_t type_bytes(uint32_t type) { return type == uint32_t(TensorType::Fp32) ? 4 : 2; }
 
 const char* op_name(TensorOp op) {
   switch (op) {
@@ -93,7 +55,7 @@ std::string hex(uint64_t v) {
 
 uint32_t TensorEngine::element(const Operand& o, uint32_t type, uint64_t r, uint64_t i) const {
   return static_cast<uint32_t>((int64_t(o.addr) - int64_t(sram_base_)) +
-                               (int64_t(r) * o.row_stride + int64_t(i) * o.stride) * int64_t(type_bytes(type)));
+                               (int64_t(r) * o.row_stride + int64_t(i) * o.stride) * int64_t(wvp_type_bytes(type)));
 }
 
 float TensorEngine::to_float(const uint8_t* p, uint32_t type) {
@@ -104,21 +66,21 @@ float TensorEngine::to_float(const uint8_t* p, uint32_t type) {
   }
   uint16_t h;
   std::memcpy(&h, p, 2);
-  return type == uint32_t(TensorType::Fp16) ? half_to_float(h) : bf16_to_float(h);
+  return type == uint32_t(TensorType::Fp16) ? wvp_half_to_float(h) : wvp_bf16_to_float(h);
 }
 
 void TensorEngine::from_float(uint8_t* p, uint32_t type, float v) {
   if (type == uint32_t(TensorType::Fp32)) {
     std::memcpy(p, &v, 4);
   } else {
-    const uint16_t h = type == uint32_t(TensorType::Fp16) ? float_to_half(v) : float_to_bf16(v);
+    const uint16_t h = type == uint32_t(TensorType::Fp16) ? wvp_float_to_half(v) : wvp_float_to_bf16(v);
     std::memcpy(p, &h, 2);
   }
 }
 
 void TensorEngine::check_operand(const char* name, const Operand& o, uint32_t type, uint64_t rows, uint64_t n) const {
   // Every element must lie in the SRAM: the corners bound them.
-  const int64_t size = type_bytes(type);
+  const int64_t size = wvp_type_bytes(type);
   if (o.addr % size) throw std::runtime_error(std::string(name) + " " + hex(o.addr) + " is not aligned to its element size");
   int64_t lo = 0, hi = 0;
   for (const int64_t r : {int64_t(0), int64_t(rows) - 1})
@@ -137,7 +99,8 @@ uint64_t TensorEngine::execute(TileState& t, uint32_t tile) {
   if (t.op < uint32_t(TensorOp::Fmac) || t.op > uint32_t(TensorOp::Copy))
     throw std::runtime_error("unknown operation " + std::to_string(t.op));
   const uint32_t src_type = t.types & 3, dst_type = (t.types >> 2) & 3;
-  if (src_type > 2 || dst_type > 2) throw std::runtime_error("unknown element type in TYPES " + hex(t.types));
+  const uint32_t src1_type = t.types & kSrc1Typed ? (t.types >> kSrc1TypeShift) & 3 : src_type;
+  if (src_type > 2 || src1_type > 2 || dst_type > 2) throw std::runtime_error("unknown element type in TYPES " + hex(t.types));
   if (!sram_) throw std::runtime_error("no SRAM attached");
   const uint64_t rows = std::max<uint32_t>(t.rows, 1), len = t.len;
   const bool uses_src1 = op == TensorOp::Fmac || op == TensorOp::Dot || op == TensorOp::Add || op == TensorOp::Mul;
@@ -146,7 +109,7 @@ uint64_t TensorEngine::execute(TileState& t, uint32_t tile) {
 
   if (len == 0) return params_.startup_cycles;
   check_operand("src0", t.src0, src_type, rows, len);
-  if (uses_src1) check_operand("src1", t.src1, src_type, rows, len);
+  if (uses_src1) check_operand("src1", t.src1, src1_type, rows, len);
   if (uses_dst) check_operand("dst", t.dst, dst_type, rows, dst_len);
   const auto load = [&](const Operand& o, uint32_t type, uint64_t r, uint64_t i) {
     return to_float(sram_->readable(tile, element(o, type, r, i)), type);
@@ -161,10 +124,10 @@ uint64_t TensorEngine::execute(TileState& t, uint32_t tile) {
     for (uint64_t i = 0; i < len; ++i) {
       const float a = load(t.src0, src_type, r, i);
       switch (op) {
-        case TensorOp::Fmac: store(r, i, std::fma(a, load(t.src1, src_type, r, i), load(t.dst, dst_type, r, i))); break;
-        case TensorOp::Dot: acc = std::fma(a, load(t.src1, src_type, r, i), acc); break;
-        case TensorOp::Add: store(r, i, a + load(t.src1, src_type, r, i)); break;
-        case TensorOp::Mul: store(r, i, a * load(t.src1, src_type, r, i)); break;
+        case TensorOp::Fmac: store(r, i, std::fma(a, load(t.src1, src1_type, r, i), load(t.dst, dst_type, r, i))); break;
+        case TensorOp::Dot: acc = std::fma(a, load(t.src1, src1_type, r, i), acc); break;
+        case TensorOp::Add: store(r, i, a + load(t.src1, src1_type, r, i)); break;
+        case TensorOp::Mul: store(r, i, a * load(t.src1, src1_type, r, i)); break;
         case TensorOp::Scale: store(r, i, a * scalar); break;
         case TensorOp::Max:
           if ((r == 0 && i == 0) || a > best) best = a, best_at = r * len + i;
@@ -182,7 +145,8 @@ uint64_t TensorEngine::execute(TileState& t, uint32_t tile) {
 
   // Timing: groups of `lanes` elements in row-major order; a group takes as many cycles as the
   // most distinct words any one bank must deliver to one operand.
-  const uint32_t lanes = src_type == uint32_t(TensorType::Fp32) ? params_.fp32_lanes : params_.fp16_lanes;
+  const bool narrow = src_type != uint32_t(TensorType::Fp32) && (!uses_src1 || src1_type != uint32_t(TensorType::Fp32));
+  const uint32_t lanes = narrow ? params_.fp16_lanes : params_.fp32_lanes;
   const uint64_t elements = rows * len;
   std::vector<uint32_t> hits(params_.sram_banks);
   std::vector<uint64_t> words;
@@ -201,7 +165,7 @@ uint64_t TensorEngine::execute(TileState& t, uint32_t tile) {
       }
     };
     bank_load(t.src0, src_type, false);
-    if (uses_src1) bank_load(t.src1, src_type, false);
+    if (uses_src1) bank_load(t.src1, src1_type, false);
     if (uses_dst) bank_load(t.dst, dst_type, op == TensorOp::Dot);
     cycles += worst;
     conflicts += worst - 1;
@@ -292,8 +256,8 @@ StallExtension::Until TensorEngine::stream(TileState& t, uint32_t tile) {
         const uint16_t half = static_cast<uint16_t>(wavelet);
         from_float(sram_->writable(tile, element(t.dst, dst_type, r, i)), dst_type,
                    src_type == uint32_t(TensorType::Fp32) ? std::bit_cast<float>(wavelet)
-                   : src_type == uint32_t(TensorType::Fp16) ? half_to_float(half)
-                                                            : bf16_to_float(half));
+                   : src_type == uint32_t(TensorType::Fp16) ? wvp_half_to_float(half)
+                                                            : wvp_bf16_to_float(half));
         t.held = wavelet;
         t.holding = forward;
       }
@@ -304,8 +268,8 @@ StallExtension::Until TensorEngine::stream(TileState& t, uint32_t tile) {
     } else {
       const float v = to_float(sram_->readable(tile, element(t.src0, src_type, r, i)), src_type);
       const uint32_t wavelet = dst_type == uint32_t(TensorType::Fp32) ? std::bit_cast<uint32_t>(v)
-                               : dst_type == uint32_t(TensorType::Fp16) ? float_to_half(v)
-                                                                        : float_to_bf16(v);
+                               : dst_type == uint32_t(TensorType::Fp16) ? wvp_float_to_half(v)
+                                                                        : wvp_float_to_bf16(v);
       if (!queues_->try_send(tile, color, wavelet, t.stream_cycle)) return wait(false);
     }
   }

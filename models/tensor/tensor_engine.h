@@ -6,7 +6,8 @@
 //
 // Operand element (r, i) of an operand with base B, element stride s and row stride R lives at
 // B + (r * R + i * s) * element size. Element types: fp32, fp16 and bf16; sources widen exactly
-// to fp32, results round to the destination type to nearest even.
+// to fp32, results round to the destination type to nearest even. src1 has src0's type unless
+// TYPES says otherwise (fp16 weights in src0 times an fp32 activation vector in src1, one DOT).
 //   FMAC   dst(r,i) = fma(src0(r,i), src1(r,i), dst(r,i))      one rounding per element
 //   DOT    dst(r,0) = fma chain over i = 0..len-1 of src0(r,i) * src1(r,i), from 0.0f
 //          (with src1 row stride 0 and rows > 1 this is a matrix-vector product)
@@ -21,8 +22,10 @@
 //          (a chain of tiles passes data along at one wavelet per cycle, every tile keeping it).
 //          A stream moves one wavelet per cycle and holds the core until it is complete, waiting
 //          for wavelets or queue room as a blocking receive or send would.
-// Timing: STARTUP cycles, then per group of `lanes` elements (lanes per cycle by type) as many
-// cycles as the worst SRAM bank any operand's group falls on.
+// Timing: STARTUP cycles, then per group of `lanes` elements as many cycles as the worst SRAM bank
+// any operand's group falls on. Lanes per cycle: fp16_lanes when every source the operation reads
+// is 16-bit (fp16 or bf16), else fp32_lanes: the widest source sets the rate, so a DOT of fp16
+// weights and an fp32 vector reads its vector, and runs, at the fp32 rate.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -47,8 +50,10 @@ namespace tensor_regs {  // offsets in the tile's tensor window (wvp/tile_map.h)
 constexpr uint64_t kSize = WVP_TENSOR_SIZE;
 constexpr uint64_t kOp = WVP_TENSOR_OP;                    // rw: TensorOp
 constexpr uint64_t kTypes = WVP_TENSOR_TYPES;              // rw: bits 1:0 source type, 3:2 destination type (TensorType),
-                                                           //     4: source is a fabric color, 5: destination is one
+                                                           //     4: source is a fabric color, 5: destination is one,
+                                                           //     6: src1's type is bits 8:7 (else the source type)
 constexpr uint32_t kFromFabric = WVP_TENSOR_FROM_FABRIC, kToFabric = WVP_TENSOR_TO_FABRIC;
+constexpr uint32_t kSrc1Typed = WVP_TENSOR_SRC1_TYPED, kSrc1TypeShift = WVP_TENSOR_SRC1_TYPE_SHIFT;
 constexpr uint64_t kLen = WVP_TENSOR_LEN;                  // rw: elements per row
 constexpr uint64_t kRows = WVP_TENSOR_ROWS;                // rw: rows (0 counts as 1)
 constexpr uint64_t kSrc0 = WVP_TENSOR_SRC0;                // rw: address
@@ -88,12 +93,6 @@ struct TensorParams {
 struct TensorStats {
   uint64_t operations = 0, elements = 0, busy_cycles = 0, conflict_cycles = 0, errors = 0;
 };
-
-// fp16/bf16 <-> fp32, round to nearest even (exposed for tests and the host tools).
-float half_to_float(uint16_t h);
-uint16_t float_to_half(float f);
-float bf16_to_float(uint16_t b);
-uint16_t float_to_bf16(float f);
 
 class TensorEngine : public sc_core::sc_module, public RegisterTarget {
  public:

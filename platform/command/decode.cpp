@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "abi/wvp/element_types.h"
 #include "platform/llama/checkpoint.h"
 #include "platform/llama/reference.h"
 #include "platform/studies/decode_estimate.h"
@@ -94,7 +95,7 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
   };
   for (size_t i = 0; i < given; ++i)
     if (options.prompts[i].empty()) throw llama::ModelError(prompt_name(i) + " is empty");
-  const auto shared_model = std::make_shared<const llama::Model>(llama::read_checkpoint(options.model_path));
+  const auto shared_model = read_model(options.model_path, options.config);
   const llama::Model& model = *shared_model;
   const llama::Tokenizer tokenizer = llama::Tokenizer::read(options.tokenizer_path, model.config.vocab_size);
   RunOptions run;
@@ -144,6 +145,7 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
       stages = {{"count", plan.stages}, {"width", plan.stage_w}, {"height", plan.stage_h}};
       if (plan.stages > 1) stages["first_layers"] = plan.first_layers, stages["last_layers"] = plan.last_layers;
       (*stats)["decode"]["micro_batches"] = micro_batches;
+      (*stats)["decode"]["weight_type"] = wvp_type_name(model.config.weight_type);
       (*stats)["decode"]["tokens_per_second"] = 1.0 / seconds_per_token();
       (*stats)["decode"]["tokens_per_second_per_user"] = 1.0 / seconds_per_token() / micro_batches;
       if (streamed && !generated_arrivals_ps.empty())
@@ -200,8 +202,8 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
   if (options.config.system.wafers > 1)
     err << " of " << options.config.system.wafers << " wafers of " << options.config.grid_width << "x" << options.config.grid_height;
   if (plan.stages > 1) err << " (" << plan.stages << " pipeline stages of " << plan.stage_w << "x" << plan.stage_h << ")";
-  err << ", " << cycles_per_token << " cycles per token = " << seconds * 1e6 << " us, " << 1.0 / seconds
-      << " tokens/s simulated";
+  err << ", " << wvp_type_name(model.config.weight_type) << " weights, " << cycles_per_token << " cycles per token = "
+      << seconds * 1e6 << " us, " << 1.0 / seconds << " tokens/s simulated";
   if (micro_batches > 1) err << " in all, " << 1.0 / seconds / micro_batches << " per user";
   err << "\n  cores' time (" << breakdown.cores << " cores, from the first token to the last core's end): "
       << breakdown_line(breakdown) << "\n"

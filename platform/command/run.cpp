@@ -17,6 +17,7 @@
 #include <boost/container_hash/hash.hpp>
 #include <nlohmann/json.hpp>
 
+#include "abi/wvp/element_types.h"
 #include "platform/assembly/wafer.h"
 #include "platform/debug/core_file.h"
 #include "platform/debug/debug_session.h"
@@ -290,6 +291,12 @@ void check_host_memory(const PlatformConfig& config, uint64_t bytes_per_tile) {
                     std::to_string(have >> 20) + " MiB available (MemAvailable)");
 }
 
+std::shared_ptr<const llama::Model> read_model(const std::string& path, const PlatformConfig& config) {
+  llama::Model model = llama::read_checkpoint(path);
+  llama::round_weights(model, uint32_t(config.decode.weight_type));
+  return std::make_shared<const llama::Model>(std::move(model));
+}
+
 int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err) {
   const auto began = std::chrono::steady_clock::now();
   const PlatformConfig& config = options.config;
@@ -322,7 +329,7 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
     const auto start = image.symbols.find("__heap_start"), end = image.symbols.find("__heap_end");
     if (start == image.symbols.end() || end == image.symbols.end() || end->second < start->second)
       throw LoadError(image.path + ": --model needs the symbols __heap_start and __heap_end (the model region)");
-    if (!model) model = std::make_shared<const llama::Model>(llama::read_checkpoint(options.model_path));
+    if (!model) model = read_model(options.model_path, config);
     region = end->second - start->second;
     plan = plan_model(*model, config, region, sampling);
     sampling = sampling || llama::model_region_bytes(model->config, plan, true) <= region;
@@ -337,7 +344,7 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
     if (plan.kv_window)
       err << ", K/V of the last " << plan.kv_window << " of " << model->config.seq_len << " positions in SRAM, the rest at the memory node";
     err << ", " << llama::model_region_bytes(model->config, plan, sampling) << " of " << region
-        << " bytes of model region per core\n";
+        << " bytes of model region per core, " << wvp_type_name(model->config.weight_type) << " weights\n";
     if (options.planned) options.planned(plan);
   }
   std::vector<Said> transcript;  // kept for a checkpoint

@@ -62,8 +62,8 @@ struct RunOptions {
   // A llama2.c checkpoint whose row shards go into every core's model region (the ELF's
   // __heap_start..__heap_end, see abi/wvp/model_layout.h), if set.
   std::string model_path;
-  // That checkpoint when the caller has read it already (`wafervp decode` keeps it for the host
-  // reference): one copy of a model's weights in host memory instead of two.
+  // That checkpoint when the caller has read it already (read_model; `wafervp decode` keeps it for
+  // the host reference): one copy of a model's weights in host memory instead of two.
   std::shared_ptr<const llama::Model> model;
   // Sent with the model (after the load, platform/host/host_stream.h), one per micro-batch or one for all: BOS first.
   std::vector<std::vector<int32_t>> prompts = {{1}};
@@ -105,6 +105,9 @@ constexpr uint32_t kTraceAllCores = 64;
 // Throws ConfigError naming the grid when its tiles at `bytes_per_tile` need more than the host's
 // available memory (a 4096x4096 grid ended in bad_alloc after minutes).
 void check_host_memory(const PlatformConfig& config, uint64_t bytes_per_tile);
+
+// The checkpoint at `path` with its matrices of decode.weight_type (llama::round_weights).
+std::shared_ptr<const llama::Model> read_model(const std::string& path, const PlatformConfig& config);
 
 // Runs one simulation (SystemC allows one per process). Firmware console lines go to `out`,
 // the summary and errors to `err`. Returns the process exit code.

@@ -123,6 +123,13 @@ bool parse_register_path(const std::string& text, bool& fast) {
   return true;
 }
 
+const char* tensor_type_name(TensorType type) { return wvp_type_name(uint32_t(type)); }
+bool parse_tensor_type(const std::string& text, TensorType& type) {
+  for (TensorType t : {TensorType::Fp32, TensorType::Fp16, TensorType::Bf16})
+    if (text == tensor_type_name(t)) return type = t, true;
+  return false;
+}
+
 #define WVP_REF(type, expr) +[](PlatformConfig& c) -> type& { return expr; }
 
 template <LogComponent kComponent>
@@ -210,6 +217,7 @@ const std::vector<Field>& fields() {
       number<uint32_t>("decode.stages", "pipeline stages of a model (--model), each a block of the grid running a range of layers (0: one stage if the model fits, else the largest blocks that fit)", WVP_REF(uint32_t, c.decode.stages), 0, 1u << 24),
       number<uint32_t>("decode.micro_batches", "sequences (users) decoded together, each with its own prompt and KV cache, so that the pipeline stages work at once; at most the stages (0 stages: the fewest that fit, at least this many)", WVP_REF(uint32_t, c.decode.micro_batches), 1, WVP_MAX_MICRO_BATCHES),
       number<uint32_t>("decode.kv_window", "K/V positions each core keeps in SRAM, the older ones at the memory node (system.memnode); 0: all if they fit, else as many as fit", WVP_REF(uint32_t, c.decode.kv_window), 0, 1u << 24),
+      choice<TensorType>("decode.weight_type", "element type of the model's matrices on the tiles: fp32, fp16 or bf16 (rounded to nearest even from the checkpoint's fp32; the host reference computes with the rounded weights)", WVP_REF(TensorType, c.decode.weight_type), tensor_type_name, parse_tensor_type, {TensorType::Fp32, TensorType::Fp16, TensorType::Bf16}),
       choice<Traffic>("noc.pattern", "synthetic traffic pattern", WVP_REF(Traffic, c.noc.pattern), traffic_name, parse_traffic, {Traffic::Uniform, Traffic::Transpose, Traffic::BitComplement, Traffic::Hotspot, Traffic::Tornado, Traffic::Neighbor}),
       choice<Routing>("noc.routing", "routing function", WVP_REF(Routing, c.noc.routing), routing_name, parse_routing, {Routing::XY, Routing::YX, Routing::WestFirst, Routing::OddEven}),
       number<double>("noc.injection_rate", "offered load (flits/node/cycle)", WVP_REF(double, c.noc.injection_rate), 1e-9, 1.0),

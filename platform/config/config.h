@@ -145,6 +145,9 @@ struct DecodeConfig {
   // K/V positions each core keeps in SRAM, the older ones at the memory node (system.memnode);
   // 0: every position when they fit, else as many as fit beside the model.
   uint32_t kv_window = 0;
+  // The matrices' element type on the tiles: the loader rounds the checkpoint's fp32 weights to
+  // it, and the host reference computes with the rounded ones.
+  TensorType weight_type = TensorType::Fp32;
 };
 
 struct PlatformConfig {

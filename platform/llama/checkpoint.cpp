@@ -2,9 +2,11 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 
+#include "abi/wvp/element_types.h"
 #include "platform/support/input_file.h"
 #include "platform/support/splitmix.h"
 
@@ -30,23 +32,30 @@ struct Tensor {
   const char* name;
   const float* ModelWeights::*view;
   uint64_t layers, per_layer;
+  bool matrix;  // of decode.weight_type on the tiles; norms stay fp32
 };
 std::vector<Tensor> file_tensors(const ModelConfig& c) {
   const uint64_t d = c.dim, h = c.hidden_dim, l = c.n_layers, v = c.vocab_size, kv = c.kv_dim();
-  std::vector<Tensor> t = {{"token_embedding_table", &ModelWeights::token_embedding, 1, v * d},
-                           {"rms_att_weight", &ModelWeights::rms_att, l, d},
-                           {"wq", &ModelWeights::wq, l, d * d},
-                           {"wk", &ModelWeights::wk, l, d * kv},
-                           {"wv", &ModelWeights::wv, l, d * kv},
-                           {"wo", &ModelWeights::wo, l, d * d},
-                           {"rms_ffn_weight", &ModelWeights::rms_ffn, l, d},
-                           {"w1", &ModelWeights::w1, l, d * h},
-                           {"w2", &ModelWeights::w2, l, h * d},
-                           {"w3", &ModelWeights::w3, l, d * h},
-                           {"rms_final_weight", &ModelWeights::rms_final, 1, d},
-                           {"freq_cis", nullptr, 1, uint64_t(c.seq_len) * uint64_t(c.head_size())}};
-  if (!c.shared_classifier) t.push_back({"wcls", &ModelWeights::classifier, 1, v * d});
+  std::vector<Tensor> t = {{"token_embedding_table", &ModelWeights::token_embedding, 1, v * d, true},
+                           {"rms_att_weight", &ModelWeights::rms_att, l, d, false},
+                           {"wq", &ModelWeights::wq, l, d * d, true},
+                           {"wk", &ModelWeights::wk, l, d * kv, true},
+                           {"wv", &ModelWeights::wv, l, d * kv, true},
+                           {"wo", &ModelWeights::wo, l, d * d, true},
+                           {"rms_ffn_weight", &ModelWeights::rms_ffn, l, d, false},
+                           {"w1", &ModelWeights::w1, l, d * h, true},
+                           {"w2", &ModelWeights::w2, l, h * d, true},
+                           {"w3", &ModelWeights::w3, l, d * h, true},
+                           {"rms_final_weight", &ModelWeights::rms_final, 1, d, false},
+                           {"freq_cis", nullptr, 1, uint64_t(c.seq_len) * uint64_t(c.head_size()), false}};
+  if (!c.shared_classifier) t.push_back({"wcls", &ModelWeights::classifier, 1, v * d, true});
   return t;
+}
+
+// "weight 5 of wq, layer 2": the i-th weight of tensor `t`.
+std::string weight_name(const Tensor& t, uint64_t i) {
+  const std::string layer = t.layers > 1 ? ", layer " + std::to_string(i / t.per_layer) : "";
+  return "weight " + std::to_string(i % t.per_layer) + " of " + t.name + layer;
 }
 
 // A NaN or infinite weight poisons every logit after it; the device and the reference would
@@ -58,9 +67,7 @@ void check_finite(const std::string& path, const ModelConfig& c, const ModelWeig
     for (uint64_t i = 0; t.view && i < n; ++i) {
       if (std::isfinite(p[i])) continue;
       const std::string value = std::isnan(p[i]) ? "NaN" : p[i] > 0 ? "+Inf" : "-Inf";
-      const std::string layer = t.layers > 1 ? ", layer " + std::to_string(i / t.per_layer) : "";
-      throw ModelError(path + ": weight " + std::to_string(i % t.per_layer) + " of " + t.name + layer + " is " + value +
-                       " (weights must be finite)");
+      throw ModelError(path + ": " + weight_name(t, i) + " is " + value + " (weights must be finite)");
     }
     p += n;
   }
@@ -143,6 +150,27 @@ void write_checkpoint(const std::string& path, const Model& m) {
   f.write(reinterpret_cast<const char*>(header), sizeof header);
   f.write(reinterpret_cast<const char*>(m.weights.data.data()), static_cast<std::streamsize>(4 * m.weights.data.size()));
   if (!f) throw ModelError(path + ": cannot write checkpoint");
+}
+
+void round_weights(Model& model, uint32_t weight_type) {
+  const char* type = wvp_type_name(weight_type);
+  if (!type) throw ModelError("weight type " + std::to_string(weight_type) + " is none of fp32, fp16 and bf16");
+  model.config.weight_type = weight_type;
+  if (weight_type == WVP_FP32) return;  // a checkpoint's weights are fp32 already
+  float* p = model.weights.data.data();
+  for (const Tensor& t : file_tensors(model.config)) {
+    const uint64_t n = t.layers * t.per_layer;
+    for (uint64_t i = 0; t.matrix && i < n; ++i) {
+      const float rounded = wvp_round_to_type(p[i], weight_type);
+      if (!std::isfinite(rounded)) {
+        char value[32];
+        std::snprintf(value, sizeof value, "%.9g", double(p[i]));
+        throw ModelError(weight_name(t, i) + " is " + value + ", beyond the range of " + type + " (decode.weight_type)");
+      }
+      p[i] = rounded;
+    }
+    p += n;
+  }
 }
 
 namespace {

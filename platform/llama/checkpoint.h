@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "abi/wvp/tile_map.h"
+
 namespace wvp::llama {
 
 struct ModelError : std::runtime_error {
@@ -23,6 +25,9 @@ struct ModelConfig {
   int32_t vocab_size = 0;
   int32_t seq_len = 0;     // context length
   bool shared_classifier = true;  // the classifier is the embedding table
+  // The matrices' element type on the tiles (WVP_FP32, WVP_FP16 or WVP_BF16): a checkpoint is
+  // fp32; round_weights() makes a model of another.
+  uint32_t weight_type = WVP_FP32;
 
   int32_t head_size() const { return dim / n_heads; }
   int32_t kv_dim() const { return dim / n_heads * n_kv_heads; }
@@ -61,6 +66,12 @@ void bind_weights(const ModelConfig& c, ModelWeights& w);
 // Throws ModelError for a missing file, a bad header, or a size that does not match it.
 Model read_checkpoint(const std::string& path);
 void write_checkpoint(const std::string& path, const Model& model);
+
+// Makes `model`'s matrices (embedding, attention, FFN, classifier; not the norms) of
+// `weight_type`: each weight rounded to it to nearest even and kept widened to fp32, the value the
+// tensor engine computes with, so that the reference computes what the tiles do and the loader
+// stores each exactly. Throws ModelError for an unknown type or a weight that rounds to infinity.
+void round_weights(Model& model, uint32_t weight_type);
 
 // A model of the given shape whose weights come from `seed` alone (uniform, scaled by
 // 1/sqrt(fan-in); norms near 1), identical on every host.

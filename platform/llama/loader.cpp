@@ -5,11 +5,12 @@
 #include <optional>
 
 #include "platform/llama/reference.h"
+#include "abi/wvp/element_types.h"
 #include "abi/wvp/model_layout.h"
 
 namespace wvp::llama {
 
-static_assert(sizeof(wvp_model_header) == 72, "the region header is 18 words (wvp/model_layout.h)");
+static_assert(sizeof(wvp_model_header) == 76, "the region header is 19 words (wvp/model_layout.h)");
 
 StagePlan single_stage(uint32_t width, uint32_t height) { return {width, height, width, height, 1}; }
 
@@ -28,6 +29,7 @@ wvp_model_header header_of(const ModelConfig& c, const StagePlan& plan, bool sam
   h.first_layers = static_cast<uint16_t>(plan.first_layers), h.last_layers = static_cast<uint16_t>(plan.last_layers);
   h.micro_batches = plan.micro_batches;
   h.kv_window = plan.kv_window, h.kv_edge = plan.kv_edge;
+  h.weight_type = c.weight_type;
   return h;
 }
 
@@ -135,7 +137,9 @@ StagePlan plan_stages(const ModelConfig& config, uint32_t width, uint32_t height
   StagePlan one_stage = single_stage(width, height);
   one_stage.micro_batches = micro_batches;
   std::string msg = "the model (dim " + std::to_string(config.dim) + ", " + std::to_string(config.n_layers) +
-                    " layers, vocab " + std::to_string(config.vocab_size) + ")";
+                    " layers, vocab " + std::to_string(config.vocab_size);
+  if (config.weight_type != WVP_FP32) msg += std::string(", ") + wvp_type_name(config.weight_type) + " weights";
+  msg += ")";
   if (micro_batches > 1) msg += " with " + std::to_string(micro_batches) + " micro-batches (a KV cache each)";
   msg += " needs " + std::to_string(model_region_bytes(config, one_stage, sampling)) + " bytes per core on " +
          std::to_string(width) + "x" + std::to_string(height) + " cores in one stage, but a core's model region holds " +
@@ -239,54 +243,68 @@ std::vector<uint8_t> model_region_image(const Model& model, const StagePlan& pla
   wvp_stage_origin(&h, plan.grid_w, stage, &x0, &y0);
   const wvp_tile_part part = wvp_tile_part_of(&h, x - x0, y - y0);
   const wvp_model_layout l = wvp_model_layout_of(&h, stage);
-  std::vector<float> region(l.floats, 0.0f);  // the shards; the working memory is the firmware's
+  std::vector<uint8_t> region(4 * uint64_t{l.floats});  // the shards; the working memory is the firmware's
   std::memcpy(region.data(), &h, sizeof h);
   const uint64_t d = c.dim, f = c.hidden_dim, kv = c.kv_dim(), hs = c.head_size(), first_layer = l.first_layer;
   const uint64_t kv_mul = c.n_heads / c.n_kv_heads;
   const wvp_range dims = part.dims;
+  // `n` floats at byte `to` as elements of `type`; returns the byte after them. The matrices'
+  // weights are of their type already (round_weights()), so the conversion is exact.
+  const auto put = [&](uint64_t to, const float* from, uint64_t n, uint32_t type) {
+    if (type == WVP_FP32) {
+      std::memcpy(region.data() + to, from, 4 * n);
+      return to + 4 * n;
+    }
+    for (uint64_t i = 0; i < n; ++i, to += 2) {
+      const uint16_t e = type == WVP_FP16 ? wvp_float_to_half(from[i]) : wvp_float_to_bf16(from[i]);
+      std::memcpy(region.data() + to, &e, 2);
+    }
+    return to;
+  };
   // This tile's block of `count` rows of a matrix `in` wide from `row`, over columns
-  // [col, col + cols), packed row-major at `to`; returns where the next block goes.
-  const auto block = [&](float* to, const float* matrix, uint64_t row, uint64_t count, uint64_t in, uint64_t col, uint64_t cols) {
-    for (uint64_t r = row; r < row + count; ++r, to += cols) std::memcpy(to, matrix + r * in + col, 4 * cols);
+  // [col, col + cols), packed row-major from byte `to`; returns the byte where the next block goes.
+  const auto block = [&](uint64_t to, const float* matrix, uint64_t row, uint64_t count, uint64_t in, uint64_t col, uint64_t cols) {
+    for (uint64_t r = row; r < row + count; ++r) to = put(to, matrix + r * in + col, cols, c.weight_type);
     return to;
   };
   const auto norms = [&](uint64_t at, const float* weights, uint64_t layers) {
-    for (uint64_t j = 0; j < layers; ++j) std::memcpy(&region[at + j * l.cols_dim], weights + j * d + dims.first, 4 * dims.count);
+    for (uint64_t j = 0; j < layers; ++j) put(4 * (at + j * l.cols_dim), weights + j * d + dims.first, dims.count, WVP_FP32);
   };
   norms(l.rms_att, w.rms_att + first_layer * d, l.layers);
   norms(l.rms_ffn, w.rms_ffn + first_layer * d, l.layers);
   norms(l.rms_final, w.rms_final, 1);
-  for (int32_t i = 0; i < c.head_size(); i += 2) region[l.rope_freq + i / 2] = rope_frequency(i, c.head_size());
+  for (int32_t i = 0; i < c.head_size(); i += 2) {
+    const float frequency = rope_frequency(i, c.head_size());
+    put(4 * (l.rope_freq + i / 2), &frequency, 1, WVP_FP32);
+  }
   const uint64_t query_rows = part.kv_heads.first * kv_mul * hs, query_count = part.kv_heads.count * kv_mul * hs;
   const uint64_t kv_rows = part.kv_heads.first * hs, kv_count = part.kv_heads.count * hs;
   for (uint64_t j = 0; j < l.layers; ++j) {
     const uint64_t layer = first_layer + j;
     // By columns: row r's query, key and value rows over x's part.
-    float* qkv = &region[l.wqkv + j * l.wqkv_stride];
+    uint64_t qkv = 4 * (l.wqkv + j * l.wqkv_stride);
     qkv = block(qkv, w.wq + layer * d * d, query_rows, query_count, d, dims.first, dims.count);
     qkv = block(qkv, w.wk + layer * kv * d, kv_rows, kv_count, d, dims.first, dims.count);
     block(qkv, w.wv + layer * kv * d, kv_rows, kv_count, d, dims.first, dims.count);
     // By rows: x's part of wo's rows over row r's query heads.
-    block(&region[l.wo + j * l.wo_stride], w.wo + layer * d * d, dims.first, dims.count, d, query_rows, query_count);
+    block(4 * (l.wo + j * l.wo_stride), w.wo + layer * d * d, dims.first, dims.count, d, query_rows, query_count);
     // By columns: w1's and w3's row of each of row r's hidden units in turn.
-    float* w13 = &region[l.w13 + j * l.w13_stride];
+    uint64_t w13 = 4 * (l.w13 + j * l.w13_stride);
     for (uint64_t unit = part.units.first; unit < part.units.first + part.units.count; ++unit) {
       w13 = block(w13, w.w1 + layer * f * d, unit, 1, d, dims.first, dims.count);
       w13 = block(w13, w.w3 + layer * f * d, unit, 1, d, dims.first, dims.count);
     }
     // By rows: x's part of w2's rows over row r's hidden units.
-    block(&region[l.w2 + j * l.w2_stride], w.w2 + layer * d * f, dims.first, dims.count, f, part.units.first, part.units.count);
+    block(4 * (l.w2 + j * l.w2_stride), w.w2 + layer * d * f, dims.first, dims.count, f, part.units.first, part.units.count);
   }
   const auto vocabulary = [&](uint64_t at, const float* table) {
-    block(&region[at], table, part.vocab.first, part.vocab.count, d, dims.first, dims.count);
+    block(4 * at, table, part.vocab.first, part.vocab.count, d, dims.first, dims.count);
   };
   if (stage == 0) vocabulary(l.embedding, w.token_embedding);
   const bool classifier_is_embedding = c.shared_classifier && stage == 0;  // as wvp_model_layout_of has it
   if (stage + 1 == plan.stages && !classifier_is_embedding)
     vocabulary(l.classifier, c.shared_classifier ? w.token_embedding : w.classifier);
-  std::vector<uint8_t> bytes(4 * region.size());
-  std::memcpy(bytes.data(), region.data(), bytes.size());
-  return bytes;
+  return region;
 }
 
 }  // namespace wvp::llama

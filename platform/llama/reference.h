@@ -1,6 +1,7 @@
 // The host reference: llama2.c's forward pass and sampler in plain fp32 C++, in run.c's order
 // of operations (every sum left to right), so its logits are what run.c computes. The decode
-// firmware's tokens are checked against it.
+// firmware's tokens are checked against it. With 16-bit weights (round_weights()) it computes
+// with the rounded weights widened back, as the tiles' tensor engine does.
 #pragma once
 #include <cstdint>
 #include <vector>

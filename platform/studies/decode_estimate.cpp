@@ -33,11 +33,12 @@ DecodeBounds decode_bounds(const llama::ModelConfig& model, const PlatformConfig
     // Every core's parts are at most the layout's.
     const wvp_model_layout l = wvp_model_layout_of(&header, stage);
     const bool last = stage + 1 == plan.stages;
-    const double weights = double(l.layers) * (l.wqkv_stride + l.wo_stride + l.w13_stride + l.w2_stride) +
-                           (last ? double(l.rows_vocab) * l.cols_dim : 0.0);
-    b.weight_bytes_per_core = std::max(b.weight_bytes_per_core, 4 * weights);
-    b.sram_cycles += 4 * weights / config.sram.read_bytes_per_cycle;
-    b.compute_cycles += weights / config.tensor.fp32_lanes;
+    const double weight_bytes = 4 * (double(l.layers) * (l.wqkv_stride + l.wo_stride + l.w13_stride + l.w2_stride) +
+                                     (last ? wvp_weight_words(&header, l.rows_vocab * l.cols_dim) : 0.0));
+    b.weight_bytes_per_core = std::max(b.weight_bytes_per_core, weight_bytes);
+    b.sram_cycles += weight_bytes / config.sram.read_bytes_per_cycle;
+    // The products take x in fp32, so they run at the fp32 rate whatever the weights' type.
+    b.compute_cycles += weight_bytes / wvp_type_bytes(header.weight_type) / config.tensor.fp32_lanes;
     const double query_heads = l.cols_heads / head_size;
     for (uint32_t layer = 0; layer < l.layers; ++layer) {
       b.fabric_cycles += 2 * along_rows(1) + along_rows(l.rows_qkv) + 2 * along_rows(query_heads) + along_rows(l.cols_heads) +

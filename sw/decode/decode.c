@@ -17,6 +17,9 @@
  * When the KV cache outgrows SRAM, a memory node off the wafer holds the positions older than a
  * window (wvp/kv_offload.h).
  *
+ * The matrices are of the model's weight type (decode.weight_type: fp32, fp16 or bf16), which the
+ * tensor engine widens to fp32 as it multiplies them with x; everything else is fp32.
+ *
  * Each step marks itself for the profiler (wvp_step: --stats, --trace, the decode breakdown).
  *
  * One forward pass per position (forward(), in run.c's order), through the prompt (the host's,
@@ -56,6 +59,7 @@ static const wvp_model_header *model;
 static wvp_model_layout shards;
 static wvp_decode_layout work;
 static uint32_t dim, head_size, seq_len, kv_mul;
+static uint32_t weight_type;          /* the matrices' elements (WVP_FP32, _FP16 or _BF16); x and the rest are fp32 */
 static uint32_t core;                 /* in the grid: PE (0,0) prints */
 static uint32_t stage, stages;        /* this core's pipeline stage, of `stages` */
 static uint32_t rank;                 /* this core's number in its stage's block, row-major */
@@ -76,6 +80,10 @@ typedef struct {
 static sequence *sequences; /* model->micro_batches of them */
 
 static float *at(uint32_t offset) { return region + offset; }
+/* Row `row` of a matrix part at word `offset`, `cols` weights a row. */
+static const void *weight_row(uint32_t offset, uint32_t row, uint32_t cols) {
+  return (const uint8_t *)at(offset) + row * cols * wvp_type_bytes(weight_type);
+}
 
 /* ---- the small steps, on every core alike ---------------------------------------------- */
 
@@ -119,22 +127,22 @@ static void rope(float *vec, uint32_t heads, const float *angles) {
 
 /* y[0..rows) = this block row's rows of a matrix that reads x: the tile's rows over x's part,
  * summed along the block row, so that each of its tiles gets them. */
-static void product_by_columns(const float *w, const float *x_part, float *y, uint32_t rows) {
-  wvp_dot_rows(w, x_part, y, rows, part.dims.count);
+static void product_by_columns(const void *w, const float *x_part, float *y, uint32_t rows) {
+  wvp_dot_rows(w, weight_type, x_part, y, rows, part.dims.count);
   wvp_row_allreduce_f32(y, rows, WVP_SUM);
 }
 
 /* update = x's part of a matrix that writes x: the tile's rows of that part over the block row's
  * `cols` inputs, summed along the block column. */
-static void product_by_rows(const float *w, const float *in, uint32_t cols, float *update) {
-  wvp_dot_rows(w, in, update, part.dims.count, cols);
+static void product_by_rows(const void *w, const float *in, uint32_t cols, float *update) {
+  wvp_dot_rows(w, weight_type, in, update, part.dims.count, cols);
   wvp_col_allreduce_f32(update, part.dims.count, WVP_SUM);
 }
 
 /* x's part = the embedding row of `token`, from the block row that holds it down each column. */
 static void embed(uint32_t token, float *x) {
   const uint32_t holder = wvp_part_holding(token, (uint32_t)model->vocab_size, block_h);
-  if (holder == row) memcpy(x, at(shards.embedding + (token - part.vocab.first) * part.dims.count), part.dims.count * sizeof(float));
+  if (holder == row) wvp_widen(weight_row(shards.embedding, token - part.vocab.first, part.dims.count), weight_type, x, part.dims.count);
   wvp_col_bcast_f32(x, part.dims.count, holder);
 }
 
@@ -526,7 +534,7 @@ static int setup(void) {
     wvp_putc('\n');
     return 2;
   }
-  dim = (uint32_t)model->dim, seq_len = (uint32_t)model->seq_len;
+  dim = (uint32_t)model->dim, seq_len = (uint32_t)model->seq_len, weight_type = model->weight_type;
   head_size = wvp_head_size(model), kv_mul = wvp_kv_mul(model);
   part = wvp_tile_part_of(model, col, row);
   query_heads = part.kv_heads.count * kv_mul;

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "abi/wvp/element_types.h"
 #include "firmware_env.h"
 #include "platform/llama/checkpoint.h"
 #include "platform/llama/loader.h"
@@ -73,15 +74,6 @@ llama::Generation greedy_from_bos(const llama::Model& m, int32_t steps) {
   return reference;
 }
 
-TEST(DecodeRun, ThirtyTwoGreedyTokensFromBosEqualTheHostReference) {
-  const llama::Model m = llama::read_checkpoint(tiny_model());
-  const llama::Generation reference = greedy_from_bos(m, 32);
-  const ProcessResult r = run_wafervp({"--grid", "8x8", "--model", tiny_model(), "--poke", "steps=32", firmware("decode")});
-  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_EQ(printed_tokens(r.out), reference.tokens);
-  EXPECT_NE(r.out.find("(0,0) decode: 32 positions, "), std::string::npos) << r.out;
-}
-
 // The logits the cores printed (dump_logits), by position; NaN where none was printed.
 std::vector<std::vector<float>> printed_logits(const std::string& out, size_t positions, int32_t vocab) {
   std::vector<std::vector<float>> logits(positions, std::vector<float>(vocab, NAN));
@@ -112,6 +104,33 @@ double largest_logit_error(const std::string& out, const llama::Generation& refe
   }
   return worst;
 }
+
+// decode.weight_type: the loader rounds the matrices to it, the tiles multiply them with an fp32
+// x, and the reference computes with the same rounded weights, so the tokens stay equal and the
+// logits within the fp32 run's tolerance; the checkpoint's own weights give other logits.
+class DecodeWeights : public ::testing::TestWithParam<uint32_t> {};
+
+TEST_P(DecodeWeights, ThirtyTwoGreedyTokensFromBosEqualTheHostReference) {
+  const std::string type = wvp_type_name(GetParam());
+  llama::Model m = llama::read_checkpoint(tiny_model());
+  llama::round_weights(m, GetParam());
+  const llama::Generation reference = greedy_from_bos(m, 32);
+  const ProcessResult r = run_wafervp({"--grid", "8x8", "--set", "decode.weight_type=" + type, "--model", tiny_model(), "--poke",
+                                       "steps=32", "--poke", "dump_logits=1", firmware("decode")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(printed_tokens(r.out), reference.tokens);
+  EXPECT_LT(largest_logit_error(r.out, reference, m.config.vocab_size), 1e-5);
+  const double unrounded = largest_logit_error(r.out, greedy_from_bos(llama::read_checkpoint(tiny_model()), 32), m.config.vocab_size);
+  std::printf("%s: largest logit error against the fp32 checkpoint's reference: %.2e of the largest logit\n", type.c_str(), unrounded);
+  if (GetParam() != WVP_FP32) {
+    EXPECT_GT(unrounded, 1e-4);
+  }
+  EXPECT_NE(r.out.find("(0,0) decode: 32 positions, "), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find(" bytes of model region per core, " + type + " weights\n"), std::string::npos) << r.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(DecodeRun, DecodeWeights, ::testing::Values(WVP_FP32, WVP_FP16, WVP_BF16),
+                         [](const ::testing::TestParamInfo<uint32_t>& info) { return std::string(wvp_type_name(info.param)); });
 
 TEST(DecodeRun, LogitsAtEveryPositionAreWithinTheStatedToleranceOfTheHostReference) {
   // The firmware's sums are fused multiply-add chains (the tensor engine), the reference's run.c
@@ -248,6 +267,15 @@ TEST(DecodeRun, DecodeCommandContinuesAPromptAsTheHostReferenceDoes) {
             std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find(" tokens/s simulated"), std::string::npos) << r.err;
+}
+
+TEST(DecodeRun, DecodeCommandWithHalfWeightsNamesThemAndEqualsTheRoundedReference) {
+  const std::string stats = temp_path("decode_fp16.json");
+  const ProcessResult r = run_decode({"--grid", "8x8", "--set", "decode.weight_type=fp16", "--prompt", "Once upon a time",
+                                      "--steps", "24", "--stats", stats});
+  ASSERT_EQ(r.exit_code, 0) << r.err;  // the command holds the tokens against the reference itself
+  EXPECT_NE(r.err.find(" generated) on 8x8 cores, fp16 weights, "), std::string::npos) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(read_file(stats))["decode"]["weight_type"], "fp16");
 }
 
 TEST(DecodeRun, ASeedOf2To32OrMoreReachesTheFirmwareWhole) {

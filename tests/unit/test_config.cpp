@@ -47,7 +47,7 @@ std::string default_yaml_path() {
 
 TEST(Config, KeysListEveryFieldOnceWithItsDefault) {
   const std::vector<ConfigKey> keys = config_keys();
-  EXPECT_EQ(keys.size(), 94u);
+  EXPECT_EQ(keys.size(), 95u);
   std::map<std::string, std::string> defaults;
   for (const ConfigKey& k : keys) {
     EXPECT_TRUE(defaults.emplace(k.key, k.default_value).second) << "duplicate key " << k.key;
@@ -69,6 +69,7 @@ TEST(Config, KeysListEveryFieldOnceWithItsDefault) {
   EXPECT_EQ(defaults["fabric.colors"], "24");
   EXPECT_EQ(defaults["fabric.pipeline"], "wafer");
   EXPECT_EQ(defaults["noc.routing"], "xy");
+  EXPECT_EQ(defaults["decode.weight_type"], "fp32");
   EXPECT_EQ(keys.front().key, "grid.width");
   EXPECT_EQ(defaults["log.fabric"], "warn");
   EXPECT_EQ(keys.back().key, "log.platform");
@@ -142,6 +143,20 @@ TEST(Config, BadValueNamesSourceLineKeyExpectationAndValue) {
   EXPECT_EQ(load_error("sram:\n  banks: 8\n  bank_width_bytes: 4\n  read_bytes_per_cycle: 0\n"),
             "test.yaml:4: sram.read_bytes_per_cycle: expected an integer in [1, 4294967295], got '0'");
   EXPECT_EQ(load_error("sram:\n  ecc: on\n"), "test.yaml:2: sram.ecc: expected one of off model rtl, got 'on'");
+}
+
+TEST(Config, WeightTypeIsFp32Fp16OrBf16) {
+  PlatformConfig c;
+  EXPECT_EQ(c.decode.weight_type, TensorType::Fp32);
+  load_config_text(c, "decode:\n  weight_type: bf16\n", "w.yaml");
+  EXPECT_EQ(c.decode.weight_type, TensorType::Bf16);
+  set_config_value(c, "decode.weight_type", "fp16", "--set");
+  EXPECT_EQ(c.decode.weight_type, TensorType::Fp16);
+  EXPECT_EQ(load_error("decode:\n  stages: 0\n  weight_type: int8\n", "w.yaml"),
+            "w.yaml:3: decode.weight_type: expected one of fp32 fp16 bf16, got 'int8'");
+  EXPECT_EQ(config_error([&] { set_config_value(c, "decode.weight_type", "FP16", "--set"); }),
+            "--set: decode.weight_type: expected one of fp32 fp16 bf16, got 'FP16'");
+  EXPECT_EQ(c.decode.weight_type, TensorType::Fp16);  // a refused value is not stored
 }
 
 TEST(Config, IntegersAcceptDecimalAndHexWithinRange) {
@@ -398,7 +413,7 @@ PlatformConfig everything_changed() {
   PlatformConfig c;
   for (const ConfigKey& k : config_keys()) {
     bool changed = false;
-    for (const char* v : {"2e9", "4096", "3", "2", "5", "0.5", "1e-4", "iq-vc-4stage", "transpose", "odd-even", "model", "north", "links", "debug", "tlm"}) {
+    for (const char* v : {"2e9", "4096", "3", "2", "5", "0.5", "1e-4", "iq-vc-4stage", "transpose", "odd-even", "model", "north", "links", "debug", "tlm", "fp16"}) {
       if (v == k.default_value) continue;
       try {
         set_config_value(c, k.key, v, "test");

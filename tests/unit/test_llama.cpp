@@ -10,6 +10,7 @@
 #include <functional>
 #include <limits>
 
+#include "abi/wvp/element_types.h"
 #include "platform/llama/checkpoint.h"
 #include "platform/llama/loader.h"
 #include "platform/llama/reference.h"
@@ -521,6 +522,75 @@ TEST(LlamaLoader, EveryTileGetsItsBlockOfEveryMatrixAndItsPartOfTheNorms) {
         }
     }
   }
+}
+
+TEST(LlamaLoader, HalfWeightsAreRoundedStoredInTwoBytesAndShrinkTheRegion) {
+  const ModelConfig c = small_config();  // dim 16, hidden 40, 2 layers, 4 heads of 4, 2 KV heads, vocab 400
+  const Model fp32 = generate_model(c, 11);
+  const StagePlan plan = single_stage(3, 2);  // x's parts 6, 5, 5
+  for (const uint32_t type : {uint32_t(WVP_FP16), uint32_t(WVP_BF16)}) {
+    Model m = generate_model(c, 11);
+    round_weights(m, type);
+    EXPECT_EQ(m.config.weight_type, type);
+    EXPECT_FALSE(std::equal(m.weights.wk, m.weights.wk + 2 * 8 * 16, fp32.weights.wk));  // rounding changed them
+    const wvp_model_header h32 = header_of(c, plan), h = header_of(m.config, plan);
+    EXPECT_EQ(h.weight_type, type);
+    // Every matrix part takes half the words; norms, RoPE and working memory stay fp32.
+    const wvp_model_layout l32 = wvp_model_layout_of(&h32, 0), l = wvp_model_layout_of(&h, 0);
+    EXPECT_EQ(l.wqkv, l32.wqkv);
+    EXPECT_EQ(l.wqkv_stride, 16u * 6 / 2);
+    EXPECT_EQ(2 * l.w2_stride, l32.w2_stride);
+    EXPECT_EQ(2 * (l.rope_freq - l.wqkv), l32.rope_freq - l32.wqkv);
+    EXPECT_EQ(model_region_bytes(c, plan) - model_region_bytes(m.config, plan), 2 * (l32.rope_freq - l32.wqkv));
+    EXPECT_EQ(wvp_weight_words(&h, 5), 3u);  // a part of an odd count ends on a word
+    // The planner counts the type: the region that holds the model in one stage of 3x2 has no
+    // room for it in fp32.
+    const uint64_t fits = model_region_bytes(m.config, plan);
+    EXPECT_EQ(plan_stages(m.config, 3, 2, fits), plan);
+    EXPECT_THROW(plan_stages(c, 3, 2, fits), ModelError);
+    EXPECT_NE(error_of<ModelError>([&] { plan_stages(m.config, 3, 2, fits - 4, false, 1); })
+                  .find(std::string("(dim 16, 2 layers, vocab 400, ") + wvp_type_name(type) + " weights) needs " + std::to_string(fits)),
+              std::string::npos);
+    const auto widen = [type](uint16_t e) { return type == WVP_FP16 ? wvp_half_to_float(e) : wvp_bf16_to_float(e); };
+    for (uint32_t core : {0u, 4u}) {  // (0, 0) and (1, 1)
+      const uint32_t col = core % 3, row = core / 3, d0 = col * 6, n = col ? 5 : 6;
+      const std::vector<uint8_t> bytes = model_region_image(m, plan, core);
+      ASSERT_EQ(bytes.size(), 4u * l.floats);
+      const auto element = [&](uint32_t word, uint32_t i) {
+        uint16_t e;
+        std::memcpy(&e, &bytes[4 * word + 2 * i], 2);
+        return e;
+      };
+      for (uint32_t i = 0; i < n; ++i) {
+        float norm;
+        std::memcpy(&norm, &bytes[4 * (l.rms_final + i)], 4);
+        EXPECT_EQ(norm, fp32.weights.rms_final[d0 + i]);  // not rounded
+      }
+      // Layer 1's key rows (after the row's 8 query rows) and the vocabulary rows: each element
+      // the checkpoint's weight rounded to nearest even.
+      for (uint32_t r = 0; r < 4; ++r)
+        for (uint32_t i = 0; i < n; ++i) {
+          const uint64_t at = (8 + row * 4 + r) * 16 + d0 + i;
+          const uint16_t e = element(l.wqkv + l.wqkv_stride, (8 + r) * n + i);
+          ASSERT_EQ(e, type == WVP_FP16 ? wvp_float_to_half(fp32.weights.wk[at]) : wvp_float_to_bf16(fp32.weights.wk[at]));
+          ASSERT_EQ(widen(e), m.weights.wk[at]);  // the value the reference computes with
+        }
+      for (uint32_t r = 0; r < 200; ++r)
+        for (uint32_t i = 0; i < n; ++i)
+          ASSERT_EQ(widen(element(l.embedding, r * n + i)), m.weights.token_embedding[(row * 200 + r) * 16 + d0 + i]);
+    }
+  }
+}
+
+TEST(LlamaLoader, WeightsBeyondTheTypesRangeAndUnknownTypesAreRefused) {
+  Model m = generate_model(small_config(), 11);
+  const_cast<float*>(m.weights.w2)[16 * 40 + 3] = 70000.0f;  // layer 1
+  Model bf16 = m;
+  bind_weights(bf16.config, bf16.weights);
+  round_weights(bf16, WVP_BF16);  // bf16 has fp32's range
+  EXPECT_EQ(error_of<ModelError>([&] { round_weights(m, WVP_FP16); }),
+            "weight 3 of w2, layer 1 is 70000, beyond the range of fp16 (decode.weight_type)");
+  EXPECT_EQ(error_of<ModelError>([&] { round_weights(m, 3); }), "weight type 3 is none of fp32, fp16 and bf16");
 }
 
 TEST(LlamaLoader, BadPromptsAreRefused) {

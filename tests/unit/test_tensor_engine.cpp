@@ -8,6 +8,7 @@
 
 #include <tlm_utils/simple_initiator_socket.h>
 
+#include "abi/wvp/element_types.h"
 #include "models/router/fabric_port.h"
 #include "models/tensor/tensor_engine.h"
 #include "support/payload.h"
@@ -19,32 +20,32 @@ namespace {
 using namespace tensor_regs;
 
 TEST(TensorFormats, HalfAndBfloatRoundToNearestEven) {
-  EXPECT_EQ(float_to_half(1.0f), 0x3c00);
-  EXPECT_EQ(float_to_half(-2.0f), 0xc000);
-  EXPECT_EQ(float_to_half(65504.0f), 0x7bff);   // largest finite
-  EXPECT_EQ(float_to_half(65519.0f), 0x7bff);
-  EXPECT_EQ(float_to_half(65520.0f), 0x7c00);   // halfway to 65536: even is inf
-  EXPECT_EQ(float_to_half(0x1p-24f), 0x0001);   // smallest subnormal
-  EXPECT_EQ(float_to_half(0x1p-25f), 0x0000);   // tie: to even (zero)
-  EXPECT_EQ(float_to_half(0x3p-25f), 0x0002);   // tie: to even (2)
-  EXPECT_EQ(float_to_half(1.0f + 0x1p-11f), 0x3c00);  // tie between 1 and 1+2^-10: even
-  EXPECT_EQ(float_to_half(1.0f + 0x3p-11f), 0x3c02);
-  EXPECT_EQ(float_to_half(INFINITY), 0x7c00);
-  EXPECT_EQ(float_to_half(NAN) & 0x7e00, 0x7e00);
+  EXPECT_EQ(wvp_float_to_half(1.0f), 0x3c00);
+  EXPECT_EQ(wvp_float_to_half(-2.0f), 0xc000);
+  EXPECT_EQ(wvp_float_to_half(65504.0f), 0x7bff);   // largest finite
+  EXPECT_EQ(wvp_float_to_half(65519.0f), 0x7bff);
+  EXPECT_EQ(wvp_float_to_half(65520.0f), 0x7c00);   // halfway to 65536: even is inf
+  EXPECT_EQ(wvp_float_to_half(0x1p-24f), 0x0001);   // smallest subnormal
+  EXPECT_EQ(wvp_float_to_half(0x1p-25f), 0x0000);   // tie: to even (zero)
+  EXPECT_EQ(wvp_float_to_half(0x3p-25f), 0x0002);   // tie: to even (2)
+  EXPECT_EQ(wvp_float_to_half(1.0f + 0x1p-11f), 0x3c00);  // tie between 1 and 1+2^-10: even
+  EXPECT_EQ(wvp_float_to_half(1.0f + 0x3p-11f), 0x3c02);
+  EXPECT_EQ(wvp_float_to_half(INFINITY), 0x7c00);
+  EXPECT_EQ(wvp_float_to_half(NAN) & 0x7e00, 0x7e00);
   for (uint32_t h = 0; h < 0x10000; ++h) {
     if ((h & 0x7c00) == 0x7c00 && (h & 0x3ff)) continue;  // NaNs
-    ASSERT_EQ(float_to_half(half_to_float(uint16_t(h))), h) << std::hex << h;
+    ASSERT_EQ(wvp_float_to_half(wvp_half_to_float(uint16_t(h))), h) << std::hex << h;
   }
-  EXPECT_EQ(half_to_float(0x0001), 0x1p-24f);
-  EXPECT_EQ(half_to_float(0x7bff), 65504.0f);
+  EXPECT_EQ(wvp_half_to_float(0x0001), 0x1p-24f);
+  EXPECT_EQ(wvp_half_to_float(0x7bff), 65504.0f);
 
-  EXPECT_EQ(float_to_bf16(1.0f), 0x3f80);
-  EXPECT_EQ(float_to_bf16(std::bit_cast<float>(0x3f808000u)), 0x3f80);  // tie: even
-  EXPECT_EQ(float_to_bf16(std::bit_cast<float>(0x3f818000u)), 0x3f82);
-  EXPECT_EQ(float_to_bf16(std::bit_cast<float>(0x3f808001u)), 0x3f81);
-  EXPECT_EQ(float_to_bf16(std::bit_cast<float>(0x7f7fffffu)), 0x7f80);  // rounds to inf
-  EXPECT_EQ(float_to_bf16(NAN) & 0x7fc0, 0x7fc0);
-  EXPECT_EQ(bf16_to_float(0xc0a0), -5.0f);
+  EXPECT_EQ(wvp_float_to_bf16(1.0f), 0x3f80);
+  EXPECT_EQ(wvp_float_to_bf16(std::bit_cast<float>(0x3f808000u)), 0x3f80);  // tie: even
+  EXPECT_EQ(wvp_float_to_bf16(std::bit_cast<float>(0x3f818000u)), 0x3f82);
+  EXPECT_EQ(wvp_float_to_bf16(std::bit_cast<float>(0x3f808001u)), 0x3f81);
+  EXPECT_EQ(wvp_float_to_bf16(std::bit_cast<float>(0x7f7fffffu)), 0x7f80);  // rounds to inf
+  EXPECT_EQ(wvp_float_to_bf16(NAN) & 0x7fc0, 0x7fc0);
+  EXPECT_EQ(wvp_bf16_to_float(0xc0a0), -5.0f);
 }
 
 constexpr uint64_t kBase = 0x8000'0000;
@@ -112,16 +113,45 @@ TEST(TensorEngine, DotRowsAreMatrixVectorProductsWithAnFmaChain) {
     Bench b;
     sc_core::sc_start(sc_core::SC_ZERO_TIME);
     // A: 5 rows of 24 fp16; x: 24 fp16; y: 5 fp32.
-    for (int i = 0; i < 5 * 24; ++i) b.f16(0)[i] = float_to_half(value(i));
-    for (int i = 0; i < 24; ++i) b.f16(1024)[i] = float_to_half(value(i + 500));
+    for (int i = 0; i < 5 * 24; ++i) b.f16(0)[i] = wvp_float_to_half(value(i));
+    for (int i = 0; i < 24; ++i) b.f16(1024)[i] = wvp_float_to_half(value(i + 500));
     b.describe(TensorOp::Dot, TensorType::Fp16, TensorType::Fp32, 24, 5, 0, 1024, 2048, 24, 0, 1);
     b.go();
     EXPECT_EQ(b.get(kWait), 0u);
     for (int r = 0; r < 5; ++r) {
       float acc = 0.0f;
-      for (int i = 0; i < 24; ++i) acc = std::fma(half_to_float(b.f16(0)[r * 24 + i]), half_to_float(b.f16(1024)[i]), acc);
+      for (int i = 0; i < 24; ++i) acc = std::fma(wvp_half_to_float(b.f16(0)[r * 24 + i]), wvp_half_to_float(b.f16(1024)[i]), acc);
       EXPECT_EQ(std::bit_cast<uint32_t>(b.f32(2048)[r]), std::bit_cast<uint32_t>(acc)) << r;
     }
+  });
+}
+
+TEST(TensorEngine, DotOfHalfWeightsAndAnFp32VectorWidensEachSourceByItsOwnType) {
+  in_child_process([] {
+    Bench b;
+    sc_core::sc_start(sc_core::SC_ZERO_TIME);
+    // src0: fp16 1.5, -2, 0.25, 3; src1: fp32 1 + 2^-20 (no fp16 has it), 0.5, 4, -0.125.
+    const uint16_t w[] = {0x3e00, 0xc000, 0x3400, 0x4200};
+    const float x[] = {1.0f + 0x1p-20f, 0.5f, 4.0f, -0.125f};
+    std::memcpy(b.f16(0), w, sizeof w);
+    std::memcpy(b.f32(1024), x, sizeof x);
+    b.describe(TensorOp::Dot, TensorType::Fp16, TensorType::Fp32, 4, 1, 0, 1024, 2048);
+    b.set(kTypes, WVP_FP16 | WVP_TENSOR_SRC1_TYPE(WVP_FP32) | (WVP_FP32 << 2));
+    b.go(100);
+    EXPECT_EQ(b.get(kWait), 0u);
+    // 1.5 (1 + 2^-20) - 1 + 1 - 0.375, every step exact: x's low bit survives.
+    EXPECT_EQ(b.f32(2048)[0], 1.125f + 0x3p-21f);
+    // One group at the fp32 rate (4 lanes), as a source is fp32.
+    EXPECT_EQ(b.get(kDoneCycle), 100u + 4 + 1);
+    // 16 elements: 4 groups of 4, not 2 of 8.
+    b.set(kLen, 16);
+    b.go(200);
+    EXPECT_EQ(b.get(kDoneCycle), 200u + 4 + 4);
+    // A src1 type that is none: the operation fails and names TYPES.
+    b.set(kTypes, WVP_FP16 | WVP_TENSOR_SRC1_TYPE(3));
+    b.go(300);
+    EXPECT_EQ(b.get(kStatus, 400), 2u);
+    EXPECT_NE(b.error.find("unknown element type in TYPES 0x000001c1"), std::string::npos) << b.error;
   });
 }
 
@@ -148,7 +178,7 @@ TEST(TensorEngine, ElementwiseOperationsReductionsAndConversions) {
     for (int i = 0; i < 16; ++i) EXPECT_EQ(b.f32(256)[i], float(std::exp(double(value(i)))));
     b.describe(TensorOp::Copy, TensorType::Fp32, TensorType::Bf16, 16, 1, 0, 0, 512);
     b.go();
-    for (int i = 0; i < 16; ++i) EXPECT_EQ(b.f16(512)[i], float_to_bf16(value(i)));
+    for (int i = 0; i < 16; ++i) EXPECT_EQ(b.f16(512)[i], wvp_float_to_bf16(value(i)));
     // MAX over 2 rows of 8: the first of equal maxima.
     b.f32(0)[3] = 9.5f, b.f32(0)[12] = 9.5f;
     b.describe(TensorOp::Max, TensorType::Fp32, TensorType::Fp32, 8, 2, 0, 0, 0, 8);

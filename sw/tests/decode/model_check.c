@@ -37,8 +37,8 @@ int main(void) {
   wvp_collectives_init();
 
   const uint32_t holder = wvp_part_holding(token, (uint32_t)h->vocab_size, wvp_grid_h());
-  if (row == holder)
-    for (uint32_t i = 0; i < n; ++i) x[i] = region[l.embedding + (token - part.vocab.first) * n + i];
+  const uint32_t weight_bytes = wvp_type_bytes(h->weight_type);
+  if (row == holder) wvp_widen((const uint8_t *)(region + l.embedding) + (token - part.vocab.first) * n * weight_bytes, h->weight_type, x, n);
   wvp_col_bcast_f32(x, n, holder);
 
   /* RMSNorm, the sum of squares over the grid row's parts. */
@@ -50,7 +50,7 @@ int main(void) {
   for (uint32_t i = 0; i < n; ++i) xb[i] = region[l.rms_att + i] * (scale * x[i]);
 
   /* wqkv's first rows are the row's query rows. */
-  wvp_dot_rows(region + l.wqkv, xb, q, query_rows, n);
+  wvp_dot_rows(region + l.wqkv, h->weight_type, xb, q, query_rows, n);
   wvp_row_allreduce_f32(q, query_rows, WVP_SUM);
 
   if (col == 0 && query_rows) {

@@ -11,9 +11,13 @@
 /* The rows of an `out`-row matrix this core holds: balanced, the first `out % N` cores one more. */
 wvp_range wvp_shard_rows(uint32_t out);
 
-/* y[0..rows) = W x for a (rows x in) row-major W, on this core's tensor engine: each row is one
- * fma chain over 0..in-1 (0 for in = 0). */
-void wvp_dot_rows(const float *w, const float *x, float *y, uint32_t rows, uint32_t in);
+/* y[0..rows) = W x for a (rows x in) row-major W of elements of `w_type` (WVP_FP32, _FP16 or
+ * _BF16) and an fp32 x, on this core's tensor engine: each row is one fma chain over 0..in-1 of
+ * W's elements widened to fp32 (0 for in = 0). */
+void wvp_dot_rows(const void *w, uint32_t w_type, const float *x, float *y, uint32_t rows, uint32_t in);
+
+/* dst[0..n) = the n elements of `type` at src, widened to fp32 (exactly) by the tensor engine. */
+void wvp_widen(const void *src, uint32_t type, float *dst, uint32_t n);
 
 /* y[0..out) = W x on every core, where `w_shard` holds this core's rows (count x in) and x is
  * the same on every core: wvp_dot_rows, then an all-gather over the fabric. */
