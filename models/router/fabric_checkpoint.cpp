@@ -25,6 +25,11 @@ void Fabric::checkpoint(Snapshot& s) {
     std::byte* arrays = reinterpret_cast<std::byte*>(r->in);
     s.raw(arrays, static_cast<uint64_t>(reinterpret_cast<std::byte*>(r) + router_state_bytes(params_) - arrays));
   }
+  // Their capacities too: the host bytes a run reports (bytes_per_touched_router) count them.
+  uint64_t pool_capacity = pool_.capacity(), free_capacity = free_rings_.capacity();
+  s.fields(pool_capacity, free_capacity);
+  pool_.reserve(pool_capacity);
+  free_rings_.reserve(free_capacity);
   s.fields(pool_, free_rings_, wake_wheel_, credit_wheel_, far_wakes_, edge_lent_, blocked_, next_watchdog_, now_, stop_at_,
            in_flight_, flit_hops_, source_flits_);
 }

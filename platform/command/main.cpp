@@ -52,14 +52,15 @@ int run_noc_command(const wvp::NocOptions& opt) {
   wvp::check_host_memory(config, wvp::noc_host_bytes_per_tile(fabric, noc));
   wvp::Log::set_levels(config.log);
   wvp::Log::set_stamp(config.grid_width, config.core_clock_hz);
+  wvp::Snapshot::Identity identity;
+  identity.config = wvp::checkpoint_config_text(config);
+  identity.program = "the noc study";
+  if (!opt.checkpoint.restore_path.empty()) wvp::open_checkpoint(opt.checkpoint.restore_path, identity);  // refused before anything is printed
   std::cout << "noc: " << config.grid_width << "x" << config.grid_height << " mesh, " << wvp::pipeline_name(fabric.pipeline)
             << " routers, " << wvp::routing_name(noc.routing) << " routing, " << noc.vcs << " VCs x "
             << noc.buffer_depth_flits << " flits, " << wvp::traffic_name(noc.pattern) << " traffic, "
             << noc.packet_flits << "-flit packets\n";
   if (!opt.sweep) {
-    wvp::Snapshot::Identity identity;
-    identity.config = wvp::checkpoint_config_text(config);
-    identity.program = "the noc study";
     const wvp::NocResult r = wvp::run_noc(fabric, noc, opt.checkpoint, identity);
     if (!opt.checkpoint.path.empty())
       std::cerr << "wafervp noc: checkpoint at cycle " << wvp::Snapshot::read_identity(opt.checkpoint.path).cycle

@@ -280,6 +280,13 @@ std::vector<uint32_t> flip_addresses(const ElfImage& image, const std::vector<Bi
 
 }  // namespace
 
+Snapshot open_checkpoint(const std::string& path, const Snapshot::Identity& identity) {
+  uint64_t size = 0;
+  const std::string problem = input_file_problem(path, "checkpoint", UINT64_MAX, size);
+  if (!problem.empty()) throw CheckpointError("--restore " + wvp::quoted(path) + ": " + problem);
+  return Snapshot::restore(path, identity);
+}
+
 void check_host_memory(const PlatformConfig& config, uint64_t bytes_per_tile) {
   const uint64_t tiles = uint64_t{system_width(config)} * config.grid_height;
   const uint64_t need = tiles * bytes_per_tile, have = available_host_memory();
@@ -311,12 +318,7 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   const CheckpointOptions& checkpointing = options.checkpoint;
   const Snapshot::Identity identity = checkpoint_identity(config, image);
   std::optional<Snapshot> restore;
-  if (!checkpointing.restore_path.empty()) {
-    uint64_t size = 0;
-    const std::string problem = input_file_problem(checkpointing.restore_path, "checkpoint", UINT64_MAX, size);
-    if (!problem.empty()) throw CheckpointError("--restore " + wvp::quoted(checkpointing.restore_path) + ": " + problem);
-    restore.emplace(Snapshot::restore(checkpointing.restore_path, identity));
-  }
+  if (!checkpointing.restore_path.empty()) restore.emplace(open_checkpoint(checkpointing.restore_path, identity));
   // What each tile may write: its stack and the image's data; the code is shared.
   uint64_t sram_written = kStackPage;
   for (const ElfSegment& seg : image.segments)
@@ -414,18 +416,23 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   }
   // Everything a checkpoint holds, in one order for saving and restoring.
   const auto platform_state = [&](Snapshot& s) {
+    {
+      // The outputs that keep state as the run goes: first, so that a mismatch is named as such.
+      Snapshot::Section section(s, "outputs");
+      const auto given = [&s](bool here, const char* option) {
+        bool there = here;
+        s.io(there);
+        if (there != here)
+          s.fail(std::string(option) + " was " + (there ? "" : "not ") + "given to the run that wrote the checkpoint; give it to both or neither");
+      };
+      given(function_profile != nullptr, "--profile");
+      given(link_window != nullptr, "--heatmap-window");
+    }
     wafer.checkpoint(s);
     stream.checkpoint(s);
     profile.checkpoint(s);
-    const auto optional_part = [&s](auto& part, const char* option) {
-      bool present = part != nullptr;
-      s.io(present);
-      if (present != (part != nullptr))
-        s.fail(std::string(option) + " was " + (present ? "" : "not ") + "given to the run that wrote the checkpoint; give it to both or neither");
-      if (part) part->checkpoint(s);
-    };
-    optional_part(function_profile, "--profile");
-    optional_part(link_window, "--heatmap-window");
+    if (function_profile) function_profile->checkpoint(s);
+    if (link_window) link_window->checkpoint(s);
     Snapshot::Section section(s, "transcript");
     s.io(transcript);
   };

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "engine/snapshot.h"
 #include "platform/config/config.h"
 #include "platform/debug/debug_session.h"
 #include "platform/host/host_stream.h"
@@ -101,6 +102,10 @@ struct RunOptions {
 };
 
 constexpr uint32_t kTraceAllCores = 64;
+
+// A checkpoint file to restore (--restore), its header checked against `identity`; a directory,
+// FIFO or device is refused before it is opened. Throws CheckpointError.
+Snapshot open_checkpoint(const std::string& path, const Snapshot::Identity& identity);
 
 // Throws ConfigError naming the grid when its tiles at `bytes_per_tile` need more than the host's
 // available memory (a 4096x4096 grid ended in bad_alloc after minutes).

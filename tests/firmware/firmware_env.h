@@ -10,7 +10,10 @@
 namespace wvp::test {
 
 inline std::string wafervp() { return WVP_BINARY; }
-inline std::string firmware(const std::string& name) { return std::string(WVP_FIRMWARE_DIR) + "/" + name + ".elf"; }
+inline std::string firmware(const std::string& name) {
+  std::string path = WVP_FIRMWARE_DIR;  // appended: GCC 12 warns falsely of a literal's concatenation
+  return path += "/" + name + ".elf";
+}
 
 // `wafervp run ARGS...`
 inline ProcessResult run_wafervp(std::vector<std::string> args, int timeout_seconds = 300) {

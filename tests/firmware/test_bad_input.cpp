@@ -97,6 +97,10 @@ std::vector<BadInput> option_cases() {
       {"TraceInsnWindowBackwards", run_args({"--trace-insn", "0,0:9-3"}), "--trace-insn"},
       {"TraceInsnWithoutY", run_args({"--trace-insn", "3"}), "--trace-insn"},
       {"TraceInsnFileWithoutACore", run_args({"--trace-insn-file", "{out}"}), "--trace-insn"},
+      {"CheckpointAtNotACycle", run_args({"--checkpoint-at", "soon", "{out}"}), "--checkpoint-at"},
+      {"CheckpointAtWithoutFile", with(run_args({}), {"--checkpoint-at", "100"}), "--checkpoint-at"},
+      {"CheckpointAtTwice", run_args({"--checkpoint-at", "1", "{out}", "--checkpoint-at", "2", "{out}"}), "--checkpoint-at"},
+      {"NocSweepCheckpoint", {"noc", "--sweep", "--checkpoint-at", "10", "{out}"}, "--sweep"},
   };
 }
 
@@ -138,6 +142,9 @@ std::vector<BadInput> output_cases() {
       {"CoreDumpInAMissingFolder", run_args({"--core-dump", "0,0", "/nonexistent/pe.core"}), "--core-dump"},
       {"RtlFstMissingFolder", run_args({"--rtl", "router@0,0", "--rtl-fst", "/nonexistent"}), "--rtl-fst"},
       {"RtlFstIsAFile", run_args({"--rtl", "router@0,0", "--set", "rtl.fst_dir={file}"}), "rtl.fst_dir"},
+      {"CheckpointInAMissingFolder", run_args({"--checkpoint-at", "1000", "/nonexistent/c.ckpt"}), "--checkpoint-at"},
+      {"DecodeCheckpointIsAFolder", decode_args({"--checkpoint-at", "1000", "{dir}"}), "--checkpoint-at"},
+      {"NocCheckpointInAMissingFolder", {"noc", "--checkpoint-at", "1000", "/nonexistent/c.ckpt"}, "--checkpoint-at"},
       {"DecodeStats", decode_args({"--stats", "/nonexistent/stats.json"}), "--stats"},
       {"DecodeTraceIsAFolder", decode_args({"--trace", "{dir}"}), "--trace"},
       {"NocJson", {"noc", "--json", "/nonexistent/noc.json"}, "--json"},
@@ -243,6 +250,11 @@ std::vector<BadInput> file_cases() {
       {"TokenizerMissing", {"decode", "--model", "{model}", "--tokenizer", "/nonexistent/t.bin", "--prompt", "x"}, "/nonexistent/t.bin"},
       {"FirmwareMissing", decode_args({"--firmware", "/nonexistent/decode.elf"}), "/nonexistent/decode.elf"},
       {"RunModelMissing", {"run", "--grid", kBigGridSize, "--model", "/nonexistent/m.bin", "{model_check}"}, "/nonexistent/m.bin"},
+      {"RestoreMissing", run_args({"--restore", "/nonexistent/c.ckpt"}), "/nonexistent/c.ckpt"},
+      {"RestoreIsAFolder", run_args({"--restore", "{dir}"}), "{dir}"},
+      {"RestoreIsText", run_args({"--restore", "{file}"}), "not a wafervp checkpoint"},
+      {"DecodeRestoreIsText", decode_args({"--restore", "{file}"}), "not a wafervp checkpoint"},
+      {"NocRestoreIsText", {"noc", "--restore", "{file}"}, "not a wafervp checkpoint"},
   };
 }
 

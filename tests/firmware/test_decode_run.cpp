@@ -21,7 +21,10 @@
 namespace wvp::test {
 namespace {
 
-std::string tiny_model() { return std::string(WVP_CHECKPOINT_DIR) + "/tiny.bin"; }
+std::string tiny_model() {
+  std::string path = WVP_CHECKPOINT_DIR;  // appended, not concatenated: GCC 12 warns falsely of the latter
+  return path += "/tiny.bin";
+}
 
 TEST(DecodeRun, ShardedQueryProjectionOfTheLoadedModelMatchesTheHost) {
   const llama::Model m = llama::read_checkpoint(tiny_model());
@@ -239,7 +242,10 @@ TEST(DecodeRun, AModelThatDoesNotFitIsRefusedBeforeTheRun) {
   EXPECT_NE(no_region.err.find("--model needs the symbols __heap_start and __heap_end"), std::string::npos) << no_region.err;
 }
 
-std::string tiny_tokenizer() { return std::string(WVP_CHECKPOINT_DIR) + "/tiny_tokenizer.bin"; }
+std::string tiny_tokenizer() {
+  std::string path = WVP_CHECKPOINT_DIR;
+  return path += "/tiny_tokenizer.bin";
+}
 
 ProcessResult run_decode(std::vector<std::string> args) {
   args.insert(args.begin(), {wafervp(), "decode", "--model", tiny_model(), "--tokenizer", tiny_tokenizer()});
