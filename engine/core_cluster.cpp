@@ -310,7 +310,8 @@ void CoreCluster::thread() {
     if (!waking.empty()) std::sort(active_.begin(), active_.end(), by_index);
     // While only the domain moves, let it run until it wakes a core or a timer is due.
     if (active_.empty() && domain_busy())
-      end = std::max(end, std::min({earliest_wake_, max_cycles_ ? max_cycles_ : UINT64_MAX, now + kMaxRunAheadCycles}));
+      end = std::max(end, std::min({earliest_wake_, max_cycles_ ? max_cycles_ : UINT64_MAX, now + kMaxRunAheadCycles,
+                                    checkpoint_at_}));
 
     ++rounds_;
     run_round(end);

@@ -19,15 +19,19 @@ HostMemory::~HostMemory() {
   if (data_) munmap(data_, size_);
 }
 
-size_t HostMemory::resident_bytes() const {
-  if (!data_) return 0;
-  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  const size_t pages = (size_ + page - 1) / page;
-  std::vector<unsigned char> vec(pages);
-  if (mincore(data_, size_, vec.data()) != 0) return 0;
-  size_t resident = 0;
-  for (unsigned char v : vec) resident += (v & 1) ? page : 0;
-  return resident;
+size_t HostMemory::page_bytes() { return static_cast<size_t>(sysconf(_SC_PAGESIZE)); }
+
+std::vector<size_t> HostMemory::resident_pages() const {
+  std::vector<size_t> offsets;
+  if (!data_) return offsets;
+  const size_t page = page_bytes();
+  std::vector<unsigned char> vec((size_ + page - 1) / page);
+  if (mincore(data_, size_, vec.data()) != 0) return offsets;
+  for (size_t i = 0; i < vec.size(); ++i)
+    if (vec[i] & 1) offsets.push_back(i * page);
+  return offsets;
 }
+
+size_t HostMemory::resident_bytes() const { return resident_pages().size() * page_bytes(); }
 
 }  // namespace wvp

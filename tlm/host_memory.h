@@ -3,6 +3,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace wvp {
 
@@ -17,6 +18,9 @@ class HostMemory {
   size_t size() const { return size_; }
   // Bytes the kernel has actually backed (resident pages), for memory reports.
   size_t resident_bytes() const;
+  // The offsets of the pages the kernel has backed, in order (host pages of `page_bytes()`).
+  std::vector<size_t> resident_pages() const;
+  static size_t page_bytes();
 
  private:
   uint8_t* data_ = nullptr;

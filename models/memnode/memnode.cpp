@@ -183,4 +183,17 @@ MemNodeStats MemNode::stats() const {
   return s;
 }
 
+void MemNode::checkpoint(Snapshot& s) {
+  Snapshot::Section section(s, "memnode");
+  s.fields(channel_free_ps_, stats_);
+  // The pages the run wrote (a node of 64 GiB holds only those), each as its offset and bytes.
+  std::vector<size_t> pages = mem_.resident_pages();
+  s.io(pages);
+  const size_t page = HostMemory::page_bytes();
+  for (const size_t offset : pages) {
+    if (offset + page > mem_.size()) s.fail("a page at " + std::to_string(offset) + " beyond the node's memory");
+    s.raw(mem_.data() + offset, page);
+  }
+}
+
 }  // namespace wvp

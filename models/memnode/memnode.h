@@ -27,6 +27,7 @@
 #include <tlm>
 #include <tlm_utils/simple_target_socket.h>
 
+#include "engine/snapshot.h"
 #include "tlm/host_memory.h"
 
 namespace wvp {
@@ -66,6 +67,8 @@ class MemNode : public sc_core::sc_module {
   // Receives each refused access: why, naming the node and the address. Without a sink the
   // message is an SC_REPORT_WARNING.
   void set_error_sink(std::function<void(const std::string& what)> sink) { error_sink_ = std::move(sink); }
+  // The channels' busy times, the counts and the memory's resident pages.
+  void checkpoint(Snapshot& s);
 
  private:
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);

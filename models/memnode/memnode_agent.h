@@ -66,6 +66,11 @@ class MemNodeAgent : public sc_core::sc_module {
 
   const MemNodeAgentParams& params() const { return params_; }
   const MemNodeAgentStats& stats() const { return stats_; }
+  // The requests under way, the replies waiting for the link (the links are the SerDes').
+  void checkpoint(Snapshot& s) {
+    Snapshot::Section section(s, "memnode_agent");
+    s.fields(streams_, waiting_, last_reply_ps_, requests_refused_, stats_, busy_until_ps_);
+  }
 
  private:
   // Reassembly state of one (port, color) request stream.
@@ -76,6 +81,7 @@ class MemNodeAgent : public sc_core::sc_module {
     uint64_t address = 0;
     uint32_t data_words = 0;     // received so far
     std::vector<uint8_t> data;   // a write's data as it arrives (none when the count is bad), a read's from the target
+    void checkpoint(Snapshot& s) { s.fields(phase, header, address_words, address, data_words, data); }
   };
   struct Reply {
     LinkItem item;

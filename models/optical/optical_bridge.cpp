@@ -148,4 +148,12 @@ OpticalBridgeStats OpticalBridge::stats() const {
   return s;
 }
 
+void OpticalBridge::checkpoint(Snapshot& s) {
+  Snapshot::Section section(s, "optical_bridge");
+  s.fields(plane_, pending_, last_out_ps_, held_, held_count_, counts_.held, counts_.held_high_water);
+  s.expect(edge_.size(), "the edge SerDes paths");
+  for (EdgePath& path : edge_)
+    for (EdgeLane& lane : path.lanes) s.fields(lane.waiting, lane.last_ps);
+}
+
 }  // namespace wvp

@@ -75,6 +75,9 @@ class OpticalBridge : public EdgeBridge {
   std::optional<uint64_t> next_event_ps() const override;  // the plane's or the edge SerDes'
   void advance(uint64_t limit_ps) override;
   bool idle() const override { return plane_.empty() && pending_.empty() && held_count_ == 0; }
+  // The plane, the wavelets waiting for the wafer and those waiting for the edge SerDes (whose
+  // links are the SerDes' own).
+  void checkpoint(Snapshot& s);
 
  private:
   [[noreturn]] void fail(const std::string& what) const;

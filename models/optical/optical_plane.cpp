@@ -348,6 +348,14 @@ std::optional<uint64_t> OpticalZPlane::next_event_ps() const {
 
 bool OpticalZPlane::empty() const { return counts_.sent == counts_.delivered + counts_.from_edge; }
 
+void OpticalZPlane::checkpoint(Snapshot& s) {
+  Snapshot::Section section(s, "optical_plane");
+  s.expect(ports_.size(), "the Z ports");
+  for (Port& p : ports_) s.fields(*p.port, p.lanes[0], p.lanes[1], p.energy_pj);
+  s.fields(route_, next_step_ps_, now_, flows_, events_, counts_.sent, counts_.delivered, counts_.to_edge, counts_.from_edge,
+           counts_.moved, counts_.reordered);
+}
+
 OpticalZStats OpticalZPlane::stats() const {
   OpticalZStats s = counts_;
   for (const Port& p : ports_) s.ports.push_back(p.port->stats());

@@ -109,6 +109,8 @@ class OpticalZPlane {
 
   const std::vector<OpticalZEvent>& events() const { return events_; }
   OpticalZStats stats() const;
+  // The ports, what each carries and holds, the flows' order and the thermal state.
+  void checkpoint(Snapshot& s);
 
  private:
   // An item in a port: its flow and number, beside the Link that carries it.
@@ -121,6 +123,7 @@ class OpticalZPlane {
     std::deque<Carried> in_link;  // given to the link, not yet delivered, in order
     std::deque<Carried> backlog;  // moved here by a failover, waiting for room in the link
     bool space_wanted = false;    // a send() was refused
+    void checkpoint(Snapshot& s) { s.fields(in_link, backlog, space_wanted); }
   };
   struct Port {
     std::unique_ptr<OpticalPort> port;
@@ -138,6 +141,7 @@ class OpticalZPlane {
     uint64_t next_send = 0, next_deliver = 0;
     std::map<uint64_t, Held> held;  // arrived ahead of next_deliver
     std::deque<Carried> at_edge;    // handed to the edge and not back, in the order handed
+    void checkpoint(Snapshot& s) { s.fields(next_send, next_deliver, held, at_edge); }
   };
 
   [[noreturn]] void fail(const std::string& what) const;

@@ -100,6 +100,10 @@ class OpticalPort {
   Change set_temperature(double temperature_c, uint64_t time_ps);
 
   OpticalPortStats stats() const;
+  // Both links, the state and the heaters' energy so far.
+  void checkpoint(Snapshot& s) {
+    s.fields(*links_[0], *links_[1], state_, temperature_c_, heater_mw_, heater_since_ps_, heater_pj_, downs_);
+  }
 
  private:
   OpticalPortParams params_;

@@ -71,6 +71,11 @@ class EdgeSerdes : public EdgeBridge {
   Link& out() { return *out_; }
   Link& in() { return *in_; }
   EdgeSerdesStats stats() const { return {out_->stats(), in_->stats()}; }
+  // Both links and the wavelets waiting for room in the wafer's input buffers.
+  void checkpoint(Snapshot& s) {
+    Snapshot::Section section(s, "edge_serdes");
+    s.fields(*out_, *in_, pending_, pending_head_, last_out_ps_, blocked_port_, blocked_color_);
+  }
 
   uint64_t ps(uint64_t cycle) const { return clock_.ps(cycle); }
   uint64_t cycle_of(uint64_t time_ps) const { return clock_.cycle_of(time_ps); }

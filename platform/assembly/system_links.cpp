@@ -87,10 +87,9 @@ std::vector<std::unique_ptr<EdgeSerdes>> memnode_z_ports(const PlatformConfig& c
   std::vector<std::unique_ptr<EdgeSerdes>> ports;
   for (uint32_t first = 0, k = 0; first < h; first += pitch, ++k) {
     OpticalPortParams port;
-    port.name = "w";
-    port.name += std::to_string(wafer);
-    port.name += ".z";
-    port.name += std::to_string(k);
+    char name[32];  // formatted: GCC 12 warns falsely (-Wrestrict) of the string appends here
+    std::snprintf(name, sizeof name, "w%u.z%u", wafer, k);
+    port.name = name;
     port.channels = c.optical.channels;
     port.channel_gbps = c.optical.channel_gbps;
     port.seed = 1 + 2 * uint64_t{k};
@@ -161,6 +160,22 @@ SystemLinks::SystemLinks(const PlatformConfig& config, FabricPort& port, std::fu
     }
   }
   port.set_driver(ring_.get());
+}
+
+void SystemLinks::checkpoint(Snapshot& s) {
+  Snapshot::Section section(s, "system_links");
+  s.expect(borders_.size(), "the links between wafers");
+  for (Border& b : borders_) {
+    s.expect(b.east.size(), "a border's SerDes pairs");
+    for (size_t k = 0; k < b.east.size(); ++k) s.fields(*b.east[k], *b.west[k]);
+    if (b.optical) b.optical->checkpoint(s);
+  }
+  bool memnode = memnode_.has_value();
+  s.expect(memnode, "the memory node");
+  if (!memnode_) return;
+  s.expect(memnode_->serdes.size(), "the memory node's links");
+  for (size_t k = 0; k < memnode_->serdes.size(); ++k) s.fields(*memnode_->serdes[k], *memnode_->agents[k]);
+  memnode_->node->checkpoint(s);
 }
 
 namespace {

@@ -70,6 +70,8 @@ class SystemLinks {
   SystemLinks(const PlatformConfig& config, FabricPort& port, std::function<void(const std::string&)> errors);
 
   bool empty() const { return !ring_; }  // no link between wafers, no memory node
+  // Every SerDes and Z port with its links, the memory node and its agents.
+  void checkpoint(Snapshot& s);
   std::vector<SystemLinkStats> stats() const;
   std::optional<MemNodeLinkStats> memnode_stats() const;
 

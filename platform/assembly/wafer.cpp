@@ -135,7 +135,6 @@ void Wafer::apply_rtl_swaps() {
 void Wafer::finish() { fabric_.fabric().finish(); }
 
 void Wafer::checkpoint(Snapshot& s) {
-  if (!links_->empty()) s.fail("the links between wafers and to the memory node (system.*) are not held by checkpoints yet");
   Snapshot::Section section(s, "wafer");
   cluster_.checkpoint(s);
   // The SRAM before the cores, which ask it for their DMI pages again.
@@ -149,6 +148,7 @@ void Wafer::checkpoint(Snapshot& s) {
   ctl_.checkpoint(s);
   fabric_.checkpoint(s);
   tensor_.checkpoint(s);
+  links_->checkpoint(s);
   s.io(device_errors_);
 }
 

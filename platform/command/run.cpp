@@ -446,8 +446,10 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
         << std::chrono::duration<double>(std::chrono::steady_clock::now() - began_restore).count() << " s)" << std::endl;
     restore.reset();
   }
+  bool checkpoint_written = false;
   if (checkpointing.at_cycle != UINT64_MAX)
     wafer.cluster().set_checkpoint(checkpointing.at_cycle, [&](uint64_t cycle) {
+      checkpoint_written = true;
       const auto began_save = std::chrono::steady_clock::now();
       Snapshot::Identity at = identity;
       at.cycle = cycle;
@@ -480,6 +482,9 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
 
   const Wafer::Result r = wafer.result();
   wafer.finish();
+  if (checkpointing.at_cycle != UINT64_MAX && !checkpoint_written)
+    err << "wafervp: note: no checkpoint written: the run ended at cycle " << r.end_cycle << ", before cycle "
+        << checkpointing.at_cycle << " (--checkpoint-at)\n";
   if (insn_trace) insn_trace->finish();
   if (function_profile)
     for (uint32_t tile = 0; tile < wafer.tile_count(); ++tile) wafer.cores()[tile].flush_call_samples();
