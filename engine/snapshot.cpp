@@ -27,6 +27,14 @@ std::string first_difference(const std::string& there, const std::string& here) 
 Snapshot::Snapshot(const std::string& path, bool restoring) : path_(path), restoring_(restoring) {
   file_.open(path, restoring ? std::ios::in | std::ios::binary : std::ios::out | std::ios::trunc | std::ios::binary);
   if (!file_) throw CheckpointError(path + ": cannot " + (restoring ? "read" : "write") + " the checkpoint");
+  if (restoring) {
+    // The file's end bounds every count read outside a section: a damaged one cannot ask for
+    // more memory than the file could fill.
+    file_.seekg(0, std::ios::end);
+    section_end_ = static_cast<uint64_t>(file_.tellg());
+    file_.seekg(0);
+    if (!file_) throw CheckpointError(path + ": cannot read the checkpoint");
+  }
 }
 
 Snapshot::Snapshot(Snapshot&&) noexcept = default;
@@ -90,7 +98,8 @@ void Snapshot::fail(const std::string& why) const {
 
 void Snapshot::raw(void* data, uint64_t size) {
   if (restoring_) {
-    if (static_cast<uint64_t>(file_.tellg()) + size > section_end_) fail("more fields than the section holds (written by another build?)");
+    if (static_cast<uint64_t>(file_.tellg()) + size > section_end_)
+      fail(sections_.empty() ? "the file ends early (truncated?)" : "more fields than the section holds (written by another build?)");
     file_.read(static_cast<char*>(data), static_cast<std::streamsize>(size));
     if (!file_) fail("the file ends early (truncated?)");
   } else {
@@ -101,7 +110,7 @@ void Snapshot::raw(void* data, uint64_t size) {
 
 uint64_t Snapshot::count(uint64_t n, uint64_t element_bytes) {
   io(n);
-  if (restoring_ && section_end_ != UINT64_MAX && element_bytes &&
+  if (restoring_ && element_bytes &&
       n > (section_end_ - static_cast<uint64_t>(file_.tellg())) / element_bytes)
     fail("a count of " + std::to_string(n) + " elements, more than the section holds");
   return n;

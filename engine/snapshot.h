@@ -153,7 +153,7 @@ class Snapshot {
   std::fstream file_;
   Identity identity_;
   std::vector<std::string> sections_;  // open ones, outermost first, for messages
-  uint64_t section_end_ = UINT64_MAX;  // restoring: where the innermost section ends
+  uint64_t section_end_ = UINT64_MAX;  // restoring: where the innermost section (or the file) ends
 };
 
 template <typename T>

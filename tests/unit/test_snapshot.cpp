@@ -116,6 +116,18 @@ TEST(Snapshot, AFileThatDoesNotMatchIsRefusedNamingTheSection) {
     } n;
     EXPECT_NE(test::error_of<CheckpointError>([&] { n.checkpoint(s); }).find("found section part"), std::string::npos);
   }
+  {
+    // A count that the section cannot hold is refused before anything is allocated for it.
+    Snapshot s = Snapshot::restore(path, identity());
+    struct Huge {
+      std::vector<uint64_t> v;
+      void checkpoint(Snapshot& s) {
+        Snapshot::Section section(s, "part");
+        s.io(v);
+      }
+    } h;
+    EXPECT_NE(test::error_of<CheckpointError>([&] { h.checkpoint(s); }).find("more than the section holds"), std::string::npos);
+  }
   Snapshot::Identity other = identity();
   other.config = "grid.width=4\ngrid.height=3\n";
   EXPECT_NE(test::error_of<CheckpointError>([&] { Snapshot::restore(path, other); }).find("grid.height=2 in the checkpoint, grid.height=3 here"),
