@@ -64,7 +64,7 @@ Snapshot::Identity Snapshot::read_identity(const std::string& path) {
 }
 
 void Snapshot::write_identity() {
-  raw(const_cast<char*>(kMagic), sizeof kMagic);
+  transfer(const_cast<char*>(kMagic), sizeof kMagic);
   uint32_t version = kFormatVersion;
   fields(version, identity_.cycle, identity_.config, identity_.program, identity_.program_hash);
 }
@@ -86,8 +86,26 @@ uint64_t Snapshot::bytes() {
 }
 
 void Snapshot::close() {
+  uint64_t stored = digest_;
+  transfer(&stored, sizeof stored);
+  if (restoring_) {
+    if (stored != digest_) fail("damaged: its digest does not match its contents");
+    if (file_.peek() != std::char_traits<char>::eof()) fail("more bytes after the last section (written by another build?)");
+  }
   file_.close();
-  if (file_.fail()) fail("cannot write (disk full?)");
+  if (!restoring_ && file_.fail()) fail("cannot write (disk full?)");
+}
+
+void Snapshot::digest(const void* data, uint64_t size) {
+  constexpr uint64_t kPrime = 0x100000001b3ull;
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  uint64_t i = 0;
+  for (; i + 8 <= size; i += 8) {
+    uint64_t word;
+    std::memcpy(&word, bytes + i, 8);
+    digest_ = (digest_ ^ word) * kPrime;
+  }
+  for (; i < size; ++i) digest_ = (digest_ ^ bytes[i]) * kPrime;
 }
 
 void Snapshot::fail(const std::string& why) const {
@@ -97,6 +115,12 @@ void Snapshot::fail(const std::string& why) const {
 }
 
 void Snapshot::raw(void* data, uint64_t size) {
+  if (!restoring_) digest(data, size);
+  transfer(data, size);
+  if (restoring_) digest(data, size);
+}
+
+void Snapshot::transfer(void* data, uint64_t size) {
   if (restoring_) {
     if (static_cast<uint64_t>(file_.tellg()) + size > section_end_)
       fail(sections_.empty() ? "the file ends early (truncated?)" : "more fields than the section holds (written by another build?)");
@@ -142,7 +166,7 @@ Snapshot::Section::Section(Snapshot& s, const char* name)
   s_.io(stored);
   s_.sections_.push_back(name_);
   if (s_.restoring_ && stored != name_) s_.fail("found section " + stored + " (written by another build?)");
-  s_.io(length_);
+  s_.transfer(&length_, sizeof length_);
   start_ = static_cast<uint64_t>(s_.restoring_ ? s_.file_.tellg() : s_.file_.tellp());
   if (s_.restoring_) {
     if (start_ + length_ > s_.section_end_) s_.fail("longer than the section around it");

@@ -75,7 +75,10 @@ class Snapshot {
   const Identity& identity() const { return identity_; }
   const std::string& path() const { return path_; }
   uint64_t bytes();  // written or read so far
-  void close();      // saving: everything on disk, or CheckpointError
+  // Saving: writes the digest of every field and puts everything on disk. Restoring: checks
+  // that the file ends there and that its digest is that of the fields read, so that a file
+  // damaged anywhere is refused before the run goes on from it. Throws CheckpointError.
+  void close();
 
   // A named section: its fields between construction and destruction. Restoring checks the name
   // and, at the end, that the section was read to its last byte.
@@ -145,6 +148,9 @@ class Snapshot {
 
  private:
   Snapshot(const std::string& path, bool restoring);
+  // raw() without the digest: the section lengths, patched in after their payload is written.
+  void transfer(void* data, uint64_t size);
+  void digest(const void* data, uint64_t size);
   void write_identity();
   void read_identity_fields();
 
@@ -154,6 +160,7 @@ class Snapshot {
   Identity identity_;
   std::vector<std::string> sections_;  // open ones, outermost first, for messages
   uint64_t section_end_ = UINT64_MAX;  // restoring: where the innermost section (or the file) ends
+  uint64_t digest_ = 0xcbf29ce484222325ull;  // of every field, FNV-1a over 64-bit words
 };
 
 template <typename T>

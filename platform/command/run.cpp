@@ -439,6 +439,7 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   if (restore) {
     const auto began_restore = std::chrono::steady_clock::now();
     platform_state(*restore);
+    restore->close();
     for (const Said& said : transcript) said.is_word ? print_word(said.word) : print_line(said.x, said.y, said.line);
     if (!keep_transcript) transcript = {};
     err << "wafervp: restored " << checkpointing.restore_path << " (cycle " << restore->identity().cycle << ", "

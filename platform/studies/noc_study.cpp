@@ -152,6 +152,7 @@ NocResult run_noc(const FabricParams& fabric_params, const NocParams& noc, const
   if (!checkpoint.restore_path.empty()) {
     Snapshot s = Snapshot::restore(checkpoint.restore_path, identity);
     study_state(s);
+    s.close();
   }
   uint64_t checkpoint_at = checkpoint.at_cycle;
 

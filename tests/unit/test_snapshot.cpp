@@ -1,6 +1,7 @@
 // The checkpoint file's fields and sections (engine/snapshot.h): what is saved comes back, and a
 // file that does not match what reads it is refused naming the section.
 #include <fstream>
+#include <iterator>
 
 #include <gtest/gtest.h>
 
@@ -58,6 +59,7 @@ TEST(Snapshot, EveryKindOfFieldComesBack) {
   Part restored;
   Snapshot s = Snapshot::restore(path, identity());
   restored.checkpoint(s);
+  s.close();
   EXPECT_EQ(restored.a, 7u);
   EXPECT_EQ(restored.names, saved.names);
   EXPECT_EQ(restored.queue, saved.queue);
@@ -135,6 +137,21 @@ TEST(Snapshot, AFileThatDoesNotMatchIsRefusedNamingTheSection) {
   other = identity();
   other.program_hash = 1;
   EXPECT_NE(test::error_of<CheckpointError>([&] { Snapshot::restore(path, other); }).find("a checkpoint of another program (fw.elf)"), std::string::npos);
+  // A byte flipped inside a field: the file still parses, its digest tells.
+  {
+    std::string bytes;
+    {
+      std::ifstream in(path, std::ios::binary);
+      bytes.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    bytes[bytes.size() - 12] ^= 0x40;  // in b, before the 8-byte digest
+    const std::string damaged = test::temp_path("damaged.ckpt");
+    std::ofstream(damaged, std::ios::binary) << bytes;
+    Snapshot s = Snapshot::restore(damaged, identity());
+    Other o;
+    o.checkpoint(s);
+    EXPECT_NE(test::error_of<CheckpointError>([&] { s.close(); }).find("damaged: its digest does not match"), std::string::npos);
+  }
   const std::string text = test::temp_path("text.ckpt");
   std::ofstream(text) << "grid: 4x4\n";
   EXPECT_NE(test::error_of<CheckpointError>([&] { Snapshot::restore(text, identity()); }).find("not a wafervp checkpoint"), std::string::npos);
