@@ -34,11 +34,14 @@ std::string simulated_err(const std::string& err) {
   return keep;
 }
 
-// The stats JSON less what differs between any two runs (host figures) and the decode cache's
-// counts, which start afresh in a restored process (decode caches are not state).
+// The stats JSON less what differs between any two runs (host figures), the decode cache's
+// counts, which start afresh in a restored process (decode caches are not state), and the
+// cluster's rounds: a checkpoint cuts the round it falls in (a stretch where only the fabric
+// moves can be one round of many quanta) in two.
 nlohmann::json simulated_stats(const std::string& path) {
   nlohmann::json stats = nlohmann::json::parse(read_file(path));
   erase_host_figures(stats);
+  stats.erase("rounds");
   for (auto& core : stats["cores"]) core.erase("decodes"), core.erase("decode_hit_rate");
   return stats;
 }
