@@ -308,7 +308,9 @@ void CoreCluster::thread() {
     woken_.clear();
     // Keep the run order fixed (the order cores were added) whatever woke when.
     if (!waking.empty()) std::sort(active_.begin(), active_.end(), by_index);
-    // While only the domain moves, let it run until it wakes a core or a timer is due.
+    // While only the domain moves, let it run until it wakes a core or a timer is due; the cores
+    // it wakes run inside that step, so it ends at a checkpoint's cycle too, or the checkpoint
+    // would wait for the step's end, past the run's.
     if (active_.empty() && domain_busy())
       end = std::max(end, std::min({earliest_wake_, max_cycles_ ? max_cycles_ : UINT64_MAX, now + kMaxRunAheadCycles,
                                     checkpoint_at_}));

@@ -119,7 +119,9 @@ uint64_t TensorEngine::execute(TileState& t, uint32_t tile) {
   const float scalar = std::bit_cast<float>(t.scalar);
   float best = 0.0f;
   uint64_t best_at = 0;
-  for (uint64_t r = 0; r < rows; ++r) {
+  for (uint64_t r = 0; r < rows && !params_.compute_values && uses_dst; ++r)
+    for (uint64_t i = 0; i < dst_len; ++i) store(r, i, 0.0f);
+  for (uint64_t r = 0; r < rows && params_.compute_values; ++r) {
     float acc = 0.0f;
     for (uint64_t i = 0; i < len; ++i) {
       const float a = load(t.src0, src_type, r, i);

@@ -22,6 +22,7 @@
 //          (a chain of tiles passes data along at one wavelet per cycle, every tile keeping it).
 //          A stream moves one wavelet per cycle and holds the core until it is complete, waiting
 //          for wavelets or queue room as a blocking receive or send would.
+// Without compute_values, every result is 0 (MAX: 0 at position 0), its timing unchanged.
 // Timing: STARTUP cycles, then per group of `lanes` elements as many cycles as the worst SRAM bank
 // any operand's group falls on. Lanes per cycle: fp16_lanes when every source the operation reads
 // is 16-bit (fp16 or bf16), else fp32_lanes: the widest source sets the rate, so a DOT of fp16
@@ -88,6 +89,10 @@ struct TensorParams {
   uint32_t startup_cycles = 4;     // descriptor decode and pipeline fill
   uint32_t sram_banks = 8;         // of the tile's SRAM, for conflicts
   uint32_t bank_width_bytes = 4;
+  // false: timing-only (a model larger than host memory, its weights never written): operations
+  // take their cycles but leave zeros for their results, which costs no reads of the operands;
+  // streams still move their wavelets.
+  bool compute_values = true;
 };
 
 struct TensorStats {

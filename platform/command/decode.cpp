@@ -3,6 +3,7 @@
 #include <bit>
 #include <filesystem>
 #include <iomanip>
+#include <optional>
 #include <ostream>
 #include <sstream>
 
@@ -79,11 +80,36 @@ std::string describe_difference(const std::vector<int32_t>& got, const std::vect
   return text;
 }
 
+// The model: its weights rounded to decode.weight_type, or for a timing-only run its shape alone.
+std::shared_ptr<const llama::Model> decode_model(const DecodeOptions& options) {
+  if (!options.timing_only) return read_model(options.model_path, options.config);
+  llama::Model model;
+  model.config = options.shape ? *options.shape : llama::read_checkpoint_config(options.model_path);
+  model.config.weight_type = uint32_t(options.config.decode.weight_type);
+  return std::make_shared<const llama::Model>(std::move(model));
+}
+
+// A prompt of `length` tokens without a text: BOS, then 2, 3, ... (never BOS again, which would
+// end the sequence).
+std::vector<int32_t> counted_prompt(uint32_t length, const llama::ModelConfig& config) {
+  if (length > uint32_t(config.seq_len))
+    throw llama::ModelError("--prompt-tokens " + std::to_string(length) + " is more than the model's context of " +
+                            std::to_string(config.seq_len));
+  if (length > 1 && config.vocab_size < 3)
+    throw llama::ModelError("--prompt-tokens " + std::to_string(length) + ": a vocabulary of " +
+                            std::to_string(config.vocab_size) + " has no token but BOS to follow it");
+  std::vector<int32_t> prompt = {1};
+  for (uint32_t i = 1; i < length; ++i) prompt.push_back(2 + int32_t((i - 1) % uint32_t(config.vocab_size - 2)));
+  return prompt;
+}
+
 }  // namespace
 
 int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& err) {
   const uint32_t micro_batches = options.config.decode.micro_batches;
-  const size_t given = options.prompts.size();
+  // Without a tokenizer (a model given by its shape), one counted prompt for all sequences.
+  const bool texts = !options.tokenizer_path.empty();
+  const size_t given = texts ? options.prompts.size() : 1;
   if (given != 1 && given != micro_batches)
     throw llama::ModelError(std::to_string(given) + " prompts for decode.micro_batches " + std::to_string(micro_batches) +
                             ": give one prompt for all sequences or one per sequence");
@@ -93,22 +119,25 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
     if (given > 1) name += std::to_string(i);
     return name;
   };
-  for (size_t i = 0; i < given; ++i)
+  for (size_t i = 0; texts && i < given; ++i)
     if (options.prompts[i].empty()) throw llama::ModelError(prompt_name(i) + " is empty");
-  const auto shared_model = read_model(options.model_path, options.config);
+  const auto shared_model = decode_model(options);
   const llama::Model& model = *shared_model;
-  const llama::Tokenizer tokenizer = llama::Tokenizer::read(options.tokenizer_path, model.config.vocab_size);
+  std::optional<llama::Tokenizer> tokenizer;
+  if (texts) tokenizer = llama::Tokenizer::read(options.tokenizer_path, model.config.vocab_size);
   RunOptions run;
   run.elf_path = options.firmware_path.empty() ? default_firmware() : options.firmware_path;
   run.config = options.config;
-  run.model_path = options.model_path;
+  run.config.tensor.compute_values = !options.timing_only;
+  if (!options.timing_only) run.model_path = options.model_path;
   run.model = shared_model;
   run.prompts.clear();
-  for (size_t i = 0; i < given; ++i) {
-    if (const size_t fewest = tokenizer.fewest_tokens(options.prompts[i]); fewest > size_t(model.config.seq_len))
+  if (!tokenizer) run.prompts.push_back(counted_prompt(options.prompt_tokens, model.config));
+  for (size_t i = 0; tokenizer && i < given; ++i) {
+    if (const size_t fewest = tokenizer->fewest_tokens(options.prompts[i]); fewest > size_t(model.config.seq_len))
       throw llama::ModelError(prompt_name(i) + " is at least " + std::to_string(fewest) +
                               " tokens long, more than the model's context of " + std::to_string(model.config.seq_len));
-    run.prompts.push_back(tokenizer.encode(options.prompts[i]));
+    run.prompts.push_back(tokenizer->encode(options.prompts[i]));
     if (run.prompts.back().size() > size_t(model.config.seq_len))
       throw llama::ModelError(prompt_name(i) + " is " + std::to_string(run.prompts.back().size()) +
                               " tokens long, more than the model's context of " + std::to_string(model.config.seq_len));
@@ -146,6 +175,7 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
       if (plan.stages > 1) stages["first_layers"] = plan.first_layers, stages["last_layers"] = plan.last_layers;
       (*stats)["decode"]["micro_batches"] = micro_batches;
       (*stats)["decode"]["weight_type"] = wvp_type_name(model.config.weight_type);
+      (*stats)["decode"]["timing_only"] = options.timing_only;
       (*stats)["decode"]["tokens_per_second"] = 1.0 / seconds_per_token();
       (*stats)["decode"]["tokens_per_second_per_user"] = 1.0 / seconds_per_token() / micro_batches;
       if (streamed && !generated_arrivals_ps.empty())
@@ -166,8 +196,9 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
           << ", of " << micro_batches << "\n";
       return;
     }
-    // One sequence streams its text as it comes; several print theirs at the end.
-    if (micro_batches == 1) out << shown(tokenizer, generated[0].empty() ? prompt_of(0).front() : generated[0].back(), token) << std::flush;
+    // One sequence streams its text as it comes; several print theirs at the end. A timing-only
+    // run's tokens are none of the model's: no text.
+    if (micro_batches == 1 && !options.timing_only) out << shown(*tokenizer, generated[0].empty() ? prompt_of(0).front() : generated[0].back(), token) << std::flush;
     generated[sequence].push_back(token);
     ++tokens;
     if (sequence == 0 && generated[0].size() >= prompt_of(0).size()) generated_arrivals_ps.push_back(w.arrived_ps);
@@ -177,13 +208,13 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
     else err << "(" << x << "," << y << ") " << line << "\n";
   };
   int code = run_platform(run, out, err);
-  if (micro_batches == 1) out << "\n";
-  for (uint32_t b = 0; micro_batches > 1 && b < micro_batches; ++b)
-    out << "sequence " << b << ": " << text_of(tokenizer, prompt_of(b).front(), generated[b]) << "\n";
+  if (micro_batches == 1 && !options.timing_only) out << "\n";
+  for (uint32_t b = 0; micro_batches > 1 && !options.timing_only && b < micro_batches; ++b)
+    out << "sequence " << b << ": " << text_of(*tokenizer, prompt_of(b).front(), generated[b]) << "\n";
   if (interrupted)
     err << "wafervp decode: interrupted after " << tokens << " positions; the tokens of a partial run are not checked against the host reference\n";
   if (code != 0 || !cycles_per_token) return code;
-  for (uint32_t b = 0; b < micro_batches; ++b) {
+  for (uint32_t b = 0; b < micro_batches && !options.timing_only; ++b) {
     llama::Sampler sampler(model.config.vocab_size, options.temperature, options.topp, options.seed + b);
     const std::vector<int32_t> reference =
         llama::generate(model, prompt_of(b), static_cast<int32_t>(options.steps), sampler).tokens;
@@ -196,6 +227,7 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
   uint64_t forced = 0;
   for (uint32_t b = 0; b < micro_batches; ++b) forced += std::min<uint64_t>(generated[b].size(), prompt_of(b).size() - 1);
   err << std::fixed << std::setprecision(1) << "wafervp decode: ";
+  if (options.timing_only) err << "timing-only (tokens not the model's, not checked), ";
   if (micro_batches > 1) err << micro_batches << " sequences, ";
   err << tokens << " positions (" << forced << " of the prompt" << (given > 1 ? "s" : "") << ", " << tokens - forced
       << " generated) on " << system_width(options.config) << "x" << options.config.grid_height << " cores";

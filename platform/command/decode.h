@@ -5,11 +5,13 @@
 #pragma once
 #include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "platform/command/run.h"
 #include "platform/config/config.h"
+#include "platform/llama/checkpoint.h"
 
 namespace wvp {
 
@@ -18,6 +20,12 @@ constexpr int kExitReferenceMismatch = 1;
 struct DecodeOptions {
   std::string model_path, tokenizer_path;
   std::vector<std::string> prompts;  // one for every sequence, or one per sequence (decode.micro_batches)
+  // Timing-only: the model's shape alone (model_path's header, or `shape`), its weights never
+  // loaded; the tensor engines charge their cycles without computing values, so the tokens are
+  // none of the model's and no host reference is computed. Greedy only.
+  bool timing_only = false;
+  std::optional<llama::ModelConfig> shape;  // --shape: the model without a file (timing-only)
+  uint32_t prompt_tokens = 1;  // without a tokenizer: the prompt's length, BOS then 2, 3, ...
   std::string firmware_path;  // the decode ELF; empty: sw/decode.elf beside the build's wafervp
   uint32_t steps = 32;        // positions, prompt included, at most the context
   float temperature = 0.0f;   // 0: greedy

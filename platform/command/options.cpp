@@ -18,6 +18,7 @@
 #include "platform/assembly/wafer.h"
 #include "platform/debug/gdb_server.h"
 #include "platform/host/elf_loader.h"
+#include "platform/llama/shape.h"
 #include "platform/support/quoted.h"
 
 namespace wvp {
@@ -32,6 +33,7 @@ constexpr const char* kUsage =
     "       wafervp config [--config FILE] [--set KEY=VALUE]...  (every config key with its value, and the off-wafer I/O)\n"
     "       wafervp make-model [options] --out M.bin --tokenizer T.bin   (a deterministic test model)\n"
     "       wafervp decode --model M.bin --tokenizer T.bin --prompt TEXT [options]   (LLM decode on the grid)\n"
+    "       wafervp decode --shape llama3.1-8b [--prompt-tokens N] [options]   (timing-only: the model's shape alone)\n"
     "       wafervp study edge-vs-optical [study options] [decode options]   (one wafer, wafers over edge SerDes, over optical Z ports)\n";
 
 // Below it, logits / temperature can overflow fp32 and the softmax becomes NaN on both the
@@ -383,10 +385,15 @@ Command parse_decode(const std::vector<std::string>& args) {
   po::options_description desc("wafervp decode options");
   desc.add_options()("help,h", "this help");
   add_config_options(desc);
-  desc.add_options()("model", po::value<std::string>()->required(), "llama2.c checkpoint")
-      ("tokenizer", po::value<std::string>()->required(), "llama2.c tokenizer")
-      ("prompt", po::value<std::vector<std::string>>()->required()->composing(),
+  desc.add_options()("model", po::value<std::string>(), "llama2.c checkpoint")
+      ("tokenizer", po::value<std::string>(), "llama2.c tokenizer")
+      ("prompt", po::value<std::vector<std::string>>()->composing(),
        "text to continue; repeat it to give each sequence of decode.micro_batches its own")
+      ("timing-only", po::bool_switch(), "the model's shape alone: no weights loaded, no values computed, the cycles of a full run")
+      ("shape", po::value<std::string>(),
+       "a model without a file, timing-only: llama3.1-8b, llama3.1-70b, or dim=,hidden=,layers=,heads=,kv_heads=,vocab=,seq_len= "
+       "(a preset's fields changed after it: llama3.1-8b,seq_len=4096)")
+      ("prompt-tokens", po::value<std::string>(), "with --shape: the prompt's length in tokens (default 1, BOS)")
       ("steps", po::value<std::string>()->default_value("32"), "positions to run, prompt included (1 to the model's context)")
       ("temperature", po::value<std::string>()->default_value("0"), "0: greedy, else 1e-06 to 1e+06")
       ("topp", po::value<std::string>()->default_value("0.9"), "nucleus sampling mass in (0, 1] (1: all tokens)")
@@ -401,9 +408,26 @@ Command parse_decode(const std::vector<std::string>& args) {
   Command c;
   c.kind = CommandKind::Decode;
   DecodeOptions& opt = c.decode;
-  opt.model_path = w.text("model");
-  opt.tokenizer_path = w.text("tokenizer");
-  opt.prompts = w.vm["prompt"].as<std::vector<std::string>>();
+  if (w.has("shape") && w.has("model")) throw UsageError("decode: --shape and --model are mutually exclusive (a model by its shape or from a file)");
+  if (w.has("shape") && (w.has("tokenizer") || w.has("prompt")))
+    throw UsageError("decode: a model given by --shape has no tokenizer; give the prompt's length with --prompt-tokens N");
+  if (w.has("prompt-tokens") && !w.has("shape"))
+    throw UsageError("--prompt-tokens needs --shape (the prompt of a --model is text: --prompt)");
+  if (!w.has("shape") && !w.has("model")) throw UsageError("decode: no model given (--model M.bin, or --shape for a timing-only run)");
+  if (w.has("model") && !(w.has("tokenizer") && w.has("prompt"))) throw UsageError("decode: --model needs --tokenizer T.bin and --prompt TEXT");
+  if (w.has("shape")) {
+    try {
+      opt.shape = llama::parse_shape(w.text("shape"));
+    } catch (const llama::ModelError& e) {
+      throw UsageError(std::string("--shape: ") + e.what());
+    }
+    if (w.has("prompt-tokens")) opt.prompt_tokens = static_cast<uint32_t>(integer("--prompt-tokens", w.text("prompt-tokens"), 1, INT32_MAX));
+  } else {
+    opt.model_path = w.text("model");
+    opt.tokenizer_path = w.text("tokenizer");
+    opt.prompts = w.vm["prompt"].as<std::vector<std::string>>();
+  }
+  opt.timing_only = w.vm["timing-only"].as<bool>() || opt.shape.has_value();
   opt.steps = static_cast<uint32_t>(integer("--steps", w.text("steps"), 1, INT32_MAX));
   const std::string& temperature = w.text("temperature");
   const double t = real("--temperature", temperature, "0 (greedy) or a number from 1e-06 to 1e+06");
@@ -419,6 +443,10 @@ Command parse_decode(const std::vector<std::string>& args) {
   opt.stats_path = path(w, "stats");
   opt.trace_path = path(w, "trace");
   opt.checkpoint = checkpoint_options(w);
+  if (opt.timing_only && opt.temperature != 0.0f)
+    throw UsageError("--temperature: a timing-only run decodes greedily (the sampler's cycles follow the logits it does not compute)");
+  if (opt.timing_only && (!opt.checkpoint.path.empty() || !opt.checkpoint.restore_path.empty()))
+    throw UsageError("decode: --checkpoint-at and --restore are for full runs, not timing-only ones");
   apply_config_options(w, opt.config);
   validate_config(opt.config);
   return c;

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <functional>
@@ -327,7 +328,8 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   uint32_t model_region = 0, region = 0;
   llama::StagePlan plan;
   bool sampling = options.sampling;
-  if (!options.model_path.empty()) {
+  const bool timing_only = !config.tensor.compute_values;
+  if (!options.model_path.empty() || model) {
     const auto start = image.symbols.find("__heap_start"), end = image.symbols.find("__heap_end");
     if (start == image.symbols.end() || end == image.symbols.end() || end->second < start->second)
       throw LoadError(image.path + ": --model needs the symbols __heap_start and __heap_end (the model region)");
@@ -336,7 +338,8 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
     plan = plan_model(*model, config, region, sampling);
     sampling = sampling || llama::model_region_bytes(model->config, plan, true) <= region;
     model_region = start->second;
-    sram_written += llama::model_region_bytes(model->config, plan, sampling);
+    sram_written += timing_only ? llama::working_memory_bytes(model->config, plan, sampling)
+                                : llama::model_region_bytes(model->config, plan, sampling);
   }
   check_host_memory(config, Wafer::host_bytes_per_tile(config, sram_written));
   if (model) {
@@ -346,7 +349,8 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
     if (plan.kv_window)
       err << ", K/V of the last " << plan.kv_window << " of " << model->config.seq_len << " positions in SRAM, the rest at the memory node";
     err << ", " << llama::model_region_bytes(model->config, plan, sampling) << " of " << region
-        << " bytes of model region per core, " << wvp_type_name(model->config.weight_type) << " weights\n";
+        << " bytes of model region per core, " << wvp_type_name(model->config.weight_type) << " weights"
+        << (timing_only ? " (timing-only: not loaded)" : "") << "\n";
     if (options.planned) options.planned(plan);
   }
   std::vector<Said> transcript;  // kept for a checkpoint
@@ -377,8 +381,21 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   if (model) {
     llama::PromptBlock block = llama::prompt_block(model->config, plan, options.prompts);
     prompts = HostStream::Block{model_region + block.offset, std::move(block.bytes)};
-    for (size_t i = 0; i < wafer.tile_count(); ++i)
-      host.write(i, model_region, llama::model_region_image(*model, plan, static_cast<uint32_t>(i), sampling));
+    if (timing_only) {
+      const wvp_model_header header = llama::header_of(model->config, plan, sampling);
+      for (uint32_t at = 0; at < sizeof header; at += 4) {
+        uint32_t word;
+        std::memcpy(&word, reinterpret_cast<const uint8_t*>(&header) + at, 4);
+        host.poke(model_region + at, word);
+      }
+      const std::vector<uint8_t> frequencies = llama::rope_frequency_bytes(model->config);
+      for (size_t i = 0; i < wafer.tile_count(); ++i)
+        if (const auto at = llama::rope_frequency_offset(model->config, plan, static_cast<uint32_t>(i), sampling))
+          host.write(i, model_region + *at, frequencies);
+    } else {
+      for (size_t i = 0; i < wafer.tile_count(); ++i)
+        host.write(i, model_region, llama::model_region_image(*model, plan, static_cast<uint32_t>(i), sampling));
+    }
   }
   for (const auto& [addr, value] : pokes) host.poke(addr, value);
   const std::optional<HostLoadSummary> load = host.finish();

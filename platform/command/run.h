@@ -64,7 +64,8 @@ struct RunOptions {
   // __heap_start..__heap_end, see abi/wvp/model_layout.h), if set.
   std::string model_path;
   // That checkpoint when the caller has read it already (read_model; `wafervp decode` keeps it for
-  // the host reference): one copy of a model's weights in host memory instead of two.
+  // the host reference): one copy of a model's weights in host memory instead of two. Without
+  // config.tensor.compute_values (a timing-only decode) its shape alone: no weights are loaded.
   std::shared_ptr<const llama::Model> model;
   // Sent with the model (after the load, platform/host/host_stream.h), one per micro-batch or one for all: BOS first.
   std::vector<std::vector<int32_t>> prompts = {{1}};

@@ -105,17 +105,19 @@ void bind_weights(const ModelConfig& c, ModelWeights& w) {
   if (c.shared_classifier) w.classifier = w.token_embedding;
 }
 
-Model read_checkpoint(const std::string& path) {
+namespace {
+
+// The checkpoint's shape, checked against its size, with `f` at its first weight.
+ModelConfig read_header(const std::string& path, std::ifstream& f) {
   uint64_t size = 0;
   if (const std::string problem = input_file_problem(path, "checkpoint", UINT64_MAX, size); !problem.empty())
     throw ModelError(path + ": " + problem);
-  std::ifstream f(path, std::ios::binary);
+  f.open(path, std::ios::binary);
   if (!f) throw ModelError(path + ": cannot open checkpoint");
   int32_t header[7];
   if (!f.read(reinterpret_cast<char*>(header), sizeof header))
     throw ModelError(path + ": truncated header (a llama2.c checkpoint starts with seven int32)");
-  Model m;
-  ModelConfig& c = m.config;
+  ModelConfig c;
   c.dim = header[0], c.hidden_dim = header[1], c.n_layers = header[2], c.n_heads = header[3];
   c.n_kv_heads = header[4], c.seq_len = header[6];
   c.shared_classifier = header[5] > 0;
@@ -132,6 +134,20 @@ Model read_checkpoint(const std::string& path) {
                      std::to_string(c.vocab_size) + ", seq_len " + std::to_string(c.seq_len) +
                      (c.shared_classifier ? ", shared classifier" : ", separate classifier") + ") needs " +
                      std::to_string(c.file_bytes()));
+  return c;
+}
+
+}  // namespace
+
+ModelConfig read_checkpoint_config(const std::string& path) {
+  std::ifstream f;
+  return read_header(path, f);
+}
+
+Model read_checkpoint(const std::string& path) {
+  std::ifstream f;
+  Model m;
+  const ModelConfig& c = m.config = read_header(path, f);
   m.weights.data.resize(c.weight_floats());
   f.read(reinterpret_cast<char*>(m.weights.data.data()), static_cast<std::streamsize>(4 * m.weights.data.size()));
   if (!f) throw ModelError(path + ": read error");

@@ -65,6 +65,8 @@ void bind_weights(const ModelConfig& c, ModelWeights& w);
 
 // Throws ModelError for a missing file, a bad header, or a size that does not match it.
 Model read_checkpoint(const std::string& path);
+// The shape in a checkpoint's header, checked as read_checkpoint() does; the weights are not read.
+ModelConfig read_checkpoint_config(const std::string& path);
 void write_checkpoint(const std::string& path, const Model& model);
 
 // Makes `model`'s matrices (embedding, attention, FFN, classifier; not the norms) of

@@ -33,6 +33,14 @@ wvp_model_header header_of(const ModelConfig& c, const StagePlan& plan, bool sam
   return h;
 }
 
+uint64_t working_memory_bytes(const ModelConfig& config, const StagePlan& plan, bool sampling) {
+  const wvp_model_header h = header_of(config, plan, sampling);
+  uint64_t most = 0;
+  for (uint32_t stage = 0; stage < plan.stages; ++stage)
+    most = std::max<uint64_t>(most, wvp_decode_layout_of(&h, stage).floats - wvp_model_layout_of(&h, stage).floats);
+  return 4 * most;
+}
+
 uint64_t model_region_bytes(const ModelConfig& config, const StagePlan& plan, bool sampling) {
   // Every core of a stage has the same offsets, sized for the largest parts.
   const wvp_model_header h = header_of(config, plan, sampling);
@@ -273,10 +281,8 @@ std::vector<uint8_t> model_region_image(const Model& model, const StagePlan& pla
   norms(l.rms_att, w.rms_att + first_layer * d, l.layers);
   norms(l.rms_ffn, w.rms_ffn + first_layer * d, l.layers);
   norms(l.rms_final, w.rms_final, 1);
-  for (int32_t i = 0; i < c.head_size(); i += 2) {
-    const float frequency = rope_frequency(i, c.head_size());
-    put(4 * (l.rope_freq + i / 2), &frequency, 1, WVP_FP32);
-  }
+  const std::vector<uint8_t> frequencies = rope_frequency_bytes(c);
+  std::memcpy(region.data() + 4 * uint64_t{l.rope_freq}, frequencies.data(), frequencies.size());
   const uint64_t query_rows = part.kv_heads.first * kv_mul * hs, query_count = part.kv_heads.count * kv_mul * hs;
   const uint64_t kv_rows = part.kv_heads.first * hs, kv_count = part.kv_heads.count * hs;
   for (uint64_t j = 0; j < l.layers; ++j) {
@@ -305,6 +311,22 @@ std::vector<uint8_t> model_region_image(const Model& model, const StagePlan& pla
   if (stage + 1 == plan.stages && !classifier_is_embedding)
     vocabulary(l.classifier, c.shared_classifier ? w.token_embedding : w.classifier);
   return region;
+}
+
+std::vector<uint8_t> rope_frequency_bytes(const ModelConfig& c) {
+  std::vector<uint8_t> bytes(4 * uint64_t(c.head_size() / 2));
+  for (int32_t i = 0; i < c.head_size(); i += 2) {
+    const float frequency = rope_frequency(i, c.head_size());
+    std::memcpy(bytes.data() + 2 * i, &frequency, 4);
+  }
+  return bytes;
+}
+
+std::optional<uint32_t> rope_frequency_offset(const ModelConfig& c, const StagePlan& plan, uint32_t core, bool sampling) {
+  const wvp_model_header h = header_of(c, plan, sampling);
+  const uint32_t stage = wvp_stage_of(&h, plan.grid_w, core % plan.grid_w, core / plan.grid_w);
+  if (stage == plan.stages) return std::nullopt;
+  return 4 * wvp_model_layout_of(&h, stage).rope_freq;
 }
 
 }  // namespace wvp::llama

@@ -77,4 +77,16 @@ PromptBlock prompt_block(const ModelConfig& config, const StagePlan& plan, const
 // the cores run (prompt_block, platform/host/host_stream.h).
 std::vector<uint8_t> model_region_image(const Model& model, const StagePlan& plan, uint32_t core, bool sampling = false);
 
+// A timing-only run (a model larger than host memory) writes into the regions only what the
+// cores' software computes with, since its cycles follow its values: the header (the same in
+// every region, header_of()) and the RoPE frequencies. The weights stay unwritten and cost no host
+// memory (the SRAM's pages are backed as they are written); the tensor engines do not read them.
+// The frequencies' bytes, and where they lie in core `core`'s region (bytes from its start; none
+// for a core of an idle block).
+std::vector<uint8_t> rope_frequency_bytes(const ModelConfig& config);
+std::optional<uint32_t> rope_frequency_offset(const ModelConfig& config, const StagePlan& plan, uint32_t core, bool sampling = false);
+
+// Bytes of the largest core's working memory under `plan`: model_region_bytes() less the shards.
+uint64_t working_memory_bytes(const ModelConfig& config, const StagePlan& plan, bool sampling = false);
+
 }  // namespace wvp::llama

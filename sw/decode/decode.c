@@ -32,6 +32,7 @@
 #include <string.h>
 #include <wvp/collectives.h>
 #include <wvp/console.h>
+#include <wvp/fixed_time.h>
 #include <wvp/hal.h>
 #include <wvp/kv_offload.h>
 #include <wvp/model_layout.h>
@@ -172,8 +173,7 @@ static void attention(uint32_t layer, uint32_t b, uint32_t pos, const float *q, 
   wvp_kv_pass_turns(&kv, &cache);
   for (uint32_t h = 0; h < query_heads; ++h) {
     sums[h] = -INFINITY;
-    for (uint32_t i = 0; i < cache.own; ++i)
-      if (att[h * most_own + i] > sums[h]) sums[h] = att[h * most_own + i];
+    for (uint32_t i = 0; i < cache.own; ++i) sums[h] = wvp_max_f32(att[h * most_own + i], sums[h]);
   }
   wvp_row_allreduce_f32(sums, query_heads, WVP_MAX);
   /* Softmax over the row: exponents of the own positions, their sum over the row. */
@@ -182,7 +182,7 @@ static void attention(uint32_t layer, uint32_t b, uint32_t pos, const float *q, 
     float sum = 0.0f;
     for (uint32_t i = 0; i < cache.own; ++i) {
       float *a = &att[h * most_own + i];
-      *a = expf(*a - max_val);
+      *a = wvp_expf(*a - max_val);
       sum += *a;
     }
     sums[h] = sum;
@@ -215,7 +215,7 @@ static void ffn(uint32_t layer, const float *xb, float *update) {
   product_by_columns(at(shards.w13 + j * shards.w13_stride), xb, h13, 2 * units);
   for (uint32_t u = 0; u < units; ++u) {
     float val = h13[2 * u];
-    val *= 1.0f / (1.0f + expf(-val));  /* SwiGLU */
+    val *= 1.0f / (1.0f + wvp_expf(-val));  /* SwiGLU */
     hb[u] = val * h13[2 * u + 1];
   }
   product_by_rows(at(shards.w2 + j * shards.w2_stride), hb, units, update);
@@ -254,8 +254,11 @@ static uint32_t next_token(const float *logits, uint32_t b, uint32_t pos) {
   if (temperature == 0.0f || prompted != WVP_NO_TOKEN) {
     float best = -INFINITY, top;
     uint32_t best_index = 0, largest;
-    for (uint32_t i = 0; i < mine.count; ++i)
-      if (logits[i] > best) best = logits[i], best_index = mine.first + i;
+    for (uint32_t i = 0; i < mine.count; ++i) {
+      const int larger = logits[i] > best;
+      best = wvp_select_f32(larger, logits[i], best);
+      best_index = wvp_select_u32(larger, mine.first + i, best_index);
+    }
     wvp_allreduce_argmax(best, best_index, &top, &largest);
     return prompted != WVP_NO_TOKEN ? (uint32_t)prompted : largest;
   }

@@ -8,6 +8,7 @@
  *     multicast, keeps the parts in order on every link: with multicast, a tile's own part could
  *     overtake a neighbour's part still waiting at a busy output. */
 #include <wvp/collectives.h>
+#include <wvp/fixed_time.h>
 #include <wvp/hal.h>
 
 /* This tile's position in the block the collectives run over, and the block's size. */
@@ -93,7 +94,7 @@ static void col_bcast(float *data, uint32_t n, uint32_t root_y) {
 /* ---- reductions: one add per hop, element by element --------------------------------------- */
 
 static float combine(float a, float b, wvp_reduce_op op) {
-  if (op == WVP_MAX) return a > b ? a : b;
+  if (op == WVP_MAX) return wvp_max_f32(a, b);
   return a + b;
 }
 
@@ -237,7 +238,7 @@ static void argmax(float value, uint32_t index, float *best, uint32_t *best_inde
   float top = value;
   allreduce(&top, 1, WVP_MAX);
   /* The smallest index is the largest negated one; cores without the maximum offer -2^24. */
-  float neg = value == top ? -(float)index : -16777216.0f;
+  float neg = wvp_select_f32(value == top, -(float)index, -16777216.0f);
   allreduce(&neg, 1, WVP_MAX);
   *best = top;
   *best_index = (uint32_t)(-neg);

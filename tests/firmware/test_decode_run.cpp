@@ -275,6 +275,44 @@ TEST(DecodeRun, DecodeCommandContinuesAPromptAsTheHostReferenceDoes) {
   EXPECT_NE(r.err.find(" tokens/s simulated"), std::string::npos) << r.err;
 }
 
+// Timing-only: the tiny model's shape alone, no weights loaded, tensor engines that charge their
+// cycles and leave zeros. The cores' software takes the same instructions whatever the values
+// (wvp/fixed_time.h), so with the same tokens (here every position's is the prompt's) each
+// position takes the full run's cycles, to the cycle, and the SRAM pages the weights would fill
+// cost the host nothing.
+TEST(DecodeRun, TimingOnlyTakesTheFullRunsCyclesPerTokenToTheCycle) {
+  const std::string full_stats = temp_path("decode_full.json"), timing_stats = temp_path("decode_timing_only.json");
+  // 14 tokens with BOS: the 12 positions' tokens all come from the prompt.
+  const std::vector<std::string> args = {"--grid", "8x8", "--prompt", "Once upon a time", "--steps", "12"};
+  std::vector<std::string> full_args = args, timing_args = args;
+  full_args.insert(full_args.end(), {"--stats", full_stats});
+  timing_args.insert(timing_args.end(), {"--stats", timing_stats, "--timing-only"});
+  const ProcessResult full = run_decode(full_args), timing = run_decode(timing_args);
+  ASSERT_EQ(full.exit_code, 0) << full.err;
+  ASSERT_EQ(timing.exit_code, 0) << timing.err;
+  const nlohmann::json f = nlohmann::json::parse(read_file(full_stats)), t = nlohmann::json::parse(read_file(timing_stats));
+  EXPECT_EQ(t["decode"]["cycles_per_token"].get<uint64_t>(), f["decode"]["cycles_per_token"].get<uint64_t>()) << full.err << timing.err;
+  EXPECT_EQ(t["decode"]["timing_only"], true);
+  EXPECT_EQ(f["decode"]["timing_only"], false);
+  EXPECT_EQ(timing.out, "");  // its tokens are none of the model's
+  EXPECT_NE(timing.err.find("fp32 weights (timing-only: not loaded)"), std::string::npos) << timing.err;
+  EXPECT_NE(timing.err.find("wafervp decode: timing-only (tokens not the model's, not checked), 12 positions (12 of the prompt, 0 generated) on 8x8 cores"),
+            std::string::npos)
+      << timing.err;
+  EXPECT_LT(t["sram_host_bytes"].get<uint64_t>(), f["sram_host_bytes"].get<uint64_t>());
+}
+
+// The same shape without a file: a prompt of N tokens, no tokenizer.
+TEST(DecodeRun, AShapeAloneDecodesTimingOnlyFromACountedPrompt) {
+  const ProcessResult r = run_process({wafervp(), "decode", "--grid", "8x8", "--shape", "dim=64,hidden=172,layers=2,heads=4,kv_heads=2,vocab=512,seq_len=32",
+                                       "--prompt-tokens", "3", "--steps", "6"}, 300);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("wafervp decode: timing-only (tokens not the model's, not checked), 6 positions (2 of the prompt, 4 generated) on 8x8 cores"),
+            std::string::npos)
+      << r.err;
+}
+
 TEST(DecodeRun, DecodeCommandWithHalfWeightsNamesThemAndEqualsTheRoundedReference) {
   const std::string stats = temp_path("decode_fp16.json");
   const ProcessResult r = run_decode({"--grid", "8x8", "--set", "decode.weight_type=fp16", "--prompt", "Once upon a time",
@@ -669,7 +707,8 @@ TEST(DecodeRun, FourMicroBatchesOnFourStagesGenerateEachPromptsHostReference) {
     EXPECT_TRUE(std::regex_search(err, m, std::regex(R"(, (\d+) cycles per token)"))) << err;
     return m.size() > 1 ? std::stod(m[1]) : 0.0;
   };
-  EXPECT_LT(cycles_per_token(together.err), 0.5 * cycles_per_token(alone.err)) << alone.err << together.err;
+  // About 1.9 times the tokens/s of one sequence on one stage (16,740 cycles per token against 32,477).
+  EXPECT_LT(cycles_per_token(together.err), 0.55 * cycles_per_token(alone.err)) << alone.err << together.err;
 }
 
 // With sampling every sequence draws with its own seed (seed + b): the same prompt goes four

@@ -14,6 +14,7 @@
 #include "platform/llama/checkpoint.h"
 #include "platform/llama/loader.h"
 #include "platform/llama/reference.h"
+#include "platform/llama/shape.h"
 #include "platform/llama/tokenizer.h"
 #include "platform/support/quoted.h"
 #include "support/process.h"
@@ -823,6 +824,59 @@ TEST(LlamaLoader, AskedForMoreStagesThanLayersTheEdgesOnlyEmbedAndClassify) {
   const StagePlan plan{8, 8, 4, 4, 4, 0, 0};
   EXPECT_EQ(plan_stages(c, 8, 8, model_region_bytes(c, plan), false, 4), plan);
   expect_images_hold_their_stages_layers(generate_model(c, 19), plan);
+}
+
+TEST(LlamaShape, PresetsAreLlama31sShapesAndAListOrAPresetsChangesGiveAnyOther) {
+  // dim, hidden, layers, heads, KV heads, vocabulary, context.
+  const auto fields = [](const ModelConfig& c) {
+    return std::vector<int32_t>{c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads, c.vocab_size, c.seq_len};
+  };
+  const ModelConfig b8 = parse_shape("llama3.1-8b");
+  EXPECT_EQ(fields(b8), (std::vector<int32_t>{4096, 14336, 32, 32, 8, 128256, 8192}));
+  EXPECT_FALSE(b8.shared_classifier);
+  EXPECT_EQ(fields(parse_shape("llama3.1-70b")), (std::vector<int32_t>{8192, 28672, 80, 64, 8, 128256, 8192}));
+  EXPECT_EQ(shape_presets().size(), 2u);
+  // Llama 3.1 8B's weights: 8.03e9 of them.
+  EXPECT_NEAR(double(b8.weight_floats() - uint64_t(b8.seq_len) * b8.head_size()), 8.03e9, 0.01e9);
+
+  EXPECT_EQ(parse_shape("llama3.1-8b,seq_len=4096").seq_len, 4096);
+  const ModelConfig listed = parse_shape("dim=64,hidden=172,layers=2,heads=4,vocab=512,seq_len=32");
+  EXPECT_EQ(listed.n_kv_heads, 4);  // kv_heads defaults to heads
+  EXPECT_EQ(listed.hidden_dim, 172);
+  EXPECT_EQ(parse_shape("kv_heads=2,dim=64,hidden=172,layers=2,heads=4,vocab=512,seq_len=32").n_kv_heads, 2);
+
+  EXPECT_NE(error_of<ModelError>([] { parse_shape("llama9"); }).find("unknown shape 'llama9' (presets: llama3.1-8b, llama3.1-70b"),
+            std::string::npos);
+  EXPECT_NE(error_of<ModelError>([] { parse_shape("dim=64,layers=2"); }).find("the shape has no hidden"), std::string::npos);
+  EXPECT_NE(error_of<ModelError>([] { parse_shape("llama3.1-8b,dim=x"); }).find("dim: expected a positive integer, got 'x'"),
+            std::string::npos);
+  EXPECT_NE(error_of<ModelError>([] { parse_shape("llama3.1-8b,llama3.1-70b"); }).find("'llama3.1-70b'"), std::string::npos);
+  EXPECT_NE(error_of<ModelError>([] { parse_shape("llama3.1-8b,dim=4095"); }).find("n_heads 32"), std::string::npos);
+}
+
+TEST(LlamaLoader, ATimingOnlyLoadWritesTheHeaderAndRopeFrequenciesWhereTheFullImageHasThem) {
+  const ModelConfig c = small_config();
+  const Model m = generate_model(c, 5);
+  StagePlan plan = plan_stages(c, 4, 2, 1 << 20, false, 3);  // blocks of 1x2 (or 2x1): a stage idle
+  const std::vector<uint8_t> frequencies = rope_frequency_bytes(c);
+  ASSERT_EQ(frequencies.size(), 4u * c.head_size() / 2);
+  for (uint32_t core = 0; core < 8; ++core) {
+    const std::vector<uint8_t> image = model_region_image(m, plan, core);
+    const wvp_model_header header = header_of(c, plan);
+    ASSERT_EQ(std::memcmp(image.data(), &header, sizeof header), 0) << "core " << core;
+    const std::optional<uint32_t> at = rope_frequency_offset(c, plan, core);
+    if (image.size() == sizeof header) {  // an idle block's core
+      EXPECT_FALSE(at) << "core " << core;
+      continue;
+    }
+    ASSERT_TRUE(at) << "core " << core;
+    ASSERT_EQ(image.size(), *at + frequencies.size());  // the last of the shards
+    EXPECT_EQ(std::memcmp(image.data() + *at, frequencies.data(), frequencies.size()), 0) << "core " << core;
+  }
+  // What the cores write beside: their working memory, after the shards.
+  const StagePlan one = single_stage(4, 2);
+  const wvp_model_header h = header_of(c, one);
+  EXPECT_EQ(working_memory_bytes(c, one), 4 * uint64_t{wvp_decode_layout_of(&h, 0).floats - wvp_model_layout_of(&h, 0).floats});
 }
 
 }  // namespace

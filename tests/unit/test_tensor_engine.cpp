@@ -59,7 +59,7 @@ struct Bench : sc_core::sc_module {
   Sram sram{"sram", sram_params(), kClock, pages};
   std::string error;
 
-  Bench() : sc_module("bench"), engine("engine", TensorParams{}, 1, kClock) {
+  explicit Bench(const TensorParams& params = {}) : sc_module("bench"), engine("engine", params, 1, kClock) {
     init.bind(engine.socket);
     sram_init.bind(sram.socket);
     engine.attach_sram(sram, kBase);
@@ -211,6 +211,37 @@ TEST(TensorEngine, TimingFollowsLanesBankConflictsAndWaits) {
     b.go(200);
     EXPECT_EQ(b.get(kDoneCycle), 200u + 4 + 4 * 4);
     EXPECT_EQ(b.engine.stats(0).conflict_cycles, 12u);
+  });
+}
+
+// Timing-only (a model whose weights were never written): each operation ends at the cycle
+// TimingFollowsLanesBankConflictsAndWaits has, bank conflicts included, and leaves zeros for its
+// results, MAX 0 at position 0.
+TEST(TensorEngine, WithoutComputeValuesOperationsTakeTheirCyclesAndLeaveZeros) {
+  in_child_process([] {
+    TensorParams timing_only;
+    timing_only.compute_values = false;
+    Bench b(timing_only);
+    sc_core::sc_start(sc_core::SC_ZERO_TIME);
+    for (int i = 0; i < 64; ++i) b.f32(0)[i] = value(i) + 20.0f, b.f32(1024)[i] = 7.0f, b.f32(2048)[i] = 7.0f;
+    b.describe(TensorOp::Copy, TensorType::Fp32, TensorType::Fp32, 64, 1, 0, 0, 1024);
+    b.go(100);
+    EXPECT_EQ(b.get(kDoneCycle), 120u);
+    for (int i = 0; i < 64; ++i) ASSERT_EQ(b.f32(1024)[i], 0.0f) << i;
+    b.describe(TensorOp::Copy, TensorType::Fp32, TensorType::Fp32, 16, 1, 0, 0, 2048);
+    b.set(kSrc0Stride, 8);
+    b.go(200);
+    EXPECT_EQ(b.get(kDoneCycle), 200u + 4 + 4 * 4);
+    EXPECT_EQ(b.engine.stats(0).conflict_cycles, 12u);
+    // A DOT of 4 rows of 16: 16 groups of 4 lanes.
+    b.describe(TensorOp::Dot, TensorType::Fp32, TensorType::Fp32, 16, 4, 0, 0, 2048, 16, 0, 1);
+    b.go(300);
+    EXPECT_EQ(b.get(kDoneCycle), 300u + 4 + 16);
+    for (int r = 0; r < 4; ++r) EXPECT_EQ(b.f32(2048)[r], 0.0f) << r;
+    b.describe(TensorOp::Max, TensorType::Fp32, TensorType::Fp32, 16, 1, 0, 0, 0);
+    b.go(400);
+    EXPECT_EQ(b.get(kResult), 0u);
+    EXPECT_EQ(b.get(kIndex), 0u);
   });
 }
 
