@@ -456,11 +456,12 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   if (restore) {
     const auto began_restore = std::chrono::steady_clock::now();
     platform_state(*restore);
+    const uint64_t bytes = restore->bytes();
     restore->close();
     for (const Said& said : transcript) said.is_word ? print_word(said.word) : print_line(said.x, said.y, said.line);
     if (!keep_transcript) transcript = {};
     err << "wafervp: restored " << checkpointing.restore_path << " (cycle " << restore->identity().cycle << ", "
-        << std::fixed << std::setprecision(1) << double(restore->bytes()) / 1e6 << " MB in "
+        << std::fixed << std::setprecision(1) << double(bytes) / 1e6 << " MB in "
         << std::chrono::duration<double>(std::chrono::steady_clock::now() - began_restore).count() << " s)" << std::endl;
     restore.reset();
   }
