@@ -273,7 +273,7 @@ void CoreCluster::thread() {
         save_checkpoint_(now);
       } catch (const std::exception& e) {
         domain_error_ = e.what();
-        outcome_ = Outcome::DomainError;
+        outcome_ = Outcome::CheckpointFailed;
         break;
       }
     }

@@ -30,7 +30,7 @@ namespace wvp {
 
 class CoreCluster : public sc_core::sc_module {
  public:
-  enum class Outcome { Running, AllHalted, MaxCycles, Deadlock, Killed, DomainError, Interrupted };
+  enum class Outcome { Running, AllHalted, MaxCycles, Deadlock, Killed, DomainError, Interrupted, CheckpointFailed };
 
   // What the debugger wants after a stop (all-stop: nothing else runs meanwhile).
   struct DebugDecision {
@@ -63,7 +63,7 @@ class CoreCluster : public sc_core::sc_module {
   void checkpoint(Snapshot& s);
 
   Outcome outcome() const { return outcome_; }
-  const std::string& domain_error() const { return domain_error_; }  // for DomainError
+  const std::string& domain_error() const { return domain_error_; }  // for DomainError and CheckpointFailed
   const std::vector<Hart*>& cores() const { return cores_; }
   size_t awake_cores() const { return active_.size(); }
   uint64_t rounds() const { return rounds_; }

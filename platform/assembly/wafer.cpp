@@ -306,6 +306,10 @@ Wafer::Result Wafer::result() const {
       r.error = "at cycle " + std::to_string(fabric_.settled()) + ": " + cluster_.domain_error();
       break;
     case CoreCluster::Outcome::Interrupted: r.exit_code = kExitSignalBase + cluster_.stop_request(); break;
+    case CoreCluster::Outcome::CheckpointFailed:  // --checkpoint-at's file could not be written
+      r.exit_code = kExitBadInput;
+      r.error = cluster_.domain_error();
+      break;
     default:
       if (!r.failures.empty()) r.exit_code = r.failures.front().fault.valid ? kExitFault : kExitFirmwareExit;
       break;

@@ -84,6 +84,7 @@ std::string end_reason(const Wafer& wafer, const Wafer::Result& r) {
     case CoreCluster::Outcome::MaxCycles: return "max_cycles";
     case CoreCluster::Outcome::Deadlock: return "deadlock";
     case CoreCluster::Outcome::DomainError: return "fabric_error";
+    case CoreCluster::Outcome::CheckpointFailed: return "checkpoint_failed";
     case CoreCluster::Outcome::Interrupted: {
       const int signal = wafer.cluster().stop_request();
       return signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal " + std::to_string(signal);

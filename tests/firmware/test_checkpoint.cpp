@@ -231,6 +231,10 @@ TEST(Checkpoint, ACheckpointThatDoesNotFitIsRefused) {
   const std::string versioned = temp_path("version.ckpt");
   std::ofstream(versioned, std::ios::binary) << other;
   refused(run_wafervp({"--grid", "4x4", "--restore", versioned, firmware("allreduce")}), "checkpoint format version 2");
+  // A checkpoint that cannot be written ends the run there, naming the file.
+  const ProcessResult full = run_wafervp({"--grid", "4x4", "--checkpoint-at", "100", "/dev/full", firmware("allreduce")});
+  EXPECT_EQ(full.exit_code, 2) << full.err;
+  EXPECT_NE(full.err.find("wafervp: error: /dev/full: cannot write"), std::string::npos) << full.err;
   // Sanity: the file itself restores.
   EXPECT_EQ(run_wafervp({"--grid", "4x4", "--restore", file, firmware("allreduce")}).exit_code, 0);
 }
