@@ -153,7 +153,7 @@ void Snapshot::io(std::string& v) {
 }
 
 void Snapshot::io(std::vector<bool>& v) {
-  const uint64_t n = count(v.size(), 0);
+  const uint64_t n = count(v.size(), 1);
   std::vector<uint8_t> bytes(v.begin(), v.end());
   if (restoring_) bytes.resize(n);
   if (n) raw(bytes.data(), n);

@@ -25,12 +25,19 @@ void Fabric::checkpoint(Snapshot& s) {
     std::byte* arrays = reinterpret_cast<std::byte*>(r->in);
     s.raw(arrays, static_cast<uint64_t>(reinterpret_cast<std::byte*>(r) + router_state_bytes(params_) - arrays));
   }
+  s.fields(pool_, free_rings_);
   // Their capacities too: the host bytes a run reports (bytes_per_touched_router) count them.
+  // The pool only grows, a ring at a time, and each vector at most doubles when it grows: a
+  // capacity past that is a damaged file, refused before it is allocated.
   uint64_t pool_capacity = pool_.capacity(), free_capacity = free_rings_.capacity();
   s.fields(pool_capacity, free_capacity);
+  const uint64_t rings = pool_.size() / ring_flits_;
+  if (pool_capacity > 2 * (pool_.size() + ring_flits_) || free_capacity > 2 * (rings + 1))
+    s.fail("a flit pool's capacity of " + std::to_string(pool_capacity) + " flits (" + std::to_string(free_capacity) +
+           " free rings) for " + std::to_string(pool_.size()) + " flits");
   pool_.reserve(pool_capacity);
   free_rings_.reserve(free_capacity);
-  s.fields(pool_, free_rings_, wake_wheel_, credit_wheel_, far_wakes_, edge_lent_, blocked_, next_watchdog_, now_, stop_at_,
+  s.fields(wake_wheel_, credit_wheel_, far_wakes_, edge_lent_, blocked_, next_watchdog_, now_, stop_at_,
            in_flight_, flit_hops_, source_flits_);
 }
 

@@ -317,7 +317,9 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   const std::vector<std::pair<uint32_t, uint32_t>> pokes = poke_addresses(image, options.pokes, config);
   const std::vector<uint32_t> flip_at = flip_addresses(image, options.flips, config);
   const CheckpointOptions& checkpointing = options.checkpoint;
-  const Snapshot::Identity identity = checkpoint_identity(config, image);
+  // Hashed only for a run that writes or reads a checkpoint.
+  const bool checkpoints = checkpointing.at_cycle != UINT64_MAX || !checkpointing.restore_path.empty();
+  const Snapshot::Identity identity = checkpoints ? checkpoint_identity(config, image) : Snapshot::Identity{};
   std::optional<Snapshot> restore;
   if (!checkpointing.restore_path.empty()) restore.emplace(open_checkpoint(checkpointing.restore_path, identity));
   // What each tile may write: its stack and the image's data; the code is shared.
