@@ -5,7 +5,7 @@
 // Each grid runs the deepest model of a family (width, heads, vocabulary, context per grid) that
 // wafervp's planner fits into the decode firmware's model regions (one pipeline stage when the
 // model fits that way, else the largest blocks that fit), so the models fill the grids' SRAM.
-// Usage: wvp_bench_decode [--json FILE] [--grids 16,64,256] [--steps N] [--prompt TEXT]
+// Usage: wvp_bench_decode [--json FILE] [--grids 16,64,256] [--steps N] [--prompt TEXT] [--threads N]
 // (--steps counts positions, prompt included, as run.c's does: on the largest grid a short prompt
 // and few steps keep the run short and still compare generated tokens.)
 #include <algorithm>
@@ -79,7 +79,7 @@ Case sized_to_fill(const Family& f, uint64_t region) {
   return {f.grid, c};
 }
 
-nlohmann::json run_case(const Case& c, const std::string& prompt_text, int32_t steps, uint64_t region) {
+nlohmann::json run_case(const Case& c, const std::string& prompt_text, int32_t steps, uint64_t region, const std::string& threads) {
   const std::string g = std::to_string(c.grid) + "x" + std::to_string(c.grid);
   const std::string model_path = test::temp_path("model_" + g + ".bin"), tok_path = test::temp_path("tok_" + g + ".bin");
   const std::string stats_path = test::temp_path("decode_" + g + ".json");
@@ -98,7 +98,7 @@ nlohmann::json run_case(const Case& c, const std::string& prompt_text, int32_t s
 
   const test::ProcessResult r =
       test::run_process({WVP_BINARY, "decode", "--grid", g, "--model", model_path, "--tokenizer", tok_path, "--prompt",
-                         prompt_text, "--steps", std::to_string(steps), "--stats", stats_path},
+                         prompt_text, "--steps", std::to_string(steps), "--threads", threads, "--stats", stats_path},
                         24 * 3600);
   if (r.exit_code != 0) {
     std::fprintf(stderr, "%s: wafervp decode exited %d\n%s", g.c_str(), r.exit_code, r.err.c_str());
@@ -140,6 +140,7 @@ nlohmann::json run_case(const Case& c, const std::string& prompt_text, int32_t s
           {"generated_tokens", generated},
           {"matches_reference", matches},
           {"breakdown", s["phases"]["breakdown"]},
+          {"host_threads", s["host_threads"]},
           {"bounds", d}};
 }
 
@@ -150,6 +151,7 @@ int main(int argc, char** argv) {
   std::vector<uint32_t> grids = {16, 64, 256};
   int32_t steps = 16;  // this prompt takes 11 or 13 positions (by the vocabulary): 5 or 3 generated
   std::string prompt = "Once upon a time";
+  std::string threads = "1";  // wafervp's --threads
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--json") && i + 1 < argc) {
       json_path = argv[++i];
@@ -157,12 +159,14 @@ int main(int argc, char** argv) {
       steps = std::atoi(argv[++i]);
     } else if (!std::strcmp(argv[i], "--prompt") && i + 1 < argc) {
       prompt = argv[++i];
+    } else if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) {
+      threads = argv[++i];
     } else if (!std::strcmp(argv[i], "--grids") && i + 1 < argc) {
       grids.clear();
       std::istringstream list(argv[++i]);
       for (std::string g; std::getline(list, g, ',');) grids.push_back(static_cast<uint32_t>(std::stoul(g)));
     } else {
-      std::fprintf(stderr, "usage: wvp_bench_decode [--json FILE] [--grids 16,64,256] [--steps N] [--prompt TEXT]\n");
+      std::fprintf(stderr, "usage: wvp_bench_decode [--json FILE] [--grids 16,64,256] [--steps N] [--prompt TEXT] [--threads N]\n");
       return 2;
     }
   }
@@ -170,8 +174,8 @@ int main(int argc, char** argv) {
   nlohmann::json results = nlohmann::json::array();
   for (const Family& f : kFamilies)
     for (uint32_t g : grids)
-      if (g == f.grid) results.push_back(run_case(sized_to_fill(f, region), prompt, steps, region));
-  std::ofstream(json_path) << nlohmann::json{{"benchmark", "decode"}, {"prompt", prompt}, {"steps", steps},
+      if (g == f.grid) results.push_back(run_case(sized_to_fill(f, region), prompt, steps, region, threads));
+  std::ofstream(json_path) << nlohmann::json{{"benchmark", "decode"}, {"prompt", prompt}, {"steps", steps}, {"threads", threads},
                                              {"results", results}}.dump(1)
                            << "\n";
   std::printf("wrote %s\n", json_path.c_str());

@@ -37,23 +37,24 @@ nlohmann::json run_case(const char* name, uint32_t grid, uint32_t region, uint64
           {"latency_avg", r.latency_avg}, {"bytes_per_touched_router", r.bytes_per_touched_router}};
 }
 
-nlohmann::json run_allreduce(uint32_t grid) {
+nlohmann::json run_allreduce(uint32_t grid, const std::string& threads) {
   const std::string g = std::to_string(grid) + "x" + std::to_string(grid);
   std::string console;
-  const nlohmann::json s =
-      wvp::bench::run_with_stats("allreduce", {"--grid", g, std::string(WVP_FIRMWARE_DIR) + "/allreduce.elf"}, &console);
+  const nlohmann::json s = wvp::bench::run_with_stats(
+      "allreduce", {"--grid", g, "--threads", threads, std::string(WVP_FIRMWARE_DIR) + "/allreduce.elf"}, &console);
   if (s.is_null()) return {{"case", "c"}, {"error", "the all-reduce run failed"}};
   const uint64_t hops = s["fabric"]["flit_hops"];
   const double host = s["host_seconds"];
   const uint64_t router_bytes = s["fabric"]["bytes_per_touched_router"];
-  std::printf("(c) all-reduce firmware on %s cores: %llu flit-hops, %llu instructions, %llu cycles in %.3f s = "
-              "%.2f M flit-hops/s, %.1f MIPS, %llu bytes per touched router (colors)\n%s",
-              g.c_str(), static_cast<unsigned long long>(hops), static_cast<unsigned long long>(s["instructions"].get<uint64_t>()),
+  std::printf("(c) all-reduce firmware on %s cores, %s host thread(s): %llu flit-hops, %llu instructions, %llu cycles in "
+              "%.3f s = %.2f M flit-hops/s, %.1f MIPS, %llu bytes per touched router (colors)\n%s",
+              g.c_str(), threads.c_str(), static_cast<unsigned long long>(hops), static_cast<unsigned long long>(s["instructions"].get<uint64_t>()),
               static_cast<unsigned long long>(s["simulated_cycles"].get<uint64_t>()), host, double(hops) / host / 1e6,
               s["mips"].get<double>(), static_cast<unsigned long long>(router_bytes), console.c_str());
   return {{"case", "c"}, {"grid", grid}, {"flit_hops", hops}, {"instructions", s["instructions"]},
           {"simulated_cycles", s["simulated_cycles"]}, {"host_seconds", host},
-          {"flit_hops_per_second", double(hops) / host}, {"mips", s["mips"]}, {"bytes_per_touched_router", router_bytes}};
+          {"flit_hops_per_second", double(hops) / host}, {"mips", s["mips"]}, {"bytes_per_touched_router", router_bytes},
+          {"host_threads", s["host_threads"]}};
 }
 
 }  // namespace
@@ -61,11 +62,13 @@ nlohmann::json run_allreduce(uint32_t grid) {
 int main(int argc, char** argv) {
   std::string json_path;
   bool quick = false;
+  std::string threads = "1";  // case (c)'s host threads (--threads of wafervp)
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--json") && i + 1 < argc) json_path = argv[++i];
     else if (!std::strcmp(argv[i], "--quick")) quick = true;
+    else if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = argv[++i];
     else {
-      std::fprintf(stderr, "usage: wvp_bench_noc [--json FILE] [--quick]\n");
+      std::fprintf(stderr, "usage: wvp_bench_noc [--json FILE] [--quick] [--threads N]\n");
       return 2;
     }
   }
@@ -73,7 +76,7 @@ int main(int argc, char** argv) {
   nlohmann::json out = nlohmann::json::array();
   out.push_back(run_case("a", 64, 64, measure));
   out.push_back(run_case("b", 1024, 64, measure));
-  out.push_back(run_allreduce(64));
+  out.push_back(run_allreduce(64, threads));
   const double ratio = out[1]["host_seconds"].get<double>() / out[0]["host_seconds"].get<double>();
   std::printf("(b)/(a) host time: %.2f (target: about 1)\n", ratio);
   std::printf("target (a): 50 M flit-hops/s\n");

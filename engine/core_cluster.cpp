@@ -1,7 +1,9 @@
 #include "engine/core_cluster.h"
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
+#include <utility>
 
 namespace wvp {
 
@@ -100,26 +102,66 @@ bool CoreCluster::debug_stop(Hart& core, StopReason why) {
   }
 }
 
+void CoreCluster::set_threads(unsigned threads) {
+  if (threads == 0) throw std::invalid_argument(std::string(name()) + ": at least one host thread");
+  pool_ = threads > 1 ? std::make_unique<WorkerPool>(threads) : nullptr;
+}
+
+void CoreCluster::run_isolated(const std::vector<Hart*>& cores, uint64_t end) {
+  if (!pool_ || debug_hook_ || cores.size() < kMinParallelCores) return;
+  isolated_.clear();
+  isolated_stop_.resize(cores_.size(), StopReason::Shared);
+  for (Hart* core : cores) {
+    // A core the domain holds back runs serially; the query is the one the serial pass makes
+    // first (run_core), and asking twice at the same cycle changes nothing.
+    if (domain_ && domain_->run_limit(core->hart_id(), core->cycle()) != UINT64_MAX) continue;
+    if (core->set_isolated(true)) isolated_.push_back(core);
+  }
+  const size_t chunk = std::max<size_t>(1, isolated_.size() / (pool_->threads() * 8));
+  const auto run = [&](size_t first) {
+    const size_t last = std::min(isolated_.size(), first + chunk);
+    for (size_t i = first; i < last; ++i) isolated_stop_[index_of(*isolated_[i])] = isolated_[i]->run(end, false);
+  };
+  struct Reattach {  // the serial pass finds every core as it was, isolated or not
+    std::vector<Hart*>& cores;
+    ~Reattach() {
+      for (Hart* core : cores) core->set_isolated(false);
+    }
+  } reattach{isolated_};
+  const auto start = std::chrono::steady_clock::now();
+  pool_->for_each((isolated_.size() + chunk - 1) / chunk, [&](size_t c) { run(c * chunk); });
+  thread_stats_.parallel_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ++thread_stats_.parallel_rounds;
+  thread_stats_.isolated_runs += isolated_.size();
+}
+
+StopReason CoreCluster::isolated_stop(const Hart& core) {
+  return isolated_stop_.empty() ? StopReason::Shared : std::exchange(isolated_stop_[index_of(core)], StopReason::Shared);
+}
+
 void CoreCluster::run_round(uint64_t end_cycle) {
+  run_isolated(active_, end_cycle);
   std::vector<Hart*>& still_active = round_scratch_;
   still_active.clear();
   for (Hart* core : active_)
-    if (!run_core(*core, end_cycle, still_active)) return;
+    if (!run_core(*core, end_cycle, still_active, isolated_stop(*core))) return;
   active_.swap(still_active);
 }
 
-bool CoreCluster::run_core(Hart& core, uint64_t end, std::vector<Hart*>& reached) {
+bool CoreCluster::run_core(Hart& core, uint64_t end, std::vector<Hart*>& reached, StopReason stopped) {
   for (;;) {
-    uint64_t limit = end;
-    if (domain_) {
-      limit = std::min(limit, domain_->run_limit(core.hart_id(), core.cycle()));
-      if (limit < end && core.cycle() >= limit) {
-        settle_queue_.emplace(core.cycle(), index_of(core));  // held back until the domain catches up
-        return true;
+    StopReason why = std::exchange(stopped, StopReason::Shared);
+    if (why == StopReason::Shared) {
+      uint64_t limit = end;
+      if (domain_) {
+        limit = std::min(limit, domain_->run_limit(core.hart_id(), core.cycle()));
+        if (limit < end && core.cycle() >= limit) {
+          settle_queue_.emplace(core.cycle(), index_of(core));  // held back until the domain catches up
+          return true;
+        }
       }
+      why = core.run(limit, step_pending_ == &core);
     }
-    const bool step = step_pending_ == &core;
-    const StopReason why = core.run(limit, step);
     switch (why) {
       case StopReason::Halted:
         // Let the developer inspect a faulting core; it stays halted afterwards.
@@ -162,6 +204,8 @@ bool CoreCluster::run_core(Hart& core, uint64_t end, std::vector<Hart*>& reached
         if (core.cycle() >= end) reached.push_back(&core);
         else settle_queue_.emplace(core.cycle(), index_of(core));  // stopped by the domain's run limit
         return true;
+      case StopReason::Shared:
+        throw std::logic_error(std::string(name()) + ": a core stopped for isolation in the serial pass");
       case StopReason::Step:  // the debugger's step that had to wait is done
         step_pending_ = nullptr;
         if (!debug_stop(core, why)) return false;
@@ -197,6 +241,7 @@ bool CoreCluster::settle(uint64_t end) {
         continue;
       }
       std::sort(ready.begin(), ready.end());
+      // Not isolated first: these resume at the access they waited on, which is shared.
       for (uint32_t i : ready)
         if (!run_core(*cores_[i], end, reached)) return false;
     }

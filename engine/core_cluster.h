@@ -11,10 +11,18 @@
 // core sees the domain exactly as it is at its own cycle, whatever the quantum. A core that waits
 // for what only the domain brings (a wavelet, a free slot) is set aside at once, however far
 // ahead of the domain it is, and costs nothing until the domain announces it.
+//
+// With several host threads (set_threads), a round's awake cores first run isolated
+// (Hart::set_isolated) on all threads: each goes as far as it can on its own state. The serial
+// pass then runs them in the fixed order from where they stopped, doing everything that touches
+// what cores share. An isolated stretch reads nothing another core writes before the serial pass
+// reaches it, so every result equals the single-threaded run's. (The cores the domain releases
+// during the round's settling are not isolated: they resume at the shared access they waited on.)
 #pragma once
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <queue>
 #include <string>
 #include <vector>
@@ -25,6 +33,7 @@
 #include "engine/cycle_domain.h"
 #include "engine/hart.h"
 #include "engine/snapshot.h"
+#include "engine/worker_pool.h"
 
 namespace wvp {
 
@@ -48,6 +57,16 @@ class CoreCluster : public sc_core::sc_module {
   void set_domain(CycleDomain* domain);
   void set_debug_hook(DebugHook hook, std::function<bool()> poll_interrupt);
   void set_max_cycles(uint64_t max_cycles) { max_cycles_ = max_cycles; }
+  // Host threads for the rounds (1: all on the SystemC thread); before the simulation.
+  void set_threads(unsigned threads);
+  unsigned threads() const { return pool_ ? pool_->threads() : 1; }
+  // Where the host's time went with several threads: rounds that ran isolated stretches, the
+  // core runs in them, and the host seconds of those stretches (all threads at once).
+  struct ThreadStats {
+    uint64_t parallel_rounds = 0, isolated_runs = 0;
+    double parallel_seconds = 0;
+  };
+  const ThreadStats& thread_stats() const { return thread_stats_; }
   // The run ends at the next round (Outcome::Interrupted) once `*request` is non-zero; it may be
   // set from a signal handler. Its value is the requester's reason (a signal number), which
   // stop_request() reports afterwards.
@@ -72,9 +91,16 @@ class CoreCluster : public sc_core::sc_module {
   void end_of_elaboration() override;
   void thread();
   void run_round(uint64_t end_cycle);
+  // The first part of running `cores` (in run order) to `end`, on the pool's threads: each core
+  // the domain does not hold back runs isolated. Nothing without a pool or with a debugger.
+  void run_isolated(const std::vector<Hart*>& cores, uint64_t end);
+  // Why the core's isolated run stopped this time, StopReason::Shared if none did; forgets it.
+  StopReason isolated_stop(const Hart& core);
   // Runs `core` until it stops for this window: at `end` it goes to `reached`; otherwise it
   // sleeps, halts or waits for the domain. False if the debugger killed the simulation.
-  bool run_core(Hart& core, uint64_t end, std::vector<Hart*>& reached);
+  // `stopped`: why the core's isolated run of this round stopped, if it stopped for another
+  // reason than StopReason::Shared (then it is not run again before that is handled).
+  bool run_core(Hart& core, uint64_t end, std::vector<Hart*>& reached, StopReason stopped = StopReason::Shared);
   // Advances the domain to `end`, running every core it releases on the way; false on a
   // domain error (outcome DomainError) or a kill.
   bool settle(uint64_t end);
@@ -99,6 +125,12 @@ class CoreCluster : public sc_core::sc_module {
   std::vector<Hart*> woken_;     // woken by an interrupt line since the last round
   uint64_t earliest_wake_ = UINT64_MAX;  // the first sleeper's own wake cycle
   std::vector<Hart*> round_scratch_;
+  // Fewer awake cores than this run serially: waking the threads would cost more than they save.
+  static constexpr size_t kMinParallelCores = 16;
+  std::unique_ptr<WorkerPool> pool_;
+  std::vector<Hart*> isolated_;  // scratch of run_isolated()
+  std::vector<StopReason> isolated_stop_;  // by index in cores_: see run_core()
+  ThreadStats thread_stats_;
 
   // Synchronisation with the domain. Cores wait in one of: the settle queue (retry at their
   // cycle once the domain has settled up to it), waiting for a wake-up from the domain (state

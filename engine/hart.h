@@ -19,6 +19,7 @@ enum class StopReason : uint8_t {
   Watchpoint,  // a load/store touched a watched range (it has executed)
   Step,        // single step finished
   Stall,       // a load/store must wait for its target (not executed yet); see stall()
+  Shared,      // isolated: the next instruction reaches beyond the hart (not executed yet)
 };
 
 class Hart {
@@ -44,6 +45,12 @@ class Hart {
   virtual bool faulted() const = 0;  // halted by a trap without a handler
   // Called when an interrupt line rises while the hart sleeps, so that its scheduler wakes it.
   virtual void set_wake_callback(std::function<void(Hart&)> wake) = 0;
+  // While isolated, run() touches nothing but the hart's own state, so that harts can run at
+  // once on several host threads: it stops with StopReason::Shared before an instruction that
+  // would reach further (a device register, a decode into a cache other harts read). Returns
+  // false, and stays as it is, when the hart cannot be isolated (its output goes to a sink that
+  // must see the harts in order: an instruction trace, a profiler, a debugger).
+  virtual bool set_isolated(bool isolated) = 0;
 };
 
 }  // namespace wvp

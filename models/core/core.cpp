@@ -111,7 +111,19 @@ StopReason Core::run(uint64_t limit_cycle, bool single_step) {
         : samples_  ? run_sampled(limit_cycle)
                     : exec<false>(limit_cycle);
   if (why == StopReason::Breakpoint) at_breakpoint_ = true;
+  if (why == StopReason::Stall && shared_access_) {
+    shared_access_ = false;
+    why = StopReason::Shared;
+  }
+  resumes_in_place_ = why == StopReason::Shared;
   return why;
+}
+
+bool Core::set_isolated(bool isolated) {
+  // A trace, a profile, a debugger and the core's log see the cores one after another.
+  if (isolated && (tracer_ || samples_ || debug_ || Log::enabled(LogComponent::Core, LogLevel::Debug))) return false;
+  isolated_ = isolated;
+  return true;
 }
 
 void Core::set_call_samples(CallSampleSink* sink, uint64_t period_cycles) {
@@ -515,6 +527,11 @@ bool Core::store_slow(uint32_t addr, uint32_t size, uint32_t value) {
 }
 
 Core::Access Core::bus_access(tlm::tlm_command command, uint32_t addr, uint32_t size, uint32_t* data) {
+  if (isolated_) {
+    // Devices are shared by every core: the serial pass performs the access (engine/hart.h).
+    stalled_ = shared_access_ = true;
+    return Access::Stalled;
+  }
   if (registers_ && params_.register_fast_path)
     for (const RegisterWindow& w : *registers_)
       if (addr - w.base < w.size) return register_access(w, command == tlm::TLM_WRITE_COMMAND, addr, size, data);
@@ -602,16 +619,19 @@ uint8_t with_calls(const Op& op) {
 }
 }  // namespace
 
-void Core::decode_at(uint32_t pc) {
+bool Core::decode_at(uint32_t pc) {
   const uint32_t off = pc - static_cast<uint32_t>(params_.exec_base);
   // A shared cache holds only the shared image; code elsewhere is this core's own.
   if (code_.use_count() > 1 && !code_->in_shared_range(off)) privatize_code();
+  // Other cores read a shared cache meanwhile, and which core decodes first shows in its stats.
+  if (isolated_ && code_.use_count() > 1) return false;
   const uint32_t word = code_word(off);
   const bool breakpoint = debug_ && pc != skip_breakpoint_pc_ && debug_->breakpoints.count(pc);
   Op op = breakpoint ? Op{nullptr, kBreakpointOp, 0, 0, 0, 0} : decode(word, pc, params_.exec_base, params_.exec_size);
   if (samples_) op.kind = with_calls(op);
   code_->store(off, op);
   ++stats_.decodes;
+  return true;
 }
 
 double Core::decode_hit_rate() const {

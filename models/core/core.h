@@ -123,6 +123,7 @@ class Core final : public Hart {
 
   // Called when an interrupt line rises while the core sleeps, so its scheduler can wake it.
   void set_wake_callback(std::function<void(Hart&)> cb) override { wake_cb_ = std::move(cb); }
+  bool set_isolated(bool isolated) override;
 
   // After StopReason::Stall: until when the access waits (see engine/cycle_domain.h). The core
   // re-issues it on its next run(); resume() moves its time to when the wait ended.
@@ -250,7 +251,7 @@ class Core final : public Hart {
   Access register_access(const RegisterWindow& w, bool write, uint32_t addr, uint32_t size, uint32_t* data);
   bool check_watch(uint32_t addr, uint32_t size, bool write);       // true: stop for debugger
   void code_written(uint32_t offset, uint32_t len);                 // keep the decode cache coherent
-  void decode_at(uint32_t pc);     // fills the cache entry for pc
+  bool decode_at(uint32_t pc);     // fills the cache entry for pc; false: isolated, and the cache is shared
   // csr*, ecall, ebreak, mret, wfi, fence.i at pc_; Limit means "go on".
   StopReason exec_system(uint32_t insn);
   void csr_op(uint32_t insn);
@@ -290,6 +291,8 @@ class Core final : public Hart {
   uint64_t event_cycle_ = 0;      // exec() leaves its fast loop at taken branches past this
   uint64_t limit_cycle_ = 0;
   bool halted_ = false, sleeping_ = false, at_breakpoint_ = false, stalled_ = false, yield_ = false;
+  // See set_isolated(): a stall that is a device access left undone; the next run goes on in place.
+  bool isolated_ = false, shared_access_ = false, resumes_in_place_ = false;
   StepEnd step_end_ = StepEnd::Plain;
   int exit_code_ = 0;
   FaultInfo fault_;

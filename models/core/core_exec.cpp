@@ -240,12 +240,15 @@ StopReason Core::exec(uint64_t limit_cycle, HandlerTable* table_out) {
     }
   }
   SYNC_IN();
-  if (!kStep && cyc >= event) goto events;
+  // Where an isolated run stopped, the serial pass goes on as if the run never had: the events
+  // are looked at where an uninterrupted run would look at them.
+  if (WVP_UNLIKELY(resumes_in_place_)) resumes_in_place_ = false;
+  else if (!kStep && cyc >= event) goto events;
   DISPATCH();
 
 L_NeedDecode:
   SYNC_OUT();
-  decode_at(pc_);  // may switch this core to a private cache
+  if (!decode_at(pc_)) return StopReason::Shared;  // may switch this core to a private cache
   SYNC_IN();
   DISPATCH();
 L_End:

@@ -1,6 +1,7 @@
 #include "models/sram/sram.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
@@ -60,7 +61,7 @@ Sram::Sram(sc_core::sc_module_name name, const SramParams& params, const Clock& 
 }
 
 void Sram::copied(uint32_t tile, uint32_t offset, uint32_t len) {
-  if (!dmi_granted_) return;
+  if (!std::atomic_ref<bool>(dmi_granted_).load(std::memory_order_relaxed)) return;
   const uint32_t last_page = (offset + len - 1) >> SramPages::kPageShift;
   const uint64_t start = uint64_t{offset >> SramPages::kPageShift} << SramPages::kPageShift;
   socket->invalidate_direct_mem_ptr(tile_address(tile, start),
@@ -157,7 +158,7 @@ bool Sram::get_direct_mem_ptr(tlm::tlm_generic_payload& gp, tlm::tlm_dmi& dmi) {
     dmi.allow_read_write();
   else
     dmi.allow_read();
-  dmi_granted_ = true;
+  std::atomic_ref<bool>(dmi_granted_).store(true, std::memory_order_relaxed);  // cores ask from several threads
   dmi.set_read_latency(clock_.time_of(params_.access_latency_cycles));
   dmi.set_write_latency(clock_.time_of(params_.access_latency_cycles));
   return true;

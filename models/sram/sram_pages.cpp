@@ -37,16 +37,17 @@ uint8_t* SramPages::new_page() {
 
 uint8_t* SramPages::own_page(uint32_t tile, uint32_t page, bool& copied) {
   std::unique_ptr<uint8_t*[]>& own = own_[tile];
+  copied = !own || !own[page];
+  if (!copied) return own[page];
+  // Cores of different tiles copy pages at once on several threads; a tile's own slots are its.
+  const std::lock_guard<std::mutex> lock(alloc_mutex_);
   if (!own) {
     own = std::make_unique<uint8_t*[]>(image_.size());
     ++own_tables_;
   }
-  copied = !own[page];
-  if (copied) {
-    own[page] = new_page();
-    ++own_pages_;
-    if (image_written_[page]) std::memcpy(own[page], image_[page], page_bytes(page));
-  }
+  own[page] = new_page();
+  ++own_pages_;
+  if (image_written_[page]) std::memcpy(own[page], image_[page], page_bytes(page));
   return own[page];
 }
 

@@ -9,6 +9,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "engine/snapshot.h"
@@ -70,6 +71,7 @@ class SramPages {
   std::vector<std::unique_ptr<HostMemory>> arenas_;
   size_t arena_used_ = 0;  // bytes handed out of arenas_.back()
   uint64_t own_pages_ = 0, own_tables_ = 0;
+  std::mutex alloc_mutex_;  // the arenas and the counts above
 };
 
 }  // namespace wvp

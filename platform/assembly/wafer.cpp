@@ -105,6 +105,7 @@ Wafer::Wafer(sc_core::sc_module_name name, const PlatformConfig& config, TileCtl
     cluster_.add(cores_.add(core, clock_));
   }
   cluster_.set_domain(&fabric_);
+  cluster_.set_threads(config_.sim.host_threads());
   links_ = std::make_unique<SystemLinks>(config_, fabric_, [this](const std::string& what) { device_errors_.push_back(what); });
   apply_rtl_swaps();
   apply_routing_plan();

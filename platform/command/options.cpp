@@ -197,7 +197,8 @@ void add_config_options(po::options_description& desc) {
       ("set", po::value<std::vector<std::string>>()->composing(), "KEY=VALUE config override (repeatable)")
       ("rtl", po::value<std::vector<std::string>>()->composing(), "BLOCK@X,Y: that tile's block is its Verilated RTL twin, e.g. router@3,4 or router@*,* (repeatable; adds to rtl.swap)")
       ("rtl-fst", po::value<std::string>(), "directory for the RTL twins' FST waveforms, overrides rtl.fst_dir")
-      ("log", po::value<std::vector<std::string>>()->composing(), "COMPONENT=LEVEL[,...]: log levels, overriding log.* (components: core, sram, fabric, tensor, link, serdes, optical, memnode, host, gdb, platform; levels: trace, debug, info, warn, error, off)");
+      ("log", po::value<std::vector<std::string>>()->composing(), "COMPONENT=LEVEL[,...]: log levels, overriding log.* (components: core, sram, fabric, tensor, link, serdes, optical, memnode, host, gdb, platform; levels: trace, debug, info, warn, error, off)")
+      ("threads", po::value<std::string>(), "host threads for the cores, overrides sim.threads (default: the host's cores; results do not depend on it)");
 }
 
 // --log's COMPONENT=LEVEL pairs, as log.COMPONENT keys.
@@ -213,7 +214,7 @@ void apply_log_option(const std::string& text, PlatformConfig& config) {
   }
 }
 
-// Config file, then --grid, then --set, then --rtl, then --log, in that order of precedence.
+// Config file, then --grid, then --set, then --rtl, then --log and --threads, in that order of precedence.
 void apply_config_options(const Words& w, PlatformConfig& config) {
   if (w.has("config")) load_config_file(config, w.text("config"));
   if (w.has("grid")) parse_grid(w.text("grid"), config.grid_width, config.grid_height);
@@ -229,6 +230,7 @@ void apply_config_options(const Words& w, PlatformConfig& config) {
   if (w.has("rtl-fst")) config.rtl_fst_dir = path(w, "rtl-fst");
   if (w.has("log"))
     for (const std::string& levels : w.vm["log"].as<std::vector<std::string>>()) apply_log_option(levels, config);
+  if (w.has("threads")) set_config_value(config, "sim.threads", w.text("threads"), "--threads");
 }
 
 Command parse_config(const std::vector<std::string>& args) {

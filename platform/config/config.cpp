@@ -74,6 +74,15 @@ Field number(std::string key, std::string help, T& (*ref)(PlatformConfig&), T mi
   return f;
 }
 
+// A count that may also be "auto" (held as 0): what the host offers, decided where it is used.
+Field count_or_auto(std::string key, std::string help, uint32_t& (*ref)(PlatformConfig&), uint32_t max) {
+  Field f = number<uint32_t>(std::move(key), std::move(help), ref, 1, max);
+  f.get = [ref, get = f.get](const PlatformConfig& c) { return ref(const_cast<PlatformConfig&>(c)) ? get(c) : "auto"; };
+  f.set = [ref, set = f.set](PlatformConfig& c, const std::string& text) { return text == "auto" ? (ref(c) = 0, true) : set(c, text); };
+  f.expected = "auto or " + f.expected;
+  return f;
+}
+
 // A named choice (an enum), spelled as `name` prints it.
 template <typename E>
 Field choice(std::string key, std::string help, E& (*ref)(PlatformConfig&), const char* (*name)(E),
@@ -234,6 +243,7 @@ const std::vector<Field>& fields() {
       text("rtl.fst_dir", "directory where every RTL twin (rtl.swap, --rtl) writes its FST waveform (empty: none)", WVP_REF(std::string, c.rtl_fst_dir)),
       number<uint64_t>("sim.quantum_cycles", "temporal-decoupling quantum (cycles)", WVP_REF(uint64_t, c.sim.quantum_cycles), 1, kU64),
       number<uint64_t>("sim.max_cycles", "stop with exit code 4 after this many cycles (0: no limit)", WVP_REF(uint64_t, c.sim.max_cycles), 0, kU64),
+      count_or_auto("sim.threads", "host threads for the cores (auto: the host's cores); every result is the same for any count", WVP_REF(uint32_t, c.sim.threads), SimParams::kMaxThreads),
       log_field<LogComponent::Core>(), log_field<LogComponent::Sram>(), log_field<LogComponent::Fabric>(),
       log_field<LogComponent::Tensor>(), log_field<LogComponent::Link>(), log_field<LogComponent::Serdes>(),
       log_field<LogComponent::Optical>(), log_field<LogComponent::Memnode>(), log_field<LogComponent::Host>(),
@@ -336,7 +346,8 @@ std::vector<ConfigKey> config_keys() { return config_values(PlatformConfig{}); }
 std::string checkpoint_config_text(const PlatformConfig& config) {
   std::string text;
   for (const ConfigKey& k : config_values(config))
-    if (k.key != "sim.max_cycles" && k.key.rfind("log.", 0) != 0) text += k.key + "=" + k.default_value + "\n";
+    if (k.key != "sim.max_cycles" && k.key != "sim.threads" && k.key.rfind("log.", 0) != 0)
+      text += k.key + "=" + k.default_value + "\n";
   return text;
 }
 

@@ -2,10 +2,12 @@
 // YAML files are checked strictly: an unknown key or a bad value is a ConfigError that names
 // the file, line and key.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "models/core/core.h"
@@ -22,8 +24,15 @@ struct ConfigError : std::runtime_error {
 };
 
 struct SimParams {
+  static constexpr uint32_t kMaxThreads = 1024;
   uint64_t quantum_cycles = 1000;  // temporal-decoupling quantum
   uint64_t max_cycles = 0;         // stop with an error after this many cycles; 0 = no limit
+  // Host threads for the cores' rounds (engine/core_cluster.h), 0 for the host's cores
+  // (host_threads()); results do not depend on it.
+  uint32_t threads = 0;
+  uint32_t host_threads() const {
+    return threads ? threads : std::clamp(std::thread::hardware_concurrency(), 1u, kMaxThreads);
+  }
 };
 
 // One line of the routing plan, "X,Y COLOR IN>OUT[+OUT...]", e.g. "0-3,0 5 ramp>east" or
@@ -199,7 +208,7 @@ std::vector<ConfigKey> config_keys();
 std::vector<ConfigKey> config_values(const PlatformConfig& config);
 
 // The config as a checkpoint records it (engine/snapshot.h), "key=value" lines: every key but
-// those a continued run may change (sim.max_cycles, log.*).
+// those a continued run may change (sim.max_cycles, sim.threads, log.*).
 std::string checkpoint_config_text(const PlatformConfig& config);
 
 // Applies a YAML file on top of `config`.

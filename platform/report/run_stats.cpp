@@ -59,6 +59,15 @@ nlohmann::json core_json(const Wafer& wafer, uint32_t tile) {
           {"fault", c.fault().valid ? c.fault().describe() : ""}};
 }
 
+// The only part of the stats that depends on the thread count (sim.threads).
+nlohmann::json host_threads_json(const CoreCluster& cluster) {
+  const CoreCluster::ThreadStats& t = cluster.thread_stats();
+  return {{"threads", cluster.threads()},
+          {"parallel_rounds", t.parallel_rounds},
+          {"isolated_runs", t.isolated_runs},
+          {"parallel_seconds", t.parallel_seconds}};
+}
+
 }  // namespace
 
 StreamedJson run_stats_json(Wafer& wafer, const Wafer::Result& r, const PhaseProfile& profile, const HostTimes& host,
@@ -84,6 +93,7 @@ StreamedJson run_stats_json(Wafer& wafer, const Wafer::Result& r, const PhasePro
       {"firmware_exit_code", r.firmware_exit_code},
       {"fabric", fabric_totals_json(wafer.fabric().fabric(), r.end_cycle)},
       {"host_memory", host_memory_json(wafer)},
+      {"host_threads", host_threads_json(wafer.cluster())},
   };
   if (wafer.config().serdes.count) {
     const OffWaferIo io = off_wafer_io(wafer.config());

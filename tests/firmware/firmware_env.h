@@ -15,6 +15,12 @@ inline std::string firmware(const std::string& name) {
   return path += "/" + name + ".elf";
 }
 
+// A file of the build's test models (build/checkpoints): tiny.bin, tiny_tokenizer.bin, ...
+inline std::string checkpoint_file(const std::string& name) {
+  std::string path = WVP_CHECKPOINT_DIR;
+  return path += "/" + name;
+}
+
 // `wafervp run ARGS...`
 inline ProcessResult run_wafervp(std::vector<std::string> args, int timeout_seconds = 300) {
   args.insert(args.begin(), {wafervp(), "run"});
@@ -39,7 +45,7 @@ inline std::vector<std::string> lines(const std::string& text) {
 // Summary counters without the host-dependent lines (host time, MIPS).
 // The stats JSON without the host's figures (time, speed, memory), which may differ between runs.
 inline void erase_host_figures(nlohmann::json& stats) {
-  for (const char* key : {"host_setup_seconds", "host_seconds", "mips", "host_memory"}) stats.erase(key);
+  for (const char* key : {"host_setup_seconds", "host_seconds", "mips", "host_memory", "host_threads"}) stats.erase(key);
 }
 
 inline std::string simulated_summary(const std::string& err) {

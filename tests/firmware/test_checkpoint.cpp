@@ -15,18 +15,6 @@
 namespace wvp::test {
 namespace {
 
-std::string checkpoint_file(const std::string& name) {
-  std::string path = WVP_CHECKPOINT_DIR;
-  return path += "/" + name;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
 // What a run printed on stderr that depends on the simulation alone: without the host's figures
 // and the lines that report the checkpoint itself.
 std::string simulated_err(const std::string& err) {

@@ -47,7 +47,7 @@ std::string default_yaml_path() {
 
 TEST(Config, KeysListEveryFieldOnceWithItsDefault) {
   const std::vector<ConfigKey> keys = config_keys();
-  EXPECT_EQ(keys.size(), 95u);
+  EXPECT_EQ(keys.size(), 96u);
   std::map<std::string, std::string> defaults;
   for (const ConfigKey& k : keys) {
     EXPECT_TRUE(defaults.emplace(k.key, k.default_value).second) << "duplicate key " << k.key;
@@ -66,6 +66,7 @@ TEST(Config, KeysListEveryFieldOnceWithItsDefault) {
   EXPECT_EQ(defaults["sram.ecc"], "off");
   EXPECT_EQ(defaults["sim.quantum_cycles"], "1000");
   EXPECT_EQ(defaults["sim.max_cycles"], "0");
+  EXPECT_EQ(defaults["sim.threads"], "auto");
   EXPECT_EQ(defaults["fabric.colors"], "24");
   EXPECT_EQ(defaults["fabric.pipeline"], "wafer");
   EXPECT_EQ(defaults["noc.routing"], "xy");
