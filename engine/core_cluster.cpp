@@ -117,7 +117,8 @@ void CoreCluster::run_isolated(const std::vector<Hart*>& cores, uint64_t end) {
     if (domain_ && domain_->run_limit(core->hart_id(), core->cycle()) != UINT64_MAX) continue;
     if (core->set_isolated(true)) isolated_.push_back(core);
   }
-  const size_t chunk = std::max<size_t>(1, isolated_.size() / (pool_->threads() * 8));
+  // Small enough that the threads finish a round together, large enough to share no cache lines.
+  const size_t chunk = std::max<size_t>(8, isolated_.size() / (pool_->threads() * 32));
   const auto run = [&](size_t first) {
     const size_t last = std::min(isolated_.size(), first + chunk);
     for (size_t i = first; i < last; ++i) isolated_stop_[index_of(*isolated_[i])] = isolated_[i]->run(end, false);

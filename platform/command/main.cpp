@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 
@@ -134,6 +135,19 @@ int execute(const wvp::Command& c) {
   return wvp::Wafer::kExitInternal;
 }
 
+// mpirun starts every rank as a copy of this program. This build has no MPI: each copy would
+// simulate the whole system by itself and print it once per rank.
+void refuse_mpi_ranks() {
+  for (const char* size : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"}) {
+    const std::string ranks = std::getenv(size) ? std::getenv(size) : "";
+    const bool count = !ranks.empty() && ranks.size() < 10 && std::all_of(ranks.begin(), ranks.end(), ::isdigit);
+    if (!count || std::stoul(ranks) <= 1) continue;
+    std::string what = "started as one of ";  // appended: GCC 12 warns falsely of a literal's concatenation
+    what += ranks + " MPI ranks (" + size + "), but this wafervp has no MPI: run it without mpirun (--threads uses the host's cores)";
+    throw wvp::UsageError(what);
+  }
+}
+
 int report(const std::string& what, int code) {
   std::cout.flush();
   std::cerr << (code == wvp::Wafer::kExitInternal ? "wafervp: internal error: " : "wafervp: error: ") << wvp::one_line(what) << std::endl;
@@ -147,6 +161,7 @@ int sc_main(int argc, char** argv) {
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   wvp::Log::route_systemc_reports();
   try {
+    refuse_mpi_ranks();
     const wvp::Command command = wvp::parse_command(std::vector<std::string>(argv + 1, argv + argc));
     wvp::check_resources(command);
     return execute(command);
