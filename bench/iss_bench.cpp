@@ -3,7 +3,7 @@
 //   (a) one core, tight integer loop      (b) one core, mixed firmware
 //   (c) 1,024 cores, mixed firmware        (d) 1,024 cores, most asleep in wfi, against the
 //   same awake cores on a 4x4 grid: host time must follow the awake cores only
-// Usage: wvp_bench_iss [--json FILE] [--quick]
+// Usage: wvp_bench_iss [--json FILE] [--quick] [--threads N]
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -21,8 +21,10 @@ struct Case {
   std::vector<std::string> args;
 };
 
-nlohmann::json run_case(const Case& c) {
-  const nlohmann::json s = wvp::bench::run_with_stats(c.name, c.args);
+nlohmann::json run_case(const Case& c, const std::string& threads) {
+  std::vector<std::string> args = {"--threads", threads};
+  args.insert(args.end(), c.args.begin(), c.args.end());
+  const nlohmann::json s = wvp::bench::run_with_stats(c.name, args);
   if (s.is_null()) return nullptr;
   return {{"case", c.name},
           {"description", c.description},
@@ -38,11 +40,13 @@ nlohmann::json run_case(const Case& c) {
 int main(int argc, char** argv) {
   std::string json_path = "iss_bench.json";
   bool quick = false;
+  std::string threads = "1";  // one host core: the ISS's own speed (wvp_bench_threads for more)
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--json") && i + 1 < argc) json_path = argv[++i];
     else if (!std::strcmp(argv[i], "--quick")) quick = true;
+    else if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = argv[++i];
     else {
-      std::fprintf(stderr, "usage: wvp_bench_iss [--json FILE] [--quick]\n");
+      std::fprintf(stderr, "usage: wvp_bench_iss [--json FILE] [--quick] [--threads N]\n");
       return 2;
     }
   }
@@ -67,7 +71,7 @@ int main(int argc, char** argv) {
   nlohmann::json results = nlohmann::json::array();
   std::printf("%-20s %6s %14s %10s %10s\n", "case", "cores", "instructions", "host s", "MIPS");
   for (const Case& c : cases) {
-    const nlohmann::json r = run_case(c);
+    const nlohmann::json r = run_case(c, threads);
     if (r.is_null()) return 1;
     std::printf("%-20s %6zu %14llu %10.3f %10.1f\n", c.name.c_str(), r["cores"].get<size_t>(),
                 static_cast<unsigned long long>(r["instructions"].get<uint64_t>()), r["host_seconds"].get<double>(),
