@@ -310,6 +310,19 @@ static void route_along_top_row(uint32_t color, border side, int sends, int take
   if (takes) wvp_route(color, from, WVP_TO_RAMP);
 }
 
+/* The next token's way back, through the tiles on it whatever their stage, also those of blocks
+ * past the last stage (which run nothing else). */
+__attribute__((noinline)) static void route_next_token(void) {
+  if (stages == 1) return;
+  uint32_t sx, sy;
+  wvp_stage_origin(model, wvp_grid_w(), stages - 1, &sx, &sy);
+  const int on_row = tile_y == sy && tile_x <= sx, on_column = tile_x == 0 && tile_y <= sy;
+  if (!on_row && !on_column) return;
+  const uint32_t in = tile_x == sx && tile_y == sy ? WVP_PORT_RAMP : on_row ? WVP_PORT_E : WVP_PORT_S;
+  const uint32_t out = tile_x == 0 && tile_y == 0 ? WVP_TO_RAMP : tile_x > 0 ? WVP_TO_W : WVP_TO_N;
+  wvp_route(COLOR_NEXT_TOKEN, in, out);
+}
+
 /* Finds this stage's borders and writes the routes of the hand-offs and of the token's way back. */
 static void pipeline_init(void) {
   if (stage + 1 < stages) {
@@ -326,14 +339,7 @@ static void pipeline_init(void) {
     if (from_previous != NEXT_BELOW && row == 0)
       route_along_top_row(color, from_previous, from_previous == NEXT_EAST ? col + 1 < block_w : col > 0, 1);
   }
-  if (stages == 1) return;
-  uint32_t sx, sy;
-  wvp_stage_origin(model, wvp_grid_w(), stages - 1, &sx, &sy);
-  const int on_row = tile_y == sy && tile_x <= sx, on_column = tile_x == 0 && tile_y <= sy;
-  if (!on_row && !on_column) return;
-  const uint32_t in = tile_x == sx && tile_y == sy ? WVP_PORT_RAMP : on_row ? WVP_PORT_E : WVP_PORT_S;
-  const uint32_t out = tile_x == 0 && tile_y == 0 ? WVP_TO_RAMP : tile_x > 0 ? WVP_TO_W : WVP_TO_N;
-  wvp_route(COLOR_NEXT_TOKEN, in, out);
+  route_next_token();
 }
 
 /* One item into the relay buffer: its sequence (or STOP), then x's part `p` of block column p
@@ -521,7 +527,10 @@ static int setup(void) {
   }
   stages = model->stages;
   stage = wvp_stage_of(model, grid_w, tile_x, tile_y);
-  if (stage == stages) return 0; /* a block past the last stage */
+  if (stage == stages) { /* a block past the last stage: the next token may still pass */
+    route_next_token();
+    return 0;
+  }
   wvp_stage_origin(model, grid_w, stage, &origin_x, &origin_y);
   block_w = model->stage_w, block_h = model->stage_h;
   col = tile_x - origin_x, row = tile_y - origin_y;
