@@ -51,11 +51,21 @@ static uint32_t draw(const float *probs, uint32_t n, float coin) {
  * with a one read again and again: fma(x, 1, s) rounds as s + x does); with MAX the largest, and
  * its first position in *at. The engine reads and writes SRAM behind the compiler's back, hence
  * the barriers. */
-static float on_engine(uint32_t op, const float *x, uint32_t n, uint32_t *at) {
+__attribute__((noinline)) static float on_engine(uint32_t op, const float *x, uint32_t n, uint32_t *at) {
   static const float one = 1.0f;
   float sum = 0.0f;
   __asm__ volatile("" ::: "memory");
-  wvp_tensor_start(op, WVP_FP32, WVP_FP32, n, 1, (wvp_operand){x, 1, 0}, (wvp_operand){&one, 0, 0}, (wvp_operand){&sum, 1, 0});
+  /* One row: the row strides and dst's stride do not matter. */
+  wvp_tensor_reg(WVP_TENSOR_OP, op);
+  wvp_tensor_reg(WVP_TENSOR_TYPES, WVP_FP32);
+  wvp_tensor_reg(WVP_TENSOR_LEN, n);
+  wvp_tensor_reg(WVP_TENSOR_ROWS, 1);
+  wvp_tensor_reg(WVP_TENSOR_SRC0, (uint32_t)(uintptr_t)x);
+  wvp_tensor_reg(WVP_TENSOR_SRC0_STRIDE, 1);
+  wvp_tensor_reg(WVP_TENSOR_SRC1, (uint32_t)(uintptr_t)&one);
+  wvp_tensor_reg(WVP_TENSOR_SRC1_STRIDE, 0);
+  wvp_tensor_reg(WVP_TENSOR_DST, (uint32_t)(uintptr_t)&sum);
+  wvp_tensor_reg(WVP_TENSOR_GO, 1);
   wvp_tensor_wait();
   __asm__ volatile("" ::: "memory");
   union { uint32_t u; float f; } max = {.u = *wvp_reg(WVP_TENSOR_BASE + WVP_TENSOR_RESULT)};
