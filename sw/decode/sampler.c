@@ -33,8 +33,10 @@ void sampler_init(uint32_t tokens, wvp_range row, uint32_t cols, uint32_t col, f
   own = wvp_range_of(row.count, cols, col);
   own_in_row = own.first;
   own.first += row.first;
-  /* Blocks of at least 32 tokens, few enough for two floats each in the first tile's logits. */
-  for (per_block = 32; per_block * (row.count / 2) < vocab;) per_block *= 2;
+  /* Blocks of at least 32 tokens, few enough for two floats each in the first tile's logits'
+   * buffer (row.count floats, 2 at least: wvp_decode_layout). */
+  const uint32_t room = row.count < 2 ? 2 : row.count;
+  for (per_block = 32; per_block < vocab && per_block * (room / 2) < vocab;) per_block *= 2;
 }
 
 /* The first token where run.c's running sum of probs[0..n) passes the coin, the last if none. */
@@ -73,7 +75,7 @@ __attribute__((noinline)) static float on_engine(uint32_t op, const float *x, ui
   return op == WVP_TENSOR_DOT ? sum : max.f;
 }
 
-/* softmax(logits / temperature), run.c's, into s->all on the drawing tile. */
+/* softmax(logits / temperature), run.c's, into `all` on the drawing tile. */
 static void softmax(const float *logits, float temperature) {
   float *x = all + own.first;
   const float *mine = logits + own_in_row;
