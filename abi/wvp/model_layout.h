@@ -201,7 +201,7 @@ typedef struct {
   uint32_t qkv, heads;           /* the block row's q|k|v, and its query heads' attention outputs */
   uint32_t att, head_sums;       /* scores of the own positions (query head, own position), a value per query head */
   uint32_t h13, hb;              /* the block row's w1|w3 outputs, interleaved, and its SwiGLU outputs */
-  uint32_t logits;               /* the block row's */
+  uint32_t logits;               /* the block row's; the sampler's scratch after them */
   uint32_t rope;                 /* cos, sin per rotation angle of a head */
   uint32_t all_logits, order;    /* sampling only: every logit, and a permutation */
   uint32_t key_cache, value_cache; /* (sequence, stage layer, slot, KV head of the block row, head_size) */
@@ -226,7 +226,7 @@ static inline wvp_decode_layout wvp_decode_layout_of(const wvp_model_header *h, 
   l.head_sums = at, at += query_heads;
   l.h13 = at, at += 2 * m.rows_units;
   l.hb = at, at += m.rows_units;
-  l.logits = at, at += last ? m.rows_vocab : 0;
+  l.logits = at, at += last ? (m.rows_vocab < 2 ? 2 : m.rows_vocab) : 0; /* also the sampler's scratch: 2 floats at least */
   l.rope = at, at += hs;
   const uint32_t sampler = h->sampling && last ? (uint32_t)h->vocab_size : 0;
   l.all_logits = at, at += sampler;

@@ -23,10 +23,10 @@
  * Each step marks itself for the profiler (wvp_step: --stats, --trace, the decode breakdown).
  *
  * One forward pass per position (forward(), in run.c's order), through the prompt (the host's,
- * BOS first) and on. Greedy decoding at temperature 0;
- * otherwise every core gathers all logits and draws with run.c's sampler (sampler.h) and the same seed (sequence
- * b's: seed + b), so all cores choose alike. PE (0,0) sends each position's token to the host as it is chosen
- * (wvp_host_out, with its sequence), then prints the simulated cycles per token of all sequences. */
+ * BOS first) and on. Greedy decoding at temperature 0; otherwise run.c's sampler (sampler.h),
+ * spread over the last stage's block, whose first tile draws with sequence b's seed (seed + b).
+ * PE (0,0) sends each position's token to the host as it is chosen (wvp_host_out, with its
+ * sequence), then prints the simulated cycles per token of all sequences. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -75,7 +75,7 @@ typedef struct {
   uint32_t pos;    /* the position it is at */
   uint32_t token;  /* stage 0: the token at pos */
   uint32_t running;
-  uint64_t rng;    /* the last stage: its sampler's state */
+  uint64_t rng;    /* the last stage's first tile: its sampler's state */
 } sequence;
 
 static sequence *sequences; /* model->micro_batches of them */
@@ -222,7 +222,7 @@ static void ffn(uint32_t layer, const float *xb, float *update) {
 }
 
 /* The logits of this block row's vocabulary rows. */
-static const float *classifier(const float *x, uint32_t pos) {
+static float *classifier(const float *x, uint32_t pos) {
   const wvp_range mine = part.vocab;
   float *logits = at(work.logits);
   product_by_columns(at(shards.classifier), x, logits, mine.count);
@@ -245,10 +245,11 @@ static const float *classifier(const float *x, uint32_t pos) {
 static const int32_t *prompt_of(uint32_t b) { return (const int32_t *)at(shards.prompt) + b * seq_len; }
 
 /* Sequence b's token after position `pos`, from the block rows' logits: the prompt's while there
- * is one, otherwise the first largest logit overall, or a draw from all of them. Within the prompt
+ * is one, otherwise the first largest logit overall, or a draw (on the block's first tile, which
+ * broadcasts it when the block is the only stage, or sends it back to stage 0). Within the prompt
  * the largest logit is found all the same but stands in for a draw, as run.c samples only after
  * the prompt and the sequence's sampler state must stay the host reference's. */
-static uint32_t next_token(const float *logits, uint32_t b, uint32_t pos) {
+static uint32_t next_token(float *logits, uint32_t b, uint32_t pos) {
   const wvp_range mine = part.vocab;
   const int32_t prompted = pos + 1 < seq_len ? prompt_of(b)[pos + 1] : WVP_NO_TOKEN;
   if (temperature == 0.0f || prompted != WVP_NO_TOKEN) {
@@ -262,11 +263,9 @@ static uint32_t next_token(const float *logits, uint32_t b, uint32_t pos) {
     wvp_allreduce_argmax(best, best_index, &top, &largest);
     return prompted != WVP_NO_TOKEN ? (uint32_t)prompted : largest;
   }
-  const uint32_t vocab = (uint32_t)model->vocab_size;
-  float *all = at(work.all_logits);
-  memcpy(all + mine.first, logits, mine.count * sizeof(float));
-  wvp_col_allgather_f32(all, vocab, 1);  /* every core now holds every logit */
-  return sample(all, vocab, temperature, topp, &sequences[b].rng, (uint32_t *)at(work.order));
+  float next = (float)sample(logits, temperature, topp, &sequences[b].rng);
+  if (stages == 1) wvp_bcast_f32(&next, 1, 0, 0);
+  return (uint32_t)next;
 }
 
 /* ---- the pipeline ------------------------------------------------------------------------------
@@ -311,6 +310,19 @@ static void route_along_top_row(uint32_t color, border side, int sends, int take
   if (takes) wvp_route(color, from, WVP_TO_RAMP);
 }
 
+/* The next token's way back, through the tiles on it whatever their stage, also those of blocks
+ * past the last stage (which run nothing else). */
+__attribute__((noinline)) static void route_next_token(void) {
+  if (stages == 1) return;
+  uint32_t sx, sy;
+  wvp_stage_origin(model, wvp_grid_w(), stages - 1, &sx, &sy);
+  const int on_row = tile_y == sy && tile_x <= sx, on_column = tile_x == 0 && tile_y <= sy;
+  if (!on_row && !on_column) return;
+  const uint32_t in = tile_x == sx && tile_y == sy ? WVP_PORT_RAMP : on_row ? WVP_PORT_E : WVP_PORT_S;
+  const uint32_t out = tile_x == 0 && tile_y == 0 ? WVP_TO_RAMP : tile_x > 0 ? WVP_TO_W : WVP_TO_N;
+  wvp_route(COLOR_NEXT_TOKEN, in, out);
+}
+
 /* Finds this stage's borders and writes the routes of the hand-offs and of the token's way back. */
 static void pipeline_init(void) {
   if (stage + 1 < stages) {
@@ -327,14 +339,7 @@ static void pipeline_init(void) {
     if (from_previous != NEXT_BELOW && row == 0)
       route_along_top_row(color, from_previous, from_previous == NEXT_EAST ? col + 1 < block_w : col > 0, 1);
   }
-  if (stages == 1) return;
-  uint32_t sx, sy;
-  wvp_stage_origin(model, wvp_grid_w(), stages - 1, &sx, &sy);
-  const int on_row = tile_y == sy && tile_x <= sx, on_column = tile_x == 0 && tile_y <= sy;
-  if (!on_row && !on_column) return;
-  const uint32_t in = tile_x == sx && tile_y == sy ? WVP_PORT_RAMP : on_row ? WVP_PORT_E : WVP_PORT_S;
-  const uint32_t out = tile_x == 0 && tile_y == 0 ? WVP_TO_RAMP : tile_x > 0 ? WVP_TO_W : WVP_TO_N;
-  wvp_route(COLOR_NEXT_TOKEN, in, out);
+  route_next_token();
 }
 
 /* One item into the relay buffer: its sequence (or STOP), then x's part `p` of block column p
@@ -447,7 +452,7 @@ static void forward(float *x, uint32_t b) {
   wvp_step(WVP_STEP_FINAL_NORM, WVP_NO_LAYER);
   rmsnorm(x, x, at(shards.rms_final));
   wvp_step(WVP_STEP_CLASSIFIER, WVP_NO_LAYER);
-  const float *logits = classifier(x, pos);
+  float *logits = classifier(x, pos);
   wvp_step(WVP_STEP_SAMPLE, WVP_NO_LAYER);
   const uint32_t next = next_token(logits, b, pos);
   if (stages == 1) sequences[b].token = next;
@@ -522,7 +527,10 @@ static int setup(void) {
   }
   stages = model->stages;
   stage = wvp_stage_of(model, grid_w, tile_x, tile_y);
-  if (stage == stages) return 0; /* a block past the last stage */
+  if (stage == stages) { /* a block past the last stage: the next token may still pass */
+    route_next_token();
+    return 0;
+  }
   wvp_stage_origin(model, grid_w, stage, &origin_x, &origin_y);
   block_w = model->stage_w, block_h = model->stage_h;
   col = tile_x - origin_x, row = tile_y - origin_y;
@@ -541,6 +549,8 @@ static int setup(void) {
   head_size = wvp_head_size(model), kv_mul = wvp_kv_mul(model);
   part = wvp_tile_part_of(model, col, row);
   query_heads = part.kv_heads.count * kv_mul;
+  /* (Used on the last stage only, with the sampler's buffers: setup refuses a temperature without.) */
+  sampler_init((uint32_t)model->vocab_size, part.vocab, block_w, col, at(work.all_logits), at(work.order));
   wvp_collectives_init_block(origin_x, origin_y, model->stage_w, model->stage_h);
   pipeline_init();
   kv = (wvp_kv_offload){.model = model, .key_cache = at(work.key_cache), .value_cache = at(work.value_cache),

@@ -1,4 +1,12 @@
+/* run.c's sample() over a block of tiles. Each tile divides its own tokens' logits by the
+ * temperature and takes their exponentials (the costly part, spread); the drawing tile gathers
+ * them, adds them in token order as run.c does and broadcasts the sum, each tile divides its own,
+ * and the drawing tile gathers the probabilities and draws: a running sum over all tokens, or
+ * the nucleus taken most probable first. The float operations are run.c's, so the probabilities
+ * and sums are those of run.c's sampler, bit for bit, on the same logits. */
 #include <math.h>
+#include <wvp/collectives.h>
+#include <wvp/hal.h>
 
 #include "sampler.h"
 
@@ -11,60 +19,136 @@ static uint32_t random_u32(uint64_t *state) {
 
 static float random_f32(uint64_t *state) { return (float)(random_u32(state) >> 8) / 16777216.0f; }
 
-static void softmax(float *x, uint32_t n) {
-  float max_val = x[0];
-  for (uint32_t i = 1; i < n; ++i)
-    if (x[i] > max_val) max_val = x[i];
-  float sum = 0.0f;
-  for (uint32_t i = 0; i < n; ++i) {
-    x[i] = expf(x[i] - max_val);
-    sum += x[i];
-  }
-  for (uint32_t i = 0; i < n; ++i) x[i] /= sum;
+static uint32_t vocab;
+static wvp_range own;          /* the tile's share of the tokens */
+static uint32_t own_in_row;    /* where its logits start among its block row's */
+static uint32_t per_block;     /* the nucleus's blocks of tokens (below) */
+static float *all, *order;
+
+/* The block's first tile draws: the one whose tokens start at 0. */
+static int draws(void) { return own.first == 0; }
+
+void sampler_init(uint32_t tokens, wvp_range row, uint32_t cols, uint32_t col, float *all_buffer, float *order_buffer) {
+  vocab = tokens, all = all_buffer, order = order_buffer;
+  own = wvp_range_of(row.count, cols, col);
+  own_in_row = own.first;
+  own.first += row.first;
+  /* Blocks of at least 32 tokens, few enough for two floats each in the first tile's logits'
+   * buffer (row.count floats, 2 at least: wvp_decode_layout). */
+  const uint32_t room = row.count < 2 ? 2 : row.count;
+  for (per_block = 32; per_block < vocab && per_block * (room / 2) < vocab;) per_block *= 2;
 }
 
-/* Draws from probs[0..n) with `coin`: the nucleus of top-p mass, most probable first and ties by
- * index (the host reference's order), or all tokens. */
-static uint32_t draw(const float *probs, uint32_t n, float coin, float p, uint32_t *order) {
-  if (p <= 0.0f || p >= 1.0f) {
-    float cdf = 0.0f;
-    for (uint32_t i = 0; i < n; ++i) {
-      cdf += probs[i];
-      if (coin < cdf) return i;
-    }
-    return n - 1;
+/* The first token where run.c's running sum of probs[0..n) passes the coin, the last if none. */
+static uint32_t draw(const float *probs, uint32_t n, float coin) {
+  float cdf = 0.0f;
+  for (uint32_t i = 0; i < n; ++i) {
+    cdf += probs[i];
+    if (coin < cdf) return i;
   }
-  const float cutoff = (1.0f - p) / (float)(n - 1);
-  uint32_t m = 0;
-  for (uint32_t i = 0; i < n; ++i) {  /* insertion sort: stable, so ties stay in index order */
-    if (!(probs[i] >= cutoff)) continue; /* as the host's test, so that a NaN is left out alike */
-    uint32_t j = m++;
-    while (j > 0 && probs[order[j - 1]] < probs[i]) order[j] = order[j - 1], --j;
-    order[j] = i;
+  return n - 1;
+}
+
+/* On the tensor engine, over x[0..n): with DOT the sum from 0, term by term as run.c adds (a DOT
+ * with a one read again and again: fma(x, 1, s) rounds as s + x does); with MAX the largest, and
+ * its first position in *at. The engine reads and writes SRAM behind the compiler's back, hence
+ * the barriers. */
+__attribute__((noinline)) static float on_engine(uint32_t op, const float *x, uint32_t n, uint32_t *at) {
+  static const float one = 1.0f;
+  float sum = 0.0f;
+  __asm__ volatile("" ::: "memory");
+  /* One row: the row strides and dst's stride do not matter. */
+  wvp_tensor_reg(WVP_TENSOR_OP, op);
+  wvp_tensor_reg(WVP_TENSOR_TYPES, WVP_FP32);
+  wvp_tensor_reg(WVP_TENSOR_LEN, n);
+  wvp_tensor_reg(WVP_TENSOR_ROWS, 1);
+  wvp_tensor_reg(WVP_TENSOR_SRC0, (uint32_t)(uintptr_t)x);
+  wvp_tensor_reg(WVP_TENSOR_SRC0_STRIDE, 1);
+  wvp_tensor_reg(WVP_TENSOR_SRC1, (uint32_t)(uintptr_t)&one);
+  wvp_tensor_reg(WVP_TENSOR_SRC1_STRIDE, 0);
+  wvp_tensor_reg(WVP_TENSOR_DST, (uint32_t)(uintptr_t)&sum);
+  wvp_tensor_reg(WVP_TENSOR_GO, 1);
+  wvp_tensor_wait();
+  __asm__ volatile("" ::: "memory");
+  union { uint32_t u; float f; } max = {.u = *wvp_reg(WVP_TENSOR_BASE + WVP_TENSOR_RESULT)};
+  *at = *wvp_reg(WVP_TENSOR_BASE + WVP_TENSOR_INDEX);
+  return op == WVP_TENSOR_DOT ? sum : max.f;
+}
+
+/* softmax(logits / temperature), run.c's, into `all` on the drawing tile. */
+static void softmax(const float *logits, float temperature) {
+  float *x = all + own.first;
+  const float *mine = logits + own_in_row;
+  float max_val = -INFINITY;
+  for (uint32_t i = 0; i < own.count; ++i) {
+    x[i] = mine[i] / temperature;
+    if (x[i] > max_val) max_val = x[i];
   }
-  /* Only NaNs (logits / temperature overflowed, a NaN top-p) leave the nucleus empty: the host
-   * reference's sampler draws from all tokens then. */
-  if (m == 0) return draw(probs, n, coin, 1.0f, order);
-  float cumulative = 0.0f;
-  uint32_t last = m - 1;
-  for (uint32_t i = 0; i < m; ++i) {
-    cumulative += probs[order[i]];
-    if (cumulative > p) {
-      last = i;
-      break;
-    }
+  wvp_row_allreduce_f32(&max_val, 1, WVP_MAX);
+  wvp_col_allreduce_f32(&max_val, 1, WVP_MAX);
+  for (uint32_t i = 0; i < own.count; ++i) x[i] = expf(x[i] - max_val);
+  wvp_gather_2d_f32(all, vocab, 1);
+  float sum = 0.0f;
+  uint32_t unused;
+  if (draws()) sum = on_engine(WVP_TENSOR_DOT, all, vocab, &unused);
+  wvp_bcast_f32(&sum, 1, 0, 0);
+  for (uint32_t i = 0; i < own.count; ++i) x[i] /= sum;
+  wvp_gather_2d_f32(all, vocab, 1);
+}
+
+/* Block b's largest probability left into block_max[b], its place in the block into
+ * block_max[blocks + b]. */
+static void block_largest(float *block_max, uint32_t blocks, uint32_t b) {
+  const uint32_t first = b * per_block, size = vocab - first < per_block ? vocab - first : per_block;
+  uint32_t at;
+  block_max[b] = on_engine(WVP_TENSOR_MAX, all + first, size, &at);
+  block_max[blocks + b] = (float)at;
+}
+
+/* The nucleus, on the drawing tile, as run.c's sample_topp takes it: the candidates (at or above
+ * the cutoff) most probable first, ties by index (the host reference's stable sort), up to the
+ * first whose running sum passes topp. They are taken one at a time, the largest probability
+ * left, so that only the nucleus is ordered, not every token: block_max (the logits' buffer,
+ * spent) keeps each block's largest and its place, the next is the largest of those, and only its
+ * block is looked at again. A token taken is negated, which leaves it out. Its tokens go to
+ * `order` (exact floats); returns how many, and their sum in *cumulative. */
+static uint32_t nucleus(float topp, float *block_max, float *cumulative) {
+  const float cutoff = (1.0f - topp) / (float)(vocab - 1);
+  const uint32_t blocks = (vocab + per_block - 1) / per_block;
+  for (uint32_t b = 0; b < blocks; ++b) block_largest(block_max, blocks, b);
+  uint32_t taken = 0;
+  *cumulative = 0.0f;
+  for (;;) {
+    uint32_t b;
+    const float p = on_engine(WVP_TENSOR_MAX, block_max, blocks, &b);
+    if (!(p >= cutoff)) break; /* no candidate left (or NaNs) */
+    const uint32_t token = b * per_block + (uint32_t)block_max[blocks + b];
+    order[taken++] = (float)token;
+    all[token] = -p;
+    *cumulative += p;
+    if (*cumulative > topp) break;
+    block_largest(block_max, blocks, b);
   }
+  return taken;
+}
+
+uint32_t sample(float *logits, float temperature, float topp, uint64_t *rng) {
+  softmax(logits, temperature);
+  if (!draws()) return 0;
+  const float coin = random_f32(rng);
+  float cumulative;
+  /* From all tokens, or when no token reaches the cutoff (only NaNs, from logits / temperature
+   * overflowed, leave none): the first where run.c's running sum passes the coin. */
+  const uint32_t taken = topp > 0.0f && topp < 1.0f ? nucleus(topp, logits, &cumulative) : 0;
+  if (!taken) return draw(all, vocab, coin);
+  /* In the nucleus: the first where the running sum (the same sums again) passes the coin times
+   * its mass, or its last. */
   const float r = coin * cumulative;
   float cdf = 0.0f;
-  for (uint32_t i = 0; i <= last; ++i) {
-    cdf += probs[order[i]];
-    if (r < cdf) return order[i];
+  uint32_t i = 0;
+  for (; i + 1 < taken; ++i) {
+    cdf += -all[(uint32_t)order[i]];
+    if (r < cdf) break;
   }
-  return order[last];
-}
-
-uint32_t sample(float *logits, uint32_t n, float temperature, float topp, uint64_t *rng, uint32_t *order) {
-  for (uint32_t i = 0; i < n; ++i) logits[i] /= temperature;
-  softmax(logits, n);
-  return draw(logits, n, random_f32(rng), topp, order);
+  return (uint32_t)order[i];
 }

@@ -160,17 +160,23 @@ static void pass_part(uint32_t color, float *part, uint32_t n, int own, int pass
   *first = 0;
 }
 
-/* Parts travel towards position 0 on the reduce color, then towards len - 1 on the chain color,
- * each tile sending its own part first, then every part from further away. Tile 0 (len - 1)
- * only receives in the first (second) sweep, so each sweep drains from its end and cannot
- * deadlock. */
-static void gather_line(const line_parts *l, uint32_t pos, uint32_t len, uint32_t reduce_color, uint32_t chain_color) {
-  int first = 1;
+/* Parts travel towards position 0 on the reduce color, each tile sending its own part first,
+ * then every part from further away. Tile 0 only receives, so the sweep drains from its end and
+ * cannot deadlock. */
+static void sweep_to_start(const line_parts *l, uint32_t pos, uint32_t len, uint32_t reduce_color, int *first) {
   uint32_t n;
   for (uint32_t p = pos; p < len; ++p) {
     float *part = part_of(l, p, &n);
-    pass_part(reduce_color, part, n, p == pos, pos > 0, &first);
+    pass_part(reduce_color, part, n, p == pos, pos > 0, first);
   }
+}
+
+/* The sweep to the start, then one towards len - 1 on the chain color, which tile len - 1 only
+ * receives. */
+static void gather_line(const line_parts *l, uint32_t pos, uint32_t len, uint32_t reduce_color, uint32_t chain_color) {
+  int first = 1;
+  uint32_t n;
+  sweep_to_start(l, pos, len, reduce_color, &first);
   for (uint32_t p = pos + 1; p-- > 0;) {
     float *part = part_of(l, p, &n);
     pass_part(chain_color, part, n, p == pos, pos + 1 < len, &first);
@@ -189,6 +195,19 @@ static void allgather(float *y, uint32_t items, uint32_t item_floats) {
 static void col_allgather(float *y, uint32_t items, uint32_t item_floats) {
   const line_parts l = {y, item_floats, items / block_h, items % block_h, 0, 1, 1};
   if (block_h > 1) gather_line(&l, block_y, block_h, WVP_COLOR_COL_REDUCE, WVP_COLOR_COL_CHAIN);
+}
+
+/* Each row's items to its first tile, then the rows' up column 0. */
+static void gather_2d(float *y, uint32_t items, uint32_t item_floats) {
+  const line_parts rows = {y, item_floats, items / block_h, items % block_h, 0, 1, 1};
+  uint32_t n;
+  float *mine = part_of(&rows, block_y, &n);
+  const uint32_t row_items = n / item_floats;
+  const line_parts row = {mine, item_floats, row_items / block_w, row_items % block_w, 0, 1, 1};
+  int first = 1;
+  if (block_w > 1) sweep_to_start(&row, block_x, block_w, WVP_COLOR_ROW_REDUCE, &first);
+  first = 1;
+  if (block_x == 0 && block_h > 1) sweep_to_start(&rows, block_y, block_h, WVP_COLOR_COL_REDUCE, &first);
 }
 
 /* ---- the public collectives ----------------------------------------------------------------
@@ -233,6 +252,8 @@ void wvp_allgather_f32(float *y, uint32_t items, uint32_t item_floats) {
 void wvp_col_allgather_f32(float *y, uint32_t items, uint32_t item_floats) {
   MARKED(WVP_ACTIVITY_FABRIC, col_allgather(y, items, item_floats));
 }
+
+void wvp_gather_2d_f32(float *y, uint32_t items, uint32_t item_floats) { MARKED(WVP_ACTIVITY_FABRIC, gather_2d(y, items, item_floats)); }
 
 static void argmax(float value, uint32_t index, float *best, uint32_t *best_index) {
   float top = value;

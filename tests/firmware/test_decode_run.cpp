@@ -683,6 +683,13 @@ ProcessResult decode_micro_batches(size_t micro_batches, const std::vector<std::
   return run_process(args, 300);
 }
 
+// The simulated cycles per token `wafervp decode` reports.
+double cycles_per_token(const std::string& err) {
+  std::smatch m;
+  EXPECT_TRUE(std::regex_search(err, m, std::regex(R"(, (\d+) cycles per token)"))) << err;
+  return m.size() > 1 ? std::stod(m[1]) : 0.0;
+}
+
 // Four sequences with their own prompts on four stages, one behind the other: each generates
 // what the host reference generates for its prompt, on one wafer and on four joined by edge
 // SerDes, and the pipeline's stages work at once (far fewer cycles per token than one sequence).
@@ -702,11 +709,6 @@ TEST(DecodeRun, FourMicroBatchesOnFourStagesGenerateEachPromptsHostReference) {
   }
   const ProcessResult alone = decode_micro_batches(1, {prompts[0]}, one_wafer);
   const ProcessResult together = decode_micro_batches(4, prompts, one_wafer);
-  const auto cycles_per_token = [](const std::string& err) {
-    std::smatch m;
-    EXPECT_TRUE(std::regex_search(err, m, std::regex(R"(, (\d+) cycles per token)"))) << err;
-    return m.size() > 1 ? std::stod(m[1]) : 0.0;
-  };
   // About 1.9 times the tokens/s of one sequence on one stage (16,740 cycles per token against 32,477).
   EXPECT_LT(cycles_per_token(together.err), 0.55 * cycles_per_token(alone.err)) << alone.err << together.err;
 }
@@ -722,6 +724,80 @@ TEST(DecodeRun, SampledMicroBatchesDifferAndEachEqualsItsHostReference) {
   std::set<std::string> texts;
   for (const std::string& line : lines(r.out)) texts.insert(line.substr(line.find(": ")));
   EXPECT_EQ(texts.size(), 4u) << r.out;
+}
+
+// `wafervp make-model --layers 5`'s model and tokenizer: its classifier is the embedding, so each
+// position's distribution is peaked (as a trained model's) and a top-p nucleus a few tokens.
+struct FiveLayerModel {
+  llama::ModelConfig c = [] {
+    llama::ModelConfig config;
+    config.dim = 64, config.hidden_dim = 172, config.n_layers = 5, config.n_heads = 4, config.n_kv_heads = 2;
+    config.vocab_size = 512, config.seq_len = 32;
+    return config;
+  }();
+  std::string model = temp_path("five_layers.bin"), tokenizer = temp_path("five_layers_tok.bin");
+  FiveLayerModel() {
+    llama::write_checkpoint(model, llama::generate_model(c, 1));
+    llama::generate_tokenizer(c.vocab_size).write(tokenizer);
+  }
+
+  // `wafervp decode` of the prompt "Once upon a time" at `temperature` and `topp`, seed 42.
+  ProcessResult decode(std::vector<std::string> args, const std::string& temperature, const std::string& topp) const {
+    args.insert(args.begin(), {wafervp(), "decode", "--model", model, "--tokenizer", tokenizer, "--prompt", "Once upon a time"});
+    args.insert(args.end(), {"--temperature", temperature, "--topp", topp, "--seed", "42"});
+    return run_process(args, 300);
+  }
+
+  // The host reference's text for that prompt, `steps` positions.
+  std::string reference_text(float temperature, float topp, int32_t steps) const {
+    const llama::Model m = llama::read_checkpoint(model);
+    const llama::Tokenizer t = llama::Tokenizer::read(tokenizer, c.vocab_size);
+    const std::vector<int32_t> tokens = t.encode("Once upon a time");
+    llama::Sampler sampler(c.vocab_size, temperature, topp, 42);
+    std::string text;
+    int32_t previous = tokens.front();
+    for (int32_t token : llama::generate(m, tokens, steps, sampler).tokens) text += t.printable(previous, token), previous = token;
+    return text + "\n";
+  }
+};
+
+const FiveLayerModel& five_layer_model() {
+  static const FiveLayerModel files;
+  return files;
+}
+
+// Sampling costs the block's first tile the sums run.c adds in order and the nucleus taken most
+// probable first, the other tiles only their share of the exponentials: at most a fifth more
+// cycles per token than greedy decoding of the same model on the same grid, with top-p and from
+// all tokens, and the host reference's tokens.
+TEST(DecodeRun, SampledDecodingTakesAtMostAFifthMoreCyclesPerTokenThanGreedyAndGivesTheHostReference) {
+  const FiveLayerModel& files = five_layer_model();
+  for (const std::string grid : {"14x14", "16x16"}) {
+    const ProcessResult greedy = files.decode({"--grid", grid}, "0", "0.9");
+    ASSERT_EQ(greedy.exit_code, 0) << greedy.err;
+    for (const float topp : {0.9f, 1.0f}) {
+      const ProcessResult sampled = files.decode({"--grid", grid}, "1", topp == 1.0f ? "1" : "0.9");
+      ASSERT_EQ(sampled.exit_code, 0) << sampled.err;
+      EXPECT_EQ(sampled.out, files.reference_text(1.0f, topp, 32)) << grid << " top-p " << topp;
+      // Both in one stage over the grid: the sampler's buffers fit beside the shards.
+      EXPECT_NE(sampled.err.find(" on " + grid + " cores, fp32 weights, "), std::string::npos) << sampled.err;
+      EXPECT_LE(cycles_per_token(sampled.err), 1.2 * cycles_per_token(greedy.err)) << grid << " top-p " << topp << "\n"
+                                                                                    << greedy.err << sampled.err;
+    }
+  }
+}
+
+// Seven stages of 5x2 tiles on 10x10: the last stage's block is the right one of the fourth block
+// row, and the next token goes back west through the left one, a block past the last stage,
+// whose tiles run nothing but must route it.
+TEST(DecodeRun, TheNextTokenGoesBackThroughABlockPastTheLastStage) {
+  const FiveLayerModel& files = five_layer_model();
+  for (const std::string temperature : {"0", "1"}) {
+    const ProcessResult r = files.decode({"--grid", "10x10", "--set", "decode.stages=7"}, temperature, "0.9");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("7 pipeline stages of 5x2 cores"), std::string::npos) << r.err;
+    EXPECT_EQ(r.out, files.reference_text(std::stof(temperature), 0.9f, 32)) << "temperature " << temperature;
+  }
 }
 
 TEST(DecodeRun, MicroBatchesWhoseKeyValueCachesDoNotFitOrThatOutnumberTheStagesAreRefused) {

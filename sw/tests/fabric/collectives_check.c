@@ -1,5 +1,5 @@
 /* Checks every collective of wvp/collectives.h on the whole grid, with roots at the edges and
- * in the middle and all-gathers of uneven shares, and prints "collectives ok" from PE (0,0); any core that sees a wrong value
+ * in the middle and all-gathers (and 2-D gathers) of uneven shares, and prints "collectives ok" from PE (0,0); any core that sees a wrong value
  * prints it and exits with the number of the failed check. */
 #include <stdint.h>
 #include <stdio.h>
@@ -99,6 +99,25 @@ int main(void) {
         printf("check %u: all-gather of %u items x %u: element %u is %.1f\n", (unsigned)(10 + round), (unsigned)items,
                (unsigned)floats, (unsigned)i, (double)gathered[i]);
         failed = 10 + (int)round;
+      }
+  }
+
+  /* The same to the first tile, the items split by row, then each row's by column. */
+  for (uint32_t round = 0; round < 4 && !failed; ++round) {
+    const uint32_t items = item_counts[round][0] ? item_counts[round][0] : w * h, floats = item_counts[round][1];
+    static float gathered[GATHERED];
+    const wvp_range row = wvp_range_of(items, h, y), part = wvp_range_of(row.count, w, x);
+    for (uint32_t i = 0; i < items * floats; ++i) {
+      const uint32_t item = i / floats;
+      const int own = item >= row.first + part.first && item < row.first + part.first + part.count;
+      gathered[i] = own ? (float)(i * 7 + 1) : -1.0f;
+    }
+    wvp_gather_2d_f32(gathered, items, floats);
+    for (uint32_t i = 0; i < items * floats && !failed && x == 0 && y == 0; ++i)
+      if (gathered[i] != (float)(i * 7 + 1)) {
+        printf("check %u: 2-D gather of %u items x %u: element %u is %.1f\n", (unsigned)(14 + round), (unsigned)items,
+               (unsigned)floats, (unsigned)i, (double)gathered[i]);
+        failed = 14 + (int)round;
       }
   }
 

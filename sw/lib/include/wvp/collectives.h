@@ -60,6 +60,11 @@ void wvp_allgather_f32(float *y, uint32_t items, uint32_t item_floats);
 /* The same along a column: its items are split over the column's tiles (wvp_rows_of(items, H, y)),
  * and every tile of the column gets all of them. */
 void wvp_col_allgather_f32(float *y, uint32_t items, uint32_t item_floats);
+/* y holds `items` items split over the block's rows (wvp_rows_of(items, H, y)) and each row's
+ * over its tiles (wvp_rows_of(the row's, W, x)), as a matrix's rows split by block row, then by
+ * column. The block's first tile (0, 0) gets all of them: a sweep along each row to its first
+ * tile, then one up column 0, about half an all-gather's time. */
+void wvp_gather_2d_f32(float *y, uint32_t items, uint32_t item_floats);
 /* The largest `value` over the grid and, among the cores that hold it, the smallest `index`
  * (the first maximum, as a sequential argmax finds it); every core gets both. Indices must be
  * below 2^24 (they travel as exact fp32). */
