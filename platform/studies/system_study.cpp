@@ -73,6 +73,8 @@ Started start(const StudyOptions& o, const StudyCase& c, uint32_t context, const
                            "--set", "system.memnode=" + c.memnode, "--steps", std::to_string(context), "--stats", stem + ".json"});
   if (c.serdes) argv.insert(argv.end(), {"--set", "serdes.count=" + o.edge_serdes});
   if (!c.memnode.empty()) argv.insert(argv.end(), {"--set", "decode.kv_window=" + o.kv_window});
+  // Runs side by side share the host's cores already.
+  if (o.jobs > 1) argv.insert(argv.end(), {"--threads", "1"});
   return {&c, context, stem, spawn_process(argv, stem + ".out", stem + ".err")};
 }
 
