@@ -140,11 +140,16 @@ static void product_by_rows(const void *w, const float *in, uint32_t cols, float
   wvp_col_allreduce_f32(update, part.dims.count, WVP_SUM);
 }
 
-/* x's part = the embedding row of `token`, from the block row that holds it down each column. */
+/* x's part = the embedding row of `token`, which one block row holds. Every block row widens a row
+ * of its part and each column takes the rows' maximum, the rows without the token giving -inf:
+ * the step takes the same cycles whichever row holds the token (a timing-only run's tokens are
+ * not the model's), and x gets that row's bits (max(v, -inf) is v, -0 included). */
 static void embed(uint32_t token, float *x) {
-  const uint32_t holder = wvp_part_holding(token, (uint32_t)model->vocab_size, block_h);
-  if (holder == row) wvp_widen(weight_row(shards.embedding, token - part.vocab.first, part.dims.count), weight_type, x, part.dims.count);
-  wvp_col_bcast_f32(x, part.dims.count, holder);
+  const int held = wvp_part_holding(token, (uint32_t)model->vocab_size, block_h) == row;
+  const uint32_t own_row = wvp_select_u32(held, token - part.vocab.first, 0);
+  wvp_widen(weight_row(shards.embedding, own_row, part.dims.count), weight_type, x, part.dims.count);
+  for (uint32_t i = 0; i < part.dims.count; i++) x[i] = wvp_select_f32(held, x[i], -INFINITY);
+  wvp_col_allreduce_f32(x, part.dims.count, WVP_MAX);
 }
 
 /* The block row's query heads (q) attend over positions 0..pos of sequence `b` with its KV heads'

@@ -282,8 +282,9 @@ TEST(DecodeRun, DecodeCommandContinuesAPromptAsTheHostReferenceDoes) {
 // cost the host nothing.
 TEST(DecodeRun, TimingOnlyTakesTheFullRunsCyclesPerTokenToTheCycle) {
   const std::string full_stats = temp_path("decode_full.json"), timing_stats = temp_path("decode_timing_only.json");
-  // 14 tokens with BOS: the 12 positions' tokens all come from the prompt.
-  const std::vector<std::string> args = {"--grid", "8x8", "--prompt", "Once upon a time", "--steps", "12"};
+  // 13 positions of the prompt, then 15 generated: the full run's tokens are the model's, the
+  // timing-only run's are not, and the cycles must not tell.
+  const std::vector<std::string> args = {"--grid", "8x8", "--prompt", "Once upon a time", "--steps", "28"};
   std::vector<std::string> full_args = args, timing_args = args;
   full_args.insert(full_args.end(), {"--stats", full_stats});
   timing_args.insert(timing_args.end(), {"--stats", timing_stats, "--timing-only"});
@@ -296,7 +297,7 @@ TEST(DecodeRun, TimingOnlyTakesTheFullRunsCyclesPerTokenToTheCycle) {
   EXPECT_EQ(f["decode"]["timing_only"], false);
   EXPECT_EQ(timing.out, "");  // its tokens are none of the model's
   EXPECT_NE(timing.err.find("fp32 weights (timing-only: not loaded)"), std::string::npos) << timing.err;
-  EXPECT_NE(timing.err.find("wafervp decode: timing-only (tokens not the model's, not checked), 12 positions (12 of the prompt, 0 generated) on 8x8 cores"),
+  EXPECT_NE(timing.err.find("wafervp decode: timing-only (tokens not the model's, not checked), 28 positions (13 of the prompt, 15 generated) on 8x8 cores"),
             std::string::npos)
       << timing.err;
   EXPECT_LT(t["sram_host_bytes"].get<uint64_t>(), f["sram_host_bytes"].get<uint64_t>());
