@@ -239,9 +239,21 @@ void TensorEngine::finish(TileState& t, uint32_t tile, uint64_t end, const std::
 StallExtension::Until TensorEngine::stream(TileState& t, uint32_t tile) {
   const bool from_fabric = t.types & kFromFabric;
   const uint32_t src_type = t.types & 3, dst_type = (t.types >> 2) & 3;
-  const bool forward = from_fabric && (t.types & kToFabric);
-  const uint32_t color = from_fabric ? t.src0.addr : t.dst.addr, out_color = forward ? t.scalar : color;
+  const bool combine = t.op != uint32_t(TensorOp::Copy), to_fabric = t.types & kToFabric;
+  const bool forward = from_fabric && to_fabric && !combine;
+  const uint32_t color = from_fabric ? t.src0.addr : t.dst.addr, out_color = forward ? t.scalar : t.dst.addr;
   const uint64_t n = uint64_t(std::max<uint32_t>(t.rows, 1)) * t.len;
+  const auto wavelet_of = [](float v, uint32_t type) -> uint32_t {
+    return type == uint32_t(TensorType::Fp32)   ? std::bit_cast<uint32_t>(v)
+           : type == uint32_t(TensorType::Fp16) ? wvp_float_to_half(v)
+                                                : wvp_float_to_bf16(v);
+  };
+  const auto float_of = [](uint32_t wavelet, uint32_t type) {
+    const uint16_t half = static_cast<uint16_t>(wavelet);
+    return type == uint32_t(TensorType::Fp32)   ? std::bit_cast<float>(wavelet)
+           : type == uint32_t(TensorType::Fp16) ? wvp_half_to_float(half)
+                                                : wvp_bf16_to_float(half);
+  };
   // One wavelet per cycle, each at the cycle it can move: the core waits as for its own
   // blocking accesses.
   const auto wait = [&](bool receive) {
@@ -255,13 +267,17 @@ StallExtension::Until TensorEngine::stream(TileState& t, uint32_t tile) {
       if (!t.holding) {
         uint32_t wavelet;
         if (!queues_->try_receive(tile, color, t.stream_cycle, wavelet)) return wait(true);
-        const uint16_t half = static_cast<uint16_t>(wavelet);
-        from_float(sram_->writable(tile, element(t.dst, dst_type, r, i)), dst_type,
-                   src_type == uint32_t(TensorType::Fp32) ? std::bit_cast<float>(wavelet)
-                   : src_type == uint32_t(TensorType::Fp16) ? wvp_half_to_float(half)
-                                                            : wvp_bf16_to_float(half));
-        t.held = wavelet;
-        t.holding = forward;
+        float v = float_of(wavelet, src_type);
+        if (combine) {
+          // The arriving element is the left operand, as the firmware's own loop has it.
+          const float own = to_float(sram_->readable(tile, element(t.src1, src_type, r, i)), src_type);
+          v = !params_.compute_values                   ? 0.0f
+              : t.op == uint32_t(TensorOp::Add) ? v + own
+                                                : (v > own ? v : own);
+        }
+        if (!combine || !to_fabric) from_float(sram_->writable(tile, element(t.dst, dst_type, r, i)), dst_type, v);
+        t.held = combine ? wavelet_of(v, dst_type) : wavelet;
+        t.holding = to_fabric;
       }
       if (t.holding) {
         if (!queues_->try_send(tile, out_color, t.held, t.stream_cycle)) return wait(false);
@@ -269,10 +285,7 @@ StallExtension::Until TensorEngine::stream(TileState& t, uint32_t tile) {
       }
     } else {
       const float v = to_float(sram_->readable(tile, element(t.src0, src_type, r, i)), src_type);
-      const uint32_t wavelet = dst_type == uint32_t(TensorType::Fp32) ? std::bit_cast<uint32_t>(v)
-                               : dst_type == uint32_t(TensorType::Fp16) ? wvp_float_to_half(v)
-                                                                        : wvp_float_to_bf16(v);
-      if (!queues_->try_send(tile, color, wavelet, t.stream_cycle)) return wait(false);
+      if (!queues_->try_send(tile, color, wavelet_of(v, dst_type), t.stream_cycle)) return wait(false);
     }
   }
   return StallExtension::Until::None;
@@ -286,19 +299,26 @@ void TensorEngine::go_stream(TileState& t, RegisterAccess& a, const std::functio
     const bool from_fabric = t.types & kFromFabric;
     const uint32_t src_type = t.types & 3, dst_type = (t.types >> 2) & 3;
     std::string error;
-    const bool forward = from_fabric && (t.types & kToFabric);
+    const bool combine = t.op != uint32_t(TensorOp::Copy), to_fabric = t.types & kToFabric;
+    const bool forward = from_fabric && to_fabric && !combine;
     const uint32_t color = from_fabric ? t.src0.addr : t.dst.addr;
-    if (t.op != uint32_t(TensorOp::Copy)) error = "only COPY streams to or from the fabric";
+    const uint32_t out_color = forward ? t.scalar : to_fabric ? t.dst.addr : 0;
+    if (combine && (t.op != uint32_t(TensorOp::Add) && t.op != uint32_t(TensorOp::Max)))
+      error = "only COPY, ADD and MAX stream to or from the fabric";
+    else if (combine && !from_fabric) error = std::string(op_name(static_cast<TensorOp>(t.op))) + " streams from the fabric only";
+    else if (combine && src_type != dst_type) error = "a combining stream keeps its element type (TYPES " + hex(t.types) + ")";
     else if (src_type > 2 || dst_type > 2) error = "unknown element type in TYPES " + hex(t.types);
     else if (!queues_) error = "no fabric queues attached";
-    else if (color >= queues_->colors() || (forward && t.scalar >= queues_->colors()))
-      error = "color " + std::to_string(color >= queues_->colors() ? color : t.scalar) + " out of range (colors: " +
+    else if (color >= queues_->colors() || out_color >= queues_->colors())
+      error = "color " + std::to_string(color >= queues_->colors() ? color : out_color) + " out of range (colors: " +
               std::to_string(queues_->colors()) + ")";
     else if (!a.can_stall) error = "a stream needs an initiator that can wait";
     if (error.empty() && t.len) {
       try {
-        if (from_fabric) check_operand("dst", t.dst, dst_type, std::max<uint32_t>(t.rows, 1), t.len);
-        else check_operand("src0", t.src0, src_type, std::max<uint32_t>(t.rows, 1), t.len);
+        const uint32_t rows = std::max<uint32_t>(t.rows, 1);
+        if (combine) check_operand("src1", t.src1, src_type, rows, t.len);
+        if (from_fabric && !(combine && to_fabric)) check_operand("dst", t.dst, dst_type, rows, t.len);
+        if (!from_fabric) check_operand("src0", t.src0, src_type, rows, t.len);
       } catch (const std::runtime_error& e) {
         error = e.what();
       }

@@ -22,6 +22,10 @@
 //          (a chain of tiles passes data along at one wavelet per cycle, every tile keeping it).
 //          A stream moves one wavelet per cycle and holds the core until it is complete, waiting
 //          for wavelets or queue room as a blocking receive or send would.
+//   ADD and MAX from the fabric (TYPES bit 4) combine as they stream: each wavelet w from the
+//          color in SRC0 meets its element s of SRC1, and w + s (ADD) or w > s ? w : s (MAX,
+//          element by element) goes to DST, or with bit 5 on to the color in DST: a chain of
+//          tiles reduces at one wavelet per cycle. Source and destination share one type.
 // Without compute_values, every result is 0 (MAX: 0 at position 0), its timing unchanged.
 // Timing: STARTUP cycles, then per group of `lanes` elements as many cycles as the worst SRAM bank
 // any operand's group falls on. Lanes per cycle: fp16_lanes when every source the operation reads

@@ -17,7 +17,8 @@ DecodeBounds decode_bounds(const llama::ModelConfig& model, const PlatformConfig
   const wvp_model_header header = llama::header_of(model, plan);
   DecodeBounds b;
   // The firmware's collectives per token, in order (sw/decode/decode.c), each along a row or a
-  // column of its stage's block: the embedding's broadcast down the columns; per layer the two
+  // column of its stage's block: the embedding (an all-reduce down the columns, which takes the
+  // same time whichever row holds the token); per layer the two
   // RMSNorms' sums of squares, q|k|v, the attention's maxima, softmax sums and values (along the
   // rows), wo's and w2's updates of x (along the columns) and w1|w3 (along the rows); the final
   // norm and the logits (along the rows) and the argmax (two all-reduces of one value over the
@@ -46,7 +47,7 @@ DecodeBounds decode_bounds(const llama::ModelConfig& model, const PlatformConfig
       b.collectives += 9;
     }
     if (stage == 0) {
-      b.fabric_cycles += down + l.cols_dim;
+      b.fabric_cycles += along_columns(l.cols_dim);
       b.collectives += 1;
     }
     if (!last) {

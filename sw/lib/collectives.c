@@ -91,20 +91,16 @@ static void col_bcast(float *data, uint32_t n, uint32_t root_y) {
   if (block_h > 1) bcast(WVP_COLOR_COL_BCAST, data, n, block_y == root_y);
 }
 
-/* ---- reductions: one add per hop, element by element --------------------------------------- */
-
-static float combine(float a, float b, wvp_reduce_op op) {
-  if (op == WVP_MAX) return wvp_max_f32(a, b);
-  return a + b;
-}
-
+/* ---- reductions: one combine per hop, streamed ----------------------------------------------
+ * Partials travel towards position 0 element by element. The line's far end sends its data; each
+ * tile on the way combines what arrives with its own as it streams through its tensor engine, one
+ * element per cycle (the arriving partial on the left: w + own, or w > own ? w : own), and
+ * position 0 keeps the result. */
 static void reduce(uint32_t color, float *data, uint32_t n, wvp_reduce_op op, uint32_t pos, uint32_t len) {
-  const int last = pos + 1 == len;
-  for (uint32_t i = 0; i < n; ++i) {
-    const float partial = last ? data[i] : combine(wvp_recv_f32(color), data[i], op);
-    if (pos > 0) wvp_send_f32(color, partial);
-    else data[i] = partial;
-  }
+  const uint32_t tensor_op = op == WVP_MAX ? WVP_TENSOR_MAX : WVP_TENSOR_ADD;
+  if (len < 2 || !n) return;
+  if (pos + 1 == len) send_block(color, data, n);
+  else wvp_tensor_stream_combine(tensor_op, color, WVP_FP32, data, pos > 0, pos > 0 ? color : (uintptr_t)data, n);
 }
 
 static void allreduce(float *data, uint32_t n, wvp_reduce_op op) {

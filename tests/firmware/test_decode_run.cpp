@@ -401,7 +401,7 @@ TEST(DecodeRun, DecodeRefusesBadPromptsAndMismatchedFilesBeforeSimulating) {
   llama::generate_tokenizer(400).write(other);
   refused(run_process({wafervp(), "decode", "--model", tiny_model(), "--tokenizer", other, "--prompt", "hi"}),
           "ends after 400 tokens, but the model's vocabulary has 512");
-  refused(run_decode({"--grid", "4x4", "--prompt", "hi"}), "the smallest square grid that fits is 6x6");
+  refused(run_decode({"--grid", "4x4", "--prompt", "hi"}), "the smallest square grid that fits is 7x7");
 }
 
 

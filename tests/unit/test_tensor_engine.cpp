@@ -280,16 +280,20 @@ TEST(TensorEngine, StreamDescriptorsAreCheckedBeforeAnyWaveletMoves) {
     core0.socket.bind(port.socket);
     b.engine.attach_queues(&port);
     sc_core::sc_start(sc_core::SC_ZERO_TIME);
-    const auto stream_error = [&](TensorOp op, uint32_t types, uint32_t color) {
+    const auto stream_error = [&](TensorOp op, uint32_t types, uint32_t color, uint32_t combined_to = 0) {
       b.error.clear();
       b.describe(op, TensorType::Fp32, TensorType::Fp32, 4, 1, 0, 0, 64);
       b.set(kTypes, types);
       b.set(types & kFromFabric ? kSrc0 : kDst, color);
+      if (combined_to) b.set(kDst, combined_to);
       b.go();  // from this bench's initiator, which cannot wait
       EXPECT_EQ(b.get(kWait), 2u);
       return b.error;
     };
-    EXPECT_EQ(stream_error(TensorOp::Add, kFromFabric, 3), "tensor: ADD: only COPY streams to or from the fabric");
+    EXPECT_EQ(stream_error(TensorOp::Mul, kFromFabric, 3), "tensor: MUL: only COPY, ADD and MAX stream to or from the fabric");
+    EXPECT_EQ(stream_error(TensorOp::Add, kToFabric, 3), "tensor: ADD: ADD streams from the fabric only");
+    EXPECT_EQ(stream_error(TensorOp::Max, kFromFabric | kToFabric, 3, 24), "tensor: MAX: color 24 out of range (colors: 24)");
+    EXPECT_EQ(stream_error(TensorOp::Add, kFromFabric, 3), "tensor: ADD: a stream needs an initiator that can wait");
     b.set(kScalar, 30);  // a forward's outgoing color
     EXPECT_EQ(stream_error(TensorOp::Copy, kFromFabric | kToFabric, 3), "tensor: COPY: color 30 out of range (colors: 24)");
     EXPECT_EQ(stream_error(TensorOp::Copy, kToFabric, 24), "tensor: COPY: color 24 out of range (colors: 24)");

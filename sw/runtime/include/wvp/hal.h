@@ -230,6 +230,17 @@ static inline uint32_t wvp_tensor_stream_forward(uint32_t from, uint32_t to, uin
   return *wvp_reg(WVP_TENSOR_BASE + WVP_TENSOR_STATUS);
 }
 
+/* Combines n wavelets from color `from` with the elements of `own` as they come, one per cycle
+ * (op WVP_TENSOR_ADD: w + own[i]; WVP_TENSOR_MAX: w > own[i] ? w : own[i]), and sends each result
+ * on along color `to` (on_color) or stores it at address `to` (which may be `own`). */
+static inline uint32_t wvp_tensor_stream_combine(uint32_t op, uint32_t from, uint32_t type, const void *own, int on_color,
+                                                 uintptr_t to, uint32_t n) {
+  wvp_tensor_start(op, type | WVP_TENSOR_FROM_FABRIC | (on_color ? WVP_TENSOR_TO_FABRIC : 0), type, n, 1,
+                   (wvp_operand){(void *)(uintptr_t)from, 1, 0}, (wvp_operand){(void *)own, 1, 0},
+                   (wvp_operand){(void *)to, 1, 0});
+  return *wvp_reg(WVP_TENSOR_BASE + WVP_TENSOR_STATUS);
+}
+
 /* Waits until the engine is idle; returns STATUS (bit 1: the last operation failed). */
 static inline uint32_t wvp_tensor_wait(void) { return *wvp_reg(WVP_TENSOR_BASE + WVP_TENSOR_WAIT); }
 static inline int wvp_tensor_busy(void) { return *wvp_reg(WVP_TENSOR_BASE + WVP_TENSOR_STATUS) & 1; }
