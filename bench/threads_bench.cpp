@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/worker_pool.h"
+#include "support/host_figures.h"
 #include "wafervp_run.h"
 
 namespace {
@@ -36,7 +37,7 @@ struct Case {
 
 // The stats without what may differ between thread counts.
 nlohmann::json simulated(nlohmann::json s) {
-  for (const char* k : {"host_setup_seconds", "host_seconds", "mips", "host_memory", "host_threads"}) s.erase(k);
+  wvp::test::erase_host_figures(s);
   return s;
 }
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -140,7 +141,7 @@ int execute(const wvp::Command& c) {
 void refuse_mpi_ranks() {
   for (const char* size : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"}) {
     const std::string ranks = std::getenv(size) ? std::getenv(size) : "";
-    const bool count = !ranks.empty() && ranks.size() < 10 && std::all_of(ranks.begin(), ranks.end(), ::isdigit);
+    const bool count = !ranks.empty() && ranks.size() < 10 && std::all_of(ranks.begin(), ranks.end(), [](unsigned char c) { return std::isdigit(c); });
     if (!count || std::stoul(ranks) <= 1) continue;
     std::string what = "started as one of ";  // appended: GCC 12 warns falsely of a literal's concatenation
     what += ranks + " MPI ranks (" + size + "), but this wafervp has no MPI: run it without mpirun (--threads uses the host's cores)";

@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include <yaml-cpp/yaml.h>
 
@@ -340,6 +341,10 @@ struct YamlApplier {
 };
 
 }  // namespace
+
+uint32_t SimParams::host_threads() const {
+  return threads ? threads : std::clamp(std::thread::hardware_concurrency(), 1u, kMaxThreads);
+}
 
 std::vector<ConfigKey> config_keys() { return config_values(PlatformConfig{}); }
 

@@ -2,12 +2,10 @@
 // YAML files are checked strictly: an unknown key or a bad value is a ConfigError that names
 // the file, line and key.
 #pragma once
-#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "models/core/core.h"
@@ -30,9 +28,7 @@ struct SimParams {
   // Host threads for the cores' rounds (engine/core_cluster.h), 0 for the host's cores
   // (host_threads()); results do not depend on it.
   uint32_t threads = 0;
-  uint32_t host_threads() const {
-    return threads ? threads : std::clamp(std::thread::hardware_concurrency(), 1u, kMaxThreads);
-  }
+  uint32_t host_threads() const;
 };
 
 // One line of the routing plan, "X,Y COLOR IN>OUT[+OUT...]", e.g. "0-3,0 5 ramp>east" or

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/host_figures.h"
 #include "support/process.h"
 
 namespace wvp::test {
@@ -43,11 +44,6 @@ inline std::vector<std::string> lines(const std::string& text) {
 }
 
 // Summary counters without the host-dependent lines (host time, MIPS).
-// The stats JSON without the host's figures (time, speed, memory), which may differ between runs.
-inline void erase_host_figures(nlohmann::json& stats) {
-  for (const char* key : {"host_setup_seconds", "host_seconds", "mips", "host_memory", "host_threads"}) stats.erase(key);
-}
-
 inline std::string simulated_summary(const std::string& err) {
   std::string keep;
   for (const std::string& l : lines(err))
