@@ -96,8 +96,8 @@ uint64_t Link::first_block_at(uint64_t time) const {
   return slot * lanes;
 }
 
-void Link::schedule(uint64_t time, Ev type, uint64_t arg, bool bad) {
-  events_.push(Event{time, order_++, type, arg, bad});
+void Link::schedule(uint64_t time, Ev type, uint64_t arg) {
+  events_.push(Event{time, order_++, type, arg});
 }
 
 bool Link::send(const LinkItem& item, uint64_t time_ps) {
@@ -145,6 +145,7 @@ void Link::set_bit_error_rate(double ber) {
 
 std::vector<LinkItem> Link::shut_down(uint64_t time_ps) {
   if (down_) fail("shut down at " + std::to_string(time_ps) + " ps while already down");
+  if (half_ != LinkHalf::Both) fail("shut down while cut in halves: only a whole link can be taken down");
   if (time_ps < now_) fail("shut down at " + std::to_string(time_ps) + " ps, before the settled time " + std::to_string(now_) + " ps");
   advance(time_ps);
   // Frames below expected_seq_ are accepted; the first one not accepted starts what goes back.
@@ -170,6 +171,8 @@ std::vector<LinkItem> Link::shut_down(uint64_t time_ps) {
   next_try_ps_ = UINT64_MAX;
   credits_ = params_.credits_frames - static_cast<uint32_t>(rx_frames_.size());
   // Only the receiver's resumptions outlive the link going down.
+  to_rx_.clear();
+  to_tx_.clear();
   std::vector<Event> kept;
   for (; !events_.empty(); events_.pop()) {
     if (events_.top().type == Ev::Deliver) kept.push_back(events_.top());
@@ -258,7 +261,11 @@ void Link::transmit(const Frame& frame, uint64_t t) {
     bad = true;
   }
   ++transmissions_;
-  schedule(done + fec_ps_ + propagation_ps_, Ev::Arrive, frame.seq, bad);
+  LinkCrossing crossing{done + fec_ps_ + propagation_ps_, LinkCrossing::Frame, bad, frame.seq, {}};
+  const auto first_item = items_.begin() + static_cast<std::ptrdiff_t>(frame.first_item - released_);
+  crossing.items.reserve(frame.items);
+  for (auto it = first_item; it != first_item + frame.items; ++it) crossing.items.push_back(it->item);
+  cross(std::move(crossing));
   if (!timer_running_) restart_timer(t);
   kick(wire_free_ps_);
 }
@@ -308,33 +315,86 @@ void Link::release_acked(uint64_t expected, uint64_t t) {
   restart_timer(t);
 }
 
-void Link::arrive(uint64_t seq, bool bad, uint64_t t) {
-  if (bad) {
+void Link::cross(LinkCrossing crossing) {
+  if (half_ != LinkHalf::Both) {
+    out_(crossing);
+    return;
+  }
+  (crossing.kind == LinkCrossing::Frame ? to_rx_ : to_tx_).push_back(std::move(crossing));
+}
+
+void Link::schedule_control(LinkCrossing::Kind kind, uint64_t t, uint64_t expected) {
+  cross(LinkCrossing{t + reverse_ps_, kind, false, expected, {}});
+}
+
+void Link::arrive(const LinkCrossing& frame) {
+  const uint64_t seq = frame.arg, t = frame.time;
+  if (frame.bad) {
     ++counts_.crc_errors;
     WVP_LOG_UNSTAMPED(Link, Debug, "{}: frame {} failed its CRC at {} ps: it will be replayed", params_.name, seq, t);
   } else if (seq == expected_seq_) {
     ++expected_seq_;
     nak_scheduled_ = false;
-    schedule(t + reverse_ps_, Ev::Ack, expected_seq_);
-    const Frame& frame = retry_[seq - retry_.front().seq];  // unacknowledged until this ACK arrives
-    for (uint64_t i = frame.first_item; i < frame.first_item + frame.items; ++i) {
-      rx_items_.push_back(items_[i - released_].item);
-    }
-    rx_accepted_ += frame.items;
+    schedule_control(LinkCrossing::Ack, t, expected_seq_);
+    rx_items_.insert(rx_items_.end(), frame.items.begin(), frame.items.end());
+    rx_accepted_ += frame.items.size();
     rx_frames_.push_back(rx_accepted_);
     deliver(t);
     return;
   } else {
     ++counts_.discarded;
     if (seq < expected_seq_) {
-      schedule(t + reverse_ps_, Ev::Ack, expected_seq_);
+      schedule_control(LinkCrossing::Ack, t, expected_seq_);
       return;
     }
   }
   if (!nak_scheduled_) {
     nak_scheduled_ = true;
-    schedule(t + reverse_ps_, Ev::Nak, expected_seq_);
+    schedule_control(LinkCrossing::Nak, t, expected_seq_);
   }
+}
+
+void Link::control(const LinkCrossing& word) {
+  const uint64_t t = word.time;
+  switch (word.kind) {
+    case LinkCrossing::Ack:
+      release_acked(word.arg, t);
+      kick(t);
+      break;
+    case LinkCrossing::Nak:
+      release_acked(word.arg, t);
+      if (!retry_.empty()) {
+        ++counts_.naks;
+        next_tx_seq_ = retry_.front().seq;
+        restart_timer(t);
+        kick(t);
+      }
+      break;
+    case LinkCrossing::Credit:
+      ++credits_;
+      kick(t);
+      break;
+    case LinkCrossing::Frame:
+      break;
+  }
+}
+
+void Link::cut(LinkHalf half, std::function<void(const LinkCrossing&)> out) {
+  if (half == LinkHalf::Both) fail("cut into both halves");
+  if (half_ != LinkHalf::Both) fail("cut twice");
+  half_ = half;
+  out_ = std::move(out);
+}
+
+void Link::take(const LinkCrossing& crossing) {
+  const bool frame = crossing.kind == LinkCrossing::Frame;
+  if (half_ != (frame ? LinkHalf::Receiver : LinkHalf::Sender))
+    fail(std::string(frame ? "a frame" : "a control word") + " handed to the half that sends it");
+  std::deque<LinkCrossing>& queue = frame ? to_rx_ : to_tx_;
+  if (crossing.time < now_ || (!queue.empty() && crossing.time < queue.back().time))
+    fail("a crossing for " + std::to_string(crossing.time) + " ps, before the settled time " + std::to_string(now_) +
+         " ps or the previous crossing's");
+  queue.push_back(crossing);
 }
 
 void Link::deliver(uint64_t t) {
@@ -352,53 +412,48 @@ void Link::deliver(uint64_t t) {
   }
   while (!rx_frames_.empty() && rx_frames_.front() <= rx_delivered_) {
     rx_frames_.pop_front();
-    schedule(t + reverse_ps_, Ev::Credit);
+    schedule_control(LinkCrossing::Credit, t);
   }
 }
 
 uint64_t Link::advance(uint64_t limit_ps) {
-  while (!events_.empty() && events_.top().time < limit_ps) {
-    const Event ev = events_.top();
-    events_.pop();
-    now_ = std::max(now_, ev.time);
-    const uint64_t t = ev.time;
-    switch (ev.type) {
-      case Ev::Try:
-        if (t != next_try_ps_) break;  // an earlier Try replaced it
-        next_try_ps_ = UINT64_MAX;
-        try_send(t);
-        break;
-      case Ev::Arrive:
-        arrive(ev.arg, ev.bad, t);
-        break;
-      case Ev::Ack:
-        release_acked(ev.arg, t);
-        kick(t);
-        break;
-      case Ev::Nak:
-        release_acked(ev.arg, t);
-        if (!retry_.empty()) {
-          ++counts_.naks;
+  for (;;) {
+    // The earliest of the three queues; at one time, own events, then control words, then frames.
+    const uint64_t own = events_.empty() ? UINT64_MAX : events_.top().time;
+    const uint64_t word = to_tx_.empty() ? UINT64_MAX : to_tx_.front().time;
+    const uint64_t frame = to_rx_.empty() ? UINT64_MAX : to_rx_.front().time;
+    const uint64_t t = std::min({own, word, frame});
+    if (t >= limit_ps) break;
+    now_ = std::max(now_, t);
+    if (own == t) {
+      const Event ev = events_.top();
+      events_.pop();
+      switch (ev.type) {
+        case Ev::Try:
+          if (t != next_try_ps_) break;  // an earlier Try replaced it
+          next_try_ps_ = UINT64_MAX;
+          try_send(t);
+          break;
+        case Ev::Timer:
+          if (ev.arg != timer_generation_ || !timer_running_) break;  // restarted or stopped since
+          ++counts_.timeouts;
           next_tx_seq_ = retry_.front().seq;
           restart_timer(t);
           kick(t);
-        }
-        break;
-      case Ev::Credit:
-        ++credits_;
-        kick(t);
-        break;
-      case Ev::Timer:
-        if (ev.arg != timer_generation_ || !timer_running_) break;  // restarted or stopped since
-        ++counts_.timeouts;
-        next_tx_seq_ = retry_.front().seq;
-        restart_timer(t);
-        kick(t);
-        break;
-      case Ev::Deliver:
-        rx_stalled_ = false;
-        deliver(t);
-        break;
+          break;
+        case Ev::Deliver:
+          rx_stalled_ = false;
+          deliver(t);
+          break;
+      }
+    } else if (word == t) {
+      const LinkCrossing w = std::move(to_tx_.front());
+      to_tx_.pop_front();
+      control(w);
+    } else {
+      const LinkCrossing f = std::move(to_rx_.front());
+      to_rx_.pop_front();
+      arrive(f);
     }
   }
   now_ = std::max(now_, limit_ps);
@@ -406,8 +461,11 @@ uint64_t Link::advance(uint64_t limit_ps) {
 }
 
 std::optional<uint64_t> Link::next_event_ps() const {
-  if (events_.empty()) return std::nullopt;
-  return events_.top().time;
+  const uint64_t t = std::min({events_.empty() ? UINT64_MAX : events_.top().time,
+                               to_tx_.empty() ? UINT64_MAX : to_tx_.front().time,
+                               to_rx_.empty() ? UINT64_MAX : to_rx_.front().time});
+  if (t == UINT64_MAX) return std::nullopt;
+  return t;
 }
 
 LinkStats Link::stats() const {
@@ -428,7 +486,7 @@ void Link::checkpoint(Snapshot& s) {
   std::string name = params_.name;
   s.io(name);
   if (name != params_.name) s.fail("link " + name + " in the checkpoint where this platform has " + params_.name);
-  s.fields(now_, order_, events_, items_, released_, framed_, queued_bytes_, last_send_ps_, space_wanted_, retry_, next_seq_,
+  s.fields(now_, order_, events_, to_rx_, to_tx_, items_, released_, framed_, queued_bytes_, last_send_ps_, space_wanted_, retry_, next_seq_,
            next_tx_seq_, credits_, tx_block_, wire_free_ps_, last_end_ps_, next_try_ps_, timer_generation_, timer_running_,
            transmissions_, injected_, rng_, line_bit_, next_error_bit_, expected_seq_, nak_scheduled_, rx_items_, rx_accepted_,
            rx_delivered_, rx_frames_, rx_stalled_, down_, counts_, blocks_sent_);

@@ -5,6 +5,7 @@
 // like the fabric. The wire, frames, errors, retry, flow control and why the interface is so:
 // docs/architecture.md, 'Off-wafer links'.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -56,6 +57,25 @@ struct LinkItem {
   uint32_t bytes = 4;
   bool operator==(const LinkItem&) const = default;
 };
+
+// What crosses from one half of a link to the other (the transmitter's side and the receiver's):
+// a frame with its items, or a control word going back (an ACK or NAK with the receiver's next
+// expected sequence number, or a credit). Each takes at least the link's crossing latency, which
+// lets the two halves run in different processes that synchronise no more often than that
+// (engine/rank_sync.h).
+struct LinkCrossing {
+  enum Kind : uint8_t { Frame, Ack, Nak, Credit };
+  uint64_t time = 0;  // when it reaches the other half
+  Kind kind = Frame;
+  bool bad = false;   // a frame that fails its CRC
+  uint64_t arg = 0;   // the frame's sequence number; an ACK's or NAK's expected one
+  std::vector<LinkItem> items;  // a frame's
+  void checkpoint(Snapshot& s) { s.fields(time, kind, bad, arg, items); }
+  bool operator==(const LinkCrossing&) const = default;
+};
+
+// Which half of a link an object simulates (Link::cut).
+enum class LinkHalf : uint8_t { Both, Sender, Receiver };
 
 struct LinkStats {
   uint64_t items = 0;          // delivered
@@ -135,6 +155,19 @@ class Link {
   // the pending events and the error generator (engine/snapshot.h).
   void checkpoint(Snapshot& s);
 
+  // From now on this object simulates only `half` of the link; what its half sends the other
+  // goes to `out` (in time order) instead of its own queue, and take() brings in what the other
+  // half sent. Both halves must be cut alike, each given the other's crossings. The results are
+  // those of the whole link: the halves share no state, and a crossing takes at least
+  // crossing_latency_ps(). Stats: each half counts its own side's figures (the sender frames,
+  // retries, errors and line bits; the receiver items, payload, CRC errors and discards).
+  void cut(LinkHalf half, std::function<void(const LinkCrossing&)> out);
+  LinkHalf half() const { return half_; }
+  // A crossing from the other half; throws std::invalid_argument naming the link for one that
+  // arrives before now() or the previous crossing, or that is not for this half.
+  void take(const LinkCrossing& crossing);
+  uint64_t crossing_latency_ps() const { return std::min(fec_ps_ + propagation_ps_, reverse_ps_); }
+
  private:
   struct Queued {
     LinkItem item;
@@ -146,17 +179,17 @@ class Link {
     uint32_t items;
     uint32_t blocks;
   };
-  enum class Ev : uint8_t { Try, Arrive, Ack, Nak, Credit, Timer, Deliver };
+  // Each half's own timers; what crosses between them waits in to_rx_ and to_tx_.
+  enum class Ev : uint8_t { Try, Timer, Deliver };
   struct Event {
     uint64_t time;
     uint64_t order;  // ties go in scheduling order
     Ev type;
     uint64_t arg;
-    bool bad;
     bool operator>(const Event& o) const { return time != o.time ? time > o.time : order > o.order; }
   };
 
-  void schedule(uint64_t time, Ev type, uint64_t arg = 0, bool bad = false);
+  void schedule(uint64_t time, Ev type, uint64_t arg = 0);
   uint64_t block_time(uint64_t block) const;  // when block slot `block / lanes` starts
   uint64_t first_block_at(uint64_t time) const;
   void kick(uint64_t time);  // the sender looks for work at `time` (or when the wire frees)
@@ -165,7 +198,10 @@ class Link {
   bool draw_errors(uint64_t bits);
   void release_acked(uint64_t seq, uint64_t t);
   void restart_timer(uint64_t t);
-  void arrive(uint64_t seq, bool bad, uint64_t t);
+  void arrive(const LinkCrossing& frame);
+  void control(const LinkCrossing& word);
+  void cross(LinkCrossing crossing);  // to the other half
+  void schedule_control(LinkCrossing::Kind kind, uint64_t t, uint64_t expected = 0);
   void deliver(uint64_t t);
   [[noreturn]] void fail(const std::string& what) const;
 
@@ -178,6 +214,12 @@ class Link {
   uint64_t now_ = 0;
   uint64_t order_ = 0;
   std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
+  // In flight between the halves, each in time order: frames to the receiver, control words to
+  // the sender. At one time a half's own events go first, then control words, then frames: an
+  // order that does not depend on when a crossing was handed over.
+  std::deque<LinkCrossing> to_rx_, to_tx_;
+  LinkHalf half_ = LinkHalf::Both;
+  std::function<void(const LinkCrossing&)> out_;
 
   // Items from send() until their frame is acknowledged; items_.front() is item number
   // `released_` (numbered from 0 in sending order).
