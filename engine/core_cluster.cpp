@@ -220,6 +220,11 @@ bool CoreCluster::settle(uint64_t end) {
   std::vector<Hart*> reached;
   try {
     for (;;) {
+      // Once no core is left to act or to be woken, the run is over: the domain need not settle
+      // further (with other ranks, it would swap windows up to `end` for nothing).
+      if (active_.empty() && reached.empty() && !waiting_domain_ && sleepers_.empty() && settle_queue_.empty() &&
+          woken_queue_.empty())
+        break;
       uint64_t limit = end;
       if (!settle_queue_.empty()) limit = std::min(limit, settle_queue_.top().first);
       if (!woken_queue_.empty()) limit = std::min(limit, woken_queue_.top().first);
@@ -358,7 +363,7 @@ void CoreCluster::thread() {
     // it wakes run inside that step, so it ends at a checkpoint's cycle too, or the checkpoint
     // would wait for the step's end, past the run's.
     if (active_.empty() && domain_busy())
-      end = std::max(end, std::min({earliest_wake_, max_cycles_ ? max_cycles_ : UINT64_MAX, now + kMaxRunAheadCycles,
+      end = std::max(end, std::min({earliest_wake_, max_cycles_ ? max_cycles_ : UINT64_MAX, now + domain_run_ahead_,
                                     checkpoint_at_}));
 
     ++rounds_;

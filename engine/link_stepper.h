@@ -36,6 +36,8 @@ class LinkStepper {
  public:
   explicit LinkStepper(CycleStepped& clocked) : clocked_(clocked) {}
   void add(TimedLinks& links) { links_.push_back(&links); }  // it must outlive the stepper
+  // Added first: at equal times it acts before every other side.
+  void add_first(TimedLinks& links) { links_.insert(links_.begin(), &links); }
 
   // One step towards `limit`: the links up to the clocked side's cycle, then the clocked side
   // up to the next link event (at least one cycle).

@@ -468,16 +468,36 @@ std::optional<uint64_t> Link::next_event_ps() const {
   return t;
 }
 
-LinkStats Link::stats() const {
+namespace {
+
+// Counts of two halves (or runs) of one link: each counted its own; times are the later one's.
+void merge(LinkStats& into, const LinkStats& f) {
+  into.items += f.items, into.payload_bytes += f.payload_bytes, into.frames += f.frames, into.retries += f.retries;
+  into.crc_errors += f.crc_errors, into.bit_errors += f.bit_errors, into.naks += f.naks, into.timeouts += f.timeouts;
+  into.discarded += f.discarded, into.line_bits += f.line_bits, into.withdrawn += f.withdrawn;
+  into.elapsed_ps = std::max(into.elapsed_ps, f.elapsed_ps);
+  into.busy_ps = std::max(into.busy_ps, f.busy_ps);
+}
+
+}  // namespace
+
+void Link::add_far_stats(const LinkStats& far) {
+  if (far_) merge(*far_, far);
+  else far_ = far;
+}
+
+LinkStats Link::stats_at(uint64_t end_ps) const {
   LinkStats s = counts_;
-  s.elapsed_ps = now_;
-  // Blocks of a frame still on the wire at now() are not busy time yet.
+  s.elapsed_ps = end_ps;
+  // Blocks of a frame still on the wire at the end are not busy time yet.
   const long double sent = blocks_sent_ * slot_ps_ / params_.lanes;
-  const long double ahead = last_end_ps_ > now_ ? static_cast<long double>(last_end_ps_ - now_) : 0;
-  s.busy_ps = std::min<uint64_t>(now_, sent > ahead ? static_cast<uint64_t>(std::llround(sent - ahead)) : 0);
-  s.utilisation = now_ ? static_cast<double>(s.busy_ps) / static_cast<double>(now_) : 0;
+  const long double ahead = last_end_ps_ > end_ps ? static_cast<long double>(last_end_ps_ - end_ps) : 0;
+  s.busy_ps = std::min<uint64_t>(end_ps, sent > ahead ? static_cast<uint64_t>(std::llround(sent - ahead)) : 0);
+  if (far_) merge(s, *far_);
+  const uint64_t elapsed = s.elapsed_ps;
+  s.utilisation = elapsed ? static_cast<double>(s.busy_ps) / static_cast<double>(elapsed) : 0;
   s.energy_pj = static_cast<double>(s.line_bits) * params_.energy_pj_per_bit;
-  s.payload_gbps = now_ ? static_cast<double>(s.payload_bytes) * 8 * 1000 / static_cast<double>(now_) : 0;
+  s.payload_gbps = elapsed ? static_cast<double>(s.payload_bytes) * 8 * 1000 / static_cast<double>(elapsed) : 0;
   return s;
 }
 

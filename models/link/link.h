@@ -142,7 +142,10 @@ class Link {
   // Every item offered has been delivered and acknowledged.
   bool empty() const { return items_.empty() && rx_items_.empty(); }
 
-  LinkStats stats() const;
+  LinkStats stats() const { return stats_at(now_); }
+  // Over the run up to `end_ps` rather than now(): elapsed is `end_ps`, and busy time and rates
+  // count to it; what the link did after it (settling past a run's end) is counted all the same.
+  LinkStats stats_at(uint64_t end_ps) const;
 
   // Figures from the parameters.
   double line_gbps() const { return params_.lanes * params_.lane_gbps; }  // 66-bit blocks
@@ -167,6 +170,9 @@ class Link {
   // arrives before now() or the previous crossing, or that is not for this half.
   void take(const LinkCrossing& crossing);
   uint64_t crossing_latency_ps() const { return std::min(fec_ps_ + propagation_ps_, reverse_ps_); }
+  // For the report of a cut link, or of one run whole elsewhere: stats() adds `far`'s counts
+  // (its half's own, the other half's zero) and takes its elapsed and busy time when later.
+  void add_far_stats(const LinkStats& far);
 
  private:
   struct Queued {
@@ -262,6 +268,7 @@ class Link {
   bool down_ = false;
   LinkStats counts_;
   uint64_t blocks_sent_ = 0;
+  std::optional<LinkStats> far_;  // add_far_stats()
 };
 
 }  // namespace wvp

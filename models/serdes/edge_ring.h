@@ -40,6 +40,9 @@ class EdgeRing : public Fabric::Client, public FabricDriver {
   EdgeRing(Fabric& fabric, Fabric::Client* inner = nullptr);
   // Attaches `bridge` to the fabric (see EdgeBridge::attach); it must outlive the ring.
   void add(EdgeBridge& bridge);
+  // A timed side with no ports of its own (the links to other ranks, platform/assembly/rank_links.h),
+  // stepped before every bridge at equal times; it must outlive the ring.
+  void add_first(TimedLinks& links) { stepper_.add_first(links); }
   // Settles the fabric and every link up to cycle `limit` (the fabric's now() is then `limit`).
   uint64_t advance(uint64_t limit) { return stepper_.advance(limit); }
   // FabricDriver: one step of advance().

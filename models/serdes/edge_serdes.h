@@ -69,6 +69,7 @@ class EdgeSerdes : public EdgeBridge {
   void connect(EdgeSerdes& far);
 
   Link& out() { return *out_; }
+  const Link& out() const { return *out_; }
   Link& in() { return *in_; }
   EdgeSerdesStats stats() const { return {out_->stats(), in_->stats()}; }
   // Both links and the wavelets waiting for room in the wafer's input buffers.

@@ -100,11 +100,17 @@ std::vector<std::unique_ptr<EdgeSerdes>> memnode_z_ports(const PlatformConfig& c
 
 }  // namespace
 
-SystemLinks::SystemLinks(const PlatformConfig& config, FabricPort& port, std::function<void(const std::string&)> errors) {
+SystemLinks::SystemLinks(const PlatformConfig& config, FabricPort& port, std::function<void(const std::string&)> errors,
+                         RankSync& sync) {
   const std::vector<SystemLink> links = system_links(config);
   const std::optional<MemNodeAttachment> memnode = memnode_attachment(config);
   if (links.empty() && !memnode) return;
   ring_ = std::make_unique<EdgeRing>(port.fabric(), &port.client());
+  const std::vector<uint32_t> owner = wafer_ranks(config, static_cast<uint32_t>(sync.ranks()));
+  if (sync.ranks() > 1) {
+    rank_links_ = std::make_unique<RankLinks>(sync, port.clock());
+    ring_->add_first(*rank_links_);
+  }
   const uint32_t h = config.grid_height;
   for (const SystemLink& link : links) {
     Border& b = borders_.emplace_back();
@@ -126,6 +132,10 @@ SystemLinks::SystemLinks(const PlatformConfig& config, FabricPort& port, std::fu
       b.west.back()->connect(*b.east.back());
       ring_->add(*b.east.back());
       ring_->add(*b.west.back());
+      if (rank_links_) {
+        rank_links_->add(b.east.back()->out(), owner[link.west], owner[link.west + 1]);
+        rank_links_->add(b.west.back()->out(), owner[link.west + 1], owner[link.west]);
+      }
     }
   }
   if (memnode) {
@@ -194,13 +204,13 @@ void add(SystemLinkTraffic& t, const LinkStats& s, size_t links) {
 // east SerDes' out link one way and the west SerDes' out link the other.
 double add_pairs(const std::vector<std::unique_ptr<EdgeSerdes>>& east_serdes,
                  const std::vector<std::unique_ptr<EdgeSerdes>>& west_serdes, SystemLinkTraffic& east,
-                 SystemLinkTraffic& west) {
+                 SystemLinkTraffic& west, uint64_t end_ps) {
   double gbytes_per_s = 0;
   for (size_t k = 0; k < east_serdes.size(); ++k) {
     const LinkParams& p = east_serdes[k]->params().link;
     gbytes_per_s += pcs_data_gbps(p.lanes * p.lane_gbps) / 8;
-    add(east, east_serdes[k]->stats().out, east_serdes.size());
-    add(west, west_serdes[k]->stats().out, east_serdes.size());
+    add(east, east_serdes[k]->out().stats_at(end_ps), east_serdes.size());
+    add(west, west_serdes[k]->out().stats_at(end_ps), east_serdes.size());
   }
   return gbytes_per_s;
 }
@@ -213,7 +223,7 @@ nlohmann::json traffic_json(const SystemLinkTraffic& t) {
 
 }  // namespace
 
-std::vector<SystemLinkStats> SystemLinks::stats() const {
+std::vector<SystemLinkStats> SystemLinks::stats(uint64_t end_ps) const {
   std::vector<SystemLinkStats> out;
   for (const Border& b : borders_) {
     SystemLinkStats& s = out.emplace_back();
@@ -231,11 +241,11 @@ std::vector<SystemLinkStats> SystemLinks::stats() const {
       s.events = b.optical->plane().events();
       s.held = o.held;
       s.edge_paths = static_cast<uint32_t>(b.east.size());
-      s.edge_gbytes_per_s = add_pairs(b.east, b.west, s.edge_east, s.edge_west);
+      s.edge_gbytes_per_s = add_pairs(b.east, b.west, s.edge_east, s.edge_west, end_ps);
       continue;
     }
     s.paths = static_cast<uint32_t>(b.east.size());
-    s.data_gbytes_per_s = add_pairs(b.east, b.west, s.east, s.west);
+    s.data_gbytes_per_s = add_pairs(b.east, b.west, s.east, s.west, end_ps);
   }
   return out;
 }

@@ -21,6 +21,7 @@
 #include "models/router/fabric_port.h"
 #include "models/optical/optical_bridge.h"
 #include "models/serdes/edge_serdes.h"
+#include "platform/assembly/rank_links.h"
 #include "platform/config/config.h"
 #include "tlm/bus.h"
 
@@ -67,12 +68,20 @@ class SystemLinks {
   // fabric and drives them from now on. Throws ConfigError naming the link (see system_links())
   // or the memory node's attachment (memnode_attachment()). A request the node or an agent
   // refuses is reported to `errors` (the firmware gets an error status and acts on it).
-  SystemLinks(const PlatformConfig& config, FabricPort& port, std::function<void(const std::string&)> errors);
+  // With several ranks (`sync`), the wafers are placed on them (wafer_ranks()) and the links
+  // between wafers of different ranks are cut (rank_links.h).
+  SystemLinks(const PlatformConfig& config, FabricPort& port, std::function<void(const std::string&)> errors,
+              RankSync& sync = RankSync::world());
 
   bool empty() const { return !ring_; }  // no link between wafers, no memory node
+  // The links to other ranks; none in a single-process run.
+  RankLinks* rank_links() { return rank_links_.get(); }
+  const RankLinks* rank_links() const { return rank_links_.get(); }
   // Every SerDes and Z port with its links, the memory node and its agents.
   void checkpoint(Snapshot& s);
-  std::vector<SystemLinkStats> stats() const;
+  // Over the run up to `end_ps` (Link::stats_at): the same figures however far the links
+  // settled past the run's last cycle.
+  std::vector<SystemLinkStats> stats(uint64_t end_ps) const;
   std::optional<MemNodeLinkStats> memnode_stats() const;
 
  private:
@@ -93,6 +102,7 @@ class SystemLinks {
   std::vector<Border> borders_;
   std::optional<MemNodeSide> memnode_;
   std::unique_ptr<EdgeRing> ring_;
+  std::unique_ptr<RankLinks> rank_links_;
 };
 
 nlohmann::json to_json(const SystemLinkStats& stats);

@@ -70,6 +70,7 @@ Wafer::Wafer(sc_core::sc_module_name name, const PlatformConfig& config, TileCtl
       ctl_("ctl", cores_, clock_, width_, config.grid_height, config.sram.size_bytes, std::move(console), phases_),
       cluster_("cluster", config.sim.quantum_cycles, config.sim.max_cycles) {
   validate_config(config_);
+  wafer_rank_ = wafer_ranks(config_, static_cast<uint32_t>(RankSync::world().ranks()));
   fabric_.set_irq_line([this](uint32_t tile, bool level) { cores_[tile].set_external_irq(level); });
   const auto device_error = [this](uint32_t tile, const std::string& what) {
     device_errors_.push_back(pe_name(tile % width(), tile / width()) + ": " + what);
@@ -102,7 +103,8 @@ Wafer::Wafer(sc_core::sc_module_name name, const PlatformConfig& config, TileCtl
   core.local_data_via_bus = config_.sram.ecc != SramEcc::Off;
   for (size_t tile = 0; tile < tile_count(); ++tile) {
     core.hart_id = static_cast<uint32_t>(tile);
-    cluster_.add(cores_.add(core, clock_));
+    Core& added = cores_.add(core, clock_);
+    if (owns(tile)) cluster_.add(added);
   }
   cluster_.set_domain(&fabric_);
   cluster_.set_threads(config_.sim.host_threads());
@@ -274,6 +276,7 @@ Wafer::Result Wafer::result() const {
   r.outcome = cluster_.outcome();
   std::vector<std::pair<uint64_t, size_t>> ended;  // (cycle, index): the order cores finished in
   for (uint32_t i = 0; i < cores_.size(); ++i) {
+    if (!owns(i)) continue;
     const Core& core = cores_[i];
     r.instructions += core.instructions();
     r.end_cycle = std::max(r.end_cycle, core.cycle());

@@ -69,6 +69,9 @@ class Wafer : public sc_core::sc_module {
   uint32_t height() const { return config_.grid_height; }
   uint32_t tile_index(uint32_t x, uint32_t y) const { return y * width_ + x; }
   size_t tile_count() const { return size_t{width_} * config_.grid_height; }
+  // Whether this process runs the tile's core: in a distributed run (system.ranks), the tiles of
+  // its rank's wafers; else every tile. The others' cores never start here.
+  bool owns(size_t tile) const { return wafer_rank_[tile % width_ / config_.grid_width] == static_cast<uint32_t>(RankSync::world().rank()); }
   TileIdentity identity(uint32_t tile) const { return ctl_.identity(tile); }
   Core& core(uint32_t x, uint32_t y) { return cores_[tile_index(x, y)]; }
   const Core& core(uint32_t x, uint32_t y) const { return cores_[tile_index(x, y)]; }
@@ -98,6 +101,7 @@ class Wafer : public sc_core::sc_module {
   const Clock& clock() const { return clock_; }
   const WaferMap& map() const { return map_; }
   const SystemLinks& links() const { return *links_; }
+  SystemLinks& links() { return *links_; }
   // What the SRAMs take of the host: the shared image and the pages tiles made their own.
   uint64_t sram_host_bytes() const { return sram_pages_.host_bytes(); }
 
@@ -131,6 +135,7 @@ class Wafer : public sc_core::sc_module {
   void apply_rtl_swaps();     // rtl.swap: RTL twins in place of models, before any traffic
 
   PlatformConfig config_;
+  std::vector<uint32_t> wafer_rank_;  // by wafer (wafer_ranks())
   Clock clock_;  // of every core, SRAM, router and tensor engine
   uint32_t width_;
   WaferMap map_;

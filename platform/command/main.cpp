@@ -12,6 +12,7 @@
 
 #include <systemc>
 
+#include "engine/rank_sync.h"
 #include "platform/assembly/wafer.h"
 #include "platform/command/decode.h"
 #include "platform/command/options.h"
@@ -124,6 +125,10 @@ int make_model(const wvp::MakeModelOptions& opt) {
 }
 
 int execute(const wvp::Command& c) {
+  const bool distributable = c.kind == wvp::CommandKind::Run || c.kind == wvp::CommandKind::Decode;
+  if (wvp::RankSync::world().ranks() > 1 && !distributable)
+    throw wvp::UsageError("only run and decode split a system over MPI ranks; run this command as one process "
+                          "(noc and study take --jobs N for parallel points)");
   switch (c.kind) {
     case wvp::CommandKind::Help: std::cout << c.help; return 0;
     case wvp::CommandKind::Run: return wvp::run_platform(c.run, std::cout, std::cerr);
@@ -136,22 +141,35 @@ int execute(const wvp::Command& c) {
   return wvp::Wafer::kExitInternal;
 }
 
-// mpirun starts every rank as a copy of this program. This build has no MPI: each copy would
-// simulate the whole system by itself and print it once per rank.
+// mpirun starts every rank as a copy of this program. In a build without MPI each copy would
+// simulate the whole system by itself and print it once per rank: refused.
 void refuse_mpi_ranks() {
-  for (const char* size : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"}) {
-    const std::string ranks = std::getenv(size) ? std::getenv(size) : "";
-    const bool count = !ranks.empty() && ranks.size() < 10 && std::all_of(ranks.begin(), ranks.end(), [](unsigned char c) { return std::isdigit(c); });
-    if (!count || std::stoul(ranks) <= 1) continue;
-    std::string what = "started as one of ";  // appended: GCC 12 warns falsely of a literal's concatenation
-    what += ranks + " MPI ranks (" + size + "), but this wafervp has no MPI: run it without mpirun (--threads uses the host's cores)";
-    throw wvp::UsageError(what);
-  }
+  const uint64_t ranks = wvp::RankSync::launched_ranks();
+  if (ranks <= 1 || wvp::RankSync::built_with_mpi()) return;
+  std::string what = "started as one of ";  // appended: GCC 12 warns falsely of a literal's concatenation
+  what += std::to_string(ranks) + " MPI ranks, but this wafervp was built without MPI (install libopenmpi-dev and "
+          "rebuild), or run it without mpirun (--threads uses the host's cores)";
+  throw wvp::UsageError(what);
+}
+
+// Where errors go: stderr, also on ranks other than 0, whose std::cerr prints nothing (see sc_main).
+std::ostream& error_stream() {
+  static std::ostream stream(std::cerr.rdbuf());
+  return stream;
 }
 
 int report(const std::string& what, int code) {
+  wvp::RankSync& ranks = wvp::RankSync::world();
+  // Bad input is refused alike by every rank: rank 0 says it. Anything else may have left the
+  // other ranks waiting for this one in a window: it ends them all.
+  if (ranks.rank() > 0 && code == wvp::Wafer::kExitBadInput) return code;
+  if (ranks.ranks() > 1 && code != wvp::Wafer::kExitBadInput) {
+    std::cout.flush();
+    error_stream() << "wafervp: error (rank " << ranks.rank() << "): " << wvp::one_line(what) << std::endl;
+    ranks.abort(code);
+  }
   std::cout.flush();
-  std::cerr << (code == wvp::Wafer::kExitInternal ? "wafervp: internal error: " : "wafervp: error: ") << wvp::one_line(what) << std::endl;
+  error_stream() << (code == wvp::Wafer::kExitInternal ? "wafervp: internal error: " : "wafervp: error: ") << wvp::one_line(what) << std::endl;
   return code;
 }
 
@@ -163,6 +181,14 @@ int sc_main(int argc, char** argv) {
   wvp::Log::route_systemc_reports();
   try {
     refuse_mpi_ranks();
+    struct Mpi {
+      Mpi(int& argc, char**& argv) { wvp::RankSync::init(argc, argv); }
+      ~Mpi() { wvp::RankSync::finalize(); }
+    } mpi(argc, argv);
+    // Rank 0 prints what a single process would; the other ranks' console lines and errors
+    // reach it (run_platform), and their own printing goes nowhere.
+    error_stream();
+    if (wvp::RankSync::world().rank() > 0) std::cout.rdbuf(nullptr), std::cerr.rdbuf(nullptr);
     const wvp::Command command = wvp::parse_command(std::vector<std::string>(argv + 1, argv + argc));
     wvp::check_resources(command);
     return execute(command);

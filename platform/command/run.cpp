@@ -305,7 +305,33 @@ std::shared_ptr<const llama::Model> read_model(const std::string& path, const Pl
   return std::make_shared<const llama::Model>(std::move(model));
 }
 
-int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err) {
+namespace {
+
+// A rank whose cores have all ended goes on swapping windows with the others, its fabric and
+// links settling as the windows pass, until every rank's cores have ended (rank_links.h).
+void wait_for_other_ranks(Wafer& wafer, RankLinks& ranks) {
+  ranks.finish();
+  const uint64_t window_cycles = wafer.clock().cycle_of(ranks.window_ps()) + 1;
+  while (!ranks.done()) wafer.fabric().advance(wafer.fabric().settled() + window_cycles);
+}
+
+// One line for the summary: how the ranks ran and what crossed between them.
+void print_rank_summary(std::ostream& err, const Wafer& wafer, const RankLinks& ranks, uint64_t end_cycle) {
+  RankSync& sync = RankSync::world();
+  const uint64_t messages = sync.sum(ranks.sync().messages()), bytes = sync.sum(ranks.sync().bytes()),
+                 crossings = sync.sum(ranks.crossings());
+  const double us = wafer.clock().seconds(end_cycle) * 1e6;
+  err << "wafervp: " << sync.ranks() << " MPI ranks, " << ranks.sync().windows() << " windows of " << ranks.window_ps()
+      << " ps: " << crossings << " link crossings in " << messages << " messages, " << bytes << " bytes ("
+      << std::fixed << std::setprecision(1) << (us > 0 ? double(bytes) / us : 0.0) << " bytes per simulated us); "
+      << std::setprecision(3) << "host seconds waiting in windows, by rank:";
+  std::ostringstream waited;
+  waited << std::fixed << std::setprecision(3) << ranks.sync().exchange_seconds();
+  for (const std::string& seconds : sync.gather(waited.str())) err << " " << seconds;
+  err << "\n";
+}
+
+int run_this_rank(const RunOptions& options, std::ostream& out, std::ostream& err) {
   const auto began = std::chrono::steady_clock::now();
   const PlatformConfig& config = options.config;
   if (!options.flips.empty() && config.sram.ecc == SramEcc::Off) throw ConfigError("--flip needs sram.ecc model or rtl (it is off)");
@@ -497,11 +523,19 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   WVP_LOG_UNSTAMPED(Platform, Info, "{} tiles ({}x{}) built and loaded in {:.3f} s; the first instruction", wafer.tile_count(),
                     wafer.width(), wafer.height(), setup_seconds);
   sc_core::sc_start();
+  if (RankLinks* ranks = wafer.links().rank_links()) wait_for_other_ranks(wafer, *ranks);
   const double host_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   wafer.ctl().flush_console();
   out.flush();
 
-  const Wafer::Result r = wafer.result();
+  Wafer::Result r = wafer.result();
+  if (RankLinks* ranks = wafer.links().rank_links()) {
+    // The summary is the whole system's: every rank's cores, every link's both halves.
+    RankSync& sync = RankSync::world();
+    r.end_cycle = sync.max(r.end_cycle);
+    r.instructions = sync.sum(r.instructions);
+    ranks->gather_stats(wafer.clock().ps(r.end_cycle));
+  }
   wafer.finish();
   if (checkpointing.at_cycle != UINT64_MAX && !checkpoint_written)
     err << "wafervp: note: no checkpoint written: the run ended at cycle " << r.end_cycle << ", before cycle "
@@ -541,6 +575,7 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
     err << "wafervp: note: " << left << " wavelet" << (left == 1 ? " was" : "s were")
         << " sent but never received (still in the fabric or a receive queue at the end)\n";
   print_run_summary(err, wafer, r, {setup_seconds, host_seconds}, load, streamed);
+  if (const RankLinks* ranks = wafer.links().rank_links()) print_rank_summary(err, wafer, *ranks, r.end_cycle);
   const bool interrupted = r.outcome == CoreCluster::Outcome::Interrupted;
   const char* const stopped_by = signal_name(wafer.cluster().stop_request());
   StreamedJson stats;
@@ -596,6 +631,30 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
         << (written.empty() ? "" : "; " + listed(written) + " written") << std::endl;
   }
   return r.exit_code;
+}
+
+}  // namespace
+
+int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err) {
+  RankSync& sync = RankSync::world();
+  if (sync.ranks() == 1) return run_this_rank(options, out, err);
+  const CheckpointOptions& c = options.checkpoint;
+  if (c.at_cycle != UINT64_MAX || !c.restore_path.empty())
+    throw ConfigError("--checkpoint-at and --restore take one process; this run has " + std::to_string(sync.ranks()) + " MPI ranks");
+  if (options.gdb) throw ConfigError("--gdb debugs one process; this run has " + std::to_string(sync.ranks()) + " MPI ranks");
+  // Rank 0 prints as a single process would; the others' console and errors follow, named by rank.
+  const bool first = sync.rank() == 0;
+  std::ostringstream rank_out, rank_err;
+  const int code = run_this_rank(options, first ? out : rank_out, first ? err : rank_err);
+  const std::vector<std::string> outs = sync.gather(rank_out.str()), errs = sync.gather(rank_err.str());
+  for (size_t r = 1; r < outs.size(); ++r) {
+    out << outs[r];
+    std::istringstream lines(errs[r]);
+    for (std::string line; std::getline(lines, line);)
+      if (line.find("error") != std::string::npos || line.find("exited with code") != std::string::npos)
+        err << "rank " << r << ": " << line << "\n";
+  }
+  return static_cast<int>(sync.max(static_cast<uint64_t>(code)));
 }
 
 }  // namespace wvp

@@ -208,6 +208,7 @@ const std::vector<Field>& fields() {
                    [](const std::string& v) { serdes_edges(v); }, "a comma-separated list of distinct edges (north, south, east, west)"),
       number<uint32_t>("system.wafers", "wafers of grid.width x grid.height tiles in a row, seen by the firmware as one grid", WVP_REF(uint32_t, c.system.wafers), 1, 1024),
       text("system.links", "links between neighbouring wafers, comma-separated: wI.east-wJ.west (edge SerDes) or wI.z-wJ.z (optical Z ports, over the facing edges' SerDes when all are down)", WVP_REF(std::string, c.system.links)),
+      text("system.ranks", "the MPI rank of each wafer in a distributed run (mpirun -np R), comma-separated, e.g. 0,0,1,1; empty: in blocks of consecutive wafers", WVP_REF(std::string, c.system.ranks)),
       text("system.memnode", "where a KV-cache memory node (memnode.*) is reached: w0.west or wN.east of the last wafer (their SerDes), or w0.z / wN.z (the optical Z ports over that edge's tiles); empty: none", WVP_REF(std::string, c.system.memnode)),
       number<uint64_t>("memnode.size_bytes", "memory node capacity (bytes)", WVP_REF(uint64_t, c.memnode.size_bytes), 1, uint64_t{1} << 50),
       number<uint32_t>("memnode.channels", "memory node DRAM channels, interleaved every 256 bytes", WVP_REF(uint32_t, c.memnode.channels), 1, 4096),
@@ -515,6 +516,49 @@ std::vector<SystemLink> system_links(const PlatformConfig& c) {
                         std::to_string(w) + " and w" + std::to_string(w + 1) + " (e.g. w" + std::to_string(w) +
                         ".east-w" + std::to_string(w + 1) + ".west)");
   return links;
+}
+
+std::vector<uint32_t> wafer_ranks(const PlatformConfig& c, uint32_t ranks) {
+  const uint32_t wafers = c.system.wafers;
+  if (ranks > 1 && wafers == 1)
+    throw ConfigError(std::to_string(ranks) + " MPI ranks for a system of one wafer (system.wafers 1), which has no "
+                      "inter-wafer links to split at: run it as one process (--threads uses the host's cores)");
+  if (ranks > wafers)
+    throw ConfigError(std::to_string(ranks) + " MPI ranks for " + std::to_string(wafers) +
+                      " wafers (system.wafers): each rank runs whole wafers, so at most one rank per wafer");
+  std::vector<uint32_t> owner(wafers);
+  // One process runs every wafer, whatever a placement for a distributed run says.
+  if (ranks <= 1) return owner;
+  if (c.system.ranks.empty()) {
+    for (uint32_t w = 0; w < wafers; ++w) owner[w] = static_cast<uint32_t>(uint64_t{w} * ranks / wafers);
+  } else {
+    std::istringstream in(c.system.ranks);
+    std::string entry;
+    uint32_t w = 0;
+    for (; std::getline(in, entry, ','); ++w) {
+      entry.erase(0, entry.find_first_not_of(' '));
+      entry.erase(entry.find_last_not_of(' ') + 1);
+      uint32_t r = 0;
+      if (!parse_number(entry, r) || r >= ranks)
+        throw ConfigError("system.ranks: " + wvp::quoted(entry) + " (wafer w" + std::to_string(w) + ") is not a rank of this run: 0 to " +
+                          std::to_string(ranks - 1));
+      if (w < wafers) owner[w] = r;
+    }
+    if (w != wafers)
+      throw ConfigError("system.ranks: " + std::to_string(w) + " ranks given for " + std::to_string(wafers) +
+                        " wafers (system.wafers): give one per wafer");
+  }
+  for (uint32_t r = 0; r < ranks; ++r)
+    if (std::find(owner.begin(), owner.end(), r) == owner.end())
+      throw ConfigError("system.ranks: rank " + std::to_string(r) + " of " + std::to_string(ranks) +
+                        " has no wafer (system.ranks " + wvp::quoted(c.system.ranks) + ")");
+  for (const SystemLink& link : system_links(c))
+    if (owner[link.west] != owner[link.west + 1] && link.kind == SystemLinkKind::Optical)
+      throw ConfigError("system.links: link " + wvp::quoted(link.text) + " joins wafers on ranks " + std::to_string(owner[link.west]) +
+                        " and " + std::to_string(owner[link.west + 1]) +
+                        ": optical Z ports are not split between ranks yet; place both wafers on one rank (system.ranks) "
+                        "or join them by edge SerDes");
+  return owner;
 }
 
 std::optional<MemNodeAttachment> memnode_attachment(const PlatformConfig& c) {

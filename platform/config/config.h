@@ -102,10 +102,13 @@ std::vector<double> temperature_map(const std::string& text);
 // edge; or "w0.z" (or "wN.z") through the optical Z ports (optical.*) over the cells of that
 // outer edge's tiles. Decode then keeps only decode.kv_window positions of K/V in SRAM
 // (platform/llama/loader.h).
+// `ranks` places the wafers on the MPI ranks of a distributed run (mpirun -np R): the rank of
+// each wafer, comma-separated ("0,0,1,1"); empty: in blocks, wafer w on rank w * R / wafers.
 struct SystemConfig {
   uint32_t wafers = 1;
   std::string links;
   std::string memnode;
+  std::string ranks;
 };
 // The memory node itself (models/memnode/memnode.h): DDR-class capacity, bandwidth and latency.
 struct MemNodeConfig {
@@ -193,6 +196,12 @@ std::vector<SystemLink> system_links(const PlatformConfig& config);
 std::optional<MemNodeAttachment> memnode_attachment(const PlatformConfig& config);
 // The grid the firmware sees: the wafers side by side.
 uint32_t system_width(const PlatformConfig& config);
+// The rank of each wafer for a run on `ranks` MPI ranks (system.ranks; one rank runs all, and
+// system.ranks is then not looked at). Throws ConfigError for
+// more ranks than wafers (a single wafer has no inter-wafer link to split at), a system.ranks
+// entry that is no rank or a list of another length, a rank given no wafer, and two neighbours
+// on different ranks joined by optical Z ports (only edge SerDes links are split).
+std::vector<uint32_t> wafer_ranks(const PlatformConfig& config, uint32_t ranks);
 
 struct ConfigKey {
   std::string key, default_value, help;

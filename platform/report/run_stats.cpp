@@ -110,7 +110,7 @@ StreamedJson run_stats_json(Wafer& wafer, const Wafer::Result& r, const PhasePro
   }
   if (wafer.config().system.wafers > 1) {
     nlohmann::json links = nlohmann::json::array();
-    for (const SystemLinkStats& l : wafer.links().stats()) links.push_back(to_json(l));
+    for (const SystemLinkStats& l : wafer.links().stats(wafer.clock().ps(r.end_cycle))) links.push_back(to_json(l));
     j["system"] = {{"wafers", wafer.config().system.wafers}, {"wafer_width", wafer.config().grid_width}, {"links", links}};
   }
   if (const auto memnode = wafer.links().memnode_stats()) j["memnode"] = to_json(*memnode);
@@ -153,7 +153,7 @@ void print_run_summary(std::ostream& err, const Wafer& wafer, const Wafer::Resul
   }
   if (stream.links) err << "  " << describe(stream) << "\n";
   if (wafer.config().serdes.count) err << "  " << describe(off_wafer_io(wafer.config())) << "\n";
-  for (const SystemLinkStats& l : wafer.links().stats()) err << "  " << describe(l) << "\n";
+  for (const SystemLinkStats& l : wafer.links().stats(wafer.clock().ps(r.end_cycle))) err << "  " << describe(l) << "\n";
   if (const auto memnode = wafer.links().memnode_stats()) err << "  " << describe(*memnode) << "\n";
 }
 

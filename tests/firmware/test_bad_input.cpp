@@ -388,22 +388,5 @@ TEST(BadInput, DecodeParameters) { expect_refused(decode_cases()); }
 TEST(BadInput, Symbols) { expect_refused(symbol_cases()); }
 TEST(BadInput, Files) { expect_refused(file_cases()); }
 
-// mpirun -np 2 of a build without MPI: each rank would run the whole system alone.
-TEST(BadInput, MpiRanksOfABuildWithoutMpi) {
-  for (const char* size : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"}) {
-    ASSERT_EQ(setenv(size, "2", 1), 0);  // the child inherits it; each test has its own process
-    const ProcessResult r = run_wafervp({"--grid", "2x2", firmware("hello")});
-    unsetenv(size);
-    EXPECT_EQ(r.exit_code, 2) << r.err;
-    EXPECT_EQ(r.out, "");
-    EXPECT_EQ(lines(r.err).size(), 1u) << r.err;
-    EXPECT_NE(r.err.find(std::string("2 MPI ranks (") + size + ")"), std::string::npos) << r.err;
-  }
-  // One rank is a plain run.
-  ASSERT_EQ(setenv("OMPI_COMM_WORLD_SIZE", "1", 1), 0);
-  EXPECT_EQ(run_wafervp({"--grid", "2x2", firmware("hello")}).exit_code, 0);
-  unsetenv("OMPI_COMM_WORLD_SIZE");
-}
-
 }  // namespace
 }  // namespace wvp::test

@@ -47,7 +47,7 @@ std::string default_yaml_path() {
 
 TEST(Config, KeysListEveryFieldOnceWithItsDefault) {
   const std::vector<ConfigKey> keys = config_keys();
-  EXPECT_EQ(keys.size(), 96u);
+  EXPECT_EQ(keys.size(), 97u);
   std::map<std::string, std::string> defaults;
   for (const ConfigKey& k : keys) {
     EXPECT_TRUE(defaults.emplace(k.key, k.default_value).second) << "duplicate key " << k.key;

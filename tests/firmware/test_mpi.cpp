@@ -1,0 +1,142 @@
+// Distributed runs: the wafers of a system on MPI ranks (engine/rank_sync.h,
+// platform/assembly/rank_links.h) give what one process gives: the same console, tokens, cycles
+// and summary, with the links between ranks cut in halves that swap their crossings as messages.
+// In a build without MPI, mpirun's ranks are refused instead.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "firmware_env.h"
+
+namespace wvp::test {
+namespace {
+
+#ifdef WVP_MPIRUN
+
+// `mpirun -np RANKS wafervp ARGS...`; CI runs as root, on fewer cores than ranks.
+ProcessResult run_ranks(int ranks, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {WVP_MPIRUN, "--allow-run-as-root", "--oversubscribe", "-np", std::to_string(ranks), wafervp()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_process(argv, 300);
+}
+
+ProcessResult run_alone(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {wafervp()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_process(argv, 300);
+}
+
+// The summary without what only the host or the ranks decide: host time, speed, the ranks' own
+// line. The phase breakdown ("cores' time") covers rank 0's cores only, for now.
+std::string comparable(const std::string& err) {
+  std::string keep;
+  for (const std::string& l : lines(simulated_summary(err)))
+    if (l.find("MPI ranks") == std::string::npos && l.find("cores' time") == std::string::npos) keep += l + "\n";
+  return keep;
+}
+
+void expect_same_run(const ProcessResult& alone, const ProcessResult& ranked) {
+  EXPECT_EQ(ranked.exit_code, alone.exit_code) << ranked.err;
+  EXPECT_EQ(ranked.out, alone.out);
+  EXPECT_EQ(comparable(ranked.err), comparable(alone.err));
+  EXPECT_NE(ranked.err.find("2 MPI ranks, "), std::string::npos) << ranked.err;
+}
+
+const std::vector<std::string> kTwoWafers = {"--set", "system.wafers=2", "--set", "serdes.count=2", "--set",
+                                             "system.links=w0.east-w1.west"};
+const std::vector<std::string> kFourWafers = {"--set", "system.wafers=4", "--set", "serdes.count=2", "--set",
+                                              "system.links=w0.east-w1.west,w1.east-w2.west,w2.east-w3.west"};
+
+std::vector<std::string> joined(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+TEST(Mpi, TwoRanksRunTheAllReduceAsOneProcessDoes) {
+  const std::vector<std::string> args = joined({"run", "--grid", "4x4"}, joined(kTwoWafers, {firmware("allreduce")}));
+  const ProcessResult alone = run_alone(args);
+  ASSERT_EQ(alone.exit_code, 0) << alone.err;
+  expect_same_run(alone, run_ranks(2, args));
+}
+
+// The 8-layer model in four stages, one per wafer, four sequences in flight: the activations and
+// the tokens cross all three links, two of them within a rank and one between the ranks; with
+// bit errors, frames are replayed across the ranks too (NAKs and replay timers).
+TEST(Mpi, FourWaferPipelineDecodeOnTwoRanksGivesTheSingleProcessTokensCyclesAndLinks) {
+  const std::string model = temp_path("m8.bin"), tokenizer = temp_path("t8.bin");
+  ASSERT_EQ(run_alone({"make-model", "--layers", "8", "--dim", "64", "--out", model, "--tokenizer", tokenizer}).exit_code, 0);
+  for (const std::string ber : {"1e-12", "2e-5"}) {
+    const std::vector<std::string> args = joined(
+        {"decode", "--grid", "8x8", "--model", model, "--tokenizer", tokenizer, "--prompt", "Once upon", "--steps", "12",
+         "--set", "decode.stages=4", "--set", "decode.micro_batches=4", "--set", "serdes.bit_error_rate=" + ber},
+        kFourWafers);
+    const ProcessResult alone = run_alone(args);
+    ASSERT_EQ(alone.exit_code, 0) << alone.err;
+    ASSERT_NE(alone.err.find("cycles per token"), std::string::npos) << alone.err;
+    if (ber != "1e-12") {
+      EXPECT_EQ(alone.err.find(", 0 retries; west"), std::string::npos) << "no replays: " << alone.err;
+    }
+    const ProcessResult ranked = run_ranks(2, args);
+    expect_same_run(alone, ranked);
+    // Blocks: w0 and w1 on rank 0, w2 and w3 on rank 1; only the middle link is cut.
+    EXPECT_NE(ranked.err.find("link crossings in"), std::string::npos) << ranked.err;
+  }
+}
+
+TEST(Mpi, SystemRanksPlacesTheWafers) {
+  const std::vector<std::string> args =
+      joined({"run", "--grid", "4x4", "--set", "system.ranks=1,0,1,0"}, joined(kFourWafers, {firmware("allreduce")}));
+  const ProcessResult alone = run_alone(args);
+  ASSERT_EQ(alone.exit_code, 0) << alone.err;
+  expect_same_run(alone, run_ranks(2, args));
+}
+
+void refused(int ranks, const std::vector<std::string>& args, const std::string& what) {
+  const ProcessResult r = run_ranks(ranks, args);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find(what), std::string::npos) << r.err;
+  size_t said = 0;
+  for (const std::string& l : lines(r.err)) said += l.rfind("wafervp: error: ", 0) == 0;
+  EXPECT_EQ(said, 1u) << "one refusal, from rank 0: " << r.err;
+}
+
+TEST(Mpi, RefusesWhatRanksCannotSplit) {
+  const std::string hello = firmware("hello");
+  refused(3, joined({"run", "--grid", "2x2"}, joined(kTwoWafers, {hello})), "3 MPI ranks for 2 wafers (system.wafers)");
+  refused(2, {"run", "--grid", "2x2", hello}, "2 MPI ranks for a system of one wafer (system.wafers 1), which has no inter-wafer links");
+  refused(2, {"run", "--grid", "2x2", "--set", "system.wafers=2", "--set", "system.links=w0.z-w1.z", hello},
+          "optical Z ports are not split between ranks yet");
+  refused(2, joined({"run", "--grid", "2x2", "--set", "system.ranks=0,2"}, joined(kTwoWafers, {hello})),
+          "system.ranks: '2' (wafer w1) is not a rank of this run: 0 to 1");
+  refused(2, joined({"run", "--grid", "2x2", "--set", "system.ranks=0,0"}, joined(kTwoWafers, {hello})),
+          "system.ranks: rank 1 of 2 has no wafer");
+  refused(2, joined({"run", "--grid", "2x2", "--set", "system.ranks=0"}, joined(kTwoWafers, {hello})),
+          "system.ranks: 1 ranks given for 2 wafers");
+  refused(2, joined({"run", "--grid", "2x2", "--checkpoint-at", "100", temp_path("c.ckpt")}, joined(kTwoWafers, {hello})),
+          "--checkpoint-at and --restore take one process; this run has 2 MPI ranks");
+  refused(2, {"noc", "--grid", "4x4"}, "only run and decode split a system over MPI ranks");
+}
+
+#else
+
+TEST(Mpi, RanksOfABuildWithoutMpiAreRefused) {
+  for (const char* size : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"}) {
+    ASSERT_EQ(setenv(size, "2", 1), 0);  // the child inherits it; each test has its own process
+    const ProcessResult r = run_wafervp({"--grid", "2x2", firmware("hello")});
+    unsetenv(size);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(lines(r.err).size(), 1u) << r.err;
+    EXPECT_NE(r.err.find("started as one of 2 MPI ranks, but this wafervp was built without MPI"), std::string::npos) << r.err;
+  }
+  // One rank is a plain run.
+  ASSERT_EQ(setenv("OMPI_COMM_WORLD_SIZE", "1", 1), 0);
+  EXPECT_EQ(run_wafervp({"--grid", "2x2", firmware("hello")}).exit_code, 0);
+  unsetenv("OMPI_COMM_WORLD_SIZE");
+}
+
+#endif
+
+}  // namespace
+}  // namespace wvp::test
