@@ -363,7 +363,7 @@ void CoreCluster::thread() {
     // it wakes run inside that step, so it ends at a checkpoint's cycle too, or the checkpoint
     // would wait for the step's end, past the run's.
     if (active_.empty() && domain_busy())
-      end = std::max(end, std::min({earliest_wake_, max_cycles_ ? max_cycles_ : UINT64_MAX, now + domain_run_ahead_,
+      end = std::max(end, std::min({earliest_wake_, max_cycles_ ? max_cycles_ : UINT64_MAX, now + kMaxRunAheadCycles,
                                     checkpoint_at_}));
 
     ++rounds_;

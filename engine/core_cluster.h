@@ -57,11 +57,6 @@ class CoreCluster : public sc_core::sc_module {
   void set_domain(CycleDomain* domain);
   void set_debug_hook(DebugHook hook, std::function<bool()> poll_interrupt);
   void set_max_cycles(uint64_t max_cycles) { max_cycles_ = max_cycles; }
-  // How far a round may reach while only the domain moves (every core waits for it), and so how
-  // far a core the domain wakes then runs before the domain goes on. Long by default: the domain
-  // runs alone. With other ranks waiting on this one's domain (platform/assembly/rank_links.h),
-  // a short reach lets them go on while this rank's woken cores run.
-  void set_domain_run_ahead(uint64_t cycles) { domain_run_ahead_ = cycles; }
   // Host threads for the rounds (1: all on the SystemC thread); before the simulation.
   void set_threads(unsigned threads);
   unsigned threads() const { return pool_ ? pool_->threads() : 1; }
@@ -121,7 +116,6 @@ class CoreCluster : public sc_core::sc_module {
   void sync_kernel(uint64_t cluster_now);
 
   static constexpr uint64_t kMaxRunAheadCycles = 1'000'000;
-  uint64_t domain_run_ahead_ = kMaxRunAheadCycles;
   uint64_t quantum_cycles_;
   uint64_t max_cycles_;
   sc_core::sc_time period_;

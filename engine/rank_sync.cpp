@@ -38,18 +38,31 @@ bool RankSync::built_with_mpi() {
 #endif
 }
 
-uint64_t RankSync::launched_ranks() {
-  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"}) {
-    const char* value = std::getenv(name);
-    if (!value || !*value) continue;
-    uint64_t n = 0;
-    for (const char* c = value; *c; ++c) {
-      if (!std::isdigit(static_cast<unsigned char>(*c)) || n > 1'000'000) return 1;
-      n = n * 10 + static_cast<uint64_t>(*c - '0');
-    }
-    return n ? n : 1;
+namespace {
+
+// A count from the launcher's environment variable `name`; 0 if unset or not a count.
+uint64_t count_from_env(const char* name) {
+  const char* value = std::getenv(name);
+  if (!value || !*value) return 0;
+  uint64_t n = 0;
+  for (const char* c = value; *c; ++c) {
+    if (!std::isdigit(static_cast<unsigned char>(*c)) || n > 1'000'000) return 0;
+    n = n * 10 + static_cast<uint64_t>(*c - '0');
   }
+  return n;
+}
+
+}  // namespace
+
+uint64_t RankSync::launched_ranks() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"})
+    if (const uint64_t n = count_from_env(name)) return n;
   return 1;
+}
+
+uint32_t RankSync::local_ranks() {
+  const uint64_t n = count_from_env("OMPI_COMM_WORLD_LOCAL_SIZE");
+  return n ? static_cast<uint32_t>(n) : 1;
 }
 
 int RankSync::init(int& argc, char**& argv) {

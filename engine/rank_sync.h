@@ -27,6 +27,9 @@ class RankSync {
   // Ranks the launcher says this process has, read from its environment (Open MPI's, PMI's):
   // to refuse a multi-rank launch of a build without MPI. 1 when not launched so.
   static uint64_t launched_ranks();
+  // The ranks mpirun started on this host (Open MPI's OMPI_COMM_WORLD_LOCAL_SIZE), which share
+  // its cores; 1 when not launched so.
+  static uint32_t local_ranks();
 
   int rank() const { return rank_; }
   int ranks() const { return ranks_; }

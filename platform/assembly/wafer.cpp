@@ -107,7 +107,7 @@ Wafer::Wafer(sc_core::sc_module_name name, const PlatformConfig& config, TileCtl
     if (owns(tile)) cluster_.add(added);
   }
   cluster_.set_domain(&fabric_);
-  cluster_.set_threads(config_.sim.host_threads());
+  cluster_.set_threads(config_.sim.host_threads(RankSync::world().ranks() > 1 ? RankSync::local_ranks() : 1));
   links_ = std::make_unique<SystemLinks>(config_, fabric_, [this](const std::string& what) { device_errors_.push_back(what); });
   apply_rtl_swaps();
   apply_routing_plan();

@@ -343,8 +343,8 @@ struct YamlApplier {
 
 }  // namespace
 
-uint32_t SimParams::host_threads() const {
-  return threads ? threads : std::clamp(std::thread::hardware_concurrency(), 1u, kMaxThreads);
+uint32_t SimParams::host_threads(uint32_t local_ranks) const {
+  return threads ? threads : std::clamp(std::thread::hardware_concurrency() / std::max(local_ranks, 1u), 1u, kMaxThreads);
 }
 
 std::vector<ConfigKey> config_keys() { return config_values(PlatformConfig{}); }

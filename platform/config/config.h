@@ -26,9 +26,10 @@ struct SimParams {
   uint64_t quantum_cycles = 1000;  // temporal-decoupling quantum
   uint64_t max_cycles = 0;         // stop with an error after this many cycles; 0 = no limit
   // Host threads for the cores' rounds (engine/core_cluster.h), 0 for the host's cores
-  // (host_threads()); results do not depend on it.
+  // (host_threads(): shared by the `local_ranks` processes of a distributed run on this host);
+  // results do not depend on it.
   uint32_t threads = 0;
-  uint32_t host_threads() const;
+  uint32_t host_threads(uint32_t local_ranks = 1) const;
 };
 
 // One line of the routing plan, "X,Y COLOR IN>OUT[+OUT...]", e.g. "0-3,0 5 ramp>east" or
