@@ -45,6 +45,7 @@ bool CoreCluster::domain_wake(uint32_t hart, uint64_t cycle) {
   const uint32_t i = hart_index_[hart];
   switch (state_[i]) {
     case State::WaitingDomain: {
+      only_domain_ = false;
       --waiting_domain_;
       state_[i] = State::Other;
       // What it waits for came by the cycle it waits at: it retries there, once that is settled.
@@ -52,7 +53,7 @@ bool CoreCluster::domain_wake(uint32_t hart, uint64_t cycle) {
       else woken_queue_.emplace(cycle, i);
       return true;
     }
-    case State::Sleeping: sleepers_.erase(std::find(sleepers_.begin(), sleepers_.end(), cores_[i])); break;
+    case State::Sleeping: only_domain_ = false, sleepers_.erase(std::find(sleepers_.begin(), sleepers_.end(), cores_[i])); break;
     default: return false;
   }
   state_[i] = State::Other;
@@ -246,6 +247,7 @@ bool CoreCluster::settle(uint64_t end) {
         if (settled >= end) break;
         continue;
       }
+      only_domain_ = false;
       std::sort(ready.begin(), ready.end());
       // Not isolated first: these resume at the access they waited on, which is shared.
       for (uint32_t i : ready)
@@ -365,6 +367,7 @@ void CoreCluster::thread() {
     if (active_.empty() && domain_busy())
       end = std::max(end, std::min({earliest_wake_, max_cycles_ ? max_cycles_ : UINT64_MAX, now + kMaxRunAheadCycles,
                                     checkpoint_at_}));
+    only_domain_ = active_.empty() && settle_queue_.empty() && woken_queue_.empty() && earliest_wake_ == UINT64_MAX;
 
     ++rounds_;
     run_round(end);

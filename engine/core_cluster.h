@@ -85,6 +85,9 @@ class CoreCluster : public sc_core::sc_module {
   const std::string& domain_error() const { return domain_error_; }  // for DomainError and CheckpointFailed
   const std::vector<Hart*>& cores() const { return cores_; }
   size_t awake_cores() const { return active_.size(); }
+  // No core can act until the domain wakes one: none awake, none due to retry, no sleeper's
+  // timer. Valid while the domain advances (asked from inside it, as other ranks' windows pass).
+  bool only_domain() const { return only_domain_; }
   uint64_t rounds() const { return rounds_; }
 
  private:
@@ -156,6 +159,7 @@ class CoreCluster : public sc_core::sc_module {
   const std::atomic<int>* stop_request_ = &kNoStopRequest;
   Outcome outcome_ = Outcome::Running;
   uint64_t rounds_ = 0;
+  bool only_domain_ = false;  // see only_domain()
   uint64_t now_ = 0;  // the cluster's time, ahead of SystemC's by up to a quantum (sync_kernel)
   bool restored_ = false;
   uint64_t checkpoint_at_ = UINT64_MAX;

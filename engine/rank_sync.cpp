@@ -87,25 +87,30 @@ void RankSync::finalize() {
   mpi_started = false;
 }
 
-bool RankSync::exchange(const std::vector<std::vector<uint8_t>>& out, std::vector<std::vector<uint8_t>>& in, bool finished) {
+RankSync::Together RankSync::exchange(const std::vector<std::vector<uint8_t>>& out, std::vector<std::vector<uint8_t>>& in,
+                                      bool finished, bool still) {
   ++windows_;
   in.assign(static_cast<size_t>(ranks_), {});
-  if (ranks_ == 1) return finished;
+  bool sent = false;
+  for (const auto& bytes : out) sent = sent || !bytes.empty();
+  Together together{finished, still && !sent};
+  if (ranks_ == 1) return together;
 #ifdef WVP_MPI
   const auto began = std::chrono::steady_clock::now();
-  // Sizes first, with the finished flag in the top bit, then the payloads.
-  constexpr uint64_t kFinished = uint64_t{1} << 63;
+  // Sizes first, with the sender's two flags in the top bits, then the payloads.
+  constexpr uint64_t kFinished = uint64_t{1} << 63, kStill = uint64_t{1} << 62, kSizeMask = kStill - 1;
   std::vector<uint64_t> sizes_out(static_cast<size_t>(ranks_)), sizes_in(static_cast<size_t>(ranks_));
-  for (int r = 0; r < ranks_; ++r) sizes_out[r] = out[r].size() | (finished ? kFinished : 0);
+  for (int r = 0; r < ranks_; ++r) sizes_out[r] = out[r].size() | (finished ? kFinished : 0) | (still ? kStill : 0);
   check(MPI_Alltoall(sizes_out.data(), 1, MPI_UINT64_T, sizes_in.data(), 1, MPI_UINT64_T, MPI_COMM_WORLD), "MPI_Alltoall");
-  bool all_finished = finished;
   std::vector<MPI_Request> requests;
   requests.reserve(2 * static_cast<size_t>(ranks_));
   for (int r = 0; r < ranks_; ++r) {
     if (r == rank_) continue;
-    all_finished = all_finished && (sizes_in[r] & kFinished);
-    const uint64_t size = sizes_in[r] & ~kFinished;
+    together.all_finished = together.all_finished && (sizes_in[r] & kFinished);
+    together.all_still = together.all_still && (sizes_in[r] & kStill);
+    const uint64_t size = sizes_in[r] & kSizeMask;
     if (size) {
+      together.all_still = false;
       in[r].resize(size);
       requests.emplace_back();
       check(MPI_Irecv(in[r].data(), static_cast<int>(size), MPI_BYTE, r, 0, MPI_COMM_WORLD, &requests.back()), "MPI_Irecv");
@@ -120,9 +125,9 @@ bool RankSync::exchange(const std::vector<std::vector<uint8_t>>& out, std::vecto
   }
   check(MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE), "MPI_Waitall");
   exchange_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
-  return all_finished;
+  return together;
 #else
-  return finished;
+  return together;
 #endif
 }
 

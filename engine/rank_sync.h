@@ -35,8 +35,14 @@ class RankSync {
   int ranks() const { return ranks_; }
 
   // One window's swap: sends `out[r]` to every rank r (empty ones too), fills `in[r]` with what
-  // rank r sent this one, and returns whether every rank passed `finished` = true.
-  bool exchange(const std::vector<std::vector<uint8_t>>& out, std::vector<std::vector<uint8_t>>& in, bool finished);
+  // rank r sent this one, and returns what all ranks said: whether they have `finished` (their
+  // cores ended) and are `still` (would not act again unless another rank sent them something).
+  struct Together {
+    bool all_finished = false;
+    bool all_still = false;  // and nothing was sent in this window
+  };
+  Together exchange(const std::vector<std::vector<uint8_t>>& out, std::vector<std::vector<uint8_t>>& in, bool finished,
+                    bool still);
   // The largest of every rank's `value`, and their sum (every rank gets it).
   uint64_t max(uint64_t value);
   uint64_t sum(uint64_t value);

@@ -75,7 +75,15 @@ void RankLinks::advance(uint64_t limit_ps) {
 }
 
 void RankLinks::swap() {
-  done_ = sync_.exchange(out_, in_, finished_);
+  bool still = false;
+  if (domain_idle_ && (finished_ || cores_wait_())) {
+    probing_ = true;
+    still = domain_idle_();
+    probing_ = false;
+  }
+  const RankSync::Together together = sync_.exchange(out_, in_, finished_, still);
+  done_ = together.all_finished || together.all_still;
+  deadlocked_ = !together.all_finished && together.all_still;
   for (auto& out : out_) out.clear();
   for (int rank = 0; rank < sync_.ranks(); ++rank) {
     Reader r{in_[rank], 0, rank};

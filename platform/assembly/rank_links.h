@@ -12,6 +12,7 @@
 // settling its fabric until every rank has ended.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -35,6 +36,16 @@ class RankLinks : public TimedLinks {
   // This rank's cores have ended; the windows go on until every rank's have.
   void finish() { finished_ = true; }
   bool done() const { return done_; }
+  // Whether this rank would do nothing more unless another rank sends it something: `cores_wait`,
+  // its cores (if any is left) wait for the fabric; `domain_idle`, the fabric and its links are
+  // idle, this rank's links to the others aside (idle() holds true while it runs). When every
+  // rank is so, with nothing in flight, and some cores are left, the system is deadlocked: the
+  // windows stop, and the clusters of the ranks with cores left see it.
+  void set_still_test(std::function<bool()> cores_wait, std::function<bool()> domain_idle) {
+    cores_wait_ = std::move(cores_wait);
+    domain_idle_ = std::move(domain_idle);
+  }
+  bool deadlocked() const { return deadlocked_; }
 
   // After the run, on every rank: rank 0's links report what the other ranks' halves and whole
   // links counted up to the run's end `end_ps` (Link::add_far_stats), so that its summary covers
@@ -45,7 +56,7 @@ class RankLinks : public TimedLinks {
   const Clock& clock() const override { return clock_; }
   std::optional<uint64_t> next_event_ps() const override;
   void advance(uint64_t limit_ps) override;
-  bool idle() const override { return done_; }
+  bool idle() const override { return done_ || probing_; }
 
   // What this rank sent: crossings, MPI messages (one per rank and window with crossings) and
   // their bytes; windows swapped.
@@ -67,7 +78,8 @@ class RankLinks : public TimedLinks {
   uint64_t window_ps_ = UINT64_MAX;
   uint64_t next_window_ps_ = UINT64_MAX;
   uint64_t crossings_ = 0;
-  bool finished_ = false, done_ = false;
+  bool finished_ = false, done_ = false, deadlocked_ = false, probing_ = false;
+  std::function<bool()> cores_wait_, domain_idle_;
 };
 
 }  // namespace wvp

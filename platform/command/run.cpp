@@ -10,6 +10,7 @@
 #include <functional>
 #include <iomanip>
 #include <iterator>
+#include <regex>
 #include <ostream>
 #include <sstream>
 #include <string>
@@ -642,16 +643,20 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   if (c.at_cycle != UINT64_MAX || !c.restore_path.empty())
     throw ConfigError("--checkpoint-at and --restore take one process; this run has " + std::to_string(sync.ranks()) + " MPI ranks");
   if (options.gdb) throw ConfigError("--gdb debugs one process; this run has " + std::to_string(sync.ranks()) + " MPI ranks");
-  // Rank 0 prints as a single process would; the others' console and errors follow, named by rank.
+  // Rank 0 prints as a single process would, with the whole system's summary; the others'
+  // console lines follow, and their reports up to their own summary, named by rank: errors,
+  // notes, stuck cores and console lines sent to stderr (what the plan before the run says,
+  // every rank says alike).
   const bool first = sync.rank() == 0;
   std::ostringstream rank_out, rank_err;
   const int code = run_this_rank(options, first ? out : rank_out, first ? err : rank_err);
   const std::vector<std::string> outs = sync.gather(rank_out.str()), errs = sync.gather(rank_err.str());
+  const std::regex summary(R"(^wafervp: [0-9]+ cores \()");
   for (size_t r = 1; r < outs.size(); ++r) {
     out << outs[r];
     std::istringstream lines(errs[r]);
-    for (std::string line; std::getline(lines, line);)
-      if (line.find("error") != std::string::npos || line.find("exited with code") != std::string::npos)
+    for (std::string line; std::getline(lines, line) && !std::regex_search(line, summary);)
+      if (line.rfind("wafervp: ", 0) == 0 || line.rfind("  ", 0) == 0 || line.rfind("(", 0) == 0)
         err << "rank " << r << ": " << line << "\n";
   }
   return static_cast<int>(sync.max(static_cast<uint64_t>(code)));

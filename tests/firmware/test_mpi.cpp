@@ -91,6 +91,29 @@ TEST(Mpi, SystemRanksPlacesTheWafers) {
   expect_same_run(alone, run_ranks(2, args));
 }
 
+// Cores on both ranks wait for wavelets nobody sends: the ranks find together that nothing is
+// left in flight and each reports its stuck cores, as one process would.
+TEST(Mpi, ADeadlockAcrossRanksIsReportedWithEveryRanksStuckCores) {
+  const std::vector<std::string> args =
+      joined({"run", "--grid", "2x2", "--poke", "fault=1"}, joined(kTwoWafers, {firmware("fabric_faults")}));
+  const ProcessResult alone = run_alone(args), ranked = run_ranks(2, args);
+  ASSERT_EQ(alone.exit_code, 5) << alone.err;
+  EXPECT_EQ(ranked.exit_code, 5) << ranked.err;
+  EXPECT_NE(ranked.err.find("wafervp: error: deadlock: every remaining core waits"), std::string::npos) << ranked.err;
+  EXPECT_NE(ranked.err.find("rank 1: wafervp: error: deadlock: every remaining core waits"), std::string::npos) << ranked.err;
+  for (const char* pe : {"  PE (0,0) waits to receive on color 5", "rank 1:   PE (3,1) waits to receive on color 5"})
+    EXPECT_NE(ranked.err.find(pe), std::string::npos) << pe << "\n" << ranked.err;
+}
+
+// A core of rank 1 traps: its report reaches rank 0, and the run's exit code is the trap's.
+TEST(Mpi, ATrapOnAnotherRankEndsTheRunWithItsReport) {
+  const std::vector<std::string> args = joined({"run", "--grid", "2x2"}, joined(kTwoWafers, {firmware("trap_unhandled")}));
+  const ProcessResult alone = run_alone(args), ranked = run_ranks(2, args);
+  ASSERT_EQ(alone.exit_code, 3) << alone.err;
+  EXPECT_EQ(ranked.exit_code, 3) << ranked.err;
+  EXPECT_NE(ranked.err.find("rank 1: wafervp: error: PE (2,0): unhandled trap: "), std::string::npos) << ranked.err;
+}
+
 void refused(int ranks, const std::vector<std::string>& args, const std::string& what) {
   const ProcessResult r = run_ranks(ranks, args);
   EXPECT_EQ(r.exit_code, 2) << r.err;
