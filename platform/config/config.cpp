@@ -558,6 +558,11 @@ std::vector<uint32_t> wafer_ranks(const PlatformConfig& c, uint32_t ranks) {
                         " and " + std::to_string(owner[link.west + 1]) +
                         ": optical Z ports are not split between ranks yet; place both wafers on one rank (system.ranks) "
                         "or join them by edge SerDes");
+  if (const auto memnode = memnode_attachment(c); memnode && owner[memnode->wafer] != 0)
+    throw ConfigError("system.memnode " + wvp::quoted(c.system.memnode) + " is on wafer w" + std::to_string(memnode->wafer) +
+                      ", which runs on rank " + std::to_string(owner[memnode->wafer]) +
+                      ": the memory node's figures are reported from rank 0 only for now; place w" +
+                      std::to_string(memnode->wafer) + " on rank 0 (system.ranks)");
   return owner;
 }
 

@@ -200,8 +200,9 @@ uint32_t system_width(const PlatformConfig& config);
 // The rank of each wafer for a run on `ranks` MPI ranks (system.ranks; one rank runs all, and
 // system.ranks is then not looked at). Throws ConfigError for
 // more ranks than wafers (a single wafer has no inter-wafer link to split at), a system.ranks
-// entry that is no rank or a list of another length, a rank given no wafer, and two neighbours
-// on different ranks joined by optical Z ports (only edge SerDes links are split).
+// entry that is no rank or a list of another length, a rank given no wafer, two neighbours on
+// different ranks joined by optical Z ports (only edge SerDes links are split), and a memory
+// node on a wafer of another rank than 0.
 std::vector<uint32_t> wafer_ranks(const PlatformConfig& config, uint32_t ranks);
 
 struct ConfigKey {

@@ -130,6 +130,9 @@ TEST(Mpi, RefusesWhatRanksCannotSplit) {
   refused(2, {"run", "--grid", "2x2", hello}, "2 MPI ranks for a system of one wafer (system.wafers 1), which has no inter-wafer links");
   refused(2, {"run", "--grid", "2x2", "--set", "system.wafers=2", "--set", "system.links=w0.z-w1.z", hello},
           "optical Z ports are not split between ranks yet");
+  refused(2, joined({"run", "--grid", "2x2", "--set", "system.memnode=w1.east", "--set", "serdes.edges=east,west"},
+                    joined(kTwoWafers, {hello})),
+          "system.memnode 'w1.east' is on wafer w1, which runs on rank 1");
   refused(2, joined({"run", "--grid", "2x2", "--set", "system.ranks=0,2"}, joined(kTwoWafers, {hello})),
           "system.ranks: '2' (wafer w1) is not a rank of this run: 0 to 1");
   refused(2, joined({"run", "--grid", "2x2", "--set", "system.ranks=0,0"}, joined(kTwoWafers, {hello})),
