@@ -131,24 +131,28 @@ RankSync::Together RankSync::exchange(const std::vector<std::vector<uint8_t>>& o
 #endif
 }
 
+#ifdef WVP_MPI
+namespace {
+
+uint64_t all_reduce(uint64_t value, MPI_Op op) {
+  uint64_t result = 0;
+  check(MPI_Allreduce(&value, &result, 1, MPI_UINT64_T, op, MPI_COMM_WORLD), "MPI_Allreduce");
+  return result;
+}
+
+}  // namespace
+#endif
+
 uint64_t RankSync::max(uint64_t value) {
 #ifdef WVP_MPI
-  if (ranks_ > 1) {
-    uint64_t result = 0;
-    check(MPI_Allreduce(&value, &result, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD), "MPI_Allreduce");
-    return result;
-  }
+  if (ranks_ > 1) return all_reduce(value, MPI_MAX);
 #endif
   return value;
 }
 
 uint64_t RankSync::sum(uint64_t value) {
 #ifdef WVP_MPI
-  if (ranks_ > 1) {
-    uint64_t result = 0;
-    check(MPI_Allreduce(&value, &result, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
-    return result;
-  }
+  if (ranks_ > 1) return all_reduce(value, MPI_SUM);
 #endif
   return value;
 }

@@ -13,9 +13,11 @@ namespace {
 
 #ifdef WVP_MPIRUN
 
-// `mpirun -np RANKS wafervp ARGS...`; CI runs as root, on fewer cores than ranks.
+// `mpirun -np RANKS wafervp ARGS...`; CI runs as root, on fewer cores than ranks, maybe in a
+// container without cross-memory attach (which Open MPI would warn of on stderr).
 ProcessResult run_ranks(int ranks, const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {WVP_MPIRUN, "--allow-run-as-root", "--oversubscribe", "-np", std::to_string(ranks), wafervp()};
+  std::vector<std::string> argv = {WVP_MPIRUN, "--allow-run-as-root", "--oversubscribe", "--mca", "btl_vader_single_copy_mechanism",
+                                   "none", "-np", std::to_string(ranks), wafervp()};
   argv.insert(argv.end(), args.begin(), args.end());
   return run_process(argv, 300);
 }

@@ -400,17 +400,39 @@ struct NoisyRun {
   LinkStats stats;
 };
 
-NoisyRun run_noisy(uint64_t items, uint64_t seed) {
+// With `cut`, the link runs as two objects, one per end (Link::cut), that see each other's
+// crossings only at the start of each window of the crossing latency, as MPI ranks do
+// (platform/assembly/rank_links.h).
+NoisyRun run_noisy(uint64_t items, uint64_t seed, bool cut = false) {
   LinkParams p;
   p.name = "noisy";
   p.bit_error_rate = 1e-4;
   p.seed = seed;
-  Link link(p);
+  Link link(p), far(p);
+  Link& rx = cut ? far : link;
+  std::vector<LinkCrossing> to_rx, to_tx;
+  if (cut) {
+    link.cut(LinkHalf::Sender, [&](const LinkCrossing& c) { to_rx.push_back(c); });
+    far.cut(LinkHalf::Receiver, [&](const LinkCrossing& c) { to_tx.push_back(c); });
+  }
+  const uint64_t window = link.crossing_latency_ps();
+  uint64_t next_window = window;
+  const auto advance = [&](uint64_t until) {
+    for (; cut && next_window <= until; next_window += window) {
+      link.advance(next_window);
+      far.advance(next_window);
+      for (const LinkCrossing& c : to_rx) far.take(c);
+      for (const LinkCrossing& c : to_tx) link.take(c);
+      to_rx.clear(), to_tx.clear();
+    }
+    link.advance(until);
+    if (cut) far.advance(until);
+  };
   NoisyRun run;
-  std::mt19937_64 traffic(seed + 100);
-  link.set_deliver([&](const LinkItem& item, uint64_t t) {
-    if (traffic() % 10 == 0) {
-      link.rx_resume(t + traffic() % 5000);
+  std::mt19937_64 traffic(seed + 100), consumer(seed + 200);
+  rx.set_deliver([&](const LinkItem& item, uint64_t t) {
+    if (consumer() % 10 == 0) {
+      rx.rx_resume(t + consumer() % 5000);
       return false;
     }
     run.got.push_back({item, t});
@@ -424,12 +446,13 @@ NoisyRun run_noisy(uint64_t items, uint64_t seed) {
       }
     }
     t += 1000;
-    link.advance(t);
+    advance(t);
   }
+  if (cut) link.add_far_stats(far.stats());
   run.stats = link.stats();
   // The sender lets go of the last items when their ACK is back.
   EXPECT_FALSE(link.empty());
-  link.advance(t + kReverse);
+  advance(t + kReverse + window);
   EXPECT_TRUE(link.empty());
   return run;
 }
@@ -458,6 +481,18 @@ TEST(Link, HighBitErrorRateLosesNothingAndReordersNothing) {
   EXPECT_LT(std::abs(static_cast<double>(s.bit_errors) - mean), 5 * std::sqrt(mean));
   EXPECT_GT(s.utilisation, 0.0);
   EXPECT_LE(s.utilisation, 1.0);
+}
+
+// The two ends of a link share no state: cut apart and told of each other's frames and control
+// words once per window of the crossing latency, they deliver every item at the whole link's
+// time, with its replays, NAKs, timeouts and refusals, and count the same figures between them.
+TEST(Link, CutInHalvesThatMeetOncePerWindowItRunsAsTheWholeLink) {
+  const NoisyRun whole = run_noisy(20'000, 3), halves = run_noisy(20'000, 3, true);
+  ASSERT_EQ(halves.got.size(), whole.got.size());
+  EXPECT_EQ(halves.got, whole.got);
+  EXPECT_EQ(halves.stats, whole.stats);
+  EXPECT_GT(whole.stats.naks, 0u);
+  EXPECT_GT(whole.stats.timeouts, 0u);
 }
 
 TEST(Link, AnItemOfferedBeyondPendingAcksAndCreditsLeavesAtItsTime) {
