@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include <systemc>
 
@@ -179,12 +180,17 @@ int sc_main(int argc, char** argv) {
   // sc_stop() is how every run ends; it is not news.
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   wvp::Log::route_systemc_reports();
+  // Finalised after the catch blocks' report: MPI_Finalize waits for every rank, so the other
+  // ranks, quiet about bad input, do not exit (and have mpirun end the job) before rank 0 has
+  // said what was wrong.
+  struct Mpi {
+    Mpi(int& argc, char**& argv) { wvp::RankSync::init(argc, argv); }
+    ~Mpi() { wvp::RankSync::finalize(); }
+  };
+  std::optional<Mpi> mpi;
   try {
     refuse_mpi_ranks();
-    struct Mpi {
-      Mpi(int& argc, char**& argv) { wvp::RankSync::init(argc, argv); }
-      ~Mpi() { wvp::RankSync::finalize(); }
-    } mpi(argc, argv);
+    mpi.emplace(argc, argv);
     // Rank 0 prints what a single process would; the other ranks' console lines and errors
     // reach it (run_platform), and their own printing goes nowhere.
     error_stream();

@@ -582,6 +582,18 @@ int run_this_rank(const RunOptions& options, std::ostream& out, std::ostream& er
   StreamedJson stats;
   if (!options.stats_path.empty()) stats = run_stats_json(wafer, r, profile, {setup_seconds, host_seconds}, load, streamed);
   if (!options.stats_path.empty() && interrupted) stats.doc["interrupted_by"] = stopped_by;
+  if (const RankLinks* ranks = wafer.links().rank_links(); ranks && !options.stats_path.empty()) {
+    // Said, not left to be guessed: which parts are the whole system's (docs/distributed.md).
+    const RankSync& sync = ranks->sync();
+    nlohmann::json wafers = nlohmann::json::array();
+    for (uint32_t w = 0; w < options.config.system.wafers; ++w)
+      if (wafer.owns(size_t{w} * options.config.grid_width)) wafers.push_back(w);
+    stats.doc["mpi"] = {{"ranks", sync.ranks()},
+                        {"rank", sync.rank()},
+                        {"wafers_of_this_rank", wafers},
+                        {"whole_system", {"simulated_cycles", "instructions", "exit_code", "system.links"}},
+                        {"this_rank_only", {"cores", "fabric", "phases", "rounds", "sram_host_bytes", "host_memory"}}};
+  }
   if (options.report) options.report(wafer, profile, r.exit_code, options.stats_path.empty() ? nullptr : &stats.doc);
   if (!options.stats_path.empty()) write_json(options.stats_path, stats, "stats file");
   const std::string reason = end_reason(wafer, r);
@@ -643,13 +655,30 @@ int run_platform(const RunOptions& options, std::ostream& out, std::ostream& err
   if (c.at_cycle != UINT64_MAX || !c.restore_path.empty())
     throw ConfigError("--checkpoint-at and --restore take one process; this run has " + std::to_string(sync.ranks()) + " MPI ranks");
   if (options.gdb) throw ConfigError("--gdb debugs one process; this run has " + std::to_string(sync.ranks()) + " MPI ranks");
+  // Outputs made of every tile's state are not gathered from the other ranks yet: refused
+  // rather than written with rank 0's tiles alone.
+  const std::pair<bool, const char*> per_tile[] = {
+      {!options.trace_path.empty(), "--trace"},
+      {!options.heatmap_path.empty(), "--heatmap"},
+      {!options.activity_map_path.empty(), "--activity-map"},
+      {!options.profile_path.empty() || !options.profile_folded_path.empty(), "--profile"},
+      {!options.traced_cores.empty(), "--trace-insn"},
+      {!options.post_mortem_path.empty() || !options.dump_path.empty(), "--post-mortem and --dump"},
+      {!options.core_dumps.empty(), "--core-dump"}};
+  for (const auto& [given, option] : per_tile)
+    if (given)
+      throw ConfigError(std::string(option) + " needs every tile's state, which the " + std::to_string(sync.ranks()) +
+                        " MPI ranks do not gather yet: run it as one process");
   // Rank 0 prints as a single process would, with the whole system's summary; the others'
   // console lines follow, and their reports up to their own summary, named by rank: errors,
   // notes, stuck cores and console lines sent to stderr (what the plan before the run says,
   // every rank says alike).
   const bool first = sync.rank() == 0;
   std::ostringstream rank_out, rank_err;
-  const int code = run_this_rank(options, first ? out : rank_out, first ? err : rank_err);
+  // Rank 0 writes the files.
+  RunOptions mine = options;
+  if (!first) mine.stats_path.clear(), mine.signature_path.clear();
+  const int code = run_this_rank(mine, first ? out : rank_out, first ? err : rank_err);
   const std::vector<std::string> outs = sync.gather(rank_out.str()), errs = sync.gather(rank_err.str());
   const std::regex summary(R"(^wafervp: [0-9]+ cores \()");
   for (size_t r = 1; r < outs.size(); ++r) {

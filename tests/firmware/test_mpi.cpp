@@ -85,6 +85,22 @@ TEST(Mpi, FourWaferPipelineDecodeOnTwoRanksGivesTheSingleProcessTokensCyclesAndL
   }
 }
 
+// Rank 0 writes the stats file alone, saying which of its figures are the whole system's.
+TEST(Mpi, TheStatsFileIsRankZerosAndSaysWhatItCovers) {
+  const std::string stats = temp_path("ranks.json");
+  const ProcessResult r =
+      run_ranks(2, joined({"run", "--grid", "4x4", "--stats", stats}, joined(kFourWafers, {firmware("allreduce")})));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(read_file(stats));
+  EXPECT_EQ(j["mpi"]["ranks"], 2);
+  EXPECT_EQ(j["mpi"]["wafers_of_this_rank"], nlohmann::json::array({0, 1}));
+  const ProcessResult alone = run_alone(joined({"run", "--grid", "4x4", "--stats", stats}, joined(kFourWafers, {firmware("allreduce")})));
+  ASSERT_EQ(alone.exit_code, 0) << alone.err;
+  const nlohmann::json one = nlohmann::json::parse(read_file(stats));
+  for (const char* key : {"simulated_cycles", "instructions", "exit_code"}) EXPECT_EQ(j[key], one[key]) << key;
+  EXPECT_EQ(j["system"]["links"], one["system"]["links"]);
+}
+
 TEST(Mpi, SystemRanksPlacesTheWafers) {
   const std::vector<std::string> args =
       joined({"run", "--grid", "4x4", "--set", "system.ranks=1,0,1,0"}, joined(kFourWafers, {firmware("allreduce")}));
@@ -144,6 +160,8 @@ TEST(Mpi, RefusesWhatRanksCannotSplit) {
   refused(2, joined({"run", "--grid", "2x2", "--checkpoint-at", "100", temp_path("c.ckpt")}, joined(kTwoWafers, {hello})),
           "--checkpoint-at and --restore take one process; this run has 2 MPI ranks");
   refused(2, {"noc", "--grid", "4x4"}, "only run and decode split a system over MPI ranks");
+  refused(2, joined({"run", "--grid", "2x2", "--trace", temp_path("t.json")}, joined(kTwoWafers, {hello})),
+          "--trace needs every tile's state, which the 2 MPI ranks do not gather yet");
 }
 
 #else
