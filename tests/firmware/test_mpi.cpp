@@ -14,10 +14,17 @@ namespace {
 #ifdef WVP_MPIRUN
 
 // `mpirun -np RANKS wafervp ARGS...`; CI runs as root, on fewer cores than ranks, maybe in a
-// container without cross-memory attach (which Open MPI would warn of on stderr).
+// container without cross-memory attach (which Open MPI would warn of on stderr). Under ASan,
+// what Open MPI leaks of its own is suppressed (support/lsan_open_mpi.supp): its components
+// stay loaded and leaks are unwound in full, so that its frames are named.
 ProcessResult run_ranks(int ranks, const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {WVP_MPIRUN, "--allow-run-as-root", "--oversubscribe", "--mca", "btl_vader_single_copy_mechanism",
-                                   "none", "-np", std::to_string(ranks), wafervp()};
+  std::vector<std::string> argv = {WVP_MPIRUN, "--allow-run-as-root", "--oversubscribe",
+                                   "--mca", "btl_vader_single_copy_mechanism", "none",
+                                   "--mca", "mca_base_component_disable_dlclose", "1",
+                                   "-x", "PMIX_MCA_mca_base_component_disable_dlclose=1",
+                                   "-x", "ASAN_OPTIONS=fast_unwind_on_malloc=0",
+                                   "-x", "LSAN_OPTIONS=suppressions=" WVP_LSAN_MPI ":print_suppressions=0",
+                                   "-np", std::to_string(ranks), wafervp()};
   argv.insert(argv.end(), args.begin(), args.end());
   return run_process(argv, 300);
 }
