@@ -1,5 +1,6 @@
 #include "platform/assembly/rank_links.h"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
