@@ -97,10 +97,12 @@ PhaseProfile::Breakdown PhaseProfile::breakdown() const {
   uint64_t last_done = 0;
   for (const TileState& t : tiles_)
     if (t.started != UINT64_MAX && t.done != UINT64_MAX) last_done = std::max(last_done, t.done);
+  b.last_done = last_done;
   for (const TileState& t : tiles_) {
     if (t.started == UINT64_MAX || t.done == UINT64_MAX) continue;
     ++b.cores;
     b.idle += last_done - t.done;
+    b.done_sum += t.done;
   }
   b.window = b.idle;
   for (uint64_t c : b.active) b.window += c;

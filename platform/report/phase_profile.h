@@ -55,6 +55,9 @@ class PhaseProfile : public PhaseSink {
     ActivityCycles active{};
     uint64_t idle = 0, window = 0;  // window = sum of every core's window
     uint32_t cores = 0;
+    // The last core's DONE and the sum of every core's: idle = cores x last_done - done_sum, so
+    // that breakdowns of disjoint cores (other MPI ranks') combine exactly.
+    uint64_t last_done = 0, done_sum = 0;
     double share(uint64_t cycles) const { return window ? 100.0 * double(cycles) / double(window) : 0.0; }
   };
   Breakdown breakdown() const;
