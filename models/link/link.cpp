@@ -315,6 +315,13 @@ void Link::release_acked(uint64_t expected, uint64_t t) {
   restart_timer(t);
 }
 
+// Go-back-N: every frame not yet acknowledged goes again, in order, once the wire is free.
+void Link::replay_unacknowledged(uint64_t t) {
+  next_tx_seq_ = retry_.front().seq;
+  restart_timer(t);
+  kick(t);
+}
+
 void Link::cross(LinkCrossing crossing) {
   if (half_ != LinkHalf::Both) {
     out_(crossing);
@@ -365,9 +372,7 @@ void Link::control(const LinkCrossing& word) {
       release_acked(word.arg, t);
       if (!retry_.empty()) {
         ++counts_.naks;
-        next_tx_seq_ = retry_.front().seq;
-        restart_timer(t);
-        kick(t);
+        replay_unacknowledged(t);
       }
       break;
     case LinkCrossing::Credit:
@@ -437,9 +442,7 @@ uint64_t Link::advance(uint64_t limit_ps) {
         case Ev::Timer:
           if (ev.arg != timer_generation_ || !timer_running_) break;  // restarted or stopped since
           ++counts_.timeouts;
-          next_tx_seq_ = retry_.front().seq;
-          restart_timer(t);
-          kick(t);
+          replay_unacknowledged(t);
           break;
         case Ev::Deliver:
           rx_stalled_ = false;

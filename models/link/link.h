@@ -204,6 +204,7 @@ class Link {
   bool draw_errors(uint64_t bits);
   void release_acked(uint64_t seq, uint64_t t);
   void restart_timer(uint64_t t);
+  void replay_unacknowledged(uint64_t t);  // after a NAK or the replay timer; retry_ not empty
   void arrive(const LinkCrossing& frame);
   void control(const LinkCrossing& word);
   void cross(LinkCrossing crossing);  // to the other half
