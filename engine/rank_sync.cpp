@@ -65,7 +65,7 @@ uint32_t RankSync::local_ranks() {
   return n ? static_cast<uint32_t>(n) : 1;
 }
 
-int RankSync::init(int& argc, char**& argv) {
+void RankSync::init(int& argc, char**& argv) {
 #ifdef WVP_MPI
   if (launched_ranks() > 1) {
     check(MPI_Init(&argc, &argv), "MPI_Init");
@@ -77,7 +77,6 @@ int RankSync::init(int& argc, char**& argv) {
 #else
   (void)argc, (void)argv;
 #endif
-  return world().ranks_;
 }
 
 void RankSync::finalize() {

@@ -19,9 +19,9 @@ class RankSync {
  public:
   // The processes of this run: MPI_COMM_WORLD after init(), else one.
   static RankSync& world();
-  // Starts MPI when the process was started by mpirun with several ranks (a build with MPI);
-  // returns the number of ranks. finalize() ends it; both are for main().
-  static int init(int& argc, char**& argv);
+  // Starts MPI when the process was started by mpirun with several ranks (a build with MPI).
+  // finalize() ends it; both are for main().
+  static void init(int& argc, char**& argv);
   static void finalize();
   static bool built_with_mpi();
   // Ranks the launcher says this process has, read from its environment (Open MPI's, PMI's):

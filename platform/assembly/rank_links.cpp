@@ -84,7 +84,6 @@ void RankLinks::swap() {
   }
   const RankSync::Together together = sync_.exchange(out_, in_, finished_, still);
   done_ = together.all_finished || together.all_still;
-  deadlocked_ = !together.all_finished && together.all_still;
   for (auto& out : out_) out.clear();
   for (int rank = 0; rank < sync_.ranks(); ++rank) {
     Reader r{in_[rank], 0, rank};
@@ -107,10 +106,6 @@ void RankLinks::swap() {
   }
   next_window_ps_ += window_ps_;
 }
-
-}  // namespace wvp
-
-namespace wvp {
 
 void RankLinks::gather_stats(uint64_t end_ps) {
   const uint32_t self = static_cast<uint32_t>(sync_.rank());

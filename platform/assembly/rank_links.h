@@ -30,7 +30,6 @@ class RankLinks : public TimedLinks {
   // `from` that of the wafer it leaves; this rank runs the half of its own wafer, if any. A link
   // within one rank (from == to) is only reported (gather_stats()).
   void add(Link& link, uint32_t from, uint32_t to);
-  bool empty() const { return links_.empty(); }
   uint64_t window_ps() const { return window_ps_; }
 
   // This rank's cores have ended; the windows go on until every rank's have.
@@ -45,7 +44,6 @@ class RankLinks : public TimedLinks {
     cores_wait_ = std::move(cores_wait);
     domain_idle_ = std::move(domain_idle);
   }
-  bool deadlocked() const { return deadlocked_; }
 
   // After the run, on every rank: rank 0's links report what the other ranks' halves and whole
   // links counted up to the run's end `end_ps` (Link::add_far_stats), so that its summary covers
@@ -78,7 +76,7 @@ class RankLinks : public TimedLinks {
   uint64_t window_ps_ = UINT64_MAX;
   uint64_t next_window_ps_ = UINT64_MAX;
   uint64_t crossings_ = 0;
-  bool finished_ = false, done_ = false, deadlocked_ = false, probing_ = false;
+  bool finished_ = false, done_ = false, probing_ = false;
   std::function<bool()> cores_wait_, domain_idle_;
 };
 

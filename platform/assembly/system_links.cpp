@@ -101,12 +101,11 @@ std::vector<std::unique_ptr<EdgeSerdes>> memnode_z_ports(const PlatformConfig& c
 }  // namespace
 
 SystemLinks::SystemLinks(const PlatformConfig& config, FabricPort& port, std::function<void(const std::string&)> errors,
-                         RankSync& sync) {
+                         const std::vector<uint32_t>& wafer_rank, RankSync& sync) {
   const std::vector<SystemLink> links = system_links(config);
   const std::optional<MemNodeAttachment> memnode = memnode_attachment(config);
   if (links.empty() && !memnode) return;
   ring_ = std::make_unique<EdgeRing>(port.fabric(), &port.client());
-  const std::vector<uint32_t> owner = wafer_ranks(config, static_cast<uint32_t>(sync.ranks()));
   if (sync.ranks() > 1) {
     rank_links_ = std::make_unique<RankLinks>(sync, port.clock());
     ring_->add_first(*rank_links_);
@@ -133,8 +132,8 @@ SystemLinks::SystemLinks(const PlatformConfig& config, FabricPort& port, std::fu
       ring_->add(*b.east.back());
       ring_->add(*b.west.back());
       if (rank_links_) {
-        rank_links_->add(b.east.back()->out(), owner[link.west], owner[link.west + 1]);
-        rank_links_->add(b.west.back()->out(), owner[link.west + 1], owner[link.west]);
+        rank_links_->add(b.east.back()->out(), wafer_rank[link.west], wafer_rank[link.west + 1]);
+        rank_links_->add(b.west.back()->out(), wafer_rank[link.west + 1], wafer_rank[link.west]);
       }
     }
   }

@@ -68,10 +68,10 @@ class SystemLinks {
   // fabric and drives them from now on. Throws ConfigError naming the link (see system_links())
   // or the memory node's attachment (memnode_attachment()). A request the node or an agent
   // refuses is reported to `errors` (the firmware gets an error status and acts on it).
-  // With several ranks (`sync`), the wafers are placed on them (wafer_ranks()) and the links
+  // With several ranks (`sync`), `wafer_rank` gives each wafer's (wafer_ranks()) and the links
   // between wafers of different ranks are cut (rank_links.h).
   SystemLinks(const PlatformConfig& config, FabricPort& port, std::function<void(const std::string&)> errors,
-              RankSync& sync = RankSync::world());
+              const std::vector<uint32_t>& wafer_rank, RankSync& sync = RankSync::world());
 
   bool empty() const { return !ring_; }  // no link between wafers, no memory node
   // The links to other ranks; none in a single-process run.

@@ -108,7 +108,8 @@ Wafer::Wafer(sc_core::sc_module_name name, const PlatformConfig& config, TileCtl
   }
   cluster_.set_domain(&fabric_);
   cluster_.set_threads(config_.sim.host_threads(RankSync::world().ranks() > 1 ? RankSync::local_ranks() : 1));
-  links_ = std::make_unique<SystemLinks>(config_, fabric_, [this](const std::string& what) { device_errors_.push_back(what); });
+  links_ = std::make_unique<SystemLinks>(
+      config_, fabric_, [this](const std::string& what) { device_errors_.push_back(what); }, wafer_rank_);
   if (RankLinks* ranks = links_->rank_links())
     ranks->set_still_test([this] { return cluster_.only_domain(); }, [this] { return fabric_.idle(); });
   apply_rtl_swaps();

@@ -10,8 +10,8 @@
 #include <functional>
 #include <iomanip>
 #include <iterator>
-#include <regex>
 #include <ostream>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>

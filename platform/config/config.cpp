@@ -23,6 +23,18 @@ namespace wvp {
 
 namespace {
 
+// The entries of a comma-separated list, each without its surrounding spaces ("a, b" -> a, b).
+std::vector<std::string> comma_entries(const std::string& text) {
+  std::vector<std::string> entries;
+  std::istringstream in(text);
+  for (std::string entry; std::getline(in, entry, ',');) {
+    entry.erase(0, entry.find_first_not_of(' '));
+    entry.erase(entry.find_last_not_of(' ') + 1);
+    entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
 template <typename T>
 bool parse_number(const std::string& text, T& out) {
   if constexpr (std::is_floating_point_v<T>) {
@@ -420,10 +432,7 @@ std::vector<std::string> serdes_edges(const std::string& edges) {
 
 std::vector<double> temperature_map(const std::string& text) {
   std::vector<double> map;
-  std::istringstream in(text);
-  for (std::string entry; std::getline(in, entry, ',');) {
-    entry.erase(0, entry.find_first_not_of(' '));
-    entry.erase(entry.find_last_not_of(' ') + 1);
+  for (const std::string& entry : comma_entries(text)) {
     double v = 0;
     const auto [end, ec] = std::from_chars(entry.data(), entry.data() + entry.size(), v);
     if (entry.empty() || ec != std::errc() || end != entry.data() + entry.size() || !(v >= -40 && v <= 200))
@@ -474,11 +483,7 @@ std::vector<SystemLink> system_links(const PlatformConfig& c) {
   const uint32_t wafers = c.system.wafers;
   std::vector<SystemLink> links;
   std::vector<size_t> border(wafers, SIZE_MAX);  // the link joining w and w + 1, by w
-  std::istringstream in(c.system.links);
-  std::string text;
-  while (std::getline(in, text, ',')) {
-    text.erase(0, text.find_first_not_of(' '));
-    text.erase(text.find_last_not_of(' ') + 1);
+  for (const std::string& text : comma_entries(c.system.links)) {
     const std::string where = "system.links: link " + wvp::quoted(text) + ": ";
     const size_t dash = text.find('-');
     if (dash == std::string::npos) throw ConfigError(where + "not two ports joined by '-' (e.g. w0.east-w1.west)");
@@ -532,20 +537,16 @@ std::vector<uint32_t> wafer_ranks(const PlatformConfig& c, uint32_t ranks) {
   if (c.system.ranks.empty()) {
     for (uint32_t w = 0; w < wafers; ++w) owner[w] = static_cast<uint32_t>(uint64_t{w} * ranks / wafers);
   } else {
-    std::istringstream in(c.system.ranks);
-    std::string entry;
-    uint32_t w = 0;
-    for (; std::getline(in, entry, ','); ++w) {
-      entry.erase(0, entry.find_first_not_of(' '));
-      entry.erase(entry.find_last_not_of(' ') + 1);
+    const std::vector<std::string> entries = comma_entries(c.system.ranks);
+    for (uint32_t w = 0; w < entries.size(); ++w) {
       uint32_t r = 0;
-      if (!parse_number(entry, r) || r >= ranks)
-        throw ConfigError("system.ranks: " + wvp::quoted(entry) + " (wafer w" + std::to_string(w) + ") is not a rank of this run: 0 to " +
-                          std::to_string(ranks - 1));
+      if (!parse_number(entries[w], r) || r >= ranks)
+        throw ConfigError("system.ranks: " + wvp::quoted(entries[w]) + " (wafer w" + std::to_string(w) +
+                          ") is not a rank of this run: 0 to " + std::to_string(ranks - 1));
       if (w < wafers) owner[w] = r;
     }
-    if (w != wafers)
-      throw ConfigError("system.ranks: " + std::to_string(w) + " ranks given for " + std::to_string(wafers) +
+    if (entries.size() != wafers)
+      throw ConfigError("system.ranks: " + std::to_string(entries.size()) + " ranks given for " + std::to_string(wafers) +
                         " wafers (system.wafers): give one per wafer");
   }
   for (uint32_t r = 0; r < ranks; ++r)
