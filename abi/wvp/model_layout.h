@@ -74,24 +74,58 @@ static inline uint32_t wvp_weight_words(const wvp_model_header *h, uint32_t elem
 
 static inline uint32_t wvp_head_size(const wvp_model_header *h) { return (uint32_t)(h->dim / h->n_heads); }
 static inline uint32_t wvp_kv_mul(const wvp_model_header *h) { return (uint32_t)(h->n_heads / h->n_kv_heads); }
-/* The most KV heads a block row has, and the most positions of the context a tile owns (see the
- * KV cache below): every core's region is sized for them. */
+
+/* Heads. With no more block rows than KV heads, each block row holds whole KV heads (with their
+ * kv_mul query heads each). With more, so that every row works on attention, KV head j takes
+ * the rows wvp_range_of(stage_h, n_kv_heads, j), and the first of them, up to one per pair of
+ * dimensions (RoPE rotates pairs), split the dimensions of its heads: each such row holds its
+ * slice of q, k and v of every head of the group, scores its slice, and the group sums the
+ * scores down the column (wvp_col_segment_allreduce_f32). */
+static inline int wvp_heads_split(const wvp_model_header *h) { return h->stage_h > (uint32_t)h->n_kv_heads; }
+/* The rows that split KV head j's dimensions, in a block: its group's first rows. */
+static inline wvp_range wvp_head_rows_of(const wvp_model_header *h, uint32_t j) {
+  wvp_range r = wvp_range_of(h->stage_h, (uint32_t)h->n_kv_heads, j);
+  const uint32_t pairs = wvp_head_size(h) / 2;
+  if (r.count > pairs) r.count = pairs;
+  return r;
+}
+/* The most KV heads a block row has, the most dimensions of each it holds, and the most
+ * positions of the context a tile owns (see the KV cache below): every core's region is sized
+ * for them. The smallest group has the fewest rows, so the widest slices. */
 static inline uint32_t wvp_row_kv_heads(const wvp_model_header *h) { return wvp_share((uint32_t)h->n_kv_heads, h->stage_h); }
+static inline uint32_t wvp_row_head_dims(const wvp_model_header *h) {
+  if (!wvp_heads_split(h)) return wvp_head_size(h);
+  const uint32_t pairs = wvp_head_size(h) / 2, fewest = h->stage_h / (uint32_t)h->n_kv_heads;
+  return 2 * wvp_share(pairs, fewest < pairs ? fewest : pairs);
+}
 static inline uint32_t wvp_own_positions(const wvp_model_header *h) { return wvp_share((uint32_t)h->seq_len, h->stage_w); }
 
 /* What tile (col, row) of a stage's block holds of every layer (docs/architecture.md,
  * 'LLM decode'). */
 typedef struct {
-  wvp_range dims;     /* x's elements of block column col */
-  wvp_range kv_heads; /* block row row's KV heads; its query heads are kv_heads times kv_mul */
-  wvp_range units;    /* block row row's hidden units */
-  wvp_range vocab;    /* block row row's vocabulary rows */
+  wvp_range dims;      /* x's elements of block column col */
+  wvp_range kv_heads;  /* block row row's KV heads; its query heads are kv_heads times kv_mul */
+  wvp_range head_dims; /* the dimensions of each of them it holds: all, or its slice of a split head */
+  wvp_range head_rows; /* the block rows that hold its heads' slices (this row alone if not split) */
+  wvp_range units;     /* block row row's hidden units */
+  wvp_range vocab;     /* block row row's vocabulary rows */
 } wvp_tile_part;
 
 static inline wvp_tile_part wvp_tile_part_of(const wvp_model_header *h, uint32_t col, uint32_t row) {
   wvp_tile_part p;
   p.dims = wvp_range_of((uint32_t)h->dim, h->stage_w, col);
-  p.kv_heads = wvp_range_of((uint32_t)h->n_kv_heads, h->stage_h, row);
+  if (wvp_heads_split(h)) {
+    const uint32_t j = wvp_part_holding(row, h->stage_h, (uint32_t)h->n_kv_heads);
+    p.head_rows = wvp_head_rows_of(h, j);
+    const int holds = row < p.head_rows.first + p.head_rows.count;
+    const wvp_range pairs = wvp_range_of(wvp_head_size(h) / 2, p.head_rows.count, holds ? row - p.head_rows.first : 0);
+    p.kv_heads.first = j, p.kv_heads.count = holds ? 1u : 0u;
+    p.head_dims.first = holds ? 2 * pairs.first : 0, p.head_dims.count = holds ? 2 * pairs.count : 0;
+  } else {
+    p.kv_heads = wvp_range_of((uint32_t)h->n_kv_heads, h->stage_h, row);
+    p.head_dims.first = 0, p.head_dims.count = wvp_head_size(h);
+    p.head_rows.first = row, p.head_rows.count = 1;
+  }
   p.units = wvp_range_of((uint32_t)h->hidden_dim, h->stage_h, row);
   p.vocab = wvp_range_of((uint32_t)h->vocab_size, h->stage_h, row);
   return p;
@@ -166,11 +200,11 @@ static inline void wvp_layers_of(const wvp_model_header *h, uint32_t stage, uint
 static inline wvp_model_layout wvp_model_layout_of(const wvp_model_header *h, uint32_t stage) {
   wvp_model_layout l;
   const uint32_t d = (uint32_t)h->dim, hs = wvp_head_size(h), kv_mul = wvp_kv_mul(h);
-  const uint32_t kv_heads = wvp_row_kv_heads(h);
+  const uint32_t kv_heads = wvp_row_kv_heads(h), head_dims = wvp_row_head_dims(h);
   const int first = stage == 0, last = stage + 1 == h->stages;
   wvp_layers_of(h, stage, &l.first_layer, &l.layers);
   l.cols_dim = wvp_share(d, h->stage_w);
-  l.rows_qkv = (kv_mul + 2) * kv_heads * hs, l.cols_heads = kv_mul * kv_heads * hs;
+  l.rows_qkv = (kv_mul + 2) * kv_heads * head_dims, l.cols_heads = kv_mul * kv_heads * head_dims;
   l.rows_units = wvp_share((uint32_t)h->hidden_dim, h->stage_h);
   l.rows_vocab = wvp_share((uint32_t)h->vocab_size, h->stage_h);
   uint32_t at = sizeof(wvp_model_header) / 4;
@@ -212,7 +246,7 @@ typedef struct {
 static inline wvp_decode_layout wvp_decode_layout_of(const wvp_model_header *h, uint32_t stage) {
   const wvp_model_layout m = wvp_model_layout_of(h, stage);
   const int last = stage + 1 == h->stages;
-  const uint32_t hs = wvp_head_size(h), kv_heads = wvp_row_kv_heads(h);
+  const uint32_t hs = wvp_head_size(h), kv_heads = wvp_row_kv_heads(h), head_dims = wvp_row_head_dims(h);
   const uint32_t query_heads = kv_heads * wvp_kv_mul(h);
   wvp_decode_layout l;
   uint32_t at = m.floats;
@@ -231,7 +265,7 @@ static inline wvp_decode_layout wvp_decode_layout_of(const wvp_model_header *h, 
   const uint32_t sampler = h->sampling && last ? (uint32_t)h->vocab_size : 0;
   l.all_logits = at, at += sampler;
   l.order = at, at += sampler;
-  const uint32_t cache = h->micro_batches * m.layers * wvp_kv_own_window(h) * kv_heads * hs;
+  const uint32_t cache = h->micro_batches * m.layers * wvp_kv_own_window(h) * kv_heads * head_dims;
   l.key_cache = at, at += cache;
   l.value_cache = at, at += cache;
   l.kv_fetch = at, at += wvp_kv_offloaded(h) ? WVP_KV_FETCH_WORDS : 0;
@@ -241,14 +275,14 @@ static inline wvp_decode_layout wvp_decode_layout_of(const wvp_model_header *h, 
 
 /* Bytes of one core's slab at the memory node; core k's starts at k times that. */
 static inline uint64_t wvp_kv_slab_bytes(const wvp_model_header *h) {
-  return 4ull * (uint32_t)h->n_layers * 2 * wvp_row_kv_heads(h) * wvp_own_positions(h) * wvp_head_size(h);
+  return 4ull * (uint32_t)h->n_layers * 2 * wvp_row_kv_heads(h) * wvp_own_positions(h) * wvp_row_head_dims(h);
 }
 /* The byte offset in a core's slab of own position `own` (the tile's own-th) of the `kind`
  * (WVP_KV_KEYS or _VALUES) of KV head `head` (of the block row's, from 0) in stage layer
  * `layer`; the loader keeps slabs below 4 GiB. A head's own positions follow each other, so a
  * run of them is one fetch. */
 static inline uint32_t wvp_kv_slab_offset(const wvp_model_header *h, uint32_t layer, uint32_t kind, uint32_t head, uint32_t own) {
-  return 4u * (((layer * 2 + kind) * wvp_row_kv_heads(h) + head) * wvp_own_positions(h) + own) * wvp_head_size(h);
+  return 4u * (((layer * 2 + kind) * wvp_row_kv_heads(h) + head) * wvp_own_positions(h) + own) * wvp_row_head_dims(h);
 }
 
 #endif /* WVP_MODEL_LAYOUT_H */

@@ -200,11 +200,11 @@ std::optional<StagePlan> plan_kv_offload(const ModelConfig& config, uint32_t wid
                        " bytes per core on " + std::to_string(width) + "x" + std::to_string(height) +
                        " cores in one stage with that window, but a core's model region holds " + std::to_string(region_bytes));
   }
-  const uint32_t head_size = static_cast<uint32_t>(config.dim / config.n_heads);
-  if (head_size > WVP_KV_FETCH_WORDS)
-    throw ModelError("KV offload: a head of " + std::to_string(head_size) + " floats is larger than one fetch from the memory node (" +
-                     std::to_string(WVP_KV_FETCH_WORDS) + " words)");
   const wvp_model_header h = header_of(config, plan, sampling);
+  if (wvp_row_head_dims(&h) > WVP_KV_FETCH_WORDS)
+    throw ModelError("KV offload: a head of " + std::to_string(wvp_row_head_dims(&h)) +
+                     " floats per core is larger than one fetch from the memory node (" + std::to_string(WVP_KV_FETCH_WORDS) +
+                     " words)");
   if (wvp_kv_slab_bytes(&h) >> 32)
     throw ModelError("KV offload: a core's K/V at the memory node would take " + std::to_string(wvp_kv_slab_bytes(&h)) +
                      " bytes, more than the 4 GiB its firmware addresses");
@@ -283,17 +283,28 @@ std::vector<uint8_t> model_region_image(const Model& model, const StagePlan& pla
   norms(l.rms_final, w.rms_final, 1);
   const std::vector<uint8_t> frequencies = rope_frequency_bytes(c);
   std::memcpy(region.data() + 4 * uint64_t{l.rope_freq}, frequencies.data(), frequencies.size());
-  const uint64_t query_rows = part.kv_heads.first * kv_mul * hs, query_count = part.kv_heads.count * kv_mul * hs;
-  const uint64_t kv_rows = part.kv_heads.first * hs, kv_count = part.kv_heads.count * hs;
+  // Row r's heads: its KV heads and their query heads, of each its dimensions (all of them, or
+  // its slice of a split head).
+  const uint64_t first_query = part.kv_heads.first * kv_mul, queries = part.kv_heads.count * kv_mul;
+  const uint64_t head_first = part.head_dims.first, head_dims = part.head_dims.count;
+  // By columns: the heads' rows over x's part, head by head.
+  const auto head_rows = [&](uint64_t to, const float* matrix, uint64_t first_head, uint64_t heads) {
+    for (uint64_t head = first_head; head < first_head + heads; ++head)
+      to = block(to, matrix, head * hs + head_first, head_dims, d, dims.first, dims.count);
+    return to;
+  };
   for (uint64_t j = 0; j < l.layers; ++j) {
     const uint64_t layer = first_layer + j;
     // By columns: row r's query, key and value rows over x's part.
     uint64_t qkv = 4 * (l.wqkv + j * l.wqkv_stride);
-    qkv = block(qkv, w.wq + layer * d * d, query_rows, query_count, d, dims.first, dims.count);
-    qkv = block(qkv, w.wk + layer * kv * d, kv_rows, kv_count, d, dims.first, dims.count);
-    block(qkv, w.wv + layer * kv * d, kv_rows, kv_count, d, dims.first, dims.count);
-    // By rows: x's part of wo's rows over row r's query heads.
-    block(4 * (l.wo + j * l.wo_stride), w.wo + layer * d * d, dims.first, dims.count, d, query_rows, query_count);
+    qkv = head_rows(qkv, w.wq + layer * d * d, first_query, queries);
+    qkv = head_rows(qkv, w.wk + layer * kv * d, part.kv_heads.first, part.kv_heads.count);
+    head_rows(qkv, w.wv + layer * kv * d, part.kv_heads.first, part.kv_heads.count);
+    // By rows: x's part of wo's rows over row r's query heads' dimensions, head by head.
+    uint64_t wo = 4 * (l.wo + j * l.wo_stride);
+    for (uint64_t r = dims.first; r < dims.first + dims.count; ++r)
+      for (uint64_t head = first_query; head < first_query + queries; ++head)
+        wo = put(wo, w.wo + layer * d * d + r * d + head * hs + head_first, head_dims, c.weight_type);
     // By columns: w1's and w3's row of each of row r's hidden units in turn.
     uint64_t w13 = 4 * (l.w13 + j * l.w13_stride);
     for (uint64_t unit = part.units.first; unit < part.units.first + part.units.count; ++unit) {

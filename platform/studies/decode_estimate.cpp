@@ -19,8 +19,8 @@ DecodeBounds decode_bounds(const llama::ModelConfig& model, const PlatformConfig
   // The firmware's collectives per token, in order (sw/decode/decode.c), each along a row or a
   // column of its stage's block: the embedding (an all-reduce down the columns, which takes the
   // same time whichever row holds the token); per layer the two
-  // RMSNorms' sums of squares, q|k|v, the attention's maxima, softmax sums and values (along the
-  // rows), wo's and w2's updates of x (along the columns) and w1|w3 (along the rows); the final
+  // RMSNorms' sums of squares, q|k|v, the attention's scores (down the column segment of a split
+  // head's rows, at least one own position), maxima, softmax sums and values (along the rows), wo's and w2's updates of x (along the columns) and w1|w3 (along the rows); the final
   // norm and the logits (along the rows) and the argmax (two all-reduces of one value over the
   // block). An all-reduce crosses its line twice (to its first tile and back) and moves its
   // floats twice. Between stages, x's parts cross the border and go down the columns; the next
@@ -29,7 +29,9 @@ DecodeBounds decode_bounds(const llama::ModelConfig& model, const PlatformConfig
   const double across = double(plan.stage_w - 1) * hop, down = double(plan.stage_h - 1) * hop;
   const auto along_rows = [&](double floats) { return 2 * (across + floats); };
   const auto along_columns = [&](double floats) { return 2 * (down + floats); };
-  const double head_size = model.head_size();
+  // A split head's rows (wvp/model_layout.h); the first group is the largest.
+  const double split_rows = wvp_heads_split(&header) ? wvp_head_rows_of(&header, 0).count : 1;
+  const auto along_segment = [&](double floats) { return split_rows > 1 ? 2 * ((split_rows - 1) * hop + floats) : 0.0; };
   for (uint32_t stage = 0; stage < plan.stages; ++stage) {
     // Every core's parts are at most the layout's.
     const wvp_model_layout l = wvp_model_layout_of(&header, stage);
@@ -40,11 +42,12 @@ DecodeBounds decode_bounds(const llama::ModelConfig& model, const PlatformConfig
     b.sram_cycles += weight_bytes / config.sram.read_bytes_per_cycle;
     // The products take x in fp32, so they run at the fp32 rate whatever the weights' type.
     b.compute_cycles += weight_bytes / wvp_type_bytes(header.weight_type) / config.tensor.fp32_lanes;
-    const double query_heads = l.cols_heads / head_size;
+    const double query_heads = l.cols_heads / wvp_row_head_dims(&header);
     for (uint32_t layer = 0; layer < l.layers; ++layer) {
-      b.fabric_cycles += 2 * along_rows(1) + along_rows(l.rows_qkv) + 2 * along_rows(query_heads) + along_rows(l.cols_heads) +
-                         along_columns(l.cols_dim) + along_rows(2.0 * l.rows_units) + along_columns(l.cols_dim);
-      b.collectives += 9;
+      b.fabric_cycles += 2 * along_rows(1) + along_rows(l.rows_qkv) + along_segment(query_heads) + 2 * along_rows(query_heads) +
+                         along_rows(l.cols_heads) + along_columns(l.cols_dim) + along_rows(2.0 * l.rows_units) +
+                         along_columns(l.cols_dim);
+      b.collectives += split_rows > 1 ? 10 : 9;
     }
     if (stage == 0) {
       b.fabric_cycles += along_columns(l.cols_dim);

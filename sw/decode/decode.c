@@ -3,9 +3,11 @@
  * stages (one when the model fits that way: every core works on every layer) and put each core's
  * part of its stage's matrices into its model region (wvp/model_layout.h). Within a stage, the
  * block's tiles share every matrix and vector in two dimensions: x's parts lie along the block
- * columns, the attention heads, hidden units and vocabulary along the block rows. A product that
- * reads x sums its partial products along each block row, one that writes x along each block
- * column, so every step works on a part and no core holds a whole vector. A block row's tiles
+ * columns, the attention heads, hidden units and vocabulary along the block rows (with more rows
+ * than KV heads, a KV head's rows split its heads' dimensions and add their scores down the
+ * column). A product that reads x sums its partial products along each block row, one that
+ * writes x along each block column, so every step works on a part and no core holds a whole
+ * vector. A block row's tiles
  * also split the context: each keeps the K/V of every C-th position and the row combines their
  * softmax sums and weighted values. Stage 0 embeds the token; each stage runs its layers (the
  * first and last may have none) and hands x on to the next (over the border of their blocks);
@@ -60,6 +62,7 @@ static const wvp_model_header *model;
 static wvp_model_layout shards;
 static wvp_decode_layout work;
 static uint32_t dim, head_size, seq_len, kv_mul;
+static uint32_t head_dims;            /* of each of this block row's heads: all head_size, or its slice of a split head */
 static uint32_t weight_type;          /* the matrices' elements (WVP_FP32, _FP16 or _BF16); x and the rest are fp32 */
 static uint32_t core;                 /* in the grid: PE (0,0) prints */
 static uint32_t stage, stages;        /* this core's pipeline stage, of `stages` */
@@ -101,12 +104,12 @@ static void rmsnorm(float *out, const float *x, const float *weight) {
   for (uint32_t j = 0; j < n; ++j) out[j] = weight[j] * (ss * x[j]);
 }
 
-/* cos and sin of each rotation angle of a head at `pos` (run.c's formula, its frequencies from the
- * loader: powf would take SRAM the model needs): every head and both q and k use the same
- * head_size / 2 angles, so they are computed once per position. */
+/* cos and sin of each rotation angle of this row's dimensions of a head at `pos` (run.c's formula,
+ * its frequencies from the loader: powf would take SRAM the model needs): every head and both q
+ * and k use the same angles, so they are computed once per position. */
 static void rope_angles(float *angles, uint32_t pos) {
-  const float *freq = at(shards.rope_freq);
-  for (uint32_t i = 0; i < head_size; i += 2) {
+  const float *freq = at(shards.rope_freq) + part.head_dims.first / 2;
+  for (uint32_t i = 0; i < head_dims; i += 2) {
     const float val = (float)pos * freq[i / 2];
     angles[i] = cosf(val);
     angles[i + 1] = sinf(val);
@@ -115,8 +118,8 @@ static void rope_angles(float *angles, uint32_t pos) {
 
 /* Rotates each pair of each of `heads` heads by its angle. */
 static void rope(float *vec, uint32_t heads, const float *angles) {
-  for (uint32_t h = 0; h < heads; ++h, vec += head_size)
-    for (uint32_t i = 0; i < head_size; i += 2) {
+  for (uint32_t h = 0; h < heads; ++h, vec += head_dims)
+    for (uint32_t i = 0; i < head_dims; i += 2) {
       const float fcr = angles[i], fci = angles[i + 1];
       const float v0 = vec[i], v1 = vec[i + 1];
       vec[i] = v0 * fcr - v1 * fci;
@@ -153,40 +156,47 @@ static void embed(uint32_t token, float *x) {
 }
 
 /* The block row's query heads (q) attend over positions 0..pos of sequence `b` with its KV heads'
- * k and v: each tile scores its own positions, and the row combines their maxima, softmax sums
- * and weighted values, so that each of its tiles gets the heads' outputs in `out`. */
+ * k and v: each tile scores its own positions (over its dimensions, which a split head's rows sum
+ * down their column), and the row combines their maxima, softmax sums and weighted values, so that
+ * each of its tiles gets the heads' outputs (its dimensions of them) in `out`. */
 static void attention(uint32_t layer, uint32_t b, uint32_t pos, const float *q, const float *k, const float *v, float *out) {
   if (!query_heads) return;
-  const uint32_t kv_heads = part.kv_heads.count, most_own = wvp_own_positions(model);
+  const uint32_t kv_heads = part.kv_heads.count;
   const float scale = sqrtf((float)head_size);
   float *att = at(work.att), *sums = at(work.head_sums);
   const wvp_kv_layer cache = wvp_kv_append(&kv, b, layer - shards.first_layer, pos, k, v);
+  const uint32_t own = cache.own; /* att holds (query head, own position) */
 
   /* Scores of the own positions, each query head's largest over the row. */
   for (uint32_t j = 0; j < kv_heads; ++j)
-    for (uint32_t i = 0; i < cache.own;) {
+    for (uint32_t i = 0; i < own;) {
       const wvp_kv_run run = wvp_kv_positions(&kv, &cache, WVP_KV_KEYS, j, i);
       for (uint32_t h = j * kv_mul; h < (j + 1) * kv_mul; ++h)
         for (uint32_t n = 0; n < run.count; ++n) {
-          const float *qh = q + h * head_size, *kt = run.at + n * run.stride;
+          const float *qh = q + h * head_dims, *kt = run.at + n * run.stride;
           float score = 0.0f;
-          for (uint32_t e = 0; e < head_size; ++e) score += qh[e] * kt[e];
-          att[h * most_own + i + n] = score / scale;
+          for (uint32_t e = 0; e < head_dims; ++e) score += qh[e] * kt[e];
+          att[h * own + i + n] = score;
         }
       i += run.count;
     }
   wvp_kv_pass_turns(&kv, &cache);
+  wvp_col_segment_allreduce_f32(att, query_heads * own, WVP_SUM);
   for (uint32_t h = 0; h < query_heads; ++h) {
     sums[h] = -INFINITY;
-    for (uint32_t i = 0; i < cache.own; ++i) sums[h] = wvp_max_f32(att[h * most_own + i], sums[h]);
+    for (uint32_t i = 0; i < own; ++i) {
+      float *a = &att[h * own + i];
+      *a /= scale;
+      sums[h] = wvp_max_f32(*a, sums[h]);
+    }
   }
   wvp_row_allreduce_f32(sums, query_heads, WVP_MAX);
   /* Softmax over the row: exponents of the own positions, their sum over the row. */
   for (uint32_t h = 0; h < query_heads; ++h) {
     const float max_val = sums[h];
     float sum = 0.0f;
-    for (uint32_t i = 0; i < cache.own; ++i) {
-      float *a = &att[h * most_own + i];
+    for (uint32_t i = 0; i < own; ++i) {
+      float *a = &att[h * own + i];
       *a = wvp_expf(*a - max_val);
       sum += *a;
     }
@@ -194,22 +204,22 @@ static void attention(uint32_t layer, uint32_t b, uint32_t pos, const float *q, 
   }
   wvp_row_allreduce_f32(sums, query_heads, WVP_SUM);
   for (uint32_t h = 0; h < query_heads; ++h)
-    for (uint32_t i = 0; i < cache.own; ++i) att[h * most_own + i] /= sums[h];
+    for (uint32_t i = 0; i < own; ++i) att[h * own + i] /= sums[h];
   /* The weighted values of the own positions, summed over the row. */
-  memset(out, 0, query_heads * head_size * sizeof(float));
+  memset(out, 0, query_heads * head_dims * sizeof(float));
   for (uint32_t j = 0; j < kv_heads; ++j)
-    for (uint32_t i = 0; i < cache.own;) {
+    for (uint32_t i = 0; i < own;) {
       const wvp_kv_run run = wvp_kv_positions(&kv, &cache, WVP_KV_VALUES, j, i);
       for (uint32_t h = j * kv_mul; h < (j + 1) * kv_mul; ++h)
         for (uint32_t n = 0; n < run.count; ++n) {
-          const float a = att[h * most_own + i + n], *vt = run.at + n * run.stride;
-          float *oh = out + h * head_size;
-          for (uint32_t e = 0; e < head_size; ++e) oh[e] += a * vt[e];
+          const float a = att[h * own + i + n], *vt = run.at + n * run.stride;
+          float *oh = out + h * head_dims;
+          for (uint32_t e = 0; e < head_dims; ++e) oh[e] += a * vt[e];
         }
       i += run.count;
     }
   wvp_kv_pass_turns(&kv, &cache);
-  wvp_row_allreduce_f32(out, query_heads * head_size, WVP_SUM);
+  wvp_row_allreduce_f32(out, query_heads * head_dims, WVP_SUM);
 }
 
 /* hb = SwiGLU(w1 x) * (w3 x) for the block row's hidden units (the tile's rows of w13 hold w1's
@@ -422,7 +432,7 @@ static uint32_t receive_next_token(void) {
 static void forward(float *x, uint32_t b) {
   const uint32_t pos = sequences[b].pos, dims = part.dims.count, kv_heads = part.kv_heads.count;
   float *xb = at(work.xb), *update = at(work.update), *heads = at(work.heads), *angles = at(work.rope);
-  float *q = at(work.qkv), *k = q + query_heads * head_size, *v = k + kv_heads * head_size;
+  float *q = at(work.qkv), *k = q + query_heads * head_dims, *v = k + kv_heads * head_dims;
   if (stage == 0) {
     wvp_step(WVP_STEP_EMBED, WVP_NO_LAYER);
     embed(sequences[b].token, x);
@@ -432,7 +442,7 @@ static void forward(float *x, uint32_t b) {
     wvp_step(WVP_STEP_ATTENTION_NORM, l);
     rmsnorm(xb, x, at(shards.rms_att + j * shards.cols_dim));
     wvp_step(WVP_STEP_QKV, l);
-    product_by_columns(at(shards.wqkv + j * shards.wqkv_stride), xb, q, (query_heads + 2 * kv_heads) * head_size);
+    product_by_columns(at(shards.wqkv + j * shards.wqkv_stride), xb, q, (query_heads + 2 * kv_heads) * head_dims);
     wvp_step(WVP_STEP_ROPE, l);
     if (j == 0) rope_angles(angles, pos);
     rope(q, query_heads, angles);
@@ -440,7 +450,7 @@ static void forward(float *x, uint32_t b) {
     wvp_step(WVP_STEP_ATTENTION, l);
     attention(l, b, pos, q, k, v, heads);
     wvp_step(WVP_STEP_OUTPUT, l);
-    product_by_rows(at(shards.wo + j * shards.wo_stride), heads, query_heads * head_size, update);
+    product_by_rows(at(shards.wo + j * shards.wo_stride), heads, query_heads * head_dims, update);
     for (uint32_t i = 0; i < dims; ++i) x[i] += update[i];
 
     wvp_step(WVP_STEP_FFN_NORM, l);
@@ -554,12 +564,15 @@ static int setup(void) {
   head_size = wvp_head_size(model), kv_mul = wvp_kv_mul(model);
   part = wvp_tile_part_of(model, col, row);
   query_heads = part.kv_heads.count * kv_mul;
+  head_dims = part.head_dims.count;
   /* (Used on the last stage only, with the sampler's buffers: setup refuses a temperature without.) */
   sampler_init((uint32_t)model->vocab_size, part.vocab, block_w, col, at(work.all_logits), at(work.order));
   wvp_collectives_init_block(origin_x, origin_y, model->stage_w, model->stage_h);
+  if (query_heads) wvp_collectives_init_col_segment(part.head_rows.first, part.head_rows.count);
   pipeline_init();
   kv = (wvp_kv_offload){.model = model, .key_cache = at(work.key_cache), .value_cache = at(work.value_cache),
-                        .fetched = at(work.kv_fetch), .layers = shards.layers, .col = col, .kv_heads = part.kv_heads.count};
+                        .fetched = at(work.kv_fetch), .layers = shards.layers, .col = col, .kv_heads = part.kv_heads.count,
+                        .head_dims = head_dims};
   wvp_kv_offload_init(&kv);
   return RUN;
 }

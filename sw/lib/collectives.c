@@ -11,23 +11,32 @@
 #include <wvp/fixed_time.h>
 #include <wvp/hal.h>
 
-/* This tile's position in the block the collectives run over, and the block's size. */
+/* This tile's position in the block the collectives run over, and the block's size; its position
+ * in its column segment, and the segment's length. */
 static uint32_t block_x, block_y, block_w, block_h;
+static uint32_t segment_y, segment_h = 1;
 
 /* Routes that are the same for every tile of a line: a wavelet entering from the far side goes
- * to this tile's core; the core's wavelets go one hop towards the line's start (reduce) or its
- * end (chain), or both ways and on along the line (broadcast, whatever tile is the root). */
-static void route_line(uint32_t reduce_color, uint32_t chain_color, uint32_t bcast_color, uint32_t pos, uint32_t len,
-                       uint32_t port_back, uint32_t port_fwd, uint32_t to_back, uint32_t to_fwd) {
+ * to this tile's core; the core's wavelets go one hop towards the line's start (reduce), or both
+ * ways and on along the line (broadcast, whatever tile is the root). A line's end tiles pass
+ * nothing beyond it. */
+static void route_reduce_bcast(uint32_t reduce_color, uint32_t bcast_color, uint32_t pos, uint32_t len, uint32_t port_back,
+                               uint32_t port_fwd, uint32_t to_back, uint32_t to_fwd) {
   const uint32_t has_back = pos > 0, has_fwd = pos + 1 < len;
   if (has_back) wvp_route(reduce_color, WVP_PORT_RAMP, to_back);
   if (has_fwd) wvp_route(reduce_color, port_fwd, WVP_TO_RAMP);
-  if (has_fwd) wvp_route(chain_color, WVP_PORT_RAMP, to_fwd);
-  if (has_back) wvp_route(chain_color, port_back, WVP_TO_RAMP);
   uint32_t from_core = (has_back ? to_back : 0) | (has_fwd ? to_fwd : 0);
   if (from_core) wvp_route(bcast_color, WVP_PORT_RAMP, from_core);
   if (has_back) wvp_route(bcast_color, port_back, WVP_TO_RAMP | (has_fwd ? to_fwd : 0));
   if (has_fwd) wvp_route(bcast_color, port_fwd, WVP_TO_RAMP | (has_back ? to_back : 0));
+}
+
+/* The same with the line's chain: the core's wavelets go one hop towards its end. */
+static void route_line(uint32_t reduce_color, uint32_t chain_color, uint32_t bcast_color, uint32_t pos, uint32_t len,
+                       uint32_t port_back, uint32_t port_fwd, uint32_t to_back, uint32_t to_fwd) {
+  route_reduce_bcast(reduce_color, bcast_color, pos, len, port_back, port_fwd, to_back, to_fwd);
+  if (pos + 1 < len) wvp_route(chain_color, WVP_PORT_RAMP, to_fwd);
+  if (pos > 0) wvp_route(chain_color, port_back, WVP_TO_RAMP);
 }
 
 void wvp_collectives_init(void) { wvp_collectives_init_block(0, 0, wvp_grid_w(), wvp_grid_h()); }
@@ -41,6 +50,13 @@ void wvp_collectives_init_block(uint32_t x0, uint32_t y0, uint32_t w, uint32_t h
              WVP_TO_W, WVP_TO_E);
   route_line(WVP_COLOR_COL_REDUCE, WVP_COLOR_COL_CHAIN, WVP_COLOR_COL_BCAST, block_y, block_h, WVP_PORT_N, WVP_PORT_S,
              WVP_TO_N, WVP_TO_S);
+}
+
+void wvp_collectives_init_col_segment(uint32_t first_row, uint32_t rows) {
+  segment_y = block_y - first_row;
+  segment_h = rows;
+  route_reduce_bcast(WVP_COLOR_SEG_REDUCE, WVP_COLOR_SEG_BCAST, segment_y, segment_h, WVP_PORT_N, WVP_PORT_S, WVP_TO_N,
+                     WVP_TO_S);
 }
 
 uint32_t wvp_block_cores(void) { return block_w * block_h; }
@@ -112,14 +128,12 @@ static void allreduce(float *data, uint32_t n, wvp_reduce_op op) {
   row_bcast(data, n, 0);
 }
 
-static void row_allreduce(float *data, uint32_t n, wvp_reduce_op op) {
-  reduce(WVP_COLOR_ROW_REDUCE, data, n, op, block_x, block_w);
-  row_bcast(data, n, 0);
-}
-
-static void col_allreduce(float *data, uint32_t n, wvp_reduce_op op) {
-  reduce(WVP_COLOR_COL_REDUCE, data, n, op, block_y, block_h);
-  col_bcast(data, n, 0);
+/* Along a row, a column or a column segment: reduced to position 0, then broadcast back. */
+static void line_allreduce(uint32_t reduce_color, uint32_t bcast_color, float *data, uint32_t n, wvp_reduce_op op, uint32_t pos,
+                           uint32_t len) {
+  if (len < 2) return;
+  reduce(reduce_color, data, n, op, pos, len);
+  bcast(bcast_color, data, n, pos == 0);
 }
 
 /* ---- all-gather ------------------------------------------------------------------------------
@@ -157,14 +171,17 @@ static void pass_part(uint32_t color, float *part, uint32_t n, int own, int pass
 }
 
 /* Parts travel towards position 0 on the reduce color, each tile sending its own part first,
- * then every part from further away. Tile 0 only receives, so the sweep drains from its end and
- * cannot deadlock. */
+ * then every part from further away. Those come in the order they lie in (the next tile's part,
+ * then the ones behind it), so they are taken and passed on as one block, not part by part. Tile
+ * 0 only receives, so the sweep drains from its end and cannot deadlock. */
 static void sweep_to_start(const line_parts *l, uint32_t pos, uint32_t len, uint32_t reduce_color, int *first) {
-  uint32_t n;
-  for (uint32_t p = pos; p < len; ++p) {
-    float *part = part_of(l, p, &n);
-    pass_part(reduce_color, part, n, p == pos, pos > 0, first);
-  }
+  uint32_t n, beyond;
+  float *own = part_of(l, pos, &n);
+  pass_part(reduce_color, own, n, 1, pos > 0, first);
+  if (pos + 1 == len) return;
+  float *further = part_of(l, pos + 1, &beyond);
+  beyond = (uint32_t)(part_of(l, len, &n) - further);
+  pass_part(reduce_color, further, beyond, 0, pos > 0, first);
 }
 
 /* The sweep to the start, then one towards len - 1 on the chain color, which tile len - 1 only
@@ -237,9 +254,17 @@ void wvp_col_reduce_f32(float *data, uint32_t n, wvp_reduce_op op) {
 
 void wvp_allreduce_f32(float *data, uint32_t n, wvp_reduce_op op) { MARKED(WVP_ACTIVITY_FABRIC, allreduce(data, n, op)); }
 
-void wvp_row_allreduce_f32(float *data, uint32_t n, wvp_reduce_op op) { MARKED(WVP_ACTIVITY_FABRIC, row_allreduce(data, n, op)); }
+void wvp_row_allreduce_f32(float *data, uint32_t n, wvp_reduce_op op) {
+  MARKED(WVP_ACTIVITY_FABRIC, line_allreduce(WVP_COLOR_ROW_REDUCE, WVP_COLOR_ROW_BCAST, data, n, op, block_x, block_w));
+}
 
-void wvp_col_allreduce_f32(float *data, uint32_t n, wvp_reduce_op op) { MARKED(WVP_ACTIVITY_FABRIC, col_allreduce(data, n, op)); }
+void wvp_col_allreduce_f32(float *data, uint32_t n, wvp_reduce_op op) {
+  MARKED(WVP_ACTIVITY_FABRIC, line_allreduce(WVP_COLOR_COL_REDUCE, WVP_COLOR_COL_BCAST, data, n, op, block_y, block_h));
+}
+
+void wvp_col_segment_allreduce_f32(float *data, uint32_t n, wvp_reduce_op op) {
+  MARKED(WVP_ACTIVITY_FABRIC, line_allreduce(WVP_COLOR_SEG_REDUCE, WVP_COLOR_SEG_BCAST, data, n, op, segment_y, segment_h));
+}
 
 void wvp_allgather_f32(float *y, uint32_t items, uint32_t item_floats) {
   MARKED(WVP_ACTIVITY_FABRIC, allgather(y, items, item_floats));

@@ -10,13 +10,12 @@
 
 __attribute__((cold)) void wvp_kv_offload_init(wvp_kv_offload *kv) {
   const wvp_model_header *model = kv->model;
-  kv->head_size = wvp_head_size(model);
   kv->block_w = model->stage_w;
   kv->slot_heads = wvp_row_kv_heads(model);
   kv->slots = wvp_kv_own_window(model);
   kv->offloaded = wvp_kv_offloaded(model);
   if (!kv->offloaded) return;
-  kv->per_fetch = WVP_KV_FETCH_WORDS / kv->head_size;
+  kv->per_fetch = kv->head_dims ? WVP_KV_FETCH_WORDS / kv->head_dims : 0; /* 0: a row of a split head past its dimensions */
   kv->slab = wvp_core_id() * wvp_kv_slab_bytes(model);
   const uint32_t tile_x = wvp_x();
   const int west = model->kv_edge == WVP_PORT_W;
@@ -95,9 +94,9 @@ uint32_t wvp_kv_write_through(wvp_kv_offload *kv, uint32_t layer, uint32_t pos, 
     uint64_t address[2];
     for (uint32_t kind = WVP_KV_KEYS; kind <= WVP_KV_VALUES; ++kind) {
       address[kind] = kv->slab + wvp_kv_slab_offset(kv->model, layer, kind, j, own);
-      node_request(kv, NODE_WRITE64, kv->head_size, address[kind]);
-      wvp_tensor_stream_out(WVP_COLOR_KV_REQUEST, WVP_FP32, (kind == WVP_KV_KEYS ? keys : values) + j * kv->head_size,
-                            kv->head_size);
+      node_request(kv, NODE_WRITE64, kv->head_dims, address[kind]);
+      wvp_tensor_stream_out(WVP_COLOR_KV_REQUEST, WVP_FP32, (kind == WVP_KV_KEYS ? keys : values) + j * kv->head_dims,
+                            kv->head_dims);
     }
     node_status(address[WVP_KV_KEYS]);
     node_status(address[WVP_KV_VALUES]);
@@ -112,9 +111,9 @@ const float *wvp_kv_fetch(wvp_kv_offload *kv, uint32_t layer, uint32_t kind, uin
   const uint64_t address = kv->slab + wvp_kv_slab_offset(kv->model, layer, kind, j, first);
   const uint32_t before = wvp_activity_begin(WVP_ACTIVITY_MEMORY);
   take_turn(kv);
-  node_request(kv, NODE_READ64, n * kv->head_size, address);
+  node_request(kv, NODE_READ64, n * kv->head_dims, address);
   node_status(address);
-  wvp_tensor_stream_in(WVP_COLOR_KV_REPLY, WVP_FP32, kv->fetched, n * kv->head_size);
+  wvp_tensor_stream_in(WVP_COLOR_KV_REPLY, WVP_FP32, kv->fetched, n * kv->head_dims);
   release_row(kv);
   pass_turn(kv);
   wvp_activity_end(before);

@@ -525,6 +525,49 @@ TEST(LlamaLoader, EveryTileGetsItsBlockOfEveryMatrixAndItsPartOfTheNorms) {
   }
 }
 
+TEST(LlamaLoader, WithMoreBlockRowsThanKvHeadsEachHeadsRowsSplitItsDimensionsInPairs) {
+  const ModelConfig c = small_config();  // dim 16, hidden 40, 4 heads of 4, 2 KV heads, vocab 400
+  const Model m = generate_model(c, 11);
+  // 3 columns x 5 rows: KV head 0 takes rows 0-2, KV head 1 rows 3-4; a head of 4 has 2 pairs, so
+  // rows 0 and 1 split head 0's dimensions (0-1, 2-3), row 2 holds none, rows 3 and 4 split head 1's.
+  const StagePlan plan = single_stage(3, 5);
+  const wvp_model_header h = header_of(c, plan);
+  EXPECT_TRUE(wvp_heads_split(&h));
+  EXPECT_EQ(wvp_row_head_dims(&h), 2u);
+  const wvp_model_layout l = wvp_model_layout_of(&h, 0);
+  EXPECT_EQ(l.rows_qkv, 8u);  // 2 query heads, a key head and a value head, 2 dimensions each
+  EXPECT_EQ(l.cols_heads, 4u);
+  const uint32_t kv_head[] = {0, 0, 0, 1, 1}, holds[] = {1, 1, 0, 1, 1}, dims_first[] = {0, 2, 0, 0, 2};
+  const uint32_t rows_first[] = {0, 0, 0, 3, 3};
+  for (uint32_t row = 0; row < 5; ++row) {
+    const wvp_tile_part part = wvp_tile_part_of(&h, 1, row);
+    EXPECT_EQ(part.kv_heads.first, kv_head[row]) << row;
+    EXPECT_EQ(part.kv_heads.count, holds[row]) << row;
+    EXPECT_EQ(part.head_dims.count, 2 * holds[row]) << row;
+    EXPECT_EQ(part.head_dims.first, dims_first[row]) << row;
+    EXPECT_EQ(part.head_rows.first, rows_first[row]) << row;
+    EXPECT_EQ(part.head_rows.count, 2u) << row;
+    if (!holds[row]) continue;
+    const uint32_t core = row * 3 + 1, d0 = 6, n = 5, e0 = dims_first[row], j = kv_head[row];
+    const std::vector<uint8_t> bytes = model_region_image(m, plan, core);
+    const float* region = reinterpret_cast<const float*>(bytes.data());
+    // Layer 1 of wq|wk|wv: each query head's rows e0, e0 + 1, then the key head's, then the value head's.
+    const float* qkv = region + l.wqkv + l.wqkv_stride;
+    for (uint32_t r = 0; r < 8; ++r) {
+      const uint32_t head_row = e0 + r % 2;
+      const float* expected = r < 4 ? m.weights.wq + (16 + (2 * j + r / 2) * 4 + head_row) * 16
+                            : r < 6 ? m.weights.wk + (8 + j * 4 + head_row) * 16
+                                    : m.weights.wv + (8 + j * 4 + head_row) * 16;
+      for (uint32_t i = 0; i < n; ++i) ASSERT_EQ(qkv[r * n + i], expected[d0 + i]) << "row " << row << " qkv row " << r;
+    }
+    // Layer 1 of wo: x's part of its rows over columns e0, e0 + 1 of each query head.
+    for (uint32_t r = 0; r < n; ++r)
+      for (uint32_t i = 0; i < 4; ++i)
+        ASSERT_EQ(region[l.wo + l.wo_stride + r * 4 + i], m.weights.wo[16 * 16 + (d0 + r) * 16 + (2 * j + i / 2) * 4 + e0 + i % 2])
+            << "row " << row << " wo column " << i;
+  }
+}
+
 TEST(LlamaLoader, HalfWeightsAreRoundedStoredInTwoBytesAndShrinkTheRegion) {
   const ModelConfig c = small_config();  // dim 16, hidden 40, 2 layers, 4 heads of 4, 2 KV heads, vocab 400
   const Model fp32 = generate_model(c, 11);
@@ -644,7 +687,7 @@ TEST(LlamaLoader, StagesAreNumberedAsASnakeOfNeighbouringBlocks) {
 // their norm weights of its part of x), the embedding on stage 0 and the (shared) classifier on
 // the last stage, and nothing more; every layer is on exactly one stage.
 void expect_images_hold_their_stages_layers(const Model& m, const StagePlan& plan) {
-  const uint32_t d = m.config.dim, query_dims = d / m.config.n_kv_heads;  // per KV head
+  const uint32_t d = m.config.dim, head_size = m.config.head_size(), kv_mul = m.config.n_heads / m.config.n_kv_heads;
   std::vector<uint32_t> first_layer(plan.stages), layers(plan.stages);  // per stage
   for (uint32_t core = 0; core < plan.grid_w * plan.grid_h; ++core) {
     const std::vector<uint8_t> bytes = model_region_image(m, plan, core);
@@ -660,14 +703,17 @@ void expect_images_hold_their_stages_layers(const Model& m, const StagePlan& pla
     uint32_t x0, y0;
     wvp_stage_origin(&h, plan.grid_w, stage, &x0, &y0);
     first_layer[stage] = l.first_layer, layers[stage] = l.layers;
-    uint32_t d0, n, kv0, kvn, v0, vn;
+    uint32_t d0, n, v0, vn;
     wvp_rows_of(d, plan.stage_w, x - x0, &d0, &n);
-    wvp_rows_of(m.config.n_kv_heads, plan.stage_h, y - y0, &kv0, &kvn);
     wvp_rows_of(m.config.vocab_size, plan.stage_h, y - y0, &v0, &vn);
+    // The row's query heads, of each the row's dimensions (all, or its slice of a split head).
+    const wvp_tile_part part = wvp_tile_part_of(&h, x - x0, y - y0);
+    const uint32_t first_query = part.kv_heads.first * kv_mul, e0 = part.head_dims.first, dims = part.head_dims.count;
     for (uint64_t j = 0; j < l.layers; ++j) {
       const uint64_t layer = l.first_layer + j;
-      for (uint32_t i = 0; n && i < kvn * query_dims; ++i)  // row d0 of wo over the row's query heads
-        ASSERT_EQ(region[l.wo + j * l.wo_stride + i], m.weights.wo[(layer * d + d0) * d + kv0 * query_dims + i]);
+      for (uint32_t i = 0; n && i < part.kv_heads.count * kv_mul * dims; ++i)  // row d0 of wo over the row's query heads
+        ASSERT_EQ(region[l.wo + j * l.wo_stride + i],
+                  m.weights.wo[(layer * d + d0) * d + (first_query + i / dims) * head_size + e0 + i % dims]);
       for (uint32_t i = 0; i < n; ++i) ASSERT_EQ(region[l.rms_ffn + j * l.cols_dim + i], m.weights.rms_ffn[layer * d + d0 + i]);
     }
     const uint32_t vocab_rows = stage == 0 ? l.embedding : stage + 1 == plan.stages ? l.classifier : l.floats;

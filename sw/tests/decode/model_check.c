@@ -2,7 +2,8 @@
  * plainly against wvp/model_layout.h: the embedding row of `token` (from the grid row that holds
  * it, down each column), RMSNorm with layer 0's weights, and layer 0's query projection, each
  * tile's partial products summed along its grid row. The first tile of each grid row prints its
- * row's query rows as "q FIRST hex...", for the host to compare with its reference. */
+ * row's query rows, its dimensions of each of its query heads, as "q FIRST hex...", for the host
+ * to compare with its reference. */
 #include <stdint.h>
 #include <stdio.h>
 #include <wvp/collectives.h>
@@ -29,7 +30,8 @@ int main(void) {
   }
   const wvp_model_layout l = wvp_model_layout_of(h, 0);
   const wvp_tile_part part = wvp_tile_part_of(h, col, row);
-  const uint32_t n = part.dims.count, query_rows = part.kv_heads.count * wvp_kv_mul(h) * wvp_head_size(h);
+  const uint32_t n = part.dims.count, query_heads = part.kv_heads.count * wvp_kv_mul(h), head_dims = part.head_dims.count;
+  const uint32_t query_rows = query_heads * head_dims;
   if (n > PART_MAX || query_rows > QUERY_ROWS_MAX) {
     if (wvp_core_id() == 0) printf("the parts are larger than this check's buffers\n");
     return 1;
@@ -53,10 +55,10 @@ int main(void) {
   wvp_dot_rows(region + l.wqkv, h->weight_type, xb, q, query_rows, n);
   wvp_row_allreduce_f32(q, query_rows, WVP_SUM);
 
-  if (col == 0 && query_rows) {
-    printf("q %u", (unsigned)(part.kv_heads.first * wvp_kv_mul(h) * wvp_head_size(h)));
-    for (uint32_t i = 0; i < query_rows; ++i) {
-      union { float f; uint32_t u; } bits = {.f = q[i]};
+  for (uint32_t head = 0; col == 0 && head < query_heads; ++head) {
+    printf("q %u", (unsigned)((part.kv_heads.first * wvp_kv_mul(h) + head) * wvp_head_size(h) + part.head_dims.first));
+    for (uint32_t i = 0; i < head_dims; ++i) {
+      union { float f; uint32_t u; } bits = {.f = q[head * head_dims + i]};
       printf(" %08x", (unsigned)bits.u);
     }
     printf("\n");

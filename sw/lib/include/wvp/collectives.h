@@ -17,7 +17,9 @@
 #define WVP_COLOR_COL_BCAST  3 /* from any tile of a column to the rest of it */
 #define WVP_COLOR_ROW_CHAIN  4 /* flows east, one hop: all-gather */
 #define WVP_COLOR_COL_CHAIN  5 /* flows south, one hop */
-#define WVP_COLORS_RESERVED  6
+#define WVP_COLOR_SEG_REDUCE 6 /* a column segment's: flows north */
+#define WVP_COLOR_SEG_BCAST  7 /* from a column segment's first tile to the rest of it */
+#define WVP_COLORS_RESERVED  8
 
 typedef enum { WVP_SUM, WVP_MAX } wvp_reduce_op;
 
@@ -28,6 +30,9 @@ void wvp_collectives_init(void);
  * theirs independently. Below, "grid", "row", "column", coordinates and core numbers are the
  * block's. */
 void wvp_collectives_init_block(uint32_t x0, uint32_t y0, uint32_t w, uint32_t h);
+/* After _init or _init_block: this tile's column segment, the block rows [first_row, first_row +
+ * rows) of its column, which holds it. Segments that do not overlap run theirs independently. */
+void wvp_collectives_init_col_segment(uint32_t first_row, uint32_t rows);
 /* The block's cores, and this core's number among them (row-major). */
 uint32_t wvp_block_cores(void);
 uint32_t wvp_block_rank(void);
@@ -48,6 +53,9 @@ void wvp_col_reduce_f32(float *data, uint32_t n, wvp_reduce_op op);
  * x = 0 (y = 0), so the tiles hold the same bits. */
 void wvp_row_allreduce_f32(float *data, uint32_t n, wvp_reduce_op op);
 void wvp_col_allreduce_f32(float *data, uint32_t n, wvp_reduce_op op);
+
+/* wvp_col_allreduce_f32 over this tile's column segment. */
+void wvp_col_segment_allreduce_f32(float *data, uint32_t n, wvp_reduce_op op);
 
 /* Element-wise reduction over the whole grid; every tile gets the result in data. Rows reduce
  * to column 0, column 0 to (0,0), which broadcasts down column 0 and along every row. */

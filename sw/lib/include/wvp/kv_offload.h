@@ -34,13 +34,14 @@
 typedef struct {
   /* The firmware's, before wvp_kv_offload_init: */
   const wvp_model_header *model;
-  float *key_cache, *value_cache; /* the tile's slots: (sequence, stage layer, slot, KV head of the block row, head_size) */
+  float *key_cache, *value_cache; /* the tile's slots: (sequence, stage layer, slot, KV head of the block row, head_dims) */
   float *fetched;                 /* WVP_KV_FETCH_WORDS floats (offload only) */
   uint32_t layers;                /* the stage's */
   uint32_t col;                   /* this tile's block column */
   uint32_t kv_heads;              /* its block row's */
+  uint32_t head_dims;             /* the dimensions of each it holds (wvp_tile_part's) */
   /* wvp_kv_offload_init's: */
-  uint32_t head_size, block_w, slot_heads; /* slot_heads: the most KV heads a block row has, as the slots are cut */
+  uint32_t block_w, slot_heads;   /* slot_heads: the most KV heads a block row has, as the slots are cut */
   uint32_t slots;                 /* own positions kept in SRAM */
   uint32_t per_fetch;             /* own positions of one head in a fetch */
   uint8_t offloaded;              /* the older positions are at the memory node */
@@ -86,7 +87,7 @@ static inline uint32_t wvp_kv_own_positions(const wvp_kv_offload *kv, uint32_t c
  * tile that owns it) and, with offload, writes them through: the whole ring takes this turn. */
 static inline wvp_kv_layer wvp_kv_append(wvp_kv_offload *kv, uint32_t sequence, uint32_t layer, uint32_t pos, const float *k,
                                          const float *v) {
-  const uint32_t slot_floats = kv->slot_heads * kv->head_size;
+  const uint32_t slot_floats = kv->slot_heads * kv->head_dims;
   const uint32_t layer_at = (sequence * kv->layers + layer) * kv->slots * slot_floats;
   wvp_kv_layer l = {.keys = kv->key_cache + layer_at, .values = kv->value_cache + layer_at, .layer = layer};
   l.own = wvp_kv_own_positions(kv, kv->col, pos);
@@ -94,8 +95,8 @@ static inline wvp_kv_layer wvp_kv_append(wvp_kv_offload *kv, uint32_t sequence, 
   const int owner = pos % kv->block_w == kv->col;
   const uint32_t slot_at = ((pos / kv->block_w) % kv->slots) * slot_floats;
   if (owner) {
-    memcpy(l.keys + slot_at, k, kv->kv_heads * kv->head_size * sizeof(float));
-    memcpy(l.values + slot_at, v, kv->kv_heads * kv->head_size * sizeof(float));
+    memcpy(l.keys + slot_at, k, kv->kv_heads * kv->head_dims * sizeof(float));
+    memcpy(l.values + slot_at, v, kv->kv_heads * kv->head_dims * sizeof(float));
   }
   if (kv->offloaded) l.idle_turns = wvp_kv_write_through(kv, layer, pos, l.keys + slot_at, l.values + slot_at, owner);
   return l;
@@ -106,11 +107,11 @@ static inline wvp_kv_layer wvp_kv_append(wvp_kv_offload *kv, uint32_t sequence, 
 static inline wvp_kv_run wvp_kv_positions(wvp_kv_offload *kv, const wvp_kv_layer *layer, uint32_t kind, uint32_t head, uint32_t i) {
   if (i < layer->resident) {
     const uint32_t n = layer->resident - i < kv->per_fetch ? layer->resident - i : kv->per_fetch;
-    return (wvp_kv_run){wvp_kv_fetch(kv, layer->layer, kind, head, i, n), n, kv->head_size};
+    return (wvp_kv_run){wvp_kv_fetch(kv, layer->layer, kind, head, i, n), n, kv->head_dims};
   }
   const float *cache = kind == WVP_KV_KEYS ? layer->keys : layer->values;
   const uint32_t slot = i % kv->slots, n = layer->own - i < kv->slots - slot ? layer->own - i : kv->slots - slot;
-  return (wvp_kv_run){cache + (slot * kv->slot_heads + head) * kv->head_size, n, kv->slot_heads * kv->head_size};
+  return (wvp_kv_run){cache + (slot * kv->slot_heads + head) * kv->head_dims, n, kv->slot_heads * kv->head_dims};
 }
 
 /* After a sweep over the heads' keys or values: the turns of the fetches this tile did not make. */
