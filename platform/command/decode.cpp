@@ -10,7 +10,6 @@
 #include <nlohmann/json.hpp>
 
 #include "abi/wvp/element_types.h"
-#include "engine/rank_sync.h"
 #include "platform/llama/checkpoint.h"
 #include "platform/llama/reference.h"
 #include "platform/studies/decode_estimate.h"
@@ -27,21 +26,6 @@ std::string default_firmware() {
   // The build puts the firmware at <build>/sw/decode.elf and this program at <build>/platform/.
   const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe");
   return (exe.parent_path().parent_path() / "sw" / "decode.elf").string();
-}
-
-// The whole system's breakdown from every rank's share of the cores (every rank calls it: the
-// sums are collective); the breakdown itself with one rank.
-PhaseProfile::Breakdown across_ranks(PhaseProfile::Breakdown b) {
-  RankSync& sync = RankSync::world();
-  if (sync.ranks() == 1) return b;
-  for (uint64_t& cycles : b.active) cycles = sync.sum(cycles);
-  b.cores = static_cast<uint32_t>(sync.sum(b.cores));
-  b.done_sum = sync.sum(b.done_sum);
-  b.last_done = sync.max(b.last_done);
-  b.idle = uint64_t{b.cores} * b.last_done - b.done_sum;
-  b.window = b.idle;
-  for (uint64_t cycles : b.active) b.window += cycles;
-  return b;
 }
 
 // "tensor 1.0%, fabric 38.5%, ..." in the order of the breakdown.
@@ -181,7 +165,7 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
   PhaseProfile::Breakdown breakdown;
   bool interrupted = false;
   run.report = [&](const Wafer& wafer, const PhaseProfile& profile, int code, nlohmann::json* stats) {
-    breakdown = across_ranks(profile.breakdown());
+    breakdown = profile.breakdown();  // on MPI rank 0, every rank's cores (run.cpp gathers them)
     interrupted = wafer.cluster().outcome() == CoreCluster::Outcome::Interrupted;
     if (stats && code == 0 && cycles_per_token) {
       (*stats)["decode"] = bounds_json(bounds, cycles_per_token);

@@ -546,6 +546,10 @@ int run_this_rank(const RunOptions& options, std::ostream& out, std::ostream& er
     for (uint32_t tile = 0; tile < wafer.tile_count(); ++tile) wafer.cores()[tile].flush_call_samples();
   for (size_t i = 0; i < wafer.tile_count(); ++i)
     profile.finish(static_cast<uint32_t>(i), wafer.cores()[static_cast<uint32_t>(i)].cycle());
+  // Rank 0 reports the whole system: the other ranks' profiles, and their tiles for the stats.
+  const OtherRanks others = wafer.links().rank_links()
+                                ? gather_other_ranks(wafer, profile, r.end_cycle, !options.stats_path.empty())
+                                : OtherRanks{};
   const HostStreamSummary streamed = stream.finish();
   if (debug) debug->on_exit(r.exit_code);
   constexpr size_t kReportedCores = 8;  // a whole grid failing alike says nothing new per core
@@ -580,7 +584,7 @@ int run_this_rank(const RunOptions& options, std::ostream& out, std::ostream& er
   const bool interrupted = r.outcome == CoreCluster::Outcome::Interrupted;
   const char* const stopped_by = signal_name(wafer.cluster().stop_request());
   StreamedJson stats;
-  if (!options.stats_path.empty()) stats = run_stats_json(wafer, r, profile, {setup_seconds, host_seconds}, load, streamed);
+  if (!options.stats_path.empty()) stats = run_stats_json(wafer, r, profile, {setup_seconds, host_seconds}, load, streamed, others);
   if (!options.stats_path.empty() && interrupted) stats.doc["interrupted_by"] = stopped_by;
   if (const RankLinks* ranks = wafer.links().rank_links(); ranks && !options.stats_path.empty()) {
     // Said, not left to be guessed: which parts are the whole system's (docs/distributed.md).
@@ -591,8 +595,9 @@ int run_this_rank(const RunOptions& options, std::ostream& out, std::ostream& er
     stats.doc["mpi"] = {{"ranks", sync.ranks()},
                         {"rank", sync.rank()},
                         {"wafers_of_this_rank", wafers},
-                        {"whole_system", {"simulated_cycles", "instructions", "exit_code", "system.links"}},
-                        {"this_rank_only", {"cores", "fabric", "phases", "rounds", "sram_host_bytes", "host_memory"}}};
+                        {"whole_system", "every figure but those below"},
+                        {"this_rank_only", {"sram_host_bytes", "fabric.bytes_per_touched_router", "host_memory", "host_threads"}},
+                        {"per_process", {"rounds", "cores.decodes", "cores.decode_hit_rate"}}};
   }
   if (options.report) options.report(wafer, profile, r.exit_code, options.stats_path.empty() ? nullptr : &stats.doc);
   if (!options.stats_path.empty()) write_json(options.stats_path, stats, "stats file");

@@ -89,24 +89,47 @@ void PhaseProfile::finish(uint32_t tile, uint64_t cycle) {
   if (t.started != UINT64_MAX && t.done == UINT64_MAX) t.done = std::max(cycle, t.started);
 }
 
+PhaseProfile::Windows PhaseProfile::windows() const {
+  Windows w = other_ranks_;
+  for (const TileState& t : tiles_) {
+    if (t.started == UINT64_MAX || t.done == UINT64_MAX) continue;
+    ++w.cores;
+    w.done_sum += t.done;
+    w.last_done = std::max(w.last_done, t.done);
+  }
+  return w;
+}
+
 PhaseProfile::Breakdown PhaseProfile::breakdown() const {
   Breakdown b;
   for (const auto& [key, cycles] : totals_)
     if (in_window(key.first))
       for (uint32_t a = 0; a < kActivities; ++a) b.active[a] += cycles[a];
-  uint64_t last_done = 0;
-  for (const TileState& t : tiles_)
-    if (t.started != UINT64_MAX && t.done != UINT64_MAX) last_done = std::max(last_done, t.done);
-  b.last_done = last_done;
-  for (const TileState& t : tiles_) {
-    if (t.started == UINT64_MAX || t.done == UINT64_MAX) continue;
-    ++b.cores;
-    b.idle += last_done - t.done;
-    b.done_sum += t.done;
-  }
+  const Windows w = windows();
+  b.cores = w.cores;
+  b.idle = uint64_t{w.cores} * w.last_done - w.done_sum;
   b.window = b.idle;
   for (uint64_t c : b.active) b.window += c;
   return b;
+}
+
+nlohmann::json PhaseProfile::part() const {
+  nlohmann::json totals = nlohmann::json::array();
+  for (const auto& [key, cycles] : totals_) totals.push_back({key.first, key.second, cycles});
+  const Windows w = windows();
+  return {{"used", used_}, {"totals", totals}, {"cores", w.cores}, {"done_sum", w.done_sum}, {"last_done", w.last_done}};
+}
+
+void PhaseProfile::add_part(const nlohmann::json& part) {
+  used_ = used_ || part.at("used").get<bool>();
+  for (const nlohmann::json& t : part.at("totals")) {
+    ActivityCycles& sum = totals_[{t.at(0).get<uint32_t>(), t.at(1).get<uint32_t>()}];
+    const ActivityCycles cycles = t.at(2).get<ActivityCycles>();
+    for (uint32_t a = 0; a < kActivities; ++a) sum[a] += cycles[a];
+  }
+  other_ranks_.cores += part.at("cores").get<uint32_t>();
+  other_ranks_.done_sum += part.at("done_sum").get<uint64_t>();
+  other_ranks_.last_done = std::max(other_ranks_.last_done, part.at("last_done").get<uint64_t>());
 }
 
 nlohmann::json PhaseProfile::to_json() const {

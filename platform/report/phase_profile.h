@@ -55,15 +55,19 @@ class PhaseProfile : public PhaseSink {
     ActivityCycles active{};
     uint64_t idle = 0, window = 0;  // window = sum of every core's window
     uint32_t cores = 0;
-    // The last core's DONE and the sum of every core's: idle = cores x last_done - done_sum, so
-    // that breakdowns of disjoint cores (other MPI ranks') combine exactly.
-    uint64_t last_done = 0, done_sum = 0;
     double share(uint64_t cycles) const { return window ? 100.0 * double(cycles) / double(window) : 0.0; }
   };
   Breakdown breakdown() const;
 
   // {"steps": [{step, layer, cycles, core, tensor, fabric, sync}...], "breakdown": {...}}
   nlohmann::json to_json() const;
+
+  // The whole system's profile on MPI rank 0, where each rank profiles its own cores: part() is
+  // this profile's totals and its cores' windows in brief (how many, the sum and the last of
+  // their DONEs: each core's idle time is the last DONE less its own), add_part() adds another
+  // rank's in. Exact, as the ranks' cores are disjoint.
+  nlohmann::json part() const;
+  void add_part(const nlohmann::json& part);
   // Chrome trace-event JSON (Perfetto opens it): one track per kept tile, named by `track_name`.
   void write_trace(const std::string& path, const Clock& clock,
                    const std::function<std::string(uint32_t tile)>& track_name) const;
@@ -94,6 +98,12 @@ class PhaseProfile : public PhaseSink {
       s.fields(step, layer, activity, since, step_since, activity_since, started, done, timeline, finished, spans);
     }
   };
+  // The profiled cores' windows in brief: breakdown()'s, and other ranks' (add_part).
+  struct Windows {
+    uint32_t cores = 0;
+    uint64_t done_sum = 0, last_done = 0;
+  };
+  Windows windows() const;
   void account(uint32_t tile, uint64_t cycle);
   void close_activity(TileState& t, uint64_t cycle);
   void close_step(TileState& t, uint64_t cycle);
@@ -103,6 +113,7 @@ class PhaseProfile : public PhaseSink {
   // By tile, when asked for: 40 bytes a tile, too much to keep on a whole WSE-3 unasked.
   std::vector<ActivityCycles> per_tile_;
   CycleWindow tile_window_;
+  Windows other_ranks_;
   bool used_ = false;
 };
 

@@ -2,8 +2,11 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <iomanip>
 #include <ostream>
+
+#include "engine/rank_sync.h"
 
 #include "platform/report/fabric_report.h"
 #include "platform/report/off_wafer_io.h"
@@ -70,8 +73,41 @@ nlohmann::json host_threads_json(const CoreCluster& cluster) {
 
 }  // namespace
 
+OtherRanks gather_other_ranks(const Wafer& wafer, PhaseProfile& profile, uint64_t end_cycle, bool tiles) {
+  RankSync& sync = RankSync::world();
+  tiles = sync.max(tiles ? 1 : 0) != 0;  // rank 0 alone writes the stats
+  const Fabric& fabric = wafer.fabric().fabric();
+  std::string mine;
+  if (sync.rank() != 0) {
+    nlohmann::json part = {{"profile", profile.part()},
+                           {"flit_hops", fabric.flit_hops()},
+                           {"flits_in_flight", fabric.flits_in_flight()},
+                           {"touched_routers", fabric.touched_routers()},
+                           {"cores", nlohmann::json::array()},
+                           {"routers", nlohmann::json::array()}};
+    for (uint32_t tile = 0; tiles && tile < wafer.tile_count(); ++tile)
+      if (wafer.owns(tile)) part["cores"].push_back({tile, core_json(wafer, tile)});
+    for (const uint32_t tile : tiles ? routers_with_stats(fabric) : std::vector<uint32_t>{})
+      if (wafer.owns(tile)) part["routers"].push_back({tile, fabric_router_json(fabric, tile, end_cycle)});
+    mine = part.dump();
+  }
+  OtherRanks others;
+  const std::vector<std::string> parts = sync.gather(mine);
+  for (size_t rank = 1; rank < parts.size(); ++rank) {
+    const nlohmann::json part = nlohmann::json::parse(parts[rank]);
+    profile.add_part(part.at("profile"));
+    others.flit_hops += part.at("flit_hops").get<uint64_t>();
+    others.flits_in_flight += part.at("flits_in_flight").get<uint64_t>();
+    others.touched_routers += part.at("touched_routers").get<uint64_t>();
+    for (const nlohmann::json& core : part.at("cores")) others.cores[core.at(0).get<uint32_t>()] = core.at(1);
+    for (const nlohmann::json& router : part.at("routers")) others.routers[router.at(0).get<uint32_t>()] = router.at(1);
+  }
+  return others;
+}
+
 StreamedJson run_stats_json(Wafer& wafer, const Wafer::Result& r, const PhaseProfile& profile, const HostTimes& host,
-                            const std::optional<HostLoadSummary>& load, const HostStreamSummary& stream) {
+                            const std::optional<HostLoadSummary>& load, const HostStreamSummary& stream,
+                            const OtherRanks& others) {
   const uint64_t instructions = r.instructions;
   StreamedJson stats;
   nlohmann::json& j = stats.doc;
@@ -95,6 +131,9 @@ StreamedJson run_stats_json(Wafer& wafer, const Wafer::Result& r, const PhasePro
       {"host_memory", host_memory_json(wafer)},
       {"host_threads", host_threads_json(wafer.cluster())},
   };
+  for (const auto& [key, other] : {std::pair{"flit_hops", others.flit_hops}, {"flits_in_flight", others.flits_in_flight},
+                                    {"touched_routers", others.touched_routers}})
+    j["fabric"][key] = j["fabric"][key].get<uint64_t>() + other;
   if (wafer.config().serdes.count) {
     const OffWaferIo io = off_wafer_io(wafer.config());
     j["off_wafer_io"] = {{"serdes", io.serdes},
@@ -121,12 +160,20 @@ StreamedJson run_stats_json(Wafer& wafer, const Wafer::Result& r, const PhasePro
   }
   if (stream.in_bytes || !stream.out.empty()) j["host_stream"] = to_json(stream);
   if (profile.used()) j["phases"] = profile.to_json();
-  stats.stream_array("/cores", wafer.tile_count(), [&wafer](size_t tile) { return core_json(wafer, static_cast<uint32_t>(tile)); });
+  stats.stream_array("/cores", wafer.tile_count(), [&wafer, &others](size_t tile) {
+    const auto other = others.cores.find(static_cast<uint32_t>(tile));
+    return other != others.cores.end() ? other->second : core_json(wafer, static_cast<uint32_t>(tile));
+  });
   const Fabric& fabric = wafer.fabric().fabric();
-  std::vector<uint32_t> routers = routers_with_stats(fabric);
+  std::vector<uint32_t> routers;
+  for (const uint32_t tile : routers_with_stats(fabric))
+    if (!others.routers.count(tile)) routers.push_back(tile);
+  for (const auto& [tile, entry] : others.routers) routers.push_back(tile);
+  std::sort(routers.begin(), routers.end());
   const size_t count = routers.size();
-  stats.stream_array("/fabric/routers", count, [&fabric, cycles = r.end_cycle, routers = std::move(routers)](size_t i) {
-    return fabric_router_json(fabric, routers[i], cycles);
+  stats.stream_array("/fabric/routers", count, [&fabric, &others, cycles = r.end_cycle, routers = std::move(routers)](size_t i) {
+    const auto other = others.routers.find(routers[i]);
+    return other != others.routers.end() ? other->second : fabric_router_json(fabric, routers[i], cycles);
   });
   return stats;
 }

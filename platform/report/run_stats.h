@@ -1,6 +1,7 @@
 // What a run reports: the summary printed at its end and the stats JSON (`--stats`).
 #pragma once
 #include <iosfwd>
+#include <map>
 #include <optional>
 
 #include <nlohmann/json.hpp>
@@ -18,12 +19,27 @@ struct HostTimes {
   double setup_seconds = 0, run_seconds = 0;
 };
 
+// The tiles of the wafers other MPI ranks ran, as their stats entries, and their fabrics' totals:
+// gathered on rank 0 so that its stats are the whole system's.
+struct OtherRanks {
+  std::map<uint32_t, nlohmann::json> cores, routers;  // by tile
+  uint64_t flit_hops = 0, flits_in_flight = 0, touched_routers = 0;
+};
+
+// Every rank calls it (a collective) once its cores and fabric have ended at `end_cycle`, the
+// whole system's: rank 0 gets the others' phase profiles added into `profile` and, when a rank
+// asks for `tiles` (the one that writes the stats), their cores' and routers' entries; the other
+// ranks get nothing.
+OtherRanks gather_other_ranks(const Wafer& wafer, PhaseProfile& profile, uint64_t end_cycle, bool tiles);
+
 // Per-core and total instructions, cycles, traps, fabric and tensor counts; the fabric's links;
 // the off-wafer links, memory node and host traffic when present; the phase profile when used.
-// The per-core and per-router arrays are made as the stats are written: `wafer` must outlive them.
-// `r` is the wafer's result (Wafer::result(), a pass over every core, made once per run).
+// The per-core and per-router arrays are made as the stats are written: `wafer` and `others` (the
+// tiles this process did not run) must outlive them. `r` is the wafer's result (Wafer::result(),
+// a pass over every core, made once per run).
 StreamedJson run_stats_json(Wafer& wafer, const Wafer::Result& r, const PhaseProfile& profile, const HostTimes& host,
-                            const std::optional<HostLoadSummary>& load, const HostStreamSummary& stream);
+                            const std::optional<HostLoadSummary>& load, const HostStreamSummary& stream,
+                            const OtherRanks& others);
 
 // Simulated and host time, instructions, MIPS, and one line per off-wafer path that carried traffic.
 void print_run_summary(std::ostream& err, const Wafer& wafer, const Wafer::Result& r, const HostTimes& host,
