@@ -15,7 +15,7 @@
 #define WVP_NO_TOKEN (-1) /* a prompt's slot past its last token */
 #define WVP_MAX_MICRO_BATCHES 64 /* the firmware keeps each sequence's state on its stack */
 
-/* The region starts with this header (19 words), written by the loader. */
+/* The region starts with this header (20 words), written by the loader. */
 typedef struct {
   uint32_t magic;
   int32_t dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len;
@@ -30,6 +30,7 @@ typedef struct {
   uint32_t kv_edge;            /* with a window below seq_len: WVP_PORT_W or _E, the edge of the memory node with the rest */
   uint32_t weight_type;        /* the matrices' elements (embedding, attention, FFN, classifier): WVP_FP32, _FP16 or _BF16;
                                   norms, RoPE frequencies and the working memory are fp32 */
+  uint32_t prompt_slots;       /* per sequence in the prompt block: the longest prompt's tokens, at most seq_len */
 } wvp_model_header;
 
 /* The decode firmware's word to the host (wvp_host_out) for each position's token: the sequence
@@ -156,7 +157,7 @@ static inline uint32_t wvp_kv_own_window(const wvp_model_header *h) { return wvp
 
 typedef struct {
   uint32_t first_layer, layers;                           /* this stage's */
-  uint32_t prompt;                                        /* per sequence, seq_len token ids (int32): BOS first, WVP_NO_TOKEN after its prompt */
+  uint32_t prompt;                                        /* per sequence, prompt_slots token ids (int32): BOS first, WVP_NO_TOKEN after its prompt */
   uint32_t cols_dim;                                      /* the largest part of x (a block column's) */
   uint32_t rows_qkv, cols_heads, rows_units, rows_vocab;  /* the largest parts of a block row: q|k|v rows, query heads' columns, hidden units, vocabulary */
   uint32_t rms_att, rms_ffn, rms_final;                   /* (layers x cols_dim), (layers x cols_dim), (cols_dim) */
@@ -208,7 +209,7 @@ static inline wvp_model_layout wvp_model_layout_of(const wvp_model_header *h, ui
   l.rows_units = wvp_share((uint32_t)h->hidden_dim, h->stage_h);
   l.rows_vocab = wvp_share((uint32_t)h->vocab_size, h->stage_h);
   uint32_t at = sizeof(wvp_model_header) / 4;
-  l.prompt = at, at += h->micro_batches * (uint32_t)h->seq_len;
+  l.prompt = at, at += h->micro_batches * h->prompt_slots;
   l.rms_att = at, at += l.layers * l.cols_dim;
   l.rms_ffn = at, at += l.layers * l.cols_dim;
   l.rms_final = at, at += l.cols_dim;

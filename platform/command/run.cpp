@@ -209,14 +209,15 @@ BitFlip parse_bit_flip(const std::string& text) {
 namespace {
 
 // Pipeline stages (decode.stages), or with a memory node one stage that offloads the K/V the
-// region cannot hold (decode.kv_window).
-llama::StagePlan plan_model(const llama::Model& model, const PlatformConfig& c, uint32_t region, bool sampling) {
+// region cannot hold (decode.kv_window); the prompt block holds `prompt_slots` tokens a sequence.
+llama::StagePlan plan_model(const llama::Model& model, const PlatformConfig& c, uint32_t region, bool sampling,
+                            uint32_t prompt_slots) {
   const std::optional<MemNodeAttachment> memnode = memnode_attachment(c);
   if (c.decode.kv_window && !memnode)
     throw ConfigError("decode.kv_window " + std::to_string(c.decode.kv_window) + " needs a memory node for the older positions (system.memnode)");
   if (memnode && c.system.wafers == 1 && c.decode.stages <= 1 && c.decode.micro_batches == 1) {
     if (const auto plan = llama::plan_kv_offload(model.config, c.grid_width, c.grid_height, region, sampling,
-                                                 c.decode.kv_window, memnode->edge, c.memnode.size_bytes))
+                                                 c.decode.kv_window, memnode->edge, c.memnode.size_bytes, prompt_slots))
       return *plan;
   } else if (c.decode.kv_window) {
     throw ConfigError("decode.kv_window: KV offload runs the model as one stage on one wafer, one sequence at a time (system.wafers " +
@@ -224,7 +225,7 @@ llama::StagePlan plan_model(const llama::Model& model, const PlatformConfig& c, 
                       ", decode.micro_batches " + std::to_string(c.decode.micro_batches) + ")");
   }
   return llama::plan_stages(model.config, system_width(c), c.grid_height, region, sampling, c.decode.stages,
-                            c.system.wafers > 1 ? c.grid_width : 0, c.decode.micro_batches);
+                            c.system.wafers > 1 ? c.grid_width : 0, c.decode.micro_batches, prompt_slots);
 }
 
 // A stack of 4 KiB: about the least a core writes besides its image's data.
@@ -364,7 +365,9 @@ int run_this_rank(const RunOptions& options, std::ostream& out, std::ostream& er
       throw LoadError(image.path + ": --model needs the symbols __heap_start and __heap_end (the model region)");
     if (!model) model = read_model(options.model_path, config);
     region = end->second - start->second;
-    plan = plan_model(*model, config, region, sampling);
+    size_t longest = 0;
+    for (const std::vector<int32_t>& prompt : options.prompts) longest = std::max(longest, prompt.size());
+    plan = plan_model(*model, config, region, sampling, static_cast<uint32_t>(longest));
     sampling = sampling || llama::model_region_bytes(model->config, plan, true) <= region;
     model_region = start->second;
     sram_written += timing_only ? llama::working_memory_bytes(model->config, plan, sampling)
@@ -597,7 +600,7 @@ int run_this_rank(const RunOptions& options, std::ostream& out, std::ostream& er
                         {"wafers_of_this_rank", wafers},
                         {"whole_system", "every figure but those below"},
                         {"this_rank_only", {"sram_host_bytes", "fabric.bytes_per_touched_router", "host_memory", "host_threads"}},
-                        {"per_process", {"rounds", "cores.decodes", "cores.decode_hit_rate"}}};
+                        {"per_process", {"rounds", "cores.decodes", "cores.decode_hit_rate", "cores.slow_accesses"}}};
   }
   if (options.report) options.report(wafer, profile, r.exit_code, options.stats_path.empty() ? nullptr : &stats.doc);
   if (!options.stats_path.empty()) write_json(options.stats_path, stats, "stats file");

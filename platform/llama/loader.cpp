@@ -10,7 +10,7 @@
 
 namespace wvp::llama {
 
-static_assert(sizeof(wvp_model_header) == 76, "the region header is 19 words (wvp/model_layout.h)");
+static_assert(sizeof(wvp_model_header) == 80, "the region header is 20 words (wvp/model_layout.h)");
 
 StagePlan single_stage(uint32_t width, uint32_t height) { return {width, height, width, height, 1}; }
 
@@ -30,6 +30,7 @@ wvp_model_header header_of(const ModelConfig& c, const StagePlan& plan, bool sam
   h.micro_batches = plan.micro_batches;
   h.kv_window = plan.kv_window, h.kv_edge = plan.kv_edge;
   h.weight_type = c.weight_type;
+  h.prompt_slots = plan.prompt_slots ? std::min(plan.prompt_slots, uint32_t(c.seq_len)) : uint32_t(c.seq_len);
   return h;
 }
 
@@ -91,7 +92,8 @@ std::optional<StagePlan> split_layers(const ModelConfig& config, StagePlan plan,
 
 // The best plan with blocks that fit, as plan_stages() chooses; none if no block does.
 std::optional<StagePlan> fitting_plan(const ModelConfig& config, uint32_t width, uint32_t height, uint64_t region_bytes,
-                                      bool sampling, uint32_t stages, uint32_t wafer_width, uint32_t micro_batches) {
+                                      bool sampling, uint32_t stages, uint32_t wafer_width, uint32_t micro_batches,
+                                      uint32_t prompt_slots) {
   const uint32_t layers = static_cast<uint32_t>(config.n_layers);
   std::optional<StagePlan> best;
   // Larger blocks put more cores on each layer; among equal ones a squarer block has shorter
@@ -108,7 +110,7 @@ std::optional<StagePlan> fitting_plan(const ModelConfig& config, uint32_t width,
       if (height % sh) continue;
       const uint32_t blocks = (width / sw) * (height / sh);
       StagePlan plan{width, height, sw, sh, stages};
-      plan.micro_batches = micro_batches;
+      plan.micro_batches = micro_batches, plan.prompt_slots = prompt_slots;
       if (stages > blocks || (best && !better(plan, *best))) continue;
       // Every block runs layers; a stage more than the layers (one that only embeds or only
       // classifies) only when the first or last cannot hold a layer. Each sequence in flight
@@ -128,7 +130,7 @@ std::optional<StagePlan> fitting_plan(const ModelConfig& config, uint32_t width,
 }  // namespace
 
 StagePlan plan_stages(const ModelConfig& config, uint32_t width, uint32_t height, uint64_t region_bytes, bool sampling,
-                      uint32_t stages, uint32_t wafer_width, uint32_t micro_batches) {
+                      uint32_t stages, uint32_t wafer_width, uint32_t micro_batches, uint32_t prompt_slots) {
   // More sequences than stages would only queue up in the fabric, and with enough of them the
   // queues the next tokens come back through fill up while stage 0 waits to hand x on.
   if (stages && micro_batches > stages)
@@ -140,10 +142,11 @@ StagePlan plan_stages(const ModelConfig& config, uint32_t width, uint32_t height
   if (stages > width * height)
     throw ModelError("decode.stages " + std::to_string(stages) + " exceeds the " + std::to_string(width * height) +
                      " cores of the grid");
-  if (const auto plan = fitting_plan(config, width, height, region_bytes, sampling, stages, wafer_width, micro_batches))
+  if (const auto plan =
+          fitting_plan(config, width, height, region_bytes, sampling, stages, wafer_width, micro_batches, prompt_slots))
     return *plan;
   StagePlan one_stage = single_stage(width, height);
-  one_stage.micro_batches = micro_batches;
+  one_stage.micro_batches = micro_batches, one_stage.prompt_slots = prompt_slots;
   std::string msg = "the model (dim " + std::to_string(config.dim) + ", " + std::to_string(config.n_layers) +
                     " layers, vocab " + std::to_string(config.vocab_size);
   if (config.weight_type != WVP_FP32) msg += std::string(", ") + wvp_type_name(config.weight_type) + " weights";
@@ -158,21 +161,22 @@ StagePlan plan_stages(const ModelConfig& config, uint32_t width, uint32_t height
   // cores (and the vocabulary on stages of their own), the rest shrinks towards that.
   constexpr uint32_t kLargestSide = 4096;
   StagePlan unbounded{kLargestSide, kLargestSide, kLargestSide, kLargestSide, static_cast<uint32_t>(config.n_layers) + 2};
-  unbounded.micro_batches = micro_batches;
+  unbounded.micro_batches = micro_batches, unbounded.prompt_slots = prompt_slots;
   const uint64_t floor = model_region_bytes(config, unbounded, sampling);
   if (floor > region_bytes)
     throw ModelError(msg + "; no grid fits it (the parts every core holds need " + std::to_string(floor) + " bytes)");
   for (uint32_t side = 1; side <= kLargestSide; ++side)
-    if (fitting_plan(config, side, side, region_bytes, sampling, 0, 0, micro_batches))
+    if (fitting_plan(config, side, side, region_bytes, sampling, 0, 0, micro_batches, prompt_slots))
       throw ModelError(msg + "; the smallest square grid that fits is " + std::to_string(side) + "x" + std::to_string(side));
   throw ModelError(msg + "; no grid up to " + std::to_string(kLargestSide) + "x" + std::to_string(kLargestSide) + " fits it");
 }
 
 std::optional<StagePlan> plan_kv_offload(const ModelConfig& config, uint32_t width, uint32_t height, uint64_t region_bytes,
-                                         bool sampling, uint32_t window, uint32_t edge, uint64_t node_bytes) {
+                                         bool sampling, uint32_t window, uint32_t edge, uint64_t node_bytes,
+                                         uint32_t prompt_slots) {
   const uint32_t seq = static_cast<uint32_t>(config.seq_len);
   StagePlan plan = single_stage(width, height);
-  plan.kv_edge = edge;
+  plan.kv_edge = edge, plan.prompt_slots = prompt_slots;
   if (window >= seq)
     throw ModelError("decode.kv_window " + std::to_string(window) + " is not below the model's context of " +
                      std::to_string(seq) + " positions");
@@ -228,12 +232,16 @@ PromptBlock prompt_block(const ModelConfig& c, const StagePlan& plan, const std:
       if (t < 0 || t >= c.vocab_size)
         throw ModelError("prompt token " + std::to_string(t) + " is outside the vocabulary of " + std::to_string(c.vocab_size));
   }
-  std::vector<int32_t> block(size_t{plan.micro_batches} * c.seq_len, WVP_NO_TOKEN);
+  const wvp_model_header h = header_of(c, plan);
+  for (const std::vector<int32_t>& prompt : prompts)
+    if (prompt.size() > h.prompt_slots)
+      throw ModelError("the prompt has " + std::to_string(prompt.size()) + " tokens, more than the plan's " +
+                       std::to_string(h.prompt_slots) + " prompt slots");
+  std::vector<int32_t> block(size_t{plan.micro_batches} * h.prompt_slots, WVP_NO_TOKEN);
   for (uint32_t b = 0; b < plan.micro_batches; ++b) {
     const std::vector<int32_t>& prompt = prompts[prompts.size() == 1 ? 0 : b];
-    std::copy(prompt.begin(), prompt.end(), block.begin() + ptrdiff_t{b} * c.seq_len);
+    std::copy(prompt.begin(), prompt.end(), block.begin() + ptrdiff_t{b} * h.prompt_slots);
   }
-  const wvp_model_header h = header_of(c, plan);
   PromptBlock p{4 * wvp_model_layout_of(&h, 0).prompt, std::vector<uint8_t>(4 * block.size())};
   std::memcpy(p.bytes.data(), block.data(), p.bytes.size());
   return p;

@@ -21,6 +21,7 @@ struct StagePlan {
   uint32_t micro_batches = 1;                  // at most the stages; each has its own KV cache
   uint32_t kv_window = 0;  // K/V positions in SRAM, the rest at the memory node; 0: all in SRAM
   uint32_t kv_edge = 0;    // the memory node's edge (WVP_PORT_W or WVP_PORT_E), with a window
+  uint32_t prompt_slots = 0;  // per sequence in the prompt block: the longest prompt's tokens; 0: the context
   bool operator==(const StagePlan&) const = default;
 };
 
@@ -46,9 +47,11 @@ uint64_t model_region_bytes(const ModelConfig& config, const StagePlan& plan, bo
 // what a core needs, what it has and the smallest square grid that would fit, or when `stages`
 // cannot be had. `wafer_width` > 0: the grid is wafers of that width side by side, and no block
 // straddles two. `micro_batches` sequences in flight need as many stages at least (the automatic
-// choice takes the fewest that fit) and a KV cache each.
+// choice takes the fewest that fit) and a KV cache each. `prompt_slots`: the longest prompt's
+// tokens (StagePlan's; 0: the context).
 StagePlan plan_stages(const ModelConfig& config, uint32_t width, uint32_t height, uint64_t region_bytes,
-                      bool sampling = false, uint32_t stages = 0, uint32_t wafer_width = 0, uint32_t micro_batches = 1);
+                      bool sampling = false, uint32_t stages = 0, uint32_t wafer_width = 0, uint32_t micro_batches = 1,
+                      uint32_t prompt_slots = 0);
 
 // The plan with a memory node cabled to the grid's `edge` (WVP_PORT_W or WVP_PORT_E) of
 // `node_bytes`: one stage over the whole grid that keeps `window` positions of K/V in SRAM and
@@ -58,12 +61,14 @@ StagePlan plan_stages(const ModelConfig& config, uint32_t width, uint32_t height
 // the context or that does not fit (naming decode.kv_window), heads larger than a fetch, or a
 // node too small for every core's slab (naming memnode.size_bytes).
 std::optional<StagePlan> plan_kv_offload(const ModelConfig& config, uint32_t width, uint32_t height, uint64_t region_bytes,
-                                         bool sampling, uint32_t window, uint32_t edge, uint64_t node_bytes);
+                                         bool sampling, uint32_t window, uint32_t edge, uint64_t node_bytes,
+                                         uint32_t prompt_slots = 0);
 
-// The prompt block of the region, every core's alike (seq_len slots per sequence: BOS first,
-// WVP_NO_TOKEN after its prompt), and its byte offset from the region start. `prompts`: one per
-// sequence of the plan's micro-batches, or one for all. Throws ModelError for another number of
-// prompts, an empty prompt, one longer than the context or a token outside the vocabulary.
+// The prompt block of the region, every core's alike (the plan's prompt slots per sequence: BOS
+// first, WVP_NO_TOKEN after its prompt), and its byte offset from the region start. `prompts`:
+// one per sequence of the plan's micro-batches, or one for all. Throws ModelError for another
+// number of prompts, an empty prompt, one longer than the context or the plan's slots, or a
+// token outside the vocabulary.
 struct PromptBlock {
   uint32_t offset = 0;
   std::vector<uint8_t> bytes;

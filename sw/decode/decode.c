@@ -256,8 +256,8 @@ static float *classifier(const float *x, uint32_t pos) {
   return logits;
 }
 
-/* Sequence b's prompt: seq_len slots, WVP_NO_TOKEN after its last token. */
-static const int32_t *prompt_of(uint32_t b) { return (const int32_t *)at(shards.prompt) + b * seq_len; }
+/* Sequence b's prompt: prompt_slots slots, WVP_NO_TOKEN after its last token. */
+static const int32_t *prompt_of(uint32_t b) { return (const int32_t *)at(shards.prompt) + b * model->prompt_slots; }
 
 /* Sequence b's token after position `pos`, from the block rows' logits: the prompt's while there
  * is one, otherwise the first largest logit overall, or a draw (on the block's first tile, which
@@ -266,7 +266,7 @@ static const int32_t *prompt_of(uint32_t b) { return (const int32_t *)at(shards.
  * the prompt and the sequence's sampler state must stay the host reference's. */
 static uint32_t next_token(float *logits, uint32_t b, uint32_t pos) {
   const wvp_range mine = part.vocab;
-  const int32_t prompted = pos + 1 < seq_len ? prompt_of(b)[pos + 1] : WVP_NO_TOKEN;
+  const int32_t prompted = pos + 1 < model->prompt_slots ? prompt_of(b)[pos + 1] : WVP_NO_TOKEN;
   if (temperature == 0.0f || prompted != WVP_NO_TOKEN) {
     float best = -INFINITY, top;
     uint32_t best_index = 0, largest;

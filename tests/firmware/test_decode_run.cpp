@@ -238,7 +238,9 @@ TEST(DecodeRun, SeededTopPSamplingEqualsTheHostReference) {
 TEST(DecodeRun, AModelThatDoesNotFitIsRefusedBeforeTheRun) {
   const ProcessResult r = run_wafervp({"--grid", "4x4", "--model", tiny_model(), firmware("model_check")});
   EXPECT_EQ(r.exit_code, 2);
-  const uint64_t need = llama::model_region_bytes(llama::read_checkpoint(tiny_model()).config, llama::single_stage(4, 4));
+  llama::StagePlan plan = llama::single_stage(4, 4);
+  plan.prompt_slots = 1;  // `run`'s prompt: BOS
+  const uint64_t need = llama::model_region_bytes(llama::read_checkpoint(tiny_model()).config, plan);
   EXPECT_NE(r.err.find("needs " + std::to_string(need) + " bytes per core on 4x4 cores in one stage, but a core's model region holds"),
             std::string::npos)
       << r.err;

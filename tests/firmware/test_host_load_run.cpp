@@ -13,6 +13,7 @@
 #include "firmware_env.h"
 #include "platform/llama/checkpoint.h"
 #include "platform/llama/loader.h"
+#include "platform/llama/tokenizer.h"
 
 namespace wvp::test {
 namespace {
@@ -20,6 +21,17 @@ namespace {
 const std::string kPrompt = "Once upon a time";
 
 std::string checkpoint(const std::string& name) { return std::string(WVP_CHECKPOINT_DIR) + "/" + name; }
+
+// The prompt's tokens, BOS first: the prompt block's slots, and the plan of the tiny model on 8x8.
+uint32_t prompt_tokens() {
+  return static_cast<uint32_t>(llama::Tokenizer::read(checkpoint("tiny_tokenizer.bin"), 512).encode(kPrompt).size());
+}
+
+llama::StagePlan tiny_plan() {
+  llama::StagePlan plan = llama::single_stage(8, 8);
+  plan.prompt_slots = prompt_tokens();
+  return plan;
+}
 
 struct Decode {
   ProcessResult result;
@@ -58,7 +70,7 @@ TEST(HostLoadRun, DecodeThroughTheLinksGivesTheBackdoorsTokensInTheLinksTime) {
   // The shards cross once per core, the image and the parameters once for all 64.
   const llama::Model m = llama::read_checkpoint(checkpoint("tiny.bin"));
   uint64_t shards = 0;
-  for (uint32_t core = 0; core < 64; ++core) shards += llama::model_region_image(m, llama::single_stage(8, 8), core).size();
+  for (uint32_t core = 0; core < 64; ++core) shards += llama::model_region_image(m, tiny_plan(), core).size();
   const nlohmann::json& h = links.stats["host_load"];
   const uint64_t bytes = h["bytes"], broadcast = h["broadcast_bytes"], segments = h["segments"], batches = h["batches"];
   EXPECT_EQ(h["tile_bytes"].get<uint64_t>(), shards);
@@ -108,7 +120,7 @@ TEST(HostLoadRun, ThePromptCrossesTheLinksOnceTheCoresRunAndTheTokensComeBackOve
   ASSERT_EQ(links.result.exit_code, 0) << links.result.err;
   const nlohmann::json& s = links.stats["host_stream"];
   EXPECT_EQ(s["path"], "links");
-  EXPECT_EQ(s["in_bytes"], 4 * 32);  // the context's slots of the one prompt
+  EXPECT_EQ(s["in_bytes"], 4 * prompt_tokens());  // the one prompt's slots
   // The block and its 32-byte header frame on one link, then FEC and propagation.
   const double in_s = s["in_arrived_seconds"];
   EXPECT_GT(in_s, 105e-9);
@@ -138,8 +150,8 @@ TEST(HostLoadRun, ThePromptCrossesTheLinksOnceTheCoresRunAndTheTokensComeBackOve
 }
 
 TEST(HostLoadRun, CoresWaitForASlowPromptUntilItsDoorbellWhateverTheQuantum) {
-  // One lane of 0.5 Gb/s: the prompt arrives after the cores have set up, and they wait in wfi.
-  const std::vector<std::string> slow = {"host.load=links", "host.lanes=1", "host.lane_gbps=0.5"};
+  // One lane of 0.1 Gb/s: the prompt arrives after the cores have set up, and they wait in wfi.
+  const std::vector<std::string> slow = {"host.load=links", "host.lanes=1", "host.lane_gbps=0.1"};
   const Decode backdoor = decode({}, "slow_backdoor", {"--steps", "4"});
   std::vector<Decode> runs;
   for (const char* quantum : {"sim.quantum_cycles=1000", "sim.quantum_cycles=7"}) {

@@ -525,6 +525,26 @@ TEST(LlamaLoader, EveryTileGetsItsBlockOfEveryMatrixAndItsPartOfTheNorms) {
   }
 }
 
+// The prompt block holds the longest prompt's tokens a sequence, not the whole context: a context
+// of 8,192 would otherwise take 32 KiB of every core's region.
+TEST(LlamaLoader, ThePromptBlockHoldsTheLongestPromptsTokens) {
+  const ModelConfig c = small_config();  // context 12
+  StagePlan plan = single_stage(3, 2);
+  plan.micro_batches = 2, plan.prompt_slots = 3;
+  EXPECT_EQ(header_of(c, plan).prompt_slots, 3u);
+  const PromptBlock block = prompt_block(c, plan, {{kBos, 300, 7}, {kBos}});
+  ASSERT_EQ(block.bytes.size(), 4u * 2 * 3);
+  const int32_t* slots = reinterpret_cast<const int32_t*>(block.bytes.data());
+  EXPECT_EQ(std::vector<int32_t>(slots, slots + 6), (std::vector<int32_t>{kBos, 300, 7, kBos, WVP_NO_TOKEN, WVP_NO_TOKEN}));
+  StagePlan whole = plan;
+  whole.prompt_slots = 0;  // the context
+  EXPECT_EQ(header_of(c, whole).prompt_slots, 12u);
+  EXPECT_EQ(model_region_bytes(c, whole) - model_region_bytes(c, plan), 4u * 2 * (12 - 3));
+  EXPECT_NE(error_of<ModelError>([&] { prompt_block(c, plan, {{kBos, 300, 7, 8}}); }).find("more than the plan's 3 prompt slots"),
+            std::string::npos);
+  EXPECT_EQ(plan_stages(c, 3, 2, 1 << 20, false, 0, 0, 1, 3).prompt_slots, 3u);
+}
+
 TEST(LlamaLoader, WithMoreBlockRowsThanKvHeadsEachHeadsRowsSplitItsDimensionsInPairs) {
   const ModelConfig c = small_config();  // dim 16, hidden 40, 4 heads of 4, 2 KV heads, vocab 400
   const Model m = generate_model(c, 11);
