@@ -8,6 +8,12 @@
 // Usage: wvp_bench_decode [--json FILE] [--grids 16,64,256] [--steps N] [--prompt TEXT] [--threads N]
 // (--steps counts positions, prompt included, as run.c's does: on the largest grid a short prompt
 // and few steps keep the run short and still compare generated tokens.)
+//
+// With --shape SHAPE (a preset such as llama3.1-8b, or KEY=VALUE,...; `wafervp decode --shape`)
+// the bench runs that model timing-only instead, on --config FILE with --set KEY=VALUE... (e.g.
+// configs/wse3.yaml, decode.weight_type=fp16), --prompt-tokens N (1) and --steps N (2), and
+// reports cycles per token and per layer, simulated tokens/s, the breakdown, the bounds, host
+// seconds and peak resident set; no text is compared (timing-only has none).
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -22,6 +28,7 @@
 #include "platform/llama/checkpoint.h"
 #include "platform/llama/loader.h"
 #include "platform/llama/reference.h"
+#include "platform/llama/shape.h"
 #include "platform/llama/tokenizer.h"
 #include "support/process.h"
 
@@ -144,6 +151,43 @@ nlohmann::json run_case(const Case& c, const std::string& prompt_text, int32_t s
           {"bounds", d}};
 }
 
+// One timing-only run of a model given by its shape alone.
+nlohmann::json run_shape(const std::string& shape, const std::vector<std::string>& options, int32_t steps,
+                         const std::string& prompt_tokens, const std::string& threads) {
+  const std::string stats_path = test::temp_path("decode_shape.json");
+  std::vector<std::string> argv = {WVP_BINARY, "decode", "--shape", shape, "--prompt-tokens", prompt_tokens, "--steps",
+                                   std::to_string(steps), "--threads", threads, "--stats", stats_path};
+  argv.insert(argv.end(), options.begin(), options.end());
+  const test::ProcessResult r = test::run_process(argv, 24 * 3600);
+  if (r.exit_code != 0) {
+    std::fprintf(stderr, "%s: wafervp decode exited %d\n%s", shape.c_str(), r.exit_code, r.err.c_str());
+    return {{"shape", shape}, {"error", "wafervp decode failed"}};
+  }
+  const nlohmann::json s = nlohmann::json::parse(test::read_file(stats_path));
+  const nlohmann::json& d = s["decode"];
+  const double host = s["host_seconds"], positions = d["positions"];
+  const uint64_t cycles = d["cycles_per_token"];
+  const llama::ModelConfig model = llama::parse_shape(shape);
+  std::printf("%s on %llu cores: %.0f positions, %llu cycles/token (%.0f per layer) = %.0f tokens/s simulated, "
+              "%.1f host s in all, %.2f GB peak resident\n",
+              shape.c_str(), static_cast<unsigned long long>(s["cores"].size()), positions,
+              static_cast<unsigned long long>(cycles), double(cycles) / model.n_layers, d["tokens_per_second"].get<double>(),
+              host + s["host_setup_seconds"].get<double>(), double(r.usage.peak_rss_bytes) / 1e9);
+  std::fputs(r.err.substr(r.err.find("wafervp decode:")).c_str(), stdout);
+  return {{"shape", shape},
+          {"options", options},
+          {"cores", s["cores"].size()},
+          {"positions", positions},
+          {"cycles_per_token", cycles},
+          {"cycles_per_layer", double(cycles) / model.n_layers},
+          {"tokens_per_second_simulated", d["tokens_per_second"]},
+          {"host_setup_seconds", s["host_setup_seconds"]},
+          {"host_seconds", host},
+          {"peak_rss_bytes", r.usage.peak_rss_bytes},
+          {"breakdown", s["phases"]["breakdown"]},
+          {"bounds", d}};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -152,11 +196,22 @@ int main(int argc, char** argv) {
   int32_t steps = 16;  // this prompt takes 11 or 13 positions (by the vocabulary): 5 or 3 generated
   std::string prompt = "Once upon a time";
   std::string threads = "1";  // wafervp's --threads
+  std::string shape, prompt_tokens = "1";
+  std::vector<std::string> options;  // --config and --set, for a shape
+  bool steps_given = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--json") && i + 1 < argc) {
       json_path = argv[++i];
     } else if (!std::strcmp(argv[i], "--steps") && i + 1 < argc) {
       steps = std::atoi(argv[++i]);
+      steps_given = true;
+    } else if (!std::strcmp(argv[i], "--shape") && i + 1 < argc) {
+      shape = argv[++i];
+    } else if (!std::strcmp(argv[i], "--prompt-tokens") && i + 1 < argc) {
+      prompt_tokens = argv[++i];
+    } else if ((!std::strcmp(argv[i], "--config") || !std::strcmp(argv[i], "--set")) && i + 1 < argc) {
+      options.push_back(argv[i]);
+      options.push_back(argv[++i]);
     } else if (!std::strcmp(argv[i], "--prompt") && i + 1 < argc) {
       prompt = argv[++i];
     } else if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) {
@@ -166,9 +221,18 @@ int main(int argc, char** argv) {
       std::istringstream list(argv[++i]);
       for (std::string g; std::getline(list, g, ',');) grids.push_back(static_cast<uint32_t>(std::stoul(g)));
     } else {
-      std::fprintf(stderr, "usage: wvp_bench_decode [--json FILE] [--grids 16,64,256] [--steps N] [--prompt TEXT] [--threads N]\n");
+      std::fprintf(stderr, "usage: wvp_bench_decode [--json FILE] [--grids 16,64,256] [--steps N] [--prompt TEXT] [--threads N]\n"
+                           "       wvp_bench_decode --shape SHAPE [--config FILE] [--set KEY=VALUE]... [--prompt-tokens N] "
+                           "[--steps N] [--threads N] [--json FILE]\n");
       return 2;
     }
+  }
+  if (!shape.empty()) {
+    const nlohmann::json result = run_shape(shape, options, steps_given ? steps : 2, prompt_tokens, threads);
+    std::ofstream(json_path) << nlohmann::json{{"benchmark", "decode_shape"}, {"threads", threads}, {"results", {result}}}.dump(1)
+                             << "\n";
+    std::printf("wrote %s\n", json_path.c_str());
+    return result.contains("error") ? 1 : 0;
   }
   const uint64_t region = model_region_bytes_of_firmware();
   nlohmann::json results = nlohmann::json::array();
