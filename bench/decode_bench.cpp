@@ -86,10 +86,27 @@ Case sized_to_fill(const Family& f, uint64_t region) {
   return {f.grid, c};
 }
 
+// `wafervp decode ARGS --stats FILE` and its stats; null stats (after saying so on stderr, as
+// `label`) when it failed.
+struct DecodeRun {
+  test::ProcessResult process;
+  nlohmann::json stats;
+};
+DecodeRun run_decode(std::vector<std::string> args, const std::string& label) {
+  const std::string stats_path = test::temp_path("decode_" + label + ".json");
+  args.insert(args.begin(), {WVP_BINARY, "decode"});
+  args.insert(args.end(), {"--stats", stats_path});
+  DecodeRun run{test::run_process(args, 24 * 3600), nullptr};
+  if (run.process.exit_code != 0)
+    std::fprintf(stderr, "%s: wafervp decode exited %d\n%s", label.c_str(), run.process.exit_code, run.process.err.c_str());
+  else
+    run.stats = nlohmann::json::parse(test::read_file(stats_path));
+  return run;
+}
+
 nlohmann::json run_case(const Case& c, const std::string& prompt_text, int32_t steps, uint64_t region, const std::string& threads) {
   const std::string g = std::to_string(c.grid) + "x" + std::to_string(c.grid);
   const std::string model_path = test::temp_path("model_" + g + ".bin"), tok_path = test::temp_path("tok_" + g + ".bin");
-  const std::string stats_path = test::temp_path("decode_" + g + ".json");
   const llama::Model model = llama::generate_model(c.model, 1);
   const llama::Tokenizer tokenizer = llama::generate_tokenizer(c.model.vocab_size);
   llama::write_checkpoint(model_path, model);
@@ -103,15 +120,12 @@ nlohmann::json run_case(const Case& c, const std::string& prompt_text, int32_t s
   int32_t previous = prompt.front();
   for (int32_t token : reference.tokens) text += tokenizer.printable(previous, token), previous = token;
 
-  const test::ProcessResult r =
-      test::run_process({WVP_BINARY, "decode", "--grid", g, "--model", model_path, "--tokenizer", tok_path, "--prompt",
-                         prompt_text, "--steps", std::to_string(steps), "--threads", threads, "--stats", stats_path},
-                        24 * 3600);
-  if (r.exit_code != 0) {
-    std::fprintf(stderr, "%s: wafervp decode exited %d\n%s", g.c_str(), r.exit_code, r.err.c_str());
-    return {{"grid", g}, {"error", "wafervp decode failed"}};
-  }
-  const nlohmann::json s = nlohmann::json::parse(test::read_file(stats_path));
+  const DecodeRun run = run_decode({"--grid", g, "--model", model_path, "--tokenizer", tok_path, "--prompt", prompt_text,
+                                    "--steps", std::to_string(steps), "--threads", threads},
+                                   g);
+  if (run.stats.is_null()) return {{"grid", g}, {"error", "wafervp decode failed"}};
+  const test::ProcessResult& r = run.process;
+  const nlohmann::json& s = run.stats;
   const nlohmann::json& d = s["decode"];
   const double host = s["host_seconds"], positions = d["positions"];
   const bool matches = r.out == text + "\n";
@@ -154,16 +168,13 @@ nlohmann::json run_case(const Case& c, const std::string& prompt_text, int32_t s
 // One timing-only run of a model given by its shape alone.
 nlohmann::json run_shape(const std::string& shape, const std::vector<std::string>& options, int32_t steps,
                          const std::string& prompt_tokens, const std::string& threads) {
-  const std::string stats_path = test::temp_path("decode_shape.json");
-  std::vector<std::string> argv = {WVP_BINARY, "decode", "--shape", shape, "--prompt-tokens", prompt_tokens, "--steps",
-                                   std::to_string(steps), "--threads", threads, "--stats", stats_path};
-  argv.insert(argv.end(), options.begin(), options.end());
-  const test::ProcessResult r = test::run_process(argv, 24 * 3600);
-  if (r.exit_code != 0) {
-    std::fprintf(stderr, "%s: wafervp decode exited %d\n%s", shape.c_str(), r.exit_code, r.err.c_str());
-    return {{"shape", shape}, {"error", "wafervp decode failed"}};
-  }
-  const nlohmann::json s = nlohmann::json::parse(test::read_file(stats_path));
+  std::vector<std::string> args = {"--shape", shape, "--prompt-tokens", prompt_tokens, "--steps", std::to_string(steps),
+                                   "--threads", threads};
+  args.insert(args.end(), options.begin(), options.end());
+  const DecodeRun run = run_decode(args, shape);
+  if (run.stats.is_null()) return {{"shape", shape}, {"error", "wafervp decode failed"}};
+  const test::ProcessResult& r = run.process;
+  const nlohmann::json& s = run.stats;
   const nlohmann::json& d = s["decode"];
   const double host = s["host_seconds"], positions = d["positions"];
   const uint64_t cycles = d["cycles_per_token"];
