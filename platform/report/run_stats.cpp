@@ -62,6 +62,10 @@ nlohmann::json core_json(const Wafer& wafer, uint32_t tile) {
           {"fault", c.fault().valid ? c.fault().describe() : ""}};
 }
 
+// The fabric's totals (fabric_totals_json) that add up over the ranks' fabrics, which carry
+// disjoint wafers' traffic.
+constexpr const char* kSummedFabricTotals[] = {"flit_hops", "flits_in_flight", "touched_routers"};
+
 // The only part of the stats that depends on the thread count (sim.threads).
 nlohmann::json host_threads_json(const CoreCluster& cluster) {
   const CoreCluster::ThreadStats& t = cluster.thread_stats();
@@ -80,9 +84,7 @@ OtherRanks gather_other_ranks(const Wafer& wafer, PhaseProfile& profile, uint64_
   std::string mine;
   if (sync.rank() != 0) {
     nlohmann::json part = {{"profile", profile.part()},
-                           {"flit_hops", fabric.flit_hops()},
-                           {"flits_in_flight", fabric.flits_in_flight()},
-                           {"touched_routers", fabric.touched_routers()},
+                           {"fabric", fabric_totals_json(fabric, end_cycle)},
                            {"cores", nlohmann::json::array()},
                            {"routers", nlohmann::json::array()}};
     for (uint32_t tile = 0; tiles && tile < wafer.tile_count(); ++tile)
@@ -96,9 +98,7 @@ OtherRanks gather_other_ranks(const Wafer& wafer, PhaseProfile& profile, uint64_
   for (size_t rank = 1; rank < parts.size(); ++rank) {
     const nlohmann::json part = nlohmann::json::parse(parts[rank]);
     profile.add_part(part.at("profile"));
-    others.flit_hops += part.at("flit_hops").get<uint64_t>();
-    others.flits_in_flight += part.at("flits_in_flight").get<uint64_t>();
-    others.touched_routers += part.at("touched_routers").get<uint64_t>();
+    for (const char* key : kSummedFabricTotals) others.fabric[key] += part.at("fabric").at(key).get<uint64_t>();
     for (const nlohmann::json& core : part.at("cores")) others.cores[core.at(0).get<uint32_t>()] = core.at(1);
     for (const nlohmann::json& router : part.at("routers")) others.routers[router.at(0).get<uint32_t>()] = router.at(1);
   }
@@ -131,9 +131,7 @@ StreamedJson run_stats_json(Wafer& wafer, const Wafer::Result& r, const PhasePro
       {"host_memory", host_memory_json(wafer)},
       {"host_threads", host_threads_json(wafer.cluster())},
   };
-  for (const auto& [key, other] : {std::pair{"flit_hops", others.flit_hops}, {"flits_in_flight", others.flits_in_flight},
-                                    {"touched_routers", others.touched_routers}})
-    j["fabric"][key] = j["fabric"][key].get<uint64_t>() + other;
+  for (const auto& [key, other] : others.fabric) j["fabric"][key] = j["fabric"][key].get<uint64_t>() + other;
   if (wafer.config().serdes.count) {
     const OffWaferIo io = off_wafer_io(wafer.config());
     j["off_wafer_io"] = {{"serdes", io.serdes},

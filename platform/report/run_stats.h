@@ -3,6 +3,7 @@
 #include <iosfwd>
 #include <map>
 #include <optional>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -23,7 +24,7 @@ struct HostTimes {
 // gathered on rank 0 so that its stats are the whole system's.
 struct OtherRanks {
   std::map<uint32_t, nlohmann::json> cores, routers;  // by tile
-  uint64_t flit_hops = 0, flits_in_flight = 0, touched_routers = 0;
+  std::map<std::string, uint64_t> fabric;             // the fabric totals that add up over ranks, summed
 };
 
 // Every rank calls it (a collective) once its cores and fabric have ended at `end_cycle`, the
