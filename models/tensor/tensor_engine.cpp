@@ -94,89 +94,207 @@ void TensorEngine::check_operand(const char* name, const Operand& o, uint32_t ty
                              ", outside the SRAM " + hex(sram_base_) + "-" + hex(sram_base_ + sram_size_ - 1));
 }
 
-uint64_t TensorEngine::execute(TileState& t, uint32_t tile) {
+namespace {
+
+// Loads n elements of `type`, `step` bytes apart, as fp32; stores them back rounded.
+void load_floats(const uint8_t* p, uint32_t type, int64_t step, uint32_t n, float* out) {
+  switch (static_cast<TensorType>(type)) {
+    case TensorType::Fp32:
+      for (uint32_t k = 0; k < n; ++k, p += step) std::memcpy(&out[k], p, 4);
+      break;
+    case TensorType::Fp16:
+      for (uint32_t k = 0; k < n; ++k, p += step) {
+        uint16_t h;
+        std::memcpy(&h, p, 2);
+        out[k] = wvp_half_to_float(h);
+      }
+      break;
+    case TensorType::Bf16:
+      for (uint32_t k = 0; k < n; ++k, p += step) {
+        uint16_t h;
+        std::memcpy(&h, p, 2);
+        out[k] = wvp_bf16_to_float(h);
+      }
+      break;
+  }
+}
+
+void store_floats(uint8_t* p, uint32_t type, int64_t step, uint32_t n, const float* in) {
+  switch (static_cast<TensorType>(type)) {
+    case TensorType::Fp32:
+      for (uint32_t k = 0; k < n; ++k, p += step) std::memcpy(p, &in[k], 4);
+      break;
+    case TensorType::Fp16:
+      for (uint32_t k = 0; k < n; ++k, p += step) {
+        const uint16_t h = wvp_float_to_half(in[k]);
+        std::memcpy(p, &h, 2);
+      }
+      break;
+    case TensorType::Bf16:
+      for (uint32_t k = 0; k < n; ++k, p += step) {
+        const uint16_t h = wvp_float_to_bf16(in[k]);
+        std::memcpy(p, &h, 2);
+      }
+      break;
+  }
+}
+
+}  // namespace
+
+uint32_t TensorEngine::elements_in_page(const Operand& o, uint32_t type, uint64_t r, uint64_t i, uint32_t limit) const {
+  if (o.stride == 0) return limit;
+  const int64_t size = wvp_type_bytes(type), step = std::abs(int64_t(o.stride)) * size;
+  const int64_t in_page = element(o, type, r, i) & (SramPages::kPageBytes - 1);
+  const int64_t room = o.stride > 0 ? int64_t(SramPages::kPageBytes) - size - in_page : in_page;
+  return static_cast<uint32_t>(std::min<int64_t>(limit, room / step + 1));
+}
+
+void TensorEngine::compute(TileState& t, uint32_t tile, const Shape& s) {
   const TensorOp op = static_cast<TensorOp>(t.op);
-  if (t.op < uint32_t(TensorOp::Fmac) || t.op > uint32_t(TensorOp::Copy))
-    throw std::runtime_error("unknown operation " + std::to_string(t.op));
-  const uint32_t src_type = t.types & 3, dst_type = (t.types >> 2) & 3;
-  const uint32_t src1_type = t.types & kSrc1Typed ? (t.types >> kSrc1TypeShift) & 3 : src_type;
-  if (src_type > 2 || src1_type > 2 || dst_type > 2) throw std::runtime_error("unknown element type in TYPES " + hex(t.types));
-  if (!sram_) throw std::runtime_error("no SRAM attached");
-  const uint64_t rows = std::max<uint32_t>(t.rows, 1), len = t.len;
-  const bool uses_src1 = op == TensorOp::Fmac || op == TensorOp::Dot || op == TensorOp::Add || op == TensorOp::Mul;
-  const bool uses_dst = op != TensorOp::Max;
-  const uint64_t dst_len = op == TensorOp::Dot ? 1 : len;
-
-  if (len == 0) return params_.startup_cycles;
-  check_operand("src0", t.src0, src_type, rows, len);
-  if (uses_src1) check_operand("src1", t.src1, src1_type, rows, len);
-  if (uses_dst) check_operand("dst", t.dst, dst_type, rows, dst_len);
-  const auto load = [&](const Operand& o, uint32_t type, uint64_t r, uint64_t i) {
-    return to_float(sram_->readable(tile, element(o, type, r, i)), type);
-  };
-  const auto store = [&](uint64_t r, uint64_t i, float v) { from_float(sram_->writable(tile, element(t.dst, dst_type, r, i)), dst_type, v); };
-
+  const bool reads_dst = op == TensorOp::Fmac;
   const float scalar = std::bit_cast<float>(t.scalar);
   float best = 0.0f;
   uint64_t best_at = 0;
-  for (uint64_t r = 0; r < rows && !params_.compute_values && uses_dst; ++r)
-    for (uint64_t i = 0; i < dst_len; ++i) store(r, i, 0.0f);
-  for (uint64_t r = 0; r < rows && params_.compute_values; ++r) {
+  // The elements go through in runs that stay in one page of each operand, so that each
+  // operand is one pointer and a stride for the run. A run is what one element at a time in
+  // row-major order would give: a destination that overlaps a source it does not overwrite
+  // element for element in step (the same place, stride and type) goes one element a run.
+  float a[kRunElements], b[kRunElements], d[kRunElements];
+  for (uint64_t r = 0; r < s.rows; ++r) {
     float acc = 0.0f;
-    for (uint64_t i = 0; i < len; ++i) {
-      const float a = load(t.src0, src_type, r, i);
-      switch (op) {
-        case TensorOp::Fmac: store(r, i, std::fma(a, load(t.src1, src1_type, r, i), load(t.dst, dst_type, r, i))); break;
-        case TensorOp::Dot: acc = std::fma(a, load(t.src1, src1_type, r, i), acc); break;
-        case TensorOp::Add: store(r, i, a + load(t.src1, src1_type, r, i)); break;
-        case TensorOp::Mul: store(r, i, a * load(t.src1, src1_type, r, i)); break;
-        case TensorOp::Scale: store(r, i, a * scalar); break;
-        case TensorOp::Max:
-          if ((r == 0 && i == 0) || a > best) best = a, best_at = r * len + i;
-          break;
-        case TensorOp::Exp: store(r, i, static_cast<float>(std::exp(static_cast<double>(a)))); break;
-        case TensorOp::Copy: store(r, i, a); break;
+    for (uint64_t i = 0; i < s.len;) {
+      uint32_t n = static_cast<uint32_t>(std::min<uint64_t>(kRunElements, s.len - i));
+      n = elements_in_page(t.src0, s.src_type, r, i, n);
+      if (s.uses_src1) n = elements_in_page(t.src1, s.src1_type, r, i, n);
+      const bool stores = s.uses_dst && op != TensorOp::Dot;
+      if (stores) {
+        n = elements_in_page(t.dst, s.dst_type, r, i, n);
+        const auto span = [&](const Operand& o, uint32_t type) {
+          const int64_t first = element(o, type, r, i), last = element(o, type, r, i + n - 1);
+          return std::pair{std::min(first, last), std::max(first, last) + int64_t(wvp_type_bytes(type))};
+        };
+        const auto [dst_lo, dst_hi] = span(t.dst, s.dst_type);
+        const auto clashes = [&](const Operand& o, uint32_t type) {
+          const auto [lo, hi] = span(o, type);
+          const bool in_step = o.addr == t.dst.addr && o.stride == t.dst.stride && o.row_stride == t.dst.row_stride &&
+                               o.stride != 0 && type == s.dst_type;
+          return lo < dst_hi && dst_lo < hi && !in_step;
+        };
+        if (clashes(t.src0, s.src_type) || (s.uses_src1 && clashes(t.src1, s.src1_type)) ||
+            (reads_dst && clashes(t.dst, s.dst_type)))
+          n = 1;
       }
+      const auto step = [](const Operand& o, uint32_t type) { return int64_t(o.stride) * wvp_type_bytes(type); };
+      // The destination's page first: making it the tile's own would leave older pointers into it stale.
+      uint8_t* const out = stores ? sram_->writable(tile, element(t.dst, s.dst_type, r, i)) : nullptr;
+      load_floats(sram_->readable(tile, element(t.src0, s.src_type, r, i)), s.src_type, step(t.src0, s.src_type), n, a);
+      if (s.uses_src1)
+        load_floats(sram_->readable(tile, element(t.src1, s.src1_type, r, i)), s.src1_type, step(t.src1, s.src1_type), n, b);
+      if (reads_dst) load_floats(out, s.dst_type, step(t.dst, s.dst_type), n, d);
+      switch (op) {
+        case TensorOp::Fmac: for (uint32_t k = 0; k < n; ++k) d[k] = std::fma(a[k], b[k], d[k]); break;
+        case TensorOp::Dot: for (uint32_t k = 0; k < n; ++k) acc = std::fma(a[k], b[k], acc); break;
+        case TensorOp::Add: for (uint32_t k = 0; k < n; ++k) d[k] = a[k] + b[k]; break;
+        case TensorOp::Mul: for (uint32_t k = 0; k < n; ++k) d[k] = a[k] * b[k]; break;
+        case TensorOp::Scale: for (uint32_t k = 0; k < n; ++k) d[k] = a[k] * scalar; break;
+        case TensorOp::Max:
+          for (uint32_t k = 0; k < n; ++k)
+            if ((r == 0 && i + k == 0) || a[k] > best) best = a[k], best_at = r * s.len + i + k;
+          break;
+        case TensorOp::Exp: for (uint32_t k = 0; k < n; ++k) d[k] = static_cast<float>(std::exp(static_cast<double>(a[k]))); break;
+        case TensorOp::Copy: std::copy_n(a, n, d); break;
+      }
+      if (stores) store_floats(out, s.dst_type, step(t.dst, s.dst_type), n, d);
+      i += n;
     }
-    if (op == TensorOp::Dot) store(r, 0, acc);
+    if (op == TensorOp::Dot) from_float(sram_->writable(tile, element(t.dst, s.dst_type, r, 0)), s.dst_type, acc);
   }
   if (op == TensorOp::Max) {
     t.result = std::bit_cast<uint32_t>(best);
     t.index = static_cast<uint32_t>(best_at);
   }
+}
 
-  // Timing: groups of `lanes` elements in row-major order; a group takes as many cycles as the
-  // most distinct words any one bank must deliver to one operand.
-  const bool narrow = src_type != uint32_t(TensorType::Fp32) && (!uses_src1 || src1_type != uint32_t(TensorType::Fp32));
-  const uint32_t lanes = narrow ? params_.fp16_lanes : params_.fp32_lanes;
-  const uint64_t elements = rows * len;
-  std::vector<uint32_t> hits(params_.sram_banks);
-  std::vector<uint64_t> words;
-  uint64_t cycles = params_.startup_cycles, conflicts = 0;
-  for (uint64_t g = 0; g < elements; g += lanes) {
+uint64_t TensorEngine::group_cycles(const TimingKey& key) {
+  // Groups of `lanes` elements in row-major order; a group takes as many cycles as the most
+  // distinct words any one bank must deliver to one operand.
+  const uint64_t elements = uint64_t(key.rows) * key.len;
+  uint64_t cycles = 0;
+  bank_hits_.assign(params_.sram_banks, 0);
+  for (uint64_t g = 0; g < elements; g += key.lanes) {
     uint32_t worst = 1;
-    const auto bank_load = [&](const Operand& o, uint32_t type, bool reduced) {
-      std::fill(hits.begin(), hits.end(), 0);
-      words.clear();
-      for (uint64_t e = g; e < std::min(elements, g + lanes); ++e) {
-        const uint64_t r = e / len, i = reduced ? 0 : e % len;
-        const uint64_t word = element(o, type, r, i) / params_.bank_width_bytes;
-        if (std::find(words.begin(), words.end(), word) != words.end()) continue;  // one read serves both halves
-        words.push_back(word);
-        worst = std::max(worst, ++hits[word % params_.sram_banks]);
+    for (const TimingKey::Operand& o : key.operands) {
+      if (!o.size) continue;
+      std::fill(bank_hits_.begin(), bank_hits_.end(), 0);
+      group_words_.clear();
+      for (uint64_t e = g; e < std::min(elements, g + key.lanes); ++e) {
+        const uint64_t r = e / key.len, i = o.reduced ? 0 : e % key.len;
+        const int64_t offset = int64_t(o.phase) + (int64_t(r) * o.row_stride + int64_t(i) * o.stride) * o.size;
+        const int64_t word = offset >= 0 ? offset / params_.bank_width_bytes
+                                         : -((-offset + params_.bank_width_bytes - 1) / params_.bank_width_bytes);
+        if (std::find(group_words_.begin(), group_words_.end(), word) != group_words_.end()) continue;  // one read serves both halves
+        group_words_.push_back(word);
+        const int64_t bank = word % int64_t(params_.sram_banks);
+        worst = std::max(worst, ++bank_hits_[static_cast<size_t>(bank < 0 ? bank + params_.sram_banks : bank)]);
       }
-    };
-    bank_load(t.src0, src_type, false);
-    if (uses_src1) bank_load(t.src1, src1_type, false);
-    if (uses_dst) bank_load(t.dst, dst_type, op == TensorOp::Dot);
+    }
     cycles += worst;
-    conflicts += worst - 1;
   }
+  return cycles;
+}
+
+uint64_t TensorEngine::execute(TileState& t, uint32_t tile) {
+  const TensorOp op = static_cast<TensorOp>(t.op);
+  if (t.op < uint32_t(TensorOp::Fmac) || t.op > uint32_t(TensorOp::Copy))
+    throw std::runtime_error("unknown operation " + std::to_string(t.op));
+  Shape s;
+  s.src_type = t.types & 3, s.dst_type = (t.types >> 2) & 3;
+  s.src1_type = t.types & kSrc1Typed ? (t.types >> kSrc1TypeShift) & 3 : s.src_type;
+  if (s.src_type > 2 || s.src1_type > 2 || s.dst_type > 2) throw std::runtime_error("unknown element type in TYPES " + hex(t.types));
+  if (!sram_) throw std::runtime_error("no SRAM attached");
+  s.rows = std::max<uint32_t>(t.rows, 1), s.len = t.len;
+  s.uses_src1 = op == TensorOp::Fmac || op == TensorOp::Dot || op == TensorOp::Add || op == TensorOp::Mul;
+  s.uses_dst = op != TensorOp::Max;
+  const uint64_t dst_len = op == TensorOp::Dot ? 1 : s.len;
+
+  if (s.len == 0) return params_.startup_cycles;
+  check_operand("src0", t.src0, s.src_type, s.rows, s.len);
+  if (s.uses_src1) check_operand("src1", t.src1, s.src1_type, s.rows, s.len);
+  if (s.uses_dst) check_operand("dst", t.dst, s.dst_type, s.rows, dst_len);
+
+  if (params_.compute_values) {
+    compute(t, tile, s);
+  } else if (s.uses_dst) {
+    for (uint64_t r = 0; r < s.rows; ++r)
+      for (uint64_t i = 0; i < dst_len; ++i) from_float(sram_->writable(tile, element(t.dst, s.dst_type, r, i)), s.dst_type, 0.0f);
+  } else {
+    t.result = t.index = 0;
+  }
+
+  // Timing: the groups' cycles depend on the operands' places only modulo the banks' span, and
+  // a decode repeats a few hundred shapes on every tile, so each shape is worked out once.
+  const bool narrow =
+      s.src_type != uint32_t(TensorType::Fp32) && (!s.uses_src1 || s.src1_type != uint32_t(TensorType::Fp32));
+  TimingKey key;
+  key.lanes = narrow ? params_.fp16_lanes : params_.fp32_lanes;
+  key.len = static_cast<uint32_t>(s.len), key.rows = static_cast<uint32_t>(s.rows);
+  const uint32_t span = params_.sram_banks * params_.bank_width_bytes;
+  const auto operand_key = [&](const Operand& o, uint32_t type, bool reduced) {
+    return TimingKey::Operand{static_cast<uint32_t>((o.addr - sram_base_) % span), o.stride, o.row_stride,
+                              wvp_type_bytes(type), reduced};
+  };
+  key.operands[0] = operand_key(t.src0, s.src_type, false);
+  if (s.uses_src1) key.operands[1] = operand_key(t.src1, s.src1_type, false);
+  if (s.uses_dst) key.operands[2] = operand_key(t.dst, s.dst_type, op == TensorOp::Dot);
+  if (timing_memo_.size() >= kTimingMemoEntries) timing_memo_.clear();  // firmware that never repeats a shape
+  auto [at, fresh] = timing_memo_.try_emplace(key, 0);
+  if (fresh) at->second = group_cycles(key);
+  const uint64_t elements = s.rows * s.len, groups = (elements + key.lanes - 1) / key.lanes;
   ++t.stats.operations;
   t.stats.elements += elements;
-  t.stats.busy_cycles += cycles;
-  t.stats.conflict_cycles += conflicts;
-  return cycles;
+  t.stats.busy_cycles += params_.startup_cycles + at->second;
+  t.stats.conflict_cycles += at->second - groups;
+  return params_.startup_cycles + at->second;
 }
 
 bool TensorEngine::read_reg(const TileState& t, uint64_t addr, uint64_t cycle, uint32_t& v) const {

@@ -32,11 +32,14 @@
 // is 16-bit (fp16 or bf16), else fp32_lanes: the widest source sets the rate, so a DOT of fp16
 // weights and an fp32 vector reads its vector, and runs, at the fp32 rate.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <functional>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
+#include <boost/container_hash/hash.hpp>
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/multi_passthrough_target_socket.h>
@@ -122,7 +125,9 @@ class TensorEngine : public sc_core::sc_module, public RegisterTarget {
   void set_error_sink(std::function<void(uint32_t tile, const std::string&)> sink) { error_sink_ = std::move(sink); }
 
   const TensorStats& stats(uint32_t tile) const { return tiles_[tile].stats; }
-  uint64_t host_bytes() const { return tiles_.capacity() * sizeof(TileState); }
+  uint64_t host_bytes() const {
+    return tiles_.capacity() * sizeof(TileState) + timing_memo_.size() * (sizeof(TimingKey) + 2 * sizeof(uint64_t));
+  }
 
   // RegisterTarget: tile's window, for its core's fast path and for b_transport.
   tlm::tlm_response_status access_register(RegisterAccess& a) override;
@@ -153,6 +158,37 @@ class TensorEngine : public sc_core::sc_module, public RegisterTarget {
     TensorStats stats;
   };
 
+  // What execute() derives from a descriptor's registers.
+  struct Shape {
+    uint32_t src_type = 0, src1_type = 0, dst_type = 0;
+    uint64_t rows = 1, len = 0;
+    bool uses_src1 = false, uses_dst = false;
+  };
+  // What an operation's SRAM timing depends on: its lanes, shape and each operand's place
+  // modulo the banks' span (`phase`), strides and element size (0: an operand it does not use).
+  struct TimingKey {
+    struct Operand {
+      uint32_t phase = 0;
+      int32_t stride = 0, row_stride = 0;
+      uint32_t size = 0;
+      bool reduced = false;  // DOT's destination: one element a row
+      bool operator==(const Operand&) const = default;
+    };
+    uint32_t lanes = 0, len = 0, rows = 0;
+    std::array<Operand, 3> operands{};  // src0, src1, dst
+    bool operator==(const TimingKey&) const = default;
+  };
+  struct TimingKeyHash {
+    size_t operator()(const TimingKey& k) const {
+      size_t h = boost::hash_value(std::array{k.lanes, k.len, k.rows});
+      for (const TimingKey::Operand& o : k.operands)
+        boost::hash_combine(h, std::array<int64_t, 5>{o.phase, o.stride, o.row_stride, o.size, o.reduced});
+      return h;
+    }
+  };
+  static constexpr uint32_t kRunElements = SramPages::kPageBytes / 4;  // the most a run takes (fp32 in one page)
+  static constexpr size_t kTimingMemoEntries = 1 << 16;
+
   void b_transport(int tile, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
   unsigned int transport_dbg(int tile, tlm::tlm_generic_payload& gp);
   bool read_reg(const TileState& t, uint64_t addr, uint64_t cycle, uint32_t& value) const;
@@ -166,6 +202,12 @@ class TensorEngine : public sc_core::sc_module, public RegisterTarget {
   void check_operand(const char* name, const Operand& o, uint32_t type, uint64_t rows, uint64_t n) const;
   // Runs the descriptor; returns the cycles it takes, or throws std::runtime_error.
   uint64_t execute(TileState& t, uint32_t tile);
+  // The results of a checked descriptor, in fp32 (TensorOp's semantics above).
+  void compute(TileState& t, uint32_t tile, const Shape& s);
+  // How many of the `limit` elements of row r from element i of `o` lie in the page of element i.
+  uint32_t elements_in_page(const Operand& o, uint32_t type, uint64_t r, uint64_t i, uint32_t limit) const;
+  // The cycles of an operation's element groups (without the startup).
+  uint64_t group_cycles(const TimingKey& key);
   // Moves a stream's elements as far as the fabric allows; None once it is complete.
   StallExtension::Until stream(TileState& t, uint32_t tile);
   // GO of a stream: performed (a.cycle moved to its end), or a.until says until when it waits.
@@ -182,6 +224,11 @@ class TensorEngine : public sc_core::sc_module, public RegisterTarget {
   std::function<void(uint32_t, const std::string&)> error_sink_;
   std::function<void(uint32_t, uint64_t)> irq_;
   WaveletQueues* queues_ = nullptr;
+  // Device accesses are made from one thread only (CoreCluster's serial pass), so the memo and
+  // the scratch need no lock. The memo holds results only: it changes no outcome.
+  std::unordered_map<TimingKey, uint64_t, TimingKeyHash> timing_memo_;
+  std::vector<uint32_t> bank_hits_;
+  std::vector<int64_t> group_words_;
 };
 
 }  // namespace wvp

@@ -5,6 +5,9 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <random>
+#include <set>
+#include <vector>
 
 #include <tlm_utils/simple_initiator_socket.h>
 
@@ -242,6 +245,152 @@ TEST(TensorEngine, WithoutComputeValuesOperationsTakeTheirCyclesAndLeaveZeros) {
     b.go(400);
     EXPECT_EQ(b.get(kResult), 0u);
     EXPECT_EQ(b.get(kIndex), 0u);
+  });
+}
+
+// The header's definition taken literally, one element at a time in row-major order, on a copy
+// of the SRAM: what the engine must leave in the SRAM and its cycles for any descriptor.
+struct Descriptor {
+  TensorOp op;
+  uint32_t src_type, src1_type, dst_type, len, rows;
+  uint32_t addr[3];  // src0, src1, dst: byte offsets into the SRAM
+  int32_t stride[3], row_stride[3];
+  float scalar;
+};
+struct Outcome {
+  std::vector<uint8_t> sram;
+  uint32_t result = 0, index = 0;
+  uint64_t cycles = 0;
+};
+Outcome element_by_element(const Descriptor& d, std::vector<uint8_t> sram, const TensorParams& p) {
+  const uint32_t type[3] = {d.src_type, d.src1_type, d.dst_type};
+  const auto at = [&](int o, uint64_t r, uint64_t i) {
+    return int64_t(d.addr[o]) + (int64_t(r) * d.row_stride[o] + int64_t(i) * d.stride[o]) * wvp_type_bytes(type[o]);
+  };
+  const auto load = [&](int o, uint64_t r, uint64_t i) {
+    uint8_t* q = &sram[at(o, r, i)];
+    uint16_t h;
+    std::memcpy(&h, q, 2);
+    float f;
+    std::memcpy(&f, q, 4);
+    return type[o] == WVP_FP32 ? f : type[o] == WVP_FP16 ? wvp_half_to_float(h) : wvp_bf16_to_float(h);
+  };
+  const auto store = [&](uint64_t r, uint64_t i, float v) {
+    uint8_t* q = &sram[at(2, r, i)];
+    const uint16_t h = d.dst_type == WVP_FP16 ? wvp_float_to_half(v) : wvp_float_to_bf16(v);
+    d.dst_type == WVP_FP32 ? std::memcpy(q, &v, 4) : std::memcpy(q, &h, 2);
+  };
+  Outcome out;
+  float best = 0;
+  for (uint64_t r = 0; r < d.rows; ++r) {
+    float acc = 0;
+    for (uint64_t i = 0; i < d.len; ++i) {
+      const float a = load(0, r, i);
+      switch (d.op) {
+        case TensorOp::Fmac: store(r, i, std::fma(a, load(1, r, i), load(2, r, i))); break;
+        case TensorOp::Dot: acc = std::fma(a, load(1, r, i), acc); break;
+        case TensorOp::Add: store(r, i, a + load(1, r, i)); break;
+        case TensorOp::Mul: store(r, i, a * load(1, r, i)); break;
+        case TensorOp::Scale: store(r, i, a * d.scalar); break;
+        case TensorOp::Max:
+          if ((r == 0 && i == 0) || a > best) best = a, out.index = static_cast<uint32_t>(r * d.len + i);
+          break;
+        case TensorOp::Exp: store(r, i, float(std::exp(double(a)))); break;
+        case TensorOp::Copy: store(r, i, a); break;
+      }
+    }
+    if (d.op == TensorOp::Dot) store(r, 0, acc);
+  }
+  out.result = std::bit_cast<uint32_t>(best);
+  out.sram = std::move(sram);
+  // Per group of lanes: the most distinct words one bank gives one operand.
+  const bool uses_src1 = d.op == TensorOp::Fmac || d.op == TensorOp::Dot || d.op == TensorOp::Add || d.op == TensorOp::Mul;
+  const bool narrow = d.src_type != WVP_FP32 && (!uses_src1 || d.src1_type != WVP_FP32);
+  const uint64_t lanes = narrow ? p.fp16_lanes : p.fp32_lanes, n = uint64_t(d.rows) * d.len;
+  out.cycles = p.startup_cycles;
+  for (uint64_t g = 0; g < n; g += lanes) {
+    uint32_t worst = 1;
+    for (int o = 0; o < 3; ++o) {
+      if ((o == 1 && !uses_src1) || (o == 2 && d.op == TensorOp::Max)) continue;
+      std::set<int64_t> words;
+      std::vector<uint32_t> hits(p.sram_banks);
+      for (uint64_t e = g; e < std::min(n, g + lanes); ++e) {
+        const int64_t word = at(o, e / d.len, o == 2 && d.op == TensorOp::Dot ? 0 : e % d.len) / p.bank_width_bytes;
+        if (words.insert(word).second) worst = std::max(worst, ++hits[word % p.sram_banks]);
+      }
+    }
+    out.cycles += worst;
+  }
+  return out;
+}
+
+// Random descriptors across pages, with negative, zero and row strides and operands that
+// overlap the destination: the engine works in runs of a page, and must not show it.
+TEST(TensorEngine, AnyDescriptorGivesWhatOneElementAtATimeGives) {
+  in_child_process([] {
+    Bench b;
+    sc_core::sc_start(sc_core::SC_ZERO_TIME);
+    std::mt19937 rng(7);
+    const auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    std::vector<uint8_t> sram(8192);
+    for (size_t k = 0; k < sram.size(); k += 4) {
+      const float v = value(pick(0, 1000)) + float(pick(-3, 3));
+      std::memcpy(&sram[k], &v, 4);  // fp32 values; read as halves they are other finite numbers
+    }
+    for (int round = 0, tried = 0; round < 600; ++tried) {
+      Descriptor d{};
+      d.op = static_cast<TensorOp>(pick(WVP_TENSOR_FMAC, WVP_TENSOR_COPY));
+      d.src_type = pick(0, 2), d.src1_type = pick(0, 2), d.dst_type = pick(0, 2);
+      d.len = pick(1, 300), d.rows = pick(1, 4);
+      d.scalar = value(pick(0, 100));
+      const bool overlap = pick(0, 2) == 0;
+      for (int o = 0; o < 3; ++o) {
+        const uint32_t size = wvp_type_bytes(o == 0 ? d.src_type : o == 1 ? d.src1_type : d.dst_type);
+        d.addr[o] = uint32_t(pick(0, 8191)) / size * size;
+        d.stride[o] = pick(0, 5) == 0 ? 0 : pick(-3, 3);
+        d.row_stride[o] = pick(-400, 400);
+      }
+      if (overlap) {  // the destination on a source, in step or shifted by an element
+        const int o = pick(0, 1);
+        d.addr[2] = d.addr[o] + (pick(0, 1) ? 0 : 4), d.stride[2] = d.stride[o], d.row_stride[2] = d.row_stride[o];
+        d.dst_type = o == 0 ? d.src_type : d.src1_type;
+      }
+      // Only descriptors whose operands lie in the SRAM (the errors have tests of their own).
+      bool inside = true;
+      for (int o = 0; o < 3; ++o) {
+        const uint32_t size = wvp_type_bytes(o == 0 ? d.src_type : o == 1 ? d.src1_type : d.dst_type);
+        for (int64_t r : {int64_t(0), int64_t(d.rows) - 1})
+          for (int64_t i : {int64_t(0), int64_t(o == 2 && d.op == TensorOp::Dot ? 0 : d.len - 1)}) {
+            const int64_t off = int64_t(d.addr[o]) + (r * d.row_stride[o] + i * d.stride[o]) * size;
+            inside = inside && off >= 0 && off + size <= 8192 && d.addr[o] % size == 0;
+          }
+      }
+      if (!inside) continue;
+      ++round;
+      b.sram.write(0, 0, sram.data(), 8192);
+      b.set(kOp, uint32_t(d.op));
+      b.set(kTypes, d.src_type | WVP_TENSOR_SRC1_TYPE(d.src1_type) | (d.dst_type << 2));
+      b.set(kLen, d.len), b.set(kRows, d.rows), b.set(kScalar, std::bit_cast<uint32_t>(d.scalar));
+      const uint64_t addr_reg[3] = {kSrc0, kSrc1, kDst}, stride_reg[3] = {kSrc0Stride, kSrc1Stride, kDstStride};
+      const uint64_t row_reg[3] = {kSrc0RowStride, kSrc1RowStride, kDstRowStride};
+      for (int o = 0; o < 3; ++o)
+        b.set(addr_reg[o], uint32_t(kBase + d.addr[o])), b.set(stride_reg[o], uint32_t(d.stride[o])),
+            b.set(row_reg[o], uint32_t(d.row_stride[o]));
+      const uint64_t start = b.get(kDoneCycle) + 1;
+      b.go(start);
+      ASSERT_EQ(b.get(kWait), 0u) << round << ": " << b.error;
+      const Outcome expected = element_by_element(d, sram, TensorParams{});
+      std::vector<uint8_t> got(8192);
+      b.sram.read(0, 0, got.data(), 8192);
+      const std::string what = "round " + std::to_string(round) + ": op " + std::to_string(uint32_t(d.op)) + " len " +
+                               std::to_string(d.len) + " rows " + std::to_string(d.rows);
+      ASSERT_EQ(got, expected.sram) << what;
+      ASSERT_EQ(b.get(kDoneCycle) - start, expected.cycles) << what;
+      if (d.op == TensorOp::Max) {
+        ASSERT_EQ(b.get(kResult), expected.result) << what;
+        ASSERT_EQ(b.get(kIndex), expected.index) << what;
+      }
+    }
   });
 }
 
