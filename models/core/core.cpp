@@ -54,16 +54,21 @@ std::string FaultInfo::describe() const {
   return buf;
 }
 
-Core::Core(const CoreParams& params, const Clock& clock, tlm::tlm_initiator_socket<>& socket, uint32_t tile)
+Core::Core(const CoreParams& params, const Clock& clock, tlm::tlm_initiator_socket<>& socket, uint32_t tile,
+           BlockPool& dmi_tables)
     : params_(params),
       clock_(clock),
       socket_(socket),
       tile_base_(tile_address(tile, 0)),
       period_(clock.period()),
       pc_(params.reset_pc),
+      dmi_tables_(dmi_tables),
+      dmi_page_count_(static_cast<uint32_t>(dmi_table_bytes(params) / sizeof(uintptr_t))),
       stall_(new StallExtension) {
   if (params.exec_size == 0 || params.exec_size % 4 != 0)
     throw std::invalid_argument(name() + ": exec_size must be a non-zero multiple of 4");
+  if (dmi_tables.block_bytes() < dmi_table_bytes(params))
+    throw std::invalid_argument(name() + ": its DMI tables' pool has blocks too small for its executable memory");
   stall_->initiator = params.hart_id;
   gp_.set_extension(stall_);
 }
@@ -82,10 +87,10 @@ void Core::attach_code(std::shared_ptr<CodeCache> cache) {
 StopReason Core::run(uint64_t limit_cycle, bool single_step) {
   if (halted_) return StopReason::Halted;
   if (!code_) attach_code(std::make_shared<CodeCache>(params_.exec_base, params_.exec_size));
-  if (dmi_pages_.empty()) {
-    dmi_pages_.assign((params_.exec_size + kDmiPageBytes - 1) >> kDmiPageShift, 0);
+  if (!dmi_pages_) {
+    dmi_pages_ = static_cast<uintptr_t*>(dmi_tables_.allocate());
     data_size_ = data_fast_path() ? params_.exec_size : 0;
-    for (uint32_t page = 0; page < std::min(dmi_held_.size(), dmi_pages_.size()); ++page)
+    for (uint32_t page = 0; page < std::min<size_t>(dmi_held_.size(), dmi_page_count_); ++page)
       if (dmi_held_[page]) dmi_page(page, dmi_held_[page] == 2);
     dmi_held_ = {};
   }
@@ -675,7 +680,7 @@ void Core::invalidate_dmi(uint64_t start, uint64_t end) {
   if (end < base || start >= limit) return;
   const uint64_t first = (std::max<uint64_t>(start, base) - base) >> kDmiPageShift;
   const uint64_t last = (std::min<uint64_t>(end, limit - 1) - base) >> kDmiPageShift;
-  for (uint64_t page = first; page <= last && page < dmi_pages_.size(); ++page) dmi_pages_[page] = 0;
+  for (uint64_t page = first; page <= last && dmi_pages_ && page < dmi_page_count_; ++page) dmi_pages_[page] = 0;
 }
 
 // ---- debugger ----------------------------------------------------------------------------
@@ -687,7 +692,7 @@ void Core::set_debug_points(const DebugPoints* points) {
 
 void Core::debug_points_changed() {
   if (code_) code_->invalidate_all();  // breakpoints are decoded in; re-decode with the new set
-  if (!dmi_pages_.empty()) data_size_ = data_fast_path() ? params_.exec_size : 0;
+  if (dmi_pages_) data_size_ = data_fast_path() ? params_.exec_size : 0;
 }
 
 bool Core::debug_read(uint32_t addr, uint32_t len, uint8_t* out) {
@@ -723,13 +728,14 @@ void Core::checkpoint(Snapshot& s) {
   if (samples_) s.fields(samples_->period, samples_->next_cycle, samples_->sampled_cycle, samples_->sampled_instret, samples_->calls);
   // The DMI pages held, by access (1 read, 2 write): asked for again on restore, as a core
   // asks on first use, so that the accesses the bus serves stay those of the uninterrupted run.
-  std::vector<uint8_t> held(dmi_pages_.size());
-  for (size_t page = 0; page < dmi_pages_.size(); ++page)
+  std::vector<uint8_t> held(dmi_pages_ ? dmi_page_count_ : 0);
+  for (size_t page = 0; page < held.size(); ++page)
     held[page] = dmi_pages_[page] ? (dmi_pages_[page] & kDmiWritable ? 2 : 1) : 0;
   s.io(held);
   if (!s.restoring()) return;
   if (private_code && code_ && code_->shared_len()) privatize_code();
-  dmi_pages_.clear();  // the sockets are bound only once the simulation starts: run() asks
+  if (dmi_pages_) dmi_tables_.release(dmi_pages_);
+  dmi_pages_ = nullptr;  // the sockets are bound only once the simulation starts: run() asks
   dmi_held_ = std::move(held);
   update_event_cycle();
 }

@@ -27,6 +27,7 @@
 #include "engine/register_target.h"
 #include "models/core/call_samples.h"
 #include "models/core/code_cache.h"
+#include "tlm/block_pool.h"
 
 namespace wvp {
 
@@ -101,8 +102,13 @@ class InsnTracer {
 
 class Core final : public Hart {
  public:
-  // The core of tile `tile`, whose transactions leave through `socket` (its CoreArray's).
-  Core(const CoreParams& params, const Clock& clock, tlm::tlm_initiator_socket<>& socket, uint32_t tile);
+  // The core of tile `tile`, whose transactions leave through `socket` (its CoreArray's), with
+  // its table of DMI pages from `dmi_tables` (blocks of dmi_table_bytes(params)) once it runs.
+  Core(const CoreParams& params, const Clock& clock, tlm::tlm_initiator_socket<>& socket, uint32_t tile,
+       BlockPool& dmi_tables);
+  static size_t dmi_table_bytes(const CoreParams& params) {
+    return ((params.exec_size + kDmiPageBytes - 1) >> kDmiPageShift) * sizeof(uintptr_t);
+  }
   ~Core() override;
 
   // Uses `cache` (shared with other cores running the same image) for decoded instructions.
@@ -212,7 +218,7 @@ class Core final : public Hart {
   double decode_hit_rate() const;
   // Host bytes of the core: its object and its table of DMI pages.
   uint64_t host_bytes() const {
-    return sizeof(Core) + sizeof(StallExtension) + dmi_pages_.capacity() * sizeof(uintptr_t) +
+    return sizeof(Core) + sizeof(StallExtension) + (dmi_pages_ ? dmi_table_bytes(params_) : 0) +
            (samples_ ? sizeof(CallSampling) : 0);
   }
 
@@ -314,7 +320,9 @@ class Core final : public Hart {
   uintptr_t dmi_page(uint32_t page, bool write);
   // The instruction word at `offset` of the executable memory (through DMI: it must be granted).
   uint32_t code_word(uint32_t offset);
-  std::vector<uintptr_t> dmi_pages_;
+  BlockPool& dmi_tables_;
+  uintptr_t* dmi_pages_ = nullptr;  // from dmi_tables_ at the first run(); dmi_page_count_ entries
+  uint32_t dmi_page_count_;
   std::vector<uint8_t> dmi_held_;  // restored (checkpoint): the pages to ask for at the first run()
   uint32_t dmi_lat_cycles_ = 0;
   uint32_t data_size_ = 0;        // 0 disables the data fast path (watchpoints, bus-only data)

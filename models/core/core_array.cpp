@@ -11,7 +11,8 @@ CoreArray::CoreArray(sc_core::sc_module_name name) : sc_module(name), socket("so
 }
 
 Core& CoreArray::add(const CoreParams& params, const Clock& clock) {
-  cores_.push_back(std::make_unique<Core>(params, clock, socket, size()));
+  if (!dmi_tables_) dmi_tables_ = std::make_unique<BlockPool>(Core::dmi_table_bytes(params), alignof(uintptr_t));
+  cores_.push_back(std::make_unique<Core>(params, clock, socket, size(), *dmi_tables_));
   cores_.back()->set_register_windows(&registers_);
   return *cores_.back();
 }

@@ -22,7 +22,8 @@ class CoreArray : public sc_core::sc_module {
 
   explicit CoreArray(sc_core::sc_module_name name);
 
-  // The core of the next tile (tiles are numbered in the order cores are added).
+  // The core of the next tile (tiles are numbered in the order cores are added). Every core
+  // has the first one's executable memory size.
   Core& add(const CoreParams& params, const Clock& clock);
   // A device's register window in every tile, which the cores reach by the fast path
   // (engine/register_target.h) when their CoreParams::register_fast_path is on; `target` must
@@ -36,6 +37,7 @@ class CoreArray : public sc_core::sc_module {
  private:
   void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
 
+  std::unique_ptr<BlockPool> dmi_tables_;  // the cores' tables, from the first add(); outlives them
   std::vector<std::unique_ptr<Core>> cores_;
   std::vector<RegisterWindow> registers_;  // shared by the cores
 };

@@ -72,7 +72,7 @@ StopReason Core::exec(uint64_t limit_cycle, HandlerTable* table_out) {
   const uint32_t base = static_cast<uint32_t>(code_->base());
   uint32_t* const x = x_;
   uint32_t* const f = f_;
-  const uintptr_t* pages = dmi_pages_.data();
+  const uintptr_t* pages = dmi_pages_;
   uint32_t lat = dmi_lat_cycles_;
   uint32_t data_size = data_size_;
   Op* ops = code_->ops();
@@ -108,7 +108,7 @@ StopReason Core::exec(uint64_t limit_cycle, HandlerTable* table_out) {
     ops = code_->ops(), watch_mask = code_->watch_mask(), page_shift = code_->page_shift();    \
     shared_lo = code_.use_count() > 1 ? code_->shared_lo() : 0;                                \
     shared_len = code_.use_count() > 1 ? code_->shared_len() : 0;                              \
-    pages = dmi_pages_.data(), lat = dmi_lat_cycles_, data_size = data_size_;                  \
+    pages = dmi_pages_, lat = dmi_lat_cycles_, data_size = data_size_;                  \
     fp_on = (mstatus_ & kMstatusFs) != 0;                                                      \
     ip = block = ops + ((pc_ - base) >> 2);                                                    \
   } while (0)

@@ -109,6 +109,7 @@ Fabric::Fabric(const FabricParams& params) : params_(params) {
   } else {
     post_sa_cycles_ = params_.hop_latency_cycles;
   }
+  router_blocks_ = std::make_unique<BlockPool>(router_state_bytes(params_), 64);
   routers_.resize(tiles());
   ring_flits_ = fabric_internal::ring_flits(params_);
   prefetch_lines_ = static_cast<uint32_t>(std::min<uint64_t>(router_state_bytes(params_) / 64, kPrefetchLinesMax));
@@ -190,14 +191,11 @@ uint64_t Fabric::bytes_per_touched_router() const {
   return router_state_bytes(params_) + sizeof(void*) + pool / touched_;
 }
 
-void Fabric::RouterDelete::operator()(Router* r) const {
-  r->~Router();
-  ::operator delete(r, std::align_val_t{64});
-}
+void Fabric::RouterDelete::operator()(Router* r) const { r->~Router(); }
 
 Fabric::Router& Fabric::make_router(uint32_t tile) {
   const RouterLayout l = router_layout(params_, sizeof(Router), sizeof(InVc), sizeof(Router::PacketVc));
-  std::byte* block = static_cast<std::byte*>(::operator new(l.bytes, std::align_val_t{64}));
+  std::byte* block = static_cast<std::byte*>(router_blocks_->allocate());
   Router* r = new (block) Router;
   routers_[tile].reset(r);
   ++touched_;
@@ -357,7 +355,7 @@ uint64_t Fabric::rx_next_arrival(uint32_t tile, uint32_t color) const {
 }
 
 uint32_t Fabric::rx_pop(uint32_t tile, uint32_t color, uint64_t cycle) {
-  if (rx_available(tile, color, cycle) == 0) fail(at(tile, params_.width) + ": receive from an empty queue");
+  if (rx_next_arrival(tile, color) > cycle) fail(at(tile, params_.width) + ": receive from an empty queue");
   if (cycle + 1 < now_ || cycle > now_ + kMaxPopLead)
     fail("receive at cycle " + std::to_string(cycle) + " too far from the fabric's time (now " + std::to_string(now_) + ")");
   Router& r = *routers_[tile];

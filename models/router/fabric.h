@@ -38,6 +38,7 @@
 #include "models/router/router_twin.h"
 #include "models/router/routing.h"
 #include "models/router/timing_wheel.h"
+#include "tlm/block_pool.h"
 
 namespace wvp {
 
@@ -157,7 +158,8 @@ class Fabric {
   uint32_t rx_available(uint32_t tile, uint32_t color, uint64_t cycle) const;
   // `cycle` may lie at most kMaxPopLead cycles after now().
   uint32_t rx_pop(uint32_t tile, uint32_t color, uint64_t cycle);
-  // When the first wavelet in the receive queue arrives (UINT64_MAX if it is empty).
+  // When the first wavelet in the receive queue arrives (UINT64_MAX if it is empty): one has
+  // arrived by `cycle` if it has, as the queue holds them in the order they arrive.
   uint64_t rx_next_arrival(uint32_t tile, uint32_t color) const;
 
   // Packet mode: queues a packet at its source; its flits enter the router one per cycle from
@@ -232,7 +234,7 @@ class Fabric {
     uint16_t out_vc;  // output port * colors + vc
   };
 
-  struct RouterDelete {
+  struct RouterDelete {  // ends the router's life; its block stays router_blocks_'
     void operator()(Router* r) const;
   };
   Router& router(uint32_t tile) {
@@ -288,6 +290,7 @@ class Fabric {
   Client no_client_;
   Client* client_ = &no_client_;
   SendObserver send_observer_;
+  std::unique_ptr<BlockPool> router_blocks_;  // the routers' state; outlives routers_
   std::vector<std::unique_ptr<Router, RouterDelete>> routers_;
   uint32_t touched_ = 0;  // routers made
   // Every buffer's flits, in rings of ring_flits_ (the deepest buffer, rounded up to a power of

@@ -20,7 +20,7 @@ FabricPort::FabricPort(sc_core::sc_module_name name, const FabricParams& params,
 uint32_t FabricPort::irq_pending(uint32_t tile, uint64_t cycle) const {
   uint32_t pending = 0;
   for (uint32_t mask = tiles_[tile].irq_enable; mask; mask &= mask - 1)
-    if (fabric_.rx_available(tile, __builtin_ctz(mask), cycle)) pending |= mask & -mask;
+    if (fabric_.rx_next_arrival(tile, __builtin_ctz(mask)) <= cycle) pending |= mask & -mask;
   return pending;
 }
 
@@ -57,7 +57,7 @@ uint64_t FabricPort::pending_wake(uint32_t tile, uint64_t from) const {
 bool FabricPort::try_receive(uint32_t tile, uint32_t color, uint64_t cycle, uint32_t& wavelet) {
   // A wavelet known to have arrived by `cycle` is the queue's head then: later discoveries
   // arrive later on the same link.
-  if (cycle > fabric_.now() + Fabric::kMaxPopLead || fabric_.rx_available(tile, color, cycle) == 0) return false;
+  if (cycle > fabric_.now() + Fabric::kMaxPopLead || fabric_.rx_next_arrival(tile, color) > cycle) return false;
   wavelet = fabric_.rx_pop(tile, color, cycle);
   TileState& st = tiles_[tile];
   ++st.stats.receives;

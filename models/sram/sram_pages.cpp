@@ -7,42 +7,45 @@
 namespace wvp {
 
 namespace {
-// Host memory is reserved in arenas of this size and paid for page by page as it is written.
-constexpr size_t kArenaBytes = size_t{64} << 20;
-}  // namespace
-
-SramPages::SramPages(uint32_t tiles, uint32_t bytes_per_tile) : bytes_per_tile_(bytes_per_tile), own_(tiles) {
+uint32_t pages_of(uint32_t tiles, uint32_t bytes_per_tile) {
   if (tiles == 0 || bytes_per_tile == 0 || bytes_per_tile % 4 != 0)
     throw std::invalid_argument("SRAM pages: " + std::to_string(tiles) + " tiles of " + std::to_string(bytes_per_tile) +
                                 " bytes (a non-zero multiple of 4 each)");
-  const uint32_t pages = static_cast<uint32_t>((uint64_t{bytes_per_tile} + kPageBytes - 1) >> kPageShift);
-  image_.resize(pages);
+  return static_cast<uint32_t>((uint64_t{bytes_per_tile} + SramPages::kPageBytes - 1) >> SramPages::kPageShift);
+}
+}  // namespace
+
+SramPages::SramPages(uint32_t tiles, uint32_t bytes_per_tile)
+    : bytes_per_tile_(bytes_per_tile),
+      pages_(kPageBytes, kPageBytes),
+      tables_(pages_of(tiles, bytes_per_tile) * sizeof(uint8_t*)),
+      own_(tiles) {
+  image_.resize(pages_of(tiles, bytes_per_tile));
   for (uint8_t*& page : image_) page = new_page();
-  image_written_.resize(pages);
+  image_written_.resize(image_.size());
 }
 
 uint32_t SramPages::page_bytes(uint32_t page) const {
   return std::min<uint32_t>(kPageBytes, bytes_per_tile_ - (page << kPageShift));
 }
 
-uint8_t* SramPages::new_page() {
-  if (arenas_.empty() || arena_used_ == kArenaBytes) {
-    arenas_.push_back(std::make_unique<HostMemory>(kArenaBytes));
-    arena_used_ = 0;
-  }
-  uint8_t* page = arenas_.back()->data() + arena_used_;
-  arena_used_ += kPageBytes;
-  return page;
+void SramPages::release_table(uint32_t tile) {
+  uint8_t**& own = own_[tile];
+  for (uint32_t page = 0; page < image_.size(); ++page)
+    if (own[page]) pages_.release(own[page]), --own_pages_;
+  tables_.release(own);
+  own = nullptr;
+  --own_tables_;
 }
 
 uint8_t* SramPages::own_page(uint32_t tile, uint32_t page, bool& copied) {
-  std::unique_ptr<uint8_t*[]>& own = own_[tile];
+  uint8_t**& own = own_[tile];
   copied = !own || !own[page];
   if (!copied) return own[page];
   // Cores of different tiles copy pages at once on several threads; a tile's own slots are its.
   const std::lock_guard<std::mutex> lock(alloc_mutex_);
   if (!own) {
-    own = std::make_unique<uint8_t*[]>(image_.size());
+    own = new_table();
     ++own_tables_;
   }
   own[page] = new_page();
@@ -83,7 +86,7 @@ void SramPages::write_every_tile(uint32_t offset, const void* in, uint32_t len) 
     std::memcpy(image_[page] + at, from, n);
     image_written_[page] = true;
     if (own_pages_)
-      for (const std::unique_ptr<uint8_t*[]>& own : own_)
+      for (uint8_t* const* own : own_)
         if (own && own[page]) std::memcpy(own[page] + at, from, n);
     from += n, offset += n, len -= n;
   }
@@ -101,19 +104,15 @@ void SramPages::checkpoint(Snapshot& s) {
     else if (s.restoring()) std::memset(image_[page], 0, page_bytes(page));
   }
   for (uint32_t tile = 0; tile < tiles(); ++tile) {
-    std::unique_ptr<uint8_t*[]>& own = own_[tile];
+    uint8_t**& own = own_[tile];
     bool table = own != nullptr;
     s.io(table);
     if (!table) {
-      if (own) {
-        own_pages_ -= static_cast<uint64_t>(std::count_if(own.get(), own.get() + image_.size(), [](uint8_t* p) { return p; }));
-        own.reset();
-        --own_tables_;
-      }
+      if (own) release_table(tile);
       continue;
     }
     if (!own) {
-      own = std::make_unique<uint8_t*[]>(image_.size());
+      own = new_table();
       ++own_tables_;
     }
     for (uint32_t page = 0; page < image_.size(); ++page) {
@@ -123,6 +122,7 @@ void SramPages::checkpoint(Snapshot& s) {
         own[page] = new_page();
         ++own_pages_;
       } else if (!owned && own[page]) {
+        pages_.release(own[page]);
         own[page] = nullptr;
         --own_pages_;
       }

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "engine/snapshot.h"
-#include "tlm/host_memory.h"
+#include "tlm/block_pool.h"
 
 namespace wvp {
 
@@ -35,7 +35,7 @@ class SramPages {
 
   // Page `page` of tile `tile` as it reads now: the tile's own copy, else the image.
   const uint8_t* read_page(uint32_t tile, uint32_t page) const {
-    const std::unique_ptr<uint8_t*[]>& own = own_[tile];
+    uint8_t* const* own = own_[tile];
     return own && own[page] ? own[page] : image_[page];
   }
   bool owns(uint32_t tile, uint32_t page) const { return own_[tile] && own_[tile][page]; }
@@ -57,21 +57,22 @@ class SramPages {
 
   // The image and every page a tile owns, with their bytes. Restoring reuses the pages a tile
   // already owns (a load writes most of them again) and gives up those the checkpoint's tile did
-  // not own; their host memory stays in the arena.
+  // not own, to be handed out again.
   void checkpoint(Snapshot& s);
   uint64_t own_pages() const { return own_pages_; }
 
  private:
-  uint8_t* new_page();  // zeroed, untouched host memory
+  uint8_t* new_page() { return static_cast<uint8_t*>(pages_.allocate()); }  // zeroed
+  uint8_t** new_table() { return static_cast<uint8_t**>(tables_.allocate()); }  // every page the image's
+  void release_table(uint32_t tile);  // and the tile's pages
 
   uint32_t bytes_per_tile_;
-  std::vector<uint8_t*> image_;                  // every tile's page until it owns one
-  std::vector<bool> image_written_;              // image pages that hold more than zeros
-  std::vector<std::unique_ptr<uint8_t*[]>> own_;  // per tile: none until its first write
-  std::vector<std::unique_ptr<HostMemory>> arenas_;
-  size_t arena_used_ = 0;  // bytes handed out of arenas_.back()
+  BlockPool pages_, tables_;
+  std::vector<uint8_t*> image_;      // every tile's page until it owns one
+  std::vector<bool> image_written_;  // image pages that hold more than zeros
+  std::vector<uint8_t**> own_;       // per tile: its table of own pages, none until its first write
   uint64_t own_pages_ = 0, own_tables_ = 0;
-  std::mutex alloc_mutex_;  // the arenas and the counts above
+  std::mutex alloc_mutex_;  // the tables and the counts above
 };
 
 }  // namespace wvp
