@@ -202,15 +202,15 @@ TEST(DecodeRun, PipelineStagesGenerateTheHostReferencesTokensAndLogits) {
 
 TEST(DecodeRun, EdgeStagesWithFewerLayersOrNoneGenerateTheHostReferencesTokens) {
   // Four stages on 4x4 blocks of 8x8: a middle stage holds two layers, but the vocabulary rows
-  // leave the first stage room for one (256 tokens) or none (2,176), and the last stage (the
-  // classifier's outputs too) none: it only classifies, and with 2,176 tokens stage 0 only embeds. (With so
+  // leave the first stage room for one (256 tokens) or none (2,048), and the last stage (the
+  // classifier's outputs too) none: it only classifies, and with 2,048 tokens stage 0 only embeds. (With so
   // few layers a shared classifier would pick the input token again: BOS.)
   const struct {
     std::string name;
     int32_t layers, vocab;
     std::string plan;
   } cases[] = {{"edge_first.bin", 5, 256, "5 layers in 4 pipeline stages of 4x4 cores (1 on the first, 0 on the last)"},
-               {"edge_none.bin", 3, 2176, "3 layers in 4 pipeline stages of 4x4 cores (0 on the first, 0 on the last)"}};
+               {"edge_none.bin", 3, 2048, "3 layers in 4 pipeline stages of 4x4 cores (0 on the first, 0 on the last)"}};
   for (const auto& c : cases) {
     const std::string path = narrow_model(c.name, c.layers, c.vocab, false);
     const llama::Generation reference = greedy_from_bos(llama::read_checkpoint(path), 32);
@@ -410,7 +410,7 @@ TEST(DecodeRun, DecodeRefusesBadPromptsAndMismatchedFilesBeforeSimulating) {
   llama::generate_tokenizer(400).write(other);
   refused(run_process({wafervp(), "decode", "--model", tiny_model(), "--tokenizer", other, "--prompt", "hi"}),
           "ends after 400 tokens, but the model's vocabulary has 512");
-  refused(run_decode({"--grid", "4x4", "--prompt", "hi"}), "the smallest square grid that fits is 6x6");
+  refused(run_decode({"--grid", "4x4", "--prompt", "hi"}), "the smallest square grid that fits is 7x7");
 }
 
 
@@ -799,15 +799,15 @@ TEST(DecodeRun, SampledDecodingTakesAtMostAFifthMoreCyclesPerTokenThanGreedyAndG
   }
 }
 
-// Seven stages of 5x2 tiles on 10x10: the last stage's block is the right one of the fourth block
+// Seven stages of 5x3 tiles on 10x12: the last stage's block is the right one of the fourth block
 // row, and the next token goes back west through the left one, a block past the last stage,
 // whose tiles run nothing but must route it.
 TEST(DecodeRun, TheNextTokenGoesBackThroughABlockPastTheLastStage) {
   const FiveLayerModel& files = five_layer_model();
   for (const std::string temperature : {"0", "1"}) {
-    const ProcessResult r = files.decode({"--grid", "10x10", "--set", "decode.stages=7"}, temperature, "0.9");
+    const ProcessResult r = files.decode({"--grid", "10x12", "--set", "decode.stages=7"}, temperature, "0.9");
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_NE(r.err.find("7 pipeline stages of 5x2 cores"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("7 pipeline stages of 5x3 cores"), std::string::npos) << r.err;
     EXPECT_EQ(r.out, files.reference_text(std::stof(temperature), 0.9f, 32)) << "temperature " << temperature;
   }
 }

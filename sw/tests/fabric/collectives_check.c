@@ -1,6 +1,8 @@
 /* Checks every collective of wvp/collectives.h on the whole grid, with roots at the edges and
- * in the middle and all-gathers (and 2-D gathers) of uneven shares, and prints "collectives ok" from PE (0,0); any core that sees a wrong value
- * prints it and exits with the number of the failed check. */
+ * in the middle, all-gathers (and 2-D gathers) of uneven shares and column segments' all-reduces,
+ * on lines short enough for one chain and long enough for grouped reductions, and prints
+ * "collectives ok" from PE (0,0); any core that sees a wrong value prints it and exits with the
+ * number of the failed check. */
 #include <stdint.h>
 #include <stdio.h>
 #include <wvp/collectives.h>
@@ -66,13 +68,15 @@ int main(void) {
   if (!failed) failed = check(7, data, want);
   wvp_barrier();
 
-  /* Argmax with a tie: the cores in the last row all hold the maximum; the first of them wins. */
+  /* Argmax with a tie: the cores in the last row all hold the maximum, above every other core's
+   * number; the first of them wins. */
   float best;
   uint32_t best_index;
   const uint32_t id = y * w + x;
-  wvp_allreduce_argmax(y == h - 1 ? 100.0f : (float)id, id * 3, &best, &best_index);
-  if (!failed && (best != 100.0f || best_index != (h - 1) * w * 3)) {
-    printf("check 8: argmax %.1f at %u, expected 100.0 at %u\n", (double)best, (unsigned)best_index,
+  const float top = (float)(w * h);
+  wvp_allreduce_argmax(y == h - 1 ? top : (float)id, id * 3, &best, &best_index);
+  if (!failed && (best != top || best_index != (h - 1) * w * 3)) {
+    printf("check 8: argmax %.1f at %u, expected %.1f at %u\n", (double)best, (unsigned)best_index, (double)top,
            (unsigned)((h - 1) * w * 3));
     failed = 8;
   }
@@ -119,6 +123,19 @@ int main(void) {
                (unsigned)floats, (unsigned)i, (double)gathered[i]);
         failed = 14 + (int)round;
       }
+  }
+
+  /* Column segments: the column's first half and the rest, each summed apart. */
+  if (h >= 2) {
+    const uint32_t half = h / 2, first = y < half ? 0 : half, rows = y < half ? half : h - half;
+    wvp_collectives_init_col_segment(first, rows);
+    for (uint32_t i = 0; i < N; ++i) {
+      data[i] = value(x, y, i);
+      want[i] = 0;
+      for (uint32_t k = first; k < first + rows; ++k) want[i] += value(x, k, i);
+    }
+    wvp_col_segment_allreduce_f32(data, N, WVP_SUM);
+    if (!failed) failed = check(18, data, want);
   }
 
   if (!failed && x == 0 && y == 0) printf("collectives ok on %ux%u\n", (unsigned)w, (unsigned)h);

@@ -2,10 +2,11 @@
  * broadcast, all-reduce, all-gather and argmax over the grid (or a block of it), barrier.
  *
  * Every core calls wvp_collectives_init() (or _init_block) once, then the same collectives in the
- * same order as the other cores of its block (they are matched by order, as in MPI). The library owns colors 0..5 and uses the tile's
- * tensor engine (it must be idle at the call); firmware may use the other colors freely. Data
- * moves one fp32 wavelet at a time, pipelined from tile to tile: a vector of n floats along a
- * row of W tiles takes about W + n hops, not W * n. */
+ * same order as the other cores of its block (they are matched by order, as in MPI). The library
+ * owns colors 0 to WVP_COLORS_RESERVED - 1 and uses the tile's tensor engine (it must be idle at
+ * the call); firmware may use the other colors freely. Data moves one fp32 wavelet at a time,
+ * pipelined from tile to tile: a vector of n floats along a row of W tiles takes about W + n
+ * hops, not W * n. */
 #ifndef WVP_COLLECTIVES_H
 #define WVP_COLLECTIVES_H
 
@@ -19,7 +20,10 @@
 #define WVP_COLOR_COL_CHAIN  5 /* flows south, one hop */
 #define WVP_COLOR_SEG_REDUCE 6 /* a column segment's: flows north */
 #define WVP_COLOR_SEG_BCAST  7 /* from a column segment's first tile to the rest of it */
-#define WVP_COLORS_RESERVED  8
+#define WVP_COLOR_ROW_LEADER 8 /* flows west: a row's groups' partial results, leader to leader */
+#define WVP_COLOR_COL_LEADER 9 /* flows north: the same for a column */
+#define WVP_COLOR_SEG_LEADER 10 /* flows north: the same for a column segment */
+#define WVP_COLORS_RESERVED  11
 
 typedef enum { WVP_SUM, WVP_MAX } wvp_reduce_op;
 
@@ -45,7 +49,9 @@ void wvp_col_bcast_f32(float *data, uint32_t n, uint32_t root_y);
 /* The tile (root_x, root_y) sends data[0..n); every other tile of the grid receives it. */
 void wvp_bcast_f32(float *data, uint32_t n, uint32_t root_x, uint32_t root_y);
 /* Element-wise reduction of data[0..n) over the row (column); the result lands in data at
- * x = 0 (y = 0). Sums are taken from the far end inwards: (d[W-1] + d[W-2]) + ... + d[0]. */
+ * x = 0 (y = 0). A line of 16 tiles or more reduces in groups of G = ceil(sqrt(len)) tiles from
+ * its start: each group's sum is taken from its far end inwards ((d[g+G-1] + d[g+G-2]) + ... +
+ * d[g]), then the groups' sums the same way; a shorter line is one group. */
 void wvp_row_reduce_f32(float *data, uint32_t n, wvp_reduce_op op);
 void wvp_col_reduce_f32(float *data, uint32_t n, wvp_reduce_op op);
 
