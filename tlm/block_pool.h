@@ -23,6 +23,7 @@ class BlockPool {
   // page) from reservations of `reservation_bytes`. Throws std::invalid_argument for a block
   // that is empty or larger than a reservation.
   explicit BlockPool(size_t block_bytes, size_t align = alignof(std::max_align_t), size_t reservation_bytes = size_t{64} << 20);
+  ~BlockPool();
   BlockPool(const BlockPool&) = delete;
   BlockPool& operator=(const BlockPool&) = delete;
 
