@@ -63,7 +63,6 @@ Core::Core(const CoreParams& params, const Clock& clock, tlm::tlm_initiator_sock
       period_(clock.period()),
       pc_(params.reset_pc),
       dmi_tables_(dmi_tables),
-      dmi_page_count_(static_cast<uint32_t>(dmi_table_bytes(params) / sizeof(uintptr_t))),
       stall_(new StallExtension) {
   if (params.exec_size == 0 || params.exec_size % 4 != 0)
     throw std::invalid_argument(name() + ": exec_size must be a non-zero multiple of 4");
@@ -90,7 +89,7 @@ StopReason Core::run(uint64_t limit_cycle, bool single_step) {
   if (!dmi_pages_) {
     dmi_pages_ = static_cast<uintptr_t*>(dmi_tables_.allocate());
     data_size_ = data_fast_path() ? params_.exec_size : 0;
-    for (uint32_t page = 0; page < std::min<size_t>(dmi_held_.size(), dmi_page_count_); ++page)
+    for (uint32_t page = 0; page < std::min<size_t>(dmi_held_.size(), dmi_pages_of(params_)); ++page)
       if (dmi_held_[page]) dmi_page(page, dmi_held_[page] == 2);
     dmi_held_ = {};
   }
@@ -680,7 +679,7 @@ void Core::invalidate_dmi(uint64_t start, uint64_t end) {
   if (end < base || start >= limit) return;
   const uint64_t first = (std::max<uint64_t>(start, base) - base) >> kDmiPageShift;
   const uint64_t last = (std::min<uint64_t>(end, limit - 1) - base) >> kDmiPageShift;
-  for (uint64_t page = first; page <= last && dmi_pages_ && page < dmi_page_count_; ++page) dmi_pages_[page] = 0;
+  for (uint64_t page = first; page <= last && dmi_pages_ && page < dmi_pages_of(params_); ++page) dmi_pages_[page] = 0;
 }
 
 // ---- debugger ----------------------------------------------------------------------------
@@ -728,7 +727,7 @@ void Core::checkpoint(Snapshot& s) {
   if (samples_) s.fields(samples_->period, samples_->next_cycle, samples_->sampled_cycle, samples_->sampled_instret, samples_->calls);
   // The DMI pages held, by access (1 read, 2 write): asked for again on restore, as a core
   // asks on first use, so that the accesses the bus serves stay those of the uninterrupted run.
-  std::vector<uint8_t> held(dmi_pages_ ? dmi_page_count_ : 0);
+  std::vector<uint8_t> held(dmi_pages_ ? dmi_pages_of(params_) : 0);
   for (size_t page = 0; page < held.size(); ++page)
     held[page] = dmi_pages_[page] ? (dmi_pages_[page] & kDmiWritable ? 2 : 1) : 0;
   s.io(held);

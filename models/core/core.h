@@ -106,9 +106,7 @@ class Core final : public Hart {
   // its table of DMI pages from `dmi_tables` (blocks of dmi_table_bytes(params)) once it runs.
   Core(const CoreParams& params, const Clock& clock, tlm::tlm_initiator_socket<>& socket, uint32_t tile,
        BlockPool& dmi_tables);
-  static size_t dmi_table_bytes(const CoreParams& params) {
-    return ((params.exec_size + kDmiPageBytes - 1) >> kDmiPageShift) * sizeof(uintptr_t);
-  }
+  static size_t dmi_table_bytes(const CoreParams& params) { return dmi_pages_of(params) * sizeof(uintptr_t); }
   ~Core() override;
 
   // Uses `cache` (shared with other cores running the same image) for decoded instructions.
@@ -320,9 +318,11 @@ class Core final : public Hart {
   uintptr_t dmi_page(uint32_t page, bool write);
   // The instruction word at `offset` of the executable memory (through DMI: it must be granted).
   uint32_t code_word(uint32_t offset);
+  static uint32_t dmi_pages_of(const CoreParams& params) {
+    return (params.exec_size + kDmiPageBytes - 1) >> kDmiPageShift;
+  }
   BlockPool& dmi_tables_;
-  uintptr_t* dmi_pages_ = nullptr;  // from dmi_tables_ at the first run(); dmi_page_count_ entries
-  uint32_t dmi_page_count_;
+  uintptr_t* dmi_pages_ = nullptr;  // from dmi_tables_ at the first run(); dmi_pages_of(params_) entries
   std::vector<uint8_t> dmi_held_;  // restored (checkpoint): the pages to ask for at the first run()
   uint32_t dmi_lat_cycles_ = 0;
   uint32_t data_size_ = 0;        // 0 disables the data fast path (watchpoints, bus-only data)

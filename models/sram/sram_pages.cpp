@@ -32,10 +32,9 @@ uint32_t SramPages::page_bytes(uint32_t page) const {
 void SramPages::release_table(uint32_t tile) {
   uint8_t**& own = own_[tile];
   for (uint32_t page = 0; page < image_.size(); ++page)
-    if (own[page]) pages_.release(own[page]), --own_pages_;
+    if (own[page]) pages_.release(own[page]);
   tables_.release(own);
   own = nullptr;
-  --own_tables_;
 }
 
 uint8_t* SramPages::own_page(uint32_t tile, uint32_t page, bool& copied) {
@@ -44,12 +43,8 @@ uint8_t* SramPages::own_page(uint32_t tile, uint32_t page, bool& copied) {
   if (!copied) return own[page];
   // Cores of different tiles copy pages at once on several threads; a tile's own slots are its.
   const std::lock_guard<std::mutex> lock(alloc_mutex_);
-  if (!own) {
-    own = new_table();
-    ++own_tables_;
-  }
+  if (!own) own = new_table();
   own[page] = new_page();
-  ++own_pages_;
   if (image_written_[page]) std::memcpy(own[page], image_[page], page_bytes(page));
   return own[page];
 }
@@ -80,12 +75,13 @@ bool SramPages::write(uint32_t tile, uint32_t offset, const void* in, uint32_t l
 
 void SramPages::write_every_tile(uint32_t offset, const void* in, uint32_t len) {
   const auto* from = static_cast<const uint8_t*>(in);
+  const bool any_own = own_pages() != 0;
   while (len) {
     const uint32_t page = offset >> kPageShift, at = offset & (kPageBytes - 1);
     const uint32_t n = std::min(len, kPageBytes - at);
     std::memcpy(image_[page] + at, from, n);
     image_written_[page] = true;
-    if (own_pages_)
+    if (any_own)
       for (uint8_t* const* own : own_)
         if (own && own[page]) std::memcpy(own[page] + at, from, n);
     from += n, offset += n, len -= n;
@@ -111,20 +107,15 @@ void SramPages::checkpoint(Snapshot& s) {
       if (own) release_table(tile);
       continue;
     }
-    if (!own) {
-      own = new_table();
-      ++own_tables_;
-    }
+    if (!own) own = new_table();
     for (uint32_t page = 0; page < image_.size(); ++page) {
       bool owned = own[page] != nullptr;
       s.io(owned);
       if (owned && !own[page]) {
         own[page] = new_page();
-        ++own_pages_;
       } else if (!owned && own[page]) {
         pages_.release(own[page]);
         own[page] = nullptr;
-        --own_pages_;
       }
       if (owned) s.raw(own[page], page_bytes(page));
     }
@@ -133,7 +124,7 @@ void SramPages::checkpoint(Snapshot& s) {
 
 uint64_t SramPages::host_bytes() const {
   const uint64_t image = static_cast<uint64_t>(std::count(image_written_.begin(), image_written_.end(), true));
-  return (image + own_pages_) * kPageBytes + own_tables_ * image_.size() * sizeof(uint8_t*);
+  return (image + own_pages()) * kPageBytes + tables_.blocks_in_use() * image_.size() * sizeof(uint8_t*);
 }
 
 }  // namespace wvp

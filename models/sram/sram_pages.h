@@ -59,7 +59,7 @@ class SramPages {
   // already owns (a load writes most of them again) and gives up those the checkpoint's tile did
   // not own, to be handed out again.
   void checkpoint(Snapshot& s);
-  uint64_t own_pages() const { return own_pages_; }
+  uint64_t own_pages() const { return pages_.blocks_in_use() - image_.size(); }
 
  private:
   uint8_t* new_page() { return static_cast<uint8_t*>(pages_.allocate()); }  // zeroed
@@ -71,8 +71,7 @@ class SramPages {
   std::vector<uint8_t*> image_;      // every tile's page until it owns one
   std::vector<bool> image_written_;  // image pages that hold more than zeros
   std::vector<uint8_t**> own_;       // per tile: its table of own pages, none until its first write
-  uint64_t own_pages_ = 0, own_tables_ = 0;
-  std::mutex alloc_mutex_;  // the tables and the counts above
+  std::mutex alloc_mutex_;  // the tiles' tables of own pages
 };
 
 }  // namespace wvp

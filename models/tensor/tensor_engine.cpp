@@ -160,13 +160,15 @@ void TensorEngine::compute(TileState& t, uint32_t tile, const Shape& s) {
   // row-major order would give: a destination that overlaps a source it does not overwrite
   // element for element in step (the same place, stride and type) goes one element a run.
   float a[kRunElements], b[kRunElements], d[kRunElements];
+  const bool stores = s.uses_dst && op != TensorOp::Dot;
+  const auto step = [](const Operand& o, uint32_t type) { return int64_t(o.stride) * wvp_type_bytes(type); };
+  const int64_t src0_step = step(t.src0, s.src_type), src1_step = step(t.src1, s.src1_type), dst_step = step(t.dst, s.dst_type);
   for (uint64_t r = 0; r < s.rows; ++r) {
     float acc = 0.0f;
     for (uint64_t i = 0; i < s.len;) {
       uint32_t n = static_cast<uint32_t>(std::min<uint64_t>(kRunElements, s.len - i));
       n = elements_in_page(t.src0, s.src_type, r, i, n);
       if (s.uses_src1) n = elements_in_page(t.src1, s.src1_type, r, i, n);
-      const bool stores = s.uses_dst && op != TensorOp::Dot;
       if (stores) {
         n = elements_in_page(t.dst, s.dst_type, r, i, n);
         const auto span = [&](const Operand& o, uint32_t type) {
@@ -184,13 +186,11 @@ void TensorEngine::compute(TileState& t, uint32_t tile, const Shape& s) {
             (reads_dst && clashes(t.dst, s.dst_type)))
           n = 1;
       }
-      const auto step = [](const Operand& o, uint32_t type) { return int64_t(o.stride) * wvp_type_bytes(type); };
       // The destination's page first: making it the tile's own would leave older pointers into it stale.
       uint8_t* const out = stores ? sram_->writable(tile, element(t.dst, s.dst_type, r, i)) : nullptr;
-      load_floats(sram_->readable(tile, element(t.src0, s.src_type, r, i)), s.src_type, step(t.src0, s.src_type), n, a);
-      if (s.uses_src1)
-        load_floats(sram_->readable(tile, element(t.src1, s.src1_type, r, i)), s.src1_type, step(t.src1, s.src1_type), n, b);
-      if (reads_dst) load_floats(out, s.dst_type, step(t.dst, s.dst_type), n, d);
+      load_floats(sram_->readable(tile, element(t.src0, s.src_type, r, i)), s.src_type, src0_step, n, a);
+      if (s.uses_src1) load_floats(sram_->readable(tile, element(t.src1, s.src1_type, r, i)), s.src1_type, src1_step, n, b);
+      if (reads_dst) load_floats(out, s.dst_type, dst_step, n, d);
       switch (op) {
         case TensorOp::Fmac: for (uint32_t k = 0; k < n; ++k) d[k] = std::fma(a[k], b[k], d[k]); break;
         case TensorOp::Dot: for (uint32_t k = 0; k < n; ++k) acc = std::fma(a[k], b[k], acc); break;
@@ -204,7 +204,7 @@ void TensorEngine::compute(TileState& t, uint32_t tile, const Shape& s) {
         case TensorOp::Exp: for (uint32_t k = 0; k < n; ++k) d[k] = static_cast<float>(std::exp(static_cast<double>(a[k]))); break;
         case TensorOp::Copy: std::copy_n(a, n, d); break;
       }
-      if (stores) store_floats(out, s.dst_type, step(t.dst, s.dst_type), n, d);
+      if (stores) store_floats(out, s.dst_type, dst_step, n, d);
       i += n;
     }
     if (op == TensorOp::Dot) from_float(sram_->writable(tile, element(t.dst, s.dst_type, r, 0)), s.dst_type, acc);
