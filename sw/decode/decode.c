@@ -109,11 +109,7 @@ static void rmsnorm(float *out, const float *x, const float *weight) {
  * and k use the same angles, so they are computed once per position. */
 static void rope_angles(float *angles, uint32_t pos) {
   const float *freq = at(shards.rope_freq) + part.head_dims.first / 2;
-  for (uint32_t i = 0; i < head_dims; i += 2) {
-    const float val = (float)pos * freq[i / 2];
-    angles[i] = cosf(val);
-    angles[i + 1] = sinf(val);
-  }
+  for (uint32_t i = 0; i < head_dims; i += 2) wvp_cos_sin((float)pos * freq[i / 2], &angles[i], &angles[i + 1]);
 }
 
 /* Rotates each pair of each of `heads` heads by its angle. */

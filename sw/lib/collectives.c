@@ -1,10 +1,13 @@
 /* Collectives as chains of wavelets along the rows and columns of the grid.
  *   - Reductions: each tile adds its part to what its neighbour sends and passes the result on,
- *     one step per hop, the elements streaming behind each other. A combine costs a tile a few
- *     cycles where a router passes a wavelet on in one, so a long line reduces in two phases,
- *     as WaferLLM's grouped reduction does: groups of about sqrt(len) tiles each chain-reduce to
- *     their first tile, the leader, all at once, then the leaders chain-reduce to the line's
- *     start on a color of their own, which the tiles between them pass straight through.
+ *     one step per hop, the elements streaming behind each other. An all-reduce meets at the
+ *     line's middle tile, its root: the tiles before it reduce towards it and the tiles after it
+ *     likewise, both halves at once, and the root broadcasts the result both ways, so the data
+ *     crosses the line once, not twice. A combine costs a tile a few cycles where a router passes
+ *     a wavelet on in one, so a long half reduces in two phases, as WaferLLM's grouped reduction
+ *     does: groups of about sqrt(len) tiles from the root outwards each chain-reduce to their
+ *     tile nearest the root, the leader, all at once, then the leaders chain-reduce to the root
+ *     on a color of their own, which the tiles between them pass straight through.
  *   - Broadcasts: the root's tensor engine streams the data out (one wavelet per cycle) and the
  *     routers copy it to every tile of the line.
  *   - All-gathers: each tile's part travels the line tile by tile, every tile's tensor engine
@@ -18,25 +21,28 @@
 /* This tile's position in the block the collectives run over, and the block's size. */
 static uint32_t block_x, block_y, block_w, block_h;
 
-/* A tile's place on a line (its row, its column or its column segment) and in the line's groups
- * for reductions: groups of G tiles from the line's start, the last one possibly shorter. */
+/* A chain a tile takes part in when its line reduces: the color its partials flow on, the tile's
+ * place on the chain and the chain's length (position 0 keeps the result). */
 typedef struct {
-  uint32_t pos, len;
-  uint32_t in_group, group_len; /* the tile's place in its group, and the group's length */
-  uint32_t group, groups;       /* its group's place among the line's groups, and their number */
+  uint32_t color, pos, len;
+} chain_step;
+
+/* A tile's place on a line (its row, its column or its column segment) and the chains it runs,
+ * in order, when the line reduces to its root (wvp/collectives.h says which tile that is and how
+ * the halves split into groups): up to a group's chain and the leaders' chain for each half the
+ * tile is in, the root being in both. */
+typedef struct {
+  uint32_t pos, len, root, bcast_color;
+  uint32_t steps;
+  chain_step step[4];
 } line;
-static line row_line, col_line, seg_line = {0, 1, 0, 1, 0, 1};
+static line row_line, col_line, seg_line = {0, 1, 0, WVP_COLOR_SEG_BCAST, 0, {{0, 0, 0}}};
 
 /* Below this length one chain is about as fast: a second phase costs its leaders a stream's setup. */
 #define GROUPED_MIN_LEN 128
-
-__attribute__((noinline)) static line line_of(uint32_t pos, uint32_t len) {
-  uint32_t g = 1;
-  while (g * g < len) ++g;
-  if (len < GROUPED_MIN_LEN) g = len;
-  const uint32_t in_group = pos % g, rest = len - (pos - in_group);
-  return (line){pos, len, in_group, rest < g ? rest : g, pos / g, (len + g - 1) / g};
-}
+/* Below this length the line's start is its root: the middle saves fewer hops than the root's
+ * second chain costs. */
+#define CENTRED_MIN_LEN 32
 
 /* Routes that are the same for every tile of a line: a wavelet entering from the far side goes
  * to this tile's core; the core's wavelets go one hop towards the line's start (reduce), or both
@@ -53,24 +59,46 @@ static void route_reduce_bcast(uint32_t reduce_color, uint32_t bcast_color, uint
   if (has_fwd) wvp_route(bcast_color, port_fwd, WVP_TO_RAMP | (has_back ? to_back : 0));
 }
 
-/* The leaders' color: a leader takes the partials of the groups beyond it and sends its own
- * towards the line's start; the tiles between two leaders pass them straight through. */
-__attribute__((noinline)) static void route_leaders(uint32_t color, const line *l, uint32_t port_fwd, uint32_t to_back) {
-  const uint32_t leaders_beyond = l->group + 1 < l->groups;
-  if (l->in_group) {
-    if (leaders_beyond) wvp_route(color, port_fwd, to_back);
-    return;
-  }
-  if (l->group > 0) wvp_route(color, WVP_PORT_RAMP, to_back);
-  if (leaders_beyond) wvp_route(color, port_fwd, WVP_TO_RAMP);
-}
-
 /* The same with the line's chain: the core's wavelets go one hop towards its end. */
 static void route_line(uint32_t reduce_color, uint32_t chain_color, uint32_t bcast_color, uint32_t pos, uint32_t len,
                        uint32_t port_back, uint32_t port_fwd, uint32_t to_back, uint32_t to_fwd) {
   route_reduce_bcast(reduce_color, bcast_color, pos, len, port_back, port_fwd, to_back, to_fwd);
   if (pos + 1 < len) wvp_route(chain_color, WVP_PORT_RAMP, to_fwd);
   if (pos > 0) wvp_route(chain_color, port_back, WVP_TO_RAMP);
+}
+
+/* One half of a line, the tiles from the root to one end: `pos` tiles from the root, `len` of them
+ * with it. It reduces in groups of G from the root outwards, the last one possibly shorter, each to
+ * its tile nearest the root, its leader; the leaders reduce to the root on their own color, which
+ * the tiles between two leaders pass straight through. `port_away` faces away from the root,
+ * `to_root` towards it. Adds the tile's chains to the line and writes the leaders' routes. */
+__attribute__((noinline)) static void add_half(line *l, uint32_t pos, uint32_t len, uint32_t color, uint32_t leader_color,
+                                               uint32_t port_away, uint32_t to_root) {
+  uint32_t g = 1;
+  while (g * g < len) ++g;
+  if (len < GROUPED_MIN_LEN) g = len;
+  const uint32_t in_group = pos % g, rest = len - (pos - in_group), group_len = rest < g ? rest : g;
+  const uint32_t group = pos / g, groups = (len + g - 1) / g, leaders_beyond = group + 1 < groups;
+  if (group_len > 1) l->step[l->steps++] = (chain_step){color, in_group, group_len};
+  if (in_group) {
+    if (leaders_beyond) wvp_route(leader_color, port_away, to_root);
+    return;
+  }
+  if (group > 0) wvp_route(leader_color, WVP_PORT_RAMP, to_root);
+  if (leaders_beyond) wvp_route(leader_color, port_away, WVP_TO_RAMP);
+  if (groups > 1) l->step[l->steps++] = (chain_step){leader_color, group, groups};
+}
+
+/* The half before the root reduces forward (east or south) on `forward` and its leaders' color,
+ * the one after it back (west or north) on `back` and its leaders'. */
+__attribute__((noinline)) static line line_of(uint32_t pos, uint32_t len, uint32_t forward, uint32_t forward_leader,
+                                              uint32_t back, uint32_t back_leader, uint32_t bcast_color, uint32_t port_back,
+                                              uint32_t port_fwd, uint32_t to_back, uint32_t to_fwd) {
+  const uint32_t root = len < CENTRED_MIN_LEN ? 0 : (len - 1) / 2;
+  line l = {pos, len, root, bcast_color, 0, {{0, 0, 0}}};
+  if (pos <= root) add_half(&l, root - pos, root + 1, forward, forward_leader, port_back, to_fwd);
+  if (pos >= root) add_half(&l, pos - root, len - root, back, back_leader, port_fwd, to_back);
+  return l;
 }
 
 void wvp_collectives_init(void) { wvp_collectives_init_block(0, 0, wvp_grid_w(), wvp_grid_h()); }
@@ -84,16 +112,18 @@ void wvp_collectives_init_block(uint32_t x0, uint32_t y0, uint32_t w, uint32_t h
              WVP_TO_W, WVP_TO_E);
   route_line(WVP_COLOR_COL_REDUCE, WVP_COLOR_COL_CHAIN, WVP_COLOR_COL_BCAST, block_y, block_h, WVP_PORT_N, WVP_PORT_S,
              WVP_TO_N, WVP_TO_S);
-  row_line = line_of(block_x, block_w);
-  col_line = line_of(block_y, block_h);
-  route_leaders(WVP_COLOR_ROW_LEADER, &row_line, WVP_PORT_E, WVP_TO_W);
-  route_leaders(WVP_COLOR_COL_LEADER, &col_line, WVP_PORT_S, WVP_TO_N);
+  row_line = line_of(block_x, block_w, WVP_COLOR_ROW_CHAIN, WVP_COLOR_ROW_LEADER_FWD, WVP_COLOR_ROW_REDUCE,
+                     WVP_COLOR_ROW_LEADER, WVP_COLOR_ROW_BCAST, WVP_PORT_W, WVP_PORT_E, WVP_TO_W, WVP_TO_E);
+  col_line = line_of(block_y, block_h, WVP_COLOR_COL_CHAIN, WVP_COLOR_COL_LEADER_FWD, WVP_COLOR_COL_REDUCE,
+                     WVP_COLOR_COL_LEADER, WVP_COLOR_COL_BCAST, WVP_PORT_N, WVP_PORT_S, WVP_TO_N, WVP_TO_S);
 }
 
 void wvp_collectives_init_col_segment(uint32_t first_row, uint32_t rows) {
-  seg_line = line_of(block_y - first_row, rows);
-  route_reduce_bcast(WVP_COLOR_SEG_REDUCE, WVP_COLOR_SEG_BCAST, seg_line.pos, rows, WVP_PORT_N, WVP_PORT_S, WVP_TO_N, WVP_TO_S);
-  route_leaders(WVP_COLOR_SEG_LEADER, &seg_line, WVP_PORT_S, WVP_TO_N);
+  const uint32_t pos = block_y - first_row;
+  route_line(WVP_COLOR_SEG_REDUCE, WVP_COLOR_SEG_CHAIN, WVP_COLOR_SEG_BCAST, pos, rows, WVP_PORT_N, WVP_PORT_S, WVP_TO_N,
+             WVP_TO_S);
+  seg_line = line_of(pos, rows, WVP_COLOR_SEG_CHAIN, WVP_COLOR_SEG_LEADER_FWD, WVP_COLOR_SEG_REDUCE, WVP_COLOR_SEG_LEADER,
+                     WVP_COLOR_SEG_BCAST, WVP_PORT_N, WVP_PORT_S, WVP_TO_N, WVP_TO_S);
 }
 
 uint32_t wvp_block_cores(void) { return block_w * block_h; }
@@ -145,45 +175,34 @@ static void col_bcast(float *data, uint32_t n, uint32_t root_y) {
 }
 
 /* ---- reductions: one combine per hop, streamed ----------------------------------------------
- * In a chain, partials travel towards position 0 element by element. The chain's far end sends
- * its data; each tile on the way combines what arrives with its own as it streams through its
- * tensor engine, one element per cycle (the arriving partial on the left: w + own, or
+ * In a chain, partials travel towards its position 0 element by element. The chain's far end
+ * sends its data; each tile on the way combines what arrives with its own as it streams through
+ * its tensor engine, one element per cycle (the arriving partial on the left: w + own, or
  * w > own ? w : own), and position 0 keeps the result. */
-static inline void chain(uint32_t tensor_op, uint32_t color, float *data, uint32_t n, uint32_t pos, uint32_t len) {
+static inline __attribute__((always_inline)) void chain(uint32_t tensor_op, uint32_t color, float *data, uint32_t n, uint32_t pos, uint32_t len) {
   if (pos + 1 == len) send_block(color, data, n);
   else wvp_tensor_stream_combine(tensor_op, color, WVP_FP32, data, pos > 0, pos > 0 ? color : (uintptr_t)data, n);
 }
 
-/* A long line's groups reduce to their leaders, then the leaders to position 0 (out of line: a
- * short line's reduction stays one chain, inlined where it is called). */
-__attribute__((noinline)) static void grouped_reduce(uint32_t tensor_op, uint32_t color, uint32_t leader_color, float *data,
-                                                     uint32_t n, const line *l) {
-  if (l->group_len > 1) chain(tensor_op, color, data, n, l->in_group, l->group_len);
-  if (l->in_group == 0) chain(tensor_op, leader_color, data, n, l->group, l->groups);
-}
-
-static void reduce(uint32_t color, uint32_t leader_color, float *data, uint32_t n, wvp_reduce_op op, const line *l) {
+/* The line's chains in order: its reduction to the root. */
+static inline void reduce(float *data, uint32_t n, wvp_reduce_op op, const line *l) {
   const uint32_t tensor_op = op == WVP_MAX ? WVP_TENSOR_MAX : WVP_TENSOR_ADD;
-  if (l->len < 2 || !n) return;
-  if (l->groups > 1) grouped_reduce(tensor_op, color, leader_color, data, n, l);
-  else chain(tensor_op, color, data, n, l->pos, l->len);
+  if (!n) return;
+  for (uint32_t i = 0; i < l->steps; ++i) chain(tensor_op, l->step[i].color, data, n, l->step[i].pos, l->step[i].len);
 }
 
-static void row_reduce(float *data, uint32_t n, wvp_reduce_op op) {
-  reduce(WVP_COLOR_ROW_REDUCE, WVP_COLOR_ROW_LEADER, data, n, op, &row_line);
+/* Along a row, a column or a column segment: reduced to the root, then broadcast from it. */
+static inline void line_allreduce(float *data, uint32_t n, wvp_reduce_op op, const line *l) {
+  if (l->len < 2) return;
+  reduce(data, n, op, l);
+  bcast(l->bcast_color, data, n, l->pos == l->root);
 }
 
-static void col_reduce(float *data, uint32_t n, wvp_reduce_op op) {
-  reduce(WVP_COLOR_COL_REDUCE, WVP_COLOR_COL_LEADER, data, n, op, &col_line);
-}
-
+/* Rows reduce to their roots, the roots' column all-reduces, and they broadcast along the rows. */
 static void allreduce(float *data, uint32_t n, wvp_reduce_op op) {
-  row_reduce(data, n, op);
-  if (block_x == 0) {
-    col_reduce(data, n, op);
-    col_bcast(data, n, 0);
-  }
-  row_bcast(data, n, 0);
+  reduce(data, n, op, &row_line);
+  if (row_line.pos == row_line.root) line_allreduce(data, n, op, &col_line);
+  row_bcast(data, n, row_line.root);
 }
 
 /* ---- all-gather ------------------------------------------------------------------------------
@@ -294,33 +313,18 @@ void wvp_bcast_f32(float *data, uint32_t n, uint32_t root_x, uint32_t root_y) {
   wvp_activity_end(before);
 }
 
-void wvp_row_reduce_f32(float *data, uint32_t n, wvp_reduce_op op) { MARKED(WVP_ACTIVITY_FABRIC, row_reduce(data, n, op)); }
-
-void wvp_col_reduce_f32(float *data, uint32_t n, wvp_reduce_op op) { MARKED(WVP_ACTIVITY_FABRIC, col_reduce(data, n, op)); }
-
 void wvp_allreduce_f32(float *data, uint32_t n, wvp_reduce_op op) { MARKED(WVP_ACTIVITY_FABRIC, allreduce(data, n, op)); }
 
-/* Along a row, a column or a column segment: reduced to position 0, then broadcast back. */
-static void line_allreduce(uint32_t reduce_color, uint32_t leader_color, uint32_t bcast_color, float *data, uint32_t n,
-                           wvp_reduce_op op, const line *l) {
-  if (l->len < 2) return;
-  reduce(reduce_color, leader_color, data, n, op, l);
-  bcast(bcast_color, data, n, l->pos == 0);
-}
-
 void wvp_row_allreduce_f32(float *data, uint32_t n, wvp_reduce_op op) {
-  MARKED(WVP_ACTIVITY_FABRIC,
-         line_allreduce(WVP_COLOR_ROW_REDUCE, WVP_COLOR_ROW_LEADER, WVP_COLOR_ROW_BCAST, data, n, op, &row_line));
+  MARKED(WVP_ACTIVITY_FABRIC, line_allreduce(data, n, op, &row_line));
 }
 
 void wvp_col_allreduce_f32(float *data, uint32_t n, wvp_reduce_op op) {
-  MARKED(WVP_ACTIVITY_FABRIC,
-         line_allreduce(WVP_COLOR_COL_REDUCE, WVP_COLOR_COL_LEADER, WVP_COLOR_COL_BCAST, data, n, op, &col_line));
+  MARKED(WVP_ACTIVITY_FABRIC, line_allreduce(data, n, op, &col_line));
 }
 
 void wvp_col_segment_allreduce_f32(float *data, uint32_t n, wvp_reduce_op op) {
-  MARKED(WVP_ACTIVITY_FABRIC,
-         line_allreduce(WVP_COLOR_SEG_REDUCE, WVP_COLOR_SEG_LEADER, WVP_COLOR_SEG_BCAST, data, n, op, &seg_line));
+  MARKED(WVP_ACTIVITY_FABRIC, line_allreduce(data, n, op, &seg_line));
 }
 
 void wvp_allgather_f32(float *y, uint32_t items, uint32_t item_floats) {

@@ -202,15 +202,15 @@ TEST(DecodeRun, PipelineStagesGenerateTheHostReferencesTokensAndLogits) {
 
 TEST(DecodeRun, EdgeStagesWithFewerLayersOrNoneGenerateTheHostReferencesTokens) {
   // Four stages on 4x4 blocks of 8x8: a middle stage holds two layers, but the vocabulary rows
-  // leave the first stage room for one (256 tokens) or none (2,048), and the last stage (the
-  // classifier's outputs too) none: it only classifies, and with 2,048 tokens stage 0 only embeds. (With so
+  // leave the first stage room for one (384 tokens) or none (2,560), and the last stage (the
+  // classifier's outputs too) none: it only classifies, and with 2,560 tokens stage 0 only embeds. (With so
   // few layers a shared classifier would pick the input token again: BOS.)
   const struct {
     std::string name;
     int32_t layers, vocab;
     std::string plan;
-  } cases[] = {{"edge_first.bin", 5, 256, "5 layers in 4 pipeline stages of 4x4 cores (1 on the first, 0 on the last)"},
-               {"edge_none.bin", 3, 2048, "3 layers in 4 pipeline stages of 4x4 cores (0 on the first, 0 on the last)"}};
+  } cases[] = {{"edge_first.bin", 5, 384, "5 layers in 4 pipeline stages of 4x4 cores (1 on the first, 0 on the last)"},
+               {"edge_none.bin", 3, 2560, "3 layers in 4 pipeline stages of 4x4 cores (0 on the first, 0 on the last)"}};
   for (const auto& c : cases) {
     const std::string path = narrow_model(c.name, c.layers, c.vocab, false);
     const llama::Generation reference = greedy_from_bos(llama::read_checkpoint(path), 32);
@@ -282,6 +282,15 @@ TEST(DecodeRun, DecodeCommandContinuesAPromptAsTheHostReferenceDoes) {
             std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find(" tokens/s simulated"), std::string::npos) << r.err;
+}
+
+// The firmware's RoPE angles come from wvp_cos_sin, not libm (4 KB of code less in every core's
+// SRAM): on the core, against picolibc's cosf and sinf, over positions up to the 2^17 that
+// `wafervp decode` allows.
+TEST(DecodeRun, RopeAnglesAreWithinTwoUlpOfLibmsOnTheCore) {
+  const ProcessResult r = run_wafervp({"--grid", "1x1", firmware("cos_sin_check")});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("(0,0) cos_sin ok: "), std::string::npos) << r.out;
 }
 
 // Timing-only: the tiny model's shape alone, no weights loaded, tensor engines that charge their
@@ -410,7 +419,10 @@ TEST(DecodeRun, DecodeRefusesBadPromptsAndMismatchedFilesBeforeSimulating) {
   llama::generate_tokenizer(400).write(other);
   refused(run_process({wafervp(), "decode", "--model", tiny_model(), "--tokenizer", other, "--prompt", "hi"}),
           "ends after 400 tokens, but the model's vocabulary has 512");
-  refused(run_decode({"--grid", "4x4", "--prompt", "hi"}), "the smallest square grid that fits is 7x7");
+  refused(run_decode({"--grid", "4x4", "--prompt", "hi"}), "the smallest square grid that fits is 6x6");
+  refused(run_process({wafervp(), "decode", "--grid", "8x8", "--steps", "131073", "--shape",
+                       "dim=64,hidden=172,layers=2,heads=4,kv_heads=2,vocab=512,seq_len=262144"}),
+          "--steps 131073: the decode firmware's RoPE holds its accuracy for 131072 positions");
 }
 
 

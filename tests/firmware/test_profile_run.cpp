@@ -40,7 +40,7 @@ TEST(ProfileRun, TheProfileAccountsForEveryCycleAndInstructionOfTheRun) {
   EXPECT_NE(p.table.find(std::to_string(p.stats["instructions"].get<uint64_t>() % 1000) + " instructions"), std::string::npos)
       << p.table;
   // The all-reduce's call path, as the firmware's calls and returns keep it.
-  EXPECT_NE(p.folded.find("main;wvp_allreduce_f32;allreduce;chain "), std::string::npos) << p.folded;
+  EXPECT_NE(p.folded.find("main;wvp_allreduce_f32;allreduce;recv_block"), std::string::npos) << p.folded;
   EXPECT_NE(p.table.find("cores (0,0) to (1,3), 8 cores:"), std::string::npos) << p.table;
   EXPECT_NE(p.table.find("cores (2,0) to (3,3), 8 cores:"), std::string::npos) << p.table;
 }

@@ -44,23 +44,23 @@ int main(void) {
   wvp_col_bcast_f32(data, N, h / 2);
   if (!failed) failed = check(3, data, want);
 
-  /* Row reduce (max, then sum) lands at x = 0; column reduce at y = 0. */
+  /* Row all-reduce (max, then sum) and column all-reduce (max): every tile gets the result. */
   for (uint32_t i = 0; i < N; ++i) data[i] = value(x, y, i), want[i] = value(w - 1, y, i);
-  wvp_row_reduce_f32(data, N, WVP_MAX);
-  if (!failed && x == 0) failed = check(4, data, want);
+  wvp_row_allreduce_f32(data, N, WVP_MAX);
+  if (!failed) failed = check(4, data, want);
   for (uint32_t i = 0; i < N; ++i) {
     data[i] = value(x, y, i);
     want[i] = 0;
     for (uint32_t k = 0; k < w; ++k) want[i] += value(k, y, i);
   }
-  wvp_row_reduce_f32(data, N, WVP_SUM);
-  if (!failed && x == 0) failed = check(5, data, want);
+  wvp_row_allreduce_f32(data, N, WVP_SUM);
+  if (!failed) failed = check(5, data, want);
   for (uint32_t i = 0; i < N; ++i) {
     data[i] = -value(x, y, i);
     want[i] = -value(x, 0, i);  /* the largest of the negated values is row 0's */
   }
-  wvp_col_reduce_f32(data, N, WVP_MAX);
-  if (!failed && y == 0) failed = check(6, data, want);
+  wvp_col_allreduce_f32(data, N, WVP_MAX);
+  if (!failed) failed = check(6, data, want);
 
   /* All-reduce max over the grid, and a barrier. */
   for (uint32_t i = 0; i < N; ++i) data[i] = value(x, y, i), want[i] = value(w - 1, h - 1, i);

@@ -1,4 +1,4 @@
-/* Collectives over the fabric for SPMD firmware: broadcast and reduce along a row or column,
+/* Collectives over the fabric for SPMD firmware: broadcast and all-reduce along a row or column,
  * broadcast, all-reduce, all-gather and argmax over the grid (or a block of it), barrier.
  *
  * Every core calls wvp_collectives_init() (or _init_block) once, then the same collectives in the
@@ -12,18 +12,22 @@
 
 #include <stdint.h>
 
-#define WVP_COLOR_ROW_REDUCE 0 /* flows west: partial results towards x = 0 */
-#define WVP_COLOR_COL_REDUCE 1 /* flows north: partial results towards y = 0 */
+#define WVP_COLOR_ROW_REDUCE 0 /* flows west: partial results towards a row's root (and to x = 0: gathers) */
+#define WVP_COLOR_COL_REDUCE 1 /* flows north: the same for a column */
 #define WVP_COLOR_ROW_BCAST  2 /* from any tile of a row to the rest of it, both ways */
 #define WVP_COLOR_COL_BCAST  3 /* from any tile of a column to the rest of it */
-#define WVP_COLOR_ROW_CHAIN  4 /* flows east, one hop: all-gather */
-#define WVP_COLOR_COL_CHAIN  5 /* flows south, one hop */
+#define WVP_COLOR_ROW_CHAIN  4 /* flows east, one hop: all-gather, and partial results towards a row's root */
+#define WVP_COLOR_COL_CHAIN  5 /* flows south, one hop: the same for a column */
 #define WVP_COLOR_SEG_REDUCE 6 /* a column segment's: flows north */
-#define WVP_COLOR_SEG_BCAST  7 /* from a column segment's first tile to the rest of it */
+#define WVP_COLOR_SEG_BCAST  7 /* from a column segment's root to the rest of it */
 #define WVP_COLOR_ROW_LEADER 8 /* flows west: a row's groups' partial results, leader to leader */
 #define WVP_COLOR_COL_LEADER 9 /* flows north: the same for a column */
 #define WVP_COLOR_SEG_LEADER 10 /* flows north: the same for a column segment */
-#define WVP_COLORS_RESERVED  11
+#define WVP_COLOR_SEG_CHAIN  11 /* a column segment's: flows south */
+#define WVP_COLOR_ROW_LEADER_FWD 12 /* flows east: leader to leader */
+#define WVP_COLOR_COL_LEADER_FWD 13 /* flows south */
+#define WVP_COLOR_SEG_LEADER_FWD 14 /* flows south */
+#define WVP_COLORS_RESERVED  15
 
 typedef enum { WVP_SUM, WVP_MAX } wvp_reduce_op;
 
@@ -48,15 +52,13 @@ void wvp_col_bcast_f32(float *data, uint32_t n, uint32_t root_y);
 
 /* The tile (root_x, root_y) sends data[0..n); every other tile of the grid receives it. */
 void wvp_bcast_f32(float *data, uint32_t n, uint32_t root_x, uint32_t root_y);
-/* Element-wise reduction of data[0..n) over the row (column); the result lands in data at
- * x = 0 (y = 0). A line of 16 tiles or more reduces in groups of G = ceil(sqrt(len)) tiles from
- * its start: each group's sum is taken from its far end inwards ((d[g+G-1] + d[g+G-2]) + ... +
- * d[g]), then the groups' sums the same way; a shorter line is one group. */
-void wvp_row_reduce_f32(float *data, uint32_t n, wvp_reduce_op op);
-void wvp_col_reduce_f32(float *data, uint32_t n, wvp_reduce_op op);
-
-/* The same, and every tile of the row (column) gets the result in data: it is broadcast back from
- * x = 0 (y = 0), so the tiles hold the same bits. */
+/* Element-wise reduction of data[0..n) over the row (column); every tile gets the result in data,
+ * the same bits. The line's root is its middle tile, r = (len - 1) / 2, on a line of 32 tiles or
+ * more, else its first, r = 0. The tiles before it and the tiles after it each reduce towards it:
+ * a half of 128 tiles or more in groups of G = ceil(sqrt(half's tiles)) from the root outwards,
+ * each group's result taken from its far end inwards ((d[far] + d[far - 1]) + ... + d[leader]),
+ * then the groups' the same way; a shorter half is one group. The root adds the half before it to
+ * its own, then the half after it, and broadcasts the result both ways. */
 void wvp_row_allreduce_f32(float *data, uint32_t n, wvp_reduce_op op);
 void wvp_col_allreduce_f32(float *data, uint32_t n, wvp_reduce_op op);
 
@@ -64,7 +66,7 @@ void wvp_col_allreduce_f32(float *data, uint32_t n, wvp_reduce_op op);
 void wvp_col_segment_allreduce_f32(float *data, uint32_t n, wvp_reduce_op op);
 
 /* Element-wise reduction over the whole grid; every tile gets the result in data. Rows reduce
- * to column 0, column 0 to (0,0), which broadcasts down column 0 and along every row. */
+ * to their roots, the root column all-reduces, and its tiles broadcast along their rows. */
 void wvp_allreduce_f32(float *data, uint32_t n, wvp_reduce_op op);
 
 /* y holds `items` items of `item_floats` floats, split over the cores like matrix rows

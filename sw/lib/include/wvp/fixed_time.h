@@ -41,4 +41,22 @@ static inline float wvp_expf(float x) {
   return (p * r * r + r + 1.0f) * scale.f;
 }
 
+/* cos x and sin x for 0 <= x < 2^17 (RoPE's angles: a position times a frequency of at most 1),
+ * within 2 ulp of results near 1 and 1e-7 absolute: libm's sinf and cosf reduce any float with a
+ * table of 2/pi's bits, 4 KB of code and data that the model region needs more. x = n pi/2 + r,
+ * |r| <= pi/4, with pi/2 split into parts of at most 7 significant bits, so that n times each of
+ * the first three is exact for n < 2^17 (Cody and Waite); Cephes' sinf and cosf polynomials in r;
+ * the quadrant n mod 4 picks and signs them. */
+static inline void wvp_cos_sin(float x, float *cos_x, float *sin_x) {
+  const float n = (x * 0.636619772f + 12582912.0f) - 12582912.0f;
+  const float r = (((x - n * 1.5625f) - n * 8.1787109375e-3f) - n * 1.1730194091796875e-4f) - n * 3.1391647e-7f;
+  const float z = r * r;
+  const float sin_r = ((-1.9515295891e-4f * z + 8.3321608736e-3f) * z - 1.6666654611e-1f) * z * r + r;
+  const float cos_r = ((2.443315711809948e-5f * z - 1.388731625493765e-3f) * z + 4.166664568298827e-2f) * z * z - 0.5f * z + 1.0f;
+  const uint32_t quadrant = (uint32_t)(int32_t)n & 3u;
+  const float c = wvp_select_f32(quadrant & 1u, sin_r, cos_r), s = wvp_select_f32(quadrant & 1u, cos_r, sin_r);
+  *cos_x = wvp_select_f32(quadrant == 1u || quadrant == 2u, -c, c);
+  *sin_x = wvp_select_f32(quadrant >= 2u, -s, s);
+}
+
 #endif /* WVP_FIXED_TIME_H */
