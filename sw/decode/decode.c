@@ -264,9 +264,11 @@ static uint32_t next_token(float *logits, uint32_t b, uint32_t pos) {
   const wvp_range mine = part.vocab;
   const int32_t prompted = pos + 1 < model->prompt_slots ? prompt_of(b)[pos + 1] : WVP_NO_TOKEN;
   if (temperature == 0.0f || prompted != WVP_NO_TOKEN) {
+    /* Every tile of the block row holds the row's logits; each scans its share of them. */
+    const wvp_range scanned = wvp_range_of(mine.count, block_w, col);
     float best = -INFINITY, top;
     uint32_t best_index = 0, largest;
-    for (uint32_t i = 0; i < mine.count; ++i) {
+    for (uint32_t i = scanned.first; i < scanned.first + scanned.count; ++i) {
       const int larger = logits[i] > best;
       best = wvp_select_f32(larger, logits[i], best);
       best_index = wvp_select_u32(larger, mine.first + i, best_index);
