@@ -42,7 +42,7 @@ static line row_line, col_line, seg_line = {0, 1, 0, WVP_COLOR_SEG_BCAST, 0, {{0
 #define GROUPED_MIN_LEN 128
 /* Below this length the line's start is its root: the middle saves fewer hops than the root's
  * second chain costs. */
-#define CENTRED_MIN_LEN 32
+#define CENTRED_MIN_LEN 64
 
 /* Routes that are the same for every tile of a line: a wavelet entering from the far side goes
  * to this tile's core; the core's wavelets go one hop towards the line's start (reduce), or both

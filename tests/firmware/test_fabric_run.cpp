@@ -102,9 +102,9 @@ TEST(FabricRun, EveryCollectiveGivesTheRightValuesOnAnyGridShape) {
   // Broadcasts from edge and middle roots, row and column all-reduces (sum, max), all-reduce
   // max, argmax with ties, a barrier, all-gathers and column segments' all-reduces; the firmware
   // checks every element on every core.
-  // 260x3 and 3x260: halves of rows and columns (130 tiles) long enough to reduce in groups, the
-  // last group shorter.
-  for (const char* grid : {"1x1", "5x3", "3x6", "7x7", "19x17", "3x40", "260x3", "3x260"}) {
+  // 100x2: rows that meet in their middle; 260x3 and 3x260: halves of rows and columns (130 tiles)
+  // long enough to reduce in groups, the last group shorter.
+  for (const char* grid : {"1x1", "5x3", "3x6", "7x7", "19x17", "3x40", "100x2", "260x3", "3x260"}) {
     const ProcessResult r = run_wafervp({"--grid", grid, "--quantum", "37", firmware("collectives_check")});
     EXPECT_EQ(r.exit_code, 0) << grid << "\n" << r.out << r.err;
     EXPECT_NE(r.out.find(std::string("(0,0) collectives ok on ") + grid), std::string::npos) << r.out;

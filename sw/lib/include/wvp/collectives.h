@@ -53,7 +53,7 @@ void wvp_col_bcast_f32(float *data, uint32_t n, uint32_t root_y);
 /* The tile (root_x, root_y) sends data[0..n); every other tile of the grid receives it. */
 void wvp_bcast_f32(float *data, uint32_t n, uint32_t root_x, uint32_t root_y);
 /* Element-wise reduction of data[0..n) over the row (column); every tile gets the result in data,
- * the same bits. The line's root is its middle tile, r = (len - 1) / 2, on a line of 32 tiles or
+ * the same bits. The line's root is its middle tile, r = (len - 1) / 2, on a line of 64 tiles or
  * more, else its first, r = 0. The tiles before it and the tiles after it each reduce towards it:
  * a half of 128 tiles or more in groups of G = ceil(sqrt(half's tiles)) from the root outwards,
  * each group's result taken from its far end inwards ((d[far] + d[far - 1]) + ... + d[leader]),
