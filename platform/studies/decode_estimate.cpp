@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "abi/wvp/line_root.h"
 #include "platform/llama/loader.h"
 
 namespace wvp {
@@ -22,17 +23,18 @@ DecodeBounds decode_bounds(const llama::ModelConfig& model, const PlatformConfig
   // RMSNorms' sums of squares, q|k|v, the attention's scores (down the column segment of a split
   // head's rows, at least one own position), maxima, softmax sums and values (along the rows), wo's and w2's updates of x (along the columns) and w1|w3 (along the rows); the final
   // norm and the logits (along the rows) and the argmax (two all-reduces of one value over the
-  // block). An all-reduce meets at its line's middle tile: it crosses the longer half twice (to
-  // the middle and back) and moves its floats twice. Between stages, x's parts cross the border
-  // and go down the columns; the next token goes back to PE (0,0) and is broadcast.
+  // block). An all-reduce meets at its line's root (wvp_line_root: the middle tile of a long line,
+  // the first of a short one): it crosses from the root's far end to the root and back and moves
+  // its floats twice. Between stages, x's parts cross the border and go down the columns; the
+  // next token goes back to PE (0,0) and is broadcast.
   const double hop = config.fabric.hop_latency_cycles;
   const double across = double(plan.stage_w - 1) * hop, down = double(plan.stage_h - 1) * hop;
-  const auto to_middle_and_back = [&](uint32_t tiles) { return 2 * double(tiles / 2) * hop; };
-  const auto along_rows = [&](double floats) { return to_middle_and_back(plan.stage_w) + 2 * floats; };
-  const auto along_columns = [&](double floats) { return to_middle_and_back(plan.stage_h) + 2 * floats; };
+  const auto to_root_and_back = [&](uint32_t tiles) { return 2 * double(tiles - 1 - wvp_line_root(tiles)) * hop; };
+  const auto along_rows = [&](double floats) { return to_root_and_back(plan.stage_w) + 2 * floats; };
+  const auto along_columns = [&](double floats) { return to_root_and_back(plan.stage_h) + 2 * floats; };
   // A split head's rows (wvp/model_layout.h); the first group is the largest.
   const uint32_t split_rows = wvp_heads_split(&header) ? wvp_head_rows_of(&header, 0).count : 1;
-  const auto along_segment = [&](double floats) { return split_rows > 1 ? to_middle_and_back(split_rows) + 2 * floats : 0.0; };
+  const auto along_segment = [&](double floats) { return split_rows > 1 ? to_root_and_back(split_rows) + 2 * floats : 0.0; };
   for (uint32_t stage = 0; stage < plan.stages; ++stage) {
     // Every core's parts are at most the layout's.
     const wvp_model_layout l = wvp_model_layout_of(&header, stage);

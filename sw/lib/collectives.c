@@ -17,6 +17,7 @@
 #include <wvp/collectives.h>
 #include <wvp/fixed_time.h>
 #include <wvp/hal.h>
+#include <wvp/line_root.h>
 
 /* This tile's position in the block the collectives run over, and the block's size. */
 static uint32_t block_x, block_y, block_w, block_h;
@@ -40,9 +41,6 @@ static line row_line, col_line, seg_line = {0, 1, 0, WVP_COLOR_SEG_BCAST, 0, {{0
 
 /* Below this length one chain is about as fast: a second phase costs its leaders a stream's setup. */
 #define GROUPED_MIN_LEN 128
-/* Below this length the line's start is its root: the middle saves fewer hops than the root's
- * second chain costs. */
-#define CENTRED_MIN_LEN 64
 
 /* Routes that are the same for every tile of a line: a wavelet entering from the far side goes
  * to this tile's core; the core's wavelets go one hop towards the line's start (reduce), or both
@@ -94,7 +92,7 @@ __attribute__((noinline)) static void add_half(line *l, uint32_t pos, uint32_t l
 __attribute__((noinline)) static line line_of(uint32_t pos, uint32_t len, uint32_t forward, uint32_t forward_leader,
                                               uint32_t back, uint32_t back_leader, uint32_t bcast_color, uint32_t port_back,
                                               uint32_t port_fwd, uint32_t to_back, uint32_t to_fwd) {
-  const uint32_t root = len < CENTRED_MIN_LEN ? 0 : (len - 1) / 2;
+  const uint32_t root = wvp_line_root(len);
   line l = {pos, len, root, bcast_color, 0, {{0, 0, 0}}};
   if (pos <= root) add_half(&l, root - pos, root + 1, forward, forward_leader, port_back, to_fwd);
   if (pos >= root) add_half(&l, pos - root, len - root, back, back_leader, port_fwd, to_back);
@@ -179,7 +177,8 @@ static void col_bcast(float *data, uint32_t n, uint32_t root_y) {
  * sends its data; each tile on the way combines what arrives with its own as it streams through
  * its tensor engine, one element per cycle (the arriving partial on the left: w + own, or
  * w > own ? w : own), and position 0 keeps the result. */
-static inline __attribute__((always_inline)) void chain(uint32_t tensor_op, uint32_t color, float *data, uint32_t n, uint32_t pos, uint32_t len) {
+static inline __attribute__((always_inline)) void chain(uint32_t tensor_op, uint32_t color, float *data, uint32_t n,
+                                                        uint32_t pos, uint32_t len) {
   if (pos + 1 == len) send_block(color, data, n);
   else wvp_tensor_stream_combine(tensor_op, color, WVP_FP32, data, pos > 0, pos > 0 ? color : (uintptr_t)data, n);
 }

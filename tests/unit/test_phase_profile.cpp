@@ -114,15 +114,15 @@ TEST(DecodeBounds, FollowFromTheShardsAndTheFirmwaresCollectives) {
   EXPECT_DOUBLE_EQ(b.weight_bytes_per_core, 4 * 2128.0);
   EXPECT_DOUBLE_EQ(b.sram_cycles, 4 * 2128.0 / c.sram.read_bytes_per_cycle);
   EXPECT_DOUBLE_EQ(b.compute_cycles, 2128.0 / c.tensor.fp32_lanes);
-  // An all-reduce meets at its line's middle tile: along a row of 2 or a column of 3, n floats
-  // take 2 x (1 hop + n). Per layer the norms 2 x 4, q|k|v 34, the scores down KV head 0's two
-  // rows 2 x (1 + 2), the maxima and sums 2 x 6, the values 18, wo 18, w1|w3 58, w2 18: 172. The
-  // embedding, a column all-reduce, 2 x (1 + 8); the final norm 4, the logits 270, the argmax
-  // 2 x (4 + 4): a row's and a column's.
-  EXPECT_DOUBLE_EQ(b.fabric_cycles, 2 * 172 + 18 + 4 + 270 + 16);
+  // Lines this short meet at their first tile: a row all-reduce of n floats takes 2 x (1 hop + n),
+  // a column one 2 x (2 hops + n). Per layer the norms 2 x 4, q|k|v 34, the scores down KV head
+  // 0's two rows 2 x (1 + 2), the maxima and sums 2 x 6, the values 18, wo 20, w1|w3 58, w2 20:
+  // 176. The embedding, a column all-reduce, 2 x (2 + 8); the final norm 4, the logits 270, the
+  // argmax 2 x (4 + 6): a row's and a column's all-reduce of one float each time.
+  EXPECT_DOUBLE_EQ(b.fabric_cycles, 2 * 176 + 20 + 4 + 270 + 20);
   EXPECT_EQ(b.collectives, 25u);
   EXPECT_EQ(b.dominant(), "fabric");
-  EXPECT_DOUBLE_EQ(b.largest(), 652.0);
+  EXPECT_DOUBLE_EQ(b.largest(), 666.0);
 }
 
 TEST(DecodeBounds, PipelineStagesAddUpAndPayForTheirHandOffs) {
@@ -134,12 +134,12 @@ TEST(DecodeBounds, PipelineStagesAddUpAndPayForTheirHandOffs) {
   // + 28 x 16 + 16 x 14 = 1056 weights; the last stage adds 134 x 16 classifier weights.
   EXPECT_DOUBLE_EQ(b.weight_bytes_per_core, 4 * (1056.0 + 2144));
   EXPECT_DOUBLE_EQ(b.sram_cycles, 4 * (1056.0 + 1056 + 2144) / c.sram.read_bytes_per_cycle);
-  // One column of 3: a row all-reduce moves its floats twice (2 x n), a column one 2 x (1 + n).
-  // Per layer 4 + 32 + 6 (the split head's scores) + 8 + 16 + 34 + 56 + 34 = 190. The embedding
-  // 2 x (1 + 16); the hand-off 1 hop, 1 + 16 wavelets and a broadcast of 2 + 1 + 16; the final
-  // norm 2, the logits 268, the argmax 2 x (2 + 4); the token back from stage 1 at (1,0): 1
+  // One column of 3: a row all-reduce moves its floats twice (2 x n), a column one 2 x (2 + n).
+  // Per layer 4 + 32 + 6 (the split head's scores) + 8 + 16 + 36 + 56 + 36 = 194. The embedding
+  // 2 x (2 + 16); the hand-off 1 hop, 1 + 16 wavelets and a broadcast of 2 + 1 + 16; the final
+  // norm 2, the logits 268, the argmax 2 x (2 + 6); the token back from stage 1 at (1,0): 1
   // hop and a broadcast of 2 + 1.
-  EXPECT_DOUBLE_EQ(b.fabric_cycles, 2 * 190 + 34 + 37 + 2 + 268 + 12 + 4);
+  EXPECT_DOUBLE_EQ(b.fabric_cycles, 2 * 194 + 36 + 37 + 2 + 268 + 16 + 4);
   EXPECT_EQ(b.collectives, 27u);
 }
 
@@ -153,9 +153,9 @@ TEST(DecodeBounds, StagesWithoutLayersPayOnlyForTheirVocabularyAndHandOffs) {
   // busiest core is the classifier's alone.
   EXPECT_DOUBLE_EQ(b.weight_bytes_per_core, 4 * 2144.0);
   EXPECT_DOUBLE_EQ(b.sram_cycles, 4 * (2 * 1056.0 + 2144) / c.sram.read_bytes_per_cycle);
-  // The embedding 34, two layers of 190, two hand-offs of 37, the classifier's 282, the token
+  // The embedding 36, two layers of 194, two hand-offs of 37, the classifier's 286, the token
   // back from stage 2 at (2,0): 2 hops and a broadcast of 2 + 1.
-  EXPECT_DOUBLE_EQ(b.fabric_cycles, 34 + 2 * 190 + 2 * 37 + 282 + 5);
+  EXPECT_DOUBLE_EQ(b.fabric_cycles, 36 + 2 * 194 + 2 * 37 + 286 + 5);
   EXPECT_EQ(b.collectives, 28u);
 }
 
