@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "abi/wvp/line_root.h"
 #include "platform/studies/decode_estimate.h"
 #include "platform/report/phase_profile.h"
 #include "support/process.h"
@@ -123,6 +124,28 @@ TEST(DecodeBounds, FollowFromTheShardsAndTheFirmwaresCollectives) {
   EXPECT_EQ(b.collectives, 25u);
   EXPECT_EQ(b.dominant(), "fabric");
   EXPECT_DOUBLE_EQ(b.largest(), 666.0);
+}
+
+TEST(DecodeBounds, ALineOf64TilesOrMoreMeetsInItsMiddle) {
+  const llama::ModelConfig m = bounds_model();
+  PlatformConfig c;
+  c.grid_width = 64, c.grid_height = 1;
+  // One row: a tile holds at most one of x's elements, both KV heads whole (32 rows of
+  // wq|wk|wv, 16 columns of wo, 4 query heads), 40 hidden units and all 400 vocabulary rows; a
+  // column all-reduce of n floats takes 2n. 64 tiles meet at tile 31: a row all-reduce crosses
+  // the 32 hops from tile 63 to it and back, 64 + 2n. Per layer the norms 2 x 66, q|k|v 128, the
+  // maxima and sums 2 x 72, the values 96, wo 2, w1|w3 224, w2 2: 728. The embedding 2; the final
+  // norm 66, the logits 864, the argmax 2 x (66 + 2).
+  const DecodeBounds centred = decode_bounds(m, c, llama::single_stage(64, 1));
+  EXPECT_EQ(wvp_line_root(64), 31u);
+  EXPECT_DOUBLE_EQ(centred.fabric_cycles, 2 * 728 + 2 + 66 + 864 + 136);
+  EXPECT_EQ(centred.collectives, 23u);
+  // 63 tiles meet at the first: 62 hops there and back, 124 + 2n, although the line is shorter:
+  // 60 more for each of a layer's 7 row all-reduces and for the last 4.
+  c.grid_width = 63;
+  const DecodeBounds first = decode_bounds(m, c, llama::single_stage(63, 1));
+  EXPECT_EQ(wvp_line_root(63), 0u);
+  EXPECT_DOUBLE_EQ(first.fabric_cycles, 2 * (728 + 7 * 60) + 2 + 126 + 924 + 2 * (126 + 2));
 }
 
 TEST(DecodeBounds, PipelineStagesAddUpAndPayForTheirHandOffs) {
