@@ -231,10 +231,11 @@ static inline wvp_model_layout wvp_model_layout_of(const wvp_model_header *h, ui
  * activations a tile works on, scratch, and its KV cache for every sequence and layer of the
  * stage. The classifier's outputs and the sampler's buffers are the last stage's only. */
 typedef struct {
-  uint32_t x, xb, update;        /* x's part: the residual stream, normalised, a by-rows product's sums */
+  uint32_t x, xb, update;        /* x's part: the residual stream, times a norm's weights, a by-rows product's sums */
   uint32_t relay;                /* a hand-off's sequence and part of x, passing through */
   uint32_t qkv, heads;           /* the block row's q|k|v, and its query heads' attention outputs */
-  uint32_t att, head_sums;       /* scores of the own positions (query head, own position), a value per query head */
+  uint32_t head_sums;            /* right after heads: a value per query head (the softmax's maxima, then sums) */
+  uint32_t att;                  /* scores of the own positions (query head, own position) */
   uint32_t h13, hb;              /* the block row's w1|w3 outputs, interleaved, and its SwiGLU outputs */
   uint32_t logits;               /* the block row's; the sampler's scratch after them */
   uint32_t rope;                 /* cos, sin per rotation angle of a head */
@@ -255,13 +256,14 @@ static inline wvp_decode_layout wvp_decode_layout_of(const wvp_model_header *h, 
   l.xb = at, at += m.cols_dim;
   l.update = at, at += m.cols_dim;
   l.relay = at, at += 1 + m.cols_dim;
-  l.qkv = at, at += m.rows_qkv;
+  /* A product's outputs have one float more: the norm's sum of squares travels with them. */
+  l.qkv = at, at += m.rows_qkv + 1;
   l.heads = at, at += m.cols_heads;
-  l.att = at, at += query_heads * wvp_own_positions(h);
   l.head_sums = at, at += query_heads;
-  l.h13 = at, at += 2 * m.rows_units;
+  l.att = at, at += query_heads * wvp_own_positions(h);
+  l.h13 = at, at += 2 * m.rows_units + 1;
   l.hb = at, at += m.rows_units;
-  l.logits = at, at += last ? (m.rows_vocab < 2 ? 2 : m.rows_vocab) : 0; /* also the sampler's scratch: 2 floats at least */
+  l.logits = at, at += last ? (m.rows_vocab < 2 ? 2 : m.rows_vocab) + 1 : 0; /* also the sampler's scratch: 2 floats at least */
   l.rope = at, at += hs;
   const uint32_t sampler = h->sampling && last ? (uint32_t)h->vocab_size : 0;
   l.all_logits = at, at += sampler;

@@ -19,11 +19,12 @@ DecodeBounds decode_bounds(const llama::ModelConfig& model, const PlatformConfig
   DecodeBounds b;
   // The firmware's collectives per token, in order (sw/decode/decode.c), each along a row or a
   // column of its stage's block: the embedding (an all-reduce down the columns, which takes the
-  // same time whichever row holds the token); per layer the two
-  // RMSNorms' sums of squares, q|k|v, the attention's scores (down the column segment of a split
-  // head's rows, at least one own position), maxima, softmax sums and values (along the rows), wo's and w2's updates of x (along the columns) and w1|w3 (along the rows); the final
-  // norm and the logits (along the rows) and the argmax (two all-reduces of one value over the
-  // block). An all-reduce meets at its line's root (wvp_line_root: the middle tile of a long line,
+  // same time whichever row holds the token); per layer q|k|v with the attention RMSNorm's sum
+  // of squares, the attention's scores (down the column segment of a split head's rows, at least
+  // one own position), maxima, and values with the softmax sums (along the rows), wo's and w2's
+  // updates of x (along the columns) and w1|w3 with the FFN RMSNorm's sum of squares (along the
+  // rows); the logits with the final norm's sum of squares (along the rows) and the argmax (two
+  // all-reduces of one value over the block). An all-reduce meets at its line's root (wvp_line_root: the middle tile of a long line,
   // the first of a short one): it crosses from the root's far end to the root and back and moves
   // its floats twice. Between stages, x's parts cross the border and go down the columns; the
   // next token goes back to PE (0,0) and is broadcast.
@@ -47,10 +48,10 @@ DecodeBounds decode_bounds(const llama::ModelConfig& model, const PlatformConfig
     b.compute_cycles += weight_bytes / wvp_type_bytes(header.weight_type) / config.tensor.fp32_lanes;
     const double query_heads = l.cols_heads / wvp_row_head_dims(&header);
     for (uint32_t layer = 0; layer < l.layers; ++layer) {
-      b.fabric_cycles += 2 * along_rows(1) + along_rows(l.rows_qkv) + along_segment(query_heads) + 2 * along_rows(query_heads) +
-                         along_rows(l.cols_heads) + along_columns(l.cols_dim) + along_rows(2.0 * l.rows_units) +
+      b.fabric_cycles += along_rows(l.rows_qkv + 1) + along_segment(query_heads) + along_rows(query_heads) +
+                         along_rows(l.cols_heads + query_heads) + along_columns(l.cols_dim) + along_rows(2.0 * l.rows_units + 1) +
                          along_columns(l.cols_dim);
-      b.collectives += split_rows > 1 ? 10 : 9;
+      b.collectives += split_rows > 1 ? 7 : 6;
     }
     if (stage == 0) {
       b.fabric_cycles += along_columns(l.cols_dim);
@@ -60,8 +61,8 @@ DecodeBounds decode_bounds(const llama::ModelConfig& model, const PlatformConfig
       b.fabric_cycles += double(plan.stage_w) * hop + 1 + model.dim + down + 1 + l.cols_dim;
       b.collectives += 1;
     } else {
-      b.fabric_cycles += along_rows(1) + along_rows(l.rows_vocab) + 2 * (along_rows(1) + along_columns(1));
-      b.collectives += 4;
+      b.fabric_cycles += along_rows(l.rows_vocab + 1) + 2 * (along_rows(1) + along_columns(1));
+      b.collectives += 3;
     }
   }
   if (plan.stages > 1) {

@@ -91,17 +91,18 @@ static const void *weight_row(uint32_t offset, uint32_t row, uint32_t cols) {
 
 /* ---- the small steps, on every core alike ---------------------------------------------- */
 
-/* RMSNorm of x's part of this block column with its weights: every block row holds all of x's
- * parts, so the row's sum of squares is x's. */
-static void rmsnorm(float *out, const float *x, const float *weight) {
-  const uint32_t n = part.dims.count;
+/* RMSNorm, folded into the product that reads its output. run.c multiplies a matrix by
+ * w * (s * x), s = 1 / sqrt(mean(x^2) + 1e-5): s is one number for all of x, so a tile weights its
+ * part of x by the norm's weights only (here) and its share of x's sum of squares travels with the
+ * product's partial sums in the product's all-reduce, which scales the sums once they are whole
+ * (product_by_columns). The norm needs no collective of its own. Returns the share. */
+__attribute__((noinline)) static float norm_weighted(float *xb, const float *x, const float *weight) {
   float ss = 0.0f;
-  for (uint32_t j = 0; j < n; ++j) ss += x[j] * x[j];
-  wvp_row_allreduce_f32(&ss, 1, WVP_SUM);
-  ss /= (float)dim;
-  ss += 1e-5f;
-  ss = 1.0f / sqrtf(ss);
-  for (uint32_t j = 0; j < n; ++j) out[j] = weight[j] * (ss * x[j]);
+  for (uint32_t j = 0; j < part.dims.count; ++j) {
+    ss += x[j] * x[j];
+    xb[j] = weight[j] * x[j];
+  }
+  return ss;
 }
 
 /* cos and sin of each rotation angle of this row's dimensions of a head at `pos` (run.c's formula,
@@ -125,11 +126,16 @@ static void rope(float *vec, uint32_t heads, const float *angles) {
 
 /* ---- the steps spread over the grid ---------------------------------------------------- */
 
-/* y[0..rows) = this block row's rows of a matrix that reads x: the tile's rows over x's part,
- * summed along the block row, so that each of its tiles gets them. */
-static void product_by_columns(const void *w, const float *x_part, float *y, uint32_t rows) {
-  wvp_dot_rows(w, weight_type, x_part, y, rows, part.dims.count);
-  wvp_row_allreduce_f32(y, rows, WVP_SUM);
+/* y[0..rows) = this block row's rows of a matrix times normalised x: the tile's rows over its part
+ * of x, weighted by the norm (xb, norm_weighted), summed along the block row with the tiles' shares
+ * of x's sum of squares (ss) in y[rows] (the layout leaves room for it), then scaled by the norm's
+ * factor, so that each tile of the row gets them. */
+__attribute__((noinline)) static void product_by_columns(const void *w, const float *xb, float ss, float *y, uint32_t rows) {
+  if (!rows) return;
+  wvp_dot_rows(w, weight_type, xb, y, rows, part.dims.count);
+  y[rows] = ss;
+  wvp_row_allreduce_f32(y, rows + 1, WVP_SUM);
+  wvp_scale(y, rows, 1.0f / sqrtf(y[rows] / (float)dim + 1e-5f));
 }
 
 /* update = x's part of a matrix that writes x: the tile's rows of that part over the block row's
@@ -153,13 +159,17 @@ static void embed(uint32_t token, float *x) {
 
 /* The block row's query heads (q) attend over positions 0..pos of sequence `b` with its KV heads'
  * k and v: each tile scores its own positions (over its dimensions, which a split head's rows sum
- * down their column), and the row combines their maxima, softmax sums and weighted values, so that
- * each of its tiles gets the heads' outputs (its dimensions of them) in `out`. */
+ * down their column), the row takes each head's largest score, each tile the exponentials of its
+ * positions' scores and their weighted values, and one all-reduce along the row sums both, the
+ * softmax's sums right after the values (the layout's head_sums follow its heads). Dividing the
+ * summed values by the summed exponentials then gives each tile of the row the heads' outputs
+ * (its dimensions of them) in `out`: run.c's softmax and weighted sum, with one collective fewer
+ * than normalising first. */
 static void attention(uint32_t layer, uint32_t b, uint32_t pos, const float *q, const float *k, const float *v, float *out) {
   if (!query_heads) return;
   const uint32_t kv_heads = part.kv_heads.count;
   const float scale = sqrtf((float)head_size);
-  float *att = at(work.att), *sums = at(work.head_sums);
+  float *att = at(work.att), *sums = out + query_heads * head_dims;
   const wvp_kv_layer cache = wvp_kv_append(&kv, b, layer - shards.first_layer, pos, k, v);
   const uint32_t own = cache.own; /* att holds (query head, own position) */
 
@@ -187,7 +197,7 @@ static void attention(uint32_t layer, uint32_t b, uint32_t pos, const float *q, 
     }
   }
   wvp_row_allreduce_f32(sums, query_heads, WVP_MAX);
-  /* Softmax over the row: exponents of the own positions, their sum over the row. */
+  /* Softmax over the row: exponentials of the own positions, and their sum. */
   for (uint32_t h = 0; h < query_heads; ++h) {
     const float max_val = sums[h];
     float sum = 0.0f;
@@ -198,10 +208,7 @@ static void attention(uint32_t layer, uint32_t b, uint32_t pos, const float *q, 
     }
     sums[h] = sum;
   }
-  wvp_row_allreduce_f32(sums, query_heads, WVP_SUM);
-  for (uint32_t h = 0; h < query_heads; ++h)
-    for (uint32_t i = 0; i < own; ++i) att[h * own + i] /= sums[h];
-  /* The weighted values of the own positions, summed over the row. */
+  /* The weighted values of the own positions, summed over the row with the sums. */
   memset(out, 0, query_heads * head_dims * sizeof(float));
   for (uint32_t j = 0; j < kv_heads; ++j)
     for (uint32_t i = 0; i < own;) {
@@ -215,15 +222,18 @@ static void attention(uint32_t layer, uint32_t b, uint32_t pos, const float *q, 
       i += run.count;
     }
   wvp_kv_pass_turns(&kv, &cache);
-  wvp_row_allreduce_f32(out, query_heads * head_dims, WVP_SUM);
+  wvp_row_allreduce_f32(out, query_heads * (head_dims + 1), WVP_SUM);
+  for (uint32_t h = 0; h < query_heads; ++h)
+    for (uint32_t e = 0; e < head_dims; ++e) out[h * head_dims + e] /= sums[h];
 }
 
 /* hb = SwiGLU(w1 x) * (w3 x) for the block row's hidden units (the tile's rows of w13 hold w1's
- * and w3's in turn), and the FFN's update of x's part from them (w2). */
-static void ffn(uint32_t layer, const float *xb, float *update) {
+ * and w3's in turn) from normalised x (xb and ss: norm_weighted), and the FFN's update of x's part
+ * from them (w2). */
+static void ffn(uint32_t layer, const float *xb, float ss, float *update) {
   const uint32_t units = part.units.count, j = layer - shards.first_layer;
   float *h13 = at(work.h13), *hb = at(work.hb);
-  product_by_columns(at(shards.w13 + j * shards.w13_stride), xb, h13, 2 * units);
+  product_by_columns(at(shards.w13 + j * shards.w13_stride), xb, ss, h13, 2 * units);
   for (uint32_t u = 0; u < units; ++u) {
     float val = h13[2 * u];
     val *= 1.0f / (1.0f + wvp_expf(-val));  /* SwiGLU */
@@ -232,11 +242,11 @@ static void ffn(uint32_t layer, const float *xb, float *update) {
   product_by_rows(at(shards.w2 + j * shards.w2_stride), hb, units, update);
 }
 
-/* The logits of this block row's vocabulary rows. */
-static float *classifier(const float *x, uint32_t pos) {
+/* The logits of this block row's vocabulary rows, from normalised x (xb and ss: norm_weighted). */
+static float *classifier(const float *xb, float ss, uint32_t pos) {
   const wvp_range mine = part.vocab;
   float *logits = at(work.logits);
-  product_by_columns(at(shards.classifier), x, logits, mine.count);
+  product_by_columns(at(shards.classifier), xb, ss, logits, mine.count);
   if (dump_logits && col == 0 && mine.count) {
     wvp_puts("logits ");
     wvp_put_uint(pos);
@@ -438,9 +448,9 @@ static void forward(float *x, uint32_t b) {
   for (uint32_t j = 0; j < shards.layers; ++j) {
     const uint32_t l = shards.first_layer + j;
     wvp_step(WVP_STEP_ATTENTION_NORM, l);
-    rmsnorm(xb, x, at(shards.rms_att + j * shards.cols_dim));
+    float ss = norm_weighted(xb, x, at(shards.rms_att + j * shards.cols_dim));
     wvp_step(WVP_STEP_QKV, l);
-    product_by_columns(at(shards.wqkv + j * shards.wqkv_stride), xb, q, (query_heads + 2 * kv_heads) * head_dims);
+    product_by_columns(at(shards.wqkv + j * shards.wqkv_stride), xb, ss, q, (query_heads + 2 * kv_heads) * head_dims);
     wvp_step(WVP_STEP_ROPE, l);
     if (j == 0) rope_angles(angles, pos);
     rope(q, query_heads, angles);
@@ -452,9 +462,9 @@ static void forward(float *x, uint32_t b) {
     for (uint32_t i = 0; i < dims; ++i) x[i] += update[i];
 
     wvp_step(WVP_STEP_FFN_NORM, l);
-    rmsnorm(xb, x, at(shards.rms_ffn + j * shards.cols_dim));
+    ss = norm_weighted(xb, x, at(shards.rms_ffn + j * shards.cols_dim));
     wvp_step(WVP_STEP_FFN, l);
-    ffn(l, xb, update);
+    ffn(l, xb, ss, update);
     for (uint32_t i = 0; i < dims; ++i) x[i] += update[i];
   }
   if (stage + 1 < stages) {
@@ -463,9 +473,9 @@ static void forward(float *x, uint32_t b) {
     return;
   }
   wvp_step(WVP_STEP_FINAL_NORM, WVP_NO_LAYER);
-  rmsnorm(x, x, at(shards.rms_final));
+  const float ss = norm_weighted(xb, x, at(shards.rms_final));
   wvp_step(WVP_STEP_CLASSIFIER, WVP_NO_LAYER);
-  float *logits = classifier(x, pos);
+  float *logits = classifier(xb, ss, pos);
   wvp_step(WVP_STEP_SAMPLE, WVP_NO_LAYER);
   const uint32_t next = next_token(logits, b, pos);
   if (stages == 1) sequences[b].token = next;

@@ -39,16 +39,6 @@ void sampler_init(uint32_t tokens, wvp_range row, uint32_t cols, uint32_t col, f
   for (per_block = 32; per_block < vocab && per_block * (room / 2) < vocab;) per_block *= 2;
 }
 
-/* The first token where run.c's running sum of probs[0..n) passes the coin, the last if none. */
-static uint32_t draw(const float *probs, uint32_t n, float coin) {
-  float cdf = 0.0f;
-  for (uint32_t i = 0; i < n; ++i) {
-    cdf += probs[i];
-    if (coin < cdf) return i;
-  }
-  return n - 1;
-}
-
 /* On the tensor engine, over x[0..n): with DOT the sum from 0, term by term as run.c adds (a DOT
  * with a one read again and again: fma(x, 1, s) rounds as s + x does); with MAX the largest, and
  * its first position in *at. The engine reads and writes SRAM behind the compiler's back, hence
@@ -73,6 +63,32 @@ __attribute__((noinline)) static float on_engine(uint32_t op, const float *x, ui
   union { uint32_t u; float f; } max = {.u = *wvp_reg(WVP_TENSOR_BASE + WVP_TENSOR_RESULT)};
   *at = *wvp_reg(WVP_TENSOR_BASE + WVP_TENSOR_INDEX);
   return op == WVP_TENSOR_DOT ? sum : max.f;
+}
+
+/* Tokens the engine adds at a time while drawing (below). */
+#define DRAW_BLOCK 64u
+
+/* The first token where run.c's running sum of probs[0..n) passes the coin, the last if none.
+ * The engine adds a block at a time in run.c's order: a DOT from 0 over the sum so far, written
+ * over the probability just before the block (which that sum holds already), and the block. The
+ * core adds one at a time only in the block where the sum passes the coin. probs is spent. */
+static uint32_t draw(float *probs, uint32_t n, float coin) {
+  uint32_t start = 0, unused;
+  float cdf = 0.0f;
+  while (n - start > DRAW_BLOCK) {
+    float *from = probs + start;
+    uint32_t len = DRAW_BLOCK;
+    if (start) *--from = cdf, ++len;
+    const float end = on_engine(WVP_TENSOR_DOT, from, len, &unused);
+    if (coin < end) break;
+    cdf = end;
+    start += DRAW_BLOCK;
+  }
+  for (uint32_t i = start; i < n; ++i) {
+    cdf += probs[i];
+    if (coin < cdf) return i;
+  }
+  return n - 1;
 }
 
 /* softmax(logits / temperature), run.c's, into `all` on the drawing tile. */

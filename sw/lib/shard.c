@@ -18,6 +18,16 @@ void wvp_dot_rows(const void *w, uint32_t w_type, const float *x, float *y, uint
   wvp_activity_end(before);
 }
 
+void wvp_scale(float *x, uint32_t n, float s) {
+  if (!n) return;
+  const uint32_t before = wvp_activity_begin(WVP_ACTIVITY_TENSOR);
+  union { float f; uint32_t u; } scalar = {.f = s};
+  wvp_tensor_reg(WVP_TENSOR_SCALAR, scalar.u);
+  wvp_tensor_start(WVP_TENSOR_SCALE, WVP_FP32, WVP_FP32, n, 1, (wvp_operand){x, 1, 0}, (wvp_operand){0, 0, 0}, (wvp_operand){x, 1, 0});
+  wvp_tensor_wait();
+  wvp_activity_end(before);
+}
+
 void wvp_widen(const void *src, uint32_t type, float *dst, uint32_t n) {
   if (!n) return;
   const uint32_t before = wvp_activity_begin(WVP_ACTIVITY_TENSOR);

@@ -116,14 +116,15 @@ TEST(DecodeBounds, FollowFromTheShardsAndTheFirmwaresCollectives) {
   EXPECT_DOUBLE_EQ(b.sram_cycles, 4 * 2128.0 / c.sram.read_bytes_per_cycle);
   EXPECT_DOUBLE_EQ(b.compute_cycles, 2128.0 / c.tensor.fp32_lanes);
   // Lines this short meet at their first tile: a row all-reduce of n floats takes 2 x (1 hop + n),
-  // a column one 2 x (2 hops + n). Per layer the norms 2 x 4, q|k|v 34, the scores down KV head
-  // 0's two rows 2 x (1 + 2), the maxima and sums 2 x 6, the values 18, wo 20, w1|w3 58, w2 20:
-  // 176. The embedding, a column all-reduce, 2 x (2 + 8); the final norm 4, the logits 270, the
-  // argmax 2 x (4 + 6): a row's and a column's all-reduce of one float each time.
-  EXPECT_DOUBLE_EQ(b.fabric_cycles, 2 * 176 + 20 + 4 + 270 + 20);
-  EXPECT_EQ(b.collectives, 25u);
+  // a column one 2 x (2 hops + n). The norms' sums of squares travel with the products that read
+  // them, one float more. Per layer q|k|v 2 x (1 + 17), the scores down KV head 0's two rows
+  // 2 x (1 + 2), the maxima 6, the values with the sums 2 x (1 + 8 + 2), wo 20, w1|w3 60, w2 20:
+  // 170. The embedding, a column all-reduce, 2 x (2 + 8); the logits 2 x (1 + 135), the argmax
+  // 2 x (4 + 6): a row's and a column's all-reduce of one float each time.
+  EXPECT_DOUBLE_EQ(b.fabric_cycles, 2 * 170 + 20 + 272 + 20);
+  EXPECT_EQ(b.collectives, 18u);
   EXPECT_EQ(b.dominant(), "fabric");
-  EXPECT_DOUBLE_EQ(b.largest(), 666.0);
+  EXPECT_DOUBLE_EQ(b.largest(), 652.0);
 }
 
 TEST(DecodeBounds, ALineOf64TilesOrMoreMeetsInItsMiddle) {
@@ -133,19 +134,19 @@ TEST(DecodeBounds, ALineOf64TilesOrMoreMeetsInItsMiddle) {
   // One row: a tile holds at most one of x's elements, both KV heads whole (32 rows of
   // wq|wk|wv, 16 columns of wo, 4 query heads), 40 hidden units and all 400 vocabulary rows; a
   // column all-reduce of n floats takes 2n. 64 tiles meet at tile 31: a row all-reduce crosses
-  // the 32 hops from tile 63 to it and back, 64 + 2n. Per layer the norms 2 x 66, q|k|v 128, the
-  // maxima and sums 2 x 72, the values 96, wo 2, w1|w3 224, w2 2: 728. The embedding 2; the final
-  // norm 66, the logits 864, the argmax 2 x (66 + 2).
+  // the 32 hops from tile 63 to it and back, 64 + 2n. Per layer q|k|v 64 + 2 x 33, the maxima
+  // 72, the values with the sums 64 + 2 x 20, wo 2, w1|w3 64 + 2 x 81, w2 2: 536. The embedding 2;
+  // the logits 64 + 2 x 401, the argmax 2 x (66 + 2).
   const DecodeBounds centred = decode_bounds(m, c, llama::single_stage(64, 1));
   EXPECT_EQ(wvp_line_root(64), 31u);
-  EXPECT_DOUBLE_EQ(centred.fabric_cycles, 2 * 728 + 2 + 66 + 864 + 136);
-  EXPECT_EQ(centred.collectives, 23u);
+  EXPECT_DOUBLE_EQ(centred.fabric_cycles, 2 * 536 + 2 + 866 + 136);
+  EXPECT_EQ(centred.collectives, 16u);
   // 63 tiles meet at the first: 62 hops there and back, 124 + 2n, although the line is shorter:
-  // 60 more for each of a layer's 7 row all-reduces and for the last 4.
+  // 60 more for each of a layer's 4 row all-reduces and for the last 3.
   c.grid_width = 63;
   const DecodeBounds first = decode_bounds(m, c, llama::single_stage(63, 1));
   EXPECT_EQ(wvp_line_root(63), 0u);
-  EXPECT_DOUBLE_EQ(first.fabric_cycles, 2 * (728 + 7 * 60) + 2 + 126 + 924 + 2 * (126 + 2));
+  EXPECT_DOUBLE_EQ(first.fabric_cycles, 2 * (536 + 4 * 60) + 2 + 926 + 2 * (126 + 2));
 }
 
 TEST(DecodeBounds, PipelineStagesAddUpAndPayForTheirHandOffs) {
@@ -158,12 +159,12 @@ TEST(DecodeBounds, PipelineStagesAddUpAndPayForTheirHandOffs) {
   EXPECT_DOUBLE_EQ(b.weight_bytes_per_core, 4 * (1056.0 + 2144));
   EXPECT_DOUBLE_EQ(b.sram_cycles, 4 * (1056.0 + 1056 + 2144) / c.sram.read_bytes_per_cycle);
   // One column of 3: a row all-reduce moves its floats twice (2 x n), a column one 2 x (2 + n).
-  // Per layer 4 + 32 + 6 (the split head's scores) + 8 + 16 + 36 + 56 + 36 = 194. The embedding
-  // 2 x (2 + 16); the hand-off 1 hop, 1 + 16 wavelets and a broadcast of 2 + 1 + 16; the final
-  // norm 2, the logits 268, the argmax 2 x (2 + 6); the token back from stage 1 at (1,0): 1
-  // hop and a broadcast of 2 + 1.
-  EXPECT_DOUBLE_EQ(b.fabric_cycles, 2 * 194 + 36 + 37 + 2 + 268 + 16 + 4);
-  EXPECT_EQ(b.collectives, 27u);
+  // Per layer 34 (q|k|v and a sum of squares) + 6 (the split head's scores) + 4 (maxima) + 20
+  // (values and sums) + 36 + 58 + 36 = 194. The embedding 2 x (2 + 16); the hand-off 1 hop, 1 + 16
+  // wavelets and a broadcast of 2 + 1 + 16; the logits 270, the argmax 2 x (2 + 6); the token
+  // back from stage 1 at (1,0): 1 hop and a broadcast of 2 + 1.
+  EXPECT_DOUBLE_EQ(b.fabric_cycles, 2 * 194 + 36 + 37 + 270 + 16 + 4);
+  EXPECT_EQ(b.collectives, 20u);
 }
 
 TEST(DecodeBounds, StagesWithoutLayersPayOnlyForTheirVocabularyAndHandOffs) {
@@ -179,7 +180,7 @@ TEST(DecodeBounds, StagesWithoutLayersPayOnlyForTheirVocabularyAndHandOffs) {
   // The embedding 36, two layers of 194, two hand-offs of 37, the classifier's 286, the token
   // back from stage 2 at (2,0): 2 hops and a broadcast of 2 + 1.
   EXPECT_DOUBLE_EQ(b.fabric_cycles, 36 + 2 * 194 + 2 * 37 + 286 + 5);
-  EXPECT_EQ(b.collectives, 28u);
+  EXPECT_EQ(b.collectives, 21u);
 }
 
 }  // namespace

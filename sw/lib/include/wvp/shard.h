@@ -16,6 +16,9 @@ wvp_range wvp_shard_rows(uint32_t out);
  * W's elements widened to fp32 (0 for in = 0). */
 void wvp_dot_rows(const void *w, uint32_t w_type, const float *x, float *y, uint32_t rows, uint32_t in);
 
+/* x[0..n) *= s, fp32, by the tensor engine. */
+void wvp_scale(float *x, uint32_t n, float s);
+
 /* dst[0..n) = the n elements of `type` at src, widened to fp32 (exactly) by the tensor engine. */
 void wvp_widen(const void *src, uint32_t type, float *dst, uint32_t n);
 
