@@ -135,7 +135,7 @@ __attribute__((noinline)) static void product_by_columns(const void *w, const fl
   wvp_dot_rows(w, weight_type, xb, y, rows, part.dims.count);
   y[rows] = ss;
   wvp_row_allreduce_f32(y, rows + 1, WVP_SUM);
-  wvp_scale(y, rows, 1.0f / sqrtf(y[rows] / (float)dim + 1e-5f));
+  wvp_map(WVP_TENSOR_SCALE, y, 1, y, 1, rows, 1.0f / sqrtf(y[rows] / (float)dim + 1e-5f));
 }
 
 /* update = x's part of a matrix that writes x: the tile's rows of that part over the block row's
@@ -234,9 +234,13 @@ static void ffn(uint32_t layer, const float *xb, float ss, float *update) {
   const uint32_t units = part.units.count, j = layer - shards.first_layer;
   float *h13 = at(work.h13), *hb = at(work.hb);
   product_by_columns(at(shards.w13 + j * shards.w13_stride), xb, ss, h13, 2 * units);
+  /* SwiGLU, run.c's: e^-w1x for all units on the engine (negated, then exponentiated), the rest
+   * on the core. */
+  wvp_map(WVP_TENSOR_SCALE, h13, 2, hb, 1, units, -1.0f);
+  wvp_map(WVP_TENSOR_EXP, hb, 1, hb, 1, units, 0.0f);
   for (uint32_t u = 0; u < units; ++u) {
     float val = h13[2 * u];
-    val *= 1.0f / (1.0f + wvp_expf(-val));  /* SwiGLU */
+    val *= 1.0f / (1.0f + hb[u]);
     hb[u] = val * h13[2 * u + 1];
   }
   product_by_rows(at(shards.w2 + j * shards.w2_stride), hb, units, update);

@@ -23,10 +23,15 @@ static uint32_t vocab;
 static wvp_range own;          /* the tile's share of the tokens */
 static uint32_t own_in_row;    /* where its logits start among its block row's */
 static uint32_t per_block;     /* the nucleus's blocks of tokens (below) */
+static uint32_t global_takes;  /* the nucleus's takes before it builds its blocks (below) */
 static float *all, *order;
 
 /* The block's first tile draws: the one whose tokens start at 0. */
 static int draws(void) { return own.first == 0; }
+
+/* What an engine operation costs beyond its elements (its descriptor's writes and the call, about
+ * 45 cycles), in elements scanned at 4 a cycle. */
+#define OP_ELEMENTS 180u
 
 void sampler_init(uint32_t tokens, wvp_range row, uint32_t cols, uint32_t col, float *all_buffer, float *order_buffer) {
   vocab = tokens, all = all_buffer, order = order_buffer;
@@ -37,6 +42,12 @@ void sampler_init(uint32_t tokens, wvp_range row, uint32_t cols, uint32_t col, f
    * buffer (row.count floats, 2 at least: wvp_decode_layout). */
   const uint32_t room = row.count < 2 ? 2 : row.count;
   for (per_block = 32; per_block < vocab && per_block * (room / 2) < vocab;) per_block *= 2;
+  /* Building the blocks scans every token once, in one engine operation a block; a take without
+   * them scans every token in one. Take without them until that has cost what building them
+   * would (an operation's descriptor and call cost about as much as OP_ELEMENTS elements' scan):
+   * a small nucleus is done by then, a large one pays at most twice the best choice. */
+  const uint32_t blocks = (vocab + per_block - 1) / per_block;
+  global_takes = (vocab + blocks * OP_ELEMENTS) / (vocab + OP_ELEMENTS);
 }
 
 /* On the tensor engine, over x[0..n): with DOT the sum from 0, term by term as run.c adds (a DOT
@@ -124,26 +135,34 @@ static void block_largest(float *block_max, uint32_t blocks, uint32_t b) {
 /* The nucleus, on the drawing tile, as run.c's sample_topp takes it: the candidates (at or above
  * the cutoff) most probable first, ties by index (the host reference's stable sort), up to the
  * first whose running sum passes topp. They are taken one at a time, the largest probability
- * left, so that only the nucleus is ordered, not every token: block_max (the logits' buffer,
- * spent) keeps each block's largest and its place, the next is the largest of those, and only its
- * block is looked at again. A token taken is negated, which leaves it out. Its tokens go to
- * `order` (exact floats); returns how many, and their sum in *cumulative. */
+ * left, so that only the nucleus is ordered, not every token. The first global_takes take the
+ * largest of all tokens; then block_max (the logits' buffer, spent) keeps each block's largest
+ * and its place, the next is the largest of those, and only its block is looked at again. A token
+ * taken is negated, which leaves it out. Its tokens go to `order` (exact floats); returns how
+ * many, and their sum in *cumulative. */
 static uint32_t nucleus(float topp, float *block_max, float *cumulative) {
   const float cutoff = (1.0f - topp) / (float)(vocab - 1);
   const uint32_t blocks = (vocab + per_block - 1) / per_block;
-  for (uint32_t b = 0; b < blocks; ++b) block_largest(block_max, blocks, b);
   uint32_t taken = 0;
   *cumulative = 0.0f;
   for (;;) {
-    uint32_t b;
-    const float p = on_engine(WVP_TENSOR_MAX, block_max, blocks, &b);
+    uint32_t token;
+    float p;
+    if (taken < global_takes) {
+      p = on_engine(WVP_TENSOR_MAX, all, vocab, &token);
+    } else {
+      if (taken == global_takes)
+        for (uint32_t b = 0; b < blocks; ++b) block_largest(block_max, blocks, b);
+      uint32_t b;
+      p = on_engine(WVP_TENSOR_MAX, block_max, blocks, &b);
+      token = b * per_block + (uint32_t)block_max[blocks + b];
+    }
     if (!(p >= cutoff)) break; /* no candidate left (or NaNs) */
-    const uint32_t token = b * per_block + (uint32_t)block_max[blocks + b];
     order[taken++] = (float)token;
     all[token] = -p;
     *cumulative += p;
     if (*cumulative > topp) break;
-    block_largest(block_max, blocks, b);
+    if (taken > global_takes) block_largest(block_max, blocks, token / per_block);
   }
   return taken;
 }

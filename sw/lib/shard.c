@@ -18,12 +18,13 @@ void wvp_dot_rows(const void *w, uint32_t w_type, const float *x, float *y, uint
   wvp_activity_end(before);
 }
 
-void wvp_scale(float *x, uint32_t n, float s) {
+void wvp_map(uint32_t op, const float *src, uint32_t src_stride, float *dst, uint32_t dst_stride, uint32_t n, float s) {
   if (!n) return;
   const uint32_t before = wvp_activity_begin(WVP_ACTIVITY_TENSOR);
   union { float f; uint32_t u; } scalar = {.f = s};
   wvp_tensor_reg(WVP_TENSOR_SCALAR, scalar.u);
-  wvp_tensor_start(WVP_TENSOR_SCALE, WVP_FP32, WVP_FP32, n, 1, (wvp_operand){x, 1, 0}, (wvp_operand){0, 0, 0}, (wvp_operand){x, 1, 0});
+  wvp_tensor_start(op, WVP_FP32, WVP_FP32, n, 1, (wvp_operand){src, (int32_t)src_stride, 0}, (wvp_operand){0, 0, 0},
+                   (wvp_operand){dst, (int32_t)dst_stride, 0});
   wvp_tensor_wait();
   wvp_activity_end(before);
 }

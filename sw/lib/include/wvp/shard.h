@@ -16,8 +16,9 @@ wvp_range wvp_shard_rows(uint32_t out);
  * W's elements widened to fp32 (0 for in = 0). */
 void wvp_dot_rows(const void *w, uint32_t w_type, const float *x, float *y, uint32_t rows, uint32_t in);
 
-/* x[0..n) *= s, fp32, by the tensor engine. */
-void wvp_scale(float *x, uint32_t n, float s);
+/* dst[i * dst_stride] = src[i * src_stride] * s (op WVP_TENSOR_SCALE) or e^src[i * src_stride]
+ * (WVP_TENSOR_EXP, s unused) for i < n, fp32, by the tensor engine. */
+void wvp_map(uint32_t op, const float *src, uint32_t src_stride, float *dst, uint32_t dst_stride, uint32_t n, float s);
 
 /* dst[0..n) = the n elements of `type` at src, widened to fp32 (exactly) by the tensor engine. */
 void wvp_widen(const void *src, uint32_t type, float *dst, uint32_t n);
