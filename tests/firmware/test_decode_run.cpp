@@ -811,6 +811,36 @@ TEST(DecodeRun, SampledDecodingTakesAtMostAFifthMoreCyclesPerTokenThanGreedyAndG
   }
 }
 
+// The draw from all tokens adds the probabilities 64 at a time on the tensor engine, the core only
+// those of the block where the sum passes the coin: vocabularies whose last block is partial, and
+// a random classifier's flat distributions (the coin falls anywhere), give run.c's tokens, from all
+// tokens and from the nucleus.
+TEST(DecodeRun, SampledTokensEqualTheHostReferencesWhateverTheVocabularysLastBlock) {
+  for (const int32_t vocab : {400, 449}) {
+    llama::ModelConfig c;
+    c.dim = 64, c.hidden_dim = 172, c.n_layers = 2, c.n_heads = 4, c.n_kv_heads = 2, c.vocab_size = vocab, c.seq_len = 32;
+    c.shared_classifier = false;
+    const std::string model = temp_path("draw_" + std::to_string(vocab) + ".bin"),
+                      tokenizer = temp_path("draw_tok_" + std::to_string(vocab) + ".bin");
+    const llama::Model m = llama::generate_model(c, 3);
+    llama::write_checkpoint(model, m);
+    const llama::Tokenizer t = llama::generate_tokenizer(vocab);
+    t.write(tokenizer);
+    const std::vector<int32_t> prompt = t.encode("Once upon a time");
+    for (const float topp : {1.0f, 0.9f}) {
+      llama::Sampler sampler(vocab, 1.0f, topp, 42);
+      std::string text;
+      int32_t previous = prompt.front();
+      for (int32_t token : llama::generate(m, prompt, 32, sampler).tokens) text += t.printable(previous, token), previous = token;
+      const ProcessResult r = run_process({wafervp(), "decode", "--grid", "8x8", "--model", model, "--tokenizer", tokenizer, "--prompt",
+                                           "Once upon a time", "--temperature", "1", "--topp", topp == 1.0f ? "1" : "0.9", "--seed", "42"},
+                                          300);
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+      EXPECT_EQ(r.out, text + "\n") << "vocabulary " << vocab << ", top-p " << topp;
+    }
+  }
+}
+
 // Seven stages of 5x3 tiles on 10x12: the last stage's block is the right one of the fourth block
 // row, and the next token goes back west through the left one, a block past the last stage,
 // whose tiles run nothing but must route it.
