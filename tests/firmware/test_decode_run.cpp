@@ -750,18 +750,14 @@ TEST(DecodeRun, SampledMicroBatchesDifferAndEachEqualsItsHostReference) {
   EXPECT_EQ(texts.size(), 4u) << r.out;
 }
 
-// `wafervp make-model --layers 5`'s model and tokenizer: its classifier is the embedding, so each
-// position's distribution is peaked (as a trained model's) and a top-p nucleus a few tokens.
-struct FiveLayerModel {
-  llama::ModelConfig c = [] {
-    llama::ModelConfig config;
-    config.dim = 64, config.hidden_dim = 172, config.n_layers = 5, config.n_heads = 4, config.n_kv_heads = 2;
-    config.vocab_size = 512, config.seq_len = 32;
-    return config;
-  }();
-  std::string model = temp_path("five_layers.bin"), tokenizer = temp_path("five_layers_tok.bin");
-  FiveLayerModel() {
-    llama::write_checkpoint(model, llama::generate_model(c, 1));
+// A generated model and tokenizer in files `name`.bin and `name`_tok.bin, with `wafervp decode` of
+// the prompt "Once upon a time" and the host reference's text for it.
+struct PromptedModel {
+  llama::ModelConfig c;
+  std::string model, tokenizer;
+  PromptedModel(const llama::ModelConfig& config, const std::string& name, uint64_t weights_seed)
+      : c(config), model(temp_path(name + ".bin")), tokenizer(temp_path(name + "_tok.bin")) {
+    llama::write_checkpoint(model, llama::generate_model(c, weights_seed));
     llama::generate_tokenizer(c.vocab_size).write(tokenizer);
   }
 
@@ -785,8 +781,15 @@ struct FiveLayerModel {
   }
 };
 
-const FiveLayerModel& five_layer_model() {
-  static const FiveLayerModel files;
+// `wafervp make-model --layers 5`'s model and tokenizer: its classifier is the embedding, so each
+// position's distribution is peaked (as a trained model's) and a top-p nucleus a few tokens.
+const PromptedModel& five_layer_model() {
+  static const PromptedModel files = [] {
+    llama::ModelConfig config;
+    config.dim = 64, config.hidden_dim = 172, config.n_layers = 5, config.n_heads = 4, config.n_kv_heads = 2;
+    config.vocab_size = 512, config.seq_len = 32;
+    return PromptedModel(config, "five_layers", 1);
+  }();
   return files;
 }
 
@@ -795,7 +798,7 @@ const FiveLayerModel& five_layer_model() {
 // cycles per token than greedy decoding of the same model on the same grid, with top-p and from
 // all tokens, and the host reference's tokens.
 TEST(DecodeRun, SampledDecodingTakesAtMostAFifthMoreCyclesPerTokenThanGreedyAndGivesTheHostReference) {
-  const FiveLayerModel& files = five_layer_model();
+  const PromptedModel& files = five_layer_model();
   for (const std::string grid : {"14x14", "16x16"}) {
     const ProcessResult greedy = files.decode({"--grid", grid}, "0", "0.9");
     ASSERT_EQ(greedy.exit_code, 0) << greedy.err;
@@ -820,23 +823,11 @@ TEST(DecodeRun, SampledTokensEqualTheHostReferencesWhateverTheVocabularysLastBlo
     llama::ModelConfig c;
     c.dim = 64, c.hidden_dim = 172, c.n_layers = 2, c.n_heads = 4, c.n_kv_heads = 2, c.vocab_size = vocab, c.seq_len = 32;
     c.shared_classifier = false;
-    const std::string model = temp_path("draw_" + std::to_string(vocab) + ".bin"),
-                      tokenizer = temp_path("draw_tok_" + std::to_string(vocab) + ".bin");
-    const llama::Model m = llama::generate_model(c, 3);
-    llama::write_checkpoint(model, m);
-    const llama::Tokenizer t = llama::generate_tokenizer(vocab);
-    t.write(tokenizer);
-    const std::vector<int32_t> prompt = t.encode("Once upon a time");
+    const PromptedModel files(c, "draw_" + std::to_string(vocab), 3);
     for (const float topp : {1.0f, 0.9f}) {
-      llama::Sampler sampler(vocab, 1.0f, topp, 42);
-      std::string text;
-      int32_t previous = prompt.front();
-      for (int32_t token : llama::generate(m, prompt, 32, sampler).tokens) text += t.printable(previous, token), previous = token;
-      const ProcessResult r = run_process({wafervp(), "decode", "--grid", "8x8", "--model", model, "--tokenizer", tokenizer, "--prompt",
-                                           "Once upon a time", "--temperature", "1", "--topp", topp == 1.0f ? "1" : "0.9", "--seed", "42"},
-                                          300);
+      const ProcessResult r = files.decode({"--grid", "8x8"}, "1", topp == 1.0f ? "1" : "0.9");
       ASSERT_EQ(r.exit_code, 0) << r.err;
-      EXPECT_EQ(r.out, text + "\n") << "vocabulary " << vocab << ", top-p " << topp;
+      EXPECT_EQ(r.out, files.reference_text(1.0f, topp, 32)) << "vocabulary " << vocab << ", top-p " << topp;
     }
   }
 }
@@ -845,7 +836,7 @@ TEST(DecodeRun, SampledTokensEqualTheHostReferencesWhateverTheVocabularysLastBlo
 // row, and the next token goes back west through the left one, a block past the last stage,
 // whose tiles run nothing but must route it.
 TEST(DecodeRun, TheNextTokenGoesBackThroughABlockPastTheLastStage) {
-  const FiveLayerModel& files = five_layer_model();
+  const PromptedModel& files = five_layer_model();
   for (const std::string temperature : {"0", "1"}) {
     const ProcessResult r = files.decode({"--grid", "10x12", "--set", "decode.stages=7"}, temperature, "0.9");
     ASSERT_EQ(r.exit_code, 0) << r.err;
