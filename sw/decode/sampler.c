@@ -22,7 +22,8 @@ static float random_f32(uint64_t *state) { return (float)(random_u32(state) >> 8
 static uint32_t vocab;
 static wvp_range own;          /* the tile's share of the tokens */
 static uint32_t own_in_row;    /* where its logits start among its block row's */
-static uint32_t per_block;     /* the nucleus's blocks of tokens (below) */
+static uint32_t per_block;     /* the nucleus's blocks of tokens (below), and how many */
+static uint32_t blocks;
 static uint32_t global_takes;  /* the nucleus's takes before it builds its blocks (below) */
 static float *all, *order;
 
@@ -46,7 +47,7 @@ void sampler_init(uint32_t tokens, wvp_range row, uint32_t cols, uint32_t col, f
    * them scans every token in one. Take without them until that has cost what building them
    * would (an operation's descriptor and call cost about as much as OP_ELEMENTS elements' scan):
    * a small nucleus is done by then, a large one pays at most twice the best choice. */
-  const uint32_t blocks = (vocab + per_block - 1) / per_block;
+  blocks = (vocab + per_block - 1) / per_block;
   global_takes = (vocab + blocks * OP_ELEMENTS) / (vocab + OP_ELEMENTS);
 }
 
@@ -125,7 +126,7 @@ static void softmax(const float *logits, float temperature) {
 
 /* Block b's largest probability left into block_max[b], its place in the block into
  * block_max[blocks + b]. */
-static void block_largest(float *block_max, uint32_t blocks, uint32_t b) {
+static void block_largest(float *block_max, uint32_t b) {
   const uint32_t first = b * per_block, size = vocab - first < per_block ? vocab - first : per_block;
   uint32_t at;
   block_max[b] = on_engine(WVP_TENSOR_MAX, all + first, size, &at);
@@ -142,7 +143,6 @@ static void block_largest(float *block_max, uint32_t blocks, uint32_t b) {
  * many, and their sum in *cumulative. */
 static uint32_t nucleus(float topp, float *block_max, float *cumulative) {
   const float cutoff = (1.0f - topp) / (float)(vocab - 1);
-  const uint32_t blocks = (vocab + per_block - 1) / per_block;
   uint32_t taken = 0;
   *cumulative = 0.0f;
   for (;;) {
@@ -152,7 +152,7 @@ static uint32_t nucleus(float topp, float *block_max, float *cumulative) {
       p = on_engine(WVP_TENSOR_MAX, all, vocab, &token);
     } else {
       if (taken == global_takes)
-        for (uint32_t b = 0; b < blocks; ++b) block_largest(block_max, blocks, b);
+        for (uint32_t b = 0; b < blocks; ++b) block_largest(block_max, b);
       uint32_t b;
       p = on_engine(WVP_TENSOR_MAX, block_max, blocks, &b);
       token = b * per_block + (uint32_t)block_max[blocks + b];
@@ -162,7 +162,7 @@ static uint32_t nucleus(float topp, float *block_max, float *cumulative) {
     all[token] = -p;
     *cumulative += p;
     if (*cumulative > topp) break;
-    if (taken > global_takes) block_largest(block_max, blocks, token / per_block);
+    if (taken > global_takes) block_largest(block_max, token / per_block);
   }
   return taken;
 }
