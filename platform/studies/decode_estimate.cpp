@@ -24,10 +24,11 @@ DecodeBounds decode_bounds(const llama::ModelConfig& model, const PlatformConfig
   // one own position), maxima, and values with the softmax sums (along the rows), wo's and w2's
   // updates of x (along the columns) and w1|w3 with the FFN RMSNorm's sum of squares (along the
   // rows); the logits with the final norm's sum of squares (along the rows) and the argmax (two
-  // all-reduces of one value over the block). An all-reduce meets at its line's root (wvp_line_root: the middle tile of a long line,
-  // the first of a short one): it crosses from the root's far end to the root and back and moves
-  // its floats twice. Between stages, x's parts cross the border and go down the columns; the
-  // next token goes back to PE (0,0) and is broadcast.
+  // all-reduces of one value over the block). An all-reduce meets at its line's root
+  // (wvp_line_root: the middle tile of a long line, the first of a short one): it crosses from the
+  // root's far end to the root and back and moves its floats twice. Between stages, x's parts
+  // cross the border and go down the columns; the next token goes back to PE (0,0) and is
+  // broadcast.
   const double hop = config.fabric.hop_latency_cycles;
   const double across = double(plan.stage_w - 1) * hop, down = double(plan.stage_h - 1) * hop;
   const auto to_root_and_back = [&](uint32_t tiles) { return 2 * double(tiles - 1 - wvp_line_root(tiles)) * hop; };
