@@ -131,6 +131,11 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
     throw llama::ModelError("--steps " + std::to_string(options.steps) + ": the decode firmware's RoPE holds its accuracy for " +
                             std::to_string(kRopePositions) + " positions, and the model's context is " +
                             std::to_string(model.config.seq_len));
+  const uint32_t positions = std::min(options.steps, uint32_t(model.config.seq_len));
+  if (options.start_position >= positions)
+    throw llama::ModelError("--start-position " + std::to_string(options.start_position) + ": the run ends at position " +
+                            std::to_string(positions) + " (--steps " + std::to_string(options.steps) +
+                            ", a context of " + std::to_string(model.config.seq_len) + "); start before it");
   std::optional<llama::Tokenizer> tokenizer;
   if (texts) tokenizer = llama::Tokenizer::read(options.tokenizer_path, model.config.vocab_size);
   RunOptions run;
@@ -184,6 +189,7 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
       (*stats)["decode"]["micro_batches"] = micro_batches;
       (*stats)["decode"]["weight_type"] = wvp_type_name(model.config.weight_type);
       (*stats)["decode"]["timing_only"] = options.timing_only;
+      (*stats)["decode"]["start_position"] = options.start_position;
       (*stats)["decode"]["tokens_per_second"] = 1.0 / seconds_per_token();
       (*stats)["decode"]["tokens_per_second_per_user"] = 1.0 / seconds_per_token() / micro_batches;
       if (streamed && !generated_arrivals_ps.empty())
@@ -195,6 +201,8 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
                {"topp", std::bit_cast<uint32_t>(options.topp)},
                {"seed_lo", static_cast<uint32_t>(options.seed)},
                {"seed_hi", static_cast<uint32_t>(options.seed >> 32)}};
+  // Only when asked: a decode ELF of before --start-position still runs from position 0.
+  if (options.start_position) run.pokes.emplace_back("first_position", options.start_position);
 
   run.host_words = [&](const HostWord& w) {
     const uint32_t sequence = wvp_host_token_sequence(w.word);
@@ -238,7 +246,9 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
   if (options.timing_only) err << "timing-only (tokens not the model's, not checked), ";
   if (micro_batches > 1) err << micro_batches << " sequences, ";
   err << tokens << " positions (" << forced << " of the prompt" << (given > 1 ? "s" : "") << ", " << tokens - forced
-      << " generated) on " << system_width(options.config) << "x" << options.config.grid_height << " cores";
+      << " generated)";
+  if (options.start_position) err << " from position " << options.start_position;
+  err << " on " << system_width(options.config) << "x" << options.config.grid_height << " cores";
   if (options.config.system.wafers > 1)
     err << " of " << options.config.system.wafers << " wafers of " << options.config.grid_width << "x" << options.config.grid_height;
   if (plan.stages > 1) err << " (" << plan.stages << " pipeline stages of " << plan.stage_w << "x" << plan.stage_h << ")";

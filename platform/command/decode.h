@@ -26,6 +26,11 @@ struct DecodeOptions {
   bool timing_only = false;
   std::optional<llama::ModelConfig> shape;  // --shape: the model without a file (timing-only)
   uint32_t prompt_tokens = 1;  // without a tokenizer: the prompt's length, BOS then 2, 3, ...
+  // With `shape`: the position the run starts at, the K/V caches taken to hold the ones before
+  // it. Their values would be zeros in a timing-only run from position 0, which is what
+  // never-written SRAM and memory-node pages read, so the positions from here on cost what they
+  // cost in that run, without simulating the ones before (a long context at full size).
+  uint32_t start_position = 0;
   std::string firmware_path;  // the decode ELF; empty: sw/decode.elf beside the build's wafervp
   uint32_t steps = 32;        // positions, prompt included, at most the context
   float temperature = 0.0f;   // 0: greedy

@@ -396,6 +396,8 @@ Command parse_decode(const std::vector<std::string>& args) {
        "a model without a file, timing-only: llama3.1-8b, llama3.1-70b, or dim=,hidden=,layers=,heads=,kv_heads=,vocab=,seq_len= "
        "(a preset's fields changed after it: llama3.1-8b,seq_len=4096)")
       ("prompt-tokens", po::value<std::string>(), "with --shape: the prompt's length in tokens (default 1, BOS)")
+      ("start-position", po::value<std::string>(),
+       "with --shape: the position to start at, the caches taken to hold the ones before it (default 0)")
       ("steps", po::value<std::string>()->default_value("32"), "positions to run, prompt included (1 to the model's context)")
       ("temperature", po::value<std::string>()->default_value("0"), "0: greedy, else 1e-06 to 1e+06")
       ("topp", po::value<std::string>()->default_value("0.9"), "nucleus sampling mass in (0, 1] (1: all tokens)")
@@ -415,6 +417,8 @@ Command parse_decode(const std::vector<std::string>& args) {
     throw UsageError("decode: a model given by --shape has no tokenizer; give the prompt's length with --prompt-tokens N");
   if (w.has("prompt-tokens") && !w.has("shape"))
     throw UsageError("--prompt-tokens needs --shape (the prompt of a --model is text: --prompt)");
+  if (w.has("start-position") && !w.has("shape"))
+    throw UsageError("--start-position needs --shape (a timing-only run: a run with weights needs the positions before it)");
   if (!w.has("shape") && !w.has("model")) throw UsageError("decode: no model given (--model M.bin, or --shape for a timing-only run)");
   if (w.has("model") && !(w.has("tokenizer") && w.has("prompt"))) throw UsageError("decode: --model needs --tokenizer T.bin and --prompt TEXT");
   if (w.has("shape")) {
@@ -424,6 +428,11 @@ Command parse_decode(const std::vector<std::string>& args) {
       throw UsageError(std::string("--shape: ") + e.what());
     }
     if (w.has("prompt-tokens")) opt.prompt_tokens = static_cast<uint32_t>(integer("--prompt-tokens", w.text("prompt-tokens"), 1, INT32_MAX));
+    if (w.has("start-position"))
+      opt.start_position = static_cast<uint32_t>(integer("--start-position", w.text("start-position"), 0, INT32_MAX));
+    if (opt.start_position > 0 && opt.prompt_tokens > 1)
+      throw UsageError("decode: --start-position and --prompt-tokens " + std::to_string(opt.prompt_tokens) +
+                       ": the positions before the start stand for the prompt; give --prompt-tokens 1");
   } else {
     opt.model_path = w.text("model");
     opt.tokenizer_path = w.text("tokenizer");
@@ -549,6 +558,8 @@ Command parse_study(const std::vector<std::string>& args) {
       ("wafers", po::value<std::string>()->default_value("4"), "wafers of the pipelined cases")
       ("edge-serdes", po::value<std::string>()->default_value("12"), "serdes.count of the edge cases")
       ("kv-window", po::value<std::string>()->default_value("0"), "decode.kv_window of the KV-offload cases (0: as many positions as fit)")
+      ("positions", po::value<std::string>()->default_value("0"),
+       "positions decoded at each context, its last ones (--start-position: needs --shape); 0: all of them")
       ("out", po::value<std::string>()->default_value("."), "directory for the CSV, the charts and each run's files")
       ("jobs", po::value<std::string>()->default_value("1"), "decode runs at a time, 1 to 256");
   if (args.empty() || args[0] != "edge-vs-optical")
@@ -577,6 +588,10 @@ Command parse_study(const std::vector<std::string>& args) {
   opt.jobs = static_cast<unsigned>(integer("--jobs", vm["jobs"].as<std::string>(), 1, kMaxJobs));
   opt.edge_serdes = vm["edge-serdes"].as<std::string>();
   opt.kv_window = vm["kv-window"].as<std::string>();
+  const uint32_t shortest = *std::min_element(opt.contexts.begin(), opt.contexts.end());
+  opt.positions = static_cast<uint32_t>(integer("--positions", vm["positions"].as<std::string>(), 0, 1u << 20));
+  if (opt.positions > shortest)
+    throw UsageError("--positions " + std::to_string(opt.positions) + ": more than the shortest context, " + std::to_string(shortest));
   PlatformConfig scratch;
   set_config_value(scratch, "serdes.count", opt.edge_serdes, "--edge-serdes");
   set_config_value(scratch, "decode.kv_window", opt.kv_window, "--kv-window");
@@ -584,7 +599,9 @@ Command parse_study(const std::vector<std::string>& args) {
   if (opt.out_dir.empty()) throw UsageError("--out: empty path");
   // Every run gets these options: bad ones are refused now, not by each run in turn.
   std::vector<std::string> decode_args = opt.decode_args;
-  decode_args.insert(decode_args.end(), {"--steps", std::to_string(*std::max_element(opt.contexts.begin(), opt.contexts.end()))});
+  const uint32_t longest = *std::max_element(opt.contexts.begin(), opt.contexts.end());
+  decode_args.insert(decode_args.end(), {"--steps", std::to_string(longest)});
+  if (opt.positions) decode_args.insert(decode_args.end(), {"--start-position", std::to_string(longest - opt.positions)});
   try {
     parse_decode(decode_args);
   } catch (const std::runtime_error& e) {

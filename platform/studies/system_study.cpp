@@ -71,6 +71,7 @@ Started start(const StudyOptions& o, const StudyCase& c, uint32_t context, const
   argv.insert(argv.end(), o.decode_args.begin(), o.decode_args.end());
   argv.insert(argv.end(), {"--set", "system.wafers=" + std::to_string(c.wafers), "--set", "system.links=" + c.links,
                            "--set", "system.memnode=" + c.memnode, "--steps", std::to_string(context), "--stats", stem + ".json"});
+  if (o.positions) argv.insert(argv.end(), {"--start-position", std::to_string(context - o.positions)});
   if (c.serdes) argv.insert(argv.end(), {"--set", "serdes.count=" + o.edge_serdes});
   if (!c.memnode.empty()) argv.insert(argv.end(), {"--set", "decode.kv_window=" + o.kv_window});
   // Runs side by side share the host's cores already.

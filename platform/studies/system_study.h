@@ -20,6 +20,9 @@ struct StudyOptions {
   uint32_t wafers = 4;                 // of the pipelined cases
   std::string edge_serdes = "12";      // serdes.count of the edge cases
   std::string kv_window = "0";         // decode.kv_window of the KV-offload cases
+  // Decoded at each context: its last ones, from context - positions on (--start-position: a
+  // model given by --shape, the caches taken to hold the positions before). 0: every position.
+  uint32_t positions = 0;
   std::string out_dir = ".";           // edge_vs_optical.csv, edge_vs_optical_tokens.svg, _links.svg
   int timeout_seconds = 3600;          // per run
   unsigned jobs = 1;                   // runs at a time

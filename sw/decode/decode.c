@@ -56,6 +56,10 @@ __attribute__((section(".data"))) volatile uint32_t seed_hi = 0;
 /* 1: every core prints its logits at every position ("logits POS FIRST hex..."), to hold them
  * against the host reference. */
 __attribute__((section(".data"))) volatile uint32_t dump_logits = 0;
+/* Timing-only (`--start-position`): the position the sequences start at, the caches taken to hold
+ * the ones before it. A timing-only run's K/V are zeros, as are the pages never written, so the
+ * positions from here on take the cycles they take in a run from position 0. */
+__attribute__((section(".data"))) volatile uint32_t first_position = 0;
 
 static float *region;
 static const wvp_model_header *model;
@@ -607,7 +611,7 @@ int main(void) {
   sequence all[model->micro_batches];
   sequences = all;
   for (uint32_t b = 0; b < model->micro_batches; ++b)
-    sequences[b] = (sequence){.pos = 0, .running = 1, .rng = (((uint64_t)seed_hi << 32) | seed_lo) + b};
+    sequences[b] = (sequence){.pos = first_position, .running = 1, .rng = (((uint64_t)seed_hi << 32) | seed_lo) + b};
 
   const uint32_t positions = steps < seq_len ? steps : seq_len;
   wvp_barrier();

@@ -332,6 +332,54 @@ TEST(DecodeRun, AShapeAloneDecodesTimingOnlyFromACountedPrompt) {
       << r.err;
 }
 
+// Positions 20 to 23 decoded from --start-position 20 against the same positions of runs from
+// position 0 (those of a 24-position run less those of a 20-position one): their K/V caches hold
+// the same zeros, so the positions do the same work. Without a K/V window the attention, the step
+// that reads the caches, takes the same cycles to the one; with a window its reads of the memory
+// node are the same. The first position starts from the set-up's barrier, not from the token
+// before it, so a token's cycles may differ by the skew of the cores' start: a few per position.
+TEST(DecodeRun, AStartPositionTakesTheCyclesOfThosePositionsInARunFromTheStart) {
+  const std::string shape = "dim=64,hidden=172,layers=2,heads=4,kv_heads=2,vocab=512,seq_len=32";
+  const auto decode = [&](const std::string& name, std::vector<std::string> args) {
+    const std::string stats = temp_path(name);
+    args.insert(args.begin(), {wafervp(), "decode", "--grid", "8x8", "--shape", shape, "--stats", stats});
+    const ProcessResult r = run_process(args, 300);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return std::pair{r, nlohmann::json::parse(read_file(stats))};
+  };
+  const auto attention = [](const nlohmann::json& stats) {
+    uint64_t cycles = 0;
+    for (const auto& step : stats["phases"]["steps"])
+      if (step["step"] == "attention") cycles += step["cycles"].get<uint64_t>();
+    return cycles;
+  };
+  const auto node_accesses = [](const nlohmann::json& stats) {
+    return stats["memnode"]["reads"].get<uint64_t>() + stats["memnode"]["writes"].get<uint64_t>();
+  };
+  const std::vector<std::string> window = {"--set", "system.memnode=w0.west", "--set", "serdes.count=4", "--set", "decode.kv_window=8"};
+  for (const bool offloaded : {false, true}) {
+    std::vector<std::string> extra = offloaded ? window : std::vector<std::string>{};
+    const auto with = [&](std::vector<std::string> args) {
+      args.insert(args.end(), extra.begin(), extra.end());
+      return args;
+    };
+    const auto [before, b] = decode("start_before.json", with({"--steps", "20"}));
+    const auto [through, t] = decode("start_through.json", with({"--steps", "24"}));
+    const auto [started, s] = decode("start_at.json", with({"--steps", "24", "--start-position", "20"}));
+    EXPECT_NE(started.err.find("4 positions (0 of the prompt, 4 generated) from position 20 on 8x8 cores"), std::string::npos)
+        << started.err;
+    EXPECT_EQ(s["decode"]["start_position"], 20);
+    const double per_token = double(t["simulated_cycles"].get<uint64_t>() - b["simulated_cycles"].get<uint64_t>()) / 4;
+    EXPECT_NEAR(double(s["decode"]["cycles_per_token"].get<uint64_t>()), per_token, 0.005 * per_token) << offloaded;
+    if (offloaded) {
+      EXPECT_EQ(node_accesses(s), node_accesses(t) - node_accesses(b));
+      EXPECT_GT(node_accesses(s), 0u);
+    } else {
+      EXPECT_EQ(attention(s), attention(t) - attention(b));
+    }
+  }
+}
+
 TEST(DecodeRun, DecodeCommandWithHalfWeightsNamesThemAndEqualsTheRoundedReference) {
   const std::string stats = temp_path("decode_fp16.json");
   const ProcessResult r = run_decode({"--grid", "8x8", "--set", "decode.weight_type=fp16", "--prompt", "Once upon a time",
@@ -423,6 +471,13 @@ TEST(DecodeRun, DecodeRefusesBadPromptsAndMismatchedFilesBeforeSimulating) {
   refused(run_process({wafervp(), "decode", "--grid", "8x8", "--steps", "131073", "--shape",
                        "dim=64,hidden=172,layers=2,heads=4,kv_heads=2,vocab=512,seq_len=262144"}),
           "--steps 131073: the decode firmware's RoPE holds its accuracy for 131072 positions");
+  const std::string shape = "dim=64,hidden=172,layers=2,heads=4,kv_heads=2,vocab=512,seq_len=32";
+  refused(run_process({wafervp(), "decode", "--grid", "8x8", "--shape", shape, "--steps", "40", "--start-position", "32"}),
+          "--start-position 32: the run ends at position 32 (--steps 40, a context of 32); start before it");
+  refused(run_process({wafervp(), "decode", "--grid", "8x8", "--shape", shape, "--prompt-tokens", "3", "--start-position", "8"}),
+          "--start-position and --prompt-tokens 3: the positions before the start stand for the prompt");
+  refused(run_decode({"--grid", "8x8", "--prompt", "hi", "--start-position", "8"}), "--start-position needs --shape");
+  refused(run_process({wafervp(), "decode", "--grid", "8x8", "--shape", shape, "--start-position", "-1"}), "--start-position");
 }
 
 

@@ -100,6 +100,42 @@ TEST(StudyRun, EdgeVsOpticalRunsEveryCaseAtEveryContextAndWritesItsCsvAndCharts)
   std::filesystem::remove_all(dir);
 }
 
+// --positions 2: each point decodes its context's last two positions, from --start-position on,
+// which a model given by its shape allows: long contexts cost two positions each.
+TEST(StudyRun, PositionsDecodesEachContextsLastOnesFromAStartPosition) {
+  const std::string dir = temp_path("study_positions");
+  std::filesystem::create_directories(dir);
+  const ProcessResult r = run_process({wafervp(), "study", "edge-vs-optical", "--contexts", "12,28", "--positions", "2", "--wafers",
+                                       "2", "--edge-serdes", "2", "--kv-window", "8", "--out", dir, "--grid", "8x8", "--shape",
+                                       "dim=64,hidden=172,layers=2,heads=4,kv_heads=2,vocab=512,seq_len=32"},
+                                      600);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto rows = csv_rows(read_file(dir + "/edge_vs_optical.csv"));
+  ASSERT_EQ(rows.size(), 11u) << read_file(dir + "/edge_vs_optical.csv");
+  for (size_t i = 1; i < rows.size(); ++i) EXPECT_EQ(rows[i][3], "1") << "the run failed: " << rows[i].back();
+  // The memory node serves the positions older than the window at context 28, none at 12.
+  const auto kv_edge = [&](const std::string& context) {
+    return *std::find_if(rows.begin(), rows.end(), [&](const auto& row) { return row[0] == "kv-edge" && row[2] == context; });
+  };
+  EXPECT_GT(std::stod(kv_edge("28")[6]), std::stod(kv_edge("12")[6]));
+  size_t started = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir))
+    if (entry.path().extension() == ".err") {
+      const std::string err = read_file(entry.path().string());
+      started += err.find("2 positions (0 of the prompt, 2 generated) from position 10 on") != std::string::npos ||
+                 err.find("2 positions (0 of the prompt, 2 generated) from position 26 on") != std::string::npos;
+    }
+  EXPECT_EQ(started, 10u);
+  const ProcessResult without_shape = run_process({wafervp(), "study", "edge-vs-optical", "--positions", "1", "--model", "m.bin",
+                                                   "--tokenizer", "t.bin", "--prompt", "hi"});
+  EXPECT_EQ(without_shape.exit_code, 2);
+  EXPECT_NE(without_shape.err.find("--start-position needs --shape"), std::string::npos) << without_shape.err;
+  const ProcessResult too_many = run_process({wafervp(), "study", "edge-vs-optical", "--contexts", "8,16", "--positions", "9"});
+  EXPECT_EQ(too_many.exit_code, 2);
+  EXPECT_NE(too_many.err.find("--positions 9: more than the shortest context, 8"), std::string::npos) << too_many.err;
+  std::filesystem::remove_all(dir);
+}
+
 TEST(StudyRun, AnUnknownStudyOrBadContextIsRefused) {
   const ProcessResult unknown = run_process({wafervp(), "study", "edge-vs-copper"});
   EXPECT_EQ(unknown.exit_code, 2);
