@@ -124,14 +124,15 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
     if (options.prompts[i].empty()) throw llama::ModelError(prompt_name(i) + " is empty");
   const auto shared_model = decode_model(options);
   const llama::Model& model = *shared_model;
+  // The run's positions end here, as the firmware's do (run.c's: at most the context).
+  const uint32_t positions = std::min(options.steps, uint32_t(model.config.seq_len));
   // The firmware's RoPE angles are a position times a frequency of at most 1, which
   // wvp_cos_sin (sw/lib/include/wvp/fixed_time.h) reduces exactly below 2^17.
   constexpr uint32_t kRopePositions = 1u << 17;
-  if (std::min(options.steps, uint32_t(model.config.seq_len)) > kRopePositions)
+  if (positions > kRopePositions)
     throw llama::ModelError("--steps " + std::to_string(options.steps) + ": the decode firmware's RoPE holds its accuracy for " +
                             std::to_string(kRopePositions) + " positions, and the model's context is " +
                             std::to_string(model.config.seq_len));
-  const uint32_t positions = std::min(options.steps, uint32_t(model.config.seq_len));
   if (options.start_position >= positions)
     throw llama::ModelError("--start-position " + std::to_string(options.start_position) + ": the run ends at position " +
                             std::to_string(positions) + " (--steps " + std::to_string(options.steps) +

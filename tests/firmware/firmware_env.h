@@ -22,6 +22,9 @@ inline std::string checkpoint_file(const std::string& name) {
   return path += "/" + name;
 }
 
+// The shape of the build's tiny.bin (`wafervp make-model`'s defaults), for `decode --shape`.
+inline const std::string kTinyShape = "dim=64,hidden=172,layers=2,heads=4,kv_heads=2,vocab=512,seq_len=32";
+
 // `wafervp run ARGS...`
 inline ProcessResult run_wafervp(std::vector<std::string> args, int timeout_seconds = 300) {
   args.insert(args.begin(), {wafervp(), "run"});

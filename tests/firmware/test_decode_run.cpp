@@ -323,7 +323,7 @@ TEST(DecodeRun, TimingOnlyTakesTheFullRunsCyclesPerTokenToTheCycle) {
 
 // The same shape without a file: a prompt of N tokens, no tokenizer.
 TEST(DecodeRun, AShapeAloneDecodesTimingOnlyFromACountedPrompt) {
-  const ProcessResult r = run_process({wafervp(), "decode", "--grid", "8x8", "--shape", "dim=64,hidden=172,layers=2,heads=4,kv_heads=2,vocab=512,seq_len=32",
+  const ProcessResult r = run_process({wafervp(), "decode", "--grid", "8x8", "--shape", kTinyShape,
                                        "--prompt-tokens", "3", "--steps", "6"}, 300);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "");
@@ -339,10 +339,9 @@ TEST(DecodeRun, AShapeAloneDecodesTimingOnlyFromACountedPrompt) {
 // node are the same. The first position starts from the set-up's barrier, not from the token
 // before it, so a token's cycles may differ by the skew of the cores' start: a few per position.
 TEST(DecodeRun, AStartPositionTakesTheCyclesOfThosePositionsInARunFromTheStart) {
-  const std::string shape = "dim=64,hidden=172,layers=2,heads=4,kv_heads=2,vocab=512,seq_len=32";
   const auto decode = [&](const std::string& name, std::vector<std::string> args) {
     const std::string stats = temp_path(name);
-    args.insert(args.begin(), {wafervp(), "decode", "--grid", "8x8", "--shape", shape, "--stats", stats});
+    args.insert(args.begin(), {wafervp(), "decode", "--grid", "8x8", "--shape", kTinyShape, "--stats", stats});
     const ProcessResult r = run_process(args, 300);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return std::pair{r, nlohmann::json::parse(read_file(stats))};
@@ -471,13 +470,12 @@ TEST(DecodeRun, DecodeRefusesBadPromptsAndMismatchedFilesBeforeSimulating) {
   refused(run_process({wafervp(), "decode", "--grid", "8x8", "--steps", "131073", "--shape",
                        "dim=64,hidden=172,layers=2,heads=4,kv_heads=2,vocab=512,seq_len=262144"}),
           "--steps 131073: the decode firmware's RoPE holds its accuracy for 131072 positions");
-  const std::string shape = "dim=64,hidden=172,layers=2,heads=4,kv_heads=2,vocab=512,seq_len=32";
-  refused(run_process({wafervp(), "decode", "--grid", "8x8", "--shape", shape, "--steps", "40", "--start-position", "32"}),
+  refused(run_process({wafervp(), "decode", "--grid", "8x8", "--shape", kTinyShape, "--steps", "40", "--start-position", "32"}),
           "--start-position 32: the run ends at position 32 (--steps 40, a context of 32); start before it");
-  refused(run_process({wafervp(), "decode", "--grid", "8x8", "--shape", shape, "--prompt-tokens", "3", "--start-position", "8"}),
+  refused(run_process({wafervp(), "decode", "--grid", "8x8", "--shape", kTinyShape, "--prompt-tokens", "3", "--start-position", "8"}),
           "--start-position and --prompt-tokens 3: the positions before the start stand for the prompt");
   refused(run_decode({"--grid", "8x8", "--prompt", "hi", "--start-position", "8"}), "--start-position needs --shape");
-  refused(run_process({wafervp(), "decode", "--grid", "8x8", "--shape", shape, "--start-position", "-1"}), "--start-position");
+  refused(run_process({wafervp(), "decode", "--grid", "8x8", "--shape", kTinyShape, "--start-position", "-1"}), "--start-position");
 }
 
 

@@ -107,7 +107,7 @@ TEST(StudyRun, PositionsDecodesEachContextsLastOnesFromAStartPosition) {
   std::filesystem::create_directories(dir);
   const ProcessResult r = run_process({wafervp(), "study", "edge-vs-optical", "--contexts", "12,28", "--positions", "2", "--wafers",
                                        "2", "--edge-serdes", "2", "--kv-window", "8", "--out", dir, "--grid", "8x8", "--shape",
-                                       "dim=64,hidden=172,layers=2,heads=4,kv_heads=2,vocab=512,seq_len=32"},
+                                       kTinyShape},
                                       600);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const auto rows = csv_rows(read_file(dir + "/edge_vs_optical.csv"));
