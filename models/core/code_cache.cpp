@@ -14,7 +14,7 @@ CodeCache::CodeCache(uint64_t base, uint32_t size_bytes, uint32_t shared_lo, uin
     for (uint32_t page = shared_lo_ >> page_shift_; page <= (shared_hi_ - 1) >> page_shift_; ++page)
       shared_pages_ |= 1ull << page;
   }
-  ops_.resize(size_bytes / 4 + 1);
+  ops_.resize(1 + size_bytes / kParcelBytes + 1);
   ops_.back().kind = kEnd;
 }
 
@@ -26,7 +26,8 @@ void CodeCache::format(HandlerTable handlers) {
 }
 
 void CodeCache::invalidate_all() {
-  for (size_t i = 0; i + 1 < ops_.size(); ++i) invalidate_word(static_cast<uint32_t>(i * 4));
+  ops_.front() = Op{handlers_[kNeedDecode], kNeedDecode, 0, 0, 0, 0};
+  for (size_t i = 0; i + 2 < ops_.size(); ++i) invalidate_parcel(static_cast<uint32_t>(i * kParcelBytes));
   decoded_pages_ = 0;
 }
 

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "models/core/compressed.h"
 #include "models/core/decode.h"
 #include "tlm/log.h"
 #include "tlm/tile_address.h"
@@ -25,6 +26,7 @@ constexpr uint32_t kMstatusSd = 1u << 31;
 constexpr uint32_t kMsip = 1u << 3, kMtip = 1u << 7, kMeip = 1u << 11;
 constexpr uint32_t kIrqMask = kMsip | kMtip | kMeip;
 constexpr uint32_t kMisa = (1u << 30) | (1u << 8) /*I*/ | (1u << 12) /*M*/ | (1u << 5) /*F*/;
+constexpr uint32_t kMisaC = 1u << 2;
 
 constexpr uint32_t kMcycle = 0xB00, kMinstret = 0xB02, kMcycleh = 0xB80, kMinstreth = 0xB82;
 
@@ -102,10 +104,10 @@ StopReason Core::run(uint64_t limit_cycle, bool single_step) {
     at_breakpoint_ = false;
     skip_breakpoint_pc_ = pc_;
     const uint32_t off = pc_ - static_cast<uint32_t>(params_.exec_base);
-    code_->invalidate_word(off);  // sharers re-decode it too, which is harmless
+    code_->invalidate_parcel(off);  // sharers re-decode it too, which is harmless
     why = exec<true>(limit_cycle);
     skip_breakpoint_pc_ = UINT32_MAX;
-    code_->invalidate_word(off);
+    code_->invalidate_parcel(off);
     if (why == StopReason::Stall) at_breakpoint_ = true;  // it has not executed yet
     if (single_step || why != StopReason::Step) return why;
     if (cycle_ >= limit_cycle) return StopReason::Limit;
@@ -186,7 +188,7 @@ StopReason Core::run_traced(uint64_t limit_cycle) {
     const StopReason why = exec<true>(limit_cycle);
     if (why == StopReason::Stall) return why;  // not executed: run() re-issues it
     if (instret_ != retired || stats_.traps != traps)
-      tracer_->executed(*this, cycle, pc, pc - base < params_.exec_size ? code_word(pc - base) : 0, instret_ == retired);
+      tracer_->executed(*this, cycle, pc, pc - base < params_.exec_size ? insn_at(pc - base) : 0, instret_ == retired);
     if (why != StopReason::Step) return why;
     if (step_end_ == StepEnd::Yield) return StopReason::Limit;
     end = step_end_;
@@ -291,7 +293,7 @@ void Core::take_trap(uint32_t cause, uint32_t tval, uint32_t insn) {
     // Nowhere to go: report instead of looping on faults at address 0.
     uint32_t word = insn;
     const uint32_t off = pc_ - static_cast<uint32_t>(params_.exec_base);
-    if (!word && off <= params_.exec_size - 4 && !(off & 3)) word = code_word(off);
+    if (!word && off < params_.exec_size && !(off & (params_.compressed ? 1 : 3))) word = insn_at(off);
     fault_ = FaultInfo{true, cause, pc_, tval, word};
     halted_ = true;
     return;
@@ -345,7 +347,7 @@ bool Core::read_csr(uint32_t csr, uint32_t& v) const {
     case 0xF11: case 0xF12: case 0xF13: case 0xF15: v = 0; return true;
     case 0xF14: v = params_.hart_id; return true;
     case 0x300: v = mstatus_read(); return true;
-    case 0x301: v = kMisa; return true;
+    case 0x301: v = kMisa | (params_.compressed ? kMisaC : 0); return true;
     case 0x304: v = mie_; return true;
     case 0x305: v = mtvec_; return true;
     case 0x310: v = 0; return true;  // mstatush: little-endian M-mode only
@@ -382,7 +384,7 @@ bool Core::write_csr(uint32_t csr, uint32_t v) {
     case 0x304: mie_ = v & kIrqMask; break;
     case 0x305: mtvec_ = (v & 3) <= 1 ? v : (v & ~3u); break;  // modes 2 and 3 are reserved
     case 0x340: mscratch_ = v; break;
-    case 0x341: mepc_ = v & ~3u; break;
+    case 0x341: mepc_ = v & (params_.compressed ? ~1u : ~3u); break;  // IALIGN 16 or 32
     case 0x342: mcause_ = v; break;
     case 0x343: mtval_ = v; break;
     default: break;  // misa, mip, mstatush and the hardwired-zero CSRs ignore writes
@@ -602,13 +604,15 @@ void Core::privatize_code() {
 
 void Core::code_written(uint32_t offset, uint32_t len) {
   if (!code_) return;
-  for (uint32_t word = offset & ~3u; word < offset + len && word < params_.exec_size; word += 4) {
+  // The parcels written, and the one before: a 4-byte instruction starting there overlaps them.
+  const uint32_t first = (offset & ~1u) >= kParcelBytes ? (offset & ~1u) - kParcelBytes : 0;
+  for (uint32_t parcel = first; parcel < offset + len && parcel < params_.exec_size; parcel += kParcelBytes) {
     if (code_.use_count() > 1) {
       // Other cores share this cache: only a write into the shared image concerns it.
-      if (!code_->in_shared_range(word)) continue;
+      if (!code_->in_shared_range(parcel)) continue;
       privatize_code();
     }
-    code_->invalidate_word(word);
+    code_->invalidate_parcel(parcel);
   }
 }
 
@@ -616,9 +620,11 @@ namespace {
 // A sampled core's kinds of jal and jalr: a call writes ra, `jalr x0, 0(ra)` returns (rd and
 // rs1 as the cache maps them, x0 to the sink 32).
 uint8_t with_calls(const Op& op) {
-  if (op.kind == kJal && op.rd == 1) return kCall;
-  if (op.kind == kJalr && op.rd == 1) return kCallReg;
-  if (op.kind == kJalr && op.rd == 32 && op.rs1 == 1 && op.imm == 0) return kRet;
+  const OpKind kind = base_kind(op.kind);
+  const auto same_length = [&op](OpKind k) { return is_compressed_kind(op.kind) ? compressed_kind(k) : uint8_t{k}; };
+  if (kind == kJal && op.rd == 1) return same_length(kCall);
+  if (kind == kJalr && op.rd == 1) return same_length(kCallReg);
+  if (kind == kJalr && op.rd == 32 && op.rs1 == 1 && op.imm == 0) return same_length(kRet);
   return op.kind;
 }
 }  // namespace
@@ -629,9 +635,13 @@ bool Core::decode_at(uint32_t pc) {
   if (code_.use_count() > 1 && !code_->in_shared_range(off)) privatize_code();
   // Other cores read a shared cache meanwhile, and which core decodes first shows in its stats.
   if (isolated_ && code_.use_count() > 1) return false;
-  const uint32_t word = code_word(off);
+  const uint32_t first = parcel_at(off);
+  // A 4-byte instruction in the last parcel runs off the memory: it faults as fetching past it.
+  const bool cut_off = !(params_.compressed && is_compressed(first)) && off + 4 > params_.exec_size;
   const bool breakpoint = debug_ && pc != skip_breakpoint_pc_ && debug_->breakpoints.count(pc);
-  Op op = breakpoint ? Op{nullptr, kBreakpointOp, 0, 0, 0, 0} : decode(word, pc, params_.exec_base, params_.exec_size);
+  Op op = breakpoint ? Op{nullptr, kBreakpointOp, 0, 0, 0, 0}
+          : cut_off  ? Op{nullptr, kEnd, 0, 0, 0, 0}
+                     : decode(insn_at(off), pc, CodeWindow(params_.exec_base, params_.exec_size, params_.compressed));
   if (samples_) op.kind = with_calls(op);
   code_->store(off, op);
   ++stats_.decodes;
@@ -662,16 +672,22 @@ uintptr_t Core::dmi_page(uint32_t page, bool write) {
   return entry;
 }
 
-uint32_t Core::code_word(uint32_t offset) {
+uint32_t Core::insn_at(uint32_t offset) {
+  const uint32_t low = parcel_at(offset);
+  if (params_.compressed && is_compressed(low)) return low;
+  return low | (offset + 4 <= params_.exec_size ? parcel_at(offset + kParcelBytes) << 16 : 0);
+}
+
+uint32_t Core::parcel_at(uint32_t offset) {
   const uintptr_t e = dmi_page(offset >> kDmiPageShift, false);
   if (!e) {
     char where[24];
     std::snprintf(where, sizeof where, "0x%08llx", static_cast<unsigned long long>(params_.exec_base + offset));
     throw std::runtime_error(name() + ": no DMI read access to executable memory at " + where);
   }
-  uint32_t word;
-  std::memcpy(&word, dmi_byte(e, offset), 4);
-  return word;
+  uint16_t parcel;
+  std::memcpy(&parcel, dmi_byte(e, offset), 2);
+  return parcel;
 }
 
 void Core::invalidate_dmi(uint64_t start, uint64_t end) {

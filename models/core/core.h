@@ -1,4 +1,4 @@
-// RV32IMF + Zicsr core in machine mode: a TLM-2.0 initiator with DMI to its local SRAM, through
+// RV32IMF(C) + Zicsr core in machine mode: a TLM-2.0 initiator with DMI to its local SRAM, through
 // the socket of its CoreArray (the wafer's cores as one module), its tile's index above the
 // address of each of its transactions.
 //
@@ -51,6 +51,8 @@ struct CoreParams {
   uint32_t reset_pc = 0x8000'0000;
   uint64_t exec_base = 0x8000'0000;  // executable memory (the local SRAM), reached through DMI
   uint32_t exec_size = 48 * 1024;
+  // The C extension (2-byte instructions, misa.C, IALIGN 16); without it the core is RV32IMF.
+  bool compressed = false;
   // Loads and stores to the local SRAM go through the bus instead of DMI, so that the SRAM
   // sees each of them (an ECC SRAM decodes every read); instructions are still fetched
   // through DMI.
@@ -317,7 +319,11 @@ class Core final : public Hart {
   // is read-only; 0 when the target grants none that covers the page.
   uintptr_t dmi_page(uint32_t page, bool write);
   // The instruction word at `offset` of the executable memory (through DMI: it must be granted).
-  uint32_t code_word(uint32_t offset);
+  // The instruction at `offset` into executable memory: 16 bits if compressed (with the C
+  // extension), else 32 (0 above the memory's end); parcels are read apart, since a 4-byte
+  // instruction may straddle two DMI pages.
+  uint32_t insn_at(uint32_t offset);
+  uint32_t parcel_at(uint32_t offset);
   static uint32_t dmi_pages_of(const CoreParams& params) {
     return (params.exec_size + kDmiPageBytes - 1) >> kDmiPageShift;
   }

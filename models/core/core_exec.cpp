@@ -2,6 +2,7 @@
 // handler (GCC's labels-as-values), so the hot path has no call, no switch and no allocation.
 // Locals hold the program counter (as an Op pointer), the cycle and instruction counters;
 // they are written back to the Core only around slow paths ("sync out" / "sync in").
+#include <algorithm>
 #include <cstring>
 
 #include "models/core/core.h"
@@ -28,6 +29,13 @@ inline uint16_t load_u16(const uint8_t* p) {
   std::memcpy(&v, p, 2);
   return v;
 }
+// Whether a store of `size` bytes at `off` overlaps a decoded instruction: one starting in its
+// parcels, or a 4-byte one starting in the parcel before (the cache's guard entry stands before
+// the first). Stores are aligned: they cover one parcel, or two.
+inline bool overlaps_decoded(const Op* ops, uint32_t off, uint32_t size) {
+  const Op* at = ops + off / kParcelBytes;
+  return (at[-1].kind | at[0].kind | at[size / 4].kind) != kNeedDecode;
+}
 inline int32_t sext(uint32_t v, uint32_t size) {
   return size == 1 ? static_cast<int8_t>(v) : size == 2 ? static_cast<int16_t>(v) : static_cast<int32_t>(v);
 }
@@ -35,22 +43,18 @@ inline int32_t sext(uint32_t v, uint32_t size) {
 
 template <bool kStep>
 StopReason Core::exec(uint64_t limit_cycle, HandlerTable* table_out) {
-  // Order must match OpKind.
-  static const void* const kLabels[] = {
-      &&L_NeedDecode, &&L_End, &&L_Illegal, &&L_Breakpoint,
-      &&L_Lui, &&L_Auipc, &&L_Jal, &&L_Jalr, &&L_JumpFar,
-      &&L_Beq, &&L_Bne, &&L_Blt, &&L_Bge, &&L_Bltu, &&L_Bgeu, &&L_BranchFar,
-      &&L_Lb, &&L_Lh, &&L_Lw, &&L_Lbu, &&L_Lhu, &&L_Sb, &&L_Sh, &&L_Sw,
-      &&L_Addi, &&L_Slti, &&L_Sltiu, &&L_Xori, &&L_Ori, &&L_Andi, &&L_Slli, &&L_Srli, &&L_Srai,
-      &&L_Add, &&L_Sub, &&L_Sll, &&L_Slt, &&L_Sltu, &&L_Xor, &&L_Srl, &&L_Sra, &&L_Or, &&L_And,
-      &&L_Mul, &&L_Mulh, &&L_Mulhsu, &&L_Mulhu, &&L_Div, &&L_Divu, &&L_Rem, &&L_Remu,
-      &&L_Fence, &&L_System,
-      &&L_Flw, &&L_Fsw, &&L_Fmadd, &&L_Fmsub, &&L_Fnmsub, &&L_Fnmadd, &&L_Fadd, &&L_Fsub, &&L_Fmul,
-      &&L_Fdiv, &&L_Fsqrt, &&L_Fsgnj, &&L_Fsgnjn, &&L_Fsgnjx, &&L_Fmin, &&L_Fmax, &&L_FcvtWS,
-      &&L_FcvtWuS, &&L_FmvXW, &&L_Feq, &&L_Flt, &&L_Fle, &&L_Fclass, &&L_FcvtSW, &&L_FcvtSWu,
-      &&L_FmvWX,   &&L_Call,     &&L_CallReg, &&L_Ret,
-  };
-  static_assert(sizeof(kLabels) / sizeof(kLabels[0]) == kOpKindCount);
+  // Indexed by OpKind, then by compressed kind: the twins' labels (LC_), or L_Illegal for the
+  // kinds no 2-byte instruction stands for (never stored).
+#define WVP_LABEL(name, compressible) &&L_##name,
+#define WVP_TWIN_LABEL_0(name) &&L_Illegal,
+#define WVP_TWIN_LABEL_1(name) &&LC_##name,
+#define WVP_TWIN_LABEL(name, compressible) WVP_TWIN_LABEL_##compressible(name)
+  static const void* const kLabels[] = {WVP_OP_KINDS(WVP_LABEL) WVP_OP_KINDS(WVP_TWIN_LABEL)};
+#undef WVP_LABEL
+#undef WVP_TWIN_LABEL_0
+#undef WVP_TWIN_LABEL_1
+#undef WVP_TWIN_LABEL
+  static_assert(sizeof(kLabels) / sizeof(kLabels[0]) == 2 * kOpKindCount);
   if (table_out) {
     *table_out = kLabels;
     return StopReason::Limit;
@@ -70,6 +74,9 @@ StopReason Core::exec(uint64_t limit_cycle, HandlerTable* table_out) {
              t.branch_cycles - alu, t.branch_taken_cycles - alu, t.fp_cycles - alu,   t.fdiv_cycles - alu,
              t.fsqrt_cycles - alu,  t.system_cycles - alu};
   const uint32_t base = static_cast<uint32_t>(code_->base());
+  // Jump targets and the pc must be 4-byte aligned without the C extension; with it, bit 0 of
+  // a target is never set.
+  const uint32_t ialign_mask = params_.compressed ? 1u : 3u;
   uint32_t* const x = x_;
   uint32_t* const f = f_;
   const uintptr_t* pages = dmi_pages_;
@@ -83,19 +90,22 @@ StopReason Core::exec(uint64_t limit_cycle, HandlerTable* table_out) {
   uint64_t cyc = cycle_, ir = instret_, event = event_cycle_;
   bool fp_on = (mstatus_ & kMstatusFs) != 0;
   Op* ip = nullptr;
-  Op* block = nullptr;  // first Op of the current straight-line run, not yet counted
+  // Where the current straight-line run of instructions, not yet counted, began; moved back a
+  // parcel for each 2-byte instruction in it, so that ip - block is twice its instructions.
+  Op* block = nullptr;
 
   // Slow-path operands.
   uint32_t m_addr = 0, m_size = 0, m_value = 0;
+  uint32_t m_parcels = 0;  // the length of the instruction that took the slow path
   uint32_t* m_dest = nullptr;
   bool m_signed = false;
 
-#define PC() (base + static_cast<uint32_t>(ip - ops) * 4u)
-  // Counts the Ops run since `block` (those before ip) as retired.
-#define SETTLE()                                          \
-  do {                                                    \
-    const uint64_t n = static_cast<uint64_t>(ip - block); \
-    ir += n, cyc += n * alu, block = ip;                  \
+#define PC() (base + static_cast<uint32_t>(ip - ops) * kParcelBytes)
+  // Counts the instructions run since `block` (those before ip) as retired.
+#define SETTLE()                                              \
+  do {                                                        \
+    const uint64_t n = static_cast<uint64_t>(ip - block) / 2; \
+    ir += n, cyc += n * alu, block = ip;                      \
   } while (0)
 #define SYNC_OUT()                                 \
   do {                                             \
@@ -110,7 +120,7 @@ StopReason Core::exec(uint64_t limit_cycle, HandlerTable* table_out) {
     shared_len = code_.use_count() > 1 ? code_->shared_len() : 0;                              \
     pages = dmi_pages_, lat = dmi_lat_cycles_, data_size = data_size_;                  \
     fp_on = (mstatus_ & kMstatusFs) != 0;                                                      \
-    ip = block = ops + ((pc_ - base) >> 2);                                                    \
+    ip = block = ops + (pc_ - base) / kParcelBytes;                                            \
   } while (0)
   // The step loop dispatches by kind: the cache holds the normal loop's handler addresses.
 #define DISPATCH()                   \
@@ -120,9 +130,16 @@ StopReason Core::exec(uint64_t limit_cycle, HandlerTable* table_out) {
     else                             \
       goto* ip->handler;             \
   } while (0)
+  // Past the current instruction, of INSN_PARCELS parcels: 2, except in the compressed twins.
+#define INSN_PARCELS 2
+#define ADVANCE(parcels)               \
+  do {                                 \
+    ip += (parcels);                   \
+    if ((parcels) == 1) --block;       \
+  } while (0)
 #define NEXT()                           \
   do {                                   \
-    ++ip;                                \
+    ADVANCE(INSN_PARCELS);               \
     if constexpr (kStep) goto step_done; \
     DISPATCH();                          \
   } while (0)
@@ -130,7 +147,7 @@ StopReason Core::exec(uint64_t limit_cycle, HandlerTable* table_out) {
 #define JUMP_TO(target)                             \
   do {                                              \
     Op* const to = (target);                        \
-    ++ip;                                           \
+    ADVANCE(INSN_PARCELS);                          \
     SETTLE();                                       \
     cyc += tm.taken;                                \
     ip = block = to;                                \
@@ -179,6 +196,7 @@ StopReason Core::exec(uint64_t limit_cycle, HandlerTable* table_out) {
       }                                                               \
     }                                                                 \
     m_addr = a, m_size = size, m_dest = &(dest), m_signed = sign;     \
+    m_parcels = INSN_PARCELS;                                         \
     goto slow_load;                                                   \
   } while (0)
 #define STORE(size, align_mask, value)                                \
@@ -191,14 +209,14 @@ StopReason Core::exec(uint64_t limit_cycle, HandlerTable* table_out) {
         std::memcpy(dmi_byte(e, off), &v, size);                      \
         cyc += tm.store + lat;                                        \
         if (WVP_UNLIKELY((watch_mask >> (off >> page_shift)) & 1) &&   \
-            (off - shared_lo < shared_len || ops[off >> 2].kind != kNeedDecode)) { \
-          m_addr = off, m_size = size;                                \
+            (off - shared_lo < shared_len || overlaps_decoded(ops, off, size))) { \
+          m_addr = off, m_size = size, m_parcels = INSN_PARCELS;      \
           goto code_store;                                            \
         }                                                             \
         NEXT();                                                       \
       }                                                               \
     }                                                                 \
-    m_addr = a, m_size = size, m_value = v;                           \
+    m_addr = a, m_size = size, m_value = v, m_parcels = INSN_PARCELS; \
     goto slow_store;                                                  \
   } while (0)
   // FP instructions are illegal while mstatus.FS is Off; any FP instruction marks FS dirty.
@@ -231,8 +249,8 @@ StopReason Core::exec(uint64_t limit_cycle, HandlerTable* table_out) {
 #define FD f[ip->rd]
 
   // Entry: the pc may be anywhere (reset, mret, debugger); fetching outside the cache faults.
-  if (WVP_UNLIKELY((pc_ & 3) || pc_ - base >= code_->size_bytes())) {
-    take_trap(pc_ & 3 ? kInsnMisaligned : kInsnAccessFault, pc_, 0);
+  if (WVP_UNLIKELY((pc_ & ialign_mask) || pc_ - base >= code_->size_bytes())) {
+    take_trap(pc_ & ialign_mask ? kInsnMisaligned : kInsnAccessFault, pc_, 0);
     if (halted_) return StopReason::Halted;
     if constexpr (kStep) {
       step_end_ = StepEnd::Taken;
@@ -251,84 +269,131 @@ L_NeedDecode:
   if (!decode_at(pc_)) return StopReason::Shared;  // may switch this core to a private cache
   SYNC_IN();
   DISPATCH();
-L_End:
-  TRAP(kInsnAccessFault, PC());
+L_End:  // past the memory, or a 4-byte instruction in its last parcel: the first byte outside faults
+  TRAP(kInsnAccessFault, std::max(PC(), base + code_->size_bytes()));
 L_Illegal:
   TRAP(kIllegalInsn, static_cast<uint32_t>(ip->imm));
 illegal_here:  // an instruction that is illegal only in the current state (FS off, bad frm)
   SYNC_OUT();
-  take_trap(kIllegalInsn, code_word(pc_ - base), 0);
+  take_trap(kIllegalInsn, insn_at(pc_ - base), 0);
   goto after_trap;
-L_Breakpoint:
+L_BreakpointOp:
   SYNC_OUT();
   return StopReason::Breakpoint;
 
-L_Lui: ALU(static_cast<uint32_t>(ip->imm));
 L_Auipc: ALU(static_cast<uint32_t>(ip->imm));
-L_Jal:
-  RD = PC() + 4;
-  JUMP_TO(ip + ip->imm);
-L_Jalr: {
-  const uint32_t target = (RS1 + static_cast<uint32_t>(ip->imm)) & ~1u;
-  if (WVP_UNLIKELY(target & 3)) TRAP(kInsnMisaligned, target);  // traps before writing rd
-  RD = PC() + 4;
-  if (WVP_UNLIKELY(target - base >= code_->size_bytes())) {
-    m_addr = target;
-    cyc += tm.taken;
-    goto far_target;
-  }
-  JUMP_TO(ops + ((target - base) >> 2));
-}
-// Calls and returns of a sampled core: its call stack, then the jump as usual.
-L_Call:
-  samples_->calls.push(PC() + static_cast<uint32_t>(ip->imm) * 4u);
-  goto L_Jal;
-L_CallReg:
-  samples_->calls.push((RS1 + static_cast<uint32_t>(ip->imm)) & ~1u);
-  goto L_Jalr;
-L_Ret:
-  samples_->calls.pop();
-  goto L_Jalr;
-L_JumpFar: {
-  const uint32_t w = static_cast<uint32_t>(ip->imm);
-  const uint32_t rd = (w >> 7) & 31;
-  m_addr = PC() + static_cast<uint32_t>(imm_j(w));
-  if (m_addr & 3) TRAP(kInsnMisaligned, m_addr);  // no side effects: rd is not written
-  if (rd) x[rd] = PC() + 4;
-  cyc += tm.taken;
-  goto far_target;
-}
-L_BranchFar: {
-  const uint32_t w = static_cast<uint32_t>(ip->imm);
-  const uint32_t a = x[(w >> 15) & 31], b = x[(w >> 20) & 31];
-  bool taken = false;
-  switch ((w >> 12) & 7) {
-    case 0: taken = a == b; break;
-    case 1: taken = a != b; break;
-    case 4: taken = static_cast<int32_t>(a) < static_cast<int32_t>(b); break;
-    case 5: taken = static_cast<int32_t>(a) >= static_cast<int32_t>(b); break;
-    case 6: taken = a < b; break;
-    default: taken = a >= b; break;
-  }
-  if (!taken) {
-    cyc += tm.branch;
-    NEXT();
-  }
-  m_addr = PC() + static_cast<uint32_t>(imm_b(w));
-  if (m_addr & 3) TRAP(kInsnMisaligned, m_addr);
-  cyc += tm.taken;
-  goto far_target;
-}
 far_target:  // a taken jump to an aligned target outside executable memory: the jump retires,
              // then fetching the target faults
-  ++ip;
+  ADVANCE(m_parcels);
   SYNC_OUT();
   pc_ = m_addr;
   take_trap(kInsnAccessFault, m_addr, 0);
   goto after_trap;
 
-L_Beq: BRANCH(RS1 == RS2);
-L_Bne: BRANCH(RS1 != RS2);
+// The handlers of the kinds a 2-byte instruction can stand for, written once and expanded
+// twice: as L_ for 4-byte instructions and as LC_, the compressed twins, for 2-byte ones. They
+// differ only in INSN_PARCELS: how far the pc moves and what a jump links.
+#define WVP_TWINNED_HANDLERS(H)                                                      \
+  H(Lui, ALU(static_cast<uint32_t>(ip->imm));)                                       \
+  H(Jal, RD = PC() + INSN_PARCELS * kParcelBytes; JUMP_TO(ip + ip->imm);)           \
+  H(Jalr, {                                                                          \
+    const uint32_t target = (RS1 + static_cast<uint32_t>(ip->imm)) & ~1u;            \
+    if (WVP_UNLIKELY(target & ialign_mask)) TRAP(kInsnMisaligned, target); /* before rd */ \
+    RD = PC() + INSN_PARCELS * kParcelBytes;                                         \
+    if (WVP_UNLIKELY(target - base >= code_->size_bytes())) {                        \
+      m_addr = target, m_parcels = INSN_PARCELS;                                     \
+      cyc += tm.taken;                                                               \
+      goto far_target;                                                               \
+    }                                                                                \
+    JUMP_TO(ops + (target - base) / kParcelBytes);                                   \
+  })                                                                                 \
+  /* Calls and returns of a sampled core: its call stack, then the jump as usual. */ \
+  H(Call, samples_->calls.push(PC() + static_cast<uint32_t>(ip->imm) * kParcelBytes); goto TWIN(Jal);) \
+  H(CallReg, samples_->calls.push((RS1 + static_cast<uint32_t>(ip->imm)) & ~1u); goto TWIN(Jalr);) \
+  H(Ret, samples_->calls.pop(); goto TWIN(Jalr);)                                    \
+  H(JumpFar, {                                                                       \
+    const uint32_t w = static_cast<uint32_t>(ip->imm);                               \
+    const uint32_t rd = (w >> 7) & 31;                                               \
+    m_addr = PC() + static_cast<uint32_t>(imm_j(w));                                 \
+    if (m_addr & ialign_mask) TRAP(kInsnMisaligned, m_addr); /* rd is not written */ \
+    if (rd) x[rd] = PC() + INSN_PARCELS * kParcelBytes;                              \
+    m_parcels = INSN_PARCELS;                                                        \
+    cyc += tm.taken;                                                                 \
+    goto far_target;                                                                 \
+  })                                                                                 \
+  H(BranchFar, {                                                                     \
+    const uint32_t w = static_cast<uint32_t>(ip->imm);                               \
+    const uint32_t a = x[(w >> 15) & 31], b = x[(w >> 20) & 31];                     \
+    bool taken = false;                                                              \
+    switch ((w >> 12) & 7) {                                                         \
+      case 0: taken = a == b; break;                                                 \
+      case 1: taken = a != b; break;                                                 \
+      case 4: taken = static_cast<int32_t>(a) < static_cast<int32_t>(b); break;      \
+      case 5: taken = static_cast<int32_t>(a) >= static_cast<int32_t>(b); break;     \
+      case 6: taken = a < b; break;                                                  \
+      default: taken = a >= b; break;                                                \
+    }                                                                                \
+    if (!taken) {                                                                    \
+      cyc += tm.branch;                                                              \
+      NEXT();                                                                        \
+    }                                                                                \
+    m_addr = PC() + static_cast<uint32_t>(imm_b(w));                                 \
+    if (m_addr & ialign_mask) TRAP(kInsnMisaligned, m_addr);                         \
+    m_parcels = INSN_PARCELS;                                                        \
+    cyc += tm.taken;                                                                 \
+    goto far_target;                                                                 \
+  })                                                                                 \
+  H(Beq, BRANCH(RS1 == RS2);)                                                        \
+  H(Bne, BRANCH(RS1 != RS2);)                                                        \
+  H(Lw, LOAD(4, 3, load_u32(p), RD, false);)                                         \
+  H(Sw, STORE(4, 3, RS2);)                                                           \
+  H(Addi, ALU(RS1 + static_cast<uint32_t>(ip->imm));)                                \
+  H(Andi, ALU(RS1 & static_cast<uint32_t>(ip->imm));)                                \
+  H(Slli, ALU(RS1 << ip->imm);)                                                      \
+  H(Srli, ALU(RS1 >> ip->imm);)                                                      \
+  H(Srai, ALU(static_cast<uint32_t>(static_cast<int32_t>(RS1) >> ip->imm));)         \
+  H(Add, ALU(RS1 + RS2);)                                                            \
+  H(Sub, ALU(RS1 - RS2);)                                                            \
+  H(Xor, ALU(RS1 ^ RS2);)                                                            \
+  H(Or, ALU(RS1 | RS2);)                                                             \
+  H(And, ALU(RS1 & RS2);)                                                            \
+  H(Flw, {                                                                           \
+    FP_BEGIN();                                                                      \
+    LOAD(4, 3, load_u32(p), FD, false);                                              \
+  })                                                                                 \
+  H(Fsw, {                                                                           \
+    FP_BEGIN();                                                                      \
+    STORE(4, 3, F2);                                                                 \
+  })                                                                                 \
+  /* Only ebreak is compressed (c.ebreak), and it traps: exec_system's pc steps are 4. */ \
+  H(System, {                                                                        \
+    SYNC_OUT();                                                                      \
+    const StopReason why = exec_system(static_cast<uint32_t>(ip->imm));              \
+    if (why != StopReason::Limit) return why; /* halted or asleep */                 \
+    if constexpr (kStep) {                                                           \
+      step_end_ = StepEnd::Always;                                                   \
+      return StopReason::Step;                                                       \
+    }                                                                                \
+    SYNC_IN();                                                                       \
+    goto events; /* a CSR write may have enabled a pending interrupt */              \
+  })
+
+#define TWIN(name) L_##name
+#define WVP_HANDLER(name, ...) L_##name: __VA_ARGS__
+  WVP_TWINNED_HANDLERS(WVP_HANDLER)
+#undef TWIN
+#undef INSN_PARCELS
+#define INSN_PARCELS 1
+#define TWIN(name) LC_##name
+#undef WVP_HANDLER
+#define WVP_HANDLER(name, ...) LC_##name: __VA_ARGS__
+  WVP_TWINNED_HANDLERS(WVP_HANDLER)
+#undef TWIN
+#undef INSN_PARCELS
+#define INSN_PARCELS 2
+#undef WVP_HANDLER
+#undef WVP_TWINNED_HANDLERS
+
 L_Blt: BRANCH(static_cast<int32_t>(RS1) < static_cast<int32_t>(RS2));
 L_Bge: BRANCH(static_cast<int32_t>(RS1) >= static_cast<int32_t>(RS2));
 L_Bltu: BRANCH(RS1 < RS2);
@@ -336,32 +401,20 @@ L_Bgeu: BRANCH(RS1 >= RS2);
 
 L_Lb: LOAD(1, 0, static_cast<uint32_t>(static_cast<int8_t>(*p)), RD, true);
 L_Lh: LOAD(2, 1, static_cast<uint32_t>(static_cast<int16_t>(load_u16(p))), RD, true);
-L_Lw: LOAD(4, 3, load_u32(p), RD, false);
 L_Lbu: LOAD(1, 0, *p, RD, false);
 L_Lhu: LOAD(2, 1, load_u16(p), RD, false);
 L_Sb: STORE(1, 0, RS2);
 L_Sh: STORE(2, 1, RS2);
-L_Sw: STORE(4, 3, RS2);
 
-L_Addi: ALU(RS1 + static_cast<uint32_t>(ip->imm));
 L_Slti: ALU(static_cast<int32_t>(RS1) < ip->imm);
 L_Sltiu: ALU(RS1 < static_cast<uint32_t>(ip->imm));
 L_Xori: ALU(RS1 ^ static_cast<uint32_t>(ip->imm));
 L_Ori: ALU(RS1 | static_cast<uint32_t>(ip->imm));
-L_Andi: ALU(RS1 & static_cast<uint32_t>(ip->imm));
-L_Slli: ALU(RS1 << ip->imm);
-L_Srli: ALU(RS1 >> ip->imm);
-L_Srai: ALU(static_cast<uint32_t>(static_cast<int32_t>(RS1) >> ip->imm));
-L_Add: ALU(RS1 + RS2);
-L_Sub: ALU(RS1 - RS2);
 L_Sll: ALU(RS1 << (RS2 & 31));
 L_Slt: ALU(static_cast<int32_t>(RS1) < static_cast<int32_t>(RS2));
 L_Sltu: ALU(RS1 < RS2);
-L_Xor: ALU(RS1 ^ RS2);
 L_Srl: ALU(RS1 >> (RS2 & 31));
 L_Sra: ALU(static_cast<uint32_t>(static_cast<int32_t>(RS1) >> (RS2 & 31)));
-L_Or: ALU(RS1 | RS2);
-L_And: ALU(RS1 & RS2);
 
 L_Mul: ALU_EXTRA(RS1 * RS2, tm.mul);
 L_Mulh:
@@ -385,26 +438,7 @@ L_Remu: ALU_EXTRA(RS2 == 0 ? RS1 : RS1 % RS2, tm.div);
 L_Fence:
   cyc += tm.system;
   NEXT();
-L_System: {
-  SYNC_OUT();
-  const StopReason why = exec_system(static_cast<uint32_t>(ip->imm));
-  if (why != StopReason::Limit) return why;  // halted or asleep
-  if constexpr (kStep) {
-    step_end_ = StepEnd::Always;
-    return StopReason::Step;
-  }
-  SYNC_IN();
-  goto events;  // a CSR write may have enabled a pending interrupt
-}
 
-L_Flw: {
-  FP_BEGIN();
-  LOAD(4, 3, load_u32(p), FD, false);
-}
-L_Fsw: {
-  FP_BEGIN();
-  STORE(4, 3, F2);
-}
 L_Fmadd: FP_ROUNDED(tm.fp, FD = fpu::fast::madd(F1, F2, F3, r, fflags_));
 L_Fmsub: FP_ROUNDED(tm.fp, FD = fpu::fast::msub(F1, F2, F3, r, fflags_));
 L_Fnmsub: FP_ROUNDED(tm.fp, FD = fpu::fast::nmsub(F1, F2, F3, r, fflags_));
@@ -452,10 +486,12 @@ code_store:
   SYNC_OUT();
   code_written(m_addr, m_size);
   SYNC_IN();
-  NEXT();
+  ADVANCE(m_parcels);
+  if constexpr (kStep) goto step_done;
+  DISPATCH();
 slow_done:
   ++instret_;
-  pc_ += 4;
+  pc_ += m_parcels * kParcelBytes;
   if (halted_) return StopReason::Halted;
   if constexpr (kStep) step_end_ = yield_ ? StepEnd::Yield : StepEnd::Always;
   if (yield_) {
@@ -501,6 +537,8 @@ events:
 #undef SYNC_IN
 #undef DISPATCH
 #undef NEXT
+#undef ADVANCE
+#undef INSN_PARCELS
 #undef JUMP_TO
 #undef SETTLE
 #undef ALU_EXTRA

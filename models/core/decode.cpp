@@ -1,10 +1,13 @@
 #include "models/core/decode.h"
 
+#include "models/core/compressed.h"
+
 namespace wvp {
 
 namespace {
 
 constexpr uint8_t kSink = 32;  // x0 writes land here
+constexpr int32_t kParcel = kParcelBytes;  // signed: jump offsets are
 
 Op make(OpKind kind, uint32_t w, int32_t imm) {
   const uint8_t rd = (w >> 7) & 31;
@@ -25,14 +28,17 @@ Op illegal(uint32_t w) { return raw(kIllegal, w); }
 // Valid static rounding modes are 0-4 and 7 (dynamic); 5 and 6 are reserved.
 bool rm_valid(uint32_t rm) { return rm <= 4 || rm == 7; }
 
-Op decode_branch(uint32_t w, uint32_t pc, uint64_t base, uint32_t size) {
+// A direct target the cache can reach: aligned for the instruction set and inside it.
+bool near(uint32_t target, const CodeWindow& code) {
+  return !(target & code.ialign_mask) && target - code.base < code.size;
+}
+
+Op decode_branch(uint32_t w, uint32_t pc, const CodeWindow& code) {
   static constexpr OpKind kinds[8] = {kBeq, kBne, kIllegal, kIllegal, kBlt, kBge, kBltu, kBgeu};
   const uint32_t f3 = (w >> 12) & 7;
   if (kinds[f3] == kIllegal) return illegal(w);
-  const uint32_t target = pc + imm_b(w);
-  if ((target & 3) || target - base >= size) return raw(kBranchFar, w);
-  Op op = make(kinds[f3], w, imm_b(w) / 4);
-  return op;
+  if (!near(pc + imm_b(w), code)) return raw(kBranchFar, w);
+  return make(kinds[f3], w, imm_b(w) / kParcel);
 }
 
 Op decode_op_imm(uint32_t w) {
@@ -107,20 +113,14 @@ Op decode_fma(OpKind kind, uint32_t w) {
   return make_fp(kind, w, static_cast<int32_t>(rm | ((w >> 27) << 8)));
 }
 
-}  // namespace
-
-Op decode(uint32_t w, uint32_t pc, uint64_t base, uint32_t size) {
+Op decode_word(uint32_t w, uint32_t pc, const CodeWindow& code) {
   const uint32_t f3 = (w >> 12) & 7;
   switch (w & 0x7f) {
     case 0x37: return make(kLui, w, static_cast<int32_t>(w & 0xfffff000));
     case 0x17: return make(kAuipc, w, static_cast<int32_t>(pc + (w & 0xfffff000)));
-    case 0x6F: {
-      const uint32_t target = pc + imm_j(w);
-      if ((target & 3) || target - base >= size) return raw(kJumpFar, w);
-      return make(kJal, w, imm_j(w) / 4);
-    }
+    case 0x6F: return near(pc + imm_j(w), code) ? make(kJal, w, imm_j(w) / kParcel) : raw(kJumpFar, w);
     case 0x67: return f3 == 0 ? make(kJalr, w, imm_i(w)) : illegal(w);
-    case 0x63: return decode_branch(w, pc, base, size);
+    case 0x63: return decode_branch(w, pc, code);
     case 0x03: {
       static constexpr OpKind kinds[8] = {kLb, kLh, kLw, kIllegal, kLbu, kLhu, kIllegal, kIllegal};
       return kinds[f3] == kIllegal ? illegal(w) : make(kinds[f3], w, imm_i(w));
@@ -146,6 +146,18 @@ Op decode(uint32_t w, uint32_t pc, uint64_t base, uint32_t size) {
     case 0x53: return decode_op_fp(w);
     default: return illegal(w);
   }
+}
+
+}  // namespace
+
+Op decode(uint32_t insn, uint32_t pc, const CodeWindow& code) {
+  if (!code.compressed || !is_compressed(insn)) return decode_word(insn, pc, code);
+  const uint32_t parcel = insn & 0xffff;
+  const uint32_t word = expand_compressed(parcel);
+  if (!word) return illegal(parcel);
+  Op op = decode_word(word, pc, code);
+  op.kind = compressed_kind(static_cast<OpKind>(op.kind));
+  return op;
 }
 
 }  // namespace wvp

@@ -1,4 +1,4 @@
-// RV32IMF + Zicsr instruction decoder into the cached Op form.
+// RV32IMF(C) + Zicsr instruction decoder into the cached Op form.
 #pragma once
 #include <cstdint>
 
@@ -6,10 +6,24 @@
 
 namespace wvp {
 
-// Decodes `insn` located at `pc`. Direct jump and branch targets are resolved to an Op index
-// delta when they are 4-byte aligned and inside [exec_base, exec_base + exec_size); otherwise
-// the instruction decodes to kJumpFar / kBranchFar and is resolved when it executes.
-Op decode(uint32_t insn, uint32_t pc, uint64_t exec_base, uint32_t exec_size);
+// The executable memory [base, base + size) and the instruction set's alignment: with the C
+// extension instructions are 2-byte aligned (IALIGN 16), else 4.
+struct CodeWindow {
+  uint64_t base;
+  uint32_t size;
+  bool compressed;
+  uint32_t ialign_mask;
+  CodeWindow(uint64_t base_, uint32_t size_, bool compressed_)
+      : base(base_), size(size_), compressed(compressed_), ialign_mask(compressed_ ? 1 : 3) {}
+};
+
+// Decodes `insn` located at `pc`: a 4-byte instruction, or with the C extension a 2-byte one
+// (its low 16 bits) into the Op of the instruction it expands to, of the kind's compressed twin.
+// Direct jump and branch targets are resolved to an Op index delta (in 2-byte parcels) when
+// they are aligned and inside the window; otherwise the instruction decodes to kJumpFar /
+// kBranchFar and is resolved when it executes. An illegal compressed instruction's raw word is
+// its 16 bits.
+Op decode(uint32_t insn, uint32_t pc, const CodeWindow& code);
 
 // Immediate extraction, shared with the slow paths.
 inline int32_t imm_i(uint32_t w) { return static_cast<int32_t>(w) >> 20; }

@@ -3,6 +3,7 @@
 #include <cstdarg>
 #include <cstdio>
 
+#include "models/core/compressed.h"
 #include "models/core/decode.h"
 
 namespace wvp {
@@ -247,8 +248,16 @@ const char* csr_name(uint32_t csr) {
 }
 
 std::string disassemble(uint32_t insn, uint32_t pc) {
+  // A 2-byte instruction reads as the one it expands to, as objdump prints it (which calls
+  // c.mv "mv", where add rd,zero,rs would be "add"). Undecodable, 2 bytes show as objdump's
+  // .2byte and 4 as its .word; so does the all-zero word.
+  if (is_compressed(insn) && insn != 0) {
+    const uint32_t word = expand_compressed(insn);
+    if (!word) return insn > 0xffff ? unknown(insn) : format(".2byte 0x%x", insn);
+    if ((insn & 0xf003) == 0x8002 && (insn & 0x7c)) return format("mv %s,%s", kX[(insn >> 7) & 31], kX[(insn >> 2) & 31]);
+    return disassemble(word, pc);
+  }
   const Fields f(insn);
-  if ((insn & 3) != 3) return unknown(insn);
   switch (f.opcode) {
     case 0x37: return format("lui %s,0x%x", kX[f.rd], insn >> 12);
     case 0x17: return format("auipc %s,0x%x", kX[f.rd], insn >> 12);
@@ -292,6 +301,7 @@ std::string disassemble(uint32_t insn, uint32_t pc) {
 }
 
 DestRegister dest_register(uint32_t insn) {
+  if (is_compressed(insn)) insn = expand_compressed(insn);
   const Fields f(insn);
   const auto x = [&f]() { return f.rd == 0 ? DestRegister{} : DestRegister{DestRegister::X, static_cast<uint8_t>(f.rd)}; };
   const DestRegister fp{DestRegister::F, static_cast<uint8_t>(f.rd)};

@@ -1,6 +1,7 @@
-// RV32IMF + Zicsr instruction words as text, in the syntax of GNU objdump -d (its aliases such as
-// li, mv, ret, beqz and csrr; registers by their ABI names; branch and jump targets as the
-// absolute address in hex, without objdump's <symbol>), for the instruction trace.
+// RV32IMF(C) + Zicsr instructions as text, a 2-byte one (its low 16 bits) as the one it expands
+// to, in the syntax of GNU objdump -d (its aliases such as li, mv, ret, beqz and csrr; registers
+// by their ABI names; branch and jump targets as the absolute address in hex, without objdump's
+// <symbol>), for the instruction trace.
 #pragma once
 #include <cstdint>
 #include <string>

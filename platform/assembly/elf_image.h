@@ -25,6 +25,8 @@ struct ElfImage {
   std::string path;
   uint32_t entry = 0;
   uint32_t flags = 0;  // the ELF header's e_flags (the float ABI); core files carry them on
+  static constexpr uint32_t kFlagRvc = 0x1;  // EF_RISCV_RVC: built for the C extension
+  bool compressed() const { return flags & kFlagRvc; }
   std::vector<ElfSegment> segments;
   std::map<std::string, uint32_t> symbols;  // global and local symbols with their values
   std::vector<ElfFunction> functions;       // the function symbols (STT_FUNC) with a size, by start

@@ -184,6 +184,9 @@ void Wafer::check_image(const ElfImage& image, const PlatformConfig& config) {
                       hex32(static_cast<uint32_t>(hi - 1)));
   if (image.entry < lo || image.entry >= hi)
     throw LoadError(image.path + ": entry point " + hex32(image.entry) + " lies outside the tile's SRAM");
+  if (image.compressed() && !config.core.compressed)
+    throw LoadError(image.path + ": built for the C extension (compressed instructions, e_flags RVC), which core.isa " +
+                    "rv32imf does not have: set core.isa=rv32imfc");
   // The linker script puts the stack's top at the end of the SRAM it was told of: with less, the
   // first push faults.
   if (const auto stack = image.symbols.find("__stack"); stack != image.symbols.end() && stack->second > hi)

@@ -23,10 +23,12 @@ namespace wvp {
 
 namespace {
 
-std::string default_firmware() {
-  // The build puts the firmware at <build>/sw/decode.elf and this program at <build>/platform/.
+// The decode firmware built for the cores' instruction set: sw/decode_rvc.elf has the C
+// extension's 2-byte instructions, so it leaves the model more SRAM.
+std::string default_firmware(bool compressed) {
+  // The build puts the firmware at <build>/sw/ and this program at <build>/platform/.
   const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe");
-  return (exe.parent_path().parent_path() / "sw" / "decode.elf").string();
+  return (exe.parent_path().parent_path() / "sw" / (compressed ? "decode_rvc.elf" : "decode.elf")).string();
 }
 
 // "tensor 1.0%, fabric 38.5%, ..." in the order of the breakdown.
@@ -140,7 +142,7 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
   std::optional<llama::Tokenizer> tokenizer;
   if (texts) tokenizer = llama::Tokenizer::read(options.tokenizer_path, model.config.vocab_size);
   RunOptions run;
-  run.elf_path = options.firmware_path.empty() ? default_firmware() : options.firmware_path;
+  run.elf_path = options.firmware_path.empty() ? default_firmware(options.config.core.compressed) : options.firmware_path;
   run.config = options.config;
   run.config.tensor.compute_values = !options.timing_only;
   if (!options.timing_only) run.model_path = options.model_path;

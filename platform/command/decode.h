@@ -31,7 +31,7 @@ struct DecodeOptions {
   // never-written SRAM and memory-node pages read, so the positions from here on cost what they
   // cost in that run, without simulating the ones before (a long context at full size).
   uint32_t start_position = 0;
-  std::string firmware_path;  // the decode ELF; empty: sw/decode.elf beside the build's wafervp
+  std::string firmware_path;  // the decode ELF; empty: sw/decode.elf (decode_rvc.elf for rv32imfc) beside the build's wafervp
   uint32_t steps = 32;        // positions, prompt included, at most the context
   float temperature = 0.0f;   // 0: greedy
   float topp = 0.9f;

@@ -402,7 +402,7 @@ Command parse_decode(const std::vector<std::string>& args) {
       ("temperature", po::value<std::string>()->default_value("0"), "0: greedy, else 1e-06 to 1e+06")
       ("topp", po::value<std::string>()->default_value("0.9"), "nucleus sampling mass in (0, 1] (1: all tokens)")
       ("seed", po::value<std::string>()->default_value("1"), "sampling seed (64 bits)")
-      ("firmware", po::value<std::string>(), "decode ELF (default: the build's sw/decode.elf)")
+      ("firmware", po::value<std::string>(), "decode ELF (default: the build's sw/decode.elf, or sw/decode_rvc.elf with core.isa=rv32imfc)")
       ("stats", po::value<std::string>(), "write stats JSON to this file")
       ("trace", po::value<std::string>(), "write each core's phases as a Chrome/Perfetto trace (JSON)");
   add_checkpoint_options(desc);

@@ -138,6 +138,13 @@ Field checked_list(std::string key, std::string help, std::string& (*ref)(Platfo
   return f;
 }
 
+const char* isa_name(bool compressed) { return compressed ? "rv32imfc" : "rv32imf"; }
+bool parse_isa(const std::string& text, bool& compressed) {
+  if (text != "rv32imf" && text != "rv32imfc") return false;
+  compressed = text == "rv32imfc";
+  return true;
+}
+
 const char* register_path_name(bool fast) { return fast ? "fast" : "tlm"; }
 bool parse_register_path(const std::string& text, bool& fast) {
   if (text != "fast" && text != "tlm") return false;
@@ -173,6 +180,7 @@ const std::vector<Field>& fields() {
       number<uint32_t>("grid.width", "tiles per row", WVP_REF(uint32_t, c.grid_width), 1, 1u << 16),
       number<uint32_t>("grid.height", "tiles per column", WVP_REF(uint32_t, c.grid_height), 1, 1u << 16),
       number<double>("core.clock_hz", "core clock (Hz); mtime ticks at this rate", WVP_REF(double, c.core_clock_hz), Clock::kMinHz, Clock::kMaxHz),
+      choice<bool>("core.isa", "the cores' instruction set: rv32imf, or rv32imfc with the C extension (2-byte instructions)", WVP_REF(bool, c.core.compressed), isa_name, parse_isa, {false, true}),
       choice<bool>("core.register_path", "how cores reach their tile's registers: fast (a direct call into the device) or tlm (b_transport through the bus); the same results", WVP_REF(bool, c.core.register_fast_path), register_path_name, parse_register_path, {true, false}),
       number<uint32_t>("core.timing.alu_cycles", "integer ALU, lui, auipc", WVP_REF(uint32_t, c.core.timing.alu_cycles), 0, 1000),
       number<uint32_t>("core.timing.mul_cycles", "mul, mulh*", WVP_REF(uint32_t, c.core.timing.mul_cycles), 0, 1000),

@@ -16,7 +16,7 @@ constexpr uint32_t kPtLoad = 1;
 constexpr uint32_t kPfX = 1;
 constexpr uint32_t kShtSymtab = 2;
 constexpr uint8_t kSttFunc = 2;
-constexpr uint32_t kEfRvc = 0x1, kEfFloatAbiMask = 0x6, kEfFloatAbiDouble = 0x4, kEfFloatAbiQuad = 0x6;
+constexpr uint32_t kEfFloatAbiMask = 0x6, kEfFloatAbiDouble = 0x4, kEfFloatAbiQuad = 0x6;
 // ELF32 offsets and sizes are 32-bit: a larger file holds nothing a header can point to.
 constexpr uint64_t kMaxFileBytes = 0xffff'ffff;
 // Names may share bytes of the string table (each symbol points anywhere into it), so their total
@@ -111,7 +111,6 @@ ElfImage parse_elf(std::string_view data, const std::string& path) {
   if (machine != kEmRiscv) r.fail("ELF machine " + std::to_string(machine) + " is not RISC-V (243)");
   if (r.get<uint16_t>(16) != kEtExec) r.fail("not an executable (ET_EXEC) ELF");
   const uint32_t flags = r.get<uint32_t>(36);
-  if (flags & kEfRvc) r.fail("built for the C extension (compressed instructions), which the cores do not have");
   const uint32_t abi = flags & kEfFloatAbiMask;
   if (abi == kEfFloatAbiDouble || abi == kEfFloatAbiQuad)
     r.fail("built for a double/quad float ABI; the cores implement F only (use -mabi=ilp32f)");
@@ -120,8 +119,9 @@ ElfImage parse_elf(std::string_view data, const std::string& path) {
   image.path = path;
   image.entry = r.get<uint32_t>(24);
   image.flags = flags;
-  // Without the C extension every instruction is 4-byte aligned; a misaligned pc traps at once.
-  if (image.entry % 4) r.fail("entry point " + hex(image.entry) + " is not 4-byte aligned");
+  // Instructions are 4-byte aligned, or 2 with the C extension; a misaligned pc traps at once.
+  const uint32_t ialign = image.compressed() ? 2 : 4;
+  if (image.entry % ialign) r.fail("entry point " + hex(image.entry) + " is not " + std::to_string(ialign) + "-byte aligned");
   const uint32_t phoff = r.get<uint32_t>(28);
   const uint16_t phentsize = r.get<uint16_t>(42), phnum = r.get<uint16_t>(44);
   if (phnum == 0) r.fail("no program headers");

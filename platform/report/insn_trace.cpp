@@ -3,6 +3,7 @@
 #include <cinttypes>
 #include <stdexcept>
 
+#include "models/core/compressed.h"
 #include "models/core/disassemble.h"
 
 namespace wvp {
@@ -29,7 +30,9 @@ void InsnTrace::executed(const Core& core, uint64_t cycle, uint32_t pc, uint32_t
     effect = std::string(d.kind == DestRegister::X ? x_register_name(d.index) : f_register_name(d.index)) + value;
   }
   const std::string text = disassemble(insn, pc);
-  std::fprintf(file_, "%12" PRIu64 " (%u,%u) %08x: %08x  ", cycle, tile % width_, tile / width_, pc, insn);
+  // A 2-byte instruction's 4 hex digits, as objdump shows them.
+  std::fprintf(file_, is_compressed(insn) && insn <= 0xffff ? "%12" PRIu64 " (%u,%u) %08x: %04x      " : "%12" PRIu64 " (%u,%u) %08x: %08x  ",
+               cycle, tile % width_, tile / width_, pc, insn);
   if (effect.empty()) std::fprintf(file_, "%s\n", text.c_str());
   else std::fprintf(file_, "%-32s  %s\n", text.c_str(), effect.c_str());
 }

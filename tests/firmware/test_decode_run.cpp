@@ -321,6 +321,24 @@ TEST(DecodeRun, TimingOnlyTakesTheFullRunsCyclesPerTokenToTheCycle) {
   EXPECT_LT(t["sram_host_bytes"].get<uint64_t>(), f["sram_host_bytes"].get<uint64_t>());
 }
 
+// On cores with the C extension decode runs sw/decode_rvc.elf: the same instructions in fewer
+// bytes, so the same tokens (the host reference's) and the same cycles.
+TEST(DecodeRun, CoresWithTheCExtensionRunTheCompressedFirmwareToTheSameTokensAndCycles) {
+  const std::string plain_stats = temp_path("decode_rv32imf.json"), c_stats = temp_path("decode_rv32imfc.json");
+  const std::vector<std::string> args = {"--grid", "8x8", "--prompt", "Once upon a time", "--steps", "20"};
+  std::vector<std::string> plain_args = args, c_args = args;
+  plain_args.insert(plain_args.end(), {"--stats", plain_stats});
+  c_args.insert(c_args.end(), {"--stats", c_stats, "--set", "core.isa=rv32imfc"});
+  const ProcessResult plain = run_decode(plain_args), c = run_decode(c_args);
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_EQ(c.out, plain.out);
+  EXPECT_NE(c.out, "");
+  const nlohmann::json p = nlohmann::json::parse(read_file(plain_stats)), j = nlohmann::json::parse(read_file(c_stats));
+  EXPECT_EQ(j["decode"]["cycles_per_token"], p["decode"]["cycles_per_token"]);  // exit 0: the tokens are the reference's
+  EXPECT_EQ(j["instructions"], p["instructions"]);
+}
+
 // The same shape without a file: a prompt of N tokens, no tokenizer.
 TEST(DecodeRun, AShapeAloneDecodesTimingOnlyFromACountedPrompt) {
   const ProcessResult r = run_process({wafervp(), "decode", "--grid", "8x8", "--shape", kTinyShape,

@@ -1,6 +1,7 @@
 // GDB end to end: Debian's gdb-multiarch in batch mode against `wafervp run --gdb`.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <regex>
@@ -52,6 +53,48 @@ TEST(Gdb, BreakContinuePrintStepAndRunToExit) {
   EXPECT_NE(g.out.find("exited normally"), std::string::npos) << g.out << g.err;
   // The firmware ran to completion on every core under the debugger.
   EXPECT_NE(read_file(out).find("(1,1) hello from core (1, 1) of 2x2"), std::string::npos) << read_file(out);
+}
+
+// With the C extension: a breakpoint on a 2-byte instruction, and stepi moves 2 or 4 bytes as the
+// instructions go (mixed_rvc's main, its straight-line start, against objdump's listing).
+TEST(Gdb, SteppingThroughTwoAndFourByteInstructions) {
+  if (std::string(WVP_GDB).empty()) GTEST_SKIP() << "gdb-multiarch not installed";
+  const std::string elf = firmware("mixed_rvc");
+  std::vector<uint32_t> listing;  // main's first instructions' addresses
+  {
+    const ProcessResult d = run_process({WVP_OBJDUMP, "-d", "--disassemble=main", elf});
+    const std::regex insn_re(R"(^\s*([0-9a-f]+):\s+([0-9a-f]{4}|[0-9a-f]{8})\s)");
+    for (const std::string& line : lines(d.out)) {
+      std::smatch m;
+      if (std::regex_search(line, m, insn_re)) listing.push_back(static_cast<uint32_t>(std::stoul(m[1], nullptr, 16)));
+    }
+  }
+  ASSERT_GE(listing.size(), 8u);
+  const std::string out = temp_path("gdb_rvc.out"), err = temp_path("gdb_rvc.err");
+  const auto [pid, port] = start_with_gdb({"--set", "core.isa=rv32imfc", "--grid", "1x1", elf}, out, err);
+  ASSERT_FALSE(port.empty()) << read_file(err);
+  std::vector<std::string> commands = {"break main", "continue", "print/x $pc"};
+  for (int i = 0; i < 5; ++i) commands.insert(commands.end(), {"stepi", "print/x $pc"});
+  commands.push_back("kill");
+  const ProcessResult g = gdb_batch(elf, port, commands);
+  wait_process(pid, 60);
+  EXPECT_NE(g.out.find("Breakpoint 1, main ()"), std::string::npos) << g.out << g.err;
+  std::vector<uint32_t> pcs;
+  const std::regex pc_re(R"(\$[0-9]+ = 0x([0-9a-f]+))");
+  for (auto it = std::sregex_iterator(g.out.begin(), g.out.end(), pc_re); it != std::sregex_iterator(); ++it)
+    pcs.push_back(static_cast<uint32_t>(std::stoul((*it)[1], nullptr, 16)));
+  ASSERT_EQ(pcs.size(), 6u) << g.out;
+  // gdb stops main's breakpoint past the prologue's first instructions; from there, each step is
+  // the listing's next instruction.
+  const auto first = std::find(listing.begin(), listing.end(), pcs[0]);
+  ASSERT_NE(first, listing.end()) << std::hex << pcs[0];
+  ASSERT_LE(first - listing.begin() + 6, static_cast<long>(listing.size()));
+  bool two_byte_step = false;
+  for (size_t i = 1; i < pcs.size(); ++i) {
+    EXPECT_EQ(pcs[i], *(first + static_cast<long>(i))) << i;
+    two_byte_step |= pcs[i] - pcs[i - 1] == 2;
+  }
+  EXPECT_TRUE(two_byte_step) << g.out;
 }
 
 TEST(Gdb, UnhandledFaultStopsInTheDebugger) {

@@ -47,7 +47,7 @@ std::string default_yaml_path() {
 
 TEST(Config, KeysListEveryFieldOnceWithItsDefault) {
   const std::vector<ConfigKey> keys = config_keys();
-  EXPECT_EQ(keys.size(), 97u);
+  EXPECT_EQ(keys.size(), 98u);
   std::map<std::string, std::string> defaults;
   for (const ConfigKey& k : keys) {
     EXPECT_TRUE(defaults.emplace(k.key, k.default_value).second) << "duplicate key " << k.key;
@@ -414,7 +414,7 @@ PlatformConfig everything_changed() {
   PlatformConfig c;
   for (const ConfigKey& k : config_keys()) {
     bool changed = false;
-    for (const char* v : {"2e9", "4096", "3", "2", "5", "0.5", "1e-4", "iq-vc-4stage", "transpose", "odd-even", "model", "north", "links", "debug", "tlm", "fp16"}) {
+    for (const char* v : {"2e9", "4096", "3", "2", "5", "0.5", "1e-4", "iq-vc-4stage", "transpose", "odd-even", "model", "north", "links", "debug", "tlm", "fp16", "rv32imfc"}) {
       if (v == k.default_value) continue;
       try {
         set_config_value(c, k.key, v, "test");

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <map>
 
 #include "platform/assembly/wafer.h"
 #include "support/program_image.h"
@@ -155,6 +156,113 @@ TEST(Core, X0StaysZeroAndDecodeCacheHits) {
     EXPECT_EQ(core.stats().decodes, 8u);
     EXPECT_GT(core.decode_hit_rate(), 0.97);
   });
+}
+
+// ---- The C extension (core.isa rv32imfc): 2-byte instructions, 4-byte ones at any parcel ----
+
+// A program of 2-byte parcels: a 4-byte instruction is two of them, its low half first.
+class Parcels {
+ public:
+  Parcels& c(uint32_t at, uint16_t insn) { return parcels_[at] = insn, *this; }
+  Parcels& w(uint32_t at, uint32_t insn) { return parcels_[at] = insn & 0xffff, parcels_[at + 2] = insn >> 16, *this; }
+  std::vector<std::pair<uint32_t, uint32_t>> words() const {
+    std::map<uint32_t, uint32_t> words;
+    for (const auto& [at, parcel] : parcels_) words[at & ~3u] |= uint32_t{parcel} << (8 * (at & 2));
+    return {words.begin(), words.end()};
+  }
+
+ private:
+  std::map<uint32_t, uint16_t> parcels_;
+};
+constexpr uint16_t kCNop = 0x0001;
+constexpr uint16_t c_li_a0(uint32_t imm) { return static_cast<uint16_t>(0x4501 | (imm & 31) << 2); }
+constexpr uint16_t c_addi_a0(uint32_t imm) { return static_cast<uint16_t>(0x0501 | (imm & 31) << 2); }
+
+PlatformConfig with_c(PlatformConfig c) {
+  c.core.compressed = true;
+  return c;
+}
+
+// Retired instructions count one each whatever their length, over straight runs that mix them
+// and a 4-byte instruction that straddles two of the core's 1 KiB DMI pages.
+TEST(Core, CompressedAndFourByteInstructionsMixAtAnyParcel) {
+  in_child_process([] {
+    Parcels p;
+    p.c(0x00, c_li_a0(1)).w(0x02, addi(10, 10, 2)).c(0x06, c_addi_a0(4)).w(0x08, jal(0, 0x3fe - 0x08));
+    p.w(0x3fe, addi(10, 10, 8)).c(0x402, c_addi_a0(4)).w(0x404, lui(9, kExitHi)).w(0x408, sw(0, 9, 0x14));
+    Wafer wafer("wafer", with_c(grid(1, 1)), nullptr);
+    run(wafer, program(p.words()));
+    const Core& core = wafer.core(0, 0);
+    EXPECT_EQ(core.gpr(10), 19u);
+    EXPECT_EQ(core.instructions(), 8u);
+    uint32_t misa = 0;
+    ASSERT_TRUE(core.read_csr(0x301, misa));
+    EXPECT_EQ(misa & 4, 4u);  // C
+    EXPECT_EQ(wafer.result().exit_code, 0);
+  });
+}
+
+// A store into the second half of a decoded 4-byte instruction (here at a 2-byte boundary)
+// makes the core decode it anew: it overlaps the parcel written, though it starts before it.
+TEST(Core, AStoreIntoAFourByteInstructionsSecondHalfIsSeen) {
+  in_child_process([] {
+    const uint32_t add_1 = addi(5, 5, 1), add_100 = addi(5, 5, 100);
+    ASSERT_EQ(add_1 & 0xffff, add_100 & 0xffff);  // they differ in their upper half only
+    Parcels p;
+    p.w(0x00, lui(6, 0x80000)).c(0x04, kCNop).w(0x06, add_1).w(0x0a, addi(8, 8, 1)).w(0x0e, addi(9, 0, 2));
+    p.w(0x12, b_type(0x26 - 0x12, 9, 8, 0));                                           // second pass: exit
+    p.w(0x16, addi(7, 0, static_cast<int32_t>(add_100 >> 16))).w(0x1a, s_type(0x08, 7, 6, 1, 0x23));  // sh
+    p.w(0x1e, jal(0, 0x06 - 0x1e)).c(0x22, kCNop).c(0x24, kCNop);
+    p.w(0x26, lui(9, kExitHi)).w(0x2a, sw(0, 9, 0x14));
+    Wafer wafer("wafer", with_c(grid(1, 1)), nullptr);
+    run(wafer, program(p.words()));
+    EXPECT_EQ(wafer.core(0, 0).gpr(5), 101u);
+    EXPECT_EQ(wafer.result().exit_code, 0);
+  });
+}
+
+// A 4-byte instruction in the memory's last parcel: fetching its second half faults, with mtval
+// the first byte past the memory and the pc at the instruction.
+TEST(Core, AFourByteInstructionInTheLastParcelFaultsPastTheMemory) {
+  in_child_process([] {
+    const PlatformConfig c = with_c(grid(1, 1));
+    const uint32_t end = c.sram.size_bytes;
+    Parcels p;
+    p.w(0x00, jal(0, static_cast<int32_t>(end - 2))).c(end - 4, kCNop).c(end - 2, 0x0013);  // 0x13: a 4-byte opcode
+    Wafer wafer("wafer", c, nullptr);
+    run(wafer, program(p.words()));
+    const Core& core = wafer.core(0, 0);
+    ASSERT_TRUE(core.fault().valid);
+    EXPECT_EQ(core.fault().cause, 1u);
+    EXPECT_EQ(core.fault().pc, kBase + end - 2);
+    EXPECT_EQ(core.fault().tval, kBase + end);
+    EXPECT_EQ(core.instructions(), 1u);
+  });
+}
+
+// A jump to a 2-byte boundary runs the instruction there with the C extension, and without it
+// traps on the jump (instruction address misaligned, mtval the target).
+TEST(Core, JumpsToTwoByteBoundariesTrapOnlyWithoutTheCExtension) {
+  for (const bool compressed : {true, false}) {
+    in_child_process([compressed] {
+      Parcels p;
+      p.w(0x00, jal(0, 6)).c(0x04, kCNop).c(0x06, c_li_a0(7)).w(0x08, lui(9, kExitHi)).w(0x0c, sw(0, 9, 0x14));
+      PlatformConfig c = grid(1, 1);
+      c.core.compressed = compressed;
+      Wafer wafer("wafer", c, nullptr);
+      run(wafer, program(p.words()));
+      const Core& core = wafer.core(0, 0);
+      if (compressed) {
+        EXPECT_EQ(core.gpr(10), 7u);
+        EXPECT_EQ(wafer.result().exit_code, 0);
+      } else {
+        ASSERT_TRUE(core.fault().valid);
+        EXPECT_EQ(core.fault().cause, 0u);
+        EXPECT_EQ(core.fault().pc, kBase);
+        EXPECT_EQ(core.fault().tval, kBase + 6);
+      }
+    });
+  }
 }
 
 // Zicsr: a CSR instruction that writes a counter does so instead of its own increment, so the

@@ -20,7 +20,9 @@ constexpr uint32_t kExecSize = 0x2000;
 constexpr uint32_t kPc = 0x8000'1000;  // middle of the executable window
 constexpr uint8_t kSink = 32;
 
-Op d(uint32_t w, uint32_t pc = kPc) { return decode(w, pc, kExecBase, kExecSize); }
+// Decodes as a core without the C extension (RV32IMF) does, or with it.
+Op d(uint32_t w, uint32_t pc = kPc) { return decode(w, pc, CodeWindow(kExecBase, kExecSize, false)); }
+Op dc(uint32_t w, uint32_t pc = kPc) { return decode(w, pc, CodeWindow(kExecBase, kExecSize, true)); }
 
 // Encoders not in rv32_asm.h.
 constexpr uint32_t b_f3(uint32_t f3, uint32_t rs1, uint32_t rs2, int32_t off) { return b_type(off, rs2, rs1, f3); }
@@ -168,14 +170,14 @@ TEST(Decode, BranchesInsideTheWindowBecomeOpDeltas) {
     EXPECT_EQ(int{o.kind}, int{kinds[f3]});
     EXPECT_EQ(int{o.rs1}, 1);
     EXPECT_EQ(int{o.rs2}, 2);
-    EXPECT_EQ(o.imm, 2);  // 8 bytes = 2 ops
+    EXPECT_EQ(o.imm, 4);  // 8 bytes = 4 parcels
   }
-  EXPECT_EQ(d(bne(1, 2, -8)).imm, -2);
-  EXPECT_EQ(d(bne(1, 2, 4092)).imm, 1023);    // largest forward offset, target kPc + 0xffc
-  EXPECT_EQ(d(bne(1, 2, -4096)).imm, -1024);  // largest backward offset, target kExecBase
-  EXPECT_EQ(d(bne(1, 2, 0x800)).imm, 0x200);  // imm[11] (bit 7 of the word)
+  EXPECT_EQ(d(bne(1, 2, -8)).imm, -4);
+  EXPECT_EQ(d(bne(1, 2, 4092)).imm, 2046);    // largest forward offset, target kPc + 0xffc
+  EXPECT_EQ(d(bne(1, 2, -4096)).imm, -2048);  // largest backward offset, target kExecBase
+  EXPECT_EQ(d(bne(1, 2, 0x800)).imm, 0x400);  // imm[11] (bit 7 of the word)
   EXPECT_EQ(d(bne(1, 2, 0)).imm, 0);          // a branch to itself
-  EXPECT_EQ(d(0xfe051ee3, kPc).imm, -1);      // bnez a0, -4
+  EXPECT_EQ(d(0xfe051ee3, kPc).imm, -2);      // bnez a0, -4
 }
 
 TEST(Decode, BranchesOutsideTheWindowOrMisalignedAreFar) {
@@ -191,27 +193,30 @@ TEST(Decode, BranchesOutsideTheWindowOrMisalignedAreFar) {
   EXPECT_EQ(int{d(at_end, static_cast<uint32_t>(kExecBase) + kExecSize - 4).kind}, int{kBranchFar});
   EXPECT_EQ(int{d(at_end, static_cast<uint32_t>(kExecBase) + kExecSize - 8).kind}, int{kBne});  // last word: near
   // A window elsewhere: the same branch at the same pc is far.
-  EXPECT_EQ(int{decode(bne(1, 2, 8), kPc, 0x1000'0000, 0x1000).kind}, int{kBranchFar});
+  EXPECT_EQ(int{decode(bne(1, 2, 8), kPc, CodeWindow(0x1000'0000, 0x1000, false)).kind}, int{kBranchFar});
+  // With the C extension, targets at 2-byte boundaries are near.
+  for (int32_t off : {2, 6, -2, 4094}) EXPECT_EQ(dc(bne(1, 2, off)).imm, off / 2) << off;
 }
 
 TEST(Decode, JalInsideTheWindowBecomesAnOpDelta) {
   const Op fwd = d(jal(1, 0x7fc));
   EXPECT_EQ(int{fwd.kind}, int{kJal});
   EXPECT_EQ(int{fwd.rd}, 1);
-  EXPECT_EQ(fwd.imm, 0x1ff);
+  EXPECT_EQ(fwd.imm, 0x3fe);
   const Op back = d(jal(0, -4));
   EXPECT_EQ(int{back.kind}, int{kJal});
   EXPECT_EQ(int{back.rd}, kSink);
-  EXPECT_EQ(back.imm, -1);
-  EXPECT_EQ(d(0x008000ef).imm, 2);  // jal ra, +8
-  EXPECT_EQ(d(jal(1, 0x800)).imm, 0x200);  // imm[11] (bit 20 of the word)
+  EXPECT_EQ(back.imm, -2);
+  EXPECT_EQ(d(0x008000ef).imm, 4);  // jal ra, +8
+  EXPECT_EQ(d(jal(1, 0x800)).imm, 0x400);  // imm[11] (bit 20 of the word)
   EXPECT_EQ(d(jal(1, 0)).imm, 0);
   // Full 21-bit range in a 2 MiB window: imm[20] sign and imm[19:12].
   constexpr uint64_t base = 0x8000'0000;
   constexpr uint32_t size = 0x20'0000, pc = 0x8010'0000;
-  EXPECT_EQ(decode(jal(1, -0x10'0000), pc, base, size).imm, -0x4'0000);
-  EXPECT_EQ(decode(jal(1, 0xf'fffc), pc, base, size).imm, 0x3'ffff);
-  EXPECT_EQ(decode(jal(1, 0x1000), pc, base, size).imm, 0x400);
+  const CodeWindow window(base, size, false);
+  EXPECT_EQ(decode(jal(1, -0x10'0000), pc, window).imm, -0x8'0000);
+  EXPECT_EQ(decode(jal(1, 0xf'fffc), pc, window).imm, 0x7'fffe);
+  EXPECT_EQ(decode(jal(1, 0x1000), pc, window).imm, 0x800);
 }
 
 TEST(Decode, JalOutsideTheWindowOrMisalignedIsFar) {
@@ -332,7 +337,7 @@ TEST(Decode, IllegalWords) {
   expect_illegal(0x00000000);  // defined illegal
   expect_illegal(0xffffffff);
   EXPECT_EQ(int{d(0).rd}, 0);
-  expect_illegal(0x00000001);  // compressed c.nop: no C extension
+  expect_illegal(0x00000001);  // compressed c.nop: no C extension (the whole word is the raw one)
   expect_illegal(0x00004501);  // c.li a0, 0
   expect_illegal(0x0000001b);  // OP-IMM-32 (RV64)
   expect_illegal(0x0000003b);  // OP-32 (RV64)
@@ -360,10 +365,10 @@ TEST(Decode, ImmediateHelpers) {
 
 // A stand-in for the interpreter's handler table: distinct addresses, one per OpKind.
 struct FakeHandlers {
-  char code[kOpKindCount];
-  const void* table[kOpKindCount];
+  char code[2 * kOpKindCount];
+  const void* table[2 * kOpKindCount];
   FakeHandlers() {
-    for (int k = 0; k < kOpKindCount; ++k) table[k] = &code[k];
+    for (int k = 0; k < 2 * kOpKindCount; ++k) table[k] = &code[k];
   }
 };
 
@@ -372,8 +377,8 @@ TEST(DecodeCache, StartsUndecodedWithAnEndSentinel) {
   EXPECT_EQ(cache.base(), 0x8000'0000u);
   EXPECT_EQ(cache.size_bytes(), 0x1000u);
   EXPECT_FALSE(cache.formatted());
-  for (uint32_t i = 0; i < 0x1000 / 4; ++i) ASSERT_EQ(int{cache.ops()[i].kind}, int{kNeedDecode}) << i;
-  EXPECT_EQ(int{cache.ops()[0x1000 / 4].kind}, int{kEnd});
+  for (uint32_t i = 0; i < 0x1000 / 2; ++i) ASSERT_EQ(int{cache.ops()[i].kind}, int{kNeedDecode}) << i;
+  EXPECT_EQ(int{cache.ops()[0x1000 / 2].kind}, int{kEnd});
   EXPECT_EQ(cache.watch_mask(), 0u);
 }
 
@@ -382,41 +387,83 @@ TEST(DecodeCache, FormatBindsHandlersAndStoreInvalidateKeepThemConsistent) {
   CodeCache cache(0x8000'0000, 0x1000);
   cache.format(h.table);
   ASSERT_TRUE(cache.formatted());
-  for (uint32_t i = 0; i < 0x1000 / 4; ++i) {
+  for (uint32_t i = 0; i < 0x1000 / 2; ++i) {
     ASSERT_EQ(int{cache.ops()[i].kind}, int{kNeedDecode}) << i;
     ASSERT_EQ(cache.ops()[i].handler, h.table[kNeedDecode]) << i;
   }
-  EXPECT_EQ(int{cache.ops()[0x1000 / 4].kind}, int{kEnd});
-  EXPECT_EQ(cache.ops()[0x1000 / 4].handler, h.table[kEnd]);
+  EXPECT_EQ(int{cache.ops()[0x1000 / 2].kind}, int{kEnd});
+  EXPECT_EQ(cache.ops()[0x1000 / 2].handler, h.table[kEnd]);
 
   // store() adds the handler for the kind and marks the page (64-byte pages here).
   cache.store(0x0c, d(addi(1, 2, 3)));
-  EXPECT_EQ(int{cache.ops()[3].kind}, int{kAddi});
-  EXPECT_EQ(cache.ops()[3].handler, h.table[kAddi]);
-  EXPECT_EQ(cache.ops()[3].imm, 3);
+  EXPECT_EQ(int{cache.ops()[6].kind}, int{kAddi});  // one Op per 2-byte parcel
+  EXPECT_EQ(cache.ops()[6].handler, h.table[kAddi]);
+  EXPECT_EQ(cache.ops()[6].imm, 3);
   EXPECT_EQ(cache.watch_mask(), 1u);
   cache.store(0xffc, d(kEcall));
-  EXPECT_EQ(cache.ops()[0x3ff].handler, h.table[kSystem]);
+  EXPECT_EQ(cache.ops()[0x7fe].handler, h.table[kSystem]);
   EXPECT_EQ(cache.watch_mask(), 1u | (1ull << 63));
 
-  cache.invalidate_word(0x0c);
-  EXPECT_EQ(int{cache.ops()[3].kind}, int{kNeedDecode});
-  EXPECT_EQ(cache.ops()[3].handler, h.table[kNeedDecode]);
-  EXPECT_EQ(cache.ops()[0x3ff].handler, h.table[kSystem]);  // others untouched
+  cache.invalidate_parcel(0x0c);
+  EXPECT_EQ(int{cache.ops()[6].kind}, int{kNeedDecode});
+  EXPECT_EQ(cache.ops()[6].handler, h.table[kNeedDecode]);
+  EXPECT_EQ(cache.ops()[0x7fe].handler, h.table[kSystem]);  // others untouched
 
   cache.invalidate_all();
-  EXPECT_EQ(int{cache.ops()[0x3ff].kind}, int{kNeedDecode});
-  EXPECT_EQ(cache.ops()[0x3ff].handler, h.table[kNeedDecode]);
-  EXPECT_EQ(int{cache.ops()[0x1000 / 4].kind}, int{kEnd});  // the sentinel survives
-  EXPECT_EQ(cache.ops()[0x1000 / 4].handler, h.table[kEnd]);
+  EXPECT_EQ(int{cache.ops()[0x7fe].kind}, int{kNeedDecode});
+  EXPECT_EQ(cache.ops()[0x7fe].handler, h.table[kNeedDecode]);
+  EXPECT_EQ(int{cache.ops()[0x1000 / 2].kind}, int{kEnd});  // the sentinel survives
+  EXPECT_EQ(cache.ops()[0x1000 / 2].handler, h.table[kEnd]);
   EXPECT_EQ(cache.watch_mask(), 0u);
 
   // Formatting again is a no-op, even with another table.
   FakeHandlers other;
   cache.store(0x10, d(addi(1, 2, 3)));
   cache.format(other.table);
-  EXPECT_EQ(cache.ops()[4].handler, h.table[kAddi]);
-  EXPECT_EQ(int{cache.ops()[4].kind}, int{kAddi});
+  EXPECT_EQ(cache.ops()[8].handler, h.table[kAddi]);
+  EXPECT_EQ(int{cache.ops()[8].kind}, int{kAddi});
+}
+
+// The C extension: a 2-byte instruction decodes to the Op of the instruction it expands to, of
+// that kind's compressed twin (whose handler steps 2 bytes); without C, the same low bits are an
+// illegal 4-byte word.
+TEST(DecodeCompressed, TwoByteInstructionsTakeTheirExpansionsOpAsTwins) {
+  const auto expect_twin = [](uint32_t parcel, OpKind kind, uint8_t rd, uint8_t rs1, uint8_t rs2, int32_t imm) {
+    const Op o = dc(parcel);
+    EXPECT_EQ(int{o.kind}, int{compressed_kind(kind)}) << std::hex << parcel;
+    EXPECT_TRUE(is_compressed_kind(o.kind));
+    EXPECT_EQ(int{base_kind(o.kind)}, int{kind});
+    EXPECT_EQ(int{o.rd}, int{rd}) << std::hex << parcel;
+    EXPECT_EQ(int{o.rs1}, int{rs1}) << std::hex << parcel;
+    EXPECT_EQ(int{o.rs2}, int{rs2}) << std::hex << parcel;
+    EXPECT_EQ(o.imm, imm) << std::hex << parcel;
+  };
+  expect_twin(0x0505, kAddi, 10, 10, 1, 1);       // c.addi a0, 1 (I-type: "rs2" holds imm[4:0])
+  expect_twin(0x4515, kAddi, 10, 0, 5, 5);        // c.li a0, 5
+  expect_twin(0x852e, kAdd, 10, 0, 11, 0);        // c.mv a0, a1 = add a0, x0, a1
+  expect_twin(0x952e, kAdd, 10, 10, 11, 0);       // c.add a0, a1
+  expect_twin(0x8082, kJalr, kSink, 1, 0, 0);     // c.jr ra (ret)
+  expect_twin(0x9502, kJalr, 1, 10, 0, 0);        // c.jalr a0
+  expect_twin(0x41c8, kLw, 10, 11, 4, 4);         // c.lw a0, 4(a1)
+  expect_twin(0x4532, kLw, 10, 2, 12, 12);        // c.lwsp a0, 12(sp)
+  expect_twin(0xc62a, kSw, 12, 2, 10, 12);        // c.swsp a0, 12(sp) (S-type: "rd" holds imm[4:0])
+  expect_twin(0x6505, kLui, 10, 0, 0, 0x1000);    // c.lui a0, 1
+  expect_twin(0x0001, kAddi, kSink, 0, 0, 0);     // c.nop
+  expect_twin(0x9002, kSystem, 0, 0, 0, 0x00100073);  // c.ebreak: the ebreak word, for exec_system
+  // Jumps and branches: targets at 2-byte boundaries, deltas in parcels.
+  expect_twin(0xa009, kJal, kSink, 0, 2, 1);      // c.j +2
+  expect_twin(0x3ffd, kJal, 1, 31, 31, -1);       // c.jal -2
+  expect_twin(0xc111, kBeq, 4, 10, 0, 2);         // c.beqz a0, +4 = beq a0, x0, +4
+  // Illegal: the raw word is the parcel's 16 bits, also when the word's upper half is set.
+  for (const uint32_t parcel : {0x0000u, 0x4002u, 0x8002u, 0x9c01u, 0x1502u, 0x6101u, 0x2000u}) {
+    const Op o = dc(0xabcd0000u | parcel);
+    EXPECT_EQ(int{o.kind}, int{kIllegal}) << std::hex << parcel;
+    EXPECT_EQ(o.imm, static_cast<int32_t>(parcel)) << std::hex << parcel;
+  }
+  // 4-byte words decode alike with and without C.
+  EXPECT_EQ(int{dc(addi(1, 2, 3)).kind}, int{kAddi});
+  EXPECT_EQ(int{d(0x0505).kind}, int{kIllegal});
+  EXPECT_EQ(d(0x0505).imm, 0x0505);
 }
 
 TEST(DecodeCache, CopiesAreIndependent) {
@@ -426,12 +473,12 @@ TEST(DecodeCache, CopiesAreIndependent) {
   cache.store(0x20, d(addi(1, 2, 3)));
   CodeCache copy(cache);
   EXPECT_TRUE(copy.formatted());
-  EXPECT_EQ(int{copy.ops()[8].kind}, int{kAddi});
-  copy.invalidate_word(0x20);
+  EXPECT_EQ(int{copy.ops()[16].kind}, int{kAddi});
+  copy.invalidate_parcel(0x20);
   copy.store(0x24, d(kEcall));
-  EXPECT_EQ(int{cache.ops()[8].kind}, int{kAddi});
-  EXPECT_EQ(int{cache.ops()[9].kind}, int{kNeedDecode});
-  EXPECT_EQ(copy.ops()[9].handler, h.table[kSystem]);
+  EXPECT_EQ(int{cache.ops()[16].kind}, int{kAddi});
+  EXPECT_EQ(int{cache.ops()[18].kind}, int{kNeedDecode});
+  EXPECT_EQ(copy.ops()[18].handler, h.table[kSystem]);
 }
 
 TEST(DecodeCache, PagesCoverTheMemoryInOneMask) {

@@ -63,6 +63,15 @@ TEST(Disassemble, KnownEncodingsInObjdumpSyntax) {
       {0xc0001073, "unimp"},
       {0xffffffff, ".word 0xffffffff"},
       {0x00000000, ".word 0x00000000"},
+      // 2-byte instructions (C extension) as the ones they expand to, in objdump's words.
+      {0x4505, "li a0,1"},
+      {0x852e, "mv a0,a1"},
+      {0x952e, "add a0,a0,a1"},
+      {0x8082, "ret"},
+      {0x0001, "nop"},
+      {0x9002, "ebreak"},
+      {0x4002, ".2byte 0x4002"},          // c.lwsp with rd x0: reserved
+      {0x00014002, ".word 0x00014002"},   // the same with another parcel after it
   };
   for (const Known& k : known) EXPECT_EQ(disassemble(k.insn, kPc), k.text) << std::hex << k.insn;
 }

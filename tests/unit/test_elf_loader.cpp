@@ -323,8 +323,8 @@ TEST(ElfLoader, WrongClassEndiannessMachineOrType) {
 
 TEST(ElfLoader, WrongAbiFlags) {
   ElfBuilder e = typical();
-  e.flags = 0x1 | 0x2;  // RVC
-  EXPECT_EQ(error_for(e.build()), "built for the C extension (compressed instructions), which the cores do not have");
+  e.flags = 0x1 | 0x2;  // RVC: the platform decides whether its cores have C (Wafer::check_image)
+  EXPECT_EQ(error_for(e.build()), "");
   e.flags = 0x4;  // double-float ABI
   EXPECT_EQ(error_for(e.build()), "built for a double/quad float ABI; the cores implement F only (use -mabi=ilp32f)");
   e.flags = 0x6;  // quad-float ABI
@@ -428,6 +428,12 @@ TEST(ElfLoader, UnalignedEntryPointIsRefused) {
     std::snprintf(hex, sizeof hex, "0x%x", entry);
     EXPECT_EQ(error_for(e.build()), "entry point " + std::string(hex) + " is not 4-byte aligned");
   }
+  // With the C extension instructions are 2-byte aligned.
+  e.flags |= 0x1;
+  e.entry = 0x8000'0002;
+  EXPECT_EQ(error_for(e.build()), "");
+  e.entry = 0x8000'0003;
+  EXPECT_EQ(error_for(e.build()), "entry point 0x80000003 is not 2-byte aligned");
 }
 
 TEST(ElfLoader, SectionAndSymbolTablesOutsideTheFileAreRefused) {
