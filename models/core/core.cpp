@@ -293,7 +293,7 @@ void Core::take_trap(uint32_t cause, uint32_t tval, uint32_t insn) {
     // Nowhere to go: report instead of looping on faults at address 0.
     uint32_t word = insn;
     const uint32_t off = pc_ - static_cast<uint32_t>(params_.exec_base);
-    if (!word && off < params_.exec_size && !(off & (params_.compressed ? 1 : 3))) word = insn_at(off);
+    if (!word && off < params_.exec_size && !(off & ialign_mask(params_.compressed))) word = insn_at(off);
     fault_ = FaultInfo{true, cause, pc_, tval, word};
     halted_ = true;
     return;
@@ -384,7 +384,7 @@ bool Core::write_csr(uint32_t csr, uint32_t v) {
     case 0x304: mie_ = v & kIrqMask; break;
     case 0x305: mtvec_ = (v & 3) <= 1 ? v : (v & ~3u); break;  // modes 2 and 3 are reserved
     case 0x340: mscratch_ = v; break;
-    case 0x341: mepc_ = v & (params_.compressed ? ~1u : ~3u); break;  // IALIGN 16 or 32
+    case 0x341: mepc_ = v & ~ialign_mask(params_.compressed); break;
     case 0x342: mcause_ = v; break;
     case 0x343: mtval_ = v; break;
     default: break;  // misa, mip, mstatush and the hardwired-zero CSRs ignore writes
@@ -635,13 +635,13 @@ bool Core::decode_at(uint32_t pc) {
   if (code_.use_count() > 1 && !code_->in_shared_range(off)) privatize_code();
   // Other cores read a shared cache meanwhile, and which core decodes first shows in its stats.
   if (isolated_ && code_.use_count() > 1) return false;
-  const uint32_t first = parcel_at(off);
+  const uint32_t insn = insn_at(off);
   // A 4-byte instruction in the last parcel runs off the memory: it faults as fetching past it.
-  const bool cut_off = !(params_.compressed && is_compressed(first)) && off + 4 > params_.exec_size;
+  const bool cut_off = !(params_.compressed && is_compressed(insn)) && off + 4 > params_.exec_size;
   const bool breakpoint = debug_ && pc != skip_breakpoint_pc_ && debug_->breakpoints.count(pc);
   Op op = breakpoint ? Op{nullptr, kBreakpointOp, 0, 0, 0, 0}
           : cut_off  ? Op{nullptr, kEnd, 0, 0, 0, 0}
-                     : decode(insn_at(off), pc, CodeWindow(params_.exec_base, params_.exec_size, params_.compressed));
+                     : decode(insn, pc, CodeWindow{params_.exec_base, params_.exec_size, params_.compressed});
   if (samples_) op.kind = with_calls(op);
   code_->store(off, op);
   ++stats_.decodes;

@@ -318,10 +318,9 @@ class Core final : public Hart {
   // Page `page`'s entry, asked of the target when none is held or, for `write`, when the one held
   // is read-only; 0 when the target grants none that covers the page.
   uintptr_t dmi_page(uint32_t page, bool write);
-  // The instruction word at `offset` of the executable memory (through DMI: it must be granted).
-  // The instruction at `offset` into executable memory: 16 bits if compressed (with the C
-  // extension), else 32 (0 above the memory's end); parcels are read apart, since a 4-byte
-  // instruction may straddle two DMI pages.
+  // The instruction at `offset` into executable memory (through DMI: it must be granted): 16
+  // bits if compressed (with the C extension), else 32 (0 above the memory's end); parcels are
+  // read apart, since a 4-byte instruction may straddle two DMI pages.
   uint32_t insn_at(uint32_t offset);
   uint32_t parcel_at(uint32_t offset);
   static uint32_t dmi_pages_of(const CoreParams& params) {

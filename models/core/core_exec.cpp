@@ -76,7 +76,7 @@ StopReason Core::exec(uint64_t limit_cycle, HandlerTable* table_out) {
   const uint32_t base = static_cast<uint32_t>(code_->base());
   // Jump targets and the pc must be 4-byte aligned without the C extension; with it, bit 0 of
   // a target is never set.
-  const uint32_t ialign_mask = params_.compressed ? 1u : 3u;
+  const uint32_t misaligned = ialign_mask(params_.compressed);
   uint32_t* const x = x_;
   uint32_t* const f = f_;
   const uintptr_t* pages = dmi_pages_;
@@ -249,8 +249,8 @@ StopReason Core::exec(uint64_t limit_cycle, HandlerTable* table_out) {
 #define FD f[ip->rd]
 
   // Entry: the pc may be anywhere (reset, mret, debugger); fetching outside the cache faults.
-  if (WVP_UNLIKELY((pc_ & ialign_mask) || pc_ - base >= code_->size_bytes())) {
-    take_trap(pc_ & ialign_mask ? kInsnMisaligned : kInsnAccessFault, pc_, 0);
+  if (WVP_UNLIKELY((pc_ & misaligned) || pc_ - base >= code_->size_bytes())) {
+    take_trap(pc_ & misaligned ? kInsnMisaligned : kInsnAccessFault, pc_, 0);
     if (halted_) return StopReason::Halted;
     if constexpr (kStep) {
       step_end_ = StepEnd::Taken;
@@ -298,7 +298,7 @@ far_target:  // a taken jump to an aligned target outside executable memory: the
   H(Jal, RD = PC() + INSN_PARCELS * kParcelBytes; JUMP_TO(ip + ip->imm);)           \
   H(Jalr, {                                                                          \
     const uint32_t target = (RS1 + static_cast<uint32_t>(ip->imm)) & ~1u;            \
-    if (WVP_UNLIKELY(target & ialign_mask)) TRAP(kInsnMisaligned, target); /* before rd */ \
+    if (WVP_UNLIKELY(target & misaligned)) TRAP(kInsnMisaligned, target); /* before rd */  \
     RD = PC() + INSN_PARCELS * kParcelBytes;                                         \
     if (WVP_UNLIKELY(target - base >= code_->size_bytes())) {                        \
       m_addr = target, m_parcels = INSN_PARCELS;                                     \
@@ -315,7 +315,7 @@ far_target:  // a taken jump to an aligned target outside executable memory: the
     const uint32_t w = static_cast<uint32_t>(ip->imm);                               \
     const uint32_t rd = (w >> 7) & 31;                                               \
     m_addr = PC() + static_cast<uint32_t>(imm_j(w));                                 \
-    if (m_addr & ialign_mask) TRAP(kInsnMisaligned, m_addr); /* rd is not written */ \
+    if (m_addr & misaligned) TRAP(kInsnMisaligned, m_addr); /* rd is not written */   \
     if (rd) x[rd] = PC() + INSN_PARCELS * kParcelBytes;                              \
     m_parcels = INSN_PARCELS;                                                        \
     cyc += tm.taken;                                                                 \
@@ -338,7 +338,7 @@ far_target:  // a taken jump to an aligned target outside executable memory: the
       NEXT();                                                                        \
     }                                                                                \
     m_addr = PC() + static_cast<uint32_t>(imm_b(w));                                 \
-    if (m_addr & ialign_mask) TRAP(kInsnMisaligned, m_addr);                         \
+    if (m_addr & misaligned) TRAP(kInsnMisaligned, m_addr);                           \
     m_parcels = INSN_PARCELS;                                                        \
     cyc += tm.taken;                                                                 \
     goto far_target;                                                                 \

@@ -30,7 +30,7 @@ bool rm_valid(uint32_t rm) { return rm <= 4 || rm == 7; }
 
 // A direct target the cache can reach: aligned for the instruction set and inside it.
 bool near(uint32_t target, const CodeWindow& code) {
-  return !(target & code.ialign_mask) && target - code.base < code.size;
+  return !(target & ialign_mask(code.compressed)) && target - code.base < code.size;
 }
 
 Op decode_branch(uint32_t w, uint32_t pc, const CodeWindow& code) {

@@ -6,15 +6,15 @@
 
 namespace wvp {
 
-// The executable memory [base, base + size) and the instruction set's alignment: with the C
-// extension instructions are 2-byte aligned (IALIGN 16), else 4.
+// The address bits an instruction's address must have clear: with the C extension instructions
+// are 2-byte aligned (IALIGN 16), else 4.
+constexpr uint32_t ialign_mask(bool compressed) { return compressed ? 1u : 3u; }
+
+// The executable memory [base, base + size), and whether the cores have the C extension.
 struct CodeWindow {
   uint64_t base;
   uint32_t size;
   bool compressed;
-  uint32_t ialign_mask;
-  CodeWindow(uint64_t base_, uint32_t size_, bool compressed_)
-      : base(base_), size(size_), compressed(compressed_), ialign_mask(compressed_ ? 1 : 3) {}
 };
 
 // Decodes `insn` located at `pc`: a 4-byte instruction, or with the C extension a 2-byte one

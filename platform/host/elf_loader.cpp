@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "models/core/decode.h"
 #include "platform/support/input_file.h"
 
 namespace wvp {
@@ -120,8 +121,8 @@ ElfImage parse_elf(std::string_view data, const std::string& path) {
   image.entry = r.get<uint32_t>(24);
   image.flags = flags;
   // Instructions are 4-byte aligned, or 2 with the C extension; a misaligned pc traps at once.
-  const uint32_t ialign = image.compressed() ? 2 : 4;
-  if (image.entry % ialign) r.fail("entry point " + hex(image.entry) + " is not " + std::to_string(ialign) + "-byte aligned");
+  if (const uint32_t mask = ialign_mask(image.compressed()); image.entry & mask)
+    r.fail("entry point " + hex(image.entry) + " is not " + std::to_string(mask + 1) + "-byte aligned");
   const uint32_t phoff = r.get<uint32_t>(28);
   const uint16_t phentsize = r.get<uint16_t>(42), phnum = r.get<uint16_t>(44);
   if (phnum == 0) r.fail("no program headers");

@@ -21,8 +21,8 @@ constexpr uint32_t kPc = 0x8000'1000;  // middle of the executable window
 constexpr uint8_t kSink = 32;
 
 // Decodes as a core without the C extension (RV32IMF) does, or with it.
-Op d(uint32_t w, uint32_t pc = kPc) { return decode(w, pc, CodeWindow(kExecBase, kExecSize, false)); }
-Op dc(uint32_t w, uint32_t pc = kPc) { return decode(w, pc, CodeWindow(kExecBase, kExecSize, true)); }
+Op d(uint32_t w, uint32_t pc = kPc) { return decode(w, pc, CodeWindow{kExecBase, kExecSize, false}); }
+Op dc(uint32_t w, uint32_t pc = kPc) { return decode(w, pc, CodeWindow{kExecBase, kExecSize, true}); }
 
 // Encoders not in rv32_asm.h.
 constexpr uint32_t b_f3(uint32_t f3, uint32_t rs1, uint32_t rs2, int32_t off) { return b_type(off, rs2, rs1, f3); }
@@ -193,7 +193,7 @@ TEST(Decode, BranchesOutsideTheWindowOrMisalignedAreFar) {
   EXPECT_EQ(int{d(at_end, static_cast<uint32_t>(kExecBase) + kExecSize - 4).kind}, int{kBranchFar});
   EXPECT_EQ(int{d(at_end, static_cast<uint32_t>(kExecBase) + kExecSize - 8).kind}, int{kBne});  // last word: near
   // A window elsewhere: the same branch at the same pc is far.
-  EXPECT_EQ(int{decode(bne(1, 2, 8), kPc, CodeWindow(0x1000'0000, 0x1000, false)).kind}, int{kBranchFar});
+  EXPECT_EQ(int{decode(bne(1, 2, 8), kPc, CodeWindow{0x1000'0000, 0x1000, false}).kind}, int{kBranchFar});
   // With the C extension, targets at 2-byte boundaries are near.
   for (int32_t off : {2, 6, -2, 4094}) EXPECT_EQ(dc(bne(1, 2, off)).imm, off / 2) << off;
 }
@@ -213,7 +213,7 @@ TEST(Decode, JalInsideTheWindowBecomesAnOpDelta) {
   // Full 21-bit range in a 2 MiB window: imm[20] sign and imm[19:12].
   constexpr uint64_t base = 0x8000'0000;
   constexpr uint32_t size = 0x20'0000, pc = 0x8010'0000;
-  const CodeWindow window(base, size, false);
+  const CodeWindow window{base, size, false};
   EXPECT_EQ(decode(jal(1, -0x10'0000), pc, window).imm, -0x8'0000);
   EXPECT_EQ(decode(jal(1, 0xf'fffc), pc, window).imm, 0x7'fffe);
   EXPECT_EQ(decode(jal(1, 0x1000), pc, window).imm, 0x800);
