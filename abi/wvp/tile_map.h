@@ -41,6 +41,7 @@
 #define WVP_FABRIC_IRQ_ENABLE   0x600      /* rw: bit c: external interrupt while color c has data */
 #define WVP_FABRIC_IRQ_PENDING  0x604      /* ro: enabled colors with data */
 #define WVP_FABRIC_COLORS       0x608      /* ro: colors per port */
+#define WVP_FABRIC_RX_PEEK      0x680      /* ro [color]: waits while the queue is empty, then reads its first wavelet, leaving it there */
 /* A firmware that needs colors 0 to n-1 says so with an absolute symbol of this name and value n
  * (WVP_USES_COLORS in wvp/hal.h): the host refuses a platform with fewer (fabric.colors) before
  * the run, where the firmware would fault on its first route to a color that is not there. */
@@ -69,6 +70,7 @@
 #define WVP_TENSOR_SRC1_TYPED   0x40       /*   bit 6: src1's type is bits 8:7 (weights in fp16 times an fp32 vector) */
 #define WVP_TENSOR_SRC1_TYPE_SHIFT 7
 #define WVP_TENSOR_SRC1_TYPE(type) (WVP_TENSOR_SRC1_TYPED | ((type) << WVP_TENSOR_SRC1_TYPE_SHIFT)) /* or'ed into the source type */
+#define WVP_TENSOR_KEEP         0x200      /*   bit 9: a combining stream to the fabric also stores each result over src1 */
 #define WVP_TENSOR_LEN          0x08       /* elements per row */
 #define WVP_TENSOR_ROWS         0x0C
 #define WVP_TENSOR_SRC0         0x10

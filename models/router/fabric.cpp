@@ -354,6 +354,11 @@ uint64_t Fabric::rx_next_arrival(uint32_t tile, uint32_t color) const {
   return q.count ? flit_at(q, 0).ready : UINT64_MAX;
 }
 
+uint32_t Fabric::rx_front(uint32_t tile, uint32_t color) const {
+  if (rx_next_arrival(tile, color) == UINT64_MAX) fail(at(tile, params_.width) + ": look into an empty queue");
+  return flit_at(routers_[tile]->in[kPorts * params_.colors + color], 0).data;
+}
+
 uint32_t Fabric::rx_pop(uint32_t tile, uint32_t color, uint64_t cycle) {
   if (rx_next_arrival(tile, color) > cycle) fail(at(tile, params_.width) + ": receive from an empty queue");
   if (cycle + 1 < now_ || cycle > now_ + kMaxPopLead)

@@ -96,7 +96,7 @@ struct FabricDeadlock : FabricError {
 struct RouterStats {
   uint64_t link_flits[kPorts] = {};    // flits sent out of each output port
   uint64_t stall_cycles = 0;           // cycles in which a ready flit could not move
-  uint32_t buffer_high_water = 0;      // most flits held in one link input buffer (N, E, S, W)
+  uint32_t buffer_high_water = 0;      // most flits arrived and waiting in one link input buffer (N, E, S, W)
 };
 
 class Fabric {
@@ -161,6 +161,8 @@ class Fabric {
   // When the first wavelet in the receive queue arrives (UINT64_MAX if it is empty): one has
   // arrived by `cycle` if it has, as the queue holds them in the order they arrive.
   uint64_t rx_next_arrival(uint32_t tile, uint32_t color) const;
+  // The first wavelet in the receive queue, left there (the queue must not be empty).
+  uint32_t rx_front(uint32_t tile, uint32_t color) const;
 
   // Packet mode: queues a packet at its source; its flits enter the router one per cycle from
   // `cycle` on (the source queue is unbounded, as in the NoC literature).

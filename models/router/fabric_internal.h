@@ -141,9 +141,6 @@ inline void Fabric::push(Router& r, uint32_t port, uint32_t vc, const Flit& f) {
   if (port < kPorts) {
     r.nonempty[port] |= 1u << vc;
     r.nonempty_ports |= port_bit(static_cast<int>(port));
-    // The ramp input is the tile's send queue: cores that run ahead of the fabric fill it
-    // with wavelets of future cycles, so its fill level depends on the quantum.
-    if (port != kRamp) r.stats.buffer_high_water = std::max<uint32_t>(r.stats.buffer_high_water, q.count);
   }
 }
 
@@ -217,6 +214,17 @@ template <bool kPackets, uint32_t kVcs>
 
 template <bool kPackets, uint32_t kVcs>
 [[gnu::always_inline]] inline void Fabric::release(Router& r, uint32_t tile, int port, uint32_t vc, uint64_t t) {
+  if (port != kRamp) {
+    // The flits that had arrived by t and waited, the leaving one included. A count at a push
+    // would depend on whether the router forwarded its own flit of that cycle before or after
+    // (the order in which a cycle's routers run, which follows when cores send, so the quantum);
+    // the flits arrived by t do not. (The ramp input, the tile's send queue, is left out: cores
+    // that run ahead fill it with wavelets of future cycles.)
+    const InVc& q = r.in[uint32_t(port) * vcs<kVcs>() + vc];
+    uint32_t waited = 1;
+    while (waited < q.count && flit_at(q, waited).ready <= t) ++waited;
+    r.stats.buffer_high_water = std::max(r.stats.buffer_high_water, waited);
+  }
   pop<kVcs>(r, static_cast<uint32_t>(port), vc);
   --in_flight_;
   if (port == kRamp) {

@@ -54,10 +54,14 @@ uint64_t FabricPort::pending_wake(uint32_t tile, uint64_t from) const {
   return first;
 }
 
-bool FabricPort::try_receive(uint32_t tile, uint32_t color, uint64_t cycle, uint32_t& wavelet) {
+bool FabricPort::take(uint32_t tile, uint32_t color, uint64_t cycle, uint32_t& wavelet, bool pop) {
   // A wavelet known to have arrived by `cycle` is the queue's head then: later discoveries
   // arrive later on the same link.
   if (cycle > fabric_.now() + Fabric::kMaxPopLead || fabric_.rx_next_arrival(tile, color) > cycle) return false;
+  if (!pop) {
+    wavelet = fabric_.rx_front(tile, color);
+    return true;
+  }
   wavelet = fabric_.rx_pop(tile, color, cycle);
   TileState& st = tiles_[tile];
   ++st.stats.receives;
@@ -130,6 +134,11 @@ tlm::tlm_response_status FabricPort::access(uint32_t tile, uint64_t addr, bool w
     if (write) return tlm::TLM_COMMAND_ERROR_RESPONSE;
     const uint32_t color = static_cast<uint32_t>(addr - kRx) / 4;
     return try_receive(tile, color, cycle, value) ? tlm::TLM_OK_RESPONSE : wait_for(Wait::Receive, color);
+  }
+  if (addr >= kRxPeek && addr < kRxPeek + 4 * colors) {
+    if (write) return tlm::TLM_COMMAND_ERROR_RESPONSE;
+    const uint32_t color = static_cast<uint32_t>(addr - kRxPeek) / 4;
+    return take(tile, color, cycle, value, false) ? tlm::TLM_OK_RESPONSE : wait_for(Wait::Receive, color);
   }
   const bool route = addr < kTx;
   if (write && !route && addr != kIrqEnable) return tlm::TLM_COMMAND_ERROR_RESPONSE;

@@ -43,6 +43,7 @@ constexpr uint64_t kTxSpace = WVP_FABRIC_TX_SPACE;       // ro [color]: free slo
 constexpr uint64_t kIrqEnable = WVP_FABRIC_IRQ_ENABLE;   // rw: bit c: external interrupt while color c's receive queue is not empty
 constexpr uint64_t kIrqPending = WVP_FABRIC_IRQ_PENDING; // ro: enabled colors whose receive queue is not empty
 constexpr uint64_t kColors = WVP_FABRIC_COLORS;          // ro: colors per port
+constexpr uint64_t kRxPeek = WVP_FABRIC_RX_PEEK;         // ro [color]: blocking look at the first wavelet, not received
 }  // namespace fabric_regs
 
 struct FabricPortStats {
@@ -93,7 +94,7 @@ class FabricPort : public sc_core::sc_module,
 
   // WaveletQueues: the same queues for the tile's other initiators (its tensor engine).
   uint32_t colors() const override { return fabric_.params().colors; }
-  bool try_receive(uint32_t tile, uint32_t color, uint64_t cycle, uint32_t& wavelet) override;
+  bool try_receive(uint32_t tile, uint32_t color, uint64_t cycle, uint32_t& wavelet) override { return take(tile, color, cycle, wavelet, true); }
   bool try_send(uint32_t tile, uint32_t color, uint32_t wavelet, uint64_t cycle) override;
   bool wait_receive(uint32_t tile, uint32_t color, uint64_t cycle) override {
     return wait(tile, Wait::Receive, color, cycle);
@@ -135,6 +136,8 @@ class FabricPort : public sc_core::sc_module,
   tlm::tlm_response_status access(uint32_t tile, uint64_t addr, bool write, uint32_t& value, uint64_t cycle,
                                   Until& until);
   bool read_status(uint32_t tile, uint64_t addr, uint32_t& value, uint64_t cycle) const;
+  // The first wavelet of the receive queue if one has arrived by `cycle`, received (`pop`) or left there.
+  bool take(uint32_t tile, uint32_t color, uint64_t cycle, uint32_t& wavelet, bool pop);
   // Enabled colors with a wavelet arrived by `cycle` (the line is up while any is).
   uint32_t irq_pending(uint32_t tile, uint64_t cycle) const;
   // The tile waits from `cycle` for a wavelet or a free slot, which wakes it (true); or, for a

@@ -31,6 +31,8 @@ void TensorEngine::attach_sram(Sram& sram, uint64_t base_address) {
 
 namespace {
 
+constexpr const char* kKeepMisused = "KEEP (TYPES bit 9) is for a combining stream to a color";
+
 const char* op_name(TensorOp op) {
   switch (op) {
     case TensorOp::Fmac: return "FMAC";
@@ -251,6 +253,7 @@ uint64_t TensorEngine::execute(TileState& t, uint32_t tile) {
   s.src_type = t.types & 3, s.dst_type = (t.types >> 2) & 3;
   s.src1_type = t.types & kSrc1Typed ? (t.types >> kSrc1TypeShift) & 3 : s.src_type;
   if (s.src_type > 2 || s.src1_type > 2 || s.dst_type > 2) throw std::runtime_error("unknown element type in TYPES " + hex(t.types));
+  if (t.types & kKeep) throw std::runtime_error(kKeepMisused);
   if (!sram_) throw std::runtime_error("no SRAM attached");
   s.rows = std::max<uint32_t>(t.rows, 1), s.len = t.len;
   s.uses_src1 = op == TensorOp::Fmac || op == TensorOp::Dot || op == TensorOp::Add || op == TensorOp::Mul;
@@ -358,7 +361,7 @@ StallExtension::Until TensorEngine::stream(TileState& t, uint32_t tile) {
   const bool from_fabric = t.types & kFromFabric;
   const uint32_t src_type = t.types & 3, dst_type = (t.types >> 2) & 3;
   const bool combine = t.op != uint32_t(TensorOp::Copy), to_fabric = t.types & kToFabric;
-  const bool forward = from_fabric && to_fabric && !combine;
+  const bool forward = from_fabric && to_fabric && !combine, keep = t.types & kKeep;
   const uint32_t color = from_fabric ? t.src0.addr : t.dst.addr, out_color = forward ? t.scalar : t.dst.addr;
   const uint64_t n = uint64_t(std::max<uint32_t>(t.rows, 1)) * t.len;
   const auto wavelet_of = [](float v, uint32_t type) -> uint32_t {
@@ -394,6 +397,7 @@ StallExtension::Until TensorEngine::stream(TileState& t, uint32_t tile) {
                                                 : (v > own ? v : own);
         }
         if (!combine || !to_fabric) from_float(sram_->writable(tile, element(t.dst, dst_type, r, i)), dst_type, v);
+        else if (keep) from_float(sram_->writable(tile, element(t.src1, src_type, r, i)), src_type, v);
         t.held = combine ? wavelet_of(v, dst_type) : wavelet;
         t.holding = to_fabric;
       }
@@ -425,6 +429,7 @@ void TensorEngine::go_stream(TileState& t, RegisterAccess& a, const std::functio
       error = "only COPY, ADD and MAX stream to or from the fabric";
     else if (combine && !from_fabric) error = std::string(op_name(static_cast<TensorOp>(t.op))) + " streams from the fabric only";
     else if (combine && src_type != dst_type) error = "a combining stream keeps its element type (TYPES " + hex(t.types) + ")";
+    else if ((t.types & kKeep) && !(combine && to_fabric)) error = kKeepMisused;
     else if (src_type > 2 || dst_type > 2) error = "unknown element type in TYPES " + hex(t.types);
     else if (!queues_) error = "no fabric queues attached";
     else if (color >= queues_->colors() || out_color >= queues_->colors())

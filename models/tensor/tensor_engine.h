@@ -25,7 +25,9 @@
 //   ADD and MAX from the fabric (TYPES bit 4) combine as they stream: each wavelet w from the
 //          color in SRC0 meets its element s of SRC1, and w + s (ADD) or w > s ? w : s (MAX,
 //          element by element) goes to DST, or with bit 5 on to the color in DST: a chain of
-//          tiles reduces at one wavelet per cycle. Source and destination share one type.
+//          tiles reduces at one wavelet per cycle. Source and destination share one type. With
+//          TYPES bit 9 (KEEP) a combining stream to a color also stores each result over its src1
+//          element: a line's root sends its reduced elements out as a broadcast as they are made.
 // Without compute_values, every result is 0 (MAX: 0 at position 0), its timing unchanged.
 // Timing: STARTUP cycles, then per group of `lanes` elements as many cycles as the worst SRAM bank
 // any operand's group falls on. Lanes per cycle: fp16_lanes when every source the operation reads
@@ -59,9 +61,11 @@ constexpr uint64_t kSize = WVP_TENSOR_SIZE;
 constexpr uint64_t kOp = WVP_TENSOR_OP;                    // rw: TensorOp
 constexpr uint64_t kTypes = WVP_TENSOR_TYPES;              // rw: bits 1:0 source type, 3:2 destination type (TensorType),
                                                            //     4: source is a fabric color, 5: destination is one,
-                                                           //     6: src1's type is bits 8:7 (else the source type)
+                                                           //     6: src1's type is bits 8:7 (else the source type),
+                                                           //     9: a combining stream to a color keeps its results
 constexpr uint32_t kFromFabric = WVP_TENSOR_FROM_FABRIC, kToFabric = WVP_TENSOR_TO_FABRIC;
 constexpr uint32_t kSrc1Typed = WVP_TENSOR_SRC1_TYPED, kSrc1TypeShift = WVP_TENSOR_SRC1_TYPE_SHIFT;
+constexpr uint32_t kKeep = WVP_TENSOR_KEEP;
 constexpr uint64_t kLen = WVP_TENSOR_LEN;                  // rw: elements per row
 constexpr uint64_t kRows = WVP_TENSOR_ROWS;                // rw: rows (0 counts as 1)
 constexpr uint64_t kSrc0 = WVP_TENSOR_SRC0;                // rw: address

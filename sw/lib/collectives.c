@@ -135,28 +135,35 @@ static void send_block(uint32_t color, const float *data, uint32_t n) {
 }
 
 /* The wait for a collective's first wavelet is mostly waiting for the sender to finish its own
- * work, so the profiler counts it as synchronisation and the rest as transfer. */
-static void recv_block(uint32_t color, float *data, uint32_t n, int first_of_collective) {
-  if (!n) return;
-  if (first_of_collective) {
-    const uint32_t before = wvp_activity_begin(WVP_ACTIVITY_SYNC);
-    data[0] = wvp_recv_f32(color);
-    wvp_activity_end(before);
-    ++data, --n;
-  }
-  if (n) wvp_tensor_stream_in(color, WVP_FP32, data, n);
+ * work, so the profiler counts it as synchronisation and the rest as transfer. The stream is
+ * described before that wait, so that it starts as the first wavelet arrives: a receiver that
+ * takes its time holds up the sender, and every tile before it on a broadcast. */
+static void wait_first(uint32_t color, int first_of_collective) {
+  if (!first_of_collective) return;
+  const uint32_t before = wvp_activity_begin(WVP_ACTIVITY_SYNC);
+  wvp_peek(color);
+  wvp_activity_end(before);
 }
 
-/* Receives n floats into data and passes them on along the same color as they come (the
- * chains' routes send the core's wavelets on to the next tile). */
-static void forward_block(uint32_t color, float *data, uint32_t n, int first_of_collective) {
+static void recv_block(uint32_t color, float *data, uint32_t n, int first_of_collective) {
   if (!n) return;
-  if (first_of_collective) {
-    recv_block(color, data, 1, 1);
-    wvp_send_f32(color, data[0]);
-    ++data, --n;
+  if (n == 1) {  /* one wavelet: the core takes it itself, without a stream's start-up */
+    wait_first(color, first_of_collective);
+    data[0] = wvp_recv_f32(color);
+    return;
   }
-  if (n) wvp_tensor_stream_forward(color, color, WVP_FP32, data, n);
+  wvp_tensor_describe_stream_in(color, WVP_FP32, data, n);
+  wait_first(color, first_of_collective);
+  wvp_tensor_go();
+}
+
+/* Receives n floats into data from color `from` and passes them on along color `to` as they come
+ * (the chains' routes send the core's wavelets on to the next tile). */
+static void forward_block(uint32_t from, uint32_t to, float *data, uint32_t n, int first_of_collective) {
+  if (!n) return;
+  wvp_tensor_describe_stream_forward(from, to, WVP_FP32, data, n);
+  wait_first(from, first_of_collective);
+  wvp_tensor_go();
 }
 
 static void bcast(uint32_t color, float *data, uint32_t n, int is_root) {
@@ -177,31 +184,66 @@ static void col_bcast(float *data, uint32_t n, uint32_t root_y) {
  * sends its data; each tile on the way combines what arrives with its own as it streams through
  * its tensor engine, one element per cycle (the arriving partial on the left: w + own, or
  * w > own ? w : own), and position 0 keeps the result. */
-static inline __attribute__((always_inline)) void chain(uint32_t tensor_op, uint32_t color, float *data, uint32_t n,
-                                                        uint32_t pos, uint32_t len) {
-  if (pos + 1 == len) send_block(color, data, n);
-  else wvp_tensor_stream_combine(tensor_op, color, WVP_FP32, data, pos > 0, pos > 0 ? color : (uintptr_t)data, n);
-}
 
-/* The line's chains in order: its reduction to the root. */
-static inline void reduce(float *data, uint32_t n, wvp_reduce_op op, const line *l) {
+#define NO_BCAST UINT32_MAX
+
+/* The most elements a root broadcasts while it still reduces them. Its last chain's tile next to
+ * it is still sending its own partials then, so it cannot take the broadcast until it has sent
+ * them all: the broadcast's wavelets wait in that tile's receive queue, its router's input buffer
+ * and the root's send queue, and the root takes the partials into its receive queue and input
+ * buffer meanwhile. With every queue and buffer at least one wavelet deep, 4 elements always
+ * fit; more could fill them, and the two tiles would wait for each other for ever. */
+#define FUSED_BCAST_MAX 4
+
+/* The line's chains in order: its reduction to the root. With a `bcast_color` the root (position
+ * 0 of every chain it runs) then broadcasts the result on it; a short vector's it sends out as its
+ * last chain makes it, keeping it (KEEP), so that the broadcast starts with the reduction's first
+ * element, not after its last. Not inlined: one copy serves every line, and the decode's model
+ * regions get the bytes. */
+__attribute__((noinline)) static void reduce(float *data, uint32_t n, wvp_reduce_op op, const line *l, uint32_t bcast_color) {
   const uint32_t tensor_op = op == WVP_MAX ? WVP_TENSOR_MAX : WVP_TENSOR_ADD;
+  const int fused = bcast_color != NO_BCAST && n <= FUSED_BCAST_MAX;
   if (!n) return;
-  for (uint32_t i = 0; i < l->steps; ++i) chain(tensor_op, l->step[i].color, data, n, l->step[i].pos, l->step[i].len);
+  for (uint32_t i = 0; i < l->steps; ++i) {
+    const chain_step *s = &l->step[i];
+    if (s->pos + 1 == s->len) {
+      send_block(s->color, data, n);
+      continue;
+    }
+    const int keep = fused && i + 1 == l->steps, on_color = s->pos > 0 || keep;
+    const uint32_t types = WVP_FP32 | WVP_TENSOR_FROM_FABRIC | (on_color ? WVP_TENSOR_TO_FABRIC : 0) | (keep ? WVP_TENSOR_KEEP : 0);
+    wvp_tensor_describe_stream(tensor_op, types, n, s->color, (uintptr_t)data,
+                               keep ? bcast_color : s->pos > 0 ? s->color : (uintptr_t)data);
+    wvp_tensor_go();
+  }
+  if (bcast_color != NO_BCAST && !fused) send_block(bcast_color, data, n);
 }
 
-/* Along a row, a column or a column segment: reduced to the root, then broadcast from it. */
-static inline void line_allreduce(float *data, uint32_t n, wvp_reduce_op op, const line *l) {
+/* Along a row, a column or a column segment: reduced to the root, which broadcasts the result. */
+__attribute__((noinline)) static void line_allreduce(float *data, uint32_t n, wvp_reduce_op op, const line *l) {
   if (l->len < 2) return;
-  reduce(data, n, op, l);
-  bcast(l->bcast_color, data, n, l->pos == l->root);
+  const int root = l->pos == l->root;
+  reduce(data, n, op, l, root ? l->bcast_color : NO_BCAST);
+  if (!root) recv_block(l->bcast_color, data, n, 1);
 }
 
-/* Rows reduce to their roots, the roots' column all-reduces, and they broadcast along the rows. */
+/* Rows reduce to their roots and the roots' column all-reduces; each root passes the column's
+ * result on along its row as it arrives (the column's root sends it once it has it). */
 static void allreduce(float *data, uint32_t n, wvp_reduce_op op) {
-  reduce(data, n, op, &row_line);
-  if (row_line.pos == row_line.root) line_allreduce(data, n, op, &col_line);
-  row_bcast(data, n, row_line.root);
+  if (block_h < 2) {
+    line_allreduce(data, n, op, &row_line);
+    return;
+  }
+  reduce(data, n, op, &row_line, NO_BCAST);
+  if (row_line.pos != row_line.root) {
+    recv_block(WVP_COLOR_ROW_BCAST, data, n, 1);
+    return;
+  }
+  const int col_root = col_line.pos == col_line.root;
+  reduce(data, n, op, &col_line, col_root ? WVP_COLOR_COL_BCAST : NO_BCAST);
+  if (col_root) row_bcast(data, n, row_line.root);
+  else if (block_w > 1) forward_block(WVP_COLOR_COL_BCAST, WVP_COLOR_ROW_BCAST, data, n, 1);
+  else recv_block(WVP_COLOR_COL_BCAST, data, n, 1);
 }
 
 /* ---- all-gather ------------------------------------------------------------------------------
@@ -233,7 +275,7 @@ static void pass_part(uint32_t color, float *part, uint32_t n, int own, int pass
     if (passes_on) send_block(color, part, n);
     return;
   }
-  if (passes_on) forward_block(color, part, n, *first);
+  if (passes_on) forward_block(color, color, part, n, *first);
   else recv_block(color, part, n, *first);
   *first = 0;
 }

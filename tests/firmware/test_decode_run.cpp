@@ -202,15 +202,15 @@ TEST(DecodeRun, PipelineStagesGenerateTheHostReferencesTokensAndLogits) {
 
 TEST(DecodeRun, EdgeStagesWithFewerLayersOrNoneGenerateTheHostReferencesTokens) {
   // Four stages on 4x4 blocks of 8x8: a middle stage holds two layers, but the vocabulary rows
-  // leave the first stage room for one (384 tokens) or none (2,432), and the last stage (the
-  // classifier's outputs too) none: it only classifies, and with 2,432 tokens stage 0 only embeds. (With so
+  // leave the first stage room for one (384 tokens) or none (2,560), and the last stage (the
+  // classifier's outputs too) none: it only classifies, and with 2,560 tokens stage 0 only embeds. (With so
   // few layers a shared classifier would pick the input token again: BOS.)
   const struct {
     std::string name;
     int32_t layers, vocab;
     std::string plan;
   } cases[] = {{"edge_first.bin", 5, 384, "5 layers in 4 pipeline stages of 4x4 cores (1 on the first, 0 on the last)"},
-               {"edge_none.bin", 3, 2432, "3 layers in 4 pipeline stages of 4x4 cores (0 on the first, 0 on the last)"}};
+               {"edge_none.bin", 3, 2560, "3 layers in 4 pipeline stages of 4x4 cores (0 on the first, 0 on the last)"}};
   for (const auto& c : cases) {
     const std::string path = narrow_model(c.name, c.layers, c.vocab, false);
     const llama::Generation reference = greedy_from_bos(llama::read_checkpoint(path), 32);
@@ -353,9 +353,10 @@ TEST(DecodeRun, AShapeAloneDecodesTimingOnlyFromACountedPrompt) {
 // Positions 20 to 23 decoded from --start-position 20 against the same positions of runs from
 // position 0 (those of a 24-position run less those of a 20-position one): their K/V caches hold
 // the same zeros, so the positions do the same work. Without a K/V window the attention, the step
-// that reads the caches, takes the same cycles to the one; with a window its reads of the memory
-// node are the same. The first position starts from the set-up's barrier, not from the token
-// before it, so a token's cycles may differ by the skew of the cores' start: a few per position.
+// that reads the caches, takes the same cycles but for that skew; with a window its reads of the
+// memory node are the same. The first position starts from the set-up's barrier, not from the
+// token before it, so a token's cycles may differ by the skew of the cores' start, which the
+// collectives see: a few cycles per position and core.
 TEST(DecodeRun, AStartPositionTakesTheCyclesOfThosePositionsInARunFromTheStart) {
   const auto decode = [&](const std::string& name, std::vector<std::string> args) {
     const std::string stats = temp_path(name);
@@ -392,7 +393,8 @@ TEST(DecodeRun, AStartPositionTakesTheCyclesOfThosePositionsInARunFromTheStart) 
       EXPECT_EQ(node_accesses(s), node_accesses(t) - node_accesses(b));
       EXPECT_GT(node_accesses(s), 0u);
     } else {
-      EXPECT_EQ(attention(s), attention(t) - attention(b));
+      const double through = double(attention(t) - attention(b));
+      EXPECT_NEAR(double(attention(s)), through, 0.001 * through);
     }
   }
 }

@@ -171,7 +171,10 @@ TEST(HostLoadRun, CoresWaitForASlowPromptUntilItsDoorbellWhateverTheQuantum) {
   const uint64_t late = runs[0].stats["simulated_cycles"].get<uint64_t>() - backdoor.stats["simulated_cycles"].get<uint64_t>();
   EXPECT_GT(late, 0u);
   EXPECT_LT(late, doorbell);
-  EXPECT_EQ(runs[0].stats["decode"]["cycles_per_token"], backdoor.stats["decode"]["cycles_per_token"]);
+  // The cores leave the wait together at the doorbell, and the set-up's barrier one by one without
+  // it: the first position's collectives see that skew, a few cycles.
+  const double per_token = backdoor.stats["decode"]["cycles_per_token"].get<double>();
+  EXPECT_NEAR(runs[0].stats["decode"]["cycles_per_token"].get<double>(), per_token, 0.002 * per_token);
 }
 
 TEST(HostLoadRun, BitErrorsOnTheHostLinksCostReplaysNotTokens) {

@@ -135,6 +135,45 @@ TEST(FabricPort, ReceiveWaitsUntilTheArrivalWakesIt) {
   });
 }
 
+TEST(FabricPort, PeekWaitsAsAReceiveDoesAndLeavesTheWaveletQueued) {
+  in_child_process([] {
+    Bench b(two_tiles());
+    sc_core::sc_start(sc_core::SC_ZERO_TIME);
+    StallExtension stall;
+    uint32_t v = port_bit(kEast);
+    ASSERT_EQ(b.access(0, tlm::TLM_WRITE_COMMAND, kRoute + 4 * (kRouteStride * 5 + kRamp), v, 0, &stall), tlm::TLM_OK_RESPONSE);
+    v = port_bit(kRamp);
+    ASSERT_EQ(b.access(1, tlm::TLM_WRITE_COMMAND, kRoute + 4 * (kRouteStride * 5 + kWest), v, 0, &stall), tlm::TLM_OK_RESPONSE);
+    b.port.advance(5);
+    uint32_t got = 0;
+    EXPECT_EQ(b.access(1, tlm::TLM_READ_COMMAND, kRxPeek + 4 * 5, got, 5, &stall), tlm::TLM_GENERIC_ERROR_RESPONSE);
+    EXPECT_EQ(stall.until, Until::Woken);
+    EXPECT_EQ(b.port.describe_wait(1), "waits to receive on color 5");
+    for (uint32_t data : {0x1234u, 0x5678u}) {
+      stall.until = Until::None;
+      ASSERT_EQ(b.access(0, tlm::TLM_WRITE_COMMAND, kTx + 4 * 5, data, 7, &stall), tlm::TLM_OK_RESPONSE);
+    }
+    b.port.advance(100);
+    ASSERT_EQ(b.woken.size(), 1u);
+    EXPECT_EQ(b.woken[0], std::make_pair(1u, uint64_t{9}));
+    // Looked at twice, the first wavelet stays the queue's head: nothing was received.
+    for (int i = 0; i < 2; ++i) {
+      stall.until = Until::None;
+      ASSERT_EQ(b.access(1, tlm::TLM_READ_COMMAND, kRxPeek + 4 * 5, got, 9, &stall), tlm::TLM_OK_RESPONSE);
+      EXPECT_EQ(got, 0x1234u);
+    }
+    EXPECT_EQ(b.port.stats(1).receives, 0u);
+    b.port.advance(21);
+    ASSERT_EQ(b.access(1, tlm::TLM_READ_COMMAND, kRxCount + 4 * 5, got, 20, &stall), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(got, 2u);
+    ASSERT_EQ(b.access(1, tlm::TLM_READ_COMMAND, kRx + 4 * 5, got, 20, &stall), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(got, 0x1234u);
+    ASSERT_EQ(b.access(1, tlm::TLM_READ_COMMAND, kRxPeek + 4 * 5, got, 20, &stall), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(got, 0x5678u);
+    EXPECT_EQ(b.access(1, tlm::TLM_WRITE_COMMAND, kRxPeek + 4 * 5, got, 20, &stall), tlm::TLM_COMMAND_ERROR_RESPONSE);
+  });
+}
+
 TEST(FabricPort, InitiatorsThatCannotStallGetErrorsNotWaits) {
   in_child_process([] {
     Bench b(two_tiles());

@@ -447,6 +447,13 @@ TEST(TensorEngine, StreamDescriptorsAreCheckedBeforeAnyWaveletMoves) {
     EXPECT_EQ(stream_error(TensorOp::Copy, kFromFabric | kToFabric, 3), "tensor: COPY: color 30 out of range (colors: 24)");
     EXPECT_EQ(stream_error(TensorOp::Copy, kToFabric, 24), "tensor: COPY: color 24 out of range (colors: 24)");
     EXPECT_EQ(stream_error(TensorOp::Copy, kToFabric, 3), "tensor: COPY: a stream needs an initiator that can wait");
+    // KEEP stores a combining stream's results as it sends them on: nothing else has any.
+    const std::string keep = "KEEP (TYPES bit 9) is for a combining stream to a color";
+    EXPECT_EQ(stream_error(TensorOp::Copy, kFromFabric | kToFabric | kKeep, 3), "tensor: COPY: " + keep);
+    EXPECT_EQ(stream_error(TensorOp::Add, kFromFabric | kKeep, 3), "tensor: ADD: " + keep);
+    EXPECT_EQ(stream_error(TensorOp::Add, kKeep, 3), "tensor: ADD: " + keep);  // not a stream
+    EXPECT_EQ(stream_error(TensorOp::Add, kFromFabric | kToFabric | kKeep, 3, 4),
+              "tensor: ADD: a stream needs an initiator that can wait");  // well formed
     EXPECT_EQ(port.fabric().flits_in_flight(), 0u);
   });
 }

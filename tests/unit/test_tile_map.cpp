@@ -23,7 +23,8 @@ TEST(TileMap, EveryColorsRegistersFitTheirBlock) {
   EXPECT_LE(WVP_FABRIC_RX + 4 * kMaxColors, uint64_t{WVP_FABRIC_RX_COUNT});
   EXPECT_LE(WVP_FABRIC_RX_COUNT + 4 * kMaxColors, uint64_t{WVP_FABRIC_TX_SPACE});
   EXPECT_LE(WVP_FABRIC_TX_SPACE + 4 * kMaxColors, uint64_t{WVP_FABRIC_IRQ_ENABLE});
-  EXPECT_LE(WVP_FABRIC_COLORS + 4, uint64_t{WVP_FABRIC_SIZE});
+  EXPECT_LE(WVP_FABRIC_COLORS + 4, uint64_t{WVP_FABRIC_RX_PEEK});
+  EXPECT_LE(WVP_FABRIC_RX_PEEK + 4 * kMaxColors, uint64_t{WVP_FABRIC_SIZE});
 }
 
 TEST(TileMap, TensorDescriptorRegistersAreDistinctWords) {

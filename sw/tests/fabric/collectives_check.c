@@ -14,8 +14,8 @@
 
 static uint32_t x, y, w, h;
 
-static int check(int id, const float *got, const float *want) {
-  for (uint32_t i = 0; i < N; ++i)
+static int check(int id, const float *got, const float *want, uint32_t n) {
+  for (uint32_t i = 0; i < n; ++i)
     if (got[i] != want[i]) {
       printf("check %d: element %u is %.1f, expected %.1f\n", id, (unsigned)i, (double)got[i], (double)want[i]);
       return id;
@@ -37,35 +37,35 @@ int main(void) {
   for (uint32_t root = w - 1, round = 0; round < 2; root = w / 2, ++round) {
     for (uint32_t i = 0; i < N; ++i) data[i] = value(x, y, i), want[i] = value(root, y, i);
     wvp_row_bcast_f32(data, N, root);
-    if (!failed) failed = check(1 + (int)round, data, want);
+    if (!failed) failed = check(1 + (int)round, data, want, N);
   }
   /* Column broadcast from the middle row. */
   for (uint32_t i = 0; i < N; ++i) data[i] = value(x, y, i), want[i] = value(x, h / 2, i);
   wvp_col_bcast_f32(data, N, h / 2);
-  if (!failed) failed = check(3, data, want);
+  if (!failed) failed = check(3, data, want, N);
 
   /* Row all-reduce (max, then sum) and column all-reduce (max): every tile gets the result. */
   for (uint32_t i = 0; i < N; ++i) data[i] = value(x, y, i), want[i] = value(w - 1, y, i);
   wvp_row_allreduce_f32(data, N, WVP_MAX);
-  if (!failed) failed = check(4, data, want);
+  if (!failed) failed = check(4, data, want, N);
   for (uint32_t i = 0; i < N; ++i) {
     data[i] = value(x, y, i);
     want[i] = 0;
     for (uint32_t k = 0; k < w; ++k) want[i] += value(k, y, i);
   }
   wvp_row_allreduce_f32(data, N, WVP_SUM);
-  if (!failed) failed = check(5, data, want);
+  if (!failed) failed = check(5, data, want, N);
   for (uint32_t i = 0; i < N; ++i) {
     data[i] = -value(x, y, i);
     want[i] = -value(x, 0, i);  /* the largest of the negated values is row 0's */
   }
   wvp_col_allreduce_f32(data, N, WVP_MAX);
-  if (!failed) failed = check(6, data, want);
+  if (!failed) failed = check(6, data, want, N);
 
   /* All-reduce max over the grid, and a barrier. */
   for (uint32_t i = 0; i < N; ++i) data[i] = value(x, y, i), want[i] = value(w - 1, h - 1, i);
   wvp_allreduce_f32(data, N, WVP_MAX);
-  if (!failed) failed = check(7, data, want);
+  if (!failed) failed = check(7, data, want, N);
   wvp_barrier();
 
   /* Argmax with a tie: the cores in the last row all hold the maximum, above every other core's
@@ -81,10 +81,27 @@ int main(void) {
     failed = 8;
   }
 
+  /* Short vectors, which a line's root broadcasts while it reduces them (up to 4 elements), and
+   * one longer: sums over the grid, the row and the column of 1 to 5 elements. */
+  for (uint32_t n = 1; n <= 5; ++n)
+    for (uint32_t over = 0; over < 3; ++over) {
+      for (uint32_t i = 0; i < n; ++i) {
+        data[i] = value(x, y, i);
+        want[i] = 0;
+        for (uint32_t ty = 0; ty < h; ++ty)
+          for (uint32_t tx = 0; tx < w; ++tx)
+            if ((over == 0) || (over == 1 && ty == y) || (over == 2 && tx == x)) want[i] += value(tx, ty, i);
+      }
+      if (over == 0) wvp_allreduce_f32(data, n, WVP_SUM);
+      else if (over == 1) wvp_row_allreduce_f32(data, n, WVP_SUM);
+      else wvp_col_allreduce_f32(data, n, WVP_SUM);
+      if (!failed) failed = check(19 + (int)over, data, want, n);
+    }
+
   /* Broadcast over the grid from a tile inside it. */
   for (uint32_t i = 0; i < N; ++i) data[i] = value(x, y, i), want[i] = value(w / 2, h - 1, i);
   wvp_bcast_f32(data, N, w / 2, h - 1);
-  if (!failed) failed = check(9, data, want);
+  if (!failed) failed = check(9, data, want, N);
 
   /* All-gathers: as many items as cores, more (uneven shares), fewer (cores without items), and
    * items of several floats. Every item starts out wrong except this core's own. */
@@ -135,7 +152,7 @@ int main(void) {
       for (uint32_t k = first; k < first + rows; ++k) want[i] += value(x, k, i);
     }
     wvp_col_segment_allreduce_f32(data, N, WVP_SUM);
-    if (!failed) failed = check(18, data, want);
+    if (!failed) failed = check(18, data, want, N);
   }
 
   if (!failed && x == 0 && y == 0) printf("collectives ok on %ux%u\n", (unsigned)w, (unsigned)h);

@@ -151,6 +151,8 @@ static inline void wvp_send(uint32_t color, uint32_t wavelet) {
   *wvp_reg(WVP_FABRIC_BASE + WVP_FABRIC_TX + 4 * color) = wavelet;
 }
 static inline uint32_t wvp_recv(uint32_t color) { return *wvp_reg(WVP_FABRIC_BASE + WVP_FABRIC_RX + 4 * color); }
+/* Waits for a wavelet and returns it, leaving it to be received. */
+static inline uint32_t wvp_peek(uint32_t color) { return *wvp_reg(WVP_FABRIC_BASE + WVP_FABRIC_RX_PEEK + 4 * color); }
 
 static inline uint32_t wvp_rx_count(uint32_t color) {
   return *wvp_reg(WVP_FABRIC_BASE + WVP_FABRIC_RX_COUNT + 4 * color);
@@ -195,9 +197,9 @@ static inline void wvp_tensor_operand(uint32_t base_reg, wvp_operand o) {
   wvp_tensor_reg(base_reg + 8, (uint32_t)o.row_stride);
 }
 
-/* Starts `op` over rows x len elements; returns at once (wvp_tensor_wait() to finish). */
-static inline void wvp_tensor_start(uint32_t op, uint32_t src_type, uint32_t dst_type, uint32_t len, uint32_t rows,
-                                    wvp_operand src0, wvp_operand src1, wvp_operand dst) {
+/* Writes the descriptor of `op` over rows x len elements, without starting it. */
+static inline void wvp_tensor_describe(uint32_t op, uint32_t src_type, uint32_t dst_type, uint32_t len, uint32_t rows,
+                                       wvp_operand src0, wvp_operand src1, wvp_operand dst) {
   wvp_tensor_reg(WVP_TENSOR_OP, op);
   wvp_tensor_reg(WVP_TENSOR_TYPES, src_type | (dst_type << 2));
   wvp_tensor_reg(WVP_TENSOR_LEN, len);
@@ -205,29 +207,61 @@ static inline void wvp_tensor_start(uint32_t op, uint32_t src_type, uint32_t dst
   wvp_tensor_operand(WVP_TENSOR_SRC0, src0);
   wvp_tensor_operand(WVP_TENSOR_SRC1, src1);
   wvp_tensor_operand(WVP_TENSOR_DST, dst);
+}
+
+/* Starts the described operation; for a stream, returns its STATUS once the last wavelet has moved. */
+static inline uint32_t wvp_tensor_go(void) {
+  wvp_tensor_reg(WVP_TENSOR_GO, 1);
+  return *wvp_reg(WVP_TENSOR_BASE + WVP_TENSOR_STATUS);
+}
+
+/* Starts `op` over rows x len elements; returns at once (wvp_tensor_wait() to finish). */
+static inline void wvp_tensor_start(uint32_t op, uint32_t src_type, uint32_t dst_type, uint32_t len, uint32_t rows,
+                                    wvp_operand src0, wvp_operand src1, wvp_operand dst) {
+  wvp_tensor_describe(op, src_type, dst_type, len, rows, src0, src1, dst);
   wvp_tensor_reg(WVP_TENSOR_GO, 1);
 }
 
 /* Streams between SRAM and a fabric color, one element per wavelet (fp16/bf16 in the low half);
- * the call returns when the last wavelet has moved. */
+ * the call returns when the last wavelet has moved. A stream is one row of unit-stride elements,
+ * so its descriptor leaves the row strides alone, which one row never reads. The _describe forms
+ * write the descriptor only, for wvp_tensor_go() to start: a core can then go the moment a peek
+ * sees data. */
+static inline void wvp_tensor_describe_stream(uint32_t op, uint32_t types, uint32_t n, uintptr_t src0, uintptr_t src1,
+                                              uintptr_t dst) {
+  wvp_tensor_reg(WVP_TENSOR_OP, op);
+  wvp_tensor_reg(WVP_TENSOR_TYPES, types);
+  wvp_tensor_reg(WVP_TENSOR_LEN, n);
+  wvp_tensor_reg(WVP_TENSOR_ROWS, 1);
+  wvp_tensor_reg(WVP_TENSOR_SRC0, (uint32_t)src0);
+  wvp_tensor_reg(WVP_TENSOR_SRC0_STRIDE, 1);
+  wvp_tensor_reg(WVP_TENSOR_SRC1, (uint32_t)src1);
+  wvp_tensor_reg(WVP_TENSOR_SRC1_STRIDE, 1);
+  wvp_tensor_reg(WVP_TENSOR_DST, (uint32_t)dst);
+  wvp_tensor_reg(WVP_TENSOR_DST_STRIDE, 1);
+}
+static inline void wvp_tensor_describe_stream_in(uint32_t color, uint32_t type, void *dst, uint32_t n) {
+  wvp_tensor_describe_stream(WVP_TENSOR_COPY, type | WVP_TENSOR_FROM_FABRIC | (type << 2), n, color, 0, (uintptr_t)dst);
+}
 static inline uint32_t wvp_tensor_stream_in(uint32_t color, uint32_t type, void *dst, uint32_t n) {
-  wvp_tensor_start(WVP_TENSOR_COPY, type | WVP_TENSOR_FROM_FABRIC, type, n, 1, (wvp_operand){(void *)(uintptr_t)color, 1, 0},
-                   (wvp_operand){0, 0, 0}, (wvp_operand){dst, 1, 0});
-  return *wvp_reg(WVP_TENSOR_BASE + WVP_TENSOR_STATUS);
+  wvp_tensor_describe_stream_in(color, type, dst, n);
+  return wvp_tensor_go();
 }
 static inline uint32_t wvp_tensor_stream_out(uint32_t color, uint32_t type, const void *src, uint32_t n) {
-  wvp_tensor_start(WVP_TENSOR_COPY, type | WVP_TENSOR_TO_FABRIC, type, n, 1, (wvp_operand){src, 1, 0},
-                   (wvp_operand){0, 0, 0}, (wvp_operand){(void *)(uintptr_t)color, 1, 0});
-  return *wvp_reg(WVP_TENSOR_BASE + WVP_TENSOR_STATUS);
+  wvp_tensor_describe_stream(WVP_TENSOR_COPY, type | WVP_TENSOR_TO_FABRIC | (type << 2), n, (uintptr_t)src, 0, color);
+  return wvp_tensor_go();
 }
 
 /* Forwards n wavelets from color `from` to color `to` as they come, one per cycle, keeping a copy
  * of each at dst. */
-static inline uint32_t wvp_tensor_stream_forward(uint32_t from, uint32_t to, uint32_t type, void *dst, uint32_t n) {
+static inline void wvp_tensor_describe_stream_forward(uint32_t from, uint32_t to, uint32_t type, void *dst, uint32_t n) {
   wvp_tensor_reg(WVP_TENSOR_SCALAR, to);
-  wvp_tensor_start(WVP_TENSOR_COPY, type | WVP_TENSOR_FROM_FABRIC | WVP_TENSOR_TO_FABRIC, type, n, 1,
-                   (wvp_operand){(void *)(uintptr_t)from, 1, 0}, (wvp_operand){0, 0, 0}, (wvp_operand){dst, 1, 0});
-  return *wvp_reg(WVP_TENSOR_BASE + WVP_TENSOR_STATUS);
+  wvp_tensor_describe_stream(WVP_TENSOR_COPY, type | WVP_TENSOR_FROM_FABRIC | WVP_TENSOR_TO_FABRIC | (type << 2), n, from, 0,
+                             (uintptr_t)dst);
+}
+static inline uint32_t wvp_tensor_stream_forward(uint32_t from, uint32_t to, uint32_t type, void *dst, uint32_t n) {
+  wvp_tensor_describe_stream_forward(from, to, type, dst, n);
+  return wvp_tensor_go();
 }
 
 /* Combines n wavelets from color `from` with the elements of `own` as they come, one per cycle
@@ -235,10 +269,9 @@ static inline uint32_t wvp_tensor_stream_forward(uint32_t from, uint32_t to, uin
  * on along color `to` (on_color) or stores it at address `to` (which may be `own`). */
 static inline uint32_t wvp_tensor_stream_combine(uint32_t op, uint32_t from, uint32_t type, const void *own, int on_color,
                                                  uintptr_t to, uint32_t n) {
-  wvp_tensor_start(op, type | WVP_TENSOR_FROM_FABRIC | (on_color ? WVP_TENSOR_TO_FABRIC : 0), type, n, 1,
-                   (wvp_operand){(void *)(uintptr_t)from, 1, 0}, (wvp_operand){(void *)own, 1, 0},
-                   (wvp_operand){(void *)to, 1, 0});
-  return *wvp_reg(WVP_TENSOR_BASE + WVP_TENSOR_STATUS);
+  wvp_tensor_describe_stream(op, type | WVP_TENSOR_FROM_FABRIC | (on_color ? WVP_TENSOR_TO_FABRIC : 0) | (type << 2), n,
+                             from, (uintptr_t)own, to);
+  return wvp_tensor_go();
 }
 
 /* Waits until the engine is idle; returns STATUS (bit 1: the last operation failed). */
