@@ -60,8 +60,10 @@ const std::vector<Family> kFamilies = {
 
 // The decode firmware's model region per core.
 uint64_t model_region_bytes_of_firmware() {
-  const ElfImage elf = load_elf(std::string(WVP_FIRMWARE_DIR) + "/decode.elf");
-  return elf.symbols.at("__heap_end") - elf.symbols.at("__heap_start");
+  uint32_t start = 0, bytes = 0;
+  if (!load_elf(std::string(WVP_FIRMWARE_DIR) + "/decode.elf").model_region(start, bytes))
+    throw std::runtime_error("decode.elf has no model region");
+  return bytes;
 }
 
 Case sized_to_fill(const Family& f, uint64_t region) {

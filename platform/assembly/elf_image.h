@@ -30,6 +30,14 @@ struct ElfImage {
   std::vector<ElfSegment> segments;
   std::map<std::string, uint32_t> symbols;  // global and local symbols with their values
   std::vector<ElfFunction> functions;       // the function symbols (STT_FUNC) with a size, by start
+
+  // The region a decode firmware leaves its model, [__heap_start, __heap_end); false without them.
+  bool model_region(uint32_t& start, uint32_t& bytes) const {
+    const auto first = symbols.find("__heap_start"), end = symbols.find("__heap_end");
+    if (first == symbols.end() || end == symbols.end() || end->second < first->second) return false;
+    start = first->second, bytes = end->second - first->second;
+    return true;
+  }
 };
 
 }  // namespace wvp

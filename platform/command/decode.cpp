@@ -16,6 +16,7 @@
 #include "platform/studies/decode_estimate.h"
 #include "platform/llama/tokenizer.h"
 #include "platform/command/run.h"
+#include "platform/host/elf_loader.h"
 #include "platform/report/phase_profile.h"
 #include "platform/assembly/wafer.h"
 
@@ -226,7 +227,20 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
     if (x == 0 && y == 0 && line.rfind("decode: ", 0) == 0) cycles_per_token = std::stoull(line.substr(line.find(", ") + 2));
     else err << "(" << x << "," << y << ") " << line << "\n";
   };
-  int code = run_platform(run, out, err);
+  int code = 0;
+  try {
+    code = run_platform(run, out, err);
+  } catch (const llama::ModelError& e) {
+    // The default firmware for cores without the C extension has the larger code: say what the
+    // other build would leave the model, when that is the way out.
+    const std::string what = e.what();
+    uint32_t start = 0, bytes = 0;
+    if (!options.firmware_path.empty() || options.config.core.compressed || what.find("model region holds") == std::string::npos ||
+        !load_elf(default_firmware(true)).model_region(start, bytes))
+      throw;
+    throw llama::ModelError(what + "; with core.isa=rv32imfc the decode firmware has 2-byte instructions and leaves the model " +
+                            std::to_string(bytes) + " bytes a core");
+  }
   if (micro_batches == 1 && !options.timing_only) out << "\n";
   for (uint32_t b = 0; micro_batches > 1 && !options.timing_only && b < micro_batches; ++b)
     out << "sequence " << b << ": " << text_of(*tokenizer, prompt_of(b).front(), generated[b]) << "\n";

@@ -360,16 +360,13 @@ int run_this_rank(const RunOptions& options, std::ostream& out, std::ostream& er
   bool sampling = options.sampling;
   const bool timing_only = !config.tensor.compute_values;
   if (!options.model_path.empty() || model) {
-    const auto start = image.symbols.find("__heap_start"), end = image.symbols.find("__heap_end");
-    if (start == image.symbols.end() || end == image.symbols.end() || end->second < start->second)
+    if (!image.model_region(model_region, region))
       throw LoadError(image.path + ": --model needs the symbols __heap_start and __heap_end (the model region)");
     if (!model) model = read_model(options.model_path, config);
-    region = end->second - start->second;
     size_t longest = 0;
     for (const std::vector<int32_t>& prompt : options.prompts) longest = std::max(longest, prompt.size());
     plan = plan_model(*model, config, region, sampling, static_cast<uint32_t>(longest));
     sampling = sampling || llama::model_region_bytes(model->config, plan, true) <= region;
-    model_region = start->second;
     sram_written += timing_only ? llama::working_memory_bytes(model->config, plan, sampling)
                                 : llama::model_region_bytes(model->config, plan, sampling);
   }

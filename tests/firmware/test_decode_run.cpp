@@ -13,6 +13,7 @@
 
 #include "abi/wvp/element_types.h"
 #include "firmware_env.h"
+#include "platform/host/elf_loader.h"
 #include "platform/llama/checkpoint.h"
 #include "platform/llama/loader.h"
 #include "platform/llama/reference.h"
@@ -249,6 +250,25 @@ TEST(DecodeRun, AModelThatDoesNotFitIsRefusedBeforeTheRun) {
   const ProcessResult no_region = run_wafervp({"--grid", "8x8", "--model", tiny_model(), firmware("hello")});
   EXPECT_EQ(no_region.exit_code, 2);
   EXPECT_NE(no_region.err.find("--model needs the symbols __heap_start and __heap_end"), std::string::npos) << no_region.err;
+  // `decode` on cores without the C extension says what the firmware built with it leaves the model.
+  const auto region_of = [](const std::string& elf) {
+    uint32_t start = 0, bytes = 0;
+    EXPECT_TRUE(load_elf(firmware(elf)).model_region(start, bytes)) << elf;
+    return bytes;
+  };
+  const ProcessResult plain = run_process({wafervp(), "decode", "--grid", "2x2", "--shape", "llama3.1-8b", "--steps", "1"}, 60);
+  EXPECT_EQ(plain.exit_code, 2);
+  EXPECT_NE(plain.err.find("a core's model region holds " + std::to_string(region_of("decode")) + " bytes"), std::string::npos)
+      << plain.err;
+  EXPECT_NE(plain.err.find("; with core.isa=rv32imfc the decode firmware has 2-byte instructions and leaves the model " +
+                           std::to_string(region_of("decode_rvc")) + " bytes a core"),
+            std::string::npos)
+      << plain.err;
+  EXPECT_GT(region_of("decode_rvc"), region_of("decode"));
+  const ProcessResult compressed = run_process(
+      {wafervp(), "decode", "--grid", "2x2", "--set", "core.isa=rv32imfc", "--shape", "llama3.1-8b", "--steps", "1"}, 60);
+  EXPECT_EQ(compressed.exit_code, 2);
+  EXPECT_EQ(compressed.err.find("with core.isa=rv32imfc"), std::string::npos) << compressed.err;
 }
 
 std::string tiny_tokenizer() {
