@@ -356,7 +356,7 @@ __attribute__((noinline)) static void route_next_token(void) {
 }
 
 /* Finds this stage's borders and writes the routes of the hand-offs and of the token's way back. */
-static void pipeline_init(void) {
+__attribute__((cold)) static void pipeline_init(void) {
   if (stage + 1 < stages) {
     to_next = border_after(stage);
     const uint32_t color = handoff_color(stage);
@@ -540,10 +540,18 @@ static void run_later_stage(void) {
   if (stage + 1 < stages) hand_on(x, STOP);
 }
 
+/* This core's shards, working memory and part of the model in its stage. Cold, so compiled for
+ * size: set-up runs it once, and every byte of code is one the model regions lose. */
+__attribute__((cold, noinline)) static void layouts_of_stage(void) {
+  shards = wvp_model_layout_of(model, stage);
+  work = wvp_decode_layout_of(model, stage);
+  part = wvp_tile_part_of(model, col, row);
+}
+
 /* Finds this core's stage, shards and working memory and sets up its routes; returns RUN, or the
  * exit code. */
 #define RUN (-1)
-static int setup(void) {
+__attribute__((noinline)) static int setup(void) {
   region = (float *)__heap_start;
   model = (const wvp_model_header *)__heap_start;
   const uint32_t grid_w = wvp_grid_w();
@@ -567,8 +575,7 @@ static int setup(void) {
   block_w = model->stage_w, block_h = model->stage_h;
   col = tile_x - origin_x, row = tile_y - origin_y;
   rank = row * block_w + col;
-  shards = wvp_model_layout_of(model, stage);
-  work = wvp_decode_layout_of(model, stage);
+  layouts_of_stage();
   if (work.floats * 4 > (uint32_t)(__heap_end - __heap_start)) {
     wvp_puts("decode: the model needs ");
     wvp_put_uint(work.floats * 4);
@@ -579,7 +586,6 @@ static int setup(void) {
   }
   dim = (uint32_t)model->dim, seq_len = (uint32_t)model->seq_len, weight_type = model->weight_type;
   head_size = wvp_head_size(model), kv_mul = wvp_kv_mul(model);
-  part = wvp_tile_part_of(model, col, row);
   query_heads = part.kv_heads.count * kv_mul;
   head_dims = part.head_dims.count;
   /* (Used on the last stage only, with the sampler's buffers: setup refuses a temperature without.) */

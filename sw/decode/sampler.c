@@ -34,7 +34,7 @@ static int draws(void) { return own.first == 0; }
  * 45 cycles), in elements scanned at 4 a cycle. */
 #define OP_ELEMENTS 180u
 
-void sampler_init(uint32_t tokens, wvp_range row, uint32_t cols, uint32_t col, float *all_buffer, float *order_buffer) {
+__attribute__((cold)) void sampler_init(uint32_t tokens, wvp_range row, uint32_t cols, uint32_t col, float *all_buffer, float *order_buffer) {
   vocab = tokens, all = all_buffer, order = order_buffer;
   own = wvp_range_of(row.count, cols, col);
   own_in_row = own.first;

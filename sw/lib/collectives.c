@@ -70,7 +70,7 @@ static void route_line(uint32_t reduce_color, uint32_t chain_color, uint32_t bca
  * its tile nearest the root, its leader; the leaders reduce to the root on their own color, which
  * the tiles between two leaders pass straight through. `port_away` faces away from the root,
  * `to_root` towards it. Adds the tile's chains to the line and writes the leaders' routes. */
-__attribute__((noinline)) static void add_half(line *l, uint32_t pos, uint32_t len, uint32_t color, uint32_t leader_color,
+__attribute__((cold, noinline)) static void add_half(line *l, uint32_t pos, uint32_t len, uint32_t color, uint32_t leader_color,
                                                uint32_t port_away, uint32_t to_root) {
   uint32_t g = 1;
   while (g * g < len) ++g;
@@ -89,7 +89,7 @@ __attribute__((noinline)) static void add_half(line *l, uint32_t pos, uint32_t l
 
 /* The half before the root reduces forward (east or south) on `forward` and its leaders' color,
  * the one after it back (west or north) on `back` and its leaders'. */
-__attribute__((noinline)) static line line_of(uint32_t pos, uint32_t len, uint32_t forward, uint32_t forward_leader,
+__attribute__((cold, noinline)) static line line_of(uint32_t pos, uint32_t len, uint32_t forward, uint32_t forward_leader,
                                               uint32_t back, uint32_t back_leader, uint32_t bcast_color, uint32_t port_back,
                                               uint32_t port_fwd, uint32_t to_back, uint32_t to_fwd) {
   const uint32_t root = wvp_line_root(len);
@@ -101,7 +101,7 @@ __attribute__((noinline)) static line line_of(uint32_t pos, uint32_t len, uint32
 
 void wvp_collectives_init(void) { wvp_collectives_init_block(0, 0, wvp_grid_w(), wvp_grid_h()); }
 
-void wvp_collectives_init_block(uint32_t x0, uint32_t y0, uint32_t w, uint32_t h) {
+__attribute__((cold)) void wvp_collectives_init_block(uint32_t x0, uint32_t y0, uint32_t w, uint32_t h) {
   block_x = wvp_x() - x0;
   block_y = wvp_y() - y0;
   block_w = w;
@@ -116,7 +116,7 @@ void wvp_collectives_init_block(uint32_t x0, uint32_t y0, uint32_t w, uint32_t h
                      WVP_COLOR_COL_LEADER, WVP_COLOR_COL_BCAST, WVP_PORT_N, WVP_PORT_S, WVP_TO_N, WVP_TO_S);
 }
 
-void wvp_collectives_init_col_segment(uint32_t first_row, uint32_t rows) {
+__attribute__((cold)) void wvp_collectives_init_col_segment(uint32_t first_row, uint32_t rows) {
   const uint32_t pos = block_y - first_row;
   route_line(WVP_COLOR_SEG_REDUCE, WVP_COLOR_SEG_CHAIN, WVP_COLOR_SEG_BCAST, pos, rows, WVP_PORT_N, WVP_PORT_S, WVP_TO_N,
              WVP_TO_S);

@@ -167,10 +167,10 @@ std::string deep_model() {
   return path;
 }
 
-// The same weights with a context of 1024, whose KV caches overflow a core's region on 8x8 in one
+// The same weights with a context of 1280, whose KV caches overflow a core's region on 8x8 in one
 // stage.
 std::string long_context_model() {
-  static const std::string path = narrow_model("long_context.bin", 8, 256, true, 1024);
+  static const std::string path = narrow_model("long_context.bin", 8, 256, true, 1280);
   return path;
 }
 
@@ -341,8 +341,8 @@ TEST(DecodeRun, TimingOnlyTakesTheFullRunsCyclesPerTokenToTheCycle) {
   EXPECT_LT(t["sram_host_bytes"].get<uint64_t>(), f["sram_host_bytes"].get<uint64_t>());
 }
 
-// On cores with the C extension decode runs sw/decode_rvc.elf: the same instructions in fewer
-// bytes, so the same tokens (the host reference's) and the same cycles.
+// On cores with the C extension decode runs sw/decode_rvc.elf: the token loop's instructions in
+// fewer bytes, so the same tokens (the host reference's) and the same cycles.
 TEST(DecodeRun, CoresWithTheCExtensionRunTheCompressedFirmwareToTheSameTokensAndCycles) {
   const std::string plain_stats = temp_path("decode_rv32imf.json"), c_stats = temp_path("decode_rv32imfc.json");
   const std::vector<std::string> args = {"--grid", "8x8", "--prompt", "Once upon a time", "--steps", "20"};
@@ -356,7 +356,13 @@ TEST(DecodeRun, CoresWithTheCExtensionRunTheCompressedFirmwareToTheSameTokensAnd
   EXPECT_NE(c.out, "");
   const nlohmann::json p = nlohmann::json::parse(read_file(plain_stats)), j = nlohmann::json::parse(read_file(c_stats));
   EXPECT_EQ(j["decode"]["cycles_per_token"], p["decode"]["cycles_per_token"]);  // exit 0: the tokens are the reference's
-  EXPECT_EQ(j["instructions"], p["instructions"]);
+  // Every step but the set-up takes the same cycles: the set-up's code is compiled for size (cold),
+  // where the compiler's choices follow the instruction lengths.
+  nlohmann::json plain_steps = p["phases"]["steps"], c_steps = j["phases"]["steps"];
+  ASSERT_EQ(plain_steps.size(), c_steps.size());
+  ASSERT_EQ(plain_steps[0]["step"], "setup");
+  plain_steps.erase(0), c_steps.erase(0);
+  EXPECT_EQ(c_steps, plain_steps);
 }
 
 // The same shape without a file: a prompt of N tokens, no tokenizer.
@@ -669,13 +675,13 @@ TEST(DecodeRun, KvCacheOffloadedToAMemoryNodeGivesTheSameLogitsBitForBitWhatever
   const ProcessResult planned = offload("0", "steps=2", temp_path("kv_offload_planned.json"));
   ASSERT_EQ(planned.exit_code, 0) << planned.out << planned.err;
   std::smatch window;
-  ASSERT_TRUE(std::regex_search(planned.err, window, std::regex(R"(8 layers in 1 stage of 8x8 cores, K/V of the last (\d+) of 1024 positions)")))
+  ASSERT_TRUE(std::regex_search(planned.err, window, std::regex(R"(8 layers in 1 stage of 8x8 cores, K/V of the last (\d+) of 1280 positions)")))
       << planned.err;
   EXPECT_GT(std::stoul(window[1]), 8u);
   const ProcessResult narrow = offload("8", steps, temp_path("kv_offload_8.json")), offloaded = offload("24", steps, stats);
   ASSERT_EQ(narrow.exit_code, 0) << narrow.out << narrow.err;
   ASSERT_EQ(offloaded.exit_code, 0) << offloaded.out << offloaded.err;
-  EXPECT_NE(offloaded.err.find("K/V of the last 24 of 1024 positions"), std::string::npos) << offloaded.err;
+  EXPECT_NE(offloaded.err.find("K/V of the last 24 of 1280 positions"), std::string::npos) << offloaded.err;
   EXPECT_EQ(printed_tokens(offloaded.out), reference.tokens);
   const auto a = printed_logits(narrow.out, kSteps, m.config.vocab_size), b = printed_logits(offloaded.out, kSteps, m.config.vocab_size);
   for (uint32_t pos = 0; pos < kSteps; ++pos)
