@@ -44,6 +44,15 @@ struct Bench : sc_core::sc_module {
     if (stall) gp.clear_extension(stall);
     return gp.get_response_status();
   }
+
+  // Color `color` from tile 0's core to tile 1's, routes written at cycle 0.
+  void route_east(uint32_t color) {
+    StallExtension stall;
+    uint32_t v = port_bit(kEast);
+    ASSERT_EQ(access(0, tlm::TLM_WRITE_COMMAND, kRoute + 4 * (kRouteStride * color + kRamp), v, 0, &stall), tlm::TLM_OK_RESPONSE);
+    v = port_bit(kRamp);
+    ASSERT_EQ(access(1, tlm::TLM_WRITE_COMMAND, kRoute + 4 * (kRouteStride * color + kWest), v, 0, &stall), tlm::TLM_OK_RESPONSE);
+  }
 };
 
 FabricParams two_tiles() {
@@ -89,10 +98,7 @@ TEST(FabricPort, ReceiveWaitsUntilTheArrivalWakesIt) {
     Bench b(two_tiles());
     sc_core::sc_start(sc_core::SC_ZERO_TIME);
     StallExtension stall;
-    uint32_t v = port_bit(kEast);
-    ASSERT_EQ(b.access(0, tlm::TLM_WRITE_COMMAND, kRoute + 4 * (kRouteStride * 3 + kRamp), v, 0, &stall), tlm::TLM_OK_RESPONSE);
-    v = port_bit(kRamp);
-    ASSERT_EQ(b.access(1, tlm::TLM_WRITE_COMMAND, kRoute + 4 * (kRouteStride * 3 + kWest), v, 0, &stall), tlm::TLM_OK_RESPONSE);
+    b.route_east(3);
     b.port.advance(5);
 
     // Receive at 5 from an empty queue, with the fabric settled to 5: wait for a wake-up.
@@ -140,10 +146,7 @@ TEST(FabricPort, PeekWaitsAsAReceiveDoesAndLeavesTheWaveletQueued) {
     Bench b(two_tiles());
     sc_core::sc_start(sc_core::SC_ZERO_TIME);
     StallExtension stall;
-    uint32_t v = port_bit(kEast);
-    ASSERT_EQ(b.access(0, tlm::TLM_WRITE_COMMAND, kRoute + 4 * (kRouteStride * 5 + kRamp), v, 0, &stall), tlm::TLM_OK_RESPONSE);
-    v = port_bit(kRamp);
-    ASSERT_EQ(b.access(1, tlm::TLM_WRITE_COMMAND, kRoute + 4 * (kRouteStride * 5 + kWest), v, 0, &stall), tlm::TLM_OK_RESPONSE);
+    b.route_east(5);
     b.port.advance(5);
     uint32_t got = 0;
     EXPECT_EQ(b.access(1, tlm::TLM_READ_COMMAND, kRxPeek + 4 * 5, got, 5, &stall), tlm::TLM_GENERIC_ERROR_RESPONSE);
