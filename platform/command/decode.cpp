@@ -230,16 +230,15 @@ int run_decode(const DecodeOptions& options, std::ostream& out, std::ostream& er
   int code = 0;
   try {
     code = run_platform(run, out, err);
-  } catch (const llama::ModelError& e) {
+  } catch (const llama::ModelDoesNotFit& e) {
     // The default firmware for cores without the C extension has the larger code: say what the
-    // other build would leave the model, when that is the way out.
-    const std::string what = e.what();
+    // other build would leave the model.
     uint32_t start = 0, bytes = 0;
-    if (!options.firmware_path.empty() || options.config.core.compressed || what.find("model region holds") == std::string::npos ||
-        !load_elf(default_firmware(true)).model_region(start, bytes))
+    if (!options.firmware_path.empty() || options.config.core.compressed || !load_elf(default_firmware(true)).model_region(start, bytes))
       throw;
-    throw llama::ModelError(what + "; with core.isa=rv32imfc the decode firmware has 2-byte instructions and leaves the model " +
-                            std::to_string(bytes) + " bytes a core");
+    throw llama::ModelDoesNotFit(std::string(e.what()) +
+                                 "; with core.isa=rv32imfc the decode firmware has 2-byte instructions and leaves the model " +
+                                 std::to_string(bytes) + " bytes a core");
   }
   if (micro_batches == 1 && !options.timing_only) out << "\n";
   for (uint32_t b = 0; micro_batches > 1 && !options.timing_only && b < micro_batches; ++b)

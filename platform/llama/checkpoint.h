@@ -15,6 +15,10 @@ namespace wvp::llama {
 struct ModelError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+// The model needs more of each core's model region than the firmware leaves it.
+struct ModelDoesNotFit : ModelError {
+  using ModelError::ModelError;
+};
 
 struct ModelConfig {
   int32_t dim = 0;         // transformer width

@@ -164,11 +164,11 @@ StagePlan plan_stages(const ModelConfig& config, uint32_t width, uint32_t height
   unbounded.micro_batches = micro_batches, unbounded.prompt_slots = prompt_slots;
   const uint64_t floor = model_region_bytes(config, unbounded, sampling);
   if (floor > region_bytes)
-    throw ModelError(msg + "; no grid fits it (the parts every core holds need " + std::to_string(floor) + " bytes)");
+    throw ModelDoesNotFit(msg + "; no grid fits it (the parts every core holds need " + std::to_string(floor) + " bytes)");
   for (uint32_t side = 1; side <= kLargestSide; ++side)
     if (fitting_plan(config, side, side, region_bytes, sampling, 0, 0, micro_batches, prompt_slots))
-      throw ModelError(msg + "; the smallest square grid that fits is " + std::to_string(side) + "x" + std::to_string(side));
-  throw ModelError(msg + "; no grid up to " + std::to_string(kLargestSide) + "x" + std::to_string(kLargestSide) + " fits it");
+      throw ModelDoesNotFit(msg + "; the smallest square grid that fits is " + std::to_string(side) + "x" + std::to_string(side));
+  throw ModelDoesNotFit(msg + "; no grid up to " + std::to_string(kLargestSide) + "x" + std::to_string(kLargestSide) + " fits it");
 }
 
 std::optional<StagePlan> plan_kv_offload(const ModelConfig& config, uint32_t width, uint32_t height, uint64_t region_bytes,
@@ -200,7 +200,7 @@ std::optional<StagePlan> plan_kv_offload(const ModelConfig& config, uint32_t wid
     plan.kv_window = window;
     const uint64_t need = model_region_bytes(config, plan, sampling);
     if (need > region_bytes)
-      throw ModelError("decode.kv_window " + std::to_string(window) + ": the model needs " + std::to_string(need) +
+      throw ModelDoesNotFit("decode.kv_window " + std::to_string(window) + ": the model needs " + std::to_string(need) +
                        " bytes per core on " + std::to_string(width) + "x" + std::to_string(height) +
                        " cores in one stage with that window, but a core's model region holds " + std::to_string(region_bytes));
   }

@@ -210,11 +210,10 @@ __attribute__((noinline)) static void reduce(float *data, uint32_t n, wvp_reduce
       send_block(s->color, data, n);
       continue;
     }
-    const int keep = fused && i + 1 == l->steps, on_color = s->pos > 0 || keep;
-    const uint32_t types = WVP_FP32 | WVP_TENSOR_FROM_FABRIC | (on_color ? WVP_TENSOR_TO_FABRIC : 0) | (keep ? WVP_TENSOR_KEEP : 0);
-    wvp_tensor_describe_stream(tensor_op, types, n, s->color, (uintptr_t)data,
-                               keep ? bcast_color : s->pos > 0 ? s->color : (uintptr_t)data);
-    wvp_tensor_go();
+    const int keep = fused && i + 1 == l->steps;
+    const uint32_t out = keep ? WVP_TENSOR_TO_FABRIC | WVP_TENSOR_KEEP : s->pos > 0 ? WVP_TENSOR_TO_FABRIC : 0;
+    wvp_tensor_stream_combine(tensor_op, s->color, WVP_FP32, data, out, keep ? bcast_color : s->pos > 0 ? s->color : (uintptr_t)data,
+                              n);
   }
   if (bcast_color != NO_BCAST && !fused) send_block(bcast_color, data, n);
 }

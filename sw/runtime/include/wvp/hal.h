@@ -197,9 +197,9 @@ static inline void wvp_tensor_operand(uint32_t base_reg, wvp_operand o) {
   wvp_tensor_reg(base_reg + 8, (uint32_t)o.row_stride);
 }
 
-/* Writes the descriptor of `op` over rows x len elements, without starting it. */
-static inline void wvp_tensor_describe(uint32_t op, uint32_t src_type, uint32_t dst_type, uint32_t len, uint32_t rows,
-                                       wvp_operand src0, wvp_operand src1, wvp_operand dst) {
+/* Starts `op` over rows x len elements; returns at once (wvp_tensor_wait() to finish). */
+static inline void wvp_tensor_start(uint32_t op, uint32_t src_type, uint32_t dst_type, uint32_t len, uint32_t rows,
+                                    wvp_operand src0, wvp_operand src1, wvp_operand dst) {
   wvp_tensor_reg(WVP_TENSOR_OP, op);
   wvp_tensor_reg(WVP_TENSOR_TYPES, src_type | (dst_type << 2));
   wvp_tensor_reg(WVP_TENSOR_LEN, len);
@@ -207,19 +207,13 @@ static inline void wvp_tensor_describe(uint32_t op, uint32_t src_type, uint32_t 
   wvp_tensor_operand(WVP_TENSOR_SRC0, src0);
   wvp_tensor_operand(WVP_TENSOR_SRC1, src1);
   wvp_tensor_operand(WVP_TENSOR_DST, dst);
+  wvp_tensor_reg(WVP_TENSOR_GO, 1);
 }
 
-/* Starts the described operation; for a stream, returns its STATUS once the last wavelet has moved. */
+/* Starts the described stream; returns its STATUS once the last wavelet has moved. */
 static inline uint32_t wvp_tensor_go(void) {
   wvp_tensor_reg(WVP_TENSOR_GO, 1);
   return *wvp_reg(WVP_TENSOR_BASE + WVP_TENSOR_STATUS);
-}
-
-/* Starts `op` over rows x len elements; returns at once (wvp_tensor_wait() to finish). */
-static inline void wvp_tensor_start(uint32_t op, uint32_t src_type, uint32_t dst_type, uint32_t len, uint32_t rows,
-                                    wvp_operand src0, wvp_operand src1, wvp_operand dst) {
-  wvp_tensor_describe(op, src_type, dst_type, len, rows, src0, src1, dst);
-  wvp_tensor_reg(WVP_TENSOR_GO, 1);
 }
 
 /* Streams between SRAM and a fabric color, one element per wavelet (fp16/bf16 in the low half);
@@ -265,12 +259,13 @@ static inline uint32_t wvp_tensor_stream_forward(uint32_t from, uint32_t to, uin
 }
 
 /* Combines n wavelets from color `from` with the elements of `own` as they come, one per cycle
- * (op WVP_TENSOR_ADD: w + own[i]; WVP_TENSOR_MAX: w > own[i] ? w : own[i]), and sends each result
- * on along color `to` (on_color) or stores it at address `to` (which may be `own`). */
-static inline uint32_t wvp_tensor_stream_combine(uint32_t op, uint32_t from, uint32_t type, const void *own, int on_color,
+ * (op WVP_TENSOR_ADD: w + own[i]; WVP_TENSOR_MAX: w > own[i] ? w : own[i]). `out` says where each
+ * result goes: 0, to address `to` (which may be `own`); WVP_TENSOR_TO_FABRIC, on along color `to`;
+ * WVP_TENSOR_TO_FABRIC | WVP_TENSOR_KEEP, on along color `to` and over own[i] too (a line's root
+ * broadcasts what it reduces as it reduces it). */
+static inline uint32_t wvp_tensor_stream_combine(uint32_t op, uint32_t from, uint32_t type, const void *own, uint32_t out,
                                                  uintptr_t to, uint32_t n) {
-  wvp_tensor_describe_stream(op, type | WVP_TENSOR_FROM_FABRIC | (on_color ? WVP_TENSOR_TO_FABRIC : 0) | (type << 2), n,
-                             from, (uintptr_t)own, to);
+  wvp_tensor_describe_stream(op, type | WVP_TENSOR_FROM_FABRIC | out | (type << 2), n, from, (uintptr_t)own, to);
   return wvp_tensor_go();
 }
 
