@@ -203,15 +203,15 @@ TEST(DecodeRun, PipelineStagesGenerateTheHostReferencesTokensAndLogits) {
 
 TEST(DecodeRun, EdgeStagesWithFewerLayersOrNoneGenerateTheHostReferencesTokens) {
   // Four stages on 4x4 blocks of 8x8: a middle stage holds two layers, but the vocabulary rows
-  // leave the first stage room for one (384 tokens) or none (2,560), and the last stage (the
-  // classifier's outputs too) none: it only classifies, and with 2,560 tokens stage 0 only embeds. (With so
+  // leave the first stage room for one (384 tokens) or none (2,688), and the last stage (the
+  // classifier's outputs too) none: it only classifies, and with 2,688 tokens stage 0 only embeds. (With so
   // few layers a shared classifier would pick the input token again: BOS.)
   const struct {
     std::string name;
     int32_t layers, vocab;
     std::string plan;
   } cases[] = {{"edge_first.bin", 5, 384, "5 layers in 4 pipeline stages of 4x4 cores (1 on the first, 0 on the last)"},
-               {"edge_none.bin", 3, 2560, "3 layers in 4 pipeline stages of 4x4 cores (0 on the first, 0 on the last)"}};
+               {"edge_none.bin", 3, 2688, "3 layers in 4 pipeline stages of 4x4 cores (0 on the first, 0 on the last)"}};
   for (const auto& c : cases) {
     const std::string path = narrow_model(c.name, c.layers, c.vocab, false);
     const llama::Generation reference = greedy_from_bos(llama::read_checkpoint(path), 32);
