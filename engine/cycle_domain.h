@@ -36,6 +36,10 @@ struct StallExtension : tlm::tlm_extension<StallExtension> {
   // On a performed access: the initiator stops running after this instruction, so that its
   // scheduler asks the domain anew how far it may run (CycleDomain::run_limit).
   bool yield = false;
+  // On a performed access: the waits the target went through on the initiator's behalf (a
+  // stream its domain resumed), which the initiator counts as its own stalls, and their cycles.
+  uint32_t waits = 0;
+  uint64_t waited_cycles = 0;
 
   tlm::tlm_extension_base* clone() const override { return new StallExtension(*this); }
   void copy_from(const tlm::tlm_extension_base& other) override {

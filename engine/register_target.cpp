@@ -36,6 +36,7 @@ void transport_register(RegisterTarget& target, const Clock& clock, tlm::tlm_gen
   } else if (status == tlm::TLM_OK_RESPONSE) {
     if (!a.write) std::memcpy(gp.get_data_ptr(), &a.value, size);
     if (stall && a.yield) stall->yield = true;
+    if (stall) stall->waits = a.waits, stall->waited_cycles = a.waited_cycles;
     if (a.cycle > start) delay += clock.time_of(a.cycle - start);
   }
   gp.set_response_status(status);

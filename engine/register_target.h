@@ -31,6 +31,8 @@ struct RegisterAccess {
   StallExtension::Until until = StallExtension::Until::None;
   uint64_t retry_cycle = 0;
   bool yield = false;   // out, for a performed access: StallExtension::yield
+  uint32_t waits = 0;   // out, for a performed access: StallExtension::waits and waited_cycles
+  uint64_t waited_cycles = 0;
 };
 
 class RegisterTarget {

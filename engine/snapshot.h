@@ -50,7 +50,7 @@ concept Checkpointed = requires(T& t, Snapshot& s) { t.checkpoint(s); };
 class Snapshot {
  public:
   static constexpr char kMagic[8] = {'W', 'V', 'P', 'C', 'K', 'P', 'T', '\n'};
-  static constexpr uint32_t kFormatVersion = 2;
+  static constexpr uint32_t kFormatVersion = 3;
 
   // What the file is of; restoring refuses a file whose identity differs from the platform's.
   struct Identity {

@@ -8,6 +8,17 @@
 
 namespace wvp {
 
+// The tile's initiator whose waits are streams (the tensor engine): the queues may go on with a
+// waiting stream themselves, at the cycle its wavelet or slot comes, instead of waking the core
+// that waits for the stream's end.
+class StreamResumer {
+ public:
+  virtual ~StreamResumer() = default;
+  // Goes on with `tile`'s stream from `cycle`; returns the cycle it ended at (or must be retried
+  // at by its core), or UINT64_MAX if it waits again (wait_receive or wait_send returned true).
+  virtual uint64_t resume_stream(uint32_t tile, uint64_t cycle) = 0;
+};
+
 class WaveletQueues {
  public:
   virtual ~WaveletQueues() = default;
@@ -22,6 +33,9 @@ class WaveletQueues {
   // retries once the domain has settled every cycle before `cycle` (Until::Settled).
   virtual bool wait_receive(uint32_t tile, uint32_t color, uint64_t cycle) = 0;
   virtual bool wait_send(uint32_t tile, uint32_t color, uint64_t cycle) = 0;
+  // Queues that can resume streams call `resumer` for a wait that came true, and wake the core
+  // only once it returns a cycle; others ignore it.
+  virtual void set_stream_resumer(StreamResumer* resumer) { (void)resumer; }
 };
 
 }  // namespace wvp

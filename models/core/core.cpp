@@ -551,6 +551,8 @@ Core::Access Core::bus_access(tlm::tlm_command command, uint32_t addr, uint32_t 
   gp_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   stall_->until = StallExtension::Until::None;
   stall_->yield = false;
+  stall_->waits = 0;
+  stall_->waited_cycles = 0;
   sc_core::sc_time delay = local_offset();
   socket_->b_transport(gp_, delay);
   if (stall_->until != StallExtension::Until::None) {
@@ -560,6 +562,8 @@ Core::Access Core::bus_access(tlm::tlm_command command, uint32_t addr, uint32_t 
   ++stats_.slow_accesses;
   if (gp_.is_response_error()) return Access::Error;
   yield_ = stall_->yield;
+  stats_.stalls += stall_->waits;
+  stats_.stall_cycles += stall_->waited_cycles;
   advance_to(sc_core::sc_time_stamp() + delay);
   return Access::Ok;
 }
@@ -593,6 +597,8 @@ Core::Access Core::register_access(const RegisterWindow& w, bool write, uint32_t
   if (status != tlm::TLM_OK_RESPONSE) return Access::Error;
   if (!write) *data = a.value & mask;
   yield_ = a.yield;
+  stats_.stalls += a.waits;
+  stats_.stall_cycles += a.waited_cycles;
   cycle_ = std::max(cycle_, a.cycle);
   return Access::Ok;
 }

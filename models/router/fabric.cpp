@@ -303,6 +303,25 @@ bool Fabric::edge_push(uint32_t tile, int dir, uint32_t color, uint32_t wavelet,
 
 void Fabric::stop_at(uint64_t cycle) { stop_at_ = std::min(stop_at_, std::max(cycle, now_)); }
 
+void Fabric::call_at(uint64_t cycle, uint32_t tile) {
+  if (cycle < now_ || cycle > now_ + kMaxPopLead)
+    fail("a call at cycle " + std::to_string(cycle) + " too far from the fabric's time (now " + std::to_string(now_) + ")");
+  call_wheel_.push(cycle, tile);
+}
+
+void Fabric::make_calls(uint64_t t) {
+  // Calls made meanwhile for `t` itself join the slot again: take until it stays empty.
+  for (;;) {
+    call_wheel_.take(t, calls_due_);
+    if (!calls_due_.size) break;
+    // Pushed in the order the tiles' waits began, which follows the cores' run order within a
+    // quantum; the tiles' order does not.
+    std::sort(calls_due_.data.get(), calls_due_.data.get() + calls_due_.size);
+    for (uint32_t tile : calls_due_) client_->called(tile, t);
+    call_wheel_.recycle(calls_due_);
+  }
+}
+
 bool Fabric::tx_full(uint32_t tile, uint32_t color) const { return tx_space_flits(tile, color) == 0; }
 
 uint32_t Fabric::tx_space_flits(uint32_t tile, uint32_t color) const {
@@ -689,6 +708,7 @@ void Fabric::process_router(Router& r, uint32_t tile, uint64_t t) {
 }
 
 void Fabric::step(uint64_t t) {
+  if (call_wheel_.size()) make_calls(t);
   while (!far_wakes_.empty() && far_wakes_.top().first < t + kWheel) {
     wake_wheel_.push(far_wakes_.top().first, far_wakes_.top().second);
     far_wakes_.pop();
@@ -734,7 +754,7 @@ uint64_t Fabric::advance(uint64_t limit) {
   for (;;) {
     limit = std::min(limit, stop_at_);
     if (now_ >= limit) break;
-    if (!credit_wheel_.size() && !wake_wheel_.size()) {
+    if (!credit_wheel_.size() && !wake_wheel_.size() && !call_wheel_.size()) {
       // Nothing moves before the next far wake-up: jump there, but look at blocked routers on
       // the watchdog's schedule.
       uint64_t next = far_wakes_.empty() ? UINT64_MAX : far_wakes_.top().first;

@@ -114,6 +114,8 @@ class Fabric {
     // buffer frees for edge_push (cycle from which it is free).
     virtual void edge_out(uint32_t /*tile*/, int /*dir*/, uint32_t /*color*/, uint32_t /*wavelet*/, uint64_t /*cycle*/) {}
     virtual void edge_space(uint32_t /*tile*/, int /*dir*/, uint32_t /*color*/, uint64_t /*cycle*/) {}
+    // The call asked for by call_at(), at the start of `cycle`, before anything moves in it.
+    virtual void called(uint32_t /*tile*/, uint64_t /*cycle*/) {}
   };
 
   explicit Fabric(const FabricParams& params);
@@ -174,13 +176,19 @@ class Fabric {
   // From a client callback: the running advance() settles no cycle from `cycle` on (a waiting
   // core wakes then and may send). Applies to the current advance() only.
   void stop_at(uint64_t cycle);
+  // Calls the client back for `tile` at the start of `cycle` (Client::called), in the same
+  // advance(): the client acts for a tile there, as the tile's core would, without the advance
+  // returning. `cycle` lies from now() to now() + kMaxPopLead. A cycle's calls go in tile order.
+  void call_at(uint64_t cycle, uint32_t tile);
   uint64_t now() const { return now_; }
   // Flits inside routers and on links (not in receive queues or source queues).
   uint64_t flits_in_flight() const { return in_flight_; }
   // Wavelets waiting in the tiles' receive queues (counted router by router: for reports).
   uint64_t rx_queued() const;
   // Nothing is scheduled: no flit will ever move again unless a tile sends or receives.
-  bool quiescent() const { return !credit_wheel_.size() && !wake_wheel_.size() && far_wakes_.empty(); }
+  bool quiescent() const {
+    return !credit_wheel_.size() && !wake_wheel_.size() && !call_wheel_.size() && far_wakes_.empty();
+  }
   // Router traversals since construction (a flit crossing a router and its output link).
   uint64_t flit_hops() const { return flit_hops_; }
 
@@ -321,11 +329,14 @@ class Fabric {
  private:
   TimingWheel<uint32_t, kWheel> wake_wheel_;  // tiles
   TimingWheel<CreditEvent, kWheel> credit_wheel_;
+  TimingWheel<uint32_t, kWheel> call_wheel_;  // tiles (call_at)
   std::priority_queue<std::pair<uint64_t, uint32_t>, std::vector<std::pair<uint64_t, uint32_t>>,
                       std::greater<>> far_wakes_;
   // The current cycle's wake-ups and credits, taken from the wheels.
   TimingWheel<uint32_t, kWheel>::List woken_;
   TimingWheel<CreditEvent, kWheel>::List credits_due_;
+  TimingWheel<uint32_t, kWheel>::List calls_due_;
+  void make_calls(uint64_t t);
 
   std::vector<uint32_t> edges_;         // attached edge ports, tile * 4 + dir, sorted
   std::vector<uint32_t> link_credit_edges_;  // those whose link returns the credits, sorted

@@ -37,7 +37,7 @@ void Fabric::checkpoint(Snapshot& s) {
            " free rings) for " + std::to_string(pool_.size()) + " flits");
   pool_.reserve(pool_capacity);
   free_rings_.reserve(free_capacity);
-  s.fields(wake_wheel_, credit_wheel_, far_wakes_, edge_lent_, blocked_, next_watchdog_, now_, stop_at_,
+  s.fields(wake_wheel_, credit_wheel_, call_wheel_, far_wakes_, edge_lent_, blocked_, next_watchdog_, now_, stop_at_,
            in_flight_, flit_hops_, source_flits_);
 }
 

@@ -45,7 +45,7 @@ uint64_t FabricPort::run_limit(uint32_t tile, uint64_t from) {
 uint64_t FabricPort::pending_wake(uint32_t tile, uint64_t from) const {
   const TileState& st = tiles_[tile];
   uint32_t colors = st.irq_enable;
-  if (st.wait == Wait::Receive) colors |= 1u << st.wait_color;
+  if (st.wait == Wait::Receive && !st.stream_wait) colors |= 1u << st.wait_color;
   uint64_t first = UINT64_MAX;
   for (; colors; colors &= colors - 1) {
     const uint64_t ready = fabric_.rx_next_arrival(tile, __builtin_ctz(colors));
@@ -84,6 +84,36 @@ bool FabricPort::wait(uint32_t tile, Wait what, uint32_t color, uint64_t cycle) 
   tiles_[tile].wait = what;
   tiles_[tile].wait_color = static_cast<uint8_t>(color);
   return true;
+}
+
+bool FabricPort::wait_stream(uint32_t tile, Wait what, uint32_t color, uint64_t cycle) {
+  if (!wait(tile, what, color, cycle)) return false;
+  TileState& st = tiles_[tile];
+  if (!resumer_ || driver_ || st.irq_enable) return true;
+  st.stream_wait = true;
+  // A wavelet already on its way to the queue: what the core's pending_wake would have found.
+  if (what == Wait::Receive) {
+    const uint64_t ready = fabric_.rx_next_arrival(tile, color);
+    if (ready != UINT64_MAX) stream_due(tile, ready);
+  }
+  return true;
+}
+
+void FabricPort::stream_due(uint32_t tile, uint64_t cycle) {
+  // As wake() does for a core: the first event ends the wait.
+  TileState& st = tiles_[tile];
+  st.wait = Wait::None;
+  st.stream_due = cycle;
+  fabric_.call_at(cycle, tile);
+}
+
+void FabricPort::called(uint32_t tile, uint64_t cycle) {
+  TileState& st = tiles_[tile];
+  if (!st.stream_wait || st.stream_due != cycle) return;
+  st.stream_wait = false;
+  st.stream_due = UINT64_MAX;
+  const uint64_t end = resumer_->resume_stream(tile, cycle);
+  if (end != UINT64_MAX) wake(tile, end);
 }
 
 std::string FabricPort::describe_wait(uint32_t tile) const {
@@ -259,12 +289,16 @@ void FabricPort::wake(uint32_t tile, uint64_t cycle) {
 
 void FabricPort::rx_arrival(uint32_t tile, uint32_t color, uint64_t cycle) {
   const TileState& st = tiles_[tile];
+  if (st.wait == Wait::Receive && st.wait_color == color && st.stream_wait) return stream_due(tile, cycle);
   if ((st.wait == Wait::Receive && st.wait_color == color) || ((st.irq_enable >> color) & 1)) wake(tile, cycle);
 }
 
 void FabricPort::tx_space(uint32_t tile, uint32_t color, uint64_t cycle) {
   const TileState& st = tiles_[tile];
-  if (st.wait == Wait::Send && st.wait_color == color) wake(tile, cycle);
+  if (st.wait == Wait::Send && st.wait_color == color) {
+    if (st.stream_wait) return stream_due(tile, cycle);
+    wake(tile, cycle);
+  }
 }
 
 }  // namespace wvp

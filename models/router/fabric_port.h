@@ -85,7 +85,9 @@ class FabricPort : public sc_core::sc_module,
   void advance(uint64_t limit) override;
   uint64_t run_limit(uint32_t tile, uint64_t from) override;
   uint64_t pending_wake(uint32_t tile, uint64_t from) const override;
-  bool idle() const override { return routes_ahead_.empty() && fabric_.quiescent() && (!driver_ || driver_->idle()); }
+  bool idle() const override {
+    return routes_ahead_.empty() && fabric_.quiescent() && (!driver_ || driver_->idle());
+  }
   std::string describe_wait(uint32_t tile) const override;
   // What `tile`'s core waits for, and on which color (reports: the post-mortem).
   enum class Wait : uint8_t { None, Receive, Send };
@@ -97,9 +99,12 @@ class FabricPort : public sc_core::sc_module,
   bool try_receive(uint32_t tile, uint32_t color, uint64_t cycle, uint32_t& wavelet) override { return take(tile, color, cycle, wavelet, true); }
   bool try_send(uint32_t tile, uint32_t color, uint32_t wavelet, uint64_t cycle) override;
   bool wait_receive(uint32_t tile, uint32_t color, uint64_t cycle) override {
-    return wait(tile, Wait::Receive, color, cycle);
+    return wait_stream(tile, Wait::Receive, color, cycle);
   }
-  bool wait_send(uint32_t tile, uint32_t color, uint64_t cycle) override { return wait(tile, Wait::Send, color, cycle); }
+  bool wait_send(uint32_t tile, uint32_t color, uint64_t cycle) override {
+    return wait_stream(tile, Wait::Send, color, cycle);
+  }
+  void set_stream_resumer(StreamResumer* resumer) override { resumer_ = resumer; }
 
   // RegisterTarget: tile's window, for its core's fast path and for b_transport.
   tlm::tlm_response_status access_register(RegisterAccess& a) override;
@@ -118,6 +123,10 @@ class FabricPort : public sc_core::sc_module,
     uint8_t wait_color = 0;
     bool irq_level = false;
     uint32_t routes_ahead = 0;  // route writes waiting for the fabric to reach their cycle
+    // The wait is the tile's stream's, which the port resumes (resumer_) where it comes true,
+    // instead of waking the core: at `stream_due`, once that is known.
+    bool stream_wait = false;
+    uint64_t stream_due = UINT64_MAX;
     FabricPortStats stats;
   };
   // A route write ahead of the fabric's time; applied at `cycle`, after the earlier ones.
@@ -143,11 +152,19 @@ class FabricPort : public sc_core::sc_module,
   // The tile waits from `cycle` for a wavelet or a free slot, which wakes it (true); or, for a
   // receive further ahead of the fabric than it can answer, it retries once settled (false).
   bool wait(uint32_t tile, Wait what, uint32_t color, uint64_t cycle);
+  // The same for the tile's stream: the port resumes it itself where it can (resumer_ set, no
+  // driver, whose steps the port cannot stop at a stream's cycle, and no arrival interrupts,
+  // which must reach the core at their cycle).
+  bool wait_stream(uint32_t tile, Wait what, uint32_t color, uint64_t cycle);
+  // A stream's wait came true at `cycle`: the fabric calls the port back there (called), to
+  // resume the stream before anything moves in that cycle, as its core would have.
+  void stream_due(uint32_t tile, uint64_t cycle);
   void update_irq(uint32_t tile, uint64_t cycle);
 
   // Fabric::Client
   void rx_arrival(uint32_t tile, uint32_t color, uint64_t cycle) override;
   void tx_space(uint32_t tile, uint32_t color, uint64_t cycle) override;
+  void called(uint32_t tile, uint64_t cycle) override;  // resumes the tile's stream
   void wake(uint32_t tile, uint64_t cycle);
   // Advances the fabric (through the driver if there is one) towards `limit`, stopping early
   // where a core woke.
@@ -162,6 +179,7 @@ class FabricPort : public sc_core::sc_module,
   FabricDriver* driver_ = nullptr;
   bool woke_ = false;  // advance() stops where a core woke: it may act there
   std::priority_queue<RouteWrite, std::vector<RouteWrite>, std::greater<>> routes_ahead_;
+  StreamResumer* resumer_ = nullptr;
   uint64_t route_writes_ = 0;  // orders writes of the same cycle
   std::function<void(uint32_t, bool)> irq_line_;
   std::function<void(uint32_t, const std::string&)> error_sink_;

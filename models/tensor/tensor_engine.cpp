@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 #include "abi/wvp/element_types.h"
 #include "tlm/log.h"
@@ -378,6 +379,7 @@ StallExtension::Until TensorEngine::stream(TileState& t, uint32_t tile) {
   // One wavelet per cycle, each at the cycle it can move: the core waits as for its own
   // blocking accesses.
   const auto wait = [&](bool receive) {
+    t.wait_cycle = t.stream_cycle;
     const bool woken = receive ? queues_->wait_receive(tile, color, t.stream_cycle)
                                : queues_->wait_send(tile, out_color, t.stream_cycle);
     return woken ? StallExtension::Until::Woken : StallExtension::Until::Settled;
@@ -411,6 +413,20 @@ StallExtension::Until TensorEngine::stream(TileState& t, uint32_t tile) {
     }
   }
   return StallExtension::Until::None;
+}
+
+uint64_t TensorEngine::resume_stream(uint32_t tile, uint64_t cycle) {
+  // As the core's GO does when it retries at its wake cycle; the core's retry at the returned
+  // cycle then finds the stream complete (or waits as it would have).
+  TileState& t = tiles_[tile];
+  if (cycle > t.wait_cycle) {
+    ++t.waits;
+    t.waited_cycles += cycle - t.stall_base;
+    t.stall_base = cycle;
+  }
+  t.stream_cycle = std::max(t.stream_cycle, cycle);
+  // A wake-up by the cycle the core waits at lets it retry there, without counting a stall.
+  return stream(t, tile) == StallExtension::Until::Woken ? UINT64_MAX : t.core_wait_cycle;
 }
 
 void TensorEngine::go_stream(TileState& t, RegisterAccess& a, const std::function<uint64_t()>& wait_idle) {
@@ -454,14 +470,19 @@ void TensorEngine::go_stream(TileState& t, RegisterAccess& a, const std::functio
     t.holding = false;
     t.streamed = 0;
     t.stream_cycle = start + params_.startup_cycles;
+    t.stall_base = cycle;
+    t.waits = 0;
+    t.waited_cycles = 0;
   }
   t.stream_cycle = std::max(t.stream_cycle, cycle);  // a woken core retries at its wake cycle
   const StallExtension::Until until = stream(t, tile);
   if (until != StallExtension::Until::None) {
     a.until = until;
-    a.retry_cycle = t.stream_cycle;
+    a.retry_cycle = t.core_wait_cycle = t.stream_cycle;
     return;
   }
+  a.waits = std::exchange(t.waits, 0);
+  a.waited_cycles = std::exchange(t.waited_cycles, 0);
   // Complete: the core's GO ends with the last wavelet.
   t.streaming = false;
   const uint64_t elements = uint64_t(std::max<uint32_t>(t.rows, 1)) * t.len;

@@ -110,7 +110,7 @@ struct TensorStats {
   uint64_t operations = 0, elements = 0, busy_cycles = 0, conflict_cycles = 0, errors = 0;
 };
 
-class TensorEngine : public sc_core::sc_module, public RegisterTarget {
+class TensorEngine : public sc_core::sc_module, public RegisterTarget, private StreamResumer {
  public:
   // Every tile's window, the tile above the 32-bit offset of a transaction (tlm/tile_address.h).
   tlm_utils::multi_passthrough_target_socket<TensorEngine> socket;
@@ -121,8 +121,13 @@ class TensorEngine : public sc_core::sc_module, public RegisterTarget {
   // The engine reads and writes it directly, beside the bus, as a DMA engine on the SRAM's ports
   // would.
   void attach_sram(Sram& sram, uint64_t base_address);
-  // The tiles' fabric queues, for streams (COPY from or to a color).
-  void attach_queues(WaveletQueues* queues) { queues_ = queues; }
+  // The tiles' fabric queues, for streams (COPY from or to a color). They may go on with a
+  // waiting stream themselves (resume_stream), so that its core wakes once, at the stream's end,
+  // not at every wavelet that comes after a wait.
+  void attach_queues(WaveletQueues* queues) {
+    queues_ = queues;
+    if (queues_) queues_->set_stream_resumer(this);
+  }
   // Tile i's core's external interrupt, scheduled to rise at a cycle (UINT64_MAX: lowered).
   void set_irq_schedule(std::function<void(uint32_t tile, uint64_t cycle)> schedule) { irq_ = std::move(schedule); }
   // Receives why an operation failed (an operand outside the SRAM, a bad descriptor).
@@ -159,6 +164,13 @@ class TensorEngine : public sc_core::sc_module, public RegisterTarget {
     bool streaming = false, holding = false;
     uint32_t held = 0;
     uint64_t streamed = 0, stream_cycle = 0;
+    // While the queues resume the stream (resume_stream): the cycle its core waits at, the
+    // stream's cycle at its last wait, and the waits counted as the core's stalls as its own
+    // wake-ups would have been (one that came by the stream's cycle is no stall), with their
+    // cycles from `stall_base`, the core's cycle or the last such wake-up.
+    uint64_t core_wait_cycle = 0, wait_cycle = 0, stall_base = 0;
+    uint32_t waits = 0;
+    uint64_t waited_cycles = 0;
     TensorStats stats;
   };
 
@@ -214,6 +226,8 @@ class TensorEngine : public sc_core::sc_module, public RegisterTarget {
   uint64_t group_cycles(const TimingKey& key);
   // Moves a stream's elements as far as the fabric allows; None once it is complete.
   StallExtension::Until stream(TileState& t, uint32_t tile);
+  // StreamResumer: the queues go on with a stream whose wait came true at `cycle`.
+  uint64_t resume_stream(uint32_t tile, uint64_t cycle) override;
   // GO of a stream: performed (a.cycle moved to its end), or a.until says until when it waits.
   void go_stream(TileState& t, RegisterAccess& a, const std::function<uint64_t()>& wait_idle);
   // Ends an operation at `end`: failed with `error` unless it is empty; raises the interrupt.

@@ -218,7 +218,7 @@ TEST(Checkpoint, ACheckpointThatDoesNotFitIsRefused) {
   other[8] = static_cast<char>(other[8] + 1);
   const std::string versioned = temp_path("version.ckpt");
   std::ofstream(versioned, std::ios::binary) << other;
-  refused(run_wafervp({"--grid", "4x4", "--restore", versioned, firmware("allreduce")}), "checkpoint format version 3");
+  refused(run_wafervp({"--grid", "4x4", "--restore", versioned, firmware("allreduce")}), "checkpoint format version 4");
   // A checkpoint that cannot be written ends the run there, naming the file.
   const ProcessResult full = run_wafervp({"--grid", "4x4", "--checkpoint-at", "100", "/dev/full", firmware("allreduce")});
   EXPECT_EQ(full.exit_code, 2) << full.err;
