@@ -14,8 +14,9 @@ namespace wvp {
 class StreamResumer {
  public:
   virtual ~StreamResumer() = default;
-  // Goes on with `tile`'s stream from `cycle`; returns the cycle it ended at (or must be retried
-  // at by its core), or UINT64_MAX if it waits again (wait_receive or wait_send returned true).
+  // Goes on with `tile`'s stream from `cycle`; returns UINT64_MAX if it waits again (wait_receive
+  // or wait_send returned true), else the cycle to wake its core at, which then retries its
+  // access and finds the stream ended (or waits on as its own access would).
   virtual uint64_t resume_stream(uint32_t tile, uint64_t cycle) = 0;
 };
 

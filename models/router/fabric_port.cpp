@@ -101,19 +101,17 @@ bool FabricPort::wait_stream(uint32_t tile, Wait what, uint32_t color, uint64_t 
 
 void FabricPort::stream_due(uint32_t tile, uint64_t cycle) {
   // As wake() does for a core: the first event ends the wait.
-  TileState& st = tiles_[tile];
-  st.wait = Wait::None;
-  st.stream_due = cycle;
+  tiles_[tile].wait = Wait::None;
   fabric_.call_at(cycle, tile);
 }
 
 void FabricPort::called(uint32_t tile, uint64_t cycle) {
+  // One call per wait: the wait ended when it was asked for (stream_due).
   TileState& st = tiles_[tile];
-  if (!st.stream_wait || st.stream_due != cycle) return;
+  if (!st.stream_wait) return;
   st.stream_wait = false;
-  st.stream_due = UINT64_MAX;
-  const uint64_t end = resumer_->resume_stream(tile, cycle);
-  if (end != UINT64_MAX) wake(tile, end);
+  const uint64_t wake_at = resumer_->resume_stream(tile, cycle);
+  if (wake_at != UINT64_MAX) wake(tile, wake_at);
 }
 
 std::string FabricPort::describe_wait(uint32_t tile) const {
@@ -289,16 +287,13 @@ void FabricPort::wake(uint32_t tile, uint64_t cycle) {
 
 void FabricPort::rx_arrival(uint32_t tile, uint32_t color, uint64_t cycle) {
   const TileState& st = tiles_[tile];
-  if (st.wait == Wait::Receive && st.wait_color == color && st.stream_wait) return stream_due(tile, cycle);
-  if ((st.wait == Wait::Receive && st.wait_color == color) || ((st.irq_enable >> color) & 1)) wake(tile, cycle);
+  if (st.wait == Wait::Receive && st.wait_color == color) return st.stream_wait ? stream_due(tile, cycle) : wake(tile, cycle);
+  if ((st.irq_enable >> color) & 1) wake(tile, cycle);
 }
 
 void FabricPort::tx_space(uint32_t tile, uint32_t color, uint64_t cycle) {
   const TileState& st = tiles_[tile];
-  if (st.wait == Wait::Send && st.wait_color == color) {
-    if (st.stream_wait) return stream_due(tile, cycle);
-    wake(tile, cycle);
-  }
+  if (st.wait == Wait::Send && st.wait_color == color) return st.stream_wait ? stream_due(tile, cycle) : wake(tile, cycle);
 }
 
 }  // namespace wvp

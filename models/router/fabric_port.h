@@ -85,9 +85,7 @@ class FabricPort : public sc_core::sc_module,
   void advance(uint64_t limit) override;
   uint64_t run_limit(uint32_t tile, uint64_t from) override;
   uint64_t pending_wake(uint32_t tile, uint64_t from) const override;
-  bool idle() const override {
-    return routes_ahead_.empty() && fabric_.quiescent() && (!driver_ || driver_->idle());
-  }
+  bool idle() const override { return routes_ahead_.empty() && fabric_.quiescent() && (!driver_ || driver_->idle()); }
   std::string describe_wait(uint32_t tile) const override;
   // What `tile`'s core waits for, and on which color (reports: the post-mortem).
   enum class Wait : uint8_t { None, Receive, Send };
@@ -124,9 +122,8 @@ class FabricPort : public sc_core::sc_module,
     bool irq_level = false;
     uint32_t routes_ahead = 0;  // route writes waiting for the fabric to reach their cycle
     // The wait is the tile's stream's, which the port resumes (resumer_) where it comes true,
-    // instead of waking the core: at `stream_due`, once that is known.
+    // instead of waking the core.
     bool stream_wait = false;
-    uint64_t stream_due = UINT64_MAX;
     FabricPortStats stats;
   };
   // A route write ahead of the fabric's time; applied at `cycle`, after the earlier ones.
